@@ -1,0 +1,40 @@
+# A thin wrapper over Meson + Ninja so that `make`, `make check` and
+# `make demo` work on a fresh Debian machine (scripts/install-deps installs
+# what is missing first).
+BUILD ?= build
+ASAN ?= build-asan
+PERFOPS = $(BUILD)/src/perfops
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+check-deps:
+	@scripts/install-deps --check
+
+build: deps
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) >/dev/null
+	@ninja -C $(BUILD)
+
+# The unit tests once more under AddressSanitizer + UndefinedBehaviorSanitizer,
+# built with clang so that the libFuzzer targets are built in the same tree.
+asan: check-deps
+	@test -f $(ASAN)/build.ninja || CC=clang meson setup $(ASAN) \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true \
+		-Dbuildtype=debug >/dev/null
+	@ninja -C $(ASAN)
+
+check: build asan
+	@scripts/run-tests
+
+demo: build
+	@scripts/demo
+
+bench: build
+	@for b in bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
+
+clean:
+	rm -rf $(BUILD) $(ASAN)
+
+.PHONY: all deps check-deps build asan check demo bench clean

@@ -1,0 +1,28 @@
+#ifndef PERFOPS_VEC_H
+#define PERFOPS_VEC_H
+
+#include "core/compat.h"
+
+/*
+ * A typed growable array: VEC(int) v = VEC_INIT; VEC_PUSH(&v, 3);
+ * The vector owns its items array; VEC_RELEASE() frees it (not what the
+ * items point to).
+ */
+#define VEC(T) struct { T *v; size_t len, alloc; }
+#define VEC_INIT { NULL, 0, 0 }
+
+#define VEC_GROW(vec, n) ALLOC_GROW((vec)->v, (n), (vec)->alloc)
+#define VEC_PUSH(vec, x)                                \
+	do {                                            \
+		VEC_GROW((vec), (vec)->len + 1);        \
+		(vec)->v[(vec)->len++] = (x);           \
+	} while (0)
+#define VEC_RELEASE(vec)                                \
+	do {                                            \
+		free((vec)->v);                         \
+		(vec)->v = NULL;                        \
+		(vec)->len = (vec)->alloc = 0;          \
+	} while (0)
+#define VEC_LAST(vec) ((vec)->v[(vec)->len - 1])
+
+#endif
