@@ -95,10 +95,15 @@ uint32_t intern_add(struct intern *t, const void *key, size_t len, int *added)
 	return intern_add_hashed(t, key, len, hash_bytes(key, len), added);
 }
 
-uint32_t intern_find(const struct intern *t, const void *key, size_t len)
+uint32_t intern_find_hashed(const struct intern *t, const void *key,
+			    size_t len, uint64_t hash)
 {
-	uint64_t hash = hash_bytes(key, len);
 	size_t i = probe(t, key, len, (uint32_t)(hash ^ (hash >> 32)));
 
 	return t->slots[i] ? t->slots[i] - 1 : INTERN_NONE;
+}
+
+uint32_t intern_find(const struct intern *t, const void *key, size_t len)
+{
+	return intern_find_hashed(t, key, len, hash_bytes(key, len));
 }

@@ -1,0 +1,49 @@
+#ifndef PERFOPS_LINES_H
+#define PERFOPS_LINES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Reading text input line by line in bounded memory: the file is read in
+ * large chunks and lines are handed out as pointers into the chunk (valid
+ * until the next call), so a 1 GB input needs a few MB.  A line longer
+ * than the cap is an error, not an allocation.  Works on a file, stdin or
+ * a buffer in memory.  The reader owns its buffer; lines_close() frees it.
+ */
+struct lines {
+	int fd;          /* -1 when reading from memory */
+	int own_fd;
+	char *buf;       /* owned chunk buffer (NULL when reading memory) */
+	const char *mem; /* the data: buf, or the caller's buffer */
+	size_t cap, start, end;
+	size_t max_line;
+	uint64_t lineno; /* number of the line last returned, from 1 */
+	uint64_t bytes;  /* bytes consumed so far */
+	int eof;
+	const char *name;
+	/* A regular file is mapped rather than read (no copy); consumed
+	 * pages are dropped as we go so memory stays bounded. */
+	void *map;
+	size_t map_size, dropped;
+};
+
+/* Open path ("-" = stdin); reports its own errors. */
+int lines_open(struct lines *lr, const char *path);
+/* Read from data/len, which must outlive the reader. */
+void lines_open_mem(struct lines *lr, const char *data, size_t len,
+		    const char *name);
+/*
+ * The next line without its newline, in line and len.  Returns 1, 0 at the end
+ * of the input, or -1 (reported) on a read error or a line over the cap.
+ */
+int lines_next(struct lines *lr, const char **line, size_t *len);
+/*
+ * Make at least want bytes (or all that is left) available from the
+ * current position without consuming them, for format detection.  Returns
+ * the number of bytes in *data, or -1 on a read error.
+ */
+long lines_peek(struct lines *lr, size_t want, const char **data);
+void lines_close(struct lines *lr);
+
+#endif

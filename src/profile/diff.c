@@ -1,0 +1,77 @@
+#include "core/compat.h"
+#include "profile/diff.h"
+#include "core/strbuf.h"
+#include "core/vec.h"
+#include <math.h>
+
+/* s/0x[0-9a-fA-F]+/0x.../g */
+static void strip_hex(struct strbuf *dst, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	strbuf_reset(dst);
+	while (i < len) {
+		if (i + 2 < len && s[i] == '0' && s[i + 1] == 'x' &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			strbuf_addstr(dst, "0x...");
+			i += 2;
+			while (i < len && isxdigit((unsigned char)s[i]))
+				i++;
+			continue;
+		}
+		strbuf_addch(dst, s[i++]);
+	}
+}
+
+static void add_side(struct profile *out, const struct profile *in, int side,
+		     double scale, unsigned flags)
+{
+	VEC(uint32_t) frames = VEC_INIT;
+	struct strbuf name = STRBUF_INIT;
+	size_t s, n = profile_nstacks(in);
+
+	for (s = 0; s < n; s++) {
+		size_t depth, i;
+		const uint32_t *f = profile_stack(in, (uint32_t)s, &depth);
+		double v[2] = { 0, 0 };
+
+		frames.len = 0;
+		for (i = 0; i < depth; i++) {
+			const char *nm = profile_frame_name(in, f[i]);
+			size_t nl = profile_frame_len(in, f[i]);
+
+			if (flags & DIFF_STRIP_HEX) {
+				strip_hex(&name, nm, nl);
+				nm = name.buf;
+				nl = name.len;
+			}
+			VEC_PUSH(&frames, profile_frame(out, nm, nl));
+		}
+		v[side] = profile_value(in, (uint32_t)s, 0);
+		profile_add(out, 0, frames.v, frames.len, v);
+	}
+	/* Normalising scales each stack's summed count, as difffolded.pl
+	 * does after loading: int(count * total2 / total1). */
+	if (side == 0 && scale != 1) {
+		n = profile_nstacks(out);
+		for (s = 0; s < n; s++)
+			out->values[s * 2] = trunc(out->values[s * 2] * scale);
+	}
+	VEC_RELEASE(&frames);
+	strbuf_release(&name);
+}
+
+void profile_diff(struct profile *out, const struct profile *before,
+		  const struct profile *after, unsigned flags)
+{
+	double t1 = profile_total(before, 0), t2 = profile_total(after, 0);
+	double scale = 1;
+
+	profile_init(out, 2);
+	profile_set_type(out, 0, before->type[0], before->unit[0]);
+	profile_set_type(out, 1, after->type[0], after->unit[0]);
+	if ((flags & DIFF_NORMALIZE) && t1 > 0)
+		scale = t2 / t1;
+	add_side(out, before, 0, scale, flags);
+	add_side(out, after, 1, 1, flags);
+}

@@ -1,0 +1,42 @@
+#include "core/compat.h"
+#include "profile/folded.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include <math.h>
+
+void folded_format_value(double v, char *buf, size_t size)
+{
+	/* Perl prints integral numbers without a fraction and others with
+	 * %.15g; counts and periods are integers in practice. */
+	if (v == floor(v) && fabs(v) < 1e18)
+		snprintf(buf, size, "%.0f", v);
+	else
+		snprintf(buf, size, "%.15g", v);
+}
+
+int folded_write(const struct profile *p, FILE *fp)
+{
+	uint32_t *order = profile_sorted_stacks(p);
+	size_t i, n = profile_nstacks(p);
+	struct strbuf line = STRBUF_INIT;
+	char num[64];
+	unsigned k;
+
+	for (i = 0; i < n; i++) {
+		strbuf_reset(&line);
+		profile_stack_text(p, order[i], &line);
+		for (k = 0; k < p->nvalues; k++) {
+			folded_format_value(profile_value(p, order[i], k), num,
+					    sizeof(num));
+			strbuf_addch(&line, ' ');
+			strbuf_addstr(&line, num);
+		}
+		strbuf_addch(&line, '\n');
+		fwrite(line.buf, 1, line.len, fp);
+	}
+	strbuf_release(&line);
+	free(order);
+	if (ferror(fp))
+		return error_errno("cannot write folded stacks");
+	return 0;
+}

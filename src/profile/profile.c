@@ -1,0 +1,201 @@
+#include "core/compat.h"
+#include "profile/profile.h"
+#include "core/strbuf.h"
+#include "core/vec.h"
+
+void profile_init(struct profile *p, unsigned nvalues)
+{
+	unsigned k;
+
+	memset(p, 0, sizeof(*p));
+	intern_init(&p->frames);
+	intern_init(&p->stacks);
+	intern_init(&p->strings);
+	intern_add(&p->strings, "", 0, NULL);
+	p->nvalues = nvalues ? nvalues : 1;
+	if (p->nvalues > PROFILE_MAX_VALUES)
+		p->nvalues = PROFILE_MAX_VALUES;
+	for (k = 0; k < PROFILE_MAX_VALUES; k++) {
+		p->type[k] = xstrdup("");
+		p->unit[k] = xstrdup("");
+	}
+	/* Thread 0 stands for "no thread information". */
+	profile_thread(p, -1, -1, "");
+}
+
+void profile_release(struct profile *p)
+{
+	unsigned k;
+
+	intern_release(&p->frames);
+	intern_release(&p->stacks);
+	intern_release(&p->strings);
+	free(p->values);
+	free(p->finfo);
+	free(p->threads);
+	for (k = 0; k < PROFILE_MAX_VALUES; k++) {
+		free(p->type[k]);
+		free(p->unit[k]);
+	}
+	memset(p, 0, sizeof(*p));
+}
+
+void profile_set_type(struct profile *p, unsigned k, const char *type,
+		      const char *unit)
+{
+	if (k >= PROFILE_MAX_VALUES)
+		return;
+	free(p->type[k]);
+	free(p->unit[k]);
+	p->type[k] = xstrdup(type);
+	p->unit[k] = xstrdup(unit);
+}
+
+uint32_t profile_frame(struct profile *p, const char *name, size_t len)
+{
+	return intern_add(&p->frames, name, len, NULL);
+}
+
+struct profile_frame_info *profile_frame_info(struct profile *p,
+					      uint32_t frame)
+{
+	size_t old = p->finfo_alloc;
+
+	if (frame >= p->finfo_alloc) {
+		ALLOC_GROW(p->finfo, (size_t)frame + 1, p->finfo_alloc);
+		memset(p->finfo + old, 0,
+		       (p->finfo_alloc - old) * sizeof(*p->finfo));
+	}
+	return &p->finfo[frame];
+}
+
+uint32_t profile_thread(struct profile *p, int pid, int tid, const char *comm)
+{
+	struct profile_thread *t;
+	size_t i;
+
+	for (i = 1; i < p->nthreads; i++)
+		if (p->threads[i].pid == pid && p->threads[i].tid == tid)
+			return (uint32_t)i;
+	ALLOC_GROW(p->threads, p->nthreads + 1, p->threads_alloc);
+	t = &p->threads[p->nthreads];
+	t->pid = pid;
+	t->tid = tid;
+	t->comm = intern_add(&p->strings, comm, strlen(comm), NULL);
+	return (uint32_t)p->nthreads++;
+}
+
+uint32_t profile_add(struct profile *p, uint32_t thread, const uint32_t *frames,
+		     size_t depth, const double *values)
+{
+	uint32_t small[128], *key = small, id;
+	size_t n = depth + 1, old = p->values_alloc;
+	unsigned k;
+
+	if (n > ARRAY_SIZE(small))
+		key = xmalloc(st_mult(n, sizeof(*key)));
+	key[0] = thread;
+	memcpy(key + 1, frames, depth * sizeof(*key));
+	id = intern_add(&p->stacks, key, n * sizeof(*key), NULL);
+	if (key != small)
+		free(key);
+	if (id >= p->values_alloc) {
+		size_t want = (size_t)id + 1;
+
+		if (want < old * 2)
+			want = old * 2;
+		if (want < 1024)
+			want = 1024;
+		p->values = xrealloc(p->values,
+				     st_mult(st_mult(want, p->nvalues),
+					     sizeof(double)));
+		memset(p->values + old * p->nvalues, 0,
+		       (want - old) * p->nvalues * sizeof(double));
+		p->values_alloc = want;
+	}
+	for (k = 0; k < p->nvalues; k++)
+		p->values[(size_t)id * p->nvalues + k] += values[k];
+	return id;
+}
+
+double profile_total(const struct profile *p, unsigned k)
+{
+	size_t i, n = profile_nstacks(p);
+	double sum = 0;
+
+	for (i = 0; i < n; i++)
+		sum += profile_value(p, (uint32_t)i, k);
+	return sum;
+}
+
+void profile_stack_text(const struct profile *p, uint32_t stack,
+			struct strbuf *sb)
+{
+	size_t depth, i;
+	const uint32_t *f = profile_stack(p, stack, &depth);
+
+	for (i = 0; i < depth; i++) {
+		if (i)
+			strbuf_addch(sb, ';');
+		strbuf_add(sb, profile_frame_name(p, f[i]),
+			   profile_frame_len(p, f[i]));
+	}
+}
+
+/*
+ * Compare two stacks as their folded texts would compare with memcmp(),
+ * without building the texts: frame names are compared byte by byte and
+ * the ';' between frames takes part like any other byte.
+ */
+static int cmp_stacks(const void *a, const void *b, void *ctx)
+{
+	const struct profile *p = ctx;
+	uint32_t sa = *(const uint32_t *)a, sb = *(const uint32_t *)b;
+	size_t da, db, i = 0;
+	const uint32_t *fa = profile_stack(p, sa, &da);
+	const uint32_t *fb = profile_stack(p, sb, &db);
+
+	for (;;) {
+		const unsigned char *na, *nb;
+		size_t la, lb, m;
+		int c;
+
+		if (i == da || i == db)
+			break;
+		if (fa[i] != fb[i]) {
+			na = (const unsigned char *)profile_frame_name(p, fa[i]);
+			nb = (const unsigned char *)profile_frame_name(p, fb[i]);
+			la = profile_frame_len(p, fa[i]);
+			lb = profile_frame_len(p, fb[i]);
+			m = MIN(la, lb);
+			c = memcmp(na, nb, m);
+			if (c)
+				return c;
+			/* One name is a prefix of the other: the next byte
+			 * is ';' (or the end) for the shorter one. */
+			if (la < lb)
+				return i + 1 < da ? ';' - nb[la] : -1;
+			return i + 1 < db ? na[lb] - ';' : 1;
+		}
+		i++;
+	}
+	if (da != db)
+		return da < db ? -1 : 1;
+	/* Same frames in different threads: keep the output deterministic. */
+	if (profile_stack_thread(p, sa) != profile_stack_thread(p, sb))
+		return profile_stack_thread(p, sa) < profile_stack_thread(p, sb)
+			       ? -1
+			       : 1;
+	return sa < sb ? -1 : sa > sb;
+}
+
+uint32_t *profile_sorted_stacks(const struct profile *p)
+{
+	size_t n = profile_nstacks(p), i;
+	uint32_t *ids = xmalloc(st_mult(n ? n : 1, sizeof(*ids)));
+
+	for (i = 0; i < n; i++)
+		ids[i] = (uint32_t)i;
+	qsort_r(ids, n, sizeof(*ids), cmp_stacks, (void *)p);
+	return ids;
+}

@@ -1,0 +1,132 @@
+#ifndef PERFOPS_PROFILE_H
+#define PERFOPS_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "core/intern.h"
+
+/*
+ * The one profile model every reader and writer shares: a set of unique
+ * stacks (arrays of interned frame names, root first), each with one or two
+ * weights.  A CPU profile weighs stacks by samples or nanoseconds, a heap
+ * profile by bytes, and a differential profile carries two values per
+ * stack (before, after).  A stack may also belong to a thread (an index
+ * into .threads; 0 means "no thread information").
+ *
+ * The profile owns every string, stack and array it points to;
+ * profile_release() frees them all.
+ */
+
+#define PROFILE_MAX_VALUES 2
+
+/* What is known about a frame beyond its name (filled by symbolizers). */
+enum profile_frame_kind {
+	FRAME_USER = 0,
+	FRAME_KERNEL = 1,
+	FRAME_JIT = 2,
+	FRAME_INLINE = 3,
+	FRAME_SYNTHETIC = 4, /* a process/thread root, "[off-cpu]", ... */
+};
+
+struct profile_frame_info {
+	uint32_t file;    /* interned in .strings; 0 = unknown */
+	uint32_t line;    /* 0 = unknown */
+	uint32_t dso;     /* interned in .strings; 0 = unknown */
+	uint64_t address; /* an address in the dso, 0 = unknown */
+	uint8_t kind;     /* enum profile_frame_kind */
+};
+
+struct profile_thread {
+	int pid, tid;
+	uint32_t comm; /* interned in .strings */
+};
+
+struct profile {
+	struct intern frames;  /* frame names; id = frame id */
+	struct intern stacks;  /* key: uint32_t thread, then frame ids root first */
+	struct intern strings; /* other strings (files, dsos, comms); id 0 = "" */
+	double *values;        /* values[stack * nvalues + k] */
+	size_t values_alloc;   /* in stacks */
+	unsigned nvalues;
+	/* Optional per-frame details, indexed by frame id (NULL if none). */
+	struct profile_frame_info *finfo;
+	size_t finfo_alloc;
+	struct profile_thread *threads; /* [0] is the "no thread" entry */
+	size_t nthreads, threads_alloc;
+	/* Sample type and unit of each value, e.g. "samples"/"count" or
+	 * "cpu"/"nanoseconds"; "" when unknown (folded input). */
+	char *type[PROFILE_MAX_VALUES];
+	char *unit[PROFILE_MAX_VALUES];
+	/* Nanoseconds between samples and the recording span, when known. */
+	uint64_t period_ns, duration_ns, time_ns;
+};
+
+void profile_init(struct profile *p, unsigned nvalues);
+void profile_release(struct profile *p);
+void profile_set_type(struct profile *p, unsigned k, const char *type,
+		      const char *unit);
+
+/* The id of a frame name, interning it if new. */
+uint32_t profile_frame(struct profile *p, const char *name, size_t len);
+static inline const char *profile_frame_name(const struct profile *p,
+					     uint32_t frame)
+{
+	return intern_str(&p->frames, frame);
+}
+static inline size_t profile_frame_len(const struct profile *p, uint32_t frame)
+{
+	return intern_len(&p->frames, frame);
+}
+/* The details of a frame, created zeroed on first use. */
+struct profile_frame_info *profile_frame_info(struct profile *p,
+					      uint32_t frame);
+
+/* Register a thread; returns its index (>= 1). */
+uint32_t profile_thread(struct profile *p, int pid, int tid, const char *comm);
+
+/*
+ * Add values (nvalues of them) to the stack of depth frames (root first)
+ * of the given thread (0 for none).  Returns the stack id.
+ */
+uint32_t profile_add(struct profile *p, uint32_t thread, const uint32_t *frames,
+		     size_t depth, const double *values);
+
+static inline size_t profile_nstacks(const struct profile *p)
+{
+	return intern_count(&p->stacks);
+}
+/* The frames of a stack (root first) and its depth. */
+static inline const uint32_t *profile_stack(const struct profile *p,
+					    uint32_t stack, size_t *depth)
+{
+	const uint32_t *key = (const uint32_t *)intern_str(&p->stacks, stack);
+
+	*depth = intern_len(&p->stacks, stack) / sizeof(uint32_t) - 1;
+	return key + 1;
+}
+static inline uint32_t profile_stack_thread(const struct profile *p,
+					    uint32_t stack)
+{
+	return ((const uint32_t *)intern_str(&p->stacks, stack))[0];
+}
+static inline double profile_value(const struct profile *p, uint32_t stack,
+				   unsigned k)
+{
+	return p->values[(size_t)stack * p->nvalues + k];
+}
+/* The sum of value k over all stacks. */
+double profile_total(const struct profile *p, unsigned k);
+
+/*
+ * Stack ids ordered by their folded text ("a;b;c", byte order), which is
+ * the order flame graphs and folded files use.  The caller frees it.
+ */
+uint32_t *profile_sorted_stacks(const struct profile *p);
+
+/* Append the folded text of a stack ("root;...;leaf") to sb. */
+struct strbuf;
+void profile_stack_text(const struct profile *p, uint32_t stack,
+			struct strbuf *sb);
+
+#endif

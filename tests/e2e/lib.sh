@@ -1,0 +1,56 @@
+# Shared helpers for the TAP end-to-end tests (sourced by tests/e2e/t-*.sh).
+# Each test file: . "$(dirname "$0")/lib.sh"; plan N; then ok/is/like/skip.
+set -u
+TOP=${PERFOPS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+PERFOPS=${PERFOPS:-$TOP/build/src/perfops}
+SHARED=${PERFOPS_SHARED:-$TOP/../shared}
+export PERFOPS_NO_PROGRESS=1
+T=$(mktemp -d /tmp/perfops-e2e.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+_n=0
+
+plan() { echo "1..$1"; }
+# ok COND-EXIT-STATUS NAME: "ok" when the previous command (or given status) is 0.
+ok() {
+	local st=$1; shift
+	_n=$((_n + 1))
+	if [ "$st" -eq 0 ]; then echo "ok $_n - $*"; else echo "not ok $_n - $*"; fi
+}
+# is GOT WANT NAME
+is() {
+	_n=$((_n + 1))
+	if [ "$1" = "$2" ]; then
+		echo "ok $_n - $3"
+	else
+		echo "not ok $_n - $3"
+		echo "#   got:  '$1'"
+		echo "#   want: '$2'"
+	fi
+}
+# like TEXT REGEX NAME (grep -E)
+like() {
+	_n=$((_n + 1))
+	if printf '%s\n' "$1" | grep -qE -- "$2"; then
+		echo "ok $_n - $3"
+	else
+		echo "not ok $_n - $3"
+		echo "#   text: '$(printf '%s' "$1" | head -c 600)'"
+		echo "#   does not match: '$2'"
+	fi
+}
+# skip REASON [COUNT]
+skip() {
+	local i
+	for i in $(seq "${2:-1}"); do
+		_n=$((_n + 1))
+		echo "ok $_n # skip $1"
+	done
+}
+diag() { echo "# $*"; }
+# run CMD...: runs it, stdout in $T/out, stderr in $T/err, status in $rc.
+run() {
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}

@@ -1,0 +1,82 @@
+#include "core/compat.h"
+#include "core/error.h"
+#include "profile/folded.h"
+#include "profile/read.h"
+#include <criterion/criterion.h>
+
+static int read_str(struct profile *p, const char *text)
+{
+	int r;
+
+	error_set_quiet(1);
+	r = profile_read_buffer(p, text, strlen(text), "t", NULL);
+	error_set_quiet(0);
+	return r;
+}
+
+static char *write_str(const struct profile *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	folded_write(p, fp);
+	fclose(fp);
+	return buf;
+}
+
+Test(folded, one_count_merged_and_sorted)
+{
+	struct profile p;
+	char *out;
+
+	cr_assert_eq(read_str(&p, "main;b 2\nmain;a 1.5\r\nmain;b 3\n\n"), 0);
+	cr_assert_eq(p.nvalues, 1);
+	cr_assert_eq(profile_nstacks(&p), 2);
+	cr_assert_float_eq(profile_total(&p, 0), 6.5, 1e-12);
+	out = write_str(&p);
+	cr_assert_str_eq(out, "main;a 1.5\nmain;b 5\n");
+	free(out);
+	profile_release(&p);
+}
+
+Test(folded, two_counts_are_before_and_after)
+{
+	struct profile p;
+
+	cr_assert_eq(read_str(&p, "main;a 10 4\nmain;b 0 7\n"), 0);
+	cr_assert_eq(p.nvalues, 2);
+	cr_assert_float_eq(profile_value(&p, 0, 0), 10, 1e-12);
+	cr_assert_float_eq(profile_value(&p, 0, 1), 4, 1e-12);
+	cr_assert_float_eq(profile_total(&p, 1), 11, 1e-12);
+	profile_release(&p);
+}
+
+Test(folded, lines_without_count_are_skipped)
+{
+	struct profile p;
+
+	cr_assert_eq(read_str(&p, "main;a 1\ngarbage\nmain;b x\nmain;c .5\n"),
+		     0);
+	cr_assert_eq(profile_nstacks(&p), 1);
+	profile_release(&p);
+}
+
+Test(folded, empty_is_an_error)
+{
+	struct profile p;
+
+	cr_assert_eq(read_str(&p, ""), -1);
+	cr_assert_eq(profile_nstacks(&p), 0);
+	profile_release(&p);
+}
+
+Test(folded, value_format)
+{
+	char buf[64];
+
+	folded_format_value(3003003, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "3003003");
+	folded_format_value(2.25, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "2.25");
+}

@@ -1,0 +1,145 @@
+#include "core/compat.h"
+#include "core/error.h"
+#include "profile/folded.h"
+#include "profile/read.h"
+#include <criterion/criterion.h>
+
+/* Collapse perf script text and return the folded output (to free). */
+static char *collapse(const char *text, unsigned flags, int *rc)
+{
+	struct read_opts ro = READ_OPTS_INIT;
+	struct profile p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	ro.format = PROFILE_FMT_PERF_SCRIPT;
+	ro.collapse_flags = flags;
+	error_set_quiet(1);
+	*rc = profile_read_buffer(&p, text, strlen(text), "t", &ro);
+	error_set_quiet(0);
+	folded_write(&p, fp);
+	fclose(fp);
+	profile_release(&p);
+	return buf;
+}
+
+#define CHECK(text, flags, want)                                   \
+	do {                                                       \
+		int rc_;                                           \
+		char *got_ = collapse((text), (flags), &rc_);      \
+		cr_assert_str_eq(got_, (want));                    \
+		free(got_);                                        \
+	} while (0)
+
+Test(perfscript, comm_with_spaces_and_pid_tid)
+{
+	const char *in = "V8 WorkerThread 24636/25607 [000] 94564.109216: "
+			 "100 cycles:\n"
+			 "\t  7f00 v8::Run()+0x10 (/usr/bin/node)\n\n";
+
+	CHECK(in, 0, "V8_WorkerThread;v8::Run 100\n");
+	CHECK(in, COLLAPSE_PID, "V8_WorkerThread-24636;v8::Run 100\n");
+	CHECK(in, COLLAPSE_TID, "V8_WorkerThread-24636/25607;v8::Run 100\n");
+}
+
+Test(perfscript, tid_only_and_tid_zero)
+{
+	/* "not $tid": a lone number is the TID; a TID of 0 too (compat). */
+	CHECK("java 25607 4794564.109216: 1 cycles:\n\t1 a (/x)\n\n",
+	      COLLAPSE_TID, "java-?/25607;a 1\n");
+	CHECK("swapper     0/0     [000]  1.0:    5 cpu-clock:ppp: \n"
+	      "\tffff default_idle ([kernel.kallsyms])\n\n",
+	      COLLAPSE_TID | COLLAPSE_KERNEL, "swapper-?/0;default_idle_[k] 5\n");
+}
+
+Test(perfscript, frame_cleaning)
+{
+	const char *in =
+		"pp 1 1.0: 1 cpu-clock:\n"
+		"\t10 foo(int, char*)+0x1f (/bin/p)\n"
+		"\t11 ns::(anonymous namespace)::bar(long) (/bin/p)\n"
+		"\t12 (sh) (/bin/p)\n"
+		"\t12 main.(*T).Method (/bin/p)\n"
+		"\t13 weird;name\"q' (/bin/p)\n"
+		"\t14 [unknown] (/usr/lib/libz.so.1)\n"
+		"\t15 [unknown] ([unknown])\n\n";
+
+	/* Leaf first in perf script, root first in the output. */
+	CHECK(in, 0, "pp;[unknown];[libz.so.1];weird:nameq;main.(*T).Method;"
+		     "ns::(anonymous namespace)::bar;foo 1\n");
+	CHECK(in, COLLAPSE_ADDRS,
+	      "pp;[unknown <15>];[libz.so.1 <14>];weird:nameq;main.(*T).Method;"
+	      "ns::(anonymous namespace)::bar;foo 1\n");
+}
+
+Test(perfscript, inline_and_annotations)
+{
+	const char *in = "pp 1 1.0: 2 cpu-clock:\n"
+			 "\t1 a->b->c (/bin/p)\n"
+			 "\t2 LFoo/Bar;::run (/tmp/perf-77.map)\n"
+			 "\t3 tcp_sendmsg (/lib/modules/x/build/vmlinux)\n\n";
+
+	CHECK(in, COLLAPSE_KERNEL | COLLAPSE_JIT,
+	      "pp;tcp_sendmsg_[k];LFoo/Bar:::run_[j];a;b_[i];c_[i] 2\n");
+}
+
+Test(perfscript, java_names_lose_their_L)
+{
+	CHECK("java 5 1.0: 1 cycles:\n\t1 Ljava/io/File;::open (/tmp/perf-5.map)\n"
+	      "\t2 LMain;::main (/tmp/perf-5.map)\n\n",
+	      COLLAPSE_PID, "java-?;LMain:::main;java/io/File:::open 1\n");
+}
+
+/*
+ * compat: the script's /^(\S.+?)\s+(\d+)/ wants a comm of two characters
+ * or more, so a one-letter comm swallows the next words up to a number
+ * followed by a space (here the period, which also reads as the pid).
+ */
+Test(perfscript, one_letter_comm_quirk)
+{
+	CHECK("p 1 1.0: 1000 cpu-clock:\n\t1 a (/x)\n\n", COLLAPSE_PID,
+	      "p_1_1.0:-?;a 1000\n");
+}
+
+/* The same frame line in a java and another process: cleaned apart. */
+Test(perfscript, java_and_other_processes_share_lines)
+{
+	CHECK("java 5 1.0: 1 cycles:\n\t1 Lcom/A;::f (/tmp/perf-5.map)\n\n"
+	      "node 6 1.0: 1 cycles:\n\t1 Lcom/A;::f (/tmp/perf-5.map)\n\n"
+	      "java 5 1.1: 1 cycles:\n\t1 Lcom/A;::f (/tmp/perf-5.map)\n"
+	      "\t2 Lcom/B;::g (/tmp/perf-5.map)\n\n",
+	      0,
+	      "java;com/A:::f 1\njava;com/B:::g;com/A:::f 1\n"
+	      "node;Lcom/A:::f 1\n");
+}
+
+Test(perfscript, periods_are_summed)
+{
+	CHECK("pp 1 1.0: 1000 cpu-clock:\n\t1 a (/x)\n\n"
+	      "pp 1 1.1: 250 cpu-clock:\n\t1 a (/x)\n\n"
+	      "pp 1 1.2: 0 cpu-clock:\n\t1 a (/x)\n\n",
+	      0, "pp;a 1251\n");
+}
+
+Test(perfscript, no_stacks_is_an_error)
+{
+	int rc;
+	char *got = collapse("pp 1 1.0: 1 cpu-clock: 4005d6 main (/a)\n", 0,
+			     &rc);
+
+	cr_assert_eq(rc, -1);
+	cr_assert_str_eq(got, "");
+	free(got);
+}
+
+Test(perfscript, detection)
+{
+	const char *ps = "# comment\nprog 12 [000] 1.0: 1 cycles:\n\t1 a (/x)\n";
+	const char *fo = "main;a;b 12\nmain;c 3\n";
+
+	cr_assert_eq(profile_detect(ps, strlen(ps)), PROFILE_FMT_PERF_SCRIPT);
+	cr_assert_eq(profile_detect(fo, strlen(fo)), PROFILE_FMT_FOLDED);
+	cr_assert_eq(profile_detect("\x1f\x8b\x08", 3), PROFILE_FMT_PPROF);
+	cr_assert_eq(profile_detect("hello world\n", 12), PROFILE_FMT_AUTO);
+}
