@@ -21,6 +21,7 @@ static int try_map(struct lines *lr)
 		return -1;
 	madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
 	lr->map = m;
+	lr->own_map = 1;
 	lr->map_size = (size_t)st.st_size;
 	lr->mem = m;
 	lr->end = lr->map_size;
@@ -76,9 +77,24 @@ void lines_open_mem(struct lines *lr, const char *data, size_t len,
 	lr->max_line = SIZE_MAX;
 }
 
+void lines_sub(struct lines *sub, const struct lines *parent, size_t from,
+	       size_t to)
+{
+	lines_open_mem(sub, parent->mem, to, parent->name);
+	sub->start = from;
+	sub->max_line = parent->max_line;
+	if (parent->map) {
+		/* Drop only pages at or after the part's own start. */
+		sub->map = parent->map;
+		sub->map_size = parent->map_size;
+		sub->dropped = (from + LINES_DROP_STEP - 1) &
+			       ~(size_t)(LINES_DROP_STEP - 1);
+	}
+}
+
 void lines_close(struct lines *lr)
 {
-	if (lr->map)
+	if (lr->map && lr->own_map)
 		munmap(lr->map, lr->map_size);
 	if (lr->own_fd)
 		close(lr->fd);
@@ -140,7 +156,7 @@ int lines_next(struct lines *lr, const char **line, size_t *len)
 			lr->start += *len + 1;
 			lr->bytes += *len + 1;
 			lr->lineno++;
-			if (lr->map && lr->start - lr->dropped >= 2 * LINES_DROP_STEP)
+			if (lr->map && lr->start >= lr->dropped + 2 * LINES_DROP_STEP)
 				drop_consumed(lr);
 			return 1;
 		}

@@ -26,6 +26,7 @@ struct lines {
 	 * pages are dropped as we go so memory stays bounded. */
 	void *map;
 	size_t map_size, dropped;
+	int own_map;
 };
 
 /* Open path ("-" = stdin); reports its own errors. */
@@ -45,5 +46,12 @@ int lines_next(struct lines *lr, const char **line, size_t *len);
  */
 long lines_peek(struct lines *lr, size_t want, const char **data);
 void lines_close(struct lines *lr);
+/*
+ * A reader over bytes [from, to) of a mapped or in-memory reader, for
+ * parsing parts of one input in parallel.  It borrows the parent's data
+ * (which must stay open) and counts its lines from 1.
+ */
+void lines_sub(struct lines *sub, const struct lines *parent, size_t from,
+	       size_t to);
 
 #endif

@@ -42,6 +42,10 @@ void strbuf_setlen(struct strbuf *sb, size_t len);
 int strbuf_add(struct strbuf *sb, const void *data, size_t len);
 int strbuf_addstr(struct strbuf *sb, const char *s);
 int strbuf_addch(struct strbuf *sb, int c);
+static inline int strbuf_addbuf(struct strbuf *sb, const struct strbuf *o)
+{
+	return strbuf_add(sb, o->buf, o->len);
+}
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);

@@ -4,6 +4,7 @@
 #include "core/hash.h"
 #include "core/strbuf.h"
 #include "core/vec.h"
+#include <pthread.h>
 
 /*
  * The Perl script matches each line with regular expressions.  Rather than
@@ -145,7 +146,7 @@ static int has_perf_map(const char *m, size_t len)
 struct frame_line {
 	const char *pc, *func, *mod;
 	size_t pc_len, func_len, mod_len;
-	int plain; /* matched without backtracking into pc or spaces */
+	int plain; /* no backtracking into the address or the spaces */
 };
 
 /*
@@ -156,14 +157,20 @@ struct frame_line {
 static int find_mod(const char *s, size_t len, size_t from,
 		    struct frame_line *fl)
 {
-	size_t q = len;
+	size_t lim = len;
 
-	while (q-- > from) {
-		size_t m, e, r;
+	/* Candidates from the right: each '(' at from + 1 or later. */
+	while (lim > from + 1) {
+		const char *p = memrchr(s + from + 1, '(', lim - from - 1);
+		size_t o, m, e, r;
 
-		if (s[q] != ' ' || q + 1 >= len || s[q + 1] != '(')
+		if (!p)
+			return 0;
+		o = (size_t)(p - s);
+		lim = o;
+		if (s[o - 1] != ' ')
 			continue;
-		m = q + 2;
+		m = o + 1;
 		e = m;
 		while (e < len && !is_space((unsigned char)s[e]))
 			e++;
@@ -173,7 +180,7 @@ static int find_mod(const char *s, size_t len, size_t from,
 		if (r == m)
 			continue;
 		fl->func = s + from;
-		fl->func_len = q - from;
+		fl->func_len = o - 1 - from;
 		fl->mod = s + m;
 		fl->mod_len = r - 1 - m;
 		return 1;
@@ -251,11 +258,26 @@ static int only_space(const char *s, size_t len)
  * per distinct line rather than once per sample.
  */
 struct frame_cache {
-	struct intern keys[2]; /* [is_java] */
+	/* Level 2, by what decides the frames (see frame_line()); one table
+	 * per java flag. */
+	struct intern keys[2];
 	VEC(uint32_t) start[2]; /* by key id: index into frames */
 	VEC(uint32_t) count[2];
 	VEC(uint32_t) frames;
+	/* Level 1, by the exact text after the address: a hit skips the
+	 * matching altogether.  Lines that differ only in their offset miss
+	 * here and hit level 2; the table is emptied when it grows past
+	 * L1_MAX so inputs of mostly distinct lines stay bounded. */
+	struct intern l1[2];
+	VEC(uint32_t) l1_to_key[2];
+	/* Level 1 switches itself off when most lookups miss (every line
+	 * distinct): then it only costs. */
+	int l1_off;
+	uint32_t l1_tries, l1_hits;
 };
+
+#define L1_MAX (1u << 18)
+#define L1_WINDOW 65536
 
 struct collapse {
 	struct profile *p;
@@ -274,6 +296,7 @@ struct collapse {
 	struct frame_cache cache;
 	struct strbuf tmp, func;
 	/* Diagnostics. */
+	int truncated;
 	uint64_t frame_lines, bad_lines, first_bad;
 	struct strbuf bad_text;
 };
@@ -380,47 +403,63 @@ static void clean_func(struct collapse *c, const struct frame_line *fl,
  * Collapse a frame line into frames: the cached result or a fresh one.
  * Returns 0 when the line is not a frame line at all.
  */
+static uint32_t new_key(struct collapse *c, const struct frame_line *flp,
+			const char *key, size_t klen, uint64_t hash);
+
+/* Append the cached frames of level-2 key id as the next line's group. */
+static int push_cached(struct collapse *c, uint32_t id)
+{
+	struct frame_cache *fc = &c->cache;
+	int j = c->is_java;
+	uint32_t n = fc->count[j].v[id];
+
+	VEC_GROW(&c->groups, c->groups.len + n);
+	memcpy(c->groups.v + c->groups.len, fc->frames.v + fc->start[j].v[id],
+	       n * sizeof(uint32_t));
+	c->groups.len += n;
+	VEC_PUSH(&c->group_len, n);
+	return 1;
+}
+
 static int frame_line(struct collapse *c, const char *s, size_t len)
 {
 	struct frame_cache *fc = &c->cache;
-	struct intern *keys = &fc->keys[c->is_java];
+	int j = c->is_java;
+	struct intern *keys = &fc->keys[j];
 	struct frame_line fl;
 	const char *key;
-	size_t klen, b = 0, start, i, f0;
-	uint64_t hash;
+	size_t klen, b = 0, l1;
+	uint64_t hash, l1hash = 0;
 	uint32_t id;
 
 	c->frame_lines++;
-	/* The key: the line without its leading spaces (and without the
-	 * address unless --addrs can print it), in the table of its java
-	 * flag. */
+	/* Level 1: the line after its address (with it for --addrs). */
 	while (b < len && is_space((unsigned char)s[b]))
 		b++;
-	key = s + b;
-	klen = len - b;
+	l1 = b;
 	if (!(c->flags & COLLAPSE_ADDRS)) {
-		while (klen && is_word((unsigned char)*key))
-			key++, klen--;
+		while (l1 < len && is_word((unsigned char)s[l1]))
+			l1++;
+		while (l1 < len && is_space((unsigned char)s[l1]))
+			l1++;
 	}
-	hash = hash_bytes(key, klen);
-	id = intern_find_hashed(keys, key, klen, hash);
-	if (id != INTERN_NONE) {
-		uint32_t n = fc->count[c->is_java].v[id];
-
-		VEC_GROW(&c->groups, c->groups.len + n);
-		memcpy(c->groups.v + c->groups.len,
-		       fc->frames.v + fc->start[c->is_java].v[id],
-		       n * sizeof(uint32_t));
-		c->groups.len += n;
-		VEC_PUSH(&c->group_len, n);
-		return 1;
+	if (!fc->l1_off) {
+		l1hash = hash_bytes(s + l1, len - l1);
+		id = intern_find_hashed(&fc->l1[j], s + l1, len - l1, l1hash);
+		if (++fc->l1_tries == L1_WINDOW) {
+			fc->l1_off = fc->l1_hits < L1_WINDOW / 2;
+			fc->l1_tries = fc->l1_hits = 0;
+		}
+		if (id != INTERN_NONE) {
+			fc->l1_hits++;
+			return push_cached(c, fc->l1_to_key[j].v[id]);
+		}
 	}
 
 	if (!match_frame(s, len, &fl)) {
 		c->frame_lines--;
 		return 0;
 	}
-	f0 = fc->frames.len;
 	/* s/\+0x[\da-f]+$// */
 	{
 		size_t e = fl.func_len, h = e;
@@ -431,6 +470,60 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 		if (h < e && h >= 3 && !memcmp(fl.func + h - 3, "+0x", 3))
 			fl.func_len = h - 3;
 	}
+	/*
+	 * Level 2: what decides the frames: the function without its
+	 * offset, the dso, and the address only when --addrs prints it.
+	 * Lengths go first so that different splits never make the same key.
+	 */
+	{
+		uint32_t lens[3] = { (uint32_t)fl.func_len,
+				     (uint32_t)fl.mod_len,
+				     (c->flags & COLLAPSE_ADDRS)
+					     ? (uint32_t)fl.pc_len
+					     : 0 };
+		size_t n = sizeof(lens) + fl.func_len + fl.mod_len + lens[2];
+		char *k;
+
+		if (strbuf_grow(&c->tmp, n) < 0)
+			return 0;
+		k = c->tmp.buf;
+		memcpy(k, lens, sizeof(lens));
+		memcpy(k + sizeof(lens), fl.func, fl.func_len);
+		memcpy(k + sizeof(lens) + fl.func_len, fl.mod, fl.mod_len);
+		memcpy(k + sizeof(lens) + fl.func_len + fl.mod_len, fl.pc,
+		       lens[2]);
+		key = k;
+		klen = n;
+	}
+	hash = hash_bytes(key, klen);
+	id = intern_find_hashed(keys, key, klen, hash);
+	if (id == INTERN_NONE)
+		id = new_key(c, &fl, key, klen, hash);
+	/* Only a plain match may be cached by the text after the address:
+	 * otherwise the frames depend on characters of the address. */
+	if (fl.plain && !fc->l1_off) {
+		if (intern_count(&fc->l1[j]) >= L1_MAX) {
+			intern_release(&fc->l1[j]);
+			intern_init(&fc->l1[j]);
+			fc->l1_to_key[j].len = 0;
+		}
+		intern_add_hashed(&fc->l1[j], s + l1, len - l1, l1hash, NULL);
+		VEC_PUSH(&fc->l1_to_key[j], id);
+	}
+	return push_cached(c, id);
+}
+
+/* Clean the frames of a new level-2 key and cache them; returns its id. */
+static uint32_t new_key(struct collapse *c, const struct frame_line *flp,
+			const char *key, size_t klen, uint64_t hash)
+{
+	struct frame_cache *fc = &c->cache;
+	int j = c->is_java;
+	struct frame_line fl = *flp;
+	size_t start, i, f0;
+	uint32_t id;
+
+	f0 = fc->frames.len;
 	/* next if $rawfunc =~ /^\(/ : process names in parentheses. */
 	if (!(fl.func_len && fl.func[0] == '(')) {
 		/* split /\->/ drops trailing empty fields. */
@@ -449,21 +542,10 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 			start = i + 1;
 		}
 	}
-	/* Cache it unless the match needed backtracking into the address
-	 * (then the frames may depend on the address we left out). */
-	if (fl.plain || (c->flags & COLLAPSE_ADDRS)) {
-		intern_add_hashed(keys, key, klen, hash, NULL);
-		VEC_PUSH(&fc->start[c->is_java], (uint32_t)f0);
-		VEC_PUSH(&fc->count[c->is_java], (uint32_t)(fc->frames.len - f0));
-	}
-	VEC_GROW(&c->groups, c->groups.len + fc->frames.len - f0);
-	memcpy(c->groups.v + c->groups.len, fc->frames.v + f0,
-	       (fc->frames.len - f0) * sizeof(uint32_t));
-	c->groups.len += fc->frames.len - f0;
-	VEC_PUSH(&c->group_len, (uint32_t)(fc->frames.len - f0));
-	if (!(fl.plain || (c->flags & COLLAPSE_ADDRS)))
-		fc->frames.len = f0;
-	return 1;
+	id = intern_add_hashed(&fc->keys[j], key, klen, hash, NULL);
+	VEC_PUSH(&fc->start[j], (uint32_t)f0);
+	VEC_PUSH(&fc->count[j], (uint32_t)(fc->frames.len - f0));
+	return id;
 }
 
 /* A blank line: remember the stack of the record that ends here. */
@@ -508,12 +590,9 @@ static void event_line(struct collapse *c, const char *s, size_t len,
 			c->filter_set = c->defaulted = 1;
 		} else if (ev->event_len != c->filter.len ||
 			   memcmp(ev->event, c->filter.buf, ev->event_len)) {
-			if (c->defaulted && !c->warned) {
-				warning("%s: several event types; keeping only "
-					"'%s' (choose with --event-filter=NAME)",
-					c->lr->name, c->filter.buf);
+			/* Reported once, after the whole input. */
+			if (c->defaulted)
 				c->warned = 1;
-			}
 			return;
 		}
 		/* compat: Perl's "not $period" makes a period of "0" (not
@@ -565,35 +644,62 @@ static void bad_line(struct collapse *c, const char *s, size_t len)
 	}
 }
 
-int perfscript_read(struct profile *p, struct lines *lr,
-		    const struct read_opts *opts)
+static void collapse_init(struct collapse *c, struct profile *p,
+			  struct lines *lr, const struct read_opts *opts)
 {
-	struct collapse c;
+	memset(c, 0, sizeof(*c));
+	c->p = p;
+	c->lr = lr;
+	c->flags = opts ? opts->collapse_flags : 0;
+	strbuf_init(&c->filter, 0);
+	strbuf_init(&c->tmp, 256);
+	strbuf_init(&c->func, 256);
+	strbuf_init(&c->bad_text, 0);
+	intern_init(&c->cache.keys[0]);
+	intern_init(&c->cache.keys[1]);
+	intern_init(&c->cache.l1[0]);
+	intern_init(&c->cache.l1[1]);
+	if (opts && opts->event_filter && *opts->event_filter) {
+		strbuf_addstr(&c->filter, opts->event_filter);
+		c->filter_set = 1;
+	}
+}
+
+static void collapse_release(struct collapse *c)
+{
+	int j;
+
+	for (j = 0; j < 2; j++) {
+		intern_release(&c->cache.keys[j]);
+		intern_release(&c->cache.l1[j]);
+		VEC_RELEASE(&c->cache.l1_to_key[j]);
+		VEC_RELEASE(&c->cache.start[j]);
+		VEC_RELEASE(&c->cache.count[j]);
+	}
+	VEC_RELEASE(&c->cache.frames);
+	VEC_RELEASE(&c->groups);
+	VEC_RELEASE(&c->group_len);
+	VEC_RELEASE(&c->key);
+	strbuf_release(&c->filter);
+	strbuf_release(&c->tmp);
+	strbuf_release(&c->func);
+	strbuf_release(&c->bad_text);
+}
+
+/* The main loop: every line of c->lr, dispatched as the script does. */
+static int collapse_run(struct collapse *c)
+{
+	struct lines *lr = c->lr;
 	const char *s;
 	size_t len;
-	int r, ret = 0;
-
-	memset(&c, 0, sizeof(c));
-	c.p = p;
-	c.lr = lr;
-	c.flags = opts ? opts->collapse_flags : 0;
-	strbuf_init(&c.filter, 0);
-	strbuf_init(&c.tmp, 256);
-	strbuf_init(&c.func, 256);
-	strbuf_init(&c.bad_text, 0);
-	intern_init(&c.cache.keys[0]);
-	intern_init(&c.cache.keys[1]);
-	if (opts && opts->event_filter && *opts->event_filter) {
-		strbuf_addstr(&c.filter, opts->event_filter);
-		c.filter_set = 1;
-	}
+	int r;
 
 	while ((r = lines_next(lr, &s, &len)) > 0) {
 		struct event_line ev;
 		unsigned char c0;
 
 		if (!len) {
-			end_record(&c);
+			end_record(c);
 			continue;
 		}
 		c0 = (unsigned char)s[0];
@@ -601,57 +707,228 @@ int perfscript_read(struct profile *p, struct lines *lr,
 			continue;
 		/* chomp removes only "\n": a line with "\r" is not blank. */
 		if (!is_space(c0) && match_event_head(s, len, &ev)) {
-			event_line(&c, s, len, &ev);
+			event_line(c, s, len, &ev);
 			continue;
 		}
-		if (!c.have_pname) {
+		if (!c->have_pname) {
 			/* Frames of a filtered or skipped sample. */
 			if (is_space(c0) || is_word(c0))
 				continue;
-			bad_line(&c, s, len);
+			bad_line(c, s, len);
 			continue;
 		}
 		if (is_space(c0) || is_word(c0)) {
-			if (frame_line(&c, s, len))
+			if (frame_line(c, s, len))
 				continue;
 			if (only_space(s, len) || is_srcline(s, len))
 				continue;
 		}
-		bad_line(&c, s, len);
+		bad_line(c, s, len);
 	}
-	if (r < 0)
-		ret = -1;
-	if (c.have_pname && c.group_len.len)
+	c->truncated = c->have_pname && c->group_len.len;
+	return r < 0 ? -1 : 0;
+}
+
+/* Report what the run(s) found; returns 0 or -1. */
+static int collapse_report(struct collapse *c, const char *name, int ret)
+{
+	if (c->warned)
+		warning("%s: several event types; keeping only '%s' (choose "
+			"with --event-filter=NAME)",
+			name, c->filter.buf);
+	if (c->truncated)
 		warning("%s: the input ends inside a sample (truncated?); "
 			"that sample is left out, as stackcollapse-perf.pl does",
-			lr->name);
-	if (c.bad_lines) {
+			name);
+	if (c->bad_lines) {
 		ret = error("%s:%" PRIu64 ": not perf script output: '%s'%s "
 			    "(%" PRIu64 " such line%s; expected 'COMM PID ... "
 			    "EVENT:' or 'ADDR SYMBOL (DSO)')",
-			    lr->name, c.first_bad, c.bad_text.buf,
-			    c.bad_text.len < 80 ? "" : "...", c.bad_lines,
-			    c.bad_lines == 1 ? "" : "s");
-	} else if (!ret && !c.frame_lines) {
+			    name, c->first_bad, c->bad_text.buf,
+			    c->bad_text.len < 80 ? "" : "...", c->bad_lines,
+			    c->bad_lines == 1 ? "" : "s");
+	} else if (!ret && !c->frame_lines) {
 		ret = error("%s: no stacks found; record with -g "
 			    "(perf record -g, or perfops record)",
-			    lr->name);
+			    name);
 	}
+	return ret;
+}
 
-	intern_release(&c.cache.keys[0]);
-	intern_release(&c.cache.keys[1]);
-	VEC_RELEASE(&c.cache.start[0]);
-	VEC_RELEASE(&c.cache.count[0]);
-	VEC_RELEASE(&c.cache.start[1]);
-	VEC_RELEASE(&c.cache.count[1]);
-	VEC_RELEASE(&c.cache.frames);
-	VEC_RELEASE(&c.groups);
-	VEC_RELEASE(&c.group_len);
-	VEC_RELEASE(&c.key);
-	strbuf_release(&c.filter);
-	strbuf_release(&c.tmp);
-	strbuf_release(&c.func);
-	strbuf_release(&c.bad_text);
+/*
+ * The event filter the script would settle on: the event of the first
+ * event line whose end matches, found before the input is split so that
+ * every part filters alike.  Returns 0 when none is found near the start.
+ */
+static int first_event(const char *data, size_t len, struct strbuf *out)
+{
+	size_t off = 0, limit = MIN(len, (size_t)(4u << 20));
+
+	while (off < limit) {
+		const char *s = data + off, *nl = memchr(s, '\n', len - off);
+		size_t l = nl ? (size_t)(nl - s) : len - off;
+		struct event_line ev;
+
+		off += l + 1;
+		if (!l || s[0] == '#' || is_space((unsigned char)s[0]) ||
+		    !match_event_head(s, l, &ev) ||
+		    !match_event_tail(s, l, &ev))
+			continue;
+		strbuf_add(out, ev.event, ev.event_len);
+		return 1;
+	}
+	return 0;
+}
+
+#define PARALLEL_MIN (8u << 20)
+#define PARALLEL_MAX 8
+
+struct part {
+	pthread_t thread;
+	struct collapse c;
+	struct profile prof;
+	struct lines lr;
+	int ret;
+};
+
+static void *part_main(void *arg)
+{
+	struct part *pt = arg;
+
+	pt->ret = collapse_run(&pt->c);
+	return NULL;
+}
+
+/* Add the stacks of from into to, translating frame ids by name. */
+static void merge_profile(struct profile *to, const struct profile *from)
+{
+	size_t nf = intern_count(&from->frames), ns = profile_nstacks(from), i;
+	uint32_t *map = xmalloc(st_mult(nf ? nf : 1, sizeof(*map)));
+	VEC(uint32_t) frames = VEC_INIT;
+
+	for (i = 0; i < nf; i++)
+		map[i] = profile_frame(to, profile_frame_name(from, (uint32_t)i),
+				       profile_frame_len(from, (uint32_t)i));
+	for (i = 0; i < ns; i++) {
+		size_t depth, d;
+		const uint32_t *f = profile_stack(from, (uint32_t)i, &depth);
+		double v = profile_value(from, (uint32_t)i, 0);
+
+		frames.len = 0;
+		for (d = 0; d < depth; d++)
+			VEC_PUSH(&frames, map[f[d]]);
+		profile_add(to, 0, frames.v, frames.len, &v);
+	}
+	VEC_RELEASE(&frames);
+	free(map);
+}
+
+/*
+ * A large mapped file is cut at blank lines (where the script's state is
+ * back to its start) into one part per CPU, collapsed in parallel and
+ * merged; sums of integers do not depend on the order.
+ */
+static int read_parallel(struct profile *p, struct lines *lr,
+			 const struct read_opts *opts, int nparts)
+{
+	struct part parts[PARALLEL_MAX];
+	struct strbuf filter = STRBUF_INIT;
+	size_t size = lr->end - lr->start, bounds[PARALLEL_MAX + 1];
+	const char *base = lr->mem;
+	uint64_t lines_before = 0;
+	int i, ret = 0, defaulted = 0;
+
+	if (opts && opts->event_filter && *opts->event_filter) {
+		strbuf_addstr(&filter, opts->event_filter);
+	} else {
+		if (!first_event(base + lr->start, size, &filter)) {
+			strbuf_release(&filter);
+			return 1;
+		}
+		defaulted = 1;
+	}
+	bounds[0] = lr->start;
+	for (i = 1; i < nparts; i++) {
+		size_t at = lr->start + size / (size_t)nparts * (size_t)i;
+		const char *cut;
+
+		if (at < bounds[i - 1])
+			at = bounds[i - 1];
+		cut = memmem(base + at, lr->end - at, "\n\n", 2);
+		bounds[i] = cut ? (size_t)(cut - base) + 2 : lr->end;
+	}
+	bounds[nparts] = lr->end;
+
+	for (i = 0; i < nparts; i++) {
+		struct part *pt = &parts[i];
+
+		if (i)
+			profile_init(&pt->prof, 1);
+		lines_sub(&pt->lr, lr, bounds[i], bounds[i + 1]);
+		collapse_init(&pt->c, i ? &pt->prof : p, &pt->lr, opts);
+		strbuf_reset(&pt->c.filter);
+		strbuf_addbuf(&pt->c.filter, &filter);
+		pt->c.filter_set = 1;
+		pt->c.defaulted = defaulted;
+		if (i && pthread_create(&pt->thread, NULL, part_main, pt)) {
+			pt->ret = collapse_run(&pt->c);
+			pt->thread = 0;
+		}
+	}
+	parts[0].ret = collapse_run(&parts[0].c);
+	for (i = 1; i < nparts; i++)
+		if (parts[i].thread)
+			pthread_join(parts[i].thread, NULL);
+
+	/* Fold every part's findings into part 0's, in input order. */
+	lines_before = parts[0].lr.lineno;
+	for (i = 1; i < nparts; i++) {
+		struct collapse *c0 = &parts[0].c, *ci = &parts[i].c;
+
+		merge_profile(p, &parts[i].prof);
+		c0->frame_lines += ci->frame_lines;
+		c0->warned |= ci->warned;
+		c0->truncated = ci->truncated;
+		if (ci->bad_lines && !c0->bad_lines) {
+			c0->first_bad = lines_before + ci->first_bad;
+			strbuf_addbuf(&c0->bad_text, &ci->bad_text);
+		}
+		c0->bad_lines += ci->bad_lines;
+		lines_before += parts[i].lr.lineno;
+		if (parts[i].ret < 0)
+			ret = -1;
+		collapse_release(ci);
+		profile_release(&parts[i].prof);
+		lines_close(&parts[i].lr);
+	}
+	if (parts[0].ret < 0)
+		ret = -1;
+	lr->start = lr->end;
+	lr->lineno += lines_before;
+	ret = collapse_report(&parts[0].c, lr->name, ret);
+	collapse_release(&parts[0].c);
+	lines_close(&parts[0].lr);
+	strbuf_release(&filter);
+	return ret;
+}
+
+int perfscript_read(struct profile *p, struct lines *lr,
+		    const struct read_opts *opts)
+{
+	struct collapse c;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int ret;
+
+	if (lr->map && lr->end - lr->start >= PARALLEL_MIN && ncpu > 1) {
+		ret = read_parallel(p, lr, opts,
+				   (int)MIN(ncpu, (long)PARALLEL_MAX));
+		if (ret <= 0)
+			return ret;
+		/* No event line near the start: read it in one piece. */
+	}
+	collapse_init(&c, p, lr, opts);
+	ret = collapse_report(&c, lr->name, collapse_run(&c));
+	collapse_release(&c);
 	return ret;
 }
 

@@ -6,7 +6,7 @@
 compat=$SHARED/data/flamegraph-compat
 opts="pid tid kernel jit all addrs"
 ninputs=8
-plan $((ninputs * 6 + 2 + 13))
+plan $((ninputs * 6 + 2 + 15))
 
 # 1. The compatibility suite (read from ../shared; skipped without it).
 if [ -d "$compat/inputs" ]; then
@@ -89,7 +89,15 @@ if [ -x /usr/bin/time ]; then
 	diag "input ${size_kb} KB, peak RSS ${rss} KB"
 	[ "$rss" -lt $((size_kb / 4)) ]
 	ok $? "peak RSS (${rss} KB) is far below the input size (${size_kb} KB)"
+	# The file is cut into parts collapsed in parallel: the result must
+	# be the single copy's counts times 1000, and the same from a pipe.
+	"$PERFOPS" collapse "$d/perf6-fp-cpuclock.txt" |
+		awk '{ $NF = sprintf("%.0f", $NF * 1000); print }' >"$T/want.folded"
+	cmp -s "$T/big.folded" "$T/want.folded"
+	ok $? "1000 copies fold to 1000 times the counts"
+	"$PERFOPS" collapse - <"$T/big.txt" | cmp -s - "$T/big.folded"
+	ok $? "a pipe (serial) and a file (parallel) give the same bytes"
 	rm -f "$T/big.txt"
 else
-	skip "/usr/bin/time is absent (Debian package time)"
+	skip "/usr/bin/time is absent (Debian package time)" 3
 fi

@@ -1,0 +1,73 @@
+#!/bin/bash
+# perfops collapse vs stackcollapse-perf.pl: throughput on large inputs.
+#   bench/collapse.sh [SIZE_MB]
+# Builds two inputs of at least SIZE_MB (default 40): the bundled and shared
+# perf script fixtures repeated, and a synthetic profile whose frame lines
+# are nearly all distinct (bench/gen-perf-script.awk).  Prints MB/s for
+# perfops and, when stackcollapse-perf.pl is found (on PATH or in
+# $FLAMEGRAPH_DIR; it is not packaged for Debian), for the script, the
+# ratio, and whether the outputs are identical.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+perfops=${PERFOPS:-$top/build/src/perfops}
+size_mb=${1:-40}
+tmp=$(mktemp -d /tmp/perfops-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+pl=
+if [ -n "${FLAMEGRAPH_DIR:-}" ] && [ -f "$FLAMEGRAPH_DIR/stackcollapse-perf.pl" ]; then
+	pl=$FLAMEGRAPH_DIR/stackcollapse-perf.pl
+elif command -v stackcollapse-perf.pl >/dev/null 2>&1; then
+	pl=$(command -v stackcollapse-perf.pl)
+fi
+
+# Input 1: real recordings, repeated.
+fixtures="$top/tests/data/collapse/perf6-fp-cpuclock.txt"
+[ -f "$top/../shared/data/flamegraph-compat/inputs/perf6-system-pidtid.txt" ] &&
+	fixtures="$fixtures $top/../shared/data/flamegraph-compat/inputs/perf6-system-pidtid.txt"
+while [ "$(stat -c %s "$tmp/real.perf" 2>/dev/null || echo 0)" -lt $((size_mb << 20)) ]; do
+	# shellcheck disable=SC2086
+	cat $fixtures >>"$tmp/real.perf"
+done
+# Input 2: synthetic, nearly every frame line distinct.
+samples=$((size_mb * 620))
+awk -v samples=$samples -v syms=5000 -f "$top/bench/gen-perf-script.awk" >"$tmp/syn.perf"
+
+now() { date +%s.%N; }
+# best_of N CMD...: the fastest wall time of N runs, in seconds.
+best_of() {
+	local n=$1 best= t0 t1 d i
+	shift
+	for i in $(seq "$n"); do
+		t0=$(now)
+		"$@" >"$tmp/out" 2>/dev/null
+		t1=$(now)
+		d=$(echo "$t1 - $t0" | bc -l)
+		if [ -z "$best" ] || [ "$(echo "$d < $best" | bc -l)" = 1 ]; then best=$d; fi
+	done
+	echo "$best"
+}
+
+printf '%-10s %9s %12s %12s %12s %8s\n' input MB perfops_s perfops_MB/s script_MB/s ratio
+for name in real syn; do
+	in=$tmp/$name.perf
+	mb=$(echo "$(stat -c %s "$in") / 1048576" | bc -l)
+	tp=$(best_of 5 "$perfops" collapse "$in")
+	cp "$tmp/out" "$tmp/perfops.folded"
+	rate=$(echo "$mb / $tp" | bc -l)
+	if [ -n "$pl" ]; then
+		ts=$(best_of 1 perl "$pl" "$in")
+		srate=$(echo "$mb / $ts" | bc -l)
+		ratio=$(echo "$ts / $tp" | bc -l)
+		same=identical
+		cmp -s "$tmp/out" "$tmp/perfops.folded" || same=DIFFERENT
+		printf '%-10s %9.1f %12.3f %12.0f %12.1f %7.1fx  output %s\n' \
+			"$name" "$mb" "$tp" "$rate" "$srate" "$ratio" "$same"
+	else
+		printf '%-10s %9.1f %12.3f %12.0f %12s %8s\n' "$name" "$mb" "$tp" "$rate" - -
+	fi
+done
+if [ -z "$pl" ]; then
+	echo "stackcollapse-perf.pl not found (set FLAMEGRAPH_DIR to a FlameGraph checkout to compare side by side)"
+fi
+echo "cpus: $(nproc), perfops collapses files of 8 MB and more on every CPU"
