@@ -68,6 +68,8 @@ void profile_diff(struct profile *out, const struct profile *before,
 	double scale = 1;
 
 	profile_init(out, 2);
+	out->flags |= PROFILE_DIFFERENTIAL;
+	out->main_value = 1;
 	profile_set_type(out, 0, before->type[0], before->unit[0]);
 	profile_set_type(out, 1, after->type[0], after->unit[0]);
 	if ((flags & DIFF_NORMALIZE) && t1 > 0)

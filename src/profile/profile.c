@@ -19,8 +19,11 @@ void profile_init(struct profile *p, unsigned nvalues)
 		p->type[k] = xstrdup("");
 		p->unit[k] = xstrdup("");
 	}
-	/* Thread 0 stands for "no thread information". */
+	/* Thread 0 stands for "no thread information", mapping 0 for an
+	 * unknown one. */
 	profile_thread(p, -1, -1, "");
+	p->mappings = xcalloc(1, sizeof(*p->mappings));
+	p->nmappings = p->mappings_alloc = 1;
 }
 
 void profile_release(struct profile *p)
@@ -33,6 +36,7 @@ void profile_release(struct profile *p)
 	free(p->values);
 	free(p->finfo);
 	free(p->threads);
+	free(p->mappings);
 	for (k = 0; k < PROFILE_MAX_VALUES; k++) {
 		free(p->type[k]);
 		free(p->unit[k]);
@@ -67,6 +71,33 @@ struct profile_frame_info *profile_frame_info(struct profile *p,
 		       (p->finfo_alloc - old) * sizeof(*p->finfo));
 	}
 	return &p->finfo[frame];
+}
+
+uint32_t profile_mapping(struct profile *p, uint64_t start, uint64_t limit,
+			 uint64_t offset, const char *file,
+			 const char *build_id)
+{
+	uint32_t f = intern_add(&p->strings, file, strlen(file), NULL);
+	uint32_t b = build_id ? intern_add(&p->strings, build_id,
+					   strlen(build_id), NULL)
+			      : 0;
+	struct profile_mapping *m;
+	size_t i;
+
+	for (i = 1; i < p->nmappings; i++) {
+		m = &p->mappings[i];
+		if (m->start == start && m->limit == limit &&
+		    m->offset == offset && m->file == f && m->build_id == b)
+			return (uint32_t)i;
+	}
+	ALLOC_GROW(p->mappings, p->nmappings + 1, p->mappings_alloc);
+	m = &p->mappings[p->nmappings];
+	m->start = start;
+	m->limit = limit;
+	m->offset = offset;
+	m->file = f;
+	m->build_id = b;
+	return (uint32_t)p->nmappings++;
 }
 
 uint32_t profile_thread(struct profile *p, int pid, int tid, const char *comm)

@@ -33,8 +33,23 @@ struct profile_frame_info {
 	uint32_t file;    /* interned in .strings; 0 = unknown */
 	uint32_t line;    /* 0 = unknown */
 	uint32_t dso;     /* interned in .strings; 0 = unknown */
+	uint32_t mapping; /* index into .mappings; 0 = unknown */
 	uint64_t address; /* an address in the dso, 0 = unknown */
 	uint8_t kind;     /* enum profile_frame_kind */
+};
+
+/* A mapped file (executable, library, kernel) as pprof describes it. */
+struct profile_mapping {
+	uint64_t start, limit, offset;
+	uint32_t file;     /* interned in .strings */
+	uint32_t build_id; /* hex GNU build-id, interned in .strings; 0 = none */
+};
+
+enum profile_flags {
+	/* Two values that are (before, after) of a comparison, drawn as a
+	 * differential flame graph; otherwise two values are two measures
+	 * of the same samples (e.g. count and nanoseconds). */
+	PROFILE_DIFFERENTIAL = 1 << 0,
 };
 
 struct profile_thread {
@@ -54,6 +69,10 @@ struct profile {
 	size_t finfo_alloc;
 	struct profile_thread *threads; /* [0] is the "no thread" entry */
 	size_t nthreads, threads_alloc;
+	struct profile_mapping *mappings; /* [0] is the "unknown" entry */
+	size_t nmappings, mappings_alloc;
+	unsigned flags;      /* enum profile_flags */
+	unsigned main_value; /* the value flame graphs and reports use */
 	/* Sample type and unit of each value, e.g. "samples"/"count" or
 	 * "cpu"/"nanoseconds"; "" when unknown (folded input). */
 	char *type[PROFILE_MAX_VALUES];
@@ -81,6 +100,11 @@ static inline size_t profile_frame_len(const struct profile *p, uint32_t frame)
 /* The details of a frame, created zeroed on first use. */
 struct profile_frame_info *profile_frame_info(struct profile *p,
 					      uint32_t frame);
+
+/* Register a mapping (deduplicated); returns its index (>= 1). */
+uint32_t profile_mapping(struct profile *p, uint64_t start, uint64_t limit,
+			 uint64_t offset, const char *file,
+			 const char *build_id);
 
 /* Register a thread; returns its index (>= 1). */
 uint32_t profile_thread(struct profile *p, int pid, int tid, const char *comm);

@@ -66,6 +66,10 @@ static int folded_read(struct profile *p, struct lines *lr)
 				profile_release(p);
 				profile_init(p, nvalues);
 			}
+			if (nvalues == 2) {
+				p->flags |= PROFILE_DIFFERENTIAL;
+				p->main_value = 1;
+			}
 		}
 		if (nvalues == 2) {
 			if (b < 0) {

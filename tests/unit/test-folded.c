@@ -46,6 +46,8 @@ Test(folded, two_counts_are_before_and_after)
 
 	cr_assert_eq(read_str(&p, "main;a 10 4\nmain;b 0 7\n"), 0);
 	cr_assert_eq(p.nvalues, 2);
+	cr_assert(p.flags & PROFILE_DIFFERENTIAL);
+	cr_assert_eq(p.main_value, 1);
 	cr_assert_float_eq(profile_value(&p, 0, 0), 10, 1e-12);
 	cr_assert_float_eq(profile_value(&p, 0, 1), 4, 1e-12);
 	cr_assert_float_eq(profile_total(&p, 1), 11, 1e-12);
