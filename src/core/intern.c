@@ -2,13 +2,26 @@
 #include "core/intern.h"
 #include "core/hash.h"
 
+/*
+ * Zeroed by writing rather than calloc(): fresh pages from calloc() are
+ * first read through the shared zero page, and the write that follows
+ * costs a second fault and, with threads, a TLB shootdown on every CPU.
+ */
+static uint32_t *zeroed(size_t n)
+{
+	uint32_t *p = xmalloc(st_mult(n, sizeof(*p)));
+
+	memset(p, 0, n * sizeof(*p));
+	return p;
+}
+
 void intern_init(struct intern *t)
 {
 	memset(t, 0, sizeof(*t));
 	arena_init(&t->arena, 256 * 1024);
 	t->mask = 1023;
-	t->slots = xcalloc(t->mask + 1, sizeof(*t->slots));
-	t->slot_hash = xcalloc(t->mask + 1, sizeof(*t->slot_hash));
+	t->slots = zeroed(t->mask + 1);
+	t->slot_hash = zeroed(t->mask + 1);
 }
 
 void intern_release(struct intern *t)
@@ -23,8 +36,8 @@ void intern_release(struct intern *t)
 static void rehash(struct intern *t)
 {
 	size_t nmask = t->mask * 2 + 1, i;
-	uint32_t *ns = xcalloc(nmask + 1, sizeof(*ns));
-	uint32_t *nh = xcalloc(nmask + 1, sizeof(*nh));
+	uint32_t *ns = zeroed(nmask + 1);
+	uint32_t *nh = zeroed(nmask + 1);
 
 	for (i = 0; i <= t->mask; i++) {
 		size_t j;

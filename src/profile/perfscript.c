@@ -15,21 +15,29 @@
  * "compat:".
  */
 
+/* Character classes of Perl's \s, \d and \w, by table: these run for
+ * every byte of the input. */
+enum { C_SPACE = 1, C_DIGIT = 2, C_WORD = 4 };
+static const unsigned char cclass[256] = {
+	['\t'] = C_SPACE, ['\n'] = C_SPACE, ['\v'] = C_SPACE,
+	['\f'] = C_SPACE, ['\r'] = C_SPACE, [' '] = C_SPACE,
+	['0' ... '9'] = C_DIGIT | C_WORD,
+	['a' ... 'z'] = C_WORD, ['A' ... 'Z'] = C_WORD, ['_'] = C_WORD,
+};
+
 static inline int is_space(int c)
 {
-	/* Perl's \s: space, \t, \n, \v, \f, \r. */
-	return c == ' ' || (c >= '\t' && c <= '\r');
+	return cclass[c & 0xff] & C_SPACE;
 }
 
 static inline int is_digit(int c)
 {
-	return c >= '0' && c <= '9';
+	return cclass[c & 0xff] & C_DIGIT;
 }
 
 static inline int is_word(int c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       c == '_';
+	return cclass[c & 0xff] & C_WORD;
 }
 
 static int has_sub(const char *s, size_t len, const char *needle)
