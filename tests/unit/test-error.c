@@ -1,0 +1,44 @@
+#include "core/compat.h"
+#include "core/error.h"
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+
+static void redirect(void)
+{
+	cr_redirect_stderr();
+}
+
+Test(error, reports_once_and_returns_minus_one, .init = redirect)
+{
+	cr_assert_eq(error("cannot open '%s'", "x.svg"), -1);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("perfops: cannot open 'x.svg'\n");
+}
+
+Test(error, errno_text_and_errno_kept, .init = redirect)
+{
+	errno = ENOENT;
+	cr_assert_eq(error_errno("cannot read '%s'", "in"), -1);
+	cr_assert_eq(errno, ENOENT);
+	fflush(stderr);
+	cr_assert_stderr_eq_str(
+		"perfops: cannot read 'in': No such file or directory\n");
+}
+
+Test(error, negative_errno_and_warning, .init = redirect)
+{
+	cr_assert_eq(error_code(-EACCES, "perf_event_open"), -1);
+	warning("%d lines ignored", 3);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("perfops: perf_event_open: Permission denied\n"
+				"perfops: warning: 3 lines ignored\n");
+}
+
+Test(error, quiet_silences, .init = redirect)
+{
+	error_set_quiet(1);
+	cr_assert_eq(error("hidden"), -1);
+	error_set_quiet(0);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("");
+}
