@@ -3,22 +3,12 @@
 #include "profile/diff.h"
 #include "profile/folded.h"
 #include "profile/read.h"
+#include "profile-util.h"
 #include <criterion/criterion.h>
 
 static void load(struct profile *p, const char *text)
 {
 	cr_assert_eq(profile_read_buffer(p, text, strlen(text), "t", NULL), 0);
-}
-
-static char *folded(const struct profile *p)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-
-	folded_write(p, fp);
-	fclose(fp);
-	return buf;
 }
 
 /*
@@ -36,13 +26,13 @@ Test(diff, plain_and_normalized)
 	load(&a, "main;a 60\nmain;b 40\n");
 	load(&b, "main;a 30\nmain;c 90\n");
 	profile_diff(&d, &a, &b, 0);
-	out = folded(&d);
+	out = folded_string(&d);
 	cr_assert_str_eq(out, "main;a 60 30\nmain;b 40 0\nmain;c 0 90\n");
 	free(out);
 	profile_release(&d);
 
 	profile_diff(&d, &a, &b, DIFF_NORMALIZE);
-	out = folded(&d);
+	out = folded_string(&d);
 	cr_assert_str_eq(out, "main;a 72 30\nmain;b 48 0\nmain;c 0 90\n");
 	cr_assert_float_eq(profile_total(&d, 0), 120, 1e-9);
 	free(out);
@@ -60,7 +50,7 @@ Test(diff, normalize_truncates)
 	load(&a, "x 1\ny 2\n");
 	load(&b, "x 2\n");
 	profile_diff(&d, &a, &b, DIFF_NORMALIZE);
-	out = folded(&d);
+	out = folded_string(&d);
 	cr_assert_str_eq(out, "x 0 2\ny 1 0\n");
 	free(out);
 	profile_release(&d);
@@ -76,7 +66,7 @@ Test(diff, strip_hex_merges_addresses)
 	load(&a, "main;lambda_0x7f00ab 5\n");
 	load(&b, "main;lambda_0x7f11cd 8\n");
 	profile_diff(&d, &a, &b, DIFF_STRIP_HEX);
-	out = folded(&d);
+	out = folded_string(&d);
 	cr_assert_str_eq(out, "main;lambda_0x... 5 8\n");
 	free(out);
 	profile_release(&d);

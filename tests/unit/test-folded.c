@@ -2,6 +2,7 @@
 #include "core/error.h"
 #include "profile/folded.h"
 #include "profile/read.h"
+#include "profile-util.h"
 #include <criterion/criterion.h>
 
 static int read_str(struct profile *p, const char *text)
@@ -14,17 +15,6 @@ static int read_str(struct profile *p, const char *text)
 	return r;
 }
 
-static char *write_str(const struct profile *p)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-
-	folded_write(p, fp);
-	fclose(fp);
-	return buf;
-}
-
 Test(folded, one_count_merged_and_sorted)
 {
 	struct profile p;
@@ -34,7 +24,7 @@ Test(folded, one_count_merged_and_sorted)
 	cr_assert_eq(p.nvalues, 1);
 	cr_assert_eq(profile_nstacks(&p), 2);
 	cr_assert_float_eq(profile_total(&p, 0), 6.5, 1e-12);
-	out = write_str(&p);
+	out = folded_string(&p);
 	cr_assert_str_eq(out, "main;a 1.5\nmain;b 5\n");
 	free(out);
 	profile_release(&p);

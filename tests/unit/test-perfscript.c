@@ -2,6 +2,7 @@
 #include "core/error.h"
 #include "profile/folded.h"
 #include "profile/read.h"
+#include "profile-util.h"
 #include <criterion/criterion.h>
 
 /* Collapse perf script text and return the folded output (to free). */
@@ -9,17 +10,14 @@ static char *collapse(const char *text, unsigned flags, int *rc)
 {
 	struct read_opts ro = READ_OPTS_INIT;
 	struct profile p;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
+	char *buf;
 
 	ro.format = PROFILE_FMT_PERF_SCRIPT;
 	ro.collapse_flags = flags;
 	error_set_quiet(1);
 	*rc = profile_read_buffer(&p, text, strlen(text), "t", &ro);
 	error_set_quiet(0);
-	folded_write(&p, fp);
-	fclose(fp);
+	buf = folded_string(&p);
 	profile_release(&p);
 	return buf;
 }
