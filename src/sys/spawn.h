@@ -1,0 +1,57 @@
+#ifndef PERFOPS_SYS_SPAWN_H
+#define PERFOPS_SYS_SPAWN_H
+
+#include <sched.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct perf_counters;
+
+/*
+ * Running one child and measuring it: the monotonic clock is read right
+ * before the child is created and right after wait4() has reaped it, and
+ * user/system time and peak RSS come from wait4()'s rusage of that child
+ * alone (not RUSAGE_CHILDREN, which never goes down).  The caller owns
+ * every array and fd in the options; spawn_run() closes none of them.
+ */
+struct spawn_opts {
+	char *const *argv; /* argv[0] is looked up in PATH */
+	char *const *envp; /* NULL: the current environment */
+	int stdin_fd;	   /* -1: inherit */
+	int stdout_fd;	   /* -1: inherit */
+	int stderr_fd;	   /* -1: inherit */
+	/* >= 0: read and discard until EOF while waiting */
+	int drain_fd;
+	const cpu_set_t *cpus; /* pin the child (set between fork and exec) */
+	double timeout;	       /* seconds; 0: none */
+	/* Counted from exec to exit when not NULL (opened before exec). */
+	struct perf_counters *counters;
+};
+
+struct spawn_result {
+	double wall;	 /* seconds */
+	double user;	 /* seconds */
+	double sys;	 /* seconds */
+	uint64_t maxrss; /* bytes */
+	int exit_code;	 /* -1 when ended by a signal */
+	int signal;
+	int timed_out; /* killed (with its process group) at the timeout */
+};
+
+/*
+ * Run the command to completion.  Returns 0 (whatever the child's exit
+ * status), or a negative errno when it could not be started (the exec
+ * error of the child, such as -ENOENT); reports nothing itself.
+ */
+int spawn_run(const struct spawn_opts *o, struct spawn_result *r);
+
+/* Seconds on the monotonic clock. */
+double sys_now(void);
+
+/*
+ * Parse a CPU list such as "0-2,5" into set; -1 on syntax error or a CPU
+ * number out of range (reports nothing).
+ */
+int cpu_parse_list(const char *s, cpu_set_t *set);
+
+#endif

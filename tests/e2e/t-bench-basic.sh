@@ -1,0 +1,72 @@
+#!/bin/bash
+# perfops bench: timing, -N quoting, failures, timeouts, scans, I/O options.
+. "$(dirname "$0")/lib.sh"
+plan 29
+
+# jget FILE EXPR: evaluate a Perl expression over the decoded JSON ($j).
+jget() {
+	perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0] or die;
+		my $j = decode_json(<$f>); print eval($ARGV[1]) // "undef", "\n"' "$1" "$2"
+}
+
+# A 20 ms sleep measures 20 ms plus sleep's own start-up (a few ms on a
+# busy machine): the median must lie in [19, 35] ms.  The median, not the
+# mean: one run delayed by a neighbour on a shared machine moves the mean.
+run "$PERFOPS" bench -N --runs 10 --export-json "$T/s.json" 'sleep 0.02'
+ok $rc "sleep 0.02 runs"
+like "$out" '^Benchmark 1: sleep 0.02' "hyperfine's header line"
+like "$out" 'Time \(mean ± σ\): +[0-9]+\.[0-9] ms ± +[0-9.]+ ms +\[User: [0-9.]+ ms, System: [0-9.]+ ms\]' "mean ± sigma line in ms"
+like "$out" 'Range \(min … max\): .* 10 runs' "range line with the run count"
+like "$out" 'Median \(95% CI\): +[0-9.]+ ms \[[0-9.]+ ms … [0-9.]+ ms\]' "median with its CI"
+med=$(jget "$T/s.json" '$j->{results}[0]{median}')
+is "$(perl -e 'print(($ARGV[0] >= 0.019 && $ARGV[0] <= 0.035) ? "yes" : "no: $ARGV[0]")' "$med")" yes "median of sleep 0.02 within [19, 35] ms"
+is "$(jget "$T/s.json" 'scalar @{$j->{results}[0]{times}}')" 10 "JSON keeps all 10 times"
+is "$(jget "$T/s.json" 'join ",", @{$j->{results}[0]{exit_codes}}')" "0,0,0,0,0,0,0,0,0,0" "JSON exit codes"
+is "$(jget "$T/s.json" 'my $r = $j->{results}[0]; ($r->{min} <= $r->{median} && $r->{median} <= $r->{max} && $r->{percentiles}{p5} <= $r->{percentiles}{p95}) ? 1 : 0')" 1 "min <= median <= max, p5 <= p95"
+is "$(jget "$T/s.json" 'defined $j->{machine}{cores} && $j->{machine}{kernel} =~ /Linux/ ? 1 : 0')" 1 "machine metadata in the export"
+
+# -N splits quoted arguments itself.
+run "$PERFOPS" bench -N --runs 1 --output "$T/words" "printf '%s|' 'a b' \"c \\\"d\\\"\" e\\ f"
+ok $rc "-N with quotes runs"
+is "$(cat "$T/words")" 'a b|c "d"|e f|' "-N split 'a b', \"c \\\"d\\\"\" and e\\ f into three words"
+run "$PERFOPS" bench -N --runs 1 "printf 'open"
+is "$rc" 2 "an unterminated quote is a usage error"
+like "$err" "unterminated quote" "and says so"
+
+# A failing command stops the run unless -i.
+run "$PERFOPS" bench --runs 3 false
+is "$rc" 1 "a failing command exits 1"
+like "$err" "non-zero exit code 1.*--ignore-failure" "with hyperfine's hint"
+run "$PERFOPS" bench --runs 3 -i false
+ok $rc "-i ignores the failure"
+like "$out" "Ignoring non-zero exit code" "and warns"
+run "$PERFOPS" bench --runs 2 --ignore-failure=2 'exit 3'
+is "$rc" 1 "--ignore-failure=2 does not ignore exit code 3"
+run "$PERFOPS" bench --runs 2 --ignore-failure=2,3 'exit 3'
+ok $rc "--ignore-failure=2,3 does"
+
+# A timeout is recorded and the other runs are kept: odd runs sleep 5 s.
+cnt="$T/count"
+run "$PERFOPS" bench --runs 4 --timeout 0.5 --export-json "$T/to.json" \
+	"n=\$(cat $cnt 2>/dev/null || echo 0); echo \$((n+1)) > $cnt; if [ \$((n % 2)) = 0 ]; then sleep 5; fi"
+ok $rc "timed-out runs do not fail the benchmark"
+like "$out" "Timed out: +2 of 4 runs" "two of four runs timed out"
+is "$(jget "$T/to.json" 'join ",", map { $_ ? 1 : 0 } @{$j->{results}[0]{timed_out}}')" "1,0,1,0" "JSON marks which runs timed out"
+is "$(jget "$T/to.json" 'scalar @{$j->{results}[0]{values}}')" 2 "statistics use the two completed runs"
+
+# Parameter scans.
+run "$PERFOPS" bench -N --runs 2 -P n 1 3 --export-json "$T/p.json" 'sleep 0.00{n}'
+is "$(jget "$T/p.json" 'join ",", map { $_->{command} . "=" . $_->{parameters}{n} } @{$j->{results}}')" \
+	"sleep 0.001=1,sleep 0.002=2,sleep 0.003=3" "-P expands {n}"
+run "$PERFOPS" bench -N --runs 1 -L a x,y -L b 1,2 --export-json "$T/l.json" 'echo {a}{b}'
+is "$(jget "$T/l.json" 'join ",", map { $_->{command} } @{$j->{results}}')" \
+	"echo x1,echo y1,echo x2,echo y2" "two -L give the cross product, first varies fastest"
+
+# --input, --cpu and the environment padding reach the child.
+printf 'hello input\n' >"$T/in"
+run "$PERFOPS" bench -N --runs 1 --input "$T/in" --output "$T/cat" cat
+is "$(cat "$T/cat")" "hello input" "--input feeds stdin"
+run "$PERFOPS" bench -N --runs 1 --cpu 0 --output "$T/aff" 'grep Cpus_allowed_list /proc/self/status'
+like "$(cat "$T/aff")" 'Cpus_allowed_list:\s+0$' "--cpu 0 pins the child"
+run "$PERFOPS" bench -N --runs 5 --output "$T/env" 'printenv PERFOPS_RANDOMIZED_ENVIRONMENT_OFFSET'
+is "$(sort -u "$T/env" | wc -l | tr -d ' ')" 5 "each run gets a different environment padding"

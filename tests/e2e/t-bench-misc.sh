@@ -1,0 +1,47 @@
+#!/bin/bash
+# perfops bench: exports, plots, counters, usage errors, help.
+. "$(dirname "$0")/lib.sh"
+plan 22
+
+run "$PERFOPS" bench -N --runs 3 -n '<a&b>' -n two 'sleep 0.001' 'sleep 0.002' \
+	--export-csv "$T/r.csv" --export-markdown "$T/r.md" \
+	--export-asciidoc "$T/r.adoc" --export-orgmode "$T/r.org" \
+	--export-svg "$T/r.svg" --export-html "$T/r.html" --histogram
+ok $rc "all exports at once"
+like "$(head -1 "$T/r.csv")" '^command,mean,stddev,median,user,system,min,max,p5,' "CSV header: hyperfine's columns first"
+is "$(wc -l <"$T/r.csv" | tr -d ' ')" 3 "CSV has a row per command"
+like "$(cat "$T/r.md")" '^\| `<a&b>` \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+( ± [0-9.]+)? \|$' "Markdown row with the command name"
+like "$(head -2 "$T/r.adoc")" '^\|===$' "AsciiDoc table"
+like "$(head -2 "$T/r.org")" '^\|--\+--\+--\+--\+--\|$' "Org table"
+like "$(cat "$T/r.svg")" '&lt;a&amp;b&gt;' "SVG escapes the command name"
+ok $(grep -c '<a&b>' "$T/r.svg" | grep -qx 0; echo $?) "no raw name in the SVG"
+like "$(cat "$T/r.html")" '<svg .*' "HTML embeds the plot"
+like "$out" 'Histogram:' "terminal histogram"
+ok $(ls "$T" | grep -c '\.tmp-' | grep -qx 0; echo $?) "no temporary files left"
+
+run "$PERFOPS" bench -N --runs 3 --counters 'sleep 0.001'
+ok $rc "--counters works"
+like "$out" 'Counters \(mean\): +task-clock [0-9.]+ ms context-switches [0-9.]+ cpu-migrations [0-9.]+ page-faults [0-9.]+' "software counters are printed"
+if grep -q "no hardware performance counters" "$T/err"; then
+	like "$err" "notice: no hardware performance counters on this machine" "one-line notice without a PMU"
+	run "$PERFOPS" bench -N --runs 2 --metric instructions true
+	is "$rc" 3 "--metric instructions without a PMU is an environment error (3)"
+else
+	like "$out" 'instructions' "instructions are counted with a PMU"
+	run "$PERFOPS" bench -N --runs 2 --metric instructions true
+	is "$rc" 0 "--metric instructions with a PMU"
+fi
+run "$PERFOPS" bench -N --runs 3 --metric page-faults 'sleep 0.001'
+like "$out" '^  page-faults \(mean ± σ\)' "--metric picks the primary metric"
+
+run "$PERFOPS" bench --runs 2 --bogus true
+is "$rc" 2 "unknown option exits 2"
+run "$PERFOPS" bench
+is "$rc" 2 "no command exits 2"
+run "$PERFOPS" bench --fail-if-slower 5 true
+is "$rc" 2 "--fail-if-slower without --baseline exits 2"
+run "$PERFOPS" bench -N --runs 1 no-such-command-perfops
+is "$rc" 1 "a command that does not exist exits 1"
+like "$err" "cannot run command 'no-such-command-perfops': No such file" "and says why"
+run "$PERFOPS" help bench
+like "$out" "fail-if-slower PCT" "perfops help bench prints the manual"
