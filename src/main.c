@@ -26,6 +26,9 @@ static const struct cmd_struct commands[] = {
 	  cmd_diff_usage },
 	{ "flamegraph", cmd_flamegraph,
 	  "draw an interactive SVG flame graph", cmd_flamegraph_usage },
+	{ "report", cmd_report,
+	  "top functions of a profile (pprof, folded, perf script)",
+	  cmd_report_usage },
 };
 
 static const char main_usage[] =

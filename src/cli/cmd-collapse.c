@@ -6,7 +6,7 @@
 #include "profile/read.h"
 
 const char cmd_collapse_usage[] =
-	"usage: perfops collapse [options] [PERF-SCRIPT-FILE | -]\n"
+	"usage: perfops collapse [options] [PERF-SCRIPT-FILE | PPROF | -]\n"
 	"\n"
 	"Fold `perf script` output into one line per unique stack,\n"
 	"\"root;...;leaf COUNT\", sorted, byte for byte as FlameGraph's\n"
@@ -14,6 +14,10 @@ const char cmd_collapse_usage[] =
 	"flamegraph.pl, speedscope or any folded-stack tool).  Reads stdin\n"
 	"when no file is given.  Counts are summed periods when perf printed\n"
 	"them (nanoseconds for cpu-clock, cycles for cycles), else samples.\n"
+	"A pprof profile (.pb.gz, detected from its content) folds too, with\n"
+	"its main value (cpu time of a Go CPU profile) as the count and a\n"
+	"comm-PID/TID root frame for samples with thread labels; the perf\n"
+	"script options below do not apply to it.\n"
 	"\n"
 	"Options:\n"
 	"  --pid                 root frame is comm-PID\n"

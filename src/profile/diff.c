@@ -47,7 +47,7 @@ static void add_side(struct profile *out, const struct profile *in, int side,
 			}
 			VEC_PUSH(&frames, profile_frame(out, nm, nl));
 		}
-		v[side] = profile_value(in, (uint32_t)s, 0);
+		v[side] = profile_value(in, (uint32_t)s, in->main_value);
 		profile_add(out, 0, frames.v, frames.len, v);
 	}
 	/* Normalising scales each stack's summed count, as difffolded.pl
@@ -64,14 +64,19 @@ static void add_side(struct profile *out, const struct profile *in, int side,
 void profile_diff(struct profile *out, const struct profile *before,
 		  const struct profile *after, unsigned flags)
 {
-	double t1 = profile_total(before, 0), t2 = profile_total(after, 0);
+	double t1 = profile_total(before, before->main_value);
+	double t2 = profile_total(after, after->main_value);
 	double scale = 1;
 
 	profile_init(out, 2);
 	out->flags |= PROFILE_DIFFERENTIAL;
 	out->main_value = 1;
-	profile_set_type(out, 0, before->type[0], before->unit[0]);
-	profile_set_type(out, 1, after->type[0], after->unit[0]);
+	/* Each side contributes its main value (cpu time, not the sample
+	 * count, of a Go CPU profile). */
+	profile_set_type(out, 0, before->type[before->main_value],
+			 before->unit[before->main_value]);
+	profile_set_type(out, 1, after->type[after->main_value],
+			 after->unit[after->main_value]);
 	if ((flags & DIFF_NORMALIZE) && t1 > 0)
 		scale = t2 / t1;
 	add_side(out, before, 0, scale, flags);

@@ -20,12 +20,20 @@ int folded_write(const struct profile *p, FILE *fp)
 	size_t i, n = profile_nstacks(p);
 	struct strbuf line = STRBUF_INIT;
 	char num[64];
-	unsigned k;
+	unsigned k, first = 0, last = p->nvalues;
+
+	/* Two counts on a line mean "before after"; a profile with two
+	 * measures of the same samples (count, nanoseconds) writes its main
+	 * one. */
+	if (!(p->flags & PROFILE_DIFFERENTIAL)) {
+		first = p->main_value;
+		last = first + 1;
+	}
 
 	for (i = 0; i < n; i++) {
 		strbuf_reset(&line);
 		profile_stack_text(p, order[i], &line);
-		for (k = 0; k < p->nvalues; k++) {
+		for (k = first; k < last; k++) {
 			folded_format_value(profile_value(p, order[i], k), num,
 					    sizeof(num));
 			strbuf_addch(&line, ' ');

@@ -9,7 +9,10 @@
  * or "stack BEFORE AFTER" for a differential profile (difffolded.pl).
  */
 
-/* Write p as folded lines in byte order of the stacks. */
+/*
+ * Write p as folded lines in byte order of the stacks: one count (the
+ * main value), or "BEFORE AFTER" for a differential profile.
+ */
 int folded_write(const struct profile *p, FILE *fp);
 /* Format a value the way Perl prints a number (integers without ".0"). */
 void folded_format_value(double v, char *buf, size_t size);

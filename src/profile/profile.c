@@ -230,3 +230,102 @@ uint32_t *profile_sorted_stacks(const struct profile *p)
 	qsort_r(ids, n, sizeof(*ids), cmp_stacks, (void *)p);
 	return ids;
 }
+
+/* The comm as collapse writes it: spaces become '_'. */
+static void add_comm(const struct profile *p, uint32_t thread,
+		     struct strbuf *sb)
+{
+	const struct profile_thread *t = &p->threads[thread];
+	const char *c = intern_str(&p->strings, t->comm);
+	size_t i, n = intern_len(&p->strings, t->comm);
+
+	if (!n) {
+		strbuf_addch(sb, '?');
+		return;
+	}
+	for (i = 0; i < n; i++)
+		strbuf_addch(sb, c[i] == ' ' ? '_' : c[i]);
+}
+
+void profile_thread_name(const struct profile *p, uint32_t thread,
+			 struct strbuf *sb)
+{
+	const struct profile_thread *t;
+
+	if (thread >= p->nthreads)
+		return;
+	t = &p->threads[thread];
+	add_comm(p, thread, sb);
+	if (t->pid < 0 && t->tid < 0)
+		return;
+	if (t->pid >= 0)
+		strbuf_addf(sb, "-%d", t->pid);
+	else
+		strbuf_addstr(sb, "-?");
+	if (t->tid >= 0)
+		strbuf_addf(sb, "/%d", t->tid);
+}
+
+int profile_is_thread_root(const struct profile *p, uint32_t stack)
+{
+	uint32_t thread = profile_stack_thread(p, stack);
+	const struct profile_frame_info *fi;
+	const struct profile_thread *t;
+	struct strbuf sb = STRBUF_INIT;
+	const uint32_t *f;
+	size_t depth, n;
+	int ret = 0;
+
+	if (!thread || thread >= p->nthreads)
+		return 0;
+	f = profile_stack(p, stack, &depth);
+	if (!depth)
+		return 0;
+	fi = profile_frame_info_get(p, f[0]);
+	if (!fi || fi->kind != FRAME_SYNTHETIC)
+		return 0;
+	t = &p->threads[thread];
+	n = profile_frame_len(p, f[0]);
+	add_comm(p, thread, &sb);
+	if (sb.len == n &&
+	    !memcmp(sb.buf, profile_frame_name(p, f[0]), n))
+		ret = 1;
+	if (!ret && t->pid >= 0) {
+		strbuf_addf(&sb, "-%d", t->pid);
+		if (sb.len == n &&
+		    !memcmp(sb.buf, profile_frame_name(p, f[0]), n))
+			ret = 1;
+	}
+	if (!ret) {
+		strbuf_reset(&sb);
+		profile_thread_name(p, thread, &sb);
+		if (sb.len == n &&
+		    !memcmp(sb.buf, profile_frame_name(p, f[0]), n))
+			ret = 1;
+	}
+	strbuf_release(&sb);
+	return ret;
+}
+
+
+void profile_keep_value(struct profile *p, unsigned k)
+{
+	size_t i, n = profile_nstacks(p);
+	char *type, *unit;
+
+	if (k >= p->nvalues || p->nvalues == 1)
+		return;
+	for (i = 0; i < n; i++)
+		p->values[i] = p->values[i * p->nvalues + k];
+	type = xstrdup(p->type[k]);
+	unit = xstrdup(p->unit[k]);
+	profile_set_type(p, 0, type, unit);
+	profile_set_type(p, 1, "", "");
+	free(type);
+	free(unit);
+	/* values_alloc counts stacks; with one value per stack the array
+	 * holds at least as many as before. */
+	p->nvalues = 1;
+	p->main_value = 0;
+	p->flags &= ~(unsigned)PROFILE_DIFFERENTIAL;
+}

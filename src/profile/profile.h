@@ -101,6 +101,13 @@ static inline size_t profile_frame_len(const struct profile *p, uint32_t frame)
 struct profile_frame_info *profile_frame_info(struct profile *p,
 					      uint32_t frame);
 
+/* The details of a frame if any were recorded, else NULL (read only). */
+static inline const struct profile_frame_info *
+profile_frame_info_get(const struct profile *p, uint32_t frame)
+{
+	return frame < p->finfo_alloc ? &p->finfo[frame] : NULL;
+}
+
 /* Register a mapping (deduplicated); returns its index (>= 1). */
 uint32_t profile_mapping(struct profile *p, uint64_t start, uint64_t limit,
 			 uint64_t offset, const char *file,
@@ -108,6 +115,23 @@ uint32_t profile_mapping(struct profile *p, uint64_t start, uint64_t limit,
 
 /* Register a thread; returns its index (>= 1). */
 uint32_t profile_thread(struct profile *p, int pid, int tid, const char *comm);
+
+/*
+ * Append the root frame name collapse --tid gives a thread:
+ * "comm-PID/TID" (spaces in comm become '_'; "comm-PID" without a TID,
+ * "comm" without either, "?" for an unknown PID or comm).
+ */
+struct strbuf;
+void profile_thread_name(const struct profile *p, uint32_t thread,
+			 struct strbuf *sb);
+/*
+ * Whether the root frame of a stack only repeats its thread: the stack
+ * has a thread, and its first frame is FRAME_SYNTHETIC and named like
+ * collapse names the thread ("comm", "comm-PID" or "comm-PID/TID").
+ * Writers that store the thread separately (pprof labels, speedscope
+ * profiles) leave that frame out.
+ */
+int profile_is_thread_root(const struct profile *p, uint32_t stack);
 
 /*
  * Add values (nvalues of them) to the stack of depth frames (root first)
@@ -139,6 +163,12 @@ static inline double profile_value(const struct profile *p, uint32_t stack,
 {
 	return p->values[(size_t)stack * p->nvalues + k];
 }
+/*
+ * Keep only value k (which becomes the main and only value), e.g. before
+ * writing folded stacks, where a second count would mean "before after".
+ */
+void profile_keep_value(struct profile *p, unsigned k);
+
 /* The sum of value k over all stacks. */
 double profile_total(const struct profile *p, unsigned k);
 

@@ -3,7 +3,9 @@
 #include "core/error.h"
 #include "core/lines.h"
 #include "core/vec.h"
+#include "core/strbuf.h"
 #include "profile/perfscript.h"
+#include "profile/pprof.h"
 
 /*
  * /^(.*)\s+?(\d+(?:\.\d*)?)$/ as flamegraph.pl applies it: a count at the
@@ -113,8 +115,7 @@ enum profile_format profile_detect(const char *data, size_t len)
 {
 	size_t off = 0;
 
-	if (len >= 2 && (unsigned char)data[0] == 0x1f &&
-	    (unsigned char)data[1] == 0x8b)
+	if (pprof_detect(data, MIN(len, (size_t)64 * 1024)))
 		return PROFILE_FMT_PPROF;
 	if (memchr(data, '\0', MIN(len, (size_t)4096)))
 		return PROFILE_FMT_AUTO;
@@ -136,6 +137,48 @@ enum profile_format profile_detect(const char *data, size_t len)
 	return PROFILE_FMT_FOLDED; /* empty: the folded reader says so */
 }
 
+/*
+ * pprof is one protobuf message, not lines: take the whole input (a
+ * mapped file or a buffer as it is; stdin read up to the size cap).
+ */
+static int read_pprof(struct profile *p, struct lines *lr,
+		      const struct read_opts *opts)
+{
+	const char *type = opts ? opts->sample_type : NULL;
+	struct strbuf sb;
+	ssize_t n;
+	int ret;
+
+	if (lr->eof)
+		return pprof_read_type(p, lr->mem + lr->start,
+				       lr->end - lr->start, lr->name, type);
+	strbuf_init_capped(&sb, PPROF_MAX_SIZE);
+	if (strbuf_add(&sb, lr->mem + lr->start, lr->end - lr->start) < 0)
+		goto too_big;
+	for (;;) {
+		if (strbuf_grow(&sb, 1 << 20) < 0 && strbuf_grow(&sb, 1) < 0)
+			goto too_big;
+		do
+			n = read(lr->fd, sb.buf + sb.len,
+				 sb.alloc - sb.len - 1);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			strbuf_release(&sb);
+			return error_errno("cannot read '%s'", lr->name);
+		}
+		if (!n)
+			break;
+		strbuf_setlen(&sb, sb.len + (size_t)n);
+	}
+	ret = pprof_read_type(p, sb.buf, sb.len, lr->name, type);
+	strbuf_release(&sb);
+	return ret;
+too_big:
+	strbuf_release(&sb);
+	return error("%s: larger than %zu MB; not a profile perfops can read",
+		     lr->name, PPROF_MAX_SIZE >> 20);
+}
+
 static int read_lines(struct profile *p, struct lines *lr,
 		      const struct read_opts *opts)
 {
@@ -144,25 +187,28 @@ static int read_lines(struct profile *p, struct lines *lr,
 	long n;
 
 	profile_init(p, 1);
-	if (fmt == PROFILE_FMT_AUTO) {
-		n = lines_peek(lr, 64 * 1024, &data);
-		if (n < 0)
-			return -1;
+	n = lines_peek(lr, 64 * 1024, &data);
+	if (n < 0)
+		return -1;
+	/* A mapped file peeks whole: detection looks at the start only, so
+	 * that it does not fault the whole file in. */
+	if (n > 64 * 1024)
+		n = 64 * 1024;
+	/* A forced text format (collapse reads perf script) still takes a
+	 * pprof profile: binary protobuf can never be valid text. */
+	if (fmt == PROFILE_FMT_AUTO ||
+	    (fmt != PROFILE_FMT_PPROF && pprof_detect(data, (size_t)n)))
 		fmt = profile_detect(data, (size_t)n);
-	}
 	switch (fmt) {
 	case PROFILE_FMT_PERF_SCRIPT:
 		return perfscript_read(p, lr, opts);
 	case PROFILE_FMT_FOLDED:
 		return folded_read(p, lr);
 	case PROFILE_FMT_PPROF:
-		return error("%s: pprof input is not supported yet; convert "
-			     "it with 'go tool pprof -raw' or use folded "
-			     "stacks",
-			     lr->name);
+		return read_pprof(p, lr, opts);
 	default:
 		return error("%s: not a profile perfops can read (expected "
-			     "perf script output or folded stacks)",
+			     "perf script output, folded stacks or pprof)",
 			     lr->name);
 	}
 }

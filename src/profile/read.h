@@ -7,7 +7,7 @@
  * Reading any profile perfops understands into the profile model, with the
  * format detected from the content: `perf script` text (folded on the fly
  * with the rules of stackcollapse-perf.pl), folded stacks with one or two
- * counts per line, and (later) pprof.  "-" reads stdin.
+ * counts per line, and pprof (gzip or raw protobuf).  "-" reads stdin.
  */
 enum profile_format {
 	PROFILE_FMT_AUTO = 0,
@@ -28,9 +28,11 @@ struct read_opts {
 	enum profile_format format;
 	unsigned collapse_flags;  /* enum collapse_flags, for perf script */
 	const char *event_filter; /* only this event; NULL = the first seen */
+	/* pprof: the sample type to keep as main value (NULL = default). */
+	const char *sample_type;
 };
 
-#define READ_OPTS_INIT { PROFILE_FMT_AUTO, 0, NULL }
+#define READ_OPTS_INIT { PROFILE_FMT_AUTO, 0, NULL, NULL }
 
 /*
  * Read path into p, which the reader initialises (the caller releases it

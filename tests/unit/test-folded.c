@@ -72,3 +72,25 @@ Test(folded, value_format)
 	folded_format_value(2.25, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "2.25");
 }
+
+/* Two measures of the same samples write the main one alone. */
+Test(folded, two_measures_write_the_main_value)
+{
+	struct profile p;
+	uint32_t f;
+	double v[2] = { 3, 3000 };
+	char *out;
+
+	profile_init(&p, 2);
+	p.main_value = 1;
+	f = profile_frame(&p, "main", 4);
+	profile_add(&p, 0, &f, 1, v);
+	out = folded_string(&p);
+	cr_assert_str_eq(out, "main 3000\n");
+	free(out);
+	p.main_value = 0;
+	out = folded_string(&p);
+	cr_assert_str_eq(out, "main 3\n");
+	free(out);
+	profile_release(&p);
+}

@@ -1,0 +1,195 @@
+#include "core/compat.h"
+#include "cli/cli.h"
+#include "core/atomic.h"
+#include "core/error.h"
+#include "profile/folded.h"
+#include "profile/pprof.h"
+#include "profile/read.h"
+#include "profile/report.h"
+#include "profile/speedscope.h"
+
+const char cmd_report_usage[] =
+	"usage: perfops report [options] PROFILE\n"
+	"\n"
+	"List the functions a profile spends its time (or bytes) in, like\n"
+	"`perf report` and `go tool pprof -top`.  PROFILE is pprof (.pb.gz\n"
+	"written by perfops record, Go's runtime/pprof or any pprof tool;\n"
+	"gzip or raw protobuf), folded stacks or `perf script` text; the\n"
+	"format is detected from the content.  \"-\" reads stdin.\n"
+	"\n"
+	"For each function:\n"
+	"  self    the value of the samples whose leaf it is\n"
+	"  total   the value of the samples it appears in anywhere on the\n"
+	"          stack, counted once per sample even when it recurses\n"
+	"  self%, total%  of the total of the profile (of the thread with\n"
+	"          --per-thread)\n"
+	"  samples sample counts, shown when the value is not itself a count\n"
+	"          (a Go CPU profile reports cpu time and sample counts)\n"
+	"Nanoseconds print as ms (s for totals of 10 s and more), bytes as\n"
+	"kB/MB/GB (powers of 1024).\n"
+	"\n"
+	"Options:\n"
+	"  -n, --top=N         show the top N functions (default 20;\n"
+	"                      0 = all)\n"
+	"  -s, --sort=KEY      order by self (default) or total\n"
+	"  --per-thread        also one table per thread (pprof thread\n"
+	"                      labels, perfops record); a profile without\n"
+	"                      threads is split by its root frame, which\n"
+	"                      is the thread with `perfops collapse --tid`\n"
+	"  --value=INDEX|NAME  the value to report: an index (0, 1) or a\n"
+	"                      sample type (cpu, samples, inuse_space,\n"
+	"                      alloc_space, ...); default: the main value\n"
+	"                      (pprof's default_sample_type, else the last)\n"
+	"  --json              one JSON document instead of tables:\n"
+	"                      profile, value {index,type,unit}, sort,\n"
+	"                      total, samples, functions [{name, self,\n"
+	"                      self_percent, total, total_percent,\n"
+	"                      self_samples, total_samples}], and threads\n"
+	"                      [...] with --per-thread; values in the\n"
+	"                      profile's own unit (e.g. nanoseconds)\n"
+	"  -o, --output=FILE   also write the profile to FILE in the format\n"
+	"                      of its extension: .pb.gz (pprof), .json\n"
+	"                      (speedscope), .folded/.txt (folded stacks of\n"
+	"                      the reported value); this converts formats\n"
+	"\n"
+	"Exit status: 0 ok; 1 unreadable or malformed profile (the message\n"
+	"names the problem), or a write error; 2 usage error.\n"
+	"\n"
+	"Examples:\n"
+	"  perfops report perfops.pb.gz\n"
+	"  perfops report -n 5 --sort total cpu.pprof\n"
+	"  perfops report --value alloc_space --json heap.pb.gz\n"
+	"  perfops report out.folded -o out.pb.gz   # then: go tool pprof\n";
+
+enum out_format { OUT_NONE, OUT_PPROF, OUT_SPEEDSCOPE, OUT_FOLDED };
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static enum out_format out_format(const char *path)
+{
+	if (ends_with(path, ".pb.gz") || ends_with(path, ".pb") ||
+	    ends_with(path, ".pprof"))
+		return OUT_PPROF;
+	if (ends_with(path, ".json"))
+		return OUT_SPEEDSCOPE;
+	if (ends_with(path, ".folded") || ends_with(path, ".txt") ||
+	    ends_with(path, ".collapsed"))
+		return OUT_FOLDED;
+	return OUT_NONE;
+}
+
+static int write_output(const struct profile *p, const char *path,
+			enum out_format fmt, const char *name)
+{
+	struct atomic_file af;
+	int r;
+
+	if (atomic_open(&af, path) < 0)
+		return -1;
+	switch (fmt) {
+	case OUT_PPROF: r = pprof_write(p, af.fp); break;
+	case OUT_SPEEDSCOPE: r = speedscope_write(p, name, af.fp); break;
+	default: r = folded_write(p, af.fp); break;
+	}
+	if (r < 0) {
+		atomic_abort(&af);
+		return -1;
+	}
+	return atomic_commit(&af);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	enum { OPT_PER_THREAD = 256, OPT_VALUE, OPT_JSON };
+	static const struct option longopts[] = {
+		{ "top", required_argument, NULL, 'n' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "per-thread", no_argument, NULL, OPT_PER_THREAD },
+		{ "value", required_argument, NULL, OPT_VALUE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct report_opts ro = { 20, REPORT_SORT_SELF, 0, 0, NULL };
+	struct read_opts rdo = READ_OPTS_INIT;
+	struct profile prof;
+	const char *value = NULL, *out = NULL, *base;
+	enum out_format fmt = OUT_NONE;
+	int c, json = 0, ret = EXIT_OK;
+	long top;
+
+	while ((c = cli_getopt(argc, argv, "report", "n:s:o:", longopts)) !=
+	       -1) {
+		switch (c) {
+		case 'n':
+			if (cli_parse_long("report", "--top", optarg, &top) < 0)
+				return EXIT_USAGE;
+			if (top < 0)
+				return cli_usage_error("report", "--top must "
+						       "not be negative");
+			ro.top = (size_t)top;
+			break;
+		case 's':
+			if (!strcmp(optarg, "self"))
+				ro.sort = REPORT_SORT_SELF;
+			else if (!strcmp(optarg, "total"))
+				ro.sort = REPORT_SORT_TOTAL;
+			else
+				return cli_usage_error("report", "--sort is "
+						       "self or total, not "
+						       "'%s'", optarg);
+			break;
+		case OPT_PER_THREAD: ro.per_thread = 1; break;
+		case OPT_VALUE: value = optarg; break;
+		case OPT_JSON: json = 1; break;
+		case 'o': out = optarg; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("report", "needs one PROFILE (got %d)",
+				       argc - optind);
+	if (out) {
+		if (ends_with(out, ".svg"))
+			return cli_usage_error("report", "write SVG with "
+					       "'perfops flamegraph PROFILE "
+					       "-o %s'", out);
+		fmt = out_format(out);
+		if (fmt == OUT_NONE)
+			return cli_usage_error("report", "cannot tell the "
+					       "format of '%s' (use .pb.gz, "
+					       ".json, .folded or .txt)", out);
+	}
+	ro.name = argv[optind];
+	/* A pprof profile keeps two of its values: make sure the one asked
+	 * for is among them. */
+	if (value && !isdigit((unsigned char)value[0]))
+		rdo.sample_type = value;
+	if (profile_read_file(&prof, ro.name, &rdo) < 0) {
+		profile_release(&prof);
+		return EXIT_FAIL;
+	}
+	ro.value = prof.main_value < prof.nvalues ? prof.main_value : 0;
+	if (value && report_value_index(&prof, value, &ro.value) < 0) {
+		profile_release(&prof);
+		return EXIT_USAGE;
+	}
+	base = strrchr(ro.name, '/');
+	base = base ? base + 1 : ro.name;
+	if ((json ? report_json(&prof, &ro, stdout)
+		  : report_print(&prof, &ro, stdout)) < 0)
+		ret = EXIT_FAIL;
+	/* Folded lines have room for one measure (two mean "before
+	 * after"): write the reported one. */
+	if (fmt == OUT_FOLDED && !(prof.flags & PROFILE_DIFFERENTIAL))
+		profile_keep_value(&prof, ro.value);
+	if (out && write_output(&prof, out, fmt, base) < 0)
+		ret = EXIT_FAIL;
+	profile_release(&prof);
+	return ret;
+}

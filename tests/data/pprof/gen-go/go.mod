@@ -1,0 +1,3 @@
+module perfops-pprof-fixtures
+
+go 1.19
