@@ -43,6 +43,26 @@ int cli_parse_double(const char *cmd, const char *opt, const char *s,
 		     double *out);
 int cli_parse_long(const char *cmd, const char *opt, const char *s, long *out);
 
+/* Output files whose format follows from their name. */
+enum cli_out_format {
+	CLI_OUT_NONE = 0, /* an extension perfops does not know */
+	CLI_OUT_FOLDED,   /* .folded .txt .collapsed */
+	CLI_OUT_SVG,      /* .svg: a flame graph */
+	CLI_OUT_PPROF,    /* .pb.gz .pb .pprof */
+	CLI_OUT_SPEEDSCOPE, /* .json */
+};
+enum cli_out_format cli_out_format(const char *path);
+/*
+ * Write p to path ("-" = stdout) atomically in fmt (CLI_OUT_NONE means
+ * folded).  fo styles an SVG (NULL: flamegraph.pl's defaults); name is
+ * the profile's name in speedscope.  Reports its own errors.
+ */
+struct profile;
+struct flame_opts;
+int cli_write_profile(const struct profile *p, const char *path,
+		      enum cli_out_format fmt, const struct flame_opts *fo,
+		      const char *name);
+
 /* Flush stdout and report a write error (a full disk, a closed pipe). */
 int cli_finish_stdout(void);
 

@@ -1,10 +1,8 @@
 #include "core/compat.h"
 #include "cli/cli.h"
-#include "core/atomic.h"
 #include "core/error.h"
 #include "flame/flame.h"
 #include "profile/diff.h"
-#include "profile/folded.h"
 #include "profile/read.h"
 
 const char cmd_diff_usage[] =
@@ -33,30 +31,6 @@ const char cmd_diff_usage[] =
 	"Example:\n"
 	"  perfops diff -n before.folded after.folded --svg diff.svg\n"
 	"  perfops diff before.perf after.perf > diff.folded\n";
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t ls = strlen(s), lx = strlen(suffix);
-
-	return ls >= lx && !strcasecmp(s + ls - lx, suffix);
-}
-
-/* Write the diff to path as folded text or as an SVG flame graph. */
-static int write_diff(const struct profile *d, const char *path, int svg,
-		      const struct flame_opts *fo)
-{
-	struct atomic_file af;
-	int r;
-
-	if (atomic_open(&af, path) < 0)
-		return -1;
-	r = svg ? flame_write_svg(d, fo, af.fp) : folded_write(d, af.fp);
-	if (r < 0) {
-		atomic_abort(&af);
-		return -1;
-	}
-	return atomic_commit(&af);
-}
 
 int cmd_diff(int argc, char **argv)
 {
@@ -108,12 +82,16 @@ int cmd_diff(int argc, char **argv)
 	profile_release(&before);
 	profile_release(&after);
 
-	if (svg && write_diff(&d, svg, 1, &fo) < 0)
+	if (svg && cli_write_profile(&d, svg, CLI_OUT_SVG, &fo, NULL) < 0)
 		ret = EXIT_FAIL;
 	if (out || !svg) {
 		const char *path = out ? out : "-";
+		enum cli_out_format f = cli_out_format(path);
 
-		if (write_diff(&d, path, ends_with(path, ".svg"), &fo) < 0)
+		/* Only SVG or folded can hold before and after. */
+		if (cli_write_profile(&d, path,
+				      f == CLI_OUT_SVG ? f : CLI_OUT_FOLDED,
+				      &fo, NULL) < 0)
 			ret = EXIT_FAIL;
 	}
 	profile_release(&d);

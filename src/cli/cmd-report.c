@@ -1,12 +1,8 @@
 #include "core/compat.h"
 #include "cli/cli.h"
-#include "core/atomic.h"
 #include "core/error.h"
-#include "profile/folded.h"
-#include "profile/pprof.h"
 #include "profile/read.h"
 #include "profile/report.h"
-#include "profile/speedscope.h"
 
 const char cmd_report_usage[] =
 	"usage: perfops report [options] PROFILE\n"
@@ -50,7 +46,8 @@ const char cmd_report_usage[] =
 	"  -o, --output=FILE   also write the profile to FILE in the format\n"
 	"                      of its extension: .pb.gz (pprof), .json\n"
 	"                      (speedscope), .folded/.txt (folded stacks of\n"
-	"                      the reported value); this converts formats\n"
+	"                      the reported value), .svg (its flame graph);\n"
+	"                      this converts formats\n"
 	"\n"
 	"Exit status: 0 ok; 1 unreadable or malformed profile (the message\n"
 	"names the problem), or a write error; 2 usage error.\n"
@@ -60,48 +57,6 @@ const char cmd_report_usage[] =
 	"  perfops report -n 5 --sort total cpu.pprof\n"
 	"  perfops report --value alloc_space --json heap.pb.gz\n"
 	"  perfops report out.folded -o out.pb.gz   # then: go tool pprof\n";
-
-enum out_format { OUT_NONE, OUT_PPROF, OUT_SPEEDSCOPE, OUT_FOLDED };
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-static enum out_format out_format(const char *path)
-{
-	if (ends_with(path, ".pb.gz") || ends_with(path, ".pb") ||
-	    ends_with(path, ".pprof"))
-		return OUT_PPROF;
-	if (ends_with(path, ".json"))
-		return OUT_SPEEDSCOPE;
-	if (ends_with(path, ".folded") || ends_with(path, ".txt") ||
-	    ends_with(path, ".collapsed"))
-		return OUT_FOLDED;
-	return OUT_NONE;
-}
-
-static int write_output(const struct profile *p, const char *path,
-			enum out_format fmt, const char *name)
-{
-	struct atomic_file af;
-	int r;
-
-	if (atomic_open(&af, path) < 0)
-		return -1;
-	switch (fmt) {
-	case OUT_PPROF: r = pprof_write(p, af.fp); break;
-	case OUT_SPEEDSCOPE: r = speedscope_write(p, name, af.fp); break;
-	default: r = folded_write(p, af.fp); break;
-	}
-	if (r < 0) {
-		atomic_abort(&af);
-		return -1;
-	}
-	return atomic_commit(&af);
-}
 
 int cmd_report(int argc, char **argv)
 {
@@ -119,7 +74,7 @@ int cmd_report(int argc, char **argv)
 	struct read_opts rdo = READ_OPTS_INIT;
 	struct profile prof;
 	const char *value = NULL, *out = NULL, *base;
-	enum out_format fmt = OUT_NONE;
+	enum cli_out_format fmt = CLI_OUT_NONE;
 	int c, json = 0, ret = EXIT_OK;
 	long top;
 
@@ -155,15 +110,12 @@ int cmd_report(int argc, char **argv)
 		return cli_usage_error("report", "needs one PROFILE (got %d)",
 				       argc - optind);
 	if (out) {
-		if (ends_with(out, ".svg"))
-			return cli_usage_error("report", "write SVG with "
-					       "'perfops flamegraph PROFILE "
-					       "-o %s'", out);
-		fmt = out_format(out);
-		if (fmt == OUT_NONE)
+		fmt = cli_out_format(out);
+		if (fmt == CLI_OUT_NONE)
 			return cli_usage_error("report", "cannot tell the "
 					       "format of '%s' (use .pb.gz, "
-					       ".json, .folded or .txt)", out);
+					       ".json, .svg, .folded or .txt)",
+					       out);
 	}
 	ro.name = argv[optind];
 	/* A pprof profile keeps two of its values: make sure the one asked
@@ -186,9 +138,10 @@ int cmd_report(int argc, char **argv)
 		ret = EXIT_FAIL;
 	/* Folded lines have room for one measure (two mean "before
 	 * after"): write the reported one. */
-	if (fmt == OUT_FOLDED && !(prof.flags & PROFILE_DIFFERENTIAL))
-		profile_keep_value(&prof, ro.value);
-	if (out && write_output(&prof, out, fmt, base) < 0)
+	if ((fmt == CLI_OUT_FOLDED || fmt == CLI_OUT_SVG) &&
+	    !(prof.flags & PROFILE_DIFFERENTIAL))
+		prof.main_value = ro.value;
+	if (out && cli_write_profile(&prof, out, fmt, NULL, base) < 0)
 		ret = EXIT_FAIL;
 	profile_release(&prof);
 	return ret;

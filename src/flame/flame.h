@@ -48,7 +48,8 @@ struct flame_opts {
 				  "Flame Chart" depending on the flags */
 	const char *subtitle;  /* NULL or "": none */
 	const char *notes;     /* NULL or "": none (an XML comment) */
-	const char *countname; /* "samples" */
+	const char *countname; /* NULL: "ns" or "bytes" when the profile
+				  knows its unit, else "samples" */
 	const char *nametype;  /* "Function:" */
 	const char *fonttype;  /* "Verdana" */
 	const char *root;      /* name of the root frame, "all" */

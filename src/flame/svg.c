@@ -20,7 +20,7 @@
 void flame_opts_init(struct flame_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->countname = "samples";
+	o->countname = NULL; /* from the profile's unit; see count_name() */
 	o->nametype = "Function:";
 	o->fonttype = "Verdana";
 	o->root = "all";
@@ -179,7 +179,29 @@ struct svg_ctx {
 	const struct flame_layout *l;
 	double imageheight, top, pxper;
 	struct strbuf sb;
+	const char *countname;
 };
+
+/*
+ * What the counts are when the user did not say: "ns" or "bytes" when the
+ * profile knows the unit of what is drawn (a recording, pprof), else
+ * flamegraph.pl's "samples".
+ */
+static const char *count_name(const struct flame_opts *o,
+			      const struct profile *p)
+{
+	const char *unit = p->main_value < PROFILE_MAX_VALUES
+				   ? p->unit[p->main_value]
+				   : "";
+
+	if (o->countname)
+		return o->countname;
+	if (!strcmp(unit, "nanoseconds"))
+		return "ns";
+	if (!strcmp(unit, "bytes"))
+		return "bytes";
+	return "samples";
+}
 
 static void frame_title(struct svg_ctx *c, const struct flame_frame *f,
 			const char *name, size_t len)
@@ -192,7 +214,7 @@ static void frame_title(struct svg_ctx *c, const struct flame_frame *f,
 	strbuf_addstr(sb, " (");
 	add_count(sb, f->w);
 	strbuf_addch(sb, ' ');
-	add_text(sb, o->countname, strlen(o->countname));
+	add_text(sb, c->countname, strlen(c->countname));
 	if (f->name == FLAME_ROOT)
 		strbuf_addstr(sb, ", 100%");
 	else
@@ -397,12 +419,13 @@ int flame_write_svg(const struct profile *p, const struct flame_opts *o,
 		    FILE *fp)
 {
 	struct flame_layout l;
-	struct svg_ctx c = { p, o, &l, 0, 0, 0, STRBUF_INIT };
+	struct svg_ctx c = { p, o, &l, 0, 0, 0, STRBUF_INIT, NULL };
 	double total = 0;
 	size_t i;
 
 	if (check_opts(o) < 0)
 		return -1;
+	c.countname = count_name(o, p);
 	for (i = 0; i < profile_nstacks(p); i++) {
 		double v = profile_value(p, i, p->main_value);
 

@@ -303,6 +303,7 @@ struct collapse {
 	VEC(uint32_t) key;
 	struct frame_cache cache;
 	struct strbuf tmp, func;
+	int periods; /* perf printed sample periods */
 	/* Diagnostics. */
 	int truncated;
 	uint64_t frame_lines, bad_lines, first_bad;
@@ -605,6 +606,7 @@ static void event_line(struct collapse *c, const char *s, size_t len,
 		}
 		/* compat: Perl's "not $period" makes a period of "0" (not
 		 * "00") count as 1. */
+		c->periods |= ev->period_len > 0;
 		if (ev->period_len &&
 		    !(ev->period_len == 1 && ev->period[0] == '0')) {
 			double v = 0;
@@ -737,9 +739,27 @@ static int collapse_run(struct collapse *c)
 	return r < 0 ? -1 : 0;
 }
 
+/*
+ * Say what the counts are: summed periods of a clock event are
+ * nanoseconds, other periods are event counts, and without periods each
+ * sample counts one.
+ */
+static void set_type(struct collapse *c)
+{
+	const char *ev = c->filter.buf;
+
+	if (!c->periods || !c->filter.len)
+		profile_set_type(c->p, 0, "samples", "count");
+	else if (!strncmp(ev, "cpu-clock", 9) || !strncmp(ev, "task-clock", 10))
+		profile_set_type(c->p, 0, "cpu", "nanoseconds");
+	else
+		profile_set_type(c->p, 0, ev, "count");
+}
+
 /* Report what the run(s) found; returns 0 or -1. */
 static int collapse_report(struct collapse *c, const char *name, int ret)
 {
+	set_type(c);
 	if (c->warned)
 		warning("%s: several event types; keeping only '%s' (choose "
 			"with --event-filter=NAME)",
@@ -895,6 +915,7 @@ static int read_parallel(struct profile *p, struct lines *lr,
 
 		merge_profile(p, &parts[i].prof);
 		c0->frame_lines += ci->frame_lines;
+		c0->periods |= ci->periods;
 		c0->warned |= ci->warned;
 		c0->truncated = ci->truncated;
 		if (ci->bad_lines && !c0->bad_lines) {

@@ -111,8 +111,8 @@ work  2066   733.868257:    1001001 cpu-clock:ppp:
 EOF
 run "$PERFOPS" flamegraph "$T/perf.txt" -o "$T/perf.svg"
 is "$rc" 0 "perf script input renders"
-is "$(field compute 2 "$T/perf.svg")" "compute (2,002,002 samples, 66.67%)" \
-	"perf script periods are summed"
+is "$(field compute 2 "$T/perf.svg")" "compute (2,002,002 ns, 66.67%)" \
+	"perf script cpu-clock periods are summed, in ns"
 
 # Differential: widths from the second count, red grew, blue shrank,
 # 210 x (max - |delta|) / max for the other channels; max |delta| = 20.

@@ -39,7 +39,7 @@ like "$out" '^worker;runtime.main;main.main;runtime/pprof.Do;main.main.func1;mai
 	"collapse folds pprof with the main value and a thread root"
 run "$PERFOPS" flamegraph "$gocpu" -o "$T/go.svg"
 ok $rc "flamegraph draws a pprof profile"
-like "$(cat "$T/go.svg" 2>/dev/null)" 'main\.hot \(1,060,000,000 samples, 70.67%\)' "flame graph weighs frames by cpu time"
+like "$(cat "$T/go.svg" 2>/dev/null)" 'main\.hot \(1,060,000,000 ns, 70.67%\)' "flame graph weighs frames by cpu time"
 
 # 2. Against go tool pprof (skipped without go).
 if command -v go >/dev/null 2>&1; then
