@@ -24,6 +24,7 @@ DECLARE_CMD(bench);
 DECLARE_CMD(collapse);
 DECLARE_CMD(diff);
 DECLARE_CMD(flamegraph);
+DECLARE_CMD(record);
 DECLARE_CMD(report);
 
 /*

@@ -1,0 +1,427 @@
+#include "core/compat.h"
+#include "sym/dso.h"
+#include "core/strbuf.h"
+#include <elfutils/libdwfl.h>
+#include <dwarf.h>
+#include <gelf.h>
+#include <libelf.h>
+
+static void elf_setup(void)
+{
+	static int done;
+
+	if (!done) {
+		elf_version(EV_CURRENT);
+		done = 1;
+	}
+}
+
+static int build_id_of(Elf *elf, char out[41])
+{
+	Elf_Scn *scn = NULL;
+
+	out[0] = '\0';
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t off = 0, noff, doff;
+		GElf_Nhdr nh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		while ((off = gelf_getnote(data, off, &nh, &noff, &doff)) > 0) {
+			const unsigned char *d =
+				(const unsigned char *)data->d_buf + doff;
+			size_t i, n = MIN(nh.n_descsz, 20);
+
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((char *)data->d_buf + noff, "GNU", 4))
+				continue;
+			for (i = 0; i < n; i++)
+				snprintf(out + 2 * i, 3, "%02x", d[i]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int dso_read_build_id(const char *path, char out[41])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -1;
+	Elf *elf;
+
+	out[0] = '\0';
+	if (fd < 0)
+		return -1;
+	elf_setup();
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf) {
+		ret = build_id_of(elf, out);
+		elf_end(elf);
+	}
+	close(fd);
+	return ret;
+}
+
+/* Add the function symbols of the section of type want; returns how many. */
+static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
+{
+	Elf_Scn *scn = NULL;
+	size_t n = 0;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t i, count;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != want ||
+		    !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		count = sh.sh_size / sh.sh_entsize;
+		for (i = 0; i < count; i++) {
+			GElf_Sym sym;
+			const char *name;
+			int type;
+
+			if (!gelf_getsym(data, (int)i, &sym))
+				continue;
+			type = GELF_ST_TYPE(sym.st_info);
+			if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
+			    sym.st_shndx == SHN_UNDEF || !sym.st_value)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!name || !*name)
+				continue;
+			symtab_add(&d->syms, sym.st_value, sym.st_size, name,
+				   strlen(name));
+			n++;
+		}
+	}
+	return n;
+}
+
+static int has_section(Elf *elf, Elf64_Word type)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == type)
+			return 1;
+	return 0;
+}
+
+/* The .gnu_debuglink file name, or NULL. */
+static const char *debuglink_of(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, ".gnu_debuglink"))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (data && data->d_size > 1 &&
+		    memchr(data->d_buf, '\0', data->d_size))
+			return data->d_buf;
+	}
+	return NULL;
+}
+
+/* Load .symtab from a separate debug file; 0 when it had one. */
+static int load_debug_file(struct dso *d, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -1;
+	char bid[41];
+	Elf *elf;
+
+	if (fd < 0)
+		return -1;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/* A debug file of another build would give wrong names. */
+	if (elf && (!d->build_id[0] ||
+		    (!build_id_of(elf, bid) && !strcmp(bid, d->build_id))) &&
+	    has_section(elf, SHT_SYMTAB) && add_symbols(d, elf, SHT_SYMTAB)) {
+		d->debug_path = xstrdup(path);
+		ret = 0;
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return ret;
+}
+
+static void find_debug_symbols(struct dso *d, Elf *elf)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *link = debuglink_of(elf);
+
+	if (d->build_id[0]) {
+		strbuf_addf(&sb, "/usr/lib/debug/.build-id/%.2s/%s.debug",
+			    d->build_id, d->build_id + 2);
+		if (!load_debug_file(d, sb.buf))
+			goto out;
+	}
+	if (link) {
+		const char *slash = strrchr(d->open_path, '/');
+		int dirlen = slash ? (int)(slash - d->open_path) : 0;
+		const char *dir = d->open_path;
+		const char *fmt[] = { "%.*s/%s", "%.*s/.debug/%s",
+				      "/usr/lib/debug%.*s/%s" };
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(fmt); i++) {
+			strbuf_reset(&sb);
+			strbuf_addf(&sb, fmt[i], dirlen, dir, link);
+			if (strcmp(sb.buf, d->open_path) &&
+			    !load_debug_file(d, sb.buf))
+				goto out;
+		}
+	}
+	d->stripped = 1;
+out:
+	strbuf_release(&sb);
+}
+
+static int load_elf(struct dso *d, Elf *elf)
+{
+	GElf_Ehdr eh;
+	size_t i, nph;
+
+	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
+	    elf_getphdrnum(elf, &nph))
+		return -1;
+	d->is_dyn = eh.e_type == ET_DYN;
+	for (i = 0; i < nph && d->nload < ARRAY_SIZE(d->load); i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		d->load[d->nload].offset = ph.p_offset;
+		d->load[d->nload].vaddr = ph.p_vaddr;
+		d->load[d->nload].filesz = ph.p_filesz;
+		d->nload++;
+	}
+	build_id_of(elf, d->build_id);
+	if (has_section(elf, SHT_SYMTAB))
+		add_symbols(d, elf, SHT_SYMTAB);
+	else if (!d->image)
+		find_debug_symbols(d, elf);
+	add_symbols(d, elf, SHT_DYNSYM);
+	symtab_sort(&d->syms);
+	return 0;
+}
+
+static struct dso *dso_new(const char *name, const char *open_path)
+{
+	struct dso *d = xcalloc(1, sizeof(*d));
+
+	d->name = xstrdup(name);
+	d->open_path = xstrdup(open_path);
+	d->fd = -1;
+	symtab_init(&d->syms);
+	return d;
+}
+
+struct dso *dso_open(const char *name, const char *open_path)
+{
+	struct dso *d = dso_new(name, open_path);
+	Elf *elf = NULL;
+
+	elf_setup();
+	d->fd = open(open_path, O_RDONLY | O_CLOEXEC);
+	if (d->fd >= 0)
+		elf = elf_begin(d->fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || load_elf(d, elf) < 0)
+		d->state = DSO_UNREADABLE;
+	if (elf)
+		elf_end(elf);
+	return d;
+}
+
+struct dso *dso_open_memory(const char *name, const void *image, size_t size)
+{
+	struct dso *d = dso_new(name, name);
+	Elf *elf;
+
+	elf_setup();
+	d->image = xmalloc(size);
+	memcpy(d->image, image, size);
+	d->image_size = size;
+	elf = elf_memory((char *)d->image, size);
+	if (!elf || load_elf(d, elf) < 0)
+		d->state = DSO_UNREADABLE;
+	if (elf)
+		elf_end(elf);
+	return d;
+}
+
+void dso_free(struct dso *d)
+{
+	if (!d)
+		return;
+	if (d->dwfl)
+		dwfl_end(d->dwfl);
+	if (d->fd >= 0)
+		close(d->fd);
+	symtab_release(&d->syms);
+	free(d->name);
+	free(d->open_path);
+	free(d->debug_path);
+	free(d->image);
+	free(d);
+}
+
+int dso_offset_to_vaddr(const struct dso *d, uint64_t offset, uint64_t *vaddr)
+{
+	unsigned i;
+
+	for (i = 0; i < d->nload; i++) {
+		const struct dso_load *l = &d->load[i];
+
+		if (offset >= l->offset && offset < l->offset + l->filesz) {
+			*vaddr = offset - l->offset + l->vaddr;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int dso_read(struct dso *d, uint64_t vaddr, void *buf, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < d->nload; i++) {
+		const struct dso_load *l = &d->load[i];
+		uint64_t off;
+
+		if (vaddr < l->vaddr || vaddr + len > l->vaddr + l->filesz)
+			continue;
+		off = vaddr - l->vaddr + l->offset;
+		if (d->image) {
+			if (off + len > d->image_size)
+				return -1;
+			memcpy(buf, d->image + off, len);
+			return 0;
+		}
+		if (d->fd < 0)
+			return -1;
+		return pread(d->fd, buf, len, (off_t)off) == (ssize_t)len ? 0
+									  : -1;
+	}
+	return -1;
+}
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+/* Set up libdw for the file; the module's bias maps link-time addresses. */
+static Dwfl_Module *dwarf_module(struct dso *d)
+{
+	if (d->dwarf_tried)
+		return d->module;
+	d->dwarf_tried = 1;
+	if (d->image || d->state != DSO_OK)
+		return NULL;
+	d->dwfl = dwfl_begin(&offline_callbacks);
+	if (!d->dwfl)
+		return NULL;
+	d->module = dwfl_report_offline(d->dwfl, d->name, d->open_path, -1);
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	return d->module;
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *s;
+
+	s = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+	return s;
+}
+
+/* The name of file number idx of the CU, or NULL. */
+static const char *cu_file(Dwarf_Die *cu, Dwarf_Word idx)
+{
+	Dwarf_Files *files;
+	size_t nfiles;
+
+	if (dwarf_getsrcfiles(cu, &files, &nfiles) || idx >= nfiles)
+		return NULL;
+	return dwarf_filesrc(files, idx, NULL, NULL);
+}
+
+size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
+		  int lines, struct dso_frame *out, size_t max)
+{
+	const struct sym_symbol *s = symtab_find(&d->syms, vaddr, 1 << 20);
+	Dwfl_Module *mod;
+	GElf_Addr bias = 0;
+	Dwarf_Addr addr, cubias;
+	Dwarf_Die *cu, *scopes = NULL;
+	const char *file = NULL;
+	unsigned line = 0;
+	size_t n = 0;
+	int i, nscopes;
+
+	if (!s || !max)
+		return 0;
+	mod = (lines || inline_frames) ? dwarf_module(d) : NULL;
+	if (!mod || !dwfl_module_getelf(mod, &bias)) {
+		out[0] = (struct dso_frame){ s->name, NULL, 0, 0 };
+		return 1;
+	}
+	addr = vaddr + bias;
+	if (lines) {
+		Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
+		int ln = 0;
+
+		if (l)
+			file = dwfl_lineinfo(l, NULL, &ln, NULL, NULL, NULL);
+		line = ln > 0 ? (unsigned)ln : 0;
+	}
+	cu = inline_frames ? dwfl_module_addrdie(mod, addr, &cubias) : NULL;
+	nscopes = cu ? dwarf_getscopes(cu, addr - cubias, &scopes) : 0;
+	/*
+	 * scopes[] runs from the innermost scope out; each inlined
+	 * subroutine is a frame whose caller line is its DW_AT_call_line.
+	 */
+	for (i = 0; i < nscopes && n + 1 < max; i++) {
+		Dwarf_Attribute attr;
+		Dwarf_Word cf = 0, cl = 0;
+		const char *name;
+
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+			continue;
+		name = die_name(&scopes[i]);
+		out[n++] = (struct dso_frame){ name ? name : "[inlined]", file,
+					       line, 1 };
+		dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr),
+				&cf);
+		dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr),
+				&cl);
+		file = lines ? cu_file(cu, cf) : NULL;
+		line = lines ? (unsigned)cl : 0;
+	}
+	free(scopes);
+	out[n++] = (struct dso_frame){ s->name, file, line, 0 };
+	return n;
+}

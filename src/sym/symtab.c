@@ -1,0 +1,160 @@
+#include "core/compat.h"
+#include "sym/symtab.h"
+
+void symtab_init(struct symtab *st)
+{
+	memset(st, 0, sizeof(*st));
+	arena_init(&st->names, 64 * 1024);
+}
+
+void symtab_release(struct symtab *st)
+{
+	free(st->syms);
+	arena_release(&st->names);
+	memset(st, 0, sizeof(*st));
+}
+
+void symtab_add(struct symtab *st, uint64_t start, uint64_t size,
+		const char *name, size_t len)
+{
+	struct sym_symbol *s;
+
+	ALLOC_GROW(st->syms, st->nr + 1, st->alloc);
+	s = &st->syms[st->nr++];
+	s->start = start;
+	s->size = size;
+	s->name = arena_strndup(&st->names, name, len);
+	st->sorted = 0;
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct sym_symbol *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	/* Sized symbols first, then the order they were added in. */
+	if (!x->size != !y->size)
+		return x->size ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+void symtab_sort(struct symtab *st)
+{
+	size_t i, j;
+
+	if (st->sorted)
+		return;
+	qsort(st->syms, st->nr, sizeof(*st->syms), cmp_sym);
+	for (i = j = 0; i < st->nr; i++) {
+		if (j && st->syms[j - 1].start == st->syms[i].start)
+			continue;
+		st->syms[j++] = st->syms[i];
+	}
+	st->nr = j;
+	st->sorted = 1;
+}
+
+const struct sym_symbol *symtab_find(const struct symtab *st, uint64_t addr,
+				     uint64_t max_gap)
+{
+	size_t lo = 0, hi = st->nr;
+	const struct sym_symbol *s;
+
+	/* Find the first symbol starting above addr. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st->syms[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	s = &st->syms[lo - 1];
+	if (s->size)
+		return addr - s->start < s->size ? s : NULL;
+	if (max_gap && addr - s->start > max_gap)
+		return NULL;
+	return s;
+}
+
+/* Parse a hex number; returns the end or NULL if there were no digits. */
+static const char *parse_hex(const char *p, const char *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *start = p;
+
+	for (; p < end && isxdigit((unsigned char)*p); p++) {
+		int c = (unsigned char)*p;
+
+		v = v * 16 +
+		    (unsigned)(isdigit(c) ? c - '0' : (c | 32) - 'a' + 10);
+	}
+	*out = v;
+	return p == start ? NULL : p;
+}
+
+size_t symtab_parse_kallsyms(struct symtab *st, const char *text, size_t len,
+			     int *zero_addrs)
+{
+	const char *p = text, *end = text + len;
+	size_t n = 0, nonzero = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', end - p), *name, *q;
+		uint64_t addr;
+		char type;
+
+		if (!eol)
+			eol = end;
+		q = parse_hex(p, eol, &addr);
+		if (!q || q + 3 > eol || q[0] != ' ' || q[2] != ' ')
+			goto next;
+		type = q[1];
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			goto next;
+		name = q + 3;
+		/* Module symbols end with "\t[module]"; keep the name only. */
+		for (q = name; q < eol && *q != '\t' && *q != ' '; q++)
+			;
+		if (q == name)
+			goto next;
+		if (addr)
+			nonzero++;
+		symtab_add(st, addr, 0, name, (size_t)(q - name));
+		n++;
+next:
+		p = eol + 1;
+	}
+	*zero_addrs = n && !nonzero;
+	return n;
+}
+
+size_t symtab_parse_perfmap(struct symtab *st, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	size_t n = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', end - p), *q;
+		uint64_t start, size;
+
+		if (!eol)
+			eol = end;
+		q = parse_hex(p, eol, &start);
+		if (!q || q >= eol || *q != ' ')
+			goto next;
+		q = parse_hex(q + 1, eol, &size);
+		if (!q || q >= eol || *q != ' ' || !size)
+			goto next;
+		q++;
+		/* The name is the rest of the line (it may hold spaces). */
+		symtab_add(st, start, size, q, (size_t)(eol - q));
+		n++;
+next:
+		p = eol + 1;
+	}
+	return n;
+}

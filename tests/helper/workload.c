@@ -1,0 +1,192 @@
+/*
+ * A workload with known hot spots for the `perfops record` tests: built
+ * with frame pointers and without inlining of the functions below, so a
+ * profile of it has a known shape.
+ *
+ *   perfops-workload [cpu|qsort|threads|all] [SECONDS] [ROUNDS]
+ *
+ * With ROUNDS the main loop does exactly that many rounds (a fixed amount
+ * of work, for overhead benchmarks) instead of running SECONDS.
+ *
+ * cpu:     hot_a, hot_b and hot_c take 60%, 30% and 10% of the CPU.
+ * qsort:   main -> sort_loop -> qsort (libc, no frame pointers) ->
+ *          compare_ints, the path only a DWARF unwind gets right.
+ * threads: the cpu loop, plus a thread "wl-sleeper" blocked on a futex
+ *          (futex_sleep) and a forked child "wl-child" spinning in
+ *          child_spin.
+ * all:     cpu and qsort alternating, with the sleeper and the child.
+ */
+#include "core/compat.h"
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#ifdef __clang__
+#define NOINLINE __attribute__((noinline))
+#else
+/* noclone: a specialized copy would get another symbol name. */
+#define NOINLINE __attribute__((noinline, noclone))
+#endif
+
+static volatile unsigned long sink;
+static volatile int stop;
+static int futex_word;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Storing through a call makes the hot functions non-leaf: GCC 12 omits
+ * the frame of a leaf function even with -mno-omit-leaf-frame-pointer,
+ * which would hide their callers from a frame-pointer walk.
+ */
+NOINLINE void keep(unsigned long x)
+{
+	sink = x;
+}
+
+/* Each hot function spins on its own so it is the leaf of its samples. */
+NOINLINE void hot_a(unsigned long n)
+{
+	unsigned long i, x = sink;
+
+	for (i = 0; i < n; i++)
+		x = x * 6364136223846793005ul + 1442695040888963407ul;
+	keep(x);
+}
+
+NOINLINE void hot_b(unsigned long n)
+{
+	unsigned long i, x = sink;
+
+	for (i = 0; i < n; i++)
+		x = x * 6364136223846793005ul + 1442695040888963407ul;
+	keep(x);
+}
+
+NOINLINE void hot_c(unsigned long n)
+{
+	unsigned long i, x = sink;
+
+	for (i = 0; i < n; i++)
+		x = x * 6364136223846793005ul + 1442695040888963407ul;
+	keep(x);
+}
+
+NOINLINE void cpu_round(void)
+{
+	hot_a(600000);
+	hot_b(300000);
+	hot_c(100000);
+}
+
+NOINLINE int compare_ints(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	unsigned long i, s = 0;
+
+	/* Make the comparator, not qsort itself, the hot part. */
+	for (i = 0; i < 20; i++)
+		s += (unsigned long)(x ^ (int)i);
+	sink += s;
+	return (x > y) - (x < y);
+}
+
+NOINLINE void sort_round(int *v, size_t n)
+{
+	size_t i;
+	unsigned seed = 12345;
+
+	for (i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		v[i] = (int)(seed >> 8);
+	}
+	qsort(v, n, sizeof(*v), compare_ints);
+}
+
+NOINLINE void futex_sleep(void)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	/* Nobody wakes the word: each wait ends by its timeout. */
+	syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	prctl(PR_SET_NAME, "wl-sleeper");
+	while (!stop)
+		futex_sleep();
+	return NULL;
+}
+
+NOINLINE void child_spin(double until)
+{
+	while (now() < until)
+		hot_c(100000);
+}
+
+static void run(const char *mode, double seconds, long rounds)
+{
+	double until = now() + seconds;
+	int use_cpu = !strcmp(mode, "cpu") || !strcmp(mode, "threads") ||
+		      !strcmp(mode, "all");
+	int use_sort = !strcmp(mode, "qsort") || !strcmp(mode, "all");
+	static int v[4096];
+
+	int fixed = rounds > 0;
+
+	while (fixed ? rounds-- > 0 : now() < until) {
+		if (use_cpu)
+			cpu_round();
+		if (use_sort)
+			sort_round(v, ARRAY_SIZE(v));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "cpu";
+	double seconds = argc > 2 ? strtod(argv[2], NULL) : 2;
+	long rounds = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
+	int extras = !strcmp(mode, "threads") || !strcmp(mode, "all");
+	pthread_t th;
+	pid_t child = -1;
+
+	if (strcmp(mode, "cpu") && strcmp(mode, "qsort") &&
+	    strcmp(mode, "threads") && strcmp(mode, "all")) {
+		fprintf(stderr, "usage: perfops-workload "
+				"[cpu|qsort|threads|all] [SECONDS]\n");
+		return 2;
+	}
+	if (!(seconds > 0))
+		seconds = 2;
+	if (extras) {
+		if (pthread_create(&th, NULL, sleeper, NULL))
+			return 1;
+		child = fork();
+		if (child == 0) {
+			prctl(PR_SET_NAME, "wl-child");
+			child_spin(now() + seconds);
+			_exit(0);
+		}
+	}
+	run(mode, seconds, rounds);
+	if (extras) {
+		stop = 1;
+		pthread_join(th, NULL);
+		if (child > 0)
+			waitpid(child, NULL, 0);
+	}
+	printf("%lu\n", sink & 1);
+	return 0;
+}
