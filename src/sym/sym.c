@@ -128,9 +128,10 @@ const char *sym_basename(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* A file, not one of the kernel's names ("//anon", "[heap]", ...). */
 static int is_file_path(const char *path)
 {
-	return path[0] == '/';
+	return path[0] == '/' && path[1] != '/';
 }
 
 /*

@@ -15,10 +15,14 @@
  *          (futex_sleep) and a forked child "wl-child" spinning in
  *          child_spin.
  * all:     cpu and qsort alternating, with the sleeper and the child.
+ * jit:     (x86-64) a loop of machine code in an anonymous executable
+ *          page, named "jit_hot_loop" in /tmp/perf-PID.map as a JIT
+ *          would name it; only the perf map can name it.
  */
 #include "core/compat.h"
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -153,6 +157,46 @@ static void run(const char *mode, double seconds, long rounds)
 	}
 }
 
+/*
+ * Generated code as a JIT makes it: copied into an anonymous executable
+ * mapping, with its name only in /tmp/perf-PID.map.
+ */
+static int jit(double seconds)
+{
+#if defined(__x86_64__)
+	/* xor %rax,%rax; 1: inc %rax; cmp $0x1000000,%rax; jne 1b; ret */
+	static const unsigned char code[] = { 0x48, 0x31, 0xc0, 0x48, 0xff,
+					      0xc0, 0x48, 0x3d, 0x00, 0x00,
+					      0x00, 0x01, 0x75, 0xf5, 0xc3 };
+	double until = now() + seconds;
+	char path[64];
+	void (*fn)(void);
+	FILE *map;
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED)
+		return 1;
+	memcpy(page, code, sizeof(code));
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+	map = fopen(path, "w");
+	if (!map)
+		return 1;
+	fprintf(map, "%lx %zx jit_hot_loop\n", (unsigned long)page,
+		sizeof(code));
+	fclose(map);
+	fn = (void (*)(void))page;
+	while (now() < until)
+		fn();
+	unlink(path);
+	return 0;
+#else
+	(void)seconds;
+	fprintf(stderr, "perfops-workload: jit needs x86-64\n");
+	return 3;
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "cpu";
@@ -162,10 +206,12 @@ int main(int argc, char **argv)
 	pthread_t th;
 	pid_t child = -1;
 
+	if (!strcmp(mode, "jit"))
+		return jit(seconds > 0 ? seconds : 2);
 	if (strcmp(mode, "cpu") && strcmp(mode, "qsort") &&
 	    strcmp(mode, "threads") && strcmp(mode, "all")) {
 		fprintf(stderr, "usage: perfops-workload "
-				"[cpu|qsort|threads|all] [SECONDS]\n");
+				"[cpu|qsort|threads|all|jit] [SECONDS]\n");
 		return 2;
 	}
 	if (!(seconds > 0))

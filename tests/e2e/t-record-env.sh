@@ -1,0 +1,63 @@
+#!/bin/bash
+# perfops record against what real systems throw at it: JIT code named
+# only by /tmp/perf-PID.map, a binary deleted while it runs, and an
+# unprivileged user under a strict kernel.perf_event_paranoid.
+. "$(dirname "$0")/lib.sh"
+BUILD=${PERFOPS_BUILD:-$TOP/build}
+W=$BUILD/tests/helper/perfops-workload
+plan 6
+
+run "$PERFOPS" record -F 499 -o "$T/probe.folded" -- "$W" cpu 0.2
+if [ "$rc" -eq 3 ] || [ ! -x "$W" ]; then
+	skip "perf_event_open not usable here or no workload: $(echo "$err" | head -1)" 6
+	exit 0
+fi
+
+# 1-2: JIT code: an anonymous executable page named in the perf map.
+if [ "$(uname -m)" = x86_64 ]; then
+	run "$PERFOPS" record -o "$T/jit.folded" -- "$W" jit 1
+	is "$rc" 0 "record of JIT code exits 0"
+	j=$(awk '/;jit_hot_loop( |;)/ { s += $NF } { t += $NF } END { if (t) printf "%d", 100 * s / t; else print 0 }' "$T/jit.folded")
+	awk -v j="$j" 'BEGIN { exit !(j >= 80) }'
+	ok $? "the JIT loop is named from /tmp/perf-PID.map ($j% of the time)"
+else
+	skip "the JIT workload is x86-64 machine code" 2
+fi
+
+# 3-4: a binary deleted after it started is read through map_files.
+cp "$W" "$T/wl-deleted"
+"$T/wl-deleted" cpu 4 >/dev/null &
+pid=$!
+sleep 0.5
+rm -f "$T/wl-deleted"
+run "$PERFOPS" record -p "$pid" --duration 1 -o "$T/del.folded"
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+is "$rc" 0 "attaching to a process whose binary was deleted works"
+grep -q ';hot_a ' "$T/del.folded"
+ok $? "its functions are still named (through /proc/PID/map_files)"
+
+# 5-6: an unprivileged user with kernel.perf_event_paranoid=3: either user
+# space only with a notice, or exit 3 with a message naming the setting.
+par=/proc/sys/kernel/perf_event_paranoid
+if [ "$(id -u)" = 0 ] && [ -w "$par" ] && command -v setpriv >/dev/null &&
+	id nobody >/dev/null 2>&1; then
+	old=$(cat "$par")
+	echo 3 >"$par"
+	cp "$W" "$T/wl" && chmod 755 "$T" "$T/wl"
+	setpriv --reuid nobody --regid nogroup --clear-groups \
+		"$PERFOPS" record -o /tmp/perfops-np-$$.folded -- "$T/wl" cpu 0.3 \
+		>"$T/np.out" 2>"$T/np.err"
+	rc=$?
+	echo "$old" >"$par"
+	like "$(cat "$T/np.err")" 'kernel\.perf_event_paranoid' "the message names kernel.perf_event_paranoid"
+	if [ "$rc" -eq 0 ]; then
+		! grep -q '_\[k\]\|entry_SYSCALL\|asm_sysvec' /tmp/perfops-np-$$.folded
+		ok $? "recorded user space only (no kernel frames)"
+	else
+		is "$rc" 3 "refused: exit 3 (environment)"
+	fi
+	rm -f /tmp/perfops-np-$$.folded
+else
+	skip "needs root, a writable $par, setpriv and user nobody" 2
+fi
