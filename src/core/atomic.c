@@ -63,6 +63,8 @@ int atomic_open(struct atomic_file *af, const char *path)
 		strbuf_release(&tmp);
 		return -1;
 	}
+	/* Outputs are written in one go: a large buffer means few writes. */
+	setvbuf(af->fp, NULL, _IOFBF, 1 << 20);
 	af->tmp = strbuf_detach(&tmp, NULL);
 	af->path = xstrdup(path);
 	af->next_open = open_files;

@@ -7,7 +7,23 @@
 void folded_format_value(double v, char *buf, size_t size)
 {
 	/* Perl prints integral numbers without a fraction and others with
-	 * %.15g; counts and periods are integers in practice. */
+	 * %.15g; counts and periods are integers in practice, and printing
+	 * them by hand saves snprintf's floating-point path on every line. */
+	if (v == floor(v) && fabs(v) < 1e18 && size >= 21) {
+		char tmp[21];
+		uint64_t u = (uint64_t)fabs(v);
+		size_t n = 0, i = 0;
+
+		do
+			tmp[n++] = (char)('0' + u % 10);
+		while (u /= 10);
+		if (v < 0)
+			buf[i++] = '-';
+		while (n)
+			buf[i++] = tmp[--n];
+		buf[i] = '\0';
+		return;
+	}
 	if (v == floor(v) && fabs(v) < 1e18)
 		snprintf(buf, size, "%.0f", v);
 	else

@@ -150,6 +150,29 @@ static int has_perf_map(const char *m, size_t len)
 	return 0;
 }
 
+/*
+ * The first whitespace at or after i: eight bytes at a time while none of
+ * them is 0x20 or below (every \s character is), then byte by byte.
+ */
+static size_t skip_nonspace(const char *s, size_t i, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t highs = 0x8080808080808080ull;
+
+	while (i + 8 <= len) {
+		uint64_t v;
+
+		memcpy(&v, s + i, 8);
+		/* A byte <= 0x20 has its high bit set in (v - 0x21..) & ~v. */
+		if (((v - ones * 0x21) & ~v & highs) != 0)
+			break;
+		i += 8;
+	}
+	while (i < len && !is_space((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
 /* The parts of a frame line. */
 struct frame_line {
 	const char *pc, *func, *mod;
@@ -179,9 +202,7 @@ static int find_mod(const char *s, size_t len, size_t from,
 		if (s[o - 1] != ' ')
 			continue;
 		m = o + 1;
-		e = m;
-		while (e < len && !is_space((unsigned char)s[e]))
-			e++;
+		e = skip_nonspace(s, m, len);
 		for (r = e; r > m; r--)
 			if (s[r - 1] == ')')
 				break;

@@ -71,6 +71,12 @@ Test(folded, value_format)
 	cr_assert_str_eq(buf, "3003003");
 	folded_format_value(2.25, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "2.25");
+	folded_format_value(0, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "0");
+	folded_format_value(5005005000.0, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "5005005000");
+	folded_format_value(-42, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "-42");
 }
 
 /* Two measures of the same samples write the main one alone. */
