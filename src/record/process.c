@@ -24,6 +24,7 @@ void rec_process_release(struct rec_session *s)
 		free(s->threads[i]);
 	}
 	free(s->threads);
+	free(s->root_known);
 	intern_release(&s->loc_keys);
 	free(s->loc_start);
 	free(s->loc_len);
@@ -257,10 +258,25 @@ static void add_user(struct rec_session *s, int pid, const uint64_t *ips,
 			break;
 }
 
+/* Whether frame f is a root frame, remembered per frame id. */
+static int is_root(struct rec_session *s, uint32_t f)
+{
+	if (f >= s->root_alloc) {
+		size_t old = s->root_alloc;
+
+		ALLOC_GROW(s->root_known, (size_t)f + 1, s->root_alloc);
+		memset(s->root_known + old, 0, s->root_alloc - old);
+	}
+	if (!s->root_known[f])
+		s->root_known[f] =
+			record_is_root_frame(profile_frame_name(s->p, f)) ? 2
+									  : 1;
+	return s->root_known[f] == 2;
+}
+
 static int reaches_root(struct rec_session *s, size_t from, size_t n)
 {
-	return n > from && record_is_root_frame(profile_frame_name(
-				   s->p, s->stack[n - 1]));
+	return n > from && is_root(s, s->stack[n - 1]);
 }
 
 /*
@@ -317,6 +333,18 @@ static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 			} else {
 				s->st->dwarf_used++;
 			}
+		}
+	}
+	/*
+	 * End at the first root frame from the leaf, however the frames were
+	 * found: a DWARF unwind goes on past __libc_start_call_main to
+	 * _start where a frame-pointer chain stops, and the same function
+	 * should not sit at two depths of one flame graph.
+	 */
+	for (i = from; i + 1 < n; i++) {
+		if (is_root(s, s->stack[i])) {
+			n = i + 1;
+			break;
 		}
 	}
 	if (n > from || nuser) {

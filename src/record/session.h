@@ -45,6 +45,9 @@ struct rec_session {
 	uint64_t *ips;
 	int kptr_warned;
 	uint64_t last_time; /* of the latest record, for closing intervals */
+	/* Per frame id: 0 not looked at, 1 not a root frame, 2 a root. */
+	unsigned char *root_known;
+	size_t root_alloc;
 	uint32_t unknown_frame, kernel_frame, offcpu_frame;
 };
 

@@ -5,13 +5,19 @@
 . "$(dirname "$0")/lib.sh"
 BUILD=${PERFOPS_BUILD:-$TOP/build}
 W=$BUILD/tests/helper/perfops-workload
-plan 6
+plan 7
 
 run "$PERFOPS" record -F 499 -o "$T/probe.folded" -- "$W" cpu 0.2
 if [ "$rc" -eq 3 ] || [ ! -x "$W" ]; then
-	skip "perf_event_open not usable here or no workload: $(echo "$err" | head -1)" 6
+	skip "perf_event_open not usable here or no workload: $(echo "$err" | head -1)" 7
 	exit 0
 fi
+
+# 0: DWARF-unwound stacks (through qsort) and frame-pointer stacks end at
+# the same root, so main sits at one depth of the graph.
+run "$PERFOPS" record -g auto -o "$T/mix.folded" -- "$W" all 1
+bad=$(grep ';main;' "$T/mix.folded" | grep -vcE '^[^;]*;__libc_start_call_main;main;')
+is "$bad" 0 "every stack through main starts at __libc_start_call_main"
 
 # 1-2: JIT code: an anonymous executable page named in the perf map.
 if [ "$(uname -m)" = x86_64 ]; then
