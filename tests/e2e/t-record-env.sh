@@ -5,11 +5,11 @@
 . "$(dirname "$0")/lib.sh"
 BUILD=${PERFOPS_BUILD:-$TOP/build}
 W=$BUILD/tests/helper/perfops-workload
-plan 7
+plan 11
 
 run "$PERFOPS" record -F 499 -o "$T/probe.folded" -- "$W" cpu 0.2
 if [ "$rc" -eq 3 ] || [ ! -x "$W" ]; then
-	skip "perf_event_open not usable here or no workload: $(echo "$err" | head -1)" 7
+	skip "perf_event_open not usable here or no workload: $(echo "$err" | head -1)" 11
 	exit 0
 fi
 
@@ -66,4 +66,39 @@ if [ "$(id -u)" = 0 ] && [ -w "$par" ] && command -v setpriv >/dev/null &&
 	rm -f /tmp/perfops-np-$$.folded
 else
 	skip "needs root, a writable $par, setpriv and user nobody" 2
+fi
+
+# 7-8: the mlock budget used up (an unprivileged user with no RLIMIT_MEMLOCK
+# and kernel.perf_event_mlock_kb=8): exit 3 with the sysctl that fixes it.
+ml=/proc/sys/kernel/perf_event_mlock_kb
+if [ "$(id -u)" = 0 ] && [ -w "$ml" ] && command -v setpriv >/dev/null &&
+	command -v prlimit >/dev/null && id nobody >/dev/null 2>&1; then
+	old=$(cat "$ml")
+	echo 8 >"$ml"
+	cp "$W" "$T/wl" && chmod 755 "$T" "$T/wl"
+	prlimit --memlock=0:0 setpriv --reuid nobody --regid nogroup \
+		--clear-groups "$PERFOPS" record -o /tmp/perfops-ml-$$.folded \
+		-- "$T/wl" cpu 0.3 >"$T/ml.out" 2>"$T/ml.err"
+	rc=$?
+	echo "$old" >"$ml"
+	rm -f /tmp/perfops-ml-$$.folded
+	is "$rc" 3 "mlock budget used up: exit 3"
+	like "$(cat "$T/ml.err")" 'sysctl kernel\.perf_event_mlock_kb=' "and the fix is named"
+else
+	skip "needs root, a writable $ml, setpriv, prlimit and user nobody" 2
+fi
+
+# 9-10: kernel.kptr_restrict=2 hides kernel addresses even from root: a
+# warning names the setting, kernel frames fall back to [kernel.kallsyms].
+kp=/proc/sys/kernel/kptr_restrict
+if [ "$(id -u)" = 0 ] && [ -w "$kp" ]; then
+	old=$(cat "$kp")
+	echo 2 >"$kp"
+	run "$PERFOPS" record -o "$T/kp.folded" -- "$W" threads 0.5
+	echo "$old" >"$kp"
+	like "$err" 'kernel\.kptr_restrict=2.*sysctl kernel\.kptr_restrict=0' "kptr_restrict: a warning with the fix"
+	grep -q ';hot_a ' "$T/kp.folded"
+	ok $? "user frames are still named"
+else
+	skip "needs root and a writable $kp" 2
 fi
