@@ -1,8 +1,7 @@
 #include "core/compat.h"
 #include "sys/perf-counter.h"
-#include <linux/perf_event.h>
+#include "sys/perf_event.h"
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 
 static const struct {
 	const char *name;
@@ -50,8 +49,7 @@ static int open_event(int ev, pid_t pid, int on_exec)
 	/* Children of the command (a shell's, a make's) count too. */
 	attr.inherit = 1;
 	attr.exclude_hv = 1;
-	return (int)syscall(SYS_perf_event_open, &attr, pid, -1, -1,
-			    PERF_FLAG_FD_CLOEXEC);
+	return perf_event_open_fd(&attr, pid, -1, -1);
 }
 
 unsigned perf_counters_probe(int *why_not)
@@ -67,7 +65,7 @@ unsigned perf_counters_probe(int *why_not)
 			ok |= 1u << i;
 			close(fd);
 		} else if (!*why_not) {
-			*why_not = errno;
+			*why_not = -fd;
 		}
 	}
 	return ok;
