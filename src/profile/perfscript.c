@@ -306,7 +306,7 @@ struct frame_cache {
 };
 
 #define L1_MAX (1u << 18)
-#define L1_WINDOW 65536
+#define L1_WINDOW 16384
 
 struct collapse {
 	struct profile *p;

@@ -162,15 +162,24 @@ double profile_total(const struct profile *p, unsigned k)
 void profile_stack_text(const struct profile *p, uint32_t stack,
 			struct strbuf *sb)
 {
-	size_t depth, i;
+	size_t depth, i, len = 0;
 	const uint32_t *f = profile_stack(p, stack, &depth);
+	char *out;
 
+	/* Sized once and copied: this runs for every line of the output. */
+	for (i = 0; i < depth; i++)
+		len += profile_frame_len(p, f[i]) + 1;
+	if (!depth || strbuf_grow(sb, len) < 0)
+		return;
+	out = sb->buf + sb->len;
 	for (i = 0; i < depth; i++) {
-		if (i)
-			strbuf_addch(sb, ';');
-		strbuf_add(sb, profile_frame_name(p, f[i]),
-			   profile_frame_len(p, f[i]));
+		size_t n = profile_frame_len(p, f[i]);
+
+		memcpy(out, profile_frame_name(p, f[i]), n);
+		out += n;
+		*out++ = ';';
 	}
+	strbuf_setlen(sb, sb->len + len - 1);
 }
 
 /*
