@@ -107,6 +107,13 @@ static int open_error(struct record_stats *st, int err, const char *what)
 	}
 }
 
+static int ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	return n > 0 ? (int)n : 1;
+}
+
 /* Map a ring or explain why it failed (the mlock budget above all). */
 static int open_ring(struct rec_session *s, struct rings *r,
 		     struct perf_event_attr *a, pid_t pid, int cpu,
@@ -169,7 +176,8 @@ static int open_ring(struct rec_session *s, struct rings *r,
 }
 
 static int add_offcpu(struct rec_session *s, struct rings *r,
-		      struct perf_event_attr *base, pid_t pid, int cpu)
+		      struct perf_ring *ring, struct perf_event_attr *base,
+		      pid_t pid, int cpu)
 {
 	struct perf_event_attr a = *base;
 	int fd;
@@ -182,7 +190,7 @@ static int add_offcpu(struct rec_session *s, struct rings *r,
 	a.comm_exec = 0;
 	a.watermark = 0;
 	a.wakeup_events = 0;
-	fd = perf_ring_add(&r->v[r->nr - 1], &a, pid, cpu);
+	fd = perf_ring_add(ring, &a, pid, cpu);
 	if (fd < 0)
 		return open_error(s->st, fd, "the context-switch event");
 	/* Every CPU's (or thread's) event has its own id, and a sample
@@ -200,9 +208,50 @@ static int open_events(struct rec_session *s, struct rings *r,
 {
 	if (open_ring(s, r, a, pid, cpu, pages, what) < 0)
 		return -1;
-	if (s->o->off_cpu && add_offcpu(s, r, a, pid, cpu) < 0)
+	if (s->o->off_cpu &&
+	    add_offcpu(s, r, &r->v[r->nr - 1], a, pid, cpu) < 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * Attach to one thread on every CPU.  The events are inherited, so the
+ * threads and children it starts later are recorded too, as perf record
+ * -p does; the kernel maps no buffer for an inherited per-thread event,
+ * so each CPU has one ring (percpu[cpu], -1 until the first thread opens
+ * it) that every attached thread's event on that CPU writes into.
+ */
+static int attach_thread(struct rec_session *s, struct rings *r, int *percpu,
+			 struct perf_event_attr *a, int tid, unsigned pages,
+			 const char *what)
+{
+	int cpu, opened = 0;
+
+	for (cpu = 0; cpu < ncpus(); cpu++) {
+		int fd;
+
+		if (percpu[cpu] < 0) {
+			if (open_events(s, r, a, tid, cpu, pages, what) < 0) {
+				/* An offline CPU is no reason to give up. */
+				if (cpu && !s->st->env_error)
+					continue;
+				return -1;
+			}
+			percpu[cpu] = (int)r->nr - 1;
+			opened++;
+			continue;
+		}
+		fd = perf_ring_add(&r->v[percpu[cpu]], a, tid, cpu);
+		if (fd < 0)
+			return open_error(s->st, fd, what);
+		ALLOC_GROW(r->extra_fds, r->nextra + 1, r->extra_alloc);
+		r->extra_fds[r->nextra++] = fd;
+		if (s->o->off_cpu && add_offcpu(s, r, &r->v[percpu[cpu]], a,
+						tid, cpu) < 0)
+			return -1;
+		opened++;
+	}
+	return opened ? 0 : -1;
 }
 
 /* One record copied out of a ring, ordered by time before processing. */
@@ -311,15 +360,8 @@ static pid_t launch(char **argv, int *go, int *errpipe)
 	return pid;
 }
 
-static int ncpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_CONF);
-
-	return n > 0 ? (int)n : 1;
-}
-
 /* Open per-thread events on every task of a running process. */
-static int attach_pid(struct rec_session *s, struct rings *r,
+static int attach_pid(struct rec_session *s, struct rings *r, int *percpu,
 		      struct perf_event_attr *a, int pid, unsigned pages)
 {
 	char path[64], what[64];
@@ -355,7 +397,7 @@ static int attach_pid(struct rec_session *s, struct rings *r,
 		snprintf(what, sizeof(what), "thread %d of process %d", tid,
 			 pid);
 		/* Threads that end while we attach are no error. */
-		if (open_events(s, r, a, tid, -1, pages, what) < 0) {
+		if (attach_thread(s, r, percpu, a, tid, pages, what) < 0) {
 			if (kill(tid, 0) < 0 && errno == ESRCH)
 				continue;
 			closedir(dir);
@@ -432,7 +474,7 @@ static int open_all(struct rec_session *s, struct rings *r,
 {
 	const struct record_opts *o = s->o;
 	unsigned pages = o->unwind == RECORD_UNWIND_FP ? 128 : 1024;
-	int cpu;
+	int cpu, *percpu, ret = 0;
 	size_t i;
 	char what[64];
 
@@ -455,13 +497,14 @@ static int open_all(struct rec_session *s, struct rings *r,
 		}
 		return 0;
 	}
-	/* One buffer per thread: keep each small. */
-	pages = o->unwind == RECORD_UNWIND_FP ? 32 : 256;
-	a->wakeup_watermark = (uint32_t)(pages * 4096 / 4);
-	for (i = 0; i < o->npids; i++)
-		if (attach_pid(s, r, a, o->pids[i], pages) < 0)
-			return -1;
-	return 0;
+	a->inherit = 1;
+	percpu = xmalloc(st_mult((size_t)ncpus(), sizeof(*percpu)));
+	for (cpu = 0; cpu < ncpus(); cpu++)
+		percpu[cpu] = -1;
+	for (i = 0; i < o->npids && !ret; i++)
+		ret = attach_pid(s, r, percpu, a, o->pids[i], pages);
+	free(percpu);
+	return ret;
 }
 
 static int targets_alive(const struct record_opts *o)

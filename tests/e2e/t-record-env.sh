@@ -5,11 +5,11 @@
 . "$(dirname "$0")/lib.sh"
 BUILD=${PERFOPS_BUILD:-$TOP/build}
 W=$BUILD/tests/helper/perfops-workload
-plan 11
+plan 13
 
 run "$PERFOPS" record -F 499 -o "$T/probe.folded" -- "$W" cpu 0.2
 if [ "$rc" -eq 3 ] || [ ! -x "$W" ]; then
-	skip "perf_event_open not usable here or no workload: $(echo "$err" | head -1)" 11
+	skip "perf_event_open not usable here or no workload: $(echo "$err" | head -1)" 13
 	exit 0
 fi
 
@@ -42,6 +42,16 @@ wait "$pid" 2>/dev/null
 is "$rc" 0 "attaching to a process whose binary was deleted works"
 grep -q ';hot_a ' "$T/del.folded"
 ok $? "its functions are still named (through /proc/PID/map_files)"
+
+# 4b: a thread started after -p attached is recorded (inherited events).
+"$W" late 1.5 >/dev/null &
+pid=$!
+sleep 0.3
+run "$PERFOPS" record -p "$pid" --duration 2.5 -o "$T/late.folded"
+wait "$pid" 2>/dev/null
+is "$rc" 0 "attach, then the target starts a thread"
+grep -qE '^wl-late;.*late_spin;hot_b ' "$T/late.folded"
+ok $? "the thread born after attaching is in the profile"
 
 # 5-6: an unprivileged user with kernel.perf_event_paranoid=3: either user
 # space only with a notice, or exit 3 with a message naming the setting.
@@ -94,7 +104,8 @@ kp=/proc/sys/kernel/kptr_restrict
 if [ "$(id -u)" = 0 ] && [ -w "$kp" ]; then
 	old=$(cat "$kp")
 	echo 2 >"$kp"
-	run "$PERFOPS" record -o "$T/kp.folded" -- "$W" threads 0.5
+	# --off-cpu: every switch-out stack ends in the kernel (schedule).
+	run "$PERFOPS" record --off-cpu -o "$T/kp.folded" -- "$W" threads 0.5
 	echo "$old" >"$kp"
 	like "$err" 'kernel\.kptr_restrict=2.*sysctl kernel\.kptr_restrict=0' "kptr_restrict: a warning with the fix"
 	grep -q ';hot_a ' "$T/kp.folded"

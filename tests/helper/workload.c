@@ -15,6 +15,8 @@
  *          (futex_sleep) and a forked child "wl-child" spinning in
  *          child_spin.
  * all:     cpu and qsort alternating, with the sleeper and the child.
+ * late:    sleeps 1 s, then starts a thread "wl-late" spinning in late_spin:
+ *          a thread born after `perfops record -p` attached.
  * jit:     (x86-64) a loop of machine code in an anonymous executable
  *          page, named "jit_hot_loop" in /tmp/perf-PID.map as a JIT
  *          would name it; only the perf map can name it.
@@ -157,6 +159,31 @@ static void run(const char *mode, double seconds, long rounds)
 	}
 }
 
+NOINLINE void late_spin(double until)
+{
+	while (now() < until)
+		hot_b(100000);
+}
+
+static void *late_thread(void *arg)
+{
+	prctl(PR_SET_NAME, "wl-late");
+	late_spin(now() + *(double *)arg);
+	return NULL;
+}
+
+static int late(double seconds)
+{
+	struct timespec one = { 1, 0 };
+	pthread_t th;
+
+	nanosleep(&one, NULL);
+	if (pthread_create(&th, NULL, late_thread, &seconds))
+		return 1;
+	pthread_join(th, NULL);
+	return 0;
+}
+
 /*
  * Generated code as a JIT makes it: copied into an anonymous executable
  * mapping, with its name only in /tmp/perf-PID.map.
@@ -208,10 +235,12 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "jit"))
 		return jit(seconds > 0 ? seconds : 2);
+	if (!strcmp(mode, "late"))
+		return late(seconds > 0 ? seconds : 2);
 	if (strcmp(mode, "cpu") && strcmp(mode, "qsort") &&
 	    strcmp(mode, "threads") && strcmp(mode, "all")) {
 		fprintf(stderr, "usage: perfops-workload "
-				"[cpu|qsort|threads|all|jit] [SECONDS]\n");
+				"[cpu|qsort|threads|all|late|jit] [SECONDS]\n");
 		return 2;
 	}
 	if (!(seconds > 0))
