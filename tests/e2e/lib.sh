@@ -54,3 +54,15 @@ run() {
 	out=$(cat "$T/out")
 	err=$(cat "$T/err")
 }
+# The record tests' workload, and a guard for them.
+BUILD=${PERFOPS_BUILD:-$TOP/build}
+W=$BUILD/tests/helper/perfops-workload
+# need_record N: when perf_event_open is refused here (exit 3) or the
+# workload is not built, skip the N planned tests and end the file.
+need_record() {
+	run "$PERFOPS" record -F 499 -o "$T/probe.folded" -- "$W" cpu 0.2
+	if [ "$rc" -eq 3 ] || [ ! -x "$W" ]; then
+		skip "perf_event_open not usable here or no workload: $(echo "$err" | head -1)" "$1"
+		exit 0
+	fi
+}

@@ -3,15 +3,9 @@
 # only by /tmp/perf-PID.map, a binary deleted while it runs, and an
 # unprivileged user under a strict kernel.perf_event_paranoid.
 . "$(dirname "$0")/lib.sh"
-BUILD=${PERFOPS_BUILD:-$TOP/build}
-W=$BUILD/tests/helper/perfops-workload
 plan 13
 
-run "$PERFOPS" record -F 499 -o "$T/probe.folded" -- "$W" cpu 0.2
-if [ "$rc" -eq 3 ] || [ ! -x "$W" ]; then
-	skip "perf_event_open not usable here or no workload: $(echo "$err" | head -1)" 13
-	exit 0
-fi
+need_record 13
 
 # 0: DWARF-unwound stacks (through qsort) and frame-pointer stacks end at
 # the same root, so main sits at one depth of the graph.

@@ -1,8 +1,9 @@
 #!/bin/bash
-# perfops record against perf record + perf report on the same workload.
+# perfops record against perf record + perf report on the same workload,
+# both attached to the same process over the same two seconds, so that
+# the comparison does not depend on two runs behaving alike on a shared
+# machine.
 . "$(dirname "$0")/lib.sh"
-BUILD=${PERFOPS_BUILD:-$TOP/build}
-W=$BUILD/tests/helper/perfops-workload
 plan 4
 
 if ! command -v perf >/dev/null || ! perf record -q -e cpu-clock -o "$T/probe.data" -- true >/dev/null 2>&1; then
@@ -15,11 +16,18 @@ if [ "$rc" -eq 3 ]; then
 	exit 0
 fi
 
-perf record -q -e cpu-clock -F 999 -g -o "$T/perf.data" -- "$W" cpu 3 >/dev/null 2>&1
+"$W" cpu 4 >/dev/null &
+pid=$!
+sleep 0.3
+perf record -q -e cpu-clock -F 999 -g -p "$pid" -o "$T/perf.data" -- sleep 2 >/dev/null 2>&1 &
+perf_pid=$!
+run "$PERFOPS" record -g fp -p "$pid" --duration 2 -o "$T/po.folded"
+wait "$perf_pid"
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
 perf report -i "$T/perf.data" --no-children -g none --stdio --sort symbol 2>/dev/null |
 	awk '{ for (i = 1; i < NF; i++) if ($i == "[.]" && $(i+1) ~ /^hot_[abc]$/) {
 		v = $1; sub("%", "", v); print $(i+1), v } }' >"$T/perf.pct"
-run "$PERFOPS" record -g fp -o "$T/po.folded" -- "$W" cpu 3
 awk '{ t += $NF; n = split($1, f, ";"); if (f[n] ~ /^hot_[abc]$/) s[f[n]] += $NF;
 	else if (f[n] == "keep" && f[n-1] ~ /^hot_/) s[f[n-1]] += $NF }
 	END { for (k in s) printf "%s %.2f\n", k, 100 * s[k] / t }' "$T/po.folded" >"$T/po.pct"

@@ -2,15 +2,9 @@
 # perfops record's pprof and speedscope outputs, read back by their own
 # tools: go tool pprof -top agrees with perfops report on the top function.
 . "$(dirname "$0")/lib.sh"
-BUILD=${PERFOPS_BUILD:-$TOP/build}
-W=$BUILD/tests/helper/perfops-workload
 plan 8
 
-run "$PERFOPS" record -F 499 -o "$T/probe.folded" -- "$W" cpu 0.2
-if [ "$rc" -eq 3 ] || [ ! -x "$W" ]; then
-	skip "perf_event_open not usable here or no workload: $(echo "$err" | head -1)" 8
-	exit 0
-fi
+need_record 8
 
 run "$PERFOPS" record -o "$T/p.pb.gz" -o "$T/p.json" -o "$T/p.folded" -- "$W" cpu 2
 is "$rc" 0 "record writes pprof, speedscope and folded in one run"

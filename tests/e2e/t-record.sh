@@ -2,8 +2,6 @@
 # perfops record: launch mode, proportions, outputs, threads and children,
 # off-CPU, attaching to a PID, SIGINT, errors.
 . "$(dirname "$0")/lib.sh"
-BUILD=${PERFOPS_BUILD:-$TOP/build}
-W=$BUILD/tests/helper/perfops-workload
 plan 27
 
 # share NAME FILE: percent of the folded total in stacks through NAME.
@@ -15,11 +13,7 @@ within() { # GOT WANT TOL
 	awk -v g="$1" -v w="$2" -v t="$3" 'BEGIN { exit !(g >= w - t && g <= w + t) }'
 }
 
-run "$PERFOPS" record -F 499 -o "$T/probe.folded" -- "$W" cpu 0.2
-if [ "$rc" -eq 3 ] || [ ! -x "$W" ]; then
-	skip "perf_event_open not usable here or no workload: $(echo "$err" | head -1)" 27
-	exit 0
-fi
+need_record 27
 
 # 1-7: the three hot functions at 60/30/10% with frame pointers.
 run "$PERFOPS" record -g fp -o "$T/cpu.folded" -o "$T/cpu.svg" -- "$W" cpu 3
