@@ -3,9 +3,9 @@
 # only by /tmp/perf-PID.map, a binary deleted while it runs, and an
 # unprivileged user under a strict kernel.perf_event_paranoid.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 15
 
-need_record 13
+need_record 15
 
 # 0: DWARF-unwound stacks (through qsort) and frame-pointer stacks end at
 # the same root, so main sits at one depth of the graph.
@@ -22,6 +22,26 @@ if [ "$(uname -m)" = x86_64 ]; then
 	ok $? "the JIT loop is named from /tmp/perf-PID.map ($j% of the time)"
 else
 	skip "the JIT workload is x86-64 machine code" 2
+fi
+
+# 2b: the same inside a PID namespace (as in a container): the process
+# names its map after its own pid (1 here), read through /proc/PID/root.
+if [ "$(uname -m)" = x86_64 ] && command -v unshare >/dev/null &&
+	unshare --pid --fork --mount-proc true 2>/dev/null; then
+	unshare --pid --fork --mount-proc "$W" jit 3 >/dev/null &
+	ns=$!
+	sleep 0.5
+	pid=$(pgrep -P "$ns" | head -1)
+	run "$PERFOPS" record -p "${pid:-0}" --duration 1 -o "$T/ns.folded"
+	kill "$ns" "${pid:-0}" 2>/dev/null
+	wait "$ns" 2>/dev/null
+	# Killed before it could remove its map.
+	rm -f /tmp/perf-1.map
+	like "$(grep NSpid /proc/self/status 2>/dev/null; echo "pid $pid")" 'pid [0-9]+' "the namespaced workload runs (host pid $pid)"
+	grep -q ';jit_hot_loop ' "$T/ns.folded"
+	ok $? "its JIT code is named from the map of its namespaced pid"
+else
+	skip "needs x86-64 and unshare --pid (util-linux) with the right to use it" 2
 fi
 
 # 3-4: a binary deleted after it started is read through map_files.
