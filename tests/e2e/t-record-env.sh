@@ -3,9 +3,9 @@
 # only by /tmp/perf-PID.map, a binary deleted while it runs, and an
 # unprivileged user under a strict kernel.perf_event_paranoid.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 19
 
-need_record 15
+need_record 19
 
 # 0: DWARF-unwound stacks (through qsort) and frame-pointer stacks end at
 # the same root, so main sits at one depth of the graph.
@@ -126,4 +126,18 @@ if [ "$(id -u)" = 0 ] && [ -w "$kp" ]; then
 	ok $? "user frames are still named"
 else
 	skip "needs root and a writable $kp" 2
+fi
+
+# 14-17: perf_event_open blocked by seccomp, as container runtimes do:
+# exit 3 and a message that names seccomp and the way out.
+NP=$BUILD/tests/helper/no-perf-events
+if [ -x "$NP" ]; then
+	run "$NP" EPERM "$PERFOPS" record -o "$T/sc.folded" -- "$W" cpu 0.2
+	is "$rc" 3 "seccomp EPERM: exit 3"
+	like "$err" 'seccomp filter or container policy.*allows perf_event_open' "and the message names seccomp and the fix"
+	run "$NP" ENOSYS "$PERFOPS" record -o "$T/sc.folded" -- "$W" cpu 0.2
+	is "$rc" 3 "seccomp ENOSYS: exit 3"
+	like "$err" 'not available \(ENOSYS\).*seccomp' "and the message says why"
+else
+	skip "the seccomp helper is built on x86-64 only" 4
 fi
