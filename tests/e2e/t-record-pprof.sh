@@ -2,9 +2,9 @@
 # perfops record's pprof and speedscope outputs, read back by their own
 # tools: go tool pprof -top agrees with perfops report on the top function.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 13
 
-need_record 8
+need_record 13
 
 run "$PERFOPS" record -o "$T/p.pb.gz" -o "$T/p.json" -o "$T/p.folded" -- "$W" cpu 2
 is "$rc" 0 "record writes pprof, speedscope and folded in one run"
@@ -45,3 +45,20 @@ ft=$(awk '{ s += $NF } END { printf "%.0f", s }' "$T/p.folded")
 "$PERFOPS" collapse "$T/p.pb.gz" >"$T/from-pprof.folded" 2>/dev/null
 pt=$(awk '{ s += $NF } END { printf "%.0f", s }' "$T/from-pprof.folded")
 is "$pt" "$ft" "the pprof and the folded output carry the same total"
+
+# Inline frames from DWARF (inl_inner is inlined into inl_outer), and
+# file:line in the pprof.
+run "$PERFOPS" record -o "$T/in.folded" -o "$T/in.pb.gz" -- "$W" inline 1
+grep -qE ';inl_outer;inl_inner ' "$T/in.folded"
+ok $? "an inlined function is its own frame under its caller"
+run "$PERFOPS" record --no-inline -o "$T/noin.folded" -- "$W" inline 0.5
+! grep -q 'inl_inner' "$T/noin.folded" && grep -qE ';inl_outer ' "$T/noin.folded"
+ok $? "--no-inline leaves it in its caller"
+if command -v go >/dev/null 2>&1; then
+	like "$(go tool pprof -top "$T/in.pb.gz" 2>/dev/null)" 'inl_inner \(inline\)' "go tool pprof sees it as inline"
+	like "$(go tool pprof -top -lines "$T/p.pb.gz" 2>/dev/null)" 'hot_a .*workload\.c:[0-9]+' "pprof lines carry file:line"
+else
+	skip "go (Debian golang-go) is absent" 2
+fi
+run "$PERFOPS" report --json -n 1 "$T/in.pb.gz"
+like "$out" 'inl_inner' "perfops report reads the inline frame back from pprof"

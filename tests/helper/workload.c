@@ -17,6 +17,8 @@
  * all:     cpu and qsort alternating, with the sleeper and the child.
  * late:    sleeps 1 s, then starts a thread "wl-late" spinning in late_spin:
  *          a thread born after `perfops record -p` attached.
+ * inline:  inl_outer spinning in inl_inner, which the compiler inlines
+ *          into it: only DWARF's inline records name inl_inner.
  * jit:     (x86-64) a loop of machine code in an anonymous executable
  *          page, named "jit_hot_loop" in /tmp/perf-PID.map as a JIT
  *          would name it; only the perf map can name it.
@@ -173,6 +175,26 @@ NOINLINE void late_spin(double until)
 		hot_b(100000);
 }
 
+/* Inlined even under -fno-inline: always_inline overrides it. */
+static inline __attribute__((always_inline)) unsigned long
+inl_inner(unsigned long x, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		x = x * 6364136223846793005ul + 1442695040888963407ul;
+	return x;
+}
+
+NOINLINE void inl_outer(double until)
+{
+	unsigned long x = sink;
+
+	while (now() < until)
+		x = inl_inner(x, 1000000);
+	keep(x);
+}
+
 static void *late_thread(void *arg)
 {
 	prctl(PR_SET_NAME, "wl-late");
@@ -245,10 +267,14 @@ int main(int argc, char **argv)
 		return jit(seconds > 0 ? seconds : 2);
 	if (!strcmp(mode, "late"))
 		return late(seconds > 0 ? seconds : 2);
+	if (!strcmp(mode, "inline")) {
+		inl_outer(now() + (seconds > 0 ? seconds : 2));
+		return 0;
+	}
 	if (strcmp(mode, "cpu") && strcmp(mode, "qsort") &&
 	    strcmp(mode, "threads") && strcmp(mode, "all")) {
 		fprintf(stderr, "usage: perfops-workload "
-				"[cpu|qsort|threads|all|late|jit] [SECONDS]\n");
+				"[cpu|qsort|threads|all|late|inline|jit] [SECONDS]\n");
 		return 2;
 	}
 	if (!(seconds > 0))
