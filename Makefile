@@ -32,7 +32,7 @@ demo: build
 	@scripts/demo
 
 bench: build
-	@for b in bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
+	@for b in bench/*.sh; do echo "== $$b"; bash $$b || exit 1; done
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
