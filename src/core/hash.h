@@ -49,9 +49,4 @@ static inline uint64_t hash_bytes(const void *data, size_t len)
 	return hash_mix(h ^ 0xa0761d6478bd642full, 0xe7037ed1a0b428dbull ^ len);
 }
 
-static inline uint64_t hash_u64(uint64_t x)
-{
-	return hash_mix(x ^ 0xa0761d6478bd642full, 0xe7037ed1a0b428dbull);
-}
-
 #endif

@@ -316,25 +316,3 @@ int profile_is_thread_root(const struct profile *p, uint32_t stack)
 	return ret;
 }
 
-
-void profile_keep_value(struct profile *p, unsigned k)
-{
-	size_t i, n = profile_nstacks(p);
-	char *type, *unit;
-
-	if (k >= p->nvalues || p->nvalues == 1)
-		return;
-	for (i = 0; i < n; i++)
-		p->values[i] = p->values[i * p->nvalues + k];
-	type = xstrdup(p->type[k]);
-	unit = xstrdup(p->unit[k]);
-	profile_set_type(p, 0, type, unit);
-	profile_set_type(p, 1, "", "");
-	free(type);
-	free(unit);
-	/* values_alloc counts stacks; with one value per stack the array
-	 * holds at least as many as before. */
-	p->nvalues = 1;
-	p->main_value = 0;
-	p->flags &= ~(unsigned)PROFILE_DIFFERENTIAL;
-}

@@ -163,11 +163,6 @@ static inline double profile_value(const struct profile *p, uint32_t stack,
 {
 	return p->values[(size_t)stack * p->nvalues + k];
 }
-/*
- * Keep only value k (which becomes the main and only value), e.g. before
- * writing folded stacks, where a second count would mean "before after".
- */
-void profile_keep_value(struct profile *p, unsigned k);
 
 /* The sum of value k over all stacks. */
 double profile_total(const struct profile *p, unsigned k);

@@ -32,12 +32,13 @@ if [ "$(uname -m)" = x86_64 ] && command -v unshare >/dev/null &&
 	ns=$!
 	sleep 0.5
 	pid=$(pgrep -P "$ns" | head -1)
+	nspid=$(awk '/^NSpid:/ { print $NF }' "/proc/${pid:-0}/status" 2>/dev/null)
 	run "$PERFOPS" record -p "${pid:-0}" --duration 1 -o "$T/ns.folded"
 	kill "$ns" "${pid:-0}" 2>/dev/null
 	wait "$ns" 2>/dev/null
 	# Killed before it could remove its map.
 	rm -f /tmp/perf-1.map
-	like "$(grep NSpid /proc/self/status 2>/dev/null; echo "pid $pid")" 'pid [0-9]+' "the namespaced workload runs (host pid $pid)"
+	is "$nspid" 1 "the workload is pid 1 of its namespace (host pid $pid)"
 	grep -q ';jit_hot_loop ' "$T/ns.folded"
 	ok $? "its JIT code is named from the map of its namespaced pid"
 else
