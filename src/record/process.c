@@ -2,6 +2,7 @@
 #include "record/session.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "record/fpcheck.h"
 #include <linux/perf_event.h>
 
 #define MAX_FRAMES 256
@@ -9,6 +10,7 @@
 void rec_process_init(struct rec_session *s)
 {
 	intern_init(&s->loc_keys);
+	intern_init(&s->fp_dsos);
 	s->ips = xmalloc(MAX_FRAMES * 2 * sizeof(*s->ips));
 	s->unknown_frame = profile_frame(s->p, "[unknown]", 9);
 	s->offcpu_frame = profile_frame(s->p, "[off-cpu]", 9);
@@ -26,6 +28,9 @@ void rec_process_release(struct rec_session *s)
 	free(s->threads);
 	free(s->root_known);
 	intern_release(&s->loc_keys);
+	intern_release(&s->fp_dsos);
+	free(s->fp_keeps);
+	free(s->loc_flags);
 	free(s->loc_start);
 	free(s->loc_len);
 	free(s->pool);
@@ -135,11 +140,39 @@ static void frame_details(struct rec_session *s, uint32_t f, int kind,
 }
 
 /*
+ * What a frame-pointer walk can trust at a located address: whether the
+ * file keeps frame pointers (asked once per file), and whether the frame
+ * of the function is set up at that instruction (only matters for the
+ * leaf, the one address that is not a return address).
+ */
+static unsigned loc_fp_flags(struct rec_session *s, const struct sym_loc *loc)
+{
+	unsigned flags = 0;
+	uint32_t id;
+	int added;
+
+	/* JIT code has no file; DWARF could not unwind it anyway. */
+	if (!loc->dso)
+		return 0;
+	id = intern_add(&s->fp_dsos, &loc->dso, sizeof(loc->dso), &added);
+	if (added) {
+		ALLOC_GROW(s->fp_keeps, (size_t)id + 1, s->fp_keeps_alloc);
+		s->fp_keeps[id] = (unsigned char)fpcheck_dso_keeps_fp(loc->dso);
+	}
+	if (!s->fp_keeps[id])
+		flags |= LOC_NO_FP;
+	else if (loc->dso->state == DSO_OK &&
+		 fpcheck_at_edge(loc->dso, loc->vaddr))
+		flags |= LOC_FP_EDGE;
+	return flags;
+}
+
+/*
  * The frames of one user address, innermost first, cached per
  * (file, link-time address) so each address is symbolized once.
  */
 static int user_frames(struct rec_session *s, int pid, uint64_t ip,
-		       size_t *n)
+		       size_t *n, unsigned *flags)
 {
 	struct sym_loc loc;
 	struct { uint64_t dso, addr; int pid; int pad; } key;
@@ -149,6 +182,7 @@ static int user_frames(struct rec_session *s, int pid, uint64_t ip,
 	int added;
 
 	memset(&key, 0, sizeof(key));
+	*flags = 0;
 	if (sym_locate(&s->sy, pid, ip, &loc) < 0) {
 		push_frame(s, n, s->unknown_frame);
 		return -1;
@@ -160,16 +194,17 @@ static int user_frames(struct rec_session *s, int pid, uint64_t ip,
 	if (!added) {
 		for (i = 0; i < s->loc_len[id]; i++)
 			push_frame(s, n, s->pool[s->loc_start[id] + i]);
+		*flags = s->loc_flags[id];
 		return 0;
 	}
 	if (id >= s->loc_alloc) {
-		size_t old = s->loc_alloc;
-
 		ALLOC_GROW(s->loc_start, (size_t)id + 1, s->loc_alloc);
 		s->loc_len = xrealloc(s->loc_len,
 				      s->loc_alloc * sizeof(*s->loc_len));
-		(void)old;
+		s->loc_flags = xrealloc(s->loc_flags,
+					s->loc_alloc * sizeof(*s->loc_flags));
 	}
+	s->loc_flags[id] = loc_fp_flags(s, &loc);
 	k = sym_frames(&s->sy, pid, &loc, ip, df, ARRAY_SIZE(df));
 	s->loc_start[id] = (uint32_t)s->npool;
 	s->loc_len[id] = (uint32_t)(k ? k : 1);
@@ -196,6 +231,7 @@ static int user_frames(struct rec_session *s, int pid, uint64_t ip,
 	}
 	for (i = 0; i < s->loc_len[id]; i++)
 		push_frame(s, n, s->pool[s->loc_start[id] + i]);
+	*flags = s->loc_flags[id];
 	return 0;
 }
 
@@ -241,23 +277,6 @@ int record_is_root_frame(const char *name)
 	return 0;
 }
 
-/* Symbolize user addresses (leaf first) onto the stack being built. */
-static void add_user(struct rec_session *s, int pid, const uint64_t *ips,
-		     size_t nr, size_t *n)
-{
-	size_t i;
-
-	/*
-	 * Return addresses point after the call: look up the call itself.
-	 * An address in no mapping means the walk went astray (a frame
-	 * without frame pointer, a thread not yet started): stop there
-	 * rather than add a tail of garbage frames.
-	 */
-	for (i = 0; i < nr; i++)
-		if (user_frames(s, pid, i ? ips[i] - 1 : ips[i], n) < 0)
-			break;
-}
-
 /* Whether frame f is a root frame, remembered per frame id. */
 static int is_root(struct rec_session *s, uint32_t f)
 {
@@ -280,6 +299,39 @@ static int reaches_root(struct rec_session *s, size_t from, size_t n)
 }
 
 /*
+ * Symbolize user addresses (leaf first) onto the stack being built.
+ * Returns whether a frame-pointer walk that gave them may have skipped a
+ * caller: some address before the root frame is in code that does not
+ * keep frame pointers, or the leaf is where its frame is not set up.
+ */
+static int add_user(struct rec_session *s, int pid, const uint64_t *ips,
+		    size_t nr, size_t *n)
+{
+	int suspect = 0, rooted = 0;
+	size_t i;
+
+	/*
+	 * Return addresses point after the call: look up the call itself.
+	 * An address in no mapping means the walk went astray (a frame
+	 * without frame pointer, a thread not yet started): stop there
+	 * rather than add a tail of garbage frames.
+	 */
+	for (i = 0; i < nr; i++) {
+		unsigned fl;
+
+		if (user_frames(s, pid, i ? ips[i] - 1 : ips[i], n, &fl) < 0)
+			break;
+		if (rooted || i + 1 == nr)
+			continue;
+		if (is_root(s, s->stack[*n - 1]))
+			rooted = 1;
+		else if ((fl & LOC_NO_FP) || (!i && (fl & LOC_FP_EDGE)))
+			suspect = 1;
+	}
+	return suspect;
+}
+
+/*
  * Build the stack of a sample, leaf first, in s->stack; returns its
  * depth.  Kernel frames come from the kernel's callchain; user frames from
  * the frame-pointer chain or the DWARF unwind of the copied stack.
@@ -289,6 +341,7 @@ static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 	const uint64_t *user = NULL;
 	size_t i, n = 0, nuser = 0, from;
 	uint64_t ctx = 0;
+	int fp_suspect = 0;
 	int want_dwarf = s->o->unwind != RECORD_UNWIND_FP &&
 			 ps->regs && ps->stack_size;
 
@@ -313,8 +366,8 @@ static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 			;
 	from = n;
 	if (s->o->unwind != RECORD_UNWIND_DWARF && nuser) {
-		add_user(s, ps->pid, user, nuser, &n);
-		if (reaches_root(s, from, n))
+		fp_suspect = add_user(s, ps->pid, user, nuser, &n);
+		if (reaches_root(s, from, n) && !fp_suspect)
 			want_dwarf = 0;
 	}
 	if (want_dwarf) {
@@ -326,8 +379,13 @@ static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 		if (k) {
 			n = from;
 			add_user(s, ps->pid, s->ips, k, &n);
-			/* Keep the frame-pointer chain when it was better. */
-			if (!reaches_root(s, from, n) && fp_n > n) {
+			/*
+			 * Keep the frame-pointer chain when it was better
+			 * and cannot have skipped a frame: a wrong stack is
+			 * worse than a short one.
+			 */
+			if (!reaches_root(s, from, n) && fp_n > n &&
+			    !fp_suspect) {
 				n = from;
 				add_user(s, ps->pid, user, nuser, &n);
 			} else {

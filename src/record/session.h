@@ -21,6 +21,12 @@ struct rec_thread {
 	int pending;
 };
 
+/* What a frame-pointer walk can trust at an address (see fpcheck.h). */
+enum loc_flags {
+	LOC_NO_FP = 1 << 0,   /* in a file built without frame pointers */
+	LOC_FP_EDGE = 1 << 1, /* its function's frame is not set up there */
+};
+
 struct rec_session {
 	const struct record_opts *o;
 	struct profile *p;
@@ -36,7 +42,12 @@ struct rec_session {
 	/* Symbolization cache: key {dso, address, pid} -> run of frame ids. */
 	struct intern loc_keys;
 	uint32_t *loc_start, *loc_len;
+	unsigned char *loc_flags; /* enum loc_flags */
 	size_t loc_alloc;
+	/* Per dso pointer: whether its code keeps frame pointers. */
+	struct intern fp_dsos;
+	unsigned char *fp_keeps;
+	size_t fp_keeps_alloc;
 	uint32_t *pool;
 	size_t npool, pool_alloc;
 	/* Scratch for one sample. */
