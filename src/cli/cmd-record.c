@@ -32,8 +32,9 @@ const char cmd_record_usage[] =
 	"                       the DWARF CFI: complete through code built\n"
 	"                       without frame pointers), auto (default: the\n"
 	"                       frame-pointer chain when it reaches a root\n"
-	"                       frame such as _start or start_thread, else\n"
-	"                       the DWARF unwind)\n"
+	"                       frame such as _start or start_thread without\n"
+	"                       passing through code built without frame\n"
+	"                       pointers, such as libc; else the DWARF unwind)\n"
 	"  --stack-size N       bytes of user stack copied per sample for\n"
 	"                       dwarf/auto (default 16384, at most 60000)\n"
 	"  -d, --duration S     stop after S seconds (the command is then\n"
@@ -58,10 +59,14 @@ const char cmd_record_usage[] =
 	"(nanoseconds); folded and SVG outputs use the nanoseconds, like\n"
 	"'perf script | perfops collapse' on cpu-clock.\n"
 	"\n"
-	"Exit status: 0 on success, 1 on failure (what was recorded is still\n"
-	"written), 2 for a usage error, 3 when the machine does not allow\n"
-	"recording (kernel.perf_event_paranoid, seccomp, the mlock budget,\n"
-	"permission on a PID).\n"
+	"The summary and every message go to stderr; stdout is the command's.\n"
+	"\n"
+	"Exit status: the command's own (128 + signal when killed) when it\n"
+	"ended the recording, 0 when --duration or a SIGINT to perfops ended\n"
+	"it; 1 on failure (what was recorded is still written), 2 for a usage\n"
+	"error, 3 when the machine does not allow recording\n"
+	"(kernel.perf_event_paranoid, seccomp, the mlock budget, permission\n"
+	"on a PID).\n"
 	"\n"
 	"Examples:\n"
 	"  perfops record -o flame.svg -- ./app --bench\n"
@@ -151,62 +156,70 @@ static int write_output(const struct profile *p, const char *path,
 				 o->argv ? o->argv[0] : "perfops record");
 }
 
+/*
+ * The summary goes to stderr, like everything perfops says while the
+ * command's own output may be going to stdout.
+ */
 static void print_summary(const struct profile *p,
 			  const struct record_stats *st,
 			  const struct record_opts *o, char **outputs,
 			  size_t nout, const int *written, double write_s)
 {
+	FILE *f = stderr;
 	struct report top;
 	size_t n, i;
 	double total;
 	double broken = st->with_user ? 100.0 * st->broken / st->with_user : 0;
 
-	printf("recorded %" PRIu64
-	       " samples of %s in %.2f s (%u Hz, -g %s)%s\n",
-	       st->samples, st->event, st->seconds, o->freq,
-	       o->unwind == RECORD_UNWIND_FP	  ? "fp"
-	       : o->unwind == RECORD_UNWIND_DWARF ? "dwarf"
-						  : "auto",
-	       st->interrupted ? ", interrupted" : "");
+	fprintf(f, "recorded %" PRIu64 " samples of %s in %.2f s (%u Hz, -g %s)%s\n",
+		st->samples, st->event, st->seconds, o->freq,
+		o->unwind == RECORD_UNWIND_FP	   ? "fp"
+		: o->unwind == RECORD_UNWIND_DWARF ? "dwarf"
+						   : "auto",
+		st->interrupted ? ", interrupted" : "");
 	if (st->lost)
-		printf("lost samples: %" PRIu64 " (the ring buffer "
-		       "overflowed: lower -F or --stack-size)\n",
-		       st->lost);
+		fprintf(f, "lost samples: %" PRIu64 " (the ring buffer "
+			   "overflowed: lower -F or --stack-size)\n",
+			st->lost);
 	else
-		printf("lost samples: 0\n");
+		fprintf(f, "lost samples: 0\n");
 	if (st->throttled)
-		printf("throttled: %" PRIu64 " times (the kernel lowered the "
-		       "rate: kernel.perf_event_max_sample_rate)\n",
-		       st->throttled);
-	printf("broken stacks: %.1f%%", broken);
+		fprintf(f, "throttled: %" PRIu64 " times (the kernel lowered "
+			   "the rate: kernel.perf_event_max_sample_rate)\n",
+			st->throttled);
+	fprintf(f, "broken stacks: %.1f%%", broken);
 	if (broken > 10 && o->unwind == RECORD_UNWIND_FP)
-		printf(" (code without frame pointers: use -g dwarf, or "
-		       "build with -fno-omit-frame-pointer)");
+		fprintf(f, " (code without frame pointers: use -g dwarf, or "
+			   "build with -fno-omit-frame-pointer)");
 	else if (broken > 10)
-		printf(" (try a larger --stack-size, or install the debug "
-		       "symbols of the libraries involved)");
-	putchar('\n');
+		fprintf(f, " (try a larger --stack-size, or install the debug "
+			   "symbols of the libraries involved)");
+	fputc('\n', f);
+	if (o->unwind == RECORD_UNWIND_AUTO && st->with_user)
+		fprintf(f, "unwound with DWARF: %.1f%% of the stacks\n",
+			100.0 * st->dwarf_used / st->with_user);
 	if (o->off_cpu)
-		printf("off-cpu: %" PRIu64 " blocked intervals, %.3f s "
-		       "blocked\n",
-		       st->offcpu_switches, st->offcpu_ns / 1e9);
+		fprintf(f, "off-cpu: %" PRIu64 " blocked intervals, %.3f s "
+			   "blocked\n",
+			st->offcpu_switches, st->offcpu_ns / 1e9);
 	/* By samples, not nanoseconds: off-CPU time is no hot function. */
 	report_compute(p, 0, REPORT_ALL, 0, REPORT_SORT_SELF, &top);
 	total = top.total;
 	n = MIN(top.nrows, (size_t)5);
 	if (n)
-		printf("top functions (self):\n");
+		fprintf(f, "top functions (self):\n");
 	for (i = 0; i < n; i++)
-		printf("  %5.1f%%  %5.1f%% total  %s\n",
-		       total > 0 ? 100 * top.rows[i].self / total : 0,
-		       total > 0 ? 100 * top.rows[i].total / total : 0,
-		       profile_frame_name(p, top.rows[i].frame));
+		fprintf(f, "  %5.1f%%  %5.1f%% total  %s\n",
+			total > 0 ? 100 * top.rows[i].self / total : 0,
+			total > 0 ? 100 * top.rows[i].total / total : 0,
+			profile_frame_name(p, top.rows[i].frame));
 	report_release(&top);
 	for (i = 0; i < nout; i++)
 		if (written[i])
-			printf("wrote %s\n", outputs[i]);
+			fprintf(f, "wrote %s\n", outputs[i]);
 	/* Symbolization runs during the recording; this is what is left. */
-	printf("outputs written %.3f s after the recording ended\n", write_s);
+	fprintf(f, "outputs written %.3f s after the recording ended\n",
+		write_s);
 }
 
 static double mono_now(void)
@@ -229,7 +242,6 @@ int cmd_record(int argc, char **argv)
 	double d, t0;
 	long l;
 	static char default_out[] = "perfops.pb.gz";
-	static char default_folded[] = "perfops.folded";
 
 	memset(&o, 0, sizeof(o));
 	memset(&st, 0, sizeof(st));
@@ -348,14 +360,8 @@ int cmd_record(int argc, char **argv)
 	o.npids = npids;
 	if (!nout) {
 		outputs = xmalloc(sizeof(*outputs));
-#ifdef HAVE_PPROF
 		outputs[nout++] = default_out;
-#else
-		(void)default_out;
-		outputs[nout++] = default_folded;
-#endif
 	}
-	(void)default_folded;
 	written = xcalloc(nout, sizeof(*written));
 
 	profile_init(&p, 2);
@@ -373,6 +379,12 @@ int cmd_record(int argc, char **argv)
 			else
 				written[i] = 1;
 		}
+	} else if (!rc && o.argv && st.target_ended && st.target_status) {
+		/* The command's failure is the news, not the empty profile. */
+		warning("no samples were recorded: '%s' exited with status "
+			"%d",
+			o.argv[0], st.target_status);
+		ret = st.target_status;
 	} else if (!rc) {
 		error("no samples were recorded (did the target run long "
 		      "enough, on the CPU?)");
@@ -381,6 +393,15 @@ int cmd_record(int argc, char **argv)
 	if (!rc || profile_nstacks(&p))
 		print_summary(&p, &st, &o, outputs, nout, written,
 			      mono_now() - t0);
+	/*
+	 * Like perf record, and like a shell: a recording that worked
+	 * exits with the status of the command it ran (128 + the signal
+	 * that killed it) when the command ended it; when perfops ended it
+	 * first (--duration, a SIGINT to perfops alone) and stopped the
+	 * command, 0.  A failure of perfops itself overrides both.
+	 */
+	if (ret == EXIT_OK && o.argv && st.target_ended)
+		ret = st.target_status;
 	profile_release(&p);
 out:
 	free(outputs);

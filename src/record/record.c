@@ -650,6 +650,7 @@ out:
 			waitpid(child, &status, 0);
 		}
 	}
+	st->target_ended = child_done;
 	if (child > 0)
 		st->target_status = WIFEXITED(status)
 					    ? WEXITSTATUS(status)

@@ -44,6 +44,7 @@ struct record_stats {
 	const char *event;   /* the event actually recorded */
 	int env_error;       /* the failure was the environment (exit 3) */
 	int target_status;   /* launched command: exit code, 128+signal */
+	int target_ended;    /* ... which ended before the recording did */
 	int target_exited;   /* -p: a target ended during the recording */
 	int interrupted;     /* ended by SIGINT */
 	unsigned ring_pages; /* data pages per buffer actually mapped */

@@ -1,0 +1,60 @@
+#!/bin/bash
+# perfops record on programs whose right profile is known
+# (tests/helper/record-cases.c): stacks through libc by default, the
+# program's stdout and exit status left alone, the default output file,
+# nothing lost under load, the name of a process at each sample.
+. "$(dirname "$0")/lib.sh"
+plan 11
+
+C=$BUILD/tests/helper/perfops-cases
+need_record 11
+
+# weight REGEX FILE: the folded weight of the stacks matching REGEX.
+weight() {
+	grep -E -- "$1" "$2" | awk '{ t += $NF } END { print t + 0 }'
+}
+
+# 1-4: the default (-g auto) gives the stacks -g dwarf gives when the leaf
+# is libc code without frame pointers: blocked in read() (off-CPU) and
+# on the CPU in strlen.  A frame-pointer walk from there skips the caller.
+rd='main;pipe_mode;wait_pipe;[_A-Za-z]*read;'
+for g in dwarf auto; do
+	run "$PERFOPS" record -g $g --off-cpu -o "$T/pipe-$g.folded" -- "$C" pipe 1
+	all=$(weight '\[off-cpu\];.*main;pipe_mode;.*;ksys_read;' "$T/pipe-$g.folded")
+	good=$(weight "\[off-cpu\];.*$rd.*;ksys_read;" "$T/pipe-$g.folded")
+	awk -v g="$good" -v a="$all" 'BEGIN { exit !(a > 0 && g >= 0.95 * a) }'
+	ok $? "-g $g: the time blocked in read() is under main;pipe_mode;wait_pipe ($good of $all ns)"
+done
+for g in dwarf auto; do
+	run "$PERFOPS" record -g $g --user-only -o "$T/libc-$g.folded" -- "$C" libc 1
+	all=$(weight ';__strlen[a-z0-9_]* ' "$T/libc-$g.folded")
+	good=$(weight ';main;libc_mode;scan_text;__strlen[a-z0-9_]* ' "$T/libc-$g.folded")
+	awk -v g="$good" -v a="$all" 'BEGIN { exit !(a > 0 && g >= 0.95 * a) }'
+	ok $? "-g $g: strlen is called from scan_text ($good of $all ns)"
+done
+
+# 5-6: the program's stdout is its own: a gzip run under perfops gives a
+# valid archive of the input.
+head -c 300000 "$C" >"$T/in.bin"
+"$PERFOPS" record -o "$T/gz.pb.gz" -- gzip -c "$T/in.bin" >"$T/y.gz" 2>"$T/gz.err"
+gzip -t "$T/y.gz" 2>/dev/null && gzip -dc "$T/y.gz" | cmp -s - "$T/in.bin"
+ok $? "gzip -c under perfops record writes a valid archive on stdout"
+like "$(cat "$T/gz.err")" '^recorded [0-9]+ samples' "the summary is on stderr"
+
+# 7-10: the exit status is the command's (128 + signal when killed), and
+# 0 when perfops itself ended the recording.
+run "$PERFOPS" record -o "$T/e.folded" -- sh -c "$C spin1 0.2; exit 3"
+is "$rc" 3 "the command exits 3: perfops record exits 3"
+run "$PERFOPS" record -o "$T/e.folded" -- sh -c "$C spin1 0.2; kill -TERM \$\$"
+is "$rc" 143 "the command is killed by SIGTERM: exit 128+15"
+run "$PERFOPS" record -o "$T/e.folded" -- sh -c 'exit 5'
+like "$rc $err" "^5 .*no samples were recorded: 'sh' exited with status 5" "a failing command too short to sample: its status, and why nothing was written"
+run "$PERFOPS" record -d 0.3 -o "$T/e.folded" -- "$C" spin1 5
+is "$rc" 0 "--duration ends the recording and the command: exit 0"
+
+# 11: without -o the manual's default, perfops.pb.gz, is written.
+mkdir "$T/cwd"
+(cd "$T/cwd" && "$PERFOPS" record -- "$C" spin1 0.3 >/dev/null 2>&1)
+[ -s "$T/cwd/perfops.pb.gz" ] && gzip -t "$T/cwd/perfops.pb.gz" &&
+	[ "$(ls "$T/cwd")" = perfops.pb.gz ]
+ok $? "no -o: perfops.pb.gz and nothing else ($(ls "$T/cwd" | tr '\n' ' '))"
