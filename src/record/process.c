@@ -31,6 +31,7 @@ void rec_process_release(struct rec_session *s)
 	intern_release(&s->fp_dsos);
 	free(s->fp_keeps);
 	free(s->loc_flags);
+	free(s->loc_retry);
 	free(s->loc_start);
 	free(s->loc_len);
 	free(s->pool);
@@ -168,17 +169,60 @@ static unsigned loc_fp_flags(struct rec_session *s, const struct sym_loc *loc)
 }
 
 /*
+ * Symbolize a located address into a new run of the pool for cache entry
+ * id; returns how many frames the symbols gave (0: the run holds one
+ * "[file]" frame).
+ */
+static size_t loc_fill(struct rec_session *s, uint32_t id, int pid,
+		       const struct sym_loc *loc, uint64_t ip)
+{
+	struct dso_frame df[16];
+	size_t i, k;
+
+	k = sym_frames(&s->sy, pid, loc, ip, df, ARRAY_SIZE(df));
+	s->loc_start[id] = (uint32_t)s->npool;
+	s->loc_len[id] = (uint32_t)(k ? k : 1);
+	ALLOC_GROW(s->pool, s->npool + s->loc_len[id], s->pool_alloc);
+	if (!k) {
+		struct strbuf sb = STRBUF_INIT;
+		uint32_t f;
+
+		strbuf_addf(&sb, "[%s]", sym_basename(loc->map->path));
+		f = profile_frame(s->p, sb.buf, sb.len);
+		frame_details(s, f, FRAME_USER, loc, NULL);
+		s->pool[s->npool++] = f;
+		strbuf_release(&sb);
+	}
+	for (i = 0; i < k; i++) {
+		uint32_t f = profile_frame(s->p, df[i].name,
+					   strlen(df[i].name));
+		int kind = df[i].inlined ? FRAME_INLINE
+			 : loc->dso	 ? FRAME_USER
+					 : FRAME_JIT;
+
+		frame_details(s, f, kind, loc, &df[i]);
+		s->pool[s->npool++] = f;
+	}
+	return k;
+}
+
+/* How often an unnamed address in anonymous memory is looked up again. */
+#define JIT_RETRY_NS 50000000ull
+
+/*
  * The frames of one user address, innermost first, cached per
- * (file, link-time address) so each address is symbolized once.
+ * (file, link-time address) so each address is symbolized once.  An
+ * address in anonymous memory that no perf map names yet is tried again
+ * (at most every JIT_RETRY_NS of recording time): a JIT writes the map
+ * entry of its code after the code first ran.
  */
 static int user_frames(struct rec_session *s, int pid, uint64_t ip,
 		       size_t *n, unsigned *flags)
 {
 	struct sym_loc loc;
 	struct { uint64_t dso, addr; int pid; int pad; } key;
-	struct dso_frame df[16];
 	uint32_t id;
-	size_t i, k;
+	size_t i;
 	int added;
 
 	memset(&key, 0, sizeof(key));
@@ -191,43 +235,30 @@ static int user_frames(struct rec_session *s, int pid, uint64_t ip,
 	key.addr = loc.dso ? loc.vaddr : ip;
 	key.pid = loc.dso ? 0 : pid;
 	id = intern_add(&s->loc_keys, &key, sizeof(key), &added);
-	if (!added) {
-		for (i = 0; i < s->loc_len[id]; i++)
-			push_frame(s, n, s->pool[s->loc_start[id] + i]);
-		*flags = s->loc_flags[id];
-		return 0;
-	}
-	if (id >= s->loc_alloc) {
-		ALLOC_GROW(s->loc_start, (size_t)id + 1, s->loc_alloc);
-		s->loc_len = xrealloc(s->loc_len,
-				      s->loc_alloc * sizeof(*s->loc_len));
-		s->loc_flags = xrealloc(s->loc_flags,
-					s->loc_alloc * sizeof(*s->loc_flags));
-	}
-	s->loc_flags[id] = loc_fp_flags(s, &loc);
-	k = sym_frames(&s->sy, pid, &loc, ip, df, ARRAY_SIZE(df));
-	s->loc_start[id] = (uint32_t)s->npool;
-	s->loc_len[id] = (uint32_t)(k ? k : 1);
-	ALLOC_GROW(s->pool, s->npool + s->loc_len[id], s->pool_alloc);
-	if (!k) {
-		struct strbuf sb = STRBUF_INIT;
-		uint32_t f;
-
-		strbuf_addf(&sb, "[%s]", sym_basename(loc.map->path));
-		f = profile_frame(s->p, sb.buf, sb.len);
-		frame_details(s, f, FRAME_USER, &loc, NULL);
-		s->pool[s->npool++] = f;
-		strbuf_release(&sb);
-	}
-	for (i = 0; i < k; i++) {
-		uint32_t f = profile_frame(s->p, df[i].name,
-					   strlen(df[i].name));
-		int kind = df[i].inlined ? FRAME_INLINE
-			 : loc.dso	 ? FRAME_USER
-					 : FRAME_JIT;
-
-		frame_details(s, f, kind, &loc, &df[i]);
-		s->pool[s->npool++] = f;
+	if (added) {
+		if (id >= s->loc_alloc) {
+			ALLOC_GROW(s->loc_start, (size_t)id + 1, s->loc_alloc);
+			s->loc_len = xrealloc(s->loc_len, s->loc_alloc *
+							  sizeof(*s->loc_len));
+			s->loc_flags = xrealloc(s->loc_flags,
+						s->loc_alloc *
+							sizeof(*s->loc_flags));
+			s->loc_retry = xrealloc(s->loc_retry,
+						s->loc_alloc *
+							sizeof(*s->loc_retry));
+		}
+		s->loc_flags[id] = (unsigned char)loc_fp_flags(s, &loc);
+		s->loc_retry[id] = 0;
+		if (!loc_fill(s, id, pid, &loc, ip) && !loc.dso) {
+			s->loc_flags[id] |= LOC_JIT_MISS;
+			s->loc_retry[id] = s->last_time + JIT_RETRY_NS;
+		}
+	} else if ((s->loc_flags[id] & LOC_JIT_MISS) &&
+		   s->last_time >= s->loc_retry[id]) {
+		if (loc_fill(s, id, pid, &loc, ip))
+			s->loc_flags[id] &= (unsigned char)~LOC_JIT_MISS;
+		else
+			s->loc_retry[id] = s->last_time + JIT_RETRY_NS;
 	}
 	for (i = 0; i < s->loc_len[id]; i++)
 		push_frame(s, n, s->pool[s->loc_start[id] + i]);

@@ -5,6 +5,7 @@
 #include "core/hash.h"
 #include <dirent.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -254,7 +255,13 @@ static int attach_thread(struct rec_session *s, struct rings *r, int *percpu,
 	return opened ? 0 : -1;
 }
 
-/* One record copied out of a ring, ordered by time before processing. */
+/*
+ * Reading and processing are two threads: the loop that empties the ring
+ * buffers only copies the records out (a batch per pass over the rings),
+ * and a worker orders, unwinds and symbolizes them.  However long an
+ * unwind, the load of a file's symbols or a first look at /proc takes,
+ * the rings keep being emptied, so no sample is lost to it.
+ */
 struct batch_item {
 	uint64_t time;
 	size_t off;
@@ -265,8 +272,28 @@ struct batch {
 	size_t len, alloc;
 	struct batch_item *items;
 	size_t nr, items_alloc;
-	struct rec_session *s;
+	uint64_t read_at; /* CLOCK_MONOTONIC ns when the pass began */
+	struct batch *next;
 };
+
+struct worker {
+	struct rec_session *s;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch *head, *tail; /* read, not processed yet */
+	int done;		   /* no batch will follow */
+	int ordered;		   /* record times are CLOCK_MONOTONIC */
+	struct batch pending;	   /* too recent to process yet */
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static uint64_t record_time(struct rec_session *s,
 			    const struct perf_event_header *h)
@@ -286,17 +313,65 @@ static uint64_t record_time(struct rec_session *s,
 	return time;
 }
 
-static void batch_add(const struct perf_event_header *h, void *ctx)
+static void batch_push(struct batch *b, const void *rec, size_t size,
+		       uint64_t time)
 {
-	struct batch *b = ctx;
-
-	ALLOC_GROW(b->buf, b->len + h->size, b->alloc);
+	ALLOC_GROW(b->buf, b->len + size, b->alloc);
 	ALLOC_GROW(b->items, b->nr + 1, b->items_alloc);
-	b->items[b->nr].time = record_time(b->s, h);
+	b->items[b->nr].time = time;
 	b->items[b->nr].off = b->len;
 	b->nr++;
-	memcpy(b->buf + b->len, h, h->size);
-	b->len += h->size;
+	memcpy(b->buf + b->len, rec, size);
+	b->len += size;
+}
+
+struct reader {
+	struct rec_session *s;
+	struct batch *b;
+};
+
+/*
+ * Copy one record out of a ring.  A sample's copy of the user stack is
+ * cut to what the kernel could copy (its dyn_size): the rest is zeroes,
+ * and at 16 KiB a sample it would be most of the memory held until the
+ * worker gets to it.  The stack is the last field of perfops' samples.
+ */
+static void batch_add(const struct perf_event_header *h, void *ctx)
+{
+	struct reader *rd = ctx;
+	struct rec_session *s = rd->s;
+	struct perf_sample ps;
+	struct perf_event_header nh;
+	uint64_t keep, dyn;
+	size_t head_len;
+	unsigned char *at;
+
+	if (h->type != PERF_RECORD_SAMPLE ||
+	    !(s->sample_type & PERF_SAMPLE_STACK_USER) ||
+	    perf_sample_parse(h, s->sample_type, s->regs_mask, &ps) < 0 ||
+	    !ps.stack) {
+		batch_push(rd->b, h, h->size, record_time(s, h));
+		return;
+	}
+	/* Up to the stack's size field included, then the used bytes. */
+	head_len = (size_t)(ps.stack - (const unsigned char *)h);
+	dyn = ps.stack_size;
+	keep = (dyn + 7) & ~7ull;
+	nh = *h;
+	/* A size of 0 has no data and no dyn_size after it. */
+	nh.size = (uint16_t)(head_len + (keep ? keep + 8 : 0));
+	batch_push(rd->b, &nh, sizeof(nh), ps.time);
+	ALLOC_GROW(rd->b->buf, rd->b->len + nh.size, rd->b->alloc);
+	at = rd->b->buf + rd->b->len;
+	memcpy(at, (const unsigned char *)h + sizeof(nh),
+	       head_len - sizeof(nh));
+	memcpy(at + head_len - sizeof(nh) - 8, &keep, 8);
+	if (keep) {
+		memcpy(at + head_len - sizeof(nh), ps.stack, dyn);
+		memset(at + head_len - sizeof(nh) + dyn, 0, keep - dyn);
+		memcpy(at + head_len - sizeof(nh) + keep, &dyn, 8);
+	}
+	rd->b->len += nh.size - sizeof(nh);
 }
 
 static int cmp_item(const void *x, const void *y)
@@ -308,21 +383,139 @@ static int cmp_item(const void *x, const void *y)
 	return a->off < b->off ? -1 : a->off > b->off;
 }
 
-/*
- * Read every ring, then process the records in time order: an MMAP2 on
- * one CPU must be seen before the samples that run the new code on
- * another.
- */
-static void drain(struct rec_session *s, struct rings *r, struct batch *b)
+static void batch_free(struct batch *b)
 {
+	free(b->buf);
+	free(b->items);
+	free(b);
+}
+
+/*
+ * Process, in time order, the records of b and those kept from earlier
+ * passes that are older than limit; keep the others.  Records are read
+ * one ring after the other, so a record stamped just before a pass began
+ * may still be on its way into a ring another pass reads: only records
+ * older than the previous pass's start (less a margin) are complete.  An
+ * MMAP2 or an exec's COMM on one CPU is then always seen before the
+ * samples that follow it on another.
+ */
+static void worker_process(struct worker *w, struct batch *b, uint64_t limit)
+{
+	struct batch *p = &w->pending, keep;
 	size_t i;
 
-	b->len = b->nr = 0;
+	if (b)
+		for (i = 0; i < b->nr; i++) {
+			const struct perf_event_header *h =
+				(const void *)(b->buf + b->items[i].off);
+
+			batch_push(p, h, h->size, b->items[i].time);
+		}
+	qsort(p->items, p->nr, sizeof(*p->items), cmp_item);
+	memset(&keep, 0, sizeof(keep));
+	for (i = 0; i < p->nr; i++) {
+		const struct perf_event_header *h =
+			(const void *)(p->buf + p->items[i].off);
+
+		if (p->items[i].time >= limit)
+			batch_push(&keep, h, h->size, p->items[i].time);
+		else
+			rec_process(w->s, h);
+	}
+	free(p->buf);
+	free(p->items);
+	*p = keep;
+}
+
+/* The margin for records stamped but not yet in their ring. */
+#define ORDER_MARGIN_NS 10000000ull
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t prev_read_at = 0;
+
+	for (;;) {
+		struct batch *b;
+
+		pthread_mutex_lock(&w->mu);
+		while (!w->head && !w->done)
+			pthread_cond_wait(&w->cv, &w->mu);
+		b = w->head;
+		if (b) {
+			w->head = b->next;
+			if (!w->head)
+				w->tail = NULL;
+		}
+		pthread_mutex_unlock(&w->mu);
+		if (!b)
+			break;
+		worker_process(w, b,
+			       !w->ordered		      ? UINT64_MAX
+			       : prev_read_at > ORDER_MARGIN_NS ? prev_read_at -
+								 ORDER_MARGIN_NS
+							      : 0);
+		prev_read_at = b->read_at;
+		batch_free(b);
+	}
+	/* The rings are empty and closed: everything left is complete. */
+	worker_process(w, NULL, UINT64_MAX);
+	return NULL;
+}
+
+static int worker_start(struct worker *w, struct rec_session *s, int ordered)
+{
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	w->s = s;
+	w->ordered = ordered;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	err = pthread_create(&w->th, NULL, worker_main, w);
+	if (err) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		return error("cannot start the symbolizing thread: %s",
+			     strerror(err));
+	}
+	return 0;
+}
+
+static void worker_stop(struct worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->done = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w->pending.buf);
+	free(w->pending.items);
+}
+
+/* Copy every record out of every ring and hand them to the worker. */
+static void drain(struct rec_session *s, struct rings *r, struct worker *w)
+{
+	struct reader rd = { s, xcalloc(1, sizeof(struct batch)) };
+	size_t i;
+
+	rd.b->read_at = mono_ns();
 	for (i = 0; i < r->nr; i++)
-		perf_ring_read(&r->v[i], batch_add, b);
-	qsort(b->items, b->nr, sizeof(*b->items), cmp_item);
-	for (i = 0; i < b->nr; i++)
-		rec_process(s, (const void *)(b->buf + b->items[i].off));
+		perf_ring_read(&r->v[i], batch_add, &rd);
+	if (!rd.b->nr) {
+		batch_free(rd.b);
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	if (w->tail)
+		w->tail->next = rd.b;
+	else
+		w->head = rd.b;
+	w->tail = rd.b;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
 }
 
 /* Start the command stopped before exec; *go releases it. */
@@ -522,7 +715,8 @@ int record_run(const struct record_opts *o, struct profile *p,
 {
 	struct rec_session s;
 	struct rings r = { NULL, 0, 0, NULL, 0, 0 };
-	struct batch b;
+	struct worker w;
+	int worker_on = 0;
 	struct perf_event_attr a;
 	struct sigaction sa, old_int, old_term;
 	struct pollfd *pfd = NULL;
@@ -533,8 +727,6 @@ int record_run(const struct record_opts *o, struct profile *p,
 	size_t i;
 
 	memset(&s, 0, sizeof(s));
-	memset(&b, 0, sizeof(b));
-	b.s = &s;
 	s.o = o;
 	s.p = p;
 	s.st = st;
@@ -580,6 +772,16 @@ int record_run(const struct record_opts *o, struct profile *p,
 	}
 	if (open_all(&s, &r, &a, child) < 0)
 		goto out;
+	/*
+	 * Read /proc/kallsyms now rather than at the first kernel sample:
+	 * the symbols of a short-lived process must be read while it is
+	 * still there, not after a stall of the worker behind it.
+	 */
+	if (!a.exclude_kernel)
+		sym_kernel(&s.sy, 0);
+	if (worker_start(&w, &s, a.use_clockid) < 0)
+		goto out;
+	worker_on = 1;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
@@ -618,7 +820,7 @@ int record_run(const struct record_opts *o, struct profile *p,
 	}
 	for (;;) {
 		poll(pfd, r.nr, 20);
-		drain(&s, &r, &b);
+		drain(&s, &r, &w);
 		if (interrupted) {
 			st->interrupted = 1;
 			break;
@@ -637,7 +839,7 @@ int record_run(const struct record_opts *o, struct profile *p,
 	for (i = 0; i < r.nr; i++)
 		perf_ring_disable(&r.v[i]);
 	st->seconds = now_mono() - start;
-	drain(&s, &r, &b);
+	drain(&s, &r, &w);
 	ret = 0;
 restore:
 	sigaction(SIGINT, &old_int, NULL);
@@ -667,8 +869,8 @@ out:
 	free(r.v);
 	free(r.extra_fds);
 	free(pfd);
-	free(b.buf);
-	free(b.items);
+	if (worker_on)
+		worker_stop(&w);
 	rec_process_finish(&s);
 	free(s.offcpu_ids);
 	rec_process_release(&s);

@@ -4,10 +4,10 @@
 # program's stdout and exit status left alone, the default output file,
 # nothing lost under load, the name of a process at each sample.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 14
 
 C=$BUILD/tests/helper/perfops-cases
-need_record 11
+need_record 14
 
 # weight REGEX FILE: the folded weight of the stacks matching REGEX.
 weight() {
@@ -58,3 +58,22 @@ mkdir "$T/cwd"
 [ -s "$T/cwd/perfops.pb.gz" ] && gzip -t "$T/cwd/perfops.pb.gz" &&
 	[ "$(ls "$T/cwd")" = perfops.pb.gz ]
 ok $? "no -o: perfops.pb.gz and nothing else ($(ls "$T/cwd" | tr '\n' ' '))"
+
+# 12-13: DWARF mode on two busy threads: the rings are emptied by a loop
+# that only copies records out, so the kernel reports no lost sample.
+run "$PERFOPS" record -g dwarf -o "$T/spin2.folded" -- "$C" spin2 2
+like "$err" '^lost samples: 0$' "-g dwarf, two busy threads: no sample lost (kernel's PERF_RECORD_LOST count)"
+grep -q '^spin-a;.*;spin_a ' "$T/spin2.folded" && grep -q '^spin-b;.*;spin_b ' "$T/spin2.folded"
+ok $? "both threads are in the profile"
+
+# 14: a JIT names its code in /tmp/perf-PID.map after the code first ran:
+# the samples after that get the name.
+if [ "$(uname -m)" = x86_64 ]; then
+	run "$PERFOPS" record -o "$T/jl.folded" -- "$W" jitlate 2
+	j=$(awk '/;jit_late_loop( |;)/ { s += $NF } /;(jit_late_loop|\[anon\])( |;)/ { t += $NF } END { if (t) printf "%d", 100 * s / t; else print 0 }' "$T/jl.folded")
+	within() { awk -v g="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(g >= lo && g <= hi) }'; }
+	within "$j" 25 75
+	ok $? "the half of the JIT code's time after its map entry was written is named ($j%)"
+else
+	skip "the JIT workload needs x86-64"
+fi
