@@ -344,14 +344,19 @@ static int add_user(struct rec_session *s, int pid, const uint64_t *ips,
 	/*
 	 * Return addresses point after the call: look up the call itself.
 	 * An address in no mapping means the walk went astray (a frame
-	 * without frame pointer, a thread not yet started): stop there
-	 * rather than add a tail of garbage frames.
+	 * without frame pointer, a thread not yet started, the 0 that ends
+	 * a chain): stop there rather than add a tail of garbage frames,
+	 * and add no made-up "[unknown]" caller either.  Only a sampled pc
+	 * in no mapping is a real unknown frame.
 	 */
 	for (i = 0; i < nr; i++) {
 		unsigned fl;
 
-		if (user_frames(s, pid, i ? ips[i] - 1 : ips[i], n, &fl) < 0)
+		if (user_frames(s, pid, i ? ips[i] - 1 : ips[i], n, &fl) < 0) {
+			if (i)
+				(*n)--;
 			break;
+		}
 		if (rooted || i + 1 == nr)
 			continue;
 		if (is_root(s, s->stack[*n - 1]))

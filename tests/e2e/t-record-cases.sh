@@ -4,10 +4,10 @@
 # program's stdout and exit status left alone, the default output file,
 # nothing lost under load, the name of a process at each sample.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 17
 
 C=$BUILD/tests/helper/perfops-cases
-need_record 14
+need_record 17
 
 # weight REGEX FILE: the folded weight of the stacks matching REGEX.
 weight() {
@@ -76,4 +76,30 @@ if [ "$(uname -m)" = x86_64 ]; then
 	ok $? "the half of the JIT code's time after its map entry was written is named ($j%)"
 else
 	skip "the JIT workload needs x86-64"
+fi
+
+# 15: fork then exec: each sample carries the name the process had
+# when it was taken (before exec "fe-before" in spin_b, after it
+# "perfops-cases" in spin_a).
+run "$PERFOPS" record -o "$T/fe.folded" -- "$C" forkexec 1
+b=$(weight ';spin_b( |;)' "$T/fe.folded"); bn=$(weight '^fe-before;.*;spin_b( |;)' "$T/fe.folded")
+a=$(weight ';spin_a( |;)' "$T/fe.folded"); an=$(weight '^perfops-cases;.*;spin_a( |;)' "$T/fe.folded")
+[ "$b" -gt 0 ] && [ "$a" -gt 0 ] && [ "$b" = "$bn" ] && [ "$a" = "$an" ]
+ok $? "fork then exec: the name before exec and after it ($bn of $b, $an of $a)"
+
+# 16-17: a shell loop of gzip children (forked by sh, then exec'd; gzip is
+# stripped and built without frame pointers): every stack is unwound from
+# the library that starts it, none gets a made-up [unknown] caller.
+if command -v gzip >/dev/null; then
+	head -c 3000000 /dev/urandom >"$T/rnd.bin"
+	run "$PERFOPS" record -o "$T/gz.folded" -- sh -c \
+		"for i in 1 2 3 4 5 6; do gzip -c '$T/rnd.bin' >/dev/null; done"
+	all=$(weight '^gzip;' "$T/gz.folded")
+	rooted=$(weight '^gzip;(__libc_start_call_main|_start|_dl_start_user|\[ld-linux[^;]*\]);' "$T/gz.folded")
+	awk -v r="$rooted" -v a="$all" 'BEGIN { exit !(a > 0 && r >= 0.95 * a) }'
+	ok $? "gzip children: stacks start at libc's start ($rooted of $all ns)"
+	! grep -q '^[^;]*;\[unknown\]' "$T/gz.folded"
+	ok $? "no [unknown] frame right under the process name"
+else
+	skip "gzip is not installed" 2
 fi
