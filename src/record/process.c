@@ -473,8 +473,13 @@ static void add_stack(struct rec_session *s, struct rec_thread *t,
 		      double count, double ns)
 {
 	uint32_t *root_first = xmalloc((n + 2) * sizeof(*root_first));
-	double v[2] = { count, ns };
+	double v[PROFILE_MAX_VALUES] = { count, offcpu ? 0 : ns, 0, 0 };
 	size_t i, k = 0;
+
+	if (s->p->nvalues > REC_WALL) {
+		v[REC_OFFCPU] = offcpu ? ns : 0;
+		v[REC_WALL] = ns;
+	}
 
 	if (!t->profile_thread)
 		t->profile_thread = profile_thread(s->p, t->pid, t->tid,

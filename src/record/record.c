@@ -730,6 +730,8 @@ int record_run(const struct record_opts *o, struct profile *p,
 	s.o = o;
 	s.p = p;
 	s.st = st;
+	profile_release(p);
+	profile_init(p, o->off_cpu ? 4 : 2);
 	sym_init(&s.sy, o->no_inline ? SYM_NO_INLINE : 0);
 	rec_process_init(&s);
 	setup_attr(&s, &a);
@@ -760,6 +762,12 @@ int record_run(const struct record_opts *o, struct profile *p,
 	else
 		profile_set_type(p, 1, "events", "count");
 	p->main_value = 1;
+	if (o->off_cpu) {
+		/* pprof viewers pick one type: keep blocked time apart. */
+		profile_set_type(p, REC_OFFCPU, "offcpu", "nanoseconds");
+		profile_set_type(p, REC_WALL, "wall", "nanoseconds");
+		p->main_value = REC_WALL;
+	}
 	p->period_ns = o->freq ? 1000000000ull / o->freq : 0;
 
 	if (o->argv) {

@@ -10,7 +10,9 @@
  * events with perf_event_open() on a launched command (every thread and
  * child, across exec), on running processes or on every CPU, reads the
  * ring buffers, symbolizes in process (sym/) and fills a profile with two
- * values per stack: samples/count and cpu/nanoseconds (the main value).
+ * values per stack: samples/count and cpu/nanoseconds (the main value);
+ * with off_cpu four: samples/count, cpu/nanoseconds, offcpu/nanoseconds
+ * (time blocked) and wall/nanoseconds (their sum, the main value).
  * Nothing here prints except error(), warning() and notice() lines; the
  * caller owns the profile and the stats.
  */
@@ -52,7 +54,8 @@ struct record_stats {
 
 /*
  * Record until the target ends, the duration passes or SIGINT arrives.
- * Returns 0 with p filled (even when the target died early), or -1 after
+ * p is an initialized, empty profile, set up again here with the values
+ * above.  Returns 0 with p filled (even when the target died early), or -1 after
  * reporting why; st->env_error then says whether the machine's setup is
  * to blame.  Samples recorded before a failure are kept in p.
  */

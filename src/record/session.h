@@ -21,6 +21,9 @@ struct rec_thread {
 	int pending;
 };
 
+/* The values of a stack with --off-cpu, after samples (0) and cpu (1). */
+enum { REC_OFFCPU = 2, REC_WALL = 3 };
+
 /* What a frame-pointer walk can trust at an address (see fpcheck.h). */
 enum loc_flags {
 	LOC_NO_FP = 1 << 0,   /* in a file built without frame pointers */

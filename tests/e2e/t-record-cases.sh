@@ -4,10 +4,10 @@
 # program's stdout and exit status left alone, the default output file,
 # nothing lost under load, the name of a process at each sample.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 21
 
 C=$BUILD/tests/helper/perfops-cases
-need_record 17
+need_record 21
 
 # weight REGEX FILE: the folded weight of the stacks matching REGEX.
 weight() {
@@ -92,14 +92,42 @@ ok $? "fork then exec: the name before exec and after it ($bn of $b, $an of $a)"
 # the library that starts it, none gets a made-up [unknown] caller.
 if command -v gzip >/dev/null; then
 	head -c 3000000 /dev/urandom >"$T/rnd.bin"
-	run "$PERFOPS" record -o "$T/gz.folded" -- sh -c \
+	run "$PERFOPS" record --user-only -o "$T/gz.folded" -- sh -c \
 		"for i in 1 2 3 4 5 6; do gzip -c '$T/rnd.bin' >/dev/null; done"
 	all=$(weight '^gzip;' "$T/gz.folded")
 	rooted=$(weight '^gzip;(__libc_start_call_main|_start|_dl_start_user|\[ld-linux[^;]*\]);' "$T/gz.folded")
 	awk -v r="$rooted" -v a="$all" 'BEGIN { exit !(a > 0 && r >= 0.95 * a) }'
 	ok $? "gzip children: stacks start at libc's start ($rooted of $all ns)"
-	! grep -q '^[^;]*;\[unknown\]' "$T/gz.folded"
-	ok $? "no [unknown] frame right under the process name"
+	# (A sample taken inside execve has the old image's pc, a true
+	# unknown leaf; a made-up caller has frames after it.)
+	! grep -q '^[^;]*;\[unknown\];' "$T/gz.folded"
+	ok $? "no made-up [unknown] caller right under the process name"
 else
 	skip "gzip is not installed" 2
+fi
+
+# 18-21: --off-cpu keeps blocked time apart: sample types samples, cpu,
+# offcpu and wall (their sum, the default); a stack is either on or off
+# the CPU.  Two threads blocked about 1 s each in the pipe case.
+run "$PERFOPS" record --off-cpu -o "$T/oc.pb.gz" -o "$T/oc.svg" -- "$C" pipe 1
+run "$PERFOPS" report --value cpu "$T/oc.pb.gz"
+! printf '%s\n' "$out" | grep -q 'off-cpu\]' && printf '%s\n' "$out" | grep -q '^[^:]*: cpu (nanoseconds)'
+ok $? "the cpu sample type holds no blocked time"
+run "$PERFOPS" report --value offcpu "$T/oc.pb.gz"
+like "$out" 'wait_pipe' "the offcpu sample type holds the blocked read"
+grep -q '<title>all ([0-9,]* ns, 100%)' "$T/oc.svg"
+ok $? "the flame graph's unit comes from the profile (ns)"
+if command -v go >/dev/null && go tool pprof -h >/dev/null 2>&1; then
+	go tool pprof -raw "$T/oc.pb.gz" 2>/dev/null | awk '
+		/^Samples:/ { getline; types = $0; s = 1; next }
+		s && /^ *[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+:/ {
+			sub(":", "", $4); o += $3
+			if ($4 != $2 + $3 || ($2 && $3)) bad++ }
+		END { print types; printf "%d %.2f\n", bad, o / 1e9 }' >"$T/raw"
+	read -r bad off < <(tail -1 "$T/raw")
+	[ "$(head -1 "$T/raw" | tr -s ' ')" = "samples/count cpu/nanoseconds offcpu/nanoseconds wall/nanoseconds[dflt]" ] &&
+		[ "$bad" = 0 ] && awk -v o="$off" 'BEGIN { exit !(o >= 1.5 && o <= 3) }'
+	ok $? "go tool pprof: types samples, cpu, offcpu, wall (default); wall = cpu + offcpu; $off s blocked"
+else
+	skip "go tool pprof is not installed"
 fi
