@@ -4,6 +4,7 @@
 #include "flame/flame.h"
 #include "profile/report.h"
 #include "record/record.h"
+#include "sys/spawn.h"
 #include <time.h>
 
 const char cmd_record_usage[] =
@@ -224,14 +225,6 @@ static void print_summary(const struct profile *p,
 		write_s);
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o;
@@ -373,7 +366,7 @@ int cmd_record(int argc, char **argv)
 	if (st.target_exited)
 		notice("a target process ended during the recording; "
 		       "keeping what was recorded");
-	t0 = mono_now();
+	t0 = sys_now();
 	if (profile_nstacks(&p)) {
 		for (i = 0; i < nout; i++) {
 			if (write_output(&p, outputs[i], &o) < 0)
@@ -394,7 +387,7 @@ int cmd_record(int argc, char **argv)
 	}
 	if (!rc || profile_nstacks(&p))
 		print_summary(&p, &st, &o, outputs, nout, written,
-			      mono_now() - t0);
+			      sys_now() - t0);
 	/*
 	 * Like perf record, and like a shell: a recording that worked
 	 * exits with the status of the command it ran (128 + the signal

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "record/fpcheck.h"
+#include "sys/proc.h"
 #include <linux/perf_event.h>
 
 #define MAX_FRAMES 256
@@ -55,25 +56,6 @@ static size_t thread_index(struct rec_session *s, int tid, int *found)
 	return lo;
 }
 
-static void read_comm(int pid, int tid, char *out, size_t size)
-{
-	char path[64];
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd >= 0 ? read(fd, out, size - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0) {
-		snprintf(out, size, ":%d", tid);
-		return;
-	}
-	out[n] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-}
-
 static struct rec_thread *thread_get(struct rec_session *s, int pid, int tid)
 {
 	int found;
@@ -89,7 +71,8 @@ static struct rec_thread *thread_get(struct rec_session *s, int pid, int tid)
 	t = xcalloc(1, sizeof(*t));
 	t->pid = pid;
 	t->tid = tid;
-	read_comm(pid, tid, t->comm, sizeof(t->comm));
+	if (proc_comm(pid, tid, t->comm, sizeof(t->comm)) < 0)
+		snprintf(t->comm, sizeof(t->comm), ":%d", tid);
 	ALLOC_GROW(s->threads, s->nthreads + 1, s->threads_alloc);
 	memmove(s->threads + i + 1, s->threads + i,
 		(s->nthreads - i) * sizeof(*s->threads));

@@ -3,26 +3,17 @@
 #include "record/session.h"
 #include "core/error.h"
 #include "core/hash.h"
-#include <dirent.h>
+#include "sys/proc.h"
+#include "sys/spawn.h"
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
 
 static volatile sig_atomic_t interrupted;
 
 static void on_sigint(int sig UNUSED)
 {
 	interrupted = 1;
-}
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 struct rings {
@@ -287,14 +278,6 @@ struct worker {
 	struct batch pending;	   /* too recent to process yet */
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t record_time(struct rec_session *s,
 			    const struct perf_event_header *h)
 {
@@ -501,7 +484,7 @@ static void drain(struct rec_session *s, struct rings *r, struct worker *w)
 	struct reader rd = { s, xcalloc(1, sizeof(struct batch)) };
 	size_t i;
 
-	rd.b->read_at = mono_ns();
+	rd.b->read_at = sys_now_ns();
 	for (i = 0; i < r->nr; i++)
 		perf_ring_read(&r->v[i], batch_add, &rd);
 	if (!rd.b->nr) {
@@ -518,49 +501,12 @@ static void drain(struct rec_session *s, struct rings *r, struct worker *w)
 	pthread_mutex_unlock(&w->mu);
 }
 
-/* Start the command stopped before exec; *go releases it. */
-static pid_t launch(char **argv, int *go, int *errpipe)
-{
-	int p[2], e[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		char c;
-		int err;
-
-		close(p[1]);
-		close(e[0]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		if (read(p[0], &c, 1) != 1)
-			_exit(127);
-		execvp(argv[0], argv);
-		err = errno;
-		if (write(e[1], &err, sizeof(err)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(p[0]);
-	close(e[1]);
-	*go = p[1];
-	*errpipe = e[0];
-	return pid;
-}
-
 /* Open per-thread events on every task of a running process. */
 static int attach_pid(struct rec_session *s, struct rings *r, int *percpu,
 		      struct perf_event_attr *a, int pid, unsigned pages)
 {
-	char path[64], what[64];
-	struct dirent *de;
-	DIR *dir;
-	int n = 0, err;
+	char what[64], comm[sizeof(((struct rec_thread *)0)->comm)];
+	int *tids = NULL, ntids, n = 0, err, i;
 
 	if (kill(pid, 0) < 0) {
 		if (errno == EPERM) {
@@ -572,57 +518,30 @@ static int attach_pid(struct rec_session *s, struct rings *r, int *percpu,
 		}
 		return error("no such process: %d", pid);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
-	if (!dir)
-		return error_errno("cannot list the threads of %d", pid);
+	ntids = proc_tasks(pid, &tids);
+	if (ntids < 0)
+		return error_code(ntids, "cannot list the threads of %d", pid);
 	err = sym_proc_read_maps(&s->sy, pid);
 	if (err < 0) {
-		closedir(dir);
+		free(tids);
 		s->st->env_error = err == -EACCES || err == -EPERM;
 		return error_code(err, "cannot read /proc/%d/maps", pid);
 	}
-	while ((de = readdir(dir))) {
-		int tid = (int)strtol(de->d_name, NULL, 10);
-
-		if (tid <= 0)
-			continue;
-		snprintf(what, sizeof(what), "thread %d of process %d", tid,
-			 pid);
+	for (i = 0; i < ntids; i++) {
+		snprintf(what, sizeof(what), "thread %d of process %d",
+			 tids[i], pid);
 		/* Threads that end while we attach are no error. */
-		if (attach_thread(s, r, percpu, a, tid, pages, what) < 0) {
-			if (kill(tid, 0) < 0 && errno == ESRCH)
+		if (attach_thread(s, r, percpu, a, tids[i], pages, what) < 0) {
+			if (kill(tids[i], 0) < 0 && errno == ESRCH)
 				continue;
-			closedir(dir);
+			free(tids);
 			return -1;
 		}
-		rec_thread_set(s, pid, tid, "");
+		proc_comm(pid, tids[i], comm, sizeof(comm));
+		rec_thread_set(s, pid, tids[i], comm);
 		n++;
 	}
-	closedir(dir);
-	{
-		size_t i;
-
-		/* Fill the comms now that the threads are known. */
-		for (i = 0; i < s->nthreads; i++) {
-			struct rec_thread *t = s->threads[i];
-			char c[64];
-			int fd;
-			ssize_t k;
-
-			if (t->pid != pid || t->comm[0])
-				continue;
-			snprintf(c, sizeof(c), "/proc/%d/task/%d/comm", pid,
-				 t->tid);
-			fd = open(c, O_RDONLY | O_CLOEXEC);
-			k = fd >= 0 ? read(fd, t->comm, sizeof(t->comm) - 1)
-				    : -1;
-			if (fd >= 0)
-				close(fd);
-			t->comm[k > 0 ? k : 0] = '\0';
-			t->comm[strcspn(t->comm, "\n")] = '\0';
-		}
-	}
+	free(tids);
 	return n ? 0 : error("process %d has no threads left", pid);
 }
 
@@ -720,8 +639,9 @@ int record_run(const struct record_opts *o, struct profile *p,
 	struct perf_event_attr a;
 	struct sigaction sa, old_int, old_term;
 	struct pollfd *pfd = NULL;
+	struct spawn_held held = { -1, -1, -1 };
 	pid_t child = 0;
-	int go = -1, errpipe = -1, ret = -1, status = 0, child_done = 0;
+	int ret = -1, status = 0, child_done = 0;
 	double start, stop_at;
 	struct timespec wall;
 	size_t i;
@@ -771,12 +691,16 @@ int record_run(const struct record_opts *o, struct profile *p,
 	p->period_ns = o->freq ? 1000000000ull / o->freq : 0;
 
 	if (o->argv) {
-		child = launch(o->argv, &go, &errpipe);
-		if (child < 0) {
-			error_code(child, "cannot start '%s'", o->argv[0]);
-			child = 0;
+		struct spawn_opts so = { .argv = o->argv, .stdin_fd = -1,
+					 .stdout_fd = -1, .stderr_fd = -1,
+					 .drain_fd = -1 };
+		int err = spawn_hold(&so, &held);
+
+		if (err < 0) {
+			error_code(err, "cannot start '%s'", o->argv[0]);
 			goto out;
 		}
+		child = held.pid;
 	}
 	if (open_all(&s, &r, &a, child) < 0)
 		goto out;
@@ -800,24 +724,19 @@ int record_run(const struct record_opts *o, struct profile *p,
 
 	clock_gettime(CLOCK_REALTIME, &wall);
 	p->time_ns = (uint64_t)wall.tv_sec * 1000000000ull + wall.tv_nsec;
-	start = now_mono();
+	start = sys_now();
 	stop_at = o->duration > 0 ? start + o->duration : 0;
 	if (!child)
 		for (i = 0; i < r.nr; i++)
 			perf_ring_enable(&r.v[i]);
 	if (child) {
-		int err = 0;
+		/* Let the command exec; an exec error comes back here. */
+		int err = spawn_go(&held);
 
-		/* Let the command exec; an exec error comes back on errpipe. */
-		if (write(go, "x", 1) != 1) {
-			error_errno("cannot start '%s'", o->argv[0]);
-			goto restore;
-		}
-		close(go);
-		go = -1;
-		if (read(errpipe, &err, sizeof(err)) == sizeof(err)) {
+		if (err < 0) {
 			error("cannot run '%s': %s", o->argv[0],
-			      strerror(err));
+			      strerror(-err));
+			child = 0;
 			goto restore;
 		}
 	}
@@ -833,9 +752,9 @@ int record_run(const struct record_opts *o, struct profile *p,
 			st->interrupted = 1;
 			break;
 		}
-		if (stop_at && now_mono() >= stop_at)
+		if (stop_at && sys_now() >= stop_at)
 			break;
-		if (child && waitpid(child, &status, WNOHANG) == child) {
+		if (child && spawn_reap(child, &status)) {
 			child_done = 1;
 			break;
 		}
@@ -846,30 +765,26 @@ int record_run(const struct record_opts *o, struct profile *p,
 	}
 	for (i = 0; i < r.nr; i++)
 		perf_ring_disable(&r.v[i]);
-	st->seconds = now_mono() - start;
+	st->seconds = sys_now() - start;
 	drain(&s, &r, &w);
 	ret = 0;
 restore:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 out:
+	if (held.go_fd >= 0) {
+		/* Never released: the command must not run unrecorded. */
+		spawn_abort(&held);
+		child = 0;
+	}
 	if (child > 0 && !child_done) {
 		/* Like perf record: the command ends with the recording. */
-		if (waitpid(child, &status, WNOHANG) != child) {
-			kill(child, SIGTERM);
-			waitpid(child, &status, 0);
-		}
+		spawn_stop(child, &status);
 	}
 	st->target_ended = child_done;
 	if (child > 0)
-		st->target_status = WIFEXITED(status)
-					    ? WEXITSTATUS(status)
-					    : 128 + WTERMSIG(status);
+		st->target_status = spawn_exit_status(status);
 	p->duration_ns = (uint64_t)(st->seconds * 1e9);
-	if (go >= 0)
-		close(go);
-	if (errpipe >= 0)
-		close(errpipe);
 	for (i = 0; i < r.nextra; i++)
 		close(r.extra_fds[i]);
 	for (i = 0; i < r.nr; i++)
