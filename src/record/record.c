@@ -182,7 +182,21 @@ static int add_offcpu(struct rec_session *s, struct rings *r,
 	a.comm_exec = 0;
 	a.watermark = 0;
 	a.wakeup_events = 0;
+	if (s->o->user_only) {
+		/*
+		 * A context switch happens in the kernel: excluding the
+		 * kernel would exclude every switch.  Only the kernel part
+		 * of the call chain is left out.
+		 */
+		a.exclude_kernel = 0;
+		a.exclude_callchain_kernel = 1;
+	}
 	fd = perf_ring_add(ring, &a, pid, cpu);
+	if ((fd == -EACCES || fd == -EPERM) && base->exclude_kernel) {
+		/* Not allowed to sample in the kernel: nothing to lose. */
+		a.exclude_kernel = 1;
+		fd = perf_ring_add(ring, &a, pid, cpu);
+	}
 	if (fd < 0)
 		return open_error(s->st, fd, "the context-switch event");
 	/* Every CPU's (or thread's) event has its own id, and a sample

@@ -4,10 +4,10 @@
 # program's stdout and exit status left alone, the default output file,
 # nothing lost under load, the name of a process at each sample.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 22
 
 C=$BUILD/tests/helper/perfops-cases
-need_record 21
+need_record 22
 
 # weight REGEX FILE: the folded weight of the stacks matching REGEX.
 weight() {
@@ -33,7 +33,14 @@ for g in dwarf auto; do
 	ok $? "-g $g: strlen is called from scan_text ($good of $all ns)"
 done
 
-# 5-6: the program's stdout is its own: a gzip run under perfops gives a
+# 5: --user-only still records where threads block (a context switch
+# happens in the kernel; only its kernel frames are left out).
+run "$PERFOPS" record --off-cpu --user-only -o "$T/pu.folded" -- "$C" pipe 1
+good=$(weight "^[^;]*;\[off-cpu\];.*$rd" "$T/pu.folded")
+awk -v g="$good" 'BEGIN { exit !(g > 0.7e9) }' && ! grep -q 'schedule\|entry_SYSCALL' "$T/pu.folded"
+ok $? "--off-cpu --user-only: the blocked read, without kernel frames ($good ns)"
+
+# 6-7: the program's stdout is its own: a gzip run under perfops gives a
 # valid archive of the input.
 head -c 300000 "$C" >"$T/in.bin"
 "$PERFOPS" record -o "$T/gz.pb.gz" -- gzip -c "$T/in.bin" >"$T/y.gz" 2>"$T/gz.err"
@@ -41,7 +48,7 @@ gzip -t "$T/y.gz" 2>/dev/null && gzip -dc "$T/y.gz" | cmp -s - "$T/in.bin"
 ok $? "gzip -c under perfops record writes a valid archive on stdout"
 like "$(cat "$T/gz.err")" '^recorded [0-9]+ samples' "the summary is on stderr"
 
-# 7-10: the exit status is the command's (128 + signal when killed), and
+# 8-11: the exit status is the command's (128 + signal when killed), and
 # 0 when perfops itself ended the recording.
 run "$PERFOPS" record -o "$T/e.folded" -- sh -c "$C spin1 0.2; exit 3"
 is "$rc" 3 "the command exits 3: perfops record exits 3"
@@ -52,21 +59,21 @@ like "$rc $err" "^5 .*no samples were recorded: 'sh' exited with status 5" "a fa
 run "$PERFOPS" record -d 0.3 -o "$T/e.folded" -- "$C" spin1 5
 is "$rc" 0 "--duration ends the recording and the command: exit 0"
 
-# 11: without -o the manual's default, perfops.pb.gz, is written.
+# 12: without -o the manual's default, perfops.pb.gz, is written.
 mkdir "$T/cwd"
 (cd "$T/cwd" && "$PERFOPS" record -- "$C" spin1 0.3 >/dev/null 2>&1)
 [ -s "$T/cwd/perfops.pb.gz" ] && gzip -t "$T/cwd/perfops.pb.gz" &&
 	[ "$(ls "$T/cwd")" = perfops.pb.gz ]
 ok $? "no -o: perfops.pb.gz and nothing else ($(ls "$T/cwd" | tr '\n' ' '))"
 
-# 12-13: DWARF mode on two busy threads: the rings are emptied by a loop
+# 13-14: DWARF mode on two busy threads: the rings are emptied by a loop
 # that only copies records out, so the kernel reports no lost sample.
 run "$PERFOPS" record -g dwarf -o "$T/spin2.folded" -- "$C" spin2 2
 like "$err" '^lost samples: 0$' "-g dwarf, two busy threads: no sample lost (kernel's PERF_RECORD_LOST count)"
 grep -q '^spin-a;.*;spin_a ' "$T/spin2.folded" && grep -q '^spin-b;.*;spin_b ' "$T/spin2.folded"
 ok $? "both threads are in the profile"
 
-# 14: a JIT names its code in /tmp/perf-PID.map after the code first ran:
+# 15: a JIT names its code in /tmp/perf-PID.map after the code first ran:
 # the samples after that get the name.
 if [ "$(uname -m)" = x86_64 ]; then
 	run "$PERFOPS" record -o "$T/jl.folded" -- "$W" jitlate 2
@@ -78,7 +85,7 @@ else
 	skip "the JIT workload needs x86-64"
 fi
 
-# 15: fork then exec: each sample carries the name the process had
+# 16: fork then exec: each sample carries the name the process had
 # when it was taken (before exec "fe-before" in spin_b, after it
 # "perfops-cases" in spin_a).
 run "$PERFOPS" record -o "$T/fe.folded" -- "$C" forkexec 1
@@ -87,7 +94,7 @@ a=$(weight ';spin_a( |;)' "$T/fe.folded"); an=$(weight '^perfops-cases;.*;spin_a
 [ "$b" -gt 0 ] && [ "$a" -gt 0 ] && [ "$b" = "$bn" ] && [ "$a" = "$an" ]
 ok $? "fork then exec: the name before exec and after it ($bn of $b, $an of $a)"
 
-# 16-17: a shell loop of gzip children (forked by sh, then exec'd; gzip is
+# 17-18: a shell loop of gzip children (forked by sh, then exec'd; gzip is
 # stripped and built without frame pointers): every stack is unwound from
 # the library that starts it, none gets a made-up [unknown] caller.
 if command -v gzip >/dev/null; then
@@ -106,7 +113,7 @@ else
 	skip "gzip is not installed" 2
 fi
 
-# 18-21: --off-cpu keeps blocked time apart: sample types samples, cpu,
+# 19-22: --off-cpu keeps blocked time apart: sample types samples, cpu,
 # offcpu and wall (their sum, the default); a stack is either on or off
 # the CPU.  Two threads blocked about 1 s each in the pipe case.
 run "$PERFOPS" record --off-cpu -o "$T/oc.pb.gz" -o "$T/oc.svg" -- "$C" pipe 1
