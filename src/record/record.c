@@ -287,6 +287,7 @@ struct worker {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct batch *head, *tail; /* read, not processed yet */
+	size_t queued;		   /* bytes in those batches */
 	int done;		   /* no batch will follow */
 	int ordered;		   /* record times are CLOCK_MONOTONIC */
 	struct batch pending;	   /* too recent to process yet */
@@ -391,8 +392,8 @@ static void batch_free(struct batch *b)
  * Process, in time order, the records of b and those kept from earlier
  * passes that are older than limit; keep the others.  Records are read
  * one ring after the other, so a record stamped just before a pass began
- * may still be on its way into a ring another pass reads: only records
- * older than the previous pass's start (less a margin) are complete.  An
+ * may still be on its way into a ring: only records older than the start
+ * of the pass that read b (less a margin) are all in.  An
  * MMAP2 or an exec's COMM on one CPU is then always seen before the
  * samples that follow it on another.
  */
@@ -424,14 +425,15 @@ static void worker_process(struct worker *w, struct batch *b, uint64_t limit)
 	*p = keep;
 }
 
+/* Records read but not processed yet, at most. */
+#define QUEUE_MAX_BYTES (512u << 20)
+
 /* The margin for records stamped but not yet in their ring. */
 #define ORDER_MARGIN_NS 10000000ull
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	uint64_t prev_read_at = 0;
-
 	for (;;) {
 		struct batch *b;
 
@@ -443,16 +445,17 @@ static void *worker_main(void *arg)
 			w->head = b->next;
 			if (!w->head)
 				w->tail = NULL;
+			w->queued -= b->len;
+			pthread_cond_signal(&w->cv);
 		}
 		pthread_mutex_unlock(&w->mu);
 		if (!b)
 			break;
 		worker_process(w, b,
-			       !w->ordered		      ? UINT64_MAX
-			       : prev_read_at > ORDER_MARGIN_NS ? prev_read_at -
-								 ORDER_MARGIN_NS
+			       !w->ordered			 ? UINT64_MAX
+			       : b->read_at > ORDER_MARGIN_NS ? b->read_at -
+								  ORDER_MARGIN_NS
 							      : 0);
-		prev_read_at = b->read_at;
 		batch_free(b);
 	}
 	/* The rings are empty and closed: everything left is complete. */
@@ -506,11 +509,19 @@ static void drain(struct rec_session *s, struct rings *r, struct worker *w)
 		return;
 	}
 	pthread_mutex_lock(&w->mu);
+	/*
+	 * A worker that cannot keep up must not take all the memory: past
+	 * the cap the reader waits, the rings fill and the kernel counts
+	 * what it drops (reported as lost samples).
+	 */
+	while (w->queued > QUEUE_MAX_BYTES)
+		pthread_cond_wait(&w->cv, &w->mu);
 	if (w->tail)
 		w->tail->next = rd.b;
 	else
 		w->head = rd.b;
 	w->tail = rd.b;
+	w->queued += rd.b->len;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 }
