@@ -1,5 +1,6 @@
 #include "core/compat.h"
 #include "cli/cli.h"
+#include "core/atomic.h"
 #include "core/error.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -76,8 +77,9 @@ int cli_parse_long(const char *cmd, const char *opt, const char *s, long *out)
 int cli_finish_stdout(void)
 {
 	if (fflush(stdout) || ferror(stdout)) {
-		if (errno == EPIPE)
-			return 0;
+		/* errno may be stale when an earlier write failed. */
+		if (atomic_broken_pipe())
+			errno = EPIPE;
 		return error_errno("cannot write to standard output");
 	}
 	return 0;

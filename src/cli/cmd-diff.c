@@ -1,5 +1,6 @@
 #include "core/compat.h"
 #include "cli/cli.h"
+#include "core/atomic.h"
 #include "core/error.h"
 #include "flame/flame.h"
 #include "profile/diff.h"
@@ -69,6 +70,9 @@ int cmd_diff(int argc, char **argv)
 	if (!strcmp(argv[optind], "-") && !strcmp(argv[optind + 1], "-"))
 		return cli_usage_error("diff", "only one input can be stdin");
 
+	/* Outputs are checked before the work. */
+	if ((svg && atomic_check(svg) < 0) || (out && atomic_check(out) < 0))
+		return EXIT_FAIL;
 	if (profile_read_file(&before, argv[optind], NULL) < 0) {
 		profile_release(&before);
 		return EXIT_FAIL;

@@ -266,13 +266,13 @@ int cmd_flamegraph(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("flamegraph", "one input at a time, not "
 				       "'%s' too", argv[optind]);
-	/* The whole input is read and checked before the output is opened,
-	 * so a bad or empty input never leaves an SVG behind. */
-	if (profile_read_file(&p, input, &ropts) < 0) {
-		profile_release(&p);
+	/* The output is opened first, so an unwritable one is found before
+	 * the work; the whole input is read and checked before anything is
+	 * written, so a bad or empty input never leaves an SVG behind. */
+	if (atomic_open(&af, output) < 0)
 		return EXIT_FAIL;
-	}
-	if (atomic_open(&af, output) < 0) {
+	if (profile_read_file(&p, input, &ropts) < 0) {
+		atomic_abort(&af);
 		profile_release(&p);
 		return EXIT_FAIL;
 	}

@@ -357,6 +357,11 @@ int cmd_record(int argc, char **argv)
 	}
 	(void)default_folded;
 	written = xcalloc(nout, sizeof(*written));
+	for (i = 0; i < nout; i++)
+		if (cli_check_output(outputs[i]) < 0) {
+			ret = EXIT_FAIL;
+			goto out;
+		}
 
 	profile_init(&p, 2);
 	rc = record_run(&o, &p, &st);

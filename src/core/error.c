@@ -1,5 +1,7 @@
 #include "core/compat.h"
 #include "core/error.h"
+#include "core/atomic.h"
+#include <signal.h>
 
 static int quiet;
 
@@ -21,6 +23,24 @@ static void report(const char *prefix, const char *fmt, va_list ap,
 		suffix ? suffix : "");
 }
 
+/*
+ * A reader that went away (`perfops report p | head`) is no failure worth
+ * a message: end as grep and sort do, killed by SIGPIPE without a word
+ * (status 141 in a shell), after removing temporary files.  SIGPIPE itself
+ * is ignored so that writes to the pipes of child processes fail with
+ * EPIPE rather than kill perfops; this brings the default back for the
+ * outputs only.
+ */
+static void end_if_broken_pipe(int err)
+{
+	if (err != EPIPE || !atomic_broken_pipe())
+		return;
+	atomic_cleanup_signal_safe();
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
+	_exit(128 + SIGPIPE);
+}
+
 int error(const char *fmt, ...)
 {
 	va_list ap;
@@ -36,6 +56,7 @@ int error_errno(const char *fmt, ...)
 	int saved = errno;
 	va_list ap;
 
+	end_if_broken_pipe(saved);
 	va_start(ap, fmt);
 	report("", fmt, ap, strerror(saved));
 	va_end(ap);
@@ -47,6 +68,7 @@ int error_code(int neg_errno, const char *fmt, ...)
 {
 	va_list ap;
 
+	end_if_broken_pipe(-neg_errno);
 	va_start(ap, fmt);
 	report("", fmt, ap, strerror(-neg_errno));
 	va_end(ap);
