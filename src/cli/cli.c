@@ -2,17 +2,23 @@
 #include "cli/cli.h"
 #include "core/atomic.h"
 #include "core/error.h"
+#include "core/strbuf.h"
+#include "core/utf8.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	char msg[1024];
+	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "perfops %s: %s (see 'perfops help %s')\n", cmd, msg,
+	/* The message quotes the command line: escape what a terminal runs. */
+	utf8_add_printable(&sb, msg, strlen(msg));
+	fprintf(stderr, "perfops %s: %s (see 'perfops help %s')\n", cmd, sb.buf,
 		cmd);
+	strbuf_release(&sb);
 	return EXIT_USAGE;
 }
 

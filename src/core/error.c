@@ -1,6 +1,8 @@
 #include "core/compat.h"
 #include "core/error.h"
 #include "core/atomic.h"
+#include "core/strbuf.h"
+#include "core/utf8.h"
 #include <signal.h>
 
 static int quiet;
@@ -14,13 +16,21 @@ static void report(const char *prefix, const char *fmt, va_list ap,
 		   const char *suffix)
 {
 	char msg[4096];
+	struct strbuf line = STRBUF_INIT;
 
 	if (quiet)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Messages quote names from binaries and inputs: their control
+	 * characters are shown escaped, never sent to the terminal. */
+	strbuf_addf(&line, "perfops: %s", prefix);
+	utf8_add_printable(&line, msg, strlen(msg));
+	if (suffix)
+		strbuf_addf(&line, ": %s", suffix);
+	strbuf_addch(&line, '\n');
 	/* One write() per message so that lines from threads never interleave. */
-	fprintf(stderr, "perfops: %s%s%s%s\n", prefix, msg, suffix ? ": " : "",
-		suffix ? suffix : "");
+	fputs(line.buf, stderr);
+	strbuf_release(&line);
 }
 
 /*

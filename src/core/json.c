@@ -1,5 +1,6 @@
 #include "core/compat.h"
 #include "core/json.h"
+#include "core/utf8.h"
 #include <math.h>
 
 void json_init(struct json_writer *w, FILE *fp, int pretty)
@@ -84,7 +85,20 @@ void json_write_escaped(FILE *fp, const char *s, size_t len)
 	putc('"', fp);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t n;
 
+		/* JSON is UTF-8: a byte that does not start a valid character
+		 * becomes U+FFFD, as in Go's and Python's encoders. */
+		if (c >= 0x80) {
+			n = utf8_len(s + i, len - i);
+			if (!n) {
+				fputs("\\ufffd", fp);
+				continue;
+			}
+			fwrite(s + i, 1, n, fp);
+			i += n - 1;
+			continue;
+		}
 		switch (c) {
 		case '"': fputs("\\\"", fp); break;
 		case '\\': fputs("\\\\", fp); break;

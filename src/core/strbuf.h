@@ -50,7 +50,11 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 
-/* Append the text with & < > " ' escaped for XML/HTML. */
+/*
+ * Append the text with & < > " ' escaped for XML/HTML, and with what XML
+ * cannot hold (invalid UTF-8 bytes, control characters but tab, U+FFFE,
+ * U+FFFF) replaced by '?': the one escape of every SVG and HTML writer.
+ */
 int strbuf_add_xml(struct strbuf *sb, const char *s, size_t len);
 
 /*
