@@ -41,6 +41,8 @@ static void open_container(struct json_writer *w, int c)
 {
 	before_value(w);
 	putc(c, w->fp);
+	/* Documents nest a few levels; deeper is a writer bug. */
+	assert(w->depth < JSON_MAX_DEPTH - 1);
 	if (w->depth < JSON_MAX_DEPTH - 1)
 		w->depth++;
 	w->first[w->depth] = 1;
@@ -50,6 +52,8 @@ static void close_container(struct json_writer *w, int c)
 {
 	int empty = w->first[w->depth];
 
+	/* Every end matches a begin, and no key is left without a value. */
+	assert(w->depth > 0 && !w->after_key);
 	if (w->depth > 0)
 		w->depth--;
 	if (!empty)

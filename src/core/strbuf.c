@@ -61,6 +61,10 @@ int strbuf_grow(struct strbuf *sb, size_t extra)
 
 void strbuf_setlen(struct strbuf *sb, size_t len)
 {
+	/* The shared empty buffer can only stay empty; a real one keeps
+	 * room for its NUL. */
+	assert(sb->alloc ? len < sb->alloc : len == 0);
+	assert(!sb->max || len <= sb->max);
 	if (!sb->alloc)
 		return;
 	sb->len = len;

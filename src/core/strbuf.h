@@ -35,7 +35,10 @@ static inline void strbuf_reset(struct strbuf *sb)
 	sb->len = 0;
 	sb->buf[0] = '\0';
 }
-/* Cut the buffer to len bytes (len must not exceed sb->len). */
+/*
+ * Set the length to len bytes and NUL-terminate there: len must not exceed
+ * sb->len, or the room made by strbuf_grow() (asserted).
+ */
 void strbuf_setlen(struct strbuf *sb, size_t len);
 
 /* The add functions return 0, or -1 when the cap would be exceeded. */

@@ -1,6 +1,7 @@
 #include "core/compat.h"
 #include "core/strbuf.h"
 #include <criterion/criterion.h>
+#include <signal.h>
 
 Test(strbuf, add_and_format)
 {
@@ -100,3 +101,14 @@ Test(strbuf, xml_replaces_what_xml_cannot_hold)
 	cr_assert_str_eq(sb.buf, "\xc3\xa9\xe2\x82\xac|?|??|?|?[2J|\t|&amp;");
 	strbuf_release(&sb);
 }
+
+#ifndef NDEBUG
+/* The invariants are asserted in the developer and sanitizer builds. */
+Test(strbuf, setlen_past_the_room_asserts, .signal = SIGABRT)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "abc");
+	strbuf_setlen(&sb, sb.alloc);
+}
+#endif
