@@ -4,11 +4,11 @@
 # with Python's own parsers) and never reach the terminal raw.
 . "$(dirname "$0")/lib.sh"
 
-plan 16
+plan 18
 
 cd "$T" || exit 1
 if ! command -v python3 >/dev/null; then
-	skip "python3 is absent (the independent JSON and XML parsers)" 16
+	skip "python3 is absent (the independent JSON and XML parsers)" 18
 	exit 0
 fi
 valid_json() { python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$1"; }
@@ -62,3 +62,27 @@ ok $? "bench --export-svg is valid XML"
 python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' b.html
 ok $? "bench --export-html is valid UTF-8"
 like "$out" "Benchmark 1: true '\\\\xff\\\\xfe \\\\x1b\\[2J <&>'" "bench's summary shows the name escaped"
+
+# record: the traced program's own symbol names, in its summary table.
+cat >evil.c <<'C'
+volatile unsigned long sink;
+void spin(void) __asm__("\"spin\033]0;pwned\007\033[2J\"");
+void spin(void)
+{
+	for (unsigned long i = 0; i < 400000000UL; i++)
+		sink += i;
+}
+int main(void) { spin(); return 0; }
+C
+if ! ${CC:-cc} -O0 -fno-omit-frame-pointer -o evil evil.c 2>/dev/null; then
+	skip "no C compiler that takes quoted symbol names" 2
+else
+	run "$PERFOPS" record -F 499 -o evil.folded -- ./evil
+	if [ "$rc" -eq 3 ]; then
+		skip "perf_event_open not usable here: $(echo "$err" | head -1)" 2
+	else
+		like "$out" 'spin\\x1b\]0;pwned\\x07\\x1b\[2J' "record's top functions show a hostile symbol escaped"
+		case "$out" in *"$esc"*) st=1 ;; *) st=0 ;; esac
+		ok $st "no ESC byte reaches the terminal from record's summary"
+	fi
+fi
