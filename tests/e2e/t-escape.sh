@@ -46,7 +46,7 @@ run "$PERFOPS" report "$(printf 'no\033]0;pwned\007file')"
 is "$err" "perfops: cannot open 'no\\x1b]0;pwned\\x07file': No such file or directory" \
 	"an error message shows the escape sequence as text"
 run "$PERFOPS" flamegraph --colors "$(printf 'x\033[2J')"
-like "$err" "unknown palette 'x\\\\x1b\\[2J'" "a usage error shows it as text too"
+like "$err" "'x\\\\x1b\\[2J'" "a usage error shows it as text too"
 run "$PERFOPS" "$(printf 'cmd\033[2J')"
 like "$err" "'cmd\\\\x1b\\[2J' is not a perfops command" "an unknown command too"
 
