@@ -4,7 +4,7 @@
 # that goes away (| head) ends perfops quietly, as it ends grep.
 . "$(dirname "$0")/lib.sh"
 
-plan 31
+plan 32
 
 d=$TOP/tests/data/collapse
 in=$d/perf6-fp-cpuclock.txt
@@ -99,6 +99,25 @@ is "$rc:$(test -e ran-by-record; echo $?)" "1:1" "record checks every -o before 
 is "$err" "perfops: cannot write '/nonexistent/x.folded': No such file or directory" "record names the output"
 run "$PERFOPS" bench --runs 2 --export-json /nonexistent/b.json 'touch ran-by-bench'
 is "$rc:$(test -e ran-by-bench; echo $?)" "1:1" "bench checks every export before running the command"
+
+# An output directory the user may not write (root may write anywhere:
+# then the command runs as nobody).
+chmod 755 "$T"
+mkdir ro && chmod 555 ro
+if [ "$(id -u)" != 0 ]; then
+	as=
+elif command -v setpriv >/dev/null; then
+	as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+else
+	as=none
+fi
+if [ "$as" = none ]; then
+	skip "running as root without setpriv to drop the privileges"
+else
+	run $as "$PERFOPS" collapse --all -o ro/x.folded "$in"
+	is "$rc:$err" "1:perfops: cannot write 'ro/x.folded': Permission denied" \
+		"an unwritable directory is refused"
+fi
 
 # 6. A failed run never replaces (nor creates) an output file.
 cp "$want" good.folded
