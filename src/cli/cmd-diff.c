@@ -80,7 +80,8 @@ int cmd_diff(int argc, char **argv)
 
 	if (svg && cli_write_profile(&d, svg, CLI_OUT_SVG, &fo, NULL) < 0)
 		ret = EXIT_FAIL;
-	if (out || !svg) {
+	/* A failed run never replaces an output file. */
+	if (ret == EXIT_OK && (out || !svg)) {
 		const char *path = out ? out : "-";
 		enum cli_out_format f = cli_out_format(path);
 

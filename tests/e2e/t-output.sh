@@ -4,7 +4,7 @@
 # that goes away (| head) ends perfops quietly, as it ends grep.
 . "$(dirname "$0")/lib.sh"
 
-plan 32
+plan 33
 
 d=$TOP/tests/data/collapse
 in=$d/perf6-fp-cpuclock.txt
@@ -129,6 +129,10 @@ ok $? "... and leaves the old output file as it was"
 run "$PERFOPS" collapse --all -o new.folded bad.txt
 test ! -e new.folded
 ok $? "... and creates no new output file"
+
+cp "$want" good.folded
+run "$PERFOPS" diff --svg fulldev -o good.folded "$want" "$d/perf6-fp-cpuclock-collapsed-pid.txt"
+is "$rc:$(cmp -s good.folded "$want"; echo $?)" "1:0" "diff whose SVG fails leaves its -o file as it was"
 
 # 7. A reader that goes away ends perfops quietly (killed by SIGPIPE,
 # like grep), whatever the command.
