@@ -146,10 +146,18 @@ static int check_fd(int fd, const char *path)
 static int create_tmp(const struct target *t, const char *path,
 		      struct strbuf *tmp)
 {
+	const char *base = strrchr(t->path.buf, '/');
 	mode_t mask;
 	int fd;
 
-	strbuf_addf(tmp, "%s.tmp-XXXXXX", t->path.buf);
+	base = base ? base + 1 : t->path.buf;
+	/* NAME.tmp-XXXXXX says what it is if a crash leaves it; a name
+	 * too long for the suffix gets a short one in the same directory. */
+	if (strlen(base) + 11 <= NAME_MAX)
+		strbuf_addf(tmp, "%s.tmp-XXXXXX", t->path.buf);
+	else
+		strbuf_addf(tmp, "%.*s.perfops-XXXXXX",
+			    (int)(base - t->path.buf), t->path.buf);
 	fd = mkostemp(tmp->buf, O_CLOEXEC);
 	if (fd < 0)
 		return error_errno("cannot write '%s'", path);

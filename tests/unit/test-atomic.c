@@ -141,3 +141,20 @@ Test(atomic, replaced_file_keeps_its_mode, .init = setup)
 	cr_assert_eq(st.st_mode & 07777, 0750);
 	strbuf_release(&path);
 }
+
+Test(atomic, longest_file_name_still_written, .init = setup)
+{
+	struct strbuf path = STRBUF_INIT, got = STRBUF_INIT;
+	size_t i;
+
+	/* NAME_MAX bytes leave no room for a ".tmp-XXXXXX" suffix. */
+	strbuf_addf(&path, "%s/", dir);
+	for (i = 0; i < NAME_MAX; i++)
+		strbuf_addch(&path, 'n');
+	cr_assert_eq(atomic_write_file(path.buf, "long", 4), 0);
+	cr_assert_eq(strbuf_read_file(&got, path.buf), 0);
+	cr_assert_str_eq(got.buf, "long");
+	cr_assert_eq(count_files(), 1);
+	strbuf_release(&path);
+	strbuf_release(&got);
+}
