@@ -379,7 +379,8 @@ static void add_stack(struct rec_session *s, struct rec_thread *t,
 		      double count, double ns)
 {
 	uint32_t *root_first = xmalloc((n + 2) * sizeof(*root_first));
-	double v[2] = { count, ns };
+	/* The model holds whole counts and nanoseconds. */
+	int64_t v[2] = { (int64_t)(count + 0.5), (int64_t)(ns + 0.5) };
 	size_t i, k = 0;
 
 	if (!t->profile_thread)

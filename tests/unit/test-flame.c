@@ -7,10 +7,10 @@
 #include <math.h>
 
 /* Add "a;b;c" with one value (or two for a differential profile). */
-static void add(struct profile *p, const char *stack, double v0, double v1)
+static void add(struct profile *p, const char *stack, int64_t v0, int64_t v1)
 {
 	uint32_t frames[64];
-	double v[2] = { v0, v1 };
+	int64_t v[2] = { v0, v1 };
 	size_t n = 0;
 	const char *s = stack;
 
