@@ -197,29 +197,53 @@ static int cmp_desc(const void *a, const void *b)
 	return x > y ? -1 : x < y;
 }
 
-double flame_layout_cap(struct flame_layout *l, size_t max)
+void flame_layout_cap(struct flame_layout *l, size_t max,
+		      struct flame_cap *cap)
 {
-	size_t n = l->frames.len, i, o;
+	size_t n = l->frames.len, i, o, budget;
 	double *w, cut;
 
+	memset(cap, 0, sizeof(*cap));
 	if (!max || n <= max)
-		return 0;
+		return;
 	w = xmalloc(st_mult(n, sizeof(*w)));
 	for (i = 0; i < n; i++)
 		w[i] = l->frames.v[i].w;
 	qsort(w, n, sizeof(*w), cmp_desc);
 	cut = w[max - 1];
 	free(w);
+	cap->width = cut;
+	/* Frames wider than the cut all stay; the rest of the budget goes to
+	 * frames exactly as wide, shallowest first (the frames are in depth
+	 * order, and a parent is never narrower than its child, so no kept
+	 * frame loses its parent). */
+	budget = max;
+	for (i = 0; i < n; i++)
+		if (l->frames.v[i].w > cut)
+			budget--;
 	l->depthmax = 0;
+	cap->depth = UINT32_MAX;
 	for (i = o = 0; i < n; i++) {
-		if (l->frames.v[i].w < cut)
+		const struct flame_frame *f = &l->frames.v[i];
+
+		if (f->w < cut) {
+			cap->narrower++;
 			continue;
-		if (l->frames.v[i].depth > l->depthmax)
-			l->depthmax = l->frames.v[i].depth;
-		l->frames.v[o++] = l->frames.v[i];
+		}
+		if (f->w == cut) {
+			if (!budget) {
+				cap->deeper++;
+				if (f->depth < cap->depth)
+					cap->depth = f->depth;
+				continue;
+			}
+			budget--;
+		}
+		if (f->depth > l->depthmax)
+			l->depthmax = f->depth;
+		l->frames.v[o++] = *f;
 	}
 	l->frames.len = o;
-	return cut;
 }
 
 void flame_layout_release(struct flame_layout *l)

@@ -415,6 +415,26 @@ static int check_opts(const struct flame_opts *o)
 	return 0;
 }
 
+/* Keep the --max-frames widest frames and say what went and why. */
+static void cap_frames(struct flame_layout *l, const struct flame_opts *o)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct flame_cap cap;
+	size_t before = l->frames.len;
+
+	flame_layout_cap(l, o->max_frames, &cap);
+	if (cap.narrower)
+		strbuf_addf(&why, "%zu narrower than %.2g px", cap.narrower,
+			    cap.width * (o->width - 2 * o->xpad) / l->total);
+	if (cap.deeper)
+		strbuf_addf(&why, "%s%zu as wide at depth %u or deeper",
+			    cap.narrower ? ", " : "", cap.deeper, cap.depth);
+	notice("%zu of %zu frames were left out to keep the SVG small "
+	       "(%s; --max-frames 0 keeps them all)",
+	       before - l->frames.len, before, why.buf);
+	strbuf_release(&why);
+}
+
 int flame_write_svg(const struct profile *p, const struct flame_opts *o,
 		    FILE *fp)
 {
@@ -435,16 +455,8 @@ int flame_write_svg(const struct profile *p, const struct flame_opts *o,
 	if (flame_layout_build(&l, p, o->flags,
 			       flame_minwidth_value(o, total)) < 0)
 		return -1;
-	if (o->max_frames && l.frames.len > o->max_frames) {
-		size_t before = l.frames.len;
-		double w = flame_layout_cap(&l, o->max_frames);
-
-		notice("%zu of %zu frames are narrower than %.2g px and were "
-		       "left out to keep the SVG small (--minwidth 0.1 keeps "
-		       "them)",
-		       before - l.frames.len, before,
-		       w * (o->width - 2 * o->xpad) / l.total);
-	}
+	if (o->max_frames && l.frames.len > o->max_frames)
+		cap_frames(&l, o);
 	c.top = o->fontsize * 3;
 	if (o->subtitle && *o->subtitle)
 		c.top += o->fontsize * 2;

@@ -4,7 +4,7 @@
 # the edge of 64 bits, wrong counts, and the flame graph frame cap.  Each
 # check is what a user would see: the numbers, the message, the exit code.
 . "$(dirname "$0")/lib.sh"
-plan 32
+plan 39
 
 d=$TOP/tests/data/collapse
 fixture=$d/perf6-fp-cpuclock.txt
@@ -111,3 +111,16 @@ done
 printf 'a;b 1\na;thread 2 5\n' >"$T/name.folded"
 run "$PERFOPS" report --json "$T/name.folded"
 like "$out" '"name": ?"thread 2"' "a one-count line keeps a name ending in a number"
+
+# 6. --max-frames caps a deep stack whose frames are all as wide.
+python3 -c "print(';'.join('f%d' % i for i in range(100001)) + ' 1')" >"$T/deep.folded"
+run "$PERFOPS" flamegraph --max-frames 1000 -o "$T/deep.svg" "$T/deep.folded"
+is "$rc" 0 "flamegraph --max-frames 1000 on a 100 001-deep stack"
+is "$(grep -c '<g><title>' "$T/deep.svg")" 1000 "draws 1000 frames"
+like "$err" 'notice: 99002 of 100002 frames were left out' "and the notice counts the frames left out"
+like "$err" '99002 as wide at depth 1000 or deeper' "and says they were cut by depth"
+ok $([ "$(stat -c %s "$T/deep.svg")" -lt 1000000 ]; echo $?) "the SVG stays under 1 MB"
+printf 'a;b 50\na;c 30\na;d 20\n' >"$T/wide.folded"
+run "$PERFOPS" flamegraph --max-frames 3 -o "$T/wide.svg" "$T/wide.folded"
+is "$(grep -o '<g><title>[^<(]*' "$T/wide.svg" | sed 's/<g><title>//; s/ $//' | sort | tr '\n' ,)" "a,all,b," "--max-frames keeps the widest frames"
+like "$err" 'notice: 2 of 5 frames were left out' "and counts the others"

@@ -235,7 +235,7 @@ Test(flame, frame_cap_keeps_the_widest)
 	struct profile p;
 	struct flame_layout l;
 	size_t i, j;
-	double cut;
+	struct flame_cap cap;
 
 	profile_init(&p, 1);
 	add(&p, "a;b;c", 50, 0);
@@ -245,9 +245,11 @@ Test(flame, frame_cap_keeps_the_widest)
 	cr_assert_eq(flame_layout_build(&l, &p, 0, 0), 0);
 	/* all 100, a 100, b 50, c 50, d 30, e 15, f 15, g 5: 8 frames. */
 	cr_assert_eq(l.frames.len, 8);
-	cut = flame_layout_cap(&l, 5);
+	flame_layout_cap(&l, 5, &cap);
 	/* The 5th widest is d (30): all, a, b, c, d stay. */
-	cr_assert_eq(cut, 30);
+	cr_assert_eq(cap.width, 30);
+	cr_assert_eq(cap.narrower, 3);
+	cr_assert_eq(cap.deeper, 0);
 	cr_assert_eq(l.frames.len, 5);
 	for (i = 0; i < l.frames.len; i++) {
 		const struct flame_frame *f = &l.frames.v[i];
@@ -260,6 +262,37 @@ Test(flame, frame_cap_keeps_the_widest)
 		cr_assert(parent, "frame %zu has its parent", i);
 	}
 	cr_assert_eq(l.depthmax, 3);
+	flame_layout_release(&l);
+	profile_release(&p);
+}
+
+/* A deep recursion: every frame as wide; the cap keeps the shallowest. */
+Test(flame, frame_cap_cuts_equal_widths_by_depth)
+{
+	struct profile p;
+	struct flame_layout l;
+	struct flame_cap cap;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	profile_init(&p, 1);
+	for (i = 0; i < 50; i++)
+		strbuf_addf(&sb, "%sf%zu", i ? ";" : "", i);
+	add(&p, sb.buf, 7, 0);
+	add(&p, "g", 7, 0);
+	cr_assert_eq(flame_layout_build(&l, &p, 0, 0), 0);
+	/* all 14; f0..f49 and g 7 each: 52 frames. */
+	cr_assert_eq(l.frames.len, 52);
+	flame_layout_cap(&l, 10, &cap);
+	cr_assert_eq(l.frames.len, 10);
+	cr_assert_eq(cap.narrower, 0);
+	cr_assert_eq(cap.deeper, 42);
+	/* all (depth 0), f0 and g (1), f1..f7 (2..8): the next is depth 9. */
+	cr_assert_eq(cap.depth, 9);
+	cr_assert_eq(l.depthmax, 8);
+	for (i = 0; i < l.frames.len; i++)
+		cr_assert_leq(l.frames.v[i].depth, 8);
+	strbuf_release(&sb);
 	flame_layout_release(&l);
 	profile_release(&p);
 }
