@@ -17,14 +17,14 @@
 struct flame_frame {
 	uint32_t name;  /* frame id in the profile, or FLAME_ROOT */
 	uint32_t depth; /* 0 = the root */
-	double x, w;    /* start and width, in values */
-	double delta;   /* differential: self after - before */
+	int64_t x, w;   /* start and width, in values (exact) */
+	int64_t delta;  /* differential: self after - before */
 };
 
 struct flame_layout {
 	VEC(struct flame_frame) frames; /* by depth, then x */
-	double total;    /* the root's width */
-	double maxdelta; /* largest |delta| of any frame, pruned or not */
+	int64_t total;    /* the root's width */
+	int64_t maxdelta; /* largest |delta| of any frame, pruned or not */
 	unsigned depthmax;
 	int differential;
 };

@@ -128,15 +128,12 @@ static size_t strip_annotation(const char *s, size_t len)
 
 /* A count with thousands separators, rounded like flamegraph.pl's %.0f
  * unless it has a fraction worth showing. */
-static void add_count(struct strbuf *sb, double v)
+static void add_count(struct strbuf *sb, int64_t v)
 {
 	char num[64], *dot;
 	size_t intlen, i;
 
-	if (fabs(v - round(v)) < 1e-6 * MAX(1.0, fabs(v)))
-		snprintf(num, sizeof(num), "%.0f", v);
-	else
-		snprintf(num, sizeof(num), "%.2f", v);
+	snprintf(num, sizeof(num), "%" PRId64, v);
 	dot = strchr(num, '.');
 	intlen = dot ? (size_t)(dot - num) : strlen(num);
 	for (i = 0; i < intlen; i++) {
@@ -218,9 +215,10 @@ static void frame_title(struct svg_ctx *c, const struct flame_frame *f,
 	if (f->name == FLAME_ROOT)
 		strbuf_addstr(sb, ", 100%");
 	else
-		strbuf_addf(sb, ", %.2f%%", 100 * f->w / c->l->total);
+		strbuf_addf(sb, ", %.2f%%", 100.0 * f->w / c->l->total);
 	if (c->l->differential) {
-		double d = (o->flags & FLAME_NEGATE) ? -f->delta : f->delta;
+		double d = (o->flags & FLAME_NEGATE) ? -(double)f->delta
+						     : (double)f->delta;
 
 		strbuf_addf(sb, "; %s%.2f%%", d > 0 ? "+" : "",
 			    100 * d / c->l->total);
@@ -288,9 +286,9 @@ static void write_frame(struct svg_ctx *c, const struct flame_frame *f,
 		    "<rect x=\"%.1f\" y=\"%.10g\" width=\"%.1f\" height=\"%.10g\""
 		    " fill=\"%s\" rx=\"2\" ry=\"2\"",
 		    rx1, y1, rx2 - rx1, y2 - y1, color);
-	folded_format_value(f->x, num, sizeof(num));
+	folded_format_count(f->x, num);
 	strbuf_addf(&c->sb, " fg:x=\"%s\"", num);
-	folded_format_value(f->w, num, sizeof(num));
+	folded_format_count(f->w, num);
 	strbuf_addf(&c->sb, " fg:w=\"%s\"/><text x=\"%.2f\" y=\"%.10g\">", num,
 		    x1 + 3, 3 + (y1 + y2) / 2);
 	frame_label(c, x2 - x1, name, shown);

@@ -4,9 +4,7 @@
 #include "core/strbuf.h"
 #include <math.h>
 
-/* An exact count, as "%" PRId64 prints it, without snprintf: this runs
- * for every line of the output.  buf holds at least 21 bytes. */
-static void format_count(int64_t v, char *buf)
+void folded_format_count(int64_t v, char *buf)
 {
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 	char tmp[21];
@@ -27,7 +25,7 @@ void folded_format_value(double v, char *buf, size_t size)
 	/* Perl prints integral numbers without a fraction and others with
 	 * %.15g. */
 	if (v == floor(v) && fabs(v) < 1e18 && size >= 21)
-		format_count((int64_t)v, buf);
+		folded_format_count((int64_t)v, buf);
 	else if (v == floor(v) && fabs(v) < 1e18)
 		snprintf(buf, size, "%.0f", v);
 	else
@@ -54,7 +52,7 @@ int folded_write(const struct profile *p, FILE *fp)
 		strbuf_reset(&line);
 		profile_stack_text(p, order[i], &line);
 		for (k = first; k < last; k++) {
-			format_count(profile_value(p, order[i], k), num);
+			folded_format_count(profile_value(p, order[i], k), num);
 			strbuf_addch(&line, ' ');
 			strbuf_addstr(&line, num);
 		}

@@ -4,7 +4,7 @@
 # the edge of 64 bits, wrong counts, and the flame graph frame cap.  Each
 # check is what a user would see: the numbers, the message, the exit code.
 . "$(dirname "$0")/lib.sh"
-plan 39
+plan 45
 
 d=$TOP/tests/data/collapse
 fixture=$d/perf6-fp-cpuclock.txt
@@ -74,6 +74,18 @@ printf 'a;b 1\n' >"$T/one.folded"
 printf 'a;b 9007199254740993\n' >"$T/2p53.folded"
 run "$PERFOPS" diff "$T/one.folded" "$T/2p53.folded"
 is "$out" "a;b 1 9007199254740993" "2^53+1 stays exact"
+printf 'a;b 9007199254740993\na;c 1\n' >"$T/2p53b.folded"
+run "$PERFOPS" report "$T/2p53b.folded"
+like "$out" 'total 9007199254740994;' "report totals exactly"
+like "$out" '^ *9007199254740993 ' "and prints the exact self value"
+run "$PERFOPS" report --json "$T/2p53b.folded"
+like "$out" '"self": ?9007199254740993,' "report --json prints the exact value"
+"$PERFOPS" flamegraph -o "$T/2p53.svg" "$T/2p53b.folded"
+like "$(grep -o '<title>b [^<]*' "$T/2p53.svg")" '9,007,199,254,740,993 samples' "the flame graph title is exact"
+like "$(grep -o '<title>b [^<]*.*fg:w="[0-9]*"' "$T/2p53.svg")" 'fg:w="9007199254740993"' "and so is its fg:w"
+"$PERFOPS" report -o "$T/2p53.pb.gz" "$T/2p53b.folded"
+run "$PERFOPS" report "$T/2p53.pb.gz"
+like "$out" '^ *9007199254740993 ' "pprof keeps the exact value"
 printf 'a;b 9223372036854775807\n' >"$T/max.folded"
 run "$PERFOPS" diff "$T/one.folded" "$T/max.folded"
 is "$out" "a;b 1 9223372036854775807" "diff prints the largest count as an integer"

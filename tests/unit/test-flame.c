@@ -40,7 +40,7 @@ static char *dump(const struct profile *p, const struct flame_layout *l)
 	for (i = 0; i < l->frames.len; i++) {
 		const struct flame_frame *f = &l->frames.v[i];
 
-		strbuf_addf(&sb, "%s%s@%u:%g+%g", i ? " " : "", fname(p, f),
+		strbuf_addf(&sb, "%s%s@%u:%" PRId64 "+%" PRId64, i ? " " : "", fname(p, f),
 			    f->depth, f->x, f->w);
 	}
 	return strbuf_detach(&sb, NULL);
