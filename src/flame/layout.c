@@ -205,8 +205,7 @@ static int cmp_desc(const void *a, const void *b)
 	return x > y ? -1 : x < y;
 }
 
-void flame_layout_cap(struct flame_layout *l, size_t max,
-		      struct flame_cap *cap)
+void flame_layout_cap(struct flame_layout *l, size_t max, struct flame_cap *cap)
 {
 	size_t n = l->frames.len, i, o, budget;
 	int64_t *w, cut;

@@ -54,8 +54,7 @@ struct flame_cap {
  * frames of one width).  A frame is never wider than its parent, so this
  * never leaves a frame without its parent.  cap says what went.
  */
-void flame_layout_cap(struct flame_layout *l, size_t max,
-		      struct flame_cap *cap);
+void flame_layout_cap(struct flame_layout *l, size_t max, struct flame_cap *cap);
 
 /* The minimum width in values for the options (px or percent). */
 double flame_minwidth_value(const struct flame_opts *o, double total);

@@ -1100,10 +1100,9 @@ int perfscript_detect(const char *data, size_t len)
 			/* Alone, "COMM PID" also matches a folded line
 			 * "a;b 1 2": an event line must also end in
 			 * "EVENT:" or (without -g) hold a "SECS.USECS:". */
-			seen_event = match_event_tail(s, l, &ev) ||
-						     has_time(s, l)
-					     ? 2
-					     : 1;
+			seen_event = 1;
+			if (match_event_tail(s, l, &ev) || has_time(s, l))
+				seen_event = 2;
 			continue;
 		}
 		/* The line after an event line: a frame. */
