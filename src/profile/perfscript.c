@@ -449,10 +449,13 @@ static int push_cached(struct collapse *c, uint32_t id)
 	int j = c->is_java;
 	uint32_t n = fc->count[j].v[id];
 
-	VEC_GROW(&c->groups, c->groups.len + n);
-	memcpy(c->groups.v + c->groups.len, fc->frames.v + fc->start[j].v[id],
-	       n * sizeof(uint32_t));
-	c->groups.len += n;
+	/* A line can clean to no frame at all; the vectors may be empty. */
+	if (n) {
+		VEC_GROW(&c->groups, c->groups.len + n);
+		memcpy(c->groups.v + c->groups.len,
+		       fc->frames.v + fc->start[j].v[id], n * sizeof(uint32_t));
+		c->groups.len += n;
+	}
 	VEC_PUSH(&c->group_len, n);
 	return 1;
 }

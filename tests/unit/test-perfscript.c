@@ -195,3 +195,18 @@ Test(perfscript, periods_are_exact_and_bounded)
 	cr_assert_eq(rc, -1);
 	free(got);
 }
+
+/* A first frame line that cleans to no frame at all ("+0x32" as the
+ * function): copying zero frames from still-empty vectors was undefined
+ * behaviour (memcpy from NULL), which the ASan+UBSan run of this test
+ * catches. */
+Test(perfscript, line_with_no_frame_first)
+{
+	int rc;
+	char *got = collapse("pp 1 1.0: 1 cpu-clock:\n\t    n+0x32 (/x)\n"
+			     "\t1 main (/x)\n\n",
+			     0, &rc);
+
+	cr_assert_eq(rc, 0);
+	free(got);
+}
