@@ -116,9 +116,10 @@ int cmd_flamegraph(int argc, char **argv)
 			     opt_minwidth),
 		OPT_UINT(0, "max-frames", &o.max_frames, "N",
 			 "without --minwidth, when more than N frames are\n"
-			 "0.1 px wide or more, keep the N widest (default\n"
-			 "16384, about 3.5 MB of SVG; a notice says how\n"
-			 "many were left out); 0 = no cap",
+			 "0.1 px wide or more, keep the N widest, of equal\n"
+			 "widths the shallowest (default 16384, about\n"
+			 "3.5 MB of SVG; a notice says how many were left\n"
+			 "out); 0 = no cap",
 			 0, UINT_MAX),
 		OPT_STRING(0, "fonttype", &o.fonttype, "FONT",
 			   "font family (default Verdana)"),

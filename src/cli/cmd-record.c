@@ -180,7 +180,14 @@ static void print_summary(const struct profile *p,
 		       "rate: kernel.perf_event_max_sample_rate)\n",
 		       st->throttled);
 	printf("broken stacks: %.1f%%", broken);
-	if (broken > 10 && o->unwind == RECORD_UNWIND_FP)
+	/* Most broken stacks as long as the kernel allows: too deep, not
+	 * badly unwound. */
+	if (broken > 10 && st->max_stack_hit * 2 >= st->broken)
+		printf(" (stacks deeper than kernel.perf_event_max_stack = %u "
+		       "frames are cut: raise it with 'sysctl "
+		       "kernel.perf_event_max_stack=4096')",
+		       st->max_stack);
+	else if (broken > 10 && o->unwind == RECORD_UNWIND_FP)
 		printf(" (code without frame pointers: use -g dwarf, or "
 		       "build with -fno-omit-frame-pointer)");
 	else if (broken > 10)

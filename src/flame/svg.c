@@ -72,15 +72,12 @@ static size_t strip_annotation(const char *s, size_t len)
 
 /* A count with thousands separators, rounded like flamegraph.pl's %.0f
  * unless it has a fraction worth showing. */
-static void add_count(struct strbuf *sb, double v)
+static void add_count(struct strbuf *sb, int64_t v)
 {
 	char num[64], *dot;
 	size_t intlen, i;
 
-	if (fabs(v - round(v)) < 1e-6 * MAX(1.0, fabs(v)))
-		snprintf(num, sizeof(num), "%.0f", v);
-	else
-		snprintf(num, sizeof(num), "%.2f", v);
+	snprintf(num, sizeof(num), "%" PRId64, v);
 	dot = strchr(num, '.');
 	intlen = dot ? (size_t)(dot - num) : strlen(num);
 	for (i = 0; i < intlen; i++) {
@@ -162,9 +159,10 @@ static void frame_title(struct svg_ctx *c, const struct flame_frame *f,
 	if (f->name == FLAME_ROOT)
 		strbuf_addstr(sb, ", 100%");
 	else
-		strbuf_addf(sb, ", %.2f%%", 100 * f->w / c->l->total);
+		strbuf_addf(sb, ", %.2f%%", 100.0 * f->w / c->l->total);
 	if (c->l->differential) {
-		double d = (o->flags & FLAME_NEGATE) ? -f->delta : f->delta;
+		double d = (o->flags & FLAME_NEGATE) ? -(double)f->delta
+						     : (double)f->delta;
 
 		strbuf_addf(sb, "; %s%.2f%%", d > 0 ? "+" : "",
 			    100 * d / c->l->total);
@@ -232,9 +230,9 @@ static void write_frame(struct svg_ctx *c, const struct flame_frame *f,
 		    "<rect x=\"%.1f\" y=\"%.10g\" width=\"%.1f\" height=\"%.10g\""
 		    " fill=\"%s\" rx=\"2\" ry=\"2\"",
 		    rx1, y1, rx2 - rx1, y2 - y1, color);
-	folded_format_value(f->x, num, sizeof(num));
+	folded_format_count(f->x, num);
 	strbuf_addf(&c->sb, " fg:x=\"%s\"", num);
-	folded_format_value(f->w, num, sizeof(num));
+	folded_format_count(f->w, num);
 	strbuf_addf(&c->sb, " fg:w=\"%s\"/><text x=\"%.2f\" y=\"%.10g\">", num,
 		    x1 + 3, 3 + (y1 + y2) / 2);
 	frame_label(c, x2 - x1, name, shown);
@@ -359,6 +357,26 @@ static int check_opts(const struct flame_opts *o)
 	return 0;
 }
 
+/* Keep the --max-frames widest frames and say what went and why. */
+static void cap_frames(struct flame_layout *l, const struct flame_opts *o)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct flame_cap cap;
+	size_t before = l->frames.len;
+
+	flame_layout_cap(l, o->max_frames, &cap);
+	if (cap.narrower)
+		strbuf_addf(&why, "%zu narrower than %.2g px", cap.narrower,
+			    cap.width * (o->width - 2 * o->xpad) / l->total);
+	if (cap.deeper)
+		strbuf_addf(&why, "%s%zu as wide at depth %u or deeper",
+			    cap.narrower ? ", " : "", cap.deeper, cap.depth);
+	notice("%zu of %zu frames were left out to keep the SVG small "
+	       "(%s; --max-frames 0 keeps them all)",
+	       before - l->frames.len, before, why.buf);
+	strbuf_release(&why);
+}
+
 int flame_write_svg(const struct profile *p, const struct flame_opts *o,
 		    FILE *fp)
 {
@@ -379,16 +397,8 @@ int flame_write_svg(const struct profile *p, const struct flame_opts *o,
 	if (flame_layout_build(&l, p, o->flags,
 			       flame_minwidth_value(o, total)) < 0)
 		return -1;
-	if (o->max_frames && l.frames.len > o->max_frames) {
-		size_t before = l.frames.len;
-		double w = flame_layout_cap(&l, o->max_frames);
-
-		notice("%zu of %zu frames are narrower than %.2g px and were "
-		       "left out to keep the SVG small (--minwidth 0.1 keeps "
-		       "them)",
-		       before - l.frames.len, before,
-		       w * (o->width - 2 * o->xpad) / l.total);
-	}
+	if (o->max_frames && l.frames.len > o->max_frames)
+		cap_frames(&l, o);
 	c.top = o->fontsize * 3;
 	if (o->subtitle && *o->subtitle)
 		c.top += o->fontsize * 2;
