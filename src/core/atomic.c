@@ -325,7 +325,7 @@ void atomic_abort(struct atomic_file *af)
 /* A pipe or FIFO whose every reader has closed it polls as an error. */
 static int reader_gone(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
 
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
