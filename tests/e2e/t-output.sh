@@ -4,7 +4,7 @@
 # that goes away (| head) ends perfops quietly, as it ends grep.
 . "$(dirname "$0")/lib.sh"
 
-plan 33
+plan 34
 
 d=$TOP/tests/data/collapse
 in=$d/perf6-fp-cpuclock.txt
@@ -143,3 +143,8 @@ is "${PIPESTATUS[0]}:$(cat err)" "141:" "report | head ends quietly"
 is "${PIPESTATUS[0]}:$(cat err)" "141:" "report --json | head ends quietly"
 "$PERFOPS" flamegraph big.folded 2>err | head -1 >/dev/null
 is "${PIPESTATUS[0]}:$(cat err)" "141:" "flamegraph | head ends quietly"
+mkfifo fifo2
+head -c 10 fifo2 >/dev/null &
+run "$PERFOPS" flamegraph big.folded -o fifo2
+wait
+is "$rc:$err" "141:" "-o FIFO whose reader quits early ends quietly too"
