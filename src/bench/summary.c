@@ -235,7 +235,7 @@ void bench_print_command(const struct bench *b, size_t i,
 	char msg[512];
 
 	fprintf(fp, "%sBenchmark %zu:%s %s\n", col(po, C_BOLD), i + 1,
-		col(po, C_RESET), c->name);
+		col(po, C_RESET), c->label);
 	if (!s->n) {
 		fprintf(fp, "  All %zu runs timed out (limit %.3f s)\n \n",
 			s->timed_out, b->opts.timeout);

@@ -619,6 +619,9 @@ int cmd_bench(int argc, char **argv)
 			goto out;
 		have_base = 1;
 	}
+	for (i = 0; i < cl.exports.len; i++)
+		if (cli_check_output(cl.exports.v[i].path) < 0)
+			goto out;
 	if (bench_probe_counters(&cl.b)) {
 		ret = EXIT_ENV;
 		goto out;

@@ -170,6 +170,7 @@ static inline uint32_t profile_stack_thread(const struct profile *p,
 static inline int64_t profile_value(const struct profile *p, uint32_t stack,
 				    unsigned k)
 {
+	assert(stack < profile_nstacks(p) && k < p->nvalues);
 	return p->values[(size_t)stack * p->nvalues + k];
 }
 
