@@ -215,6 +215,9 @@ static void export_json(const struct bench *b, FILE *fp)
 	json_end_array(&w);
 	json_key(&w, "metric");
 	json_string(&w, bench_metric_name(b->opts.metric));
+	/* Stopped by a signal: the runs are those that finished before. */
+	json_key(&w, "interrupted");
+	json_bool(&w, b->stopped != 0);
 	export_machine(b, &w);
 	json_end_object(&w);
 	fputc('\n', fp);
@@ -448,6 +451,31 @@ static void export_html(const struct bench *b,
 	strbuf_release(&sb);
 }
 
+void bench_export_fp(const struct bench *b, enum bench_export kind, FILE *fp,
+		     const struct bench_print_opts *po)
+{
+	switch (kind) {
+	case BE_JSON:
+		export_json(b, fp);
+		break;
+	case BE_CSV:
+		export_csv(b, fp);
+		break;
+	case BE_MARKDOWN:
+	case BE_ASCIIDOC:
+	case BE_ORG:
+		export_table(b, kind, po, fp);
+		break;
+	case BE_SVG:
+		fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", fp);
+		bench_plot_svg(b, po, fp);
+		break;
+	case BE_HTML:
+		export_html(b, po, fp);
+		break;
+	}
+}
+
 int bench_export(const struct bench *b, enum bench_export kind,
 		 const char *path, const struct bench_print_opts *po)
 {
@@ -455,25 +483,6 @@ int bench_export(const struct bench *b, enum bench_export kind,
 
 	if (atomic_open(&af, path))
 		return -1;
-	switch (kind) {
-	case BE_JSON:
-		export_json(b, af.fp);
-		break;
-	case BE_CSV:
-		export_csv(b, af.fp);
-		break;
-	case BE_MARKDOWN:
-	case BE_ASCIIDOC:
-	case BE_ORG:
-		export_table(b, kind, po, af.fp);
-		break;
-	case BE_SVG:
-		fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", af.fp);
-		bench_plot_svg(b, po, af.fp);
-		break;
-	case BE_HTML:
-		export_html(b, po, af.fp);
-		break;
-	}
+	bench_export_fp(b, kind, af.fp, po);
 	return atomic_commit(&af);
 }

@@ -1,10 +1,15 @@
 #include "core/compat.h"
 #include "cli/cli.h"
 #include "bench/bench.h"
+#include "core/atomic.h"
 #include "core/error.h"
 #include "core/vec.h"
 #include "sys/spawn.h"
 #include <math.h>
+#include <signal.h>
+
+/* 128 + SIGINT, what a shell reports for a command ended by Ctrl-C. */
+#define EXIT_INTERRUPTED 130
 
 /* The manual text is laid out as it is printed. */
 /* clang-format off */
@@ -98,7 +103,9 @@ const char cmd_bench_usage[] =
 "      --style STYLE       auto, basic, full, nocolor, color or none\n"
 "\n"
 "Exit status: 0 ok, 1 a command failed, 2 usage error, 3 the metric cannot\n"
-"be measured on this machine, 4 --fail-if-slower found a regression.\n"
+"be measured on this machine, 4 --fail-if-slower found a regression, 130\n"
+"interrupted (Ctrl-C, SIGTERM: the running command and its process group\n"
+"are killed, the finished runs are summarised and exported).\n"
 "\n"
 "Example:\n"
 "  perfops bench -N --warmup 3 'gzip -k -f data' 'zstd -q -f data'\n"
@@ -187,6 +194,8 @@ static const struct option longopts[] = {
 struct export_req {
 	enum bench_export kind;
 	const char *path;
+	struct atomic_file af;
+	int open;
 };
 
 struct bench_cli {
@@ -204,6 +213,9 @@ struct bench_cli {
 	double fail_pct, noise_pct;
 	int json;
 	int text;
+	/* Commands whose "Benchmark N:" header, and whose statistics, are
+	 * out (they come in order). */
+	size_t headed, shown;
 };
 
 static int parse_count(const char *opt, const char *s, long *out, long min)
@@ -432,7 +444,8 @@ static int parse_options(struct bench_cli *cl, int argc, char **argv)
 		case OPT_EXPORT_SVG:
 		case OPT_EXPORT_HTML: {
 			struct export_req e = {
-			    (enum bench_export)(c - OPT_EXPORT_JSON), optarg};
+			    .kind = (enum bench_export)(c - OPT_EXPORT_JSON),
+			    .path = optarg};
 
 			VEC_PUSH(&cl->exports, e);
 			break;
@@ -503,14 +516,97 @@ static int parse_options(struct bench_cli *cl, int argc, char **argv)
 	return 0;
 }
 
-static void print_done(const struct bench *b, size_t i, void *data)
+static void print_start(const struct bench *b, size_t i, void *data)
 {
-	const struct bench_cli *cl = data;
+	struct bench_cli *cl = data;
 
 	if (cl->text) {
-		bench_print_command(b, i, &cl->po, stdout);
+		bench_print_header(b, i, &cl->po, stdout);
 		fflush(stdout);
 	}
+	cl->headed = i + 1;
+}
+
+static void print_done(const struct bench *b, size_t i, void *data)
+{
+	struct bench_cli *cl = data;
+
+	if (cl->text) {
+		if (i >= cl->headed)
+			bench_print_header(b, i, &cl->po, stdout);
+		bench_print_body(b, i, &cl->po, stdout);
+		fflush(stdout);
+	}
+	bench_print_warnings(b, i, &cl->po, stderr);
+	cl->headed = MAX(cl->headed, i + 1);
+	cl->shown = i + 1;
+}
+
+/*
+ * The first SIGINT/SIGTERM/SIGHUP stops the benchmark: the launcher kills
+ * the run in progress, and what was measured so far is summarised and
+ * exported.  A second one ends perfops at once, as before.
+ */
+static void on_stop_signal(int sig)
+{
+	if (bench_stop_requested()) {
+		atomic_cleanup_signal_safe();
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	bench_request_stop(sig);
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Check every export path before the first run: create its temp file. */
+static int open_exports(struct bench_cli *cl)
+{
+	size_t i;
+
+	for (i = 0; i < cl->exports.len; i++) {
+		struct export_req *e = &cl->exports.v[i];
+
+		if (atomic_open(&e->af, e->path))
+			return -1;
+		e->open = 1;
+	}
+	return 0;
+}
+
+/* Write and commit every export (abort them all when ok is 0). */
+static int close_exports(struct bench_cli *cl, int ok)
+{
+	int ret = 0;
+	size_t i;
+
+	for (i = 0; i < cl->exports.len; i++) {
+		struct export_req *e = &cl->exports.v[i];
+
+		if (!e->open)
+			continue;
+		e->open = 0;
+		if (!ok) {
+			atomic_abort(&e->af);
+			continue;
+		}
+		bench_export_fp(&cl->b, e->kind, e->af.fp, &cl->po);
+		if (atomic_commit(&e->af))
+			ret = -1;
+	}
+	return ret;
 }
 
 static int use_color(const char *style)
@@ -562,6 +658,7 @@ static void bench_cli_release(struct bench_cli *cl)
 	VEC_RELEASE(&cl->names);
 	VEC_RELEASE(&cl->prepare);
 	VEC_RELEASE(&cl->conclude);
+	close_exports(cl, 0);
 	VEC_RELEASE(&cl->exports);
 	VEC_RELEASE(&cl->range_args);
 	bench_release(&cl->b);
@@ -577,17 +674,59 @@ static void warn_busy(const struct machine_info *m)
 			m->load[0], m->cores);
 }
 
+/* Every command whose runs all timed out is an error: it has no result. */
+static int check_all_timed_out(const struct bench *b)
+{
+	int ret = 0;
+	size_t i;
+
+	for (i = 0; i < b->nr_cmds; i++) {
+		const struct bench_cmd *c = &b->cmds[i];
+
+		if (c->runs.len && !c->sum.n && c->sum.timed_out) {
+			error("every run of '%s' timed out (limit %g s): there "
+			      "is no time to report; raise --timeout",
+			      c->name, b->opts.timeout);
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+/* After a stop signal: show what was measured, and say so. */
+static void report_stopped(struct bench_cli *cl)
+{
+	struct bench *b = &cl->b;
+	size_t i, runs = 0;
+
+	bench_summarize(b);
+	for (i = cl->shown; i < b->nr_cmds; i++)
+		if (b->cmds[i].runs.len || i < cl->headed)
+			print_done(b, i, cl);
+	for (i = 0; i < b->nr_cmds; i++)
+		runs += b->cmds[i].runs.len;
+	error("interrupted by %s: %zu run%s finished; the results and exports "
+	      "hold them only",
+	      strsignal(b->stopped), runs, runs == 1 ? "" : "s");
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_cli cl;
 	struct bench_baseline base;
+	struct bench_launcher launcher;
 	struct bench_change *changes = NULL;
 	int have_base = 0, ret = EXIT_FAIL;
 	size_t i, regressed = 0;
 
 	memset(&cl, 0, sizeof(cl));
 	memset(&base, 0, sizeof(base));
+	/* First, while perfops is small: the runs' peak RSS must not
+	 * inherit what perfops writes later. */
+	if (bench_launcher_start(&launcher))
+		return EXIT_ENV;
 	bench_init(&cl.b);
+	cl.b.launcher = &launcher;
 	cl.fail_pct = -1;
 	cl.noise_pct = 2;
 	cl.b.opts.shell = bench_split_args("sh");
@@ -623,6 +762,8 @@ int cmd_bench(int argc, char **argv)
 		ret = EXIT_ENV;
 		goto out;
 	}
+	if (open_exports(&cl))
+		goto out;
 	machine_info_read(&cl.b.machine);
 	warn_busy(&cl.b.machine);
 
@@ -630,18 +771,22 @@ int cmd_bench(int argc, char **argv)
 	cl.po.color = use_color(cl.style);
 	cl.b.opts.quiet = cl.style && (!strcmp(cl.style, "basic") ||
 				       !strcmp(cl.style, "none"));
+	cl.b.start_cb = print_start;
 	cl.b.done_cb = print_done;
 	cl.b.cb_data = &cl;
+	catch_stop_signals();
 	if (bench_run(&cl.b))
 		goto out;
-	if (cl.b.opts.interleave) {
+	if (cl.b.stopped) {
+		report_stopped(&cl);
+	} else if (cl.b.opts.interleave) {
 		bench_summarize(&cl.b);
 		for (i = 0; i < cl.b.nr_cmds; i++)
 			print_done(&cl.b, i, &cl);
 	}
-	if (cl.text)
+	if (cl.text && !cl.b.stopped)
 		bench_print_comparison(&cl.b, &cl.po, stdout);
-	if (have_base) {
+	if (have_base && !cl.b.stopped) {
 		double thr = cl.fail_pct >= 0 ? cl.fail_pct : cl.noise_pct;
 
 		changes = xcalloc(cl.b.nr_cmds, sizeof(*changes));
@@ -653,16 +798,19 @@ int cmd_bench(int argc, char **argv)
 	ret = EXIT_OK;
 	if (cl.json && bench_export(&cl.b, BE_JSON, "-", &cl.po))
 		ret = EXIT_FAIL;
-	for (i = 0; i < cl.exports.len; i++)
-		if (bench_export(&cl.b, cl.exports.v[i].kind,
-				 cl.exports.v[i].path, &cl.po))
-			ret = EXIT_FAIL;
-	if (ret == EXIT_OK && cl.fail_pct >= 0 && regressed)
+	if (close_exports(&cl, 1))
+		ret = EXIT_FAIL;
+	if (cl.b.stopped)
+		ret = EXIT_INTERRUPTED;
+	else if (check_all_timed_out(&cl.b))
+		ret = EXIT_FAIL;
+	else if (ret == EXIT_OK && cl.fail_pct >= 0 && regressed)
 		ret = EXIT_THRESHOLD;
 out:
 	free(changes);
 	if (have_base || base.path)
 		bench_baseline_release(&base);
 	bench_cli_release(&cl);
+	bench_launcher_stop(&launcher);
 	return ret;
 }

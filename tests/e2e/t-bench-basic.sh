@@ -39,7 +39,7 @@ is "$rc" 1 "a failing command exits 1"
 like "$err" "non-zero exit code 1.*--ignore-failure" "with hyperfine's hint"
 run "$PERFOPS" bench --runs 3 -i false
 ok $rc "-i ignores the failure"
-like "$out" "Ignoring non-zero exit code" "and warns"
+like "$err" "Ignoring non-zero exit code" "and warns on stderr, as hyperfine does"
 run "$PERFOPS" bench --runs 2 --ignore-failure=2 'exit 3'
 is "$rc" 1 "--ignore-failure=2 does not ignore exit code 3"
 run "$PERFOPS" bench --runs 2 --ignore-failure=2,3 'exit 3'

@@ -1,7 +1,7 @@
 #!/bin/bash
 # perfops bench: exports, plots, counters, usage errors, help.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 26
 
 run "$PERFOPS" bench -N --runs 3 -n '<a&b>' -n two 'sleep 0.001' 'sleep 0.002' \
 	--export-csv "$T/r.csv" --export-markdown "$T/r.md" \
@@ -45,3 +45,10 @@ is "$rc" 1 "a command that does not exist exits 1"
 like "$err" "cannot run command 'no-such-command-perfops': No such file" "and says why"
 run "$PERFOPS" help bench
 like "$out" "fail-if-slower PCT" "perfops help bench prints the manual"
+
+# An export that cannot be written is found before the first run.
+run "$PERFOPS" bench --runs 3 --export-csv "$T/ok.csv" --export-json "$T/no/such/dir/x.json" "echo x >>$T/ran"
+is "$rc" 1 "an unwritable export path exits 1"
+like "$err" "$T/no/such/dir/x.json" "naming the path"
+ok $([ ! -e "$T/ran" ]; echo $?) "before any run"
+ok $([ ! -e "$T/ok.csv" ] && ! ls "$T" | grep -q '\.tmp'; echo $?) "and leaves no other export or temporary file behind"
