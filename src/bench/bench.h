@@ -260,7 +260,10 @@ void bench_print_body(const struct bench *b, size_t i,
  * exit codes), for stderr: they are printed even under --style none. */
 void bench_print_warnings(const struct bench *b, size_t i,
 			  const struct bench_print_opts *po, FILE *fp);
-/* The "Summary" section: relative speed and significance. */
+/* Whether every mean is above 0, so that the ratios of means exist. */
+int bench_ratios_defined(const struct bench *b);
+/* The "Summary" section: relative speed and significance; without defined
+ * ratios, hyperfine's note on stderr instead. */
 void bench_print_comparison(const struct bench *b,
 			    const struct bench_print_opts *po, FILE *fp);
 

@@ -189,7 +189,7 @@ static void export_json(const struct bench *b, FILE *fp)
 			json_end_object(&w);
 		}
 		if (b->nr_cmds > 1 && i != pivot && s->n &&
-		    b->cmds[pivot].sum.n) {
+		    b->cmds[pivot].sum.n && bench_ratios_defined(b)) {
 			const struct bench_summary *ps = &b->cmds[pivot].sum;
 			struct stats_mwu mwu;
 			double sigma, r;
@@ -329,7 +329,9 @@ static void table_rows(const struct bench *b, const struct bench_print_opts *po,
 		snprintf(r->max, sizeof(r->max), "%.*f", prec, s->max * scale);
 		ratio = stats_ratio(s->mean, s->stddev, ps->mean, ps->stddev,
 				    &sigma);
-		if (order[i] == pivot || isnan(sigma))
+		if (!isfinite(ratio))
+			snprintf(r->rel, sizeof(r->rel), "n/a");
+		else if (order[i] == pivot || isnan(sigma))
 			snprintf(r->rel, sizeof(r->rel), "%.2f", ratio);
 		else
 			snprintf(r->rel, sizeof(r->rel), "%.2f ± %.2f", ratio,
@@ -410,7 +412,8 @@ static void export_html(const struct bench *b,
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
-	char v[6][64];
+	/* One buffer per cell: every call is evaluated before the print. */
+	char v[8][64];
 	int m = b->opts.metric;
 
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
@@ -444,8 +447,8 @@ static void export_html(const struct bench *b,
 			bench_format_value(
 			    v[4], 64, s->ci_level > 0 ? s->ci_hi : NAN, m, u),
 			bench_format_value(v[5], 64, s->min, m, u),
-			bench_format_value(v[0], 64, s->max, m, u),
-			bench_format_value(v[1], 64, s->p95, m, u), s->n);
+			bench_format_value(v[6], 64, s->max, m, u),
+			bench_format_value(v[7], 64, s->p95, m, u), s->n);
 	}
 	fputs("</table>\n</body></html>\n", fp);
 	strbuf_release(&sb);

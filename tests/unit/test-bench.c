@@ -410,3 +410,78 @@ Test(bench, markdown_export)
 	unlink(path);
 	free(path);
 }
+
+/* Print into a string (the caller frees it). */
+static char *capture(void (*fn)(const struct bench *, FILE *),
+		     const struct bench *b)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	cr_assert_not_null(fp);
+	fn(b, fp);
+	fclose(fp);
+	return buf;
+}
+
+static void print_comparison_to(const struct bench *b, FILE *fp)
+{
+	struct bench_print_opts po = {0};
+	FILE *saved = stderr;
+
+	/* The note goes to stderr: catch it in the same string. */
+	stderr = fp;
+	bench_print_comparison(b, &po, fp);
+	stderr = saved;
+}
+
+Test(bench, zero_mean_has_no_ratio)
+{
+	struct bench b;
+	double zero[] = {0, 0, 0, 0}, some[] = {0.01, 0.011, 0.012, 0.01};
+	char *out;
+
+	bench_init(&b);
+	b.opts.shell = bench_split_args("sh");
+	add_cmd(&b, "fast", zero, 4);
+	add_cmd(&b, "slow", some, 4);
+	bench_summarize(&b);
+	cr_assert_eq(bench_ratios_defined(&b), 0);
+	out = capture(print_comparison_to, &b);
+	cr_assert(strstr(out, "Note: The benchmark comparison could not be "
+			      "computed as some benchmark times are zero."),
+		  "%s", out);
+	cr_assert(strstr(out, "-N/--shell=none"), "%s", out);
+	cr_assert_null(strstr(out, "inf"), "%s", out);
+	cr_assert_null(strstr(out, "nan"), "%s", out);
+	free(out);
+	bench_release(&b);
+}
+
+static void html_to(const struct bench *b, FILE *fp)
+{
+	struct bench_print_opts po = {0};
+
+	bench_export_fp(b, BE_HTML, fp, &po);
+}
+
+Test(bench, html_table_cells)
+{
+	struct bench b;
+	/* min 10 ms, max 50 ms, mean 24 ms, sd sqrt(1120 / 4) = 16.7 ms,
+	 * p95 (h = 4 * 0.95 = 3.8) 30 + 0.8 * 20 = 46 ms. */
+	double wall[] = {0.010, 0.010, 0.020, 0.030, 0.050};
+	char *out;
+
+	bench_init(&b);
+	add_cmd(&b, "x", wall, 5);
+	bench_summarize(&b);
+	out = capture(html_to, &b);
+	cr_assert(strstr(out, "<td>24.0 ms ± 16.7 ms</td>"), "%s", out);
+	cr_assert(strstr(out, "<td>10.0 ms</td><td>50.0 ms</td>"
+			      "<td>46.0 ms</td><td>5</td>"),
+		  "%s", out);
+	free(out);
+	bench_release(&b);
+}
