@@ -63,6 +63,10 @@ static void export_run_array(struct json_writer *w, const char *key,
 	for (i = 0; i < c->runs.len; i++) {
 		const struct bench_run *r = &c->runs.v[i];
 
+		/* Timed-out runs have no time, only a lower bound: they are
+		 * in none of the per-run arrays but "timed_out_times". */
+		if (r->timed_out != (what == 5))
+			continue;
 		switch (what) {
 		case 0:
 			json_double(w, r->wall);
@@ -83,7 +87,7 @@ static void export_run_array(struct json_writer *w, const char *key,
 				json_int(w, r->exit_code);
 			break;
 		case 5:
-			json_bool(w, r->timed_out);
+			json_double(w, r->wall);
 			break;
 		}
 	}
@@ -135,7 +139,9 @@ static void export_json(const struct bench *b, FILE *fp)
 		}
 		export_run_array(&w, "user_times", c, 1);
 		export_run_array(&w, "system_times", c, 2);
-		export_run_array(&w, "timed_out", c, 5);
+		json_key(&w, "timed_out_runs");
+		json_uint(&w, s->timed_out);
+		export_run_array(&w, "timed_out_times", c, 5);
 		json_key(&w, "values");
 		json_begin_array(&w);
 		for (k = 0; k < s->n; k++)
@@ -179,6 +185,8 @@ static void export_json(const struct bench *b, FILE *fp)
 					const struct bench_run *r =
 					    &c->runs.v[j];
 
+					if (r->timed_out)
+						continue;
 					if (r->counters_ok & (1u << k))
 						json_uint(&w, r->counter[k]);
 					else
