@@ -3,6 +3,7 @@
 #include "bench/bench.h"
 #include "core/atomic.h"
 #include "core/error.h"
+#include "core/strbuf.h"
 #include "core/vec.h"
 #include "sys/spawn.h"
 #include <math.h>
@@ -28,15 +29,16 @@ const char cmd_bench_usage[] =
 "  -r, --runs N            exactly N runs (otherwise as many as fit the\n"
 "                          time budget, within --min-runs and --max-runs)\n"
 "  -m, --min-runs N        at least N runs (default 10)\n"
-"  -M, --max-runs N        at most N runs\n"
+"  -M, --max-runs N        at most N runs (alone below 10: exactly N)\n"
 "      --time-budget SECS  time to spend per command (default 3)\n"
 "  -p, --prepare CMD       run CMD before each run (once for all commands,\n"
 "                          or once per command in order)\n"
 "  -C, --conclude CMD      run CMD after each run (same rule)\n"
 "  -s, --setup CMD         run CMD once before a command's runs\n"
 "  -c, --cleanup CMD       run CMD once after a command's runs\n"
-"  -S, --shell SHELL       run commands with SHELL -c (default: sh); its own\n"
-"                          start-up time is measured (50 runs) and subtracted\n"
+"  -S, --shell SHELL       run commands with SHELL -c (default: sh, also\n"
+"                          named 'default'); its own start-up time is\n"
+"                          measured (50 runs) and subtracted\n"
 "  -N, --shell=none        no shell: split the command into words ('...',\n"
 "                          \"...\" and \\ quoting) and execute it directly\n"
 "  -i, --ignore-failure[=CODES]\n"
@@ -64,8 +66,10 @@ const char cmd_bench_usage[] =
 "                          step of -P (default 1)\n"
 "  -L, --parameter-list NAME A,B,C\n"
 "                          one benchmark per value; several -L give all\n"
-"                          combinations (the first varies fastest)\n"
-"  -n, --command-name NAME name a command in the output (may use {NAME})\n"
+"                          combinations (the first varies fastest); with\n"
+"                          several commands, all of them per value\n"
+"  -n, --command-name NAME name a command in the output (may use {NAME});\n"
+"                          fewer names than commands name the first ones\n"
 "      --reference CMD     compare every command with CMD (run first)\n"
 "\n"
 "Measurement:\n"
@@ -214,6 +218,7 @@ struct bench_cli {
 	double fail_pct, noise_pct;
 	int json;
 	int text;
+	int min_runs_set;
 	/* Commands whose "Benchmark N:" header, and whose statistics, are
 	 * out (they come in order). */
 	size_t headed, shown;
@@ -277,12 +282,43 @@ static int parse_shell(struct bench_opts *o, const char *arg)
 	o->shell = NULL;
 	if (!strcmp(arg, "none"))
 		return 0;
+	/* hyperfine's name for the platform's shell. */
+	if (!strcmp(arg, "default"))
+		arg = "sh";
 	o->shell = bench_split_args(arg);
 	return o->shell ? 0 : -1;
 }
 
+/* "0-1,3": the CPUs of set, for a message. */
+static void format_cpus(struct strbuf *sb, const cpu_set_t *set)
+{
+	int c = 0, first;
+
+	while (c < CPU_SETSIZE) {
+		if (!CPU_ISSET(c, set)) {
+			c++;
+			continue;
+		}
+		first = c;
+		while (c + 1 < CPU_SETSIZE && CPU_ISSET(c + 1, set))
+			c++;
+		strbuf_addf(sb, "%s%d", sb->len ? "," : "", first);
+		if (c > first)
+			strbuf_addf(sb, "-%d", c);
+		c++;
+	}
+}
+
+/*
+ * A CPU list, and every CPU in it one that perfops may run on: otherwise
+ * sched_setaffinity() fails in the child with only EINVAL to show.
+ */
 static int cpu_parse_list_checked(const char *arg, cpu_set_t *set)
 {
+	cpu_set_t allowed;
+	struct strbuf sb = STRBUF_INIT;
+	int c;
+
 	if (cpu_parse_list(arg, set)) {
 		cli_usage_error(CMD,
 				"--cpu expects a CPU list like 0-1,3, "
@@ -290,7 +326,20 @@ static int cpu_parse_list_checked(const char *arg, cpu_set_t *set)
 				arg);
 		return -1;
 	}
-	return 0;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return 0;
+	for (c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, set) && !CPU_ISSET(c, &allowed))
+			break;
+	if (c == CPU_SETSIZE)
+		return 0;
+	format_cpus(&sb, &allowed);
+	cli_usage_error(CMD,
+			"--cpu %s: there is no CPU %d here (perfops may "
+			"run on CPUs %s)",
+			arg, c, sb.buf);
+	strbuf_release(&sb);
+	return -1;
 }
 
 static int lookup(const char *opt, const char *arg, const char *const *names,
@@ -334,6 +383,7 @@ static int parse_options(struct bench_cli *cl, int argc, char **argv)
 		case 'm':
 			if (parse_count("--min-runs", optarg, &o->min_runs, 1))
 				return -1;
+			cl->min_runs_set = 1;
 			break;
 		case 'M':
 			if (parse_count("--max-runs", optarg, &o->max_runs, 1))
@@ -739,6 +789,10 @@ int cmd_bench(int argc, char **argv)
 		ret = cli_usage_error(CMD, "no command to benchmark");
 		goto out;
 	}
+	/* hyperfine: -M below the default minimum lowers the minimum. */
+	if (cl.b.opts.max_runs && !cl.min_runs_set &&
+	    cl.b.opts.min_runs > cl.b.opts.max_runs)
+		cl.b.opts.min_runs = cl.b.opts.max_runs;
 	if (cl.b.opts.max_runs && cl.b.opts.min_runs > cl.b.opts.max_runs) {
 		ret = cli_usage_error(CMD,
 				      "--min-runs %ld is above --max-runs "

@@ -51,6 +51,7 @@ Test(bench, scan_range_and_list)
 	/* 0 to 1 by 0.25: five values, printed with the step's decimals. */
 	cr_assert_eq(bench_scan_range(&sc, "x", "0", "1", "0.25"), 0);
 	cr_assert_eq(sc.nr, 5);
+	cr_assert_str_eq(sc.values[0], "0");
 	cr_assert_str_eq(sc.values[1], "0.25");
 	cr_assert_str_eq(sc.values[4], "1.00");
 	bench_scan_release(&sc);
@@ -92,15 +93,37 @@ Test(bench, cross_product_order_and_shell_argv)
 	cr_assert_str_eq(b.cmds[0].argv[1], "-c");
 	cr_assert_str_eq(b.cmds[0].argv[2], "echo 1x");
 	cr_assert_null(b.cmds[0].argv[3]);
+	bench_release(&b);
+	/* Two commands: parameter value by parameter value, as hyperfine
+	 * (commands vary fastest); one name is for every benchmark. */
+	{
+		const char *two[] = {"a{a}{b}", "b{a}{b}"}, *name[] = {"n{a}"};
+
+		bench_init(&b);
+		t.cmds = two;
+		t.nr_cmds = 2;
+		t.names = name;
+		t.nr_names = 1;
+		cr_assert_eq(bench_add_commands(&b, &t), 0);
+		cr_assert_eq(b.nr_cmds, 8);
+		cr_assert_str_eq(b.cmds[0].cmdline, "a1x");
+		cr_assert_str_eq(b.cmds[1].cmdline, "b1x");
+		cr_assert_str_eq(b.cmds[2].cmdline, "a2x");
+		cr_assert_str_eq(b.cmds[3].cmdline, "b2x");
+		cr_assert_str_eq(b.cmds[4].cmdline, "a1y");
+		cr_assert_str_eq(b.cmds[7].cmdline, "b2y");
+		cr_assert_str_eq(b.cmds[2].name, "n2");
+		bench_release(&b);
+	}
 	bench_scan_release(&sc[0]);
 	bench_scan_release(&sc[1]);
-	bench_release(&b);
 }
 
 Test(bench, bad_command_lists)
 {
 	struct bench b;
-	const char *cmds[] = {"true", "false"}, *names[] = {"one"};
+	const char *cmds[] = {"true", "false"};
+	const char *names[] = {"one", "two", "three"};
 	const char *empty[] = {""};
 	struct bench_templates t = {0};
 
@@ -109,8 +132,16 @@ Test(bench, bad_command_lists)
 	t.cmds = cmds;
 	t.nr_cmds = 2;
 	t.names = names;
-	t.nr_names = 1;
+	t.nr_names = 3;
+	/* hyperfine: "Too many --command-name options". */
 	cr_assert_eq(bench_add_commands(&b, &t), -1);
+	bench_release(&b);
+	/* Fewer names than commands name the first ones, as in hyperfine. */
+	bench_init(&b);
+	t.nr_names = 1;
+	cr_assert_eq(bench_add_commands(&b, &t), 0);
+	cr_assert_str_eq(b.cmds[0].name, "one");
+	cr_assert_str_eq(b.cmds[1].name, "false");
 	bench_release(&b);
 	bench_init(&b);
 	t.nr_names = 0;
