@@ -37,8 +37,6 @@ child_exec(const struct spawn_opts *o, int go_fd, int err_fd,
 		if (read(go_fd, &c, 1) != 1)
 			_exit(127);
 	}
-	if (o->child_sigmask)
-		sigprocmask(SIG_SETMASK, o->child_sigmask, NULL);
 	if (o->timeout > 0 || o->own_group)
 		setpgid(0, 0);
 	if (o->stdin_fd >= 0 && dup2(o->stdin_fd, 0) < 0)
@@ -50,6 +48,10 @@ child_exec(const struct spawn_opts *o, int go_fd, int err_fd,
 	if (o->cpus && sched_setaffinity(0, sizeof(*o->cpus), o->cpus) < 0)
 		goto fail;
 	signal(SIGPIPE, SIG_DFL);
+	/* Last: a signal the caller held back while creating us now finds
+	 * us in our own group, about to exec. */
+	if (o->child_sigmask)
+		sigprocmask(SIG_SETMASK, o->child_sigmask, NULL);
 	execvpe(o->argv[0], o->argv, o->envp ? o->envp : environ);
 fail:
 	e = errno;
