@@ -1,7 +1,7 @@
 #!/bin/bash
 # perfops bench: exports, plots, counters, usage errors, help.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 34
 
 run "$PERFOPS" bench -N --runs 3 -n '<a&b>' -n two 'sleep 0.001' 'sleep 0.002' \
 	--export-csv "$T/r.csv" --export-markdown "$T/r.md" \
@@ -52,3 +52,23 @@ is "$rc" 1 "an unwritable export path exits 1"
 like "$err" "$T/no/such/dir/x.json" "naming the path"
 ok $([ ! -e "$T/ran" ]; echo $?) "before any run"
 ok $([ ! -e "$T/ok.csv" ] && ! ls "$T" | grep -q '\.tmp'; echo $?) "and leaves no other export or temporary file behind"
+
+# The option table: hyperfine's multi-value options in every spelling,
+# options after the commands, values checked with one line each.
+run "$PERFOPS" bench -N -r 1 --export-json "$T/p.json" 'echo {n}' 'echo -{n}' --parameter-scan=n 1 2
+is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; print join ",", map { $_->{command} } @{decode_json(<$f>)->{results}}' "$T/p.json")" \
+	"echo 1,echo -1,echo 2,echo -2" "--parameter-scan=NAME MIN MAX after the commands"
+run "$PERFOPS" bench -N -r 1 --export-json "$T/p.json" 'echo {x}' --parameter-list x a,b
+is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; print join ",", map { $_->{command} } @{decode_json(<$f>)->{results}}' "$T/p.json")" \
+	"echo a,echo b" "--parameter-list NAME LIST after the command"
+run "$PERFOPS" bench -N -r 1 -P n 1
+is "$rc:$(echo "$err" | head -1)" "2:perfops bench: --parameter-scan needs 3 values (NAME MIN MAX) (see 'perfops help bench')" "-P with two values is a usage error naming what it needs"
+run "$PERFOPS" bench -r 0 true
+is "$rc" 2 "--runs 0 exits 2"
+like "$err" "runs" "naming the option"
+run "$PERFOPS" bench --style fancy true
+is "$rc:$(echo "$err" | grep -c 'auto.*none')" "2:1" "--style lists its values"
+run "$PERFOPS" bench -N --time-budget 200ms --export-json "$T/tb.json" true
+ok $rc "--time-budget takes a duration (200ms)"
+run "$PERFOPS" bench --help
+like "$rc:$out" "^0:usage: perfops bench" "--help prints the manual from the table"
