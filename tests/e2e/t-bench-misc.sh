@@ -1,7 +1,7 @@
 #!/bin/bash
 # perfops bench: exports, plots, counters, usage errors, help.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 39
 
 run "$PERFOPS" bench -N --runs 3 -n '<a&b>' -n two 'sleep 0.001' 'sleep 0.002' \
 	--export-csv "$T/r.csv" --export-markdown "$T/r.md" \
@@ -72,3 +72,32 @@ run "$PERFOPS" bench -N --time-budget 200ms --export-json "$T/tb.json" true
 ok $rc "--time-budget takes a duration (200ms)"
 run "$PERFOPS" bench --help
 like "$rc:$out" "^0:usage: perfops bench" "--help prints the manual from the table"
+
+# --export-html: every cell holds its own figure (Max and p95 once showed
+# the mean and sigma).  Parse the cells, compare with the JSON export of
+# the same run, formatted as the table formats them.
+run "$PERFOPS" bench -N --runs 7 --export-html "$T/h.html" --export-json "$T/h.json" 'sleep 0.002' 'sleep 0.03'
+ok $rc "HTML and JSON exports of one run"
+cells=$(perl -ne 'print join("|", m{<td>(?:<code>)?(.*?)(?:</code>)?</td>}g), "\n" if /^<tr><td>/' "$T/h.html")
+want=$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; my $j = decode_json(<$f>);
+	for my $r (@{$j->{results}}) {
+		my $u = sub { sprintf "%.1f ms", $_[0] * 1000 };
+		print join("|", $r->{command}, $u->($r->{mean}) . " ± " . $u->($r->{stddev}),
+			$u->($r->{median}) . " [" . $u->($r->{median_ci}{low}) . " … " . $u->($r->{median_ci}{high}) . "]",
+			$u->($r->{min}), $u->($r->{max}), $u->($r->{percentiles}{p95}), scalar @{$r->{times}}), "\n";
+	}' "$T/h.json")
+is "$cells" "$want" "every HTML cell matches the JSON figures (Max is the max, p95 the p95)"
+
+# A shell whose empty command takes 0.1 s: every run, shell start-up
+# subtracted, is clamped at 0, and the ratios do not exist.  hyperfine
+# then explains instead of printing 'inf' or '-nan times faster'.
+cat >"$T/slowsh" <<'SH'
+#!/bin/sh
+[ -z "$2" ] && exec sleep 0.1
+exec /bin/sh "$@"
+SH
+chmod +x "$T/slowsh"
+run "$PERFOPS" bench -S "$T/slowsh" --runs 3 true 'true x'
+ok $rc "commands faster than the shell's start-up run"
+like "$err" "Note: The benchmark comparison could not be computed as some benchmark times are zero" "the comparison says why it is missing"
+ok $(! grep -qiE 'inf|nan' "$T/out"; echo $?) "no inf or nan printed"
