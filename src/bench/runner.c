@@ -160,6 +160,10 @@ static int run_child(struct runner *r, struct spawn_opts *so,
 
 	if (bench_stop_requested())
 		goto stop;
+	/* Every run reads --input from its start, as hyperfine's (which
+	 * opens it per run); the open file's offset is shared otherwise. */
+	if (b->opts.input)
+		lseek(r->in_fd, 0, SEEK_SET);
 	if (b->launcher)
 		e = bench_launcher_run(b->launcher, so, res, &stopped);
 	else

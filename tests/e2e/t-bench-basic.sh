@@ -70,8 +70,8 @@ is "$(jget "$T/l.json" 'join ",", map { $_->{command} } @{$j->{results}}')" \
 
 # --input, --cpu and the environment padding reach the child.
 printf 'hello input\n' >"$T/in"
-run "$PERFOPS" bench -N --runs 1 --input "$T/in" --output "$T/cat" cat
-is "$(cat "$T/cat")" "hello input" "--input feeds stdin"
+run "$PERFOPS" bench -N --runs 3 --input "$T/in" --output "$T/cat" cat
+is "$(cat "$T/cat")" "$(printf 'hello input\nhello input\nhello input')" "--input feeds stdin, all of it to every run"
 run "$PERFOPS" bench -N --runs 1 --cpu 0 --output "$T/aff" 'grep Cpus_allowed_list /proc/self/status'
 like "$(cat "$T/aff")" 'Cpus_allowed_list:\s+0$' "--cpu 0 pins the child"
 run "$PERFOPS" bench -N --runs 5 --output "$T/env" 'printenv PERFOPS_RANDOMIZED_ENVIRONMENT_OFFSET'
