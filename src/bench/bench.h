@@ -248,10 +248,8 @@ struct bench_print_opts {
 	int histogram;
 	enum bench_sort sort;
 };
-void bench_print_command(const struct bench *b, size_t i,
-			 const struct bench_print_opts *po, FILE *fp);
-/* The two halves: "Benchmark N: name" (printed before the runs, as
- * hyperfine does) and the statistics. */
+/* A command's summary in two halves: "Benchmark N: name" (printed before
+ * the runs, as hyperfine does) and the statistics. */
 void bench_print_header(const struct bench *b, size_t i,
 			const struct bench_print_opts *po, FILE *fp);
 void bench_print_body(const struct bench *b, size_t i,

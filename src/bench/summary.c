@@ -228,13 +228,6 @@ void bench_print_header(const struct bench *b, size_t i,
 		col(po, C_RESET), b->cmds[i].name);
 }
 
-void bench_print_command(const struct bench *b, size_t i,
-			 const struct bench_print_opts *po, FILE *fp)
-{
-	bench_print_header(b, i, po, fp);
-	bench_print_body(b, i, po, fp);
-}
-
 void bench_print_body(const struct bench *b, size_t i,
 		      const struct bench_print_opts *po, FILE *fp)
 {
