@@ -636,7 +636,10 @@ static void report_stopped(struct bench_cli *cl)
 		runs += b->cmds[i].runs.len;
 	error("interrupted by %s: %zu run%s finished; the results and exports "
 	      "hold them only",
-	      strsignal(b->stopped), runs, runs == 1 ? "" : "s");
+	      b->stopped == SIGINT    ? "SIGINT"
+	      : b->stopped == SIGTERM ? "SIGTERM"
+				      : "SIGHUP",
+	      runs, runs == 1 ? "" : "s");
 }
 
 int cmd_bench(int argc, char **argv)

@@ -43,7 +43,7 @@ wait $pid
 rc=$?
 is "$rc" 130 "SIGINT: exit 130"
 ok $(gone "$marker"; echo $?) "the running command was killed"
-like "$(cat "$T/err")" "interrupted by Interrupt: 3 runs finished" "says it was interrupted, and how many runs count"
+like "$(cat "$T/err")" "interrupted by SIGINT: 3 runs finished" "says it was interrupted, and how many runs count"
 like "$(cat "$T/out")" "Range \(min … max\):.* 3 runs" "summarises the runs done so far"
 is "$(jget "$T/i.json" 'scalar @{$j->{results}[0]{times}}')" 3 "the JSON export holds the three finished runs"
 is "$(jget "$T/i.json" '$j->{interrupted} ? "yes" : "no"')" yes "and is marked as interrupted"
@@ -76,7 +76,7 @@ wait $pid
 rc=$?
 is "$rc" 130 "SIGTERM during --prepare: exit 130"
 ok $(gone "$marker"; echo $?) "the --prepare command was killed"
-like "$(cat "$T/err")" "interrupted by Terminated: 0 runs finished" "says so"
+like "$(cat "$T/err")" "interrupted by SIGTERM: 0 runs finished" "says so"
 
 # Between runs (the launcher idle): the next run does not start.
 rm -f "$T/starts"
@@ -90,4 +90,4 @@ is "$rc" 130 "SIGINT between short runs: exit 130"
 n=$(wc -l <"$T/starts")
 sleep 0.3
 is "$(wc -l <"$T/starts")" "$n" "no run starts after the signal"
-like "$(cat "$T/err")" "interrupted by Interrupt: [0-9]+ runs finished" "and the finished runs are reported"
+like "$(cat "$T/err")" "interrupted by SIGINT: [0-9]+ runs finished" "and the finished runs are reported"
