@@ -67,6 +67,7 @@ struct bench_summary {
 
 struct bench_cmd {
 	char *name;    /* what the user sees (--command-name or the command) */
+	char *label;   /* name with control characters escaped, for text */
 	char *cmdline; /* the command after {param} substitution */
 	char **argv;   /* what is executed (shell -c cmdline, or split) */
 	char *prepare, *conclude, *setup, *cleanup; /* NULL: none */

@@ -2,6 +2,7 @@
 #include "bench/bench.h"
 #include "core/error.h"
 #include "core/stats.h"
+#include "core/utf8.h"
 #include "core/strbuf.h"
 #include <math.h>
 
@@ -41,6 +42,7 @@ void bench_release(struct bench *b)
 		struct bench_cmd *c = &b->cmds[i];
 
 		free(c->name);
+		free(c->label);
 		free(c->cmdline);
 		bench_free_argv(c->argv);
 		free(c->prepare);
@@ -278,6 +280,7 @@ static int add_one(struct bench *b, const char *tmpl, const char *name,
 	c->cmdline = bench_substitute(tmpl, c->params, c->nr_params);
 	c->name = name ? bench_substitute(name, c->params, c->nr_params)
 		       : xstrdup(c->cmdline);
+	c->label = utf8_printable_dup(c->name);
 	c->prepare = dup_sub(prepare, c->params, c->nr_params);
 	c->conclude = dup_sub(conclude, c->params, c->nr_params);
 	c->setup = dup_sub(t->setup, c->params, c->nr_params);

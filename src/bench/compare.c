@@ -110,7 +110,7 @@ void bench_print_comparison(const struct bench *b,
 	}
 	order = bench_order(b, po->sort, 1);
 	fputs("Summary\n", fp);
-	fprintf(fp, "  '%s%s%s' %s\n", po->color ? "\033[36m" : "", pc->name,
+	fprintf(fp, "  '%s%s%s' %s\n", po->color ? "\033[36m" : "", pc->label,
 		po->color ? "\033[0m" : "",
 		bench_metric_is_time(b->opts.metric) ? "ran" : "has");
 	for (i = 0; i < b->nr_cmds; i++) {
@@ -139,7 +139,7 @@ void bench_print_comparison(const struct bench *b,
 			fprintf(fp, " ± %s%.2f%s", po->color ? "\033[32m" : "",
 				sigma, po->color ? "\033[0m" : "");
 		fprintf(fp, " %s '%s%s%s'", ratio_words(b->opts.metric, faster),
-			po->color ? "\033[35m" : "", c->name,
+			po->color ? "\033[35m" : "", c->label,
 			po->color ? "\033[0m" : "");
 		if (mwu.p < b->alpha)
 			fprintf(fp, " (%s)\n", p);
@@ -270,11 +270,11 @@ void bench_print_baseline(const struct bench *b,
 		count[ch->verdict]++;
 		if (ch->verdict == BV_NONE) {
 			fprintf(fp, "  '%s': not in the baseline\n",
-				b->cmds[i].name);
+				b->cmds[i].label);
 			continue;
 		}
 		format_p(p, sizeof(p), ch->p);
-		fprintf(fp, "  '%s': %+.1f%%", b->cmds[i].name, ch->pct);
+		fprintf(fp, "  '%s': %+.1f%%", b->cmds[i].label, ch->pct);
 		if (!isnan(ch->pct_lo))
 			fprintf(fp, " [%+.1f%% … %+.1f%%]", ch->pct_lo,
 				ch->pct_hi);

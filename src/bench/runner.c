@@ -376,7 +376,7 @@ static void show_progress(struct runner *r, size_t ci, size_t k, size_t n)
 	/* The command name goes last so that the title's size cap cuts it
 	 * rather than the counts. */
 	snprintf(title, sizeof(title), "[%zu/%zu] run %zu/%zu of '%.28s'",
-		 ci + 1, r->b->nr_cmds, k, n, r->b->cmds[ci].name);
+		 ci + 1, r->b->nr_cmds, k, n, r->b->cmds[ci].label);
 	progress_set_title(&r->prog, title);
 	progress_update(&r->prog, r->done);
 }

@@ -225,7 +225,7 @@ void bench_print_header(const struct bench *b, size_t i,
 			const struct bench_print_opts *po, FILE *fp)
 {
 	fprintf(fp, "%sBenchmark %zu:%s %s\n", col(po, C_BOLD), i + 1,
-		col(po, C_RESET), b->cmds[i].name);
+		col(po, C_RESET), b->cmds[i].label);
 }
 
 void bench_print_body(const struct bench *b, size_t i,

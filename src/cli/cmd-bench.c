@@ -506,15 +506,25 @@ static int open_exports(struct bench_cli *cl)
 
 	for (i = 0; i < cl->exports.len; i++) {
 		struct export_req *e = &cl->exports.v[i];
+		struct stat st;
 
-		if (atomic_open(&e->af, e->path))
+		if (cli_check_output(e->path) < 0)
 			return -1;
-		e->open = 1;
+		/* A file (or none yet): create its temporary file now, so
+		 * that nothing found only after the runs can lose them.  A
+		 * FIFO or device is opened when the results are ready: a
+		 * FIFO's open would wait for its reader. */
+		if (strcmp(e->path, "-") &&
+		    (stat(e->path, &st) || S_ISREG(st.st_mode))) {
+			if (atomic_open(&e->af, e->path))
+				return -1;
+			e->open = 1;
+		}
 	}
 	return 0;
 }
 
-/* Write and commit every export (abort them all when ok is 0). */
+/* Write and commit every export (abort those open when ok is 0). */
 static int close_exports(struct bench_cli *cl, int ok)
 {
 	int ret = 0;
@@ -523,13 +533,17 @@ static int close_exports(struct bench_cli *cl, int ok)
 	for (i = 0; i < cl->exports.len; i++) {
 		struct export_req *e = &cl->exports.v[i];
 
-		if (!e->open)
-			continue;
-		e->open = 0;
 		if (!ok) {
-			atomic_abort(&e->af);
+			if (e->open)
+				atomic_abort(&e->af);
+			e->open = 0;
 			continue;
 		}
+		if (!e->open && atomic_open(&e->af, e->path)) {
+			ret = -1;
+			continue;
+		}
+		e->open = 0;
 		bench_export_fp(&cl->b, e->kind, e->af.fp, &cl->po);
 		if (atomic_commit(&e->af))
 			ret = -1;
