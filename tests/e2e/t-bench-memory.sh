@@ -24,7 +24,7 @@ like "$out" 'Peak memory: +1[0-9][0-9]\.[0-9] MiB mean' "summary prints the peak
 # process; what that copy touches before exec (libc code faulted in 64 KiB
 # at a time) and the program's own page-level jitter differ by up to about
 # 200 KiB between them (measured: /bin/true 1032 vs 1036-1076 KiB, a
-# static program 548 vs 724 KiB).  The bug this guards against, perfops'
+# static program 552 vs 616 KiB).  The bug this guards against, perfops'
 # own 2.6 MiB and growing, is far outside it.
 if [ ! -x /usr/bin/time ]; then
 	skip "GNU time (Debian package time) is not installed" 9
