@@ -22,7 +22,7 @@ struct cmd_struct {
 /* Sorted by name, like git.c's table; `perfops help` lists it in order. */
 static const struct cmd_struct commands[] = {
 	{ "bench", cmd_bench, "benchmark commands with sound statistics",
-	  cmd_bench_usage },
+	  NULL },
 	{ "collapse", cmd_collapse,
 	  "fold perf script output into stacks (stackcollapse-perf.pl)",
 	  NULL },

@@ -22,7 +22,7 @@ enum exit_code {
 /* A command whose options and manual come from its option table. */
 #define DECLARE_CMD_OPTS(name) int cmd_##name(int argc, char **argv)
 
-DECLARE_CMD(bench);
+DECLARE_CMD_OPTS(bench);
 DECLARE_CMD_OPTS(collapse);
 DECLARE_CMD_OPTS(diff);
 DECLARE_CMD_OPTS(flamegraph);
