@@ -358,7 +358,7 @@ static int add_user(struct rec_session *s, int pid, const uint64_t *ips,
 static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 {
 	const uint64_t *user = NULL;
-	size_t i, n = 0, nuser = 0, from;
+	size_t i, n = 0, nuser = 0, from, nips = 0;
 	uint64_t ctx = 0;
 	int fp_suspect = 0;
 	int want_dwarf = s->o->unwind != RECORD_UNWIND_FP &&
@@ -426,8 +426,15 @@ static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 	}
 	if (n > from || nuser) {
 		s->st->with_user++;
-		if (!reaches_root(s, from, n))
+		if (!reaches_root(s, from, n)) {
+			size_t k;
+
 			s->st->broken++;
+			for (k = 0; k < ps->nr; k++)
+				nips += !perf_callchain_is_context(ps->ips[k]);
+			if (s->st->max_stack && nips >= s->st->max_stack)
+				s->st->max_stack_hit++;
+		}
 	}
 	return n;
 }
@@ -456,12 +463,14 @@ static void add_stack(struct rec_session *s, struct rec_thread *t,
 		      double count, double ns)
 {
 	uint32_t *root_first = xmalloc((n + 2) * sizeof(*root_first));
-	double v[PROFILE_MAX_VALUES] = { count, offcpu ? 0 : ns, 0, 0 };
+	/* The model holds whole counts and nanoseconds. */
+	int64_t whole = (int64_t)(count + 0.5), wns = (int64_t)(ns + 0.5);
+	int64_t v[PROFILE_MAX_VALUES] = { whole, offcpu ? 0 : wns, 0, 0 };
 	size_t i, k = 0;
 
 	if (s->p->nvalues > REC_WALL) {
-		v[REC_OFFCPU] = offcpu ? ns : 0;
-		v[REC_WALL] = ns;
+		v[REC_OFFCPU] = offcpu ? wns : 0;
+		v[REC_WALL] = wns;
 	}
 
 	if (!t->profile_thread)
