@@ -465,6 +465,7 @@ static void *worker_main(void *arg)
 
 static int worker_start(struct worker *w, struct rec_session *s, int ordered)
 {
+	sigset_t all, old;
 	int err;
 
 	memset(w, 0, sizeof(*w));
@@ -472,7 +473,12 @@ static int worker_start(struct worker *w, struct rec_session *s, int ordered)
 	w->ordered = ordered;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
+	/* Signals are the reading thread's business (SIGINT ends the
+	 * recording there); the worker is created with them blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	err = pthread_create(&w->th, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
