@@ -409,7 +409,8 @@ static void worker_process(struct worker *w, struct batch *b, uint64_t limit)
 
 			batch_push(p, h, h->size, b->items[i].time);
 		}
-	qsort(p->items, p->nr, sizeof(*p->items), cmp_item);
+	if (p->nr)
+		qsort(p->items, p->nr, sizeof(*p->items), cmp_item);
 	memset(&keep, 0, sizeof(keep));
 	for (i = 0; i < p->nr; i++) {
 		const struct perf_event_header *h =
