@@ -330,9 +330,10 @@ struct reader {
 
 /*
  * Copy one record out of a ring.  A sample's copy of the user stack is
- * cut to what the kernel could copy (its dyn_size): the rest is zeroes,
- * and at 16 KiB a sample it would be most of the memory held until the
- * worker gets to it.  The stack is the last field of perfops' samples.
+ * cut to what the kernel could copy (its dyn_size): the rest of the
+ * --stack-size bytes holds nothing, and at 16 KiB a sample it would be
+ * most of the memory held until the worker gets to it.  The stack is the
+ * last field of perfops' samples.
  */
 static void batch_add(const struct perf_event_header *h, void *ctx)
 {
