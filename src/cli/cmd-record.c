@@ -164,6 +164,11 @@ static void print_summary(const struct profile *p,
 		fprintf(f, "off-cpu: %" PRIu64 " blocked intervals, %.3f s "
 			   "blocked\n",
 			st->offcpu_switches, st->offcpu_ns / 1e9);
+	if (st->lost_switches)
+		fprintf(f, "lost context switches: %" PRIu64 " (their blocked "
+			   "time is missing: record fewer threads, or -g fp "
+			   "to copy no stack)\n",
+			st->lost_switches);
 	/* By samples, not nanoseconds: off-CPU time is no hot function. */
 	report_compute(p, 0, REPORT_ALL, 0, REPORT_SORT_SELF, &top);
 	total = top.total;

@@ -654,9 +654,13 @@ void rec_process(struct rec_session *s, const struct perf_event_header *h)
 	case PERF_RECORD_LOST: {
 		uint64_t lost[2];
 
+		/* lost[0] is the id of the event whose records were lost. */
 		if (h->size >= sizeof(*h) + sizeof(lost)) {
 			memcpy(lost, body, sizeof(lost));
-			s->st->lost += lost[1];
+			if (is_offcpu_event(s, lost[0]))
+				s->st->lost_switches += lost[1];
+			else
+				s->st->lost += lost[1];
 		}
 		break;
 	}

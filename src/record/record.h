@@ -38,6 +38,7 @@ struct record_opts {
 
 struct record_stats {
 	uint64_t samples, lost, throttled;
+	uint64_t lost_switches;     /* --off-cpu: context switches lost */
 	uint64_t with_user, broken; /* samples with user frames; broken ones */
 	uint64_t dwarf_used;        /* samples whose stack came from DWARF */
 	/* Broken stacks whose callchain holds exactly max_stack frames: cut
