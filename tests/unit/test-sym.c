@@ -1,0 +1,310 @@
+/*
+ * The symbolizer against the helper programs of tests/helper (symtest.c,
+ * its stripped copy, its IBT variant, symtest-cxx.cc), checked against
+ * binutils' view of the same files: nm, nm -C, objdump, addr2line,
+ * readelf.
+ */
+#include "core/compat.h"
+#include "core/strbuf.h"
+#include "sym/dso.h"
+#include "sym/sym.h"
+#include <criterion/criterion.h>
+
+#define HELPER(name) PERFOPS_HELPER_DIR "/" name
+
+/* The lines a shell command prints; skips the test if it cannot run. */
+static char **lines_of(const char *cmd, size_t *nr)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char **v = NULL;
+	size_t alloc = 0;
+	FILE *fp = popen(cmd, "r");
+
+	*nr = 0;
+	if (!fp)
+		cr_skip_test("cannot run %s", cmd);
+	while (strbuf_getline(&sb, fp) == 0) {
+		ALLOC_GROW(v, *nr + 1, alloc);
+		v[(*nr)++] = xstrdup(sb.buf);
+	}
+	strbuf_release(&sb);
+	if (pclose(fp) != 0 || !*nr)
+		cr_skip_test("%s failed (binutils missing?)", cmd);
+	return v;
+}
+
+static void free_lines(char **v, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		free(v[i]);
+	free(v);
+}
+
+static struct dso *open_helper(const char *name)
+{
+	struct dso *d;
+
+	if (access(name, R_OK))
+		cr_skip_test("%s was not built", name);
+	d = dso_open(name, name);
+	cr_assert_eq(d->state, DSO_OK, "%s is readable", name);
+	return d;
+}
+
+/* The address (and size) nm gives a symbol of the unstripped helper. */
+static uint64_t nm_addr(const char *file, const char *sym, uint64_t *size)
+{
+	char cmd[512], name[256];
+	unsigned long long a, s;
+	size_t nr, i;
+	char **v;
+	uint64_t ret = 0;
+
+	snprintf(cmd, sizeof(cmd), "nm -S --defined-only '%s'", file);
+	v = lines_of(cmd, &nr);
+	for (i = 0; i < nr; i++) {
+		char type;
+
+		if (sscanf(v[i], "%llx %llx %c %255s", &a, &s, &type, name) ==
+			4 &&
+		    !strcmp(name, sym)) {
+			ret = a;
+			if (size)
+				*size = s;
+		}
+	}
+	free_lines(v, nr);
+	cr_assert_neq(ret, 0, "nm finds %s in %s", sym, file);
+	return ret;
+}
+
+/* The functions of symtest.c that are compiled out of line. */
+static const char *const fns[] = {"sym_hot_one", "sym_hot_two", "sym_outer",
+				  "sym_plt_loop", "main"};
+
+static const char *name_at(struct dso *d, uint64_t vaddr)
+{
+	struct dso_frame f[8];
+	size_t n = dso_frames(d, vaddr, 0, 0, f, 8);
+
+	return n ? f[n - 1].name : NULL;
+}
+
+Test(sym, symbols_are_where_nm_puts_them)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest"));
+	size_t i;
+
+	cr_assert_not(d->stripped);
+	for (i = 0; i < ARRAY_SIZE(fns); i++) {
+		uint64_t size,
+		    a = nm_addr(HELPER("perfops-symtest"), fns[i], &size);
+
+		cr_assert_str_eq(name_at(d, a), fns[i]);
+		cr_assert_str_eq(name_at(d, a + size - 1), fns[i]);
+	}
+	dso_free(d);
+}
+
+/* Every "ADDR <f@plt>:" of objdump -d must be named f@plt, end to end. */
+static void check_plt(const char *file)
+{
+	struct dso *d = open_helper(file);
+	char cmd[512], name[256];
+	size_t nr, i, found = 0;
+	char **v;
+
+	snprintf(cmd, sizeof(cmd), "objdump -d --no-show-raw-insn '%s'", file);
+	v = lines_of(cmd, &nr);
+	for (i = 0; i < nr; i++) {
+		unsigned long long a;
+		char want[300];
+		const char *got;
+		size_t len;
+
+		if (sscanf(v[i], "%llx <%255[^>]>:", &a, name) != 2)
+			continue;
+		len = strlen(name);
+		if (len < 5 || strcmp(name + len - 4, "@plt"))
+			continue;
+		snprintf(want, sizeof(want), "%s", name);
+		got = name_at(d, a);
+		cr_assert(got && !strcmp(got, want), "%s at %#llx: got %s",
+			  want, a, got ? got : "(none)");
+		/* The whole stub, not only its first byte. */
+		got = name_at(d, a + 7);
+		cr_assert(got && !strcmp(got, want), "%s at %#llx+7: got %s",
+			  want, a, got ? got : "(none)");
+		found++;
+	}
+	cr_assert_geq(found, 2, "objdump lists the strlen and atoi stubs");
+	free_lines(v, nr);
+	dso_free(d);
+}
+
+Test(sym, plt_stubs_are_named_like_objdump)
+{
+	check_plt(HELPER("perfops-symtest"));
+}
+
+Test(sym, plt_sec_stubs_are_named_like_objdump)
+{
+	check_plt(HELPER("perfops-symtest-ibt"));
+}
+
+/* No symbol covers .plt's first entry: _init (size 0) must not take it. */
+Test(sym, size_zero_symbol_stops_at_its_section)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest"));
+	unsigned long long a = 0;
+	const char *got;
+	size_t nr, i;
+	char **v = lines_of("readelf -SW '" HELPER("perfops-symtest") "'", &nr);
+
+	for (i = 0; i < nr; i++) {
+		const char *p = strstr(v[i], " .plt ");
+
+		if (p)
+			sscanf(p, " .plt PROGBITS %llx", &a);
+	}
+	free_lines(v, nr);
+	cr_assert_neq(a, 0, "readelf shows .plt");
+	got = name_at(d, a);
+	cr_assert(!got || strcmp(got, "_init"), ".plt's header is not _init");
+	dso_free(d);
+}
+
+Test(sym, build_id_matches_readelf)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest"));
+	struct dso *s = open_helper(HELPER("perfops-symtest-stripped"));
+	char want[64] = "";
+	size_t nr, i;
+	char **v = lines_of("readelf -n '" HELPER("perfops-symtest") "'", &nr);
+
+	for (i = 0; i < nr; i++) {
+		const char *p = strstr(v[i], "Build ID: ");
+
+		if (p)
+			sscanf(p + 10, "%63s", want);
+	}
+	free_lines(v, nr);
+	cr_assert_eq(strlen(want), 40, "readelf shows a SHA-1 build-id");
+	cr_assert_str_eq(d->build_id, want);
+	cr_assert_str_eq(s->build_id, want, "the stripped copy keeps it");
+	dso_free(d);
+	dso_free(s);
+}
+
+/* addr2line -i gives the inline chain of an address inside sym_outer. */
+Test(sym, inline_frames_match_addr2line)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest"));
+	uint64_t size,
+	    a = nm_addr(HELPER("perfops-symtest"), "sym_outer", &size), x;
+	struct dso_frame f[8];
+	size_t n = 0;
+
+	for (x = a; x < a + size; x++) {
+		n = dso_frames(d, x, 1, 1, f, 8);
+		if (n == 2)
+			break;
+	}
+	cr_assert_eq(n, 2, "an address of sym_outer is in inlined code");
+	cr_assert_str_eq(f[0].name, "sym_inlined");
+	cr_assert(f[0].inlined);
+	cr_assert_str_eq(f[1].name, "sym_outer");
+	{
+		char cmd[512];
+		char **v;
+		size_t nr;
+		unsigned l0 = 0, l1 = 0;
+
+		snprintf(cmd, sizeof(cmd), "addr2line -f -i -e '%s' %#" PRIx64,
+			 HELPER("perfops-symtest"), x);
+		v = lines_of(cmd, &nr);
+		cr_assert_eq(nr, 4, "addr2line: two frames");
+		cr_assert_str_eq(v[0], "sym_inlined");
+		cr_assert_str_eq(v[2], "sym_outer");
+		cr_assert_eq(sscanf(strrchr(v[1], ':'), ":%u", &l0), 1);
+		cr_assert_eq(sscanf(strrchr(v[3], ':'), ":%u", &l1), 1);
+		cr_assert_eq(f[0].line, l0, "line in the inlined function");
+		cr_assert_eq(f[1].line, l1, "line of the call");
+		cr_assert(strstr(v[1], f[0].file), "%s in %s", f[0].file, v[1]);
+		free_lines(v, nr);
+	}
+	dso_free(d);
+}
+
+/*
+ * In the stripped copy each function is named by its FDE: the start nm
+ * gives it in the unstripped file, from its first to its last byte.
+ */
+Test(sym, stripped_functions_are_named_by_their_fde)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest-stripped"));
+	size_t i;
+
+	cr_assert(d->stripped);
+	for (i = 0; i < ARRAY_SIZE(fns); i++) {
+		uint64_t size,
+		    a = nm_addr(HELPER("perfops-symtest"), fns[i], &size);
+		struct dso_frame f[4];
+		char want[128];
+
+		snprintf(want, sizeof(want),
+			 "perfops-symtest-stripped+%#" PRIx64, a);
+		cr_assert_eq(dso_frames(d, a, 1, 1, f, 4), 1);
+		cr_assert_str_eq(f[0].name, want, "%s", fns[i]);
+		cr_assert(f[0].unnamed);
+		cr_assert_eq(dso_frames(d, a + size - 1, 1, 1, f, 4), 1);
+		cr_assert_str_eq(f[0].name, want, "%s's last byte", fns[i]);
+	}
+	dso_free(d);
+}
+
+/* Every C++ function is named as nm -C names it. */
+Test(sym, cxx_names_are_demangled_like_nm)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest-cxx"));
+	size_t nr, nrc, i, checked = 0;
+	char **raw = lines_of(
+	    "nm --no-sort --defined-only '" HELPER("perfops-symtest-cxx") "'",
+	    &nr);
+	char **dem = lines_of("nm -C --no-sort --defined-only '" HELPER(
+				  "perfops-symtest-cxx") "'",
+			      &nrc);
+	int spin = 0;
+
+	cr_assert_eq(nr, nrc);
+	for (i = 0; i < nr; i++) {
+		unsigned long long a, b;
+		char type, mangled[512];
+		const char *want, *got;
+		size_t j;
+		int alias = 0;
+
+		if (sscanf(raw[i], "%llx %c %511s", &a, &type, mangled) != 3 ||
+		    (type != 'T' && type != 't') || strncmp(mangled, "_Z", 2))
+			continue;
+		/* Aliases (C1/C2 constructors) share an address: one wins. */
+		for (j = 0; j < nr; j++)
+			if (j != i && sscanf(raw[j], "%llx", &b) == 1 && b == a)
+				alias = 1;
+		if (alias)
+			continue;
+		want = dem[i] + 19; /* "ADDRESS T " */
+		got = name_at(d, a);
+		cr_assert(got && !strcmp(got, want), "%s: got %s, nm -C %s",
+			  mangled, got ? got : "(none)", want);
+		spin |= !strcmp(got, "geo::Shape::spin(int)");
+		checked++;
+	}
+	cr_assert_geq(checked, 4);
+	cr_assert(spin, "geo::Shape::spin(int) is among them");
+	free_lines(raw, nr);
+	free_lines(dem, nrc);
+	dso_free(d);
+}
