@@ -4,11 +4,13 @@
  * inline records), calls into libc through the PLT, a GNU build-id, and a
  * stripped copy built from it (perfops-symtest-stripped).
  *
- *   perfops-symtest [spin|plt] [SECONDS]
+ *   perfops-symtest [spin|plt|libc] [SECONDS]
  *
  * spin: sym_hot_one and sym_hot_two take about 2/3 and 1/3 of the CPU.
  * plt:  sym_plt_loop calls libc's strlen and atoi through their PLT
  *       stubs in a tight loop, so samples land in .plt.
+ * libc: memset of a large buffer for the first half, so the first
+ *       samples are in libc, then spin.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,10 +83,19 @@ int main(int argc, char **argv)
 	double end = now() + (argc > 2 ? atof(argv[2]) : 1.0);
 	int plt = !strcmp(mode, "plt");
 
-	if (!plt && strcmp(mode, "spin")) {
+	if (!plt && strcmp(mode, "spin") && strcmp(mode, "libc")) {
 		fprintf(stderr,
-			"usage: perfops-symtest [spin|plt] [SECONDS]\n");
+			"usage: perfops-symtest [spin|plt|libc] [SECONDS]\n");
 		return 2;
+	}
+	if (!strcmp(mode, "libc")) {
+		static char buf[1 << 20];
+		double half = now() + (end - now()) / 2;
+
+		while (now() < half) {
+			memset(buf, (int)sym_sink, sizeof(buf));
+			sym_sink += (unsigned char)buf[sym_sink % sizeof(buf)];
+		}
 	}
 	while (now() < end) {
 		if (plt) {
