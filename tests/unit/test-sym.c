@@ -308,3 +308,64 @@ Test(sym, cxx_names_are_demangled_like_nm)
 	free_lines(dem, nrc);
 	dso_free(d);
 }
+
+/* After an exec, the first file mapped is the program, ld.so comes next. */
+Test(sym, the_program_is_the_first_file_mapped_after_exec)
+{
+	struct symbolizer sy;
+	struct sym_map *m;
+
+	sym_init(&sy, 0);
+	sym_mmap(&sy, 42, 0x7f0000000000, 0x1000, 0, "/usr/lib/old.so");
+	sym_exec(&sy, 42);
+	cr_assert_null(sym_exe_map(&sy, 42));
+	sym_mmap(&sy, 42, 0x555555555000, 0x2000, 0x1000, "/usr/bin/prog");
+	sym_mmap(&sy, 42, 0x7f0000001000, 0x20000, 0x1000,
+		 "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+	m = sym_exe_map(&sy, 42);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->path, "/usr/bin/prog");
+	cr_assert_eq(m->start, 0x555555555000);
+	/* A forked child runs the same program. */
+	sym_fork(&sy, 42, 43);
+	cr_assert_str_eq(sym_exe_map(&sy, 43)->path, "/usr/bin/prog");
+	sym_release(&sy);
+}
+
+__attribute__((noinline)) int sym_locate_target(int x);
+__attribute__((noinline)) int sym_locate_target(int x)
+{
+	return x * 7 + 1;
+}
+
+/*
+ * This very process: its program is /proc/self/exe, and an address of
+ * one of its functions keeps the process address next to the link-time
+ * one nm gives.
+ */
+Test(sym, locate_keeps_the_process_address)
+{
+	uint64_t addr = (uint64_t)(uintptr_t)&sym_locate_target;
+	struct symbolizer sy;
+	struct dso_frame f[4];
+	struct sym_loc loc;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct sym_map *m;
+
+	cr_assert_gt(n, 0);
+	exe[n] = '\0';
+	sym_init(&sy, SYM_NO_INLINE);
+	cr_assert_eq(sym_proc_read_maps(&sy, getpid()), 0);
+	m = sym_exe_map(&sy, getpid());
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->path, exe);
+	cr_assert_eq(sym_locate(&sy, getpid(), addr, &loc), 0);
+	cr_assert_eq(loc.addr, addr);
+	cr_assert(loc.map->start <= addr && addr < loc.map->end);
+	cr_assert_eq(loc.vaddr, nm_addr(exe, "sym_locate_target", NULL));
+	cr_assert_eq(sym_frames(&sy, getpid(), &loc, addr, f, 4), 1);
+	cr_assert_str_eq(f[0].name, "sym_locate_target");
+	(void)sym_locate_target(1);
+	sym_release(&sy);
+}
