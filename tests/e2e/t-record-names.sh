@@ -45,8 +45,8 @@ fn main() {
 }
 EOF
 	for scheme in legacy v0; do
-		# Recent rustc makes v0 the default and legacy an unstable option
-		# (its standard library still comes with legacy names).
+		# Stable rustc takes v0 but wants RUSTC_BOOTSTRAP for an explicit
+		# legacy (its default for user code; its std comes with v0).
 		rf="-O -g -C force-frame-pointers=yes -C symbol-mangling-version=$scheme"
 		# shellcheck disable=SC2086
 		if ! rustc $rf -o "$T/names-$scheme" "$T/names.rs" 2>"$T/rustc.err" &&
@@ -59,7 +59,7 @@ EOF
 		like "$(cat "$T/rs-$scheme.folded" 2>/dev/null)" ';names::spin_hot [0-9]+$' \
 			"Rust $scheme names are demangled (names::spin_hot)"
 	done
-	# The standard library's frames (std::rt::lang_start...) are legacy.
+	# The standard library's frames (std::rt::lang_start...) too.
 	! grep -qE '(^|;)(_ZN|_R)' "$T"/rs-*.folded && grep -q ';std::rt::' "$T"/rs-*.folded
 	ok $? "no mangled Rust name is left, the standard library's included"
 else

@@ -6,6 +6,7 @@
  */
 #include "core/compat.h"
 #include "core/strbuf.h"
+#include "sym/demangle.h"
 #include "sym/dso.h"
 #include "sym/sym.h"
 #include <criterion/criterion.h>
@@ -368,4 +369,30 @@ Test(sym, locate_keeps_the_process_address)
 	cr_assert_str_eq(f[0].name, "sym_locate_target");
 	(void)sym_locate_target(1);
 	sym_release(&sy);
+}
+
+Test(sym, demangle_cxx_and_both_rust_schemes)
+{
+	static const char *const cases[][2] = {
+	    {"_ZN3geo5Shape4spinEi", "geo::Shape::spin(int)"},
+	    {"_ZN3geo5Shape4spinEi@plt", "geo::Shape::spin(int)@plt"},
+	    {"_Z5twiceIiET_S0_.cold", "int twice<int>(int) [clone .cold]"},
+	    /* Rust legacy: the hash goes, as perf and rustfilt do. */
+	    {"_ZN5names8spin_hot17h562f4b2c1873e9e5E", "names::spin_hot"},
+	    /* Rust v0. */
+	    {"_RNvNtCsjrHSEGnQ3l9_3std2rt19lang_start_internal",
+	     "std::rt::lang_start_internal"},
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = sym_demangle(cases[i][0]);
+
+		cr_assert(got && !strcmp(got, cases[i][1]), "%s: got %s",
+			  cases[i][0], got ? got : "(null)");
+		free(got);
+	}
+	cr_assert_null(sym_demangle("main"));
+	cr_assert_null(sym_demangle("_Zgarbage"));
+	cr_assert_null(sym_demangle("_R"));
 }
