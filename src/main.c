@@ -12,6 +12,8 @@ struct cmd_struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
+	/* The manual of a command not yet on the option table; NULL means
+	 * the command prints its own from its table on --help. */
 	const char *usage;
 };
 
@@ -21,17 +23,17 @@ static const struct cmd_struct commands[] = {
 	  cmd_bench_usage },
 	{ "collapse", cmd_collapse,
 	  "fold perf script output into stacks (stackcollapse-perf.pl)",
-	  cmd_collapse_usage },
+	  NULL },
 	{ "diff", cmd_diff, "compare two profiles: folded diff or red/blue SVG",
-	  cmd_diff_usage },
+	  NULL },
 	{ "flamegraph", cmd_flamegraph,
-	  "draw an interactive SVG flame graph", cmd_flamegraph_usage },
+	  "draw an interactive SVG flame graph", NULL },
 	{ "record", cmd_record,
 	  "sample stacks with perf_event_open and write a profile",
 	  cmd_record_usage },
 	{ "report", cmd_report,
 	  "top functions of a profile (pprof, folded, perf script)",
-	  cmd_report_usage },
+	  NULL },
 };
 
 static const char main_usage[] =
@@ -118,6 +120,17 @@ static int unknown_command(const char *name)
 	return EXIT_USAGE;
 }
 
+/* Print the manual of c, as `perfops help CMD` and `perfops CMD --help`. */
+static int show_manual(const struct cmd_struct *c)
+{
+	char *argv[] = { (char *)c->name, (char *)"--help", NULL };
+
+	if (!c->usage)
+		return c->fn(2, argv);
+	fputs(c->usage, stdout);
+	return cli_finish_stdout() ? EXIT_FAIL : EXIT_OK;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	const struct cmd_struct *c;
@@ -129,8 +142,7 @@ static int cmd_help(int argc, char **argv)
 	c = find_cmd(argv[1]);
 	if (!c)
 		return unknown_command(argv[1]);
-	fputs(c->usage, stdout);
-	return cli_finish_stdout() ? EXIT_FAIL : EXIT_OK;
+	return show_manual(c);
 }
 
 static void on_fatal_signal(int sig)
@@ -171,12 +183,11 @@ int main(int argc, char **argv)
 	c = find_cmd(argv[1]);
 	if (!c)
 		return unknown_command(argv[1]);
-	/* `perfops CMD --help` anywhere before "--" prints the manual. */
-	for (i = 2; i < argc && strcmp(argv[i], "--"); i++) {
-		if (!strcmp(argv[i], "--help")) {
-			fputs(c->usage, stdout);
-			return cli_finish_stdout() ? EXIT_FAIL : EXIT_OK;
-		}
+	/* `perfops CMD --help` anywhere before "--" prints the manual (the
+	 * option table of a command does this itself). */
+	for (i = 2; c->usage && i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--help"))
+			return show_manual(c);
 	}
 	ret = c->fn(argc - 1, argv + 1);
 	if (cli_finish_stdout() && !ret)

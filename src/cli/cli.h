@@ -19,13 +19,15 @@ enum exit_code {
 #define DECLARE_CMD(name)                                   \
 	int cmd_##name(int argc, char **argv);              \
 	extern const char cmd_##name##_usage[]
+/* A command whose options and manual come from its option table. */
+#define DECLARE_CMD_OPTS(name) int cmd_##name(int argc, char **argv)
 
 DECLARE_CMD(bench);
-DECLARE_CMD(collapse);
-DECLARE_CMD(diff);
-DECLARE_CMD(flamegraph);
+DECLARE_CMD_OPTS(collapse);
+DECLARE_CMD_OPTS(diff);
+DECLARE_CMD_OPTS(flamegraph);
 DECLARE_CMD(record);
-DECLARE_CMD(report);
+DECLARE_CMD_OPTS(report);
 
 /*
  * getopt_long() with perfops' conventions: no message from getopt itself;

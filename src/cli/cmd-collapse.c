@@ -1,13 +1,15 @@
 #include "core/compat.h"
 #include "cli/cli.h"
+#include "cli/parse-options.h"
 #include "core/atomic.h"
 #include "core/error.h"
 #include "profile/folded.h"
 #include "profile/read.h"
 
-const char cmd_collapse_usage[] =
-	"usage: perfops collapse [options] [PERF-SCRIPT-FILE | PPROF | -]\n"
-	"\n"
+static const struct cli_doc doc = {
+	.name = "collapse",
+	.synopsis = "[options] [PERF-SCRIPT-FILE | PPROF | -]\n",
+	.description =
 	"Fold `perf script` output into one line per unique stack,\n"
 	"\"root;...;leaf COUNT\", sorted, byte for byte as FlameGraph's\n"
 	"stackcollapse-perf.pl writes it (feed it to `perfops flamegraph`,\n"
@@ -17,20 +19,8 @@ const char cmd_collapse_usage[] =
 	"A pprof profile (.pb.gz, detected from its content) folds too, with\n"
 	"its main value (cpu time of a Go CPU profile) as the count and a\n"
 	"comm-PID/TID root frame for samples with thread labels; the perf\n"
-	"script options below do not apply to it.\n"
-	"\n"
-	"Options:\n"
-	"  --pid                 root frame is comm-PID\n"
-	"  --tid                 root frame is comm-PID/TID\n"
-	"  --kernel              mark kernel frames with _[k]\n"
-	"  --jit                 mark JIT frames (/tmp/perf-PID.map) with _[j]\n"
-	"  --all                 both --kernel and --jit\n"
-	"  --addrs               [unknown <ADDR>] for frames without a symbol\n"
-	"  --event-filter=NAME   keep only this event (default: the first\n"
-	"                        event type in the input; others are skipped\n"
-	"                        with a warning)\n"
-	"  -o, --output=FILE     write to FILE (atomically) instead of stdout\n"
-	"\n"
+	"script options below do not apply to it.\n",
+	.epilogue =
 	"Exit status: 0 ok; 1 bad input (a malformed line is named with its\n"
 	"line number; what could be read is still written), or no stacks at\n"
 	"all (\"record with -g\"); 2 usage error.\n"
@@ -38,51 +28,48 @@ const char cmd_collapse_usage[] =
 	"Example:\n"
 	"  perf record -F 999 -g -- ./app && perf script > out.perf\n"
 	"  perfops collapse out.perf > out.folded\n"
-	"  perfops flamegraph out.folded -o flame.svg\n";
+	"  perfops flamegraph out.folded -o flame.svg\n",
+};
 
 int cmd_collapse(int argc, char **argv)
 {
-	enum { OPT_PID = 256, OPT_TID, OPT_KERNEL, OPT_JIT, OPT_ALL, OPT_ADDRS,
-	       OPT_EVENT };
-	static const struct option longopts[] = {
-		{ "pid", no_argument, NULL, OPT_PID },
-		{ "tid", no_argument, NULL, OPT_TID },
-		{ "kernel", no_argument, NULL, OPT_KERNEL },
-		{ "jit", no_argument, NULL, OPT_JIT },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "addrs", no_argument, NULL, OPT_ADDRS },
-		{ "event-filter", required_argument, NULL, OPT_EVENT },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct read_opts ro = READ_OPTS_INIT;
+	const char *out = "-", *in = "-";
+	const struct opt options[] = {
+		OPT_BIT(0, "pid", &ro.collapse_flags, "root frame is comm-PID",
+			COLLAPSE_PID),
+		OPT_BIT(0, "tid", &ro.collapse_flags,
+			"root frame is comm-PID/TID", COLLAPSE_TID),
+		OPT_BIT(0, "kernel", &ro.collapse_flags,
+			"mark kernel frames with _[k]", COLLAPSE_KERNEL),
+		OPT_BIT(0, "jit", &ro.collapse_flags,
+			"mark JIT frames (/tmp/perf-PID.map) with _[j]",
+			COLLAPSE_JIT),
+		OPT_BIT(0, "all", &ro.collapse_flags, "both --kernel and --jit",
+			COLLAPSE_KERNEL | COLLAPSE_JIT),
+		OPT_BIT(0, "addrs", &ro.collapse_flags,
+			"[unknown <ADDR>] for frames without a symbol",
+			COLLAPSE_ADDRS),
+		OPT_STRING(0, "event-filter", &ro.event_filter, "NAME",
+			   "keep only this event (default: the first\n"
+			   "event type in the input; others are skipped\n"
+			   "with a warning)"),
+		OPT_STRING('o', "output", &out, "FILE",
+			   "write to FILE (atomically) instead of stdout"),
+		OPT_END(),
+	};
 	struct profile prof;
 	struct atomic_file af;
-	const char *out = "-", *in = "-";
-	int c, rr, ret;
+	int rr, ret;
 
 	ro.format = PROFILE_FMT_PERF_SCRIPT;
-	while ((c = cli_getopt(argc, argv, "collapse", "o:", longopts)) != -1) {
-		switch (c) {
-		case OPT_PID: ro.collapse_flags |= COLLAPSE_PID; break;
-		case OPT_TID: ro.collapse_flags |= COLLAPSE_TID; break;
-		case OPT_KERNEL: ro.collapse_flags |= COLLAPSE_KERNEL; break;
-		case OPT_JIT: ro.collapse_flags |= COLLAPSE_JIT; break;
-		case OPT_ALL:
-			ro.collapse_flags |= COLLAPSE_KERNEL | COLLAPSE_JIT;
-			break;
-		case OPT_ADDRS: ro.collapse_flags |= COLLAPSE_ADDRS; break;
-		case OPT_EVENT: ro.event_filter = optarg; break;
-		case 'o': out = optarg; break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (argc - optind > 1)
+	argc = parse_options(argc, argv, &doc, options, 0);
+	if (argc > 1)
 		return cli_usage_error("collapse",
 				       "one input file at a time (got %d)",
-				       argc - optind);
-	if (optind < argc)
-		in = argv[optind];
+				       argc);
+	if (argc == 1)
+		in = argv[0];
 
 	rr = profile_read_file(&prof, in, &ro);
 	if (!profile_nstacks(&prof)) {

@@ -1,79 +1,71 @@
 #include "core/compat.h"
 #include "cli/cli.h"
+#include "cli/parse-options.h"
 #include "core/error.h"
 #include "flame/flame.h"
 #include "profile/diff.h"
 #include "profile/read.h"
 
-const char cmd_diff_usage[] =
-	"usage: perfops diff [options] BEFORE AFTER\n"
-	"\n"
+static const struct cli_doc doc = {
+	.name = "diff",
+	.synopsis = "[options] BEFORE AFTER\n",
+	.description =
 	"Compare two profiles.  BEFORE and AFTER are folded stacks or perf\n"
 	"script output (\"-\" for stdin, once).  Writes the two-count folded\n"
 	"form that FlameGraph's difffolded.pl writes, \"stack BEFORE AFTER\"\n"
 	"per line, or draws it directly as a differential flame graph: frame\n"
 	"widths from AFTER, red where a frame grew, blue where it shrank, the\n"
-	"deeper the colour the larger the change.\n"
-	"\n"
-	"Options:\n"
-	"  -n, --normalize       scale BEFORE to the total of AFTER (so two\n"
-	"                        recordings of different lengths compare)\n"
-	"  -s, --strip-hex       replace hex numbers in names by 0x... (so the\n"
-	"                        same function at another address matches)\n"
-	"  --svg=FILE            draw the differential flame graph to FILE\n"
-	"  -o, --output=FILE     write to FILE; a name ending in .svg draws\n"
-	"                        the flame graph, anything else gets folded\n"
-	"  --title=TEXT          the flame graph's title\n"
-	"  --negate              swap the colours (blue grew, red shrank)\n"
-	"\n"
+	"deeper the colour the larger the change.\n",
+	.epilogue =
 	"Exit status: 0 ok; 1 an input cannot be read or is empty; 2 usage.\n"
 	"\n"
 	"Example:\n"
 	"  perfops diff -n before.folded after.folded --svg diff.svg\n"
-	"  perfops diff before.perf after.perf > diff.folded\n";
+	"  perfops diff before.perf after.perf > diff.folded\n",
+};
 
 int cmd_diff(int argc, char **argv)
 {
-	enum { OPT_SVG = 256, OPT_TITLE, OPT_NEGATE };
-	static const struct option longopts[] = {
-		{ "normalize", no_argument, NULL, 'n' },
-		{ "strip-hex", no_argument, NULL, 's' },
-		{ "svg", required_argument, NULL, OPT_SVG },
-		{ "output", required_argument, NULL, 'o' },
-		{ "title", required_argument, NULL, OPT_TITLE },
-		{ "negate", no_argument, NULL, OPT_NEGATE },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct profile before, after, d;
-	struct flame_opts fo;
 	const char *out = NULL, *svg = NULL;
 	unsigned flags = 0;
-	int c, ret = EXIT_OK;
+	struct flame_opts fo;
+	const struct opt options[] = {
+		OPT_BIT('n', "normalize", &flags,
+			"scale BEFORE to the total of AFTER (so two\n"
+			"recordings of different lengths compare)",
+			DIFF_NORMALIZE),
+		OPT_BIT('s', "strip-hex", &flags,
+			"replace hex numbers in names by 0x... (so the\n"
+			"same function at another address matches)",
+			DIFF_STRIP_HEX),
+		OPT_STRING(0, "svg", &svg, "FILE",
+			   "draw the differential flame graph to FILE"),
+		OPT_STRING('o', "output", &out, "FILE",
+			   "write to FILE; a name ending in .svg draws\n"
+			   "the flame graph, anything else gets folded"),
+		OPT_STRING(0, "title", &fo.title, "TEXT",
+			   "the flame graph's title"),
+		OPT_BIT(0, "negate", &fo.flags,
+			"swap the colours (blue grew, red shrank)", FLAME_NEGATE),
+		OPT_END(),
+	};
+	struct profile before, after, d;
+	int ret = EXIT_OK;
 
 	flame_opts_init(&fo);
 	fo.title = "Differential Flame Graph";
-	while ((c = cli_getopt(argc, argv, "diff", "nso:", longopts)) != -1) {
-		switch (c) {
-		case 'n': flags |= DIFF_NORMALIZE; break;
-		case 's': flags |= DIFF_STRIP_HEX; break;
-		case 'o': out = optarg; break;
-		case OPT_SVG: svg = optarg; break;
-		case OPT_TITLE: fo.title = optarg; break;
-		case OPT_NEGATE: fo.flags |= FLAME_NEGATE; break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 2)
+	argc = parse_options(argc, argv, &doc, options, 0);
+	if (argc != 2)
 		return cli_usage_error("diff", "needs two profiles, BEFORE and "
-				       "AFTER (got %d)", argc - optind);
-	if (!strcmp(argv[optind], "-") && !strcmp(argv[optind + 1], "-"))
+				       "AFTER (got %d)", argc);
+	if (!strcmp(argv[0], "-") && !strcmp(argv[1], "-"))
 		return cli_usage_error("diff", "only one input can be stdin");
 
-	if (profile_read_file(&before, argv[optind], NULL) < 0) {
+	if (profile_read_file(&before, argv[0], NULL) < 0) {
 		profile_release(&before);
 		return EXIT_FAIL;
 	}
-	if (profile_read_file(&after, argv[optind + 1], NULL) < 0) {
+	if (profile_read_file(&after, argv[1], NULL) < 0) {
 		profile_release(&before);
 		profile_release(&after);
 		return EXIT_FAIL;

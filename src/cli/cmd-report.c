@@ -1,12 +1,14 @@
 #include "core/compat.h"
 #include "cli/cli.h"
+#include "cli/parse-options.h"
 #include "core/error.h"
 #include "profile/read.h"
 #include "profile/report.h"
 
-const char cmd_report_usage[] =
-	"usage: perfops report [options] PROFILE\n"
-	"\n"
+static const struct cli_doc doc = {
+	.name = "report",
+	.synopsis = "[options] PROFILE\n",
+	.description =
 	"List the functions a profile spends its time (or bytes) in, like\n"
 	"`perf report` and `go tool pprof -top`.  PROFILE is pprof (.pb.gz\n"
 	"written by perfops record, Go's runtime/pprof or any pprof tool;\n"
@@ -22,33 +24,8 @@ const char cmd_report_usage[] =
 	"  samples sample counts, shown when the value is not itself a count\n"
 	"          (a Go CPU profile reports cpu time and sample counts)\n"
 	"Nanoseconds print as ms (s for totals of 10 s and more), bytes as\n"
-	"kB/MB/GB (powers of 1024).\n"
-	"\n"
-	"Options:\n"
-	"  -n, --top=N         show the top N functions (default 20;\n"
-	"                      0 = all)\n"
-	"  -s, --sort=KEY      order by self (default) or total\n"
-	"  --per-thread        also one table per thread (pprof thread\n"
-	"                      labels, perfops record); a profile without\n"
-	"                      threads is split by its root frame, which\n"
-	"                      is the thread with `perfops collapse --tid`\n"
-	"  --value=INDEX|NAME  the value to report: an index (0, 1) or a\n"
-	"                      sample type (cpu, samples, inuse_space,\n"
-	"                      alloc_space, ...); default: the main value\n"
-	"                      (pprof's default_sample_type, else the last)\n"
-	"  --json              one JSON document instead of tables:\n"
-	"                      profile, value {index,type,unit}, sort,\n"
-	"                      total, samples, functions [{name, self,\n"
-	"                      self_percent, total, total_percent,\n"
-	"                      self_samples, total_samples}], and threads\n"
-	"                      [...] with --per-thread; values in the\n"
-	"                      profile's own unit (e.g. nanoseconds)\n"
-	"  -o, --output=FILE   also write the profile to FILE in the format\n"
-	"                      of its extension: .pb.gz (pprof), .json\n"
-	"                      (speedscope), .folded/.txt (folded stacks of\n"
-	"                      the reported value), .svg (its flame graph);\n"
-	"                      this converts formats\n"
-	"\n"
+	"kB/MB/GB (powers of 1024).\n",
+	.epilogue =
 	"Exit status: 0 ok; 1 unreadable or malformed profile (the message\n"
 	"names the problem), or a write error; 2 usage error.\n"
 	"\n"
@@ -56,59 +33,58 @@ const char cmd_report_usage[] =
 	"  perfops report perfops.pb.gz\n"
 	"  perfops report -n 5 --sort total cpu.pprof\n"
 	"  perfops report --value alloc_space --json heap.pb.gz\n"
-	"  perfops report out.folded -o out.pb.gz   # then: go tool pprof\n";
+	"  perfops report out.folded -o out.pb.gz   # then: go tool pprof\n",
+};
+
+static const char *const sort_keys[] = { "self", "total", NULL };
 
 int cmd_report(int argc, char **argv)
 {
-	enum { OPT_PER_THREAD = 256, OPT_VALUE, OPT_JSON };
-	static const struct option longopts[] = {
-		{ "top", required_argument, NULL, 'n' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "per-thread", no_argument, NULL, OPT_PER_THREAD },
-		{ "value", required_argument, NULL, OPT_VALUE },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct report_opts ro = { 20, REPORT_SORT_SELF, 0, 0, NULL };
 	struct read_opts rdo = READ_OPTS_INIT;
 	struct profile prof;
 	const char *value = NULL, *out = NULL, *base;
 	enum cli_out_format fmt = CLI_OUT_NONE;
-	int c, json = 0, ret = EXIT_OK;
-	long top;
+	int json = 0, ret = EXIT_OK, top = 20, sort = 0;
+	const struct opt options[] = {
+		OPT_INT('n', "top", &top, "N",
+			"show the top N functions (default 20;\n0 = all)", 0,
+			INT_MAX),
+		OPT_CHOICE('s', "sort", &sort, "KEY",
+			   "order by self (default) or total", sort_keys),
+		OPT_BOOL(0, "per-thread", &ro.per_thread,
+			 "also one table per thread (pprof thread\n"
+			 "labels, perfops record); a profile without\n"
+			 "threads is split by its root frame, which\n"
+			 "is the thread with `perfops collapse --tid`"),
+		OPT_STRING(0, "value", &value, "INDEX|NAME",
+			   "the value to report: an index (0, 1) or a\n"
+			   "sample type (cpu, samples, inuse_space,\n"
+			   "alloc_space, ...); default: the main value\n"
+			   "(pprof's default_sample_type, else the last)"),
+		OPT_BOOL(0, "json", &json,
+			 "one JSON document instead of tables:\n"
+			 "profile, value {index,type,unit}, sort,\n"
+			 "total, samples, functions [{name, self,\n"
+			 "self_percent, total, total_percent,\n"
+			 "self_samples, total_samples}], and threads\n"
+			 "[...] with --per-thread; values in the\n"
+			 "profile's own unit (e.g. nanoseconds)"),
+		OPT_STRING('o', "output", &out, "FILE",
+			   "also write the profile to FILE in the format\n"
+			   "of its extension: .pb.gz (pprof), .json\n"
+			   "(speedscope), .folded/.txt (folded stacks of\n"
+			   "the reported value), .svg (its flame graph);\n"
+			   "this converts formats"),
+		OPT_END(),
+	};
 
-	while ((c = cli_getopt(argc, argv, "report", "n:s:o:", longopts)) !=
-	       -1) {
-		switch (c) {
-		case 'n':
-			if (cli_parse_long("report", "--top", optarg, &top) < 0)
-				return EXIT_USAGE;
-			if (top < 0)
-				return cli_usage_error("report", "--top must "
-						       "not be negative");
-			ro.top = (size_t)top;
-			break;
-		case 's':
-			if (!strcmp(optarg, "self"))
-				ro.sort = REPORT_SORT_SELF;
-			else if (!strcmp(optarg, "total"))
-				ro.sort = REPORT_SORT_TOTAL;
-			else
-				return cli_usage_error("report", "--sort is "
-						       "self or total, not "
-						       "'%s'", optarg);
-			break;
-		case OPT_PER_THREAD: ro.per_thread = 1; break;
-		case OPT_VALUE: value = optarg; break;
-		case OPT_JSON: json = 1; break;
-		case 'o': out = optarg; break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1)
+	argc = parse_options(argc, argv, &doc, options, 0);
+	if (argc != 1)
 		return cli_usage_error("report", "needs one PROFILE (got %d)",
-				       argc - optind);
+				       argc);
+	ro.top = (size_t)top;
+	ro.sort = sort ? REPORT_SORT_TOTAL : REPORT_SORT_SELF;
 	if (out) {
 		fmt = cli_out_format(out);
 		if (fmt == CLI_OUT_NONE)
@@ -117,7 +93,7 @@ int cmd_report(int argc, char **argv)
 					       ".json, .svg, .folded or .txt)",
 					       out);
 	}
-	ro.name = argv[optind];
+	ro.name = argv[0];
 	/* A pprof profile keeps two of its values: make sure the one asked
 	 * for is among them. */
 	if (value && !isdigit((unsigned char)value[0]))
