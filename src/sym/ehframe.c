@@ -61,36 +61,39 @@ static uint64_t entry(const struct ehframe *eh, size_t i, int k)
 	       (uint64_t)(int64_t)(int32_t)le32(eh->table + 8 * i + 4 * k);
 }
 
+static uint64_t le64(const unsigned char *p)
+{
+	return le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
 /*
  * The range of the FDE at fde that starts at start.  Its pc_begin is
  * encoded as its CIE says (pcrel sdata4 from GCC and clang, absolute
  * 8 bytes from some assemblers); checking it against the table's start
- * tells which, without parsing the CIE.
+ * tells which, without parsing the CIE.  Only the bytes needed are read:
+ * the last FDE may end close to its segment's end.
  */
 static int fde_range(struct dso *d, uint64_t fde, uint64_t start,
 		     uint64_t *range)
 {
-	unsigned char b[32];
-	uint64_t p = 8, v;
+	unsigned char b[16];
+	uint64_t p = fde + 8;
 
-	if (dso_read(d, fde, b, 24) < 0)
+	if (dso_read(d, fde, b, 4) < 0)
 		return -1;
-	if (le32(b) == 0xffffffffu) {
-		/* 64-bit DWARF: 8-byte length and CIE pointer. */
-		if (dso_read(d, fde, b, sizeof(b)) < 0)
-			return -1;
-		p = 20;
-	}
-	if (fde + p + (uint64_t)(int64_t)(int32_t)le32(b + p) == start) {
-		*range = le32(b + p + 4);
+	/* 64-bit DWARF: an 8-byte length and CIE pointer follow 0xffffffff. */
+	if (le32(b) == 0xffffffffu)
+		p = fde + 20;
+	if (dso_read(d, p, b, 8) < 0)
+		return -1;
+	if (p + (uint64_t)(int64_t)(int32_t)le32(b) == start) {
+		*range = le32(b + 4);
 		return 0;
 	}
-	v = le32(b + p) | (uint64_t)le32(b + p + 4) << 32;
-	if (v == start && p + 16 <= sizeof(b)) {
-		*range = le32(b + p + 8) | (uint64_t)le32(b + p + 12) << 32;
-		return 0;
-	}
-	return -1;
+	if (dso_read(d, p, b, 16) < 0 || le64(b) != start)
+		return -1;
+	*range = le64(b + 8);
+	return 0;
 }
 
 int ehframe_find(struct dso *d, uint64_t vaddr, uint64_t *start, uint64_t *end)

@@ -12,6 +12,7 @@ struct plt_slot {
 struct plt_rels {
 	struct plt_slot *v;
 	size_t nr, alloc;
+	struct arena names; /* the "*ABS*+0x..." names made up here */
 	/* The names of .rela.plt in order, for the lazy entries' index. */
 	const char **byindex;
 	size_t nindex, index_alloc;
@@ -67,6 +68,19 @@ static void read_rels(Elf *elf, const char *secname, int index,
 			name = elf_strptr(elf, symsh.sh_link, sym.st_name);
 		if (name && !*name)
 			name = NULL;
+		/*
+		 * An IFUNC called from inside its own library: no symbol,
+		 * the slot gets the resolver's result; objdump and perf name
+		 * the stub after the resolver's address.
+		 */
+		if (type == R_X86_64_IRELATIVE) {
+			char buf[64];
+
+			snprintf(buf, sizeof(buf), "*ABS*+%#" PRIx64,
+				 (uint64_t)rela.r_addend);
+			name = arena_strdup(&r->names, buf);
+			type = R_X86_64_JUMP_SLOT;
+		}
 		if (index) {
 			ALLOC_GROW(r->byindex, r->nindex + 1, r->index_alloc);
 			r->byindex[r->nindex++] = name;
@@ -174,6 +188,7 @@ size_t plt_add_symbols(struct symtab *st, Elf *elf)
 	if (!gelf_getehdr(elf, &eh) || eh.e_machine != EM_X86_64)
 		return 0;
 	memset(&r, 0, sizeof(r));
+	arena_init(&r.names, 4096);
 	read_rels(elf, ".rela.plt", 1, &r);
 	read_rels(elf, ".rela.dyn", 0, &r);
 	if (r.nr > 1)
@@ -183,6 +198,7 @@ size_t plt_add_symbols(struct symtab *st, Elf *elf)
 			n += add_stubs(st, elf, stubs[i], &r, &name);
 	free(r.v);
 	free(r.byindex);
+	arena_release(&r.names);
 	strbuf_release(&name);
 	return n;
 }

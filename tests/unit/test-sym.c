@@ -117,7 +117,8 @@ static void check_plt(const char *file)
 	size_t nr, i, found = 0;
 	char **v;
 
-	snprintf(cmd, sizeof(cmd), "objdump -d --no-show-raw-insn '%s'", file);
+	snprintf(cmd, sizeof(cmd), "objdump -d -C --no-show-raw-insn '%s'",
+		 file);
 	v = lines_of(cmd, &nr);
 	for (i = 0; i < nr; i++) {
 		unsigned long long a;
@@ -395,4 +396,78 @@ Test(sym, demangle_cxx_and_both_rust_schemes)
 	cr_assert_null(sym_demangle("main"));
 	cr_assert_null(sym_demangle("_Zgarbage"));
 	cr_assert_null(sym_demangle("_R"));
+}
+
+/* Every FDE readelf lists is found, from its first to its last byte. */
+static void check_fdes(const char *file)
+{
+	struct dso *d = open_helper(file);
+	char cmd[512];
+	size_t nr, i, n = 0;
+	char **v;
+
+	/* readelf exits 1 over libc's odd entries but lists them all. */
+	snprintf(cmd, sizeof(cmd),
+		 "readelf --debug-dump=frames '%s' 2>/dev/null || true", file);
+	v = lines_of(cmd, &nr);
+	for (i = 0; i < nr; i++) {
+		const char *p = strstr(v[i], " FDE cie=");
+		unsigned long long a, b;
+		uint64_t s, e;
+
+		if (!p || !(p = strstr(p, "pc=")) ||
+		    sscanf(p, "pc=%llx..%llx", &a, &b) != 2 || a == b)
+			continue;
+		cr_assert_eq(ehframe_find(d, a, &s, &e), 0, "%#llx", a);
+		cr_assert(s == a && e == b,
+			  "%#llx..%#llx: got %#" PRIx64 "..%#" PRIx64, a, b, s,
+			  e);
+		cr_assert_eq(ehframe_find(d, b - 1, &s, &e), 0);
+		cr_assert(s == a && e == b);
+		n++;
+	}
+	cr_assert_geq(n, 5, "readelf lists FDEs in %s", file);
+	free_lines(v, nr);
+	dso_free(d);
+}
+
+Test(sym, fde_ranges_match_readelf)
+{
+	check_fdes(HELPER("perfops-symtest-stripped"));
+}
+
+/* The C library this test runs with, as /proc/self/maps names it. */
+static void libc_path(char *path, size_t size)
+{
+	size_t nr, i;
+	char **v = lines_of("cat /proc/self/maps", &nr);
+
+	path[0] = '\0';
+	for (i = 0; i < nr && !path[0]; i++) {
+		const char *p = strchr(v[i], '/');
+
+		if (p && strstr(p, "/libc.so"))
+			snprintf(path, size, "%s", p);
+	}
+	free_lines(v, nr);
+	if (!path[0])
+		cr_skip_test("no libc.so mapped");
+}
+
+/* Thousands of FDEs, hand-written assembly among them. */
+Test(sym, libc_fde_ranges_match_readelf)
+{
+	char path[PATH_MAX];
+
+	libc_path(path, sizeof(path));
+	check_fdes(path);
+}
+
+/* libc calls its own IFUNCs through the PLT: "*ABS*+0x9f550@plt". */
+Test(sym, libc_plt_stubs_are_named_like_objdump)
+{
+	char path[PATH_MAX];
+
+	libc_path(path, sizeof(path));
+	check_plt(path);
 }
