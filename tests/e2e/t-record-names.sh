@@ -74,9 +74,8 @@ like "$ours" 'atoi@plt.*strlen@plt' "the PLT stubs of atoi and strlen are named 
 ok $? "no sample is charged to _init"
 if command -v perf >/dev/null && perf record -q -e cpu-clock -o "$T/plt.data" -- "$H/perfops-symtest" plt 1 >/dev/null 2>&1; then
 	# The loop's two stubs (a rare clock_gettime@plt sample may add one).
-	# shellcheck disable=SC2086
 	theirs=$(perf script -i "$T/plt.data" -F ip,sym 2>/dev/null | grep -oE '(atoi|strlen)@plt' | sort -u | tr '\n' ' ')
-	is "$(printf '%s\n' $ours | grep -E '^(atoi|strlen)@plt$' | tr '\n' ' ')" "$theirs" "perf names the same PLT stubs"
+	is "$(printf '%s' "$ours" | tr ' ' '\n' | grep -E '^(atoi|strlen)@plt$' | tr '\n' ' ')" "$theirs" "perf names the same PLT stubs"
 else
 	skip "perf is absent or cannot record here" 1
 fi
