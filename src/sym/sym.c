@@ -327,11 +327,42 @@ int sym_locate(struct symbolizer *sy, int pid, uint64_t addr,
 	return 0;
 }
 
+/*
+ * Open a perf map, or -1.  /tmp is everyone's, and perfops often runs as
+ * root: like perf, it reads only a regular file (not a symlink or a
+ * hard link to /etc/shadow, nor a FIFO that would block) owned by root
+ * or by the process's own user, and says once why it ignores another.
+ */
+static int open_perfmap(struct sym_proc *p, const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat proc;
+	char dir[32];
+
+	/* O_NOFOLLOW: a symlink fails with ELOOP. */
+	if (fd < 0 && errno != ELOOP)
+		return -1;
+	snprintf(dir, sizeof(dir), "/proc/%d", p->pid);
+	/* One link: not a hard link to a file of root's put in /tmp. */
+	if (fd >= 0 && !fstat(fd, st) && S_ISREG(st->st_mode) &&
+	    st->st_nlink == 1 && !stat(dir, &proc) &&
+	    (!st->st_uid || st->st_uid == proc.st_uid))
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	if (!p->perfmap_refused)
+		warning("ignoring %s: not a regular file with one link, owned "
+			"by root or by the user of process %d",
+			path, p->pid);
+	p->perfmap_refused = 1;
+	return -2;
+}
+
 static void load_perfmap(struct sym_proc *p)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
 	struct stat st;
-	int nspid = p->pid;
+	int nspid = p->pid, fd;
 	FILE *fp;
 
 	/* The map is named after the pid inside the process's namespace. */
@@ -349,16 +380,18 @@ static void load_perfmap(struct sym_proc *p)
 		fclose(fp);
 	strbuf_reset(&path);
 	strbuf_addf(&path, "/proc/%d/root/tmp/perf-%d.map", p->pid, nspid);
-	if (stat(path.buf, &st)) {
+	fd = open_perfmap(p, path.buf, &st);
+	if (fd == -1) {
 		strbuf_reset(&path);
 		strbuf_addf(&path, "/tmp/perf-%d.map", p->pid);
-		if (stat(path.buf, &st))
-			goto out;
+		fd = open_perfmap(p, path.buf, &st);
 	}
+	if (fd < 0)
+		goto out;
 	if ((long long)st.st_size == p->jit_size)
 		goto out;
 	strbuf_reset(&text);
-	if (strbuf_read_file(&text, path.buf) < 0)
+	if (strbuf_read_fd(&text, fd, path.buf) < 0)
 		goto out;
 	p->jit_size = (long long)st.st_size;
 	symtab_release(&p->jit);
@@ -366,6 +399,8 @@ static void load_perfmap(struct sym_proc *p)
 	symtab_parse_perfmap(&p->jit, text.buf, text.len);
 	symtab_sort(&p->jit);
 out:
+	if (fd >= 0)
+		close(fd);
 	strbuf_release(&path);
 	strbuf_release(&text);
 }

@@ -471,3 +471,57 @@ Test(sym, libc_plt_stubs_are_named_like_objdump)
 	libc_path(path, sizeof(path));
 	check_plt(path);
 }
+
+/*
+ * The JIT name of addr in this process, through /tmp/perf-PID.map as
+ * it is at the time of the call (a fresh symbolizer each time).
+ */
+static const char *jit_name(uint64_t addr, char *buf, size_t size)
+{
+	struct symbolizer sy;
+	struct dso_frame f[2];
+	struct sym_loc loc;
+	size_t n;
+
+	sym_init(&sy, 0);
+	sym_mmap(&sy, getpid(), 0x7f0000100000, 0x10000, 0, "//anon");
+	cr_assert_eq(sym_locate(&sy, getpid(), addr, &loc), 0);
+	n = sym_frames(&sy, getpid(), &loc, addr, f, 2);
+	snprintf(buf, size, "%s", n ? f[0].name : "(none)");
+	sym_release(&sy);
+	return buf;
+}
+
+/*
+ * /tmp is everyone's: a perf map that is a symlink (to any file root can
+ * read) or that belongs to another user is not read.
+ */
+Test(sym, perf_map_is_read_only_when_safe)
+{
+	char map[64], other[64], buf[64];
+	FILE *fp;
+
+	snprintf(map, sizeof(map), "/tmp/perf-%d.map", (int)getpid());
+	snprintf(other, sizeof(other), "/tmp/perfops-test-%d.map",
+		 (int)getpid());
+	fp = fopen(map, "w");
+	cr_assert_not_null(fp);
+	fputs("7f0000100000 100 jit_fn\n", fp);
+	fclose(fp);
+	cr_assert_str_eq(jit_name(0x7f0000100010, buf, sizeof(buf)), "jit_fn");
+	rename(map, other);
+	cr_assert_eq(symlink(other, map), 0);
+	cr_assert_str_eq(jit_name(0x7f0000100010, buf, sizeof(buf)), "(none)",
+			 "a symlink is not followed");
+	unlink(map);
+	cr_assert_eq(link(other, map), 0);
+	cr_assert_str_eq(jit_name(0x7f0000100010, buf, sizeof(buf)), "(none)",
+			 "a hard link is not read");
+	unlink(other);
+	if (!geteuid()) {
+		cr_assert_eq(chown(map, 54321, 54321), 0);
+		cr_assert_str_eq(jit_name(0x7f0000100010, buf, sizeof(buf)),
+				 "(none)", "another user's map is not read");
+	}
+	unlink(map);
+}
