@@ -17,7 +17,12 @@
 #include <string.h>
 #include <time.h>
 
+#ifdef __clang__
+#define NOINLINE __attribute__((noinline))
+#else
+/* noclone: a specialized copy would get another symbol name. */
 #define NOINLINE __attribute__((noinline, noclone))
+#endif
 
 volatile unsigned long sym_sink;
 const char *volatile sym_text = "12";
