@@ -1,6 +1,7 @@
 #include "core/compat.h"
 #include "sym/dso.h"
 #include "core/strbuf.h"
+#include "sym/cuindex.h"
 #include "sym/demangle.h"
 #include "sym/plt.h"
 #include <elfutils/libdwfl.h>
@@ -308,6 +309,7 @@ void dso_free(struct dso *d)
 		return;
 	if (d->dwfl)
 		dwfl_end(d->dwfl);
+	cu_index_free(d->cus);
 	if (d->fd >= 0)
 		close(d->fd);
 	symtab_release(&d->syms);
@@ -476,7 +478,7 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 	Dwfl_Module *mod;
 	GElf_Addr bias = 0;
 	Dwarf_Addr addr, cubias;
-	Dwarf_Die *cu, *scopes = NULL;
+	Dwarf_Die cubuf, *cu, *scopes = NULL;
 	const char *file = NULL, *name;
 	unsigned line = 0;
 	size_t n = 0;
@@ -497,16 +499,21 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 		return 1;
 	}
 	addr = vaddr + bias;
-	if (lines) {
-		Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
+	cu = cu_index_find((struct cu_index **)&d->cus, mod, addr, &cubias,
+			   &cubuf);
+	if (lines && cu) {
+		Dwarf_Line *l = dwarf_getsrc_die(cu, addr - cubias);
 		int ln = 0;
 
-		if (l)
-			file = dwfl_lineinfo(l, NULL, &ln, NULL, NULL, NULL);
+		if (l) {
+			file = dwarf_linesrc(l, NULL, NULL);
+			dwarf_lineno(l, &ln);
+		}
 		line = ln > 0 ? (unsigned)ln : 0;
 	}
-	cu = inline_frames ? dwfl_module_addrdie(mod, addr, &cubias) : NULL;
-	nscopes = cu ? dwarf_getscopes(cu, addr - cubias, &scopes) : 0;
+	nscopes = inline_frames && cu ? dwarf_getscopes(cu, addr - cubias,
+							&scopes)
+				      : 0;
 	/*
 	 * scopes[] runs from the innermost scope out; each inlined
 	 * subroutine is a frame whose caller line is its DW_AT_call_line.

@@ -43,6 +43,7 @@ struct dso {
 	/* DWARF, set up lazily by dso_dwarf_frames(). */
 	void *dwfl;
 	void *module;
+	void *cus; /* struct cu_index: its CUs' ranges, when no aranges */
 	int dwarf_tried;
 };
 

@@ -201,11 +201,10 @@ Test(sym, build_id_matches_readelf)
 }
 
 /* addr2line -i gives the inline chain of an address inside sym_outer. */
-Test(sym, inline_frames_match_addr2line)
+static void check_inline(const char *file)
 {
-	struct dso *d = open_helper(HELPER("perfops-symtest"));
-	uint64_t size,
-	    a = nm_addr(HELPER("perfops-symtest"), "sym_outer", &size), x;
+	struct dso *d = open_helper(file);
+	uint64_t size, a = nm_addr(file, "sym_outer", &size), x;
 	struct dso_frame f[8];
 	size_t n = 0;
 
@@ -225,7 +224,7 @@ Test(sym, inline_frames_match_addr2line)
 		unsigned l0 = 0, l1 = 0;
 
 		snprintf(cmd, sizeof(cmd), "addr2line -f -i -e '%s' %#" PRIx64,
-			 HELPER("perfops-symtest"), x);
+			 file, x);
 		v = lines_of(cmd, &nr);
 		cr_assert_eq(nr, 4, "addr2line: two frames");
 		cr_assert_str_eq(v[0], "sym_inlined");
@@ -238,6 +237,17 @@ Test(sym, inline_frames_match_addr2line)
 		free_lines(v, nr);
 	}
 	dso_free(d);
+}
+
+Test(sym, inline_frames_match_addr2line)
+{
+	check_inline(HELPER("perfops-symtest"));
+}
+
+/* clang and rustc write no .debug_aranges: lines and inline frames stay. */
+Test(sym, inline_frames_without_aranges)
+{
+	check_inline(HELPER("perfops-symtest-noaranges"));
 }
 
 /*
