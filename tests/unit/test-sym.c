@@ -208,9 +208,10 @@ static void check_inline(const char *file)
 	struct dso_frame f[8];
 	size_t n = 0;
 
+	/* clang gives some addresses line 0 (addr2line: "?"): skip them. */
 	for (x = a; x < a + size; x++) {
 		n = dso_frames(d, x, 1, 1, f, 8);
-		if (n == 2)
+		if (n == 2 && f[0].line && f[1].line)
 			break;
 	}
 	cr_assert_eq(n, 2, "an address of sym_outer is in inlined code");
