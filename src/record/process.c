@@ -106,12 +106,13 @@ static void push_frame(struct rec_session *s, size_t *n, uint32_t f)
 	s->stack[(*n)++] = f;
 }
 
+/* Anonymous memory (JIT code) has no file, so no file offset either. */
 static uint32_t loc_mapping(struct profile *p, const struct sym_loc *loc)
 {
 	const char *name = loc->dso ? loc->dso->name : loc->map->path;
 
 	return profile_mapping(p, loc->map->start, loc->map->end,
-			       loc->map->pgoff, name,
+			       loc->dso ? loc->map->pgoff : 0, name,
 			       loc->dso && loc->dso->build_id[0]
 				       ? loc->dso->build_id
 				       : NULL);

@@ -6,9 +6,9 @@
 # binary first), checked with binutils, perf and an independent pprof
 # reader (tests/e2e/pprof-dump.py).
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 
-need_record 16
+need_record 17
 H=$BUILD/tests/helper
 DUMP="python3 $TOP/tests/e2e/pprof-dump.py"
 
@@ -165,4 +165,25 @@ if command -v go >/dev/null 2>&1; then
 		"go tool pprof names the program as the profile's file"
 else
 	skip "go (Debian golang-go) is absent" 1
+fi
+
+# 17: JIT code (the workload's perf map) is in an anonymous mapping: its
+# address is inside it, and there is no file offset to give.
+if [ "$(uname -m)" = x86_64 ]; then
+	run "$PERFOPS" record -o "$T/jit.pb.gz" -- "$W" jit 1
+	$DUMP "$T/jit.pb.gz" >"$T/jit.dump" 2>&1
+	python3 - "$T/jit.dump" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+maps = {l.split()[1]: l.split()[2:] for l in lines if l.startswith("M ")}
+locs = [l.split() for l in lines if l.startswith("L ") and l.endswith(" jit_hot_loop")]
+assert locs, "no jit_hot_loop location"
+for f in locs:
+    start, limit, off, path = maps[f[2]]
+    assert int(start, 16) <= int(f[3], 16) < int(limit, 16), f
+    assert int(off, 16) == 0, (off, path)
+PY
+	ok $? "a JIT location is inside its anonymous mapping, at file offset 0"
+else
+	skip "the JIT workload is x86-64 only" 1
 fi
