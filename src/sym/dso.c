@@ -486,6 +486,16 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 
 	if (!max)
 		return 0;
+	/*
+	 * A symbol without size runs up to the next one, unless an FDE that
+	 * starts after it says a function without a symbol came between.
+	 */
+	if (s && !s->size) {
+		uint64_t start, end;
+
+		if (!ehframe_find(d, vaddr, &start, &end) && start > s->start)
+			s = NULL;
+	}
 	if (!s) {
 		s = fde_symbol(d, vaddr);
 		unnamed = 1;

@@ -73,6 +73,31 @@ NOINLINE void sym_outer(unsigned long n)
 	sym_sink = x;
 }
 
+/*
+ * Hand-written code: sym_asm_nosize has no size (no .size directive, as
+ * in much assembly), and the function after it loses its symbol in
+ * perfops-symtest-unnamed (objcopy --strip-symbol), so only its FDE
+ * tells that the code there is not sym_asm_nosize's.
+ */
+__asm__(".text\n"
+	".globl sym_asm_nosize\n"
+	".type sym_asm_nosize, @function\n"
+	"sym_asm_nosize:\n"
+	".cfi_startproc\n"
+	"nop\n"
+	"ret\n"
+	".cfi_endproc\n"
+	".globl sym_asm_next\n"
+	".type sym_asm_next, @function\n"
+	"sym_asm_next:\n"
+	".cfi_startproc\n"
+	"nop\n"
+	"nop\n"
+	"nop\n"
+	"ret\n"
+	".cfi_endproc\n"
+	".size sym_asm_next, .-sym_asm_next\n");
+
 NOINLINE void sym_plt_loop(unsigned long n)
 {
 	unsigned long i, x = 0;

@@ -68,8 +68,11 @@ static uint64_t nm_addr(const char *file, const char *sym, uint64_t *size)
 	for (i = 0; i < nr; i++) {
 		char type;
 
-		if (sscanf(v[i], "%llx %llx %c %255s", &a, &s, &type, name) ==
-			4 &&
+		/* nm -S prints no size column for a symbol of size 0. */
+		s = 0;
+		if ((sscanf(v[i], "%llx %llx %c %255s", &a, &s, &type, name) ==
+			 4 ||
+		     sscanf(v[i], "%llx %c %255s", &a, &type, name) == 3) &&
 		    !strcmp(name, sym)) {
 			ret = a;
 			if (size)
@@ -175,6 +178,25 @@ Test(sym, size_zero_symbol_stops_at_its_section)
 	cr_assert_neq(a, 0, "readelf shows .plt");
 	got = name_at(d, a);
 	cr_assert(!got || strcmp(got, "_init"), ".plt's header is not _init");
+	dso_free(d);
+}
+
+/*
+ * sym_asm_nosize has no size; the function after it has no symbol in
+ * perfops-symtest-unnamed: its FDE names it, not the symbol before.
+ */
+Test(sym, size_zero_symbol_stops_at_the_next_fde)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest-unnamed"));
+	uint64_t size,
+	    a = nm_addr(HELPER("perfops-symtest"), "sym_asm_next", &size),
+	    z = nm_addr(HELPER("perfops-symtest"), "sym_asm_nosize", NULL);
+	char want[128];
+
+	snprintf(want, sizeof(want), "perfops-symtest-unnamed+%#" PRIx64, a);
+	cr_assert_str_eq(name_at(d, z), "sym_asm_nosize");
+	cr_assert_str_eq(name_at(d, a), want);
+	cr_assert_str_eq(name_at(d, a + size - 1), want);
 	dso_free(d);
 }
 
