@@ -453,7 +453,11 @@ static const struct sym_symbol *fde_symbol(struct dso *d, uint64_t vaddr)
 		return s;
 	if (ehframe_find(d, vaddr, &start, &end) < 0)
 		return NULL;
-	strbuf_addf(&sb, "%s+%#" PRIx64, basename_of(d->name), start);
+	strbuf_addstr(&sb, basename_of(d->name));
+	/* A file deleted while mapped: its name, not the kernel's note. */
+	if (sb.len > 10 && !strcmp(sb.buf + sb.len - 10, " (deleted)"))
+		strbuf_setlen(&sb, sb.len - 10);
+	strbuf_addf(&sb, "+%#" PRIx64, start);
 	symtab_add(&d->fdes, start, end - start, sb.buf, sb.len);
 	strbuf_release(&sb);
 	symtab_sort(&d->fdes);

@@ -300,6 +300,22 @@ Test(sym, stripped_functions_are_named_by_their_fde)
 	dso_free(d);
 }
 
+/* A binary deleted while it runs keeps its plain name in FDE names. */
+Test(sym, deleted_file_is_named_without_the_kernels_note)
+{
+	const char *file = HELPER("perfops-symtest-stripped");
+	struct dso *d;
+	uint64_t a = nm_addr(HELPER("perfops-symtest"), "sym_hot_one", NULL);
+	char want[128];
+
+	if (access(file, R_OK))
+		cr_skip_test("%s was not built", file);
+	d = dso_open("/opt/app/prog (deleted)", file);
+	snprintf(want, sizeof(want), "prog+%#" PRIx64, a);
+	cr_assert_str_eq(name_at(d, a), want);
+	dso_free(d);
+}
+
 /* Every C++ function is named as nm -C names it. */
 Test(sym, cxx_names_are_demangled_like_nm)
 {
