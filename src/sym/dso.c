@@ -104,7 +104,8 @@ static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 		data = elf_getdata(scn, NULL);
 		if (!data)
 			continue;
-		count = sh.sh_size / sh.sh_entsize;
+		/* What was read, not what a damaged header claims. */
+		count = data->d_size / sh.sh_entsize;
 		for (i = 0; i < count; i++) {
 			struct sym_symbol *s;
 			GElf_Sym sym;

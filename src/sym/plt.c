@@ -53,7 +53,7 @@ static void read_rels(Elf *elf, const char *secname, int index,
 	if (!symscn || !gelf_getshdr(symscn, &symsh) || !data)
 		return;
 	syms = elf_getdata(symscn, NULL);
-	count = sh.sh_size / sh.sh_entsize;
+	count = data->d_size / sh.sh_entsize;
 	for (i = 0; i < count; i++) {
 		const char *name = NULL;
 		GElf_Rela rela;
