@@ -95,6 +95,18 @@ static void push_frame(struct rec_session *s, size_t *n, uint32_t f)
 	s->stack[(*n)++] = f;
 }
 
+/* Anonymous memory (JIT code) has no file, so no file offset either. */
+static uint32_t loc_mapping(struct profile *p, const struct sym_loc *loc)
+{
+	const char *name = loc->dso ? loc->dso->name : loc->map->path;
+
+	return profile_mapping(p, loc->map->start, loc->map->end,
+			       loc->dso ? loc->map->pgoff : 0, name,
+			       loc->dso && loc->dso->build_id[0]
+				       ? loc->dso->build_id
+				       : NULL);
+}
+
 /* Register the frame's details the first time its name is seen. */
 static void frame_details(struct rec_session *s, uint32_t f, int kind,
 			  const struct sym_loc *loc, const struct dso_frame *df)
@@ -114,13 +126,21 @@ static void frame_details(struct rec_session *s, uint32_t f, int kind,
 		const char *name = loc->dso ? loc->dso->name : loc->map->path;
 
 		fi->dso = intern_add(&p->strings, name, strlen(name), NULL);
-		fi->mapping = profile_mapping(
-			p, loc->map->start, loc->map->end, loc->map->pgoff,
-			name,
-			loc->dso && loc->dso->build_id[0] ? loc->dso->build_id
-							  : NULL);
-		fi->address = loc->vaddr;
+		fi->mapping = loc_mapping(p, loc);
+		/* The process address, inside the mapping: what a pprof
+		 * reader re-symbolizes with the file. */
+		fi->address = loc->addr;
 	}
+}
+
+/* pprof takes its first mapping for the main binary: register it first. */
+static void exe_mapping_first(struct rec_session *s, int pid)
+{
+	struct sym_map *m = sym_exe_map(&s->sy, pid);
+	struct sym_loc loc;
+
+	if (m && !sym_locate(&s->sy, pid, m->start, &loc))
+		loc_mapping(s->p, &loc);
 }
 
 /*
@@ -162,6 +182,8 @@ static size_t loc_fill(struct rec_session *s, uint32_t id, int pid,
 	struct dso_frame df[16];
 	size_t i, k;
 
+	if (s->p->nmappings == 1)
+		exe_mapping_first(s, pid);
 	k = sym_frames(&s->sy, pid, loc, ip, df, ARRAY_SIZE(df));
 	s->loc_start[id] = (uint32_t)s->npool;
 	s->loc_len[id] = (uint32_t)(k ? k : 1);
