@@ -26,7 +26,7 @@ DECLARE_CMD_OPTS(bench);
 DECLARE_CMD_OPTS(collapse);
 DECLARE_CMD_OPTS(diff);
 DECLARE_CMD_OPTS(flamegraph);
-DECLARE_CMD(record);
+DECLARE_CMD_OPTS(record);
 DECLARE_CMD_OPTS(report);
 
 /*
