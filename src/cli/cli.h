@@ -1,11 +1,11 @@
 #ifndef PERFOPS_CLI_H
 #define PERFOPS_CLI_H
 
-
 /*
  * The command layer: one cmd_<name>() per file in src/cli/, each with its
- * manual text in cmd_<name>_usage (printed by `perfops help NAME` and
- * `perfops NAME --help`).  Commands return the process exit code:
+ * options and manual in an option table (cli/parse-options.h), printed by
+ * `perfops help NAME` and `perfops NAME --help`.  Commands return the
+ * process exit code:
  */
 enum exit_code {
 	EXIT_OK = 0,
