@@ -6,7 +6,7 @@
 #define LINES_CHUNK (4u << 20)
 #define LINES_MAX_LINE (64u << 20)
 
-#define LINES_DROP_STEP (4u << 20)
+#define LINES_DROP_STEP (1u << 20)
 
 static int try_map(struct lines *lr)
 {

@@ -295,17 +295,29 @@ struct frame_cache {
 	VEC(uint32_t) frames;
 	/* Level 1, by the exact text after the address: a hit skips the
 	 * matching altogether.  Lines that differ only in their offset miss
-	 * here and hit level 2; the table is emptied when it grows past
-	 * L1_MAX so inputs of mostly distinct lines stay bounded. */
+	 * here and hit level 2. */
 	struct intern l1[2];
 	VEC(uint32_t) l1_to_key[2];
 	/* Level 1 switches itself off when most lookups miss (every line
 	 * distinct): then it only costs. */
 	int l1_off;
 	uint32_t l1_tries, l1_hits;
+	/*
+	 * Bytes each level holds, about.  Both are only caches: a level
+	 * that passes its budget is emptied and refills from what follows
+	 * (emptying level 2 empties level 1 too, which points into it), so
+	 * that memory follows the profile, the unique output, and never the
+	 * number of distinct frame lines in the input: every frame line
+	 * distinct would otherwise keep a copy of each.
+	 */
+	size_t key_bytes, l1_bytes;
 };
 
-#define L1_MAX (1u << 18)
+#define CACHE_KEY_MAX_BYTES (8u << 20)
+#define CACHE_L1_MAX_BYTES (4u << 20)
+/* What a cached key costs beyond its bytes: its intern entry, two hash
+ * slots at half load, the arena's rounding and the vectors. */
+#define CACHE_KEY_COST 64
 #define L1_WINDOW 16384
 
 struct collapse {
@@ -429,6 +441,58 @@ static void clean_func(struct collapse *c, const struct frame_line *fl,
 	push_frame(c, func->buf, func->len);
 }
 
+static void cache_init(struct frame_cache *fc)
+{
+	int j;
+
+	memset(fc, 0, sizeof(*fc));
+	for (j = 0; j < 2; j++) {
+		intern_init(&fc->keys[j]);
+		intern_init(&fc->l1[j]);
+	}
+}
+
+static void cache_release(struct frame_cache *fc)
+{
+	int j;
+
+	for (j = 0; j < 2; j++) {
+		intern_release(&fc->keys[j]);
+		intern_release(&fc->l1[j]);
+		VEC_RELEASE(&fc->l1_to_key[j]);
+		VEC_RELEASE(&fc->start[j]);
+		VEC_RELEASE(&fc->count[j]);
+	}
+	VEC_RELEASE(&fc->frames);
+}
+
+/* Empty level 1 alone. */
+static void cache_clear_l1(struct frame_cache *fc)
+{
+	int j;
+
+	for (j = 0; j < 2; j++) {
+		intern_release(&fc->l1[j]);
+		intern_init(&fc->l1[j]);
+		fc->l1_to_key[j].len = 0;
+	}
+	fc->l1_bytes = 0;
+}
+
+/* Empty both levels, keeping level 1's on/off verdict: the input has not
+ * changed its nature. */
+static void cache_clear(struct frame_cache *fc)
+{
+	int l1_off = fc->l1_off;
+	uint32_t tries = fc->l1_tries, hits = fc->l1_hits;
+
+	cache_release(fc);
+	cache_init(fc);
+	fc->l1_off = l1_off;
+	fc->l1_tries = tries;
+	fc->l1_hits = hits;
+}
+
 /*
  * Collapse a frame line into frames: the cached result or a fresh one.
  * Returns 0 when the line is not a frame line at all.
@@ -532,13 +596,11 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 	/* Only a plain match may be cached by the text after the address:
 	 * otherwise the frames depend on characters of the address. */
 	if (fl.plain && !fc->l1_off) {
-		if (intern_count(&fc->l1[j]) >= L1_MAX) {
-			intern_release(&fc->l1[j]);
-			intern_init(&fc->l1[j]);
-			fc->l1_to_key[j].len = 0;
-		}
+		if (fc->l1_bytes > CACHE_L1_MAX_BYTES)
+			cache_clear_l1(fc);
 		intern_add_hashed(&fc->l1[j], s + l1, len - l1, l1hash, NULL);
 		VEC_PUSH(&fc->l1_to_key[j], id);
+		fc->l1_bytes += len - l1 + CACHE_KEY_COST;
 	}
 	return push_cached(c, id);
 }
@@ -553,6 +615,8 @@ static uint32_t new_key(struct collapse *c, const struct frame_line *flp,
 	size_t start, i, f0;
 	uint32_t id;
 
+	if (fc->key_bytes > CACHE_KEY_MAX_BYTES)
+		cache_clear(fc);
 	f0 = fc->frames.len;
 	/* next if $rawfunc =~ /^\(/ : process names in parentheses. */
 	if (!(fl.func_len && fl.func[0] == '(')) {
@@ -575,6 +639,8 @@ static uint32_t new_key(struct collapse *c, const struct frame_line *flp,
 	id = intern_add_hashed(&fc->keys[j], key, klen, hash, NULL);
 	VEC_PUSH(&fc->start[j], (uint32_t)f0);
 	VEC_PUSH(&fc->count[j], (uint32_t)(fc->frames.len - f0));
+	fc->key_bytes += klen + CACHE_KEY_COST +
+		     (fc->frames.len - f0) * sizeof(uint32_t);
 	return id;
 }
 
@@ -686,10 +752,7 @@ static void collapse_init(struct collapse *c, struct profile *p,
 	strbuf_init(&c->tmp, 256);
 	strbuf_init(&c->func, 256);
 	strbuf_init(&c->bad_text, 0);
-	intern_init(&c->cache.keys[0]);
-	intern_init(&c->cache.keys[1]);
-	intern_init(&c->cache.l1[0]);
-	intern_init(&c->cache.l1[1]);
+	cache_init(&c->cache);
 	if (opts && opts->event_filter && *opts->event_filter) {
 		strbuf_addstr(&c->filter, opts->event_filter);
 		c->filter_set = 1;
@@ -698,16 +761,7 @@ static void collapse_init(struct collapse *c, struct profile *p,
 
 static void collapse_release(struct collapse *c)
 {
-	int j;
-
-	for (j = 0; j < 2; j++) {
-		intern_release(&c->cache.keys[j]);
-		intern_release(&c->cache.l1[j]);
-		VEC_RELEASE(&c->cache.l1_to_key[j]);
-		VEC_RELEASE(&c->cache.start[j]);
-		VEC_RELEASE(&c->cache.count[j]);
-	}
-	VEC_RELEASE(&c->cache.frames);
+	cache_release(&c->cache);
 	VEC_RELEASE(&c->groups);
 	VEC_RELEASE(&c->group_len);
 	VEC_RELEASE(&c->key);
@@ -848,8 +902,12 @@ static void *part_main(void *arg)
 	return NULL;
 }
 
-/* Add the stacks of from into to, translating frame ids by name. */
-static void merge_profile(struct profile *to, const struct profile *from)
+/*
+ * Move the stacks of from into to, translating frame ids by name.  from's
+ * frame names are freed as soon as they are translated, so that the
+ * names of both profiles are not held twice while the stacks move.
+ */
+static void merge_profile(struct profile *to, struct profile *from)
 {
 	size_t nf = intern_count(&from->frames), ns = profile_nstacks(from), i;
 	uint32_t *map = xmalloc(st_mult(nf ? nf : 1, sizeof(*map)));
@@ -858,6 +916,7 @@ static void merge_profile(struct profile *to, const struct profile *from)
 	for (i = 0; i < nf; i++)
 		map[i] = profile_frame(to, profile_frame_name(from, (uint32_t)i),
 				       profile_frame_len(from, (uint32_t)i));
+	intern_release(&from->frames);
 	for (i = 0; i < ns; i++) {
 		size_t depth, d;
 		const uint32_t *f = profile_stack(from, (uint32_t)i, &depth);
