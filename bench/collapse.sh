@@ -1,9 +1,12 @@
 #!/bin/bash
 # perfops collapse vs stackcollapse-perf.pl: throughput on large inputs.
 #   bench/collapse.sh [SIZE_MB]
-# Builds two inputs of at least SIZE_MB (default 40): the bundled and shared
-# perf script fixtures repeated, and a synthetic profile whose frame lines
-# are nearly all distinct (bench/gen-perf-script.awk).  Prints MB/s for
+# Builds three inputs of about SIZE_MB (default 40): the bundled and shared
+# perf script fixtures repeated; a synthetic profile whose frame lines are
+# nearly all distinct (bench/gen-perf-script.awk); and a synthetic
+# system-wide recording as perf 3.x/4.x print it, about 28 kernel and user
+# frames a sample, most lines distinct by address (bench/gen-perf-system.awk,
+# like FlameGraph's example-perf-stacks).  Prints MB/s for
 # perfops and, when stackcollapse-perf.pl is found (on PATH or in
 # $FLAMEGRAPH_DIR; it is not packaged for Debian), for the script, the
 # ratio, and whether the outputs are identical.
@@ -32,6 +35,8 @@ done
 # Input 2: synthetic, nearly every frame line distinct.
 samples=$((size_mb * 620))
 awk -v samples=$samples -v syms=5000 -f "$top/bench/gen-perf-script.awk" >"$tmp/syn.perf"
+# Input 3: a deep system-wide recording, perf 3.x style (no +0xOFF).
+awk -v mb="$size_mb" -f "$top/bench/gen-perf-system.awk" >"$tmp/system.perf"
 
 now() { date +%s.%N; }
 # best_of N CMD...: the fastest wall time of N runs, in seconds.
@@ -49,7 +54,7 @@ best_of() {
 }
 
 printf '%-10s %9s %12s %12s %12s %8s\n' input MB perfops_s perfops_MB/s script_MB/s ratio
-for name in real syn; do
+for name in real syn system; do
 	in=$tmp/$name.perf
 	mb=$(echo "$(stat -c %s "$in") / 1048576" | bc -l)
 	tp=$(best_of 5 "$perfops" collapse "$in")
