@@ -4,6 +4,7 @@
 #include "core/hash.h"
 #include "core/strbuf.h"
 #include "core/vec.h"
+#include "profile/linecache.h"
 #include <pthread.h>
 
 /*
@@ -173,6 +174,44 @@ static size_t skip_nonspace(const char *s, size_t i, size_t len)
 	return i;
 }
 
+#define ONES8 0x0101010101010101ull
+#define SPACES8 (ONES8 * ' ')
+
+static inline uint64_t load8(const char *s)
+{
+	uint64_t v;
+
+	memcpy(&v, s, 8);
+	return v;
+}
+
+/* The high bit of each byte of v that is above m and below n (m <= 127,
+ * n <= 128, bytes below 128; no carry crosses bytes). */
+static inline uint64_t bytes_between(uint64_t v, unsigned m, unsigned n)
+{
+	uint64_t low = v & (ONES8 * 127);
+
+	return (ONES8 * (127 + n) - low) & ~v & (low + ONES8 * (127 - m)) &
+	       (ONES8 * 128);
+}
+
+/* The index of the first byte (in memory order) of x that is not zero. */
+static inline size_t first_byte(uint64_t x)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(x) >> 3;
+#else
+	return (size_t)__builtin_clzll(x) >> 3;
+#endif
+}
+
+/* The high bit of each byte of v that is a hex digit 0-9a-f. */
+static inline uint64_t hex8(uint64_t v)
+{
+	return bytes_between(v, '0' - 1, '9' + 1) |
+	       bytes_between(v, 'a' - 1, 'f' + 1);
+}
+
 /* The parts of a frame line. */
 struct frame_line {
 	const char *pc, *func, *mod;
@@ -284,40 +323,30 @@ static int only_space(const char *s, size_t len)
 /*
  * A cache from the text of a frame line (everything that decides its
  * collapsed frames) to those frames, so that the cleaning rules run once
- * per distinct line rather than once per sample.
+ * per distinct line rather than once per sample; one table per level and
+ * java flag.
  */
 struct frame_cache {
-	/* Level 2, by what decides the frames (see frame_line()); one table
-	 * per java flag. */
-	struct intern keys[2];
-	VEC(uint32_t) start[2]; /* by key id: index into frames */
-	VEC(uint32_t) count[2];
-	VEC(uint32_t) frames;
+	/* Level 2, by what decides the frames (see frame_line()). */
+	struct linecache keys[2];
 	/* Level 1, by the exact text after the address: a hit skips the
 	 * matching altogether.  Lines that differ only in their offset miss
 	 * here and hit level 2. */
-	struct intern l1[2];
-	VEC(uint32_t) l1_to_key[2];
+	struct linecache l1[2];
 	/* Level 1 switches itself off when most lookups miss (every line
 	 * distinct): then it only costs. */
 	int l1_off;
 	uint32_t l1_tries, l1_hits;
-	/*
-	 * Bytes each level holds, about.  Both are only caches: a level
-	 * that passes its budget is emptied and refills from what follows
-	 * (emptying level 2 empties level 1 too, which points into it), so
-	 * that memory follows the profile, the unique output, and never the
-	 * number of distinct frame lines in the input: every frame line
-	 * distinct would otherwise keep a copy of each.
-	 */
-	size_t key_bytes, l1_bytes;
 };
 
-#define CACHE_KEY_MAX_BYTES (8u << 20)
-#define CACHE_L1_MAX_BYTES (4u << 20)
-/* What a cached key costs beyond its bytes: its intern entry, two hash
- * slots at half load, the arena's rounding and the vectors. */
-#define CACHE_KEY_COST 64
+/*
+ * Byte budgets: past them a table empties itself and refills from what
+ * follows, so that memory follows the profile (the unique output) and
+ * never the number of distinct frame lines in the input, which would keep
+ * a copy of each line when every frame line is distinct.
+ */
+#define CACHE_KEY_MAX_BYTES (4u << 20)
+#define CACHE_L1_MAX_BYTES (2u << 20)
 #define L1_WINDOW 16384
 
 struct collapse {
@@ -334,6 +363,7 @@ struct collapse {
 	VEC(uint32_t) groups; /* frames of each line, in reading order */
 	VEC(uint32_t) group_len;
 	VEC(uint32_t) key;
+	VEC(uint32_t) fresh; /* frames of the line being cleaned */
 	struct frame_cache cache;
 	struct strbuf tmp, func;
 	int periods; /* perf printed sample periods */
@@ -345,10 +375,10 @@ struct collapse {
 
 static void push_frame(struct collapse *c, const char *name, size_t len)
 {
-	VEC_PUSH(&c->cache.frames, profile_frame(c->p, name, len));
+	VEC_PUSH(&c->fresh, profile_frame(c->p, name, len));
 }
 
-/* Clean one function name of a frame line and append it to the cache. */
+/* Clean one function name of a frame line and append it to c->fresh. */
 static void clean_func(struct collapse *c, const struct frame_line *fl,
 		       const char *f, size_t flen, int inlined)
 {
@@ -447,8 +477,8 @@ static void cache_init(struct frame_cache *fc)
 
 	memset(fc, 0, sizeof(*fc));
 	for (j = 0; j < 2; j++) {
-		intern_init(&fc->keys[j]);
-		intern_init(&fc->l1[j]);
+		linecache_init(&fc->keys[j], CACHE_KEY_MAX_BYTES);
+		linecache_init(&fc->l1[j], CACHE_L1_MAX_BYTES);
 	}
 }
 
@@ -457,81 +487,71 @@ static void cache_release(struct frame_cache *fc)
 	int j;
 
 	for (j = 0; j < 2; j++) {
-		intern_release(&fc->keys[j]);
-		intern_release(&fc->l1[j]);
-		VEC_RELEASE(&fc->l1_to_key[j]);
-		VEC_RELEASE(&fc->start[j]);
-		VEC_RELEASE(&fc->count[j]);
+		linecache_release(&fc->keys[j]);
+		linecache_release(&fc->l1[j]);
 	}
-	VEC_RELEASE(&fc->frames);
 }
 
-/* Empty level 1 alone. */
-static void cache_clear_l1(struct frame_cache *fc)
+/* Append n frames as the next line's group. */
+static int push_group(struct collapse *c, const uint32_t *frames, uint32_t n)
 {
-	int j;
-
-	for (j = 0; j < 2; j++) {
-		intern_release(&fc->l1[j]);
-		intern_init(&fc->l1[j]);
-		fc->l1_to_key[j].len = 0;
-	}
-	fc->l1_bytes = 0;
-}
-
-/* Empty both levels, keeping level 1's on/off verdict: the input has not
- * changed its nature. */
-static void cache_clear(struct frame_cache *fc)
-{
-	int l1_off = fc->l1_off;
-	uint32_t tries = fc->l1_tries, hits = fc->l1_hits;
-
-	cache_release(fc);
-	cache_init(fc);
-	fc->l1_off = l1_off;
-	fc->l1_tries = tries;
-	fc->l1_hits = hits;
-}
-
-/*
- * Collapse a frame line into frames: the cached result or a fresh one.
- * Returns 0 when the line is not a frame line at all.
- */
-static uint32_t new_key(struct collapse *c, const struct frame_line *flp,
-			const char *key, size_t klen, uint64_t hash);
-
-/* Append the cached frames of level-2 key id as the next line's group. */
-static int push_cached(struct collapse *c, uint32_t id)
-{
-	struct frame_cache *fc = &c->cache;
-	int j = c->is_java;
-	uint32_t n = fc->count[j].v[id];
-
 	VEC_GROW(&c->groups, c->groups.len + n);
-	memcpy(c->groups.v + c->groups.len, fc->frames.v + fc->start[j].v[id],
-	       n * sizeof(uint32_t));
+	/* Nearly always one frame: not worth a call to memcpy(). */
+	if (n == 1)
+		c->groups.v[c->groups.len] = frames[0];
+	else if (n)
+		memcpy(c->groups.v + c->groups.len, frames,
+		       n * sizeof(uint32_t));
 	c->groups.len += n;
 	VEC_PUSH(&c->group_len, n);
 	return 1;
 }
 
+static const uint32_t *new_key(struct collapse *c, const struct frame_line *flp,
+			       const char *key, size_t klen, uint64_t hash,
+			       uint32_t *n);
+
+/*
+ * Collapse a frame line into frames: the cached result or a fresh one.
+ * Returns 0 when the line is not a frame line at all.
+ */
 static int frame_line(struct collapse *c, const char *s, size_t len)
 {
 	struct frame_cache *fc = &c->cache;
 	int j = c->is_java;
-	struct intern *keys = &fc->keys[j];
 	struct frame_line fl;
+	const uint32_t *fr;
 	const char *key;
 	size_t klen, b = 0, l1;
 	uint64_t hash, l1hash = 0;
-	uint32_t id;
+	uint32_t n;
 
 	c->frame_lines++;
-	/* Level 1: the line after its address (with it for --addrs). */
+	/* Level 1: the line after its address (with it for --addrs).
+	 * perf pads addresses to 16 columns: spaces and hex digits are
+	 * skipped eight at a time, then byte by byte for what remains. */
+	while (b < len && s[b] == '\t')
+		b++;
+	for (; b + 8 <= len; b += 8) {
+		uint64_t x = load8(s + b) ^ SPACES8;
+
+		if (x) {
+			b += first_byte(x);
+			break;
+		}
+	}
 	while (b < len && is_space((unsigned char)s[b]))
 		b++;
 	l1 = b;
 	if (!(c->flags & COLLAPSE_ADDRS)) {
+		for (; l1 + 8 <= len; l1 += 8) {
+			uint64_t other = ~hex8(load8(s + l1)) & (ONES8 * 128);
+
+			if (other) {
+				l1 += first_byte(other);
+				break;
+			}
+		}
 		while (l1 < len && is_word((unsigned char)s[l1]))
 			l1++;
 		while (l1 < len && is_space((unsigned char)s[l1]))
@@ -539,14 +559,14 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 	}
 	if (!fc->l1_off) {
 		l1hash = hash_bytes(s + l1, len - l1);
-		id = intern_find_hashed(&fc->l1[j], s + l1, len - l1, l1hash);
+		fr = linecache_find(&fc->l1[j], s + l1, len - l1, l1hash, &n);
 		if (++fc->l1_tries == L1_WINDOW) {
 			fc->l1_off = fc->l1_hits < L1_WINDOW / 2;
 			fc->l1_tries = fc->l1_hits = 0;
 		}
-		if (id != INTERN_NONE) {
+		if (fr) {
 			fc->l1_hits++;
-			return push_cached(c, fc->l1_to_key[j].v[id]);
+			return push_group(c, fr, n);
 		}
 	}
 
@@ -575,10 +595,10 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 				     (c->flags & COLLAPSE_ADDRS)
 					     ? (uint32_t)fl.pc_len
 					     : 0 };
-		size_t n = sizeof(lens) + fl.func_len + fl.mod_len + lens[2];
+		size_t kn = sizeof(lens) + fl.func_len + fl.mod_len + lens[2];
 		char *k;
 
-		if (strbuf_grow(&c->tmp, n) < 0)
+		if (strbuf_grow(&c->tmp, kn) < 0)
 			return 0;
 		k = c->tmp.buf;
 		memcpy(k, lens, sizeof(lens));
@@ -587,61 +607,51 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 		memcpy(k + sizeof(lens) + fl.func_len + fl.mod_len, fl.pc,
 		       lens[2]);
 		key = k;
-		klen = n;
+		klen = kn;
 	}
 	hash = hash_bytes(key, klen);
-	id = intern_find_hashed(keys, key, klen, hash);
-	if (id == INTERN_NONE)
-		id = new_key(c, &fl, key, klen, hash);
+	fr = linecache_find(&fc->keys[j], key, klen, hash, &n);
+	if (!fr)
+		fr = new_key(c, &fl, key, klen, hash, &n);
 	/* Only a plain match may be cached by the text after the address:
-	 * otherwise the frames depend on characters of the address. */
-	if (fl.plain && !fc->l1_off) {
-		if (fc->l1_bytes > CACHE_L1_MAX_BYTES)
-			cache_clear_l1(fc);
-		intern_add_hashed(&fc->l1[j], s + l1, len - l1, l1hash, NULL);
-		VEC_PUSH(&fc->l1_to_key[j], id);
-		fc->l1_bytes += len - l1 + CACHE_KEY_COST;
-	}
-	return push_cached(c, id);
+	 * otherwise the frames depend on characters of the address.  (The
+	 * level-2 frames stay valid: adding to level 1 empties at most
+	 * level 1.) */
+	if (fl.plain && !fc->l1_off)
+		fr = linecache_add(&fc->l1[j], s + l1, len - l1, l1hash, fr, n);
+	return push_group(c, fr, n);
 }
 
-/* Clean the frames of a new level-2 key and cache them; returns its id. */
-static uint32_t new_key(struct collapse *c, const struct frame_line *flp,
-			const char *key, size_t klen, uint64_t hash)
+/* Clean the frames of a new level-2 key and cache them. */
+static const uint32_t *new_key(struct collapse *c, const struct frame_line *flp,
+			       const char *key, size_t klen, uint64_t hash,
+			       uint32_t *n)
 {
-	struct frame_cache *fc = &c->cache;
-	int j = c->is_java;
 	struct frame_line fl = *flp;
-	size_t start, i, f0;
-	uint32_t id;
+	size_t start, i;
 
-	if (fc->key_bytes > CACHE_KEY_MAX_BYTES)
-		cache_clear(fc);
-	f0 = fc->frames.len;
+	c->fresh.len = 0;
 	/* next if $rawfunc =~ /^\(/ : process names in parentheses. */
 	if (!(fl.func_len && fl.func[0] == '(')) {
 		/* split /\->/ drops trailing empty fields. */
-		size_t n = fl.func_len, part = 0;
+		size_t fn = fl.func_len, part = 0;
 
-		while (n >= 2 && !memcmp(fl.func + n - 2, "->", 2))
-			n -= 2;
-		for (start = 0, i = 0; n && i <= n; i++) {
-			if (i < n && !(i + 1 < n && fl.func[i] == '-' &&
-				       fl.func[i + 1] == '>'))
+		while (fn >= 2 && !memcmp(fl.func + fn - 2, "->", 2))
+			fn -= 2;
+		for (start = 0, i = 0; fn && i <= fn; i++) {
+			if (i < fn && !(i + 1 < fn && fl.func[i] == '-' &&
+					fl.func[i + 1] == '>'))
 				continue;
 			clean_func(c, &fl, fl.func + start, i - start, part > 0);
 			part++;
-			if (i < n)
+			if (i < fn)
 				i++;
 			start = i + 1;
 		}
 	}
-	id = intern_add_hashed(&fc->keys[j], key, klen, hash, NULL);
-	VEC_PUSH(&fc->start[j], (uint32_t)f0);
-	VEC_PUSH(&fc->count[j], (uint32_t)(fc->frames.len - f0));
-	fc->key_bytes += klen + CACHE_KEY_COST +
-		     (fc->frames.len - f0) * sizeof(uint32_t);
-	return id;
+	*n = (uint32_t)c->fresh.len;
+	return linecache_add(&c->cache.keys[c->is_java], key, klen, hash,
+			     c->fresh.v, *n);
 }
 
 /* A blank line: remember the stack of the record that ends here. */
@@ -762,6 +772,7 @@ static void collapse_init(struct collapse *c, struct profile *p,
 static void collapse_release(struct collapse *c)
 {
 	cache_release(&c->cache);
+	VEC_RELEASE(&c->fresh);
 	VEC_RELEASE(&c->groups);
 	VEC_RELEASE(&c->group_len);
 	VEC_RELEASE(&c->key);
