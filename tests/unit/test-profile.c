@@ -66,7 +66,8 @@ static int cmp_str(const void *a, const void *b)
 
 Test(profile, sorted_like_the_text_with_prefix_names)
 {
-	/* Names that extend each other with bytes below and above ';'
+	/* Stacks up to 12 deep, half of them sharing their first 8 frames,
+	 * of names that extend each other with bytes below and above ';'
 	 * (' ', ':', '~'), and an empty one: the order must be that of the
 	 * joined texts, whatever the names share.  (A name holding a ';'
 	 * makes two different stacks print the same text: not tested.) */
@@ -82,17 +83,19 @@ Test(profile, sorted_like_the_text_with_prefix_names)
 
 	profile_init(&p, 1);
 	for (i = 0; i < N; i++) {
-		uint32_t f[6];
+		uint32_t f[12];
 		size_t d;
 		double one = 1;
 
 		seed = seed * 1103515245 + 12345;
-		d = 1 + (seed >> 16) % 5;
+		d = 1 + (seed >> 16) % 12;
 		for (k = 0; k < d; k++) {
 			const char *nm;
 
 			seed = seed * 1103515245 + 12345;
 			nm = names[(seed >> 16) % ARRAY_SIZE(names)];
+			if (i % 2 && k < 8)
+				nm = names[k % 3];
 			f[k] = profile_frame(&p, nm, strlen(nm));
 		}
 		profile_add(&p, 0, f, d, &one);
