@@ -95,6 +95,14 @@ int cmd_collapse(int argc, char **argv)
 		profile_release(&prof);
 		return EXIT_FAIL;
 	}
+	/* The output can be tens of MB: write it in large pieces rather than
+	 * stdio's 4 KB (nothing was written to stdout before).  glibc takes
+	 * the size only with a buffer; it lives until exit flushes stdout. */
+	if (af.is_stdout) {
+		static char outbuf[1 << 20];
+
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	}
 	if (folded_write(&prof, af.fp) < 0) {
 		atomic_abort(&af);
 		ret = EXIT_FAIL;
