@@ -663,15 +663,19 @@ static void end_record(struct collapse *c)
 		return;
 	/* @stack was built with unshift: the last line's frames come first
 	 * (after the process name), each line's own frames in order. */
-	c->key.len = 0;
-	VEC_PUSH(&c->key, c->pname);
+	VEC_GROW(&c->key, 1 + c->groups.len);
+	c->key.v[0] = c->pname;
+	c->key.len = 1;
 	end = c->groups.len;
 	for (g = c->group_len.len; g-- > 0;) {
 		size_t n = c->group_len.v[g];
 
-		VEC_GROW(&c->key, c->key.len + n);
-		memcpy(c->key.v + c->key.len, c->groups.v + end - n,
-		       n * sizeof(uint32_t));
+		/* Nearly always one frame a line: no call to memcpy(). */
+		if (n == 1)
+			c->key.v[c->key.len] = c->groups.v[end - 1];
+		else if (n)
+			memcpy(c->key.v + c->key.len, c->groups.v + end - n,
+			       n * sizeof(uint32_t));
 		c->key.len += n;
 		end -= n;
 	}
