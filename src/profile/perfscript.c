@@ -360,9 +360,15 @@ struct collapse {
 	uint32_t pname;
 	int is_java;
 	double period;
-	VEC(uint32_t) groups; /* frames of each line, in reading order */
-	VEC(uint32_t) group_len;
-	VEC(uint32_t) key;
+	/*
+	 * The stack of the current record, built as the script's unshift
+	 * builds it: each line's frames go in front of the earlier lines',
+	 * so they are written backwards from the end, stack[at..cap), with
+	 * a slot left in front for the process name.
+	 */
+	uint32_t *stack;
+	size_t stack_at, stack_cap;
+	unsigned record_lines; /* frame lines in the current record */
 	VEC(uint32_t) fresh; /* frames of the line being cleaned */
 	struct frame_cache cache;
 	struct strbuf tmp, func;
@@ -492,18 +498,34 @@ static void cache_release(struct frame_cache *fc)
 	}
 }
 
-/* Append n frames as the next line's group. */
+/* Make room for n more frames in front of the stack (and the name). */
+static void grow_stack(struct collapse *c, size_t n)
+{
+	size_t used = c->stack_cap - c->stack_at;
+	size_t cap = MAX(c->stack_cap * 2, st_add(st_add(used, n), 1));
+	uint32_t *st = xmalloc(st_mult(cap, sizeof(*st)));
+
+	if (used)
+		memcpy(st + cap - used, c->stack + c->stack_at,
+		       used * sizeof(*st));
+	free(c->stack);
+	c->stack = st;
+	c->stack_cap = cap;
+	c->stack_at = cap - used;
+}
+
+/* Put the n frames of the next line in front of the stack. */
 static int push_group(struct collapse *c, const uint32_t *frames, uint32_t n)
 {
-	VEC_GROW(&c->groups, c->groups.len + n);
+	if (n >= c->stack_at)
+		grow_stack(c, n);
+	c->stack_at -= n;
 	/* Nearly always one frame: not worth a call to memcpy(). */
 	if (n == 1)
-		c->groups.v[c->groups.len] = frames[0];
+		c->stack[c->stack_at] = frames[0];
 	else if (n)
-		memcpy(c->groups.v + c->groups.len, frames,
-		       n * sizeof(uint32_t));
-	c->groups.len += n;
-	VEC_PUSH(&c->group_len, n);
+		memcpy(c->stack + c->stack_at, frames, n * sizeof(uint32_t));
+	c->record_lines++;
 	return 1;
 }
 
@@ -657,30 +679,14 @@ static const uint32_t *new_key(struct collapse *c, const struct frame_line *flp,
 /* A blank line: remember the stack of the record that ends here. */
 static void end_record(struct collapse *c)
 {
-	size_t g, end;
-
 	if (!c->have_pname)
 		return;
-	/* @stack was built with unshift: the last line's frames come first
-	 * (after the process name), each line's own frames in order. */
-	VEC_GROW(&c->key, 1 + c->groups.len);
-	c->key.v[0] = c->pname;
-	c->key.len = 1;
-	end = c->groups.len;
-	for (g = c->group_len.len; g-- > 0;) {
-		size_t n = c->group_len.v[g];
-
-		/* Nearly always one frame a line: no call to memcpy(). */
-		if (n == 1)
-			c->key.v[c->key.len] = c->groups.v[end - 1];
-		else if (n)
-			memcpy(c->key.v + c->key.len, c->groups.v + end - n,
-			       n * sizeof(uint32_t));
-		c->key.len += n;
-		end -= n;
-	}
-	profile_add(c->p, 0, c->key.v, c->key.len, &c->period);
-	c->groups.len = c->group_len.len = 0;
+	/* The name goes first, in the slot push_group() leaves. */
+	c->stack[--c->stack_at] = c->pname;
+	profile_add(c->p, 0, c->stack + c->stack_at,
+		    c->stack_cap - c->stack_at, &c->period);
+	c->stack_at = c->stack_cap;
+	c->record_lines = 0;
 	c->have_pname = 0;
 }
 
@@ -762,6 +768,8 @@ static void collapse_init(struct collapse *c, struct profile *p,
 	c->p = p;
 	c->lr = lr;
 	c->flags = opts ? opts->collapse_flags : 0;
+	c->stack_cap = c->stack_at = 256;
+	c->stack = xmalloc(c->stack_cap * sizeof(*c->stack));
 	strbuf_init(&c->filter, 0);
 	strbuf_init(&c->tmp, 256);
 	strbuf_init(&c->func, 256);
@@ -777,9 +785,7 @@ static void collapse_release(struct collapse *c)
 {
 	cache_release(&c->cache);
 	VEC_RELEASE(&c->fresh);
-	VEC_RELEASE(&c->groups);
-	VEC_RELEASE(&c->group_len);
-	VEC_RELEASE(&c->key);
+	free(c->stack);
 	strbuf_release(&c->filter);
 	strbuf_release(&c->tmp);
 	strbuf_release(&c->func);
@@ -825,7 +831,7 @@ static int collapse_run(struct collapse *c)
 		}
 		bad_line(c, s, len);
 	}
-	c->truncated = c->have_pname && c->group_len.len;
+	c->truncated = c->have_pname && c->record_lines;
 	return r < 0 ? -1 : 0;
 }
 
