@@ -1,18 +1,7 @@
 #include "core/compat.h"
 #include "profile/linecache.h"
 
-/* The frames, then the key bytes (frames first keeps them aligned). */
-struct linecache_entry {
-	uint32_t len, n;
-	uint32_t frames[];
-};
-
 #define LINECACHE_MIN_SLOTS 1024
-
-static inline const char *entry_key(const struct linecache_entry *e)
-{
-	return (const char *)(e->frames + e->n);
-}
 
 static void slots_alloc(struct linecache *lc, size_t nslots)
 {
@@ -33,22 +22,6 @@ void linecache_release(struct linecache *lc)
 	arena_release(&lc->arena);
 	free(lc->slots);
 	memset(lc, 0, sizeof(*lc));
-}
-
-const uint32_t *linecache_find(const struct linecache *lc, const char *key,
-			       size_t len, uint64_t hash, uint32_t *n)
-{
-	size_t i = hash & lc->mask;
-	const struct linecache_slot *s;
-
-	for (; (s = &lc->slots[i])->e; i = (i + 1) & lc->mask) {
-		if (s->hash == hash && s->e->len == len &&
-		    !memcmp(entry_key(s->e), key, len)) {
-			*n = s->e->n;
-			return s->e->frames;
-		}
-	}
-	return NULL;
 }
 
 static void grow(struct linecache *lc)

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "core/arena.h"
 
 /*
@@ -14,6 +15,12 @@
  * is computed again.  The cache owns its keys and arrays; a pointer it
  * returns is valid until the next linecache_add() or linecache_release().
  */
+/* The frames, then the key bytes (frames first keeps them aligned). */
+struct linecache_entry {
+	uint32_t len, n;
+	uint32_t frames[];
+};
+
 struct linecache_slot {
 	uint64_t hash;
 	const struct linecache_entry *e; /* NULL: empty */
@@ -30,9 +37,23 @@ void linecache_init(struct linecache *lc, size_t max_bytes);
 void linecache_release(struct linecache *lc);
 
 /* The frames cached for key (hash from hash_bytes()) and their number in
- * *n, or NULL. */
-const uint32_t *linecache_find(const struct linecache *lc, const char *key,
-			       size_t len, uint64_t hash, uint32_t *n);
+ * *n, or NULL.  Inline: collapse calls it for every frame line. */
+static inline const uint32_t *linecache_find(const struct linecache *lc,
+					     const char *key, size_t len,
+					     uint64_t hash, uint32_t *n)
+{
+	size_t i = hash & lc->mask;
+	const struct linecache_slot *s;
+
+	for (; (s = &lc->slots[i])->e; i = (i + 1) & lc->mask) {
+		if (s->hash == hash && s->e->len == len &&
+		    !memcmp(s->e->frames + s->e->n, key, len)) {
+			*n = s->e->n;
+			return s->e->frames;
+		}
+	}
+	return NULL;
+}
 
 /* Cache n frames for key, which must not be cached yet; returns the
  * cached copy. */

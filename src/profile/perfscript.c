@@ -515,7 +515,7 @@ static void grow_stack(struct collapse *c, size_t n)
 }
 
 /* Put the n frames of the next line in front of the stack. */
-static int push_group(struct collapse *c, const uint32_t *frames, uint32_t n)
+static inline int push_group(struct collapse *c, const uint32_t *frames, uint32_t n)
 {
 	if (n >= c->stack_at)
 		grow_stack(c, n);

@@ -246,14 +246,15 @@ static int cmp_stacks(const void *a, const void *b, void *ctx)
 	const struct stack_order *o = ctx;
 	const struct profile *p = o->p;
 	uint32_t sa = *(const uint32_t *)a, sb = *(const uint32_t *)b;
-	size_t da, db, i = 0;
+	size_t da, db, i = 0, m;
 	const uint32_t *fa = profile_stack(p, sa, &da);
 	const uint32_t *fb = profile_stack(p, sb, &db);
 	int c;
 
-	while (i < da && i < db && fa[i] == fb[i])
-		i++;
-	if (o->rank && i < da && i < db) {
+	/* Deep stacks share long starts: the walk is most of the work. */
+	for (m = MIN(da, db); i < m && fa[i] == fb[i]; i++)
+		;
+	if (o->rank && i < m) {
 		uint32_t ra = o->rank[fa[i]], rb = o->rank[fb[i]];
 
 		if (ra < rb && rb > o->prefix_end[ra])
