@@ -534,24 +534,14 @@ static const uint32_t *new_key(struct collapse *c, const struct frame_line *flp,
 			       uint32_t *n);
 
 /*
- * Collapse a frame line into frames: the cached result or a fresh one.
- * Returns 0 when the line is not a frame line at all.
+ * Where the level-1 key of a frame line starts: after its address (at it
+ * for --addrs).  perf pads addresses to 16 columns: spaces and hex digits
+ * are skipped eight at a time, then byte by byte for what remains.
  */
-static int frame_line(struct collapse *c, const char *s, size_t len)
+static size_t key_start(const struct collapse *c, const char *s, size_t len)
 {
-	struct frame_cache *fc = &c->cache;
-	int j = c->is_java;
-	struct frame_line fl;
-	const uint32_t *fr;
-	const char *key;
-	size_t klen, b = 0, l1;
-	uint64_t hash, l1hash = 0;
-	uint32_t n;
+	size_t b = 0, l1;
 
-	c->frame_lines++;
-	/* Level 1: the line after its address (with it for --addrs).
-	 * perf pads addresses to 16 columns: spaces and hex digits are
-	 * skipped eight at a time, then byte by byte for what remains. */
 	while (b < len && s[b] == '\t')
 		b++;
 	for (; b + 8 <= len; b += 8) {
@@ -579,6 +569,75 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 		while (l1 < len && is_space((unsigned char)s[l1]))
 			l1++;
 	}
+	return l1;
+}
+
+/* The high bit of each byte of v that is a space. */
+static inline uint64_t spaces8(uint64_t v)
+{
+	uint64_t t = v ^ SPACES8, low = ONES8 * 127;
+
+	return ~(((t & low) + low) | t) & (ONES8 * 128);
+}
+
+/*
+ * Whether a frame line is laid out as perf 3.x to 6.x print it: a tab,
+ * the address right-aligned in 16 columns, one space and the symbol.  Its
+ * level-1 key then starts at column 18, which is checked in two words:
+ * every byte a space or a hex digit, the spaces all before the digits.
+ */
+static inline int perf_columns(const char *s, size_t len)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t high = ONES8 * 128;
+	uint64_t w0, w1, sp0, sp1, hx0, hx1, below;
+
+	if (len <= 18 || s[0] != '\t' || s[17] != ' ' ||
+	    is_space((unsigned char)s[18]))
+		return 0;
+	w0 = load8(s + 1);
+	w1 = load8(s + 9);
+	sp0 = spaces8(w0);
+	sp1 = spaces8(w1);
+	hx0 = hex8(w0);
+	hx1 = hex8(w1);
+	if ((sp0 | hx0) != high || (sp1 | hx1) != high)
+		return 0;
+	if (!hx0) {
+		/* The first word all spaces: the digits start in the second. */
+		if (!hx1)
+			return 0;
+		below = (1ull << (8 * first_byte(hx1))) - 1;
+		return sp1 == (high & below);
+	}
+	below = (1ull << (8 * first_byte(hx0))) - 1;
+	return hx1 == high && sp0 == (high & below);
+#else
+	(void)s;
+	(void)len;
+	return 0;
+#endif
+}
+
+/*
+ * Collapse a frame line into frames: the cached result or a fresh one.
+ * Returns 0 when the line is not a frame line at all.
+ */
+static int frame_line(struct collapse *c, const char *s, size_t len)
+{
+	struct frame_cache *fc = &c->cache;
+	int j = c->is_java;
+	struct frame_line fl;
+	const uint32_t *fr;
+	const char *key;
+	size_t klen, l1;
+	uint64_t hash, l1hash = 0;
+	uint32_t n;
+
+	c->frame_lines++;
+	l1 = !(c->flags & COLLAPSE_ADDRS) && perf_columns(s, len)
+		     ? 18
+		     : key_start(c, s, len);
 	if (!fc->l1_off) {
 		l1hash = hash_bytes(s + l1, len - l1);
 		fr = linecache_find(&fc->l1[j], s + l1, len - l1, l1hash, &n);
