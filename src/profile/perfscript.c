@@ -6,6 +6,9 @@
 #include "core/vec.h"
 #include "profile/linecache.h"
 #include <pthread.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /*
  * The Perl script matches each line with regular expressions.  Rather than
@@ -588,7 +591,25 @@ static inline uint64_t spaces8(uint64_t v)
  */
 static inline int perf_columns(const char *s, size_t len)
 {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__SSE2__)
+	/* The same in one 16-byte vector: a mask bit per byte. */
+	__m128i v, sp, dg, af;
+	unsigned msp, mhx;
+
+	if (len <= 18 || s[0] != '\t' || s[17] != ' ' ||
+	    is_space((unsigned char)s[18]))
+		return 0;
+	v = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
+	sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+	dg = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+			   _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+	af = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)),
+			   _mm_cmplt_epi8(v, _mm_set1_epi8('f' + 1)));
+	msp = (unsigned)_mm_movemask_epi8(sp);
+	mhx = (unsigned)_mm_movemask_epi8(_mm_or_si128(dg, af));
+	/* All spaces or digits, some digits, the spaces a low run. */
+	return (msp | mhx) == 0xffff && mhx && !(msp & (msp + 1));
+#elif __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const uint64_t high = ONES8 * 128;
 	uint64_t w0, w1, sp0, sp1, hx0, hx1, below;
 

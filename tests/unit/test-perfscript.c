@@ -134,6 +134,12 @@ Test(perfscript, padded_addresses_and_near_misses)
 	      "\t            5678 k (/x)\n"
 	      "\t            5678 f (/x)\n\n",
 	      0, "ab;f;k;m;12345678901 m;l;1234 k;j;i;h;g;-4 f 1\n");
+	/* No address at all, only its padding: not a frame line, even when
+	 * the same text behind an address is cached. */
+	CHECK("ab 1 [0] 1.0: cpu-clock: \n"
+	      "\t            1234 x (/x)\n"
+	      "\t                 x (/x)\n\n",
+	      0, "ab;x 1\n");
 	/* --addrs keeps the address in the key: same lines, their own
 	 * frames when the symbol is unknown. */
 	CHECK("ab 1 [0] 1.0: cpu-clock: \n"
