@@ -575,6 +575,7 @@ static size_t key_start(const struct collapse *c, const char *s, size_t len)
 	return l1;
 }
 
+#if !defined(__SSE2__)
 /* The high bit of each byte of v that is a space. */
 static inline uint64_t spaces8(uint64_t v)
 {
@@ -582,6 +583,7 @@ static inline uint64_t spaces8(uint64_t v)
 
 	return ~(((t & low) + low) | t) & (ONES8 * 128);
 }
+#endif
 
 /*
  * Whether a frame line is laid out as perf 3.x to 6.x print it: a tab,
