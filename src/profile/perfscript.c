@@ -518,7 +518,8 @@ static void grow_stack(struct collapse *c, size_t n)
 }
 
 /* Put the n frames of the next line in front of the stack. */
-static inline int push_group(struct collapse *c, const uint32_t *frames, uint32_t n)
+static inline int push_group(struct collapse *c, const uint32_t *frames,
+			     uint32_t n)
 {
 	if (n >= c->stack_at)
 		grow_stack(c, n);
@@ -588,8 +589,9 @@ static inline uint64_t spaces8(uint64_t v)
 /*
  * Whether a frame line is laid out as perf 3.x to 6.x print it: a tab,
  * the address right-aligned in 16 columns, one space and the symbol.  Its
- * level-1 key then starts at column 18, which is checked in two words:
- * every byte a space or a hex digit, the spaces all before the digits.
+ * level-1 key then starts at column 18, which the 16 columns confirm:
+ * every byte a space or a hex digit, some digits, the spaces all before
+ * them (one SSE2 vector, or two words elsewhere).
  */
 static inline int perf_columns(const char *s, size_t len)
 {
