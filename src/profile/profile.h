@@ -198,6 +198,13 @@ static inline int64_t profile_sat_add(int64_t a, int64_t b, int *overflow)
  */
 uint32_t *profile_sorted_stacks(const struct profile *p);
 
+/*
+ * Order two frame ids (pointed to by a and b) by their names in byte
+ * order, a name before its extensions: a qsort_r() comparator whose
+ * context is the profile.
+ */
+int profile_cmp_frame_ids(const void *a, const void *b, void *profile);
+
 /* Append the folded text of a stack ("root;...;leaf") to sb. */
 struct strbuf;
 void profile_stack_text(const struct profile *p, uint32_t stack,
