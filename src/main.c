@@ -24,6 +24,8 @@ static const struct cmd_struct commands[] = {
 	{ "collapse", cmd_collapse,
 	  "fold perf script output into stacks (stackcollapse-perf.pl)",
 	  NULL },
+	{ "diagnose", cmd_diagnose,
+	  "watch a process and name its performance symptom", NULL },
 	{ "diff", cmd_diff, "compare two profiles: folded diff or red/blue SVG",
 	  NULL },
 	{ "flamegraph", cmd_flamegraph,

@@ -37,7 +37,7 @@ child_exec(const struct spawn_opts *o, int go_fd, int err_fd,
 		if (read(go_fd, &c, 1) != 1)
 			_exit(127);
 	}
-	if (o->timeout > 0)
+	if (o->timeout > 0 || o->new_group)
 		setpgid(0, 0);
 	if (o->stdin_fd >= 0 && dup2(o->stdin_fd, 0) < 0)
 		goto fail;
@@ -240,6 +240,37 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *r)
 		r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	}
 	return 0;
+}
+
+pid_t spawn_start(const struct spawn_opts *o)
+{
+	double start;
+
+	return start_vfork(o, &start);
+}
+
+int spawn_stop(pid_t pid, double grace)
+{
+	double end = sys_now() + grace;
+	int status = 0;
+
+	kill(-pid, SIGTERM);
+	kill(pid, SIGTERM);
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (sys_now() >= end) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		usleep(10000);
+	}
+	return status;
 }
 
 int cpu_parse_list(const char *s, cpu_set_t *set)

@@ -26,6 +26,9 @@ struct spawn_opts {
 	double timeout;	       /* seconds; 0: none */
 	/* Counted from exec to exit when not NULL (opened before exec). */
 	struct perf_counters *counters;
+	/* Lead a process group of its own (so that all it starts can be
+	 * stopped together); implied by a timeout. */
+	int new_group;
 };
 
 struct spawn_result {
@@ -44,6 +47,20 @@ struct spawn_result {
  * error of the child, such as -ENOENT); reports nothing itself.
  */
 int spawn_run(const struct spawn_opts *o, struct spawn_result *r);
+
+/*
+ * Start the command and return at once with its pid (the caller waits
+ * for it), or a negative errno when it could not be started.  counters
+ * and timeout are not used.
+ */
+pid_t spawn_start(const struct spawn_opts *o);
+
+/*
+ * Stop a child started by spawn_start() with new_group: SIGTERM to its
+ * group, SIGKILL after grace seconds, and reap it.  Returns its wait
+ * status.
+ */
+int spawn_stop(pid_t pid, double grace);
 
 /* Seconds on the monotonic clock. */
 double sys_now(void);

@@ -1,0 +1,314 @@
+#include "core/compat.h"
+#include "core/error.h"
+#include "diagnose/diagnose.h"
+#include "sys/procfs.h"
+#include "sys/spawn.h"
+
+/*
+ * The sampler keeps the previous readings of every counter so that each
+ * sample holds rates over its own interval.  Threads are matched by TID
+ * (sorted, binary search); a thread born since the last sample counts
+ * from zero.  The process tree is rescanned once a second (a /proc walk),
+ * smaps_rollup and the fd table are read once a second too: they are
+ * the only readings that take a lock the watched process also takes.
+ */
+struct diag_sampler {
+	pid_t pid;
+	struct diag_series *out;
+	struct proc_thread *prev, *cur;
+	size_t nprev, aprev, ncur, acur;
+	pid_t *procs;
+	size_t nprocs, aprocs;
+	uint64_t root_start;
+	double t0, last_t, slow_t;
+	int have_prev;
+	/* process tree totals at the previous sample */
+	uint64_t minflt, majflt, read_bytes, write_bytes, sysc;
+	uint64_t pss;
+	int nfds;
+	long fd_limit;
+	struct sys_counters sys;
+};
+
+#define SLOW_EVERY 1.0 /* seconds between the costlier readings */
+
+void diag_series_release(struct diag_series *s)
+{
+	free(s->s);
+	s->s = NULL;
+	s->n = s->alloc = 0;
+}
+
+static int cmp_tid(const void *a, const void *b)
+{
+	const struct proc_thread *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static const struct proc_thread *find_prev(const struct diag_sampler *s,
+					   pid_t tid)
+{
+	struct proc_thread key = {.tid = tid};
+
+	return bsearch(&key, s->prev, s->nprev, sizeof(key), cmp_tid);
+}
+
+struct diag_sampler *diag_sampler_new(pid_t pid, struct diag_series *out)
+{
+	struct diag_sampler *s = xcalloc(1, sizeof(*s));
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct sys_counters sys;
+
+	s->pid = pid;
+	s->out = out;
+	out->ncpus = n > 0 ? (int)n : 1;
+	out->system = pid == 0;
+	if (!procfs_read_system(&sys))
+		out->mem_total = sys.mem_total;
+	if (pid > 0) {
+		struct proc_counters pc;
+		int e = procfs_read_process(pid, &pc, 0);
+
+		if (e < 0) {
+			free(s);
+			if (e == -ENOENT)
+				error("no process %d (has it exited?)", pid);
+			else
+				error_code(e, "cannot read /proc/%d", pid);
+			return NULL;
+		}
+		s->root_start = pc.start_ticks;
+	}
+	s->t0 = sys_now();
+	s->slow_t = -SLOW_EVERY;
+	return s;
+}
+
+void diag_sampler_free(struct diag_sampler *s)
+{
+	if (!s)
+		return;
+	free(s->prev);
+	free(s->cur);
+	free(s->procs);
+	free(s);
+}
+
+static double rate(uint64_t now, uint64_t before, double dt)
+{
+	return dt > 0 && now > before ? (double)(now - before) / dt : 0;
+}
+
+/* Per-thread deltas and states into d; cur holds this sample's threads. */
+static void add_threads(struct diag_sampler *s, struct diag_sample *d)
+{
+	double top = -1, dt = d->dt;
+	size_t i;
+
+	qsort(s->cur, s->ncur, sizeof(*s->cur), cmp_tid);
+	d->nthreads = (int)s->ncur;
+	for (i = 0; i < s->ncur; i++) {
+		const struct proc_thread *t = &s->cur[i];
+		const struct proc_thread *p = find_prev(s, t->tid);
+		uint64_t run = t->run_ns, wait = t->wait_ns;
+
+		/* Woken from a futex but not yet run counts as the futex:
+		 * a lock handed over, waiting for a CPU. */
+		if (!strncmp(t->wchan, "futex", 5) &&
+		    (t->state == 'R' || t->state == 'S'))
+			d->st_futex++;
+		else if (t->state == 'R')
+			d->st_run++;
+		else if (t->state == 'D') {
+			d->st_disk++;
+			if (t->wchan[0])
+				snprintf(d->disk_wchan, sizeof(d->disk_wchan),
+					 "%s", t->wchan);
+		} else {
+			d->st_sleep++;
+		}
+		if (dt <= 0)
+			continue;
+		/* A thread new since the last sample counts from zero. */
+		if (p) {
+			run -= MIN(p->run_ns, run);
+			wait -= MIN(p->wait_ns, wait);
+		}
+		d->cpu += (double)run / 1e9 / dt;
+		d->wait += (double)wait / 1e9 / dt;
+		if ((double)(run + wait) / 1e9 / dt >= 0.5)
+			d->busy_threads++;
+		/* Reading the threads takes time too: a thread never wants
+		 * more than one CPU. */
+		if (MIN(1.0, (double)(run + wait) / 1e9 / dt) > top) {
+			top = MIN(1.0, (double)(run + wait) / 1e9 / dt);
+			d->top_tid = t->tid;
+		}
+		if (p) {
+			d->vcsw += rate(t->vcsw, p->vcsw, dt);
+			d->ivcsw += rate(t->ivcsw, p->ivcsw, dt);
+		}
+	}
+	d->top_demand = top > 0 ? top : 0;
+}
+
+static void add_process(struct diag_sampler *s, struct diag_sample *d, int slow)
+{
+	uint64_t minflt = 0, majflt = 0, rb = 0, wb = 0, sysc = 0, pss = 0;
+	size_t i;
+
+	d->nprocs = (int)s->nprocs;
+	d->nfds = s->nfds;
+	d->fd_limit = s->fd_limit;
+	for (i = 0; i < s->nprocs; i++) {
+		struct proc_counters pc;
+		unsigned fl = slow ? PROCFS_PSS : 0;
+
+		if (slow && i == 0)
+			fl |= PROCFS_FDS;
+		if (procfs_read_process(s->procs[i], &pc, fl) < 0)
+			continue;
+		minflt += pc.minflt;
+		majflt += pc.majflt;
+		rb += pc.read_bytes;
+		wb += pc.write_bytes;
+		sysc += pc.syscr + pc.syscw;
+		d->rss += pc.rss;
+		pss += pc.pss;
+		if (slow && i == 0) {
+			d->nfds = s->nfds = pc.nfds;
+			d->fd_limit = s->fd_limit = pc.fd_limit;
+		}
+	}
+	if (slow)
+		s->pss = pss;
+	d->pss = s->pss;
+	if (s->have_prev) {
+		d->minflt = rate(minflt, s->minflt, d->dt);
+		d->majflt = rate(majflt, s->majflt, d->dt);
+		d->read_bps = rate(rb, s->read_bytes, d->dt);
+		d->write_bps = rate(wb, s->write_bytes, d->dt);
+		d->syscalls = rate(sysc, s->sysc, d->dt);
+	}
+	s->minflt = minflt;
+	s->majflt = majflt;
+	s->read_bytes = rb;
+	s->write_bytes = wb;
+	s->sysc = sysc;
+}
+
+static double psi_rate(const struct proc_psi *now, const struct proc_psi *was,
+		       int full, double dt)
+{
+	uint64_t a = full ? now->full_us : now->some_us;
+	uint64_t b = full ? was->full_us : was->some_us;
+
+	if (!now->ok || !was->ok || dt <= 0 || a < b)
+		return 0;
+	return MIN(100.0, (double)(a - b) / 1e4 / dt);
+}
+
+static void add_system(struct diag_sampler *s, struct diag_sample *d,
+		       const struct sys_counters *now)
+{
+	const struct sys_counters *was = &s->sys;
+	uint64_t total = 0, idle, iowait, steal;
+	int i;
+
+	d->load1 = now->load[0];
+	d->procs_running = now->procs_running;
+	d->procs_blocked = now->procs_blocked;
+	d->mem_avail = now->mem_avail;
+	if (!s->have_prev)
+		return;
+	for (i = 0; i < 8; i++)
+		total += now->cpu[i] - MIN(was->cpu[i], now->cpu[i]);
+	idle = now->cpu[3] - MIN(was->cpu[3], now->cpu[3]);
+	iowait = now->cpu[4] - MIN(was->cpu[4], now->cpu[4]);
+	steal = now->cpu[7] - MIN(was->cpu[7], now->cpu[7]);
+	if (total) {
+		d->sys_busy = 1.0 - (double)(idle + iowait) / (double)total;
+		d->sys_iowait = (double)iowait / (double)total;
+		d->sys_steal = (double)steal / (double)total;
+	}
+	d->psi_cpu = psi_rate(&now->psi_cpu, &was->psi_cpu, 0, d->dt);
+	d->psi_mem = psi_rate(&now->psi_mem, &was->psi_mem, 0, d->dt);
+	d->psi_mem_full = psi_rate(&now->psi_mem, &was->psi_mem, 1, d->dt);
+	d->psi_io = psi_rate(&now->psi_io, &was->psi_io, 0, d->dt);
+	d->psi_io_full = psi_rate(&now->psi_io, &was->psi_io, 1, d->dt);
+}
+
+/* In system mode the "process" is the machine: CPUs busy, memory in use,
+ * tasks running and blocked. */
+static void system_as_process(const struct diag_series *ser,
+			      struct diag_sample *d)
+{
+	d->cpu = d->sys_busy * ser->ncpus;
+	d->top_demand = 0;
+	d->rss =
+	    ser->mem_total > d->mem_avail ? ser->mem_total - d->mem_avail : 0;
+	d->st_run = d->procs_running;
+	d->st_disk = d->procs_blocked;
+}
+
+int diag_sampler_sample(struct diag_sampler *s)
+{
+	struct diag_series *ser = s->out;
+	struct diag_sample d;
+	struct sys_counters sys;
+	double now = sys_now();
+	int slow = now - s->slow_t >= SLOW_EVERY, e;
+	size_t i;
+
+	memset(&d, 0, sizeof(d));
+	d.t = now - s->t0;
+	d.dt = s->have_prev ? now - s->last_t : 0;
+	d.nfds = -1;
+	d.fd_limit = -1;
+	if (s->pid > 0) {
+		struct proc_counters pc;
+
+		/* A PID reused by another process is the end of ours. */
+		e = procfs_read_process(s->pid, &pc, 0);
+		if (e < 0 || pc.start_ticks != s->root_start)
+			return -ENOENT;
+		if (slow || !s->nprocs) {
+			s->nprocs = 0;
+			ALLOC_GROW(s->procs, 1, s->aprocs);
+			s->procs[s->nprocs++] = s->pid;
+			procfs_descendants(s->pid, &s->procs, &s->nprocs,
+					   &s->aprocs);
+		}
+		s->ncur = 0;
+		for (i = 0; i < s->nprocs; i++)
+			procfs_read_threads(s->procs[i], &s->cur, &s->ncur,
+					    &s->acur);
+		add_threads(s, &d);
+		add_process(s, &d, slow);
+	}
+	if (!procfs_read_system(&sys)) {
+		add_system(s, &d, &sys);
+		s->sys = sys;
+	}
+	if (s->pid == 0)
+		system_as_process(ser, &d);
+	if (slow)
+		s->slow_t = now;
+	ALLOC_GROW(ser->s, ser->n + 1, ser->alloc);
+	ser->s[ser->n++] = d;
+	/* This sample's threads are the next one's previous. */
+	{
+		struct proc_thread *tv = s->prev;
+		size_t ta = s->aprev;
+
+		s->prev = s->cur;
+		s->aprev = s->acur;
+		s->nprev = s->ncur;
+		s->cur = tv;
+		s->acur = ta;
+	}
+	s->have_prev = 1;
+	s->last_t = now;
+	return 0;
+}
