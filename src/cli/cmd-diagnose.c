@@ -237,7 +237,7 @@ int cmd_diagnose(int argc, char **argv)
 		target.argv = cmdline;
 	}
 	target.pid = pid;
-	sampler = diag_sampler_new(pid, &series);
+	sampler = diag_sampler_new(pid, &series, child > 0);
 	if (!sampler) {
 		ret = EXIT_FAIL;
 		goto out;

@@ -148,9 +148,12 @@ double diag_period(const double *y, size_t n, double *acf);
 struct diag_sampler;
 /*
  * pid > 0: that process and its descendants; pid == 0: the machine.
- * Returns NULL (reported) when the process cannot be read.
+ * Returns NULL (reported) when the process cannot be read, unless it was
+ * started by us (started != 0) and is already over: then the series
+ * stays empty.
  */
-struct diag_sampler *diag_sampler_new(pid_t pid, struct diag_series *out);
+struct diag_sampler *diag_sampler_new(pid_t pid, struct diag_series *out,
+				      int started);
 /* Take one sample into the series; -ENOENT once the process is gone. */
 int diag_sampler_sample(struct diag_sampler *s);
 void diag_sampler_free(struct diag_sampler *s);

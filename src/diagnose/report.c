@@ -131,6 +131,13 @@ void diag_print_text(FILE *fp, const struct diag_series *s,
 		"  machine  %d CPUs %.0f%% busy, iowait %.0f%%, steal %.0f%%, "
 		"load %.2f\n",
 		s->ncpus, 100 * m.busy, 100 * m.iowait, 100 * m.steal, m.load);
+	if (!r->n && s->n < 3) {
+		fprintf(fp,
+			"\nNo finding: %zu samples are too few to tell (watch "
+			"longer, or sample more often with --interval).\n",
+			s->n);
+		return;
+	}
 	if (!r->n) {
 		fprintf(fp, "\nNo finding: %s looks healthy.\n",
 			t->pid ? "the process" : "the machine");

@@ -413,7 +413,8 @@ static int rule_io(const struct diag_series *s,
 		const char *wchan = "";
 
 		FOR_INTERVALS(s, i)
-		if (s->s[i].disk_wchan[0]) wchan = s->s[i].disk_wchan;
+		if (s->s[i].disk_wchan[0])
+			wchan = s->s[i].disk_wchan;
 		f->confidence = conf(0.6, share, th->io_share, 0.8);
 		snprintf(f->evidence, sizeof(f->evidence),
 			 "threads were in D state (waiting for I/O%s%s) in "

@@ -22,6 +22,7 @@ struct diag_sampler {
 	uint64_t root_start;
 	double t0, last_t, slow_t;
 	int have_prev;
+	int gone; /* a started command that was over before the first look */
 	/* process tree totals at the previous sample */
 	uint64_t minflt, majflt, read_bytes, write_bytes, sysc;
 	uint64_t pss;
@@ -54,7 +55,8 @@ static const struct proc_thread *find_prev(const struct diag_sampler *s,
 	return bsearch(&key, s->prev, s->nprev, sizeof(key), cmp_tid);
 }
 
-struct diag_sampler *diag_sampler_new(pid_t pid, struct diag_series *out)
+struct diag_sampler *diag_sampler_new(pid_t pid, struct diag_series *out,
+				      int started)
 {
 	struct diag_sampler *s = xcalloc(1, sizeof(*s));
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -70,7 +72,9 @@ struct diag_sampler *diag_sampler_new(pid_t pid, struct diag_series *out)
 		struct proc_counters pc;
 		int e = procfs_read_process(pid, &pc, 0);
 
-		if (e < 0) {
+		if (e == -ENOENT && started) {
+			s->gone = 1;
+		} else if (e < 0) {
 			free(s);
 			if (e == -ENOENT)
 				error("no process %d (has it exited?)", pid);
@@ -266,6 +270,8 @@ int diag_sampler_sample(struct diag_sampler *s)
 	d.dt = s->have_prev ? now - s->last_t : 0;
 	d.nfds = -1;
 	d.fd_limit = -1;
+	if (s->gone)
+		return -ENOENT;
 	if (s->pid > 0) {
 		struct proc_counters pc;
 
