@@ -15,10 +15,15 @@
  *   mutex     eight threads taking turns on one mutex with work inside
  *   idle N    a listening socket in epoll_wait and four workers waiting on
  *             a condition variable; N extra open files (default 0)
+ *   count FILE  the work of one thread per CPU, written to FILE at the end
+ *             as rounds per second of wall time and rounds per CPU second
+ *             (the throughput bench/diagnose.sh compares with and without
+ *             a watcher)
  */
 #include "core/compat.h"
 #include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <time.h>
@@ -76,6 +81,49 @@ static void touch(char *p, size_t len)
 
 	for (i = 0; i < len; i += 4096)
 		p[i] = (char)i;
+}
+
+static unsigned long rounds_done;
+
+static void *counter(void *arg)
+{
+	unsigned long x = 1, n = 0;
+
+	(void)arg;
+	while (now() < deadline) {
+		int i;
+
+		for (i = 0; i < 10000; i++)
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+		n++;
+	}
+	sink = x;
+	__atomic_add_fetch(&rounds_done, n, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static int count(double secs, const char *path)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN), i;
+	pthread_t t[256];
+	struct rusage ru;
+	double cpu;
+	FILE *fp;
+
+	n = n < 1 ? 1 : n > 256 ? 256 : n;
+	for (i = 0; i < n; i++)
+		pthread_create(&t[i], NULL, counter, NULL);
+	ready();
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	if (!(fp = fopen(path, "w")))
+		return 1;
+	getrusage(RUSAGE_SELF, &ru);
+	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	fprintf(fp, "%.0f %.0f\n", (double)rounds_done / secs,
+		cpu > 0 ? (double)rounds_done / cpu : 0);
+	return fclose(fp) ? 1 : 0;
 }
 
 static int spinall(void)
@@ -290,6 +338,8 @@ int main(int argc, char **argv)
 		return mutex_pool();
 	if (!strcmp(mode, "idle"))
 		return idle_server(argc > 3 ? strtol(argv[3], NULL, 10) : 0);
+	if (!strcmp(mode, "count") && argc > 3)
+		return count(secs, argv[3]);
 	fprintf(stderr, "diag-workload: unknown mode '%s'\n", mode);
 	return 2;
 }
