@@ -44,6 +44,7 @@ void diag_thresholds_init(struct diag_thresholds *th)
 {
 	th->one_core = 0.8;
 	th->all_cores_gap = 0.5;
+	th->seen_running = 0.6;
 	th->periodic_acf = 0.4;
 	th->periodic_swing = 0.3;
 	th->grow_r2 = 0.8;
@@ -76,17 +77,12 @@ static double conf(double base, double x, double lo, double hi)
 	return base + (1 - base) * ramp(x, lo, hi);
 }
 
-/* The samples with an interval (all but the baseline). */
-#define FOR_INTERVALS(s, i)                                                    \
-	for (i = 0; i < (s)->n; i++)                                           \
-		if ((s)->s[i].dt > 0)
+/* Loops over the samples with an interval start at 1: the first sample
+ * is the baseline. */
 
 static size_t nintervals(const struct diag_series *s)
 {
-	size_t i, n = 0;
-
-	FOR_INTERVALS(s, i) n++;
-	return n;
+	return s->n ? s->n - 1 : 0;
 }
 
 /* The median over the intervals of the field at offset off (a double). */
@@ -95,8 +91,9 @@ static double median_of(const struct diag_series *s, size_t off)
 	double *v = xmalloc((s->n + 1) * sizeof(*v)), m;
 	size_t i, n = 0;
 
-	FOR_INTERVALS(s, i)
-	v[n++] = *(const double *)((const char *)&s->s[i] + off);
+	for (i = 1; i < s->n; i++) {
+		v[n++] = *(const double *)((const char *)&s->s[i] + off);
+	}
 	m = n ? stats_median(v, n) : 0;
 	free(v);
 	return m;
@@ -107,8 +104,7 @@ static double mean_of(const struct diag_series *s, size_t off)
 	double sum = 0;
 	size_t i, n = 0;
 
-	FOR_INTERVALS(s, i)
-	{
+	for (i = 1; i < s->n; i++) {
 		sum += *(const double *)((const char *)&s->s[i] + off);
 		n++;
 	}
@@ -125,7 +121,9 @@ static double *demand_series(const struct diag_series *s, size_t *n)
 	size_t i;
 
 	*n = 0;
-	FOR_INTERVALS(s, i) v[(*n)++] = s->s[i].cpu + s->s[i].wait;
+	for (i = 1; i < s->n; i++) {
+		v[(*n)++] = s->s[i].cpu + s->s[i].wait;
+	}
 	return v;
 }
 
@@ -152,12 +150,21 @@ static int rule_one_core(const struct diag_series *s,
 {
 	double top = MEDIAN(s, top_demand), cpu = MEDIAN(s, cpu), need;
 	pid_t tid = 0;
-	size_t i;
+	size_t i, running = 0, n = 0;
 
 	if (s->system || top < th->one_core ||
 	    all_cores_threshold_met(s, th, &need))
 		return 0;
-	FOR_INTERVALS(s, i) tid = s->s[i].top_tid;
+	/* Run-queue wait can count a thread that blocks as runnable (the
+	 * scheduler may keep it queued a while): it must also be seen
+	 * running or runnable at most samples. */
+	for (i = 1; i < s->n; i++) {
+		tid = s->s[i].top_tid;
+		running += s->s[i].top_running;
+		n++;
+	}
+	if ((double)running < th->seen_running * (double)n)
+		return 0;
 	f->confidence = conf(0.6, top, th->one_core, 0.98);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "its busiest thread (TID %d) was on a CPU or runnable %.0f%% "
@@ -174,7 +181,7 @@ static int rule_all_cores(const struct diag_series *s,
 			  const struct diag_thresholds *th,
 			  struct diag_finding *f)
 {
-	double need, d, cpu = MEDIAN(s, cpu), busy = 0;
+	double need, d, cpu = MEDIAN(s, cpu), busy = 0, running = 0;
 	int procs = 0, threads = 0;
 	size_t i, n = 0;
 	struct diag_finding lock;
@@ -184,14 +191,18 @@ static int rule_all_cores(const struct diag_series *s,
 	if (!all_cores_threshold_met(s, th, &need) || rule_lock(s, th, &lock))
 		return 0;
 	d = median_demand(s);
-	FOR_INTERVALS(s, i)
-	{
+	for (i = 1; i < s->n; i++) {
+		running += s->s[i].st_run;
 		busy += s->s[i].busy_threads;
 		procs = MAX(procs, s->s[i].nprocs);
 		threads = MAX(threads, s->s[i].nthreads);
 		n++;
 	}
 	busy /= (double)n;
+	/* Demand must be seen too: threads running or runnable at the
+	 * samples (see rule_one_core). */
+	if (running / (double)n < th->seen_running * (need - 0.5))
+		return 0;
 	f->confidence = conf(0.6, d, need, (double)s->ncpus);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "it wanted %.2f CPUs of %d (used %.2f, waited for a CPU the "
@@ -385,8 +396,7 @@ static int rule_io(const struct diag_series *s,
 	double disk = 0, run = 0, share, mean_d, need, iowait;
 	size_t i, n = 0;
 
-	FOR_INTERVALS(s, i)
-	{
+	for (i = 1; i < s->n; i++) {
 		disk += s->s[i].st_disk;
 		run += s->s[i].st_run;
 		n++;
@@ -412,9 +422,10 @@ static int rule_io(const struct diag_series *s,
 	{
 		const char *wchan = "";
 
-		FOR_INTERVALS(s, i)
-		if (s->s[i].disk_wchan[0])
-			wchan = s->s[i].disk_wchan;
+		for (i = 1; i < s->n; i++) {
+			if (s->s[i].disk_wchan[0])
+				wchan = s->s[i].disk_wchan;
+		}
 		f->confidence = conf(0.6, share, th->io_share, 0.8);
 		snprintf(f->evidence, sizeof(f->evidence),
 			 "threads were in D state (waiting for I/O%s%s) in "
@@ -439,8 +450,7 @@ static int rule_lock(const struct diag_series *s,
 
 	if (s->system)
 		return 0;
-	FOR_INTERVALS(s, i)
-	{
+	for (i = 1; i < s->n; i++) {
 		const struct diag_sample *d = &s->s[i];
 
 		futex += d->st_futex;

@@ -119,8 +119,10 @@ static void add_threads(struct diag_sampler *s, struct diag_sample *d)
 
 		/* Woken from a futex but not yet run counts as the futex:
 		 * a lock handed over, waiting for a CPU. */
-		if (!strncmp(t->wchan, "futex", 5) &&
-		    (t->state == 'R' || t->state == 'S'))
+		int futex = !strncmp(t->wchan, "futex", 5) &&
+			    (t->state == 'R' || t->state == 'S');
+
+		if (futex)
 			d->st_futex++;
 		else if (t->state == 'R')
 			d->st_run++;
@@ -148,6 +150,7 @@ static void add_threads(struct diag_sampler *s, struct diag_sample *d)
 		if (MIN(1.0, (double)(run + wait) / 1e9 / dt) > top) {
 			top = MIN(1.0, (double)(run + wait) / 1e9 / dt);
 			d->top_tid = t->tid;
+			d->top_running = t->state == 'R' && !futex;
 		}
 		if (p) {
 			d->vcsw += rate(t->vcsw, p->vcsw, dt);

@@ -5,7 +5,7 @@
 # the process's own evidence, never on system-wide figures or timings.
 . "$(dirname "$0")/lib.sh"
 D=$BUILD/tests/helper/diag-workload
-plan 33
+plan 37
 
 # diag ARGS...: run diagnose --json; $ids = the finding ids, one a line.
 diag() {
@@ -104,6 +104,22 @@ has resource_exhaustion
 ok $? "60 of 64 descriptors open is resource_exhaustion (got: $(echo $ids))"
 like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="resource_exhaustion") | .evidence')" \
 	'^6[0-9] open files of a limit of 64' "the evidence names the count and the limit"
+
+# Children count: two spinning child processes of a shell are the
+# shell's problem too.
+diag --duration 2s -- sh -c "\"$D\" spin1 10 & \"$D\" spin1 10 & wait"
+is "$(printf '%s' "$out" | jq -r '.summary.processes')" 3 "the shell and its two children are watched"
+has cpu_all_cores && lacks cpu_one_core
+ok $? "two spinning children on two CPUs are cpu_all_cores (got: $(echo $ids))"
+
+# Ctrl-C ends the watch early and still reports; the command is stopped.
+"$PERFOPS" diagnose --duration 60s -- "$D" spin1 60 >"$T/int.out" 2>"$T/int.err" &
+dpid=$!
+sleep 1.2
+kill -INT "$dpid"
+wait "$dpid"
+is "$?" 0 "SIGINT: exit 0"
+like "$(cat "$T/int.out")" "^1\. cpu_one_core" "SIGINT: the findings are still printed"
 
 # The text output: summary and findings with their next step and guide.
 run "$PERFOPS" diagnose --duration 1.5s -- "$D" spin1 10

@@ -154,10 +154,18 @@ Test(rules, one_core)
 		s[i].wait = 0.4;
 		s[i].top_demand = 0.99;
 		s[i].top_tid = 42;
+		s[i].top_running = 1;
+		s[i].st_run = 1;
 	}
 	cr_assert(holds(DIAG_CPU_ONE_CORE, &f));
 	cr_assert(strstr(f.evidence, "TID 42"), "%s", f.evidence);
 	cr_assert(!holds(DIAG_CPU_ALL_CORES, &f));
+	/* The same demand from a thread seen in D state at most samples: on
+	 * a busy machine a blocking thread can stay queued (counted as
+	 * waiting for a CPU) after it blocked. */
+	for (i = 0; i < 30; i++)
+		s[i].top_running = i % 3 == 0;
+	cr_assert(!holds(DIAG_CPU_ONE_CORE, &f));
 	for (i = 0; i < 30; i++)
 		s[i].top_demand = 0.3;
 	cr_assert(!holds(DIAG_CPU_ONE_CORE, &f));
@@ -176,6 +184,8 @@ Test(rules, all_cores_is_demand_not_use)
 		s[i].top_demand = 0.95;
 		s[i].busy_threads = 2;
 		s[i].nthreads = 2;
+		s[i].st_run = 2;
+		s[i].top_running = 1;
 	}
 	cr_assert(holds(DIAG_CPU_ALL_CORES, &f));
 	cr_assert(!holds(DIAG_CPU_ONE_CORE, &f), "one finding for it");
@@ -360,6 +370,8 @@ Test(rules, healthy_and_ranked)
 	cr_assert_eq(r.n, 0, "an idle process has no finding");
 	for (i = 0; i < 30; i++) {
 		s[i].top_demand = 1;
+		s[i].top_running = 1;
+		s[i].st_run = 1;
 		s[i].cpu = 0.5;
 		s[i].wait = 0.5;
 		s[i].sys_busy = 1;
