@@ -50,6 +50,7 @@ struct diag_sample {
 	double top_demand; /* cpu + wait of the busiest thread */
 	pid_t top_tid;
 	int top_running;  /* it was running or runnable at the sample */
+	double top_cpu;	  /* CPUs it used (of its top_demand) */
 	int busy_threads; /* threads with cpu + wait >= 0.5 */
 	/* Thread states at the sample: running or runnable, in D state
 	 * (disk), on a futex (a lock or condition: asleep, or woken and
@@ -91,6 +92,7 @@ struct diag_thresholds {
 	double one_core;       /* busiest thread's demand (cores), median */
 	double all_cores_gap;  /* process demand >= ncpus - gap */
 	double seen_running;   /* share of samples it is seen runnable */
+	double fair_share;     /* of its fair share of CPU it must get */
 	double periodic_acf;   /* autocorrelation at the period */
 	double periodic_swing; /* p90 - p10 of the demand, cores */
 	double grow_r2;	       /* least-squares fit quality */

@@ -45,6 +45,7 @@ void diag_thresholds_init(struct diag_thresholds *th)
 	th->one_core = 0.8;
 	th->all_cores_gap = 0.5;
 	th->seen_running = 0.6;
+	th->fair_share = 0.3;
 	th->periodic_acf = 0.4;
 	th->periodic_swing = 0.3;
 	th->grow_r2 = 0.8;
@@ -144,11 +145,32 @@ static int all_cores_threshold_met(const struct diag_series *s,
 	return !s->system && median_demand(s) >= *need;
 }
 
+/*
+ * Whether what was measured as demand was mostly spent on a CPU, as far as
+ * the machine allowed: a CPU-bound thread gets about its fair share of a
+ * busy machine (CPUs over runnable tasks), while a thread that blocks
+ * often runs a few microseconds per wakeup and spends the rest of its
+ * "demand" queued (the scheduler may count a blocked thread as queued).
+ */
+static int got_fair_share(const struct diag_series *s,
+			  const struct diag_thresholds *th, double used,
+			  double demand, double *fair)
+{
+	double running = 0;
+	size_t i;
+
+	for (i = 1; i < s->n; i++)
+		running += s->s[i].procs_running;
+	running = s->n > 1 ? running / (double)(s->n - 1) : 0;
+	*fair = running > s->ncpus ? (double)s->ncpus / running : 1.0;
+	return demand > 0 && used / demand >= th->fair_share * *fair;
+}
+
 static int rule_one_core(const struct diag_series *s,
 			 const struct diag_thresholds *th,
 			 struct diag_finding *f)
 {
-	double top = MEDIAN(s, top_demand), cpu = MEDIAN(s, cpu), need;
+	double top = MEDIAN(s, top_demand), cpu = MEDIAN(s, cpu), need, fair;
 	pid_t tid = 0;
 	size_t i, running = 0, n = 0;
 
@@ -163,7 +185,9 @@ static int rule_one_core(const struct diag_series *s,
 		running += s->s[i].top_running;
 		n++;
 	}
-	if ((double)running < th->seen_running * (double)n)
+	if ((double)running < th->seen_running * (double)n ||
+	    !got_fair_share(s, th, MEAN(s, top_cpu), MEAN(s, top_demand),
+			    &fair))
 		return 0;
 	f->confidence = conf(0.6, top, th->one_core, 0.98);
 	snprintf(f->evidence, sizeof(f->evidence),
@@ -181,7 +205,7 @@ static int rule_all_cores(const struct diag_series *s,
 			  const struct diag_thresholds *th,
 			  struct diag_finding *f)
 {
-	double need, d, cpu = MEDIAN(s, cpu), busy = 0, running = 0;
+	double need, d, cpu = MEDIAN(s, cpu), busy = 0, running = 0, fair;
 	int procs = 0, threads = 0;
 	size_t i, n = 0;
 	struct diag_finding lock;
@@ -201,7 +225,8 @@ static int rule_all_cores(const struct diag_series *s,
 	busy /= (double)n;
 	/* Demand must be seen too: threads running or runnable at the
 	 * samples (see rule_one_core). */
-	if (running / (double)n < th->seen_running * (need - 0.5))
+	if (running / (double)n < th->seen_running * (need - 0.5) ||
+	    !got_fair_share(s, th, MEAN(s, cpu), d, &fair))
 		return 0;
 	f->confidence = conf(0.6, d, need, (double)s->ncpus);
 	snprintf(f->evidence, sizeof(f->evidence),

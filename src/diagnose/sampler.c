@@ -151,6 +151,7 @@ static void add_threads(struct diag_sampler *s, struct diag_sample *d)
 			top = MIN(1.0, (double)(run + wait) / 1e9 / dt);
 			d->top_tid = t->tid;
 			d->top_running = t->state == 'R' && !futex;
+			d->top_cpu = MIN(1.0, (double)run / 1e9 / dt);
 		}
 		if (p) {
 			d->vcsw += rate(t->vcsw, p->vcsw, dt);

@@ -155,6 +155,7 @@ Test(rules, one_core)
 		s[i].top_demand = 0.99;
 		s[i].top_tid = 42;
 		s[i].top_running = 1;
+		s[i].top_cpu = 0.6;
 		s[i].st_run = 1;
 	}
 	cr_assert(holds(DIAG_CPU_ONE_CORE, &f));
@@ -166,6 +167,18 @@ Test(rules, one_core)
 	for (i = 0; i < 30; i++)
 		s[i].top_running = i % 3 == 0;
 	cr_assert(!holds(DIAG_CPU_ONE_CORE, &f));
+	/* Seen runnable, but it used 3% of a CPU where 6 runnable tasks on
+	 * 4 CPUs leave each 67%: it blocks and is queued after each wakeup
+	 * (an fsync writer on a busy machine), it does not compute. */
+	for (i = 0; i < 30; i++) {
+		s[i].top_running = 1;
+		s[i].top_cpu = 0.03;
+		s[i].procs_running = 6;
+	}
+	cr_assert(!holds(DIAG_CPU_ONE_CORE, &f));
+	for (i = 0; i < 30; i++)
+		s[i].top_cpu = 0.3;
+	cr_assert(holds(DIAG_CPU_ONE_CORE, &f), "a fair share of a busy box");
 	for (i = 0; i < 30; i++)
 		s[i].top_demand = 0.3;
 	cr_assert(!holds(DIAG_CPU_ONE_CORE, &f));
@@ -186,10 +199,18 @@ Test(rules, all_cores_is_demand_not_use)
 		s[i].nthreads = 2;
 		s[i].st_run = 2;
 		s[i].top_running = 1;
+		s[i].top_cpu = 0.2;
+		s[i].procs_running = 6;
 	}
 	cr_assert(holds(DIAG_CPU_ALL_CORES, &f));
 	cr_assert(!holds(DIAG_CPU_ONE_CORE, &f), "one finding for it");
+	/* With 8 CPUs for 6 runnable tasks each thread gets a whole one. */
 	series.ncpus = 8;
+	for (i = 0; i < 30; i++) {
+		s[i].cpu = 1.9;
+		s[i].wait = 0;
+		s[i].top_cpu = 0.95;
+	}
 	cr_assert(!holds(DIAG_CPU_ALL_CORES, &f), "1.9 of 8 CPUs is not all");
 	cr_assert(holds(DIAG_CPU_ONE_CORE, &f));
 }
@@ -371,6 +392,7 @@ Test(rules, healthy_and_ranked)
 	for (i = 0; i < 30; i++) {
 		s[i].top_demand = 1;
 		s[i].top_running = 1;
+		s[i].top_cpu = 0.5;
 		s[i].st_run = 1;
 		s[i].cpu = 0.5;
 		s[i].wait = 0.5;
