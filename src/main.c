@@ -30,6 +30,8 @@ static const struct cmd_struct commands[] = {
 	  NULL },
 	{ "flamegraph", cmd_flamegraph,
 	  "draw an interactive SVG flame graph", NULL },
+	{ "guide", cmd_guide,
+	  "the decision tree: symptoms, causes, next steps, fixes", NULL },
 	{ "record", cmd_record,
 	  "sample stacks with perf_event_open and write a profile",
 	  cmd_record_usage },

@@ -27,6 +27,7 @@ DECLARE_CMD_OPTS(collapse);
 DECLARE_CMD_OPTS(diagnose);
 DECLARE_CMD_OPTS(diff);
 DECLARE_CMD_OPTS(flamegraph);
+DECLARE_CMD_OPTS(guide);
 DECLARE_CMD(record);
 DECLARE_CMD_OPTS(report);
 
