@@ -44,7 +44,7 @@ static const struct cli_doc doc = {
 	"  memory_growing      RSS grows >= 8 MiB and >= 5% over the watch,\n"
 	"                      least-squares R^2 >= 0.8, never falls back by\n"
 	"                      more than 10% of the growth\n"
-	"  memory_sudden       RSS rises >= 32 MiB within 0.5 s, at least\n"
+	"  memory_sudden       RSS rises >= 32 MiB within 1 s, at least\n"
 	"                      half of its whole rise\n"
 	"  memory_stable_high  RSS stays above min(256 MiB, 10% of RAM)\n"
 	"                      and within 5%\n"
@@ -252,8 +252,10 @@ int cmd_diagnose(int argc, char **argv)
 	live = progress_enabled();
 	start = tick = sys_now();
 	while (!stop_requested) {
-		if (diag_sampler_sample(sampler) < 0)
+		if (diag_sampler_sample(sampler) < 0) {
+			target.exited = 1;
 			break;
+		}
 		if (live && series.n > 1)
 			live_line(&series, sys_now() - start, duration);
 		if (sys_now() - start >= duration)

@@ -54,8 +54,9 @@ struct diag_sample {
 	int busy_threads; /* threads with cpu + wait >= 0.5 */
 	/* Thread states at the sample: running or runnable, in D state
 	 * (disk), on a futex (a lock or condition: asleep, or woken and
-	 * waiting for a CPU), asleep elsewhere. */
-	int st_run, st_disk, st_futex, st_sleep;
+	 * waiting for a CPU), waiting on the network or for events (epoll,
+	 * poll, select, a socket), asleep elsewhere. */
+	int st_run, st_disk, st_futex, st_net, st_sleep;
 	char disk_wchan[32];	    /* the wait channel of a D thread, if any */
 	double vcsw, ivcsw;	    /* context switches per second */
 	double minflt, majflt;	    /* page faults per second */
@@ -168,6 +169,7 @@ struct diag_target {
 	char *const *argv; /* the command when diagnose started it */
 	char comm[16];
 	double duration; /* of the watch, seconds */
+	int exited;	 /* the process ended during the watch */
 };
 
 /* The perfops command that investigates f next, filled in; NULL-free.

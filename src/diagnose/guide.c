@@ -59,7 +59,7 @@ const struct guide_entry guide_entries[] = {
     {"memory_sudden", "High memory", "Sudden large allocation",
      "One operation allocates a lot at once: an unbounded buffer, a "
      "whole dataset or file read into memory, a query without a limit.",
-     "RSS jumps by at least 32 MiB within half a second, and that jump "
+     "RSS jumps by at least 32 MiB within a second, and that jump "
      "is most of the rise seen.",
      "perfops heap -- CMD (planned; today: heaptrack CMD)",
      "Find the allocation by size, then stream instead of loading: read "

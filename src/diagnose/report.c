@@ -9,6 +9,7 @@
 struct summary {
 	double cpu, wait, top, vcsw, ivcsw, minflt, majflt, rbps, wbps;
 	double busy, iowait, steal, load;
+	double st_run, st_disk, st_futex, st_net, st_sleep;
 	uint64_t rss_first, rss_last, rss_max, pss;
 	int threads, procs, nfds;
 	long fd_limit;
@@ -41,6 +42,11 @@ static void summarize(const struct diag_series *s, struct summary *m)
 		m->wait += d->wait;
 		m->top = MAX(m->top, d->top_demand);
 		m->vcsw += d->vcsw;
+		m->st_run += d->st_run;
+		m->st_disk += d->st_disk;
+		m->st_futex += d->st_futex;
+		m->st_net += d->st_net;
+		m->st_sleep += d->st_sleep;
 		m->ivcsw += d->ivcsw;
 		m->minflt += d->minflt;
 		m->majflt += d->majflt;
@@ -57,6 +63,8 @@ static void summarize(const struct diag_series *s, struct summary *m)
 		m->cpu *= k, m->wait *= k, m->vcsw *= k, m->ivcsw *= k;
 		m->minflt *= k, m->majflt *= k, m->rbps *= k, m->wbps *= k;
 		m->busy *= k, m->iowait *= k, m->steal *= k;
+		m->st_run *= k, m->st_disk *= k, m->st_futex *= k;
+		m->st_net *= k, m->st_sleep *= k;
 	}
 	if (s->n) {
 		m->rss_first = s->s[0].rss;
@@ -93,8 +101,9 @@ void diag_print_text(FILE *fp, const struct diag_series *s,
 	summarize(s, &m);
 	sparks(s, cpu, rss, sizeof(cpu));
 	if (t->pid)
-		fprintf(fp, "Watched PID %d (%s) for %.1f s: %zu samples.\n",
-			t->pid, t->comm, t->duration, s->n);
+		fprintf(fp, "Watched PID %d (%s) for %.1f s%s: %zu samples.\n",
+			t->pid, t->comm, t->duration,
+			t->exited ? " (until it exited)" : "", s->n);
 	else
 		fprintf(fp, "Watched the machine for %.1f s: %zu samples.\n",
 			t->duration, s->n);
@@ -114,6 +123,11 @@ void diag_print_text(FILE *fp, const struct diag_series *s,
 			"voluntary, %.0f involuntary switches/s\n",
 			m.threads, m.threads == 1 ? "" : "s", m.procs,
 			m.procs == 1 ? "" : "es", m.vcsw, m.ivcsw);
+		fprintf(fp,
+			"  states   on average %.1f runnable, %.1f in D state, "
+			"%.1f on a futex, %.1f on network/events, %.1f asleep "
+			"otherwise\n",
+			m.st_run, m.st_disk, m.st_futex, m.st_net, m.st_sleep);
 		fprintf(fp,
 			"  I/O      read %.1f MiB/s, write %.1f MiB/s; faults "
 			"%.0f minor, %.0f major /s",
@@ -191,6 +205,8 @@ void diag_print_json(FILE *fp, const struct diag_series *s,
 		json_string(&w, t->comm);
 	}
 	kv_round(&w, "duration", t->duration, 3);
+	json_key(&w, "exited");
+	json_bool(&w, t->exited);
 	kv_round(&w, "samples", (double)s->n, 0);
 	kv_round(&w, "ncpus", s->ncpus, 0);
 	json_end_object(&w);
@@ -205,6 +221,14 @@ void diag_print_json(FILE *fp, const struct diag_series *s,
 	kv_round(&w, "pss", (double)m.pss, 0);
 	kv_round(&w, "threads", m.threads, 0);
 	kv_round(&w, "processes", m.procs, 0);
+	json_key(&w, "thread_states");
+	json_begin_object(&w);
+	kv_round(&w, "runnable", m.st_run, 2);
+	kv_round(&w, "disk", m.st_disk, 2);
+	kv_round(&w, "futex", m.st_futex, 2);
+	kv_round(&w, "network", m.st_net, 2);
+	kv_round(&w, "other", m.st_sleep, 2);
+	json_end_object(&w);
 	kv_round(&w, "voluntary_switches_per_s", m.vcsw, 0);
 	kv_round(&w, "involuntary_switches_per_s", m.ivcsw, 0);
 	kv_round(&w, "major_faults_per_s", m.majflt, 0);

@@ -51,7 +51,7 @@ void diag_thresholds_init(struct diag_thresholds *th)
 	th->grow_r2 = 0.8;
 	th->grow_min = 8 << 20;
 	th->sudden_min = 32 << 20;
-	th->sudden_window = 0.5;
+	th->sudden_window = 1.0;
 	th->high_mem = 0;
 	th->io_share = 0.3;
 	th->lock_futex = 0.3;

@@ -8,9 +8,10 @@
  * The sampler keeps the previous readings of every counter so that each
  * sample holds rates over its own interval.  Threads are matched by TID
  * (sorted, binary search); a thread born since the last sample counts
- * from zero.  The process tree is rescanned once a second (a /proc walk),
- * smaps_rollup and the fd table are read once a second too: they are
- * the only readings that take a lock the watched process also takes.
+ * from zero.  The process tree is rescanned four times a second (a walk
+ * of /proc: our cost, not the process's).  smaps_rollup and the fd table
+ * are read once a second: they are the only readings that take a lock
+ * the watched process also takes.
  */
 struct diag_sampler {
 	pid_t pid;
@@ -20,7 +21,7 @@ struct diag_sampler {
 	pid_t *procs;
 	size_t nprocs, aprocs;
 	uint64_t root_start;
-	double t0, last_t, slow_t;
+	double t0, last_t, slow_t, tree_t;
 	int have_prev;
 	int gone; /* a started command that was over before the first look */
 	/* process tree totals at the previous sample */
@@ -32,6 +33,8 @@ struct diag_sampler {
 };
 
 #define SLOW_EVERY 1.0 /* seconds between the costlier readings */
+/* Between scans for child processes: a shell's children show up early. */
+#define TREE_EVERY 0.25
 
 void diag_series_release(struct diag_series *s)
 {
@@ -86,6 +89,7 @@ struct diag_sampler *diag_sampler_new(pid_t pid, struct diag_series *out,
 	}
 	s->t0 = sys_now();
 	s->slow_t = -SLOW_EVERY;
+	s->tree_t = -TREE_EVERY;
 	return s;
 }
 
@@ -102,6 +106,19 @@ void diag_sampler_free(struct diag_sampler *s)
 static double rate(uint64_t now, uint64_t before, double dt)
 {
 	return dt > 0 && now > before ? (double)(now - before) / dt : 0;
+}
+
+/* Wait channels of a thread waiting for the network or for events. */
+static int is_net_wait(const char *wchan)
+{
+	static const char *const marks[] = {"epoll", "poll", "select", "sock",
+					    "tcp",   "inet", "unix_",  "skb"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(marks); i++)
+		if (strstr(wchan, marks[i]))
+			return 1;
+	return 0;
 }
 
 /* Per-thread deltas and states into d; cur holds this sample's threads. */
@@ -131,6 +148,8 @@ static void add_threads(struct diag_sampler *s, struct diag_sample *d)
 			if (t->wchan[0])
 				snprintf(d->disk_wchan, sizeof(d->disk_wchan),
 					 "%s", t->wchan);
+		} else if (is_net_wait(t->wchan)) {
+			d->st_net++;
 		} else {
 			d->st_sleep++;
 		}
@@ -283,7 +302,8 @@ int diag_sampler_sample(struct diag_sampler *s)
 		e = procfs_read_process(s->pid, &pc, 0);
 		if (e < 0 || pc.start_ticks != s->root_start)
 			return -ENOENT;
-		if (slow || !s->nprocs) {
+		if (now - s->tree_t >= TREE_EVERY || !s->nprocs) {
+			s->tree_t = now;
 			s->nprocs = 0;
 			ALLOC_GROW(s->procs, 1, s->aprocs);
 			s->procs[s->nprocs++] = s->pid;

@@ -5,7 +5,7 @@
 # the process's own evidence, never on system-wide figures or timings.
 . "$(dirname "$0")/lib.sh"
 D=$BUILD/tests/helper/diag-workload
-plan 37
+plan 39
 
 # diag ARGS...: run diagnose --json; $ids = the finding ids, one a line.
 diag() {
@@ -58,7 +58,8 @@ diag --duration 2.5s -- "$D" sudden 3
 has memory_sudden && lacks memory_growing
 ok $? "160 MiB at once is memory_sudden (got: $(echo $ids))"
 like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="memory_sudden") | .evidence')" \
-	'jumped by 1[56][0-9]\.[0-9] MiB' "the jump is the helper's 160 MiB"
+	'jumped by [0-9.]+ MiB within 1\.0 s .* rise from [0-9.]+ MiB to 16[0-9]\.[0-9] MiB' \
+	"the rise is the helper's 160 MiB"
 
 # A running server with its cache filled, watched with -p.
 start_ready cache 10 300
@@ -90,6 +91,8 @@ diag --duration 2s -p "$hpid"
 is "$rc" 0 "idle: exit 0"
 is "$(printf '%s' "$out" | jq -c '.findings')" "[]" "an idle server has no finding"
 is "$(printf '%s' "$out" | jq -r '.summary.threads')" 5 "it has its 5 threads"
+printf '%s' "$out" | jq -e '.summary.thread_states | .futex >= 3.5 and .network >= 0.5 and .disk == 0' >/dev/null
+ok $? "its 4 workers wait on a futex, its main thread in epoll ($(printf '%s' "$out" | jq -c .summary.thread_states))"
 run "$PERFOPS" diagnose --duration 1s -p "$hpid"
 like "$out" "No finding: the process looks healthy\." "the text says healthy"
 kill "$hpid"; wait "$hpid" 2>/dev/null
@@ -131,6 +134,7 @@ is "$err" "" "nothing on stderr when it is not a terminal"
 # A command that ends before the duration ends the watch.
 diag --duration 30s -- true
 is "$rc:$(printf '%s' "$out" | jq -c '.findings')" "0:[]" "a command that exits at once: healthy, exit 0"
+is "$(printf '%s' "$out" | jq -r '.target.exited')" true "and the JSON says it exited"
 
 run "$PERFOPS" diagnose -p 999999999
 is "$rc:$err" "1:perfops: no process 999999999 (has it exited?)" "a PID that does not exist: exit 1"

@@ -242,6 +242,11 @@ Test(rules, memory_growing_and_not_a_sawtooth)
 	cr_assert(strstr(f.evidence, "20.00 MiB/s"), "%s", f.evidence);
 	cr_assert(strstr(f.evidence, "R^2 1.000"), "%s", f.evidence);
 	cr_assert(!holds(DIAG_MEMORY_SUDDEN, &f));
+	/* A fast leak gains more than 32 MiB a second, but steadily. */
+	for (i = 0; i < 26; i++)
+		s[i].rss = (uint64_t)((10 + 50 * s[i].t) * MIB);
+	cr_assert(holds(DIAG_MEMORY_GROWING, &f));
+	cr_assert(!holds(DIAG_MEMORY_SUDDEN, &f));
 	/* Grows and is freed back: a working buffer, not a leak. */
 	for (i = 0; i < 26; i++)
 		s[i].rss = (uint64_t)((10 + 4 * (double)(i % 8)) * MIB);
