@@ -1,6 +1,7 @@
 #include "core/compat.h"
 #include "cli/cli.h"
 #include "cli/parse-options.h"
+#include "core/atomic.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "diagnose/diagnose.h"
@@ -12,7 +13,8 @@
 
 static const struct cli_doc doc = {
     .name = "diagnose",
-    .synopsis = "[options] (-p PID | --system | -- CMD [ARGS])\n",
+    .synopsis = "[options] (-p PID | --system | --replay FILE |\n"
+		"                         -- CMD [ARGS])\n",
     .description =
 	"Watch a process (all its threads and child processes) or the whole\n"
 	"machine for a while, then walk the performance decision tree: name\n"
@@ -51,8 +53,8 @@ static const struct cli_doc doc = {
 	"  io_bound            threads in D state in >= 30% of the samples\n"
 	"                      where they are not asleep, >= 0.2 on average\n"
 	"  lock_contention     >= 30% of the threads not idle elsewhere are\n"
-	"                      asleep on a futex, and >= 200 voluntary\n"
-	"                      context switches/s (median)\n"
+	"                      on a futex, >= 100 voluntary context\n"
+	"                      switches/s and >= 0.5 CPU demand (median)\n"
 	"  system_cpu_saturated  the machine's CPUs >= 90% busy (median) and\n"
 	"                      the process waits for a CPU >= 20% of the\n"
 	"                      time it is runnable\n"
@@ -174,6 +176,19 @@ static int run_next(const struct diag_result *r, const struct diag_target *t)
 	return ret;
 }
 
+static int write_series(const char *path, const struct diag_series *s)
+{
+	struct atomic_file af;
+
+	if (atomic_open(&af, path) < 0)
+		return -1;
+	if (diag_series_write(af.fp, s) < 0) {
+		atomic_abort(&af);
+		return error("cannot write '%s'", path);
+	}
+	return atomic_commit(&af);
+}
+
 static void free_argv(char **argv)
 {
 	char **a;
@@ -186,6 +201,7 @@ static void free_argv(char **argv)
 int cmd_diagnose(int argc, char **argv)
 {
 	int pid = 0, system = 0, json = 0, next = 0, ret = EXIT_OK;
+	const char *series_out = NULL, *replay = NULL;
 	double duration = 10, interval = 0.1, start, tick;
 	const struct opt options[] = {
 	    OPT_INT('p', "pid", &pid, "PID",
@@ -199,6 +215,12 @@ int cmd_diagnose(int argc, char **argv)
 	    OPT_DURATION('i', "interval", &interval, "TIME",
 			 "time between samples (default 100ms)", 0.01, 60),
 	    OPT_BOOL(0, "json", &json, "print the result as one JSON object"),
+	    OPT_STRING(0, "series", &series_out, "FILE",
+		       "also write every sample to FILE (tab-\n"
+		       "separated, a header naming the columns)"),
+	    OPT_STRING(0, "replay", &replay, "FILE",
+		       "classify a series written by --series\n"
+		       "instead of watching"),
 	    OPT_BOOL(0, "next", &next,
 		     "then run the first recommended `perfops\n"
 		     "record` and write its flame graph"),
@@ -216,11 +238,23 @@ int cmd_diagnose(int argc, char **argv)
 
 	argc = parse_options(argc, argv, &doc, options,
 			     PARSE_OPT_STOP_AT_NON_OPTION);
-	if (!!pid + !!system + !!argc != 1)
+	if (!!pid + !!system + !!argc + !!replay != 1)
 		return cli_usage_error("diagnose",
-				       "needs one of -p PID, --system or "
-				       "-- CMD");
+				       "needs one of -p PID, --system, "
+				       "--replay FILE or -- CMD");
 	memset(&target, 0, sizeof(target));
+	if (replay) {
+		if (next)
+			return cli_usage_error("diagnose",
+					       "--next needs a "
+					       "live target, not --replay");
+		if (diag_series_read(replay, &series) < 0)
+			return EXIT_FAIL;
+		target.pid = series.pid;
+		snprintf(target.comm, sizeof(target.comm), "replayed");
+		target.duration = series.n ? series.s[series.n - 1].t : 0;
+		goto classify;
+	}
 	if (argc) {
 		struct spawn_opts so;
 
@@ -285,6 +319,9 @@ int cmd_diagnose(int argc, char **argv)
 		spawn_stop(child, 1.0);
 		child = 0;
 	}
+classify:
+	if (series_out && write_series(series_out, &series) < 0)
+		ret = EXIT_FAIL;
 	diag_thresholds_init(&th);
 	diag_classify(&series, &th, &res);
 	if (json)

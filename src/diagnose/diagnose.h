@@ -81,9 +81,18 @@ struct diag_series {
 	int ncpus;
 	uint64_t mem_total; /* bytes */
 	int system;	    /* the whole machine rather than one process */
+	pid_t pid;	    /* the process watched (0 for the machine) */
 };
 
 void diag_series_release(struct diag_series *s);
+/*
+ * The series as tab-separated text (a line with the machine, a header,
+ * one row per sample), for plotting, and read back for classifying again
+ * (--replay) and for the tests.  diag_series_read() reports its errors
+ * with file and line and leaves s empty on failure.
+ */
+int diag_series_write(FILE *fp, const struct diag_series *s);
+int diag_series_read(const char *path, struct diag_series *s);
 
 /*
  * The thresholds the rules use; diag_thresholds_init() sets the defaults
@@ -100,14 +109,15 @@ struct diag_thresholds {
 	uint64_t grow_min;     /* bytes over the window */
 	uint64_t sudden_min;   /* bytes within sudden_window seconds */
 	double sudden_window;
-	uint64_t high_mem; /* stable_high: bytes (0: from mem_total) */
-	double io_share;   /* D among R+D thread samples */
-	double lock_futex; /* futex sleepers among busy-ish threads */
-	double lock_vcsw;  /* voluntary switches per second */
-	double sat_busy;   /* machine busy share */
-	double sat_wait;   /* the target's wait / (cpu + wait) */
-	double fd_ratio;   /* fds / limit */
-	double psi_full;   /* % full stall of memory or io */
+	uint64_t high_mem;  /* stable_high: bytes (0: from mem_total) */
+	double io_share;    /* D among R+D thread samples */
+	double lock_futex;  /* futex sleepers among busy-ish threads */
+	double lock_vcsw;   /* voluntary switches per second */
+	double lock_demand; /* CPUs the process wants, at least */
+	double sat_busy;    /* machine busy share */
+	double sat_wait;    /* the target's wait / (cpu + wait) */
+	double fd_ratio;    /* fds / limit */
+	double psi_full;    /* % full stall of memory or io */
 };
 
 void diag_thresholds_init(struct diag_thresholds *th);
@@ -144,7 +154,7 @@ int diag_fit_line(const double *x, const double *y, size_t n,
 /*
  * The period of y (in samples, interpolated between lags) from its
  * autocorrelation: the first peak after the autocorrelation has dropped
- * below zero, at a lag of at most n / 2 (two periods seen).  Returns the
+ * below -0.15, at a lag of at most n / 2 (two periods seen).  Returns the
  * period, or 0 when there is none; *acf gets its autocorrelation.
  */
 double diag_period(const double *y, size_t n, double *acf);

@@ -38,7 +38,7 @@ const struct guide_entry guide_entries[] = {
      "cron job or timer, a batch, many cache entries expiring at once "
      "(a stampede).",
      "The CPU demand series has an autocorrelation peak of at least 0.4 "
-     "at some lag after dropping below zero, and swings by at least 0.3 "
+     "at some lag after dropping below -0.15, and swings by at least 0.3 "
      "CPU; the lag is the period printed.",
      "perfops record -p PID --duration 3xPERIOD -o cpu.svg",
      "Match the period against GC logs, timers and scheduled jobs. "
@@ -91,8 +91,9 @@ const struct guide_entry guide_entries[] = {
      "work, a connection or object pool that is too small, a shared "
      "counter every thread writes.",
      "At least 30% of the threads that are not idle elsewhere are on a "
-     "futex (asleep or just handed the lock), with at least 200 "
-     "voluntary context switches per second.",
+     "futex (asleep or just handed the lock), with at least 100 "
+     "voluntary context switches per second, while the process wants at "
+     "least half a CPU.",
      "perfops record --off-cpu -p PID --duration 20 -o offcpu.svg",
      "The off-CPU flame graph shows where threads block on the lock. "
      "Shrink the critical section (compute outside, publish inside), "

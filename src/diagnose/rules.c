@@ -55,7 +55,8 @@ void diag_thresholds_init(struct diag_thresholds *th)
 	th->high_mem = 0;
 	th->io_share = 0.3;
 	th->lock_futex = 0.3;
-	th->lock_vcsw = 200;
+	th->lock_vcsw = 100;
+	th->lock_demand = 0.5;
 	th->sat_busy = 0.9;
 	th->sat_wait = 0.2;
 	th->fd_ratio = 0.8;
@@ -485,7 +486,10 @@ static int rule_lock(const struct diag_series *s,
 	}
 	vcsw = MEDIAN(s, vcsw);
 	share = awake > 0 ? futex / awake : 0;
-	if (!n || threads < 2 || share < th->lock_futex || vcsw < th->lock_vcsw)
+	/* An idle pool also sleeps on futexes: contention is when the
+	 * process works and its threads keep blocking and waking. */
+	if (!n || threads < 2 || share < th->lock_futex ||
+	    vcsw < th->lock_vcsw || median_demand(s) < th->lock_demand)
 		return 0;
 	f->confidence =
 	    0.5 * conf(0.6, share, th->lock_futex, 0.8) +

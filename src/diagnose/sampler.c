@@ -69,6 +69,7 @@ struct diag_sampler *diag_sampler_new(pid_t pid, struct diag_series *out,
 	s->out = out;
 	out->ncpus = n > 0 ? (int)n : 1;
 	out->system = pid == 0;
+	out->pid = pid;
 	if (!procfs_read_system(&sys))
 		out->mem_total = sys.mem_total;
 	if (pid > 0) {

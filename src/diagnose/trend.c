@@ -72,7 +72,9 @@ double diag_period(const double *y, size_t n, double *acf)
 	for (k = 0; k <= maxk + 1 && k < n; k++)
 		r[k] = acf_at(y, n, mean, var, k);
 	for (k = 1; k <= maxk && k + 1 < n; k++) {
-		if (r[k] < 0)
+		/* Half a period away the series is anti-correlated with
+		 * itself; a trend or a one-off step hardly is. */
+		if (r[k] < -0.15)
 			dipped = 1;
 		if (!dipped || k < 2)
 			continue;

@@ -5,15 +5,28 @@
 # the process's own evidence, never on system-wide figures or timings.
 . "$(dirname "$0")/lib.sh"
 D=$BUILD/tests/helper/diag-workload
-plan 39
+plan 41
 
-# diag ARGS...: run diagnose --json; $ids = the finding ids, one a line.
-diag() {
-	run "$PERFOPS" diagnose --json "$@"
+# watch ARGS...: run diagnose --json; $ids = the finding ids, one a line.
+# The samples go to $T/series.tsv; a failed classification keeps them in
+# /tmp/perfops-t-diagnose-N.tsv (the machine is shared: look at why).
+watch() {
+	case " $* " in
+	*" --replay "*) run "$PERFOPS" diagnose --json "$@" ;;
+	*) run "$PERFOPS" diagnose --json --series "$T/series.tsv" "$@" ;;
+	esac
 	ids=$(printf '%s' "$out" | jq -r '.findings[].id' 2>/dev/null)
 }
 has() { printf '%s\n' "$ids" | grep -qx "$1"; }
 lacks() { ! has "$1"; }
+# classified OK-STATUS NAME: ok, and keep the series of a failure.
+classified() {
+	if [ "$1" -ne 0 ] && [ -f "$T/series.tsv" ]; then
+		cp "$T/series.tsv" "/tmp/perfops-t-diagnose-$((_n + 1)).tsv"
+		diag "series kept in /tmp/perfops-t-diagnose-$((_n + 1)).tsv"
+	fi
+	ok "$@"
+}
 # start_ready MODE SECS ARGS: start a helper, wait until it is set up.
 start_ready() {
 	rm -f "$T/ready"
@@ -26,37 +39,37 @@ start_ready() {
 	return 1
 }
 
-diag --duration 2.5s -- "$D" spin1 10
+watch --duration 2.5s -- "$D" spin1 10
 is "$rc" 0 "spin1: exit 0"
 has cpu_one_core && lacks cpu_all_cores && lacks lock_contention
-ok $? "a hot loop on one thread is cpu_one_core (got: $(echo $ids))"
+classified $? "a hot loop on one thread is cpu_one_core (got: $(echo $ids))"
 like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="cpu_one_core") | .next')" \
 	"^perfops record --duration 5 -o perfops-cpu.svg -- $D spin1 10$" \
 	"its next step records the same command"
 
-diag --duration 2.5s -- "$D" spinall 10
+watch --duration 2.5s -- "$D" spinall 10
 has cpu_all_cores && lacks cpu_one_core && lacks lock_contention
-ok $? "a spinning thread per CPU is cpu_all_cores (got: $(echo $ids))"
+classified $? "a spinning thread per CPU is cpu_all_cores (got: $(echo $ids))"
 
-diag --duration 3s -- "$D" periodic 10
+watch --duration 3s -- "$D" periodic 10
 has cpu_periodic && lacks cpu_one_core
-ok $? "0.2 s bursts every 0.6 s are cpu_periodic (got: $(echo $ids))"
+classified $? "0.2 s bursts every 0.6 s are cpu_periodic (got: $(echo $ids))"
 period=$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="cpu_periodic") | .period')
 awk -v p="$period" 'BEGIN { exit !(p >= 0.5 && p <= 0.75) }'
 ok $? "the period found is the helper's 0.6 s (got $period)"
 
-diag --duration 2.5s -- "$D" leak 10
+watch --duration 2.5s -- "$D" leak 10
 has memory_growing && lacks memory_sudden && lacks memory_stable_high
-ok $? "1 MiB every 50 ms is memory_growing (got: $(echo $ids))"
+classified $? "1 MiB every 50 ms is memory_growing (got: $(echo $ids))"
 like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="memory_growing") | .evidence')" \
 	'grew from .* MiB to .* MiB in .* s, (1[5-9]|2[0-1])\.[0-9]+ MiB/s by a least-squares fit \(R\^2 (0\.9|1\.0)' \
 	"the slope is the helper's 20 MiB/s at most, with a close fit"
 like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="memory_growing") | .next')" \
 	"^perfops heap -- $D leak 10$" "a leak's next step traces the heap"
 
-diag --duration 2.5s -- "$D" sudden 3
+watch --duration 2.5s -- "$D" sudden 3
 has memory_sudden && lacks memory_growing
-ok $? "160 MiB at once is memory_sudden (got: $(echo $ids))"
+classified $? "160 MiB at once is memory_sudden (got: $(echo $ids))"
 like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="memory_sudden") | .evidence')" \
 	'jumped by [0-9.]+ MiB within 1\.0 s .* rise from [0-9.]+ MiB to 16[0-9]\.[0-9] MiB' \
 	"the rise is the helper's 160 MiB"
@@ -64,30 +77,30 @@ like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="memory_sudden") |
 # A running server with its cache filled, watched with -p.
 start_ready cache 10 300
 ok $? "the cache helper is ready"
-diag --duration 1.5s -p "$hpid"
+watch --duration 1.5s -p "$hpid"
 rss_kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$hpid/status")
 kill "$hpid"; wait "$hpid" 2>/dev/null
 has memory_stable_high && lacks memory_growing && lacks memory_sudden
-ok $? "a stable 300 MiB cache is memory_stable_high (got: $(echo $ids))"
+classified $? "a stable 300 MiB cache is memory_stable_high (got: $(echo $ids))"
 ours=$(printf '%s' "$out" | jq -r '.summary.rss_last')
 awk -v a="$ours" -v b="$rss_kib" 'BEGIN { d = a / 1024 - b; exit !(d < 0.02 * b && d > -0.02 * b) }'
 ok $? "its RSS agrees with /proc/PID/status VmRSS ($ours B vs $rss_kib KiB)"
 is "$(printf '%s' "$out" | jq -r '.target.pid')" "$hpid" "the target is the PID"
 
-diag --duration 2.5s -- "$D" fsync 10 "$T"
+watch --duration 2.5s -- "$D" fsync 10 "$T"
 has io_bound && lacks cpu_one_core && lacks lock_contention
-ok $? "write+fsync in a loop is io_bound (got: $(echo $ids))"
+classified $? "write+fsync in a loop is io_bound (got: $(echo $ids))"
 
-diag --duration 2.5s -- "$D" mutex 10
+watch --duration 2.5s -- "$D" mutex 10
 has lock_contention && lacks cpu_all_cores && lacks io_bound
-ok $? "eight threads on one mutex are lock_contention (got: $(echo $ids))"
+classified $? "eight threads on one mutex are lock_contention (got: $(echo $ids))"
 like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="lock_contention") | .next')" \
 	"^perfops record --off-cpu --duration 5 -o perfops-offcpu.svg -- $D mutex 10$" \
 	"contention's next step is an off-CPU profile"
 
 start_ready idle 10
 ok $? "the idle server is ready"
-diag --duration 2s -p "$hpid"
+watch --duration 2s -p "$hpid"
 is "$rc" 0 "idle: exit 0"
 is "$(printf '%s' "$out" | jq -c '.findings')" "[]" "an idle server has no finding"
 is "$(printf '%s' "$out" | jq -r '.summary.threads')" 5 "it has its 5 threads"
@@ -101,19 +114,19 @@ kill "$hpid"; wait "$hpid" 2>/dev/null
 (ulimit -n 64 && exec "$D" idle 10 56) &
 hpid=$!
 sleep 0.5
-diag --duration 1.5s -p "$hpid"
+watch --duration 1.5s -p "$hpid"
 kill "$hpid"; wait "$hpid" 2>/dev/null
 has resource_exhaustion
-ok $? "60 of 64 descriptors open is resource_exhaustion (got: $(echo $ids))"
+classified $? "60 of 64 descriptors open is resource_exhaustion (got: $(echo $ids))"
 like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="resource_exhaustion") | .evidence')" \
 	'^6[0-9] open files of a limit of 64' "the evidence names the count and the limit"
 
 # Children count: two spinning child processes of a shell are the
 # shell's problem too.
-diag --duration 2s -- sh -c "\"$D\" spin1 10 & \"$D\" spin1 10 & wait"
+watch --duration 2s -- sh -c "\"$D\" spin1 10 & \"$D\" spin1 10 & wait"
 is "$(printf '%s' "$out" | jq -r '.summary.processes')" 3 "the shell and its two children are watched"
 has cpu_all_cores && lacks cpu_one_core
-ok $? "two spinning children on two CPUs are cpu_all_cores (got: $(echo $ids))"
+classified $? "two spinning children on two CPUs are cpu_all_cores (got: $(echo $ids))"
 
 # Ctrl-C ends the watch early and still reports; the command is stopped.
 "$PERFOPS" diagnose --duration 60s -- "$D" spin1 60 >"$T/int.out" 2>"$T/int.err" &
@@ -131,8 +144,15 @@ like "$out" "^[0-9]\. cpu_one_core \(confidence [01]\.[0-9]+\)" "text: the findi
 like "$out" "guide:    perfops guide cpu_one_core" "text: its guide entry"
 is "$err" "" "nothing on stderr when it is not a terminal"
 
+# --series writes what was sampled; --replay classifies it again alike.
+watch --duration 2s --series "$T/leak.tsv" -- "$D" leak 10
+live=$(printf '%s' "$out" | jq -c '[.findings[] | [.id, .confidence]]')
+watch --replay "$T/leak.tsv"
+is "$(printf '%s' "$out" | jq -c '[.findings[] | [.id, .confidence]]')" "$live" "--replay of a --series gives the same findings ($live)"
+is "$(sed -n 2p "$T/leak.tsv" | cut -f1-5)" "$(printf 't\tdt\tnprocs\tnthreads\tcpu')" "the series has a header"
+
 # A command that ends before the duration ends the watch.
-diag --duration 30s -- true
+watch --duration 30s -- true
 is "$rc:$(printf '%s' "$out" | jq -c '.findings')" "0:[]" "a command that exits at once: healthy, exit 0"
 is "$(printf '%s' "$out" | jq -r '.target.exited')" true "and the JSON says it exited"
 

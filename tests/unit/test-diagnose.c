@@ -1,4 +1,5 @@
 #include "core/compat.h"
+#include "core/error.h"
 #include "diagnose/diagnose.h"
 #include "sys/procfs.h"
 #include <criterion/criterion.h>
@@ -329,6 +330,10 @@ Test(rules, lock_contention_not_an_idle_pool)
 	cr_assert(holds(DIAG_LOCK_CONTENTION, &f));
 	cr_assert(!holds(DIAG_CPU_ALL_CORES, &f),
 		  "lock waiters woken on a busy machine are not spinning");
+	/* A machine so busy that handovers are rare still shows it. */
+	for (i = 0; i < 20; i++)
+		s[i].vcsw = 150;
+	cr_assert(holds(DIAG_LOCK_CONTENTION, &f));
 	/* The same threads waiting for work that does not come. */
 	for (i = 0; i < 20; i++) {
 		s[i].st_futex = 8;
@@ -470,4 +475,139 @@ Test(diagnose, psi_lines)
 	cr_assert_eq(p.some_us, 123456);
 	cr_assert_eq(p.full_us, 99);
 	cr_assert_eq(procfs_parse_psi_line("half avg10=1", &p), -1);
+}
+
+/* Series recorded with `perfops diagnose --series` from the helpers of
+ * tests/helper/diag-workload.c on a busy 2-CPU machine (load 7-10): the
+ * whole set of findings of each, the machine's saturation included. */
+
+static void expect_recorded(const char *name, const char *const *want)
+{
+	char path[4096];
+	struct diag_series s;
+	struct diag_thresholds th;
+	struct diag_result r;
+	size_t i, n = 0;
+
+	snprintf(path, sizeof(path), "%s/tests/data/diagnose/%s.tsv",
+		 PERFOPS_SRCDIR, name);
+	cr_assert_eq(diag_series_read(path, &s), 0, "%s", path);
+	cr_assert(s.n > 10 && s.ncpus == 2, "%s: %zu samples", name, s.n);
+	diag_thresholds_init(&th);
+	diag_classify(&s, &th, &r);
+	while (want[n])
+		n++;
+	for (i = 0; i < r.n; i++) {
+		size_t j;
+		int found = 0;
+
+		for (j = 0; j < n; j++)
+			found |= !strcmp(want[j], diag_id_name(r.f[i].id));
+		cr_assert(found, "%s: unexpected %s (%s)", name,
+			  diag_id_name(r.f[i].id), r.f[i].evidence);
+	}
+	cr_assert_eq(r.n, n, "%s: %zu findings, want %zu", name, r.n, n);
+	diag_series_release(&s);
+}
+
+#define RECORDED(name, ...)                                                    \
+	Test(recorded, name)                                                   \
+	{                                                                      \
+		static const char *const want[] = {__VA_ARGS__};               \
+		expect_recorded(#name, want);                                  \
+	}
+
+RECORDED(spin1, "cpu_one_core", "system_cpu_saturated", NULL)
+RECORDED(spinall, "cpu_all_cores", "system_cpu_saturated", NULL)
+RECORDED(periodic, "cpu_periodic", "system_cpu_saturated", NULL)
+RECORDED(leak, "memory_growing", NULL)
+RECORDED(sudden, "memory_sudden", NULL)
+RECORDED(cache, "memory_stable_high", NULL)
+RECORDED(fsync, "io_bound", "system_cpu_saturated", NULL)
+RECORDED(mutex, "lock_contention", "system_cpu_saturated", NULL)
+RECORDED(fds, "resource_exhaustion", NULL)
+RECORDED(idle, NULL)
+
+Test(recorded, period_and_slope_of_the_recordings)
+{
+	char path[4096];
+	struct diag_series s;
+	struct diag_thresholds th;
+	struct diag_finding f;
+
+	diag_thresholds_init(&th);
+	snprintf(path, sizeof(path), "%s/tests/data/diagnose/periodic.tsv",
+		 PERFOPS_SRCDIR);
+	cr_assert_eq(diag_series_read(path, &s), 0);
+	cr_assert(diag_rule(DIAG_CPU_PERIODIC, &s, &th, &f));
+	/* The helper spins 0.2 s and sleeps 0.4 s. */
+	NEAR(f.period, 0.6, 0.08);
+	diag_series_release(&s);
+	snprintf(path, sizeof(path), "%s/tests/data/diagnose/leak.tsv",
+		 PERFOPS_SRCDIR);
+	cr_assert_eq(diag_series_read(path, &s), 0);
+	cr_assert(diag_rule(DIAG_MEMORY_GROWING, &s, &th, &f));
+	{
+		/* 1 MiB every 50 ms plus the time to write it: a little
+		 * under 20 MiB/s. */
+		double x[64], y[64];
+		struct diag_fit fit;
+		size_t i;
+
+		cr_assert(s.n <= 64);
+		for (i = 0; i < s.n; i++) {
+			x[i] = s.s[i].t;
+			y[i] = (double)s.s[i].rss / MIB;
+		}
+		diag_fit_line(x, y, s.n, &fit);
+		cr_assert(fit.b > 15 && fit.b <= 20.5, "slope %g", fit.b);
+		cr_assert(fit.r2 > 0.99, "r2 %g", fit.r2);
+	}
+	diag_series_release(&s);
+}
+
+Test(recorded, a_series_written_reads_back)
+{
+	struct diag_sample *d = mk(5, 2);
+	char path[] = "/tmp/perfops-series-XXXXXX";
+	struct diag_series back;
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+
+	d[3].rss = 123456789012ull;
+	d[3].cpu = 1.25;
+	d[4].st_futex = 7;
+	d[2].fd_limit = 1048576;
+	series.pid = 4321;
+	cr_assert_eq(diag_series_write(fp, &series), 0);
+	fclose(fp);
+	cr_assert_eq(diag_series_read(path, &back), 0);
+	unlink(path);
+	cr_assert_eq(back.n, 5);
+	cr_assert_eq(back.pid, 4321);
+	cr_assert_eq(back.mem_total, series.mem_total);
+	cr_assert_eq(back.s[3].rss, 123456789012ull);
+	NEAR(back.s[3].cpu, 1.25, 0);
+	NEAR(back.s[4].t, 0.4, 1e-9);
+	cr_assert_eq(back.s[4].st_futex, 7);
+	cr_assert_eq(back.s[2].fd_limit, 1048576);
+	diag_series_release(&back);
+	diag_series_release(&series);
+}
+
+Test(recorded, a_bad_series_is_refused)
+{
+	char path[] = "/tmp/perfops-series-XXXXXX";
+	struct diag_series back;
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+
+	fputs("# perfops diagnose series 1 ncpus=2 mem_total=1 system=0 "
+	      "pid=1\nt\tcpu\n0\t0\n0.1\tx\n",
+	      fp);
+	fclose(fp);
+	error_set_quiet(1);
+	cr_assert_eq(diag_series_read(path, &back), -1);
+	cr_assert_eq(back.n, 0);
+	unlink(path);
 }
