@@ -58,6 +58,23 @@ static const struct proc_thread *find_prev(const struct diag_sampler *s,
 	return bsearch(&key, s->prev, s->nprev, sizeof(key), cmp_tid);
 }
 
+static int access_denied(pid_t pid, const char *file)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		char c;
+		int denied = read(fd, &c, 1) < 0 && errno == EACCES;
+
+		close(fd);
+		return denied;
+	}
+	return errno == EACCES;
+}
+
 struct diag_sampler *diag_sampler_new(pid_t pid, struct diag_series *out,
 				      int started)
 {
@@ -87,6 +104,11 @@ struct diag_sampler *diag_sampler_new(pid_t pid, struct diag_series *out,
 			return NULL;
 		}
 		s->root_start = pc.start_ticks;
+		if (!s->gone && !pc.io_ok && access_denied(pid, "io"))
+			warning("cannot read /proc/%d/io (another user's "
+				"process?): its I/O figures will be 0; run as "
+				"its user or root",
+				pid);
 	}
 	s->t0 = sys_now();
 	s->slow_t = -SLOW_EVERY;
