@@ -55,6 +55,8 @@ static const struct proc_thread *find_prev(const struct diag_sampler *s,
 {
 	struct proc_thread key = {.tid = tid};
 
+	if (!s->nprev)
+		return NULL;
 	return bsearch(&key, s->prev, s->nprev, sizeof(key), cmp_tid);
 }
 
