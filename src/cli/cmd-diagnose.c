@@ -261,7 +261,7 @@ int cmd_diagnose(int argc, char **argv)
 		memset(&so, 0, sizeof(so));
 		so.argv = argv;
 		so.stdin_fd = so.stdout_fd = so.stderr_fd = so.drain_fd = -1;
-		so.new_group = 1;
+		so.own_group = 1;
 		child = spawn_start(&so);
 		if (child < 0) {
 			error_code(child, "cannot run '%s'", argv[0]);

@@ -2,6 +2,7 @@
 #define PERFOPS_SYS_SPAWN_H
 
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -26,9 +27,21 @@ struct spawn_opts {
 	double timeout;	       /* seconds; 0: none */
 	/* Counted from exec to exit when not NULL (opened before exec). */
 	struct perf_counters *counters;
-	/* Lead a process group of its own (so that all it starts can be
-	 * stopped together); implied by a timeout. */
-	int new_group;
+	/*
+	 * fork() rather than vfork(): the kernel carries the peak RSS of the
+	 * memory a child leaves at exec over into the exec'd program's, and a
+	 * vfork child leaves ours, all of it.  A forked child leaves only a
+	 * copy of our written pages, so a small caller measures the
+	 * program's own peak.
+	 */
+	int fresh_mm;
+	/* The child leads its own process group (always with a timeout). */
+	int own_group;
+	/* The child's signal mask (NULL: the caller's). */
+	const sigset_t *child_sigmask;
+	/* Called with the child's pid once it runs (before the wait). */
+	void (*started)(pid_t pid, void *arg);
+	void *started_arg;
 };
 
 struct spawn_result {
@@ -50,13 +63,13 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *r);
 
 /*
  * Start the command and return at once with its pid (the caller waits
- * for it), or a negative errno when it could not be started.  counters
- * and timeout are not used.
+ * for it), or a negative errno when it could not be started.  timeout,
+ * drain_fd and started are not used.
  */
 pid_t spawn_start(const struct spawn_opts *o);
 
 /*
- * Stop a child started by spawn_start() with new_group: SIGTERM to its
+ * Stop a child started by spawn_start() with own_group: SIGTERM to its
  * group, SIGKILL after grace seconds, and reap it.  Returns its wait
  * status.
  */
