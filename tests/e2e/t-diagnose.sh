@@ -5,7 +5,7 @@
 # the process's own evidence, never on system-wide figures or timings.
 . "$(dirname "$0")/lib.sh"
 D=$BUILD/tests/helper/diag-workload
-plan 41
+plan 43
 
 # watch ARGS...: run diagnose --json; $ids = the finding ids, one a line.
 # The samples go to $T/series.tsv; a failed classification keeps them in
@@ -155,6 +155,13 @@ is "$(sed -n 2p "$T/leak.tsv" | cut -f1-5)" "$(printf 't\tdt\tnprocs\tnthreads\t
 watch --duration 30s -- true
 is "$rc:$(printf '%s' "$out" | jq -c '.findings')" "0:[]" "a command that exits at once: healthy, exit 0"
 is "$(printf '%s' "$out" | jq -r '.target.exited')" true "and the JSON says it exited"
+
+# The machine: its figures are the other engineers' too, so only the
+# shape of the answer is checked.
+watch --duration 1s --system
+is "$rc:$(printf '%s' "$out" | jq -r '.target.pid, .target.ncpus' | tr '\n' ' ')" "0:0 $(nproc) " "--system: exit 0, the machine's CPUs"
+printf '%s' "$out" | jq -e '.findings | map(.id) - ["cpu_periodic", "memory_growing", "memory_sudden", "memory_stable_high", "io_bound", "system_cpu_saturated", "resource_exhaustion"] == []' >/dev/null
+ok $? "--system gives only machine-wide findings ($(printf '%s' "$out" | jq -c '[.findings[].id]'))"
 
 run "$PERFOPS" diagnose -p 999999999
 is "$rc:$err" "1:perfops: no process 999999999 (has it exited?)" "a PID that does not exist: exit 1"
