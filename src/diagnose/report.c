@@ -157,7 +157,7 @@ void diag_print_text(FILE *fp, const struct diag_series *s,
 			t->pid ? "the process" : "the machine");
 		return;
 	}
-	fprintf(fp, "\nFindings, most likely first:\n");
+	fprintf(fp, "\nFindings, most likely first (the machine last):\n");
 	for (i = 0; i < r->n; i++) {
 		const struct diag_finding *f = &r->f[i];
 

@@ -530,8 +530,7 @@ static int rule_saturated(const struct diag_series *s,
 	share = cpu + wait > 0 ? wait / (cpu + wait) : 0;
 	if (share < th->sat_wait || cpu + wait < 0.2)
 		return 0;
-	/* Below the process's own findings: those are what it can fix. */
-	f->confidence = 0.85 * conf(0.6, share, th->sat_wait, 0.6);
+	f->confidence = conf(0.5, share, th->sat_wait, 0.6);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "the machine's CPUs were %.0f%% busy (median; load %.1f on "
 		 "%d CPUs, steal %.0f%%) and this process waited for a CPU "
@@ -624,10 +623,19 @@ int diag_rule(enum diag_id id, const struct diag_series *s,
 	return rules[id](s, th, f);
 }
 
+/*
+ * The machine's saturation comes after the process's own findings: those
+ * are what its owner can fix, and on a busy machine every process that
+ * runs at all waits for a CPU.
+ */
 static int cmp_finding(const void *a, const void *b)
 {
 	const struct diag_finding *x = a, *y = b;
+	int xm = x->id == DIAG_SYSTEM_CPU_SATURATED;
+	int ym = y->id == DIAG_SYSTEM_CPU_SATURATED;
 
+	if (xm != ym)
+		return xm - ym;
 	if (x->confidence != y->confidence)
 		return x->confidence < y->confidence ? 1 : -1;
 	return (int)x->id - (int)y->id;

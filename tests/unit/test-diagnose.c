@@ -528,6 +528,26 @@ RECORDED(mutex, "lock_contention", "system_cpu_saturated", NULL)
 RECORDED(fds, "resource_exhaustion", NULL)
 RECORDED(idle, NULL)
 
+Test(recorded, the_process_before_the_machine)
+{
+	char path[4096];
+	struct diag_series s;
+	struct diag_thresholds th;
+	struct diag_result r;
+
+	snprintf(path, sizeof(path), "%s/tests/data/diagnose/mutex.tsv",
+		 PERFOPS_SRCDIR);
+	cr_assert_eq(diag_series_read(path, &s), 0);
+	diag_thresholds_init(&th);
+	diag_classify(&s, &th, &r);
+	cr_assert_eq(r.n, 2);
+	cr_assert_eq(r.f[0].id, DIAG_LOCK_CONTENTION);
+	cr_assert_eq(r.f[1].id, DIAG_SYSTEM_CPU_SATURATED);
+	cr_assert(r.f[1].confidence > r.f[0].confidence,
+		  "even when the machine's saturation is surer");
+	diag_series_release(&s);
+}
+
 Test(recorded, period_and_slope_of_the_recordings)
 {
 	char path[4096];
