@@ -277,6 +277,7 @@ struct mem_shape {
 	double jump;	     /* largest rise within the sudden window */
 	double jump_at;	     /* when it ended, seconds */
 	double drop;	     /* largest fall from an earlier peak */
+	double window; /* the sudden window used, seconds */
 	struct diag_fit fit; /* bytes over seconds */
 	size_t n;
 };
@@ -290,6 +291,10 @@ static void mem_shape(const struct diag_series *s, double window,
 
 	memset(m, 0, sizeof(*m));
 	m->lo = INFINITY;
+	/* Samples further apart than the window still see a jump between
+	 * two of them. */
+	window = MAX(window, 1.5 * MEDIAN(s, dt));
+	m->window = window;
 	for (i = 0; i < s->n; i++) {
 		x[i] = s->s[i].t;
 		y[i] = (double)s->s[i].rss;
@@ -370,7 +375,7 @@ static int rule_sudden(const struct diag_series *s,
 		 "%s jumped by %.1f MiB within %.1f s (at %.1f s), %.0f%% of "
 		 "its whole rise from %.1f MiB to %.1f MiB: one large "
 		 "allocation",
-		 mem_word(s), m.jump / MIB, th->sudden_window, m.jump_at,
+		 mem_word(s), m.jump / MIB, m.window, m.jump_at,
 		 100 * m.jump / (m.hi - m.lo), m.lo / MIB, m.hi / MIB);
 	return 1;
 }

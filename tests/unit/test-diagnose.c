@@ -268,6 +268,15 @@ Test(rules, memory_sudden_is_one_step)
 	for (i = 0; i < 26; i++)
 		s[i].rss = (uint64_t)((i < 12 ? 2 : 20) * MIB);
 	cr_assert(!holds(DIAG_MEMORY_SUDDEN, &f), "18 MiB is below 32 MiB");
+	/* Sampled every 2 s (--interval 2s), the jump is between two
+	 * samples further apart than the 1 s window. */
+	for (i = 0; i < 26; i++) {
+		s[i].t = 2.0 * (double)i;
+		s[i].dt = i ? 2.0 : 0;
+		s[i].rss = (uint64_t)((i < 12 ? 2 : 162) * MIB);
+	}
+	cr_assert(holds(DIAG_MEMORY_SUDDEN, &f));
+	cr_assert(strstr(f.evidence, "within 3.0 s"), "%s", f.evidence);
 }
 
 Test(rules, memory_stable_high)
