@@ -52,7 +52,8 @@ static const struct cli_doc doc = {
 	"  memory_stable_high  RSS stays above min(256 MiB, 10% of RAM)\n"
 	"                      and within 5%\n"
 	"  io_bound            threads in D state in >= 30% of the samples\n"
-	"                      where they are not asleep, >= 0.2 on average\n"
+	"                      where they compute or wait for I/O, >= 0.2\n"
+	"                      on average\n"
 	"  lock_contention     >= 30% of the threads not idle elsewhere are\n"
 	"                      on a futex, >= 100 voluntary context\n"
 	"                      switches/s and >= 0.5 CPU demand (median)\n"
@@ -270,6 +271,8 @@ int cmd_diagnose(int argc, char **argv)
 		}
 		pid = child;
 		target.argv = argv;
+		target.started = 1;
+		target.command_cpu = -1;
 	} else if (pid) {
 		cmdline = procfs_cmdline(pid);
 		target.argv = cmdline;
@@ -317,7 +320,7 @@ int cmd_diagnose(int argc, char **argv)
 				 target.argv[0]);
 	}
 	if (child) {
-		spawn_stop(child, 1.0);
+		spawn_stop(child, 1.0, &target.command_cpu);
 		child = 0;
 	}
 classify:
@@ -335,7 +338,7 @@ classify:
 	}
 out:
 	if (child)
-		spawn_stop(child, 1.0);
+		spawn_stop(child, 1.0, NULL);
 	diag_sampler_free(sampler);
 	diag_series_release(&series);
 	free_argv(cmdline);

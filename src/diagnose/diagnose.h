@@ -180,6 +180,10 @@ struct diag_target {
 	char comm[16];
 	double duration; /* of the watch, seconds */
 	int exited;	 /* the process ended during the watch */
+	/* -- CMD: its CPU seconds by wait4(), children it reaped included;
+	 * -1 unknown */
+	double command_cpu;
+	int started; /* diagnose started the command (-- CMD) */
 };
 
 /* The perfops command that investigates f next, filled in; NULL-free.

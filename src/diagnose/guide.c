@@ -79,9 +79,10 @@ const struct guide_entry guide_entries[] = {
      "The process spends its time in uninterruptible sleep (D state) "
      "waiting for storage: fsync after every write, synchronous reads "
      "of cold files, swapping (major page faults).",
-     "Threads are in D state in at least 30% of the samples where they "
-     "are not asleep, at least 0.2 of them on average; the summary shows "
-     "the wait channel, bytes read and written and major faults.",
+     "Threads are in D state at least 30% of the time they compute or "
+     "wait for I/O (time queued for a CPU left out), at least 0.2 of them "
+     "on average; the evidence shows the wait channel, bytes read and "
+     "written and major faults.",
      "perfops record --off-cpu -p PID --duration 20 -o offcpu.svg",
      "The off-CPU flame graph shows which calls block. Batch writes and "
      "sync once per batch, read ahead or cache hot data, move blocking "

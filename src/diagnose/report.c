@@ -8,6 +8,7 @@
 /* Averages and extremes of the watch for the summary. */
 struct summary {
 	double cpu, wait, top, vcsw, ivcsw, minflt, majflt, rbps, wbps;
+	double cpu_seconds; /* the sum of cpu x dt */
 	double busy, iowait, steal, load;
 	double st_run, st_disk, st_futex, st_net, st_sleep;
 	uint64_t rss_first, rss_last, rss_max, pss;
@@ -39,6 +40,7 @@ static void summarize(const struct diag_series *s, struct summary *m)
 		if (d->dt <= 0)
 			continue;
 		m->cpu += d->cpu;
+		m->cpu_seconds += d->cpu * d->dt;
 		m->wait += d->wait;
 		m->top = MAX(m->top, d->top_demand);
 		m->vcsw += d->vcsw;
@@ -207,12 +209,15 @@ void diag_print_json(FILE *fp, const struct diag_series *s,
 	kv_round(&w, "duration", t->duration, 3);
 	json_key(&w, "exited");
 	json_bool(&w, t->exited);
+	if (t->started && t->command_cpu >= 0)
+		kv_round(&w, "command_cpu_seconds", t->command_cpu, 3);
 	kv_round(&w, "samples", (double)s->n, 0);
 	kv_round(&w, "ncpus", s->ncpus, 0);
 	json_end_object(&w);
 	json_key(&w, "summary");
 	json_begin_object(&w);
 	kv_round(&w, "cpu", m.cpu, 3);
+	kv_round(&w, "cpu_seconds", m.cpu_seconds, 3);
 	kv_round(&w, "cpu_wait", m.wait, 3);
 	kv_round(&w, "busiest_thread", m.top, 3);
 	kv_round(&w, "rss_first", (double)m.rss_first, 0);

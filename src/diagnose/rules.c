@@ -277,7 +277,7 @@ struct mem_shape {
 	double jump;	     /* largest rise within the sudden window */
 	double jump_at;	     /* when it ended, seconds */
 	double drop;	     /* largest fall from an earlier peak */
-	double window; /* the sudden window used, seconds */
+	double window;	     /* the sudden window used, seconds */
 	struct diag_fit fit; /* bytes over seconds */
 	size_t n;
 };
@@ -424,12 +424,15 @@ static int rule_stable_high(const struct diag_series *s,
 static int rule_io(const struct diag_series *s,
 		   const struct diag_thresholds *th, struct diag_finding *f)
 {
-	double disk = 0, run = 0, share, mean_d, need, iowait;
+	double disk = 0, run = 0, cpu = 0, wait = 0, share, mean_d, need;
+	double iowait;
 	size_t i, n = 0;
 
 	for (i = 1; i < s->n; i++) {
 		disk += s->s[i].st_disk;
 		run += s->s[i].st_run;
+		cpu += s->s[i].cpu;
+		wait += s->s[i].wait;
 		n++;
 	}
 	if (!n)
@@ -446,6 +449,12 @@ static int rule_io(const struct diag_series *s,
 			 100 * iowait, mean_d, MEAN(s, psi_io));
 		return 1;
 	}
+	/* A runnable thread either computes or waits for a CPU; only the
+	 * computing part competes with the disk for "what it is bound by"
+	 * (on a busy machine an fsync writer is queued after every wakeup,
+	 * which is system_cpu_saturated's business). */
+	if (cpu + wait > 0)
+		run *= cpu / (cpu + wait);
 	share = disk + run > 0 ? disk / (disk + run) : 0;
 	if (share < th->io_share || mean_d < 0.2 ||
 	    all_cores_threshold_met(s, th, &need))
@@ -459,9 +468,10 @@ static int rule_io(const struct diag_series *s,
 		}
 		f->confidence = conf(0.6, share, th->io_share, 0.8);
 		snprintf(f->evidence, sizeof(f->evidence),
-			 "threads were in D state (waiting for I/O%s%s) in "
-			 "%.0f%% of the samples where they were not asleep, "
-			 "%.2f threads on average; storage reads %.1f MiB/s, "
+			 "threads were in D state (waiting for I/O%s%s) "
+			 "%.0f%% of the time they were computing or waiting "
+			 "for I/O, %.2f threads on average; storage reads "
+			 "%.1f MiB/s, "
 			 "writes %.1f MiB/s, %.0f read/write calls/s, %.0f "
 			 "major faults/s; CPU %.2f of %d",
 			 *wchan ? " in " : "", wchan, 100 * share, mean_d,

@@ -13,6 +13,11 @@
  * are read once a second: they are the only readings that take a lock
  * the watched process also takes.
  */
+struct proc_seen {
+	pid_t pid;
+	uint64_t start, own, children; /* clock ticks */
+};
+
 struct diag_sampler {
 	pid_t pid;
 	struct diag_series *out;
@@ -30,7 +35,21 @@ struct diag_sampler {
 	int nfds;
 	long fd_limit;
 	struct sys_counters sys;
+	/* The processes read at the previous sample, for the CPU time of
+	 * children that ended between two scans (see reaped_cpu()). */
+	struct proc_seen *seen, *seen_new;
+	size_t nseen, aseen, nseen_new, aseen_new;
+	uint64_t debt; /* ticks of ended children not yet reaped */
+	double debt_t; /* when the debt was last added to */
 };
+
+/* Swap two buffers (this sample's become the next one's previous). */
+#define SWAP(a, b)                                                             \
+	do {                                                                   \
+		__typeof__(a) swap_ = (a);                                     \
+		(a) = (b);                                                     \
+		(b) = swap_;                                                   \
+	} while (0)
 
 #define SLOW_EVERY 1.0 /* seconds between the costlier readings */
 /* Between scans for child processes: a shell's children show up early. */
@@ -125,6 +144,8 @@ void diag_sampler_free(struct diag_sampler *s)
 	free(s->prev);
 	free(s->cur);
 	free(s->procs);
+	free(s->seen);
+	free(s->seen_new);
 	free(s);
 }
 
@@ -205,6 +226,57 @@ static void add_threads(struct diag_sampler *s, struct diag_sample *d)
 	d->top_demand = top > 0 ? top : 0;
 }
 
+static const struct proc_seen *find_seen(const struct proc_seen *v, size_t n,
+					 const struct proc_seen *p)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].pid == p->pid && v[i].start == p->start)
+			return &v[i];
+	return NULL;
+}
+
+/*
+ * CPUs' worth of time used by child processes that ended between two
+ * scans of the tree: their parents' cutime + cstime grew by more than the
+ * time of the watched processes that ended (counted already, thread by
+ * thread, up to their last sample).  An ended child not reaped yet (a
+ * zombie) is owed for a second.  Swaps seen_new into seen.
+ */
+static double reaped_cpu(struct diag_sampler *s, double dt)
+{
+	static long tck;
+	uint64_t grew = 0, extra = 0;
+	size_t i;
+
+	if (!tck)
+		tck = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+	for (i = 0; s->have_prev && i < s->nseen_new; i++) {
+		const struct proc_seen *was =
+		    find_seen(s->seen, s->nseen, &s->seen_new[i]);
+
+		if (was && s->seen_new[i].children > was->children)
+			grew += s->seen_new[i].children - was->children;
+	}
+	for (i = 0; s->have_prev && i < s->nseen; i++) {
+		if (!find_seen(s->seen_new, s->nseen_new, &s->seen[i])) {
+			s->debt += s->seen[i].own + s->seen[i].children;
+			s->debt_t = s->last_t;
+		}
+	}
+	if (s->last_t - s->debt_t > 1.0)
+		s->debt = 0;
+	if (grew > s->debt)
+		extra = grew - s->debt;
+	s->debt -= MIN(s->debt, grew);
+	SWAP(s->seen, s->seen_new);
+	SWAP(s->aseen, s->aseen_new);
+	s->nseen = s->nseen_new;
+	s->nseen_new = 0;
+	return dt > 0 ? (double)extra / (double)tck / dt : 0;
+}
+
 static void add_process(struct diag_sampler *s, struct diag_sample *d, int slow)
 {
 	uint64_t minflt = 0, majflt = 0, rb = 0, wb = 0, sysc = 0, pss = 0;
@@ -232,7 +304,12 @@ static void add_process(struct diag_sampler *s, struct diag_sample *d, int slow)
 			d->nfds = s->nfds = pc.nfds;
 			d->fd_limit = s->fd_limit = pc.fd_limit;
 		}
+		ALLOC_GROW(s->seen_new, s->nseen_new + 1, s->aseen_new);
+		s->seen_new[s->nseen_new++] =
+		    (struct proc_seen){s->procs[i], pc.start_ticks,
+				       pc.cpu_ticks, pc.children_ticks};
 	}
+	d->cpu += reaped_cpu(s, d->dt);
 	if (slow)
 		s->pss = pss;
 	d->pss = s->pss;
@@ -353,16 +430,9 @@ int diag_sampler_sample(struct diag_sampler *s)
 	ALLOC_GROW(ser->s, ser->n + 1, ser->alloc);
 	ser->s[ser->n++] = d;
 	/* This sample's threads are the next one's previous. */
-	{
-		struct proc_thread *tv = s->prev;
-		size_t ta = s->aprev;
-
-		s->prev = s->cur;
-		s->aprev = s->acur;
-		s->nprev = s->ncur;
-		s->cur = tv;
-		s->acur = ta;
-	}
+	SWAP(s->prev, s->cur);
+	SWAP(s->aprev, s->acur);
+	s->nprev = s->ncur;
 	s->have_prev = 1;
 	s->last_t = now;
 	return 0;

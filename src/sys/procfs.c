@@ -191,6 +191,8 @@ int procfs_read_process(pid_t pid, struct proc_counters *c, unsigned flags)
 	c->minflt = u64(f[7]);
 	c->majflt = u64(f[9]);
 	c->start_ticks = u64(f[19]);
+	c->cpu_ticks = u64(f[11]) + u64(f[12]);
+	c->children_ticks = u64(f[13]) + u64(f[14]);
 	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
 	if (read_small(path, buf, sizeof(buf)) > 0) {
 		char *end;

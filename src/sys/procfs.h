@@ -42,9 +42,11 @@ struct proc_counters {
 	uint64_t pss;		 /* bytes, smaps_rollup; 0 when not read */
 	int io_ok;		 /* the io fields below were readable */
 	uint64_t rchar, wchar, read_bytes, write_bytes, syscr, syscw;
-	int nfds;	      /* open descriptors; -1 when not read */
-	long fd_limit;	      /* soft RLIMIT_NOFILE; -1 unknown/unlimited */
-	uint64_t start_ticks; /* start time, to tell a reused PID */
+	int nfds;		 /* open descriptors; -1 when not read */
+	long fd_limit;		 /* soft RLIMIT_NOFILE; -1 unknown/unlimited */
+	uint64_t start_ticks;	 /* start time, to tell a reused PID */
+	uint64_t cpu_ticks;	 /* utime + stime, clock ticks */
+	uint64_t children_ticks; /* cutime + cstime: children it reaped */
 };
 
 enum procfs_flags {

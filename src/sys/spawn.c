@@ -281,27 +281,33 @@ pid_t spawn_start(const struct spawn_opts *o)
 					  : start_vfork(o, &start);
 }
 
-int spawn_stop(pid_t pid, double grace)
+int spawn_stop(pid_t pid, double grace, double *cpu)
 {
 	double end = sys_now() + grace;
+	struct rusage ru;
 	int status = 0;
+	pid_t w;
 
 	kill(-pid, SIGTERM);
 	kill(pid, SIGTERM);
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid || (w < 0 && errno != EINTR))
+	memset(&ru, 0, sizeof(ru));
+	while ((w = wait4(pid, &status, WNOHANG, &ru)) != pid) {
+		if (w < 0 && errno != EINTR)
 			break;
 		if (sys_now() >= end) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 				;
 			break;
 		}
 		usleep(10000);
 	}
+	if (cpu)
+		*cpu = (double)ru.ru_utime.tv_sec +
+		       (double)ru.ru_utime.tv_usec / 1e6 +
+		       (double)ru.ru_stime.tv_sec +
+		       (double)ru.ru_stime.tv_usec / 1e6;
 	return status;
 }
 

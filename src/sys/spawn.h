@@ -71,9 +71,10 @@ pid_t spawn_start(const struct spawn_opts *o);
 /*
  * Stop a child started by spawn_start() with own_group: SIGTERM to its
  * group, SIGKILL after grace seconds, and reap it.  Returns its wait
- * status.
+ * status; *cpu (when not NULL) gets its user + system time in seconds,
+ * with that of the children it waited for (wait4's rusage).
  */
-int spawn_stop(pid_t pid, double grace);
+int spawn_stop(pid_t pid, double grace, double *cpu);
 
 /* Seconds on the monotonic clock. */
 double sys_now(void);

@@ -5,7 +5,7 @@
 # the process's own evidence, never on system-wide figures or timings.
 . "$(dirname "$0")/lib.sh"
 D=$BUILD/tests/helper/diag-workload
-plan 43
+plan 45
 
 # watch ARGS...: run diagnose --json; $ids = the finding ids, one a line.
 # The samples go to $T/series.tsv; a failed classification keeps them in
@@ -26,6 +26,15 @@ classified() {
 		diag "series kept in /tmp/perfops-t-diagnose-$((_n + 1)).tsv"
 	fi
 	ok "$@"
+}
+# agree NAME: the CPU seconds sampled (schedstat, children's cutime) are
+# within 15% (+0.05 s) of what wait4() says the started command used.
+agree() {
+	local a b
+	a=$(printf '%s' "$out" | jq -r '.summary.cpu_seconds')
+	b=$(printf '%s' "$out" | jq -r '.target.command_cpu_seconds')
+	awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && d <= 0.15 * b + 0.05) }'
+	ok $? "$1 (sampled $a CPU-s, wait4 $b)"
 }
 # start_ready MODE SECS ARGS: start a helper, wait until it is set up.
 start_ready() {
@@ -50,6 +59,7 @@ like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="cpu_one_core") | 
 watch --duration 2.5s -- "$D" spinall 10
 has cpu_all_cores && lacks cpu_one_core && lacks lock_contention
 classified $? "a spinning thread per CPU is cpu_all_cores (got: $(echo $ids))"
+cpu_spinall=$out
 
 watch --duration 3s -- "$D" periodic 10
 has cpu_periodic && lacks cpu_one_core
@@ -127,6 +137,16 @@ watch --duration 2s -- sh -c "\"$D\" spin1 10 & \"$D\" spin1 10 & wait"
 is "$(printf '%s' "$out" | jq -r '.summary.processes')" 3 "the shell and its two children are watched"
 has cpu_all_cores && lacks cpu_one_core
 classified $? "two spinning children on two CPUs are cpu_all_cores (got: $(echo $ids))"
+
+out=$cpu_spinall
+agree "the CPU time of the spinning threads agrees with wait4's"
+
+# Children that live 50 ms are mostly gone before a scan of the tree sees
+# them: their CPU time comes from the parent's cutime.  What was sampled
+# must agree with the command's own rusage from wait4() (sh alone is about
+# 0.01 CPU-second; the children's spinning nearly all of the rest).
+watch --duration 2s -- sh -c "while :; do \"$D\" spin1 0.05; done"
+agree "the CPU time of 50 ms children is all counted"
 
 # Ctrl-C ends the watch early and still reports; the command is stopped.
 "$PERFOPS" diagnose --duration 60s -- "$D" spin1 60 >"$T/int.out" 2>"$T/int.err" &
