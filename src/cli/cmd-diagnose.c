@@ -7,9 +7,7 @@
 #include "diagnose/diagnose.h"
 #include "sys/procfs.h"
 #include "sys/spawn.h"
-#include <math.h>
 #include <signal.h>
-#include <sys/wait.h>
 
 static const struct cli_doc doc = {
     .name = "diagnose",
@@ -76,7 +74,8 @@ static const struct cli_doc doc = {
 	"\n"
 	"Exit status: 0 the watch ran (with or without findings); 1 the\n"
 	"process cannot be read or the command cannot be started, or the\n"
-	"--next profile failed; 2 usage error.\n"
+	"--next profile failed; 2 usage error; 3 the machine refuses the\n"
+	"--next recording (perf_event_paranoid, seccomp).\n"
 	"\n"
 	"Examples:\n"
 	"  perfops diagnose -p 1234 --duration 10s\n"
@@ -123,22 +122,35 @@ static void live_line(const struct diag_series *s, double elapsed,
 	fflush(stderr);
 }
 
-/* Run the first recommended `perfops record` (with this perfops). */
+static void free_argv(char **argv)
+{
+	char **a;
+
+	for (a = argv; a && *a; a++)
+		free(*a);
+	free(argv);
+}
+
+/*
+ * Run the first recommended `perfops record` with this perfops binary.
+ * Its exit status carries over: 3 when the machine refuses to record.
+ */
 static int run_next(const struct diag_result *r, const struct diag_target *t)
 {
 	char text[1024], exe[PATH_MAX], **argv = NULL;
-	size_t i, n = 0;
+	struct spawn_opts so;
+	struct spawn_result res;
+	size_t i;
 	ssize_t len;
 	int ret = EXIT_OK, e;
 
-	for (i = 0; i < r->n; i++) {
-		n = diag_next(&r->f[i], t, text, sizeof(text), &argv);
-		if (n > 1 && !strcmp(argv[1], "record"))
-			break;
-		for (size_t j = 0; j < n; j++)
-			free(argv[j]);
-		free(argv);
-		argv = NULL;
+	for (i = 0; i < r->n && !argv; i++) {
+		size_t n = diag_next(&r->f[i], t, text, sizeof(text), &argv);
+
+		if (n < 2 || strcmp(argv[1], "record")) {
+			free_argv(argv);
+			argv = NULL;
+		}
 	}
 	if (!argv) {
 		notice("--next: no finding calls for a profile");
@@ -151,30 +163,21 @@ static int run_next(const struct diag_result *r, const struct diag_target *t)
 		argv[0] = xstrdup(exe);
 	}
 	notice("running: %s", text);
-	{
-		struct spawn_opts so;
-		struct spawn_result res;
-
-		memset(&so, 0, sizeof(so));
-		so.argv = argv;
-		so.stdin_fd = so.stdout_fd = so.drain_fd = -1;
-		so.stderr_fd = -1;
-		/* perfops record writes its summary on stdout; keep ours
-		 * (the JSON) alone there. */
-		so.stdout_fd = 2;
-		e = spawn_run(&so, &res);
-		if (e < 0) {
-			error_code(e, "cannot run '%s'", argv[0]);
-			ret = EXIT_FAIL;
-		} else if (res.exit_code) {
-			error("--next: '%s' failed (exit %d)", text,
-			      res.exit_code);
-			ret = EXIT_FAIL;
-		}
+	memset(&so, 0, sizeof(so));
+	so.argv = argv;
+	so.stdin_fd = so.stderr_fd = so.drain_fd = -1;
+	/* perfops record writes its summary on stdout: keep ours (the JSON)
+	 * alone there. */
+	so.stdout_fd = 2;
+	e = spawn_run(&so, &res);
+	if (e < 0) {
+		error_code(e, "cannot run '%s'", argv[0]);
+		ret = EXIT_FAIL;
+	} else if (res.exit_code) {
+		error("--next: '%s' failed (exit %d)", text, res.exit_code);
+		ret = res.exit_code == EXIT_ENV ? EXIT_ENV : EXIT_FAIL;
 	}
-	for (i = 0; i < n; i++)
-		free(argv[i]);
-	free(argv);
+	free_argv(argv);
 	return ret;
 }
 
@@ -189,15 +192,6 @@ static int write_series(const char *path, const struct diag_series *s)
 		return error("cannot write '%s'", path);
 	}
 	return atomic_commit(&af);
-}
-
-static void free_argv(char **argv)
-{
-	char **a;
-
-	for (a = argv; a && *a; a++)
-		free(*a);
-	free(argv);
 }
 
 int cmd_diagnose(int argc, char **argv)

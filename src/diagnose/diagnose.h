@@ -153,8 +153,9 @@ int diag_fit_line(const double *x, const double *y, size_t n,
 
 /*
  * The period of y (in samples, interpolated between lags) from its
- * autocorrelation: the first peak after the autocorrelation has dropped
- * below -0.15, at a lag of at most n / 2 (two periods seen).  Returns the
+ * autocorrelation: its first peak after it has dropped below zero, at a
+ * lag of at most n / 2 (two periods seen), provided it went below -0.15
+ * before that peak (anti-correlated half a period away).  Returns the
  * period, or 0 when there is none; *acf gets its autocorrelation.
  */
 double diag_period(const double *y, size_t n, double *acf);

@@ -37,9 +37,9 @@ const struct guide_entry guide_entries[] = {
      "Something runs on a schedule or in waves: garbage collection, a "
      "cron job or timer, a batch, many cache entries expiring at once "
      "(a stampede).",
-     "The CPU demand series has an autocorrelation peak of at least 0.4 "
-     "at some lag after dropping below -0.15, and swings by at least 0.3 "
-     "CPU; the lag is the period printed.",
+     "The autocorrelation of the CPU demand reaches at least 0.4 at its "
+     "first peak after falling below zero (and below -0.15), and the "
+     "demand swings by at least 0.3 CPU; that lag is the period printed.",
      "perfops record -p PID --duration 3xPERIOD -o cpu.svg",
      "Match the period against GC logs, timers and scheduled jobs. "
      "Spread the work (jitter on expiry times, smaller batches more "

@@ -170,7 +170,7 @@ static int is_net_wait(const char *wchan)
 /* Per-thread deltas and states into d; cur holds this sample's threads. */
 static void add_threads(struct diag_sampler *s, struct diag_sample *d)
 {
-	double top = -1, dt = d->dt;
+	double top = -1, dt;
 	size_t i;
 
 	qsort(s->cur, s->ncur, sizeof(*s->cur), cmp_tid);
@@ -199,12 +199,17 @@ static void add_threads(struct diag_sampler *s, struct diag_sample *d)
 		} else {
 			d->st_sleep++;
 		}
-		if (dt <= 0)
+		if (d->dt <= 0)
 			continue;
-		/* A thread new since the last sample counts from zero. */
+		/* A thread new since the last sample counts from zero.  Its
+		 * own interval is between its own two readings: reading
+		 * many threads on a busy machine takes a while. */
+		dt = d->dt;
 		if (p) {
 			run -= MIN(p->run_ns, run);
 			wait -= MIN(p->wait_ns, wait);
+			if (t->when > p->when)
+				dt = t->when - p->when;
 		}
 		d->cpu += (double)run / 1e9 / dt;
 		d->wait += (double)wait / 1e9 / dt;

@@ -55,7 +55,7 @@ double diag_period(const double *y, size_t n, double *acf)
 	double mean = 0, var = 0, *r;
 	size_t i, k, maxk = n / 2;
 	int dipped = 0;
-	double period = 0;
+	double period = 0, lowest = 0;
 
 	*acf = 0;
 	if (n < 8)
@@ -72,13 +72,18 @@ double diag_period(const double *y, size_t n, double *acf)
 	for (k = 0; k <= maxk + 1 && k < n; k++)
 		r[k] = acf_at(y, n, mean, var, k);
 	for (k = 1; k <= maxk && k + 1 < n; k++) {
-		/* Half a period away the series is anti-correlated with
-		 * itself; a trend or a one-off step hardly is. */
-		if (r[k] < -0.15)
+		if (r[k] < 0)
 			dipped = 1;
+		lowest = MIN(lowest, r[k]);
 		if (!dipped || k < 2)
 			continue;
 		if (r[k] > 0 && r[k] >= r[k - 1] && r[k] >= r[k + 1]) {
+			/* Half a period away the series is anti-correlated
+			 * with itself; a trend or a one-off step hardly is.
+			 * A first peak without that is no period (looking
+			 * further would find a multiple of it). */
+			if (lowest > -0.15)
+				break;
 			/* A parabola through the three points puts the peak
 			 * between lags. */
 			double den = r[k - 1] - 2 * r[k] + r[k + 1];

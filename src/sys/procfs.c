@@ -1,6 +1,7 @@
 #include "core/compat.h"
 #include "sys/procfs.h"
 #include <dirent.h>
+#include <time.h>
 
 /*
  * Read a small /proc file into buf (NUL-terminated) with one open and one
@@ -85,6 +86,14 @@ static uint64_t status_field(const char *buf, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
 }
 
+static double procfs_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int read_thread(pid_t pid, pid_t tid, struct proc_thread *t)
 {
 	char path[96], buf[2048], *f[4];
@@ -105,6 +114,7 @@ static int read_thread(pid_t pid, pid_t tid, struct proc_thread *t)
 
 		t->run_ns = strtoull(buf, &end, 10);
 		t->wait_ns = strtoull(end, NULL, 10);
+		t->when = procfs_now();
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
 	if (read_small(path, buf, sizeof(buf)) > 0) {

@@ -24,6 +24,7 @@ struct proc_thread {
 	uint64_t wait_ns; /* schedstat: time runnable, waiting for a CPU */
 	uint64_t vcsw;	  /* voluntary context switches (it blocked) */
 	uint64_t ivcsw;	  /* involuntary ones (it was preempted) */
+	double when;	  /* monotonic seconds when schedstat was read */
 };
 
 /*

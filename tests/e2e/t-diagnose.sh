@@ -5,7 +5,7 @@
 # the process's own evidence, never on system-wide figures or timings.
 . "$(dirname "$0")/lib.sh"
 D=$BUILD/tests/helper/diag-workload
-plan 45
+plan 46
 
 # watch ARGS...: run diagnose --json; $ids = the finding ids, one a line.
 # The samples go to $T/series.tsv; a failed classification keeps them in
@@ -66,7 +66,7 @@ has cpu_periodic && lacks cpu_one_core
 classified $? "0.2 s bursts every 0.6 s are cpu_periodic (got: $(echo $ids))"
 period=$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="cpu_periodic") | .period')
 awk -v p="$period" 'BEGIN { exit !(p >= 0.5 && p <= 0.75) }'
-ok $? "the period found is the helper's 0.6 s (got $period)"
+classified $? "the period found is the helper's 0.6 s (got $period)"
 
 watch --duration 2.5s -- "$D" leak 10
 has memory_growing && lacks memory_sudden && lacks memory_stable_high
@@ -196,4 +196,14 @@ else
 	(cd "$T" && "$PERFOPS" diagnose --next --duration 1s -- "$D" spin1 3 >"$T/out" 2>"$T/err")
 	grep -q '<svg' "$T/perfops-cpu.svg" 2>/dev/null
 	ok $? "--next writes the flame graph of the recommended record ($(tail -1 "$T/err"))"
+fi
+
+# A machine that refuses the recording: record's exit 3 carries over.
+NP=$BUILD/tests/helper/no-perf-events
+if [ ! -x "$NP" ]; then
+	skip "no seccomp helper on this architecture" 1
+else
+	(cd "$T" && "$NP" EPERM "$PERFOPS" diagnose --next --duration 0.5s -- "$D" spin1 2 >/dev/null 2>"$T/err")
+	is "$?:$(tail -1 "$T/err" | sed 's/(exit [0-9]*)//')" "3:perfops: --next: 'perfops record --duration 5 -o perfops-cpu.svg -- $D spin1 2' failed " \
+		"--next where perf_event_open is refused: exit 3, the failed command named"
 fi
