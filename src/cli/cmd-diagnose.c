@@ -256,7 +256,9 @@ int cmd_diagnose(int argc, char **argv)
 
 		memset(&so, 0, sizeof(so));
 		so.argv = argv;
-		so.stdin_fd = so.stdout_fd = so.stderr_fd = so.drain_fd = -1;
+		so.stdin_fd = so.stderr_fd = so.drain_fd = -1;
+		/* Our report (and the JSON) stays alone on stdout. */
+		so.stdout_fd = 2;
 		so.own_group = 1;
 		child = spawn_start(&so);
 		if (child < 0) {

@@ -5,7 +5,7 @@
 # the process's own evidence, never on system-wide figures or timings.
 . "$(dirname "$0")/lib.sh"
 D=$BUILD/tests/helper/diag-workload
-plan 46
+plan 47
 
 # watch ARGS...: run diagnose --json; $ids = the finding ids, one a line.
 # The samples go to $T/series.tsv; a failed classification keeps them in
@@ -170,6 +170,11 @@ live=$(printf '%s' "$out" | jq -c '[.findings[] | [.id, .confidence]]')
 watch --replay "$T/leak.tsv"
 is "$(printf '%s' "$out" | jq -c '[.findings[] | [.id, .confidence]]')" "$live" "--replay of a --series gives the same findings ($live)"
 is "$(sed -n 2p "$T/leak.tsv" | cut -f1-5)" "$(printf 't\tdt\tnprocs\tnthreads\tcpu')" "the series has a header"
+
+# The command's own output goes to stderr: the JSON stays valid.
+watch --duration 0.5s -- sh -c 'echo hello from the command; sleep 2'
+printf '%s' "$out" | jq -e .findings >/dev/null
+is "$?:$err" "0:hello from the command" "the command's stdout goes to stderr, the JSON stays valid"
 
 # A command that ends before the duration ends the watch.
 watch --duration 30s -- true
