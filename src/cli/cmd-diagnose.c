@@ -316,7 +316,7 @@ int cmd_diagnose(int argc, char **argv)
 				 target.argv[0]);
 	}
 	if (child) {
-		spawn_stop(child, 1.0, &target.command_cpu);
+		spawn_stop_group(child, 1.0, &target.command_cpu);
 		child = 0;
 	}
 classify:
@@ -334,7 +334,7 @@ classify:
 	}
 out:
 	if (child)
-		spawn_stop(child, 1.0, NULL);
+		spawn_stop_group(child, 1.0, NULL);
 	diag_sampler_free(sampler);
 	diag_series_release(&series);
 	free_argv(cmdline);
