@@ -170,7 +170,7 @@ static int is_net_wait(const char *wchan)
 /* Per-thread deltas and states into d; cur holds this sample's threads. */
 static void add_threads(struct diag_sampler *s, struct diag_sample *d)
 {
-	double top = -1, dt;
+	double top = -1, dt, r_cpu, r_wait;
 	size_t i;
 
 	qsort(s->cur, s->ncur, sizeof(*s->cur), cmp_tid);
@@ -211,17 +211,20 @@ static void add_threads(struct diag_sampler *s, struct diag_sample *d)
 			if (t->when > p->when)
 				dt = t->when - p->when;
 		}
-		d->cpu += (double)run / 1e9 / dt;
-		d->wait += (double)wait / 1e9 / dt;
-		if ((double)(run + wait) / 1e9 / dt >= 0.5)
+		/* A thread runs or waits on one CPU at most: more is the
+		 * skew of reading its counters late (our own process is
+		 * preempted too on a busy machine). */
+		r_cpu = MIN(1.0, (double)run / 1e9 / dt);
+		r_wait = MIN(1.0 - r_cpu, (double)wait / 1e9 / dt);
+		d->cpu += r_cpu;
+		d->wait += r_wait;
+		if (r_cpu + r_wait >= 0.5)
 			d->busy_threads++;
-		/* Reading the threads takes time too: a thread never wants
-		 * more than one CPU. */
-		if (MIN(1.0, (double)(run + wait) / 1e9 / dt) > top) {
-			top = MIN(1.0, (double)(run + wait) / 1e9 / dt);
+		if (r_cpu + r_wait > top) {
+			top = r_cpu + r_wait;
 			d->top_tid = t->tid;
 			d->top_running = t->state == 'R' && !futex;
-			d->top_cpu = MIN(1.0, (double)run / 1e9 / dt);
+			d->top_cpu = r_cpu;
 		}
 		if (p) {
 			d->vcsw += rate(t->vcsw, p->vcsw, dt);

@@ -97,6 +97,7 @@ static double procfs_now(void)
 static int read_thread(pid_t pid, pid_t tid, struct proc_thread *t)
 {
 	char path[96], buf[2048], *f[4];
+	double before;
 	ssize_t len;
 
 	memset(t, 0, sizeof(*t));
@@ -109,12 +110,14 @@ static int read_thread(pid_t pid, pid_t tid, struct proc_thread *t)
 		return -EINVAL;
 	t->state = f[0][0];
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", pid, tid);
+	before = procfs_now();
 	if (read_small(path, buf, sizeof(buf)) > 0) {
 		char *end;
 
 		t->run_ns = strtoull(buf, &end, 10);
 		t->wait_ns = strtoull(end, NULL, 10);
-		t->when = procfs_now();
+		/* The counters are as of some moment during the read. */
+		t->when = (before + procfs_now()) / 2;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
 	if (read_small(path, buf, sizeof(buf)) > 0) {
