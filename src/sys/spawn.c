@@ -358,6 +358,44 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *r)
 	return 0;
 }
 
+pid_t spawn_start(const struct spawn_opts *o)
+{
+	double start;
+
+	return o->counters || o->fresh_mm ? start_fork(o, &start)
+					  : start_vfork(o, &start);
+}
+
+int spawn_stop_group(pid_t pid, double grace, double *cpu)
+{
+	double end = sys_now() + grace;
+	struct rusage ru;
+	int status = 0;
+	pid_t w;
+
+	kill(-pid, SIGTERM);
+	kill(pid, SIGTERM);
+	memset(&ru, 0, sizeof(ru));
+	while ((w = wait4(pid, &status, WNOHANG, &ru)) != pid) {
+		if (w < 0 && errno != EINTR)
+			break;
+		if (sys_now() >= end) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		usleep(10000);
+	}
+	if (cpu)
+		*cpu = (double)ru.ru_utime.tv_sec +
+		       (double)ru.ru_utime.tv_usec / 1e6 +
+		       (double)ru.ru_stime.tv_sec +
+		       (double)ru.ru_stime.tv_usec / 1e6;
+	return status;
+}
+
 int cpu_parse_list(const char *s, cpu_set_t *set)
 {
 	CPU_ZERO(set);

@@ -92,6 +92,21 @@ void spawn_stop(pid_t pid, int *wstatus);
 /* A wait status as a shell reports it: the exit code, or 128 + signal. */
 int spawn_exit_status(int wstatus);
 
+/*
+ * Start the command and return at once with its pid (the caller waits
+ * for it), or a negative errno when it could not be started.  timeout,
+ * drain_fd and started are not used.
+ */
+pid_t spawn_start(const struct spawn_opts *o);
+
+/*
+ * Stop a child started by spawn_start() with own_group: SIGTERM to its
+ * group, SIGKILL after grace seconds, and reap it.  Returns its wait
+ * status; *cpu (when not NULL) gets its user + system time in seconds,
+ * with that of the children it waited for (wait4's rusage).
+ */
+int spawn_stop_group(pid_t pid, double grace, double *cpu);
+
 /* Seconds on the monotonic clock. */
 double sys_now(void);
 /* Nanoseconds on the monotonic clock (perf_event's clockid). */
