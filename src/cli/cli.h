@@ -25,6 +25,7 @@ enum exit_code {
 DECLARE_CMD(bench);
 DECLARE_CMD_OPTS(collapse);
 DECLARE_CMD_OPTS(diff);
+DECLARE_CMD_OPTS(explain);
 DECLARE_CMD_OPTS(flamegraph);
 DECLARE_CMD(record);
 DECLARE_CMD_OPTS(report);
