@@ -307,13 +307,24 @@ static void misestimate(const struct plan *p, struct plan_findings *f)
 		if (n->relation)
 			strbuf_addf(&fix, " (ANALYZE %s)", n->relation);
 		if (n->relation && n->filter &&
-		    plan_filter_columns(n->filter, &cols) >= 2)
+		    plan_filter_columns(n->filter, &cols) >= 2) {
+			struct strbuf stat = STRBUF_INIT;
+			size_t k;
+
+			strbuf_addf(&stat, "%s_", n->relation);
+			for (k = 0; k < cols.len; k++)
+				if (cols.buf[k] != ' ')
+					strbuf_addch(&stat, cols.buf[k] == ','
+								? '_'
+								: cols.buf[k]);
 			strbuf_addf(&fix,
-				    "; the filter's columns are correlated: "
-				    "CREATE STATISTICS ON %s FROM %s; ANALYZE "
-				    "%s",
-				    cols.buf, n->relation, n->relation);
-		else
+				    "; the filter's columns may be correlated: "
+				    "CREATE STATISTICS %s (dependencies) ON "
+				    "%s FROM %s; ANALYZE %s;",
+				    stat.buf, cols.buf, n->relation,
+				    n->relation);
+			strbuf_release(&stat);
+		} else
 			strbuf_addstr(&fix,
 				      ", or raise the column's "
 				      "statistics target (ALTER TABLE ... "

@@ -104,7 +104,7 @@ static void print_node(const struct plan *p, const struct plan_node *n,
 	double total = timed ? n->total_ms : n->total_cost;
 	int d;
 
-	if (!timed || n->has_timing)
+	if ((timed && n->has_timing) || (!timed && n->has_cost))
 		fprintf(fp, "%10.3f %5.1f%% %10.3f", excl,
 			whole > 0 ? 100 * excl / whole : 0, total);
 	else
@@ -118,7 +118,10 @@ static void print_node(const struct plan *p, const struct plan_node *n,
 		fprintf(fp, " %6.0f %9s", n->loops, sb.buf);
 	}
 	strbuf_reset(&sb);
-	rows_text(n->plan_rows, &sb);
+	if (n->has_cost)
+		rows_text(n->plan_rows, &sb);
+	else
+		strbuf_addch(&sb, '-');
 	fprintf(fp, " %9s  ", sb.buf);
 	for (d = 0; d < n->depth; d++)
 		fputs("   ", fp);
@@ -154,9 +157,13 @@ void plan_print_text(const struct plan *p, const struct plan_findings *f,
 		     FILE *fp)
 {
 	int timed = p->analyzed && p->has_timing;
-	double whole =
-	    timed ? plan_execution_ms(p) : (p->n ? p->nodes[0].total_cost : 0);
+	double whole = timed ? plan_execution_ms(p) : 0;
 	size_t i;
+
+	/* Costs do not add up along the tree (a Limit stops its child
+	 * early): without times a share is of the sum of own costs. */
+	for (i = 0; !timed && i < p->n; i++)
+		whole += p->nodes[i].exclusive_cost;
 
 	print_header(p, fp);
 	fprintf(fp, "%10s %6s %10s", timed ? "own ms" : "own cost", "share",

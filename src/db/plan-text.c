@@ -158,6 +158,14 @@ static int paren_balance(const char *s)
 	return depth;
 }
 
+/* A line wrapped right before a node's cost or actual group. */
+static int continues_group(const char *s)
+{
+	s += strspn(s, " ");
+	return !strncmp(s, "(cost=", 6) || !strncmp(s, "(actual ", 8) ||
+	       !strncmp(s, "(never executed)", 16);
+}
+
 static void clean_add(struct cleaned *c, char *text, size_t lineno)
 {
 	ALLOC_GROW(c->lines, c->n + 1, c->alloc);
@@ -211,7 +219,8 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		if (plus * 3 >= all && plus && ends_plus(s))
 			strip_plus(s);
 		if (is_blank(s) || is_trailer(s) || is_rule(s) ||
-		    !strcmp(s + strspn(s, " "), "QUERY PLAN")) {
+		    !strcmp(s + strspn(s, " "), "QUERY PLAN") ||
+		    !strcmp(s + strspn(s, " "), "\"QUERY PLAN\"")) {
 			free(s);
 			continue;
 		}
@@ -235,8 +244,10 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		size_t first = i, k = 0;
 
 		strbuf_addstr(&sb, raw.lines[i].text);
-		while (paren_balance(sb.buf) > 0 && i + 1 < raw.n && k < 32 &&
-		       !strstr(raw.lines[i + 1].text, "->  ")) {
+		while (i + 1 < raw.n && k < 32 &&
+		       ((paren_balance(sb.buf) > 0 &&
+			 !strstr(raw.lines[i + 1].text, "->  ")) ||
+			continues_group(raw.lines[i + 1].text))) {
 			i++;
 			k++;
 			strbuf_addch(&sb, ' ');
@@ -325,6 +336,7 @@ static int parse_node_line(const char *s, struct plan_node *n)
 	const char *act = find_group(s, "(actual ");
 	const char *never = find_group(s, "(never executed)");
 	const char *end = s + strlen(s);
+	int ret;
 
 	if (cost && cost < end)
 		end = cost;
@@ -344,11 +356,11 @@ static int parse_node_line(const char *s, struct plan_node *n)
 		plan_node_clear(n);
 		return -1;
 	}
-	if (cost && parse_cost(cost, n) < 0)
-		return -2;
+	/* Each group is read even when the other is malformed. */
+	ret = cost && parse_cost(cost, n) < 0 ? -2 : 0;
 	if (never && parse_actual(never, n) < 0)
-		return -2;
-	return 0;
+		ret = -2;
+	return ret;
 }
 
 static char *dup_value(const char *s)
