@@ -42,7 +42,7 @@ static uint64_t blocks(json_t *o, const char *key)
 {
 	double v = dbl(o, key, 0);
 
-	return v > 0 ? (uint64_t)v : 0;
+	return plan_u64(v);
 }
 
 static void add_cond(struct strbuf *sb, json_t *o, const char *key)
@@ -274,14 +274,14 @@ static int read_node(struct plan *p, json_t *o, int parent, struct strbuf *path,
 	n->sort_space_kb = dbl(o, "Sort Space Used", 0);
 	n->sort_disk = any_disk(o);
 	n->hash_batches =
-	    (long)dbl(o, "Hash Batches", dbl(o, "HashAgg Batches", 0));
+	    plan_int(dbl(o, "Hash Batches", dbl(o, "HashAgg Batches", 0)));
 	n->hash_batches_orig =
-	    (long)dbl(o, "Original Hash Batches", (double)n->hash_batches);
+	    plan_int(dbl(o, "Original Hash Batches", (double)n->hash_batches));
 	n->disk_usage_kb = dbl(o, "Disk Usage", 0);
 	n->has_workers =
 	    has(o, "Workers Planned") || has(o, "Workers Launched");
-	n->workers_planned = (int)dbl(o, "Workers Planned", 0);
-	n->workers_launched = (int)dbl(o, "Workers Launched", 0);
+	n->workers_planned = plan_int(dbl(o, "Workers Planned", 0));
+	n->workers_launched = plan_int(dbl(o, "Workers Launched", 0));
 
 	kids = json_object_get(o, "Plans");
 	if (kids && !json_is_array(kids))

@@ -3,6 +3,7 @@
 #include "core/strbuf.h"
 #include "db/plan.h"
 #include "db/plan-label.h"
+#include <math.h>
 
 /*
  * EXPLAIN's text format, as explain.c writes it and as users paste it:
@@ -51,6 +52,8 @@ static int is_rule(const char *s)
 		} else if (!strncmp(s, "\xe2\x94", 2) ||
 			   !strncmp(s, "\xe2\x95", 2)) {
 			/* U+2500..U+257F, the box-drawing block */
+			if (!s[2])
+				return 0;
 			any = 1;
 			s += 3;
 		} else {
@@ -267,7 +270,7 @@ static int num(const char **s, double *v)
 
 	errno = 0;
 	*v = strtod(*s, &end);
-	if (end == *s || errno == ERANGE || *v != *v)
+	if (end == *s || errno == ERANGE || !isfinite(*v))
 		return -1;
 	*s = end;
 	return 0;
@@ -408,19 +411,19 @@ int plan_parse_buffers(const char *s, struct plan_buffers *b)
 		if (!expect(&s, "hit=") && hit) {
 			if (num(&s, &v))
 				return -1;
-			*hit = (uint64_t)v;
+			*hit = plan_u64(v);
 		} else if (!expect(&s, "read=")) {
 			if (num(&s, &v))
 				return -1;
-			*rd = (uint64_t)v;
+			*rd = plan_u64(v);
 		} else if (!expect(&s, "dirtied=") && dirt) {
 			if (num(&s, &v))
 				return -1;
-			*dirt = (uint64_t)v;
+			*dirt = plan_u64(v);
 		} else if (!expect(&s, "written=")) {
 			if (num(&s, &v))
 				return -1;
-			*wr = (uint64_t)v;
+			*wr = plan_u64(v);
 		} else {
 			return -1;
 		}
@@ -485,13 +488,13 @@ static int parse_detail(const char *s, struct plan_node *n)
 	if (starts(s, "Workers Planned: ")) {
 		n->has_workers = 1;
 		v = num_after(s, ": ");
-		n->workers_planned = (int)v;
+		n->workers_planned = plan_int(v);
 		return v < 0 ? -1 : 0;
 	}
 	if (starts(s, "Workers Launched: ")) {
 		n->has_workers = 1;
 		v = num_after(s, ": ");
-		n->workers_launched = (int)v;
+		n->workers_launched = plan_int(v);
 		return v < 0 ? -1 : 0;
 	}
 	sm = strstr(s, "Sort Method: ");
@@ -518,11 +521,11 @@ static int parse_detail(const char *s, struct plan_node *n)
 	if ((v = num_after(s, "Disk Usage: ")) >= 0 && !starts(s, "Worker "))
 		n->disk_usage_kb = v;
 	if ((v = num_after(s, "Batches: ")) >= 0 && !starts(s, "Worker ")) {
-		n->hash_batches = (long)v;
-		n->hash_batches_orig = (long)v;
+		n->hash_batches = plan_int(v);
+		n->hash_batches_orig = plan_int(v);
 		if ((v = num_after(strstr(s, "Batches: "), "(originally ")) >=
 		    0)
-			n->hash_batches_orig = (long)v;
+			n->hash_batches_orig = plan_int(v);
 	}
 	/* Every other detail (Heap Fetches, Heap Blocks, Hits, Worker N,
 	 * I/O Timings, ...) is a "Key: value" line that is shown as is. */

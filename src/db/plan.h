@@ -100,6 +100,17 @@ struct plan {
 	double trigger_ms; /* the sum of Trigger times */
 };
 
+/* A count read as a double (a hostile input may hold 1e300), clamped into
+ * the range of the field it goes to. */
+static inline uint64_t plan_u64(double v)
+{
+	return v > 0 ? (v < 1.8e19 ? (uint64_t)v : UINT64_MAX) : 0;
+}
+static inline int plan_int(double v)
+{
+	return v > 0 ? (v < 2e9 ? (int)v : 2000000000) : 0;
+}
+
 void plan_init(struct plan *p);
 void plan_release(struct plan *p);
 
