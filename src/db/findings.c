@@ -274,6 +274,40 @@ static void slow_node(const struct plan *p, double exec,
 	}
 }
 
+/* Actual over planned rows per loop, or 0 when either is 0. */
+static double row_ratio(const struct plan_node *n)
+{
+	if (!n->has_actual || n->never_executed || n->loops <= 0 ||
+	    n->rows <= 0 || n->plan_rows <= 0)
+		return 0;
+	return n->rows / n->plan_rows;
+}
+
+/*
+ * A wrong estimate carries up the tree: a Sort over a misestimated scan
+ * is off by as much.  Only the node where it starts is reported: one
+ * whose children are not off in the same direction by at least half as
+ * much.
+ */
+static int inherited_misestimate(const struct plan *p, int i, double ratio)
+{
+	int kids[64], nk, k;
+
+	nk = plan_children(p, i, kids, 64);
+	for (k = 0; k < nk; k++) {
+		double c = row_ratio(&p->nodes[kids[k]]);
+
+		if (c <= 0)
+			continue;
+		if (ratio > 1 && c >= PF_MISESTIMATE_FACTOR && c * 2 >= ratio)
+			return 1;
+		if (ratio < 1 && 1 / c >= PF_MISESTIMATE_FACTOR &&
+		    c <= 2 * ratio)
+			return 1;
+	}
+	return 0;
+}
+
 static void misestimate(const struct plan *p, struct plan_findings *f)
 {
 	size_t i;
@@ -290,7 +324,8 @@ static void misestimate(const struct plan *p, struct plan_findings *f)
 			continue; /* 0 on either side: no ratio */
 		factor = n->rows > n->plan_rows ? n->rows / n->plan_rows
 						: n->plan_rows / n->rows;
-		if (factor < PF_MISESTIMATE_FACTOR)
+		if (factor < PF_MISESTIMATE_FACTOR ||
+		    inherited_misestimate(p, (int)i, row_ratio(n)))
 			continue;
 		sev = factor > 1000  ? PF_HIGH
 		      : factor > 100 ? PF_MEDIUM

@@ -393,3 +393,27 @@ Test(plan, labels)
 	label_is("Index Only Scan using pk on orders", "Index Only Scan",
 		 "orders", NULL, "pk", 0);
 }
+
+/* Found by fuzz-plan: a lead byte of a box-drawing character at the end
+ * of a line, and counts far outside their field's range. */
+Test(plan, fuzz_regressions)
+{
+	struct plan p;
+
+	cr_assert_eq(parse_str(&p, "Result  (cost=0.00..0.01 rows=1 width=4)\n"
+				   "\xe2\x94\n"),
+		     -1);
+	cr_assert_eq(p.n, 1);
+	plan_release(&p);
+	cr_assert_eq(parse_str(&p, "Result  (cost=0.00..0.01 rows=1 width=4)\n"
+				   "  Buffers: shared hit=1e300 read=5\n"
+				   "  Workers Launched: 1e20\n"),
+		     0);
+	cr_assert_eq(p.nodes[0].buf.shared_hit, UINT64_MAX);
+	cr_assert_eq(p.nodes[0].buf.shared_read, 5);
+	cr_assert_eq(p.nodes[0].workers_launched, 2000000000);
+	plan_release(&p);
+	cr_assert_eq(parse_str(&p, "Result  (cost=0.00..inf rows=1 width=4)\n"),
+		     -1);
+	plan_release(&p);
+}
