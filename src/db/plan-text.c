@@ -587,6 +587,7 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 {
 	struct level *stack = NULL;
 	size_t nst = 0, alloc = 0, i, root_col = 0;
+	size_t worker_col = 0;
 	int cur = -1, in_footer = 0, ret = 0;
 
 	for (i = 0; i < c->n; i++) {
@@ -602,6 +603,13 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 			continue; /* inside Planning:, JIT:, Settings: ... */
 		if (p->n && !arrow && col <= root_col) {
 			in_footer = 1;
+			if (strstr(s, "(cost=") || strstr(s, "(actual ")) {
+				error("%s:%zu: a second plan starts here; only "
+				      "the first is read",
+				      name, c->lines[i].lineno);
+				ret = -1;
+				break;
+			}
 			if (parse_footer(p, s) < 0) {
 				error("%s:%zu: not an EXPLAIN footer line: "
 				      "'%.60s'",
@@ -687,6 +695,7 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 			stack[nst].label = NULL;
 			nst++;
 			cur = k;
+			worker_col = 0;
 			continue;
 		}
 		if (is_subplan_label(s)) {
@@ -701,6 +710,18 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 		}
 		if (cur < 0)
 			continue; /* details of a node that could not be read */
+		/* VERBOSE puts a worker's own details under its "Worker N:"
+		 * line: they are no totals of the node, but a spill of the
+		 * worker is still the node's. */
+		if (starts(s, "Worker ")) {
+			worker_col = col;
+		} else if (worker_col && col > worker_col) {
+			if (strstr(s, "Disk: ") || strstr(s, "external"))
+				p->nodes[cur].sort_disk = 1;
+			continue;
+		} else {
+			worker_col = 0;
+		}
 		if (parse_detail(s, &p->nodes[cur]) < 0) {
 			error("%s:%zu: cannot read this plan line: '%.80s'",
 			      name, c->lines[i].lineno, s);

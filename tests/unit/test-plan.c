@@ -417,3 +417,37 @@ Test(plan, fuzz_regressions)
 		     -1);
 	plan_release(&p);
 }
+
+/* VERBOSE: a worker's own Buffers under its Worker line are no totals. */
+Test(plan, verbose_worker_details)
+{
+	struct plan p;
+
+	cr_assert_eq(
+	    parse_str(&p,
+		      "Gather  (cost=0.00..1.00 rows=1 width=4) (actual "
+		      "time=0.100..10.000 rows=10 loops=1)\n"
+		      "  Output: a\n"
+		      "  Workers Planned: 2\n"
+		      "  Workers Launched: 2\n"
+		      "  Buffers: shared hit=300\n"
+		      "  ->  Parallel Seq Scan on public.t  (cost=0.00..1.00 "
+		      "rows=1 width=4) (actual time=0.010..6.000 rows=3 "
+		      "loops=3)\n"
+		      "        Output: a\n"
+		      "        Buffers: shared hit=300\n"
+		      "        Worker 0:  actual time=0.010..6.000 rows=3 "
+		      "loops=1\n"
+		      "          Buffers: shared hit=100\n"
+		      "        Worker 1:  actual time=0.010..6.000 rows=3 "
+		      "loops=1\n"
+		      "          Buffers: shared hit=90\n"
+		      "Execution Time: 10.5 ms\n"
+		      "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n"),
+	    -1);
+	cr_assert_eq(p.n, 2);
+	cr_assert_eq(p.nodes[1].buf.shared_hit, 300);
+	cr_assert_float_eq(p.nodes[1].total_ms, 6.0, 1e-9);
+	cr_assert_float_eq(p.execution_ms, 10.5, 1e-9);
+	plan_release(&p);
+}
