@@ -27,6 +27,7 @@ DECLARE_CMD_OPTS(collapse);
 DECLARE_CMD_OPTS(diff);
 DECLARE_CMD_OPTS(explain);
 DECLARE_CMD_OPTS(flamegraph);
+DECLARE_CMD_OPTS(queries);
 DECLARE_CMD(record);
 DECLARE_CMD_OPTS(report);
 

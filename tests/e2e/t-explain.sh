@@ -21,40 +21,8 @@ run "$PERFOPS" explain "$DATA/malformed-truncated.json"
 like "$rc:$err" "^1:.*malformed-truncated.json:26: invalid JSON plan" \
 	"a truncated JSON plan: exit 1 with the line"
 
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ] || [ ! -x "$bindir/pg_ctl" ] ||
-	! command -v psql >/dev/null; then
-	skip "PostgreSQL binaries not installed (Debian package postgresql)" $((N - 4))
-	exit 0
-fi
-asuser=
-if [ "$(id -u)" = 0 ]; then
-	# initdb refuses to run as root.
-	asuser="runuser -u postgres --"
-	chmod 755 "$T"
-fi
-PGD=$T/pg
-mkdir -p "$PGD"
-[ -n "$asuser" ] && chown postgres "$PGD"
-PORT=$((50000 + $$ % 10000))
-stop_pg() {
-	$asuser "$bindir/pg_ctl" -D "$PGD/data" -m immediate stop >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap stop_pg EXIT
-$asuser "$bindir/initdb" -D "$PGD/data" -A trust -U postgres >"$PGD/initdb.log" 2>&1 &&
-	$asuser "$bindir/pg_ctl" -D "$PGD/data" -l "$PGD/log" -w \
-		-o "-k $PGD -p $PORT -c listen_addresses='' -c max_parallel_workers_per_gather=2" \
-		start >"$PGD/start.log" 2>&1
-st=$?
-ok $st "PostgreSQL ($bindir) starts in a temporary directory"
-if [ $st -ne 0 ]; then
-	diag "$(tail -5 "$PGD/initdb.log" "$PGD/start.log" "$PGD/log" 2>/dev/null)"
-	skip "no server" $((N - 5))
-	exit 0
-fi
-CONN="host=$PGD port=$PORT user=postgres dbname=postgres"
-psql_() { psql -X -q -v ON_ERROR_STOP=1 -h "$PGD" -p "$PORT" -U postgres "$@"; }
+. "$(dirname "$0")/pg-lib.sh"
+pg_up $((N - 4)) $((N - 5)) -c max_parallel_workers_per_gather=2
 
 # Tables of known size: 200000 orders over 5000 customers; region and
 # bucket are the same column twice, so the planner, which multiplies

@@ -1,0 +1,93 @@
+#include "core/compat.h"
+#include "cli/cli.h"
+#include "cli/parse-options.h"
+#include "core/error.h"
+#include "db/digest.h"
+#include "db/pglog.h"
+#include <limits.h>
+
+static const struct cli_doc doc = {
+    .name = "queries",
+    .synopsis = "[options] LOG...\n",
+    .description =
+	"Digest PostgreSQL stderr logs the way pt-query-digest digests\n"
+	"MySQL's: statements grouped by fingerprint (libpg_query's, the one\n"
+	"pg_stat_statements uses; the pt-query-digest normalization for a\n"
+	"statement it cannot parse), ordered by total time, each with its\n"
+	"count, total, average, median, p95 and max time, share of the\n"
+	"total, first and last seen, and its slowest statement with the\n"
+	"parameters.  Every logged statement counts, BEGIN, COMMIT and\n"
+	"utility statements included.\n"
+	"\n"
+	"Statements are the lines \"duration: X ms  statement: SQL\" and\n"
+	"\"duration: X ms  execute NAME: SQL\" that "
+	"log_min_duration_statement\n"
+	"writes (DETAIL parameters are kept), and a bare \"duration: X ms\"\n"
+	"(log_duration) paired with the session's \"statement:\" line\n"
+	"(log_statement); parse and bind phases are not counted.  The\n"
+	"log_line_prefix is not needed: the timestamp (%t, %m), the process\n"
+	"(%p) and the session (%c) are recognised in each line's prefix.\n"
+	"Logs may be gzip'd; \"-\" reads stdin.\n",
+    .epilogue =
+	"Exit status: 0 ok; 1 a log cannot be read, or holds no statement;\n"
+	"2 usage error.\n"
+	"\n"
+	"Example:\n"
+	"  perfops queries --top 10 "
+	"/var/log/postgresql/postgresql-16-main.log\n",
+};
+
+int cmd_queries(int argc, char **argv)
+{
+	int json = 0, top = 20, i, ret = EXIT_OK;
+	const struct opt options[] = {
+	    OPT_BOOL(0, "json", &json,
+		     "one JSON document: statements, fingerprints,\n"
+		     "total_ms and queries"),
+	    OPT_INT('n', "top", &top, "N",
+		    "show the N fingerprints with the most total\n"
+		    "time (default 20; 0 shows all)",
+		    0, INT_MAX),
+	    OPT_END(),
+	};
+	struct digest d;
+	uint64_t unknown = 0;
+
+	argc = parse_options(argc, argv, &doc, options, 0);
+	if (argc < 1)
+		return cli_usage_error("queries", "which log? (see 'perfops "
+						  "help queries')");
+	digest_init(&d);
+	for (i = 0; i < argc; i++) {
+		struct pglog_counts c;
+
+		if (pglog_read(argv[i], digest_add, &d, &c) < 0)
+			ret = EXIT_FAIL;
+		unknown += c.unknown;
+		if (c.lines && !c.messages)
+			error("%s: no PostgreSQL log line in it (line 1: no "
+			      "\"LOG:  \" or other severity)",
+			      argv[i]);
+		else if (c.unknown)
+			warning("%s:%llu: %llu line%s without a PostgreSQL "
+				"severity skipped (the first is here)",
+				argv[i], (unsigned long long)c.first_unknown,
+				(unsigned long long)c.unknown,
+				c.unknown == 1 ? "" : "s");
+	}
+	if (!d.statements) {
+		error("no statement with a duration in the log%s: set "
+		      "log_min_duration_statement = 0 (or log_duration and "
+		      "log_statement) to log them",
+		      argc > 1 ? "s" : "");
+		digest_release(&d);
+		return EXIT_FAIL;
+	}
+	digest_finish(&d);
+	if (json)
+		digest_write_json(&d, (size_t)top, stdout);
+	else
+		digest_print_text(&d, (size_t)top, stdout);
+	digest_release(&d);
+	return ret;
+}

@@ -1,0 +1,280 @@
+#include "core/compat.h"
+#include "db/digest.h"
+#include "core/json.h"
+#include "core/stats.h"
+#include "core/strbuf.h"
+#include "db/fingerprint.h"
+#include "db/pglog.h"
+#include <math.h>
+
+void digest_init(struct digest *d)
+{
+	memset(d, 0, sizeof(*d));
+	intern_init(&d->fingerprints);
+	intern_init(&d->shapes);
+}
+
+void digest_release(struct digest *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		struct digest_group *g = &d->groups[i];
+
+		free(g->fingerprint);
+		free(g->query);
+		free(g->ms);
+		free(g->first_seen);
+		free(g->last_seen);
+		free(g->example);
+		free(g->example_params);
+	}
+	free(d->groups);
+	free(d->shape_group);
+	free(d->first_seen);
+	free(d->last_seen);
+	intern_release(&d->fingerprints);
+	intern_release(&d->shapes);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Timestamps of one log compare as text (ISO dates, one time zone). */
+static void seen(char **first, char **last, const char *ts)
+{
+	if (!*ts)
+		return;
+	if (!*first || strcmp(ts, *first) < 0) {
+		free(*first);
+		*first = xstrdup(ts);
+	}
+	if (!*last || strcmp(ts, *last) > 0) {
+		free(*last);
+		*last = xstrdup(ts);
+	}
+}
+
+/*
+ * The group of a statement.  libpg_query parses each new statement shape
+ * once: statements whose literals alone differ share the shape (the
+ * case-keeping normalization) and so the fingerprint.
+ */
+static struct digest_group *group_of(struct digest *d, const char *sql)
+{
+	struct strbuf shape = STRBUF_INIT, fp = STRBUF_INIT, norm = STRBUF_INIT;
+	struct digest_group *g;
+	uint32_t sid, gid;
+	int added;
+
+	sql_normalize(sql, strlen(sql), &shape, 1);
+	sid = intern_add(&d->shapes, shape.buf, shape.len, &added);
+	if (!added) {
+		strbuf_release(&shape);
+		return &d->groups[d->shape_group[sid]];
+	}
+	if (sql_fingerprint(sql, &fp, &norm) == 0)
+		d->parsed++;
+	else
+		d->unparsed++;
+	gid = intern_add(&d->fingerprints, fp.buf, fp.len, &added);
+	if (added) {
+		ALLOC_GROW(d->groups, d->n + 1, d->alloc);
+		g = &d->groups[d->n++];
+		memset(g, 0, sizeof(*g));
+		g->fingerprint = strbuf_detach(&fp, NULL);
+		g->query = strbuf_detach(&norm, NULL);
+		g->min_ms = INFINITY;
+	}
+	ALLOC_GROW(d->shape_group, sid + 1, d->shape_alloc);
+	d->shape_group[sid] = gid;
+	strbuf_release(&shape);
+	strbuf_release(&fp);
+	strbuf_release(&norm);
+	return &d->groups[gid];
+}
+
+int digest_add(const struct pglog_stmt *st, void *data)
+{
+	struct digest *d = data;
+	struct digest_group *g = group_of(d, st->sql);
+
+	g->count++;
+	g->total_ms += st->ms;
+	g->min_ms = MIN(g->min_ms, st->ms);
+	g->max_ms = MAX(g->max_ms, st->ms);
+	ALLOC_GROW(g->ms, g->nms + 1, g->ams);
+	g->ms[g->nms++] = st->ms;
+	seen(&g->first_seen, &g->last_seen, st->ts);
+	seen(&d->first_seen, &d->last_seen, st->ts);
+	if (!g->example || st->ms > g->example_ms) {
+		free(g->example);
+		free(g->example_params);
+		g->example = xstrdup(st->sql);
+		g->example_params = st->params ? xstrdup(st->params) : NULL;
+		g->example_ms = st->ms;
+	}
+	d->statements++;
+	d->total_ms += st->ms;
+	return 0;
+}
+
+static int by_total(const void *a, const void *b)
+{
+	const struct digest_group *x = a, *y = b;
+
+	if (x->total_ms != y->total_ms)
+		return x->total_ms < y->total_ms ? 1 : -1;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->fingerprint, y->fingerprint);
+}
+
+void digest_finish(struct digest *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		struct digest_group *g = &d->groups[i];
+
+		stats_sort(g->ms, g->nms);
+		g->median_ms = stats_median_sorted(g->ms, g->nms);
+		g->p95_ms = stats_percentile_sorted(g->ms, g->nms, 95);
+	}
+	/* The shape table points into the old order; it is done with. */
+	if (d->n)
+		qsort(d->groups, d->n, sizeof(*d->groups), by_total);
+}
+
+/* One line of at most width characters of a query, for the table. */
+static void one_line(const char *q, size_t width, struct strbuf *out)
+{
+	strbuf_reset(out);
+	for (; *q && out->len < width; q++) {
+		char c = *q == '\n' || *q == '\t' || *q == '\r' ? ' ' : *q;
+
+		if (c == ' ' && out->len && out->buf[out->len - 1] == ' ')
+			continue;
+		strbuf_addch(out, c);
+	}
+	if (*q)
+		strbuf_addstr(out, "...");
+}
+
+void digest_print_text(const struct digest *d, size_t top, FILE *fp)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, n = top && top < d->n ? top : d->n;
+
+	fprintf(fp, "%llu statements, %zu fingerprints, %.3f ms in all",
+		(unsigned long long)d->statements, d->n, d->total_ms);
+	if (d->first_seen)
+		fprintf(fp, ", from %s to %s", d->first_seen, d->last_seen);
+	fputs("\n\n", fp);
+	fprintf(fp, "%4s %12s %6s %8s %10s %10s %10s %10s  %s\n", "rank",
+		"total ms", "share", "count", "avg ms", "median ms", "p95 ms",
+		"max ms", "query");
+	for (i = 0; i < n; i++) {
+		const struct digest_group *g = &d->groups[i];
+
+		one_line(g->query, 60, &sb);
+		fprintf(fp,
+			"%4zu %12.3f %5.1f%% %8llu %10.3f %10.3f %10.3f %10.3f "
+			" %s\n",
+			i + 1, g->total_ms,
+			d->total_ms > 0 ? 100 * g->total_ms / d->total_ms : 0,
+			(unsigned long long)g->count, g->total_ms / g->count,
+			g->median_ms, g->p95_ms, g->max_ms, sb.buf);
+	}
+	for (i = 0; i < n; i++) {
+		const struct digest_group *g = &d->groups[i];
+
+		fprintf(
+		    fp,
+		    "\n# Query %zu: fingerprint %s, %llu call%s, min %.3f ms",
+		    i + 1, g->fingerprint, (unsigned long long)g->count,
+		    g->count == 1 ? "" : "s", g->min_ms);
+		if (g->first_seen)
+			fprintf(fp, ", first seen %s, last seen %s",
+				g->first_seen, g->last_seen);
+		fprintf(fp, "\n%s\n# slowest (%.3f ms): %s\n", g->query,
+			g->example_ms, g->example);
+		if (g->example_params)
+			fprintf(fp, "# parameters: %s\n", g->example_params);
+	}
+	if (n < d->n)
+		fprintf(fp, "\n(%zu more fingerprints; --top 0 shows all)\n",
+			d->n - n);
+	strbuf_release(&sb);
+}
+
+static double ms3(double v)
+{
+	return round(v * 1000) / 1000;
+}
+
+void digest_write_json(const struct digest *d, size_t top, FILE *fp)
+{
+	struct json_writer w;
+	size_t i, n = top && top < d->n ? top : d->n;
+
+	json_init(&w, fp, 1);
+	json_begin_object(&w);
+	json_key(&w, "statements");
+	json_uint(&w, d->statements);
+	json_key(&w, "fingerprints");
+	json_uint(&w, d->n);
+	json_key(&w, "total_ms");
+	json_double(&w, ms3(d->total_ms));
+	json_key(&w, "queries");
+	json_begin_array(&w);
+	for (i = 0; i < n; i++) {
+		const struct digest_group *g = &d->groups[i];
+
+		json_begin_object(&w);
+		json_key(&w, "fingerprint");
+		json_string(&w, g->fingerprint);
+		json_key(&w, "query");
+		json_string(&w, g->query);
+		json_key(&w, "count");
+		json_uint(&w, g->count);
+		json_key(&w, "total_ms");
+		json_double(&w, ms3(g->total_ms));
+		json_key(&w, "share");
+		json_double(&w,
+			    d->total_ms > 0
+				? round(g->total_ms / d->total_ms * 1e4) / 1e4
+				: 0);
+		json_key(&w, "avg_ms");
+		json_double(&w, ms3(g->total_ms / g->count));
+		json_key(&w, "min_ms");
+		json_double(&w, g->min_ms);
+		json_key(&w, "max_ms");
+		json_double(&w, g->max_ms);
+		json_key(&w, "median_ms");
+		json_double(&w, ms3(g->median_ms));
+		json_key(&w, "p95_ms");
+		json_double(&w, ms3(g->p95_ms));
+		json_key(&w, "first_seen");
+		if (g->first_seen)
+			json_string(&w, g->first_seen);
+		else
+			json_null(&w);
+		json_key(&w, "last_seen");
+		if (g->last_seen)
+			json_string(&w, g->last_seen);
+		else
+			json_null(&w);
+		json_key(&w, "example");
+		json_string(&w, g->example);
+		json_key(&w, "example_ms");
+		json_double(&w, g->example_ms);
+		json_key(&w, "example_params");
+		if (g->example_params)
+			json_string(&w, g->example_params);
+		else
+			json_null(&w);
+		json_end_object(&w);
+	}
+	json_end_array(&w);
+	json_end_object(&w);
+	fputc('\n', fp);
+}

@@ -1,0 +1,59 @@
+#ifndef PERFOPS_DIGEST_H
+#define PERFOPS_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "core/intern.h"
+
+/*
+ * A query-log digest in pt-query-digest's shape (spec §4): statements
+ * grouped by fingerprint, each group with its count, total, min, max,
+ * mean, median and p95 time, share of the total, first and last seen and
+ * an example (the slowest statement, with its parameters).  Every logged
+ * statement counts, BEGIN, COMMIT and utility statements included.
+ *
+ * The digest owns its groups and strings; digest_release() frees them.
+ * Memory grows with the number of distinct statement shapes and keeps one
+ * double per statement for exact percentiles.
+ */
+struct pglog_stmt;
+
+struct digest_group {
+	char *fingerprint; /* 16 hex digits (libpg_query), or "x..." */
+	char *query;	   /* the normalized text */
+	uint64_t count;
+	double total_ms, min_ms, max_ms;
+	double *ms; /* every duration, for the median and p95 */
+	size_t nms, ams;
+	char *first_seen, *last_seen;
+	char *example, *example_params;
+	double example_ms;
+	/* Derived by digest_finish(). */
+	double median_ms, p95_ms;
+};
+
+struct digest {
+	struct digest_group *groups;
+	size_t n, alloc;
+	struct intern fingerprints; /* id = index in groups */
+	struct intern shapes;	    /* cheap normalization -> group */
+	uint32_t *shape_group;
+	size_t shape_alloc;
+	uint64_t statements;
+	double total_ms;
+	char *first_seen, *last_seen;
+	size_t parsed, unparsed; /* fingerprints from libpg_query or not */
+};
+
+void digest_init(struct digest *d);
+void digest_release(struct digest *d);
+/* Add one statement (a pglog_fn: returns 0). */
+int digest_add(const struct pglog_stmt *st, void *digest);
+/* Sort the groups by total time and compute the percentiles. */
+void digest_finish(struct digest *d);
+
+void digest_print_text(const struct digest *d, size_t top, FILE *fp);
+void digest_write_json(const struct digest *d, size_t top, FILE *fp);
+
+#endif

@@ -1,0 +1,473 @@
+#include "core/compat.h"
+#include "db/pglog.h"
+#include "core/error.h"
+#include "core/intern.h"
+#include "core/strbuf.h"
+#include <ctype.h>
+#include <fcntl.h>
+#include <zlib.h>
+
+/* A message may span many TAB-continued lines; one line beyond this is a
+ * broken file, not a statement. */
+#define PGLOG_MAX_LINE (256u << 20)
+
+struct reader {
+	gzFile gz;
+	char *buf;
+	size_t cap, start, end;
+	int eof;
+	uint64_t lineno;
+	const char *name;
+};
+
+/* The next line in *line (NUL-terminated in place); 1, 0 at the end, -1 on
+ * an error (reported). */
+static int next_line(struct reader *r, char **line, size_t *len)
+{
+	for (;;) {
+		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		int n;
+
+		if (nl || (r->eof && r->end > r->start)) {
+			size_t l = nl ? (size_t)(nl - (r->buf + r->start))
+				      : r->end - r->start;
+
+			*line = r->buf + r->start;
+			*len = l;
+			if (l && (*line)[l - 1] == '\r')
+				(*len)--;
+			(*line)[*len] = '\0';
+			r->start += l + (nl ? 1 : 0);
+			r->lineno++;
+			return 1;
+		}
+		if (r->eof)
+			return 0;
+		if (r->start) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->end + 1 >= r->cap) {
+			if (r->cap >= PGLOG_MAX_LINE)
+				return error(
+				    "%s:%llu: a line longer than %u MB",
+				    r->name, (unsigned long long)r->lineno + 1,
+				    PGLOG_MAX_LINE >> 20);
+			r->cap *= 2;
+			r->buf = xrealloc(r->buf, r->cap);
+		}
+		n = gzread(r->gz, r->buf + r->end,
+			   (unsigned)MIN(r->cap - r->end - 1, 1u << 30));
+		if (n < 0) {
+			int e;
+			const char *m = gzerror(r->gz, &e);
+
+			return error("%s: %s", r->name,
+				     e == Z_ERRNO ? strerror(errno) : m);
+		}
+		if (n == 0)
+			r->eof = 1;
+		r->end += n;
+	}
+}
+
+static const char *const levels[] = {
+    "LOG",    "ERROR",	 "WARNING",   "NOTICE", "INFO",	    "DEBUG", "DEBUG1",
+    "DEBUG2", "DEBUG3",	 "DEBUG4",    "DEBUG5", "FATAL",    "PANIC", "DETAIL",
+    "HINT",   "CONTEXT", "STATEMENT", "QUERY",	"LOCATION", NULL,
+};
+
+enum level { LV_NONE = -1, LV_LOG = 0, LV_DETAIL = 13 };
+
+/* Find "LEVEL:  " in line: the level's index, *prefix_len and *msg. */
+static int find_level(const char *line, size_t *prefix_len, const char **msg)
+{
+	const char *s = line;
+
+	while ((s = strstr(s, ":  "))) {
+		int i;
+
+		for (i = 0; levels[i]; i++) {
+			size_t n = strlen(levels[i]);
+			const char *b = s - n;
+
+			if (b < line || strncmp(b, levels[i], n))
+				continue;
+			if (b > line && !(b[-1] == ' ' || b[-1] == ']' ||
+					  b[-1] == ':' || b[-1] == '\t'))
+				continue;
+			*prefix_len = (size_t)(b - line);
+			*msg = s + 3;
+			return i;
+		}
+		s += 3;
+	}
+	return LV_NONE;
+}
+
+/* "2026-12-02 02:15:01[.123][ UTC|+01]" in p[0..len). */
+static int find_ts(const char *p, size_t len, size_t *at, size_t *tlen)
+{
+	size_t i;
+
+	for (i = 0; i + 19 <= len; i++) {
+		const char *s = p + i;
+		size_t k = 19;
+
+		if (!(isdigit((unsigned char)s[0]) &&
+		      isdigit((unsigned char)s[3]) && s[4] == '-' &&
+		      s[7] == '-' && (s[10] == ' ' || s[10] == 'T') &&
+		      s[13] == ':' && s[16] == ':'))
+			continue;
+		if (i + k < len && s[k] == '.')
+			for (k++; i + k < len && isdigit((unsigned char)s[k]);
+			     k++)
+				;
+		if (i + k + 1 < len && s[k] == ' ' &&
+		    (isupper((unsigned char)s[k + 1]) || s[k + 1] == '+' ||
+		     s[k + 1] == '-')) {
+			/* "UTC", "CEST", "+01", "-03:30" */
+			size_t z = k + 1;
+
+			if (isupper((unsigned char)s[z])) {
+				while (i + z < len &&
+				       isupper((unsigned char)s[z]))
+					z++;
+			} else {
+				for (z++; i + z < len &&
+					  (isdigit((unsigned char)s[z]) ||
+					   (s[z] == ':' && z == k + 4));
+				     z++)
+					;
+			}
+			if (z - k <= 7)
+				k = z;
+		}
+		*at = i;
+		*tlen = k;
+		return 1;
+	}
+	return 0;
+}
+
+static int is_hex(int c)
+{
+	return isdigit(c) || (c >= 'a' && c <= 'f');
+}
+
+/* The session of a prefix: %c ("5f1a2b3c.1a2b"), else "pid N". */
+static void find_session(const char *p, size_t len, size_t ts_at, size_t ts_len,
+			 struct strbuf *out)
+{
+	size_t i = 0;
+	long pid = -1;
+
+	strbuf_reset(out);
+	while (i < len) {
+		size_t b, dot = 0, e;
+
+		if (i == ts_at && ts_len) {
+			i += ts_len;
+			continue;
+		}
+		if (!isalnum((unsigned char)p[i])) {
+			i++;
+			continue;
+		}
+		b = i;
+		while (i < len && (isalnum((unsigned char)p[i]) ||
+				   p[i] == '.' || p[i] == '_'))
+			i++;
+		e = i;
+		for (size_t k = b; k < e; k++)
+			if (p[k] == '.' && !dot)
+				dot = k;
+		if (dot && dot - b >= 6 && e - dot >= 2) {
+			size_t k;
+
+			for (k = b;
+			     k < e && (k == dot || is_hex((unsigned char)p[k]));
+			     k++)
+				;
+			if (k == e) {
+				strbuf_add(out, p + b, e - b);
+				return;
+			}
+		}
+		if (pid < 0 && b > 0 && (p[b - 1] == '[' || p[b - 1] == '=') &&
+		    isdigit((unsigned char)p[b])) {
+			size_t k = b;
+
+			while (k < e && isdigit((unsigned char)p[k]))
+				k++;
+			if (k == e || p[k] == '-')
+				pid = strtol(p + b, NULL, 10);
+		}
+	}
+	if (pid >= 0)
+		strbuf_addf(out, "pid %ld", pid);
+}
+
+struct pending {
+	int active;
+	double ms;
+	struct strbuf sql, ts, session, params;
+	uint64_t lineno;
+};
+
+struct state {
+	pglog_fn fn;
+	void *data;
+	struct pglog_counts *counts;
+	struct pending pend;
+	/* The last "statement:" without a duration, per session, for a
+	 * later bare "duration:" line. */
+	struct intern sessions;
+	struct strbuf *last;
+	size_t nlast, alast;
+	int stop;
+	/* The message being read. */
+	int level;
+	struct strbuf text, ts, session;
+	uint64_t lineno;
+};
+
+static int emit(struct state *st, double ms, const char *sql, const char *ts,
+		const char *session, const char *params, uint64_t lineno)
+{
+	struct pglog_stmt s = {
+	    .ms = ms,
+	    .ts = ts,
+	    .session = session,
+	    .sql = sql,
+	    .params = params,
+	    .lineno = lineno,
+	};
+
+	st->counts->statements++;
+	if (st->fn(&s, st->data))
+		st->stop = 1;
+	return 0;
+}
+
+static void flush(struct state *st)
+{
+	struct pending *p = &st->pend;
+
+	if (!p->active)
+		return;
+	p->active = 0;
+	emit(st, p->ms, p->sql.buf, p->ts.buf, p->session.buf,
+	     p->params.len ? p->params.buf : NULL, p->lineno);
+}
+
+static struct strbuf *last_of(struct state *st, const struct strbuf *session)
+{
+	int added;
+	uint32_t id =
+	    intern_add(&st->sessions, session->buf, session->len, &added);
+
+	if (added) {
+		ALLOC_GROW(st->last, id + 1, st->alast);
+		while (st->nlast <= id)
+			strbuf_init(&st->last[st->nlast++], 0);
+	}
+	return &st->last[id];
+}
+
+/* "duration: 1.234 ms" at s: the milliseconds and what follows. */
+static int duration(const char *s, double *ms, const char **rest)
+{
+	char *end;
+
+	if (strncmp(s, "duration: ", 10))
+		return 0;
+	*ms = strtod(s + 10, &end);
+	if (end == s + 10 || strncmp(end, " ms", 3))
+		return 0;
+	*rest = end + 3 + strspn(end + 3, " ");
+	return 1;
+}
+
+/* "execute NAME: SQL" (also parse/bind): the SQL, or NULL. */
+static const char *after_name(const char *s)
+{
+	const char *c = strstr(s, ": ");
+
+	return c ? c + 2 : NULL;
+}
+
+static void set_pending(struct state *st, double ms, const char *sql)
+{
+	struct pending *p = &st->pend;
+
+	p->active = 1;
+	p->ms = ms;
+	strbuf_reset(&p->sql);
+	strbuf_addstr(&p->sql, sql);
+	/* A statement sent with a final newline is logged with an empty
+	 * continuation line. */
+	strbuf_trim(&p->sql);
+	strbuf_reset(&p->ts);
+	strbuf_addbuf(&p->ts, &st->ts);
+	strbuf_reset(&p->session);
+	strbuf_addbuf(&p->session, &st->session);
+	strbuf_reset(&p->params);
+	p->lineno = st->lineno;
+}
+
+static void process(struct state *st)
+{
+	const char *m = st->text.buf, *rest, *sql;
+	double ms;
+
+	st->counts->messages++;
+	if (st->level == LV_DETAIL) {
+		if (st->pend.active && !strncmp(m, "parameters: ", 12) &&
+		    !strcmp(st->pend.session.buf, st->session.buf)) {
+			strbuf_reset(&st->pend.params);
+			strbuf_addstr(&st->pend.params, m + 12);
+			return;
+		}
+		flush(st);
+		return;
+	}
+	flush(st);
+	if (st->level != LV_LOG)
+		return;
+	if (duration(m, &ms, &rest)) {
+		if (!strncmp(rest, "statement: ", 11)) {
+			set_pending(st, ms, rest + 11);
+			strbuf_reset(last_of(st, &st->session));
+		} else if (!strncmp(rest, "execute ", 8) &&
+			   (sql = after_name(rest))) {
+			set_pending(st, ms, sql);
+			strbuf_reset(last_of(st, &st->session));
+		} else if (!*rest) {
+			struct strbuf *l = last_of(st, &st->session);
+
+			if (l->len) {
+				set_pending(st, ms, l->buf);
+				strbuf_reset(l);
+			}
+		}
+		/* parse, bind, plan: no statement of their own. */
+		return;
+	}
+	if (!strncmp(m, "statement: ", 11)) {
+		struct strbuf *l = last_of(st, &st->session);
+
+		strbuf_reset(l);
+		strbuf_addstr(l, m + 11);
+	} else if (!strncmp(m, "execute ", 8) && (sql = after_name(m))) {
+		struct strbuf *l = last_of(st, &st->session);
+
+		strbuf_reset(l);
+		strbuf_addstr(l, sql);
+	}
+}
+
+static void start_message(struct state *st, const char *line, int level,
+			  size_t plen, const char *msg, uint64_t lineno)
+{
+	size_t ts_at = 0, ts_len = 0;
+
+	st->level = level;
+	st->lineno = lineno;
+	strbuf_reset(&st->text);
+	strbuf_addstr(&st->text, msg);
+	strbuf_reset(&st->ts);
+	if (find_ts(line, plen, &ts_at, &ts_len))
+		strbuf_add(&st->ts, line + ts_at, ts_len);
+	find_session(line, plen, ts_at, ts_len, &st->session);
+}
+
+int pglog_read(const char *path, pglog_fn fn, void *data,
+	       struct pglog_counts *counts)
+{
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
+
+	memset(counts, 0, sizeof(*counts));
+	if (fd < 0)
+		return error_errno("cannot open '%s'", path);
+	return pglog_read_fd(fd, strcmp(path, "-") ? path : "<stdin>", fn, data,
+			     counts);
+}
+
+int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
+		  struct pglog_counts *counts)
+{
+	struct reader r = {0};
+	struct state st = {0};
+	char *line = NULL;
+	size_t len = 0, i;
+	int rr = 0, ret = 0, have = 0;
+
+	memset(counts, 0, sizeof(*counts));
+	/* gzread reads a file that is not gzip'd as it is. */
+	r.gz = gzdopen(fd, "rb");
+	if (!r.gz) {
+		close(fd);
+		return error("cannot read '%s'", name);
+	}
+	r.name = name;
+	r.cap = 1 << 20;
+	r.buf = xmalloc(r.cap);
+	st.fn = fn;
+	st.data = data;
+	st.counts = counts;
+	intern_init(&st.sessions);
+	strbuf_init(&st.pend.sql, 0);
+	strbuf_init(&st.pend.ts, 0);
+	strbuf_init(&st.pend.session, 0);
+	strbuf_init(&st.pend.params, 0);
+	strbuf_init(&st.text, 0);
+	strbuf_init(&st.ts, 0);
+	strbuf_init(&st.session, 0);
+	st.level = LV_NONE;
+	while (!st.stop && (rr = next_line(&r, &line, &len)) > 0) {
+		size_t plen;
+		const char *msg;
+		int lv;
+
+		counts->lines++;
+		if (line[0] == '\t') {
+			if (have) {
+				strbuf_addch(&st.text, '\n');
+				strbuf_addstr(&st.text, line + 1);
+			}
+			continue;
+		}
+		lv = find_level(line, &plen, &msg);
+		if (lv == LV_NONE) {
+			if (len && !counts->unknown++)
+				counts->first_unknown = r.lineno;
+			continue;
+		}
+		if (have)
+			process(&st);
+		start_message(&st, line, lv, plen, msg, r.lineno);
+		have = 1;
+	}
+	if (rr < 0)
+		ret = -1;
+	if (have && !st.stop)
+		process(&st);
+	if (!st.stop)
+		flush(&st);
+	gzclose(r.gz);
+	free(r.buf);
+	strbuf_release(&st.pend.sql);
+	strbuf_release(&st.pend.ts);
+	strbuf_release(&st.pend.session);
+	strbuf_release(&st.pend.params);
+	strbuf_release(&st.text);
+	strbuf_release(&st.ts);
+	strbuf_release(&st.session);
+	for (i = 0; i < st.nlast; i++)
+		strbuf_release(&st.last[i]);
+	free(st.last);
+	intern_release(&st.sessions);
+	return ret;
+}

@@ -1,0 +1,48 @@
+#ifndef PERFOPS_PGLOG_H
+#define PERFOPS_PGLOG_H
+
+#include <stdint.h>
+
+/*
+ * PostgreSQL stderr logs (spec §4): each line is a log_line_prefix, a
+ * severity ("LOG:  ") and a message; continuation lines start with a TAB.
+ * The prefix is not needed up front: the timestamp (%t, %m), the process
+ * id (%p, as "[123]" or "pid=123"), the session id (%c) and user@db are
+ * recognised in whatever prefix each line has, so a log whose
+ * log_line_prefix is unknown is still read (pgBadger's "0 queries").
+ *
+ * Statements come from "duration: X ms  statement: SQL", "duration: X ms
+ * execute NAME: SQL" (with its "DETAIL:  parameters: ..."), and a bare
+ * "duration: X ms" paired with the session's earlier "statement:" line
+ * (log_statement plus log_duration).  parse and bind phases and
+ * auto_explain plans are not statements.  Plain files and gzip'd ones are
+ * read the same way, streaming, in memory bounded by the longest message.
+ */
+
+struct pglog_stmt {
+	double ms;
+	const char *ts;	     /* as logged, "" when the prefix has none */
+	const char *session; /* %c, else "pid N", else "" */
+	const char *sql;
+	const char *params; /* "$1 = '42'" or NULL */
+	uint64_t lineno;    /* where the statement's message starts */
+};
+
+/* Called for each statement; the strings live until it returns.  A
+ * non-zero return stops the reading. */
+typedef int (*pglog_fn)(const struct pglog_stmt *st, void *data);
+
+struct pglog_counts {
+	uint64_t lines, messages, statements, unknown;
+	uint64_t first_unknown; /* line number of the first unknown line */
+};
+
+/* Read path ("-" for stdin, gzip or not); returns 0, or -1 (reported). */
+int pglog_read(const char *path, pglog_fn fn, void *data,
+	       struct pglog_counts *counts);
+
+/* The same from fd, which it closes; name is for messages. */
+int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
+		  struct pglog_counts *counts);
+
+#endif

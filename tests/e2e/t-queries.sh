@@ -1,0 +1,86 @@
+#!/bin/bash
+# perfops queries on the log of a real PostgreSQL: a known workload (simple
+# and extended protocol, a transaction, IN lists of several lengths, a
+# statement on several lines), digested and compared with the log itself
+# and with pgBadger's counts on the same log.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg-lib.sh"
+N=16
+plan $N
+
+printf 'no severity here\n' >"$T/junk.log"
+run "$PERFOPS" queries "$T/junk.log"
+like "$rc:$err" "^1:.*junk.log: no PostgreSQL log line in it" "a file that is no log: exit 1"
+
+pg_up $((N - 1)) $((N - 2)) -c log_min_duration_statement=0
+
+# Debian's prefix first (a reload applies it; a -c option would pin it).
+psql_ -c "ALTER SYSTEM SET log_line_prefix = '%m [%p] %q%u@%d '" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 1
+psql_ >/dev/null <<'EOF'
+CREATE TABLE orders (id int PRIMARY KEY, customer_id int, amount numeric);
+INSERT INTO orders SELECT i, 1 + i % 500, i % 1000 FROM generate_series(1, 20000) i;
+EOF
+{
+	for i in $(seq 1 40); do echo "SELECT * FROM orders WHERE id = $i;"; done
+	echo "BEGIN;"
+	echo "SELECT count(*) FROM orders WHERE amount > 500;"
+	echo "COMMIT;"
+	echo "SELECT id FROM orders WHERE id IN (1, 2, 3);"
+	echo "SELECT id FROM orders WHERE id IN (4, 5);"
+	echo "SELECT id FROM orders WHERE id IN (6, 7, 8, 9, 10, 11);"
+	printf 'SELECT customer_id,\n       sum(amount)\n  FROM orders\n GROUP BY customer_id\n ORDER BY 2 DESC LIMIT 3;\n'
+} >"$T/work.sql"
+psql_ -f "$T/work.sql" >/dev/null
+printf '\\set cid random(1, 500)\nSELECT * FROM orders WHERE customer_id = :cid;\n' >"$T/bench.sql"
+pgbench -h "$PGD" -p "$PORT" -U postgres -n -c 1 -t 20 -M extended \
+	-f "$T/bench.sql" postgres >/dev/null 2>&1
+psql_ -c "ALTER SYSTEM SET log_line_prefix = '%t:%r:%u@%d:[%p]:'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 1
+psql_ -c "SELECT 'after the prefix changed' AS marker_after" >/dev/null
+psql_ -c "SELECT pg_sleep(0)" >/dev/null
+LOG=$PGD/log
+
+run "$PERFOPS" queries --json --top 0 "$LOG"
+echo "$out" >"$T/q.json"
+is "$rc" 0 "queries --json reads the server's log"
+want=$(grep -cE 'duration: [0-9.]+ ms  (statement|execute [^:]*):' "$LOG")
+is "$(jq .statements "$T/q.json")" "$want" "every statement with a duration counts ($want in the log)"
+count() { jq --arg q "$1" '[.queries[] | select(.query == $q) | .count] | add // 0' "$T/q.json"; }
+is "$(count 'SELECT * FROM orders WHERE id = $1')" 40 "40 lookups by id, one fingerprint"
+is "$(count 'BEGIN'):$(count 'COMMIT')" "1:1" "BEGIN and COMMIT count as statements"
+like "$(jq -r '.queries[] | select(.query | startswith("SELECT id FROM orders WHERE id IN")) | .count' "$T/q.json")" \
+	"^3$" "IN lists of 3, 2 and 6 values are one fingerprint"
+is "$(count 'SELECT * FROM orders WHERE customer_id = $1')" 20 \
+	"20 executions of the extended protocol (parse and bind are not counted)"
+like "$(jq -r '.queries[] | select(.query == "SELECT * FROM orders WHERE customer_id = $1") | .example_params' "$T/q.json")" \
+	"^\\\$1 = '[0-9]+'$" "the example keeps its DETAIL parameters"
+like "$(jq -r '.queries[] | select(.query | contains("GROUP BY")) | .example' "$T/q.json" | tr '\n' ' ')" \
+	"SELECT customer_id,.*sum\\(amount\\).*GROUP BY customer_id" "a statement on several lines is one statement"
+like "$(jq -r '.queries[] | select(.query | contains("marker_after")) | "\(.count) \(.first_seen)"' "$T/q.json")" \
+	"^1 20[0-9-]+ [0-9:]+ [A-Z]+$" "lines with another log_line_prefix are read, timestamps too"
+total=$(grep -oE 'duration: [0-9.]+ ms  (statement|execute [^:]*):' "$LOG" | awk '{s += $2} END {printf "%.3f", s}')
+is "$(jq '.total_ms * 1000 | round / 1000' "$T/q.json" | xargs printf '%.3f')" "$total" "total time is the sum of the logged durations"
+is "$(jq '[.queries[].count] | add' "$T/q.json")" "$want" "the fingerprints' counts add up"
+
+gzip -c "$LOG" >"$T/log.gz"
+run "$PERFOPS" queries --json "$T/log.gz"
+is "$(echo "$out" | jq .statements)" "$want" "a gzip'd log reads the same"
+
+run "$PERFOPS" queries -n 3 "$LOG"
+like "$out" "rank +total ms +share +count" "the text report has its table"
+
+# pgBadger on the same log: the same statement count and the same counts
+# per normalized query (its normalization differs from libpg_query's, the
+# grouping does not on this workload).
+if command -v pgbadger >/dev/null; then
+	head -n "$(grep -n 'after the prefix' "$LOG" | head -1 | cut -d: -f1)" "$LOG" |
+		grep -v 'after the prefix' >"$T/first.log"
+	pgbadger -q -f stderr --prefix '%m [%p] %q%u@%d ' -o "$T/badger.json" "$T/first.log" >/dev/null 2>&1
+	"$PERFOPS" queries --json --top 0 "$T/first.log" >"$T/first.json"
+	b=$(jq '[.normalyzed_info[][] | .count] | sort | join(",")' "$T/badger.json")
+	p=$(jq '[.queries[].count] | sort | join(",")' "$T/first.json")
+	is "$p" "$b" "per-query counts agree with pgBadger's"
+else
+	skip "pgbadger not installed (Debian package pgbadger)"
+fi

@@ -1,0 +1,164 @@
+#include "core/compat.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "db/digest.h"
+#include "db/fingerprint.h"
+#include "db/pglog.h"
+#include <criterion/criterion.h>
+
+#ifndef PERFOPS_SRCDIR
+#define PERFOPS_SRCDIR "."
+#endif
+
+static void norm_is(const char *sql, const char *want)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sql_normalize(sql, strlen(sql), &sb, 0);
+	cr_assert_str_eq(sb.buf, want, "%s", sql);
+	strbuf_release(&sb);
+}
+
+/* pt-query-digest's normalization (spec §3). */
+Test(queries, normalize)
+{
+	norm_is("SELECT * FROM t WHERE a = 'x''y' AND b IN (1, 2, 3)",
+		"select * from t where a = ? and b in(?+)");
+	norm_is("select  *\n\tfrom t1 -- a comment\n where x = 1.5e3 /* c */",
+		"select * from t1 where x = ?");
+	norm_is("INSERT INTO t VALUES (1, 'a'), (2, 'b'),(3,'c');",
+		"insert into t values(?+)");
+	norm_is("SELECT a FROM t WHERE b = true OR c IS NULL LIMIT 10, 20",
+		"select a from t where b = ? or c is ? limit ?");
+	norm_is("SELECT * FROM t WHERE id = $1 AND s IN (SELECT x FROM u)",
+		"select * from t where id = ? and s in (select x from u)");
+	norm_is("SELECT 'it''s' || \"Col\" FROM t",
+		"select ? || \"col\" from t");
+}
+
+/* The same fingerprint whatever the constants and the IN list length;
+ * libpg_query's normalized text keeps the statement's case. */
+Test(queries, fingerprint)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, n = STRBUF_INIT;
+
+	cr_assert_eq(
+	    sql_fingerprint("SELECT * FROM t WHERE id IN (1, 2, 3)", &a, &n),
+	    0);
+	cr_assert_eq(a.len, 16);
+	cr_assert_str_eq(n.buf, "SELECT * FROM t WHERE id IN ($1, $2, $3)");
+	cr_assert_eq(sql_fingerprint("select * from t where id in (7)", &b, &n),
+		     0);
+	cr_assert_str_eq(a.buf, b.buf);
+	cr_assert_eq(sql_fingerprint("SELECT * FROM u WHERE id IN (1)", &b, &n),
+		     0);
+	cr_assert_str_neq(a.buf, b.buf);
+	/* What libpg_query cannot parse falls back. */
+	cr_assert_eq(sql_fingerprint("SELEC broken 'x'", &b, &n), -1);
+	cr_assert_eq(b.buf[0], 'x');
+	cr_assert_str_eq(n.buf, "selec broken ?");
+	strbuf_release(&a);
+	strbuf_release(&b);
+	strbuf_release(&n);
+}
+
+static void digest_file(struct digest *d, const char *name,
+			struct pglog_counts *c)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/tests/data/db/logs/%s", PERFOPS_SRCDIR,
+		 name);
+	digest_init(d);
+	cr_assert_eq(pglog_read(path, digest_add, d, c), 0);
+	digest_finish(d);
+}
+
+static const struct digest_group *group(const struct digest *d,
+					const char *query)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (!strcmp(d->groups[i].query, query))
+			return &d->groups[i];
+	cr_assert_fail("no group '%s'", query);
+	return NULL;
+}
+
+/* A real PostgreSQL 15 log: simple and extended protocol. */
+Test(queries, pg15_log)
+{
+	struct pglog_counts c;
+	struct digest d;
+	const struct digest_group *g;
+
+	digest_file(&d, "pg15-default-prefix.log", &c);
+	cr_assert_eq(d.statements, 40);
+	cr_assert_eq(c.unknown, 0);
+	g = group(&d, "SELECT * FROM orders WHERE id = $1");
+	cr_assert_eq(g->count, 30);
+	cr_assert_float_eq(g->max_ms, 0.683, 1e-9);
+	cr_assert_str_eq(g->example, "SELECT * FROM orders WHERE id = 1;");
+	cr_assert_str_eq(g->first_seen, "2026-12-02 02:15:11.135 UTC");
+	g = group(&d, "SELECT * FROM orders WHERE customer_id = $1");
+	cr_assert_eq(g->count, 5);
+	cr_assert_float_eq(g->total_ms,
+			   0.005 + 19.318 + 15.412 + 16.512 + 14.411, 1e-9);
+	cr_assert_float_eq(g->median_ms, 15.412, 1e-9);
+	cr_assert_str_eq(g->example_params, "$1 = '3873'");
+	/* Ordered by total time. */
+	cr_assert_eq(&d.groups[0], g);
+	digest_release(&d);
+}
+
+/* log_statement + log_duration: a bare duration pairs with its own
+ * session's statement, continuation lines join, junk is counted. */
+Test(queries, statement_then_duration)
+{
+	struct pglog_counts c;
+	struct digest d;
+	const struct digest_group *g;
+
+	digest_file(&d, "log-statement-duration.log", &c);
+	cr_assert_eq(d.statements, 3);
+	cr_assert_eq(c.unknown, 1);
+	cr_assert_eq(c.first_unknown, 10);
+	g = group(&d, "SELECT $1");
+	cr_assert_eq(g->count, 2);
+	cr_assert_float_eq(g->total_ms, 2.0, 1e-9);
+	g = group(&d, "UPDATE t SET a = $1\n  WHERE id = $2");
+	cr_assert_float_eq(g->total_ms, 3.0, 1e-9);
+	cr_assert_str_eq(g->first_seen, "2026-12-02 10:00:01 UTC");
+	digest_release(&d);
+}
+
+static int keep_session(const struct pglog_stmt *st, void *data)
+{
+	struct strbuf *sb = data;
+
+	strbuf_addf(sb, "%s|", st->session);
+	return 0;
+}
+
+/* %c sessions; an unparsable statement; auto_explain is no statement. */
+Test(queries, session_and_fallback)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct pglog_counts c;
+	struct digest d;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/tests/data/db/logs/session-id.log",
+		 PERFOPS_SRCDIR);
+	cr_assert_eq(pglog_read(path, keep_session, &sb, &c), 0);
+	cr_assert_str_eq(sb.buf, "6569d1a3.64|6569d1a3.64|6569d1a3.64|");
+	strbuf_release(&sb);
+	digest_file(&d, "session-id.log", &c);
+	cr_assert_eq(d.statements, 3);
+	cr_assert_eq(d.n, 2);
+	cr_assert_eq(group(&d, "SELECT * FROM t WHERE id = $1")->count, 2);
+	cr_assert_eq(group(&d, "selec broken syntax ?")->count, 1);
+	cr_assert_eq(d.unparsed, 1);
+	digest_release(&d);
+}
