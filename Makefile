@@ -34,7 +34,14 @@ demo: build
 bench: build
 	@for b in bench/*.sh; do echo "== $$b"; bash $$b || exit 1; done
 
+# `make install PREFIX=/opt/perfops` (default /usr/local): the binary, the
+# libraries it preloads and the manual pages; DESTDIR stages a package.
+PREFIX ?= /usr/local
+install: build
+	@meson configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null
+	@meson install -C $(BUILD) --quiet $(if $(DESTDIR),--destdir $(DESTDIR))
+
 clean:
 	rm -rf $(BUILD) $(ASAN)
 
-.PHONY: all deps check-deps build asan check demo bench clean
+.PHONY: all deps check-deps build asan check demo bench install clean

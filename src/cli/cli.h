@@ -22,7 +22,7 @@ enum exit_code {
 /* A command whose options and manual come from its option table. */
 #define DECLARE_CMD_OPTS(name) int cmd_##name(int argc, char **argv)
 
-DECLARE_CMD(bench);
+DECLARE_CMD_OPTS(bench);
 DECLARE_CMD_OPTS(collapse);
 DECLARE_CMD_OPTS(diff);
 DECLARE_CMD_OPTS(explain);
@@ -68,7 +68,16 @@ int cli_write_profile(const struct profile *p, const char *path,
 		      enum cli_out_format fmt, const struct flame_opts *fo,
 		      const char *name);
 
-/* Flush stdout and report a write error (a full disk, a closed pipe). */
+/*
+ * Check that an output could be written, before the work that fills it
+ * (see atomic_check()); reports its own errors.
+ */
+int cli_check_output(const char *path);
+
+/*
+ * Flush stdout and report a write error (a full disk); a reader that went
+ * away ends the process quietly, killed by SIGPIPE, as filters do.
+ */
 int cli_finish_stdout(void);
 
 #endif

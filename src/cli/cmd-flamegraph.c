@@ -116,9 +116,10 @@ int cmd_flamegraph(int argc, char **argv)
 			     opt_minwidth),
 		OPT_UINT(0, "max-frames", &o.max_frames, "N",
 			 "without --minwidth, when more than N frames are\n"
-			 "0.1 px wide or more, keep the N widest (default\n"
-			 "16384, about 3.5 MB of SVG; a notice says how\n"
-			 "many were left out); 0 = no cap",
+			 "0.1 px wide or more, keep the N widest, of equal\n"
+			 "widths the shallowest (default 16384, about\n"
+			 "3.5 MB of SVG; a notice says how many were left\n"
+			 "out); 0 = no cap",
 			 0, UINT_MAX),
 		OPT_STRING(0, "fonttype", &o.fonttype, "FONT",
 			   "font family (default Verdana)"),
@@ -169,13 +170,13 @@ int cmd_flamegraph(int argc, char **argv)
 				       "'%s' too", argv[1]);
 	if (argc == 1)
 		input = argv[0];
-	/* The whole input is read and checked before the output is opened,
-	 * so a bad or empty input never leaves an SVG behind. */
-	if (profile_read_file(&p, input, &ropts) < 0) {
-		profile_release(&p);
+	/* The output is opened first, so an unwritable one is found before
+	 * the work; the whole input is read and checked before anything is
+	 * written, so a bad or empty input never leaves an SVG behind. */
+	if (atomic_open(&af, output) < 0)
 		return EXIT_FAIL;
-	}
-	if (atomic_open(&af, output) < 0) {
+	if (profile_read_file(&p, input, &ropts) < 0) {
+		atomic_abort(&af);
 		profile_release(&p);
 		return EXIT_FAIL;
 	}

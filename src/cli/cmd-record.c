@@ -1,6 +1,7 @@
 #include "core/compat.h"
 #include "cli/cli.h"
 #include "core/error.h"
+#include "core/utf8.h"
 #include "flame/flame.h"
 #include "profile/report.h"
 #include "record/record.h"
@@ -179,7 +180,14 @@ static void print_summary(const struct profile *p,
 		       "rate: kernel.perf_event_max_sample_rate)\n",
 		       st->throttled);
 	printf("broken stacks: %.1f%%", broken);
-	if (broken > 10 && o->unwind == RECORD_UNWIND_FP)
+	/* Most broken stacks as long as the kernel allows: too deep, not
+	 * badly unwound. */
+	if (broken > 10 && st->max_stack_hit * 2 >= st->broken)
+		printf(" (stacks deeper than kernel.perf_event_max_stack = %u "
+		       "frames are cut: raise it with 'sysctl "
+		       "kernel.perf_event_max_stack=4096')",
+		       st->max_stack);
+	else if (broken > 10 && o->unwind == RECORD_UNWIND_FP)
 		printf(" (code without frame pointers: use -g dwarf, or "
 		       "build with -fno-omit-frame-pointer)");
 	else if (broken > 10)
@@ -196,11 +204,16 @@ static void print_summary(const struct profile *p,
 	n = MIN(top.nrows, (size_t)5);
 	if (n)
 		printf("top functions (self):\n");
-	for (i = 0; i < n; i++)
-		printf("  %5.1f%%  %5.1f%% total  %s\n",
+	for (i = 0; i < n; i++) {
+		printf("  %5.1f%%  %5.1f%% total  ",
 		       total > 0 ? 100 * top.rows[i].self / total : 0,
-		       total > 0 ? 100 * top.rows[i].total / total : 0,
-		       profile_frame_name(p, top.rows[i].frame));
+		       total > 0 ? 100 * top.rows[i].total / total : 0);
+		/* Symbol names are the traced program's: escape them. */
+		utf8_fput_printable(stdout,
+				    profile_frame_name(p, top.rows[i].frame),
+				    profile_frame_len(p, top.rows[i].frame));
+		putchar('\n');
+	}
 	report_release(&top);
 	for (i = 0; i < nout; i++)
 		if (written[i])
@@ -357,6 +370,11 @@ int cmd_record(int argc, char **argv)
 	}
 	(void)default_folded;
 	written = xcalloc(nout, sizeof(*written));
+	for (i = 0; i < nout; i++)
+		if (cli_check_output(outputs[i]) < 0) {
+			ret = EXIT_FAIL;
+			goto out;
+		}
 
 	profile_init(&p, 2);
 	rc = record_run(&o, &p, &st);

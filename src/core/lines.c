@@ -178,8 +178,10 @@ int lines_next(struct lines *lr, const char **line, size_t *len)
 
 long lines_peek(struct lines *lr, size_t want, const char **data)
 {
+	/* fill() grows the buffer up to the line cap. */
 	while (lr->end - lr->start < want && !lr->eof) {
-		if (lr->fd >= 0 && lr->end == lr->cap && lr->start == 0)
+		if (lr->fd >= 0 && lr->end == lr->cap && lr->start == 0 &&
+		    lr->cap >= lr->max_line)
 			break;
 		if (fill(lr) < 0)
 			return -1;

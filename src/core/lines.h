@@ -40,11 +40,21 @@ void lines_open_mem(struct lines *lr, const char *data, size_t len,
  */
 int lines_next(struct lines *lr, const char **line, size_t *len);
 /*
- * Make at least want bytes (or all that is left) available from the
- * current position without consuming them, for format detection.  Returns
+ * Make at least want bytes (or all that is left, or the line cap)
+ * available from the current position without consuming them, for format
+ * detection; the buffer grows as needed.  Returns
  * the number of bytes in *data, or -1 on a read error.
  */
 long lines_peek(struct lines *lr, size_t want, const char **data);
+/*
+ * Whether the line last returned was the last of the input and had no
+ * newline: the mark of a truncated file.
+ */
+static inline int lines_unterminated(const struct lines *lr)
+{
+	return lr->eof && lr->start == lr->end && lr->end &&
+	       lr->mem[lr->end - 1] != '\n';
+}
 void lines_close(struct lines *lr);
 /*
  * A reader over bytes [from, to) of a mapped or in-memory reader, for

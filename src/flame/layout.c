@@ -16,7 +16,7 @@
 struct row {
 	const uint32_t *frames; /* root first, as the profile stores them */
 	uint32_t depth;
-	double width, delta;
+	int64_t width, delta;
 };
 
 struct sort_ctx {
@@ -82,13 +82,14 @@ static uint32_t *name_ranks(const struct profile *p)
 
 struct open_frame {
 	uint32_t name;
-	double x, delta;
+	int64_t x, delta;
 };
 
 struct builder {
 	struct flame_layout *l;
 	VEC(struct open_frame) path; /* [0] is the root */
-	double minwidth, t;
+	double minwidth;
+	int64_t t;
 };
 
 static void close_frame(struct builder *b, uint32_t depth)
@@ -96,8 +97,11 @@ static void close_frame(struct builder *b, uint32_t depth)
 	const struct open_frame *o = &b->path.v[depth];
 	struct flame_frame f = { o->name, depth, o->x, b->t - o->x, o->delta };
 
-	if (fabs(f.delta) > b->l->maxdelta)
-		b->l->maxdelta = fabs(f.delta);
+	/* |INT64_MIN| does not fit: the next value down does. */
+	if (f.delta == INT64_MIN)
+		f.delta++;
+	if (llabs(f.delta) > b->l->maxdelta)
+		b->l->maxdelta = llabs(f.delta);
 	if (f.w <= 0 || f.w < b->minwidth)
 		return;
 	if (depth > b->l->depthmax)
@@ -108,6 +112,7 @@ static void close_frame(struct builder *b, uint32_t depth)
 static void flow(struct builder *b, const struct row *r, int reverse)
 {
 	uint32_t same = 1, i;
+	int overflow = 0;
 
 	/* path.len - 1 frames are open below the root. */
 	while (same < b->path.len && same - 1 < r->depth &&
@@ -122,7 +127,8 @@ static void flow(struct builder *b, const struct row *r, int reverse)
 
 		VEC_PUSH(&b->path, o);
 	}
-	VEC_LAST(&b->path).delta += r->delta;
+	VEC_LAST(&b->path).delta = profile_sat_add(VEC_LAST(&b->path).delta,
+						   r->delta, &overflow);
 	b->t += r->width;
 }
 
@@ -144,6 +150,7 @@ int flame_layout_build(struct flame_layout *l, const struct profile *p,
 	int reverse = !!(flags & FLAME_REVERSE);
 	struct row *rows = xmalloc(st_mult(n + 1, sizeof(*rows)));
 	struct builder b = { l, VEC_INIT, minwidth_value, 0 };
+	int overflow = 0;
 	struct open_frame root = { FLAME_ROOT, 0, 0 };
 
 	memset(l, 0, sizeof(*l));
@@ -151,24 +158,25 @@ int flame_layout_build(struct flame_layout *l, const struct profile *p,
 	for (i = 0; i < n; i++) {
 		struct row *r = &rows[nrows];
 		size_t depth;
-		double w;
+		int64_t w;
 
 		r->frames = profile_stack(p, i, &depth);
 		r->depth = depth;
 		w = profile_value(p, i, p->main_value);
-		/* A negative or NaN count cannot be drawn; it counts as 0. */
+		/* A negative count cannot be drawn; it counts as 0. */
 		r->width = w > 0 ? w : 0;
-		r->delta = l->differential ? w - profile_value(p, i, 0) : 0;
-		if (!isfinite(r->delta))
-			r->delta = 0;
-		if (!isfinite(r->width))
-			r->width = 0;
-		l->total += r->width;
+		r->delta = 0;
+		if (l->differential &&
+		    __builtin_sub_overflow(w, profile_value(p, i, 0),
+					   &r->delta))
+			r->delta = w > 0 ? INT64_MAX : INT64_MIN;
+		l->total = profile_sat_add(l->total, r->width, &overflow);
 		nrows++;
 	}
 	if (!(l->total > 0)) {
 		free(rows);
-		return error("no stacks to draw: the input is empty");
+		return error(n ? "nothing to draw: every count is zero"
+			       : "no stacks to draw: the input is empty");
 	}
 	if (!(flags & FLAME_FLAMECHART)) {
 		uint32_t *rank = name_ranks(p);
@@ -192,34 +200,57 @@ int flame_layout_build(struct flame_layout *l, const struct profile *p,
 
 static int cmp_desc(const void *a, const void *b)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
 	return x > y ? -1 : x < y;
 }
 
-double flame_layout_cap(struct flame_layout *l, size_t max)
+void flame_layout_cap(struct flame_layout *l, size_t max, struct flame_cap *cap)
 {
-	size_t n = l->frames.len, i, o;
-	double *w, cut;
+	size_t n = l->frames.len, i, o, budget;
+	int64_t *w, cut;
 
+	memset(cap, 0, sizeof(*cap));
 	if (!max || n <= max)
-		return 0;
+		return;
 	w = xmalloc(st_mult(n, sizeof(*w)));
 	for (i = 0; i < n; i++)
 		w[i] = l->frames.v[i].w;
 	qsort(w, n, sizeof(*w), cmp_desc);
 	cut = w[max - 1];
 	free(w);
+	cap->width = cut;
+	/* Frames wider than the cut all stay; the rest of the budget goes to
+	 * frames exactly as wide, shallowest first (the frames are in depth
+	 * order, and a parent is never narrower than its child, so no kept
+	 * frame loses its parent). */
+	budget = max;
+	for (i = 0; i < n; i++)
+		if (l->frames.v[i].w > cut)
+			budget--;
 	l->depthmax = 0;
+	cap->depth = UINT32_MAX;
 	for (i = o = 0; i < n; i++) {
-		if (l->frames.v[i].w < cut)
+		const struct flame_frame *f = &l->frames.v[i];
+
+		if (f->w < cut) {
+			cap->narrower++;
 			continue;
-		if (l->frames.v[i].depth > l->depthmax)
-			l->depthmax = l->frames.v[i].depth;
-		l->frames.v[o++] = l->frames.v[i];
+		}
+		if (f->w == cut) {
+			if (!budget) {
+				cap->deeper++;
+				if (f->depth < cap->depth)
+					cap->depth = f->depth;
+				continue;
+			}
+			budget--;
+		}
+		if (f->depth > l->depthmax)
+			l->depthmax = f->depth;
+		l->frames.v[o++] = *f;
 	}
 	l->frames.len = o;
-	return cut;
 }
 
 void flame_layout_release(struct flame_layout *l)

@@ -17,14 +17,14 @@
 struct flame_frame {
 	uint32_t name;  /* frame id in the profile, or FLAME_ROOT */
 	uint32_t depth; /* 0 = the root */
-	double x, w;    /* start and width, in values */
-	double delta;   /* differential: self after - before */
+	int64_t x, w;   /* start and width, in values (exact) */
+	int64_t delta;  /* differential: self after - before */
 };
 
 struct flame_layout {
 	VEC(struct flame_frame) frames; /* by depth, then x */
-	double total;    /* the root's width */
-	double maxdelta; /* largest |delta| of any frame, pruned or not */
+	int64_t total;    /* the root's width */
+	int64_t maxdelta; /* largest |delta| of any frame, pruned or not */
 	unsigned depthmax;
 	int differential;
 };
@@ -40,12 +40,21 @@ struct flame_layout {
 int flame_layout_build(struct flame_layout *l, const struct profile *p,
 		       unsigned flags, double minwidth_value);
 void flame_layout_release(struct flame_layout *l);
+/* What flame_layout_cap() left out. */
+struct flame_cap {
+	double width;      /* frames narrower than this (in values) ... */
+	size_t narrower;   /* ... were left out: this many */
+	uint32_t depth;    /* frames of exactly that width at this depth */
+	size_t deeper;     /* or deeper: this many (0 = none) */
+};
+
 /*
- * Keep only the max widest frames (ties kept): a frame is never wider than
- * its parent, so this never leaves a frame without its parent.  Returns
- * the width (in values) below which frames were dropped.
+ * Keep at most max frames, the widest; of the frames exactly as wide as
+ * the narrowest kept, the shallowest (a deep recursion has thousands of
+ * frames of one width).  A frame is never wider than its parent, so this
+ * never leaves a frame without its parent.  cap says what went.
  */
-double flame_layout_cap(struct flame_layout *l, size_t max);
+void flame_layout_cap(struct flame_layout *l, size_t max, struct flame_cap *cap);
 
 /* The minimum width in values for the options (px or percent). */
 double flame_minwidth_value(const struct flame_opts *o, double total);

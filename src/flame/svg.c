@@ -3,6 +3,7 @@
 #include "flame/layout.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
 #include "profile/folded.h"
 #include <math.h>
 
@@ -34,69 +35,13 @@ void flame_opts_init(struct flame_opts *o)
 	o->palette = FLAME_HOT;
 }
 
-/*
- * The length of the valid UTF-8 sequence at s, or 0.  Names come from
- * binaries and may hold any bytes, and one bad byte makes the whole SVG
- * unreadable to an XML parser, so bad bytes are replaced.
- */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-	unsigned c = s[0], cp;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, and what XML forbids. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp == 0xfffe || cp == 0xffff)
-		return 0;
-	return n;
-}
-
-/* Append text escaped for XML, with invalid UTF-8 replaced by '?'. */
-static void add_text(struct strbuf *sb, const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, start = 0;
-
-	while (i < len) {
-		size_t n = utf8_len(u + i, len - i);
-
-		if (n) {
-			i += n;
-			continue;
-		}
-		strbuf_add_xml(sb, s + start, i - start);
-		strbuf_addch(sb, '?');
-		start = ++i;
-	}
-	strbuf_add_xml(sb, s + start, i - start);
-}
-
 /* The number of characters (code points) of a sanitized name prefix. */
 static size_t prefix_bytes(const char *s, size_t len, size_t chars)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 
 	while (i < len && chars--) {
-		size_t n = utf8_len(u + i, len - i);
+		size_t n = utf8_len(s + i, len - i);
 
 		i += n ? n : 1;
 	}
@@ -105,11 +50,10 @@ static size_t prefix_bytes(const char *s, size_t len, size_t chars)
 
 static size_t count_chars(const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, chars = 0;
 
 	while (i < len) {
-		size_t n = utf8_len(u + i, len - i);
+		size_t n = utf8_len(s + i, len - i);
 
 		i += n ? n : 1;
 		chars++;
@@ -128,15 +72,12 @@ static size_t strip_annotation(const char *s, size_t len)
 
 /* A count with thousands separators, rounded like flamegraph.pl's %.0f
  * unless it has a fraction worth showing. */
-static void add_count(struct strbuf *sb, double v)
+static void add_count(struct strbuf *sb, int64_t v)
 {
 	char num[64], *dot;
 	size_t intlen, i;
 
-	if (fabs(v - round(v)) < 1e-6 * MAX(1.0, fabs(v)))
-		snprintf(num, sizeof(num), "%.0f", v);
-	else
-		snprintf(num, sizeof(num), "%.2f", v);
+	snprintf(num, sizeof(num), "%" PRId64, v);
 	dot = strchr(num, '.');
 	intlen = dot ? (size_t)(dot - num) : strlen(num);
 	for (i = 0; i < intlen; i++) {
@@ -155,7 +96,7 @@ static void add_js_string(struct strbuf *sb, const char *s)
 
 	strbuf_addch(sb, '"');
 	while (i < len) {
-		size_t n = u[i] >= 0x80 ? utf8_len(u + i, len - i) : 0;
+		size_t n = u[i] >= 0x80 ? utf8_len(s + i, len - i) : 0;
 
 		if (n) {
 			strbuf_add(sb, s + i, n);
@@ -210,17 +151,18 @@ static void frame_title(struct svg_ctx *c, const struct flame_frame *f,
 	const struct flame_opts *o = c->o;
 
 	strbuf_addstr(sb, "<g><title>");
-	add_text(sb, name, len);
+	strbuf_add_xml(sb, name, len);
 	strbuf_addstr(sb, " (");
 	add_count(sb, f->w);
 	strbuf_addch(sb, ' ');
-	add_text(sb, c->countname, strlen(c->countname));
+	strbuf_add_xml(sb, c->countname, strlen(c->countname));
 	if (f->name == FLAME_ROOT)
 		strbuf_addstr(sb, ", 100%");
 	else
-		strbuf_addf(sb, ", %.2f%%", 100 * f->w / c->l->total);
+		strbuf_addf(sb, ", %.2f%%", 100.0 * f->w / c->l->total);
 	if (c->l->differential) {
-		double d = (o->flags & FLAME_NEGATE) ? -f->delta : f->delta;
+		double d = (o->flags & FLAME_NEGATE) ? -(double)f->delta
+						     : (double)f->delta;
 
 		strbuf_addf(sb, "; %s%.2f%%", d > 0 ? "+" : "",
 			    100 * d / c->l->total);
@@ -238,10 +180,10 @@ static void frame_label(struct svg_ctx *c, double width_px, const char *name,
 		return;
 	n = count_chars(name, len);
 	if ((size_t)chars >= n) {
-		add_text(&c->sb, name, len);
+		strbuf_add_xml(&c->sb, name, len);
 		return;
 	}
-	add_text(&c->sb, name, prefix_bytes(name, len, chars - 2));
+	strbuf_add_xml(&c->sb, name, prefix_bytes(name, len, chars - 2));
 	strbuf_addstr(&c->sb, "..");
 }
 
@@ -288,9 +230,9 @@ static void write_frame(struct svg_ctx *c, const struct flame_frame *f,
 		    "<rect x=\"%.1f\" y=\"%.10g\" width=\"%.1f\" height=\"%.10g\""
 		    " fill=\"%s\" rx=\"2\" ry=\"2\"",
 		    rx1, y1, rx2 - rx1, y2 - y1, color);
-	folded_format_value(f->x, num, sizeof(num));
+	folded_format_count(f->x, num);
 	strbuf_addf(&c->sb, " fg:x=\"%s\"", num);
-	folded_format_value(f->w, num, sizeof(num));
+	folded_format_count(f->w, num);
 	strbuf_addf(&c->sb, " fg:w=\"%s\"/><text x=\"%.2f\" y=\"%.10g\">", num,
 		    x1 + 3, 3 + (y1 + y2) / 2);
 	frame_label(c, x2 - x1, name, shown);
@@ -337,7 +279,7 @@ static void write_header(struct svg_ctx *c, FILE *fp)
 		strbuf_addstr(sb, "<!-- NOTES: ");
 		for (s = o->notes; *s; s++) {
 			const unsigned char *u = (const unsigned char *)s;
-			size_t n = utf8_len(u, strlen(s));
+			size_t n = utf8_len(s, strlen(s));
 
 			if (*s == '<' || *s == '>' ||
 			    (*s == '-' && s[1] == '-')) {
@@ -359,7 +301,7 @@ static void write_header(struct svg_ctx *c, FILE *fp)
 		    "</linearGradient>\n</defs>\n<style type=\"text/css\">\n"
 		    "text { font-family:",
 		    bg1, bg2);
-	add_text(sb, o->fonttype, strlen(o->fonttype));
+	strbuf_add_xml(sb, o->fonttype, strlen(o->fonttype));
 	strbuf_addf(sb,
 		    "; font-size:%gpx; fill:rgb(0,0,0); }\n"
 		    "#title { text-anchor:middle; font-size:%gpx; }\n%s"
@@ -375,12 +317,12 @@ static void write_header(struct svg_ctx *c, FILE *fp)
 		    " fill=\"url(#background)\"/>\n"
 		    "<text id=\"title\" x=\"%.2f\" y=\"%g\">",
 		    w, h, w / 2, o->fontsize * 2);
-	add_text(sb, title, strlen(title));
+	strbuf_add_xml(sb, title, strlen(title));
 	strbuf_addstr(sb, "</text>\n");
 	if (o->subtitle && *o->subtitle) {
 		strbuf_addf(sb, "<text id=\"subtitle\" x=\"%.2f\" y=\"%g\">",
 			    w / 2, o->fontsize * 4);
-		add_text(sb, o->subtitle, strlen(o->subtitle));
+		strbuf_add_xml(sb, o->subtitle, strlen(o->subtitle));
 		strbuf_addstr(sb, "</text>\n");
 	}
 	strbuf_addf(sb,
@@ -415,6 +357,26 @@ static int check_opts(const struct flame_opts *o)
 	return 0;
 }
 
+/* Keep the --max-frames widest frames and say what went and why. */
+static void cap_frames(struct flame_layout *l, const struct flame_opts *o)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct flame_cap cap;
+	size_t before = l->frames.len;
+
+	flame_layout_cap(l, o->max_frames, &cap);
+	if (cap.narrower)
+		strbuf_addf(&why, "%zu narrower than %.2g px", cap.narrower,
+			    cap.width * (o->width - 2 * o->xpad) / l->total);
+	if (cap.deeper)
+		strbuf_addf(&why, "%s%zu as wide at depth %u or deeper",
+			    cap.narrower ? ", " : "", cap.deeper, cap.depth);
+	notice("%zu of %zu frames were left out to keep the SVG small "
+	       "(%s; --max-frames 0 keeps them all)",
+	       before - l->frames.len, before, why.buf);
+	strbuf_release(&why);
+}
+
 int flame_write_svg(const struct profile *p, const struct flame_opts *o,
 		    FILE *fp)
 {
@@ -435,16 +397,8 @@ int flame_write_svg(const struct profile *p, const struct flame_opts *o,
 	if (flame_layout_build(&l, p, o->flags,
 			       flame_minwidth_value(o, total)) < 0)
 		return -1;
-	if (o->max_frames && l.frames.len > o->max_frames) {
-		size_t before = l.frames.len;
-		double w = flame_layout_cap(&l, o->max_frames);
-
-		notice("%zu of %zu frames are narrower than %.2g px and were "
-		       "left out to keep the SVG small (--minwidth 0.1 keeps "
-		       "them)",
-		       before - l.frames.len, before,
-		       w * (o->width - 2 * o->xpad) / l.total);
-	}
+	if (o->max_frames && l.frames.len > o->max_frames)
+		cap_frames(&l, o);
 	c.top = o->fontsize * 3;
 	if (o->subtitle && *o->subtitle)
 		c.top += o->fontsize * 2;

@@ -2,7 +2,6 @@
 #include "profile/diff.h"
 #include "core/strbuf.h"
 #include "core/vec.h"
-#include <math.h>
 
 /* s/0x[0-9a-fA-F]+/0x.../g */
 static void strip_hex(struct strbuf *dst, const char *s, size_t len)
@@ -23,8 +22,9 @@ static void strip_hex(struct strbuf *dst, const char *s, size_t len)
 	}
 }
 
+/* With t1 > 0 and t2 >= 0, scale before's values by t2 / t1. */
 static void add_side(struct profile *out, const struct profile *in, int side,
-		     double scale, unsigned flags)
+		     int64_t t1, int64_t t2, unsigned flags)
 {
 	VEC(uint32_t) frames = VEC_INIT;
 	struct strbuf name = STRBUF_INIT;
@@ -33,7 +33,7 @@ static void add_side(struct profile *out, const struct profile *in, int side,
 	for (s = 0; s < n; s++) {
 		size_t depth, i;
 		const uint32_t *f = profile_stack(in, (uint32_t)s, &depth);
-		double v[2] = { 0, 0 };
+		int64_t v[2] = { 0, 0 };
 
 		frames.len = 0;
 		for (i = 0; i < depth; i++) {
@@ -51,11 +51,17 @@ static void add_side(struct profile *out, const struct profile *in, int side,
 		profile_add(out, 0, frames.v, frames.len, v);
 	}
 	/* Normalising scales each stack's summed count, as difffolded.pl
-	 * does after loading: int(count * total2 / total1). */
-	if (side == 0 && scale != 1) {
+	 * does after loading: int(count * total2 / total1), exactly (a
+	 * count is at most total1, so the quotient fits). */
+	if (side == 0 && t1 != t2) {
 		n = profile_nstacks(out);
-		for (s = 0; s < n; s++)
-			out->values[s * 2] = trunc(out->values[s * 2] * scale);
+		out->totals[0] = 0;
+		for (s = 0; s < n; s++) {
+			int64_t *v = &out->values[s * 2];
+
+			*v = (int64_t)((__int128)*v * t2 / t1);
+			out->totals[0] += *v;
+		}
 	}
 	VEC_RELEASE(&frames);
 	strbuf_release(&name);
@@ -64,9 +70,8 @@ static void add_side(struct profile *out, const struct profile *in, int side,
 void profile_diff(struct profile *out, const struct profile *before,
 		  const struct profile *after, unsigned flags)
 {
-	double t1 = profile_total(before, before->main_value);
-	double t2 = profile_total(after, after->main_value);
-	double scale = 1;
+	int64_t t1 = profile_total(before, before->main_value);
+	int64_t t2 = profile_total(after, after->main_value);
 
 	profile_init(out, 2);
 	out->flags |= PROFILE_DIFFERENTIAL;
@@ -77,8 +82,8 @@ void profile_diff(struct profile *out, const struct profile *before,
 			 before->unit[before->main_value]);
 	profile_set_type(out, 1, after->type[after->main_value],
 			 after->unit[after->main_value]);
-	if ((flags & DIFF_NORMALIZE) && t1 > 0)
-		scale = t2 / t1;
-	add_side(out, before, 0, scale, flags);
-	add_side(out, after, 1, 1, flags);
+	if (!(flags & DIFF_NORMALIZE) || t1 <= 0 || t2 < 0)
+		t1 = t2 = 1;
+	add_side(out, before, 0, t1, t2, flags);
+	add_side(out, after, 1, 1, 1, flags);
 }

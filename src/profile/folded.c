@@ -4,27 +4,29 @@
 #include "core/strbuf.h"
 #include <math.h>
 
+void folded_format_count(int64_t v, char *buf)
+{
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	char tmp[21];
+	size_t n = 0, i = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		buf[i++] = '-';
+	while (n)
+		buf[i++] = tmp[--n];
+	buf[i] = '\0';
+}
+
 void folded_format_value(double v, char *buf, size_t size)
 {
 	/* Perl prints integral numbers without a fraction and others with
-	 * %.15g; counts and periods are integers in practice, and printing
-	 * them by hand saves snprintf's floating-point path on every line. */
-	if (v == floor(v) && fabs(v) < 1e18 && size >= 21) {
-		char tmp[21];
-		uint64_t u = (uint64_t)fabs(v);
-		size_t n = 0, i = 0;
-
-		do
-			tmp[n++] = (char)('0' + u % 10);
-		while (u /= 10);
-		if (v < 0)
-			buf[i++] = '-';
-		while (n)
-			buf[i++] = tmp[--n];
-		buf[i] = '\0';
-		return;
-	}
-	if (v == floor(v) && fabs(v) < 1e18)
+	 * %.15g. */
+	if (v == floor(v) && fabs(v) < 1e18 && size >= 21)
+		folded_format_count((int64_t)v, buf);
+	else if (v == floor(v) && fabs(v) < 1e18)
 		snprintf(buf, size, "%.0f", v);
 	else
 		snprintf(buf, size, "%.15g", v);
@@ -50,8 +52,7 @@ int folded_write(const struct profile *p, FILE *fp)
 		strbuf_reset(&line);
 		profile_stack_text(p, order[i], &line);
 		for (k = first; k < last; k++) {
-			folded_format_value(profile_value(p, order[i], k), num,
-					    sizeof(num));
+			folded_format_count(profile_value(p, order[i], k), num);
 			strbuf_addch(&line, ' ');
 			strbuf_addstr(&line, num);
 		}

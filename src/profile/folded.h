@@ -14,6 +14,11 @@
  * main value), or "BEFORE AFTER" for a differential profile.
  */
 int folded_write(const struct profile *p, FILE *fp);
+/*
+ * An exact count, as "%" PRId64 prints it, in buf (at least 21 bytes),
+ * without snprintf: this runs for every line of an output.
+ */
+void folded_format_count(int64_t v, char *buf);
 /* Format a value the way Perl prints a number (integers without ".0"). */
 void folded_format_value(double v, char *buf, size_t size);
 

@@ -318,7 +318,8 @@ struct collapse {
 	int have_pname;
 	uint32_t pname;
 	int is_java;
-	double period;
+	int64_t period;
+	uint64_t record_line; /* the event line of the current record */
 	VEC(uint32_t) groups; /* frames of each line, in reading order */
 	VEC(uint32_t) group_len;
 	VEC(uint32_t) key;
@@ -329,6 +330,11 @@ struct collapse {
 	int truncated;
 	uint64_t frame_lines, bad_lines, first_bad;
 	struct strbuf bad_text;
+	uint64_t cut_line; /* the last line, cut short (no newline) */
+	/* A count out of the int64_t range: where, and which message. */
+	uint64_t count_line;
+	int count_sum; /* 1: a sum overflowed; 0: a period did */
+	char count_text[32];
 };
 
 static void push_frame(struct collapse *c, const char *name, size_t len)
@@ -443,10 +449,13 @@ static int push_cached(struct collapse *c, uint32_t id)
 	int j = c->is_java;
 	uint32_t n = fc->count[j].v[id];
 
-	VEC_GROW(&c->groups, c->groups.len + n);
-	memcpy(c->groups.v + c->groups.len, fc->frames.v + fc->start[j].v[id],
-	       n * sizeof(uint32_t));
-	c->groups.len += n;
+	/* A line can clean to no frame at all; the vectors may be empty. */
+	if (n) {
+		VEC_GROW(&c->groups, c->groups.len + n);
+		memcpy(c->groups.v + c->groups.len,
+		       fc->frames.v + fc->start[j].v[id], n * sizeof(uint32_t));
+		c->groups.len += n;
+	}
 	VEC_PUSH(&c->group_len, n);
 	return 1;
 }
@@ -600,6 +609,10 @@ static void end_record(struct collapse *c)
 		end -= n;
 	}
 	profile_add(c->p, 0, c->key.v, c->key.len, &c->period);
+	if (unlikely(c->p->overflowed) && !c->count_line) {
+		c->count_line = c->record_line;
+		c->count_sum = 1;
+	}
 	c->groups.len = c->group_len.len = 0;
 	c->have_pname = 0;
 }
@@ -612,6 +625,7 @@ static void event_line(struct collapse *c, const char *s, size_t len,
 	size_t i;
 
 	c->period = 1;
+	c->record_line = c->lr->lineno;
 	if (match_event_tail(s, len, ev)) {
 		if (!c->filter_set) {
 			/* Only the first event type seen is kept: merging
@@ -630,10 +644,20 @@ static void event_line(struct collapse *c, const char *s, size_t len,
 		c->periods |= ev->period_len > 0;
 		if (ev->period_len &&
 		    !(ev->period_len == 1 && ev->period[0] == '0')) {
-			double v = 0;
+			int64_t v = 0;
 
-			for (i = 0; i < ev->period_len; i++)
-				v = v * 10 + (ev->period[i] - '0');
+			for (i = 0; i < ev->period_len; i++) {
+				if (__builtin_mul_overflow(v, 10, &v) ||
+				    __builtin_add_overflow(
+					    v, ev->period[i] - '0', &v)) {
+					c->count_line = c->lr->lineno;
+					snprintf(c->count_text,
+						 sizeof(c->count_text), "%.*s",
+						 (int)ev->period_len,
+						 ev->period);
+					break;
+				}
+			}
 			c->period = v;
 		}
 	}
@@ -669,6 +693,11 @@ static void event_line(struct collapse *c, const char *s, size_t len,
 
 static void bad_line(struct collapse *c, const char *s, size_t len)
 {
+	/* The last line of a truncated input is cut, not wrong. */
+	if (lines_unterminated(c->lr)) {
+		c->cut_line = c->lr->lineno;
+		return;
+	}
 	if (!c->bad_lines++) {
 		c->first_bad = c->lr->lineno;
 		strbuf_add(&c->bad_text, s, MIN(len, (size_t)80));
@@ -729,16 +758,22 @@ static int collapse_run(struct collapse *c)
 		struct event_line ev;
 		unsigned char c0;
 
+		/* Unlike the script's chomp, CRLF line ends are accepted. */
+		if (len && s[len - 1] == '\r')
+			len--;
 		if (!len) {
 			end_record(c);
+			if (unlikely(c->count_line))
+				break;
 			continue;
 		}
 		c0 = (unsigned char)s[0];
 		if (c0 == '#')
 			continue;
-		/* chomp removes only "\n": a line with "\r" is not blank. */
 		if (!is_space(c0) && match_event_head(s, len, &ev)) {
 			event_line(c, s, len, &ev);
+			if (unlikely(c->count_line))
+				break;
 			continue;
 		}
 		if (!c->have_pname) {
@@ -757,6 +792,10 @@ static int collapse_run(struct collapse *c)
 		bad_line(c, s, len);
 	}
 	c->truncated = c->have_pname && c->group_len.len;
+	/* perf script ends every sample with a newline: a last line
+	 * without one was cut short. */
+	if (r == 0 && lines_unterminated(lr))
+		c->cut_line = lr->lineno;
 	return r < 0 ? -1 : 0;
 }
 
@@ -781,11 +820,26 @@ static void set_type(struct collapse *c)
 static int collapse_report(struct collapse *c, const char *name, int ret)
 {
 	set_type(c);
+	if (c->count_line && c->count_sum)
+		return error("%s:%" PRIu64 ": the counts add up to more than "
+			     "%" PRId64,
+			     name, c->count_line, INT64_MAX);
+	if (c->count_line)
+		return error("%s:%" PRIu64 ": period %s does not fit in 64 "
+			     "bits (at most %" PRId64 ")",
+			     name, c->count_line, c->count_text, INT64_MAX);
+	if (c->p->overflowed)
+		return error("%s: the counts add up to more than %" PRId64,
+			     name, INT64_MAX);
 	if (c->warned)
 		warning("%s: several event types; keeping only '%s' (choose "
 			"with --event-filter=NAME)",
 			name, c->filter.buf);
-	if (c->truncated)
+	if (c->cut_line)
+		warning("%s:%" PRIu64 ": the input ends inside a line "
+			"(truncated?); the sample it cuts is left out",
+			name, c->cut_line);
+	else if (c->truncated)
 		warning("%s: the input ends inside a sample (truncated?); "
 			"that sample is left out, as stackcollapse-perf.pl does",
 			name);
@@ -799,6 +853,10 @@ static int collapse_report(struct collapse *c, const char *name, int ret)
 	} else if (!ret && !c->frame_lines) {
 		ret = error("%s: no stacks found; record with -g "
 			    "(perf record -g, or perfops record)",
+			    name);
+	} else if (!ret && !profile_nstacks(c->p)) {
+		ret = error("%s: no complete sample in the input (a sample "
+			    "ends with a blank line)",
 			    name);
 	}
 	return ret;
@@ -827,6 +885,15 @@ static int first_event(const char *data, size_t len, struct strbuf *out)
 		return 1;
 	}
 	return 0;
+}
+
+/* Just past the first blank line ("\n\n" or, CRLF, "\n\r\n"), or NULL. */
+static const char *find_blank_line(const char *s, size_t len)
+{
+	const char *a = memmem(s, len, "\n\n", 2);
+	const char *b = memmem(s, a ? (size_t)(a - s) : len, "\n\r\n", 3);
+
+	return b ? b + 1 : a;
 }
 
 #define PARALLEL_MIN (8u << 20)
@@ -861,7 +928,7 @@ static void merge_profile(struct profile *to, const struct profile *from)
 	for (i = 0; i < ns; i++) {
 		size_t depth, d;
 		const uint32_t *f = profile_stack(from, (uint32_t)i, &depth);
-		double v = profile_value(from, (uint32_t)i, 0);
+		int64_t v = profile_value(from, (uint32_t)i, 0);
 
 		frames.len = 0;
 		for (d = 0; d < depth; d++)
@@ -903,7 +970,7 @@ static int read_parallel(struct profile *p, struct lines *lr,
 
 		if (at < bounds[i - 1])
 			at = bounds[i - 1];
-		cut = memmem(base + at, lr->end - at, "\n\n", 2);
+		cut = find_blank_line(base + at, lr->end - at);
 		bounds[i] = cut ? (size_t)(cut - base) + 2 : lr->end;
 	}
 	bounds[nparts] = lr->end;
@@ -939,6 +1006,14 @@ static int read_parallel(struct profile *p, struct lines *lr,
 		c0->periods |= ci->periods;
 		c0->warned |= ci->warned;
 		c0->truncated = ci->truncated;
+		if (ci->cut_line)
+			c0->cut_line = lines_before + ci->cut_line;
+		if (ci->count_line && !c0->count_line) {
+			c0->count_line = lines_before + ci->count_line;
+			c0->count_sum = ci->count_sum;
+			memcpy(c0->count_text, ci->count_text,
+			       sizeof(c0->count_text));
+		}
 		if (ci->bad_lines && !c0->bad_lines) {
 			c0->first_bad = lines_before + ci->first_bad;
 			strbuf_addbuf(&c0->bad_text, &ci->bad_text);
@@ -982,6 +1057,29 @@ int perfscript_read(struct profile *p, struct lines *lr,
 	return ret;
 }
 
+/* Whether the line holds a timestamp " SECS.USECS:". */
+static int has_time(const char *s, size_t len)
+{
+	const char *c = s, *end = s + len;
+
+	while ((c = memchr(c, ':', (size_t)(end - c)))) {
+		const char *d = c;
+
+		while (d > s && is_digit((unsigned char)d[-1]))
+			d--;
+		if (d < c && d > s && d[-1] == '.') {
+			const char *e = --d;
+
+			while (d > s && is_digit((unsigned char)d[-1]))
+				d--;
+			if (d < e && d > s && is_space((unsigned char)d[-1]))
+				return 1;
+		}
+		c++;
+	}
+	return 0;
+}
+
 int perfscript_detect(const char *data, size_t len)
 {
 	size_t off = 0;
@@ -994,17 +1092,24 @@ int perfscript_detect(const char *data, size_t len)
 		struct frame_line fl;
 
 		off += l + 1;
+		if (l && s[l - 1] == '\r')
+			l--;
 		if (!l || s[0] == '#')
 			continue;
 		if (!seen_event) {
 			if (is_space((unsigned char)s[0]) ||
 			    !match_event_head(s, l, &ev))
 				return 0;
+			/* Alone, "COMM PID" also matches a folded line
+			 * "a;b 1 2": an event line must also end in
+			 * "EVENT:" or (without -g) hold a "SECS.USECS:". */
 			seen_event = 1;
+			if (match_event_tail(s, l, &ev) || has_time(s, l))
+				seen_event = 2;
 			continue;
 		}
 		/* The line after an event line: a frame. */
 		return match_frame(s, l, &fl);
 	}
-	return seen_event;
+	return seen_event == 2;
 }

@@ -604,7 +604,7 @@ static int read_samples(struct pp_reader *r, const size_t *keep,
 		struct pb_reader in;
 		struct pb_field g;
 		uint32_t thread = 0;
-		double v[PROFILE_MAX_VALUES];
+		int64_t v[PROFILE_MAX_VALUES];
 		int rc;
 
 		c.ids.len = c.values.len = 0;
@@ -664,8 +664,14 @@ static int read_samples(struct pp_reader *r, const size_t *keep,
 			stack.len += loc->nframes;
 		}
 		for (j = 0; j < nkeep; j++)
-			v[j] = (double)c.values.v[keep[j]];
+			v[j] = (int64_t)c.values.v[keep[j]];
 		profile_add(p, thread, stack.v, stack.len, v);
+		if (p->overflowed) {
+			error("%s: the values of the samples add up to more "
+			      "than %" PRId64,
+			      r->name, INT64_MAX);
+			goto out;
+		}
 	}
 	ret = 0;
 out:

@@ -174,7 +174,7 @@ static void sample(struct pprof_writer *w, uint32_t stack,
 		ids->v[ids->len - 1 - i] = t;
 	}
 	for (k = 0; k < p->nvalues; k++)
-		vals[k] = (uint64_t)llround(profile_value(p, stack, k));
+		vals[k] = (uint64_t)profile_value(p, stack, k);
 	strbuf_reset(&w->msg);
 	pb_add_packed(&w->msg, 1, ids->v, ids->len);
 	/* Exactly one value per sample type, zeros included. */

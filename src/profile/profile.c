@@ -117,12 +117,17 @@ uint32_t profile_thread(struct profile *p, int pid, int tid, const char *comm)
 }
 
 uint32_t profile_add(struct profile *p, uint32_t thread, const uint32_t *frames,
-		     size_t depth, const double *values)
+		     size_t depth, const int64_t *values)
 {
 	uint32_t small[128], *key = small, id;
-	size_t n = depth + 1, old = p->values_alloc;
+	size_t n = depth + 1, old = p->values_alloc, i;
 	unsigned k;
 
+	/* Ids come from profile_thread() and profile_frame() of this very
+	 * profile: another profile's ids would name other frames. */
+	assert(thread < MAX(p->nthreads, (size_t)1));
+	for (i = 0; i < depth; i++)
+		assert(frames[i] < intern_count(&p->frames));
 	if (n > ARRAY_SIZE(small))
 		key = xmalloc(st_mult(n, sizeof(*key)));
 	key[0] = thread;
@@ -139,23 +144,30 @@ uint32_t profile_add(struct profile *p, uint32_t thread, const uint32_t *frames,
 			want = 1024;
 		p->values = xrealloc(p->values,
 				     st_mult(st_mult(want, p->nvalues),
-					     sizeof(double)));
+					     sizeof(*p->values)));
 		memset(p->values + old * p->nvalues, 0,
-		       (want - old) * p->nvalues * sizeof(double));
+		       (want - old) * p->nvalues * sizeof(*p->values));
 		p->values_alloc = want;
 	}
-	for (k = 0; k < p->nvalues; k++)
-		p->values[(size_t)id * p->nvalues + k] += values[k];
+	for (k = 0; k < p->nvalues; k++) {
+		int64_t *v = &p->values[(size_t)id * p->nvalues + k];
+
+		*v = profile_sat_add(*v, values[k], &p->overflowed);
+		p->totals[k] = profile_sat_add(p->totals[k], values[k],
+					       &p->overflowed);
+	}
 	return id;
 }
 
-double profile_total(const struct profile *p, unsigned k)
+int64_t profile_total(const struct profile *p, unsigned k)
 {
 	size_t i, n = profile_nstacks(p);
-	double sum = 0;
+	int64_t sum = 0;
+	int overflow = 0;
 
 	for (i = 0; i < n; i++)
-		sum += profile_value(p, (uint32_t)i, k);
+		sum = profile_sat_add(sum, profile_value(p, (uint32_t)i, k),
+				      &overflow);
 	return sum;
 }
 

@@ -9,7 +9,10 @@
 /*
  * The one profile model every reader and writer shares: a set of unique
  * stacks (arrays of interned frame names, root first), each with one or two
- * weights.  A CPU profile weighs stacks by samples or nanoseconds, a heap
+ * weights.  Weights are exact 64-bit integers (a count, nanoseconds,
+ * bytes; signed, as pprof's are): a sum that leaves the int64_t range
+ * saturates and sets .overflowed, which readers turn into an error that
+ * names the line.  A CPU profile weighs stacks by samples or nanoseconds, a heap
  * profile by bytes, and a differential profile carries two values per
  * stack (before, after).  A stack may also belong to a thread (an index
  * into .threads; 0 means "no thread information").
@@ -61,7 +64,7 @@ struct profile {
 	struct intern frames;  /* frame names; id = frame id */
 	struct intern stacks;  /* key: uint32_t thread, then frame ids root first */
 	struct intern strings; /* other strings (files, dsos, comms); id 0 = "" */
-	double *values;        /* values[stack * nvalues + k] */
+	int64_t *values;       /* values[stack * nvalues + k] */
 	size_t values_alloc;   /* in stacks */
 	unsigned nvalues;
 	/* Optional per-frame details, indexed by frame id (NULL if none). */
@@ -79,6 +82,11 @@ struct profile {
 	char *unit[PROFILE_MAX_VALUES];
 	/* Nanoseconds between samples and the recording span, when known. */
 	uint64_t period_ns, duration_ns, time_ns;
+	/* The sum of each value over all stacks as profile_add() made it. */
+	int64_t totals[PROFILE_MAX_VALUES];
+	/* Set (and never cleared) when a stack's value or a total would
+	 * have left the int64_t range. */
+	int overflowed;
 };
 
 void profile_init(struct profile *p, unsigned nvalues);
@@ -135,10 +143,11 @@ int profile_is_thread_root(const struct profile *p, uint32_t stack);
 
 /*
  * Add values (nvalues of them) to the stack of depth frames (root first)
- * of the given thread (0 for none).  Returns the stack id.
+ * of the given thread (0 for none).  Returns the stack id.  A sum that
+ * would leave the int64_t range saturates and sets p->overflowed.
  */
 uint32_t profile_add(struct profile *p, uint32_t thread, const uint32_t *frames,
-		     size_t depth, const double *values);
+		     size_t depth, const int64_t *values);
 
 static inline size_t profile_nstacks(const struct profile *p)
 {
@@ -158,14 +167,27 @@ static inline uint32_t profile_stack_thread(const struct profile *p,
 {
 	return ((const uint32_t *)intern_str(&p->stacks, stack))[0];
 }
-static inline double profile_value(const struct profile *p, uint32_t stack,
-				   unsigned k)
+static inline int64_t profile_value(const struct profile *p, uint32_t stack,
+				    unsigned k)
 {
+	assert(stack < profile_nstacks(p) && k < p->nvalues);
 	return p->values[(size_t)stack * p->nvalues + k];
 }
 
-/* The sum of value k over all stacks. */
-double profile_total(const struct profile *p, unsigned k);
+/* The sum of value k over all stacks (saturated at the int64_t range). */
+int64_t profile_total(const struct profile *p, unsigned k);
+
+/* a + b, or the int64_t limit it passes (then *overflow is set). */
+static inline int64_t profile_sat_add(int64_t a, int64_t b, int *overflow)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r)) {
+		*overflow = 1;
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	}
+	return r;
+}
 
 /*
  * Stack ids ordered by their folded text ("a;b;c", byte order), which is

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
 #include <math.h>
 
 /* Where sample counts come from for value k. */
@@ -16,7 +17,7 @@ enum count_mode {
 struct counter {
 	enum count_mode mode;
 	unsigned k;
-	double period;
+	int64_t period;
 };
 
 static int is_count(const struct profile *p, unsigned k)
@@ -46,21 +47,31 @@ static void counter_init(const struct profile *p, unsigned k,
 	}
 	if (!strcmp(p->unit[k], "nanoseconds") && p->period_ns) {
 		c->mode = COUNT_PERIOD;
-		c->period = (double)p->period_ns;
+		c->period = (int64_t)MIN(p->period_ns, (uint64_t)INT64_MAX);
 		return;
 	}
 	c->mode = COUNT_NONE;
 }
 
-static double count_of(const struct profile *p, const struct counter *c,
-		       uint32_t stack)
+static int64_t count_of(const struct profile *p, const struct counter *c,
+			uint32_t stack)
 {
+	int64_t v, q, r;
+
 	switch (c->mode) {
 	case COUNT_SAME:
 	case COUNT_OTHER:
 		return profile_value(p, stack, c->k);
 	case COUNT_PERIOD:
-		return round(profile_value(p, stack, c->k) / c->period);
+		/* round(v / period), in integers: halves away from 0. */
+		v = profile_value(p, stack, c->k);
+		q = v / c->period;
+		r = v % c->period;
+		if (r >= c->period - c->period / 2)
+			q++;
+		else if (-r >= c->period - c->period / 2)
+			q--;
+		return q;
 	default:
 		return 0;
 	}
@@ -92,10 +103,10 @@ static int cmp_rows(const void *a, const void *b, void *vctx)
 {
 	const struct sort_ctx *ctx = vctx;
 	const struct report_row *x = a, *y = b;
-	double kx = ctx->sort == REPORT_SORT_TOTAL ? x->total : x->self;
-	double ky = ctx->sort == REPORT_SORT_TOTAL ? y->total : y->self;
-	double ox = ctx->sort == REPORT_SORT_TOTAL ? x->self : x->total;
-	double oy = ctx->sort == REPORT_SORT_TOTAL ? y->self : y->total;
+	int64_t kx = ctx->sort == REPORT_SORT_TOTAL ? x->total : x->self;
+	int64_t ky = ctx->sort == REPORT_SORT_TOTAL ? y->total : y->self;
+	int64_t ox = ctx->sort == REPORT_SORT_TOTAL ? x->self : x->total;
+	int64_t oy = ctx->sort == REPORT_SORT_TOTAL ? y->self : y->total;
 	size_t lx, ly;
 	int c;
 
@@ -131,7 +142,7 @@ void report_compute(const struct profile *p, unsigned k,
 		uint32_t s = (uint32_t)i;
 		size_t depth, start = 0;
 		const uint32_t *f = profile_stack(p, s, &depth);
-		double v = profile_value(p, s, k), c = count_of(p, &cnt, s);
+		int64_t v = profile_value(p, s, k), c = count_of(p, &cnt, s);
 
 		if (!in_scope(p, s, scope, key))
 			continue;
@@ -258,10 +269,15 @@ static void value_fmt_init(const struct profile *p, unsigned k, double total,
 	}
 }
 
-static void fmt_value(const struct value_fmt *vf, double v, char *buf,
+static void fmt_value(const struct value_fmt *vf, int64_t v, char *buf,
 		      size_t size)
 {
-	snprintf(buf, size, "%.*f%s", vf->decimals, v / vf->div, vf->suffix);
+	/* Counts print exactly; a double has 53 bits. */
+	if (vf->div == 1 && !vf->decimals)
+		snprintf(buf, size, "%" PRId64 "%s", v, vf->suffix);
+	else
+		snprintf(buf, size, "%.*f%s", vf->decimals,
+			 (double)v / vf->div, vf->suffix);
 }
 
 static double pct(double v, double total)
@@ -290,7 +306,9 @@ static void print_table(const struct profile *p, const struct report_opts *o,
 		fmt_value(&vf, row->self, a, sizeof(a));
 		fmt_value(&vf, row->total, b, sizeof(b));
 		if (counts)
-			fprintf(fp, "%12s %6.2f%% %9.0f %12s %6.2f%% %9.0f  ",
+			fprintf(fp,
+				"%12s %6.2f%% %9" PRId64 " %12s %6.2f%% %9" PRId64
+				"  ",
 				a, pct(row->self, r->total), row->self_samples,
 				b, pct(row->total, r->total),
 				row->total_samples);
@@ -298,8 +316,9 @@ static void print_table(const struct profile *p, const struct report_opts *o,
 			fprintf(fp, "%12s %6.2f%% %12s %6.2f%%  ", a,
 				pct(row->self, r->total), b,
 				pct(row->total, r->total));
-		fwrite(profile_frame_name(p, row->frame), 1,
-		       profile_frame_len(p, row->frame), fp);
+		/* Names come from binaries: a terminal must not run them. */
+		utf8_fput_printable(fp, profile_frame_name(p, row->frame),
+				    profile_frame_len(p, row->frame));
 		fputc('\n', fp);
 	}
 }
@@ -314,7 +333,7 @@ static void print_summary(const struct profile *p, const struct report_opts *o,
 	fmt_value(&vf, r->total, a, sizeof(a));
 	fprintf(fp, "total %s", a);
 	if (r->samples >= 0 && !is_count(p, o->value))
-		fprintf(fp, " in %.0f samples", r->samples);
+		fprintf(fp, " in %" PRId64 " samples", r->samples);
 	fprintf(fp, "; %zu functions, showing %zu, by %s\n", r->nrows,
 		o->top && o->top < r->nrows ? o->top : r->nrows,
 		o->sort == REPORT_SORT_TOTAL ? "total" : "self");
@@ -396,8 +415,9 @@ int report_print(const struct profile *p, const struct report_opts *o,
 	struct strbuf sb = STRBUF_INIT;
 
 	report_compute(p, o->value, REPORT_ALL, 0, o->sort, &r);
-	fprintf(fp, "%s: %s", o->name ? o->name : "profile",
-		value_label(p, o->value));
+	utf8_fput_printable(fp, o->name ? o->name : "profile",
+			    strlen(o->name ? o->name : "profile"));
+	fprintf(fp, ": %s", value_label(p, o->value));
 	if (*p->unit[o->value])
 		fprintf(fp, " (%s)", p->unit[o->value]);
 	fputs(", ", fp);
@@ -409,7 +429,9 @@ int report_print(const struct profile *p, const struct report_opts *o,
 		for (i = 0; i < ng; i++) {
 			strbuf_reset(&sb);
 			group_name(p, &g[i], &sb);
-			fprintf(fp, "\n%s (%.2f%% of all): ", sb.buf,
+			fputc('\n', fp);
+			utf8_fput_printable(fp, sb.buf, sb.len);
+			fprintf(fp, " (%.2f%% of all): ",
 				pct(g[i].r.total, r.total));
 			print_summary(p, o, &g[i].r, fp);
 			print_table(p, o, &g[i].r, fp);
@@ -440,18 +462,18 @@ static void json_functions(const struct profile *p,
 		json_stringn(w, profile_frame_name(p, row->frame),
 			     profile_frame_len(p, row->frame));
 		json_key(w, "self");
-		json_double(w, row->self);
+		json_int(w, row->self);
 		json_key(w, "self_percent");
 		json_double(w, round(pct(row->self, r->total) * 1e4) / 1e4);
 		json_key(w, "total");
-		json_double(w, row->total);
+		json_int(w, row->total);
 		json_key(w, "total_percent");
 		json_double(w, round(pct(row->total, r->total) * 1e4) / 1e4);
 		if (r->samples >= 0) {
 			json_key(w, "self_samples");
-			json_double(w, row->self_samples);
+			json_int(w, row->self_samples);
 			json_key(w, "total_samples");
-			json_double(w, row->total_samples);
+			json_int(w, row->total_samples);
 		}
 		json_end_object(w);
 	}
@@ -461,10 +483,10 @@ static void json_functions(const struct profile *p,
 static void json_scope(const struct report *r, struct json_writer *w)
 {
 	json_key(w, "total");
-	json_double(w, r->total);
+	json_int(w, r->total);
 	json_key(w, "samples");
 	if (r->samples >= 0)
-		json_double(w, r->samples);
+		json_int(w, r->samples);
 	else
 		json_null(w);
 }

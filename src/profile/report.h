@@ -28,15 +28,15 @@ enum report_scope {
 
 struct report_row {
 	uint32_t frame;
-	double self, total;
+	int64_t self, total;
 	/* Sample counts, or -1 when the profile cannot tell them. */
-	double self_samples, total_samples;
+	int64_t self_samples, total_samples;
 };
 
 struct report {
 	struct report_row *rows;
 	size_t nrows;
-	double total, samples; /* of the scope; samples -1 when unknown */
+	int64_t total, samples; /* of the scope; samples -1 when unknown */
 };
 
 /* Compute the rows of value k over a scope, sorted as asked. */

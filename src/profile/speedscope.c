@@ -51,7 +51,7 @@ static void one_profile(struct json_writer *w, const struct profile *p,
 {
 	size_t n = profile_nstacks(p), i, j;
 	unsigned mv = p->main_value < p->nvalues ? p->main_value : 0;
-	double end = 0;
+	int64_t end = 0;
 
 	for (i = 0; i < n; i++)
 		if (all || profile_stack_thread(p, order[i]) == thread)
@@ -66,7 +66,7 @@ static void one_profile(struct json_writer *w, const struct profile *p,
 	json_key(w, "startValue");
 	json_int(w, 0);
 	json_key(w, "endValue");
-	json_double(w, end);
+	json_int(w, end);
 	json_key(w, "samples");
 	json_begin_array(w);
 	for (i = 0; i < n; i++) {
@@ -86,7 +86,7 @@ static void one_profile(struct json_writer *w, const struct profile *p,
 	json_begin_array(w);
 	for (i = 0; i < n; i++)
 		if (all || profile_stack_thread(p, order[i]) == thread)
-			json_double(w, profile_value(p, order[i], mv));
+			json_int(w, profile_value(p, order[i], mv));
 	json_end_array(w);
 	json_end_object(w);
 }

@@ -287,7 +287,7 @@ static int reaches_root(struct rec_session *s, size_t from, size_t n)
 static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 {
 	const uint64_t *user = NULL;
-	size_t i, n = 0, nuser = 0, from;
+	size_t i, n = 0, nuser = 0, from, nips = 0;
 	uint64_t ctx = 0;
 	int want_dwarf = s->o->unwind != RECORD_UNWIND_FP &&
 			 ps->regs && ps->stack_size;
@@ -349,8 +349,15 @@ static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 	}
 	if (n > from || nuser) {
 		s->st->with_user++;
-		if (!reaches_root(s, from, n))
+		if (!reaches_root(s, from, n)) {
+			size_t k;
+
 			s->st->broken++;
+			for (k = 0; k < ps->nr; k++)
+				nips += !perf_callchain_is_context(ps->ips[k]);
+			if (s->st->max_stack && nips >= s->st->max_stack)
+				s->st->max_stack_hit++;
+		}
 	}
 	return n;
 }
@@ -379,7 +386,8 @@ static void add_stack(struct rec_session *s, struct rec_thread *t,
 		      double count, double ns)
 {
 	uint32_t *root_first = xmalloc((n + 2) * sizeof(*root_first));
-	double v[2] = { count, ns };
+	/* The model holds whole counts and nanoseconds. */
+	int64_t v[2] = { (int64_t)(count + 0.5), (int64_t)(ns + 0.5) };
 	size_t i, k = 0;
 
 	if (!t->profile_thread)

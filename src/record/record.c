@@ -538,6 +538,9 @@ int record_run(const struct record_opts *o, struct profile *p,
 	s.o = o;
 	s.p = p;
 	s.st = st;
+	/* The kernel cuts every callchain at this many frames. */
+	st->max_stack = (unsigned)perf_read_long(
+		"/proc/sys/kernel/perf_event_max_stack", 127);
 	sym_init(&s.sy, o->no_inline ? SYM_NO_INLINE : 0);
 	rec_process_init(&s);
 	setup_attr(&s, &a);

@@ -38,6 +38,10 @@ struct record_stats {
 	uint64_t samples, lost, throttled;
 	uint64_t with_user, broken; /* samples with user frames; broken ones */
 	uint64_t dwarf_used;        /* samples whose stack came from DWARF */
+	/* Broken stacks whose callchain holds exactly max_stack frames: cut
+	 * by the kernel (kernel.perf_event_max_stack), not by bad unwinding. */
+	uint64_t max_stack_hit;
+	unsigned max_stack;
 	uint64_t offcpu_switches;
 	double offcpu_ns;
 	double seconds;

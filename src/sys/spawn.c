@@ -37,7 +37,7 @@ child_exec(const struct spawn_opts *o, int go_fd, int err_fd,
 		if (read(go_fd, &c, 1) != 1)
 			_exit(127);
 	}
-	if (o->timeout > 0)
+	if (o->timeout > 0 || o->own_group)
 		setpgid(0, 0);
 	if (o->stdin_fd >= 0 && dup2(o->stdin_fd, 0) < 0)
 		goto fail;
@@ -48,6 +48,10 @@ child_exec(const struct spawn_opts *o, int go_fd, int err_fd,
 	if (o->cpus && sched_setaffinity(0, sizeof(*o->cpus), o->cpus) < 0)
 		goto fail;
 	signal(SIGPIPE, SIG_DFL);
+	/* Last: a signal the caller held back while creating us now finds
+	 * us in our own group, about to exec. */
+	if (o->child_sigmask)
+		sigprocmask(SIG_SETMASK, o->child_sigmask, NULL);
 	execvpe(o->argv[0], o->argv, o->envp ? o->envp : environ);
 fail:
 	e = errno;
@@ -135,49 +139,73 @@ static void wait_watch(pid_t pid, const struct spawn_opts *o, double start,
 }
 
 /*
- * perf stat's scheme for counters: the child waits on a pipe until the
- * counters are attached to it with enable_on_exec.  Returns the pid, or a
+ * fork() without glibc's atfork handlers and lock juggling (_Fork, glibc
+ * 2.34): the child only makes system calls before exec, and every page
+ * that work touches would count in the run's peak RSS (about 100 KiB).
+ */
+static pid_t raw_fork(void)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 34)
+	return _Fork();
+#else
+	return fork();
+#endif
+}
+
+/*
+ * fork, for counters and for a fresh memory peak.  perf stat's scheme for
+ * counters: the child waits on a pipe until they are attached to it with
+ * enable_on_exec, and the clock starts then.  Returns the pid, or a
  * negative errno (also for an exec failure reported through a pipe).
  */
-static pid_t start_counted(const struct spawn_opts *o, double *start)
+static pid_t start_fork(const struct spawn_opts *o, double *start)
 {
-	int go[2], errp[2], child_err = 0, e;
+	int go[2] = {-1, -1}, errp[2], child_err = 0, e;
 	pid_t pid;
 
-	if (pipe2(go, O_CLOEXEC) < 0)
+	if (o->counters && pipe2(go, O_CLOEXEC) < 0)
 		return -errno;
 	if (pipe2(errp, O_CLOEXEC) < 0) {
 		e = errno;
-		close(go[0]);
-		close(go[1]);
+		if (o->counters) {
+			close(go[0]);
+			close(go[1]);
+		}
 		return -e;
 	}
-	pid = fork();
+	*start = sys_now();
+	pid = raw_fork();
 	if (pid == 0) {
-		close(go[1]);
+		if (o->counters)
+			close(go[1]);
 		close(errp[0]);
 		child_exec(o, go[0], errp[1], NULL);
 	}
 	e = errno;
-	close(go[0]);
+	if (o->counters)
+		close(go[0]);
 	close(errp[1]);
 	if (pid < 0) {
-		close(go[1]);
+		if (o->counters)
+			close(go[1]);
 		close(errp[0]);
 		return -e;
 	}
-	perf_counters_attach(o->counters, pid);
-	*start = sys_now();
-	if (write(go[1], "x", 1) != 1)
-		child_err = EPIPE;
-	close(go[1]);
+	if (o->counters) {
+		perf_counters_attach(o->counters, pid);
+		*start = sys_now();
+		if (write(go[1], "x", 1) != 1)
+			child_err = EPIPE;
+		close(go[1]);
+	}
 	/* EOF (0 bytes) means the exec succeeded and closed the pipe. */
 	if (read(errp[0], &e, sizeof(e)) == sizeof(e))
 		child_err = e;
 	close(errp[0]);
 	if (child_err) {
 		waitpid(pid, NULL, 0);
-		perf_counters_read(o->counters);
+		if (o->counters)
+			perf_counters_read(o->counters);
 		return -child_err;
 	}
 	return pid;
@@ -211,14 +239,17 @@ static pid_t start_vfork(const struct spawn_opts *o, double *start)
 int spawn_run(const struct spawn_opts *o, struct spawn_result *r)
 {
 	struct rusage ru;
-	double start, end;
+	double start = 0, end;
 	int status;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
-	pid = o->counters ? start_counted(o, &start) : start_vfork(o, &start);
+	pid = o->counters || o->fresh_mm ? start_fork(o, &start)
+					 : start_vfork(o, &start);
 	if (pid < 0)
 		return (int)pid;
+	if (o->started)
+		o->started(pid, o->started_arg);
 	if (o->timeout > 0 || o->drain_fd >= 0)
 		wait_watch(pid, o, start, r);
 	while (wait4(pid, &status, 0, &ru) < 0) {

@@ -2,6 +2,7 @@
 #define PERFOPS_SYS_SPAWN_H
 
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -26,6 +27,21 @@ struct spawn_opts {
 	double timeout;	       /* seconds; 0: none */
 	/* Counted from exec to exit when not NULL (opened before exec). */
 	struct perf_counters *counters;
+	/*
+	 * fork() rather than vfork(): the kernel carries the peak RSS of the
+	 * memory a child leaves at exec over into the exec'd program's, and a
+	 * vfork child leaves ours, all of it.  A forked child leaves only a
+	 * copy of our written pages, so a small caller measures the
+	 * program's own peak.
+	 */
+	int fresh_mm;
+	/* The child leads its own process group (always with a timeout). */
+	int own_group;
+	/* The child's signal mask (NULL: the caller's). */
+	const sigset_t *child_sigmask;
+	/* Called with the child's pid once it runs (before the wait). */
+	void (*started)(pid_t pid, void *arg);
+	void *started_arg;
 };
 
 struct spawn_result {

@@ -19,6 +19,8 @@
  *          a thread born after `perfops record -p` attached.
  * inline:  inl_outer spinning in inl_inner, which the compiler inlines
  *          into it: only DWARF's inline records name inl_inner.
+ * deep:    recurse spin 3000 deep, spinning in deep_leaf: every stack is
+ *          deeper than kernel.perf_event_max_stack (127 by default).
  * jit:     (x86-64) a loop of machine code in an anonymous executable
  *          page, named "jit_hot_loop" in /tmp/perf-PID.map as a JIT
  *          would name it; only the perf map can name it.
@@ -202,6 +204,26 @@ static void *late_thread(void *arg)
 	return NULL;
 }
 
+NOINLINE void deep_leaf(double until)
+{
+	while (now() < until)
+		hot_c(100000);
+}
+
+/* Not a tail call: the addition after it keeps every frame. */
+NOINLINE unsigned long recurse(int n, double until)
+{
+	unsigned long r;
+
+	if (n <= 0) {
+		deep_leaf(until);
+		return sink;
+	}
+	r = recurse(n - 1, until);
+	__asm__ volatile("" : "+r"(r));
+	return r + (unsigned long)n;
+}
+
 static int late(double seconds)
 {
 	struct timespec one = { 1, 0 };
@@ -267,6 +289,10 @@ int main(int argc, char **argv)
 		return jit(seconds > 0 ? seconds : 2);
 	if (!strcmp(mode, "late"))
 		return late(seconds > 0 ? seconds : 2);
+	if (!strcmp(mode, "deep")) {
+		keep(recurse(3000, now() + (seconds > 0 ? seconds : 2)));
+		return 0;
+	}
 	if (!strcmp(mode, "inline")) {
 		inl_outer(now() + (seconds > 0 ? seconds : 2));
 		return 0;
@@ -274,7 +300,8 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "cpu") && strcmp(mode, "qsort") &&
 	    strcmp(mode, "threads") && strcmp(mode, "all")) {
 		fprintf(stderr, "usage: perfops-workload "
-				"[cpu|qsort|threads|all|late|inline|jit] [SECONDS]\n");
+				"[cpu|qsort|threads|all|late|inline|deep|jit] "
+				"[SECONDS]\n");
 		return 2;
 	}
 	if (!(seconds > 0))

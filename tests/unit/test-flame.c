@@ -7,10 +7,10 @@
 #include <math.h>
 
 /* Add "a;b;c" with one value (or two for a differential profile). */
-static void add(struct profile *p, const char *stack, double v0, double v1)
+static void add(struct profile *p, const char *stack, int64_t v0, int64_t v1)
 {
 	uint32_t frames[64];
-	double v[2] = { v0, v1 };
+	int64_t v[2] = { v0, v1 };
 	size_t n = 0;
 	const char *s = stack;
 
@@ -40,7 +40,7 @@ static char *dump(const struct profile *p, const struct flame_layout *l)
 	for (i = 0; i < l->frames.len; i++) {
 		const struct flame_frame *f = &l->frames.v[i];
 
-		strbuf_addf(&sb, "%s%s@%u:%g+%g", i ? " " : "", fname(p, f),
+		strbuf_addf(&sb, "%s%s@%u:%" PRId64 "+%" PRId64, i ? " " : "", fname(p, f),
 			    f->depth, f->x, f->w);
 	}
 	return strbuf_detach(&sb, NULL);
@@ -235,7 +235,7 @@ Test(flame, frame_cap_keeps_the_widest)
 	struct profile p;
 	struct flame_layout l;
 	size_t i, j;
-	double cut;
+	struct flame_cap cap;
 
 	profile_init(&p, 1);
 	add(&p, "a;b;c", 50, 0);
@@ -245,9 +245,11 @@ Test(flame, frame_cap_keeps_the_widest)
 	cr_assert_eq(flame_layout_build(&l, &p, 0, 0), 0);
 	/* all 100, a 100, b 50, c 50, d 30, e 15, f 15, g 5: 8 frames. */
 	cr_assert_eq(l.frames.len, 8);
-	cut = flame_layout_cap(&l, 5);
+	flame_layout_cap(&l, 5, &cap);
 	/* The 5th widest is d (30): all, a, b, c, d stay. */
-	cr_assert_eq(cut, 30);
+	cr_assert_eq(cap.width, 30);
+	cr_assert_eq(cap.narrower, 3);
+	cr_assert_eq(cap.deeper, 0);
 	cr_assert_eq(l.frames.len, 5);
 	for (i = 0; i < l.frames.len; i++) {
 		const struct flame_frame *f = &l.frames.v[i];
@@ -260,6 +262,37 @@ Test(flame, frame_cap_keeps_the_widest)
 		cr_assert(parent, "frame %zu has its parent", i);
 	}
 	cr_assert_eq(l.depthmax, 3);
+	flame_layout_release(&l);
+	profile_release(&p);
+}
+
+/* A deep recursion: every frame as wide; the cap keeps the shallowest. */
+Test(flame, frame_cap_cuts_equal_widths_by_depth)
+{
+	struct profile p;
+	struct flame_layout l;
+	struct flame_cap cap;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	profile_init(&p, 1);
+	for (i = 0; i < 50; i++)
+		strbuf_addf(&sb, "%sf%zu", i ? ";" : "", i);
+	add(&p, sb.buf, 7, 0);
+	add(&p, "g", 7, 0);
+	cr_assert_eq(flame_layout_build(&l, &p, 0, 0), 0);
+	/* all 14; f0..f49 and g 7 each: 52 frames. */
+	cr_assert_eq(l.frames.len, 52);
+	flame_layout_cap(&l, 10, &cap);
+	cr_assert_eq(l.frames.len, 10);
+	cr_assert_eq(cap.narrower, 0);
+	cr_assert_eq(cap.deeper, 42);
+	/* all (depth 0), f0 and g (1), f1..f7 (2..8): the next is depth 9. */
+	cr_assert_eq(cap.depth, 9);
+	cr_assert_eq(l.depthmax, 8);
+	for (i = 0; i < l.frames.len; i++)
+		cr_assert_leq(l.frames.v[i].depth, 8);
+	strbuf_release(&sb);
 	flame_layout_release(&l);
 	profile_release(&p);
 }

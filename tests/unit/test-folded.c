@@ -20,12 +20,13 @@ Test(folded, one_count_merged_and_sorted)
 	struct profile p;
 	char *out;
 
+	/* Counts are whole numbers: a fraction is rounded half up. */
 	cr_assert_eq(read_str(&p, "main;b 2\nmain;a 1.5\r\nmain;b 3\n\n"), 0);
 	cr_assert_eq(p.nvalues, 1);
 	cr_assert_eq(profile_nstacks(&p), 2);
-	cr_assert_float_eq(profile_total(&p, 0), 6.5, 1e-12);
+	cr_assert_eq(profile_total(&p, 0), 7);
 	out = folded_string(&p);
-	cr_assert_str_eq(out, "main;a 1.5\nmain;b 5\n");
+	cr_assert_str_eq(out, "main;a 2\nmain;b 5\n");
 	free(out);
 	profile_release(&p);
 }
@@ -84,7 +85,7 @@ Test(folded, two_measures_write_the_main_value)
 {
 	struct profile p;
 	uint32_t f;
-	double v[2] = { 3, 3000 };
+	int64_t v[2] = { 3, 3000 };
 	char *out;
 
 	profile_init(&p, 2);
@@ -99,4 +100,68 @@ Test(folded, two_measures_write_the_main_value)
 	cr_assert_str_eq(out, "main 3\n");
 	free(out);
 	profile_release(&p);
+}
+
+/* Counts are exact 64-bit integers: no rounding through a double. */
+Test(folded, counts_are_exact_64_bit_integers)
+{
+	struct profile p;
+	char *out;
+
+	cr_assert_eq(read_str(&p, "a 9007199254740993\n"), 0);
+	cr_assert_eq(profile_value(&p, 0, 0), 9007199254740993LL);
+	profile_release(&p);
+	/* The largest count, reached by a sum. */
+	cr_assert_eq(read_str(&p, "b 9223372036854775806\nb 1\n"), 0);
+	cr_assert_eq(profile_value(&p, 0, 0), INT64_MAX);
+	out = folded_string(&p);
+	cr_assert_str_eq(out, "b 9223372036854775807\n");
+	free(out);
+	profile_release(&p);
+}
+
+Test(folded, counts_out_of_range_are_errors)
+{
+	struct profile p;
+
+	/* 2^63 is one past the largest count; 2^64 wraps a uint64_t. */
+	cr_assert_eq(read_str(&p, "a 9223372036854775808\n"), -1);
+	profile_release(&p);
+	cr_assert_eq(read_str(&p, "a 1\nb 18446744073709551616\n"), -1);
+	profile_release(&p);
+	/* The sum of two good counts. */
+	cr_assert_eq(read_str(&p, "a 9223372036854775000\nb 1000\n"), -1);
+	profile_release(&p);
+	cr_assert_eq(read_str(&p, "a 1\nb -5\n"), -1);
+	profile_release(&p);
+	cr_assert_eq(read_str(&p, "a 1 2 3\n"), -1);
+	profile_release(&p);
+	cr_assert_eq(read_str(&p, "a 0\nb 0\n"), -1);
+	profile_release(&p);
+}
+
+/* Read text, which must succeed, and compare its folded output. */
+static void check_folded(const char *text, const char *want)
+{
+	struct profile p;
+	char *out;
+
+	cr_assert_eq(read_str(&p, text), 0);
+	out = folded_string(&p);
+	cr_assert_str_eq(out, want);
+	free(out);
+	profile_release(&p);
+}
+
+/* The first line decides the number of counts; a later line with one
+ * number more is a name that ends in a number, as in flamegraph.pl. */
+Test(folded, name_ending_in_a_number)
+{
+	check_folded("a;b 1\na;thread 2 5\n", "a;b 1\na;thread 2 5\n");
+}
+
+/* A file cut inside its last line: the complete lines are kept. */
+Test(folded, truncated_last_line_is_left_out)
+{
+	check_folded("a;b 3\na;c 2\na;d", "a;b 3\na;c 2\n");
 }

@@ -141,3 +141,72 @@ Test(perfscript, detection)
 	cr_assert_eq(profile_detect("\x1f\x8b\x08", 3), PROFILE_FMT_PPROF);
 	cr_assert_eq(profile_detect("hello world\n", 12), PROFILE_FMT_AUTO);
 }
+
+/* "COMM PID" alone also matches a folded line with counts: a line is an
+ * event line only with "EVENT:" at its end or a timestamp in it. */
+Test(perfscript, detection_of_folded_lines_with_numbers)
+{
+	const char *three = "a;b 1 2 3\n";
+	const char *nog = "prog 12 [000] 1.000: 1 cycles: 4005d6 main (/a)\n";
+
+	cr_assert_eq(profile_detect(three, strlen(three)), PROFILE_FMT_FOLDED);
+	cr_assert_eq(profile_detect(nog, strlen(nog)),
+		     PROFILE_FMT_PERF_SCRIPT);
+}
+
+/* CRLF line ends fold as LF ones do, blank "\r" lines included. */
+Test(perfscript, crlf)
+{
+	CHECK("pp 1 1.0: 1 cpu-clock:\r\n\t1 a (/x)\r\n\t2 main (/x)\r\n\r\n"
+	      "pp 1 2.0: 3 cpu-clock:\r\n\t1 b (/x)\r\n\r\n",
+	      0, "pp;b 3\npp;main;a 1\n");
+}
+
+/* A file cut inside a frame line: the complete samples are kept and the
+ * read succeeds (with a warning). */
+Test(perfscript, truncated_last_line)
+{
+	int rc;
+	char *got = collapse("pp 1 1.0: 1 cpu-clock:\n\t1 a (/x)\n\n"
+			     "pp 1 2.0: 1 cpu-clock:\n\t   4000 __vfpr",
+			     0, &rc);
+
+	cr_assert_eq(rc, 0);
+	cr_assert_str_eq(got, "pp;a 1\n");
+	free(got);
+}
+
+/* Periods are exact 64-bit integers; a period or a sum past INT64_MAX is
+ * an error. */
+Test(perfscript, periods_are_exact_and_bounded)
+{
+	int rc;
+	char *got;
+
+	CHECK("pp 1 1.0: 9007199254740993 cycles:\n\t1 a (/x)\n\n", 0,
+	      "pp;a 9007199254740993\n");
+	got = collapse("pp 1 1.0: 99999999999999999999 cycles:\n\t1 a (/x)\n\n",
+		       0, &rc);
+	cr_assert_eq(rc, -1);
+	free(got);
+	got = collapse("pp 1 1.0: 9223372036854775807 cycles:\n\t1 a (/x)\n\n"
+		       "pp 1 2.0: 1 cycles:\n\t1 b (/x)\n\n",
+		       0, &rc);
+	cr_assert_eq(rc, -1);
+	free(got);
+}
+
+/* A first frame line that cleans to no frame at all ("+0x32" as the
+ * function): copying zero frames from still-empty vectors was undefined
+ * behaviour (memcpy from NULL), which the ASan+UBSan run of this test
+ * catches. */
+Test(perfscript, line_with_no_frame_first)
+{
+	int rc;
+	char *got = collapse("pp 1 1.0: 1 cpu-clock:\n\t    n+0x32 (/x)\n"
+			     "\t1 main (/x)\n\n",
+			     0, &rc);
+
+	cr_assert_eq(rc, 0);
+	free(got);
+}

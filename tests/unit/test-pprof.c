@@ -27,7 +27,7 @@ static uint32_t fr(struct profile *p, const char *name, unsigned kind)
 static void make_cpu(struct profile *p)
 {
 	uint32_t t1, t2, s[8], m;
-	double v[2];
+	int64_t v[2];
 
 	profile_init(p, 2);
 	profile_set_type(p, 0, "samples", "count");
@@ -87,7 +87,7 @@ static char *dump(const struct profile *p)
 				    p->threads[t].tid);
 		profile_stack_text(p, order[i], &sb);
 		for (k = 0; k < p->nvalues; k++)
-			strbuf_addf(&sb, " %.0f",
+			strbuf_addf(&sb, " %" PRId64,
 				    profile_value(p, order[i], k));
 		strbuf_addch(&sb, '\n');
 	}
@@ -589,7 +589,7 @@ Test(pprof, reads_go_heap_profile)
 	cr_assert_str_eq(q.type[1], "inuse_space");
 	cr_assert_str_eq(q.unit[1], "bytes");
 	cr_assert_eq(q.main_value, 1);
-	cr_assert_float_eq(profile_total(&q, 1) / 1024, 8.25, 0.005);
+	cr_assert_float_eq(profile_total(&q, 1) / 1024.0, 8.25, 0.005);
 	profile_release(&q);
 	profile_init(&q, 1);
 	error_set_quiet(1);

@@ -3,7 +3,7 @@
 #include "profile/profile.h"
 #include <criterion/criterion.h>
 
-static void add(struct profile *p, const char *folded, double v)
+static void add(struct profile *p, const char *folded, int64_t v)
 {
 	uint32_t f[32];
 	size_t n = 0;
@@ -63,7 +63,7 @@ Test(profile, threads_keep_stacks_apart)
 {
 	struct profile p;
 	uint32_t f, t1, t2;
-	double one = 1;
+	int64_t one = 1;
 
 	profile_init(&p, 1);
 	f = profile_frame(&p, "work", 4);
@@ -76,5 +76,25 @@ Test(profile, threads_keep_stacks_apart)
 	cr_assert_eq(profile_nstacks(&p), 2);
 	cr_assert_eq(profile_stack_thread(&p, 1), t2);
 	cr_assert_float_eq(profile_value(&p, 1, 0), 2, 1e-9);
+	profile_release(&p);
+}
+
+/* Values are exact int64_t; a sum that leaves the range saturates and
+ * says so. */
+Test(profile, values_are_exact_and_overflow_is_flagged)
+{
+	struct profile p;
+
+	profile_init(&p, 1);
+	add(&p, "a", 9007199254740993LL);
+	add(&p, "a", 1);
+	cr_assert_eq(profile_value(&p, 0, 0), 9007199254740994LL);
+	cr_assert_not(p.overflowed);
+	add(&p, "b", INT64_MAX - 9007199254740994LL);
+	cr_assert_eq(profile_total(&p, 0), INT64_MAX);
+	cr_assert_not(p.overflowed);
+	/* The total overflows, not any one stack. */
+	add(&p, "c", 1);
+	cr_assert(p.overflowed);
 	profile_release(&p);
 }

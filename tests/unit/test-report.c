@@ -135,7 +135,7 @@ Test(report, per_thread_and_sample_counts)
 	struct profile p;
 	struct report r;
 	uint32_t t1, t2, f[3];
-	double v[2];
+	int64_t v[2];
 
 	profile_init(&p, 2);
 	profile_set_type(&p, 0, "samples", "count");

@@ -46,7 +46,7 @@ Test(speedscope, one_profile_per_thread)
 {
 	struct profile p;
 	uint32_t t1, t2, f[2];
-	double v = 5;
+	int64_t v = 5;
 	char *out;
 
 	profile_init(&p, 1);
