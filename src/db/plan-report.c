@@ -379,8 +379,12 @@ void plan_to_profile(const struct plan *p, struct profile *prof)
 			    n->subplan ? n->subplan : "",
 			    n->subplan ? "] " : "", n->label);
 		frames[n->depth] = profile_frame(prof, sb.buf, sb.len);
-		if (v > 0)
-			profile_add(prof, 0, frames, n->depth + 1, &v);
+		if (v > 0) {
+			/* A hostile plan's 1e300 ms saturates. */
+			int64_t w = v < 9e18 ? (int64_t)v : INT64_MAX;
+
+			profile_add(prof, 0, frames, n->depth + 1, &w);
+		}
 	}
 	strbuf_release(&sb);
 	free(frames);
