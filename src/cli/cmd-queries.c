@@ -27,7 +27,14 @@ static const struct cli_doc doc = {
 	"(log_statement); parse and bind phases are not counted.  The\n"
 	"log_line_prefix is not needed: the timestamp (%t, %m), the process\n"
 	"(%p) and the session (%c) are recognised in each line's prefix.\n"
-	"Logs may be gzip'd; \"-\" reads stdin.\n",
+	"Logs may be gzip'd; \"-\" reads stdin.\n"
+	"\n"
+	"N+1 from the log alone: within one session (%c, else the pid), a\n"
+	"run of at least 5 statements in a row with the same fingerprint,\n"
+	"each looking up a single key (\"= $1\" or an IN list of one), no\n"
+	"two more than 1 s apart, is reported with the statement before it\n"
+	"(the parent whose rows the loop walks), N, the child's time in the\n"
+	"run, and the fix: one batched query.\n",
     .epilogue =
 	"Exit status: 0 ok; 1 a log cannot be read, or holds no statement;\n"
 	"2 usage error.\n"
@@ -39,7 +46,8 @@ static const struct cli_doc doc = {
 
 int cmd_queries(int argc, char **argv)
 {
-	int json = 0, top = 20, i, ret = EXIT_OK;
+	int json = 0, top = 20, min_run = 5, i, ret = EXIT_OK;
+	double window = 1.0;
 	const struct opt options[] = {
 	    OPT_BOOL(0, "json", &json,
 		     "one JSON document: statements, fingerprints,\n"
@@ -48,6 +56,15 @@ int cmd_queries(int argc, char **argv)
 		    "show the N fingerprints with the most total\n"
 		    "time (default 20; 0 shows all)",
 		    0, INT_MAX),
+	    OPT_GROUP("N+1"),
+	    OPT_INT(0, "n-plus-one", &min_run, "N",
+		    "a run of N or more single-key lookups of one\n"
+		    "shape in a row in a session is an N+1 (default 5)",
+		    2, INT_MAX),
+	    OPT_DURATION(0, "window", &window, "DURATION",
+			 "no two lookups of a run further apart than\n"
+			 "this (default 1s)",
+			 0, 86400),
 	    OPT_END(),
 	};
 	struct digest d;
@@ -57,7 +74,7 @@ int cmd_queries(int argc, char **argv)
 	if (argc < 1)
 		return cli_usage_error("queries", "which log? (see 'perfops "
 						  "help queries')");
-	digest_init(&d);
+	digest_init(&d, (unsigned)min_run, window);
 	for (i = 0; i < argc; i++) {
 		struct pglog_counts c;
 

@@ -7,9 +7,10 @@
 #include "db/pglog.h"
 #include <math.h>
 
-void digest_init(struct digest *d)
+void digest_init(struct digest *d, unsigned min_run, double window_s)
 {
 	memset(d, 0, sizeof(*d));
+	nplus1_init(&d->np, min_run, window_s);
 	intern_init(&d->fingerprints);
 	intern_init(&d->shapes);
 }
@@ -35,6 +36,7 @@ void digest_release(struct digest *d)
 	free(d->last_seen);
 	intern_release(&d->fingerprints);
 	intern_release(&d->shapes);
+	nplus1_release(&d->np);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -114,6 +116,8 @@ int digest_add(const struct pglog_stmt *st, void *data)
 	}
 	d->statements++;
 	d->total_ms += st->ms;
+	nplus1_add(&d->np, st->session, g->fingerprint, g->query, st->ms,
+		   st->ts);
 	return 0;
 }
 
@@ -132,6 +136,7 @@ void digest_finish(struct digest *d)
 {
 	size_t i;
 
+	nplus1_finish(&d->np);
 	for (i = 0; i < d->n; i++) {
 		struct digest_group *g = &d->groups[i];
 
@@ -157,6 +162,37 @@ static void one_line(const char *q, size_t width, struct strbuf *out)
 	}
 	if (*q)
 		strbuf_addstr(out, "...");
+}
+
+static const char nplus1_fix[] =
+    "batch the lookups into one query: WHERE key = ANY($1) (or IN (...)) "
+    "with all the keys, or a join with the parent query";
+
+static void print_nplus1(const struct nplus1 *x, FILE *fp)
+{
+	size_t i;
+
+	if (!x->n) {
+		fprintf(fp,
+			"\nNo N+1 run (%u or more single-key lookups of "
+			"one shape in a row in a session).\n",
+			x->min_run);
+		return;
+	}
+	fprintf(fp,
+		"\nN+1 runs (%zu): %u or more single-key lookups of one "
+		"shape in a row in a session, %g s apart at most\n",
+		x->n, x->min_run, x->window_s);
+	for (i = 0; i < x->n; i++) {
+		const struct nplus1_run *r = &x->runs[i];
+
+		fprintf(fp, "  session %s at %s: %llu x %s (%.3f ms)\n",
+			r->session, r->first_seen, (unsigned long long)r->n,
+			r->child, r->total_ms);
+		fprintf(fp, "    after: %s\n",
+			r->parent ? r->parent : "(the session's first)");
+	}
+	fprintf(fp, "  fix: %s\n", nplus1_fix);
 }
 
 void digest_print_text(const struct digest *d, size_t top, FILE *fp)
@@ -203,6 +239,7 @@ void digest_print_text(const struct digest *d, size_t top, FILE *fp)
 	if (n < d->n)
 		fprintf(fp, "\n(%zu more fingerprints; --top 0 shows all)\n",
 			d->n - n);
+	print_nplus1(&d->np, fp);
 	strbuf_release(&sb);
 }
 
@@ -272,6 +309,32 @@ void digest_write_json(const struct digest *d, size_t top, FILE *fp)
 			json_string(&w, g->example_params);
 		else
 			json_null(&w);
+		json_end_object(&w);
+	}
+	json_end_array(&w);
+	json_key(&w, "n_plus_one");
+	json_begin_array(&w);
+	for (i = 0; i < d->np.n; i++) {
+		const struct nplus1_run *r = &d->np.runs[i];
+
+		json_begin_object(&w);
+		json_key(&w, "session");
+		json_string(&w, r->session);
+		json_key(&w, "parent");
+		if (r->parent)
+			json_string(&w, r->parent);
+		else
+			json_null(&w);
+		json_key(&w, "child");
+		json_string(&w, r->child);
+		json_key(&w, "n");
+		json_uint(&w, r->n);
+		json_key(&w, "total_ms");
+		json_double(&w, ms3(r->total_ms));
+		json_key(&w, "first_seen");
+		json_string(&w, r->first_seen);
+		json_key(&w, "fix");
+		json_string(&w, nplus1_fix);
 		json_end_object(&w);
 	}
 	json_end_array(&w);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "core/intern.h"
+#include "db/nplus1.h"
 
 /*
  * A query-log digest in pt-query-digest's shape (spec §4): statements
@@ -44,9 +45,12 @@ struct digest {
 	double total_ms;
 	char *first_seen, *last_seen;
 	size_t parsed, unparsed; /* fingerprints from libpg_query or not */
+	struct nplus1 np;	 /* N+1 runs, spec §5 */
 };
 
-void digest_init(struct digest *d);
+/* An N+1 run is min_run statements or more, no two further apart than
+ * window_s seconds (defaults 5 and 1 s). */
+void digest_init(struct digest *d, unsigned min_run, double window_s);
 void digest_release(struct digest *d);
 /* Add one statement (a pglog_fn: returns 0). */
 int digest_add(const struct pglog_stmt *st, void *digest);

@@ -5,7 +5,7 @@
 # and with pgBadger's counts on the same log.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=16
+N=19
 plan $N
 
 printf 'no severity here\n' >"$T/junk.log"
@@ -32,6 +32,14 @@ EOF
 	printf 'SELECT customer_id,\n       sum(amount)\n  FROM orders\n GROUP BY customer_id\n ORDER BY 2 DESC LIMIT 3;\n'
 } >"$T/work.sql"
 psql_ -f "$T/work.sql" >/dev/null
+# A client loop, the N+1 of an ORM: one query, then one lookup per row.
+{
+	echo "SELECT DISTINCT customer_id FROM orders WHERE id <= 8 ORDER BY 1;"
+	for c in 2 3 4 5 6 7 8 9; do echo "SELECT sum(amount) FROM orders WHERE customer_id = $c;"; done
+	# Four lookups are no run yet.
+	for i in 1 2 3 4; do echo "SELECT amount FROM orders WHERE id = $i;"; done
+} >"$T/loop.sql"
+psql_ -f "$T/loop.sql" >/dev/null
 printf '\\set cid random(1, 500)\nSELECT * FROM orders WHERE customer_id = :cid;\n' >"$T/bench.sql"
 pgbench -h "$PGD" -p "$PORT" -U postgres -n -c 1 -t 20 -M extended \
 	-f "$T/bench.sql" postgres >/dev/null 2>&1
@@ -62,6 +70,16 @@ like "$(jq -r '.queries[] | select(.query | contains("marker_after")) | "\(.coun
 total=$(grep -oE 'duration: [0-9.]+ ms  (statement|execute [^:]*):' "$LOG" | awk '{s += $2} END {printf "%.3f", s}')
 is "$(jq '.total_ms * 1000 | round / 1000' "$T/q.json" | xargs printf '%.3f')" "$total" "total time is the sum of the logged durations"
 is "$(jq '[.queries[].count] | add' "$T/q.json")" "$want" "the fingerprints' counts add up"
+
+run=$(jq -c '.n_plus_one[] | select(.child == "SELECT sum(amount) FROM orders WHERE customer_id = $1")' "$T/q.json")
+like "$(echo "$run" | jq -r '"\(.n) \(.session) \(.parent)"')" \
+	"^8 pid [0-9]+ SELECT DISTINCT customer_id FROM orders WHERE id <= \\\$1" \
+	"N+1: the client loop's 8 lookups, its session and the parent query"
+want_ms=$(grep -E 'duration: [0-9.]+ ms  statement: SELECT sum\(amount\) FROM orders WHERE customer_id' "$LOG" |
+	awk '{for (i = 1; i < NF; i++) if ($i == "duration:") s += $(i + 1)} END {printf "%.3f", s}')
+is "$(echo "$run" | jq '.total_ms' | xargs printf '%.3f')" "$want_ms" "N+1: the child's time in the run is the log's"
+is "$(jq '[.n_plus_one[] | select(.child | startswith("SELECT amount FROM orders"))] | length' "$T/q.json")" 0 \
+	"four lookups in a row are no N+1 run"
 
 gzip -c "$LOG" >"$T/log.gz"
 run "$PERFOPS" queries --json "$T/log.gz"

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	lseek(fd, 0, SEEK_SET);
 	error_set_quiet(1);
-	digest_init(&d);
+	digest_init(&d, 5, 1.0);
 	pglog_read_fd(fd, "fuzz", digest_add, &d, &c);
 	digest_finish(&d);
 	digest_print_text(&d, 0, null);

@@ -3,6 +3,7 @@
 #include "core/strbuf.h"
 #include "db/digest.h"
 #include "db/fingerprint.h"
+#include "db/nplus1.h"
 #include "db/pglog.h"
 #include <criterion/criterion.h>
 
@@ -69,7 +70,7 @@ static void digest_file(struct digest *d, const char *name,
 
 	snprintf(path, sizeof(path), "%s/tests/data/db/logs/%s", PERFOPS_SRCDIR,
 		 name);
-	digest_init(d);
+	digest_init(d, 5, 1.0);
 	cr_assert_eq(pglog_read(path, digest_add, d, c), 0);
 	digest_finish(d);
 }
@@ -161,4 +162,54 @@ Test(queries, session_and_fallback)
 	cr_assert_eq(group(&d, "selec broken syntax ?")->count, 1);
 	cr_assert_eq(d.unparsed, 1);
 	digest_release(&d);
+}
+
+Test(queries, single_key)
+{
+	cr_assert(nplus1_single_key("SELECT * FROM t WHERE id = $1"));
+	cr_assert(nplus1_single_key("SELECT * FROM t WHERE id IN ($1)"));
+	cr_assert(nplus1_single_key("SELECT * FROM t WHERE a = $1 AND b > $2"));
+	cr_assert_not(
+	    nplus1_single_key("SELECT * FROM t WHERE id IN ($1, $2)"));
+	cr_assert_not(nplus1_single_key("SELECT * FROM t WHERE id >= $1"));
+	cr_assert_not(nplus1_single_key("SELECT * FROM t WHERE id <> $1"));
+	cr_assert_not(nplus1_single_key("SELECT * FROM t"));
+	cr_assert_not(nplus1_single_key("BEGIN"));
+}
+
+/* Runs per session, broken by another shape or a gap over the window;
+ * interleaved sessions do not break each other's runs. */
+Test(queries, nplus1_runs)
+{
+	static const char fp_parent[] = "p", fp_child[] = "c";
+	char ts[64];
+	struct nplus1 x;
+	int i;
+
+	nplus1_init(&x, 5, 1.0);
+	nplus1_add(&x, "s1", fp_parent, "SELECT id FROM a", 1,
+		   "2026-12-02 10:00:00.000 UTC");
+	for (i = 0; i < 6; i++) {
+		snprintf(ts, sizeof(ts), "2026-12-02 10:00:00.%03d UTC",
+			 100 + i * 100);
+		nplus1_add(&x, "s1", fp_child, "SELECT * FROM b WHERE a = $1",
+			   0.5, ts);
+		/* Another session in between. */
+		nplus1_add(&x, "s2", fp_child, "SELECT * FROM b WHERE a = $1",
+			   0.5, ts);
+		if (i == 2) /* s2: a gap of 2 s ends its run at 3 */
+			nplus1_add(&x, "s2", fp_child,
+				   "SELECT * FROM b WHERE a = $1", 0.5,
+				   "2026-12-02 10:00:03.000 UTC");
+	}
+	nplus1_add(&x, "s1", fp_parent, "SELECT id FROM a", 1,
+		   "2026-12-02 10:00:01.000 UTC");
+	nplus1_finish(&x);
+	cr_assert_eq(x.n, 1);
+	cr_assert_str_eq(x.runs[0].session, "s1");
+	cr_assert_str_eq(x.runs[0].parent, "SELECT id FROM a");
+	cr_assert_eq(x.runs[0].n, 6);
+	cr_assert_float_eq(x.runs[0].total_ms, 3.0, 1e-9);
+	cr_assert_str_eq(x.runs[0].first_seen, "2026-12-02 10:00:00.100 UTC");
+	nplus1_release(&x);
 }
