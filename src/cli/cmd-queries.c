@@ -3,6 +3,7 @@
 #include "cli/parse-options.h"
 #include "core/error.h"
 #include "db/digest.h"
+#include "db/gate.h"
 #include "db/pglog.h"
 #include <limits.h>
 
@@ -37,15 +38,39 @@ static const struct cli_doc doc = {
 	"run, and the fix: one batched query.\n",
     .epilogue =
 	"Exit status: 0 ok; 1 a log cannot be read, or holds no statement;\n"
-	"2 usage error.\n"
+	"2 usage error; 4 a --fail-if gate tripped (named on stderr).\n"
 	"\n"
 	"Example:\n"
 	"  perfops queries --top 10 "
 	"/var/log/postgresql/postgresql-16-main.log\n",
 };
 
+#define MAX_GATES 16
+
+struct gates {
+	struct gate g[MAX_GATES];
+	int n;
+};
+
+static int add_gate(const struct opt *opt, const char *arg, int unset)
+{
+	struct gates *gs = opt->value;
+
+	if (unset) {
+		gs->n = 0;
+		return 0;
+	}
+	if (gs->n == MAX_GATES)
+		return opt_error(opt, "at most %d gates", MAX_GATES);
+	if (gate_parse(arg, &gs->g[gs->n]) < 0)
+		return -1;
+	gs->n++;
+	return 0;
+}
+
 int cmd_queries(int argc, char **argv)
 {
+	struct gates gates = {.n = 0};
 	int json = 0, top = 20, min_run = 5, i, ret = EXIT_OK;
 	double window = 1.0;
 	const struct opt options[] = {
@@ -65,6 +90,11 @@ int cmd_queries(int argc, char **argv)
 			 "no two lookups of a run further apart than\n"
 			 "this (default 1s)",
 			 0, 86400),
+	    OPT_GROUP("CI gates"),
+	    OPT_CALLBACK(0, "fail-if", &gates, "EXPR",
+			 "exit 4 when EXPR holds, e.g. 'n_plus_one>0',\n"
+			 "'p95>200ms' (any fingerprint); repeatable",
+			 add_gate),
 	    OPT_END(),
 	};
 	struct digest d;
@@ -105,6 +135,9 @@ int cmd_queries(int argc, char **argv)
 		digest_write_json(&d, (size_t)top, stdout);
 	else
 		digest_print_text(&d, (size_t)top, stdout);
+	for (i = 0; i < gates.n; i++)
+		if (gate_check(&gates.g[i], &d) && ret == EXIT_OK)
+			ret = EXIT_THRESHOLD;
 	digest_release(&d);
 	return ret;
 }

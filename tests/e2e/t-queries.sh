@@ -5,7 +5,7 @@
 # and with pgBadger's counts on the same log.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=19
+N=22
 plan $N
 
 printf 'no severity here\n' >"$T/junk.log"
@@ -80,6 +80,14 @@ want_ms=$(grep -E 'duration: [0-9.]+ ms  statement: SELECT sum\(amount\) FROM or
 is "$(echo "$run" | jq '.total_ms' | xargs printf '%.3f')" "$want_ms" "N+1: the child's time in the run is the log's"
 is "$(jq '[.n_plus_one[] | select(.child | startswith("SELECT amount FROM orders"))] | length' "$T/q.json")" 0 \
 	"four lookups in a row are no N+1 run"
+
+run "$PERFOPS" queries --fail-if 'n_plus_one>0' "$LOG"
+like "$rc:$err" "^4:perfops: --fail-if 'n_plus_one>0' tripped: [0-9]+ N\\+1 runs" "--fail-if 'n_plus_one>0' exits 4"
+p95=$(jq '[.queries[].p95_ms] | max' "$T/q.json")
+run "$PERFOPS" queries --fail-if "p95>$(echo "$p95 + 1" | bc)ms" --fail-if 'count>1000' "$LOG"
+is "$rc" 0 "--fail-if 'p95>...' above every fingerprint's p95 passes"
+run "$PERFOPS" queries --fail-if "p95>=${p95}ms" "$LOG"
+like "$rc:$err" "^4:.*tripped: [0-9.]+ ms for " "--fail-if 'p95>=' the largest p95 trips and names the query"
 
 gzip -c "$LOG" >"$T/log.gz"
 run "$PERFOPS" queries --json "$T/log.gz"

@@ -3,6 +3,7 @@
 #include "core/strbuf.h"
 #include "db/digest.h"
 #include "db/fingerprint.h"
+#include "db/gate.h"
 #include "db/nplus1.h"
 #include "db/pglog.h"
 #include <criterion/criterion.h>
@@ -212,4 +213,27 @@ Test(queries, nplus1_runs)
 	cr_assert_float_eq(x.runs[0].total_ms, 3.0, 1e-9);
 	cr_assert_str_eq(x.runs[0].first_seen, "2026-12-02 10:00:00.100 UTC");
 	nplus1_release(&x);
+}
+
+Test(queries, gates)
+{
+	struct gate g;
+
+	cr_assert_eq(gate_parse("p95>200ms", &g), 0);
+	cr_assert_eq(g.metric, GATE_P95);
+	cr_assert_eq(g.op, '>');
+	cr_assert_float_eq(g.value, 200, 0);
+	cr_assert_eq(gate_parse(" max >= 1.5s", &g), 0);
+	cr_assert_eq(g.op, 'g');
+	cr_assert_float_eq(g.value, 1500, 1e-9);
+	cr_assert_eq(gate_parse("avg<250us", &g), 0);
+	cr_assert_float_eq(g.value, 0.25, 1e-12);
+	cr_assert_eq(gate_parse("n_plus_one>0", &g), 0);
+	cr_assert_eq(g.metric, GATE_N_PLUS_ONE);
+	error_set_quiet(1);
+	cr_assert_eq(gate_parse("n_plus_one>0ms", &g), -1);
+	cr_assert_eq(gate_parse("p99>1", &g), -1);
+	cr_assert_eq(gate_parse("p95=1", &g), -1);
+	cr_assert_eq(gate_parse("p95>", &g), -1);
+	error_set_quiet(0);
 }
