@@ -35,7 +35,12 @@ static const struct cli_doc doc = {
 	"each looking up a single key (\"= $1\" or an IN list of one), no\n"
 	"two more than 1 s apart, is reported with the statement before it\n"
 	"(the parent whose rows the loop walks), N, the child's time in the\n"
-	"run, and the fix: one batched query.\n",
+	"run, and the fix: one batched query.\n"
+	"\n"
+	"Lock waits (log_lock_waits): each wait once, with the waiting\n"
+	"session, the blocker, the lock and the whole wait (from its\n"
+	"\"acquired\" line when there is one), grouped by the waiting\n"
+	"statement; deadlocks with who waited for whom.\n",
     .epilogue =
 	"Exit status: 0 ok; 1 a log cannot be read, or holds no statement;\n"
 	"2 usage error; 4 a --fail-if gate tripped (named on stderr).\n"

@@ -31,6 +31,19 @@ void digest_release(struct digest *d)
 		free(g->example_params);
 	}
 	free(d->groups);
+	for (i = 0; i < d->nlocks + d->ndeadlocks; i++) {
+		struct digest_lock *l =
+		    i < d->nlocks ? &d->locks[i] : &d->deadlocks[i - d->nlocks];
+
+		free(l->session);
+		free(l->blocker);
+		free(l->lock);
+		free(l->statement);
+		free(l->first_seen);
+		free(l->detail);
+	}
+	free(d->locks);
+	free(d->deadlocks);
 	free(d->shape_group);
 	free(d->first_seen);
 	free(d->last_seen);
@@ -94,10 +107,65 @@ static struct digest_group *group_of(struct digest *d, const char *sql)
 	return &d->groups[gid];
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? xstrdup(s) : NULL;
+}
+
+/*
+ * A wait is logged once after deadlock_timeout ("still waiting") and once
+ * when the lock comes ("acquired"): the second completes the first.
+ */
+static void add_lock(struct digest *d, const struct pglog_stmt *st)
+{
+	struct digest_lock *l = NULL;
+	size_t i;
+
+	if (st->kind == PGLOG_DEADLOCK) {
+		ALLOC_GROW(d->deadlocks, d->ndeadlocks + 1, d->adeadlocks);
+		l = &d->deadlocks[d->ndeadlocks++];
+		memset(l, 0, sizeof(*l));
+		l->session = xstrdup(st->session);
+		l->first_seen = xstrdup(st->ts);
+		l->detail = dup_or_null(st->detail);
+		l->statement = dup_or_null(st->sql);
+		return;
+	}
+	for (i = d->nlocks; st->acquired && i-- > 0 && d->nlocks - i <= 1000;) {
+		struct digest_lock *c = &d->locks[i];
+
+		if (!c->acquired && !strcmp(c->session, st->session) &&
+		    !strcmp(c->lock, st->lock)) {
+			l = c;
+			break;
+		}
+	}
+	if (!l) {
+		ALLOC_GROW(d->locks, d->nlocks + 1, d->alocks);
+		l = &d->locks[d->nlocks++];
+		memset(l, 0, sizeof(*l));
+		l->session = xstrdup(st->session);
+		l->lock = xstrdup(st->lock);
+		l->first_seen = xstrdup(st->ts);
+	}
+	l->wait_ms = MAX(l->wait_ms, st->ms);
+	l->acquired |= st->acquired;
+	if (!l->blocker)
+		l->blocker = dup_or_null(st->blocker);
+	if (!l->statement)
+		l->statement = dup_or_null(st->sql);
+}
+
 int digest_add(const struct pglog_stmt *st, void *data)
 {
 	struct digest *d = data;
-	struct digest_group *g = group_of(d, st->sql);
+	struct digest_group *g;
+
+	if (st->kind != PGLOG_STATEMENT) {
+		add_lock(d, st);
+		return 0;
+	}
+	g = group_of(d, st->sql);
 
 	g->count++;
 	g->total_ms += st->ms;
@@ -195,6 +263,78 @@ static void print_nplus1(const struct nplus1 *x, FILE *fp)
 	fprintf(fp, "  fix: %s\n", nplus1_fix);
 }
 
+struct lock_group {
+	char *shape;
+	const struct digest_lock *first;
+	size_t n;
+	double total, max;
+};
+
+static int by_wait(const void *a, const void *b)
+{
+	const struct lock_group *x = a, *y = b;
+
+	return x->total < y->total ? 1 : x->total > y->total ? -1 : 0;
+}
+
+/* Lock waits grouped by the waiting statement's shape, most time first. */
+static void print_locks(const struct digest *d, FILE *fp)
+{
+	struct lock_group *g = NULL;
+	size_t ng = 0, ag = 0, i, k;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!d->nlocks && !d->ndeadlocks)
+		return;
+	for (i = 0; i < d->nlocks; i++) {
+		const struct digest_lock *l = &d->locks[i];
+
+		strbuf_reset(&sb);
+		if (l->statement)
+			sql_normalize(l->statement, strlen(l->statement), &sb,
+				      0);
+		for (k = 0; k < ng && strcmp(g[k].shape, sb.buf); k++)
+			;
+		if (k == ng) {
+			ALLOC_GROW(g, ng + 1, ag);
+			memset(&g[ng], 0, sizeof(g[ng]));
+			g[ng].shape = xstrdup(sb.buf);
+			g[ng].first = l;
+			ng++;
+		}
+		g[k].n++;
+		g[k].total += l->wait_ms;
+		g[k].max = MAX(g[k].max, l->wait_ms);
+	}
+	if (ng)
+		qsort(g, ng, sizeof(*g), by_wait);
+	fprintf(fp, "\nLock waits (%zu), by waiting statement:\n", d->nlocks);
+	for (k = 0; k < ng; k++) {
+		fprintf(fp, "  %zu wait%s, %.3f ms in all, max %.3f ms: %s\n",
+			g[k].n, g[k].n == 1 ? "" : "s", g[k].total, g[k].max,
+			*g[k].shape ? g[k].shape : "(statement not logged)");
+		fprintf(fp, "    e.g. %s waited for %s, held by %s\n",
+			g[k].first->session, g[k].first->lock,
+			g[k].first->blocker ? g[k].first->blocker : "?");
+		free(g[k].shape);
+	}
+	free(g);
+	if (d->ndeadlocks)
+		fprintf(fp, "\nDeadlocks (%zu):\n", d->ndeadlocks);
+	for (i = 0; i < d->ndeadlocks; i++) {
+		const struct digest_lock *l = &d->deadlocks[i];
+
+		const char *s;
+
+		fprintf(fp, "  %s %s: %s\n    ", l->first_seen, l->session,
+			l->statement ? l->statement : "?");
+		for (s = l->detail ? l->detail : ""; *s; s++)
+			fputs(*s == '\n' ? "\n    " : (char[2]){ *s, 0 }, fp);
+		fputc('\n', fp);
+	}
+	strbuf_release(&sb);
+}
+
 void digest_print_text(const struct digest *d, size_t top, FILE *fp)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -239,6 +379,7 @@ void digest_print_text(const struct digest *d, size_t top, FILE *fp)
 	if (n < d->n)
 		fprintf(fp, "\n(%zu more fingerprints; --top 0 shows all)\n",
 			d->n - n);
+	print_locks(d, fp);
 	print_nplus1(&d->np, fp);
 	strbuf_release(&sb);
 }
@@ -246,6 +387,39 @@ void digest_print_text(const struct digest *d, size_t top, FILE *fp)
 static double ms3(double v)
 {
 	return round(v * 1000) / 1000;
+}
+
+static void json_str_or_null(struct json_writer *w, const char *key,
+			     const char *s)
+{
+	json_key(w, key);
+	if (s)
+		json_string(w, s);
+	else
+		json_null(w);
+}
+
+static void json_lock(struct json_writer *w, const struct digest_lock *l,
+		      int deadlock)
+{
+	json_begin_object(w);
+	json_key(w, "session");
+	json_string(w, l->session);
+	if (!deadlock) {
+		json_str_or_null(w, "blocker", l->blocker);
+		json_key(w, "lock");
+		json_string(w, l->lock);
+		json_key(w, "wait_ms");
+		json_double(w, l->wait_ms);
+		json_key(w, "acquired");
+		json_bool(w, l->acquired);
+	} else {
+		json_str_or_null(w, "detail", l->detail);
+	}
+	json_str_or_null(w, "statement", l->statement);
+	json_key(w, "first_seen");
+	json_string(w, l->first_seen);
+	json_end_object(w);
 }
 
 void digest_write_json(const struct digest *d, size_t top, FILE *fp)
@@ -311,6 +485,16 @@ void digest_write_json(const struct digest *d, size_t top, FILE *fp)
 			json_null(&w);
 		json_end_object(&w);
 	}
+	json_end_array(&w);
+	json_key(&w, "lock_waits");
+	json_begin_array(&w);
+	for (i = 0; i < d->nlocks; i++)
+		json_lock(&w, &d->locks[i], 0);
+	json_end_array(&w);
+	json_key(&w, "deadlocks");
+	json_begin_array(&w);
+	for (i = 0; i < d->ndeadlocks; i++)
+		json_lock(&w, &d->deadlocks[i], 1);
 	json_end_array(&w);
 	json_key(&w, "n_plus_one");
 	json_begin_array(&w);

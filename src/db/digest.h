@@ -34,6 +34,13 @@ struct digest_group {
 	double median_ms, p95_ms;
 };
 
+/* One lock wait (log_lock_waits), or a deadlock (no lock, wait 0). */
+struct digest_lock {
+	char *session, *blocker, *lock, *statement, *first_seen, *detail;
+	double wait_ms;
+	int acquired;
+};
+
 struct digest {
 	struct digest_group *groups;
 	size_t n, alloc;
@@ -46,6 +53,8 @@ struct digest {
 	char *first_seen, *last_seen;
 	size_t parsed, unparsed; /* fingerprints from libpg_query or not */
 	struct nplus1 np;	 /* N+1 runs, spec §5 */
+	struct digest_lock *locks, *deadlocks;
+	size_t nlocks, alocks, ndeadlocks, adeadlocks;
 };
 
 /* An N+1 run is min_run statements or more, no two further apart than

@@ -78,7 +78,15 @@ static const char *const levels[] = {
     "HINT",   "CONTEXT", "STATEMENT", "QUERY",	"LOCATION", NULL,
 };
 
-enum level { LV_NONE = -1, LV_LOG = 0, LV_DETAIL = 13 };
+enum level {
+	LV_NONE = -1,
+	LV_LOG = 0,
+	LV_ERROR = 1,
+	LV_DETAIL = 13,
+	LV_HINT = 14,
+	LV_CONTEXT = 15,
+	LV_STATEMENT = 16,
+};
 
 /* Find "LEVEL:  " in line: the level's index, *prefix_len and *msg. */
 static int find_level(const char *line, size_t *prefix_len, const char **msg)
@@ -216,8 +224,20 @@ struct pending {
 	uint64_t lineno;
 };
 
+/* A lock wait or deadlock, completed by the DETAIL, CONTEXT and
+ * STATEMENT lines that follow it. */
+struct pending_lock {
+	int active;
+	enum pglog_kind kind;
+	double ms;
+	int acquired;
+	struct strbuf lock, blocker, sql, ts, session, detail;
+	uint64_t lineno;
+};
+
 struct state {
 	pglog_fn fn;
+	struct pending_lock lk;
 	void *data;
 	struct pglog_counts *counts;
 	struct pending pend;
@@ -317,12 +337,130 @@ static void set_pending(struct state *st, double ms, const char *sql)
 	p->lineno = st->lineno;
 }
 
+static void flush_lock(struct state *st)
+{
+	struct pending_lock *l = &st->lk;
+	struct pglog_stmt s = {0};
+
+	if (!l->active)
+		return;
+	l->active = 0;
+	s.kind = l->kind;
+	s.ms = l->ms;
+	s.ts = l->ts.buf;
+	s.session = l->session.buf;
+	s.sql = l->sql.buf;
+	s.lineno = l->lineno;
+	s.lock = l->lock.buf;
+	s.blocker = l->blocker.buf;
+	s.acquired = l->acquired;
+	s.detail = l->detail.buf;
+	if (st->fn(&s, st->data))
+		st->stop = 1;
+}
+
+/* "process 123 still waiting for ShareLock on transaction 745 after
+ * 1000.060 ms" or "... acquired ... after ... ms". */
+static int lock_message(struct state *st, const char *m)
+{
+	struct pending_lock *l = &st->lk;
+	const char *w, *after;
+	int acquired;
+	size_t skip;
+
+	if (strncmp(m, "process ", 8))
+		return 0;
+	if ((w = strstr(m, " still waiting for ")))
+		acquired = 0, skip = 19;
+	else if ((w = strstr(m, " detected deadlock while waiting for ")))
+		acquired = 0, skip = 37;
+	else if ((w = strstr(m, " acquired ")))
+		acquired = 1, skip = 10;
+	else
+		return 0;
+	after = strstr(w, " after ");
+	if (!after)
+		return 0;
+	l->active = 1;
+	l->kind = PGLOG_LOCK_WAIT;
+	l->acquired = acquired;
+	l->ms = strtod(after + 7, NULL);
+	strbuf_reset(&l->lock);
+	strbuf_add(&l->lock, w + skip, after - (w + skip));
+	strbuf_reset(&l->blocker);
+	strbuf_reset(&l->sql);
+	strbuf_reset(&l->detail);
+	strbuf_reset(&l->ts);
+	strbuf_addbuf(&l->ts, &st->ts);
+	strbuf_reset(&l->session);
+	strbuf_addbuf(&l->session, &st->session);
+	l->lineno = st->lineno;
+	return 1;
+}
+
+/* DETAIL, CONTEXT and STATEMENT lines of the pending lock event. */
+static int lock_followup(struct state *st, const char *m)
+{
+	struct pending_lock *l = &st->lk;
+	const char *h, *e;
+
+	if (!l->active || strcmp(l->session.buf, st->session.buf))
+		return 0;
+	if (st->level == LV_CONTEXT || st->level == LV_HINT)
+		return 1;
+	if (st->level == LV_STATEMENT) {
+		strbuf_reset(&l->sql);
+		strbuf_addstr(&l->sql, m);
+		strbuf_trim(&l->sql);
+		return 1;
+	}
+	if (st->level != LV_DETAIL)
+		return 0;
+	if (l->kind == PGLOG_DEADLOCK) {
+		strbuf_reset(&l->detail);
+		strbuf_addstr(&l->detail, m);
+		return 1;
+	}
+	h = strstr(m, "holding the lock: ");
+	if (h) {
+		h += 18;
+		e = strstr(h, ". Wait queue");
+		strbuf_reset(&l->blocker);
+		strbuf_add(&l->blocker, h, e ? (size_t)(e - h) : strlen(h));
+	}
+	return 1;
+}
+
 static void process(struct state *st)
 {
 	const char *m = st->text.buf, *rest, *sql;
 	double ms;
 
 	st->counts->messages++;
+	if (lock_followup(st, m))
+		return;
+	flush_lock(st);
+	if (st->level == LV_ERROR && !strncmp(m, "deadlock detected", 17)) {
+		flush(st);
+		st->lk.active = 1;
+		st->lk.kind = PGLOG_DEADLOCK;
+		st->lk.ms = 0;
+		st->lk.acquired = 0;
+		strbuf_reset(&st->lk.lock);
+		strbuf_reset(&st->lk.blocker);
+		strbuf_reset(&st->lk.sql);
+		strbuf_reset(&st->lk.detail);
+		strbuf_reset(&st->lk.ts);
+		strbuf_addbuf(&st->lk.ts, &st->ts);
+		strbuf_reset(&st->lk.session);
+		strbuf_addbuf(&st->lk.session, &st->session);
+		st->lk.lineno = st->lineno;
+		return;
+	}
+	if (st->level == LV_LOG && lock_message(st, m)) {
+		flush(st);
+		return;
+	}
 	if (st->level == LV_DETAIL) {
 		if (st->pend.active && !strncmp(m, "parameters: ", 12) &&
 		    !strcmp(st->pend.session.buf, st->session.buf)) {
@@ -425,6 +563,12 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 	strbuf_init(&st.text, 0);
 	strbuf_init(&st.ts, 0);
 	strbuf_init(&st.session, 0);
+	strbuf_init(&st.lk.lock, 0);
+	strbuf_init(&st.lk.blocker, 0);
+	strbuf_init(&st.lk.sql, 0);
+	strbuf_init(&st.lk.ts, 0);
+	strbuf_init(&st.lk.session, 0);
+	strbuf_init(&st.lk.detail, 0);
 	st.level = LV_NONE;
 	while (!st.stop && (rr = next_line(&r, &line, &len)) > 0) {
 		size_t plen;
@@ -456,6 +600,8 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 		process(&st);
 	if (!st.stop)
 		flush(&st);
+	if (!st.stop)
+		flush_lock(&st);
 	gzclose(r.gz);
 	free(r.buf);
 	strbuf_release(&st.pend.sql);
@@ -465,6 +611,12 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 	strbuf_release(&st.text);
 	strbuf_release(&st.ts);
 	strbuf_release(&st.session);
+	strbuf_release(&st.lk.lock);
+	strbuf_release(&st.lk.blocker);
+	strbuf_release(&st.lk.sql);
+	strbuf_release(&st.lk.ts);
+	strbuf_release(&st.lk.session);
+	strbuf_release(&st.lk.detail);
 	for (i = 0; i < st.nlast; i++)
 		strbuf_release(&st.last[i]);
 	free(st.last);

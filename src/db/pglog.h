@@ -19,16 +19,33 @@
  * read the same way, streaming, in memory bounded by the longest message.
  */
 
+enum pglog_kind {
+	PGLOG_STATEMENT = 0,
+	/* log_lock_waits: "process N still waiting for L after X ms" (the
+	 * wait so far) or "process N acquired L after X ms" (the whole
+	 * wait); sql is the waiting statement when logged, or "". */
+	PGLOG_LOCK_WAIT,
+	/* "ERROR:  deadlock detected"; detail holds who waited for whom. */
+	PGLOG_DEADLOCK,
+};
+
 struct pglog_stmt {
+	enum pglog_kind kind;
 	double ms;
 	const char *ts;	     /* as logged, "" when the prefix has none */
 	const char *session; /* %c, else "pid N", else "" */
 	const char *sql;
 	const char *params; /* "$1 = '42'" or NULL */
 	uint64_t lineno;    /* where the statement's message starts */
+	/* Lock waits and deadlocks only: */
+	const char *lock;    /* "ShareLock on transaction 745" */
+	const char *blocker; /* the holding pids as logged, "" if unknown */
+	int acquired;
+	const char *detail;
 };
 
-/* Called for each statement; the strings live until it returns.  A
+/* Called for each statement, lock wait and deadlock (st->kind); the
+ * strings live until it returns.  A
  * non-zero return stops the reading. */
 typedef int (*pglog_fn)(const struct pglog_stmt *st, void *data);
 

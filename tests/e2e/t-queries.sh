@@ -5,7 +5,7 @@
 # and with pgBadger's counts on the same log.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=22
+N=25
 plan $N
 
 printf 'no severity here\n' >"$T/junk.log"
@@ -15,7 +15,9 @@ like "$rc:$err" "^1:.*junk.log: no PostgreSQL log line in it" "a file that is no
 pg_up $((N - 1)) $((N - 2)) -c log_min_duration_statement=0
 
 # Debian's prefix first (a reload applies it; a -c option would pin it).
-psql_ -c "ALTER SYSTEM SET log_line_prefix = '%m [%p] %q%u@%d '" -c "SELECT pg_reload_conf()" >/dev/null
+psql_ -c "ALTER SYSTEM SET log_line_prefix = '%m [%p] %q%u@%d '" \
+	-c "ALTER SYSTEM SET log_lock_waits = on" -c "ALTER SYSTEM SET deadlock_timeout = '100ms'" \
+	-c "SELECT pg_reload_conf()" >/dev/null
 sleep 1
 psql_ >/dev/null <<'EOF'
 CREATE TABLE orders (id int PRIMARY KEY, customer_id int, amount numeric);
@@ -43,6 +45,13 @@ psql_ -f "$T/loop.sql" >/dev/null
 printf '\\set cid random(1, 500)\nSELECT * FROM orders WHERE customer_id = :cid;\n' >"$T/bench.sql"
 pgbench -h "$PGD" -p "$PORT" -U postgres -n -c 1 -t 20 -M extended \
 	-f "$T/bench.sql" postgres >/dev/null 2>&1
+# Lock contention: a transaction holds a row for a second while another
+# session updates it.
+psql_ -c "BEGIN" -c "UPDATE orders SET amount = amount WHERE id = 1" \
+	-c "SELECT pg_sleep(1) AS holder" -c "COMMIT" >/dev/null &
+sleep 0.3
+psql_ -c "UPDATE orders SET amount = amount + 0 WHERE id = 1" >/dev/null
+wait
 psql_ -c "ALTER SYSTEM SET log_line_prefix = '%t:%r:%u@%d:[%p]:'" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 1
 psql_ -c "SELECT 'after the prefix changed' AS marker_after" >/dev/null
@@ -56,7 +65,8 @@ want=$(grep -cE 'duration: [0-9.]+ ms  (statement|execute [^:]*):' "$LOG")
 is "$(jq .statements "$T/q.json")" "$want" "every statement with a duration counts ($want in the log)"
 count() { jq --arg q "$1" '[.queries[] | select(.query == $q) | .count] | add // 0' "$T/q.json"; }
 is "$(count 'SELECT * FROM orders WHERE id = $1')" 40 "40 lookups by id, one fingerprint"
-is "$(count 'BEGIN'):$(count 'COMMIT')" "1:1" "BEGIN and COMMIT count as statements"
+is "$(count 'BEGIN'):$(count 'COMMIT')" "$(grep -cE 'statement: BEGIN;?$' "$LOG"):$(grep -cE 'statement: COMMIT;?$' "$LOG")" \
+	"BEGIN and COMMIT count as statements (2 transactions)"
 like "$(jq -r '.queries[] | select(.query | startswith("SELECT id FROM orders WHERE id IN")) | .count' "$T/q.json")" \
 	"^3$" "IN lists of 3, 2 and 6 values are one fingerprint"
 is "$(count 'SELECT * FROM orders WHERE customer_id = $1')" 20 \
@@ -81,6 +91,14 @@ is "$(echo "$run" | jq '.total_ms' | xargs printf '%.3f')" "$want_ms" "N+1: the 
 is "$(jq '[.n_plus_one[] | select(.child | startswith("SELECT amount FROM orders"))] | length' "$T/q.json")" 0 \
 	"four lookups in a row are no N+1 run"
 
+lw=$(jq -c '.lock_waits[] | select(.statement == "UPDATE orders SET amount = amount + 0 WHERE id = 1")' "$T/q.json")
+holder=$(grep -E 'statement: SELECT pg_sleep\(1\) AS holder' "$LOG" | sed -E 's/.*\[([0-9]+)\].*/\1/')
+is "$(echo "$lw" | jq -r '"\(.blocker) \(.acquired) \(.lock)"')" "$holder true $(grep -oE 'acquired [A-Za-z]+ on transaction [0-9]+' "$LOG" | head -1 | cut -d' ' -f2-)" \
+	"lock wait: the holding session's pid, acquired, the lock"
+is "$(echo "$lw" | jq .wait_ms)" "$(grep -oE 'acquired .* after [0-9.]+ ms' "$LOG" | head -1 | sed -E 's/.* after ([0-9.]+) ms/\1/')" \
+	"lock wait: the whole wait, from the 'acquired' line"
+run "$PERFOPS" queries -n 1 "$LOG"
+like "$out" "Lock waits \(1\), by waiting statement:" "the text report groups the lock waits"
 run "$PERFOPS" queries --fail-if 'n_plus_one>0' "$LOG"
 like "$rc:$err" "^4:perfops: --fail-if 'n_plus_one>0' tripped: [0-9]+ N\\+1 runs" "--fail-if 'n_plus_one>0' exits 4"
 p95=$(jq '[.queries[].p95_ms] | max' "$T/q.json")

@@ -237,3 +237,35 @@ Test(queries, gates)
 	cr_assert_eq(gate_parse("p95>", &g), -1);
 	error_set_quiet(0);
 }
+
+/* log_lock_waits on a real PostgreSQL 15: a wait completed by its
+ * "acquired" line, one ended by a deadlock, and the deadlock itself. */
+Test(queries, lock_waits)
+{
+	struct pglog_counts c;
+	struct digest d;
+
+	digest_file(&d, "pg15-locks.log", &c);
+	cr_assert_eq(d.nlocks, 3);
+	cr_assert_str_eq(d.locks[0].session, "6b0f8261.5d5a");
+	cr_assert_str_eq(d.locks[0].lock, "ShareLock on transaction 782");
+	cr_assert_str_eq(d.locks[0].blocker, "23773");
+	cr_assert_float_eq(d.locks[0].wait_ms, 948.995, 1e-9);
+	cr_assert(d.locks[0].acquired);
+	cr_assert_str_eq(d.locks[0].statement,
+			 "UPDATE orders SET amount = amount + 0 WHERE id = 1");
+	cr_assert_float_eq(d.locks[2].wait_ms, 103.806, 1e-9);
+	cr_assert_not(d.locks[2].acquired);
+	cr_assert_eq(d.ndeadlocks, 1);
+	cr_assert(strstr(d.deadlocks[0].detail,
+			 "Process 24104: UPDATE orders SET amount = amount "
+			 "WHERE id = 11"));
+	cr_assert_str_eq(d.deadlocks[0].statement,
+			 "UPDATE orders SET amount = amount WHERE id = 10");
+	/* The waits' statements still count as statements. */
+	cr_assert_eq(group(&d, "UPDATE orders SET amount = amount + $1 WHERE "
+			       "id = $2")
+			 ->count,
+		     1);
+	digest_release(&d);
+}
