@@ -329,7 +329,7 @@ static void print_locks(const struct digest *d, FILE *fp)
 		fprintf(fp, "  %s %s: %s\n    ", l->first_seen, l->session,
 			l->statement ? l->statement : "?");
 		for (s = l->detail ? l->detail : ""; *s; s++)
-			fputs(*s == '\n' ? "\n    " : (char[2]){ *s, 0 }, fp);
+			fputs(*s == '\n' ? "\n    " : (char[2]){*s, 0}, fp);
 		fputc('\n', fp);
 	}
 	strbuf_release(&sb);
@@ -389,16 +389,6 @@ static double ms3(double v)
 	return round(v * 1000) / 1000;
 }
 
-static void json_str_or_null(struct json_writer *w, const char *key,
-			     const char *s)
-{
-	json_key(w, key);
-	if (s)
-		json_string(w, s);
-	else
-		json_null(w);
-}
-
 static void json_lock(struct json_writer *w, const struct digest_lock *l,
 		      int deadlock)
 {
@@ -406,7 +396,7 @@ static void json_lock(struct json_writer *w, const struct digest_lock *l,
 	json_key(w, "session");
 	json_string(w, l->session);
 	if (!deadlock) {
-		json_str_or_null(w, "blocker", l->blocker);
+		json_key_string_or_null(w, "blocker", l->blocker);
 		json_key(w, "lock");
 		json_string(w, l->lock);
 		json_key(w, "wait_ms");
@@ -414,9 +404,9 @@ static void json_lock(struct json_writer *w, const struct digest_lock *l,
 		json_key(w, "acquired");
 		json_bool(w, l->acquired);
 	} else {
-		json_str_or_null(w, "detail", l->detail);
+		json_key_string_or_null(w, "detail", l->detail);
 	}
-	json_str_or_null(w, "statement", l->statement);
+	json_key_string_or_null(w, "statement", l->statement);
 	json_key(w, "first_seen");
 	json_string(w, l->first_seen);
 	json_end_object(w);

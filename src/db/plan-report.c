@@ -188,16 +188,6 @@ void plan_print_text(const struct plan *p, const struct plan_findings *f,
 	}
 }
 
-static void json_str_or_null(struct json_writer *w, const char *key,
-			     const char *s)
-{
-	json_key(w, key);
-	if (s)
-		json_string(w, s);
-	else
-		json_null(w);
-}
-
 static void json_buffers(struct json_writer *w, const char *key,
 			 const struct plan_buffers *b)
 {
@@ -245,11 +235,11 @@ static void json_node(struct json_writer *w, const struct plan *p,
 	json_string(w, n->type);
 	json_key(w, "label");
 	json_string(w, n->label);
-	json_str_or_null(w, "relation", n->relation);
-	json_str_or_null(w, "alias", n->alias);
-	json_str_or_null(w, "index", n->index_name);
-	json_str_or_null(w, "parent_relationship", rels[n->rel]);
-	json_str_or_null(w, "subplan", n->subplan);
+	json_key_string_or_null(w, "relation", n->relation);
+	json_key_string_or_null(w, "alias", n->alias);
+	json_key_string_or_null(w, "index", n->index_name);
+	json_key_string_or_null(w, "parent_relationship", rels[n->rel]);
+	json_key_string_or_null(w, "subplan", n->subplan);
 	json_key(w, "parallel");
 	json_bool(w, n->parallel);
 	json_key(w, "loops");
@@ -297,7 +287,7 @@ static void json_node(struct json_writer *w, const struct plan *p,
 	}
 	json_key(w, "rows_removed_by_filter");
 	json_double(w, n->removed_filter);
-	json_str_or_null(w, "filter", n->filter);
+	json_key_string_or_null(w, "filter", n->filter);
 	if (n->has_buffers) {
 		json_buffers(w, "buffers", &n->buf);
 		json_buffers(w, "exclusive_buffers", &n->xbuf);
