@@ -521,6 +521,150 @@ static void start_message(struct state *st, const char *line, int level,
 	find_session(line, plen, ts_at, ts_len, &st->session);
 }
 
+static int level_of(const char *severity)
+{
+	int i;
+
+	for (i = 0; levels[i]; i++)
+		if (!strcmp(severity, levels[i]))
+			return i;
+	return LV_NONE;
+}
+
+/*
+ * One record of csvlog or jsonlog: the message, then its DETAIL and its
+ * STATEMENT as the stderr format writes them on lines of their own, so the
+ * same rules read all three formats.
+ */
+static void feed_record(struct state *st, const struct pglog_record *r,
+			uint64_t lineno)
+{
+	const char *parts[3] = {r->message, r->detail, r->statement};
+	const int lv[3] = {level_of(r->severity ? r->severity : ""), LV_DETAIL,
+			   LV_STATEMENT};
+	int k;
+
+	if (lv[0] == LV_NONE || !r->message) {
+		if (!st->counts->unknown++)
+			st->counts->first_unknown = lineno;
+		return;
+	}
+	for (k = 0; k < 3 && !st->stop; k++) {
+		if (!parts[k] || (k && !*parts[k]))
+			continue;
+		st->level = lv[k];
+		st->lineno = lineno;
+		strbuf_reset(&st->text);
+		strbuf_addstr(&st->text, parts[k]);
+		strbuf_reset(&st->ts);
+		strbuf_addstr(&st->ts, r->ts ? r->ts : "");
+		strbuf_reset(&st->session);
+		if (r->session && *r->session)
+			strbuf_addstr(&st->session, r->session);
+		else if (r->pid && *r->pid)
+			strbuf_addf(&st->session, "pid %s", r->pid);
+		process(st);
+	}
+}
+
+/* Whether a csvlog record is complete: its quotes are balanced. */
+static int csv_complete(const char *s)
+{
+	size_t q = 0;
+
+	for (; *s; s++)
+		q += *s == '"';
+	return q % 2 == 0;
+}
+
+/* Split a csvlog record into at most max fields (in place); returns the
+ * number of fields. */
+static int csv_split(char *s, char **f, int max)
+{
+	int n = 0;
+
+	while (n < max) {
+		char *o = s;
+
+		f[n++] = s;
+		if (*s == '"') {
+			for (s++;; s++) {
+				if (!*s)
+					break;
+				if (*s == '"' && s[1] == '"') {
+					*o++ = '"';
+					s++;
+				} else if (*s == '"') {
+					s++;
+					break;
+				} else {
+					*o++ = *s;
+				}
+			}
+			while (*s && *s != ',')
+				s++;
+		} else {
+			while (*s && *s != ',')
+				*o++ = *s++;
+		}
+		if (!*s) {
+			*o = '\0';
+			break;
+		}
+		*o = '\0';
+		s++;
+	}
+	return n;
+}
+
+/* csvlog columns (PostgreSQL 12: 23, 13: 24, 14+: 26). */
+enum {
+	CSV_TIME = 0,
+	CSV_PID = 3,
+	CSV_SESSION = 5,
+	CSV_SEVERITY = 11,
+	CSV_MESSAGE = 13,
+	CSV_DETAIL = 14,
+	CSV_QUERY = 19,
+	CSV_MIN = 23,
+};
+
+static void feed_csv(struct state *st, char *rec, uint64_t lineno)
+{
+	char *f[32];
+	struct pglog_record r = {0};
+
+	if (csv_split(rec, f, 32) < CSV_MIN) {
+		if (!st->counts->unknown++)
+			st->counts->first_unknown = lineno;
+		return;
+	}
+	r.ts = f[CSV_TIME];
+	r.pid = f[CSV_PID];
+	r.session = f[CSV_SESSION];
+	r.severity = f[CSV_SEVERITY];
+	r.message = f[CSV_MESSAGE];
+	r.detail = f[CSV_DETAIL];
+	r.statement = f[CSV_QUERY];
+	feed_record(st, &r, lineno);
+}
+
+enum log_format { LOG_UNKNOWN, LOG_STDERR, LOG_CSV, LOG_JSON };
+
+/* csvlog starts with a quoted-or-not timestamp and a comma; jsonlog with
+ * an object. */
+static enum log_format detect(const char *line)
+{
+	size_t at, len;
+
+	if (line[0] == '{')
+		return LOG_JSON;
+	if (find_ts(line, strlen(line), &at, &len) && at == 0 &&
+	    line[len] == ',')
+		return LOG_CSV;
+	return LOG_STDERR;
+}
+
 int pglog_read(const char *path, pglog_fn fn, void *data,
 	       struct pglog_counts *counts)
 {
@@ -538,6 +682,9 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 {
 	struct reader r = {0};
 	struct state st = {0};
+	struct strbuf rec = STRBUF_INIT, jbuf = STRBUF_INIT;
+	enum log_format fmt = LOG_UNKNOWN;
+	uint64_t rec_line = 0;
 	char *line = NULL;
 	size_t len = 0, i;
 	int rr = 0, ret = 0, have = 0;
@@ -576,6 +723,37 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 		int lv;
 
 		counts->lines++;
+		if (fmt == LOG_UNKNOWN && len)
+			fmt = detect(line);
+		if (fmt == LOG_CSV) {
+			/* A record spans lines where a field holds
+			 * newlines. */
+			if (rec.len)
+				strbuf_addch(&rec, '\n');
+			else
+				rec_line = r.lineno;
+			strbuf_addstr(&rec, line);
+			if (csv_complete(rec.buf)) {
+				counts->messages++;
+				feed_csv(&st, rec.buf, rec_line);
+				strbuf_reset(&rec);
+			}
+			continue;
+		}
+		if (fmt == LOG_JSON) {
+			struct pglog_record jr;
+
+			if (!len)
+				continue;
+			if (pglog_json_record(line, len, &jr, &jbuf) < 0) {
+				if (!counts->unknown++)
+					counts->first_unknown = r.lineno;
+				continue;
+			}
+			counts->messages++;
+			feed_record(&st, &jr, r.lineno);
+			continue;
+		}
 		if (line[0] == '\t') {
 			if (have) {
 				strbuf_addch(&st.text, '\n');
@@ -596,6 +774,13 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 	}
 	if (rr < 0)
 		ret = -1;
+	if (rec.len && !st.stop) {
+		/* An unterminated quote: the rest is one broken record. */
+		if (!counts->unknown++)
+			counts->first_unknown = rec_line;
+	}
+	strbuf_release(&rec);
+	strbuf_release(&jbuf);
 	if (have && !st.stop)
 		process(&st);
 	if (!st.stop)

@@ -58,6 +58,19 @@ struct pglog_counts {
 int pglog_read(const char *path, pglog_fn fn, void *data,
 	       struct pglog_counts *counts);
 
+/* One record of csvlog or jsonlog, the fields perfops reads. */
+struct pglog_record {
+	const char *ts, *pid, *session, *severity, *message, *detail,
+	    *statement;
+};
+/*
+ * Read one jsonlog line into r (strings kept in buf, which the caller
+ * owns); -1 when it is no JSON object or jansson is not built in.
+ */
+struct strbuf;
+int pglog_json_record(const char *line, size_t len, struct pglog_record *r,
+		      struct strbuf *buf);
+
 /* The same from fd, which it closes; name is for messages. */
 int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 		  struct pglog_counts *counts);

@@ -269,3 +269,31 @@ Test(queries, lock_waits)
 		     1);
 	digest_release(&d);
 }
+
+static void check_two(const char *name)
+{
+	struct pglog_counts c;
+	struct digest d;
+	const struct digest_group *g;
+
+	digest_file(&d, name, &c);
+	cr_assert_eq(d.statements, 2, "%s", name);
+	cr_assert_eq(c.unknown, 0, "%s", name);
+	g = group(&d, "SELECT $1 AS s,\n       count(*)\n  FROM orders");
+	cr_assert_str_eq(
+	    g->example,
+	    "SELECT 'a,b\"c' AS s,\n       count(*)\n  FROM orders;");
+	cr_assert_float_eq(g->total_ms, 46.94, 1e-9);
+	cr_assert_str_eq(g->first_seen, "2026-12-02 02:33:30.013 UTC");
+	cr_assert_eq(group(&d, "SELECT * FROM orders WHERE id = $1")->count, 1);
+	digest_release(&d);
+}
+
+/* csvlog (26 columns; 23 as PostgreSQL 12 writes it) with a quoted
+ * newline, comma and quote in a field; jsonlog; the same statements. */
+Test(queries, csvlog_and_jsonlog)
+{
+	check_two("pg15-csvlog.csv");
+	check_two("pg12-csvlog.csv");
+	check_two("pg15-jsonlog.json");
+}
