@@ -4,12 +4,15 @@
 #include "core/error.h"
 #include "db/digest.h"
 #include "db/gate.h"
+#include "db/live.h"
 #include "db/pglog.h"
 #include <limits.h>
 
 static const struct cli_doc doc = {
     .name = "queries",
-    .synopsis = "[options] LOG...\n",
+    .synopsis =
+	"[options] LOG...\n"
+	"   or: perfops queries --db CONNINFO [--json] [--long-txn D]\n",
     .description =
 	"Digest PostgreSQL stderr logs the way pt-query-digest digests\n"
 	"MySQL's: statements grouped by fingerprint (libpg_query's, the one\n"
@@ -44,7 +47,8 @@ static const struct cli_doc doc = {
 	"statement; deadlocks with who waited for whom.\n",
     .epilogue =
 	"Exit status: 0 ok; 1 a log cannot be read, or holds no statement;\n"
-	"2 usage error; 4 a --fail-if gate tripped (named on stderr).\n"
+	"2 usage error; 3 --db cannot reach the server; 4 a --fail-if gate\n"
+	"tripped (named on stderr).\n"
 	"\n"
 	"Example:\n"
 	"  perfops queries --top 10 "
@@ -78,7 +82,8 @@ int cmd_queries(int argc, char **argv)
 {
 	struct gates gates = {.n = 0};
 	int json = 0, top = 20, min_run = 5, i, ret = EXIT_OK;
-	double window = 1.0;
+	double window = 1.0, long_txn = 60;
+	const char *db = NULL;
 	const struct opt options[] = {
 	    OPT_BOOL(0, "json", &json,
 		     "one JSON document: statements, fingerprints,\n"
@@ -96,6 +101,15 @@ int cmd_queries(int argc, char **argv)
 			 "no two lookups of a run further apart than\n"
 			 "this (default 1s)",
 			 0, 86400),
+	    OPT_GROUP("Live server"),
+	    OPT_STRING(0, "db", &db, "CONNINFO",
+		       "instead of logs: pg_stat_statements' top\n"
+		       "statements, blocked sessions and their\n"
+		       "blockers, long-running transactions"),
+	    OPT_DURATION(0, "long-txn", &long_txn, "DURATION",
+			 "with --db: list transactions open longer\n"
+			 "than this (default 60s)",
+			 0, 1e9),
 	    OPT_GROUP("CI gates"),
 	    OPT_CALLBACK(0, "fail-if", &gates, "EXPR",
 			 "exit 4 when EXPR holds, e.g. 'n_plus_one>0',\n"
@@ -107,6 +121,24 @@ int cmd_queries(int argc, char **argv)
 	uint64_t unknown = 0;
 
 	argc = parse_options(argc, argv, &doc, options, 0);
+	if (db) {
+		struct live_opts lo = {
+		    .top = top ? top : 1000000,
+		    .long_txn_s = long_txn,
+		    .json = json,
+		};
+		int r;
+
+		if (argc)
+			return cli_usage_error(
+			    "queries", "--db reads no log (got '%s')", argv[0]);
+		if (gates.n)
+			return cli_usage_error("queries",
+					       "--fail-if goes with logs, not "
+					       "--db");
+		r = live_report(db, &lo, stdout);
+		return r == -2 ? EXIT_ENV : r < 0 ? EXIT_FAIL : EXIT_OK;
+	}
 	if (argc < 1)
 		return cli_usage_error("queries", "which log? (see 'perfops "
 						  "help queries')");

@@ -5,7 +5,7 @@
 # and with pgBadger's counts on the same log.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=27
+N=31
 plan $N
 
 printf 'no severity here\n' >"$T/junk.log"
@@ -16,6 +16,7 @@ like "$rc:$err" "^1:.*junk.log: no PostgreSQL log line in it" "a file that is no
 dest=stderr,csvlog
 pg_find && [ "$("$bindir/postgres" --version | sed -E 's/.* ([0-9]+)[.].*/\1/')" -ge 15 ] && dest=$dest,jsonlog
 pg_up $((N - 1)) $((N - 2)) -c log_min_duration_statement=0 -c logging_collector=on \
+	-c shared_preload_libraries=pg_stat_statements \
 	-c log_destination=$dest -c log_directory=$T/pg/logs -c log_filename=pg
 
 # Debian's prefix first (a reload applies it; a -c option would pin it).
@@ -143,3 +144,26 @@ if command -v pgbadger >/dev/null; then
 else
 	skip "pgbadger not installed (Debian package pgbadger)"
 fi
+
+# Live: pg_stat_statements, a blocked session and a long transaction.
+psql_ -c "CREATE EXTENSION pg_stat_statements" >/dev/null
+psql_ -c "BEGIN" -c "UPDATE orders SET amount = amount WHERE id = 2" \
+	-c "SELECT pg_sleep(3) AS live_holder" -c "COMMIT" >/dev/null &
+sleep 0.5
+psql_ -c "UPDATE orders SET amount = amount + 0 WHERE id = 2" >/dev/null &
+sleep 0.7
+run "$PERFOPS" queries --json --db "$CONN" -n 0 --long-txn 0.3s
+echo "$out" >"$T/live.json"
+want=$(psql_ -At -c "SELECT pid, pg_blocking_pids(pid)::text FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0")
+is "$(jq -r '.blocking[] | "\(.pid)|{\(.blocked_by | map(tostring) | join(","))}"' "$T/live.json")" "$want" \
+	"--db: the blocked session and its blocker, as pg_blocking_pids says"
+holder=$(psql_ -At -c "SELECT pid FROM pg_stat_activity WHERE query LIKE '%live_holder%' AND pid <> pg_backend_pid()")
+like "$(jq -r '.long_transactions[].pid' "$T/live.json" | tr '\n' ' ')" "(^| )$holder " \
+	"--db: the holding transaction is a long-running one"
+calls=$(psql_ -At -c "SELECT sum(calls) FROM pg_stat_statements WHERE query = 'SELECT * FROM orders WHERE id = \$1'")
+is "$(jq '[.pg_stat_statements[] | select(.query == "SELECT * FROM orders WHERE id = $1") | .calls] | add' "$T/live.json")" "$calls" \
+	"--db: pg_stat_statements' calls of the lookups ($calls)"
+wait
+run "$PERFOPS" queries --db "host=$PGD port=$((PORT + 1)) user=postgres"
+like "$rc:$err" "^3:perfops: cannot connect to PostgreSQL" "--db: no server, exit 3"
+
