@@ -73,7 +73,8 @@ static void seen(char **first, char **last, const char *ts)
  * once: statements whose literals alone differ share the shape (the
  * case-keeping normalization) and so the fingerprint.
  */
-static struct digest_group *group_of(struct digest *d, const char *sql)
+static struct digest_group *group_of(struct digest *d, const char *sql,
+				     int mysql)
 {
 	struct strbuf shape = STRBUF_INIT, fp = STRBUF_INIT, norm = STRBUF_INIT;
 	struct digest_group *g;
@@ -86,10 +87,15 @@ static struct digest_group *group_of(struct digest *d, const char *sql)
 		strbuf_release(&shape);
 		return &d->groups[d->shape_group[sid]];
 	}
-	if (sql_fingerprint(sql, &fp, &norm) == 0)
-		d->parsed++;
-	else
+	/* MySQL statements get pt-query-digest's fingerprint. */
+	if (mysql) {
+		sql_fallback_fingerprint(sql, &fp, &norm);
 		d->unparsed++;
+	} else if (sql_fingerprint(sql, &fp, &norm) == 0) {
+		d->parsed++;
+	} else {
+		d->unparsed++;
+	}
 	gid = intern_add(&d->fingerprints, fp.buf, fp.len, &added);
 	if (added) {
 		ALLOC_GROW(d->groups, d->n + 1, d->alloc);
@@ -98,6 +104,7 @@ static struct digest_group *group_of(struct digest *d, const char *sql)
 		g->fingerprint = strbuf_detach(&fp, NULL);
 		g->query = strbuf_detach(&norm, NULL);
 		g->min_ms = INFINITY;
+		g->rows = -1;
 	}
 	ALLOC_GROW(d->shape_group, sid + 1, d->shape_alloc);
 	d->shape_group[sid] = gid;
@@ -165,7 +172,9 @@ int digest_add(const struct pglog_stmt *st, void *data)
 		add_lock(d, st);
 		return 0;
 	}
-	g = group_of(d, st->sql);
+	g = group_of(d, st->sql, st->mysql);
+	if (st->rows >= 0)
+		g->rows = (g->rows < 0 ? 0 : g->rows) + st->rows;
 
 	g->count++;
 	g->total_ms += st->ms;
@@ -368,6 +377,8 @@ void digest_print_text(const struct digest *d, size_t top, FILE *fp)
 		    "\n# Query %zu: fingerprint %s, %llu call%s, min %.3f ms",
 		    i + 1, g->fingerprint, (unsigned long long)g->count,
 		    g->count == 1 ? "" : "s", g->min_ms);
+		if (g->rows >= 0)
+			fprintf(fp, ", %.0f rows sent", g->rows);
 		if (g->first_seen)
 			fprintf(fp, ", first seen %s, last seen %s",
 				g->first_seen, g->last_seen);
@@ -444,6 +455,11 @@ void digest_write_json(const struct digest *d, size_t top, FILE *fp)
 			    d->total_ms > 0
 				? round(g->total_ms / d->total_ms * 1e4) / 1e4
 				: 0);
+		json_key(&w, "rows");
+		if (g->rows >= 0)
+			json_double(&w, g->rows);
+		else
+			json_null(&w);
 		json_key(&w, "avg_ms");
 		json_double(&w, ms3(g->total_ms / g->count));
 		json_key(&w, "min_ms");

@@ -30,6 +30,7 @@ struct digest_group {
 	char *first_seen, *last_seen;
 	char *example, *example_params;
 	double example_ms;
+	double rows; /* the sum of Rows_sent (MySQL), or -1 */
 	/* Derived by digest_finish(). */
 	double median_ms, p95_ms;
 };

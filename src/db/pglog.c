@@ -263,6 +263,7 @@ static int emit(struct state *st, double ms, const char *sql, const char *ts,
 	    .sql = sql,
 	    .params = params,
 	    .lineno = lineno,
+	    .rows = -1,
 	};
 
 	st->counts->statements++;
@@ -341,6 +342,8 @@ static void flush_lock(struct state *st)
 {
 	struct pending_lock *l = &st->lk;
 	struct pglog_stmt s = {0};
+
+	s.rows = -1;
 
 	if (!l->active)
 		return;
@@ -649,7 +652,89 @@ static void feed_csv(struct state *st, char *rec, uint64_t lineno)
 	feed_record(st, &r, lineno);
 }
 
-enum log_format { LOG_UNKNOWN, LOG_STDERR, LOG_CSV, LOG_JSON };
+enum log_format { LOG_UNKNOWN, LOG_STDERR, LOG_CSV, LOG_JSON, LOG_MYSQL };
+
+/*
+ * MySQL slow log: "# Time:", "# User@Host: ... Id: N", "# Query_time: x
+ * Lock_time: y Rows_sent: n Rows_examined: m" (newer servers add fields),
+ * then "use db;", "SET timestamp=N;" and the statement, which may span
+ * lines.  Server restart headers are dropped.
+ */
+struct mysql_entry {
+	struct strbuf sql, ts, session;
+	double ms, rows;
+	int have_time;
+	uint64_t lineno;
+};
+
+static void mysql_flush(struct state *st, struct mysql_entry *e)
+{
+	struct pglog_stmt s = {0};
+
+	strbuf_trim(&e->sql);
+	if (e->have_time && e->sql.len) {
+		s.ms = e->ms;
+		s.ts = e->ts.buf;
+		s.session = e->session.buf;
+		s.sql = e->sql.buf;
+		s.lineno = e->lineno;
+		s.rows = e->rows;
+		s.mysql = 1;
+		st->counts->statements++;
+		st->counts->messages++;
+		if (st->fn(&s, st->data))
+			st->stop = 1;
+	}
+	strbuf_reset(&e->sql);
+	e->have_time = 0;
+}
+
+static double field(const char *line, const char *key, double def)
+{
+	const char *k = strstr(line, key);
+
+	return k ? strtod(k + strlen(key), NULL) : def;
+}
+
+static void mysql_line(struct state *st, struct mysql_entry *e,
+		       const char *line, uint64_t lineno)
+{
+	const char *id;
+
+	if (!strncmp(line, "# Time: ", 8)) {
+		mysql_flush(st, e);
+		strbuf_reset(&e->ts);
+		strbuf_addstr(&e->ts, line + 8);
+		strbuf_trim(&e->ts);
+	} else if (!strncmp(line, "# User@Host: ", 13)) {
+		mysql_flush(st, e);
+		strbuf_reset(&e->session);
+		if ((id = strstr(line, " Id: ")))
+			strbuf_addf(&e->session, "thread %ld",
+				    strtol(id + 5, NULL, 10));
+	} else if (!strncmp(line, "# Query_time: ", 14)) {
+		mysql_flush(st, e);
+		e->ms = strtod(line + 14, NULL) * 1000;
+		e->rows = field(line, "Rows_sent: ", -1);
+		e->have_time = 1;
+		e->lineno = lineno;
+	} else if (line[0] == '#' || strstr(line, ", Version: ") ||
+		   !strncmp(line, "Tcp port: ", 10) ||
+		   !strncmp(line, "Time ", 5)) {
+		/* Other comments; a server restart's header. */
+		if (line[0] != '#')
+			mysql_flush(st, e);
+	} else if (!e->sql.len && (!strncasecmp(line, "use ", 4) ||
+				   !strncasecmp(line, "SET timestamp=", 14))) {
+		/* The session's database and clock, not the statement. */
+	} else if (e->have_time) {
+		if (e->sql.len)
+			strbuf_addch(&e->sql, '\n');
+		strbuf_addstr(&e->sql, line);
+	} else if (*line && !st->counts->unknown++) {
+		st->counts->first_unknown = lineno;
+	}
+}
 
 /* csvlog starts with a quoted-or-not timestamp and a comma; jsonlog with
  * an object. */
@@ -659,6 +744,10 @@ static enum log_format detect(const char *line)
 
 	if (line[0] == '{')
 		return LOG_JSON;
+	if (!strncmp(line, "# Time: ", 8) ||
+	    !strncmp(line, "# User@Host: ", 13) ||
+	    !strncmp(line, "# Query_time: ", 14) || strstr(line, ", Version: "))
+		return LOG_MYSQL;
 	if (find_ts(line, strlen(line), &at, &len) && at == 0 &&
 	    line[len] == ',')
 		return LOG_CSV;
@@ -684,6 +773,7 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 	struct state st = {0};
 	struct strbuf rec = STRBUF_INIT, jbuf = STRBUF_INIT;
 	enum log_format fmt = LOG_UNKNOWN;
+	struct mysql_entry my = {.ms = 0};
 	uint64_t rec_line = 0;
 	char *line = NULL;
 	size_t len = 0, i;
@@ -716,6 +806,9 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 	strbuf_init(&st.lk.ts, 0);
 	strbuf_init(&st.lk.session, 0);
 	strbuf_init(&st.lk.detail, 0);
+	strbuf_init(&my.sql, 0);
+	strbuf_init(&my.ts, 0);
+	strbuf_init(&my.session, 0);
 	st.level = LV_NONE;
 	while (!st.stop && (rr = next_line(&r, &line, &len)) > 0) {
 		size_t plen;
@@ -738,6 +831,10 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 				feed_csv(&st, rec.buf, rec_line);
 				strbuf_reset(&rec);
 			}
+			continue;
+		}
+		if (fmt == LOG_MYSQL) {
+			mysql_line(&st, &my, line, r.lineno);
 			continue;
 		}
 		if (fmt == LOG_JSON) {
@@ -779,8 +876,13 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 		if (!counts->unknown++)
 			counts->first_unknown = rec_line;
 	}
+	if (fmt == LOG_MYSQL && !st.stop)
+		mysql_flush(&st, &my);
 	strbuf_release(&rec);
 	strbuf_release(&jbuf);
+	strbuf_release(&my.sql);
+	strbuf_release(&my.ts);
+	strbuf_release(&my.session);
 	if (have && !st.stop)
 		process(&st);
 	if (!st.stop)

@@ -42,6 +42,10 @@ struct pglog_stmt {
 	const char *blocker; /* the holding pids as logged, "" if unknown */
 	int acquired;
 	const char *detail;
+	/* MySQL slow log: Rows_sent (-1 when not logged), and fingerprints
+	 * are pt-query-digest's, not libpg_query's. */
+	double rows;
+	int mysql;
 };
 
 /* Called for each statement, lock wait and deadlock (st->kind); the
