@@ -84,7 +84,7 @@ int cmd_queries(int argc, char **argv)
 	struct gates gates = {.n = 0};
 	int json = 0, top = 20, min_run = 5, i, ret = EXIT_OK;
 	double window = 1.0, long_txn = 60;
-	const char *db = NULL;
+	const char *db = NULL, *prefix = NULL;
 	const struct opt options[] = {
 	    OPT_BOOL(0, "json", &json,
 		     "one JSON document: statements, fingerprints,\n"
@@ -93,6 +93,9 @@ int cmd_queries(int argc, char **argv)
 		    "show the N fingerprints with the most total\n"
 		    "time (default 20; 0 shows all)",
 		    0, INT_MAX),
+	    OPT_STRING(0, "prefix", &prefix, "FORMAT",
+		       "the servers' log_line_prefix ('%m [%p] %q%u@%d ');\n"
+		       "by default found in each line"),
 	    OPT_GROUP("N+1"),
 	    OPT_INT(0, "n-plus-one", &min_run, "N",
 		    "a run of N or more single-key lookups of one\n"
@@ -147,8 +150,15 @@ int cmd_queries(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		struct pglog_counts c;
 
-		if (pglog_read(argv[i], digest_add, &d, &c) < 0)
+		if (pglog_read_prefix(argv[i], prefix, digest_add, &d, &c) < 0)
 			ret = EXIT_FAIL;
+		if (c.prefix_mismatch)
+			warning(
+			    "%s:%llu: %llu line%s do not fit --prefix '%s' "
+			    "(the first is here); read as if none were given",
+			    argv[i], (unsigned long long)c.first_mismatch,
+			    (unsigned long long)c.prefix_mismatch,
+			    c.prefix_mismatch == 1 ? "" : "s", prefix);
 		unknown += c.unknown;
 		if (c.lines && !c.messages)
 			error("%s: no PostgreSQL log line in it (line 1: no "

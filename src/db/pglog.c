@@ -164,12 +164,26 @@ static int is_hex(int c)
 	return isdigit(c) || (c >= 'a' && c <= 'f');
 }
 
+/* Whether s starts with a severity and ":  " ("LOG:  "). */
+static int level_of_prefix(const char *s)
+{
+	int i;
+
+	for (i = 0; levels[i]; i++) {
+		size_t n = strlen(levels[i]);
+
+		if (!strncmp(s, levels[i], n) && !strncmp(s + n, ":  ", 3))
+			return 1;
+	}
+	return 0;
+}
+
 /* The session of a prefix: %c ("5f1a2b3c.1a2b"), else "pid N". */
 static void find_session(const char *p, size_t len, size_t ts_at, size_t ts_len,
 			 struct strbuf *out)
 {
 	size_t i = 0;
-	long pid = -1;
+	long pid = -1, bare = -1;
 
 	strbuf_reset(out);
 	while (i < len) {
@@ -212,7 +226,18 @@ static void find_session(const char *p, size_t len, size_t ts_at, size_t ts_len,
 			if (k == e || p[k] == '-')
 				pid = strtol(p + b, NULL, 10);
 		}
+		if (bare < 0 && e - b >= 2 && (b == 0 || p[b - 1] == ' ')) {
+			size_t k = b;
+
+			while (k < e && isdigit((unsigned char)p[k]))
+				k++;
+			if (k == e)
+				bare = strtol(p + b, NULL, 10);
+		}
 	}
+	/* A bare number ("%t %p ") when no bracketed one was found. */
+	if (pid < 0)
+		pid = bare;
 	if (pid >= 0)
 		strbuf_addf(out, "pid %ld", pid);
 }
@@ -247,6 +272,8 @@ struct state {
 	struct strbuf *last;
 	size_t nlast, alast;
 	int stop;
+	const char *prefix; /* a given log_line_prefix, or NULL */
+	struct strbuf pts;  /* its timestamp while matching */
 	/* The message being read. */
 	int level;
 	struct strbuf text, ts, session;
@@ -524,6 +551,87 @@ static void start_message(struct state *st, const char *line, int level,
 	find_session(line, plen, ts_at, ts_len, &st->session);
 }
 
+/*
+ * Match line against a given log_line_prefix: its ts, its %c session or
+ * "pid N", into the state.  Returns 0 when the line does not fit it.
+ */
+static int match_prefix(struct state *st, const char *line)
+{
+	const char *f = st->prefix, *s = line, *sess = NULL;
+	size_t at, tl, sess_len = 0;
+	long pid = -1;
+
+	strbuf_reset(&st->pts);
+	while (*f) {
+		char esc;
+
+		if (*f != '%') {
+			if (*s++ != *f++)
+				return 0;
+			continue;
+		}
+		f++;
+		while (*f == '-' || isdigit((unsigned char)*f))
+			f++; /* padding */
+		esc = *f ? *f++ : '%';
+		switch (esc) {
+		case '%':
+			if (*s++ != '%')
+				return 0;
+			break;
+		case 'q':
+			/* Non-session processes stop here. */
+			if (isupper((unsigned char)*s) && strstr(s, ":  ") &&
+			    level_of_prefix(s))
+				goto done;
+			break;
+		case 't':
+		case 'm':
+			if (!find_ts(s, strlen(s), &at, &tl) || at)
+				return 0;
+			strbuf_add(&st->pts, s, tl);
+			s += tl;
+			break;
+		case 'p':
+			if (!isdigit((unsigned char)*s))
+				return 0;
+			pid = strtol(s, (char **)&s, 10);
+			break;
+		case 'c':
+			sess = s;
+			while (is_hex((unsigned char)*s) || *s == '.')
+				s++;
+			sess_len = (size_t)(s - sess);
+			break;
+		case 'n':
+		case 'l':
+		case 'x':
+		case 'Q':
+		case 'v':
+			while (isdigit((unsigned char)*s) || *s == '.' ||
+			       *s == '/')
+				s++;
+			break;
+		default: {
+			/* %u %d %a %h %r %i %e %b: up to the next literal. */
+			char stop = *f && *f != '%' ? *f : ' ';
+
+			while (*s && *s != stop)
+				s++;
+		}
+		}
+	}
+done:
+	strbuf_reset(&st->session);
+	if (sess_len)
+		strbuf_add(&st->session, sess, sess_len);
+	else if (pid >= 0)
+		strbuf_addf(&st->session, "pid %ld", pid);
+	strbuf_reset(&st->ts);
+	strbuf_addbuf(&st->ts, &st->pts);
+	return 1;
+}
+
 static int level_of(const char *severity)
 {
 	int i;
@@ -652,6 +760,9 @@ static void feed_csv(struct state *st, char *rec, uint64_t lineno)
 	feed_record(st, &r, lineno);
 }
 
+static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
+		   void *data, struct pglog_counts *counts);
+
 enum log_format { LOG_UNKNOWN, LOG_STDERR, LOG_CSV, LOG_JSON, LOG_MYSQL };
 
 /*
@@ -757,17 +868,29 @@ static enum log_format detect(const char *line)
 int pglog_read(const char *path, pglog_fn fn, void *data,
 	       struct pglog_counts *counts)
 {
+	return pglog_read_prefix(path, NULL, fn, data, counts);
+}
+
+int pglog_read_prefix(const char *path, const char *prefix, pglog_fn fn,
+		      void *data, struct pglog_counts *counts)
+{
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
 
 	memset(counts, 0, sizeof(*counts));
 	if (fd < 0)
 		return error_errno("cannot open '%s'", path);
-	return pglog_read_fd(fd, strcmp(path, "-") ? path : "<stdin>", fn, data,
-			     counts);
+	return read_fd(fd, strcmp(path, "-") ? path : "<stdin>", prefix, fn,
+		       data, counts);
 }
 
 int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 		  struct pglog_counts *counts)
+{
+	return read_fd(fd, name, NULL, fn, data, counts);
+}
+
+static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
+		   void *data, struct pglog_counts *counts)
 {
 	struct reader r = {0};
 	struct state st = {0};
@@ -791,6 +914,8 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 	r.buf = xmalloc(r.cap);
 	st.fn = fn;
 	st.data = data;
+	st.prefix = prefix && *prefix ? prefix : NULL;
+	strbuf_init(&st.pts, 0);
 	st.counts = counts;
 	intern_init(&st.sessions);
 	strbuf_init(&st.pend.sql, 0);
@@ -867,6 +992,11 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 		if (have)
 			process(&st);
 		start_message(&st, line, lv, plen, msg, r.lineno);
+		/* A given prefix wins where it fits; elsewhere the prefix is
+		 * read as if none were given. */
+		if (st.prefix && !match_prefix(&st, line) &&
+		    !counts->prefix_mismatch++)
+			counts->first_mismatch = r.lineno;
 		have = 1;
 	}
 	if (rr < 0)
@@ -904,6 +1034,7 @@ int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 	strbuf_release(&st.lk.ts);
 	strbuf_release(&st.lk.session);
 	strbuf_release(&st.lk.detail);
+	strbuf_release(&st.pts);
 	for (i = 0; i < st.nlast; i++)
 		strbuf_release(&st.last[i]);
 	free(st.last);

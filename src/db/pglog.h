@@ -56,11 +56,19 @@ typedef int (*pglog_fn)(const struct pglog_stmt *st, void *data);
 struct pglog_counts {
 	uint64_t lines, messages, statements, unknown;
 	uint64_t first_unknown; /* line number of the first unknown line */
+	/* Lines a given log_line_prefix did not fit, and the first. */
+	uint64_t prefix_mismatch, first_mismatch;
 };
 
 /* Read path ("-" for stdin, gzip or not); returns 0, or -1 (reported). */
 int pglog_read(const char *path, pglog_fn fn, void *data,
 	       struct pglog_counts *counts);
+
+/* The same with a given log_line_prefix ("%m [%p] %q%u@%d "), which
+ * tells the timestamp, pid and session apart where the prefix fits; NULL
+ * or "" detects them from each line. */
+int pglog_read_prefix(const char *path, const char *prefix, pglog_fn fn,
+		      void *data, struct pglog_counts *counts);
 
 /* One record of csvlog or jsonlog, the fields perfops reads. */
 struct pglog_record {

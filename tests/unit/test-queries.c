@@ -297,3 +297,39 @@ Test(queries, csvlog_and_jsonlog)
 	check_two("pg12-csvlog.csv");
 	check_two("pg15-jsonlog.json");
 }
+
+/* '%l %p %m ': found in each line, the line number would pass for the
+ * pid (one session per line, no N+1); the given prefix tells them apart. */
+Test(queries, given_prefix)
+{
+	struct pglog_counts c;
+	struct digest d;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/tests/data/db/logs/prefix-l-p.log",
+		 PERFOPS_SRCDIR);
+	digest_init(&d, 5, 1.0);
+	cr_assert_eq(pglog_read(path, digest_add, &d, &c), 0);
+	digest_finish(&d);
+	cr_assert_eq(d.np.n, 0);
+	digest_release(&d);
+
+	digest_init(&d, 5, 1.0);
+	cr_assert_eq(pglog_read_prefix(path, "%l %p %m ", digest_add, &d, &c),
+		     0);
+	digest_finish(&d);
+	cr_assert_eq(c.prefix_mismatch, 0);
+	cr_assert_eq(d.np.n, 1);
+	cr_assert_str_eq(d.np.runs[0].session, "pid 4242");
+	cr_assert_eq(d.np.runs[0].n, 5);
+	cr_assert_str_eq(d.groups[0].first_seen, "2026-12-02 10:00:00.101 UTC");
+	digest_release(&d);
+
+	/* A prefix that does not fit: counted, and the line still read. */
+	digest_init(&d, 5, 1.0);
+	cr_assert_eq(pglog_read_prefix(path, "[%p] ", digest_add, &d, &c), 0);
+	cr_assert_eq(c.prefix_mismatch, 5);
+	cr_assert_eq(c.first_mismatch, 1);
+	cr_assert_eq(d.statements, 5);
+	digest_release(&d);
+}
