@@ -9,17 +9,6 @@ static int word_char(int c)
 	return isalnum(c) || c == '_' || c == '$';
 }
 
-/* Whether out ends with the word w (after a non-word character). */
-static int ends_with_word(const struct strbuf *out, const char *w)
-{
-	size_t n = strlen(w);
-
-	if (out->len < n || strncasecmp(out->buf + out->len - n, w, n))
-		return 0;
-	return out->len == n ||
-	       !word_char((unsigned char)out->buf[out->len - n - 1]);
-}
-
 static void drop_space(struct strbuf *out)
 {
 	while (out->len && out->buf[out->len - 1] == ' ')
@@ -144,15 +133,19 @@ void sql_normalize(const char *s, size_t len, struct strbuf *out, int keep_case)
 				strbuf_addch(out, '?');
 				continue;
 			}
-			for (; w < i; w++)
-				strbuf_addch(
-				    out, keep_case
-					     ? s[w]
-					     : tolower((unsigned char)s[w]));
-			if (ends_with_word(out, "in"))
-				i = collapse_list(s, i, len, out, 0);
-			else if (ends_with_word(out, "values"))
-				i = collapse_list(s, i, len, out, 1);
+			{
+				size_t wl = i - w, k, at = out->len;
+
+				strbuf_add(out, s + w, wl);
+				for (k = 0; !keep_case && k < wl; k++)
+					out->buf[at + k] = (char)tolower(
+					    (unsigned char)out->buf[at + k]);
+				if (wl == 2 && !strncasecmp(s + w, "in", 2))
+					i = collapse_list(s, i, len, out, 0);
+				else if (wl == 6 &&
+					 !strncasecmp(s + w, "values", 6))
+					i = collapse_list(s, i, len, out, 1);
+			}
 			continue;
 		}
 		strbuf_addch(out, (char)c);
