@@ -11,6 +11,7 @@ void digest_init(struct digest *d, unsigned min_run, double window_s)
 {
 	memset(d, 0, sizeof(*d));
 	nplus1_init(&d->np, min_run, window_s);
+	d->exact_cap = 10000;
 	intern_init(&d->fingerprints);
 	intern_init(&d->shapes);
 }
@@ -25,6 +26,9 @@ void digest_release(struct digest *d)
 		free(g->fingerprint);
 		free(g->query);
 		free(g->ms);
+		if (g->hist)
+			hist_release(g->hist);
+		free(g->hist);
 		free(g->first_seen);
 		free(g->last_seen);
 		free(g->example);
@@ -163,6 +167,18 @@ static void add_lock(struct digest *d, const struct pglog_stmt *st)
 		l->statement = dup_or_null(st->sql);
 }
 
+/* A day, in microseconds: longer statements count as a day. */
+#define HIST_MAX_US (86400LL * 1000000)
+
+static void record_us(struct hist *h, double ms)
+{
+	double us = ms * 1000;
+
+	hist_record(h, us < 1		  ? 1
+		       : us > HIST_MAX_US ? HIST_MAX_US
+					  : (int64_t)us);
+}
+
 int digest_add(const struct pglog_stmt *st, void *data)
 {
 	struct digest *d = data;
@@ -180,8 +196,23 @@ int digest_add(const struct pglog_stmt *st, void *data)
 	g->total_ms += st->ms;
 	g->min_ms = MIN(g->min_ms, st->ms);
 	g->max_ms = MAX(g->max_ms, st->ms);
-	ALLOC_GROW(g->ms, g->nms + 1, g->ams);
-	g->ms[g->nms++] = st->ms;
+	if (!g->hist && g->nms < d->exact_cap) {
+		ALLOC_GROW(g->ms, g->nms + 1, g->ams);
+		g->ms[g->nms++] = st->ms;
+	} else {
+		size_t k;
+
+		if (!g->hist) {
+			g->hist = xmalloc(sizeof(*g->hist));
+			hist_init(g->hist, 1, HIST_MAX_US, 3);
+			for (k = 0; k < g->nms; k++)
+				record_us(g->hist, g->ms[k]);
+			free(g->ms);
+			g->ms = NULL;
+			g->nms = g->ams = 0;
+		}
+		record_us(g->hist, st->ms);
+	}
 	seen(&g->first_seen, &g->last_seen, st->ts);
 	seen(&d->first_seen, &d->last_seen, st->ts);
 	if (!g->example || st->ms > g->example_ms) {
@@ -217,6 +248,11 @@ void digest_finish(struct digest *d)
 	for (i = 0; i < d->n; i++) {
 		struct digest_group *g = &d->groups[i];
 
+		if (g->hist) {
+			g->median_ms = hist_percentile(g->hist, 50) / 1000.0;
+			g->p95_ms = hist_percentile(g->hist, 95) / 1000.0;
+			continue;
+		}
 		stats_sort(g->ms, g->nms);
 		g->median_ms = stats_median_sorted(g->ms, g->nms);
 		g->p95_ms = stats_percentile_sorted(g->ms, g->nms, 95);

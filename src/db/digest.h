@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "core/hist.h"
 #include "core/intern.h"
 #include "db/nplus1.h"
 
@@ -15,8 +16,8 @@
  * statement counts, BEGIN, COMMIT and utility statements included.
  *
  * The digest owns its groups and strings; digest_release() frees them.
- * Memory grows with the number of distinct statement shapes and keeps one
- * double per statement for exact percentiles.
+ * Memory grows with the number of distinct statement shapes, not with the
+ * number of statements (see exact_cap).
  */
 struct pglog_stmt;
 
@@ -25,8 +26,10 @@ struct digest_group {
 	char *query;	   /* the normalized text */
 	uint64_t count;
 	double total_ms, min_ms, max_ms;
-	double *ms; /* every duration, for the median and p95 */
+	double *ms; /* the durations, for the median and p95 ... */
 	size_t nms, ams;
+	struct hist *hist; /* ... or, past exact_cap of them, all of them in
+			      microseconds at 3 significant figures */
 	char *first_seen, *last_seen;
 	char *example, *example_params;
 	double example_ms;
@@ -53,7 +56,11 @@ struct digest {
 	double total_ms;
 	char *first_seen, *last_seen;
 	size_t parsed, unparsed; /* fingerprints from libpg_query or not */
-	struct nplus1 np;	 /* N+1 runs, spec §5 */
+	/* Durations kept exactly per fingerprint (default 10000); past it a
+	 * fingerprint's go to a histogram, so memory stays bounded however
+	 * long the log. */
+	size_t exact_cap;
+	struct nplus1 np; /* N+1 runs, spec §5 */
 	struct digest_lock *locks, *deadlocks;
 	size_t nlocks, alocks, ndeadlocks, adeadlocks;
 };

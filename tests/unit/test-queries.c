@@ -333,3 +333,41 @@ Test(queries, given_prefix)
 	cr_assert_eq(d.statements, 5);
 	digest_release(&d);
 }
+
+/* Past exact_cap durations a fingerprint's go to a histogram: memory
+ * stays bounded, the median and p95 within 3 significant figures. */
+Test(queries, bounded_percentiles)
+{
+	struct digest exact, bounded;
+	struct pglog_stmt st = {.ts = "", .session = "s", .rows = -1};
+	int i;
+
+	digest_init(&exact, 5, 1.0);
+	digest_init(&bounded, 5, 1.0);
+	bounded.exact_cap = 100;
+	for (i = 1; i <= 5000; i++) {
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "SELECT * FROM t WHERE a > %d", i);
+		st.sql = sql;
+		st.ms = (i * 7919 % 5000) * 0.25 + 0.25;
+		digest_add(&st, &exact);
+		digest_add(&st, &bounded);
+	}
+	digest_finish(&exact);
+	digest_finish(&bounded);
+	cr_assert_null(exact.groups[0].hist);
+	cr_assert_not_null(bounded.groups[0].hist);
+	cr_assert_eq(bounded.groups[0].nms, 0);
+	cr_assert_eq(bounded.groups[0].count, 5000);
+	cr_assert_float_eq(bounded.groups[0].total_ms, exact.groups[0].total_ms,
+			   1e-6);
+	cr_assert_float_eq(bounded.groups[0].max_ms, 1250, 0);
+	cr_assert_float_eq(bounded.groups[0].p95_ms, exact.groups[0].p95_ms,
+			   exact.groups[0].p95_ms * 2e-3);
+	cr_assert_float_eq(bounded.groups[0].median_ms,
+			   exact.groups[0].median_ms,
+			   exact.groups[0].median_ms * 2e-3);
+	digest_release(&exact);
+	digest_release(&bounded);
+}
