@@ -226,6 +226,7 @@ int digest_add(const struct pglog_stmt *st, void *data)
 	d->total_ms += st->ms;
 	nplus1_add(&d->np, st->session, g->fingerprint, g->query, st->ms,
 		   st->ts);
+	nplus1_rows(&d->np, st->session, st->rows);
 	return 0;
 }
 
@@ -299,9 +300,11 @@ static void print_nplus1(const struct nplus1 *x, FILE *fp)
 	for (i = 0; i < x->n; i++) {
 		const struct nplus1_run *r = &x->runs[i];
 
-		fprintf(fp, "  session %s at %s: %llu x %s (%.3f ms)\n",
-			r->session, r->first_seen, (unsigned long long)r->n,
-			r->child, r->total_ms);
+		fprintf(
+		    fp,
+		    "  session %s at %s: %llu x %s (%.3f ms, %s confidence)\n",
+		    r->session, r->first_seen, (unsigned long long)r->n,
+		    r->child, r->total_ms, r->confidence);
 		fprintf(fp, "    after: %s\n",
 			r->parent ? r->parent : "(the session's first)");
 	}
@@ -559,6 +562,13 @@ void digest_write_json(const struct digest *d, size_t top, FILE *fp)
 		json_double(&w, ms3(r->total_ms));
 		json_key(&w, "first_seen");
 		json_string(&w, r->first_seen);
+		json_key(&w, "parent_rows");
+		if (r->parent_rows >= 0)
+			json_double(&w, r->parent_rows);
+		else
+			json_null(&w);
+		json_key(&w, "confidence");
+		json_string(&w, r->confidence);
 		json_key(&w, "fix");
 		json_string(&w, nplus1_fix);
 		json_end_object(&w);

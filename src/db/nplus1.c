@@ -1,6 +1,7 @@
 #include "core/compat.h"
 #include "db/nplus1.h"
 #include <ctype.h>
+#include <math.h>
 #include <time.h>
 
 void nplus1_init(struct nplus1 *x, unsigned min_run, double window_s)
@@ -47,7 +48,8 @@ int nplus1_single_key(const char *q)
 	const char *s;
 	int eq = 0;
 
-	for (s = q; (s = strchr(s, '$')); s++) {
+	/* Parameters are "$1" (libpg_query) or "?" (pt-query-digest). */
+	for (s = q; (s = strpbrk(s, "$?")); s++) {
 		const char *b = s;
 
 		/* "= $1" */
@@ -81,7 +83,13 @@ static double seconds(const char *ts)
 
 	if (!ts || !*ts)
 		return -1;
+	/* PostgreSQL, MySQL 5.7+ ("T", "Z") and MySQL 5.6 ("221202 10:00:01").
+	 */
 	rest = strptime(ts, "%Y-%m-%d %H:%M:%S", &tm);
+	if (!rest)
+		rest = strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest)
+		rest = strptime(ts, "%y%m%d %H:%M:%S", &tm);
 	if (!rest)
 		return -1;
 	if (*rest == '.')
@@ -103,6 +111,15 @@ static void end_run(struct nplus1 *x, const char *session,
 		r->n = s->n;
 		r->total_ms = s->total_ms;
 		r->first_seen = s->first_seen;
+		r->parent_rows = s->parent ? s->parent_rows : -1;
+		/* Close: within a fifth of N (the parent's rows drive the
+		 * loop). */
+		if (r->parent_rows >= 0 &&
+		    fabs(r->parent_rows - (double)r->n) <=
+			MAX(1.0, (double)r->n / 5))
+			r->confidence = "high";
+		else
+			r->confidence = s->parent ? "medium" : "low";
 		s->parent = s->child_query = s->first_seen = NULL;
 	}
 	session_clear(s);
@@ -120,6 +137,7 @@ void nplus1_add(struct nplus1 *x, const char *session, const char *fp,
 	if (added) {
 		ALLOC_GROW(x->s, id + 1, x->as);
 		memset(&x->s[id], 0, sizeof(x->s[id]));
+		x->s[id].last_rows = -1;
 		x->ns = id + 1;
 	}
 	s = &x->s[id];
@@ -136,6 +154,7 @@ void nplus1_add(struct nplus1 *x, const char *session, const char *fp,
 				? xstrdup(s->last_query)
 				: NULL;
 		s->first_seen = xstrdup(ts ? ts : "");
+		s->parent_rows = s->last_rows;
 	}
 	s->n++;
 	s->total_ms += ms;
@@ -145,6 +164,14 @@ void nplus1_add(struct nplus1 *x, const char *session, const char *fp,
 		s->last_query = xstrdup(query);
 		s->last_fp = fp;
 	}
+}
+
+void nplus1_rows(struct nplus1 *x, const char *session, double rows)
+{
+	uint32_t id = intern_find(&x->sessions, session, strlen(session));
+
+	if (id != INTERN_NONE)
+		x->s[id].last_rows = rows;
 }
 
 void nplus1_finish(struct nplus1 *x)

@@ -24,6 +24,9 @@ struct nplus1_run {
 	uint64_t n;
 	double total_ms;
 	char *first_seen;
+	double parent_rows;	/* rows the parent sent (MySQL), or -1 */
+	const char *confidence; /* "high": the parent sent about N rows;
+				   "medium": a parent; "low": none */
 };
 
 struct nplus1_session {
@@ -36,6 +39,7 @@ struct nplus1_session {
 	double total_ms, last_t;
 	char *first_seen;
 	int single_key;
+	double last_rows, parent_rows;
 };
 
 struct nplus1 {
@@ -56,6 +60,9 @@ void nplus1_release(struct nplus1 *x);
  */
 void nplus1_add(struct nplus1 *x, const char *session, const char *fp,
 		const char *query, double ms, const char *ts);
+/* The rows the session's last statement sent, when the log says (MySQL's
+ * Rows_sent); -1 when it does not. */
+void nplus1_rows(struct nplus1 *x, const char *session, double rows);
 /* End the open runs (at the end of the logs). */
 void nplus1_finish(struct nplus1 *x);
 

@@ -4,7 +4,7 @@
 # on the same logs: the same statement count, query time and per-query
 # counts for the fingerprints both tools normalize alike.
 . "$(dirname "$0")/lib.sh"
-plan 6
+plan 7
 DATA=$TOP/tests/data/db/logs
 
 run "$PERFOPS" queries --json "$DATA/mysql8-slow.log"
@@ -15,6 +15,11 @@ is "$(jq -c '.queries[] | select(.query == "select * from orders where id = ?") 
 run "$PERFOPS" queries --json "$DATA/mysql56-slow.log"
 is "$(echo "$out" | jq -c '[.statements, .queries[0].count, .queries[0].first_seen]')" \
 	'[3,2,"221202 10:00:01"]' "a MySQL 5.6 slow log"
+
+run "$PERFOPS" queries --json "$DATA/mysql8-nplus1.log"
+is "$(echo "$out" | jq -c '.n_plus_one[] | [.session, .n, .parent_rows, .confidence, .parent, .child]')" \
+	'["thread 21",6,6,"high","select id from customers where country = ?","select * from orders where customer_id = ?"]' \
+	"N+1 after a query that sent N rows: high confidence"
 
 if ! command -v pt-query-digest >/dev/null; then
 	skip "pt-query-digest not installed (Debian package percona-toolkit)" 3

@@ -176,6 +176,10 @@ Test(queries, single_key)
 	cr_assert_not(nplus1_single_key("SELECT * FROM t WHERE id <> $1"));
 	cr_assert_not(nplus1_single_key("SELECT * FROM t"));
 	cr_assert_not(nplus1_single_key("BEGIN"));
+	/* pt-query-digest's normalization (MySQL) */
+	cr_assert(nplus1_single_key("select * from t where id = ?"));
+	cr_assert_not(nplus1_single_key("select * from t where id >= ?"));
+	cr_assert_not(nplus1_single_key("select * from t where data ? $1"));
 }
 
 /* Runs per session, broken by another shape or a gap over the window;
