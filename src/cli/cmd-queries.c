@@ -122,7 +122,6 @@ int cmd_queries(int argc, char **argv)
 	    OPT_END(),
 	};
 	struct digest d;
-	uint64_t unknown = 0;
 
 	argc = parse_options(argc, argv, &doc, options, 0);
 	if (db) {
@@ -159,7 +158,6 @@ int cmd_queries(int argc, char **argv)
 			    argv[i], (unsigned long long)c.first_mismatch,
 			    (unsigned long long)c.prefix_mismatch,
 			    c.prefix_mismatch == 1 ? "" : "s", prefix);
-		unknown += c.unknown;
 		if (c.lines && !c.messages)
 			error("%s: no PostgreSQL log line in it (line 1: no "
 			      "\"LOG:  \" or other severity)",
