@@ -143,8 +143,8 @@ int cmd_queries(int argc, char **argv)
 		return r == -2 ? EXIT_ENV : r < 0 ? EXIT_FAIL : EXIT_OK;
 	}
 	if (argc < 1)
-		return cli_usage_error("queries", "which log? (see 'perfops "
-						  "help queries')");
+		return cli_usage_error("queries",
+				       "which log? (or --db CONNINFO)");
 	digest_init(&d, (unsigned)min_run, window);
 	for (i = 0; i < argc; i++) {
 		struct pglog_counts c;
