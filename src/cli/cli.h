@@ -22,8 +22,10 @@ DECLARE_CMD_OPTS(bench);
 DECLARE_CMD_OPTS(collapse);
 DECLARE_CMD_OPTS(diagnose);
 DECLARE_CMD_OPTS(diff);
+DECLARE_CMD_OPTS(explain);
 DECLARE_CMD_OPTS(flamegraph);
 DECLARE_CMD_OPTS(guide);
+DECLARE_CMD_OPTS(queries);
 DECLARE_CMD_OPTS(record);
 DECLARE_CMD_OPTS(report);
 
