@@ -23,6 +23,7 @@ enum exit_code {
 #define DECLARE_CMD_OPTS(name) int cmd_##name(int argc, char **argv)
 
 DECLARE_CMD(bench);
+DECLARE_CMD_OPTS(bundle);
 DECLARE_CMD_OPTS(collapse);
 DECLARE_CMD_OPTS(diff);
 DECLARE_CMD_OPTS(flamegraph);

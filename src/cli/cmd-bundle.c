@@ -1,0 +1,136 @@
+#include "core/compat.h"
+#include "bundle/bundle.h"
+#include "cli/cli.h"
+#include "cli/parse-options.h"
+#include "core/atomic.h"
+#include "core/error.h"
+#include <sys/stat.h>
+
+static const struct cli_doc doc = {
+    .name = "bundle",
+    .synopsis = "[options] DIR | ASSET [MAP] | ASSET...\n",
+    .description =
+	"What the bytes of front-end bundles come from.  Every .js, .mjs,\n"
+	".cjs and .css file under DIR (or each ASSET) is read with its source\n"
+	"map (the last sourceMappingURL comment, an inline data: URL, or\n"
+	"ASSET.map) and each byte is credited to one source, exactly: per\n"
+	"generated line a mapping covers its column to the next mapping's,\n"
+	"the last one to the end of the line (columns are UTF-16 units,\n"
+	"converted to UTF-8 bytes); bytes no mapping covers are [unmapped],\n"
+	"the comment [sourceMappingURL], line ends [EOLs], and 1-field\n"
+	"mappings [no source], so an asset's sources sum to its size.\n"
+	"Sources are grouped by package (the last node_modules/ segment,\n"
+	"pnpm and yarn layouts; version from its package.json) and\n"
+	"directory.  gzip -9 and brotli -11 (22-bit window) sizes of every\n"
+	"asset are exact; a source's or package's compressed size is an\n"
+	"estimate (the asset's, shared out by each source's own compressed\n"
+	"size) and marked ~.  Download times are for slow 3G (400 kbit/s)\n"
+	"and 4G (7000 kbit/s).  Then duplicate packages (one name at several\n"
+	"versions or install paths, with the bytes a dedupe saves) and\n"
+	"findings: moment, full-lodash, barrel-import, inline-data-uri,\n"
+	"embedded-font, duplicate, unminified, sourcemap-shipped,\n"
+	"no-code-splitting, cjs-tree-shaking.\n",
+    .epilogue =
+	"Exit status: 0 ok; 1 a map that cannot be read or does not match its\n"
+	"asset (what could be attributed is still reported, the rest is\n"
+	"[unmapped]), or no asset; 2 usage error.\n"
+	"\n"
+	"Examples:\n"
+	"  perfops bundle dist/\n"
+	"  perfops bundle dist/app.js dist/app.js.map --json > sizes.json\n"
+	"  perfops bundle --sizes raw dist/\n",
+};
+
+static const char *const size_choices[] = {"all", "raw", "gzip", "brotli",
+					   NULL};
+
+static int is_map_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 4 && !strcmp(s + n - 4, ".map");
+}
+
+int cmd_bundle(int argc, char **argv)
+{
+	struct bundle b = BUNDLE_INIT;
+	const char *out = "-";
+	int json = 0, sizes = 0, threads = 0, ret = EXIT_OK, r = 0, i;
+	const struct opt options[] = {
+	    OPT_BOOL(0, "json", &json,
+		     "one JSON document: assets [{path, map, bytes,\n"
+		     "gzip, brotli, download_seconds, sources\n"
+		     "{path: bytes}, sources_estimated, directories}],\n"
+		     "packages [{name, version, path, bytes, ...}],\n"
+		     "duplicates [{name, versions, paths, saving}],\n"
+		     "findings [{kind, message, bytes}]"),
+	    OPT_CHOICE(0, "sizes", &sizes, "WHICH",
+		       "all (default), raw, gzip or brotli: the\n"
+		       "compressed sizes to compute (brotli -11 of\n"
+		       "a multi-MB asset takes seconds)",
+		       size_choices),
+	    OPT_INT('j', "threads", &threads, "N",
+		    "compress on N threads (default: one per CPU)", 0, 1024),
+	    OPT_STRING('o', "output", &out, "FILE",
+		       "write to FILE (atomically) instead of stdout"),
+	    OPT_END(),
+	};
+	struct atomic_file af;
+	struct stat st;
+
+	argc = parse_options(argc, argv, &doc, options, 0);
+	if (argc < 1)
+		return cli_usage_error("bundle",
+				       "give a directory or an asset (see "
+				       "'perfops help bundle')");
+	if (cli_check_output(out) < 0)
+		return EXIT_FAIL;
+	b.sizes = sizes == 0   ? BUNDLE_GZIP | BUNDLE_BROTLI
+		  : sizes == 1 ? 0
+		  : sizes == 2 ? BUNDLE_GZIP
+			       : BUNDLE_BROTLI;
+	b.threads = threads ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (argc == 2 && is_map_name(argv[1]) && !is_map_name(argv[0])) {
+		r = bundle_add_asset(&b, argv[0], argv[1]);
+	} else {
+		for (i = 0; i < argc; i++) {
+			int ri;
+
+			if (is_map_name(argv[i])) {
+				bundle_release(&b);
+				return cli_usage_error(
+				    "bundle",
+				    "'%s': a map goes after its asset, as "
+				    "the only other argument",
+				    argv[i]);
+			}
+			if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+				ri = bundle_add_dir(&b, argv[i]);
+			else
+				ri = bundle_add_asset(&b, argv[i], NULL);
+			if (ri < r)
+				r = ri;
+		}
+	}
+	if (!b.assets.len) {
+		bundle_release(&b);
+		return EXIT_FAIL;
+	}
+	if (r < 0)
+		ret = EXIT_FAIL;
+	if (b.sizes)
+		bundle_compress(&b);
+	bundle_analyze(&b);
+	if (atomic_open(&af, out) < 0) {
+		bundle_release(&b);
+		return EXIT_FAIL;
+	}
+	if (json)
+		bundle_write_json(&b, af.fp);
+	else
+		bundle_write_text(&b, af.fp);
+	if (atomic_commit(&af) < 0)
+		ret = EXIT_FAIL;
+	bundle_release(&b);
+	return ret;
+}
