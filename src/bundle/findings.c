@@ -48,6 +48,13 @@ static int is_js(const char *path)
 	return dot && strcmp(dot, ".css");
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
 /* moment and its locales; full lodash; CommonJS packages. */
 static void package_findings(struct bundle *b)
 {
@@ -69,7 +76,8 @@ static void package_findings(struct bundle *b)
 				if (e->pkg != (int)i)
 					continue;
 				if (!strncmp(e->path + rootlen, "/locale/",
-					     8)) {
+					     8) &&
+				    ends_with(e->path, ".js")) {
 					locales += e->bytes;
 					nloc++;
 				}

@@ -2,11 +2,20 @@
 // for one asset: prints "DIFF path sme=N perfops=M" lines, nothing when
 // every source has the same bytes.  Sources of 0 bytes are left out on
 // both sides (SME lists sources whose only ranges are empty); SME keeps
-// the webpack://NS/ prefix that perfops strips by its spec.
+// the webpack://NS/ prefix that perfops strips by its spec, and (through
+// source-map 0.7's URL normalization) writes spaces as %20: both are names,
+// not bytes, and are undone here.
 const fs = require('fs');
 const sme = JSON.parse(fs.readFileSync(process.argv[2])).results[0].files;
 const pf = JSON.parse(fs.readFileSync(process.argv[3])).assets[0].sources;
-const strip = (k) => k.replace(/^webpack:\/\/[^/]*\//, '');
+const strip = (k) => {
+	k = k.replace(/^webpack:\/\/[^/]*\//, '');
+	try {
+		return decodeURI(k);
+	} catch (e) {
+		return k;
+	}
+};
 const norm = (o) =>
 	Object.fromEntries(
 		Object.entries(o)
