@@ -110,10 +110,12 @@ static void add_segment(struct sourcemap *sm, uint32_t line, uint32_t col,
 	sm->nseg++;
 }
 
-static int mappings_error(const char *name, const char *s, const char *at,
-			  uint32_t line, const char *why)
+static int mappings_error(const char *name, const char *s, const char *end,
+			  const char *at, uint32_t line, const char *why)
 {
-	if (at < s + 0 || !*at || strchr(",;", *at))
+	/* Only a bad character is worth showing. */
+	if (at >= end || !*at || strchr(",;", *at) ||
+	    strcmp(why, "bad character"))
 		return error("%s: mappings: %s at offset %zu (generated line "
 			     "%u)",
 			     name, why, (size_t)(at - s), line + 1);
@@ -141,7 +143,7 @@ int sourcemap_decode_mappings(struct sourcemap *sm, const char *s, size_t len,
 
 		if (*p == ';') {
 			if (line == UINT32_MAX - line_off)
-				return mappings_error(name, s, p, line,
+				return mappings_error(name, s, end, p, line,
 						      "too many lines");
 			line++;
 			col = 0;
@@ -154,22 +156,23 @@ int sourcemap_decode_mappings(struct sourcemap *sm, const char *s, size_t len,
 		}
 		while (p < end && *p != ',' && *p != ';') {
 			if (n == 5)
-				return mappings_error(name, s, seg, line,
+				return mappings_error(name, s, end, seg, line,
 						      "segment with more than "
 						      "5 fields");
 			if (vlq_decode(&p, end, &v[n], &why) < 0)
-				return mappings_error(name, s, p, line, why);
+				return mappings_error(name, s, end, p, line,
+						      why);
 			n++;
 		}
 		if (n != 1 && n != 4 && n != 5) {
 			char msg[48];
 
 			snprintf(msg, sizeof(msg), "segment with %d fields", n);
-			return mappings_error(name, s, seg, line, msg);
+			return mappings_error(name, s, end, seg, line, msg);
 		}
 		col += v[0];
 		if (col < 0 || col + (line ? 0 : col_off) > INT32_MAX)
-			return mappings_error(name, s, seg, line,
+			return mappings_error(name, s, end, seg, line,
 					      "generated column out of range");
 		if (n >= 4) {
 			src += v[1];
@@ -184,11 +187,12 @@ int sourcemap_decode_mappings(struct sourcemap *sm, const char *s, size_t len,
 					 "source index %lld out of range (the "
 					 "map has %zu sources)",
 					 (long long)src, nsrc);
-				return mappings_error(name, s, seg, line, msg);
+				return mappings_error(name, s, end, seg, line,
+						      msg);
 			}
 			if (oline < 0 || ocol < 0 || oline > INT32_MAX ||
 			    ocol > INT32_MAX)
-				return mappings_error(name, s, seg, line,
+				return mappings_error(name, s, end, seg, line,
 						      "original position out "
 						      "of range");
 		}
