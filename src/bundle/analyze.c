@@ -7,9 +7,14 @@
 /* The directory relative source paths of a's map are resolved against. */
 static char *map_dir(const struct bundle_asset *a)
 {
-	const char *p = a->map_path && access(a->map_path, F_OK) == 0
-			    ? a->map_path
-			    : a->path;
+	const char *p;
+
+	/* Paths in stats and metafiles are relative to the bundler's
+	 * working directory: the current one. */
+	if (strcmp(a->from, "source map"))
+		return xstrdup("");
+	p = a->map_path && access(a->map_path, F_OK) == 0 ? a->map_path
+							  : a->path;
 	const char *slash = strrchr(p, '/');
 
 	return slash ? xstrndup(p, slash - p + 1) : xstrdup("");
@@ -146,9 +151,30 @@ static void find_duplicates(struct bundle *b)
 	intern_release(&names);
 }
 
+/* "why is this included": the shortest import chain from an entry to
+ * each package, as the stats or metafile tell. */
+static void find_chains(struct bundle *b)
+{
+	struct idvec chain = {0};
+	size_t i, k;
+
+	for (i = 0; i < b->pkgs.len; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		if (!graph_chain_to(&b->graph, b->pkgs.v[i].root, &chain))
+			continue;
+		for (k = 0; k < chain.len; k++)
+			strbuf_addf(&sb, "%s%s", k ? "\n" : "",
+				    graph_name(&b->graph, chain.v[k]));
+		b->pkgs.v[i].why = strbuf_detach(&sb, NULL);
+	}
+	free(chain.v);
+}
+
 void bundle_analyze(struct bundle *b)
 {
 	find_packages(b);
+	find_chains(b);
 	find_duplicates(b);
 	bundle_find(b);
 }

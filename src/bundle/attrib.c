@@ -148,6 +148,46 @@ static void release_entry(struct bundle_entry *e)
 	strbuf_release(&e->text);
 }
 
+void bundle_init(struct bundle *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->sizes = BUNDLE_GZIP | BUNDLE_BROTLI;
+	b->threads = 1;
+	graph_init(&b->graph);
+}
+
+struct bundle_asset *bundle_new_asset(struct bundle *b, const char *path)
+{
+	struct bundle_asset a = {0};
+
+	a.path = xstrdup(path);
+	a.from = "source map";
+	intern_init(&a.names);
+	VEC_PUSH(&b->assets, a);
+	return &VEC_LAST(&b->assets);
+}
+
+void bundle_add_graph_asset(struct bundle *b, const char *path)
+{
+	struct strbuf name = STRBUF_INIT;
+	struct bundle_asset *a;
+	size_t i;
+
+	strbuf_addf(&name, "%s (stat sizes)", path);
+	a = bundle_new_asset(b, name.buf);
+	a->from = "webpack stats";
+	for (i = 0; i < b->graph.mods.len; i++) {
+		const struct graph_module *m = &b->graph.mods.v[i];
+
+		if (!m->has_size || !m->size)
+			continue;
+		bundle_entry(a, graph_name(&b->graph, (uint32_t)i))->bytes +=
+		    m->size;
+		a->bytes += m->size;
+	}
+	strbuf_release(&name);
+}
+
 void bundle_release(struct bundle *b)
 {
 	size_t i, j;
@@ -164,7 +204,9 @@ void bundle_release(struct bundle *b)
 		free(a->code);
 	}
 	VEC_RELEASE(&b->assets);
+	graph_release(&b->graph);
 	for (i = 0; i < b->pkgs.len; i++) {
+		free(b->pkgs.v[i].why);
 		free(b->pkgs.v[i].name);
 		free(b->pkgs.v[i].version);
 		free(b->pkgs.v[i].root);
@@ -194,6 +236,7 @@ int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
 		return -2;
 	}
 	a.path = xstrdup(path);
+	a.from = "source map";
 	a.len = code.len;
 	a.bytes = code.len;
 	a.code = strbuf_detach(&code, NULL);

@@ -6,6 +6,8 @@
 #include "core/intern.h"
 #include "core/strbuf.h"
 #include "core/vec.h"
+#include "bundle/graph.h"
+#include "bundle/sourcemap.h"
 
 /*
  * Front-end bundle analysis: what each byte of a generated .js/.css asset
@@ -50,13 +52,15 @@ struct bundle_asset {
 	uint32_t first_past_line, first_past_col;
 	uint64_t beyond; /* mappings below the last line */
 	uint32_t nlines;
-	int map_comment; /* it has a sourceMappingURL comment */
-	int failed;	 /* the map could not be (fully) read */
+	int map_comment;  /* it has a sourceMappingURL comment */
+	const char *from; /* "source map", "esbuild metafile", ... */
+	int failed;	  /* the map could not be (fully) read */
 };
 
 struct bundle_pkg {
 	char *name, *version; /* version "" when unknown */
 	char *root;	      /* the install path, up to the name */
+	char *why;	      /* the shortest import chain, or NULL */
 	uint64_t bytes;
 	double gzip, brotli;
 };
@@ -93,14 +97,18 @@ struct bundle {
 	VEC(struct bundle_finding) findings;
 	unsigned sizes; /* enum bundle_sizes */
 	int threads;
+	struct bundle_graph graph; /* from --stats or --metafile */
 };
 
-#define BUNDLE_INIT                                                            \
-	{                                                                      \
-		.sizes = BUNDLE_GZIP | BUNDLE_BROTLI                           \
-	}
-
+/* Sizes: all; threads: 1. */
+void bundle_init(struct bundle *b);
 void bundle_release(struct bundle *b);
+/* A new, empty asset named path (for assets that come from a metafile or
+ * stats rather than a file and its map). */
+struct bundle_asset *bundle_new_asset(struct bundle *b, const char *path);
+/* The modules of the graph with a size, as one asset named
+ * "PATH (stat sizes)": webpack stats alone, without the emitted files. */
+void bundle_add_graph_asset(struct bundle *b, const char *path);
 
 /*
  * Read one asset and attribute its bytes through its map (map_path, or

@@ -123,6 +123,8 @@ static void add_jobs(struct bundle *b, struct jobvec *jobs, int brotli)
 		struct bundle_asset *a = &b->assets.v[i];
 		struct job jb = {i, -1, brotli, a->len, 0};
 
+		if (!a->code)
+			continue; /* from a metafile, not emitted here */
 		VEC_PUSH(jobs, jb);
 		for (j = 0; j < a->ent.len; j++) {
 			struct job je = {i, (long)j, brotli,

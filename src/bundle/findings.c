@@ -280,8 +280,9 @@ void bundle_find(struct bundle *b)
 	for (i = 0; i < b->assets.len; i++) {
 		const struct bundle_asset *a = &b->assets.v[i];
 
-		data_uri_findings(b, a);
-		if (looks_unminified(a))
+		if (a->code)
+			data_uri_findings(b, a);
+		if (a->code && looks_unminified(a))
 			bundle_add_finding(
 			    b, FIND_UNMINIFIED, a->bytes,
 			    "%s (%s) is not minified: build for "
@@ -297,7 +298,8 @@ void bundle_find(struct bundle *b)
 			    "(webpack hidden-source-map, esbuild "
 			    "--sourcemap=external)",
 			    a->path, a->map_path);
-		if (is_js(a->path)) {
+		/* Stat sizes are before minification: no threshold fits. */
+		if (is_js(a->path) && strcmp(a->from, "webpack stats")) {
 			njs++;
 			if (!biggest || a->bytes > biggest->bytes)
 				biggest = a;

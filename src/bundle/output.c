@@ -20,6 +20,23 @@ static uint64_t wire_bytes(const struct bundle *b, const struct bundle_asset *a)
 	return a->bytes;
 }
 
+/* Shares of compressed sizes need each source's own bytes: only a source
+ * map gives them. */
+static int has_estimates(const struct bundle_asset *a)
+{
+	return a->code && !strcmp(a->from, "source map");
+}
+
+static int all_estimates(const struct bundle *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->assets.len; i++)
+		if (!has_estimates(&b->assets.v[i]))
+			return 0;
+	return 1;
+}
+
 static const struct bundle_asset *sort_a;
 
 static int ent_desc(const void *x, const void *y)
@@ -83,11 +100,19 @@ static void size_cols(FILE *fp, const struct bundle *b, uint64_t raw, double gz,
 
 	fprintf(fp, " %10llu", (unsigned long long)raw);
 	if (b->sizes & BUNDLE_GZIP) {
-		snprintf(buf, sizeof(buf), "%s%.0f", est ? "~" : "", gz);
+		if (est == 2)
+			snprintf(buf, sizeof(buf), "-");
+		else
+			snprintf(buf, sizeof(buf), "%s%.0f", est ? "~" : "",
+				 gz);
 		fprintf(fp, " %10s", buf);
 	}
 	if (b->sizes & BUNDLE_BROTLI) {
-		snprintf(buf, sizeof(buf), "%s%.0f", est ? "~" : "", br);
+		if (est == 2)
+			snprintf(buf, sizeof(buf), "-");
+		else
+			snprintf(buf, sizeof(buf), "%s%.0f", est ? "~" : "",
+				 br);
 		fprintf(fp, " %10s", buf);
 	}
 }
@@ -130,7 +155,8 @@ void bundle_write_text(const struct bundle *b, FILE *fp)
 
 			fputs("  ", fp);
 			put(fp, e->path, 52);
-			size_cols(fp, b, e->bytes, e->gzip, e->brotli, 1);
+			size_cols(fp, b, e->bytes, e->gzip, e->brotli,
+				  has_estimates(a) ? 1 : 2);
 			fprintf(fp, " %5.1f%%\n",
 				a->bytes ? 100.0 * e->bytes / a->bytes : 0);
 		}
@@ -151,7 +177,8 @@ void bundle_write_text(const struct bundle *b, FILE *fp)
 			strbuf_addf(&sb, "%s@%s", p->name,
 				    *p->version ? p->version : "?");
 			put(fp, sb.buf, 42);
-			size_cols(fp, b, p->bytes, p->gzip, p->brotli, 1);
+			size_cols(fp, b, p->bytes, p->gzip, p->brotli,
+				  all_estimates(b) ? 1 : 2);
 			fputs("  ", fp);
 			utf8_fput_printable(fp, p->root, strlen(p->root));
 			fputc('\n', fp);
@@ -181,6 +208,28 @@ void bundle_write_text(const struct bundle *b, FILE *fp)
 				fputc(')', fp);
 			}
 			fputc('\n', fp);
+			for (j = 0; j < d->pkgs.len; j++) {
+				const struct bundle_pkg *p =
+				    &b->pkgs.v[d->pkgs.v[j]];
+				const char *c;
+
+				if (!p->why)
+					continue;
+				fprintf(fp, "    why %s@%s: ", p->name,
+					*p->version ? p->version : "?");
+				for (c = p->why;;) {
+					const char *nl = strchr(c, '\n');
+					size_t n =
+					    nl ? (size_t)(nl - c) : strlen(c);
+
+					utf8_fput_printable(fp, c, n);
+					if (!nl)
+						break;
+					fputs(" > ", fp);
+					c = nl + 1;
+				}
+				fputc('\n', fp);
+			}
 		}
 	}
 	if (b->findings.len) {
@@ -198,7 +247,7 @@ void bundle_write_text(const struct bundle *b, FILE *fp)
 static void json_size(struct json_writer *w, const struct bundle *b,
 		      unsigned which, double v)
 {
-	if (b->sizes & which)
+	if (which && (b->sizes & which))
 		json_uint(w, (uint64_t)(v + 0.5));
 	else
 		json_null(w);
@@ -230,10 +279,12 @@ static void write_asset_json(struct json_writer *w, const struct bundle *b,
 		json_null(w);
 	json_key(w, "bytes");
 	json_uint(w, a->bytes);
+	json_key(w, "from");
+	json_string(w, a->from);
 	json_key(w, "gzip");
-	json_size(w, b, BUNDLE_GZIP, a->gzip);
+	json_size(w, b, a->code ? BUNDLE_GZIP : 0, a->gzip);
 	json_key(w, "brotli");
-	json_size(w, b, BUNDLE_BROTLI, a->brotli);
+	json_size(w, b, a->code ? BUNDLE_BROTLI : 0, a->brotli);
 	json_key(w, "download_seconds");
 	json_begin_object(w);
 	json_key(w, "slow_3g");
@@ -248,7 +299,7 @@ static void write_asset_json(struct json_writer *w, const struct bundle *b,
 		json_uint(w, a->ent.v[ix[j]].bytes);
 	}
 	json_end_object(w);
-	if (b->sizes) {
+	if (b->sizes && has_estimates(a)) {
 		json_key(w, "sources_estimated");
 		json_begin_object(w);
 		for (j = 0; j < a->ent.len; j++) {
@@ -294,6 +345,20 @@ static void write_asset_json(struct json_writer *w, const struct bundle *b,
 	free(ix);
 }
 
+/* A chain stored as lines, as a JSON array. */
+static void write_chain(struct json_writer *w, const char *why)
+{
+	json_begin_array(w);
+	while (*why) {
+		const char *nl = strchr(why, '\n');
+		size_t n = nl ? (size_t)(nl - why) : strlen(why);
+
+		json_stringn(w, why, n);
+		why += n + (nl ? 1 : 0);
+	}
+	json_end_array(w);
+}
+
 void bundle_write_json(const struct bundle *b, FILE *fp)
 {
 	struct json_writer w;
@@ -322,9 +387,14 @@ void bundle_write_json(const struct bundle *b, FILE *fp)
 		json_key(&w, "bytes");
 		json_uint(&w, p->bytes);
 		json_key(&w, "gzip_estimated");
-		json_size(&w, b, BUNDLE_GZIP, p->gzip);
+		json_size(&w, b, all_estimates(b) ? BUNDLE_GZIP : 0, p->gzip);
 		json_key(&w, "brotli_estimated");
-		json_size(&w, b, BUNDLE_BROTLI, p->brotli);
+		json_size(&w, b, all_estimates(b) ? BUNDLE_BROTLI : 0,
+			  p->brotli);
+		if (p->why) {
+			json_key(&w, "why");
+			write_chain(&w, p->why);
+		}
 		json_end_object(&w);
 	}
 	free(ix);
@@ -346,6 +416,17 @@ void bundle_write_json(const struct bundle *b, FILE *fp)
 		json_begin_array(&w);
 		for (j = 0; j < d->pkgs.len; j++)
 			json_string(&w, b->pkgs.v[d->pkgs.v[j]].root);
+		json_end_array(&w);
+		json_key(&w, "why");
+		json_begin_array(&w);
+		for (j = 0; j < d->pkgs.len; j++) {
+			const char *why = b->pkgs.v[d->pkgs.v[j]].why;
+
+			if (why)
+				write_chain(&w, why);
+			else
+				json_null(&w);
+		}
 		json_end_array(&w);
 		json_key(&w, "saving");
 		json_uint(&w, d->saving);

@@ -248,7 +248,8 @@ void sourcemap_normalize_path(char *path)
 	}
 	if (out > path + keep && out[-1] == '/')
 		out--;
-	if (out == path)
+	/* "a/.." is "."; "" stays "" (there is no room for more). */
+	if (out == path && *path)
 		*out++ = '.';
 	*out = '\0';
 }

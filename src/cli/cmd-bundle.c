@@ -8,7 +8,10 @@
 
 static const struct cli_doc doc = {
     .name = "bundle",
-    .synopsis = "[options] DIR | ASSET [MAP] | ASSET...\n",
+    .synopsis =
+	"[options] DIR | ASSET [MAP] | ASSET...\n"
+	"   or: perfops bundle [options] --stats STATS.json | --metafile "
+	"META.json [DIR...]\n",
     .description =
 	"What the bytes of front-end bundles come from.  Every .js, .mjs,\n"
 	".cjs and .css file under DIR (or each ASSET) is read with its source\n"
@@ -38,7 +41,11 @@ static const struct cli_doc doc = {
 	"Examples:\n"
 	"  perfops bundle dist/\n"
 	"  perfops bundle dist/app.js dist/app.js.map --json > sizes.json\n"
-	"  perfops bundle --sizes raw dist/\n",
+	"  perfops bundle --sizes raw dist/\n"
+
+	"  perfops bundle --stats stats.json dist/   # and why each package\n"
+	"  esbuild --metafile=meta.json ... && perfops bundle --metafile "
+	"meta.json\n",
 };
 
 static const char *const size_choices[] = {"all", "raw", "gzip", "brotli",
@@ -53,8 +60,8 @@ static int is_map_name(const char *s)
 
 int cmd_bundle(int argc, char **argv)
 {
-	struct bundle b = BUNDLE_INIT;
-	const char *out = "-";
+	struct bundle b;
+	const char *out = "-", *stats = NULL, *metafile = NULL;
 	int json = 0, sizes = 0, threads = 0, ret = EXIT_OK, r = 0, i;
 	const struct opt options[] = {
 	    OPT_BOOL(0, "json", &json,
@@ -69,6 +76,14 @@ int cmd_bundle(int argc, char **argv)
 		       "compressed sizes to compute (brotli -11 of\n"
 		       "a multi-MB asset takes seconds)",
 		       size_choices),
+	    OPT_STRING(0, "stats", &stats, "FILE",
+		       "webpack's stats.json (read as a stream, any\n"
+		       "size): module stat sizes, and who imports\n"
+		       "each package (the shortest chain from the\n"
+		       "entry); alone, or with the emitted assets"),
+	    OPT_STRING(0, "metafile", &metafile, "FILE",
+		       "esbuild's metafile: the same; alone, its\n"
+		       "outputs with esbuild's bytes per input"),
 	    OPT_INT('j', "threads", &threads, "N",
 		    "compress on N threads (default: one per CPU)", 0, 1024),
 	    OPT_STRING('o', "output", &out, "FILE",
@@ -79,19 +94,32 @@ int cmd_bundle(int argc, char **argv)
 	struct stat st;
 
 	argc = parse_options(argc, argv, &doc, options, 0);
-	if (argc < 1)
-		return cli_usage_error("bundle",
-				       "give a directory or an asset (see "
-				       "'perfops help bundle')");
+	if (argc < 1 && !stats && !metafile)
+		return cli_usage_error(
+		    "bundle", "give a directory, an asset, --stats or "
+			      "--metafile (see 'perfops help bundle')");
 	if (cli_check_output(out) < 0)
 		return EXIT_FAIL;
+	bundle_init(&b);
+	/* Paths in stats and metafiles are relative to the bundler's
+	 * working directory, taken to be the current one. */
+	if (stats && graph_read_webpack_stats(&b.graph, stats) < 0)
+		r = -1;
+	if (metafile && graph_read_esbuild_metafile(&b.graph, argc ? NULL : &b,
+						    metafile) < 0)
+		r = -1;
+	if (!argc && stats && !metafile && b.graph.mods.len)
+		bundle_add_graph_asset(&b, stats);
 	b.sizes = sizes == 0   ? BUNDLE_GZIP | BUNDLE_BROTLI
 		  : sizes == 1 ? 0
 		  : sizes == 2 ? BUNDLE_GZIP
 			       : BUNDLE_BROTLI;
 	b.threads = threads ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (argc == 2 && is_map_name(argv[1]) && !is_map_name(argv[0])) {
-		r = bundle_add_asset(&b, argv[0], argv[1]);
+		int ri = bundle_add_asset(&b, argv[0], argv[1]);
+
+		if (ri < r)
+			r = ri;
 	} else {
 		for (i = 0; i < argc; i++) {
 			int ri;
@@ -118,6 +146,12 @@ int cmd_bundle(int argc, char **argv)
 	}
 	if (r < 0)
 		ret = EXIT_FAIL;
+	/* Assets known only from stats or a metafile have no bytes here to
+	 * compress: no compressed columns unless one has. */
+	for (i = 0; i < (int)b.assets.len && !b.assets.v[i].code; i++)
+		;
+	if (i == (int)b.assets.len)
+		b.sizes = 0;
 	if (b.sizes)
 		bundle_compress(&b);
 	bundle_analyze(&b);

@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 9
-need_npm 9
+plan 11
+need_npm 11
 setup_app
 cd "$T/app" || exit 1
 "$BIN/webpack" --config webpack.config.js --env out=wp --env mode=production \
@@ -37,3 +37,13 @@ is "$(awk '{ split($2, a, "="); split($3, b, "="); d = a[2] - b[2]; if (d < 0) d
 	"lodash, debug, both ms: within 1% of webpack-bundle-analyzer's parsed sizes"
 is "$(awk '$1 ~ /^moment@/ { split($2, a, "="); split($3, b, "="); print (a[2] > b[2]) }' "$T/cmp")" "1" \
 	"moment: more bytes than webpack-bundle-analyzer's UTF-16 units"
+
+# webpack's own stats: who imports each copy of ms.
+run "$PERFOPS" bundle --json --stats "$T/stats.json" wp
+is "$(js 'd.duplicates.map(x=>x.why.map(w=>w.join(" > ")).join(" | ")).join()' "$T/out")" \
+	"$(node "$TOP/tests/e2e/bundle/chain.js" "$T/stats.json" node_modules/debug/node_modules/ms) | $(node "$TOP/tests/e2e/bundle/chain.js" "$T/stats.json" node_modules/ms)" \
+	"--stats: why each copy of ms is included, as a breadth-first search over reasons finds it"
+run "$PERFOPS" bundle --json --stats "$T/stats.json"
+is "$(js 'd.packages.filter(p=>p.name=="lodash").map(p=>p.bytes).join()' "$T/out")" \
+	"$(node -e 'const d=require(process.argv[1]); console.log(d.modules.filter(m=>m.name.startsWith("./node_modules/lodash/")).reduce((s,m)=>s+m.size,0))' "$T/stats.json")" \
+	"--stats alone: lodash's stat size"

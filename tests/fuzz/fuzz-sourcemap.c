@@ -14,11 +14,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char *fake[] = { "a", "b", "c", "d" };
+	static char *fake[] = {"a", "b", "c", "d"};
 	static char *none[4];
 	const char *nul = memchr(data, 0, size), *map;
 	struct sourcemap sm = SOURCEMAP_INIT;
-	struct bundle_asset a = { 0 };
+	struct bundle_asset a = {0};
 	struct sm_comment c;
 	size_t codelen, maplen, i;
 	uint64_t sum = 0;

@@ -278,6 +278,8 @@ Test(sourcemap, normalizes_paths)
 	    {"../../a", "../../a"},
 	    {"/abs//p/./q", "/abs/p/q"},
 	    {"a/..", "."},
+	    {"", ""},
+	    {"./", "."},
 	};
 	size_t i;
 
