@@ -107,7 +107,15 @@ void bundle_attribute(struct bundle_asset *a, const struct sourcemap *sm,
 			/* Walk to the column: a 4-byte character is two
 			 * UTF-16 units, an invalid byte one (U+FFFD). */
 			while (b < cend && u16 < col) {
-				size_t n = utf8_len(code + b, cend - b);
+				size_t n;
+
+				/* ASCII, the usual case, without a call. */
+				if (!((unsigned char)code[b] & 0x80)) {
+					b++;
+					u16++;
+					continue;
+				}
+				n = utf8_len(code + b, cend - b);
 
 				u16 += n == 4 ? 2 : 1;
 				b += n ? n : 1;
@@ -231,7 +239,7 @@ int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
 	char *mp = NULL;
 	int ret = 0, r;
 
-	if (strbuf_read_file(&code, path) < 0) {
+	if (sourcemap_read_file(&code, path) < 0) {
 		strbuf_release(&code);
 		return -2;
 	}
@@ -244,7 +252,7 @@ int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
 	a.map_comment = sourcemap_find_comment(a.code, a.len, &c);
 	if (map_path) {
 		mp = xstrdup(map_path);
-		r = strbuf_read_file(&json, map_path) < 0 ? -1 : 1;
+		r = sourcemap_read_file(&json, map_path) < 0 ? -1 : 1;
 	} else {
 		r = sourcemap_load_for(path, a.code, a.len, &json, &mp);
 	}

@@ -36,7 +36,7 @@ struct bundle_entry {
 	uint64_t bytes;
 	double gzip, brotli; /* estimated shares of the asset's sizes */
 	struct strbuf text;  /* its bytes in order, kept for the estimates */
-	char *content;	     /* sourcesContent, when the map has it */
+	char *content;	     /* sourcesContent JSON-escaped, or NULL */
 	int pkg;	     /* index into bundle.pkgs, or -1 */
 };
 

@@ -161,10 +161,16 @@ static void source_findings(struct bundle *b)
 			const struct bundle_entry *e = &a->ent.v[j];
 			const char *base = strrchr(e->path, '/');
 			uint64_t pulled;
+			char *text;
+			int barrel;
 
 			base = base ? base + 1 : e->path;
-			if (!e->content || strncmp(base, "index.", 6) ||
-			    !is_barrel(e->content))
+			if (!e->content || strncmp(base, "index.", 6))
+				continue;
+			text = sourcemap_unescape(e->content);
+			barrel = is_barrel(text);
+			free(text);
+			if (!barrel)
 				continue;
 			pulled =
 			    e->pkg >= 0 ? b->pkgs.v[e->pkg].bytes : e->bytes;
@@ -230,22 +236,23 @@ static void data_uri_findings(struct bundle *b, const struct bundle_asset *a)
 /* Indentation and short lines: a minifier leaves neither. */
 static int looks_unminified(const struct bundle_asset *a)
 {
-	size_t i, lines = 0, indent = 0;
-	int bol = 1;
+	const char *p = a->code, *end = a->code + a->len;
+	size_t lines = 0, indent = 0;
 
 	if (a->len < 4096)
 		return 0;
-	for (i = 0; i < a->len; i++) {
-		char c = a->code[i];
+	/* Line by line with memchr: a minified asset has few, long ones. */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
 
-		if (c == '\n') {
-			lines++;
-			bol = 1;
-		} else if (bol && (c == ' ' || c == '\t')) {
+		while (p < end && (*p == ' ' || *p == '\t')) {
+			p++;
 			indent++;
-		} else {
-			bol = 0;
 		}
+		if (!nl)
+			break;
+		lines++;
+		p = nl + 1;
 	}
 	return lines > 20 && (indent * 20 > a->len || a->len / lines < 80);
 }

@@ -3,8 +3,8 @@
 #include "core/base64.h"
 #include "core/error.h"
 #include "core/strbuf.h"
-#include <jansson.h>
 #include <limits.h>
+#include <sys/stat.h>
 
 /* base64 digit values, -1 for any other byte. */
 static const signed char b64[256] = {
@@ -255,7 +255,7 @@ void sourcemap_normalize_path(char *path)
 }
 
 /* sources[i] as a path: sourceRoot joined, webpack://NS/ stripped. */
-static char *source_path(const char *root, const char *src)
+char *sourcemap_source_path(const char *root, const char *src)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *s;
@@ -277,82 +277,6 @@ static char *source_path(const char *root, const char *src)
 	}
 	sourcemap_normalize_path(sb.buf);
 	return strbuf_detach(&sb, NULL);
-}
-
-static void sort_segments(struct sourcemap *sm);
-
-static int parse_map(struct sourcemap *sm, json_t *map, uint32_t line_off,
-		     uint32_t col_off, const char *name, int depth)
-{
-	json_t *v = json_object_get(map, "version"), *sources, *contents,
-	       *sections, *mappings;
-	const char *root;
-	size_t i, base = sm->nsources, n;
-
-	if (!json_is_object(map))
-		return error("%s: not a source map (not a JSON object)", name);
-	if (v && (!json_is_integer(v) || json_integer_value(v) != 3))
-		return error(
-		    "%s: source map version %s, perfops reads version "
-		    "3",
-		    name, json_is_integer(v) ? "is not 3" : "is not a number");
-	sections = json_object_get(map, "sections");
-	if (sections) {
-		json_t *sec;
-
-		if (!json_is_array(sections))
-			return error("%s: \"sections\" is not an array", name);
-		if (depth > 8)
-			return error("%s: index maps nested too deep", name);
-		json_array_foreach(sections, i, sec)
-		{
-			json_t *off = json_object_get(sec, "offset");
-			json_int_t l = json_integer_value(
-				       json_object_get(off, "line")),
-				   c = json_integer_value(
-				       json_object_get(off, "column"));
-
-			if (json_object_get(sec, "url"))
-				return error("%s: section %zu refers to a map "
-					     "by \"url\", which perfops does "
-					     "not fetch",
-					     name, i);
-			if (l < 0 || c < 0 || l > INT32_MAX || c > INT32_MAX)
-				return error("%s: section %zu: bad offset",
-					     name, i);
-			if (parse_map(sm, json_object_get(sec, "map"),
-				      line_off + (uint32_t)l,
-				      (l ? 0 : col_off) + (uint32_t)c, name,
-				      depth + 1) < 0)
-				return -1;
-		}
-		return 0;
-	}
-	sources = json_object_get(map, "sources");
-	mappings = json_object_get(map, "mappings");
-	if (!json_is_array(sources) || !json_is_string(mappings))
-		return error("%s: not a source map (no \"sources\" array or "
-			     "\"mappings\" string)",
-			     name);
-	root = json_string_value(json_object_get(map, "sourceRoot"));
-	contents = json_object_get(map, "sourcesContent");
-	n = json_array_size(sources);
-	sm->sources = xrealloc(sm->sources, (base + n) * sizeof(char *));
-	sm->contents = xrealloc(sm->contents, (base + n) * sizeof(char *));
-	for (i = 0; i < n; i++) {
-		json_t *c = json_array_get(contents, i);
-
-		sm->sources[base + i] = source_path(
-		    root, json_string_value(json_array_get(sources, i)));
-		sm->contents[base + i] =
-		    json_is_string(c)
-			? xstrndup(json_string_value(c), json_string_length(c))
-			: NULL;
-	}
-	sm->nsources = base + n;
-	return sourcemap_decode_mappings(sm, json_string_value(mappings),
-					 json_string_length(mappings), line_off,
-					 col_off, (int32_t)base, n, name);
 }
 
 static int seg_cmp(const void *a, const void *b)
@@ -408,17 +332,8 @@ static void sort_segments(struct sourcemap *sm)
 int sourcemap_parse(struct sourcemap *sm, const char *json, size_t len,
 		    const char *name)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(json, len, JSON_ALLOW_NUL, &jerr);
-	int ret;
+	int ret = sourcemap_parse_json(sm, json, len, name);
 
-	if (!root)
-		return error("%s: %s JSON at line %d, column %d: %s", name,
-			     (size_t)jerr.position >= len ? "truncated"
-							  : "invalid",
-			     jerr.line, jerr.column, jerr.text);
-	ret = parse_map(sm, root, 0, 0, name, 0);
-	json_decref(root);
 	sort_segments(sm);
 	return ret;
 }
@@ -508,6 +423,16 @@ static void percent_decode(struct strbuf *out, const char *s, size_t len)
 	}
 }
 
+int sourcemap_read_file(struct strbuf *sb, const char *path)
+{
+	struct stat st;
+
+	/* One read into a buffer of the right size: no regrowth. */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		strbuf_grow(sb, (size_t)st.st_size + 1);
+	return strbuf_read_file(sb, path);
+}
+
 int sourcemap_load_for(const char *path, const char *code, size_t len,
 		       struct strbuf *json, char **map_path)
 {
@@ -552,7 +477,7 @@ int sourcemap_load_for(const char *path, const char *code, size_t len,
 		}
 		percent_decode(&name, c.url, c.url_len);
 		*map_path = strbuf_detach(&name, NULL);
-		if (strbuf_read_file(json, *map_path) < 0) {
+		if (sourcemap_read_file(json, *map_path) < 0) {
 			error("'%s' names the map '%s' in its sourceMappingURL "
 			      "comment, which cannot be read",
 			      path, *map_path);
@@ -566,7 +491,7 @@ int sourcemap_load_for(const char *path, const char *code, size_t len,
 		return 0;
 	}
 	*map_path = strbuf_detach(&name, NULL);
-	if (strbuf_read_file(json, *map_path) >= 0)
+	if (sourcemap_read_file(json, *map_path) >= 0)
 		ret = 1;
 	return ret;
 }

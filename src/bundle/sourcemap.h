@@ -25,7 +25,7 @@ struct sm_segment {
 struct sourcemap {
 	char **
 	    sources; /* sourceRoot joined, webpack://NS/ stripped, normalized */
-	char **contents; /* sourcesContent[i], or NULL */
+	char **contents; /* sourcesContent[i] JSON-escaped, or NULL */
 	size_t nsources;
 	struct sm_segment *seg; /* sorted by (line, col), stable */
 	size_t nseg, aseg;
@@ -66,6 +66,15 @@ int sourcemap_decode_mappings(struct sourcemap *sm, const char *s, size_t len,
 int sourcemap_parse(struct sourcemap *sm, const char *json, size_t len,
 		    const char *name);
 
+/* The JSON reading of sourcemap_parse() (smjson.c), without the sort. */
+int sourcemap_parse_json(struct sourcemap *sm, const char *json, size_t len,
+			 const char *name);
+/* A JSON-escaped string (a sourcesContent item) decoded; caller frees. */
+char *sourcemap_unescape(const char *raw);
+/* sources[i] as a path: sourceRoot joined, webpack://NS/ stripped,
+ * normalized; "[no source]" for a null one.  The caller frees it. */
+char *sourcemap_source_path(const char *root, const char *src);
+
 /* The sourceMappingURL comment of a generated file. */
 struct sm_comment {
 	size_t start, end; /* the comment's bytes, trimmed, in the file */
@@ -91,6 +100,9 @@ int sourcemap_find_comment(const char *code, size_t len, struct sm_comment *c);
 struct strbuf;
 int sourcemap_load_for(const char *path, const char *code, size_t len,
 		       struct strbuf *json, char **map_path);
+
+/* strbuf_read_file() with the buffer sized from the file's size first. */
+int sourcemap_read_file(struct strbuf *sb, const char *path);
 
 /*
  * Normalize a source path in place: drop "." and empty segments, fold
