@@ -163,7 +163,10 @@ int bundle_package_of(const char *path, size_t *root_len, size_t *name_off,
 void bundle_analyze(struct bundle *b);
 
 void bundle_write_text(const struct bundle *b, FILE *fp);
-void bundle_write_json(const struct bundle *b, FILE *fp);
+/* bs (may be NULL) adds "budgets". */
+struct budgets;
+void bundle_write_json(const struct bundle *b, const struct budgets *bs,
+		       FILE *fp);
 
 const char *bundle_finding_name(enum bundle_finding_kind k);
 

@@ -1,5 +1,6 @@
 #include "core/compat.h"
 #include "bundle/bundle.h"
+#include "bundle/budget.h"
 #include "core/json.h"
 #include "core/utf8.h"
 
@@ -359,7 +360,8 @@ static void write_chain(struct json_writer *w, const char *why)
 	json_end_array(w);
 }
 
-void bundle_write_json(const struct bundle *b, FILE *fp)
+void bundle_write_json(const struct bundle *b, const struct budgets *bs,
+		       FILE *fp)
 {
 	struct json_writer w;
 	size_t i, j, *ix;
@@ -448,6 +450,36 @@ void bundle_write_json(const struct bundle *b, FILE *fp)
 		json_end_object(&w);
 	}
 	json_end_array(&w);
+	if (bs && bs->len) {
+		json_key(&w, "budgets");
+		budgets_write_json(bs, &w);
+	}
 	json_end_object(&w);
 	fputc('\n', fp);
+}
+
+void budgets_write_json(const struct budgets *bs, struct json_writer *w)
+{
+	size_t i;
+
+	json_begin_array(w);
+	for (i = 0; i < bs->len; i++) {
+		const struct budget *bd = &bs->v[i];
+
+		json_begin_object(w);
+		json_key(w, "name");
+		json_string(w, bd->name);
+		json_key(w, "from");
+		json_string(w, bd->origin);
+		json_key(w, "size");
+		json_string(w, budget_size_names[bd->size]);
+		json_key(w, "limit");
+		json_uint(w, bd->limit);
+		json_key(w, "actual");
+		json_uint(w, bd->actual);
+		json_key(w, "over");
+		json_bool(w, bd->matched && bd->actual > bd->limit);
+		json_end_object(w);
+	}
+	json_end_array(w);
 }

@@ -1,4 +1,5 @@
 #include "core/compat.h"
+#include "bundle/budget.h"
 #include "bundle/bundle.h"
 #include "cli/cli.h"
 #include "cli/parse-options.h"
@@ -36,12 +37,15 @@ static const struct cli_doc doc = {
     .epilogue =
 	"Exit status: 0 ok; 1 a map that cannot be read or does not match its\n"
 	"asset (what could be attributed is still reported, the rest is\n"
-	"[unmapped]), or no asset; 2 usage error.\n"
+	"[unmapped]), or no asset, or a budget that matches none; 2 usage\n"
+	"error; 4 a size budget is over (the table of budgets follows the\n"
+	"report, and one line on stderr says which and by how much).\n"
 	"\n"
 	"Examples:\n"
 	"  perfops bundle dist/\n"
 	"  perfops bundle dist/app.js dist/app.js.map --json > sizes.json\n"
 	"  perfops bundle --sizes raw dist/\n"
+	"  perfops bundle --budget 'main.js:170kB' dist/\n"
 
 	"  perfops bundle --stats stats.json dist/   # and why each package\n"
 	"  esbuild --metafile=meta.json ... && perfops bundle --metafile "
@@ -51,6 +55,12 @@ static const struct cli_doc doc = {
 static const char *const size_choices[] = {"all", "raw", "gzip", "brotli",
 					   NULL};
 
+static int add_budget(const struct opt *opt, const char *arg, int unset)
+{
+	(void)unset;
+	return budgets_add_arg(opt->value, arg);
+}
+
 static int is_map_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -58,9 +68,32 @@ static int is_map_name(const char *s)
 	return n > 4 && !strcmp(s + n - 4, ".map");
 }
 
+/* One line on stderr: which budgets are over, by how much. */
+static void report_over(const struct budgets *bs)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, n = 0;
+
+	for (i = 0; i < bs->len; i++) {
+		const struct budget *bd = &bs->v[i];
+
+		if (!bd->matched || bd->actual <= bd->limit)
+			continue;
+		strbuf_addf(&sb, "%s'%s' %s %.2f kB > %.2f kB (+%.2f kB)",
+			    n++ ? ", " : "", bd->name,
+			    budget_size_names[bd->size], bd->actual / 1000.0,
+			    bd->limit / 1000.0,
+			    (bd->actual - bd->limit) / 1000.0);
+	}
+	error("%zu size budget%s over: %s", n, n == 1 ? "" : "s", sb.buf);
+	strbuf_release(&sb);
+}
+
 int cmd_bundle(int argc, char **argv)
 {
 	struct bundle b;
+	struct budgets budgets = VEC_INIT;
+	int nover = 0;
 	const char *out = "-", *stats = NULL, *metafile = NULL;
 	int json = 0, sizes = 0, threads = 0, ret = EXIT_OK, r = 0, i;
 	const struct opt options[] = {
@@ -76,6 +109,15 @@ int cmd_bundle(int argc, char **argv)
 		       "compressed sizes to compute (brotli -11 of\n"
 		       "a multi-MB asset takes seconds)",
 		       size_choices),
+	    OPT_CALLBACK(0, "budget", &budgets, "PATTERN:LIMIT[:SIZE]",
+			 "fail (exit 4) when the assets matching PATTERN\n"
+			 "(a path or glob, or a file name) are over LIMIT\n"
+			 "(170kB, 1.5 MB, 100 KiB; kB = 1000 B, KiB = 1024\n"
+			 "B) in SIZE: brotli (default), gzip or raw;\n"
+			 "repeatable; .size-limit.json or package.json's\n"
+			 "\"size-limit\" in the current directory are\n"
+			 "enforced too",
+			 add_budget),
 	    OPT_STRING(0, "stats", &stats, "FILE",
 		       "webpack's stats.json (read as a stream, any\n"
 		       "size): module stat sizes, and who imports\n"
@@ -98,8 +140,11 @@ int cmd_bundle(int argc, char **argv)
 		return cli_usage_error(
 		    "bundle", "give a directory, an asset, --stats or "
 			      "--metafile (see 'perfops help bundle')");
-	if (cli_check_output(out) < 0)
+	if (cli_check_output(out) < 0 ||
+	    budgets_load_size_limit(&budgets, ".") < 0) {
+		budgets_release(&budgets);
 		return EXIT_FAIL;
+	}
 	bundle_init(&b);
 	/* Paths in stats and metafiles are relative to the bundler's
 	 * working directory, taken to be the current one. */
@@ -114,6 +159,7 @@ int cmd_bundle(int argc, char **argv)
 		  : sizes == 1 ? 0
 		  : sizes == 2 ? BUNDLE_GZIP
 			       : BUNDLE_BROTLI;
+	b.sizes |= budgets_sizes(&budgets);
 	b.threads = threads ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (argc == 2 && is_map_name(argv[1]) && !is_map_name(argv[0])) {
 		int ri = bundle_add_asset(&b, argv[0], argv[1]);
@@ -126,6 +172,7 @@ int cmd_bundle(int argc, char **argv)
 
 			if (is_map_name(argv[i])) {
 				bundle_release(&b);
+				budgets_release(&budgets);
 				return cli_usage_error(
 				    "bundle",
 				    "'%s': a map goes after its asset, as "
@@ -142,6 +189,7 @@ int cmd_bundle(int argc, char **argv)
 	}
 	if (!b.assets.len) {
 		bundle_release(&b);
+		budgets_release(&budgets);
 		return EXIT_FAIL;
 	}
 	if (r < 0)
@@ -155,16 +203,33 @@ int cmd_bundle(int argc, char **argv)
 	if (b.sizes)
 		bundle_compress(&b);
 	bundle_analyze(&b);
+	if (budgets.len) {
+		nover = budgets_check(&budgets, &b);
+		if (nover < 0)
+			ret = EXIT_FAIL;
+	}
 	if (atomic_open(&af, out) < 0) {
 		bundle_release(&b);
+		budgets_release(&budgets);
 		return EXIT_FAIL;
 	}
-	if (json)
-		bundle_write_json(&b, af.fp);
-	else
+	if (json) {
+		bundle_write_json(&b, &budgets, af.fp);
+	} else {
 		bundle_write_text(&b, af.fp);
+		if (budgets.len) {
+			fputc('\n', af.fp);
+			budgets_write_text(&budgets, af.fp);
+		}
+	}
 	if (atomic_commit(&af) < 0)
 		ret = EXIT_FAIL;
+	if (nover > 0) {
+		report_over(&budgets);
+		if (ret == EXIT_OK)
+			ret = EXIT_THRESHOLD;
+	}
 	bundle_release(&b);
+	budgets_release(&budgets);
 	return ret;
 }

@@ -1,4 +1,5 @@
 #include "core/compat.h"
+#include "bundle/budget.h"
 #include "bundle/bundle.h"
 #include "bundle/sourcemap.h"
 #include "core/error.h"
@@ -347,4 +348,53 @@ Test(package, names_and_versions_from_paths)
 	cr_assert_eq(
 	    bundle_package_of("my_node_modules/x/y.js", &root, &off, &len, &v),
 	    0);
+}
+
+Test(budget, limits_in_si_and_iec_units)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} ok[] = {
+	    {"170kB", 170000},	{"170 kB", 170000}, {"1.5 MB", 1500000},
+	    {"10 KiB", 10240},	{"2MiB", 2097152},  {"512", 512},
+	    {"512 B", 512},	{"0.5kB", 500},	    {"1 GB", 1000000000},
+	    {"1.25 KiB", 1280},
+	};
+	static const char *const bad[] = {
+	    "", "kB", "-1kB", "10 kb", "10 XB", "1e400", "10kB extra", "nan"};
+	size_t i;
+	uint64_t v;
+
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		cr_assert_eq(budget_parse_limit(ok[i].s, &v), 0, "%s", ok[i].s);
+		cr_assert_eq(v, ok[i].v, "%s: %llu", ok[i].s,
+			     (unsigned long long)v);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		cr_assert_eq(budget_parse_limit(bad[i], &v), -1, "%s", bad[i]);
+}
+
+Test(budget, arguments)
+{
+	struct budgets bs = VEC_INIT;
+
+	error_set_quiet(1);
+	cr_assert_eq(budgets_add_arg(&bs, "main.js:170kB"), 0);
+	cr_assert_eq(budgets_add_arg(&bs, "dist/*.css:2 KiB:gzip"), 0);
+	cr_assert_eq(budgets_add_arg(&bs, "a:b.js:1kB:raw"), 0);
+	cr_assert_eq(bs.len, 3);
+	cr_assert_str_eq(bs.v[0].patterns[0], "main.js");
+	cr_assert_eq(bs.v[0].limit, 170000);
+	cr_assert_eq(bs.v[0].size, BUDGET_BROTLI, "brotli by default");
+	cr_assert_str_eq(bs.v[1].patterns[0], "dist/*.css");
+	cr_assert_eq(bs.v[1].limit, 2048);
+	cr_assert_eq(bs.v[1].size, BUDGET_GZIP);
+	cr_assert_str_eq(bs.v[2].patterns[0], "a:b.js");
+	cr_assert_eq(bs.v[2].size, BUDGET_RAW);
+	cr_assert_eq(budgets_add_arg(&bs, "main.js"), -1);
+	cr_assert_eq(budgets_add_arg(&bs, ":1kB"), -1);
+	cr_assert_eq(budgets_add_arg(&bs, "main.js:lots"), -1);
+	cr_assert_eq(bs.len, 3);
+	budgets_release(&bs);
 }
