@@ -163,6 +163,15 @@ int bundle_package_of(const char *path, size_t *root_len, size_t *name_off,
 void bundle_analyze(struct bundle *b);
 
 void bundle_write_text(const struct bundle *b, FILE *fp);
+/* Read back a report of `perfops bundle --json` (assets with their
+ * sources, packages), for bundle diff; reports errors. */
+int bundle_load_json(struct bundle *b, const char *path);
+/* What grew and shrank from old to new, by asset, package and source, as
+ * text or Markdown; the args are the names the sides were given as. */
+void bundle_write_diff(const struct bundle *old, const char *old_arg,
+		       const struct bundle *new, const char *new_arg,
+		       int markdown, FILE *fp);
+
 /* bs (may be NULL) adds "budgets". */
 struct budgets;
 void bundle_write_json(const struct bundle *b, const struct budgets *bs,

@@ -12,7 +12,8 @@ static const struct cli_doc doc = {
     .synopsis =
 	"[options] DIR | ASSET [MAP] | ASSET...\n"
 	"   or: perfops bundle [options] --stats STATS.json | --metafile "
-	"META.json [DIR...]\n",
+	"META.json [DIR...]\n"
+	"   or: perfops bundle diff [--markdown] OLD NEW\n",
     .description =
 	"What the bytes of front-end bundles come from.  Every .js, .mjs,\n"
 	".cjs and .css file under DIR (or each ASSET) is read with its source\n"
@@ -33,7 +34,12 @@ static const struct cli_doc doc = {
 	"versions or install paths, with the bytes a dedupe saves) and\n"
 	"findings: moment, full-lodash, barrel-import, inline-data-uri,\n"
 	"embedded-font, duplicate, unminified, sourcemap-shipped,\n"
-	"no-code-splitting, cjs-tree-shaking.\n",
+	"no-code-splitting, cjs-tree-shaking.\n"
+	"\n"
+	"`perfops bundle diff OLD NEW` compares two builds (directories or\n"
+	"assets, or reports of --json) by asset, package and source: what\n"
+	"grew and shrank, largest changes first; --markdown for a pull\n"
+	"request comment.\n",
     .epilogue =
 	"Exit status: 0 ok; 1 a map that cannot be read or does not match its\n"
 	"asset (what could be attributed is still reported, the rest is\n"
@@ -59,6 +65,12 @@ static int add_budget(const struct opt *opt, const char *arg, int unset)
 {
 	(void)unset;
 	return budgets_add_arg(opt->value, arg);
+}
+
+/* "diff" is the subcommand unless a file or directory has that name. */
+static int argc_is_path(const char *s)
+{
+	return access(s, F_OK) == 0;
 }
 
 static int is_map_name(const char *s)
@@ -89,13 +101,84 @@ static void report_over(const struct budgets *bs)
 	strbuf_release(&sb);
 }
 
+/*
+ * Add the positional arguments: ASSET MAP, or directories and assets.
+ * Returns the worst bundle_add_*() result, or -3 after a usage error.
+ */
+static int add_inputs(struct bundle *b, int argc, char **argv)
+{
+	struct stat st;
+	int r = 0, ri, i;
+
+	if (argc == 2 && is_map_name(argv[1]) && !is_map_name(argv[0]))
+		return bundle_add_asset(b, argv[0], argv[1]);
+	for (i = 0; i < argc; i++) {
+		if (is_map_name(argv[i])) {
+			cli_usage_error("bundle",
+					"'%s': a map goes after its asset, as "
+					"the only other argument",
+					argv[i]);
+			return -3;
+		}
+		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+			ri = bundle_add_dir(b, argv[i]);
+		else
+			ri = bundle_add_asset(b, argv[i], NULL);
+		if (ri < r)
+			r = ri;
+	}
+	return r;
+}
+
+/* One side of bundle diff: a --json report, or a build analyzed here. */
+static int load_side(struct bundle *b, char *arg)
+{
+	size_t n = strlen(arg);
+	int r;
+
+	bundle_init(b);
+	b->sizes = 0;
+	if (n > 5 && !strcmp(arg + n - 5, ".json"))
+		return bundle_load_json(b, arg);
+	r = add_inputs(b, 1, &arg);
+	bundle_analyze(b);
+	return r < 0 ? -1 : 0;
+}
+
+static int bundle_diff(char *old_arg, char *new_arg, int markdown,
+		       const char *out)
+{
+	struct bundle old, new;
+	struct atomic_file af;
+	int ret = EXIT_OK;
+
+	if (load_side(&old, old_arg) < 0 || !old.assets.len)
+		ret = EXIT_FAIL;
+	if (load_side(&new, new_arg) < 0 || !new.assets.len)
+		ret = EXIT_FAIL;
+	if (old.assets.len && new.assets.len) {
+		if (atomic_open(&af, out) < 0) {
+			ret = EXIT_FAIL;
+		} else {
+			bundle_write_diff(&old, old_arg, &new, new_arg,
+					  markdown, af.fp);
+			if (atomic_commit(&af) < 0)
+				ret = EXIT_FAIL;
+		}
+	}
+	bundle_release(&old);
+	bundle_release(&new);
+	return ret;
+}
+
 int cmd_bundle(int argc, char **argv)
 {
 	struct bundle b;
 	struct budgets budgets = VEC_INIT;
 	int nover = 0;
 	const char *out = "-", *stats = NULL, *metafile = NULL;
-	int json = 0, sizes = 0, threads = 0, ret = EXIT_OK, r = 0, i;
+	int json = 0, sizes = 0, threads = 0, ret = EXIT_OK, r = 0, ri, i;
+	int markdown = 0;
 	const struct opt options[] = {
 	    OPT_BOOL(0, "json", &json,
 		     "one JSON document: assets [{path, map, bytes,\n"
@@ -126,6 +209,9 @@ int cmd_bundle(int argc, char **argv)
 	    OPT_STRING(0, "metafile", &metafile, "FILE",
 		       "esbuild's metafile: the same; alone, its\n"
 		       "outputs with esbuild's bytes per input"),
+	    OPT_BOOL(0, "markdown", &markdown,
+		     "bundle diff: Markdown tables, for a pull\n"
+		     "request comment"),
 	    OPT_INT('j', "threads", &threads, "N",
 		    "compress on N threads (default: one per CPU)", 0, 1024),
 	    OPT_STRING('o', "output", &out, "FILE",
@@ -133,9 +219,18 @@ int cmd_bundle(int argc, char **argv)
 	    OPT_END(),
 	};
 	struct atomic_file af;
-	struct stat st;
 
 	argc = parse_options(argc, argv, &doc, options, 0);
+	if (argc >= 1 && !strcmp(argv[0], "diff") &&
+	    (argc == 3 || !argc_is_path(argv[0]))) {
+		if (argc != 3)
+			return cli_usage_error("bundle",
+					       "diff takes OLD and NEW (builds "
+					       "or --json reports)");
+		if (cli_check_output(out) < 0)
+			return EXIT_FAIL;
+		return bundle_diff(argv[1], argv[2], markdown, out);
+	}
 	if (argc < 1 && !stats && !metafile)
 		return cli_usage_error(
 		    "bundle", "give a directory, an asset, --stats or "
@@ -161,32 +256,14 @@ int cmd_bundle(int argc, char **argv)
 			       : BUNDLE_BROTLI;
 	b.sizes |= budgets_sizes(&budgets);
 	b.threads = threads ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (argc == 2 && is_map_name(argv[1]) && !is_map_name(argv[0])) {
-		int ri = bundle_add_asset(&b, argv[0], argv[1]);
-
-		if (ri < r)
-			r = ri;
-	} else {
-		for (i = 0; i < argc; i++) {
-			int ri;
-
-			if (is_map_name(argv[i])) {
-				bundle_release(&b);
-				budgets_release(&budgets);
-				return cli_usage_error(
-				    "bundle",
-				    "'%s': a map goes after its asset, as "
-				    "the only other argument",
-				    argv[i]);
-			}
-			if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
-				ri = bundle_add_dir(&b, argv[i]);
-			else
-				ri = bundle_add_asset(&b, argv[i], NULL);
-			if (ri < r)
-				r = ri;
-		}
+	ri = add_inputs(&b, argc, argv);
+	if (ri == -3) {
+		bundle_release(&b);
+		budgets_release(&budgets);
+		return EXIT_USAGE;
 	}
+	if (ri < r)
+		r = ri;
 	if (!b.assets.len) {
 		bundle_release(&b);
 		budgets_release(&budgets);
