@@ -172,6 +172,10 @@ void bundle_write_diff(const struct bundle *old, const char *old_arg,
 		       const struct bundle *new, const char *new_arg,
 		       int markdown, FILE *fp);
 
+/* A self-contained HTML page: a zoomable treemap (asset > package >
+ * directory > source; raw, gzip, brotli) and the findings. */
+void bundle_write_html(const struct bundle *b, FILE *fp);
+
 /* bs (may be NULL) adds "budgets". */
 struct budgets;
 void bundle_write_json(const struct bundle *b, const struct budgets *bs,

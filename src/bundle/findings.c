@@ -2,6 +2,7 @@
 #include "bundle/bundle.h"
 #include <ctype.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 static const char *const finding_names[] = {
     [FIND_MOMENT] = "moment",
@@ -222,9 +223,9 @@ static void data_uri_findings(struct bundle *b, const struct bundle_asset *a)
 				    font ? "serve the font as a file (woff2) "
 					   "so it is cached and loaded only "
 					   "when used"
-					 : "serve it as a file, or raise "
-					   "nothing above the loader's "
-					   "inline limit");
+					 : "serve it as a file (lower the "
+					   "bundler's inline limit) so it "
+					   "is cached apart from the code");
 				p = d;
 				continue;
 			}
@@ -255,6 +256,16 @@ static int looks_unminified(const struct bundle_asset *a)
 		p = nl + 1;
 	}
 	return lines > 20 && (indent * 20 > a->len || a->len / lines < 80);
+}
+
+/* A file's size, 0 when it is not a file (an inline map). */
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode)
+		   ? (uint64_t)st.st_size
+		   : 0;
 }
 
 void bundle_find(struct bundle *b)
@@ -298,7 +309,7 @@ void bundle_find(struct bundle *b)
 			    a->path, bundle_kb(a->bytes, k1));
 		if (a->map_comment && a->map_path)
 			bundle_add_finding(
-			    b, FIND_SOURCEMAP_SHIPPED, 0,
+			    b, FIND_SOURCEMAP_SHIPPED, file_size(a->map_path),
 			    "%s points at its source map (%s): maps shipped "
 			    "with production assets publish the sources; "
 			    "upload them to the error tracker instead "

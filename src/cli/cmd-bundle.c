@@ -80,6 +80,16 @@ static int is_map_name(const char *s)
 	return n > 4 && !strcmp(s + n - 4, ".map");
 }
 
+static int write_html(const struct bundle *b, const char *path)
+{
+	struct atomic_file af;
+
+	if (atomic_open(&af, path) < 0)
+		return -1;
+	bundle_write_html(b, af.fp);
+	return atomic_commit(&af);
+}
+
 /* One line on stderr: which budgets are over, by how much. */
 static void report_over(const struct budgets *bs)
 {
@@ -176,7 +186,7 @@ int cmd_bundle(int argc, char **argv)
 	struct bundle b;
 	struct budgets budgets = VEC_INIT;
 	int nover = 0;
-	const char *out = "-", *stats = NULL, *metafile = NULL;
+	const char *out = "-", *stats = NULL, *metafile = NULL, *html = NULL;
 	int json = 0, sizes = 0, threads = 0, ret = EXIT_OK, r = 0, ri, i;
 	int markdown = 0;
 	const struct opt options[] = {
@@ -214,6 +224,10 @@ int cmd_bundle(int argc, char **argv)
 		     "request comment"),
 	    OPT_INT('j', "threads", &threads, "N",
 		    "compress on N threads (default: one per CPU)", 0, 1024),
+	    OPT_STRING(0, "html", &html, "FILE",
+		       "also write FILE: one self-contained page with a\n"
+		       "zoomable treemap (asset > package > directory >\n"
+		       "source; raw, gzip or brotli) and the findings"),
 	    OPT_STRING('o', "output", &out, "FILE",
 		       "write to FILE (atomically) instead of stdout"),
 	    OPT_END(),
@@ -235,7 +249,7 @@ int cmd_bundle(int argc, char **argv)
 		return cli_usage_error(
 		    "bundle", "give a directory, an asset, --stats or "
 			      "--metafile (see 'perfops help bundle')");
-	if (cli_check_output(out) < 0 ||
+	if (cli_check_output(out) < 0 || (html && cli_check_output(html) < 0) ||
 	    budgets_load_size_limit(&budgets, ".") < 0) {
 		budgets_release(&budgets);
 		return EXIT_FAIL;
@@ -300,6 +314,8 @@ int cmd_bundle(int argc, char **argv)
 		}
 	}
 	if (atomic_commit(&af) < 0)
+		ret = EXIT_FAIL;
+	if (html && write_html(&b, html) < 0)
 		ret = EXIT_FAIL;
 	if (nover > 0) {
 		report_over(&budgets);
