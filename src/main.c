@@ -22,7 +22,7 @@ struct cmd_struct {
 /* Sorted by name, like git.c's table; `perfops help` lists it in order. */
 static const struct cmd_struct commands[] = {
 	{ "bench", cmd_bench, "benchmark commands with sound statistics",
-	  cmd_bench_usage },
+	  NULL },
 	{ "bundle", cmd_bundle,
 	  "what the bytes of JS/CSS bundles come from (source maps)", NULL },
 	{ "collapse", cmd_collapse,
@@ -33,8 +33,7 @@ static const struct cmd_struct commands[] = {
 	{ "flamegraph", cmd_flamegraph,
 	  "draw an interactive SVG flame graph", NULL },
 	{ "record", cmd_record,
-	  "sample stacks with perf_event_open and write a profile",
-	  cmd_record_usage },
+	  "sample stacks with perf_event_open and write a profile", NULL },
 	{ "report", cmd_report,
 	  "top functions of a profile (pprof, folded, perf script)",
 	  NULL },

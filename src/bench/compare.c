@@ -67,6 +67,16 @@ static const char *ratio_words(int metric, int faster)
 	return faster ? "times less than" : "times more than";
 }
 
+int bench_ratios_defined(const struct bench *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nr_cmds; i++)
+		if (b->cmds[i].sum.n && !(b->cmds[i].sum.mean > 0))
+			return 0;
+	return 1;
+}
+
 void bench_print_comparison(const struct bench *b,
 			    const struct bench_print_opts *po, FILE *fp)
 {
@@ -77,6 +87,27 @@ void bench_print_comparison(const struct bench *b,
 
 	if (b->nr_cmds < 2 || !pc->sum.n)
 		return;
+	if (!bench_ratios_defined(b)) {
+		/* hyperfine's note, rather than "inf" or "-nan times". */
+		fprintf(stderr,
+			"%sNote:%s The benchmark comparison could not be "
+			"computed as some benchmark %s are zero.%s\n",
+			po->color ? "\033[1;31m" : "",
+			po->color ? "\033[0m" : "",
+			bench_metric_is_time(b->opts.metric) ? "times"
+							     : "means",
+			b->opts.shell && bench_metric_is_time(b->opts.metric)
+			    ? " Their mean is below the shell's start-up "
+			      "time, which is subtracted from every run: "
+			      "the commands are faster than the shell "
+			      "start-up can be measured (a few "
+			      "milliseconds), or the start-up was measured "
+			      "during background load.  Re-run on a quiet "
+			      "system, or use -N/--shell=none to run without "
+			      "a shell."
+			    : "");
+		return;
+	}
 	order = bench_order(b, po->sort, 1);
 	fputs("Summary\n", fp);
 	fprintf(fp, "  '%s%s%s' %s\n", po->color ? "\033[36m" : "", pc->label,
