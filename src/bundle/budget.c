@@ -239,6 +239,7 @@ int budgets_check(struct budgets *bs, const struct bundle *b)
 
 	for (i = 0; i < bs->len; i++) {
 		struct budget *bd = &bs->v[i];
+		int nocode = 0;
 
 		bd->actual = 0;
 		bd->matched = 0;
@@ -250,12 +251,24 @@ int budgets_check(struct budgets *bs, const struct bundle *b)
 					break;
 			if (k == bd->npatterns)
 				continue;
+			if (!as->code && bd->size != BUDGET_RAW) {
+				/* No bytes here to compress (a stats or
+				 * metafile output that is not on disk). */
+				nocode = 1;
+				ret = error("budget '%s': '%s' is known only "
+					    "from %s, so it has no %s size: "
+					    "give the built assets, or a raw "
+					    "budget",
+					    bd->name, as->path, as->from,
+					    budget_size_names[bd->size]);
+				continue;
+			}
 			bd->matched++;
 			bd->actual += bd->size == BUDGET_GZIP	  ? as->gzip
 				      : bd->size == BUDGET_BROTLI ? as->brotli
 								  : as->bytes;
 		}
-		if (!bd->matched)
+		if (!bd->matched && !nocode)
 			ret = error("budget '%s' (%s): no asset matches '%s'",
 				    bd->name, bd->origin, bd->patterns[0]);
 		else if (bd->actual > bd->limit)
