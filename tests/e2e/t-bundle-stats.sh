@@ -6,11 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 12
+plan 14
 
 # Generated stats need python3 and node only.
 if ! command -v node >/dev/null; then
-	skip "node is not installed (scripts/install-deps --check)" 12
+	skip "node is not installed (scripts/install-deps --check)" 14
 	exit 0
 fi
 python3 "$TOP/tests/e2e/bundle/gen-stats.py" 120 3000 >"$T/big.json"
@@ -34,6 +34,11 @@ run "$PERFOPS" bundle --stats "$T/cut.json" --json
 like "$rc/$err" "^1/perfops: $T/cut.json: truncated JSON at byte [0-9]+: .*\(read [0-9]+ modules before it\)" \
 	"a truncated stats file: exit 1, said so, with the modules read"
 like "$(js 'd.packages.length' "$T/out")" '^[1-9]' "what was read before the cut is reported"
+run "$PERFOPS" bundle --stats "$T/big.json" --budget 'big.json*:1kB'
+is "$rc/$err" "1/perfops: budget 'big.json*': '$T/big.json (stat sizes)' is known only from webpack stats, so it has no brotli size: give the built assets, or a raw budget" \
+	"a brotli budget on stat sizes alone is refused"
+run "$PERFOPS" bundle --stats "$T/big.json" --budget "big.json*:$want:raw" --sizes raw
+is "$rc" 4 "a raw budget on them is checked (over: the sum of all modules is more than pkg3's)"
 run "$PERFOPS" bundle --stats "$T/missing.json"
 is "$rc/$err" "1/perfops: cannot open '$T/missing.json': No such file or directory" "a missing stats file"
 
