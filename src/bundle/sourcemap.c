@@ -274,6 +274,12 @@ char *sourcemap_source_path(const char *root, const char *src)
 
 		s = q ? q + 1 : s + 10;
 		memmove(sb.buf, s, strlen(s) + 1);
+	} else if (!strncmp(s, "file://", 7)) {
+		/* file:///abs/path is the path /abs/path. */
+		memmove(sb.buf, s + 7, strlen(s + 7) + 1);
+	} else if (strstr(s, "://")) {
+		/* Another URL (https://...): kept whole, not a path. */
+		return strbuf_detach(&sb, NULL);
 	}
 	sourcemap_normalize_path(sb.buf);
 	return strbuf_detach(&sb, NULL);

@@ -227,6 +227,29 @@ Test(attribution, index_maps_offset_their_sections)
 		     "sourceRoot joined, webpack://app/ stripped");
 }
 
+Test(sourcemap, source_paths_from_urls)
+{
+	static const char *const cases[][3] = {
+	    {NULL, "webpack:///./src/a.js", "src/a.js"},
+	    {NULL, "webpack://my-app/./node_modules/x/i.js",
+	     "node_modules/x/i.js"},
+	    {"webpack://app/", "./src/b.js", "src/b.js"},
+	    {NULL, "file:///home/u/app/src/c.js", "/home/u/app/src/c.js"},
+	    {NULL, "https://cdn.example/x/../y.js",
+	     "https://cdn.example/x/../y.js"},
+	    {"../lib", "d.js", "../lib/d.js"},
+	    {"/root/", "/abs.js", "/abs.js"},
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *p = sourcemap_source_path(cases[i][0], cases[i][1]);
+
+		cr_assert_str_eq(p, cases[i][2], "%s", cases[i][1]);
+		free(p);
+	}
+}
+
 Test(attribution, no_source_segments_and_crlf)
 {
 	struct bundle_asset *a = attribute(
