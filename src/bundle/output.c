@@ -128,6 +128,26 @@ static void size_head(FILE *fp, const struct bundle *b, const char *first,
 		fprintf(fp, " %10s", "BROTLI");
 }
 
+/* PREFIX name@version: entry > ... > module, one line. */
+static void put_why(FILE *fp, const struct bundle_pkg *p, const char *prefix)
+{
+	const char *c = p->why;
+
+	fprintf(fp, "%s%s@%s: ", prefix, p->name,
+		*p->version ? p->version : "?");
+	for (;;) {
+		const char *nl = strchr(c, '\n');
+		size_t n = nl ? (size_t)(nl - c) : strlen(c);
+
+		utf8_fput_printable(fp, c, n);
+		if (!nl)
+			break;
+		fputs(" > ", fp);
+		c = nl + 1;
+	}
+	fputc('\n', fp);
+}
+
 #define TOP_SOURCES 15
 
 void bundle_write_text(const struct bundle *b, FILE *fp)
@@ -187,6 +207,16 @@ void bundle_write_text(const struct bundle *b, FILE *fp)
 		}
 		free(ix);
 	}
+	if (b->graph.mods.len) {
+		fputs("\nWhy included (the shortest import chain from an "
+		      "entry):\n",
+		      fp);
+		ix = sorted_pkgs(b);
+		for (i = 0; i < b->pkgs.len; i++)
+			if (b->pkgs.v[ix[i]].why)
+				put_why(fp, &b->pkgs.v[ix[i]], "  ");
+		free(ix);
+	}
 	if (b->dups.len) {
 		fputs("\nDuplicates (saving = all copies - the largest):\n",
 		      fp);
@@ -212,24 +242,8 @@ void bundle_write_text(const struct bundle *b, FILE *fp)
 			for (j = 0; j < d->pkgs.len; j++) {
 				const struct bundle_pkg *p =
 				    &b->pkgs.v[d->pkgs.v[j]];
-				const char *c;
-
-				if (!p->why)
-					continue;
-				fprintf(fp, "    why %s@%s: ", p->name,
-					*p->version ? p->version : "?");
-				for (c = p->why;;) {
-					const char *nl = strchr(c, '\n');
-					size_t n =
-					    nl ? (size_t)(nl - c) : strlen(c);
-
-					utf8_fput_printable(fp, c, n);
-					if (!nl)
-						break;
-					fputs(" > ", fp);
-					c = nl + 1;
-				}
-				fputc('\n', fp);
+				if (p->why)
+					put_why(fp, p, "    why ");
 			}
 		}
 	}
