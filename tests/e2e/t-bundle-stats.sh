@@ -6,11 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 14
+plan 15
 
 # Generated stats need python3 and node only.
 if ! command -v node >/dev/null; then
-	skip "node is not installed (scripts/install-deps --check)" 14
+	skip "node is not installed (scripts/install-deps --check)" 15
 	exit 0
 fi
 python3 "$TOP/tests/e2e/bundle/gen-stats.py" 120 3000 >"$T/big.json"
@@ -42,7 +42,7 @@ is "$rc" 4 "a raw budget on them is checked (over: the sum of all modules is mor
 run "$PERFOPS" bundle --stats "$T/missing.json"
 is "$rc/$err" "1/perfops: cannot open '$T/missing.json': No such file or directory" "a missing stats file"
 
-need_npm 5
+need_npm 6
 setup_app
 cd "$T/app" || exit 1
 "$BIN/esbuild" src/index.js --bundle --charset=utf8 --preserve-symlinks --log-level=warning \
@@ -65,3 +65,5 @@ run "$PERFOPS" bundle --json --sizes raw --metafile meta.json mf
 is "$(js 'd.assets[0].from+" "+d.duplicates.map(x=>x.paths.join("|")+" "+x.why.map(w=>w[w.length-1]).join("|")).join()' "$T/out")" \
 	"source map ../node_modules/debug/node_modules/ms|../node_modules/ms node_modules/debug/node_modules/ms/index.js|node_modules/ms/index.js" \
 	"with the bundle: sizes from the map, each duplicate copy's chain from the metafile"
+run "$PERFOPS" bundle --sizes raw --metafile meta.json mf
+like "$out" "^  ms@2\.0\.0: src/index\.js > node_modules/ms/index\.js$" "text: why each package is included"
