@@ -22,26 +22,56 @@ static char *map_dir(const struct bundle_asset *a)
 
 /* "version" of ROOT/package.json, looked for beside the map, then in the
  * current directory (webpack's paths are relative to its context). */
-static char *read_version(const char *dir, const char *root)
+/* "version" of DIR/package.json, or NULL. */
+static char *version_in(const char *dir)
+{
+	struct strbuf p = STRBUF_INIT;
+	json_t *j;
+	char *v = NULL;
+
+	strbuf_addf(&p, "%s/package.json", dir);
+	j = json_load_file(p.buf, 0, NULL);
+	if (j && json_is_string(json_object_get(j, "version")))
+		v = xstrdup(json_string_value(json_object_get(j, "version")));
+	json_decref(j);
+	strbuf_release(&p);
+	return v;
+}
+
+/*
+ * The version in the nearest package.json with one, from the source's own
+ * directory up to the package's root (root_len bytes of src), looked for
+ * beside the map (dir) and then in the current directory (webpack's paths
+ * are relative to its context).
+ */
+static char *read_version(const char *dir, const char *src, size_t root_len)
 {
 	struct strbuf p = STRBUF_INIT;
 	char *v = NULL;
 	int pass;
 
 	for (pass = 0; pass < 2 && !v; pass++) {
-		json_t *j;
+		size_t base;
 
-		strbuf_reset(&p);
-		if (*root != '/' && pass == 0)
-			strbuf_addstr(&p, dir);
-		else if (pass == 1 && *root == '/')
+		if (pass == 1 && (*src == '/' || !*dir))
 			break;
-		strbuf_addf(&p, "%s/package.json", root);
-		j = json_load_file(p.buf, 0, NULL);
-		if (j && json_is_string(json_object_get(j, "version")))
-			v = xstrdup(
-			    json_string_value(json_object_get(j, "version")));
-		json_decref(j);
+		strbuf_reset(&p);
+		if (*src != '/' && pass == 0)
+			strbuf_addstr(&p, dir);
+		base = p.len;
+		strbuf_addstr(&p, src);
+		/* Up from the source's directory to the root. */
+		for (;;) {
+			char *slash = strrchr(p.buf + base, '/');
+
+			if (!slash ||
+			    (size_t)(slash - (p.buf + base)) < root_len)
+				break;
+			strbuf_setlen(&p, slash - p.buf);
+			v = version_in(p.buf);
+			if (v || p.len - base == root_len)
+				break;
+		}
 	}
 	strbuf_release(&p);
 	return v;
@@ -74,7 +104,7 @@ static void find_packages(struct bundle *b)
 
 				p.name = xstrndup(e->path + name_off, name_len);
 				p.root = xstrndup(e->path, root_len);
-				v = read_version(dir, p.root);
+				v = read_version(dir, e->path, root_len);
 				if (v) {
 					free(version);
 					version = v;

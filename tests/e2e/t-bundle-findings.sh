@@ -4,9 +4,9 @@
 # chunk split out; each names its files and bytes.
 . "$(dirname "$0")/lib.sh"
 
-plan 7
+plan 8
 if ! command -v python3 >/dev/null; then
-	skip "python3 is not installed" 7
+	skip "python3 is not installed" 8
 	exit 0
 fi
 mkdir "$T/d" && cd "$T/d" || exit 1
@@ -22,6 +22,10 @@ content = ["// the barrel\nexport * from './a.js';\nexport * from './b.js';\nexp
 # Line i maps column 0 to source i (deltas: +1 source each line).
 json.dump({"version": 3, "sources": srcs, "sourcesContent": content, "names": [], "mappings": "AAAA;ACAA;ACAA;ACAA;ACAA"}, open("app.js.map", "w"))
 EOT
+# The package's version from its package.json; a folder's package.json
+# without a version (an "exports" stub) is passed over.
+mkdir -p node_modules/icons
+printf '{"name": "icons", "version": "2.5.0"}\n' >node_modules/icons/package.json
 run "$PERFOPS" bundle --json --sizes raw .
 ok $rc "perfops bundle runs ($err)"
 font=$(grep -o 'data:font[^)]*' site.css | tr -d '\n' | wc -c)
@@ -39,6 +43,8 @@ is "$(pf '",".join("%d %s" % (f["bytes"], f["message"].split(" ")[0]) for f in d
 is "$(pf '",".join(sorted(set(f["kind"] for f in d["findings"])))')" \
 	"barrel-import,embedded-font,no-code-splitting,sourcemap-shipped" \
 	"no other finding (ES modules; the script is minified: few long lines)"
+is "$(pf '",".join(p["name"] + "@" + p["version"] for p in d["packages"])')" "icons@2.5.0" \
+	"the version from the package's package.json"
 # A second script: the split is there.
 printf 'x()\n' >chunk.js
 run "$PERFOPS" bundle --json --sizes raw .
