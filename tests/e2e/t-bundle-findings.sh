@@ -22,8 +22,7 @@ content = ["// the barrel\nexport * from './a.js';\nexport * from './b.js';\nexp
 # Line i maps column 0 to source i (deltas: +1 source each line).
 json.dump({"version": 3, "sources": srcs, "sourcesContent": content, "names": [], "mappings": "AAAA;ACAA;ACAA;ACAA;ACAA"}, open("app.js.map", "w"))
 EOT
-# The package's version from its package.json; a folder's package.json
-# without a version (an "exports" stub) is passed over.
+# The package's version from its package.json.
 mkdir -p node_modules/icons
 printf '{"name": "icons", "version": "2.5.0"}\n' >node_modules/icons/package.json
 run "$PERFOPS" bundle --json --sizes raw .
