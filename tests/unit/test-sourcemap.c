@@ -421,3 +421,60 @@ Test(budget, arguments)
 	cr_assert_eq(bs.len, 3);
 	budgets_release(&bs);
 }
+
+Test(stats, concatenated_modules_reasons_children_and_chains)
+{
+	/* webpack's shapes: a concatenated module named "+ 2 modules" with
+	 * its inner modules, reasons naming the container, a child
+	 * compilation, chunk modules, and a "source" that is skipped. */
+	const char *s =
+	    "{\"modules\":[{\"name\":\"./src/index.js + 2 modules\","
+	    "\"size\":10,\"reasons\":[{\"moduleName\":null,\"type\":"
+	    "\"entry\"}],\"source\":\"x\\\"y\",\"modules\":[{\"name\":"
+	    "\"./src/index.js\",\"size\":4,\"reasons\":[]},{\"name\":"
+	    "\"./src/a.js\",\"size\":6,\"reasons\":[{\"moduleName\":"
+	    "\"./src/index.js\",\"type\":\"harmony import\"}]}]},"
+	    "{\"name\":\"./node_modules/p/i.js\",\"size\":7,\"reasons\":"
+	    "[{\"moduleName\":\"./src/a.js\",\"type\":\"cjs require\"},"
+	    "{\"moduleName\":\"./src/index.js + 2 modules\",\"type\":"
+	    "\"harmony import\"}]}],\"children\":[{\"modules\":[{\"name\":"
+	    "\"./x.js\",\"size\":1}]}],\"chunks\":[{\"id\":1,\"modules\":"
+	    "[{\"name\":\"./node_modules/q/j.js\",\"size\":3}]}]}";
+	struct bundle_graph g;
+	struct idvec chain = {0};
+	uint32_t id;
+
+	graph_init(&g);
+	cr_assert_eq(graph_parse_webpack_stats(&g, s, strlen(s), "t"), 0);
+	id = intern_find(&g.names, "src/index.js", 12);
+	cr_assert_neq(id, INTERN_NONE, "the container is its root module");
+	cr_assert(g.mods.v[id].entry);
+	cr_assert_eq(g.mods.v[id].size, 4, "its own size, not the container's");
+	id = intern_find(&g.names, "src/a.js", 8);
+	cr_assert_eq(g.mods.v[id].size, 6);
+	cr_assert_neq(intern_find(&g.names, "x.js", 4), INTERN_NONE,
+		      "child compilations are read");
+	id = intern_find(&g.names, "node_modules/q/j.js", 19);
+	cr_assert_eq(g.mods.v[id].size, 3, "chunk modules are read");
+	cr_assert_eq(graph_chain_to(&g, "../node_modules/p", &chain), 2,
+		     "the shortest chain: index > p, not index > a > p");
+	cr_assert_str_eq(graph_name(&g, chain.v[0]), "src/index.js");
+	cr_assert_str_eq(graph_name(&g, chain.v[1]), "node_modules/p/i.js");
+	cr_assert_eq(graph_chain_to(&g, "node_modules/q", &chain), 0,
+		     "q is imported by nothing: no chain");
+	free(chain.v);
+	graph_release(&g);
+}
+
+Test(stats, truncated_stats_keep_what_was_read)
+{
+	const char *s = "{\"modules\":[{\"name\":\"./a.js\",\"size\":1},"
+			"{\"name\":\"./b.js\",\"si";
+	struct bundle_graph g;
+
+	error_set_quiet(1);
+	graph_init(&g);
+	cr_assert_eq(graph_parse_webpack_stats(&g, s, strlen(s), "t"), -1);
+	cr_assert_neq(intern_find(&g.names, "a.js", 4), INTERN_NONE);
+	graph_release(&g);
+}
