@@ -148,6 +148,79 @@ static void put_why(FILE *fp, const struct bundle_pkg *p, const char *prefix)
 	fputc('\n', fp);
 }
 
+/* The directory of a source path ("." for none). */
+static size_t dir_len(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? (size_t)(slash - path) : 0;
+}
+
+struct dir_total {
+	const char *name;
+	uint64_t bytes;
+};
+
+static int dir_desc(const void *x, const void *y)
+{
+	const struct dir_total *a = x, *b = y;
+
+	if (a->bytes != b->bytes)
+		return a->bytes < b->bytes ? 1 : -1;
+	return strcmp(a->name, b->name);
+}
+
+#define TOP_DIRS 10
+
+/* Bytes by source directory over every asset, largest first. */
+static void write_dirs_text(const struct bundle *b, FILE *fp)
+{
+	struct intern dirs;
+	struct {
+		struct dir_total *v;
+		size_t len, alloc;
+	} t = VEC_INIT;
+	size_t i, j;
+
+	intern_init(&dirs);
+	for (i = 0; i < b->assets.len; i++) {
+		const struct bundle_asset *a = &b->assets.v[i];
+
+		for (j = 0; j < a->ent.len; j++) {
+			const struct bundle_entry *e = &a->ent.v[j];
+			size_t n = dir_len(e->path);
+			int added;
+			uint32_t id;
+
+			if (e->path[0] == '[')
+				continue;
+			id = intern_add(&dirs, n ? e->path : ".", n ? n : 1,
+					&added);
+			if (added) {
+				struct dir_total d = {NULL, 0};
+
+				VEC_PUSH(&t, d);
+			}
+			t.v[id].bytes += e->bytes;
+		}
+	}
+	for (i = 0; i < t.len; i++)
+		t.v[i].name = dirs.keys[i].s;
+	qsort(t.v, t.len, sizeof(*t.v), dir_desc);
+	if (t.len)
+		fprintf(fp, "\n%-54s %10s\n", "DIRECTORY", "BYTES");
+	for (i = 0; i < t.len && i < TOP_DIRS; i++) {
+		fputs("  ", fp);
+		put(fp, t.v[i].name, 52);
+		fprintf(fp, " %10llu\n", (unsigned long long)t.v[i].bytes);
+	}
+	if (t.len > TOP_DIRS)
+		fprintf(fp, "  ... %zu more (--json lists them per asset)\n",
+			t.len - TOP_DIRS);
+	VEC_RELEASE(&t);
+	intern_release(&dirs);
+}
+
 #define TOP_SOURCES 15
 
 void bundle_write_text(const struct bundle *b, FILE *fp)
@@ -186,6 +259,7 @@ void bundle_write_text(const struct bundle *b, FILE *fp)
 				a->ent.len - TOP_SOURCES);
 		free(ix);
 	}
+	write_dirs_text(b, fp);
 	if (b->pkgs.len) {
 		fputc('\n', fp);
 		size_head(fp, b, "PACKAGE", 42);
@@ -266,14 +340,6 @@ static void json_size(struct json_writer *w, const struct bundle *b,
 		json_uint(w, (uint64_t)(v + 0.5));
 	else
 		json_null(w);
-}
-
-/* The directory of a source path ("." for none). */
-static size_t dir_len(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? (size_t)(slash - path) : 0;
 }
 
 static void write_asset_json(struct json_writer *w, const struct bundle *b,

@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 20
-need_npm 20
+plan 21
+need_npm 21
 setup_app
 cd "$T/app" || exit 1
 es() { "$BIN/esbuild" src/index.js --bundle --charset=utf8 \
@@ -67,6 +67,8 @@ like "$(js 'd.findings.filter(f=>f.kind=="unminified").map(f=>f.message).join()'
 run "$PERFOPS" bundle min/index.js
 like "$out" '^min/index.js +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+s +[0-9.]+s' "text: asset row with sizes and download times"
 like "$out" 'lodash@4\.17\.21 +[0-9]+ +~[0-9]+ +~[0-9]+ +\.\./node_modules/lodash' "text: packages with estimated (~) sizes"
+dirsum=$(node -e 'const f=JSON.parse(require("fs").readFileSync(process.argv[1])).results[0].files; let s=0; for (const [k,v] of Object.entries(f)) if (k.slice(0, k.lastIndexOf("/")) === "../node_modules/moment/locale") s+=v.size; console.log(s)' "$T/sme.json")
+like "$out" "^  \.\./node_modules/moment/locale +$dirsum\$" "text: bytes by directory (moment's locales)"
 
 # ASSET MAP given explicitly, and --sizes gzip alone.
 cp min/index.js.map "$T/other.map"
