@@ -265,7 +265,8 @@ int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
 		ret = -1;
 	}
 	a.map_path = mp;
-	bundle_attribute(&a, &sm, a.map_comment ? &c : NULL, b->sizes != 0);
+	bundle_attribute(&a, &sm, a.map_comment ? &c : NULL,
+			 b->sizes && !b->no_estimates);
 	if (a.beyond) {
 		error("'%s' does not match '%s': %llu mappings are below its "
 		      "last line (%u): is it the map of another build?",

@@ -54,6 +54,7 @@ struct bundle_asset {
 	uint32_t nlines;
 	int map_comment;  /* it has a sourceMappingURL comment */
 	const char *from; /* "source map", "esbuild metafile", ... */
+	int has_brotli;	  /* .brotli holds the exact size */
 	int failed;	  /* the map could not be (fully) read */
 };
 
@@ -98,6 +99,7 @@ struct bundle {
 	unsigned sizes; /* enum bundle_sizes */
 	int threads;
 	struct bundle_graph graph; /* from --stats or --metafile */
+	int no_estimates;	   /* whole assets only: no per-source shares */
 };
 
 /* Sizes: all; threads: 1. */

@@ -199,10 +199,12 @@ static void share_out(struct bundle *b, struct job *jobs, size_t n)
 				}
 			if (!found)
 				continue;
-			if (k)
+			if (k) {
 				a->brotli = whole;
-			else
+				a->has_brotli = 1;
+			} else {
 				a->gzip = whole;
+			}
 			for (j = 0; j < n; j++) {
 				double share;
 

@@ -44,6 +44,7 @@ int bundle_load_json(struct bundle *b, const char *path)
 		    (uint64_t)json_integer_value(json_object_get(a, "gzip"));
 		as->brotli =
 		    (uint64_t)json_integer_value(json_object_get(a, "brotli"));
+		as->has_brotli = json_is_integer(json_object_get(a, "brotli"));
 		json_object_foreach(json_object_get(a, "sources"), k, v)
 		    bundle_entry(as, k)
 			->bytes += (uint64_t)json_integer_value(v);
@@ -254,6 +255,25 @@ static void print_table(FILE *fp, const char *title, struct rows *r, size_t top,
 			(long long)(tnew - told));
 }
 
+/* The assets' brotli sizes, when every asset of both sides has one. */
+static int collect_brotli(struct rows *r, const struct bundle *b,
+			  const char *arg, int side)
+{
+	size_t i, base = side_base(b, arg);
+
+	for (i = 0; i < b->assets.len; i++)
+		if (!b->assets.v[i].has_brotli)
+			return 0;
+	for (i = 0; i < b->assets.len; i++) {
+		const struct bundle_asset *a = &b->assets.v[i];
+		struct row *x = row(r, a->path + base);
+
+		*(side ? &x->new : &x->old) += (int64_t)a->brotli;
+		*(side ? &x->in_new : &x->in_old) = 1;
+	}
+	return 1;
+}
+
 static void release_rows(struct rows *r)
 {
 	VEC_RELEASE(r);
@@ -264,11 +284,12 @@ void bundle_write_diff(const struct bundle *old, const char *old_arg,
 		       const struct bundle *new, const char *new_arg,
 		       int markdown, FILE *fp)
 {
-	struct rows assets = {0}, pkgs = {0}, srcs = {0};
+	struct rows assets = {0}, pkgs = {0}, srcs = {0}, br = {0};
 
 	intern_init(&assets.keys);
 	intern_init(&pkgs.keys);
 	intern_init(&srcs.keys);
+	intern_init(&br.keys);
 	collect(&assets, &pkgs, &srcs, old, old_arg, 0);
 	collect(&assets, &pkgs, &srcs, new, new_arg, 1);
 	if (markdown)
@@ -277,9 +298,14 @@ void bundle_write_diff(const struct bundle *old, const char *old_arg,
 	else
 		fprintf(fp, "%s -> %s (bytes)\n", old_arg, new_arg);
 	print_table(fp, "Assets", &assets, 50, markdown);
+	if (collect_brotli(&br, old, old_arg, 0) &&
+	    collect_brotli(&br, new, new_arg, 1))
+		print_table(fp, "Assets, brotli -11 (what is downloaded)", &br,
+			    50, markdown);
 	print_table(fp, "Packages", &pkgs, 30, markdown);
 	print_table(fp, "Sources", &srcs, 30, markdown);
 	release_rows(&assets);
 	release_rows(&pkgs);
 	release_rows(&srcs);
+	release_rows(&br);
 }

@@ -141,30 +141,35 @@ static int add_inputs(struct bundle *b, int argc, char **argv)
 }
 
 /* One side of bundle diff: a --json report, or a build analyzed here. */
-static int load_side(struct bundle *b, char *arg)
+static int load_side(struct bundle *b, char *arg, unsigned sizes, int threads)
 {
 	size_t n = strlen(arg);
 	int r;
 
 	bundle_init(b);
-	b->sizes = 0;
 	if (n > 5 && !strcmp(arg + n - 5, ".json"))
 		return bundle_load_json(b, arg);
+	/* Whole assets only: diff shows no per-source estimates. */
+	b->sizes = sizes & BUNDLE_BROTLI;
+	b->no_estimates = 1;
+	b->threads = threads;
 	r = add_inputs(b, 1, &arg);
+	if (b->sizes)
+		bundle_compress(b);
 	bundle_analyze(b);
 	return r < 0 ? -1 : 0;
 }
 
 static int bundle_diff(char *old_arg, char *new_arg, int markdown,
-		       const char *out)
+		       const char *out, unsigned sizes, int threads)
 {
 	struct bundle old, new;
 	struct atomic_file af;
 	int ret = EXIT_OK;
 
-	if (load_side(&old, old_arg) < 0 || !old.assets.len)
+	if (load_side(&old, old_arg, sizes, threads) < 0 || !old.assets.len)
 		ret = EXIT_FAIL;
-	if (load_side(&new, new_arg) < 0 || !new.assets.len)
+	if (load_side(&new, new_arg, sizes, threads) < 0 || !new.assets.len)
 		ret = EXIT_FAIL;
 	if (old.assets.len && new.assets.len) {
 		if (atomic_open(&af, out) < 0) {
@@ -243,7 +248,10 @@ int cmd_bundle(int argc, char **argv)
 					       "or --json reports)");
 		if (cli_check_output(out) < 0)
 			return EXIT_FAIL;
-		return bundle_diff(argv[1], argv[2], markdown, out);
+		return bundle_diff(
+		    argv[1], argv[2], markdown, out,
+		    sizes == 0 || sizes == 3 ? BUNDLE_BROTLI : 0,
+		    threads ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
 	}
 	if (argc < 1 && !stats && !metafile)
 		return cli_usage_error(

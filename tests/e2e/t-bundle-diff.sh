@@ -5,8 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 8
-need_npm 8
+plan 10
+need_npm 10
 setup_app
 cd "$T/app" || exit 1
 es() { "$BIN/esbuild" src/index.js --bundle --charset=utf8 --minify --sourcemap \
@@ -29,5 +29,15 @@ like "$out" "^\| \`index\.js\` \| $old \| $new \| $(printf '%+d' $((new - old)))
 	"Markdown: a --json report against a build, assets matched"
 like "$out" "^\| \`moment \(\.\./node_modules/moment\)\` \*\(removed\)\* \| $moment \| 0 \| -$moment \(-100\.0%\) \|$" \
 	"Markdown: the package table"
+if command -v brotli >/dev/null; then
+	b1=$(brotli -q 11 -c <v1/index.js | wc -c) b2=$(brotli -q 11 -c <v2/index.js | wc -c)
+	run "$PERFOPS" bundle diff v1 v2
+	like "$(echo "$out" | sed -n '/^Assets, brotli/,/^$/p')" "  index\.js +$b1 +$b2 +$(printf '%+d' $((b2 - b1))) " \
+		"the brotli change of each asset, as brotli -q 11 measures it"
+else
+	skip "the brotli program is not installed (scripts/install-deps --check)"
+fi
+run "$PERFOPS" bundle diff --sizes raw v1 v2
+is "$(echo "$out" | grep -c '^Assets, brotli')" "0" "--sizes raw: no compressed table"
 run "$PERFOPS" bundle diff v1
 is "$rc" 2 "diff needs OLD and NEW"
