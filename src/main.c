@@ -23,6 +23,8 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "bench", cmd_bench, "benchmark commands with sound statistics",
 	  NULL },
+	{ "bundle", cmd_bundle,
+	  "what the bytes of JS/CSS bundles come from (source maps)", NULL },
 	{ "collapse", cmd_collapse,
 	  "fold perf script output into stacks (stackcollapse-perf.pl)",
 	  NULL },

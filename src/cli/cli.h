@@ -19,6 +19,7 @@ enum exit_code {
 #define DECLARE_CMD_OPTS(name) int cmd_##name(int argc, char **argv)
 
 DECLARE_CMD_OPTS(bench);
+DECLARE_CMD_OPTS(bundle);
 DECLARE_CMD_OPTS(collapse);
 DECLARE_CMD_OPTS(diagnose);
 DECLARE_CMD_OPTS(diff);

@@ -1,0 +1,210 @@
+#include "core/compat.h"
+#include "bundle/bundle.h"
+#include "core/error.h"
+#include <jansson.h>
+#include <sys/stat.h>
+
+/* The directory relative source paths of a's map are resolved against. */
+static char *map_dir(const struct bundle_asset *a)
+{
+	const char *p;
+
+	/* Paths in stats and metafiles are relative to the bundler's
+	 * working directory: the current one. */
+	if (strcmp(a->from, "source map"))
+		return xstrdup("");
+	p = a->map_path && access(a->map_path, F_OK) == 0 ? a->map_path
+							  : a->path;
+	const char *slash = strrchr(p, '/');
+
+	return slash ? xstrndup(p, slash - p + 1) : xstrdup("");
+}
+
+/* "version" of ROOT/package.json, looked for beside the map, then in the
+ * current directory (webpack's paths are relative to its context). */
+/* "version" of DIR/package.json, or NULL. */
+static char *version_in(const char *dir)
+{
+	struct strbuf p = STRBUF_INIT;
+	json_t *j;
+	char *v = NULL;
+
+	strbuf_addf(&p, "%s/package.json", dir);
+	j = json_load_file(p.buf, 0, NULL);
+	if (j && json_is_string(json_object_get(j, "version")))
+		v = xstrdup(json_string_value(json_object_get(j, "version")));
+	json_decref(j);
+	strbuf_release(&p);
+	return v;
+}
+
+/*
+ * The version in the nearest package.json with one, from the source's own
+ * directory up to the package's root (root_len bytes of src), looked for
+ * beside the map (dir) and then in the current directory (webpack's paths
+ * are relative to its context).
+ */
+static char *read_version(const char *dir, const char *src, size_t root_len)
+{
+	struct strbuf p = STRBUF_INIT;
+	char *v = NULL;
+	int pass;
+
+	for (pass = 0; pass < 2 && !v; pass++) {
+		size_t base;
+
+		if (pass == 1 && (*src == '/' || !*dir))
+			break;
+		strbuf_reset(&p);
+		if (*src != '/' && pass == 0)
+			strbuf_addstr(&p, dir);
+		base = p.len;
+		strbuf_addstr(&p, src);
+		/* Up from the source's directory to the root. */
+		for (;;) {
+			char *slash = strrchr(p.buf + base, '/');
+
+			if (!slash ||
+			    (size_t)(slash - (p.buf + base)) < root_len)
+				break;
+			strbuf_setlen(&p, slash - p.buf);
+			v = version_in(p.buf);
+			if (v || p.len - base == root_len)
+				break;
+		}
+	}
+	strbuf_release(&p);
+	return v;
+}
+
+static void find_packages(struct bundle *b)
+{
+	struct intern roots;
+	size_t i, j;
+
+	intern_init(&roots);
+	for (i = 0; i < b->assets.len; i++) {
+		struct bundle_asset *a = &b->assets.v[i];
+		char *dir = map_dir(a);
+
+		for (j = 0; j < a->ent.len; j++) {
+			struct bundle_entry *e = &a->ent.v[j];
+			size_t root_len, name_off, name_len;
+			char *version;
+			int added;
+			uint32_t id;
+
+			if (!bundle_package_of(e->path, &root_len, &name_off,
+					       &name_len, &version))
+				continue;
+			id = intern_add(&roots, e->path, root_len, &added);
+			if (added) {
+				struct bundle_pkg p = {0};
+				char *v;
+
+				p.name = xstrndup(e->path + name_off, name_len);
+				p.root = xstrndup(e->path, root_len);
+				v = read_version(dir, e->path, root_len);
+				if (v) {
+					free(version);
+					version = v;
+				}
+				p.version = version;
+				VEC_PUSH(&b->pkgs, p);
+			} else {
+				free(version);
+			}
+			e->pkg = (int)id;
+			b->pkgs.v[id].bytes += e->bytes;
+			b->pkgs.v[id].gzip += e->gzip;
+			b->pkgs.v[id].brotli += e->brotli;
+		}
+		free(dir);
+	}
+	intern_release(&roots);
+}
+
+static const struct bundle *sort_b;
+
+static int by_bytes_desc(const void *x, const void *y)
+{
+	const struct bundle_pkg *a = &sort_b->pkgs.v[*(const int *)x],
+				*c = &sort_b->pkgs.v[*(const int *)y];
+
+	if (a->bytes != c->bytes)
+		return a->bytes < c->bytes ? 1 : -1;
+	return strcmp(a->root, c->root);
+}
+
+static void find_duplicates(struct bundle *b)
+{
+	struct intern names;
+	struct dupvec {
+		int *v;
+		size_t len, alloc;
+	} *groups = NULL;
+	size_t i, ngroups = 0, agroups = 0;
+
+	intern_init(&names);
+	for (i = 0; i < b->pkgs.len; i++) {
+		int added;
+		uint32_t id = intern_add(&names, b->pkgs.v[i].name,
+					 strlen(b->pkgs.v[i].name), &added);
+
+		if (added) {
+			ALLOC_GROW(groups, ngroups + 1, agroups);
+			memset(&groups[ngroups++], 0, sizeof(*groups));
+		}
+		VEC_PUSH(&groups[id], (int)i);
+	}
+	sort_b = b;
+	for (i = 0; i < ngroups; i++) {
+		struct bundle_dup d = {0};
+		uint64_t total = 0;
+		size_t k;
+
+		if (groups[i].len < 2) {
+			VEC_RELEASE(&groups[i]);
+			continue;
+		}
+		qsort(groups[i].v, groups[i].len, sizeof(int), by_bytes_desc);
+		for (k = 0; k < groups[i].len; k++)
+			total += b->pkgs.v[groups[i].v[k]].bytes;
+		d.name = xstrdup(b->pkgs.v[groups[i].v[0]].name);
+		d.pkgs.v = groups[i].v;
+		d.pkgs.len = groups[i].len;
+		d.pkgs.alloc = groups[i].alloc;
+		d.saving = total - b->pkgs.v[groups[i].v[0]].bytes;
+		VEC_PUSH(&b->dups, d);
+	}
+	free(groups);
+	intern_release(&names);
+}
+
+/* "why is this included": the shortest import chain from an entry to
+ * each package, as the stats or metafile tell. */
+static void find_chains(struct bundle *b)
+{
+	struct idvec chain = {0};
+	size_t i, k;
+
+	for (i = 0; i < b->pkgs.len; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		if (!graph_chain_to(&b->graph, b->pkgs.v[i].root, &chain))
+			continue;
+		for (k = 0; k < chain.len; k++)
+			strbuf_addf(&sb, "%s%s", k ? "\n" : "",
+				    graph_name(&b->graph, chain.v[k]));
+		b->pkgs.v[i].why = strbuf_detach(&sb, NULL);
+	}
+	free(chain.v);
+}
+
+void bundle_analyze(struct bundle *b)
+{
+	find_packages(b);
+	find_chains(b);
+	find_duplicates(b);
+	bundle_find(b);
+}

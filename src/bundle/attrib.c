@@ -1,0 +1,355 @@
+#include "core/compat.h"
+#include "bundle/bundle.h"
+#include "bundle/sourcemap.h"
+#include "core/error.h"
+#include "core/utf8.h"
+#include <dirent.h>
+#include <sys/stat.h>
+
+#define ENT_UNMAPPED (-2)
+
+struct bundle_entry *bundle_entry(struct bundle_asset *a, const char *path)
+{
+	int added;
+	uint32_t id = intern_add(&a->names, path, strlen(path), &added);
+
+	if (added) {
+		struct bundle_entry e = {.path = xstrdup(path), .pkg = -1};
+
+		strbuf_init(&e.text, 0);
+		VEC_PUSH(&a->ent, e);
+	}
+	return &a->ent.v[id];
+}
+
+struct attrib {
+	struct bundle_asset *a;
+	const struct sourcemap *sm;
+	const struct sm_comment *c;
+	int keep_text;
+	int32_t *src_ent; /* map source -> entry index, -1 until first use */
+	int32_t nosrc_ent, unmapped_ent, url_ent, eol_ent;
+};
+
+static int32_t ent_index(struct attrib *at, int32_t *slot, const char *path,
+			 const char *content)
+{
+	if (*slot < 0) {
+		struct bundle_entry *e = bundle_entry(at->a, path);
+
+		if (content && !e->content)
+			e->content = xstrdup(content);
+		*slot = (int32_t)(e - at->a->ent.v);
+	}
+	return *slot;
+}
+
+static void add_bytes(struct attrib *at, int32_t ent, size_t s, size_t e)
+{
+	struct bundle_entry *en = &at->a->ent.v[ent];
+
+	en->bytes += e - s;
+	if (at->keep_text)
+		strbuf_add(&en->text, at->a->code + s, e - s);
+}
+
+/* Credit code[s..e) to the mapping src (a source index, SM_NO_SOURCE or
+ * ENT_UNMAPPED), minus what lies in the sourceMappingURL comment. */
+static void credit(struct attrib *at, int32_t src, size_t s, size_t e)
+{
+	int32_t ent;
+
+	if (s >= e)
+		return;
+	if (at->c && s < at->c->end && e > at->c->start) {
+		size_t cs = MAX(s, at->c->start), ce = MIN(e, at->c->end);
+
+		credit(at, src, s, cs);
+		add_bytes(at,
+			  ent_index(at, &at->url_ent, BUNDLE_URL_COMMENT, NULL),
+			  cs, ce);
+		credit(at, src, ce, e);
+		return;
+	}
+	if (src >= 0)
+		ent = ent_index(at, &at->src_ent[src], at->sm->sources[src],
+				at->sm->contents[src]);
+	else if (src == SM_NO_SOURCE)
+		ent = ent_index(at, &at->nosrc_ent, BUNDLE_NO_SOURCE, NULL);
+	else
+		ent = ent_index(at, &at->unmapped_ent, BUNDLE_UNMAPPED, NULL);
+	add_bytes(at, ent, s, e);
+}
+
+void bundle_attribute(struct bundle_asset *a, const struct sourcemap *sm,
+		      const struct sm_comment *c, int keep_text)
+{
+	struct attrib at = {a, sm, c, keep_text, NULL, -1, -1, -1, -1};
+	const char *code = a->code;
+	size_t len = a->len, pos = 0, si = 0, i;
+	uint32_t line = 0;
+
+	at.src_ent = xmalloc((sm->nsources + 1) * sizeof(int32_t));
+	for (i = 0; i < sm->nsources; i++)
+		at.src_ent[i] = -1;
+	for (;;) {
+		const char *nl = memchr(code + pos, '\n', len - pos);
+		size_t line_end = nl ? (size_t)(nl - code) : len;
+		size_t cend = line_end, b = pos, prev_b = pos;
+		uint64_t u16 = 0;
+		int32_t prev = ENT_UNMAPPED;
+
+		if (nl && cend > pos && code[cend - 1] == '\r')
+			cend--;
+		for (; si < sm->nseg && sm->seg[si].line == line; si++) {
+			uint32_t col = sm->seg[si].col;
+
+			/* Walk to the column: a 4-byte character is two
+			 * UTF-16 units, an invalid byte one (U+FFFD). */
+			while (b < cend && u16 < col) {
+				size_t n;
+
+				/* ASCII, the usual case, without a call. */
+				if (!((unsigned char)code[b] & 0x80)) {
+					b++;
+					u16++;
+					continue;
+				}
+				n = utf8_len(code + b, cend - b);
+
+				u16 += n == 4 ? 2 : 1;
+				b += n ? n : 1;
+			}
+			if (u16 < col && !a->past_end++) {
+				a->first_past_line = line + 1;
+				a->first_past_col = col;
+			}
+			credit(&at, prev, prev_b, b);
+			prev_b = b;
+			prev = sm->seg[si].src;
+		}
+		credit(&at, prev, prev_b, cend);
+		if (line_end + (nl ? 1 : 0) > cend)
+			add_bytes(
+			    &at, ent_index(&at, &at.eol_ent, BUNDLE_EOLS, NULL),
+			    cend, line_end + (nl ? 1 : 0));
+		line++;
+		if (!nl)
+			break;
+		pos = line_end + 1;
+		/* Skip mappings of lines the walk has passed (none when
+		 * sorted). */
+		while (si < sm->nseg && sm->seg[si].line < line)
+			si++;
+	}
+	a->nlines = line;
+	for (; si < sm->nseg; si++)
+		if (sm->seg[si].line >= line)
+			a->beyond++;
+	free(at.src_ent);
+}
+
+static void release_entry(struct bundle_entry *e)
+{
+	free(e->path);
+	free(e->content);
+	strbuf_release(&e->text);
+}
+
+void bundle_init(struct bundle *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->sizes = BUNDLE_GZIP | BUNDLE_BROTLI;
+	b->threads = 1;
+	graph_init(&b->graph);
+}
+
+struct bundle_asset *bundle_new_asset(struct bundle *b, const char *path)
+{
+	struct bundle_asset a = {0};
+
+	a.path = xstrdup(path);
+	a.from = "source map";
+	intern_init(&a.names);
+	VEC_PUSH(&b->assets, a);
+	return &VEC_LAST(&b->assets);
+}
+
+void bundle_add_graph_asset(struct bundle *b, const char *path)
+{
+	struct strbuf name = STRBUF_INIT;
+	struct bundle_asset *a;
+	size_t i;
+
+	strbuf_addf(&name, "%s (stat sizes)", path);
+	a = bundle_new_asset(b, name.buf);
+	a->from = "webpack stats";
+	for (i = 0; i < b->graph.mods.len; i++) {
+		const struct graph_module *m = &b->graph.mods.v[i];
+
+		if (!m->has_size || !m->size)
+			continue;
+		bundle_entry(a, graph_name(&b->graph, (uint32_t)i))->bytes +=
+		    m->size;
+		a->bytes += m->size;
+	}
+	strbuf_release(&name);
+}
+
+void bundle_release(struct bundle *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->assets.len; i++) {
+		struct bundle_asset *a = &b->assets.v[i];
+
+		for (j = 0; j < a->ent.len; j++)
+			release_entry(&a->ent.v[j]);
+		VEC_RELEASE(&a->ent);
+		intern_release(&a->names);
+		free(a->path);
+		free(a->map_path);
+		free(a->code);
+	}
+	VEC_RELEASE(&b->assets);
+	graph_release(&b->graph);
+	for (i = 0; i < b->pkgs.len; i++) {
+		free(b->pkgs.v[i].why);
+		free(b->pkgs.v[i].name);
+		free(b->pkgs.v[i].version);
+		free(b->pkgs.v[i].root);
+	}
+	VEC_RELEASE(&b->pkgs);
+	for (i = 0; i < b->dups.len; i++) {
+		free(b->dups.v[i].name);
+		VEC_RELEASE(&b->dups.v[i].pkgs);
+	}
+	VEC_RELEASE(&b->dups);
+	for (i = 0; i < b->findings.len; i++)
+		free(b->findings.v[i].message);
+	VEC_RELEASE(&b->findings);
+}
+
+int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
+{
+	struct strbuf code = STRBUF_INIT, json = STRBUF_INIT;
+	struct sourcemap sm = SOURCEMAP_INIT;
+	struct sm_comment c;
+	struct bundle_asset a = {0};
+	char *mp = NULL;
+	int ret = 0, r;
+
+	if (sourcemap_read_file(&code, path) < 0) {
+		strbuf_release(&code);
+		return -2;
+	}
+	a.path = xstrdup(path);
+	a.from = "source map";
+	a.len = code.len;
+	a.bytes = code.len;
+	a.code = strbuf_detach(&code, NULL);
+	intern_init(&a.names);
+	a.map_comment = sourcemap_find_comment(a.code, a.len, &c);
+	if (map_path) {
+		mp = xstrdup(map_path);
+		r = sourcemap_read_file(&json, map_path) < 0 ? -1 : 1;
+	} else {
+		r = sourcemap_load_for(path, a.code, a.len, &json, &mp);
+	}
+	if (r == 0) {
+		warning("'%s' has no source map (no sourceMappingURL comment, "
+			"no '%s.map'): its bytes are all [unmapped]",
+			path, path);
+	} else if (r < 0 || sourcemap_parse(&sm, json.buf, json.len, mp) < 0) {
+		a.failed = 1;
+		ret = -1;
+	}
+	a.map_path = mp;
+	bundle_attribute(&a, &sm, a.map_comment ? &c : NULL,
+			 b->sizes && !b->no_estimates);
+	if (a.beyond) {
+		error("'%s' does not match '%s': %llu mappings are below its "
+		      "last line (%u): is it the map of another build?",
+		      mp, path, (unsigned long long)a.beyond, a.nlines);
+		a.failed = 1;
+		ret = -1;
+	}
+	if (a.past_end)
+		warning("'%s': %llu mappings point past the end of their line "
+			"in '%s' (the first at line %u, column %u): each is "
+			"counted to the end of the line; if there are many, "
+			"the map does not match the file",
+			mp, (unsigned long long)a.past_end, path,
+			a.first_past_line, a.first_past_col);
+	VEC_PUSH(&b->assets, a);
+	sourcemap_release(&sm);
+	strbuf_release(&json);
+	return ret;
+}
+
+static int is_asset_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot && (!strcmp(dot, ".js") || !strcmp(dot, ".mjs") ||
+		       !strcmp(dot, ".cjs") || !strcmp(dot, ".css"));
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct strvec {
+	char **v;
+	size_t len, alloc;
+};
+
+static int collect(const char *dir, struct strvec *out, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return error_errno("cannot open the directory '%s'", dir);
+	while ((de = readdir(d))) {
+		struct strbuf p = STRBUF_INIT;
+		struct stat st;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "node_modules"))
+			continue;
+		strbuf_addf(&p, "%s%s%s", dir,
+			    dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
+		if (stat(p.buf, &st) == 0 && S_ISDIR(st.st_mode) && depth < 32)
+			collect(p.buf, out, depth + 1);
+		else if (S_ISREG(st.st_mode) && is_asset_name(de->d_name))
+			VEC_PUSH(out, strbuf_detach(&p, NULL));
+		strbuf_release(&p);
+	}
+	closedir(d);
+	return 0;
+}
+
+int bundle_add_dir(struct bundle *b, const char *dir)
+{
+	struct strvec files = VEC_INIT;
+	size_t i;
+	int ret = 0, r;
+
+	if (collect(dir, &files, 0) < 0)
+		return -2;
+	if (!files.len) {
+		VEC_RELEASE(&files);
+		return error("no .js, .mjs, .cjs or .css file under '%s'", dir),
+		       -2;
+	}
+	qsort(files.v, files.len, sizeof(char *), path_cmp);
+	for (i = 0; i < files.len; i++) {
+		r = bundle_add_asset(b, files.v[i], NULL);
+		if (r < ret)
+			ret = r;
+		free(files.v[i]);
+	}
+	VEC_RELEASE(&files);
+	return ret;
+}

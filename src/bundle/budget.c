@@ -1,0 +1,310 @@
+#include "core/compat.h"
+#include "bundle/budget.h"
+#include "bundle/bundle.h"
+#include "core/error.h"
+#include "core/utf8.h"
+#include <fnmatch.h>
+#include <jansson.h>
+#include <math.h>
+
+const char *const budget_size_names[3] = {"brotli", "gzip", "raw"};
+
+void budgets_release(struct budgets *bs)
+{
+	size_t i, k;
+
+	for (i = 0; i < bs->len; i++) {
+		free(bs->v[i].name);
+		for (k = 0; k < bs->v[i].npatterns; k++)
+			free(bs->v[i].patterns[k]);
+		free(bs->v[i].patterns);
+	}
+	VEC_RELEASE(bs);
+}
+
+int budget_parse_limit(const char *s, uint64_t *bytes)
+{
+	static const struct {
+		const char *unit;
+		double mult;
+	} units[] = {
+	    {"", 1},	     {"B", 1},		 {"kB", 1e3},
+	    {"KB", 1e3},     {"MB", 1e6},	 {"GB", 1e9},
+	    {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	while (*s == ' ')
+		s++;
+	if (!(*s >= '0' && *s <= '9') && *s != '.')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -1;
+	while (*end == ' ')
+		end++;
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		v *= units[i].mult;
+		if (v >= 1.8e19)
+			return -1;
+		*bytes = (uint64_t)v;
+		return 0;
+	}
+	return -1;
+}
+
+static struct budget *new_budget(struct budgets *bs, const char *name,
+				 const char *origin)
+{
+	struct budget bd = {0};
+
+	bd.name = xstrdup(name);
+	bd.origin = origin;
+	VEC_PUSH(bs, bd);
+	return &VEC_LAST(bs);
+}
+
+static void add_pattern(struct budget *bd, const char *p)
+{
+	bd->patterns =
+	    xrealloc(bd->patterns, (bd->npatterns + 1) * sizeof(char *));
+	bd->patterns[bd->npatterns++] = xstrdup(p);
+}
+
+int budgets_add_arg(struct budgets *bs, const char *arg)
+{
+	const char *colon = strrchr(arg, ':');
+	char *pat, *lim;
+	enum budget_size sz = BUDGET_BROTLI;
+	struct budget *bd;
+	uint64_t limit;
+	size_t k;
+
+	/* PATTERN:LIMIT or PATTERN:LIMIT:SIZE */
+	if (colon) {
+		for (k = 0; k < ARRAY_SIZE(budget_size_names); k++)
+			if (!strcmp(colon + 1, budget_size_names[k]))
+				break;
+		if (k < ARRAY_SIZE(budget_size_names)) {
+			sz = (enum budget_size)k;
+			pat = xstrndup(arg, colon - arg);
+			colon = strrchr(pat, ':');
+		} else {
+			pat = xstrdup(arg);
+			colon = pat + (colon - arg);
+		}
+	} else {
+		pat = xstrdup(arg);
+	}
+	if (!colon || colon == pat) {
+		free(pat);
+		return error("--budget '%s': write PATTERN:LIMIT[:raw|gzip|"
+			     "brotli], e.g. 'main.js:170kB'",
+			     arg);
+	}
+	lim = (char *)colon + 1;
+	*(char *)colon = '\0';
+	if (budget_parse_limit(lim, &limit) < 0) {
+		error("--budget '%s': bad limit '%s' (write e.g. 170kB, "
+		      "1.5 MB, 100 KiB; kB = 1000 B, KiB = 1024 B)",
+		      arg, lim);
+		free(pat);
+		return -1;
+	}
+	bd = new_budget(bs, pat, "--budget");
+	add_pattern(bd, pat);
+	bd->limit = limit;
+	bd->size = sz;
+	free(pat);
+	return 0;
+}
+
+/* One size-limit entry: {path, limit, name?, gzip?, brotli?}. */
+static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
+{
+	json_t *path = json_object_get(e, "path"), *p;
+	const char *limit = json_string_value(json_object_get(e, "limit"));
+	const char *name = json_string_value(json_object_get(e, "name"));
+	struct budget *bd;
+	uint64_t bytes;
+	size_t k;
+
+	if (!json_is_object(e) || !limit ||
+	    (!json_is_string(path) && !json_is_array(path)))
+		return error("%s: entry %zu needs \"path\" and \"limit\" "
+			     "(size-limit's format)",
+			     file, i);
+	if (budget_parse_limit(limit, &bytes) < 0)
+		return error("%s: entry %zu: bad limit '%s' (write e.g. "
+			     "\"10 kB\"; kB = 1000 B, KiB = 1024 B)",
+			     file, i, limit);
+	if (!name)
+		name = json_is_string(path)
+			   ? json_string_value(path)
+			   : json_string_value(json_array_get(path, 0));
+	bd = new_budget(bs, name ? name : "?", file);
+	bd->limit = bytes;
+	/* size-limit: brotli unless gzip: true, none with brotli: false. */
+	if (json_is_true(json_object_get(e, "gzip")))
+		bd->size = BUDGET_GZIP;
+	else if (json_is_false(json_object_get(e, "brotli")))
+		bd->size = BUDGET_RAW;
+	if (json_is_string(path))
+		add_pattern(bd, json_string_value(path));
+	json_array_foreach(path, k, p) if (json_is_string(p))
+	    add_pattern(bd, json_string_value(p));
+	return 0;
+}
+
+int budgets_load_size_limit(struct budgets *bs, const char *dir)
+{
+	struct strbuf p = STRBUF_INIT;
+	json_error_t jerr;
+	json_t *root, *list = NULL, *e;
+	const char *file;
+	size_t i;
+	int ret = 0;
+
+	strbuf_addf(&p, "%s/.size-limit.json", dir);
+	file = ".size-limit.json";
+	if (access(p.buf, F_OK) < 0) {
+		strbuf_reset(&p);
+		strbuf_addf(&p, "%s/package.json", dir);
+		file = "package.json";
+		if (access(p.buf, F_OK) < 0) {
+			strbuf_release(&p);
+			return 0;
+		}
+	}
+	root = json_load_file(p.buf, 0, &jerr);
+	if (!root) {
+		ret = error("%s: %s (line %d)", p.buf, jerr.text, jerr.line);
+		goto out;
+	}
+	list = !strcmp(file, "package.json")
+		   ? json_object_get(root, "size-limit")
+		   : root;
+	if (!list)
+		goto out;
+	if (!json_is_array(list)) {
+		ret = error("%s: size-limit's budgets must be an array", p.buf);
+		goto out;
+	}
+	json_array_foreach(list, i, e) if (add_entry(bs, e, file, i) < 0)
+	{
+		ret = -1;
+		break;
+	}
+	if (!ret)
+		ret = (int)json_array_size(list);
+out:
+	json_decref(root);
+	strbuf_release(&p);
+	return ret;
+}
+
+unsigned budgets_sizes(const struct budgets *bs)
+{
+	unsigned s = 0;
+	size_t i;
+
+	for (i = 0; i < bs->len; i++)
+		s |= bs->v[i].size == BUDGET_GZIP     ? BUNDLE_GZIP
+		     : bs->v[i].size == BUDGET_BROTLI ? BUNDLE_BROTLI
+						      : 0;
+	return s;
+}
+
+static int matches(const char *pat, const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	while (!strncmp(pat, "./", 2))
+		pat += 2;
+	while (!strncmp(path, "./", 2))
+		path += 2;
+	return !fnmatch(pat, path, FNM_PATHNAME) ||
+	       (!strchr(pat, '/') && base && !fnmatch(pat, base + 1, 0));
+}
+
+int budgets_check(struct budgets *bs, const struct bundle *b)
+{
+	size_t i, k, a;
+	int over = 0, ret = 0;
+
+	for (i = 0; i < bs->len; i++) {
+		struct budget *bd = &bs->v[i];
+		int nocode = 0;
+
+		bd->actual = 0;
+		bd->matched = 0;
+		for (a = 0; a < b->assets.len; a++) {
+			const struct bundle_asset *as = &b->assets.v[a];
+
+			for (k = 0; k < bd->npatterns; k++)
+				if (matches(bd->patterns[k], as->path))
+					break;
+			if (k == bd->npatterns)
+				continue;
+			if (!as->code && bd->size != BUDGET_RAW) {
+				/* No bytes here to compress (a stats or
+				 * metafile output that is not on disk). */
+				nocode = 1;
+				ret = error("budget '%s': '%s' is known only "
+					    "from %s, so it has no %s size: "
+					    "give the built assets, or a raw "
+					    "budget",
+					    bd->name, as->path, as->from,
+					    budget_size_names[bd->size]);
+				continue;
+			}
+			bd->matched++;
+			bd->actual += bd->size == BUDGET_GZIP	  ? as->gzip
+				      : bd->size == BUDGET_BROTLI ? as->brotli
+								  : as->bytes;
+		}
+		if (!bd->matched && !nocode)
+			ret = error("budget '%s' (%s): no asset matches '%s'",
+				    bd->name, bd->origin, bd->patterns[0]);
+		else if (bd->actual > bd->limit)
+			over++;
+	}
+	return ret < 0 ? -1 : over;
+}
+
+static void kb(char *buf, size_t n, uint64_t v)
+{
+	snprintf(buf, n, "%.2f kB", v / 1000.0);
+}
+
+void budgets_write_text(const struct budgets *bs, FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "%-30s %-7s %12s %12s %12s  %s\n", "BUDGET", "SIZE",
+		"ACTUAL", "LIMIT", "OVER BY", "STATUS");
+	for (i = 0; i < bs->len; i++) {
+		const struct budget *bd = &bs->v[i];
+		char a[32], l[32], o[32];
+		struct strbuf name = STRBUF_INIT;
+
+		kb(a, sizeof(a), bd->actual);
+		kb(l, sizeof(l), bd->limit);
+		if (bd->actual > bd->limit)
+			kb(o, sizeof(o), bd->actual - bd->limit);
+		else
+			snprintf(o, sizeof(o), "-");
+		utf8_add_printable(&name, bd->name, strlen(bd->name));
+		fprintf(fp, "%-30s %-7s %12s %12s %12s  %s\n", name.buf,
+			budget_size_names[bd->size], a, l, o,
+			!bd->matched		 ? "NO ASSET"
+			: bd->actual > bd->limit ? "OVER"
+						 : "ok");
+		strbuf_release(&name);
+	}
+}

@@ -1,0 +1,3 @@
+export function greet(name) {
+	return `Grüß dich, ${name} 👋 — ¡hola! こんにちは`;
+}

@@ -1,0 +1,3 @@
+export function pad(n, width) {
+	return String(n).padStart(width, '0');
+}

@@ -1,0 +1,3 @@
+export default function unused() {
+	return 'never called: tree shaking drops me';
+}

@@ -1,0 +1,65 @@
+#!/bin/bash
+# perfops bundle budgets: --budget and size-limit's configuration
+# (.size-limit.json, package.json's "size-limit"), brotli by default,
+# kB = 1000 B and KiB = 1024 B, exit 4 with what is over and by how much;
+# the sizes they check are zlib's and brotli's own.
+. "$(dirname "$0")/lib.sh"
+
+plan 13
+if ! command -v brotli >/dev/null || ! command -v python3 >/dev/null; then
+	skip "brotli or python3 is not installed (scripts/install-deps --check)" 13
+	exit 0
+fi
+mkdir "$T/app" "$T/app/dist"
+cd "$T/app" || exit 1
+# A compressible but not trivial asset, and a small stylesheet.
+python3 -c '
+import random
+random.seed(7)
+words = ["alpha", "beta", "gamma", "delta", "naïve", "café", "日本"]
+print("\n".join("var v%d = %r;" % (i, " ".join(random.choice(words) for _ in range(12))) for i in range(3000)))' >dist/main.js
+printf 'body{color:red}\n' >dist/site.css
+br=$(brotli -q 11 -c <dist/main.js | wc -c)
+gz=$(python3 -c 'import sys,zlib; c=zlib.compressobj(9,zlib.DEFLATED,31); d=open(sys.argv[1],"rb").read(); print(len(c.compress(d)+c.flush()))' dist/main.js)
+raw=$(stat -c %s dist/main.js)
+# The assets have no maps on purpose: drop those warnings from $err.
+brun() {
+	run "$@"
+	err=$(echo "$err" | grep -v "has no source map")
+}
+kb() { python3 -c "import sys; print('%.2f' % (int(sys.argv[1]) / 1000))" "$1"; }
+
+brun "$PERFOPS" bundle --sizes raw --budget "main.js:${br} B" dist
+is "$rc" 0 "at the limit exactly (brotli, $br B): not over"
+like "$out" "^main.js +brotli +$(kb "$br") kB +$(kb "$br") kB +- +ok$" "the budget table shows it ok"
+brun "$PERFOPS" bundle --sizes raw --budget "main.js:$((br - 1))" dist
+is "$rc" 4 "one byte under the brotli size: exit 4"
+is "$err" "perfops: 1 size budget over: 'main.js' brotli $(python3 -c "print('%.2f kB > %.2f kB (+%.2f kB)' % ($br/1000, ($br-1)/1000, 1/1000))")" \
+	"the message names the budget and by how much"
+brun "$PERFOPS" bundle --budget "main.js:$(python3 -c "print('%.3f' % ($br / 1000))")kB" --budget "main.js:$(python3 -c "print('%.10f' % ($br / 1024))") KiB" dist
+is "$rc" 0 "kB = 1000 B, KiB = 1024 B, decimals allowed"
+brun "$PERFOPS" bundle --budget "main.js:$(python3 -c "print('%.3f' % (($br - 1) / 1024))")KiB" dist
+is "$rc" 4 "a KiB limit just under: over"
+brun "$PERFOPS" bundle --budget "dist/*.js:$gz:gzip" --budget "main.js:$raw:raw" --budget "dist/*.js:$((gz - 1)):gzip" dist
+like "$out" "dist/\*.js +gzip +$(kb "$gz") kB +$(kb "$((gz - 1))") kB +0.00 kB +OVER" "gzip (zlib -9) and raw sizes, globs"
+
+# size-limit's configuration in the current directory, by every run.
+printf '[{"name": "app", "path": "dist/main.js", "limit": "%s B", "gzip": true}, {"path": ["dist/*.js", "dist/*.css"], "limit": "%s B"}]\n' \
+	"$gz" "$((br - 1))" >.size-limit.json
+brun "$PERFOPS" bundle --json dist
+is "$rc" 4 ".size-limit.json is enforced: the sum of js and css over in brotli"
+is "$(node -e 'const d=JSON.parse(require("fs").readFileSync(0)); console.log(d.budgets.map(b=>[b.name,b.size,b.actual,b.limit,b.over].join(" ")).join(","))' <"$T/out" 2>/dev/null ||
+	python3 -c 'import json,sys; d=json.load(sys.stdin); print(",".join(" ".join(str(x).lower() if isinstance(x,bool) else str(x) for x in (b["name"],b["size"],b["actual"],b["limit"],b["over"])) for b in d["budgets"]))' <"$T/out")" \
+	"app gzip $gz $gz false,dist/*.js brotli $((br + $(brotli -q 11 -c <dist/site.css | wc -c))) $((br - 1)) true" \
+	"--json lists each budget: name (path when none), size, actual, limit, over"
+rm .size-limit.json
+printf '{"name": "x", "size-limit": [{"path": "dist/main.js", "limit": "%s B", "brotli": false}]}\n' "$((raw - 1))" >package.json
+brun "$PERFOPS" bundle dist
+is "$rc/$(echo "$err" | grep -c "'dist/main.js' raw")" "4/1" "package.json's size-limit key; brotli: false means raw"
+rm package.json
+
+brun "$PERFOPS" bundle --budget "nothing.js:1kB" dist
+is "$rc/$err" "1/perfops: budget 'nothing.js' (--budget): no asset matches 'nothing.js'" "a budget that matches nothing"
+brun "$PERFOPS" bundle --budget "main.js:10 kb" dist
+is "$rc" 2 "a bad limit is a usage error"
+like "$err" "bad limit '10 kb'" "and says which"

@@ -1,0 +1,51 @@
+#!/bin/bash
+# perfops bundle findings on hand-made bundles (no npm needed): a font
+# inlined in CSS, a barrel file in a package, one large script with no
+# chunk split out; each names its files and bytes.
+. "$(dirname "$0")/lib.sh"
+
+plan 8
+if ! command -v python3 >/dev/null; then
+	skip "python3 is not installed" 8
+	exit 0
+fi
+mkdir "$T/d" && cd "$T/d" || exit 1
+python3 - <<'EOT'
+import base64, json
+font = base64.b64encode(bytes(range(256)) * 8).decode()
+open("site.css", "w").write("@font-face{font-family:x;src:url(data:font/woff2;base64,%s)}\nbody{color:red}\n" % font)
+# app.js: one line per source; the barrel index.js re-exports a, b and c.
+lines = ["/*index*/", "function a(){return 1}" * 4000, "function b(){return 2}" * 4000, "function c(){return 3}" * 4000, "main(a,b,c);"]
+open("app.js", "w").write("\n".join(lines) + "\n//# sourceMappingURL=app.js.map\n")
+srcs = ["node_modules/icons/index.js", "node_modules/icons/a.js", "node_modules/icons/b.js", "node_modules/icons/c.js", "src/main.js"]
+content = ["// the barrel\nexport * from './a.js';\nexport * from './b.js';\nexport { c } from './c.js';\n", "export function a() {}\n", "export function b() {}\n", "export function c() {}\n", "import { a, b, c } from 'icons';\nmain(a, b, c);\n"]
+# Line i maps column 0 to source i (deltas: +1 source each line).
+json.dump({"version": 3, "sources": srcs, "sourcesContent": content, "names": [], "mappings": "AAAA;ACAA;ACAA;ACAA;ACAA"}, open("app.js.map", "w"))
+EOT
+# The package's version from its package.json.
+mkdir -p node_modules/icons
+printf '{"name": "icons", "version": "2.5.0"}\n' >node_modules/icons/package.json
+run "$PERFOPS" bundle --json --sizes raw .
+ok $rc "perfops bundle runs ($err)"
+font=$(grep -o 'data:font[^)]*' site.css | tr -d '\n' | wc -c)
+is "$(js 'd.findings.filter(f=>f.kind=="embedded-font").map(f=>f.bytes+" "+/site.css/.test(f.message)).join()' "$T/out" 2>/dev/null ||
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(",".join("%d %s" % (f["bytes"], "true" if "site.css" in f["message"] else "false") for f in d["findings"] if f["kind"]=="embedded-font"))' "$T/out")" \
+	"$font true" "a font inlined in CSS: embedded-font, with its bytes"
+pf() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/out" "$1"; }
+icons=$(pf 'sum(v for k, v in d["assets"][0]["sources"].items() if k.startswith("node_modules/icons/"))')
+is "$(pf '",".join("%d" % f["bytes"] for f in d["findings"] if f["kind"] == "barrel-import")')" "$icons" \
+	"the barrel file: barrel-import with the package's bytes it pulled in"
+like "$(pf '[f["message"] for f in d["findings"] if f["kind"] == "barrel-import"][0]')" \
+	"^./app.js: 'node_modules/icons/index.js' is a barrel file" "and names the asset and the file"
+is "$(pf '",".join("%d %s" % (f["bytes"], f["message"].split(" ")[0]) for f in d["findings"] if f["kind"] == "no-code-splitting")')" \
+	"$(stat -c %s app.js) ./app.js" "one script over 250 kB and nothing split out: no-code-splitting"
+is "$(pf '",".join(sorted(set(f["kind"] for f in d["findings"])))')" \
+	"barrel-import,embedded-font,no-code-splitting,sourcemap-shipped" \
+	"no other finding (ES modules; the script is minified: few long lines)"
+is "$(pf '",".join(p["name"] + "@" + p["version"] for p in d["packages"])')" "icons@2.5.0" \
+	"the version from the package's package.json"
+# A second script: the split is there.
+printf 'x()\n' >chunk.js
+run "$PERFOPS" bundle --json --sizes raw .
+is "$(pf '",".join(f["kind"] for f in d["findings"] if f["kind"] == "no-code-splitting")')" "" \
+	"with a second script, no no-code-splitting"

@@ -1,0 +1,77 @@
+#!/bin/bash
+# perfops bundle on real esbuild bundles of the fixture app (lodash and
+# moment whole, ms at two versions, non-ASCII and astral text, a data:
+# URI, CSS): bytes per source equal to source-map-explorer's, compressed
+# sizes equal to zlib's and brotli's own, packages, duplicates, findings.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/bundle-lib.sh"
+
+plan 21
+need_npm 21
+setup_app
+cd "$T/app" || exit 1
+es() { "$BIN/esbuild" src/index.js --bundle --charset=utf8 \
+	--preserve-symlinks --log-level=warning "$@"; }
+es --minify --sourcemap --outdir=min && es --sourcemap --outdir=plain &&
+	es --minify --sourcemap=inline --outdir=inline
+ok $? "esbuild builds the fixture app (minified, plain, inline map)"
+
+for f in min/index.js plain/index.js min/index.css inline/index.js; do
+	is "$(cmp_sme "$f")" "" "bytes per source of $f equal source-map-explorer's"
+done
+
+run "$PERFOPS" bundle --json min
+ok $rc "perfops bundle min/ exits 0 ($err)"
+cp "$T/out" "$T/min.json"
+is "$(js 'd.assets.map(a=>a.path+":"+(a.bytes==Object.values(a.sources).reduce((x,y)=>x+y,0))).join(" ")' "$T/min.json")" \
+	"min/index.css:true min/index.js:true" "every asset's sources sum to its bytes"
+
+zsize() { python3 -c 'import sys,zlib; c=zlib.compressobj(9,zlib.DEFLATED,31); d=open(sys.argv[1],"rb").read(); print(len(c.compress(d)+c.flush()))' "$1"; }
+is "$(js 'd.assets.map(a=>a.gzip).join(" ")' "$T/min.json")" \
+	"$(zsize min/index.css) $(zsize min/index.js)" "gzip sizes equal zlib's level 9 (Python's zlib)"
+diag "GNU gzip -9 of min/index.js: $(gzip -9 -c <min/index.js | wc -c) bytes (its own deflate, not zlib's)"
+if command -v brotli >/dev/null; then
+	is "$(js 'd.assets.map(a=>a.brotli).join(" ")' "$T/min.json")" \
+		"$(brotli -q 11 -c <min/index.css | wc -c) $(brotli -q 11 -c <min/index.js | wc -c)" \
+		"brotli sizes equal brotli -q 11 (22-bit window)"
+else
+	skip "the brotli program is not installed (scripts/install-deps --check)"
+fi
+
+# Packages: bytes from the sources under each install path (SME's numbers,
+# so independent of perfops' grouping), versions from package.json.
+"$BIN/source-map-explorer" min/index.js --json --no-root --no-border-checks >"$T/sme.json" 2>/dev/null
+smesum() { node -e 'const f=JSON.parse(require("fs").readFileSync(process.argv[1])).results[0].files; let s=0; for (const [k,v] of Object.entries(f)) if (k.startsWith(process.argv[2]) && !k.slice(process.argv[2].length).includes("node_modules/")) s+=v.size; console.log(s)' "$T/sme.json" "$1"; }
+is "$(js 'd.packages.filter(p=>p.name=="lodash").map(p=>p.version+" "+p.bytes).join()' "$T/min.json")" \
+	"$(node -p 'require("lodash/package.json").version') $(smesum ../node_modules/lodash/)" "lodash: version and bytes"
+is "$(js 'd.packages.filter(p=>p.name=="moment").map(p=>p.version+" "+p.bytes).join()' "$T/min.json")" \
+	"2.30.1 $(smesum ../node_modules/moment/)" "moment with its locales: version and bytes"
+is "$(js 'd.packages.filter(p=>p.name=="ms").map(p=>p.version+" "+p.bytes).join(",")' "$T/min.json")" \
+	"$(node -p 'require("debug/node_modules/ms/package.json").version') $(smesum ../node_modules/debug/node_modules/ms/),2.0.0 $(smesum ../node_modules/ms/)" \
+	"ms at both install paths (debug's own copy is larger)"
+is "$(js 'd.duplicates.map(x=>x.name+" "+x.versions.join("/")+" "+x.saving).join()' "$T/min.json")" \
+	"ms $(node -p 'require("debug/node_modules/ms/package.json").version')/2.0.0 $(smesum ../node_modules/ms/)" \
+	"ms is a duplicate; the saving is the smaller copy"
+is "$(js '[...new Set(d.findings.map(f=>f.kind))].sort().join(" ")' "$T/min.json")" \
+	"cjs-tree-shaking duplicate full-lodash inline-data-uri moment sourcemap-shipped" \
+	"findings of the minified build"
+like "$(js 'd.findings.filter(f=>f.kind=="moment")[0].message' "$T/min.json")" \
+	'2 locales' "the moment finding counts its locales"
+is "$(js 'd.findings.filter(f=>f.kind=="inline-data-uri")[0].bytes' "$T/min.json")" \
+	"$(grep -o "data:[^']*" src/strings.js | tr -d '\n' | wc -c)" "the inline data: URI's size"
+run "$PERFOPS" bundle --json --sizes raw plain
+like "$(js 'd.findings.filter(f=>f.kind=="unminified").map(f=>f.message).join()' "$T/out")" \
+	'^plain/index.js \(' "the plain build is found unminified (and the minified one not)"
+
+# Text output: the tables a user reads.
+run "$PERFOPS" bundle min/index.js
+like "$out" '^min/index.js +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+s +[0-9.]+s' "text: asset row with sizes and download times"
+like "$out" 'lodash@4\.17\.21 +[0-9]+ +~[0-9]+ +~[0-9]+ +\.\./node_modules/lodash' "text: packages with estimated (~) sizes"
+dirsum=$(node -e 'const f=JSON.parse(require("fs").readFileSync(process.argv[1])).results[0].files; let s=0; for (const [k,v] of Object.entries(f)) if (k.slice(0, k.lastIndexOf("/")) === "../node_modules/moment/locale") s+=v.size; console.log(s)' "$T/sme.json")
+like "$out" "^  \.\./node_modules/moment/locale +$dirsum\$" "text: bytes by directory (moment's locales)"
+
+# ASSET MAP given explicitly, and --sizes gzip alone.
+cp min/index.js.map "$T/other.map"
+run "$PERFOPS" bundle --json --sizes gzip min/index.js "$T/other.map"
+is "$(js '[d.assets[0].map, d.assets[0].brotli, d.assets[0].gzip>0, d.assets[0].sources["../src/index.js"]>0].join()' "$T/out")" \
+	"$T/other.map,,true,true" "ASSET MAP: that map; --sizes gzip leaves brotli null"
