@@ -1,0 +1,297 @@
+#include "core/compat.h"
+#include "cli/cli.h"
+#include "cli/parse-options.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "core/strbuf.h"
+#include "core/vec.h"
+#include "load/load.h"
+#include "load/summary.h"
+#include "load/threshold.h"
+#include <netdb.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+static const struct cli_doc doc = {
+    .name = "load",
+    .synopsis = "[options] URL\n",
+    .description =
+	"Generate HTTP/1.1 load against URL and report the latency as wrk\n"
+	"and wrk2 do, from HdrHistograms (microsecond values, 3 significant\n"
+	"figures, constant memory however long the run).\n"
+	"\n"
+	"Closed loop (the default, like wrk): -c connections over -t threads,\n"
+	"each sending its next request when the previous response arrives\n"
+	"(--pipeline N keeps N in flight).  It measures capacity; its latency\n"
+	"hides server stalls, since a stalled connection sends nothing.\n"
+	"\n"
+	"Open loop (--rate R, like wrk2): R requests per second in total,\n"
+	"sent on schedule whatever the responses do (each thread a phase-\n"
+	"offset share; --poisson for random gaps).  Latency is measured from\n"
+	"the intended send time, so a stall counts for every request it\n"
+	"delayed; the service time (from the actual send) and the send lag\n"
+	"(intended to actual send) are reported beside it.  Connections open\n"
+	"on demand up to -c; requests wait in a queue with their intended\n"
+	"time; beyond --queue they are dropped, counted, and fail the run.\n"
+	"\n"
+	"Errors are counted by class: connect, timeout (also recorded as\n"
+	"latency), reset (the connection closed or reset mid-response),\n"
+	"parse (a malformed response) and non-2xx; the connections actually\n"
+	"achieved are reported beside those asked for.  Requests still in\n"
+	"flight at the end get up to --timeout to finish, then count as\n"
+	"timeouts.\n",
+    .epilogue =
+	"Stages: --stage DUR:TARGET,... ramps linearly from 0 to each\n"
+	"TARGET over DUR: a request rate with --rate (any positive value\n"
+	"selects the open loop; the stages set the rate), else a number of\n"
+	"connections (-c is then the most).\n"
+	"\n"
+	"Thresholds (k6's grammar), evaluated on the whole run:\n"
+	"  p(N)<T  avg<T  med<T  min<T  max<T   latency, T in us, ms "
+	"(default),\n"
+	"                                       s or m\n"
+	"  error_rate<1%   failed or non-2xx requests over all (or 0.01)\n"
+	"  rps>1000        responses per second\n"
+	"with <, <=, >, >=, == or !=.  Each is listed with its measured "
+	"value.\n"
+	"\n"
+	"Exit status: 0 ok; 1 failure (no response at all, a name that does\n"
+	"not resolve); 2 usage error (a bad URL or option); 4 a threshold\n"
+	"failed or requests were dropped.\n"
+	"\n"
+	"Examples:\n"
+	"  perfops load -c 100 -d 30s -t 2 http://127.0.0.1:8080/\n"
+	"  perfops load --rate 2000 -c 200 -d 1m --threshold 'p(99)<50ms' URL\n"
+	"  perfops load --rate 1 --stage 30s:500,2m:500,30s:0 URL\n",
+};
+
+struct strvec {
+	VEC(const char *) v;
+};
+
+static int opt_push(const struct opt *opt, const char *arg, int unset)
+{
+	struct strvec *sv = opt->value;
+
+	if (unset) {
+		sv->v.len = 0;
+		return 0;
+	}
+	VEC_PUSH(&sv->v, arg);
+	return 0;
+}
+
+static int opt_header(const struct opt *opt, const char *arg, int unset)
+{
+	const char *colon = strchr(arg, ':');
+
+	if (!unset && (!colon || colon == arg || strpbrk(arg, "\r\n")))
+		return opt_error(opt, "'%s' is not a header (Name: value)",
+				 arg);
+	return opt_push(opt, arg, unset);
+}
+
+/* "30s:500,2m:500,30s:0" */
+static int parse_stages(const char *s, struct sched_stage **out, size_t *n)
+{
+	VEC(struct sched_stage) v = VEC_INIT;
+	char *copy = xstrdup(s), *p = copy, *save = NULL, *item;
+
+	for (item = strtok_r(p, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		struct sched_stage st;
+		char *colon = strchr(item, ':'), *end;
+
+		if (!colon)
+			goto bad;
+		*colon = '\0';
+		if (parse_duration(item, &st.dur_s) < 0 || st.dur_s <= 0)
+			goto bad;
+		errno = 0;
+		st.target = strtod(colon + 1, &end);
+		if (end == colon + 1 || *end || errno || st.target < 0)
+			goto bad;
+		VEC_PUSH(&v, st);
+	}
+	if (!v.len)
+		goto bad;
+	free(copy);
+	*out = v.v;
+	*n = v.len;
+	return 0;
+bad:
+	free(copy);
+	VEC_RELEASE(&v);
+	return error("bad --stage '%s': expected DURATION:TARGET,... "
+		     "(like 30s:500,2m:500,30s:0)",
+		     s);
+}
+
+static int read_body(const char *arg, struct strbuf *body)
+{
+	if (arg[0] == '@')
+		return strbuf_read_file(body, arg + 1);
+	strbuf_addstr(body, arg);
+	return 0;
+}
+
+static int resolve(const struct load_url *u, struct addrinfo **out)
+{
+	struct addrinfo hints = {0};
+	int e;
+
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_family = AF_UNSPEC;
+	e = getaddrinfo(u->host, u->port, &hints, out);
+	if (e)
+		return error("cannot resolve '%s': %s", u->host,
+			     e == EAI_SYSTEM ? strerror(errno)
+					     : gai_strerror(e));
+	return 0;
+}
+
+int cmd_load(int argc, char **argv)
+{
+	struct load_opts o = {0};
+	struct strvec headers = {VEC_INIT}, thresh = {VEC_INIT};
+	const char *method = "GET", *body_arg = NULL, *stage_arg = NULL;
+	int json = 0, threads = 2, conns = 10, pipeline = 1, queue = 10000;
+	double duration = 10, timeout = 2, rate = 0;
+	const struct opt options[] = {
+	    OPT_GROUP("Load"),
+	    OPT_INT('c', "connections", &conns, "N",
+		    "connections to keep open (the most in open loop;\n"
+		    "default 10)",
+		    1, 1000000),
+	    OPT_DURATION('d', "duration", &duration, "DURATION",
+			 "length of the test (default 10s)", 0.001,
+			 31 * 86400.0),
+	    OPT_INT('t', "threads", &threads, "N",
+		    "threads, each with its own event loop (default 2)", 1,
+		    1024),
+	    OPT_DOUBLE('R', "rate", &rate, "R",
+		       "open loop: R requests per second in total", 0, 1e9),
+	    OPT_BOOL(0, "poisson", &o.poisson,
+		     "open loop: exponential gaps between requests"),
+	    OPT_INT(0, "queue", &queue, "N",
+		    "open loop: requests waiting for a connection per\n"
+		    "thread before more are dropped (default 10000)",
+		    1, 100000000),
+	    OPT_STRING(0, "stage", &stage_arg, "DUR:TARGET,...",
+		       "ramp the rate (or connections) through stages"),
+	    OPT_INT(0, "pipeline", &pipeline, "N",
+		    "requests in flight per connection (default 1)", 1, 256),
+	    OPT_DURATION(0, "timeout", &timeout, "DURATION",
+			 "a response slower than this is a timeout\n"
+			 "(default 2s)",
+			 0.001, 3600),
+	    OPT_GROUP("Request"),
+	    OPT_STRING('m', "method", &method, "METHOD",
+		       "request method (default GET)"),
+	    OPT_CALLBACK('H', "header", &headers, "'NAME: VALUE'",
+			 "add a header (repeatable)", opt_header),
+	    OPT_STRING(0, "body", &body_arg, "@FILE|TEXT",
+		       "request body: the content of FILE, or TEXT"),
+	    OPT_GROUP("Output"),
+	    OPT_BOOL(0, "json", &json, "print the summary as JSON"),
+	    OPT_CALLBACK(0, "threshold", &thresh, "EXPR",
+			 "fail (exit 4) unless EXPR holds, like\n"
+			 "'p(99)<200ms' (repeatable)",
+			 opt_push),
+	    OPT_END(),
+	};
+	struct strbuf req = STRBUF_INIT, body = STRBUF_INIT;
+	struct threshold *ths = NULL;
+	struct sched_stage *stages = NULL;
+	struct load_summary_info info = {0};
+	struct load_result r;
+	int ret = EXIT_FAIL, failed, have_result = 0;
+	size_t i, nstages = 0;
+	const char *p;
+
+	argc = parse_options(argc, argv, &doc, options, 0);
+	if (argc != 1) {
+		ret = cli_usage_error("load",
+				      argc ? "one URL at a time (got %d)"
+					   : "no URL given%.0d",
+				      argc);
+		goto out;
+	}
+	for (p = method; *p; p++)
+		if (!isupper((unsigned char)*p) && *p != '-' && *p != '_')
+			break;
+	if (!*method || *p) {
+		ret = cli_usage_error("load",
+				      "bad method '%s' (like GET, "
+				      "POST)",
+				      method);
+		goto out;
+	}
+	ret = EXIT_USAGE;
+	if (load_url_parse(&o.url, argv[0]) < 0)
+		goto out;
+	ths = xcalloc(thresh.v.len + 1, sizeof(*ths));
+	for (i = 0; i < thresh.v.len; i++)
+		if (threshold_parse(&ths[i], thresh.v.v[i]) < 0)
+			goto out;
+	if (stage_arg) {
+		if (parse_stages(stage_arg, &stages, &nstages) < 0)
+			goto out;
+		duration = sched_duration(stages, nstages);
+	}
+	ret = EXIT_FAIL;
+	if (body_arg && read_body(body_arg, &body) < 0)
+		goto out;
+	if (resolve(&o.url, &o.addr) < 0)
+		goto out;
+	load_build_request(&req, method, &o.url, headers.v.v, headers.v.len,
+			   body_arg ? body.buf : NULL, body.len);
+	o.request = req.buf;
+	o.request_len = req.len;
+	o.head = !strcmp(method, "HEAD");
+	o.threads = MIN(threads, conns);
+	o.connections = conns;
+	o.pipeline = pipeline;
+	o.duration_s = duration;
+	o.timeout_s = timeout;
+	o.rate = rate;
+	o.queue_cap = queue;
+	o.stages = stages;
+	o.nstages = nstages;
+	o.progress = progress_enabled();
+	/* A server closing on us must not kill the run. */
+	signal(SIGPIPE, SIG_IGN);
+	if (load_run(&o, &r) < 0)
+		goto out;
+	have_result = 1;
+	info.url = argv[0];
+	info.thresholds = ths;
+	info.nthresholds = thresh.v.len;
+	failed = json ? load_print_json(stdout, &r, &info)
+		      : load_print_text(stdout, &r, &info);
+	if (cli_finish_stdout() < 0)
+		goto out;
+	if (!r.requests) {
+		error("no response from %s: %" PRId64
+		      " connect errors, %" PRId64 " timeouts, %" PRId64
+		      " resets, %" PRId64 " parse errors",
+		      o.url.hostport, r.errors[LOAD_ERR_CONNECT],
+		      r.errors[LOAD_ERR_TIMEOUT], r.errors[LOAD_ERR_RESET],
+		      r.errors[LOAD_ERR_PARSE]);
+		goto out;
+	}
+	ret = failed ? EXIT_THRESHOLD : EXIT_OK;
+out:
+	if (have_result)
+		load_result_release(&r);
+	if (o.addr)
+		freeaddrinfo(o.addr);
+	load_url_release(&o.url);
+	strbuf_release(&req);
+	strbuf_release(&body);
+	VEC_RELEASE(&headers.v);
+	VEC_RELEASE(&thresh.v);
+	free(ths);
+	free(stages);
+	return ret;
+}

@@ -1,0 +1,776 @@
+#include "core/compat.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "core/strbuf.h"
+#include "load/http.h"
+#include "load/load.h"
+#include "sys/loop.h"
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <time.h>
+
+/*
+ * The load generator's engine: one worker per thread, each with its own
+ * event loop (sys/loop.h), connections, request queue and histograms.
+ */
+#define NS 1000000000LL
+#define PIPE_MAX 256
+/* How often timeouts are checked, closed connections retried and the
+ * connection count adjusted to a stage: 10 ms is finer than any timeout a
+ * user sets and costs nothing measurable. */
+#define SCAN_NS 10000000LL
+/* A request noticed later than this after it was due counts as late: the
+ * generator, not the server, fell behind. */
+#define LATE_NS 10000000LL
+
+const char *const load_error_names[LOAD_ERR_N] = {
+    "connect", "timeout", "reset", "parse", "non-2xx",
+};
+
+enum conn_state {
+	CONN_CLOSED,
+	CONN_CONNECTING,
+	CONN_OPEN,
+	CONN_RETRY, /* closed loop: reconnect at retry_at */
+};
+
+struct worker;
+
+struct conn {
+	struct worker *w;
+	int fd;
+	enum conn_state state;
+	int retire;  /* closed loop: close after the requests in flight */
+	int in_free; /* on the worker's free stack */
+	int n;	     /* requests in flight */
+	int head;    /* ring index of the oldest */
+	int64_t intended[PIPE_MAX], sent[PIPE_MAX];
+	int64_t since; /* connect started */
+	int64_t retry_at;
+	size_t wdone;
+	struct strbuf wbuf;
+	struct http_parser hp;
+};
+
+struct worker {
+	const struct load_opts *o;
+	int index;
+	struct loop loop;
+	struct conn *conns;
+	int nconns;	/* slots: the most this thread opens */
+	int *freestack; /* open loop: connections with room */
+	int nfree;
+	int connected, connecting, active;
+	int64_t inflight;
+	int64_t *queue; /* intended times, a ring */
+	int qhead, qlen, qcap;
+	struct sched sched;
+	int64_t next_due; /* absolute, or -1 */
+	int64_t t0, t_end, t_drain, last_scan;
+	int draining;
+	int64_t sec_start, sec_count;
+	struct load_result res;
+	pthread_t tid;
+	char rbuf[65536];
+};
+
+int load_result_init(struct load_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (hist_init(&r->latency, LOAD_HIST_LOWEST, LOAD_HIST_HIGHEST,
+		      LOAD_HIST_SIGFIGS) < 0 ||
+	    hist_init(&r->service, LOAD_HIST_LOWEST, LOAD_HIST_HIGHEST,
+		      LOAD_HIST_SIGFIGS) < 0 ||
+	    hist_init(&r->send_lag, LOAD_HIST_LOWEST, LOAD_HIST_HIGHEST,
+		      LOAD_HIST_SIGFIGS) < 0)
+		return -1;
+	return 0;
+}
+
+void load_result_release(struct load_result *r)
+{
+	hist_release(&r->latency);
+	hist_release(&r->service);
+	hist_release(&r->send_lag);
+}
+
+int load_result_add(struct load_result *dst, const struct load_result *src)
+{
+	size_t i;
+
+	if (hist_add(&dst->latency, &src->latency) < 0 ||
+	    hist_add(&dst->service, &src->service) < 0 ||
+	    hist_add(&dst->send_lag, &src->send_lag) < 0)
+		return -1;
+	dst->requests += src->requests;
+	for (i = 0; i < LOAD_ERR_N; i++)
+		dst->errors[i] += src->errors[i];
+	for (i = 0; i < ARRAY_SIZE(dst->status); i++)
+		dst->status[i] += src->status[i];
+	dst->bytes_read += src->bytes_read;
+	dst->bytes_written += src->bytes_written;
+	dst->dropped += src->dropped;
+	dst->late += src->late;
+	dst->scheduled += src->scheduled;
+	dst->connections_achieved += src->connections_achieved;
+	/* Chan's parallel form of Welford's update. */
+	if (src->rps_n) {
+		int64_t n = dst->rps_n + src->rps_n;
+		double d = src->rps_mean - dst->rps_mean;
+
+		dst->rps_m2 +=
+		    src->rps_m2 + d * d * dst->rps_n * src->rps_n / n;
+		dst->rps_mean += d * src->rps_n / n;
+		dst->rps_n = n;
+		dst->rps_max = MAX(dst->rps_max, src->rps_max);
+	}
+	return 0;
+}
+
+int64_t load_result_failed(const struct load_result *r)
+{
+	return r->errors[LOAD_ERR_CONNECT] + r->errors[LOAD_ERR_TIMEOUT] +
+	       r->errors[LOAD_ERR_RESET] + r->errors[LOAD_ERR_PARSE] +
+	       r->dropped;
+}
+
+int load_result_fell_behind(const struct load_result *r)
+{
+	return r->scheduled && r->late * 100 > r->scheduled;
+}
+
+static void record_us(struct hist *h, int64_t ns)
+{
+	int64_t us = (ns + 500) / 1000;
+
+	hist_record(h, MIN(MAX(us, 0), LOAD_HIST_HIGHEST));
+}
+
+static int share(int total, int index, int n)
+{
+	return total / n + (index < total % n);
+}
+
+static void conn_open(struct conn *c, int64_t now);
+static void dispatch(struct worker *w, int64_t now);
+
+static void conn_close(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	if (c->state == CONN_OPEN || c->state == CONN_CONNECTING) {
+		loop_unwatch(&w->loop, c->fd);
+		close(c->fd);
+		if (c->state == CONN_OPEN)
+			w->connected--;
+		else
+			w->connecting--;
+	}
+	c->state = CONN_CLOSED;
+	c->fd = -1;
+	w->inflight -= c->n;
+	c->n = 0;
+	c->wdone = 0;
+	strbuf_reset(&c->wbuf);
+}
+
+/*
+ * The connection failed (cls) or the server closed it: requests still in
+ * flight count as errors of that class; timeouts also count as latency,
+ * for a request that never answered is no faster than the timeout.
+ */
+static void conn_fail(struct conn *c, enum load_error cls, int64_t now)
+{
+	struct worker *w = c->w;
+	int i;
+
+	for (i = 0; i < c->n; i++) {
+		int k = (c->head + i) % PIPE_MAX;
+
+		w->res.errors[cls]++;
+		if (cls == LOAD_ERR_TIMEOUT) {
+			record_us(&w->res.latency, now - c->intended[k]);
+			record_us(&w->res.service, now - c->sent[k]);
+			record_us(&w->res.send_lag,
+				  c->sent[k] - c->intended[k]);
+		}
+	}
+	conn_close(c);
+	if (w->o->rate > 0) {
+		/* Open loop: a request that could not get a connection
+		 * fails, so a refusing server cannot make the queue grow. */
+		if (cls == LOAD_ERR_CONNECT && w->qlen) {
+			w->qhead = (w->qhead + 1) % w->qcap;
+			w->qlen--;
+			w->res.errors[cls]++;
+		}
+		return;
+	}
+	if (c->retire || w->draining) {
+		c->retire = 0;
+		w->active--;
+		return;
+	}
+	if (cls == LOAD_ERR_CONNECT) {
+		/* Closed loop: count it and retry, not in a busy loop. */
+		w->res.errors[cls]++;
+		c->state = CONN_RETRY;
+		c->retry_at = now + SCAN_NS;
+	} else {
+		conn_open(c, now);
+	}
+}
+
+static void conn_flush(struct conn *c, int64_t now)
+{
+	while (c->wdone < c->wbuf.len) {
+		ssize_t n = write(c->fd, c->wbuf.buf + c->wdone,
+				  c->wbuf.len - c->wdone);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				loop_watch(&c->w->loop, c->fd,
+					   LOOP_READ | LOOP_WRITE, c);
+				return;
+			}
+			conn_fail(c, LOAD_ERR_RESET, now);
+			return;
+		}
+		c->w->res.bytes_written += n;
+		c->wdone += (size_t)n;
+	}
+	if (c->wdone) {
+		/* All written: the next request starts a fresh buffer. */
+		if (c->wbuf.len > 65536)
+			loop_watch(&c->w->loop, c->fd, LOOP_READ, c);
+		strbuf_reset(&c->wbuf);
+		c->wdone = 0;
+	}
+}
+
+/* Queue one request on c (written by the caller's conn_flush()). */
+static void conn_add_request(struct conn *c, int64_t intended, int64_t now)
+{
+	int k = (c->head + c->n) % PIPE_MAX;
+
+	c->intended[k] = intended;
+	c->sent[k] = now;
+	c->n++;
+	c->w->inflight++;
+	strbuf_add(&c->wbuf, c->w->o->request, c->w->o->request_len);
+}
+
+/* Closed loop: keep the pipeline full. */
+static void conn_fill(struct conn *c, int64_t now)
+{
+	while (c->n < c->w->o->pipeline)
+		conn_add_request(c, now, now);
+	conn_flush(c, now);
+}
+
+static void conn_open(struct conn *c, int64_t now)
+{
+	struct worker *w = c->w;
+	const struct addrinfo *ai = w->o->addr;
+	int one = 1, fd;
+
+	c->n = 0;
+	c->head = 0;
+	http_parser_reset(&c->hp, w->o->head);
+	fd = socket(ai->ai_family,
+		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+	if (fd < 0) {
+		c->state = CONN_CLOSED;
+		conn_fail(c, LOAD_ERR_CONNECT, now);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->fd = fd;
+	c->since = now;
+	c->state = CONN_CONNECTING;
+	w->connecting++;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
+	    errno != EINPROGRESS) {
+		conn_fail(c, LOAD_ERR_CONNECT, now);
+		return;
+	}
+	loop_watch(&w->loop, fd, LOOP_WRITE, c);
+}
+
+static void conn_ready(struct conn *c, int64_t now)
+{
+	struct worker *w = c->w;
+
+	c->state = CONN_OPEN;
+	w->connecting--;
+	w->connected++;
+	w->res.connections_achieved =
+	    MAX(w->res.connections_achieved, w->connected);
+	loop_watch(&w->loop, c->fd, LOOP_READ, c);
+	if (w->o->rate > 0) {
+		if (!c->in_free) {
+			c->in_free = 1;
+			w->freestack[w->nfree++] = (int)(c - w->conns);
+		}
+		dispatch(w, now);
+	} else if (!w->draining && !c->retire) {
+		conn_fill(c, now);
+	}
+}
+
+/* A whole response arrived for the oldest request in flight. */
+static void conn_complete(struct conn *c, int64_t now)
+{
+	struct worker *w = c->w;
+	int k = c->head, status = c->hp.status;
+
+	record_us(&w->res.latency, now - c->intended[k]);
+	record_us(&w->res.service, now - c->sent[k]);
+	record_us(&w->res.send_lag, c->sent[k] - c->intended[k]);
+	w->res.requests++;
+	w->sec_count++;
+	w->res.status[status < 600 ? status : 0]++;
+	if (status < 200 || status > 299)
+		w->res.errors[LOAD_ERR_NON2XX]++;
+	c->head = (c->head + 1) % PIPE_MAX;
+	c->n--;
+	w->inflight--;
+	if (!c->hp.keep_alive) {
+		/* Requests pipelined behind this one are lost with it. */
+		conn_fail(c, LOAD_ERR_RESET, now);
+		return;
+	}
+	http_parser_reset(&c->hp, w->o->head);
+	if (w->o->rate > 0) {
+		if (!c->in_free) {
+			c->in_free = 1;
+			w->freestack[w->nfree++] = (int)(c - w->conns);
+		}
+	} else if (c->retire && !c->n) {
+		c->retire = 0;
+		conn_close(c);
+		w->active--;
+	} else if (!w->draining && !c->retire) {
+		conn_fill(c, now);
+	}
+}
+
+/* Returns -1 when the connection was closed. */
+static int conn_feed(struct conn *c, const char *buf, size_t len, int64_t now)
+{
+	while (len) {
+		ssize_t used;
+
+		if (!c->n) {
+			/* Bytes nobody asked for. */
+			c->w->res.errors[LOAD_ERR_PARSE]++;
+			conn_fail(c, LOAD_ERR_PARSE, now);
+			return -1;
+		}
+		used = http_parse(&c->hp, buf, len);
+		if (used < 0) {
+			conn_fail(c, LOAD_ERR_PARSE, now);
+			return -1;
+		}
+		buf += used;
+		len -= (size_t)used;
+		if (c->hp.state == HTTP_DONE) {
+			int open;
+
+			conn_complete(c, now);
+			open = c->state == CONN_OPEN;
+			if (!open)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void conn_readable(struct conn *c, int64_t now)
+{
+	struct worker *w = c->w;
+
+	for (;;) {
+		ssize_t n = read(c->fd, w->rbuf, sizeof(w->rbuf));
+
+		if (n > 0) {
+			w->res.bytes_read += n;
+			if (conn_feed(c, w->rbuf, (size_t)n, now) < 0)
+				return;
+			if ((size_t)n < sizeof(w->rbuf))
+				return;
+			continue;
+		}
+		if (n == 0) {
+			if (c->n && http_parse_eof(&c->hp) == 0 &&
+			    c->hp.state == HTTP_DONE) {
+				conn_complete(c, now);
+				if (c->state != CONN_OPEN)
+					return;
+			}
+			conn_fail(c, LOAD_ERR_RESET, now);
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			conn_fail(c, LOAD_ERR_RESET, now);
+		return;
+	}
+}
+
+static void on_event(struct loop *l UNUSED, int fd UNUSED, void *data,
+		     unsigned mask)
+{
+	struct conn *c = data;
+	int64_t now = loop_now();
+
+	if (c->state == CONN_CONNECTING) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
+		    err)
+			conn_fail(c, LOAD_ERR_CONNECT, now);
+		else
+			conn_ready(c, now);
+		return;
+	}
+	if (c->state != CONN_OPEN)
+		return;
+	if (mask & LOOP_READ)
+		conn_readable(c, now);
+	if (c->state == CONN_OPEN && (mask & LOOP_WRITE)) {
+		conn_flush(c, now);
+		if (c->state == CONN_OPEN && c->wdone == 0)
+			loop_watch(&c->w->loop, c->fd, LOOP_READ, c);
+	}
+}
+
+/* Open loop: hand queued requests to connections with room, opening new
+ * connections up to the cap. */
+static void dispatch(struct worker *w, int64_t now)
+{
+	int pipeline = w->o->pipeline, i;
+
+	while (w->qlen) {
+		struct conn *c;
+
+		if (!w->nfree)
+			break;
+		c = &w->conns[w->freestack[w->nfree - 1]];
+		if (c->state != CONN_OPEN || c->n >= pipeline) {
+			c->in_free = 0;
+			w->nfree--;
+			continue;
+		}
+		conn_add_request(c, w->queue[w->qhead], now);
+		w->qhead = (w->qhead + 1) % w->qcap;
+		w->qlen--;
+		if (c->n >= pipeline) {
+			c->in_free = 0;
+			w->nfree--;
+		}
+		conn_flush(c, now);
+	}
+	/* Each queued request beyond the connections being opened opens one
+	 * more, up to -c. */
+	for (i = 0; i < w->nconns && w->qlen > w->connecting; i++)
+		if (w->conns[i].state == CONN_CLOSED)
+			conn_open(&w->conns[i], now);
+}
+
+/* Closed loop: match the number of connections to the stage. */
+static void closed_adjust(struct worker *w, int64_t now)
+{
+	const struct load_opts *o = w->o;
+	int want = w->nconns, i;
+
+	if (o->stages) {
+		double v = sched_value_at(o->stages, o->nstages, 0,
+					  (double)(now - w->t0) / NS);
+
+		want = share((int)llround(v), w->index, o->threads);
+		want = MIN(want, w->nconns);
+	}
+	for (i = 0; i < w->nconns && w->active < want; i++) {
+		struct conn *c = &w->conns[i];
+
+		if (c->state == CONN_CLOSED) {
+			w->active++;
+			conn_open(c, now);
+		} else if (c->retire) {
+			c->retire = 0;
+			w->active++;
+			if (c->state == CONN_OPEN && !c->n)
+				conn_fill(c, now);
+		}
+	}
+	for (i = w->nconns - 1; i >= 0 && w->active > want; i--) {
+		struct conn *c = &w->conns[i];
+
+		if (c->state == CONN_CLOSED || c->retire)
+			continue;
+		w->active--;
+		if (c->n) {
+			c->retire = 1;
+		} else {
+			conn_close(c);
+		}
+	}
+}
+
+/* Timeouts, retries, stage changes: every SCAN_NS. */
+static void scan(struct worker *w, int64_t now)
+{
+	int64_t timeout = (int64_t)(w->o->timeout_s * NS);
+	int i;
+
+	w->last_scan = now;
+	for (i = 0; i < w->nconns; i++) {
+		struct conn *c = &w->conns[i];
+
+		if (c->state == CONN_OPEN && c->n &&
+		    now - c->sent[c->head] >= timeout) {
+			conn_fail(c, LOAD_ERR_TIMEOUT, now);
+		} else if (c->state == CONN_CONNECTING &&
+			   now - c->since >= timeout) {
+			conn_fail(c, LOAD_ERR_CONNECT, now);
+		} else if (c->state == CONN_RETRY && now >= c->retry_at &&
+			   !w->draining) {
+			conn_open(c, now);
+		}
+	}
+	if (w->o->rate <= 0 && !w->draining)
+		closed_adjust(w, now);
+}
+
+/* The drain ended: whatever is still outstanding timed out. */
+static void finish(struct worker *w, int64_t now)
+{
+	int i;
+
+	for (i = 0; i < w->nconns; i++) {
+		struct conn *c = &w->conns[i];
+
+		if (c->state == CONN_OPEN && c->n)
+			conn_fail(c, LOAD_ERR_TIMEOUT, now);
+		if (c->state != CONN_CLOSED)
+			conn_close(c);
+		c->state = CONN_CLOSED;
+	}
+	while (w->qlen) {
+		record_us(&w->res.latency, now - w->queue[w->qhead]);
+		w->res.errors[LOAD_ERR_TIMEOUT]++;
+		w->qhead = (w->qhead + 1) % w->qcap;
+		w->qlen--;
+	}
+}
+
+static void enqueue_due(struct worker *w, int64_t now)
+{
+	while (w->next_due >= 0 && w->next_due <= now) {
+		int64_t due = w->next_due, off;
+
+		w->res.scheduled++;
+		if (now - due > LATE_NS)
+			w->res.late++;
+		if (w->qlen == w->qcap) {
+			w->res.dropped++;
+		} else {
+			w->queue[(w->qhead + w->qlen) % w->qcap] = due;
+			w->qlen++;
+		}
+		off = sched_next(&w->sched);
+		w->next_due = off < 0 ? -1 : w->t0 + off;
+	}
+}
+
+static void rps_sample(struct worker *w, int64_t now)
+{
+	double x = (double)w->sec_count * NS / (double)(now - w->sec_start);
+	struct load_result *r = &w->res;
+	double d;
+
+	r->rps_n++;
+	d = x - r->rps_mean;
+	r->rps_mean += d / r->rps_n;
+	r->rps_m2 += d * (x - r->rps_mean);
+	r->rps_max = MAX(r->rps_max, x);
+	w->sec_start = now;
+	w->sec_count = 0;
+}
+
+static void on_timer(struct loop *l UNUSED, int fd UNUSED, void *data UNUSED,
+		     unsigned mask UNUSED)
+{
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	const struct load_opts *o = w->o;
+	int open_loop = o->rate > 0;
+
+	struct timespec t0 = {w->t0 / NS, w->t0 % NS};
+
+	/* Every thread starts its clock at the same instant. */
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t0, NULL) ==
+	       EINTR)
+		;
+	w->last_scan = w->t0 - SCAN_NS;
+	w->sec_start = w->t0;
+	for (;;) {
+		int64_t now = loop_now(), wake;
+
+		if (!w->draining && now >= w->t_end) {
+			w->draining = 1;
+			w->t_drain = w->t_end + (int64_t)(o->timeout_s * NS);
+			w->next_due = -1;
+		}
+		if (open_loop) {
+			enqueue_due(w, now);
+			dispatch(w, now);
+		}
+		if (now - w->last_scan >= SCAN_NS)
+			scan(w, now);
+		if (!w->draining && now - w->sec_start >= NS)
+			rps_sample(w, now);
+		if (w->draining &&
+		    ((!w->inflight && !w->qlen) || now >= w->t_drain))
+			break;
+		wake = w->last_scan + SCAN_NS;
+		if (!w->draining)
+			wake = MIN(wake, w->t_end);
+		else
+			wake = MIN(wake, w->t_drain);
+		if (w->next_due >= 0)
+			wake = MIN(wake, w->next_due);
+		loop_set_timer(&w->loop, wake, on_timer, w);
+		if (loop_run_once(&w->loop, -1, on_event) < 0)
+			break;
+	}
+	finish(w, loop_now());
+	return NULL;
+}
+
+static int worker_init(struct worker *w, const struct load_opts *o, int index,
+		       int64_t t0, const struct sched_stage *stages,
+		       size_t nstages, double start)
+{
+	int i, e;
+
+	memset(w, 0, sizeof(*w));
+	w->loop.epfd = w->loop.timerfd = -1;
+	w->o = o;
+	w->index = index;
+	w->t0 = t0;
+	w->t_end = t0 + (int64_t)(o->duration_s * NS);
+	w->nconns = share(o->connections, index, o->threads);
+	w->conns = xcalloc((size_t)MAX(w->nconns, 1), sizeof(*w->conns));
+	w->freestack = xcalloc((size_t)MAX(w->nconns, 1), sizeof(int));
+	for (i = 0; i < w->nconns; i++) {
+		w->conns[i].w = w;
+		w->conns[i].fd = -1;
+		strbuf_init(&w->conns[i].wbuf, o->request_len * o->pipeline);
+	}
+	w->qcap = MAX(o->queue_cap, 1);
+	w->queue = xcalloc((size_t)w->qcap, sizeof(*w->queue));
+	w->next_due = -1;
+	if (o->rate > 0) {
+		int64_t off;
+
+		sched_init(&w->sched, stages, nstages, start, (unsigned)index,
+			   (unsigned)o->threads, o->poisson,
+			   (uint64_t)t0 ^ (uint64_t)index);
+		off = sched_next(&w->sched);
+		w->next_due = off < 0 ? -1 : t0 + off;
+	}
+	if (load_result_init(&w->res) < 0)
+		return error("cannot set up the latency histograms");
+	e = loop_init(&w->loop);
+	if (e < 0)
+		return error_code(e, "cannot create an event loop");
+	return 0;
+}
+
+static void worker_release(struct worker *w)
+{
+	int i;
+
+	for (i = 0; i < w->nconns; i++)
+		strbuf_release(&w->conns[i].wbuf);
+	free(w->conns);
+	free(w->freestack);
+	free(w->queue);
+	loop_release(&w->loop);
+	load_result_release(&w->res);
+}
+
+int load_run(const struct load_opts *o, struct load_result *r)
+{
+	struct worker *ws;
+	struct sched_stage constant = {o->duration_s, o->rate};
+	const struct sched_stage *stages = o->stages ? o->stages : &constant;
+	size_t nstages = o->stages ? o->nstages : 1;
+	double start = o->stages ? 0 : o->rate;
+	struct progress pg;
+	int64_t t0;
+	int i, started = 0, ret = -1;
+
+	if (load_result_init(r) < 0)
+		return error("cannot set up the latency histograms");
+	r->connections_asked = o->connections;
+	r->duration_s = o->duration_s;
+	r->rate = o->rate;
+	r->threads = o->threads;
+	ws = xcalloc((size_t)o->threads, sizeof(*ws));
+	/* Threads start together, a little ahead, so the first requests do
+	 * not wait for the last thread to be created. */
+	t0 = loop_now() + 20000000LL;
+	for (i = 0; i < o->threads; i++)
+		if (worker_init(&ws[i], o, i, t0, stages, nstages, start) < 0)
+			goto out;
+	for (i = 0; i < o->threads; i++) {
+		int e = pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]);
+
+		if (e) {
+			error("cannot start a thread: %s", strerror(e));
+			break;
+		}
+		started++;
+	}
+	if (started == o->threads) {
+		progress_start(&pg, "load", (uint64_t)(o->duration_s * 1000));
+		while (o->progress) {
+			int64_t el = (loop_now() - t0) / 1000000;
+			struct timespec ts = {0, 100000000};
+
+			if (el >= (int64_t)(o->duration_s * 1000))
+				break;
+			progress_update(&pg, (uint64_t)MAX(el, 0));
+			nanosleep(&ts, NULL);
+		}
+		progress_stop(&pg);
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(ws[i].tid, NULL);
+	if (started < o->threads)
+		goto out;
+	for (i = 0; i < o->threads; i++)
+		if (load_result_add(r, &ws[i].res) < 0)
+			goto out;
+	ret = 0;
+out:
+	for (i = 0; i < o->threads; i++)
+		if (ws[i].o)
+			worker_release(&ws[i]);
+	free(ws);
+	return ret;
+}
