@@ -2,10 +2,12 @@
 #include "cli/cli.h"
 #include "cli/parse-options.h"
 #include "core/error.h"
+#include "core/json.h"
 #include "core/progress.h"
 #include "core/strbuf.h"
 #include "core/vec.h"
 #include "load/load.h"
+#include "load/preset.h"
 #include "load/summary.h"
 #include "load/threshold.h"
 #include <netdb.h>
@@ -57,7 +59,8 @@ static const struct cli_doc doc = {
 	"\n"
 	"Exit status: 0 ok; 1 failure (no response at all, a name that does\n"
 	"not resolve); 2 usage error (a bad URL or option); 4 a threshold\n"
-	"failed or requests were dropped.\n"
+	"failed, requests were dropped, or --find-max found no rate that\n"
+	"held.\n"
 	"\n"
 	"Examples:\n"
 	"  perfops load -c 100 -d 30s -t 2 http://127.0.0.1:8080/\n"
@@ -150,12 +153,45 @@ static int resolve(const struct load_url *u, struct addrinfo **out)
 	return 0;
 }
 
+static int run_find_max(const struct load_opts *o, const struct threshold *ths,
+			size_t n, int json)
+{
+	double best;
+
+	if (!json)
+		printf("Searching the highest rate where %s holds, runs of "
+		       "%gs:\n",
+		       ths[n - 1].text, o->duration_s);
+	if (load_find_max(o, ths, n, json ? stderr : stdout, &best) < 0)
+		return EXIT_FAIL;
+	if (json) {
+		struct json_writer w;
+
+		json_init(&w, stdout, 1);
+		json_begin_object(&w);
+		json_key(&w, "find_max");
+		json_string(&w, ths[n - 1].text);
+		json_key(&w, "max_rate");
+		json_double(&w, best);
+		json_end_object(&w);
+		putchar('\n');
+	} else if (best > 0)
+		printf("Highest rate that held: %.1f requests/s\n", best);
+	else
+		printf("No rate held, not even %g requests/s\n", o->rate);
+	if (cli_finish_stdout() < 0)
+		return EXIT_FAIL;
+	return best > 0 ? EXIT_OK : EXIT_THRESHOLD;
+}
+
 int cmd_load(int argc, char **argv)
 {
 	struct load_opts o = {0};
 	struct strvec headers = {VEC_INIT}, thresh = {VEC_INIT};
 	const char *method = "GET", *body_arg = NULL, *stage_arg = NULL;
-	int json = 0, threads = 2, conns = 10, pipeline = 1, queue = 10000;
+	const char *find_max = NULL;
+	int preset = -1, json = 0, threads = 2, conns = 10, pipeline = 1,
+	    queue = 10000;
 	double duration = 10, timeout = 2, rate = 0;
 	const struct opt options[] = {
 	    OPT_GROUP("Load"),
@@ -179,6 +215,14 @@ int cmd_load(int argc, char **argv)
 		    1, 100000000),
 	    OPT_STRING(0, "stage", &stage_arg, "DUR:TARGET,...",
 		       "ramp the rate (or connections) through stages"),
+	    OPT_CHOICE(0, "preset", &preset, "TYPE",
+		       "a test type's stage shape, scaled by --rate (or -c)\n"
+		       "and -d: smoke, load, stress, spike, soak or\n"
+		       "breakpoint",
+		       load_preset_names),
+	    OPT_STRING(0, "find-max", &find_max, "EXPR",
+		       "search the highest rate at which EXPR (and every\n"
+		       "--threshold) holds, from --rate (default 100)"),
 	    OPT_INT(0, "pipeline", &pipeline, "N",
 		    "requests in flight per connection (default 1)", 1, 256),
 	    OPT_DURATION(0, "timeout", &timeout, "DURATION",
@@ -234,10 +278,27 @@ int cmd_load(int argc, char **argv)
 	for (i = 0; i < thresh.v.len; i++)
 		if (threshold_parse(&ths[i], thresh.v.v[i]) < 0)
 			goto out;
+	if ((stage_arg != NULL) + (preset >= 0) + (find_max != NULL) > 1) {
+		ret =
+		    cli_usage_error("load", "--stage, --preset and --find-max "
+					    "exclude each other");
+		goto out;
+	}
 	if (stage_arg) {
 		if (parse_stages(stage_arg, &stages, &nstages) < 0)
 			goto out;
 		duration = sched_duration(stages, nstages);
+	} else if (preset >= 0) {
+		stages = xcalloc(8, sizeof(*stages));
+		nstages = load_preset_stages(preset, rate > 0 ? rate : conns,
+					     duration, stages);
+	}
+	if (find_max) {
+		ths = xrealloc(ths, (thresh.v.len + 1) * sizeof(*ths));
+		if (threshold_parse(&ths[thresh.v.len], find_max) < 0)
+			goto out;
+		if (!rate)
+			rate = 100;
 	}
 	ret = EXIT_FAIL;
 	if (body_arg && read_body(body_arg, &body) < 0)
@@ -261,6 +322,10 @@ int cmd_load(int argc, char **argv)
 	o.progress = progress_enabled();
 	/* A server closing on us must not kill the run. */
 	signal(SIGPIPE, SIG_IGN);
+	if (find_max) {
+		ret = run_find_max(&o, ths, thresh.v.len + 1, json);
+		goto out;
+	}
 	if (load_run(&o, &r) < 0)
 		goto out;
 	have_result = 1;
