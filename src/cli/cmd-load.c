@@ -6,6 +6,7 @@
 #include "core/progress.h"
 #include "core/strbuf.h"
 #include "core/vec.h"
+#include "load/interval.h"
 #include "load/load.h"
 #include "load/preset.h"
 #include "load/summary.h"
@@ -16,7 +17,9 @@
 
 static const struct cli_doc doc = {
     .name = "load",
-    .synopsis = "[options] URL\n",
+    .synopsis = "[options] URL\n"
+		"   or: perfops load merge [--json] [--threshold EXPR]... "
+		"FILE.hlog...\n",
     .description =
 	"Generate HTTP/1.1 load against URL and report the latency as wrk\n"
 	"and wrk2 do, from HdrHistograms (microsecond values, 3 significant\n"
@@ -62,6 +65,10 @@ static const struct cli_doc doc = {
 	"failed, requests were dropped, or --find-max found no rate that\n"
 	"held.\n"
 	"\n"
+	"perfops load merge adds the interval logs of several runs (agents\n"
+	"run with --shard I/N and --hlog) exactly, and prints the same\n"
+	"summary (or --json), evaluating the thresholds on the merged data.\n"
+	"\n"
 	"Examples:\n"
 	"  perfops load -c 100 -d 30s -t 2 http://127.0.0.1:8080/\n"
 	"  perfops load --rate 2000 -c 200 -d 1m --threshold 'p(99)<50ms' URL\n"
@@ -92,6 +99,21 @@ static int opt_header(const struct opt *opt, const char *arg, int unset)
 		return opt_error(opt, "'%s' is not a header (Name: value)",
 				 arg);
 	return opt_push(opt, arg, unset);
+}
+
+static int opt_shard(const struct opt *opt, const char *arg, int unset)
+{
+	int *v = opt->value, n = 0;
+
+	if (unset) {
+		v[0] = 0, v[1] = 1;
+		return 0;
+	}
+	if (sscanf(arg, "%d/%d%n", &v[0], &v[1], &n) != 2 || arg[n] ||
+	    v[1] < 1 || v[0] < 1 || v[0] > v[1])
+		return opt_error(opt, "'%s' is not I/N with 1 <= I <= N", arg);
+	v[0]--;
+	return 0;
 }
 
 /* "30s:500,2m:500,30s:0" */
@@ -184,12 +206,77 @@ static int run_find_max(const struct load_opts *o, const struct threshold *ths,
 	return best > 0 ? EXIT_OK : EXIT_THRESHOLD;
 }
 
+static const struct cli_doc merge_doc = {
+    .name = "load merge",
+    .synopsis = "[--json] [--threshold EXPR]... FILE.hlog...\n",
+    .description =
+	"Merge HdrHistogram interval logs written by `perfops load --hlog`\n"
+	"(one per agent of a sharded run, or several runs): histograms are\n"
+	"added exactly, counters summed, and the summary printed as a run\n"
+	"prints it, with the thresholds evaluated on the merged data.\n",
+    .epilogue = "Exit status: 0 ok; 1 a log cannot be read; 2 usage error; "
+		"4 a threshold\nfailed or requests were dropped.\n",
+};
+
+static int parse_thresholds(const struct strvec *sv, struct threshold **out)
+{
+	size_t i;
+
+	*out = xcalloc(sv->v.len + 1, sizeof(**out));
+	for (i = 0; i < sv->v.len; i++)
+		if (threshold_parse(&(*out)[i], sv->v.v[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int cmd_load_merge(int argc, char **argv)
+{
+	struct strvec thresh = {VEC_INIT};
+	int json = 0, ret = EXIT_USAGE, failed;
+	const struct opt options[] = {
+	    OPT_BOOL(0, "json", &json, "print the summary as JSON"),
+	    OPT_CALLBACK(0, "threshold", &thresh, "EXPR",
+			 "fail (exit 4) unless EXPR holds (repeatable)",
+			 opt_push),
+	    OPT_END(),
+	};
+	struct load_summary_info info = {0};
+	struct threshold *ths = NULL;
+	struct load_result r;
+
+	argc = parse_options(argc, argv, &merge_doc, options, 0);
+	if (!argc) {
+		ret = cli_usage_error("load merge", "no interval log given");
+		goto out;
+	}
+	if (parse_thresholds(&thresh, &ths) < 0)
+		goto out;
+	ret = EXIT_FAIL;
+	if (load_hlog_merge(&r, (const char *const *)argv, (size_t)argc) < 0)
+		goto out;
+	info.thresholds = ths;
+	info.nthresholds = thresh.v.len;
+	if (!json)
+		printf("Merged %d interval log%s\n", argc, argc > 1 ? "s" : "");
+	failed = json ? load_print_json(stdout, &r, &info)
+		      : load_print_text(stdout, &r, &info);
+	load_result_release(&r);
+	if (cli_finish_stdout() < 0)
+		goto out;
+	ret = failed ? EXIT_THRESHOLD : EXIT_OK;
+out:
+	VEC_RELEASE(&thresh.v);
+	free(ths);
+	return ret;
+}
+
 int cmd_load(int argc, char **argv)
 {
 	struct load_opts o = {0};
 	struct strvec headers = {VEC_INIT}, thresh = {VEC_INIT};
 	const char *method = "GET", *body_arg = NULL, *stage_arg = NULL;
-	const char *find_max = NULL;
+	const char *find_max = NULL, *hlog = NULL, *csv = NULL;
+	int shard[2] = {0, 1};
 	int preset = -1, json = 0, threads = 2, conns = 10, pipeline = 1,
 	    queue = 10000;
 	double duration = 10, timeout = 2, rate = 0;
@@ -238,6 +325,16 @@ int cmd_load(int argc, char **argv)
 		       "request body: the content of FILE, or TEXT"),
 	    OPT_GROUP("Output"),
 	    OPT_BOOL(0, "json", &json, "print the summary as JSON"),
+	    OPT_STRING(0, "hlog", &hlog, "FILE",
+		       "write an HdrHistogram interval log (1 s intervals,\n"
+		       "microseconds; merge logs with 'perfops load merge')"),
+	    OPT_STRING(0, "csv", &csv, "FILE",
+		       "write one row per second: requests, errors,\n"
+		       "percentiles"),
+	    OPT_CALLBACK(0, "shard", shard, "I/N",
+			 "run share I of N of the rate and connections\n"
+			 "(one agent of N, each with --hlog)",
+			 opt_shard),
 	    OPT_CALLBACK(0, "threshold", &thresh, "EXPR",
 			 "fail (exit 4) unless EXPR holds, like\n"
 			 "'p(99)<200ms' (repeatable)",
@@ -249,10 +346,13 @@ int cmd_load(int argc, char **argv)
 	struct sched_stage *stages = NULL;
 	struct load_summary_info info = {0};
 	struct load_result r;
+	struct load_log log = {0};
 	int ret = EXIT_FAIL, failed, have_result = 0;
-	size_t i, nstages = 0;
+	size_t nstages = 0;
 	const char *p;
 
+	if (argc > 1 && !strcmp(argv[1], "merge"))
+		return cmd_load_merge(argc - 1, argv + 1);
 	argc = parse_options(argc, argv, &doc, options, 0);
 	if (argc != 1) {
 		ret = cli_usage_error("load",
@@ -274,10 +374,8 @@ int cmd_load(int argc, char **argv)
 	ret = EXIT_USAGE;
 	if (load_url_parse(&o.url, argv[0]) < 0)
 		goto out;
-	ths = xcalloc(thresh.v.len + 1, sizeof(*ths));
-	for (i = 0; i < thresh.v.len; i++)
-		if (threshold_parse(&ths[i], thresh.v.v[i]) < 0)
-			goto out;
+	if (parse_thresholds(&thresh, &ths) < 0)
+		goto out;
 	if ((stage_arg != NULL) + (preset >= 0) + (find_max != NULL) > 1) {
 		ret =
 		    cli_usage_error("load", "--stage, --preset and --find-max "
@@ -310,7 +408,16 @@ int cmd_load(int argc, char **argv)
 	o.request = req.buf;
 	o.request_len = req.len;
 	o.head = !strcmp(method, "HEAD");
-	o.threads = MIN(threads, conns);
+	if (conns < shard[1]) {
+		ret = cli_usage_error("load",
+				      "-c %d cannot be split into %d "
+				      "shards",
+				      conns, shard[1]);
+		goto out;
+	}
+	o.shard = shard[0];
+	o.nshards = shard[1];
+	o.threads = MAX(MIN(threads, conns / shard[1]), 1);
 	o.connections = conns;
 	o.pipeline = pipeline;
 	o.duration_s = duration;
@@ -326,9 +433,14 @@ int cmd_load(int argc, char **argv)
 		ret = run_find_max(&o, ths, thresh.v.len + 1, json);
 		goto out;
 	}
+	if ((hlog || csv) && load_log_open(&log, hlog, csv, o.threads) < 0)
+		goto out;
+	o.log = hlog || csv ? &log : NULL;
 	if (load_run(&o, &r) < 0)
 		goto out;
 	have_result = 1;
+	if (o.log && load_log_close(&log, &r) < 0)
+		goto out;
 	info.url = argv[0];
 	info.thresholds = ths;
 	info.nthresholds = thresh.v.len;
@@ -349,6 +461,8 @@ int cmd_load(int argc, char **argv)
 out:
 	if (have_result)
 		load_result_release(&r);
+	if (o.log)
+		load_log_release(&log);
 	if (o.addr)
 		freeaddrinfo(o.addr);
 	load_url_release(&o.url);

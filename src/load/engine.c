@@ -3,6 +3,7 @@
 #include "core/progress.h"
 #include "core/strbuf.h"
 #include "load/http.h"
+#include "load/interval.h"
 #include "load/load.h"
 #include "sys/loop.h"
 #include <math.h>
@@ -73,19 +74,26 @@ struct worker {
 	int draining;
 	int64_t sec_start, sec_count;
 	struct load_result res;
+	/* This second's histograms, swapped into res (and the log) as each
+	 * second ends; the counts at the last swap. */
+	struct load_interval cur;
+	int64_t cur_k, last_k, req_mark, err_mark;
+	int gi, gn; /* the thread's place among all shards' threads */
 	pthread_t tid;
 	char rbuf[65536];
 };
 
+int load_hist_init(struct hist *h)
+{
+	return hist_init(h, LOAD_HIST_LOWEST, LOAD_HIST_HIGHEST,
+			 LOAD_HIST_SIGFIGS);
+}
+
 int load_result_init(struct load_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (hist_init(&r->latency, LOAD_HIST_LOWEST, LOAD_HIST_HIGHEST,
-		      LOAD_HIST_SIGFIGS) < 0 ||
-	    hist_init(&r->service, LOAD_HIST_LOWEST, LOAD_HIST_HIGHEST,
-		      LOAD_HIST_SIGFIGS) < 0 ||
-	    hist_init(&r->send_lag, LOAD_HIST_LOWEST, LOAD_HIST_HIGHEST,
-		      LOAD_HIST_SIGFIGS) < 0)
+	if (load_hist_init(&r->latency) < 0 ||
+	    load_hist_init(&r->service) < 0 || load_hist_init(&r->send_lag) < 0)
 		return -1;
 	return 0;
 }
@@ -192,9 +200,9 @@ static void conn_fail(struct conn *c, enum load_error cls, int64_t now)
 
 		w->res.errors[cls]++;
 		if (cls == LOAD_ERR_TIMEOUT) {
-			record_us(&w->res.latency, now - c->intended[k]);
-			record_us(&w->res.service, now - c->sent[k]);
-			record_us(&w->res.send_lag,
+			record_us(&w->cur.latency, now - c->intended[k]);
+			record_us(&w->cur.service, now - c->sent[k]);
+			record_us(&w->cur.send_lag,
 				  c->sent[k] - c->intended[k]);
 		}
 	}
@@ -330,9 +338,9 @@ static void conn_complete(struct conn *c, int64_t now)
 	struct worker *w = c->w;
 	int k = c->head, status = c->hp.status;
 
-	record_us(&w->res.latency, now - c->intended[k]);
-	record_us(&w->res.service, now - c->sent[k]);
-	record_us(&w->res.send_lag, c->sent[k] - c->intended[k]);
+	record_us(&w->cur.latency, now - c->intended[k]);
+	record_us(&w->cur.service, now - c->sent[k]);
+	record_us(&w->cur.send_lag, c->sent[k] - c->intended[k]);
 	w->res.requests++;
 	w->sec_count++;
 	w->res.status[status < 600 ? status : 0]++;
@@ -496,7 +504,7 @@ static void closed_adjust(struct worker *w, int64_t now)
 		double v = sched_value_at(o->stages, o->nstages, 0,
 					  (double)(now - w->t0) / NS);
 
-		want = share((int)llround(v), w->index, o->threads);
+		want = share((int)llround(v), w->gi, w->gn);
 		want = MIN(want, w->nconns);
 	}
 	for (i = 0; i < w->nconns && w->active < want; i++) {
@@ -566,16 +574,17 @@ static void finish(struct worker *w, int64_t now)
 		c->state = CONN_CLOSED;
 	}
 	while (w->qlen) {
-		record_us(&w->res.latency, now - w->queue[w->qhead]);
+		record_us(&w->cur.latency, now - w->queue[w->qhead]);
 		w->res.errors[LOAD_ERR_TIMEOUT]++;
 		w->qhead = (w->qhead + 1) % w->qcap;
 		w->qlen--;
 	}
 }
 
-static void enqueue_due(struct worker *w, int64_t now)
+/* Queue the requests due by until (noticed at now). */
+static void enqueue_due(struct worker *w, int64_t until, int64_t now)
 {
-	while (w->next_due >= 0 && w->next_due <= now) {
+	while (w->next_due >= 0 && w->next_due <= until) {
 		int64_t due = w->next_due, off;
 
 		w->res.scheduled++;
@@ -607,6 +616,37 @@ static void rps_sample(struct worker *w, int64_t now)
 	w->sec_count = 0;
 }
 
+int64_t load_result_errors(const struct load_result *r)
+{
+	int64_t n = r->dropped;
+	int i;
+
+	for (i = 0; i < LOAD_ERR_N; i++)
+		n += r->errors[i];
+	return n;
+}
+
+/* Second cur_k ended: fold it into the run's result and hand it to the
+ * interval log. */
+static void swap_interval(struct worker *w)
+{
+	struct load_interval *iv = &w->cur;
+	double len =
+	    w->cur_k == w->last_k ? w->o->duration_s - (double)w->last_k : 1.0;
+
+	iv->requests = w->res.requests - w->req_mark;
+	iv->errors = load_result_errors(&w->res) - w->err_mark;
+	w->req_mark = w->res.requests;
+	w->err_mark = load_result_errors(&w->res);
+	hist_add(&w->res.latency, &iv->latency);
+	hist_add(&w->res.service, &iv->service);
+	hist_add(&w->res.send_lag, &iv->send_lag);
+	if (w->o->log)
+		load_log_publish(w->o->log, w->cur_k, len, iv);
+	load_interval_reset(iv);
+	w->cur_k++;
+}
+
 static void on_timer(struct loop *l UNUSED, int fd UNUSED, void *data UNUSED,
 		     unsigned mask UNUSED)
 {
@@ -630,18 +670,24 @@ static void *worker_main(void *arg)
 		int64_t now = loop_now(), wake;
 
 		if (!w->draining && now >= w->t_end) {
+			/* Requests due before the end are part of the run,
+			 * however late this turn comes. */
+			if (open_loop)
+				enqueue_due(w, w->t_end - 1, now);
 			w->draining = 1;
 			w->t_drain = w->t_end + (int64_t)(o->timeout_s * NS);
 			w->next_due = -1;
 		}
 		if (open_loop) {
-			enqueue_due(w, now);
+			enqueue_due(w, now, now);
 			dispatch(w, now);
 		}
 		if (now - w->last_scan >= SCAN_NS)
 			scan(w, now);
 		if (!w->draining && now - w->sec_start >= NS)
 			rps_sample(w, now);
+		while (w->cur_k < w->last_k && w->cur_k < (now - w->t0) / NS)
+			swap_interval(w);
 		if (w->draining &&
 		    ((!w->inflight && !w->qlen) || now >= w->t_drain))
 			break;
@@ -657,6 +703,9 @@ static void *worker_main(void *arg)
 			break;
 	}
 	finish(w, loop_now());
+	/* The drain belongs to the last second. */
+	while (w->cur_k <= w->last_k)
+		swap_interval(w);
 	return NULL;
 }
 
@@ -672,7 +721,9 @@ static int worker_init(struct worker *w, const struct load_opts *o, int index,
 	w->index = index;
 	w->t0 = t0;
 	w->t_end = t0 + (int64_t)(o->duration_s * NS);
-	w->nconns = share(o->connections, index, o->threads);
+	w->gn = o->threads * MAX(o->nshards, 1);
+	w->gi = o->shard * o->threads + index;
+	w->nconns = share(o->connections, w->gi, w->gn);
 	w->conns = xcalloc((size_t)MAX(w->nconns, 1), sizeof(*w->conns));
 	w->freestack = xcalloc((size_t)MAX(w->nconns, 1), sizeof(int));
 	for (i = 0; i < w->nconns; i++) {
@@ -686,13 +737,14 @@ static int worker_init(struct worker *w, const struct load_opts *o, int index,
 	if (o->rate > 0) {
 		int64_t off;
 
-		sched_init(&w->sched, stages, nstages, start, (unsigned)index,
-			   (unsigned)o->threads, o->poisson,
+		sched_init(&w->sched, stages, nstages, start, (unsigned)w->gi,
+			   (unsigned)w->gn, o->poisson,
 			   (uint64_t)t0 ^ (uint64_t)index);
 		off = sched_next(&w->sched);
 		w->next_due = off < 0 ? -1 : t0 + off;
 	}
-	if (load_result_init(&w->res) < 0)
+	w->last_k = MAX((int64_t)ceil(o->duration_s) - 1, 0);
+	if (load_result_init(&w->res) < 0 || load_interval_init(&w->cur) < 0)
 		return error("cannot set up the latency histograms");
 	e = loop_init(&w->loop);
 	if (e < 0)
@@ -711,6 +763,7 @@ static void worker_release(struct worker *w)
 	free(w->queue);
 	loop_release(&w->loop);
 	load_result_release(&w->res);
+	load_interval_release(&w->cur);
 }
 
 int load_run(const struct load_opts *o, struct load_result *r)
@@ -726,17 +779,25 @@ int load_run(const struct load_opts *o, struct load_result *r)
 
 	if (load_result_init(r) < 0)
 		return error("cannot set up the latency histograms");
-	r->connections_asked = o->connections;
 	r->duration_s = o->duration_s;
-	r->rate = o->rate;
+	r->rate = o->rate / MAX(o->nshards, 1);
 	r->threads = o->threads;
 	ws = xcalloc((size_t)o->threads, sizeof(*ws));
 	/* Threads start together, a little ahead, so the first requests do
 	 * not wait for the last thread to be created. */
 	t0 = loop_now() + 20000000LL;
-	for (i = 0; i < o->threads; i++)
+	for (i = 0; i < o->threads; i++) {
 		if (worker_init(&ws[i], o, i, t0, stages, nstages, start) < 0)
 			goto out;
+		r->connections_asked += ws[i].nconns;
+	}
+	if (o->log) {
+		struct timespec rt;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		load_log_start(o->log, rt.tv_sec + rt.tv_nsec / 1e9 +
+					   (double)(t0 - loop_now()) / NS);
+	}
 	for (i = 0; i < o->threads; i++) {
 		int e = pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]);
 

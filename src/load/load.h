@@ -58,10 +58,13 @@ struct load_opts {
 	size_t request_len;
 	int head;     /* the method is HEAD */
 	int progress; /* draw a live line on stderr */
+	int shard, nshards;    /* run share shard (0-based) of nshards */
+	struct load_log *log;  /* the interval log, or NULL */
 };
 
 /* Build the request of method, url, headers (n "Name: value") and body. */
 struct strbuf;
+struct load_log;
 void load_build_request(struct strbuf *out, const char *method,
 			const struct load_url *u, const char *const *headers,
 			size_t nheaders, const char *body, size_t body_len);
@@ -90,6 +93,10 @@ int load_result_init(struct load_result *r);
 void load_result_release(struct load_result *r);
 /* Add src into dst (histograms, counters). */
 int load_result_add(struct load_result *dst, const struct load_result *src);
+/* hist_init() with the parameters above. */
+int load_hist_init(struct hist *h);
+/* Every error counted, of all classes, and drops. */
+int64_t load_result_errors(const struct load_result *r);
 /* Requests that failed: every class but non-2xx (those got a response). */
 int64_t load_result_failed(const struct load_result *r);
 /* The generator itself fell behind its schedule (more than 1% late). */

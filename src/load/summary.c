@@ -113,16 +113,6 @@ void load_print_spectrum(FILE *fp, const struct hist *h, double scale)
 
 static const double dist_pcts[] = {50, 75, 90, 99, 99.9, 99.99, 99.999, 100};
 
-static int64_t total_errors(const struct load_result *r)
-{
-	int64_t n = r->dropped;
-	int i;
-
-	for (i = 0; i < LOAD_ERR_N; i++)
-		n += r->errors[i];
-	return n;
-}
-
 static int print_thresholds(FILE *fp, const struct load_result *r,
 			    const struct load_summary_info *info)
 {
@@ -212,7 +202,7 @@ int load_print_text(FILE *fp, const struct load_result *r,
 		fmt_bytes(b, sizeof(b), (double)r->bytes_written));
 	fprintf(fp, "  Connections: %d asked, %d achieved\n",
 		r->connections_asked, r->connections_achieved);
-	if (total_errors(r)) {
+	if (load_result_errors(r)) {
 		fputs("  Errors:", fp);
 		for (i = 0; i < LOAD_ERR_N; i++)
 			fprintf(fp, "%s %s %" PRId64, i ? "," : "",
@@ -312,7 +302,7 @@ int load_print_json(FILE *fp, const struct load_result *r,
 	json_key(&w, "errors");
 	json_begin_object(&w);
 	json_key(&w, "total");
-	json_int(&w, total_errors(r));
+	json_int(&w, load_result_errors(r));
 	for (i = 0; i < LOAD_ERR_N; i++) {
 		json_key(&w, i == LOAD_ERR_NON2XX ? "non_2xx"
 						  : load_error_names[i]);
