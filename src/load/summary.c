@@ -218,10 +218,9 @@ int load_print_text(FILE *fp, const struct load_result *r,
 		}
 	fputs(any ? "\n" : " none\n", fp);
 	if (r->scheduled)
-		fprintf(fp,
-			"  Scheduled: %" PRId64 ", dropped: %" PRId64
-			" (queue full)\n",
-			r->scheduled, r->dropped);
+		fprintf(fp, "  Scheduled: %" PRId64 ", dropped: %" PRId64 "%s\n",
+			r->scheduled, r->dropped,
+			r->dropped ? " (the queue was full: see --queue)" : "");
 	if (load_result_fell_behind(r))
 		fprintf(fp,
 			"  WARNING: the generator fell behind its schedule "
