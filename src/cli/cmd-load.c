@@ -11,6 +11,7 @@
 #include "load/preset.h"
 #include "load/summary.h"
 #include "load/threshold.h"
+#include "load/tls.h"
 #include <netdb.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -275,7 +276,8 @@ int cmd_load(int argc, char **argv)
 	struct load_opts o = {0};
 	struct strvec headers = {VEC_INIT}, thresh = {VEC_INIT};
 	const char *method = "GET", *body_arg = NULL, *stage_arg = NULL;
-	const char *find_max = NULL, *hlog = NULL, *csv = NULL;
+	const char *find_max = NULL, *hlog = NULL, *csv = NULL, *cafile = NULL;
+	int insecure = 0;
 	int shard[2] = {0, 1};
 	int preset = -1, json = 0, threads = 2, conns = 10, pipeline = 1,
 	    queue = 10000;
@@ -323,6 +325,11 @@ int cmd_load(int argc, char **argv)
 			 "add a header (repeatable)", opt_header),
 	    OPT_STRING(0, "body", &body_arg, "@FILE|TEXT",
 		       "request body: the content of FILE, or TEXT"),
+	    OPT_BOOL('k', "insecure", &insecure,
+		     "https: do not verify the server's certificate"),
+	    OPT_STRING(0, "cacert", &cafile, "FILE",
+		       "https: trust the CA certificates in FILE (PEM)\n"
+		       "instead of the system's"),
 	    OPT_GROUP("Output"),
 	    OPT_BOOL(0, "json", &json, "print the summary as JSON"),
 	    OPT_STRING(0, "hlog", &hlog, "FILE",
@@ -427,6 +434,8 @@ int cmd_load(int argc, char **argv)
 	o.stages = stages;
 	o.nstages = nstages;
 	o.progress = progress_enabled();
+	if (o.url.tls && !(o.tls = tls_ctx_new(insecure, cafile)))
+		goto out;
 	/* A server closing on us must not kill the run. */
 	signal(SIGPIPE, SIG_IGN);
 	if (find_max) {
@@ -450,9 +459,10 @@ int cmd_load(int argc, char **argv)
 		goto out;
 	if (!r.requests) {
 		error("no response from %s: %" PRId64
-		      " connect errors, %" PRId64 " timeouts, %" PRId64
+		      " connect errors%s%s%s, %" PRId64 " timeouts, %" PRId64
 		      " resets, %" PRId64 " parse errors",
 		      o.url.hostport, r.errors[LOAD_ERR_CONNECT],
+		      r.why[0] ? " (" : "", r.why, r.why[0] ? ")" : "",
 		      r.errors[LOAD_ERR_TIMEOUT], r.errors[LOAD_ERR_RESET],
 		      r.errors[LOAD_ERR_PARSE]);
 		goto out;
@@ -466,6 +476,7 @@ out:
 	if (o.addr)
 		freeaddrinfo(o.addr);
 	load_url_release(&o.url);
+	tls_ctx_free(o.tls);
 	strbuf_release(&req);
 	strbuf_release(&body);
 	VEC_RELEASE(&headers.v);

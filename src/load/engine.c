@@ -5,6 +5,7 @@
 #include "load/http.h"
 #include "load/interval.h"
 #include "load/load.h"
+#include "load/tls.h"
 #include "sys/loop.h"
 #include <math.h>
 #include <netinet/in.h>
@@ -34,6 +35,7 @@ const char *const load_error_names[LOAD_ERR_N] = {
 enum conn_state {
 	CONN_CLOSED,
 	CONN_CONNECTING,
+	CONN_HANDSHAKE, /* TLS: connected, handshake under way */
 	CONN_OPEN,
 	CONN_RETRY, /* closed loop: reconnect at retry_at */
 };
@@ -53,6 +55,7 @@ struct conn {
 	int64_t retry_at;
 	size_t wdone;
 	struct strbuf wbuf;
+	struct tls_conn *tls;
 	struct http_parser hp;
 };
 
@@ -80,6 +83,7 @@ struct worker {
 	int64_t cur_k, last_k, req_mark, err_mark;
 	int gi, gn; /* the thread's place among all shards' threads */
 	pthread_t tid;
+	char why[256]; /* the last connect failure, for the summary */
 	char rbuf[65536];
 };
 
@@ -169,7 +173,12 @@ static void conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
 
-	if (c->state == CONN_OPEN || c->state == CONN_CONNECTING) {
+	if (c->tls) {
+		tls_conn_free(c->tls);
+		c->tls = NULL;
+	}
+	if (c->state == CONN_OPEN || c->state == CONN_CONNECTING ||
+	    c->state == CONN_HANDSHAKE) {
 		loop_unwatch(&w->loop, c->fd);
 		close(c->fd);
 		if (c->state == CONN_OPEN)
@@ -232,11 +241,26 @@ static void conn_fail(struct conn *c, enum load_error cls, int64_t now)
 	}
 }
 
+/* read(2) and write(2), through TLS when the connection has it. */
+static ssize_t conn_read(struct conn *c, void *buf, size_t n)
+{
+	int want;
+
+	return c->tls ? tls_read(c->tls, buf, n, &want) : read(c->fd, buf, n);
+}
+
+static ssize_t conn_write(struct conn *c, const void *buf, size_t n)
+{
+	int want;
+
+	return c->tls ? tls_write(c->tls, buf, n, &want) : write(c->fd, buf, n);
+}
+
 static void conn_flush(struct conn *c, int64_t now)
 {
 	while (c->wdone < c->wbuf.len) {
-		ssize_t n = write(c->fd, c->wbuf.buf + c->wdone,
-				  c->wbuf.len - c->wdone);
+		ssize_t n = conn_write(c, c->wbuf.buf + c->wdone,
+				       c->wbuf.len - c->wdone);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -305,6 +329,7 @@ static void conn_open(struct conn *c, int64_t now)
 	w->connecting++;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
 	    errno != EINPROGRESS) {
+		snprintf(w->why, sizeof(w->why), "%s", strerror(errno));
 		conn_fail(c, LOAD_ERR_CONNECT, now);
 		return;
 	}
@@ -405,13 +430,14 @@ static void conn_readable(struct conn *c, int64_t now)
 	struct worker *w = c->w;
 
 	for (;;) {
-		ssize_t n = read(c->fd, w->rbuf, sizeof(w->rbuf));
+		ssize_t n = conn_read(c, w->rbuf, sizeof(w->rbuf));
 
 		if (n > 0) {
 			w->res.bytes_read += n;
 			if (conn_feed(c, w->rbuf, (size_t)n, now) < 0)
 				return;
-			if ((size_t)n < sizeof(w->rbuf))
+			/* TLS may hold decrypted bytes beyond a short read. */
+			if ((size_t)n < sizeof(w->rbuf) && !c->tls)
 				return;
 			continue;
 		}
@@ -433,6 +459,26 @@ static void conn_readable(struct conn *c, int64_t now)
 	}
 }
 
+static void conn_handshake(struct conn *c, int64_t now)
+{
+	struct worker *w = c->w;
+
+	switch (c->tls ? tls_handshake(c->tls, w->why, sizeof(w->why))
+		       : TLS_FAILED) {
+	case TLS_DONE:
+		conn_ready(c, now);
+		return;
+	case TLS_WANT_READ:
+		loop_watch(&w->loop, c->fd, LOOP_READ, c);
+		return;
+	case TLS_WANT_WRITE:
+		loop_watch(&w->loop, c->fd, LOOP_WRITE, c);
+		return;
+	default:
+		conn_fail(c, LOAD_ERR_CONNECT, now);
+	}
+}
+
 static void on_event(struct loop *l UNUSED, int fd UNUSED, void *data,
 		     unsigned mask)
 {
@@ -443,11 +489,24 @@ static void on_event(struct loop *l UNUSED, int fd UNUSED, void *data,
 		int err = 0;
 		socklen_t len = sizeof(err);
 
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
-		    err)
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err) {
+			snprintf(c->w->why, sizeof(c->w->why), "%s",
+				 strerror(err));
 			conn_fail(c, LOAD_ERR_CONNECT, now);
-		else
+		} else if (c->w->o->tls) {
+			c->tls = tls_conn_new(c->w->o->tls, c->fd,
+					      c->w->o->url.host);
+			c->state = CONN_HANDSHAKE;
+			conn_handshake(c, now);
+		} else {
 			conn_ready(c, now);
+		}
+		return;
+	}
+	if (c->state == CONN_HANDSHAKE) {
+		conn_handshake(c, now);
 		return;
 	}
 	if (c->state != CONN_OPEN)
@@ -547,8 +606,11 @@ static void scan(struct worker *w, int64_t now)
 		if (c->state == CONN_OPEN && c->n &&
 		    now - c->sent[c->head] >= timeout) {
 			conn_fail(c, LOAD_ERR_TIMEOUT, now);
-		} else if (c->state == CONN_CONNECTING &&
+		} else if ((c->state == CONN_CONNECTING ||
+			    c->state == CONN_HANDSHAKE) &&
 			   now - c->since >= timeout) {
+			snprintf(w->why, sizeof(w->why),
+				 "not connected within the timeout");
 			conn_fail(c, LOAD_ERR_CONNECT, now);
 		} else if (c->state == CONN_RETRY && now >= c->retry_at &&
 			   !w->draining) {
@@ -824,9 +886,12 @@ int load_run(const struct load_opts *o, struct load_result *r)
 		pthread_join(ws[i].tid, NULL);
 	if (started < o->threads)
 		goto out;
-	for (i = 0; i < o->threads; i++)
+	for (i = 0; i < o->threads; i++) {
 		if (load_result_add(r, &ws[i].res) < 0)
 			goto out;
+		if (ws[i].why[0])
+			snprintf(r->why, sizeof(r->why), "%s", ws[i].why);
+	}
 	ret = 0;
 out:
 	for (i = 0; i < o->threads; i++)

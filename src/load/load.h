@@ -38,6 +38,7 @@ struct load_url {
 	char *port;
 	char *path;	/* with the query, "/" at least */
 	char *hostport; /* the Host header */
+	int tls;	/* https */
 };
 /* Parse url; -1 with a message naming the problem. */
 int load_url_parse(struct load_url *u, const char *url);
@@ -60,11 +61,13 @@ struct load_opts {
 	int progress; /* draw a live line on stderr */
 	int shard, nshards;    /* run share shard (0-based) of nshards */
 	struct load_log *log;  /* the interval log, or NULL */
+	struct tls_ctx *tls;   /* https: the TLS context, else NULL */
 };
 
 /* Build the request of method, url, headers (n "Name: value") and body. */
 struct strbuf;
 struct load_log;
+struct tls_ctx;
 void load_build_request(struct strbuf *out, const char *method,
 			const struct load_url *u, const char *const *headers,
 			size_t nheaders, const char *body, size_t body_len);
@@ -83,6 +86,7 @@ struct load_result {
 	double duration_s; /* the measured window */
 	double rate;	   /* asked, 0 for closed loop */
 	int threads;
+	char why[256]; /* why the last connection failed, or "" */
 	/* Requests per second of each thread, over 1 s samples (wrk's
 	 * Req/Sec row): running mean, M2 and max. */
 	int64_t rps_n;

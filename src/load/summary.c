@@ -209,6 +209,8 @@ int load_print_text(FILE *fp, const struct load_result *r,
 				load_error_names[i], r->errors[i]);
 		fputc('\n', fp);
 	}
+	if (r->errors[LOAD_ERR_CONNECT] && r->why[0])
+		fprintf(fp, "  Last connect error: %s\n", r->why);
 	fputs("  Status codes:", fp);
 	for (i = 0; i < ARRAY_SIZE(r->status); i++)
 		if (r->status[i]) {
@@ -218,7 +220,8 @@ int load_print_text(FILE *fp, const struct load_result *r,
 		}
 	fputs(any ? "\n" : " none\n", fp);
 	if (r->scheduled)
-		fprintf(fp, "  Scheduled: %" PRId64 ", dropped: %" PRId64 "%s\n",
+		fprintf(fp,
+			"  Scheduled: %" PRId64 ", dropped: %" PRId64 "%s\n",
 			r->scheduled, r->dropped,
 			r->dropped ? " (the queue was full: see --queue)" : "");
 	if (load_result_fell_behind(r))

@@ -5,20 +5,22 @@
 
 int load_url_parse(struct load_url *u, const char *url)
 {
-	const char *p, *host, *host_end, *port = NULL, *path;
+	const char *p, *host, *host_end, *port = NULL, *path, *auth;
+	int tls = 0;
 	struct strbuf hp = STRBUF_INIT;
 
 	memset(u, 0, sizeof(*u));
-	if (strncasecmp(url, "http://", 7)) {
-		if (!strncasecmp(url, "https://", 8))
-			return error("'%s': https is not supported yet; "
-				     "use an http:// URL",
-				     url);
-		return error("'%s' is not an http:// URL "
+	if (!strncasecmp(url, "https://", 8)) {
+		tls = 1;
+		host = url + 8;
+	} else if (!strncasecmp(url, "http://", 7)) {
+		host = url + 7;
+	} else {
+		return error("'%s' is not an http:// or https:// URL "
 			     "(like http://127.0.0.1:8080/path)",
 			     url);
 	}
-	host = url + 7;
+	auth = host;
 	if (*host == '[') {
 		host_end = strchr(host, ']');
 		if (!host_end)
@@ -44,8 +46,9 @@ int load_url_parse(struct load_url *u, const char *url)
 		return error("'%s': unexpected '%c' after the host", url, *p);
 	path = p;
 	u->host = xstrndup(host, (size_t)(host_end - host));
-	u->port =
-	    port ? xstrndup(port, strspn(port, "0123456789")) : xstrdup("80");
+	u->port = port ? xstrndup(port, strspn(port, "0123456789"))
+		       : xstrdup(tls ? "443" : "80");
+	u->tls = tls;
 	/* A fragment is never sent. */
 	u->path = *path == '/' ? xstrndup(path, strcspn(path, "#")) : NULL;
 	if (!u->path) {
@@ -62,7 +65,7 @@ int load_url_parse(struct load_url *u, const char *url)
 				     "must be %%-encoded in the path",
 				     url);
 		}
-	strbuf_add(&hp, url + 7, (size_t)(path - (url + 7)));
+	strbuf_add(&hp, auth, (size_t)(path - auth));
 	u->hostport = strbuf_detach(&hp, NULL);
 	return 0;
 }

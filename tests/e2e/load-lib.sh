@@ -7,15 +7,16 @@ _pids=
 trap 'for p in $_pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-# start_nginx DIR: nginx serving DIR/www on a free port; sets $NGINX_PORT.
-# Returns 1 when nginx is not installed or does not start.
+# start_nginx DIR [CONF]: nginx serving DIR/www on a free port with
+# tests/data/load/CONF (default nginx.conf); sets $NGINX_PORT.  Returns 1
+# when nginx is not installed or does not start.
 start_nginx() {
-	local d=$1 i
+	local d=$1 conf=${2:-nginx.conf} i
 	[ -x "$NGINX" ] || return 1
 	mkdir -p "$d/www" "$d/tmp"
 	NGINX_PORT=$("$LS" --free-port)
 	sed "s#@PORT@#$NGINX_PORT#; s#@ROOT@#$d#g" \
-		"$TOP/tests/data/load/nginx.conf" >"$d/nginx.conf"
+		"$TOP/tests/data/load/$conf" >"$d/nginx.conf"
 	"$NGINX" -p "$d" -c "$d/nginx.conf" -e "$d/error.log" &
 	_pids="$_pids $!"
 	for i in $(seq 50); do

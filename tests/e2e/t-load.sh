@@ -75,14 +75,14 @@ stop_server
 p=$("$LS" --free-port)
 run "$PERFOPS" load -c 2 -d 0.2s "http://127.0.0.1:$p/"
 is "$rc" 1 "a refused connection: exit 1"
-like "$err" "no response from 127.0.0.1:$p: [1-9][0-9]* connect errors" "named, with the count"
+like "$err" "no response from 127.0.0.1:$p: [1-9][0-9]* connect errors \\(Connection refused\\)" "named, with the count and the reason"
 like "$out" "Connections: 2 asked, 0 achieved" "0 connections achieved"
 
 run "$PERFOPS" load -d 0.2s http://no-such-host.invalid/
 is "$rc:$err" "1:perfops: cannot resolve 'no-such-host.invalid': Name or service not known" \
 	"a name that does not resolve"
 run "$PERFOPS" load -d 0.2s 'htp://127.0.0.1/'
-is "$rc:$err" "2:perfops: 'htp://127.0.0.1/' is not an http:// URL (like http://127.0.0.1:8080/path)" \
+is "$rc:$err" "2:perfops: 'htp://127.0.0.1/' is not an http:// or https:// URL (like http://127.0.0.1:8080/path)" \
 	"an invalid URL: exit 2"
 run "$PERFOPS" load -H 'no colon' http://127.0.0.1/
 is "$rc" 2 "a header without a colon: exit 2"

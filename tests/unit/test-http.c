@@ -182,7 +182,13 @@ Test(http, url_and_request)
 				 "127.0.0.1:8080\r\nX-A: 1\r\nContent-Length: "
 				 "3\r\n\r\nxyz");
 	load_url_release(&u);
+	cr_assert_eq(load_url_parse(&u, "HTTPS://example.org/x"), 0);
+	cr_assert(u.tls);
+	cr_assert_str_eq(u.port, "443");
+	cr_assert_str_eq(u.hostport, "example.org");
+	load_url_release(&u);
 	cr_assert_eq(load_url_parse(&u, "http://[::1]?q"), 0);
+	cr_assert(!u.tls);
 	cr_assert_str_eq(u.host, "::1");
 	cr_assert_str_eq(u.port, "80");
 	cr_assert_str_eq(u.path, "/?q");
