@@ -277,7 +277,7 @@ int cmd_load(int argc, char **argv)
 	struct strvec headers = {VEC_INIT}, thresh = {VEC_INIT};
 	const char *method = "GET", *body_arg = NULL, *stage_arg = NULL;
 	const char *find_max = NULL, *hlog = NULL, *csv = NULL, *cafile = NULL;
-	int insecure = 0;
+	int insecure = 0, h2 = 0, streams = 1;
 	int shard[2] = {0, 1};
 	int preset = -1, json = 0, threads = 2, conns = 10, pipeline = 1,
 	    queue = 10000;
@@ -330,6 +330,12 @@ int cmd_load(int argc, char **argv)
 	    OPT_STRING(0, "cacert", &cafile, "FILE",
 		       "https: trust the CA certificates in FILE (PEM)\n"
 		       "instead of the system's"),
+	    OPT_BOOL(0, "h2", &h2,
+		     "HTTP/2: by ALPN over https, h2c (prior knowledge)\n"
+		     "over http"),
+	    OPT_INT(0, "streams", &streams, "N",
+		    "HTTP/2 streams in flight per connection (default 1)", 1,
+		    1000),
 	    OPT_GROUP("Output"),
 	    OPT_BOOL(0, "json", &json, "print the summary as JSON"),
 	    OPT_STRING(0, "hlog", &hlog, "FILE",
@@ -434,8 +440,18 @@ int cmd_load(int argc, char **argv)
 	o.stages = stages;
 	o.nstages = nstages;
 	o.progress = progress_enabled();
-	if (o.url.tls && !(o.tls = tls_ctx_new(insecure, cafile)))
+	if (o.url.tls && !(o.tls = tls_ctx_new(insecure, cafile, h2)))
 		goto out;
+	o.h2 = h2;
+	o.streams = streams;
+	o.h2req.method = method;
+	o.h2req.scheme = o.url.tls ? "https" : "http";
+	o.h2req.authority = o.url.hostport;
+	o.h2req.path = o.url.path;
+	o.h2req.headers = headers.v.v;
+	o.h2req.nheaders = headers.v.len;
+	o.h2req.body = body_arg ? body.buf : NULL;
+	o.h2req.body_len = body.len;
 	/* A server closing on us must not kill the run. */
 	signal(SIGPIPE, SIG_IGN);
 	if (find_max) {

@@ -2,6 +2,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/strbuf.h"
+#include "load/h2.h"
 #include "load/http.h"
 #include "load/interval.h"
 #include "load/load.h"
@@ -56,6 +57,7 @@ struct conn {
 	size_t wdone;
 	struct strbuf wbuf;
 	struct tls_conn *tls;
+	struct h2 *h2; /* an HTTP/2 session, else HTTP/1.1 */
 	struct http_parser hp;
 };
 
@@ -173,6 +175,10 @@ static void conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
 
+	if (c->h2) {
+		h2_free(c->h2);
+		c->h2 = NULL;
+	}
 	if (c->tls) {
 		tls_conn_free(c->tls);
 		c->tls = NULL;
@@ -199,22 +205,39 @@ static void conn_close(struct conn *c)
  * flight count as errors of that class; timeouts also count as latency,
  * for a request that never answered is no faster than the timeout.
  */
+struct lost {
+	struct worker *w;
+	enum load_error cls;
+	int64_t now;
+};
+
+static void lose_one(void *ctx, int64_t intended, int64_t sent)
+{
+	struct lost *l = ctx;
+	struct worker *w = l->w;
+
+	w->res.errors[l->cls]++;
+	if (l->cls == LOAD_ERR_TIMEOUT) {
+		record_us(&w->cur.latency, l->now - intended);
+		record_us(&w->cur.service, l->now - sent);
+		record_us(&w->cur.send_lag, sent - intended);
+	}
+}
+
 static void conn_fail(struct conn *c, enum load_error cls, int64_t now)
 {
 	struct worker *w = c->w;
+	struct lost l = {w, cls, now};
 	int i;
 
-	for (i = 0; i < c->n; i++) {
-		int k = (c->head + i) % PIPE_MAX;
+	if (c->h2)
+		h2_drop_all(c->h2, lose_one, &l);
+	else
+		for (i = 0; i < c->n; i++) {
+			int k = (c->head + i) % PIPE_MAX;
 
-		w->res.errors[cls]++;
-		if (cls == LOAD_ERR_TIMEOUT) {
-			record_us(&w->cur.latency, now - c->intended[k]);
-			record_us(&w->cur.service, now - c->sent[k]);
-			record_us(&w->cur.send_lag,
-				  c->sent[k] - c->intended[k]);
+			lose_one(&l, c->intended[k], c->sent[k]);
 		}
-	}
 	conn_close(c);
 	if (w->o->rate > 0) {
 		/* Open loop: a request that could not get a connection
@@ -258,6 +281,10 @@ static ssize_t conn_write(struct conn *c, const void *buf, size_t n)
 
 static void conn_flush(struct conn *c, int64_t now)
 {
+	if (c->h2 && h2_output(c->h2, &c->wbuf) < 0) {
+		conn_fail(c, LOAD_ERR_PARSE, now);
+		return;
+	}
 	while (c->wdone < c->wbuf.len) {
 		ssize_t n = conn_write(c, c->wbuf.buf + c->wdone,
 				       c->wbuf.len - c->wdone);
@@ -290,6 +317,14 @@ static void conn_add_request(struct conn *c, int64_t intended, int64_t now)
 {
 	int k = (c->head + c->n) % PIPE_MAX;
 
+	if (c->h2) {
+		if (h2_submit(c->h2, intended, now) == 0) {
+			c->n++;
+			c->w->inflight++;
+		}
+		return;
+	}
+
 	c->intended[k] = intended;
 	c->sent[k] = now;
 	c->n++;
@@ -298,9 +333,14 @@ static void conn_add_request(struct conn *c, int64_t intended, int64_t now)
 }
 
 /* Closed loop: keep the pipeline full. */
+static int conn_cap(const struct conn *c)
+{
+	return c->h2 ? c->w->o->streams : c->w->o->pipeline;
+}
+
 static void conn_fill(struct conn *c, int64_t now)
 {
-	while (c->n < c->w->o->pipeline)
+	while (c->n < conn_cap(c))
 		conn_add_request(c, now, now);
 	conn_flush(c, now);
 }
@@ -336,9 +376,22 @@ static void conn_open(struct conn *c, int64_t now)
 	loop_watch(&w->loop, fd, LOOP_WRITE, c);
 }
 
+static void h2_done(void *conn, int64_t intended, int64_t sent, int status,
+		    int64_t body);
+
 static void conn_ready(struct conn *c, int64_t now)
 {
 	struct worker *w = c->w;
+
+	if (w->o->h2) {
+		if (c->tls && !tls_alpn_is_h2(c->tls)) {
+			snprintf(w->why, sizeof(w->why),
+				 "the server did not agree to HTTP/2 (ALPN)");
+			conn_fail(c, LOAD_ERR_CONNECT, now);
+			return;
+		}
+		c->h2 = h2_new(&w->o->h2req, w->o->streams, h2_done, c);
+	}
 
 	c->state = CONN_OPEN;
 	w->connecting--;
@@ -358,19 +411,51 @@ static void conn_ready(struct conn *c, int64_t now)
 }
 
 /* A whole response arrived for the oldest request in flight. */
-static void conn_complete(struct conn *c, int64_t now)
+static void record_response(struct worker *w, int64_t intended, int64_t sent,
+			    int status, int64_t now)
 {
-	struct worker *w = c->w;
-	int k = c->head, status = c->hp.status;
-
-	record_us(&w->cur.latency, now - c->intended[k]);
-	record_us(&w->cur.service, now - c->sent[k]);
-	record_us(&w->cur.send_lag, c->sent[k] - c->intended[k]);
+	record_us(&w->cur.latency, now - intended);
+	record_us(&w->cur.service, now - sent);
+	record_us(&w->cur.send_lag, sent - intended);
 	w->res.requests++;
 	w->sec_count++;
 	w->res.status[status < 600 ? status : 0]++;
 	if (status < 200 || status > 299)
 		w->res.errors[LOAD_ERR_NON2XX]++;
+}
+
+/* An HTTP/2 stream ended; called from inside nghttp2, so the connection
+ * must stay as it is: new requests are submitted, not written. */
+static void h2_done(void *conn, int64_t intended, int64_t sent, int status,
+		    int64_t body)
+{
+	struct conn *c = conn;
+	struct worker *w = c->w;
+	int64_t now = loop_now();
+
+	(void)body;
+	if (status)
+		record_response(w, intended, sent, status, now);
+	else
+		w->res.errors[LOAD_ERR_RESET]++;
+	c->n--;
+	w->inflight--;
+	if (w->o->rate > 0) {
+		if (!c->in_free) {
+			c->in_free = 1;
+			w->freestack[w->nfree++] = (int)(c - w->conns);
+		}
+	} else if (!w->draining && !c->retire) {
+		conn_add_request(c, now, now);
+	}
+}
+
+static void conn_complete(struct conn *c, int64_t now)
+{
+	struct worker *w = c->w;
+	int k = c->head;
+
+	record_response(w, c->intended[k], c->sent[k], c->hp.status, now);
 	c->head = (c->head + 1) % PIPE_MAX;
 	c->n--;
 	w->inflight--;
@@ -397,6 +482,30 @@ static void conn_complete(struct conn *c, int64_t now)
 /* Returns -1 when the connection was closed. */
 static int conn_feed(struct conn *c, const char *buf, size_t len, int64_t now)
 {
+	if (c->h2) {
+		if (h2_input(c->h2, buf, len) < 0) {
+			conn_fail(c, LOAD_ERR_PARSE, now);
+			return -1;
+		}
+		if (c->retire && !c->n) {
+			c->retire = 0;
+			conn_close(c);
+			c->w->active--;
+			return -1;
+		}
+		conn_flush(c, now);
+		if (c->state != CONN_OPEN)
+			return -1;
+		if (h2_finished(c->h2)) {
+			/* GOAWAY: what is left in flight is lost. */
+			conn_fail(c,
+				  h2_protocol_error(c->h2) ? LOAD_ERR_PARSE
+							   : LOAD_ERR_RESET,
+				  now);
+			return -1;
+		}
+		return 0;
+	}
 	while (len) {
 		ssize_t used;
 
@@ -524,7 +633,7 @@ static void on_event(struct loop *l UNUSED, int fd UNUSED, void *data,
  * connections up to the cap. */
 static void dispatch(struct worker *w, int64_t now)
 {
-	int pipeline = w->o->pipeline, i;
+	int i;
 
 	while (w->qlen) {
 		struct conn *c;
@@ -532,7 +641,7 @@ static void dispatch(struct worker *w, int64_t now)
 		if (!w->nfree)
 			break;
 		c = &w->conns[w->freestack[w->nfree - 1]];
-		if (c->state != CONN_OPEN || c->n >= pipeline) {
+		if (c->state != CONN_OPEN || c->n >= conn_cap(c)) {
 			c->in_free = 0;
 			w->nfree--;
 			continue;
@@ -540,7 +649,7 @@ static void dispatch(struct worker *w, int64_t now)
 		conn_add_request(c, w->queue[w->qhead], now);
 		w->qhead = (w->qhead + 1) % w->qcap;
 		w->qlen--;
-		if (c->n >= pipeline) {
+		if (c->n >= conn_cap(c)) {
 			c->in_free = 0;
 			w->nfree--;
 		}
@@ -604,7 +713,8 @@ static void scan(struct worker *w, int64_t now)
 		struct conn *c = &w->conns[i];
 
 		if (c->state == CONN_OPEN && c->n &&
-		    now - c->sent[c->head] >= timeout) {
+		    now - (c->h2 ? h2_oldest_sent(c->h2) : c->sent[c->head]) >=
+			timeout) {
 			conn_fail(c, LOAD_ERR_TIMEOUT, now);
 		} else if ((c->state == CONN_CONNECTING ||
 			    c->state == CONN_HANDSHAKE) &&

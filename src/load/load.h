@@ -2,6 +2,7 @@
 #define PERFOPS_LOAD_H
 
 #include "core/hist.h"
+#include "load/h2.h"
 #include "load/schedule.h"
 #include <netdb.h>
 #include <stdint.h>
@@ -62,6 +63,9 @@ struct load_opts {
 	int shard, nshards;    /* run share shard (0-based) of nshards */
 	struct load_log *log;  /* the interval log, or NULL */
 	struct tls_ctx *tls;   /* https: the TLS context, else NULL */
+	int h2;		       /* HTTP/2: by ALPN over TLS, else h2c */
+	int streams;	       /* HTTP/2 streams in flight per connection */
+	struct h2_request h2req;
 };
 
 /* Build the request of method, url, headers (n "Name: value") and body. */

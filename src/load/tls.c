@@ -11,7 +11,7 @@ struct tls_ctx {
 	int insecure;
 };
 
-struct tls_ctx *tls_ctx_new(int insecure, const char *cafile)
+struct tls_ctx *tls_ctx_new(int insecure, const char *cafile, int h2)
 {
 	struct tls_ctx *t = xcalloc(1, sizeof(*t));
 
@@ -23,6 +23,9 @@ struct tls_ctx *tls_ctx_new(int insecure, const char *cafile)
 		      ERR_reason_error_string(ERR_get_error()));
 		return NULL;
 	}
+	if (h2)
+		SSL_CTX_set_alpn_protos(t->ctx, (const unsigned char *)"\x02h2",
+					3);
 	SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 				     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (insecure) {
@@ -73,6 +76,15 @@ struct tls_conn *tls_conn_new(struct tls_ctx *t, int fd, const char *host)
 	}
 	SSL_set_connect_state(ssl);
 	return (struct tls_conn *)ssl;
+}
+
+int tls_alpn_is_h2(struct tls_conn *c)
+{
+	const unsigned char *p;
+	unsigned int n;
+
+	SSL_get0_alpn_selected((SSL *)c, &p, &n);
+	return n == 2 && !memcmp(p, "h2", 2);
 }
 
 void tls_conn_free(struct tls_conn *c)
