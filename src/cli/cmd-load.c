@@ -10,6 +10,7 @@
 #include "load/load.h"
 #include "load/preset.h"
 #include "load/summary.h"
+#include "load/targets.h"
 #include "load/threshold.h"
 #include "load/tls.h"
 #include <netdb.h>
@@ -277,7 +278,11 @@ int cmd_load(int argc, char **argv)
 	struct strvec headers = {VEC_INIT}, thresh = {VEC_INIT};
 	const char *method = "GET", *body_arg = NULL, *stage_arg = NULL;
 	const char *find_max = NULL, *hlog = NULL, *csv = NULL, *cafile = NULL;
-	int insecure = 0, h2 = 0, streams = 1;
+	int insecure = 0, h2 = 0, streams = 1, random_targets = 0;
+	const char *targets_file = NULL;
+	struct load_targets ts = {0};
+	const struct load_url *url;
+	struct strbuf label = STRBUF_INIT;
 	int shard[2] = {0, 1};
 	int preset = -1, json = 0, threads = 2, conns = 10, pipeline = 1,
 	    queue = 10000;
@@ -319,6 +324,11 @@ int cmd_load(int argc, char **argv)
 			 "(default 2s)",
 			 0.001, 3600),
 	    OPT_GROUP("Request"),
+	    OPT_STRING(0, "targets", &targets_file, "FILE",
+		       "requests from FILE instead of a URL: vegeta's http\n"
+		       "format or its JSON lines, taken in turn"),
+	    OPT_BOOL(0, "random-targets", &random_targets,
+		     "take the targets at random, not in turn"),
 	    OPT_STRING('m', "method", &method, "METHOD",
 		       "request method (default GET)"),
 	    OPT_CALLBACK('H', "header", &headers, "'NAME: VALUE'",
@@ -354,7 +364,7 @@ int cmd_load(int argc, char **argv)
 			 opt_push),
 	    OPT_END(),
 	};
-	struct strbuf req = STRBUF_INIT, body = STRBUF_INIT;
+	struct strbuf body = STRBUF_INIT;
 	struct threshold *ths = NULL;
 	struct sched_stage *stages = NULL;
 	struct load_summary_info info = {0};
@@ -367,26 +377,38 @@ int cmd_load(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "merge"))
 		return cmd_load_merge(argc - 1, argv + 1);
 	argc = parse_options(argc, argv, &doc, options, 0);
-	if (argc != 1) {
+	if (targets_file && argc) {
+		ret = cli_usage_error("load", "--targets replaces the URL");
+		goto out;
+	}
+	if (!targets_file && argc != 1) {
 		ret = cli_usage_error("load",
 				      argc ? "one URL at a time (got %d)"
 					   : "no URL given%.0d",
 				      argc);
 		goto out;
 	}
+	if (targets_file && (body_arg || strcmp(method, "GET"))) {
+		ret = cli_usage_error("load", "-m and --body go with a URL; "
+					      "each target names its own");
+		goto out;
+	}
 	for (p = method; *p; p++)
 		if (!isupper((unsigned char)*p) && *p != '-' && *p != '_')
 			break;
 	if (!*method || *p) {
-		ret = cli_usage_error("load",
-				      "bad method '%s' (like GET, "
-				      "POST)",
-				      method);
+		ret = cli_usage_error(
+		    "load", "bad method '%s' (like GET, POST)", method);
 		goto out;
 	}
 	ret = EXIT_USAGE;
-	if (load_url_parse(&o.url, argv[0]) < 0)
-		goto out;
+	if (!targets_file) {
+		struct load_url u;
+
+		if (load_url_parse(&u, argv[0]) < 0)
+			goto out;
+		load_url_release(&u);
+	}
 	if (parse_thresholds(&thresh, &ths) < 0)
 		goto out;
 	if ((stage_arg != NULL) + (preset >= 0) + (find_max != NULL) > 1) {
@@ -414,13 +436,19 @@ int cmd_load(int argc, char **argv)
 	ret = EXIT_FAIL;
 	if (body_arg && read_body(body_arg, &body) < 0)
 		goto out;
-	if (resolve(&o.url, &o.addr) < 0)
+	if (targets_file
+		? load_targets_read(&ts, targets_file) < 0
+		: load_targets_add(&ts, method, argv[0], NULL, 0,
+				   body_arg ? body.buf : NULL, body.len) < 0)
 		goto out;
-	load_build_request(&req, method, &o.url, headers.v.v, headers.v.len,
-			   body_arg ? body.buf : NULL, body.len);
-	o.request = req.buf;
-	o.request_len = req.len;
-	o.head = !strcmp(method, "HEAD");
+	if (load_targets_prepare(&ts, headers.v.v, headers.v.len) < 0)
+		goto out;
+	url = &ts.v[0].url;
+	if (resolve(url, &o.addr) < 0)
+		goto out;
+	o.targets = ts.v;
+	o.ntargets = ts.n;
+	o.random_targets = random_targets;
 	if (conns < shard[1]) {
 		ret = cli_usage_error("load",
 				      "-c %d cannot be split into %d "
@@ -440,18 +468,10 @@ int cmd_load(int argc, char **argv)
 	o.stages = stages;
 	o.nstages = nstages;
 	o.progress = progress_enabled();
-	if (o.url.tls && !(o.tls = tls_ctx_new(insecure, cafile, h2)))
+	if (url->tls && !(o.tls = tls_ctx_new(insecure, cafile, h2)))
 		goto out;
 	o.h2 = h2;
 	o.streams = streams;
-	o.h2req.method = method;
-	o.h2req.scheme = o.url.tls ? "https" : "http";
-	o.h2req.authority = o.url.hostport;
-	o.h2req.path = o.url.path;
-	o.h2req.headers = headers.v.v;
-	o.h2req.nheaders = headers.v.len;
-	o.h2req.body = body_arg ? body.buf : NULL;
-	o.h2req.body_len = body.len;
 	/* A server closing on us must not kill the run. */
 	signal(SIGPIPE, SIG_IGN);
 	if (find_max) {
@@ -466,7 +486,10 @@ int cmd_load(int argc, char **argv)
 	have_result = 1;
 	if (o.log && load_log_close(&log, &r) < 0)
 		goto out;
-	info.url = argv[0];
+	if (targets_file)
+		strbuf_addf(&label, "%s (%zu targets from %s)", url->hostport,
+			    ts.n, targets_file);
+	info.url = targets_file ? label.buf : argv[0];
 	info.thresholds = ths;
 	info.nthresholds = thresh.v.len;
 	failed = json ? load_print_json(stdout, &r, &info)
@@ -477,7 +500,7 @@ int cmd_load(int argc, char **argv)
 		error("no response from %s: %" PRId64
 		      " connect errors%s%s%s, %" PRId64 " timeouts, %" PRId64
 		      " resets, %" PRId64 " parse errors",
-		      o.url.hostport, r.errors[LOAD_ERR_CONNECT],
+		      url->hostport, r.errors[LOAD_ERR_CONNECT],
 		      r.why[0] ? " (" : "", r.why, r.why[0] ? ")" : "",
 		      r.errors[LOAD_ERR_TIMEOUT], r.errors[LOAD_ERR_RESET],
 		      r.errors[LOAD_ERR_PARSE]);
@@ -491,9 +514,9 @@ out:
 		load_log_release(&log);
 	if (o.addr)
 		freeaddrinfo(o.addr);
-	load_url_release(&o.url);
+	load_targets_release(&ts);
 	tls_ctx_free(o.tls);
-	strbuf_release(&req);
+	strbuf_release(&label);
 	strbuf_release(&body);
 	VEC_RELEASE(&headers.v);
 	VEC_RELEASE(&thresh.v);

@@ -6,6 +6,7 @@
 #include "load/http.h"
 #include "load/interval.h"
 #include "load/load.h"
+#include "load/targets.h"
 #include "load/tls.h"
 #include "sys/loop.h"
 #include <math.h>
@@ -52,6 +53,7 @@ struct conn {
 	int n;	     /* requests in flight */
 	int head;    /* ring index of the oldest */
 	int64_t intended[PIPE_MAX], sent[PIPE_MAX];
+	uint32_t target[PIPE_MAX];
 	int64_t since; /* connect started */
 	int64_t retry_at;
 	size_t wdone;
@@ -83,7 +85,8 @@ struct worker {
 	 * second ends; the counts at the last swap. */
 	struct load_interval cur;
 	int64_t cur_k, last_k, req_mark, err_mark;
-	int gi, gn; /* the thread's place among all shards' threads */
+	int gi, gn;	     /* the thread's place among all shards' threads */
+	uint64_t tnext, rng; /* the next target in turn; random choice */
 	pthread_t tid;
 	char why[256]; /* the last connect failure, for the summary */
 	char rbuf[65536];
@@ -313,12 +316,32 @@ static void conn_flush(struct conn *c, int64_t now)
 }
 
 /* Queue one request on c (written by the caller's conn_flush()). */
+/* The target of the next request: request i of the whole schedule (all
+ * threads of all shards) takes target i mod n, or one at random. */
+static uint32_t pick_target(struct worker *w)
+{
+	size_t n = w->o->ntargets;
+
+	if (n == 1)
+		return 0;
+	if (w->o->random_targets) {
+		w->rng ^= w->rng << 13;
+		w->rng ^= w->rng >> 7;
+		w->rng ^= w->rng << 17;
+		return (uint32_t)(w->rng % n);
+	}
+	w->tnext += (uint64_t)w->gn;
+	return (uint32_t)((w->tnext - (uint64_t)w->gn) % n);
+}
+
 static void conn_add_request(struct conn *c, int64_t intended, int64_t now)
 {
 	int k = (c->head + c->n) % PIPE_MAX;
+	uint32_t t = pick_target(c->w);
+	const struct load_target *tg = &c->w->o->targets[t];
 
 	if (c->h2) {
-		if (h2_submit(c->h2, intended, now) == 0) {
+		if (h2_submit(c->h2, tg->prep, intended, now) == 0) {
 			c->n++;
 			c->w->inflight++;
 		}
@@ -329,7 +352,8 @@ static void conn_add_request(struct conn *c, int64_t intended, int64_t now)
 	c->sent[k] = now;
 	c->n++;
 	c->w->inflight++;
-	strbuf_add(&c->wbuf, c->w->o->request, c->w->o->request_len);
+	c->target[k] = t;
+	strbuf_add(&c->wbuf, tg->req.buf, tg->req.len);
 }
 
 /* Closed loop: keep the pipeline full. */
@@ -353,7 +377,7 @@ static void conn_open(struct conn *c, int64_t now)
 
 	c->n = 0;
 	c->head = 0;
-	http_parser_reset(&c->hp, w->o->head);
+	http_parser_reset(&c->hp, 0);
 	fd = socket(ai->ai_family,
 		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    ai->ai_protocol);
@@ -390,7 +414,7 @@ static void conn_ready(struct conn *c, int64_t now)
 			conn_fail(c, LOAD_ERR_CONNECT, now);
 			return;
 		}
-		c->h2 = h2_new(&w->o->h2req, w->o->streams, h2_done, c);
+		c->h2 = h2_new(w->o->streams, h2_done, c);
 	}
 
 	c->state = CONN_OPEN;
@@ -464,7 +488,7 @@ static void conn_complete(struct conn *c, int64_t now)
 		conn_fail(c, LOAD_ERR_RESET, now);
 		return;
 	}
-	http_parser_reset(&c->hp, w->o->head);
+	http_parser_reset(&c->hp, 0);
 	if (w->o->rate > 0) {
 		if (!c->in_free) {
 			c->in_free = 1;
@@ -515,6 +539,8 @@ static int conn_feed(struct conn *c, const char *buf, size_t len, int64_t now)
 			conn_fail(c, LOAD_ERR_PARSE, now);
 			return -1;
 		}
+		/* The response to a HEAD has no body whatever it says. */
+		c->hp.head = c->w->o->targets[c->target[c->head]].head;
 		used = http_parse(&c->hp, buf, len);
 		if (used < 0) {
 			conn_fail(c, LOAD_ERR_PARSE, now);
@@ -606,7 +632,7 @@ static void on_event(struct loop *l UNUSED, int fd UNUSED, void *data,
 			conn_fail(c, LOAD_ERR_CONNECT, now);
 		} else if (c->w->o->tls) {
 			c->tls = tls_conn_new(c->w->o->tls, c->fd,
-					      c->w->o->url.host);
+					      c->w->o->targets[0].url.host);
 			c->state = CONN_HANDSHAKE;
 			conn_handshake(c, now);
 		} else {
@@ -896,12 +922,16 @@ static int worker_init(struct worker *w, const struct load_opts *o, int index,
 	w->gn = o->threads * MAX(o->nshards, 1);
 	w->gi = o->shard * o->threads + index;
 	w->nconns = share(o->connections, w->gi, w->gn);
+	w->tnext = (uint64_t)w->gi;
+	w->rng =
+	    (0x9E3779B97F4A7C15ULL * (uint64_t)(w->gi + 1) ^ (uint64_t)t0) | 1;
 	w->conns = xcalloc((size_t)MAX(w->nconns, 1), sizeof(*w->conns));
 	w->freestack = xcalloc((size_t)MAX(w->nconns, 1), sizeof(int));
 	for (i = 0; i < w->nconns; i++) {
 		w->conns[i].w = w;
 		w->conns[i].fd = -1;
-		strbuf_init(&w->conns[i].wbuf, o->request_len * o->pipeline);
+		strbuf_init(&w->conns[i].wbuf,
+			    o->targets[0].req.len * (size_t)o->pipeline);
 	}
 	w->qcap = MAX(o->queue_cap, 1);
 	w->queue = xcalloc((size_t)w->qcap, sizeof(*w->queue));

@@ -3,7 +3,16 @@
 #include "load/h2.h"
 #include <nghttp2/nghttp2.h>
 
+struct h2_prepared {
+	const struct h2_request *rq;
+	nghttp2_nv *nv;
+	size_t nnv;
+	char **lower;  /* header names in lower case, as HTTP/2 wants them */
+	char clen[24]; /* the body's content-length */
+};
+
 struct h2_slot {
+	const struct h2_prepared *prep;
 	int used;
 	int32_t stream_id;
 	int status;
@@ -13,15 +22,10 @@ struct h2_slot {
 
 struct h2 {
 	nghttp2_session *s;
-	const struct h2_request *rq;
-	nghttp2_nv *nv;
-	size_t nnv;
 	struct h2_slot *slots;
 	int nslots, inflight;
 	h2_done_fn done;
 	void *conn;
-	char **lower;  /* header names in lower case, as HTTP/2 wants them */
-	char clen[24]; /* the body's content-length */
 	int proto_error;
 };
 
@@ -99,20 +103,21 @@ static ssize_t read_body(nghttp2_session *s, int32_t stream_id, uint8_t *buf,
 			 size_t len, uint32_t *flags,
 			 nghttp2_data_source *source, void *user)
 {
-	struct h2 *h = user;
 	struct h2_slot *slot = source->ptr;
-	size_t n = MIN(len, h->rq->body_len - slot->body_off);
+	const struct h2_request *rq = slot->prep->rq;
+	size_t n = MIN(len, rq->body_len - slot->body_off);
 
 	(void)s;
 	(void)stream_id;
-	memcpy(buf, h->rq->body + slot->body_off, n);
+	(void)user;
+	memcpy(buf, rq->body + slot->body_off, n);
 	slot->body_off += n;
-	if (slot->body_off == h->rq->body_len)
+	if (slot->body_off == rq->body_len)
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
 	return (ssize_t)n;
 }
 
-static void add_nv(struct h2 *h, const char *name, size_t nlen,
+static void add_nv(struct h2_prepared *h, const char *name, size_t nlen,
 		   const char *value, size_t vlen)
 {
 	nghttp2_nv *nv = &h->nv[h->nnv++];
@@ -127,9 +132,9 @@ static void add_nv(struct h2 *h, const char *name, size_t nlen,
 
 /* The pseudo-headers, then the user's headers in lower case; Host becomes
  * :authority, and connection-specific headers are not allowed in HTTP/2. */
-static void build_headers(struct h2 *h)
+struct h2_prepared *h2_prepare(const struct h2_request *rq)
 {
-	const struct h2_request *rq = h->rq;
+	struct h2_prepared *h = xcalloc(1, sizeof(*h));
 	const char *authority = rq->authority;
 	size_t i;
 
@@ -175,10 +180,24 @@ static void build_headers(struct h2 *h)
 			;
 		add_nv(h, name, nlen, v, strlen(v));
 	}
+	h->rq = rq;
+	return h;
 }
 
-struct h2 *h2_new(const struct h2_request *rq, int max_streams, h2_done_fn done,
-		  void *conn)
+void h2_prepared_free(struct h2_prepared *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->rq->nheaders; i++)
+		free(p->lower[i]);
+	free(p->lower);
+	free(p->nv);
+	free(p);
+}
+
+struct h2 *h2_new(int max_streams, h2_done_fn done, void *conn)
 {
 	struct h2 *h = xcalloc(1, sizeof(*h));
 	nghttp2_session_callbacks *cb;
@@ -187,12 +206,10 @@ struct h2 *h2_new(const struct h2_request *rq, int max_streams, h2_done_fn done,
 	    {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, (1U << 30)},
 	};
 
-	h->rq = rq;
 	h->done = done;
 	h->conn = conn;
 	h->nslots = max_streams;
 	h->slots = xcalloc((size_t)max_streams, sizeof(*h->slots));
-	build_headers(h);
 	if (nghttp2_session_callbacks_new(&cb)) {
 		h2_free(h);
 		return NULL;
@@ -216,21 +233,16 @@ struct h2 *h2_new(const struct h2_request *rq, int max_streams, h2_done_fn done,
 
 void h2_free(struct h2 *h)
 {
-	size_t i;
-
 	if (!h)
 		return;
 	if (h->s)
 		nghttp2_session_del(h->s);
-	for (i = 0; h->lower && i < h->rq->nheaders; i++)
-		free(h->lower[i]);
-	free(h->lower);
-	free(h->nv);
 	free(h->slots);
 	free(h);
 }
 
-int h2_submit(struct h2 *h, int64_t intended, int64_t now)
+int h2_submit(struct h2 *h, const struct h2_prepared *p, int64_t intended,
+	      int64_t now)
 {
 	nghttp2_data_provider prd = {.read_callback = read_body};
 	struct h2_slot *slot = NULL;
@@ -245,11 +257,12 @@ int h2_submit(struct h2 *h, int64_t intended, int64_t now)
 	if (!slot)
 		return -1;
 	memset(slot, 0, sizeof(*slot));
+	slot->prep = p;
 	slot->intended = intended;
 	slot->sent = now;
 	prd.source.ptr = slot;
-	id = nghttp2_submit_request(h->s, NULL, h->nv, h->nnv,
-				    h->rq->body ? &prd : NULL, slot);
+	id = nghttp2_submit_request(h->s, NULL, p->nv, p->nnv,
+				    p->rq->body ? &prd : NULL, slot);
 	if (id < 0)
 		return -1;
 	slot->used = 1;

@@ -28,14 +28,20 @@ struct h2_request {
 typedef void (*h2_done_fn)(void *conn, int64_t intended, int64_t sent,
 			   int status, int64_t body_bytes);
 
+/* A request turned into HTTP/2 header fields once, for every stream and
+ * thread; owns the lower-cased names, borrows the rest from rq. */
+struct h2_prepared;
+struct h2_prepared *h2_prepare(const struct h2_request *rq);
+void h2_prepared_free(struct h2_prepared *p);
+
 struct h2;
 
-struct h2 *h2_new(const struct h2_request *rq, int max_streams, h2_done_fn done,
-		  void *conn);
+struct h2 *h2_new(int max_streams, h2_done_fn done, void *conn);
 void h2_free(struct h2 *h);
 
-/* Open a stream for one request; -1 when max_streams are in flight. */
-int h2_submit(struct h2 *h, int64_t intended, int64_t now);
+/* Open a stream for request p; -1 when max_streams are in flight. */
+int h2_submit(struct h2 *h, const struct h2_prepared *p, int64_t intended,
+	      int64_t now);
 /* Queue the frames waiting to be sent at the end of out. */
 int h2_output(struct h2 *h, struct strbuf *out);
 /* Bytes read from the socket; -1 on a protocol error (the session is

@@ -45,8 +45,12 @@ struct load_url {
 int load_url_parse(struct load_url *u, const char *url);
 void load_url_release(struct load_url *u);
 
+struct load_target;
+
 struct load_opts {
-	struct load_url url;
+	const struct load_target *targets; /* load/targets.h; one at least */
+	size_t ntargets;
+	int random_targets;    /* pick targets at random, not in turn */
 	struct addrinfo *addr; /* the resolved address (owned by caller) */
 	int threads, connections, pipeline;
 	double duration_s, timeout_s;
@@ -55,17 +59,12 @@ struct load_opts {
 	int queue_cap; /* per thread; beyond it requests drop */
 	const struct sched_stage *stages; /* NULL: constant rate/conns */
 	size_t nstages;
-	const char
-	    *request; /* the request bytes, built by load_build_request */
-	size_t request_len;
-	int head;     /* the method is HEAD */
-	int progress; /* draw a live line on stderr */
-	int shard, nshards;    /* run share shard (0-based) of nshards */
-	struct load_log *log;  /* the interval log, or NULL */
-	struct tls_ctx *tls;   /* https: the TLS context, else NULL */
-	int h2;		       /* HTTP/2: by ALPN over TLS, else h2c */
-	int streams;	       /* HTTP/2 streams in flight per connection */
-	struct h2_request h2req;
+	int progress;	      /* draw a live line on stderr */
+	int shard, nshards;   /* run share shard (0-based) of nshards */
+	struct load_log *log; /* the interval log, or NULL */
+	struct tls_ctx *tls;  /* https: the TLS context, else NULL */
+	int h2;		      /* HTTP/2: by ALPN over TLS, else h2c */
+	int streams;	      /* HTTP/2 streams in flight per connection */
 };
 
 /* Build the request of method, url, headers (n "Name: value") and body. */
