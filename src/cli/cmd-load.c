@@ -278,6 +278,7 @@ int cmd_load(int argc, char **argv)
 	struct strvec headers = {VEC_INIT}, thresh = {VEC_INIT};
 	const char *method = "GET", *body_arg = NULL, *stage_arg = NULL;
 	const char *find_max = NULL, *hlog = NULL, *csv = NULL, *cafile = NULL;
+	const char *html = NULL;
 	int insecure = 0, h2 = 0, streams = 1, random_targets = 0;
 	const char *targets_file = NULL;
 	struct load_targets ts = {0};
@@ -354,6 +355,9 @@ int cmd_load(int argc, char **argv)
 	    OPT_STRING(0, "csv", &csv, "FILE",
 		       "write one row per second: requests, errors,\n"
 		       "percentiles"),
+	    OPT_STRING(0, "html", &html, "FILE",
+		       "write a self-contained HTML report: latency and\n"
+		       "throughput over time, the percentile spectrum"),
 	    OPT_CALLBACK(0, "shard", shard, "I/N",
 			 "run share I of N of the rate and connections\n"
 			 "(one agent of N, each with --hlog)",
@@ -478,18 +482,20 @@ int cmd_load(int argc, char **argv)
 		ret = run_find_max(&o, ths, thresh.v.len + 1, json);
 		goto out;
 	}
-	if ((hlog || csv) && load_log_open(&log, hlog, csv, o.threads) < 0)
+	if (targets_file)
+		strbuf_addf(&label, "%s (%zu targets from %s)", url->hostport,
+			    ts.n, targets_file);
+	o.title = targets_file ? label.buf : argv[0];
+	if ((hlog || csv || html) &&
+	    load_log_open(&log, hlog, csv, html, o.threads) < 0)
 		goto out;
-	o.log = hlog || csv ? &log : NULL;
+	o.log = hlog || csv || html ? &log : NULL;
 	if (load_run(&o, &r) < 0)
 		goto out;
 	have_result = 1;
 	if (o.log && load_log_close(&log, &r) < 0)
 		goto out;
-	if (targets_file)
-		strbuf_addf(&label, "%s (%zu targets from %s)", url->hostport,
-			    ts.n, targets_file);
-	info.url = targets_file ? label.buf : argv[0];
+	info.url = o.title;
 	info.thresholds = ths;
 	info.nthresholds = thresh.v.len;
 	failed = json ? load_print_json(stdout, &r, &info)

@@ -997,8 +997,10 @@ int load_run(const struct load_opts *o, struct load_result *r)
 		struct timespec rt;
 
 		clock_gettime(CLOCK_REALTIME, &rt);
-		load_log_start(o->log, rt.tv_sec + rt.tv_nsec / 1e9 +
-					   (double)(t0 - loop_now()) / NS);
+		load_log_start(o->log,
+			       rt.tv_sec + rt.tv_nsec / 1e9 +
+				   (double)(t0 - loop_now()) / NS,
+			       o->title ? o->title : "");
 	}
 	for (i = 0; i < o->threads; i++) {
 		int e = pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]);

@@ -2,6 +2,7 @@
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "load/hdrcodec.h"
+#include "load/html.h"
 #include "load/interval.h"
 #include "load/load.h"
 #include <time.h>
@@ -32,7 +33,7 @@ void load_interval_reset(struct load_interval *iv)
 }
 
 int load_log_open(struct load_log *lg, const char *hlog_path,
-		  const char *csv_path, int nthreads)
+		  const char *csv_path, const char *html_path, int nthreads)
 {
 	memset(lg, 0, sizeof(*lg));
 	pthread_mutex_init(&lg->lock, NULL);
@@ -54,16 +55,25 @@ int load_log_open(struct load_log *lg, const char *hlog_path,
 		    "send_lag_p99_ms\n",
 		    lg->csv.fp);
 	}
+	if (html_path) {
+		if (atomic_open(&lg->html, html_path) < 0) {
+			load_log_release(lg);
+			return -1;
+		}
+		lg->have_html = 1;
+	}
 	return 0;
 }
 
-void load_log_start(struct load_log *lg, double epoch)
+void load_log_start(struct load_log *lg, double epoch, const char *title)
 {
 	char date[64];
 	time_t t = (time_t)epoch;
 	struct tm tm;
 
 	lg->start_epoch = epoch;
+	if (lg->have_html)
+		load_html_head(lg->html.fp, title);
 	if (!lg->have_hlog)
 		return;
 	gmtime_r(&t, &tm);
@@ -103,6 +113,15 @@ static void write_slot(struct load_log *lg, struct load_log_slot *s)
 		write_hist(lg, NULL, start, s->len_s, &iv->latency);
 		write_hist(lg, "service,", start, s->len_s, &iv->service);
 		write_hist(lg, "send_lag,", start, s->len_s, &iv->send_lag);
+	}
+	if (lg->have_html) {
+		double ms[4] = {hist_percentile(&iv->latency, 50) / 1000.0,
+				hist_percentile(&iv->latency, 90) / 1000.0,
+				hist_percentile(&iv->latency, 99) / 1000.0,
+				hist_max(&iv->latency) / 1000.0};
+
+		load_html_second(lg->html.fp, s->k, s->len_s, iv->requests,
+				 iv->errors, ms);
 	}
 	if (lg->have_csv)
 		fprintf(lg->csv.fp,
@@ -212,6 +231,14 @@ int load_log_close(struct load_log *lg, const struct load_result *r)
 			ret = -1;
 		lg->have_csv = 0;
 	}
+	if (lg->have_html) {
+		load_html_tail(lg->html.fp, r);
+		if (ret < 0)
+			atomic_abort(&lg->html);
+		else if (atomic_commit(&lg->html) < 0)
+			ret = -1;
+		lg->have_html = 0;
+	}
 	return ret;
 }
 
@@ -223,7 +250,9 @@ void load_log_release(struct load_log *lg)
 		atomic_abort(&lg->hlog);
 	if (lg->have_csv)
 		atomic_abort(&lg->csv);
-	lg->have_hlog = lg->have_csv = 0;
+	if (lg->have_html)
+		atomic_abort(&lg->html);
+	lg->have_hlog = lg->have_csv = lg->have_html = 0;
 	for (i = 0; i < lg->nslots; i++)
 		load_interval_release(&lg->slots[i].iv);
 	free(lg->slots);

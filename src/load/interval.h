@@ -14,7 +14,8 @@ struct load_result;
  * them here; once every thread has handed in second k, this writes it to
  * the HdrHistogram interval log (.hlog: untagged lines hold the latency,
  * Tag=service and Tag=send_lag the other two, values in microseconds,
- * V2-compressed) and one CSV row.  A closing comment line,
+ * V2-compressed), one CSV row and one row of the HTML report.  A closing
+ * comment line,
  * #[perfops-summary: ...], carries the run's counters so that
  * `perfops load merge` rebuilds the whole summary.  Memory stays bounded:
  * only seconds some thread has not reached yet are held.  The log owns
@@ -40,19 +41,20 @@ struct load_log_slot {
 struct load_log {
 	pthread_mutex_t lock;
 	int nthreads;
-	struct atomic_file hlog, csv;
-	int have_hlog, have_csv, failed;
+	struct atomic_file hlog, csv, html;
+	int have_hlog, have_csv, have_html, failed;
 	double start_epoch; /* wall-clock time of second 0 */
 	int64_t next_k;	    /* the next second to write */
 	struct load_log_slot *slots;
 	size_t nslots, alloc;
 };
 
-/* Open the files (either path may be NULL); reports its own errors. */
+/* Open the files (any path may be NULL); reports its own errors. */
 int load_log_open(struct load_log *lg, const char *hlog_path,
-		  const char *csv_path, int nthreads);
-/* Second 0 starts at wall-clock time epoch (seconds). */
-void load_log_start(struct load_log *lg, double epoch);
+		  const char *csv_path, const char *html_path, int nthreads);
+/* Second 0 starts at wall-clock time epoch (seconds); title names the
+ * run in the HTML report. */
+void load_log_start(struct load_log *lg, double epoch, const char *title);
 /* One thread's second k (len_s long); thread-safe. */
 void load_log_publish(struct load_log *lg, int64_t k, double len_s,
 		      const struct load_interval *iv);

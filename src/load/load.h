@@ -65,6 +65,7 @@ struct load_opts {
 	struct tls_ctx *tls;  /* https: the TLS context, else NULL */
 	int h2;		      /* HTTP/2: by ALPN over TLS, else h2c */
 	int streams;	      /* HTTP/2 streams in flight per connection */
+	const char *title;    /* what the run is called in reports */
 };
 
 /* Build the request of method, url, headers (n "Name: value") and body. */

@@ -67,22 +67,16 @@ static double within_stdev(const struct hist *h)
 	return 100.0 * (double)in / (double)h->total_count;
 }
 
-static void spectrum_line(FILE *fp, int64_t v, double scale, double pct,
-			  int64_t cum)
-{
-	fprintf(fp, "%12.3f %12f %12" PRId64 " %12.2f\n", (double)v / scale,
-		pct / 100, cum, 1 / (1 - pct / 100));
-}
-
-void load_print_spectrum(FILE *fp, const struct hist *h, double scale)
+void load_spectrum_walk(const struct hist *h,
+			void (*fn)(void *ctx, int64_t value, double pct,
+				   int64_t count),
+			void *ctx)
 {
 	const int ticks_per_half = 5;
 	double next = 0;
 	int64_t v, c, cum = 0;
 	int32_t i = 0;
 
-	fprintf(fp, "%12s %12s %12s %12s\n\n", "Value", "Percentile",
-		"TotalCount", "1/(1-Percentile)");
 	/* HdrHistogram's percentile iterator: report at 0%, then ever finer
 	 * steps toward 100% (5 per halving of the distance), each at the
 	 * first bucket that reaches the step; the last bucket reports once
@@ -92,17 +86,39 @@ void load_print_spectrum(FILE *fp, const struct hist *h, double scale)
 		while (next <= 100.0 * cum / h->total_count) {
 			double ticks;
 
-			spectrum_line(fp, v, scale, next, cum);
+			fn(ctx, v, next, cum);
 			ticks =
 			    ticks_per_half *
 			    pow(2, floor(log(100 / (100 - next)) / log(2)) + 1);
 			next += 100 / ticks;
 			if (cum == h->total_count) {
-				spectrum_line(fp, v, scale, 100, cum);
+				fn(ctx, v, 100, cum);
 				break;
 			}
 		}
 	}
+}
+
+struct spectrum_out {
+	FILE *fp;
+	double scale;
+};
+
+static void spectrum_line(void *ctx, int64_t v, double pct, int64_t cum)
+{
+	struct spectrum_out *o = ctx;
+
+	fprintf(o->fp, "%12.3f %12f %12" PRId64 " %12.2f\n",
+		(double)v / o->scale, pct / 100, cum, 1 / (1 - pct / 100));
+}
+
+void load_print_spectrum(FILE *fp, const struct hist *h, double scale)
+{
+	struct spectrum_out o = {fp, scale};
+
+	fprintf(fp, "%12s %12s %12s %12s\n\n", "Value", "Percentile",
+		"TotalCount", "1/(1-Percentile)");
+	load_spectrum_walk(h, spectrum_line, &o);
 	fprintf(fp, "#[Mean    = %12.3f, StdDeviation   = %12.3f]\n",
 		hist_mean(h) / scale, hist_stddev(h) / scale);
 	fprintf(fp, "#[Max     = %12.3f, Total count    = %12" PRId64 "]\n",

@@ -34,5 +34,11 @@ int load_print_json(FILE *fp, const struct load_result *r,
  */
 struct hist;
 void load_print_spectrum(FILE *fp, const struct hist *h, double scale);
+/* The same walk: fn gets each line's value (unscaled), percentile (0..100)
+ * and total count. */
+void load_spectrum_walk(const struct hist *h,
+			void (*fn)(void *ctx, int64_t value, double pct,
+				   int64_t count),
+			void *ctx);
 
 #endif
