@@ -287,7 +287,7 @@ int cmd_load(int argc, char **argv)
 	int shard[2] = {0, 1};
 	int preset = -1, json = 0, threads = 2, conns = 10, pipeline = 1,
 	    queue = 10000;
-	double duration = 10, timeout = 2, rate = 0;
+	double duration = 10, timeout = 2, rate = 0, warmup = 0;
 	const struct opt options[] = {
 	    OPT_GROUP("Load"),
 	    OPT_INT('c', "connections", &conns, "N",
@@ -297,6 +297,10 @@ int cmd_load(int argc, char **argv)
 	    OPT_DURATION('d', "duration", &duration, "DURATION",
 			 "length of the test (default 10s)", 0.001,
 			 31 * 86400.0),
+	    OPT_DURATION(0, "warmup", &warmup, "DURATION",
+			 "load for DURATION first and report it apart\n"
+			 "(not with --stage or --preset)",
+			 0, 86400.0),
 	    OPT_INT('t', "threads", &threads, "N",
 		    "threads, each with its own event loop (default 2)", 1,
 		    1024),
@@ -421,6 +425,12 @@ int cmd_load(int argc, char **argv)
 					    "exclude each other");
 		goto out;
 	}
+	if (warmup > 0 && (stage_arg || preset >= 0)) {
+		ret =
+		    cli_usage_error("load", "--warmup goes with a constant "
+					    "load; stages ramp up themselves");
+		goto out;
+	}
 	if (stage_arg) {
 		if (parse_stages(stage_arg, &stages, &nstages) < 0)
 			goto out;
@@ -466,6 +476,7 @@ int cmd_load(int argc, char **argv)
 	o.connections = conns;
 	o.pipeline = pipeline;
 	o.duration_s = duration;
+	o.warmup_s = warmup;
 	o.timeout_s = timeout;
 	o.rate = rate;
 	o.queue_cap = queue;

@@ -77,6 +77,7 @@ struct worker {
 	int qhead, qlen, qcap;
 	struct sched sched;
 	int64_t next_due; /* absolute, or -1 */
+	int64_t t_start;  /* the warm-up begins; t0: the measured run */
 	int64_t t0, t_end, t_drain, last_scan;
 	int draining;
 	int64_t sec_start, sec_count;
@@ -101,7 +102,7 @@ int load_hist_init(struct hist *h)
 int load_result_init(struct load_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (load_hist_init(&r->latency) < 0 ||
+	if (load_hist_init(&r->latency) < 0 || load_hist_init(&r->warm) < 0 ||
 	    load_hist_init(&r->service) < 0 || load_hist_init(&r->send_lag) < 0)
 		return -1;
 	return 0;
@@ -112,6 +113,7 @@ void load_result_release(struct load_result *r)
 	hist_release(&r->latency);
 	hist_release(&r->service);
 	hist_release(&r->send_lag);
+	hist_release(&r->warm);
 }
 
 int load_result_add(struct load_result *dst, const struct load_result *src)
@@ -120,8 +122,10 @@ int load_result_add(struct load_result *dst, const struct load_result *src)
 
 	if (hist_add(&dst->latency, &src->latency) < 0 ||
 	    hist_add(&dst->service, &src->service) < 0 ||
-	    hist_add(&dst->send_lag, &src->send_lag) < 0)
+	    hist_add(&dst->send_lag, &src->send_lag) < 0 ||
+	    hist_add(&dst->warm, &src->warm) < 0)
 		return -1;
+	dst->warm_requests += src->warm_requests;
 	dst->requests += src->requests;
 	for (i = 0; i < LOAD_ERR_N; i++)
 		dst->errors[i] += src->errors[i];
@@ -220,7 +224,9 @@ static void lose_one(void *ctx, int64_t intended, int64_t sent)
 	struct worker *w = l->w;
 
 	w->res.errors[l->cls]++;
-	if (l->cls == LOAD_ERR_TIMEOUT) {
+	if (l->cls == LOAD_ERR_TIMEOUT && intended < w->t0) {
+		record_us(&w->res.warm, l->now - intended);
+	} else if (l->cls == LOAD_ERR_TIMEOUT) {
 		record_us(&w->cur.latency, l->now - intended);
 		record_us(&w->cur.service, l->now - sent);
 		record_us(&w->cur.send_lag, sent - intended);
@@ -438,6 +444,12 @@ static void conn_ready(struct conn *c, int64_t now)
 static void record_response(struct worker *w, int64_t intended, int64_t sent,
 			    int status, int64_t now)
 {
+	if (intended < w->t0) {
+		/* Due in the warm-up: reported apart. */
+		record_us(&w->res.warm, now - intended);
+		w->res.warm_requests++;
+		return;
+	}
 	record_us(&w->cur.latency, now - intended);
 	record_us(&w->cur.service, now - sent);
 	record_us(&w->cur.send_lag, sent - intended);
@@ -785,8 +797,9 @@ static void enqueue_due(struct worker *w, int64_t until, int64_t now)
 	while (w->next_due >= 0 && w->next_due <= until) {
 		int64_t due = w->next_due, off;
 
-		w->res.scheduled++;
-		if (now - due > LATE_NS)
+		/* The warm-up's requests are not the run's. */
+		w->res.scheduled += due >= w->t0;
+		if (now - due > LATE_NS && due >= w->t0)
 			w->res.late++;
 		if (w->qlen == w->qcap) {
 			w->res.dropped++;
@@ -795,7 +808,7 @@ static void enqueue_due(struct worker *w, int64_t until, int64_t now)
 			w->qlen++;
 		}
 		off = sched_next(&w->sched);
-		w->next_due = off < 0 ? -1 : w->t0 + off;
+		w->next_due = off < 0 ? -1 : w->t_start + off;
 	}
 }
 
@@ -856,13 +869,13 @@ static void *worker_main(void *arg)
 	const struct load_opts *o = w->o;
 	int open_loop = o->rate > 0;
 
-	struct timespec t0 = {w->t0 / NS, w->t0 % NS};
+	struct timespec t0 = {w->t_start / NS, w->t_start % NS};
 
 	/* Every thread starts its clock at the same instant. */
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t0, NULL) ==
 	       EINTR)
 		;
-	w->last_scan = w->t0 - SCAN_NS;
+	w->last_scan = w->t_start - SCAN_NS;
 	w->sec_start = w->t0;
 	for (;;) {
 		int64_t now = loop_now(), wake;
@@ -918,6 +931,7 @@ static int worker_init(struct worker *w, const struct load_opts *o, int index,
 	w->o = o;
 	w->index = index;
 	w->t0 = t0;
+	w->t_start = t0 - (int64_t)(o->warmup_s * NS);
 	w->t_end = t0 + (int64_t)(o->duration_s * NS);
 	w->gn = o->threads * MAX(o->nshards, 1);
 	w->gi = o->shard * o->threads + index;
@@ -943,7 +957,7 @@ static int worker_init(struct worker *w, const struct load_opts *o, int index,
 			   (unsigned)w->gn, o->poisson,
 			   (uint64_t)t0 ^ (uint64_t)index);
 		off = sched_next(&w->sched);
-		w->next_due = off < 0 ? -1 : t0 + off;
+		w->next_due = off < 0 ? -1 : w->t_start + off;
 	}
 	w->last_k = MAX((int64_t)ceil(o->duration_s) - 1, 0);
 	if (load_result_init(&w->res) < 0 || load_interval_init(&w->cur) < 0)
@@ -971,7 +985,7 @@ static void worker_release(struct worker *w)
 int load_run(const struct load_opts *o, struct load_result *r)
 {
 	struct worker *ws;
-	struct sched_stage constant = {o->duration_s, o->rate};
+	struct sched_stage constant = {o->warmup_s + o->duration_s, o->rate};
 	const struct sched_stage *stages = o->stages ? o->stages : &constant;
 	size_t nstages = o->stages ? o->nstages : 1;
 	double start = o->stages ? 0 : o->rate;
@@ -982,12 +996,13 @@ int load_run(const struct load_opts *o, struct load_result *r)
 	if (load_result_init(r) < 0)
 		return error("cannot set up the latency histograms");
 	r->duration_s = o->duration_s;
+	r->warmup_s = o->warmup_s;
 	r->rate = o->rate / MAX(o->nshards, 1);
 	r->threads = o->threads;
 	ws = xcalloc((size_t)o->threads, sizeof(*ws));
 	/* Threads start together, a little ahead, so the first requests do
 	 * not wait for the last thread to be created. */
-	t0 = loop_now() + 20000000LL;
+	t0 = loop_now() + 20000000LL + (int64_t)(o->warmup_s * NS);
 	for (i = 0; i < o->threads; i++) {
 		if (worker_init(&ws[i], o, i, t0, stages, nstages, start) < 0)
 			goto out;

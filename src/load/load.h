@@ -54,7 +54,8 @@ struct load_opts {
 	struct addrinfo *addr; /* the resolved address (owned by caller) */
 	int threads, connections, pipeline;
 	double duration_s, timeout_s;
-	double rate; /* total req/s; 0: closed loop */
+	double warmup_s; /* before duration_s, reported apart */
+	double rate;	 /* total req/s; 0: closed loop */
 	int poisson;
 	int queue_cap; /* per thread; beyond it requests drop */
 	const struct sched_stage *stages; /* NULL: constant rate/conns */
@@ -79,6 +80,10 @@ void load_build_request(struct strbuf *out, const char *method,
 /* What a run measured; merged from its threads.  Owns its histograms. */
 struct load_result {
 	struct hist latency, service, send_lag; /* microseconds */
+	/* The warm-up window, kept apart: latency and responses. */
+	struct hist warm;
+	int64_t warm_requests;
+	double warmup_s;
 	int64_t requests; /* responses received (any status) */
 	int64_t errors[LOAD_ERR_N];
 	int64_t status[600];

@@ -216,6 +216,16 @@ int load_print_text(FILE *fp, const struct load_result *r,
 		r->requests, r->duration_s,
 		fmt_bytes(a, sizeof(a), (double)r->bytes_read),
 		fmt_bytes(b, sizeof(b), (double)r->bytes_written));
+	if (r->warmup_s > 0)
+		fprintf(
+		    fp,
+		    "  Warm-up before that: %.2fs, %" PRId64
+		    " responses (not counted above), latency p50 %s, "
+		    "p99 %s, max %s\n",
+		    r->warmup_s, r->warm_requests,
+		    fmt_us(a, sizeof(a), (double)hist_percentile(&r->warm, 50)),
+		    fmt_us(b, sizeof(b), (double)hist_percentile(&r->warm, 99)),
+		    fmt_us(c, sizeof(c), (double)hist_max(&r->warm)));
 	fprintf(fp, "  Connections: %d asked, %d achieved\n",
 		r->connections_asked, r->connections_achieved);
 	if (load_result_errors(r)) {
@@ -354,6 +364,14 @@ int load_print_json(FILE *fp, const struct load_result *r,
 	json_hist_ms(&w, "latency_ms", &r->latency);
 	json_hist_ms(&w, "service_ms", &r->service);
 	json_hist_ms(&w, "send_lag_ms", &r->send_lag);
+	json_key(&w, "warmup");
+	json_begin_object(&w);
+	json_key(&w, "duration_s");
+	json_double(&w, r->warmup_s);
+	json_key(&w, "requests");
+	json_int(&w, r->warm_requests);
+	json_hist_ms(&w, "latency_ms", &r->warm);
+	json_end_object(&w);
 	json_key(&w, "thresholds");
 	json_begin_array(&w);
 	for (i = 0; i < info->nthresholds; i++) {

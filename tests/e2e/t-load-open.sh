@@ -5,7 +5,7 @@
 # and a generator that fell behind reported.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 17
+plan 19
 
 # Coordinated omission.  The server stalls for S = 1 s, from 0.5 s to
 # 1.5 s after it starts, inside a run of D = 3 s at R = 200 requests/s.
@@ -66,6 +66,16 @@ run "$PERFOPS" load --stage 0.3s:4,0.3s:4 -c 8 -t 2 --json "http://127.0.0.1:$PO
 stop_server
 is "$(jget "$T/out" 'o.connections.achieved + "/" + o.connections.asked'):$(jget "$T/out" o.requests)" \
 	"4/8:$(cat "$T/cstage.count")" "closed-loop --stage: 4 of at most 8 connections, server's count"
+
+# --warmup: a stall in the warm-up (0.1..0.5 s after the server starts)
+# is reported apart, not in the run after it.
+start_server warm --stall 400:60:100
+run "$PERFOPS" load --warmup 1s --rate 200 -c 20 -d 1s --json "http://127.0.0.1:$PORT/"
+stop_server
+is "$(jget "$T/out" 'o.requests + ":" + o.warmup.requests + ":" + o.scheduled'):$(cat "$T/warm.count")" \
+	"200:200:200:400" "--warmup 1s then 1s at 200/s: 200 + 200 responses, the server's 400"
+is "$(jget "$T/out" 'o.warmup.latency_ms.max >= 200 && o.latency_ms.max < 200')" true \
+	"the warm-up's stall in its own numbers ($(jget "$T/out" o.warmup.latency_ms.max) ms), not the run's ($(jget "$T/out" o.latency_ms.max) ms)"
 
 # A queue of 5 per thread before a server that takes 300 ms per request
 # over one connection: the rest is dropped, counted, and fails the run.
