@@ -3,8 +3,10 @@
 #  1. a ~20 ms command (sleep 0.02, -N): both means and their ratio, which
 #     must be within 5% of 1 (the two tools measure the same thing);
 #  2. /bin/true with -N: the measured time is mostly harness overhead
-#     (spawn + reap), and perfops' must be lower than hyperfine's.
-# Exits 1 when either check fails, 3 when hyperfine is missing.
+#     (spawn + reap), and perfops' must be lower than hyperfine's;
+#  3. peak memory of /bin/true and of a 50 MiB command against GNU time
+#     (hyperfine 1.15 reports none): within 256 KiB or 2%.
+# Exits 1 when a check fails, 3 when hyperfine is missing.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PERFOPS=${PERFOPS:-$top/${BUILD:-build}/src/perfops}
@@ -31,11 +33,11 @@ rounds=3
 i=0
 while [ $i -lt $rounds ]; do
 	"$PERFOPS" bench -N --style none --warmup 3 --runs 30 \
-		--export-json "$tmp/p20-$i.json" 'sleep 0.02'
+		--export-json "$tmp/p20-$i.json" 'sleep 0.02' 2>/dev/null
 	hyperfine -N --style none --warmup 3 --runs 30 \
 		--export-json "$tmp/h20-$i.json" 'sleep 0.02'
 	"$PERFOPS" bench -N --style none --warmup 10 --runs 300 \
-		--export-json "$tmp/pt-$i.json" /bin/true
+		--export-json "$tmp/pt-$i.json" /bin/true 2>/dev/null
 	hyperfine -N --style none --warmup 10 --runs 300 \
 		--export-json "$tmp/ht-$i.json" /bin/true 2>/dev/null
 	i=$((i + 1))
@@ -78,5 +80,30 @@ if perl -e 'exit($ARGV[0] < $ARGV[1] ? 0 : 1)' "$pt" "$ht"; then
 else
 	echo "  FAIL: perfops' floor is not below hyperfine's"
 	fail=1
+fi
+
+alloc=$top/${BUILD:-build}/tests/helper/alloc-touch
+if [ -x /usr/bin/time ] && [ -x "$alloc" ]; then
+	for cmd in /bin/true "$alloc 50"; do
+		# shellcheck disable=SC2086
+		/usr/bin/time -f %M -o "$tmp/gnu" $cmd
+		gnu=$(tail -1 "$tmp/gnu")
+		"$PERFOPS" bench -N --style none --runs 5 \
+			--export-json "$tmp/mem.json" "$cmd" 2>/dev/null
+		mine=$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0] or die;
+			my @m = sort { $a <=> $b } @{decode_json(<$f>)->{results}[0]{memory_usage_byte}};
+			print int($m[2] / 1024)' "$tmp/mem.json")
+		printf 'peak memory of %s: perfops %d KiB (median of 5), GNU time %d KiB\n' \
+			"$cmd" "$mine" "$gnu"
+		if perl -e 'my ($p, $g) = @ARGV; my $t = $g * 0.02 > 256 ? $g * 0.02 : 256;
+			exit(abs($p - $g) <= $t ? 0 : 1)' "$mine" "$gnu"; then
+			echo "  ok: within 256 KiB or 2%"
+		else
+			echo "  FAIL: perfops' peak is not the command's own"
+			fail=1
+		fi
+	done
+else
+	echo "peak memory: skipped (needs GNU time and a build with tests/helper)"
 fi
 exit $fail

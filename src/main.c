@@ -2,6 +2,8 @@
 #include "cli/cli.h"
 #include "core/atomic.h"
 #include "core/error.h"
+#include "core/strbuf.h"
+#include "core/utf8.h"
 #include <signal.h>
 
 #ifndef PERFOPS_VERSION
@@ -20,7 +22,7 @@ struct cmd_struct {
 /* Sorted by name, like git.c's table; `perfops help` lists it in order. */
 static const struct cmd_struct commands[] = {
 	{ "bench", cmd_bench, "benchmark commands with sound statistics",
-	  cmd_bench_usage },
+	  NULL },
 	{ "collapse", cmd_collapse,
 	  "fold perf script output into stacks (stackcollapse-perf.pl)",
 	  NULL },
@@ -32,8 +34,7 @@ static const struct cmd_struct commands[] = {
 	  "HTTP load: closed and open loop, correct latency, thresholds",
 	  NULL },
 	{ "record", cmd_record,
-	  "sample stacks with perf_event_open and write a profile",
-	  cmd_record_usage },
+	  "sample stacks with perf_event_open and write a profile", NULL },
 	{ "report", cmd_report,
 	  "top functions of a profile (pprof, folded, perf script)",
 	  NULL },
@@ -99,6 +100,7 @@ static int unknown_command(const char *name)
 {
 	const char *best = NULL;
 	size_t i, best_d = SIZE_MAX;
+	struct strbuf shown = STRBUF_INIT;
 
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		size_t d = edit_distance(name, commands[i].name);
@@ -110,16 +112,18 @@ static int unknown_command(const char *name)
 			best = commands[i].name;
 		}
 	}
+	utf8_add_printable(&shown, name, strlen(name));
 	if (best && best_d <= 3)
 		fprintf(stderr,
 			"perfops: '%s' is not a perfops command; did you mean "
 			"'%s'? (see 'perfops help')\n",
-			name, best);
+			shown.buf, best);
 	else
 		fprintf(stderr,
 			"perfops: '%s' is not a perfops command (see 'perfops "
 			"help')\n",
-			name);
+			shown.buf);
+	strbuf_release(&shown);
 	return EXIT_USAGE;
 }
 

@@ -4,6 +4,7 @@
 #include "core/stats.h"
 #include "core/strbuf.h"
 #include <jansson.h>
+#include <math.h>
 
 void bench_baseline_release(struct bench_baseline *base)
 {
@@ -18,30 +19,74 @@ void bench_baseline_release(struct bench_baseline *base)
 	memset(base, 0, sizeof(*base));
 }
 
-/* The numbers of a JSON array, skipping the runs marked as timed out. */
-static size_t read_values(json_t *arr, json_t *timed_out, double **out)
+/*
+ * The largest value a baseline may hold: a time above a year, or a count
+ * or size above 2^60, is not a measurement but a corrupted file, and would
+ * overflow the sums of the statistics.
+ */
+static double value_limit(int metric)
 {
+	return bench_metric_is_time(metric) ? 365.0 * 86400 : 0x1p60;
+}
+
+/*
+ * The numbers of a JSON array, skipping the runs an old export marks as
+ * timed out.  Every value must be a number in [0, limit]; reports and
+ * returns -1 naming the first that is not, or an array with no values.
+ */
+static int read_values(struct bench_baseline_result *r, json_t *arr,
+		       json_t *timed_out, int metric, const char *path,
+		       size_t idx, const char *key)
+{
+	double limit = value_limit(metric), median;
 	size_t i, n = 0;
 
-	*out = xcalloc(json_array_size(arr) + 1, sizeof(double));
+	r->times = xcalloc(json_array_size(arr) + 1, sizeof(double));
 	for (i = 0; i < json_array_size(arr); i++) {
 		json_t *v = json_array_get(arr, i);
+		double x;
 
-		if (!json_is_number(v))
-			continue;
 		if (json_is_true(json_array_get(timed_out, i)))
 			continue;
-		(*out)[n++] = json_number_value(v);
+		if (!json_is_number(v))
+			return error("baseline '%s': results[%zu] ('%s') "
+				     "\"%s\"[%zu] is not a number",
+				     path, idx, r->command, key, i);
+		x = json_number_value(v);
+		if (!isfinite(x) || x < 0 || x > limit)
+			return error("baseline '%s': results[%zu] ('%s') "
+				     "\"%s\"[%zu] = %g is not a possible %s "
+				     "(0 to %s)",
+				     path, idx, r->command, key, i, x,
+				     bench_metric_is_time(metric)
+					 ? "time in seconds"
+					 : bench_metric_name(metric),
+				     bench_metric_is_time(metric) ? "a year"
+								  : "2^60");
+		r->times[n++] = x;
 	}
-	return n;
+	r->n = n;
+	if (!n)
+		return error("baseline '%s': results[%zu] ('%s') has no runs "
+			     "in \"%s\": it cannot serve as a baseline "
+			     "(export a complete run with --export-json)",
+			     path, idx, r->command, key);
+	median = stats_median(r->times, n);
+	if (!(median > 0))
+		return error("baseline '%s': results[%zu] ('%s') has a "
+			     "median of 0: a change from it has no size",
+			     path, idx, r->command);
+	r->mean = stats_mean(r->times, n);
+	return 0;
 }
 
 static int read_result(struct bench_baseline_result *r, json_t *res, int metric,
 		       const char *path, size_t idx)
 {
 	json_t *cmd = json_object_get(res, "command");
-	json_t *arr = metric == BM_WALL ? json_object_get(res, "times")
-					: json_object_get(res, "values");
+	const char *key = metric == BM_WALL ? "times" : "values";
+	json_t *arr = json_object_get(res, key);
+	json_t *timed_out = json_object_get(res, "timed_out");
 
 	if (!json_is_string(cmd))
 		return error("'%s': results[%zu] has no \"command\" string",
@@ -49,15 +94,15 @@ static int read_result(struct bench_baseline_result *r, json_t *res, int metric,
 	if (!json_is_array(arr))
 		return error("'%s': results[%zu] ('%s') has no per-run \"%s\" "
 			     "array",
-			     path, idx, json_string_value(cmd),
-			     metric == BM_WALL ? "times" : "values");
+			     path, idx, json_string_value(cmd), key);
 	r->command = xstrdup(json_string_value(cmd));
-	/* "times" has every run; "values" only those that did not time out. */
-	r->n = read_values(
-	    arr, metric == BM_WALL ? json_object_get(res, "timed_out") : NULL,
-	    &r->times);
-	r->mean = stats_mean(r->times, r->n);
-	return 0;
+	/* Earlier perfops exports kept timed-out runs in "times",
+	 * marked in a "timed_out" array; "values" never had them. */
+	return read_values(r, arr,
+			   metric == BM_WALL && json_is_array(timed_out)
+			       ? timed_out
+			       : NULL,
+			   metric, path, idx, key);
 }
 
 int bench_baseline_read(struct bench_baseline *base, const char *path,
@@ -113,10 +158,12 @@ int bench_baseline_read(struct bench_baseline *base, const char *path,
 			error("'%s': results[%zu] is not an object", path, i);
 			goto out;
 		}
-		if (read_result(&base->results[base->nr], res, base->metric,
-				path, i))
-			goto out;
+		/* Counted first, so that bench_baseline_release() frees a
+		 * half-read entry. */
 		base->nr++;
+		if (read_result(&base->results[base->nr - 1], res,
+				base->metric, path, i))
+			goto out;
 	}
 	for (i = 0; i < b->nr_cmds; i++) {
 		const struct bench_cmd *c = &b->cmds[i];

@@ -7,6 +7,7 @@
 #include "core/vec.h"
 #include "sys/machine.h"
 #include "sys/perf-counter.h"
+#include "sys/spawn.h"
 
 /*
  * Command benchmarking (`perfops bench`): the commands after parameter
@@ -66,6 +67,7 @@ struct bench_summary {
 
 struct bench_cmd {
 	char *name;    /* what the user sees (--command-name or the command) */
+	char *label;   /* name with control characters escaped, for text */
 	char *cmdline; /* the command after {param} substitution */
 	char **argv;   /* what is executed (shell -c cmdline, or split) */
 	char *prepare, *conclude, *setup, *cleanup; /* NULL: none */
@@ -108,8 +110,18 @@ struct bench_opts {
 	int quiet; /* no progress line */
 };
 
+/* The process that starts the runs (launcher.c); pid -1: none. */
+struct bench_launcher {
+	pid_t pid;
+	int fd;
+};
+
 struct bench {
 	struct bench_opts opts;
+	/* NULL: runs start from this process (whose peak RSS they inherit). */
+	struct bench_launcher *launcher;
+	/* The signal (SIGINT, SIGTERM, SIGHUP) that stopped the runs, 0. */
+	int stopped;
 	struct bench_cmd *cmds;
 	size_t nr_cmds, alloc_cmds;
 	/* Mean start-up cost of the shell, subtracted from every run. */
@@ -121,6 +133,8 @@ struct bench {
 	/* Called when a command's runs are done (not with --interleave,
 	 * where all finish together); its summary is ready then. */
 	void (*done_cb)(const struct bench *b, size_t i, void *data);
+	/* Called before a command's first run (not with --interleave). */
+	void (*start_cb)(const struct bench *b, size_t i, void *data);
 	void *cb_data;
 };
 
@@ -178,7 +192,9 @@ int bench_add_commands(struct bench *b, const struct bench_templates *t);
  * Measure every command (warmup, the decided number of runs, setup and
  * cleanup), printing progress on stderr.  Returns 0, or -1 after
  * reporting a failure (a non-zero exit that is not ignored, a command that
- * cannot start).  Runs that completed before a failure are kept.
+ * cannot start).  Runs that completed before a failure are kept.  After
+ * bench_request_stop() it returns 0 with b->stopped set, keeping the runs
+ * that completed (the one that was killed is dropped).
  */
 int bench_run(struct bench *b);
 /*
@@ -190,6 +206,31 @@ int bench_run(struct bench *b);
 int bench_probe_counters(struct bench *b);
 /* Whether an exit code is ignored by -i / --ignore-failure=CODES. */
 int bench_exit_ignored(const struct bench_opts *o, int code);
+
+/* --- launcher.c --- */
+
+/*
+ * Start the launcher, a small forked copy of this process that starts
+ * every run with fork+exec, so that each run's peak RSS is its own and
+ * not this process's (the kernel carries the peak of the memory left at
+ * exec over).  Call it early, while this process is small.  Reports and
+ * returns -1 on failure.
+ */
+int bench_launcher_start(struct bench_launcher *l);
+/* The launcher's loop on its socket (perfops-launcher's main). */
+int bench_launcher_serve(int sock);
+/* spawn_run() in the launcher; *stopped gets the stop signal, if any. */
+int bench_launcher_run(struct bench_launcher *l, const struct spawn_opts *o,
+		       struct spawn_result *r, int *stopped);
+void bench_launcher_stop(struct bench_launcher *l);
+/*
+ * From a signal handler: stop benchmarking.  The launcher kills the run in
+ * progress (with its process group under --timeout) and no run starts
+ * after it.  Async-signal-safe.
+ */
+void bench_request_stop(int sig);
+/* The signal given to bench_request_stop(), or 0. */
+int bench_stop_requested(void);
 
 /* --- summary.c --- */
 
@@ -208,9 +249,20 @@ struct bench_print_opts {
 	int histogram;
 	enum bench_sort sort;
 };
-void bench_print_command(const struct bench *b, size_t i,
-			 const struct bench_print_opts *po, FILE *fp);
-/* The "Summary" section: relative speed and significance. */
+/* A command's summary in two halves: "Benchmark N: name" (printed before
+ * the runs, as hyperfine does) and the statistics. */
+void bench_print_header(const struct bench *b, size_t i,
+			const struct bench_print_opts *po, FILE *fp);
+void bench_print_body(const struct bench *b, size_t i,
+		      const struct bench_print_opts *po, FILE *fp);
+/* hyperfine's warnings (outliers, slow first run, short commands, ignored
+ * exit codes), for stderr: they are printed even under --style none. */
+void bench_print_warnings(const struct bench *b, size_t i,
+			  const struct bench_print_opts *po, FILE *fp);
+/* Whether every mean is above 0, so that the ratios of means exist. */
+int bench_ratios_defined(const struct bench *b);
+/* The "Summary" section: relative speed and significance; without defined
+ * ratios, hyperfine's note on stderr instead. */
 void bench_print_comparison(const struct bench *b,
 			    const struct bench_print_opts *po, FILE *fp);
 
@@ -298,6 +350,9 @@ enum bench_export {
 	BE_SVG,
 	BE_HTML,
 };
+/* Write one export to an open file (commit and errors are the caller's). */
+void bench_export_fp(const struct bench *b, enum bench_export kind, FILE *fp,
+		     const struct bench_print_opts *po);
 /* Write one export atomically to path ("-" for stdout). */
 int bench_export(const struct bench *b, enum bench_export kind,
 		 const char *path, const struct bench_print_opts *po);

@@ -2,6 +2,7 @@
 #include "bench/bench.h"
 #include "core/error.h"
 #include "core/stats.h"
+#include "core/utf8.h"
 #include "core/strbuf.h"
 #include <math.h>
 
@@ -41,6 +42,7 @@ void bench_release(struct bench *b)
 		struct bench_cmd *c = &b->cmds[i];
 
 		free(c->name);
+		free(c->label);
 		free(c->cmdline);
 		bench_free_argv(c->argv);
 		free(c->prepare);
@@ -187,16 +189,18 @@ int bench_scan_range(struct bench_scan *sc, const char *name, const char *min,
 	if (steps > 100000)
 		return error("-P %s: the scan has too many values", name);
 	count = (size_t)steps + 1;
-	dec = MAX(dst, MAX(dlo, dhi));
-	if (step)
-		dec = dst ? MAX(dst, 1) : 0;
+	/* hyperfine's decimal arithmetic: the first value as typed, each
+	 * next one with the decimals of the start or the step, whichever
+	 * has more (0, 0.25, 0.50 ... 1.00). */
+	dec = MAX(dst, dlo);
 	sc->name = xstrdup(name);
 	sc->values = xcalloc(count, sizeof(*sc->values));
 	sc->nr = count;
 	for (i = 0; i < count; i++) {
 		char buf[64];
 
-		snprintf(buf, sizeof(buf), "%.*f", dec, lo + (double)i * st);
+		snprintf(buf, sizeof(buf), "%.*f", i ? dec : dlo,
+			 lo + (double)i * st);
 		sc->values[i] = xstrdup(buf);
 	}
 	return 0;
@@ -276,6 +280,7 @@ static int add_one(struct bench *b, const char *tmpl, const char *name,
 	c->cmdline = bench_substitute(tmpl, c->params, c->nr_params);
 	c->name = name ? bench_substitute(name, c->params, c->nr_params)
 		       : xstrdup(c->cmdline);
+	c->label = utf8_printable_dup(c->name);
 	c->prepare = dup_sub(prepare, c->params, c->nr_params);
 	c->conclude = dup_sub(conclude, c->params, c->nr_params);
 	c->setup = dup_sub(t->setup, c->params, c->nr_params);
@@ -303,10 +308,18 @@ int bench_add_commands(struct bench *b, const struct bench_templates *t)
 		combos = st_mult(combos, t->scans[i].nr);
 	}
 	nr_expanded = st_mult(combos, t->nr_cmds);
-	if (t->nr_names && t->nr_names != t->nr_cmds &&
+	/* hyperfine's rules: without parameters, the names name the first
+	 * commands; with them, one name is for all and otherwise there is
+	 * one per benchmark (ours: or one per command template). */
+	if (!t->nr_scans && t->nr_names > t->nr_cmds)
+		return error("too many --command-name options: expected %zu "
+			     "at most",
+			     t->nr_cmds);
+	if (t->nr_scans && t->nr_names > 1 && t->nr_names != t->nr_cmds &&
 	    t->nr_names != nr_expanded)
-		return error("%zu command names for %zu commands", t->nr_names,
-			     t->nr_scans ? nr_expanded : t->nr_cmds);
+		return error("%zu command names for %zu benchmarks: give one "
+			     "for all, one per command or one per benchmark",
+			     t->nr_names, nr_expanded);
 	if (t->nr_prepare > 1 && t->nr_prepare != t->nr_cmds)
 		return error("%zu --prepare commands for %zu commands: give "
 			     "one for all or one per command",
@@ -324,26 +337,29 @@ int bench_add_commands(struct bench *b, const struct bench_templates *t)
 	}
 	if (t->nr_scans)
 		pick = xcalloc(t->nr_scans, sizeof(*pick));
-	for (i = 0; i < t->nr_cmds && !ret; i++) {
-		const char *pre = t->nr_prepare > 1 ? t->prepare[i]
-				  : t->nr_prepare   ? t->prepare[0]
-						    : NULL;
-		const char *con = t->nr_conclude > 1 ? t->conclude[i]
-				  : t->nr_conclude   ? t->conclude[0]
-						     : NULL;
+	/* hyperfine's order: parameter value by parameter value (the first
+	 * scan varies fastest), every command for each. */
+	for (k = 0; k < combos && !ret; k++) {
+		size_t rest = k, s;
 
-		for (k = 0; k < combos && !ret; k++) {
+		for (s = 0; s < t->nr_scans; s++) {
+			pick[s] = rest % t->scans[s].nr;
+			rest /= t->scans[s].nr;
+		}
+		for (i = 0; i < t->nr_cmds && !ret; i++) {
+			const char *pre = t->nr_prepare > 1 ? t->prepare[i]
+					  : t->nr_prepare   ? t->prepare[0]
+							    : NULL;
+			const char *con = t->nr_conclude > 1 ? t->conclude[i]
+					  : t->nr_conclude   ? t->conclude[0]
+							     : NULL;
 			const char *name = NULL;
-			size_t rest = k, s;
 
-			/* The first scan varies fastest, as in hyperfine. */
-			for (s = 0; s < t->nr_scans; s++) {
-				pick[s] = rest % t->scans[s].nr;
-				rest /= t->scans[s].nr;
-			}
-			if (t->nr_names == nr_expanded)
-				name = t->names[i * combos + k];
-			else if (t->nr_names)
+			if (t->nr_scans && t->nr_names == nr_expanded)
+				name = t->names[k * t->nr_cmds + i];
+			else if (t->nr_scans && t->nr_names == 1)
+				name = t->names[0];
+			else if (i < t->nr_names)
 				name = t->names[i];
 			ret = add_one(b, t->cmds[i], name, pre, con, t,
 				      t->nr_scans ? pick : NULL);

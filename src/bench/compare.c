@@ -67,6 +67,16 @@ static const char *ratio_words(int metric, int faster)
 	return faster ? "times less than" : "times more than";
 }
 
+int bench_ratios_defined(const struct bench *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nr_cmds; i++)
+		if (b->cmds[i].sum.n && !(b->cmds[i].sum.mean > 0))
+			return 0;
+	return 1;
+}
+
 void bench_print_comparison(const struct bench *b,
 			    const struct bench_print_opts *po, FILE *fp)
 {
@@ -77,9 +87,30 @@ void bench_print_comparison(const struct bench *b,
 
 	if (b->nr_cmds < 2 || !pc->sum.n)
 		return;
+	if (!bench_ratios_defined(b)) {
+		/* hyperfine's note, rather than "inf" or "-nan times". */
+		fprintf(stderr,
+			"%sNote:%s The benchmark comparison could not be "
+			"computed as some benchmark %s are zero.%s\n",
+			po->color ? "\033[1;31m" : "",
+			po->color ? "\033[0m" : "",
+			bench_metric_is_time(b->opts.metric) ? "times"
+							     : "means",
+			b->opts.shell && bench_metric_is_time(b->opts.metric)
+			    ? " Their mean is below the shell's start-up "
+			      "time, which is subtracted from every run: "
+			      "the commands are faster than the shell "
+			      "start-up can be measured (a few "
+			      "milliseconds), or the start-up was measured "
+			      "during background load.  Re-run on a quiet "
+			      "system, or use -N/--shell=none to run without "
+			      "a shell."
+			    : "");
+		return;
+	}
 	order = bench_order(b, po->sort, 1);
 	fputs("Summary\n", fp);
-	fprintf(fp, "  '%s%s%s' %s\n", po->color ? "\033[36m" : "", pc->name,
+	fprintf(fp, "  '%s%s%s' %s\n", po->color ? "\033[36m" : "", pc->label,
 		po->color ? "\033[0m" : "",
 		bench_metric_is_time(b->opts.metric) ? "ran" : "has");
 	for (i = 0; i < b->nr_cmds; i++) {
@@ -108,7 +139,7 @@ void bench_print_comparison(const struct bench *b,
 			fprintf(fp, " ± %s%.2f%s", po->color ? "\033[32m" : "",
 				sigma, po->color ? "\033[0m" : "");
 		fprintf(fp, " %s '%s%s%s'", ratio_words(b->opts.metric, faster),
-			po->color ? "\033[35m" : "", c->name,
+			po->color ? "\033[35m" : "", c->label,
 			po->color ? "\033[0m" : "");
 		if (mwu.p < b->alpha)
 			fprintf(fp, " (%s)\n", p);
@@ -239,11 +270,11 @@ void bench_print_baseline(const struct bench *b,
 		count[ch->verdict]++;
 		if (ch->verdict == BV_NONE) {
 			fprintf(fp, "  '%s': not in the baseline\n",
-				b->cmds[i].name);
+				b->cmds[i].label);
 			continue;
 		}
 		format_p(p, sizeof(p), ch->p);
-		fprintf(fp, "  '%s': %+.1f%%", b->cmds[i].name, ch->pct);
+		fprintf(fp, "  '%s': %+.1f%%", b->cmds[i].label, ch->pct);
 		if (!isnan(ch->pct_lo))
 			fprintf(fp, " [%+.1f%% … %+.1f%%]", ch->pct_lo,
 				ch->pct_hi);

@@ -63,6 +63,10 @@ static void export_run_array(struct json_writer *w, const char *key,
 	for (i = 0; i < c->runs.len; i++) {
 		const struct bench_run *r = &c->runs.v[i];
 
+		/* Timed-out runs have no time, only a lower bound: they are
+		 * in none of the per-run arrays but "timed_out_times". */
+		if (r->timed_out != (what == 5))
+			continue;
 		switch (what) {
 		case 0:
 			json_double(w, r->wall);
@@ -83,7 +87,7 @@ static void export_run_array(struct json_writer *w, const char *key,
 				json_int(w, r->exit_code);
 			break;
 		case 5:
-			json_bool(w, r->timed_out);
+			json_double(w, r->wall);
 			break;
 		}
 	}
@@ -135,7 +139,9 @@ static void export_json(const struct bench *b, FILE *fp)
 		}
 		export_run_array(&w, "user_times", c, 1);
 		export_run_array(&w, "system_times", c, 2);
-		export_run_array(&w, "timed_out", c, 5);
+		json_key(&w, "timed_out_runs");
+		json_uint(&w, s->timed_out);
+		export_run_array(&w, "timed_out_times", c, 5);
 		json_key(&w, "values");
 		json_begin_array(&w);
 		for (k = 0; k < s->n; k++)
@@ -179,6 +185,8 @@ static void export_json(const struct bench *b, FILE *fp)
 					const struct bench_run *r =
 					    &c->runs.v[j];
 
+					if (r->timed_out)
+						continue;
 					if (r->counters_ok & (1u << k))
 						json_uint(&w, r->counter[k]);
 					else
@@ -189,7 +197,7 @@ static void export_json(const struct bench *b, FILE *fp)
 			json_end_object(&w);
 		}
 		if (b->nr_cmds > 1 && i != pivot && s->n &&
-		    b->cmds[pivot].sum.n) {
+		    b->cmds[pivot].sum.n && bench_ratios_defined(b)) {
 			const struct bench_summary *ps = &b->cmds[pivot].sum;
 			struct stats_mwu mwu;
 			double sigma, r;
@@ -215,6 +223,9 @@ static void export_json(const struct bench *b, FILE *fp)
 	json_end_array(&w);
 	json_key(&w, "metric");
 	json_string(&w, bench_metric_name(b->opts.metric));
+	/* Stopped by a signal: the runs are those that finished before. */
+	json_key(&w, "interrupted");
+	json_bool(&w, b->stopped != 0);
 	export_machine(b, &w);
 	json_end_object(&w);
 	fputc('\n', fp);
@@ -326,7 +337,9 @@ static void table_rows(const struct bench *b, const struct bench_print_opts *po,
 		snprintf(r->max, sizeof(r->max), "%.*f", prec, s->max * scale);
 		ratio = stats_ratio(s->mean, s->stddev, ps->mean, ps->stddev,
 				    &sigma);
-		if (order[i] == pivot || isnan(sigma))
+		if (!isfinite(ratio))
+			snprintf(r->rel, sizeof(r->rel), "n/a");
+		else if (order[i] == pivot || isnan(sigma))
 			snprintf(r->rel, sizeof(r->rel), "%.2f", ratio);
 		else
 			snprintf(r->rel, sizeof(r->rel), "%.2f ± %.2f", ratio,
@@ -407,7 +420,8 @@ static void export_html(const struct bench *b,
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
-	char v[6][64];
+	/* One buffer per cell: every call is evaluated before the print. */
+	char v[8][64];
 	int m = b->opts.metric;
 
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
@@ -441,11 +455,36 @@ static void export_html(const struct bench *b,
 			bench_format_value(
 			    v[4], 64, s->ci_level > 0 ? s->ci_hi : NAN, m, u),
 			bench_format_value(v[5], 64, s->min, m, u),
-			bench_format_value(v[0], 64, s->max, m, u),
-			bench_format_value(v[1], 64, s->p95, m, u), s->n);
+			bench_format_value(v[6], 64, s->max, m, u),
+			bench_format_value(v[7], 64, s->p95, m, u), s->n);
 	}
 	fputs("</table>\n</body></html>\n", fp);
 	strbuf_release(&sb);
+}
+
+void bench_export_fp(const struct bench *b, enum bench_export kind, FILE *fp,
+		     const struct bench_print_opts *po)
+{
+	switch (kind) {
+	case BE_JSON:
+		export_json(b, fp);
+		break;
+	case BE_CSV:
+		export_csv(b, fp);
+		break;
+	case BE_MARKDOWN:
+	case BE_ASCIIDOC:
+	case BE_ORG:
+		export_table(b, kind, po, fp);
+		break;
+	case BE_SVG:
+		fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", fp);
+		bench_plot_svg(b, po, fp);
+		break;
+	case BE_HTML:
+		export_html(b, po, fp);
+		break;
+	}
 }
 
 int bench_export(const struct bench *b, enum bench_export kind,
@@ -455,25 +494,6 @@ int bench_export(const struct bench *b, enum bench_export kind,
 
 	if (atomic_open(&af, path))
 		return -1;
-	switch (kind) {
-	case BE_JSON:
-		export_json(b, af.fp);
-		break;
-	case BE_CSV:
-		export_csv(b, af.fp);
-		break;
-	case BE_MARKDOWN:
-	case BE_ASCIIDOC:
-	case BE_ORG:
-		export_table(b, kind, po, af.fp);
-		break;
-	case BE_SVG:
-		fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", af.fp);
-		bench_plot_svg(b, po, af.fp);
-		break;
-	case BE_HTML:
-		export_html(b, po, af.fp);
-		break;
-	}
+	bench_export_fp(b, kind, af.fp, po);
 	return atomic_commit(&af);
 }

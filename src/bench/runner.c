@@ -144,6 +144,39 @@ static void opts_for(struct runner *r, struct spawn_opts *so, char **argv,
 	so->timeout = measured ? o->timeout : 0;
 }
 
+/* Returned up the runner when a stop signal came: the run does not count,
+ * and nothing more runs. */
+#define STOPPED 1
+
+/*
+ * Start and measure one child, through the launcher when there is one.
+ * Returns 0, STOPPED, or the negative errno of a start that failed.
+ */
+static int run_child(struct runner *r, struct spawn_opts *so,
+		     struct spawn_result *res)
+{
+	struct bench *b = r->b;
+	int e, stopped = 0;
+
+	if (bench_stop_requested())
+		goto stop;
+	/* Every run reads --input from its start, as hyperfine's (which
+	 * opens it per run); the open file's offset is shared otherwise. */
+	if (b->opts.input)
+		lseek(r->in_fd, 0, SEEK_SET);
+	if (b->launcher)
+		e = bench_launcher_run(b->launcher, so, res, &stopped);
+	else
+		e = spawn_run(so, res);
+	if (stopped || bench_stop_requested())
+		goto stop;
+	return e;
+stop:
+	/* Our own signal first: the launcher's may be the forwarded one. */
+	b->stopped = bench_stop_requested() ? bench_stop_requested() : stopped;
+	return STOPPED;
+}
+
 static int start_error(int e, const char *what, const char *cmd)
 {
 	return error("cannot run %s '%s': %s", what, cmd, strerror(-e));
@@ -177,8 +210,10 @@ static int run_aux(struct runner *r, const char *what, const char *cmd,
 			return -1;
 	}
 	opts_for(r, &so, argv, 0);
-	e = spawn_run(&so, &res);
+	e = run_child(r, &so, &res);
 	bench_free_argv(argv);
+	if (e == STOPPED)
+		return STOPPED;
 	if (e < 0)
 		return start_error(e, what, cmd);
 	if (elapsed)
@@ -225,8 +260,8 @@ static int measure(struct runner *r, struct bench_cmd *c, int keep,
 	size_t pad_len = 0;
 	int e;
 
-	if (run_aux(r, "--prepare", c->prepare, aux_time))
-		return -1;
+	if ((e = run_aux(r, "--prepare", c->prepare, aux_time)))
+		return e;
 	opts_for(r, &so, c->argv, 1);
 	if (r->pad) {
 		pad_len = strlen(PAD_VAR) + next_rand(r) % (PAD_MAX + 1);
@@ -236,15 +271,17 @@ static int measure(struct runner *r, struct bench_cmd *c, int keep,
 		r->pc.enabled = b->counters_avail;
 		so.counters = &r->pc;
 	}
-	e = spawn_run(&so, &res);
+	e = run_child(r, &so, &res);
 	if (r->pad)
 		r->pad[pad_len] = 'X';
+	if (e == STOPPED)
+		return STOPPED;
 	if (e < 0)
 		return start_error(e, "command", c->cmdline);
 	if (check_exit(r, c, &res))
 		return -1;
-	if (run_aux(r, "--conclude", c->conclude, aux_time))
-		return -1;
+	if ((e = run_aux(r, "--conclude", c->conclude, aux_time)))
+		return e;
 	if (!keep)
 		return 0;
 	memset(&run, 0, sizeof(run));
@@ -289,7 +326,11 @@ static int calibrate_shell(struct runner *r)
 		int e;
 
 		opts_for(r, &so, argv, 0);
-		e = spawn_run(&so, &res);
+		e = run_child(r, &so, &res);
+		if (e == STOPPED) {
+			free(argv);
+			return STOPPED;
+		}
 		if (e < 0 || res.exit_code) {
 			free(argv);
 			if (e < 0)
@@ -335,7 +376,7 @@ static void show_progress(struct runner *r, size_t ci, size_t k, size_t n)
 	/* The command name goes last so that the title's size cap cuts it
 	 * rather than the counts. */
 	snprintf(title, sizeof(title), "[%zu/%zu] run %zu/%zu of '%.28s'",
-		 ci + 1, r->b->nr_cmds, k, n, r->b->cmds[ci].name);
+		 ci + 1, r->b->nr_cmds, k, n, r->b->cmds[ci].label);
 	progress_set_title(&r->prog, title);
 	progress_update(&r->prog, r->done);
 }
@@ -346,12 +387,13 @@ static int start_command(struct runner *r, size_t ci)
 	struct bench_cmd *c = &r->b->cmds[ci];
 	double aux = 0;
 	long w;
+	int e;
 
 	for (w = 0; w < r->b->opts.warmup; w++)
-		if (measure(r, c, 0, NULL))
-			return -1;
-	if (measure(r, c, 1, &aux))
-		return -1;
+		if ((e = measure(r, c, 0, NULL)))
+			return e;
+	if ((e = measure(r, c, 1, &aux)))
+		return e;
 	c->target = decide_runs(&r->b->opts, VEC_LAST(&c->runs).wall + aux +
 						 r->b->shell_wall);
 	return 0;
@@ -364,19 +406,21 @@ static int run_sequential(struct runner *r)
 
 	for (i = 0; i < b->nr_cmds; i++) {
 		struct bench_cmd *c = &b->cmds[i];
-		int ret = -1;
+		int ret;
 
+		if (b->start_cb)
+			b->start_cb(b, i, b->cb_data);
 		if (!b->opts.quiet)
 			progress_start(&r->prog, "Benchmark", 0);
-		if (run_aux(r, "--setup", c->setup, NULL))
+		if ((ret = run_aux(r, "--setup", c->setup, NULL)))
 			goto done;
-		if (start_command(r, i))
+		if ((ret = start_command(r, i)))
 			goto done;
 		r->prog.total = c->target;
 		r->done = 1;
 		while (c->runs.len < c->target) {
 			show_progress(r, i, c->runs.len + 1, c->target);
-			if (measure(r, c, 1, NULL))
+			if ((ret = measure(r, c, 1, NULL)))
 				goto done;
 			r->done++;
 		}
@@ -384,7 +428,7 @@ static int run_sequential(struct runner *r)
 	done:
 		progress_stop(&r->prog);
 		if (ret)
-			return -1;
+			return ret;
 		bench_summarize_cmd(b, i);
 		if (b->done_cb)
 			b->done_cb(b, i, b->cb_data);
@@ -396,25 +440,29 @@ static int run_sequential(struct runner *r)
  * --interleave: every command gets its setup, warmup and first run, then
  * the rounds run each unfinished command once in a freshly shuffled order,
  * so that drift (thermal, other load) spreads over all commands alike.
+ * Every command gets the same number of runs: the smallest that the
+ * budget gives one of them, so that no command overruns its budget.
  */
 static int run_interleaved(struct runner *r)
 {
 	struct bench *b = r->b;
 	size_t *order = xcalloc(b->nr_cmds, sizeof(*order));
-	size_t i, n, total = 0;
-	int ret = -1;
+	size_t i, n, target = SIZE_MAX;
+	int ret;
 
 	if (!b->opts.quiet)
 		progress_start(&r->prog, "Benchmark", 0);
 	for (i = 0; i < b->nr_cmds; i++)
-		if (run_aux(r, "--setup", b->cmds[i].setup, NULL))
+		if ((ret = run_aux(r, "--setup", b->cmds[i].setup, NULL)))
 			goto out;
 	for (i = 0; i < b->nr_cmds; i++) {
-		if (start_command(r, i))
+		if ((ret = start_command(r, i)))
 			goto out;
-		total += b->cmds[i].target;
+		target = MIN(target, b->cmds[i].target);
 	}
-	r->prog.total = total;
+	for (i = 0; i < b->nr_cmds; i++)
+		b->cmds[i].target = target;
+	r->prog.total = target * b->nr_cmds;
 	r->done = b->nr_cmds;
 	for (;;) {
 		for (n = 0, i = 0; i < b->nr_cmds; i++)
@@ -432,15 +480,14 @@ static int run_interleaved(struct runner *r)
 			struct bench_cmd *c = &b->cmds[order[i]];
 
 			show_progress(r, order[i], c->runs.len + 1, c->target);
-			if (measure(r, c, 1, NULL))
+			if ((ret = measure(r, c, 1, NULL)))
 				goto out;
 			r->done++;
 		}
 	}
 	for (i = 0; i < b->nr_cmds; i++)
-		if (run_aux(r, "--cleanup", b->cmds[i].cleanup, NULL))
+		if ((ret = run_aux(r, "--cleanup", b->cmds[i].cleanup, NULL)))
 			goto out;
-	ret = 0;
 out:
 	progress_stop(&r->prog);
 	free(order);
@@ -454,12 +501,16 @@ int bench_run(struct bench *b)
 
 	if (runner_open(&r, b))
 		goto out;
-	if (calibrate_shell(&r))
-		goto out;
-	ret = b->opts.interleave ? run_interleaved(&r) : run_sequential(&r);
+	ret = calibrate_shell(&r);
+	if (!ret)
+		ret = b->opts.interleave ? run_interleaved(&r)
+					 : run_sequential(&r);
 out:
 	runner_close(&r);
-	return ret;
+	/* Stopped by a signal: the runs so far are the result. */
+	if (ret == STOPPED)
+		return 0;
+	return ret ? -1 : 0;
 }
 
 int bench_probe_counters(struct bench *b)

@@ -221,8 +221,15 @@ static void print_warning(const struct bench_print_opts *po, FILE *fp,
 		msg);
 }
 
-void bench_print_command(const struct bench *b, size_t i,
-			 const struct bench_print_opts *po, FILE *fp)
+void bench_print_header(const struct bench *b, size_t i,
+			const struct bench_print_opts *po, FILE *fp)
+{
+	fprintf(fp, "%sBenchmark %zu:%s %s\n", col(po, C_BOLD), i + 1,
+		col(po, C_RESET), b->cmds[i].label);
+}
+
+void bench_print_body(const struct bench *b, size_t i,
+		      const struct bench_print_opts *po, FILE *fp)
 {
 	const struct bench_cmd *c = &b->cmds[i];
 	const struct bench_summary *s = &c->sum;
@@ -230,18 +237,32 @@ void bench_print_command(const struct bench *b, size_t i,
 	enum bench_unit u = bench_pick_unit(s->mean, po->unit);
 	enum bench_unit tu = bench_pick_unit(s->wall_mean, po->unit);
 	char v1[64], v2[64], v3[64], v4[64];
-	size_t k, ignored = 0;
-	int any_warning = 0;
-	char msg[512];
+	size_t k;
+	char msg[64];
 
-	fprintf(fp, "%sBenchmark %zu:%s %s\n", col(po, C_BOLD), i + 1,
-		col(po, C_RESET), c->name);
 	if (!s->n) {
-		fprintf(fp, "  All %zu runs timed out (limit %.3f s)\n \n",
-			s->timed_out, b->opts.timeout);
+		if (s->timed_out)
+			fprintf(fp,
+				"  All %zu runs timed out (limit %.3f s)\n \n",
+				s->timed_out, b->opts.timeout);
+		else
+			fputs("  No run finished.\n \n", fp);
 		return;
 	}
-	if (m == BM_WALL)
+	if (s->n == 1)
+		/* hyperfine's line for a single run: no spread to show. */
+		fprintf(fp,
+			"  %s (%sabs%s ≡):        %s%8s%s  %8s     "
+			"[User: %s%s%s, System: %s%s%s]\n",
+			metric_label(m), col(po, C_BGREEN), col(po, C_RESET),
+			col(po, C_BGREEN),
+			bench_format_value(v1, 64, s->mean, m, u),
+			col(po, C_RESET), "", col(po, C_BLUE),
+			bench_format_value(v3, 64, s->user_mean, BM_USER, tu),
+			col(po, C_RESET), col(po, C_BLUE),
+			bench_format_value(v4, 64, s->sys_mean, BM_SYS, tu),
+			col(po, C_RESET));
+	else if (m == BM_WALL)
 		fprintf(fp,
 			"  Time (%smean%s ± %sσ%s):     %s%8s%s ± %s%8s%s    "
 			"[User: %s%s%s, System: %s%s%s]\n",
@@ -269,8 +290,10 @@ void bench_print_command(const struct bench *b, size_t i,
 			col(po, C_RESET),
 			bench_format_value(v3, 64, s->wall_mean, BM_WALL, tu),
 			bench_format_value(v4, 64, s->user_mean, BM_USER, tu));
-	fprintf(fp,
-		"  Range (%smin%s … %smax%s):   %s%8s%s … %s%8s%s    %zu %s\n",
+	if (s->n > 1)
+		fprintf(
+		    fp,
+		    "  Range (%smin%s … %smax%s):   %s%8s%s … %s%8s%s    %zu %s\n",
 		col(po, C_CYAN), col(po, C_RESET), col(po, C_MAGENTA),
 		col(po, C_RESET), col(po, C_CYAN),
 		bench_format_value(v1, 64, s->min, m, u), col(po, C_RESET),
@@ -328,6 +351,19 @@ void bench_print_command(const struct bench *b, size_t i,
 			s->timed_out, c->runs.len, b->opts.timeout);
 	if (po->histogram)
 		bench_plot_histogram(b, i, po, fp);
+	fputs(" \n", fp);
+}
+
+void bench_print_warnings(const struct bench *b, size_t i,
+			  const struct bench_print_opts *po, FILE *fp)
+{
+	const struct bench_cmd *c = &b->cmds[i];
+	const struct bench_summary *s = &c->sum;
+	int m = b->opts.metric;
+	enum bench_unit u = bench_pick_unit(s->mean, po->unit);
+	size_t k, ignored = 0;
+	int any_warning = 0;
+	char v1[64], msg[512];
 
 	for (k = 0; k < c->runs.len; k++)
 		if (c->runs.v[k].exit_code && !c->runs.v[k].timed_out)
@@ -341,6 +377,8 @@ void bench_print_command(const struct bench *b, size_t i,
 			 ignored, c->runs.len);
 		print_warning(po, fp, "Warning", msg);
 	}
+	if (!s->n)
+		return;
 	if (b->opts.shell && m == BM_WALL && s->mean < 0.005) {
 		if (!any_warning++)
 			fputs(" \n", fp);
@@ -390,5 +428,4 @@ void bench_print_command(const struct bench *b, size_t i,
 		    s->wall_mean / MAX(s->user_mean + s->sys_mean, 1e-6));
 		print_warning(po, fp, "Note", msg);
 	}
-	fputs(" \n", fp);
 }

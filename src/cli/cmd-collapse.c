@@ -22,8 +22,9 @@ static const struct cli_doc doc = {
 	"script options below do not apply to it.\n",
 	.epilogue =
 	"Exit status: 0 ok; 1 bad input (a malformed line is named with its\n"
-	"line number; what could be read is still written), or no stacks at\n"
-	"all (\"record with -g\"); 2 usage error.\n"
+	"line number; what could be read is still written to standard\n"
+	"output, but an -o FILE is then neither created nor replaced), or no\n"
+	"stacks at all (\"record with -g\"); 2 usage error.\n"
 	"\n"
 	"Example:\n"
 	"  perf record -F 999 -g -- ./app && perf script > out.perf\n"
@@ -71,18 +72,24 @@ int cmd_collapse(int argc, char **argv)
 	if (argc == 1)
 		in = argv[0];
 
+	/* The output is opened first so that an unwritable one is found
+	 * before the work. */
+	if (atomic_open(&af, out) < 0)
+		return EXIT_FAIL;
 	rr = profile_read_file(&prof, in, &ro);
 	if (!profile_nstacks(&prof)) {
+		atomic_abort(&af);
 		profile_release(&prof);
 		return EXIT_FAIL;
 	}
-	/* Even after a bad line, what was read is written. */
 	ret = rr < 0 ? EXIT_FAIL : EXIT_OK;
-	if (atomic_open(&af, out) < 0) {
-		profile_release(&prof);
-		return EXIT_FAIL;
-	}
-	if (folded_write(&prof, af.fp) < 0) {
+	/* After a bad line, what was read still goes to a stream (stdout,
+	 * a FIFO), but never replaces or creates a file: a failed run
+	 * leaves an output file as it was. */
+	if (rr < 0 && af.tmp) {
+		notice("'%s' not written: the input has errors", out);
+		atomic_abort(&af);
+	} else if (folded_write(&prof, af.fp) < 0) {
 		atomic_abort(&af);
 		ret = EXIT_FAIL;
 	} else if (atomic_commit(&af) < 0) {

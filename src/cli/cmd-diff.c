@@ -1,5 +1,6 @@
 #include "core/compat.h"
 #include "cli/cli.h"
+#include "core/atomic.h"
 #include "cli/parse-options.h"
 #include "core/error.h"
 #include "flame/flame.h"
@@ -61,6 +62,9 @@ int cmd_diff(int argc, char **argv)
 	if (!strcmp(argv[0], "-") && !strcmp(argv[1], "-"))
 		return cli_usage_error("diff", "only one input can be stdin");
 
+	/* Outputs are checked before the work. */
+	if ((svg && atomic_check(svg) < 0) || (out && atomic_check(out) < 0))
+		return EXIT_FAIL;
 	if (profile_read_file(&before, argv[0], NULL) < 0) {
 		profile_release(&before);
 		return EXIT_FAIL;
@@ -76,7 +80,8 @@ int cmd_diff(int argc, char **argv)
 
 	if (svg && cli_write_profile(&d, svg, CLI_OUT_SVG, &fo, NULL) < 0)
 		ret = EXIT_FAIL;
-	if (out || !svg) {
+	/* A failed run never replaces an output file. */
+	if (ret == EXIT_OK && (out || !svg)) {
 		const char *path = out ? out : "-";
 		enum cli_out_format f = cli_out_format(path);
 

@@ -170,13 +170,13 @@ int cmd_flamegraph(int argc, char **argv)
 				       "'%s' too", argv[1]);
 	if (argc == 1)
 		input = argv[0];
-	/* The whole input is read and checked before the output is opened,
-	 * so a bad or empty input never leaves an SVG behind. */
-	if (profile_read_file(&p, input, &ropts) < 0) {
-		profile_release(&p);
+	/* The output is opened first, so an unwritable one is found before
+	 * the work; the whole input is read and checked before anything is
+	 * written, so a bad or empty input never leaves an SVG behind. */
+	if (atomic_open(&af, output) < 0)
 		return EXIT_FAIL;
-	}
-	if (atomic_open(&af, output) < 0) {
+	if (profile_read_file(&p, input, &ropts) < 0) {
+		atomic_abort(&af);
 		profile_release(&p);
 		return EXIT_FAIL;
 	}

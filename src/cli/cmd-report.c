@@ -1,5 +1,6 @@
 #include "core/compat.h"
 #include "cli/cli.h"
+#include "core/atomic.h"
 #include "cli/parse-options.h"
 #include "core/error.h"
 #include "profile/read.h"
@@ -93,6 +94,9 @@ int cmd_report(int argc, char **argv)
 					       ".json, .svg, .folded or .txt)",
 					       out);
 	}
+	/* The output is checked before the work. */
+	if (out && atomic_check(out) < 0)
+		return EXIT_FAIL;
 	ro.name = argv[0];
 	/* A pprof profile keeps two of its values: make sure the one asked
 	 * for is among them. */
@@ -117,7 +121,9 @@ int cmd_report(int argc, char **argv)
 	if ((fmt == CLI_OUT_FOLDED || fmt == CLI_OUT_SVG) &&
 	    !(prof.flags & PROFILE_DIFFERENTIAL))
 		prof.main_value = ro.value;
-	if (out && cli_write_profile(&prof, out, fmt, NULL, base) < 0)
+	/* A failed run never replaces an output file. */
+	if (ret == EXIT_OK && out &&
+	    cli_write_profile(&prof, out, fmt, NULL, base) < 0)
 		ret = EXIT_FAIL;
 	profile_release(&prof);
 	return ret;

@@ -54,3 +54,8 @@ int cli_write_profile(const struct profile *p, const char *path,
 	}
 	return atomic_commit(&af);
 }
+
+int cli_check_output(const char *path)
+{
+	return atomic_check(path);
+}

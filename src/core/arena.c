@@ -19,7 +19,7 @@ void arena_init(struct arena *a, size_t block_size)
 void *arena_alloc(struct arena *a, size_t size)
 {
 	struct arena_block *b = a->head;
-	size_t need = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	size_t need = st_add(size, ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
 	void *p;
 
 	if (!need)
@@ -50,6 +50,7 @@ void *arena_alloc(struct arena *a, size_t size)
 	}
 	p = (char *)b->data + b->used;
 	b->used += need;
+	assert(b->used <= b->size && !(b->used % ARENA_ALIGN));
 	a->total += size;
 	return p;
 }

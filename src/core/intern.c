@@ -62,10 +62,15 @@ static size_t probe(const struct intern *t, const void *key, size_t len,
 {
 	size_t i = h & t->mask;
 
+	/* A power-of-two table under half full: the probe always ends at
+	 * an empty slot. */
+	assert(!(t->mask & (t->mask + 1)));
+	assert(t->nr * 2 <= t->mask + 1);
 	while (t->slots[i]) {
 		if (t->slot_hash[i] == h) {
 			const struct intern_key *k = &t->keys[t->slots[i] - 1];
 
+			assert(t->slots[i] <= t->nr);
 			if (k->len == len && !memcmp(k->s, key, len))
 				return i;
 		}

@@ -1,6 +1,7 @@
 #ifndef PERFOPS_INTERN_H
 #define PERFOPS_INTERN_H
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "core/arena.h"
@@ -41,10 +42,12 @@ uint32_t intern_find_hashed(const struct intern *t, const void *key,
 			    size_t len, uint64_t hash);
 static inline const char *intern_str(const struct intern *t, uint32_t id)
 {
+	assert(id < t->nr);
 	return t->keys[id].s;
 }
 static inline size_t intern_len(const struct intern *t, uint32_t id)
 {
+	assert(id < t->nr);
 	return t->keys[id].len;
 }
 static inline size_t intern_count(const struct intern *t)

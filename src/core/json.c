@@ -1,5 +1,6 @@
 #include "core/compat.h"
 #include "core/json.h"
+#include "core/utf8.h"
 #include <math.h>
 
 void json_init(struct json_writer *w, FILE *fp, int pretty)
@@ -40,6 +41,8 @@ static void open_container(struct json_writer *w, int c)
 {
 	before_value(w);
 	putc(c, w->fp);
+	/* Documents nest a few levels; deeper is a writer bug. */
+	assert(w->depth < JSON_MAX_DEPTH - 1);
 	if (w->depth < JSON_MAX_DEPTH - 1)
 		w->depth++;
 	w->first[w->depth] = 1;
@@ -49,6 +52,8 @@ static void close_container(struct json_writer *w, int c)
 {
 	int empty = w->first[w->depth];
 
+	/* Every end matches a begin, and no key is left without a value. */
+	assert(w->depth > 0 && !w->after_key);
 	if (w->depth > 0)
 		w->depth--;
 	if (!empty)
@@ -84,7 +89,20 @@ void json_write_escaped(FILE *fp, const char *s, size_t len)
 	putc('"', fp);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t n;
 
+		/* JSON is UTF-8: a byte that does not start a valid character
+		 * becomes U+FFFD, as in Go's and Python's encoders. */
+		if (c >= 0x80) {
+			n = utf8_len(s + i, len - i);
+			if (!n) {
+				fputs("\\ufffd", fp);
+				continue;
+			}
+			fwrite(s + i, 1, n, fp);
+			i += n - 1;
+			continue;
+		}
 		switch (c) {
 		case '"': fputs("\\\"", fp); break;
 		case '\\': fputs("\\\\", fp); break;

@@ -1,5 +1,7 @@
 #include "core/compat.h"
 #include "core/progress.h"
+#include "core/strbuf.h"
+#include "core/utf8.h"
 #include <time.h>
 
 static double now(void)
@@ -17,7 +19,13 @@ int progress_enabled(void)
 
 void progress_set_title(struct progress *p, const char *title)
 {
-	snprintf(p->title, sizeof(p->title), "%s", title);
+	struct strbuf sb = STRBUF_INIT;
+
+	/* Titles quote file and command names: escape what a terminal runs
+	 * (the cut may split an escape, which then shows as plain text). */
+	utf8_add_printable(&sb, title, strlen(title));
+	snprintf(p->title, sizeof(p->title), "%s", sb.buf);
+	strbuf_release(&sb);
 }
 
 void progress_start(struct progress *p, const char *title, uint64_t total)

@@ -1,5 +1,6 @@
 #include "core/compat.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
 #include "core/error.h"
 
 /* A shared empty string so that an unused strbuf never needs malloc(). */
@@ -60,6 +61,10 @@ int strbuf_grow(struct strbuf *sb, size_t extra)
 
 void strbuf_setlen(struct strbuf *sb, size_t len)
 {
+	/* The shared empty buffer can only stay empty; a real one keeps
+	 * room for its NUL. */
+	assert(sb->alloc ? len < sb->alloc : len == 0);
+	assert(!sb->max || len <= sb->max);
 	if (!sb->alloc)
 		return;
 	sb->len = len;
@@ -123,11 +128,23 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	return r;
 }
 
+/* What XML 1.0 cannot hold even as a character reference. */
+static int xml_forbidden(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (n == 1)
+		return *u < 0x20 && *u != '\t';
+	/* U+FFFE and U+FFFF: ef bf be, ef bf bf. */
+	return n == 3 && u[0] == 0xef && u[1] == 0xbf && u[2] >= 0xbe;
+}
+
 int strbuf_add_xml(struct strbuf *sb, const char *s, size_t len)
 {
-	size_t i, start = 0;
+	size_t i = 0, start = 0;
 
-	for (i = 0; i < len; i++) {
+	while (i < len) {
+		size_t n = utf8_len(s + i, len - i);
 		const char *rep;
 
 		switch (s[i]) {
@@ -137,17 +154,21 @@ int strbuf_add_xml(struct strbuf *sb, const char *s, size_t len)
 		case '"': rep = "&quot;"; break;
 		case '\'': rep = "&apos;"; break;
 		default:
-			/* XML 1.0 forbids most control characters outright. */
-			if ((unsigned char)s[i] < 0x20 && s[i] != '\t') {
+			/* One bad byte makes the whole document unreadable to
+			 * an XML parser: bad bytes become '?'. */
+			if (!n || xml_forbidden(s + i, n)) {
 				rep = "?";
+				n = n ? n : 1;
 				break;
 			}
+			i += n;
 			continue;
 		}
 		if (strbuf_add(sb, s + start, i - start) < 0 ||
 		    strbuf_addstr(sb, rep) < 0)
 			return -1;
-		start = i + 1;
+		i += n;
+		start = i;
 	}
 	return strbuf_add(sb, s + start, len - start);
 }
@@ -171,10 +192,20 @@ int strbuf_getline(struct strbuf *sb, FILE *fp)
 int strbuf_read_file(struct strbuf *sb, const char *path)
 {
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-	int ret = 0;
+	int ret;
 
 	if (fd < 0)
 		return error_errno("cannot open '%s'", path);
+	ret = strbuf_read_fd(sb, fd, path);
+	if (fd)
+		close(fd);
+	return ret;
+}
+
+int strbuf_read_fd(struct strbuf *sb, int fd, const char *path)
+{
+	int ret = 0;
+
 	for (;;) {
 		ssize_t n;
 
@@ -194,8 +225,6 @@ int strbuf_read_file(struct strbuf *sb, const char *path)
 			break;
 		strbuf_setlen(sb, sb->len + (size_t)n);
 	}
-	if (fd)
-		close(fd);
 	return ret;
 }
 

@@ -35,7 +35,10 @@ static inline void strbuf_reset(struct strbuf *sb)
 	sb->len = 0;
 	sb->buf[0] = '\0';
 }
-/* Cut the buffer to len bytes (len must not exceed sb->len). */
+/*
+ * Set the length to len bytes and NUL-terminate there: len must not exceed
+ * sb->len, or the room made by strbuf_grow() (asserted).
+ */
 void strbuf_setlen(struct strbuf *sb, size_t len);
 
 /* The add functions return 0, or -1 when the cap would be exceeded. */
@@ -50,7 +53,11 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 
-/* Append the text with & < > " ' escaped for XML/HTML. */
+/*
+ * Append the text with & < > " ' escaped for XML/HTML, and with what XML
+ * cannot hold (invalid UTF-8 bytes, control characters but tab, U+FFFE,
+ * U+FFFF) replaced by '?': the one escape of every SVG and HTML writer.
+ */
 int strbuf_add_xml(struct strbuf *sb, const char *s, size_t len);
 
 /*
@@ -62,6 +69,8 @@ int strbuf_getline(struct strbuf *sb, FILE *fp);
 
 /* Read a whole file (or stdin for "-") into sb; reports its own errors. */
 int strbuf_read_file(struct strbuf *sb, const char *path);
+/* Append what is left to read of an open file (path names it in errors). */
+int strbuf_read_fd(struct strbuf *sb, int fd, const char *path);
 
 /* Remove whitespace at both ends. */
 void strbuf_trim(struct strbuf *sb);

@@ -15,6 +15,7 @@
 #define VEC_PUSH(vec, x)                                \
 	do {                                            \
 		VEC_GROW((vec), (vec)->len + 1);        \
+		assert((vec)->len < (vec)->alloc);      \
 		(vec)->v[(vec)->len++] = (x);           \
 	} while (0)
 #define VEC_RELEASE(vec)                                \
@@ -23,6 +24,9 @@
 		(vec)->v = NULL;                        \
 		(vec)->len = (vec)->alloc = 0;          \
 	} while (0)
-#define VEC_LAST(vec) ((vec)->v[(vec)->len - 1])
+/* The last item; the vector must not be empty (asserted). */
+#define VEC_LAST(vec) (*(assert((vec)->len > 0), &(vec)->v[(vec)->len - 1]))
+/* Item i, bounds asserted. */
+#define VEC_AT(vec, i) (*(assert((size_t)(i) < (vec)->len), &(vec)->v[(i)]))
 
 #endif

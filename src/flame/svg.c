@@ -3,6 +3,7 @@
 #include "flame/layout.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
 #include "profile/folded.h"
 #include <math.h>
 
@@ -34,69 +35,13 @@ void flame_opts_init(struct flame_opts *o)
 	o->palette = FLAME_HOT;
 }
 
-/*
- * The length of the valid UTF-8 sequence at s, or 0.  Names come from
- * binaries and may hold any bytes, and one bad byte makes the whole SVG
- * unreadable to an XML parser, so bad bytes are replaced.
- */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-	unsigned c = s[0], cp;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, and what XML forbids. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp == 0xfffe || cp == 0xffff)
-		return 0;
-	return n;
-}
-
-/* Append text escaped for XML, with invalid UTF-8 replaced by '?'. */
-static void add_text(struct strbuf *sb, const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, start = 0;
-
-	while (i < len) {
-		size_t n = utf8_len(u + i, len - i);
-
-		if (n) {
-			i += n;
-			continue;
-		}
-		strbuf_add_xml(sb, s + start, i - start);
-		strbuf_addch(sb, '?');
-		start = ++i;
-	}
-	strbuf_add_xml(sb, s + start, i - start);
-}
-
 /* The number of characters (code points) of a sanitized name prefix. */
 static size_t prefix_bytes(const char *s, size_t len, size_t chars)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 
 	while (i < len && chars--) {
-		size_t n = utf8_len(u + i, len - i);
+		size_t n = utf8_len(s + i, len - i);
 
 		i += n ? n : 1;
 	}
@@ -105,11 +50,10 @@ static size_t prefix_bytes(const char *s, size_t len, size_t chars)
 
 static size_t count_chars(const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, chars = 0;
 
 	while (i < len) {
-		size_t n = utf8_len(u + i, len - i);
+		size_t n = utf8_len(s + i, len - i);
 
 		i += n ? n : 1;
 		chars++;
@@ -152,7 +96,7 @@ static void add_js_string(struct strbuf *sb, const char *s)
 
 	strbuf_addch(sb, '"');
 	while (i < len) {
-		size_t n = u[i] >= 0x80 ? utf8_len(u + i, len - i) : 0;
+		size_t n = u[i] >= 0x80 ? utf8_len(s + i, len - i) : 0;
 
 		if (n) {
 			strbuf_add(sb, s + i, n);
@@ -207,11 +151,11 @@ static void frame_title(struct svg_ctx *c, const struct flame_frame *f,
 	const struct flame_opts *o = c->o;
 
 	strbuf_addstr(sb, "<g><title>");
-	add_text(sb, name, len);
+	strbuf_add_xml(sb, name, len);
 	strbuf_addstr(sb, " (");
 	add_count(sb, f->w);
 	strbuf_addch(sb, ' ');
-	add_text(sb, c->countname, strlen(c->countname));
+	strbuf_add_xml(sb, c->countname, strlen(c->countname));
 	if (f->name == FLAME_ROOT)
 		strbuf_addstr(sb, ", 100%");
 	else
@@ -236,10 +180,10 @@ static void frame_label(struct svg_ctx *c, double width_px, const char *name,
 		return;
 	n = count_chars(name, len);
 	if ((size_t)chars >= n) {
-		add_text(&c->sb, name, len);
+		strbuf_add_xml(&c->sb, name, len);
 		return;
 	}
-	add_text(&c->sb, name, prefix_bytes(name, len, chars - 2));
+	strbuf_add_xml(&c->sb, name, prefix_bytes(name, len, chars - 2));
 	strbuf_addstr(&c->sb, "..");
 }
 
@@ -335,7 +279,7 @@ static void write_header(struct svg_ctx *c, FILE *fp)
 		strbuf_addstr(sb, "<!-- NOTES: ");
 		for (s = o->notes; *s; s++) {
 			const unsigned char *u = (const unsigned char *)s;
-			size_t n = utf8_len(u, strlen(s));
+			size_t n = utf8_len(s, strlen(s));
 
 			if (*s == '<' || *s == '>' ||
 			    (*s == '-' && s[1] == '-')) {
@@ -357,7 +301,7 @@ static void write_header(struct svg_ctx *c, FILE *fp)
 		    "</linearGradient>\n</defs>\n<style type=\"text/css\">\n"
 		    "text { font-family:",
 		    bg1, bg2);
-	add_text(sb, o->fonttype, strlen(o->fonttype));
+	strbuf_add_xml(sb, o->fonttype, strlen(o->fonttype));
 	strbuf_addf(sb,
 		    "; font-size:%gpx; fill:rgb(0,0,0); }\n"
 		    "#title { text-anchor:middle; font-size:%gpx; }\n%s"
@@ -373,12 +317,12 @@ static void write_header(struct svg_ctx *c, FILE *fp)
 		    " fill=\"url(#background)\"/>\n"
 		    "<text id=\"title\" x=\"%.2f\" y=\"%g\">",
 		    w, h, w / 2, o->fontsize * 2);
-	add_text(sb, title, strlen(title));
+	strbuf_add_xml(sb, title, strlen(title));
 	strbuf_addstr(sb, "</text>\n");
 	if (o->subtitle && *o->subtitle) {
 		strbuf_addf(sb, "<text id=\"subtitle\" x=\"%.2f\" y=\"%g\">",
 			    w / 2, o->fontsize * 4);
-		add_text(sb, o->subtitle, strlen(o->subtitle));
+		strbuf_add_xml(sb, o->subtitle, strlen(o->subtitle));
 		strbuf_addstr(sb, "</text>\n");
 	}
 	strbuf_addf(sb,

@@ -509,7 +509,18 @@ chosen:
 		return 1;
 	}
 	if (m > 0) {
+		/*
+		 * Beside the chosen value, the nearest count before it when
+		 * there is one (Go's heap: inuse_objects for inuse_space; a
+		 * recording with off-CPU time: samples for wall, not
+		 * offcpu), else the type before it.
+		 */
 		keep[0] = m - 1;
+		for (i = m; i-- > 0;)
+			if (name_is(r, r->types.v[i].unit, "count")) {
+				keep[0] = i;
+				break;
+			}
 		keep[1] = m;
 		*main_value = 1;
 	} else {

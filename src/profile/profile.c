@@ -120,9 +120,14 @@ uint32_t profile_add(struct profile *p, uint32_t thread, const uint32_t *frames,
 		     size_t depth, const int64_t *values)
 {
 	uint32_t small[128], *key = small, id;
-	size_t n = depth + 1, old = p->values_alloc;
+	size_t n = depth + 1, old = p->values_alloc, i;
 	unsigned k;
 
+	/* Ids come from profile_thread() and profile_frame() of this very
+	 * profile: another profile's ids would name other frames. */
+	assert(thread < MAX(p->nthreads, (size_t)1));
+	for (i = 0; i < depth; i++)
+		assert(frames[i] < intern_count(&p->frames));
 	if (n > ARRAY_SIZE(small))
 		key = xmalloc(st_mult(n, sizeof(*key)));
 	key[0] = thread;

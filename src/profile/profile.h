@@ -8,20 +8,23 @@
 
 /*
  * The one profile model every reader and writer shares: a set of unique
- * stacks (arrays of interned frame names, root first), each with one or two
- * weights.  Weights are exact 64-bit integers (a count, nanoseconds,
- * bytes; signed, as pprof's are): a sum that leaves the int64_t range
- * saturates and sets .overflowed, which readers turn into an error that
- * names the line.  A CPU profile weighs stacks by samples or nanoseconds, a heap
- * profile by bytes, and a differential profile carries two values per
- * stack (before, after).  A stack may also belong to a thread (an index
+ * stacks (arrays of interned frame names, root first), each with one to
+ * PROFILE_MAX_VALUES weights.  Weights are exact 64-bit integers (a count,
+ * nanoseconds, bytes; signed, as pprof's are): a sum that leaves the
+ * int64_t range saturates and sets .overflowed, which readers turn into an
+ * error that names the line.  A CPU profile weighs stacks by samples or
+ * nanoseconds, a heap profile by bytes, and a differential profile carries
+ * two values per stack (before, after); a recording with off-CPU time
+ * keeps on-CPU, off-CPU and their sum (wall) apart.  A stack may also
+ * belong to a thread (an index
  * into .threads; 0 means "no thread information").
  *
  * The profile owns every string, stack and array it points to;
  * profile_release() frees them all.
  */
 
-#define PROFILE_MAX_VALUES 2
+/* A recording with --off-cpu has four: samples, cpu, offcpu and wall. */
+#define PROFILE_MAX_VALUES 4
 
 /* What is known about a frame beyond its name (filled by symbolizers). */
 enum profile_frame_kind {
@@ -170,6 +173,7 @@ static inline uint32_t profile_stack_thread(const struct profile *p,
 static inline int64_t profile_value(const struct profile *p, uint32_t stack,
 				    unsigned k)
 {
+	assert(stack < profile_nstacks(p) && k < p->nvalues);
 	return p->values[(size_t)stack * p->nvalues + k];
 }
 

@@ -158,8 +158,13 @@ static int folded_read(struct profile *p, struct lines *lr)
 				continue;
 			}
 			len3 = len2;
-			while ((c = take_count(s, &len3)).kind != COUNT_NONE)
+			/* Only a COUNT_OK shortens the line: stop at any
+			 * other kind, or a huge third number loops forever. */
+			while ((c = take_count(s, &len3)).kind != COUNT_NONE) {
 				n++;
+				if (c.kind != COUNT_OK)
+					break;
+			}
 			if (n > 2) {
 				error("%s:%" PRIu64 ": %u numbers at the end of "
 				      "the line; expected 'STACK COUNT' or "

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
 #include <math.h>
 
 /* Where sample counts come from for value k. */
@@ -315,8 +316,9 @@ static void print_table(const struct profile *p, const struct report_opts *o,
 			fprintf(fp, "%12s %6.2f%% %12s %6.2f%%  ", a,
 				pct(row->self, r->total), b,
 				pct(row->total, r->total));
-		fwrite(profile_frame_name(p, row->frame), 1,
-		       profile_frame_len(p, row->frame), fp);
+		/* Names come from binaries: a terminal must not run them. */
+		utf8_fput_printable(fp, profile_frame_name(p, row->frame),
+				    profile_frame_len(p, row->frame));
 		fputc('\n', fp);
 	}
 }
@@ -413,8 +415,9 @@ int report_print(const struct profile *p, const struct report_opts *o,
 	struct strbuf sb = STRBUF_INIT;
 
 	report_compute(p, o->value, REPORT_ALL, 0, o->sort, &r);
-	fprintf(fp, "%s: %s", o->name ? o->name : "profile",
-		value_label(p, o->value));
+	utf8_fput_printable(fp, o->name ? o->name : "profile",
+			    strlen(o->name ? o->name : "profile"));
+	fprintf(fp, ": %s", value_label(p, o->value));
 	if (*p->unit[o->value])
 		fprintf(fp, " (%s)", p->unit[o->value]);
 	fputs(", ", fp);
@@ -426,7 +429,9 @@ int report_print(const struct profile *p, const struct report_opts *o,
 		for (i = 0; i < ng; i++) {
 			strbuf_reset(&sb);
 			group_name(p, &g[i], &sb);
-			fprintf(fp, "\n%s (%.2f%% of all): ", sb.buf,
+			fputc('\n', fp);
+			utf8_fput_printable(fp, sb.buf, sb.len);
+			fprintf(fp, " (%.2f%% of all): ",
 				pct(g[i].r.total, r.total));
 			print_summary(p, o, &g[i].r, fp);
 			print_table(p, o, &g[i].r, fp);

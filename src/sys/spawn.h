@@ -2,6 +2,7 @@
 #define PERFOPS_SYS_SPAWN_H
 
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -26,6 +27,21 @@ struct spawn_opts {
 	double timeout;	       /* seconds; 0: none */
 	/* Counted from exec to exit when not NULL (opened before exec). */
 	struct perf_counters *counters;
+	/*
+	 * fork() rather than vfork(): the kernel carries the peak RSS of the
+	 * memory a child leaves at exec over into the exec'd program's, and a
+	 * vfork child leaves ours, all of it.  A forked child leaves only a
+	 * copy of our written pages, so a small caller measures the
+	 * program's own peak.
+	 */
+	int fresh_mm;
+	/* The child leads its own process group (always with a timeout). */
+	int own_group;
+	/* The child's signal mask (NULL: the caller's). */
+	const sigset_t *child_sigmask;
+	/* Called with the child's pid once it runs (before the wait). */
+	void (*started)(pid_t pid, void *arg);
+	void *started_arg;
 };
 
 struct spawn_result {
@@ -45,8 +61,41 @@ struct spawn_result {
  */
 int spawn_run(const struct spawn_opts *o, struct spawn_result *r);
 
+/*
+ * A child forked and held before exec until spawn_go(): the scheme of
+ * perf stat and perf record, which attach their events (with
+ * enable_on_exec) to the pid in between, so that they count from the
+ * command's first instruction.  The caller owns the held child until
+ * spawn_go() or spawn_abort().
+ */
+struct spawn_held {
+	pid_t pid;
+	int go_fd, err_fd; /* -1 once closed */
+};
+
+/*
+ * Fork the child of o and hold it before exec.  Returns 0, or a negative
+ * errno with nothing left open and no child.
+ */
+int spawn_hold(const struct spawn_opts *o, struct spawn_held *h);
+/*
+ * Let the held child exec.  Returns 0, or the negative errno of its exec
+ * (such as -ENOENT), the child then reaped.  Either way h holds no fd.
+ */
+int spawn_go(struct spawn_held *h);
+/* Let go of a child that must not run: it exits 127 and is reaped. */
+void spawn_abort(struct spawn_held *h);
+/* Reap pid if it has ended: 1 with *wstatus set, else 0 (no wait). */
+int spawn_reap(pid_t pid, int *wstatus);
+/* End pid: reap it if it has ended, else send SIGTERM and wait for it. */
+void spawn_stop(pid_t pid, int *wstatus);
+/* A wait status as a shell reports it: the exit code, or 128 + signal. */
+int spawn_exit_status(int wstatus);
+
 /* Seconds on the monotonic clock. */
 double sys_now(void);
+/* Nanoseconds on the monotonic clock (perf_event's clockid). */
+uint64_t sys_now_ns(void);
 
 /*
  * Parse a CPU list such as "0-2,5" into set; -1 on syntax error or a CPU

@@ -1,7 +1,7 @@
 #!/bin/bash
 # perfops bench: exports, plots, counters, usage errors, help.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 39
 
 run "$PERFOPS" bench -N --runs 3 -n '<a&b>' -n two 'sleep 0.001' 'sleep 0.002' \
 	--export-csv "$T/r.csv" --export-markdown "$T/r.md" \
@@ -45,3 +45,59 @@ is "$rc" 1 "a command that does not exist exits 1"
 like "$err" "cannot run command 'no-such-command-perfops': No such file" "and says why"
 run "$PERFOPS" help bench
 like "$out" "fail-if-slower PCT" "perfops help bench prints the manual"
+
+# An export that cannot be written is found before the first run.
+run "$PERFOPS" bench --runs 3 --export-csv "$T/ok.csv" --export-json "$T/no/such/dir/x.json" "echo x >>$T/ran"
+is "$rc" 1 "an unwritable export path exits 1"
+like "$err" "$T/no/such/dir/x.json" "naming the path"
+ok $([ ! -e "$T/ran" ]; echo $?) "before any run"
+ok $([ ! -e "$T/ok.csv" ] && ! ls "$T" | grep -q '\.tmp'; echo $?) "and leaves no other export or temporary file behind"
+
+# The option table: hyperfine's multi-value options in every spelling,
+# options after the commands, values checked with one line each.
+run "$PERFOPS" bench -N -r 1 --export-json "$T/p.json" 'echo {n}' 'echo -{n}' --parameter-scan=n 1 2
+is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; print join ",", map { $_->{command} } @{decode_json(<$f>)->{results}}' "$T/p.json")" \
+	"echo 1,echo -1,echo 2,echo -2" "--parameter-scan=NAME MIN MAX after the commands"
+run "$PERFOPS" bench -N -r 1 --export-json "$T/p.json" 'echo {x}' --parameter-list x a,b
+is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; print join ",", map { $_->{command} } @{decode_json(<$f>)->{results}}' "$T/p.json")" \
+	"echo a,echo b" "--parameter-list NAME LIST after the command"
+run "$PERFOPS" bench -N -r 1 -P n 1
+is "$rc:$(echo "$err" | head -1)" "2:perfops bench: --parameter-scan needs 3 values (NAME MIN MAX) (see 'perfops help bench')" "-P with two values is a usage error naming what it needs"
+run "$PERFOPS" bench -r 0 true
+is "$rc" 2 "--runs 0 exits 2"
+like "$err" "runs" "naming the option"
+run "$PERFOPS" bench --style fancy true
+is "$rc:$(echo "$err" | grep -c 'auto.*none')" "2:1" "--style lists its values"
+run "$PERFOPS" bench -N --time-budget 200ms --export-json "$T/tb.json" true
+ok $rc "--time-budget takes a duration (200ms)"
+run "$PERFOPS" bench --help
+like "$rc:$out" "^0:usage: perfops bench" "--help prints the manual from the table"
+
+# --export-html: every cell holds its own figure (Max and p95 once showed
+# the mean and sigma).  Parse the cells, compare with the JSON export of
+# the same run, formatted as the table formats them.
+run "$PERFOPS" bench -N --runs 7 --export-html "$T/h.html" --export-json "$T/h.json" 'sleep 0.002' 'sleep 0.03'
+ok $rc "HTML and JSON exports of one run"
+cells=$(perl -ne 'print join("|", m{<td>(?:<code>)?(.*?)(?:</code>)?</td>}g), "\n" if /^<tr><td>/' "$T/h.html")
+want=$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; my $j = decode_json(<$f>);
+	for my $r (@{$j->{results}}) {
+		my $u = sub { sprintf "%.1f ms", $_[0] * 1000 };
+		print join("|", $r->{command}, $u->($r->{mean}) . " ± " . $u->($r->{stddev}),
+			$u->($r->{median}) . " [" . $u->($r->{median_ci}{low}) . " … " . $u->($r->{median_ci}{high}) . "]",
+			$u->($r->{min}), $u->($r->{max}), $u->($r->{percentiles}{p95}), scalar @{$r->{times}}), "\n";
+	}' "$T/h.json")
+is "$cells" "$want" "every HTML cell matches the JSON figures (Max is the max, p95 the p95)"
+
+# A shell whose empty command takes 0.1 s: every run, shell start-up
+# subtracted, is clamped at 0, and the ratios do not exist.  hyperfine
+# then explains instead of printing 'inf' or '-nan times faster'.
+cat >"$T/slowsh" <<'SH'
+#!/bin/sh
+[ -z "$2" ] && exec sleep 0.1
+exec /bin/sh "$@"
+SH
+chmod +x "$T/slowsh"
+run "$PERFOPS" bench -S "$T/slowsh" --runs 3 true 'true x'
+ok $rc "commands faster than the shell's start-up run"
+like "$err" "Note: The benchmark comparison could not be computed as some benchmark times are zero" "the comparison says why it is missing"
+ok $(! grep -qiE 'inf|nan' "$T/out"; echo $?) "no inf or nan printed"

@@ -4,7 +4,7 @@
 # the edge of 64 bits, wrong counts, and the flame graph frame cap.  Each
 # check is what a user would see: the numbers, the message, the exit code.
 . "$(dirname "$0")/lib.sh"
-plan 45
+plan 46
 
 d=$TOP/tests/data/collapse
 fixture=$d/perf6-fp-cpuclock.txt
@@ -114,6 +114,10 @@ run "$PERFOPS" flamegraph -o "$T/three.svg" "$T/three.folded"
 is "$rc:$err" "1:perfops: $T/three.folded:1: 3 numbers at the end of the line; expected 'STACK COUNT' or 'STACK BEFORE AFTER'" "three counts on a line are named as such"
 run "$PERFOPS" report "$T/three.folded"
 is "$rc" 1 "report says the same"
+# A third number too big for a count once looped forever (found by fuzzing).
+printf 'a; 1 b 111111111111111111111111111111111111111111 2 3\n' >"$T/huge3.folded"
+run timeout 10 "$PERFOPS" flamegraph -o "$T/huge3.svg" "$T/huge3.folded"
+is "$rc:$err" "1:perfops: $T/huge3.folded:1: 3 numbers at the end of the line; expected 'STACK COUNT' or 'STACK BEFORE AFTER'" "a huge third number ends the read with the same message"
 printf 'a;b 0\na;c 0\n' >"$T/zero.folded"
 for cmd in flamegraph report; do
 	run "$PERFOPS" $cmd "$T/zero.folded"

@@ -3,7 +3,7 @@
 # the installed copy runs on its own (staged with DESTDIR, so the test does
 # not reconfigure the build tree's prefix).
 . "$(dirname "$0")/lib.sh"
-plan 4
+plan 6
 run meson install -C "$BUILD" --no-rebuild --quiet --destdir "$T/stage"
 ok $rc "meson install into a staging directory: $(echo "$err" | tail -1)"
 # Wherever the build's prefix points, the staged tree mirrors it.
@@ -16,3 +16,8 @@ n_inst=$(ls "$prefix/share/man/man1/"perfops-*.1 2>/dev/null | wc -l)
 is "$n_inst" "$n_docs" "every manual page is installed in share/man/man1"
 run man -l "$prefix/share/man/man1/perfops-collapse.1"
 like "$rc:$out" "^0:.*PERFOPS-COLLAPSE" "an installed page renders with man"
+# perfops bench starts its runs from perfops-launcher, found from the
+# binary's own directory (../libexec/perfops).
+ok $([ -x "$prefix/libexec/perfops/perfops-launcher" ]; echo $?) "perfops-launcher is installed in libexec/perfops"
+run env -i PATH=/usr/bin:/bin "$bin" bench -N -r 1 /bin/true
+like "$rc:$out" "^0:Benchmark 1: /bin/true" "the installed binary benchmarks"

@@ -51,6 +51,7 @@ Test(bench, scan_range_and_list)
 	/* 0 to 1 by 0.25: five values, printed with the step's decimals. */
 	cr_assert_eq(bench_scan_range(&sc, "x", "0", "1", "0.25"), 0);
 	cr_assert_eq(sc.nr, 5);
+	cr_assert_str_eq(sc.values[0], "0");
 	cr_assert_str_eq(sc.values[1], "0.25");
 	cr_assert_str_eq(sc.values[4], "1.00");
 	bench_scan_release(&sc);
@@ -92,15 +93,37 @@ Test(bench, cross_product_order_and_shell_argv)
 	cr_assert_str_eq(b.cmds[0].argv[1], "-c");
 	cr_assert_str_eq(b.cmds[0].argv[2], "echo 1x");
 	cr_assert_null(b.cmds[0].argv[3]);
+	bench_release(&b);
+	/* Two commands: parameter value by parameter value, as hyperfine
+	 * (commands vary fastest); one name is for every benchmark. */
+	{
+		const char *two[] = {"a{a}{b}", "b{a}{b}"}, *name[] = {"n{a}"};
+
+		bench_init(&b);
+		t.cmds = two;
+		t.nr_cmds = 2;
+		t.names = name;
+		t.nr_names = 1;
+		cr_assert_eq(bench_add_commands(&b, &t), 0);
+		cr_assert_eq(b.nr_cmds, 8);
+		cr_assert_str_eq(b.cmds[0].cmdline, "a1x");
+		cr_assert_str_eq(b.cmds[1].cmdline, "b1x");
+		cr_assert_str_eq(b.cmds[2].cmdline, "a2x");
+		cr_assert_str_eq(b.cmds[3].cmdline, "b2x");
+		cr_assert_str_eq(b.cmds[4].cmdline, "a1y");
+		cr_assert_str_eq(b.cmds[7].cmdline, "b2y");
+		cr_assert_str_eq(b.cmds[2].name, "n2");
+		bench_release(&b);
+	}
 	bench_scan_release(&sc[0]);
 	bench_scan_release(&sc[1]);
-	bench_release(&b);
 }
 
 Test(bench, bad_command_lists)
 {
 	struct bench b;
-	const char *cmds[] = {"true", "false"}, *names[] = {"one"};
+	const char *cmds[] = {"true", "false"};
+	const char *names[] = {"one", "two", "three"};
 	const char *empty[] = {""};
 	struct bench_templates t = {0};
 
@@ -109,8 +132,16 @@ Test(bench, bad_command_lists)
 	t.cmds = cmds;
 	t.nr_cmds = 2;
 	t.names = names;
-	t.nr_names = 1;
+	t.nr_names = 3;
+	/* hyperfine: "Too many --command-name options". */
 	cr_assert_eq(bench_add_commands(&b, &t), -1);
+	bench_release(&b);
+	/* Fewer names than commands name the first ones, as in hyperfine. */
+	bench_init(&b);
+	t.nr_names = 1;
+	cr_assert_eq(bench_add_commands(&b, &t), 0);
+	cr_assert_str_eq(b.cmds[0].name, "one");
+	cr_assert_str_eq(b.cmds[1].name, "false");
 	bench_release(&b);
 	bench_init(&b);
 	t.nr_names = 0;
@@ -409,4 +440,79 @@ Test(bench, markdown_export)
 	bench_release(&b);
 	unlink(path);
 	free(path);
+}
+
+/* Print into a string (the caller frees it). */
+static char *capture(void (*fn)(const struct bench *, FILE *),
+		     const struct bench *b)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	cr_assert_not_null(fp);
+	fn(b, fp);
+	fclose(fp);
+	return buf;
+}
+
+static void print_comparison_to(const struct bench *b, FILE *fp)
+{
+	struct bench_print_opts po = {0};
+	FILE *saved = stderr;
+
+	/* The note goes to stderr: catch it in the same string. */
+	stderr = fp;
+	bench_print_comparison(b, &po, fp);
+	stderr = saved;
+}
+
+Test(bench, zero_mean_has_no_ratio)
+{
+	struct bench b;
+	double zero[] = {0, 0, 0, 0}, some[] = {0.01, 0.011, 0.012, 0.01};
+	char *out;
+
+	bench_init(&b);
+	b.opts.shell = bench_split_args("sh");
+	add_cmd(&b, "fast", zero, 4);
+	add_cmd(&b, "slow", some, 4);
+	bench_summarize(&b);
+	cr_assert_eq(bench_ratios_defined(&b), 0);
+	out = capture(print_comparison_to, &b);
+	cr_assert(strstr(out, "Note: The benchmark comparison could not be "
+			      "computed as some benchmark times are zero."),
+		  "%s", out);
+	cr_assert(strstr(out, "-N/--shell=none"), "%s", out);
+	cr_assert_null(strstr(out, "inf"), "%s", out);
+	cr_assert_null(strstr(out, "nan"), "%s", out);
+	free(out);
+	bench_release(&b);
+}
+
+static void html_to(const struct bench *b, FILE *fp)
+{
+	struct bench_print_opts po = {0};
+
+	bench_export_fp(b, BE_HTML, fp, &po);
+}
+
+Test(bench, html_table_cells)
+{
+	struct bench b;
+	/* min 10 ms, max 50 ms, mean 24 ms, sd sqrt(1120 / 4) = 16.7 ms,
+	 * p95 (h = 4 * 0.95 = 3.8) 30 + 0.8 * 20 = 46 ms. */
+	double wall[] = {0.010, 0.010, 0.020, 0.030, 0.050};
+	char *out;
+
+	bench_init(&b);
+	add_cmd(&b, "x", wall, 5);
+	bench_summarize(&b);
+	out = capture(html_to, &b);
+	cr_assert(strstr(out, "<td>24.0 ms ± 16.7 ms</td>"), "%s", out);
+	cr_assert(strstr(out, "<td>10.0 ms</td><td>50.0 ms</td>"
+			      "<td>46.0 ms</td><td>5</td>"),
+		  "%s", out);
+	free(out);
+	bench_release(&b);
 }

@@ -42,3 +42,21 @@ Test(error, quiet_silences, .init = redirect)
 	fflush(stderr);
 	cr_assert_stderr_eq_str("");
 }
+
+Test(error, control_characters_are_shown_escaped, .init = redirect)
+{
+	error("cannot open '%s'", "t\x1b]0;pwned\x07\x1b[2J");
+	warning("bad byte \xff in '%s'", "x\x9b");
+	fflush(stderr);
+	cr_assert_stderr_eq_str(
+		"perfops: cannot open 't\\x1b]0;pwned\\x07\\x1b[2J'\n"
+		"perfops: warning: bad byte \\xff in 'x\\x9b'\n");
+}
+
+Test(error, broken_pipe_elsewhere_is_still_reported, .init = redirect)
+{
+	/* EPIPE from a child's pipe, with stdout fine, is a real error. */
+	cr_assert_eq(error_code(-EPIPE, "cannot start 'x'"), -1);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("perfops: cannot start 'x': Broken pipe\n");
+}

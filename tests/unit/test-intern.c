@@ -1,6 +1,7 @@
 #include "core/compat.h"
 #include "core/intern.h"
 #include <criterion/criterion.h>
+#include <signal.h>
 
 Test(intern, dense_ids_in_first_seen_order)
 {
@@ -43,3 +44,15 @@ Test(intern, binary_keys_and_rehash)
 	cr_assert_eq(intern_find(&t, key, 8), INTERN_NONE);
 	intern_release(&t);
 }
+
+#ifndef NDEBUG
+/* An id the table never handed out is a bug caught in debug builds. */
+Test(intern, unknown_id_asserts, .signal = SIGABRT)
+{
+	struct intern t;
+
+	intern_init(&t);
+	intern_add(&t, "a", 1, NULL);
+	(void)intern_str(&t, 1);
+}
+#endif

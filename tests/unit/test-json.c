@@ -70,3 +70,21 @@ Test(json, doubles_round_trip)
 	cr_assert_str_eq(buf, "0.30000000000000004");
 	free(buf);
 }
+
+Test(json, invalid_utf8_becomes_replacement_character)
+{
+	struct json_writer w;
+	FILE *fp = mem();
+	/* Valid 2-, 3- and 4-byte characters pass; a stray byte, a cut
+	 * sequence, an overlong '/' and a surrogate do not. */
+	const char in[] = "\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\xa5|\xff|\xe2\x82|"
+			  "\xc0\xaf|\xed\xa0\x80|\x01";
+
+	json_init(&w, fp, 0);
+	json_string(&w, in);
+	fclose(fp);
+	cr_assert_str_eq(buf, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\xa5|\\ufffd|"
+			      "\\ufffd\\ufffd|\\ufffd\\ufffd|"
+			      "\\ufffd\\ufffd\\ufffd|\\u0001\"");
+	free(buf);
+}

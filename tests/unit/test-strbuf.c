@@ -1,6 +1,7 @@
 #include "core/compat.h"
 #include "core/strbuf.h"
 #include <criterion/criterion.h>
+#include <signal.h>
 
 Test(strbuf, add_and_format)
 {
@@ -87,3 +88,27 @@ Test(strbuf, trim_and_detach)
 	cr_assert_eq(sb.len, 0);
 	free(s);
 }
+
+Test(strbuf, xml_replaces_what_xml_cannot_hold)
+{
+	struct strbuf sb = STRBUF_INIT;
+	/* é and € stay; a stray byte, a cut sequence, U+FFFF, ESC and a
+	 * C0 control become '?'; a tab stays. */
+	const char in[] = "\xc3\xa9\xe2\x82\xac|\xff|\xe2\x82|\xef\xbf\xbf|"
+			  "\x1b[2J|\t|&";
+
+	strbuf_add_xml(&sb, in, strlen(in));
+	cr_assert_str_eq(sb.buf, "\xc3\xa9\xe2\x82\xac|?|??|?|?[2J|\t|&amp;");
+	strbuf_release(&sb);
+}
+
+#ifndef NDEBUG
+/* The invariants are asserted in the developer and sanitizer builds. */
+Test(strbuf, setlen_past_the_room_asserts, .signal = SIGABRT)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "abc");
+	strbuf_setlen(&sb, sb.alloc);
+}
+#endif

@@ -1,6 +1,7 @@
 #include "core/compat.h"
 #include "core/vec.h"
 #include <criterion/criterion.h>
+#include <signal.h>
 
 Test(vec, push_grow_release)
 {
@@ -32,3 +33,21 @@ Test(vec, struct_items)
 	cr_assert_eq(v.v[0].y, -2);
 	VEC_RELEASE(&v);
 }
+
+#ifndef NDEBUG
+Test(vec, at_out_of_bounds_asserts, .signal = SIGABRT)
+{
+	VEC(int) v = VEC_INIT;
+
+	VEC_PUSH(&v, 1);
+	cr_assert_eq(VEC_AT(&v, 0), 1);
+	(void)VEC_AT(&v, 1);
+}
+
+Test(vec, last_of_empty_asserts, .signal = SIGABRT)
+{
+	VEC(int) v = VEC_INIT;
+
+	(void)VEC_LAST(&v);
+}
+#endif
