@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -388,6 +389,10 @@ static void conn_open(struct conn *c, int64_t now)
 		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    ai->ai_protocol);
 	if (fd < 0) {
+		snprintf(w->why, sizeof(w->why), "cannot open a socket: %s%s",
+			 strerror(errno),
+			 errno == EMFILE ? " (raise ulimit -n, or lower -c)"
+					 : "");
 		c->state = CONN_CLOSED;
 		conn_fail(c, LOAD_ERR_CONNECT, now);
 		return;
@@ -982,6 +987,20 @@ static void worker_release(struct worker *w)
 	load_interval_release(&w->cur);
 }
 
+/* Each connection is a descriptor: lift the soft limit toward the hard
+ * one when -c needs it, as far as allowed. */
+static void raise_fd_limit(int need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= (rlim_t)need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)need
+			  ? (rlim_t)need
+			  : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int load_run(const struct load_opts *o, struct load_result *r)
 {
 	struct worker *ws;
@@ -995,6 +1014,7 @@ int load_run(const struct load_opts *o, struct load_result *r)
 
 	if (load_result_init(r) < 0)
 		return error("cannot set up the latency histograms");
+	raise_fd_limit(o->connections + 64);
 	r->duration_s = o->duration_s;
 	r->warmup_s = o->warmup_s;
 	r->rate = o->rate / MAX(o->nshards, 1);
