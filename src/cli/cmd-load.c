@@ -21,7 +21,7 @@ static const struct cli_doc doc = {
     .name = "load",
     .synopsis = "[options] URL\n"
 		"   or: perfops load merge [--json] [--threshold EXPR]... "
-		"FILE.hlog...\n",
+		"[--hlog|--csv|--html FILE]... FILE.hlog...\n",
     .description =
 	"Generate HTTP/1.1 load against URL and report the latency as wrk\n"
 	"and wrk2 do, from HdrHistograms (microsecond values, 3 significant\n"
@@ -210,7 +210,8 @@ static int run_find_max(const struct load_opts *o, const struct threshold *ths,
 
 static const struct cli_doc merge_doc = {
     .name = "load merge",
-    .synopsis = "[--json] [--threshold EXPR]... FILE.hlog...\n",
+    .synopsis = "[--json] [--threshold EXPR]... [--hlog|--csv|--html FILE]...\n"
+		"       FILE.hlog...\n",
     .description =
 	"Merge HdrHistogram interval logs written by `perfops load --hlog`\n"
 	"(one per agent of a sharded run, or several runs): histograms are\n"
@@ -234,9 +235,17 @@ static int parse_thresholds(const struct strvec *sv, struct threshold **out)
 static int cmd_load_merge(int argc, char **argv)
 {
 	struct strvec thresh = {VEC_INIT};
-	int json = 0, ret = EXIT_USAGE, failed;
+	const char *hlog = NULL, *csv = NULL, *html = NULL;
+	int json = 0, ret = EXIT_USAGE, failed, have_log = 0;
+	struct load_log log;
 	const struct opt options[] = {
 	    OPT_BOOL(0, "json", &json, "print the summary as JSON"),
+	    OPT_STRING(0, "hlog", &hlog, "FILE",
+		       "write the merged interval log (aligned by time)"),
+	    OPT_STRING(0, "csv", &csv, "FILE",
+		       "write the merged per-second series"),
+	    OPT_STRING(0, "html", &html, "FILE",
+		       "write an HTML report of the merged data"),
 	    OPT_CALLBACK(0, "threshold", &thresh, "EXPR",
 			 "fail (exit 4) unless EXPR holds (repeatable)",
 			 opt_push),
@@ -254,8 +263,17 @@ static int cmd_load_merge(int argc, char **argv)
 	if (parse_thresholds(&thresh, &ths) < 0)
 		goto out;
 	ret = EXIT_FAIL;
-	if (load_hlog_merge(&r, (const char *const *)argv, (size_t)argc) < 0)
+	if ((hlog || csv || html) &&
+	    load_log_open(&log, hlog, csv, html, 1) < 0)
 		goto out;
+	have_log = hlog || csv || html;
+	if (load_hlog_merge(&r, (const char *const *)argv, (size_t)argc,
+			    have_log ? &log : NULL, "merged interval logs") < 0)
+		goto out;
+	if (have_log && load_log_close(&log, &r) < 0) {
+		load_result_release(&r);
+		goto out;
+	}
 	info.thresholds = ths;
 	info.nthresholds = thresh.v.len;
 	if (!json)
@@ -267,6 +285,8 @@ static int cmd_load_merge(int argc, char **argv)
 		goto out;
 	ret = failed ? EXIT_THRESHOLD : EXIT_OK;
 out:
+	if (have_log)
+		load_log_release(&log);
 	VEC_RELEASE(&thresh.v);
 	free(ths);
 	return ret;

@@ -66,8 +66,13 @@ void load_log_release(struct load_log *lg);
  * Merge interval logs written by `perfops load --hlog` (on one machine or
  * many) into r: histograms added, counters of their summary lines summed
  * (rates, threads and connections add up; the duration is the longest).
+ * The logs are read side by side, their intervals aligned by start time
+ * on the wall clock; with out (opened with one thread), each merged
+ * second goes to its interval log, CSV or HTML report (title names it),
+ * with the responses of a second counted from its latency histogram.
  * Returns 0, or -1 with a message naming the file and line.
  */
-int load_hlog_merge(struct load_result *r, const char *const *paths, size_t n);
+int load_hlog_merge(struct load_result *r, const char *const *paths, size_t n,
+		    struct load_log *out, const char *title);
 
 #endif

@@ -5,7 +5,7 @@
 # request count and percentiles of one unsharded run.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 16
+plan 18
 
 JS=$TOP/tests/e2e/load-js
 if [ ! -d "$JS/node_modules/hdr-histogram-js" ]; then
@@ -64,6 +64,18 @@ is "$(jget "$T/merged.json" 'o.requests + ":" + o.rate + ":" + o.connections.ask
 # The stall dominates both: within 5% of it (histograms hold 0.1%).
 is "$(jget "$T/merged.json" "['p90','p99'].every(k => Math.abs(o.latency_ms[k] - $(jget "$T/out" 'JSON.stringify(o.latency_ms)')[k]) < 50)")" \
 	true "3 shards merged: p90 and p99 of one run (merged $(jget "$T/merged.json" o.latency_ms.p99), one $(jget "$T/out" o.latency_ms.p99) ms)"
+
+# Merged second by second (the agents' intervals aligned by start time).
+run "$PERFOPS" load merge --csv "$T/m.csv" --hlog "$T/m.hlog" "$T/s1.hlog" "$T/s2.hlog" "$T/s3.hlog"
+is "$(awk -F, 'NR > 1 { n++; s += $2 } END { print n ":" s }' "$T/m.csv")" "2:600" \
+	"merge --csv: 2 seconds of the 3 agents, 600 responses"
+if [ $have_js = 1 ]; then
+	node "$JS/hlog.js" "$T/m.hlog" >"$T/mjs.json"
+	is "$(jget "$T/mjs.json" 'o.latency.intervals + ":" + o.latency.count + ":" + o.latency.p99 / 1000')" \
+		"2:600:$(jget "$T/merged.json" o.latency_ms.p99)" "merge --hlog: 2 intervals hdr-histogram-js reads, the merged p99"
+else
+	skip "npm could not install hdr-histogram-js"
+fi
 
 run "$PERFOPS" load merge --threshold 'p(99)<100ms' "$T/s1.hlog" "$T/s2.hlog" "$T/s3.hlog"
 is "$rc" 4 "merge evaluates thresholds on the merged data: exit 4"

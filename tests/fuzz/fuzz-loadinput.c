@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (load_targets_read(&ts, path) == 0)
 			load_targets_prepare(&ts, NULL, 0);
 		load_targets_release(&ts);
-		if (load_hlog_merge(&r, paths, 1) == 0)
+		if (load_hlog_merge(&r, paths, 1, NULL, NULL) == 0)
 			load_result_release(&r);
 	}
 	if (fd >= 0)

@@ -67,7 +67,7 @@ Test(loadlog, intervals_in_order_and_read_back)
 		     * wide). */
 		    "1,8,1,16.00,10.007,2000.895,2000.895,2000.895,0.007,"
 		    "0.000\n");
-	cr_assert_eq(load_hlog_merge(&back, paths, 1), 0);
+	cr_assert_eq(load_hlog_merge(&back, paths, 1, NULL, NULL), 0);
 	cr_assert_eq(back.latency.total_count, 1009);
 	cr_assert_eq(back.service.total_count, 3);
 	cr_assert_eq(hist_max(&back.latency),
@@ -86,7 +86,7 @@ Test(loadlog, intervals_in_order_and_read_back)
 	{
 		const char *two[2] = {hlog, hlog};
 
-		cr_assert_eq(load_hlog_merge(&back, two, 2), 0);
+		cr_assert_eq(load_hlog_merge(&back, two, 2, NULL, NULL), 0);
 		cr_assert_eq(back.latency.total_count, 2018);
 		cr_assert_eq(back.requests, 2018);
 		cr_assert_eq(back.threads, 4);
