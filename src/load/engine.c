@@ -341,7 +341,8 @@ static uint32_t pick_target(struct worker *w)
 	return (uint32_t)((w->tnext - (uint64_t)w->gn) % n);
 }
 
-static void conn_add_request(struct conn *c, int64_t intended, int64_t now)
+/* Returns -1 when the HTTP/2 session takes no more streams. */
+static int conn_add_request(struct conn *c, int64_t intended, int64_t now)
 {
 	int k = (c->head + c->n) % PIPE_MAX;
 	uint32_t t = pick_target(c->w);
@@ -351,8 +352,11 @@ static void conn_add_request(struct conn *c, int64_t intended, int64_t now)
 		if (h2_submit(c->h2, tg->prep, intended, now) == 0) {
 			c->n++;
 			c->w->inflight++;
+		} else {
+			/* The session refused a stream: it is going away. */
+			return -1;
 		}
-		return;
+		return 0;
 	}
 
 	c->intended[k] = intended;
@@ -361,6 +365,7 @@ static void conn_add_request(struct conn *c, int64_t intended, int64_t now)
 	c->w->inflight++;
 	c->target[k] = t;
 	strbuf_add(&c->wbuf, tg->req.buf, tg->req.len);
+	return 0;
 }
 
 /* Closed loop: keep the pipeline full. */
@@ -372,7 +377,11 @@ static int conn_cap(const struct conn *c)
 static void conn_fill(struct conn *c, int64_t now)
 {
 	while (c->n < conn_cap(c))
-		conn_add_request(c, now, now);
+		if (conn_add_request(c, now, now) < 0) {
+			/* A closed loop request that could not be sent. */
+			c->w->res.errors[LOAD_ERR_RESET]++;
+			break;
+		}
 	conn_flush(c, now);
 }
 
@@ -487,7 +496,8 @@ static void h2_done(void *conn, int64_t intended, int64_t sent, int status,
 			w->freestack[w->nfree++] = (int)(c - w->conns);
 		}
 	} else if (!w->draining && !c->retire) {
-		conn_add_request(c, now, now);
+		if (conn_add_request(c, now, now) < 0)
+			w->res.errors[LOAD_ERR_RESET]++;
 	}
 }
 
@@ -689,7 +699,12 @@ static void dispatch(struct worker *w, int64_t now)
 			w->nfree--;
 			continue;
 		}
-		conn_add_request(c, w->queue[w->qhead], now);
+		if (conn_add_request(c, w->queue[w->qhead], now) < 0) {
+			/* The request waits for another connection. */
+			c->in_free = 0;
+			w->nfree--;
+			continue;
+		}
 		w->qhead = (w->qhead + 1) % w->qcap;
 		w->qlen--;
 		if (c->n >= conn_cap(c)) {
@@ -755,9 +770,14 @@ static void scan(struct worker *w, int64_t now)
 	for (i = 0; i < w->nconns; i++) {
 		struct conn *c = &w->conns[i];
 
-		if (c->state == CONN_OPEN && c->n &&
-		    now - (c->h2 ? h2_oldest_sent(c->h2) : c->sent[c->head]) >=
-			timeout) {
+		if (c->state == CONN_OPEN && c->h2 && h2_finished(c->h2)) {
+			/* An HTTP/2 session that ended with nothing more to
+			 * read: replace it. */
+			conn_fail(c, LOAD_ERR_RESET, now);
+		} else if (c->state == CONN_OPEN && c->n &&
+			   now - (c->h2 ? h2_oldest_sent(c->h2)
+					: c->sent[c->head]) >=
+			       timeout) {
 			conn_fail(c, LOAD_ERR_TIMEOUT, now);
 		} else if ((c->state == CONN_CONNECTING ||
 			    c->state == CONN_HANDSHAKE) &&
