@@ -23,9 +23,10 @@ static const struct cli_doc doc = {
 		"   or: perfops load merge [--json] [--threshold EXPR]... "
 		"[--hlog|--csv|--html FILE]... FILE.hlog...\n",
     .description =
-	"Generate HTTP/1.1 load against URL and report the latency as wrk\n"
-	"and wrk2 do, from HdrHistograms (microsecond values, 3 significant\n"
-	"figures, constant memory however long the run).\n"
+	"Generate HTTP load against URL (HTTP/1.1, https:// through OpenSSL,\n"
+	"HTTP/2 with --h2) and report the latency as wrk and wrk2 do, from\n"
+	"HdrHistograms (microsecond values, 3 significant figures, constant\n"
+	"memory however long the run).\n"
 	"\n"
 	"Closed loop (the default, like wrk): -c connections over -t threads,\n"
 	"each sending its next request when the previous response arrives\n"
