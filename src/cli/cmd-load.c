@@ -178,6 +178,17 @@ static int resolve(const struct load_url *u, struct addrinfo **out)
 	return 0;
 }
 
+static struct sigaction old_sigint;
+
+/* The first Ctrl-C ends the run (reported); the next one is main's: the
+ * temporary output files go and perfops dies of the signal. */
+static void on_sigint(int sig)
+{
+	(void)sig;
+	load_stop();
+	sigaction(SIGINT, &old_sigint, NULL);
+}
+
 static int run_find_max(const struct load_opts *o, const struct threshold *ths,
 			size_t n, int json)
 {
@@ -510,6 +521,14 @@ int cmd_load(int argc, char **argv)
 	o.streams = streams;
 	/* A server closing on us must not kill the run. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Ctrl-C ends the run early and still reports it (a second one
+	 * kills). */
+	{
+		struct sigaction sa = {0};
+
+		sa.sa_handler = on_sigint;
+		sigaction(SIGINT, &sa, &old_sigint);
+	}
 	if (find_max) {
 		ret = run_find_max(&o, ths, thresh.v.len + 1, json);
 		goto out;

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -30,6 +31,9 @@
 /* A request noticed later than this after it was due counts as late: the
  * generator, not the server, fell behind. */
 #define LATE_NS 10000000LL
+
+/* Set by load_stop() (Ctrl-C): every worker ends its run. */
+static volatile sig_atomic_t stop_asked;
 
 const char *const load_error_names[LOAD_ERR_N] = {
     "connect", "timeout", "reset", "parse", "non-2xx",
@@ -868,7 +872,9 @@ static void swap_interval(struct worker *w)
 {
 	struct load_interval *iv = &w->cur;
 	double len =
-	    w->cur_k == w->last_k ? w->o->duration_s - (double)w->last_k : 1.0;
+	    w->cur_k == w->last_k
+		? MAX((double)(w->t_end - w->t0) / NS - (double)w->last_k, 1e-3)
+		: 1.0;
 
 	iv->requests = w->res.requests - w->req_mark;
 	iv->errors = load_result_errors(&w->res) - w->err_mark;
@@ -905,6 +911,13 @@ static void *worker_main(void *arg)
 	for (;;) {
 		int64_t now = loop_now(), wake;
 
+		if (!w->draining && stop_asked && now < w->t_end) {
+			/* Ctrl-C: the run ends here, and is reported. */
+			w->t_end = MAX(now, w->t0 + 1);
+			w->last_k =
+			    MAX(MIN(w->last_k, (w->t_end - w->t0 - 1) / NS),
+				w->cur_k);
+		}
 		if (!w->draining && now >= w->t_end) {
 			/* Requests due before the end are part of the run,
 			 * however late this turn comes. */
@@ -1021,6 +1034,11 @@ static void raise_fd_limit(int need)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+void load_stop(void)
+{
+	stop_asked = 1;
+}
+
 int load_run(const struct load_opts *o, struct load_result *r)
 {
 	struct worker *ws;
@@ -1072,7 +1090,7 @@ int load_run(const struct load_opts *o, struct load_result *r)
 			int64_t el = (loop_now() - t0) / 1000000;
 			struct timespec ts = {0, 100000000};
 
-			if (el >= (int64_t)(o->duration_s * 1000))
+			if (el >= (int64_t)(o->duration_s * 1000) || stop_asked)
 				break;
 			progress_update(&pg, (uint64_t)MAX(el, 0));
 			nanosleep(&ts, NULL);
@@ -1086,6 +1104,9 @@ int load_run(const struct load_opts *o, struct load_result *r)
 	for (i = 0; i < o->threads; i++) {
 		if (load_result_add(r, &ws[i].res) < 0)
 			goto out;
+		/* Stopped early: the measured window is what ran. */
+		r->duration_s =
+		    MIN(r->duration_s, (double)(ws[i].t_end - ws[i].t0) / NS);
 		if (ws[i].why[0])
 			snprintf(r->why, sizeof(r->why), "%s", ws[i].why);
 	}

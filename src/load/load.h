@@ -115,6 +115,10 @@ int64_t load_result_failed(const struct load_result *r);
 /* The generator itself fell behind its schedule (more than 1% late). */
 int load_result_fell_behind(const struct load_result *r);
 
+/* Ask a running test to end now and report what ran (async-signal-safe,
+ * for a SIGINT handler). */
+void load_stop(void);
+
 /* Run the test; -1 on a setup failure (reported). */
 int load_run(const struct load_opts *o, struct load_result *r);
 
