@@ -175,6 +175,14 @@ static void record_us(struct hist *h, int64_t ns)
 	hist_record(h, MIN(MAX(us, 0), LOAD_HIST_HIGHEST));
 }
 
+void load_record_times(struct load_interval *iv, int64_t intended, int64_t sent,
+		       int64_t done)
+{
+	record_us(&iv->latency, done - intended);
+	record_us(&iv->service, done - sent);
+	record_us(&iv->send_lag, sent - intended);
+}
+
 static int share(int total, int index, int n)
 {
 	return total / n + (index < total % n);
@@ -232,9 +240,7 @@ static void lose_one(void *ctx, int64_t intended, int64_t sent)
 	if (l->cls == LOAD_ERR_TIMEOUT && intended < w->t0) {
 		record_us(&w->res.warm, l->now - intended);
 	} else if (l->cls == LOAD_ERR_TIMEOUT) {
-		record_us(&w->cur.latency, l->now - intended);
-		record_us(&w->cur.service, l->now - sent);
-		record_us(&w->cur.send_lag, sent - intended);
+		load_record_times(&w->cur, intended, sent, l->now);
 	}
 }
 
@@ -468,9 +474,7 @@ static void record_response(struct worker *w, int64_t intended, int64_t sent,
 		w->res.warm_requests++;
 		return;
 	}
-	record_us(&w->cur.latency, now - intended);
-	record_us(&w->cur.service, now - sent);
-	record_us(&w->cur.send_lag, sent - intended);
+	load_record_times(&w->cur, intended, sent, now);
 	w->res.requests++;
 	w->sec_count++;
 	w->res.status[status < 600 ? status : 0]++;

@@ -28,6 +28,13 @@ struct load_interval {
 };
 
 int load_interval_init(struct load_interval *iv);
+/*
+ * One request's three times (monotonic ns) into the three histograms, in
+ * microseconds rounded to the nearest: latency = done - intended (the
+ * headline), service time = done - sent, send lag = sent - intended.
+ */
+void load_record_times(struct load_interval *iv, int64_t intended, int64_t sent,
+		       int64_t done);
 void load_interval_release(struct load_interval *iv);
 void load_interval_reset(struct load_interval *iv);
 

@@ -138,3 +138,27 @@ Test(loadlog, result_add_merges_rps_statistics)
 	load_result_release(&a);
 	load_result_release(&b);
 }
+
+/* The three histograms of one request: 2 ms late to go out, 3 ms to
+ * answer: latency 5 ms from the intended time, service 3 ms, lag 2 ms. */
+Test(loadlog, three_histograms_from_three_times)
+{
+	struct load_interval iv;
+
+	cr_assert_eq(load_interval_init(&iv), 0);
+	load_record_times(&iv, 1000000000, 1002000000, 1005000000);
+	/* Nanoseconds round to the nearest microsecond. */
+	load_record_times(&iv, 0, 499, 1500);
+	cr_assert_eq(iv.latency.total_count, 2);
+	/* (the maximum as HdrHistogram reports it: its bucket's top) */
+	cr_assert_eq(hist_max(&iv.latency),
+		     hist_highest_equivalent(&iv.latency, 5000));
+	cr_assert_eq(hist_max(&iv.service),
+		     hist_highest_equivalent(&iv.service, 3000));
+	cr_assert_eq(hist_max(&iv.send_lag), 2000);
+	cr_assert(!hist_values_equivalent(&iv.latency, 5000, 4990));
+	cr_assert_eq(hist_min(&iv.latency), 2);
+	cr_assert_eq(hist_min(&iv.service), 1);
+	cr_assert_eq(hist_min(&iv.send_lag), 0);
+	load_interval_release(&iv);
+}
