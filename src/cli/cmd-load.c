@@ -157,8 +157,10 @@ bad:
 
 static int read_body(const char *arg, struct strbuf *body)
 {
-	if (arg[0] == '@')
+	if (arg[0] == '@') {
+		strbuf_init_capped(body, LOAD_BODY_MAX);
 		return strbuf_read_file(body, arg + 1);
+	}
 	strbuf_addstr(body, arg);
 	return 0;
 }

@@ -60,6 +60,7 @@ static int read_http(struct load_targets *ts, FILE *fp, const char *path)
 	int st, ret = -1, has_body = 0;
 
 	strbuf_init_capped(&line, 1 << 20);
+	strbuf_init_capped(&body, LOAD_BODY_MAX);
 	for (;;) {
 		st = strbuf_getline(&line, fp);
 		if (st < 0 && st != EOF) {
@@ -109,6 +110,12 @@ static int read_http(struct load_targets *ts, FILE *fp, const char *path)
 				sp++;
 			url = xstrdup(sp);
 		} else if (line.buf[0] == '@') {
+			if (!line.buf[1] || !strcmp(line.buf, "@-")) {
+				error("%s:%zu: '@' needs a body file name",
+				      path, lineno);
+				goto out;
+			}
+			strbuf_reset(&body);
 			if (strbuf_read_file(&body, line.buf + 1) < 0) {
 				error("%s:%zu: the body file above", path,
 				      lineno);

@@ -15,6 +15,9 @@
  * every string, buffer and prepared request; load_targets_release() frees
  * them.
  */
+/* The largest request body read from a file (--body @FILE, @body-file). */
+#define LOAD_BODY_MAX (64 << 20)
+
 struct load_target {
 	char *method;
 	struct load_url url;

@@ -31,7 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (load_targets_read(&ts, path) == 0)
 			load_targets_prepare(&ts, NULL, 0);
 		load_targets_release(&ts);
-		if (load_hlog_merge(&r, paths, 1, NULL, NULL) == 0)
+		/* Interval logs start with a comment; the merge sets up
+		 * seven histograms, too slow to do for every input. */
+		if (size && data[0] == '#' &&
+		    load_hlog_merge(&r, paths, 1, NULL, NULL) == 0)
 			load_result_release(&r);
 	}
 	if (fd >= 0)
