@@ -108,6 +108,9 @@ void load_result_release(struct load_result *r);
 int load_result_add(struct load_result *dst, const struct load_result *src);
 /* hist_init() with the parameters above. */
 int load_hist_init(struct hist *h);
+/* Record ns nanoseconds as microseconds, rounded to the nearest (as wrk2
+ * records them), within the histogram's range. */
+void load_record_us(struct hist *h, int64_t ns);
 /* Every error counted, of all classes, and drops. */
 int64_t load_result_errors(const struct load_result *r);
 /* Requests that failed: every class but non-2xx (those got a response). */
