@@ -54,6 +54,20 @@ run() {
 	out=$(cat "$T/out")
 	err=$(cat "$T/err")
 }
+# need_browser: Debian's chromium and playwright-core (tests/e2e/browser)
+# for the browser tests; without them, one skip and the end of the file.
+need_browser() {
+	if [ ! -x /usr/bin/chromium ]; then
+		plan 1
+		skip "chromium is not installed (scripts/install-deps --check)"
+		exit 0
+	fi
+	if ! command -v node >/dev/null || [ ! -d "$TOP/tests/e2e/browser/node_modules/playwright-core" ]; then
+		plan 1
+		skip "playwright-core is not installed (npm install in tests/e2e/browser)"
+		exit 0
+	fi
+}
 # The record tests' workload, and a guard for them.
 BUILD=${PERFOPS_BUILD:-$TOP/build}
 W=$BUILD/tests/helper/perfops-workload

@@ -5,16 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 dir=$TOP/tests/e2e/browser
-if [ ! -x /usr/bin/chromium ]; then
-	plan 1
-	skip "chromium is not installed (scripts/install-deps --check)"
-	exit 0
-fi
-if ! command -v node >/dev/null || [ ! -d "$dir/node_modules/playwright-core" ]; then
-	plan 1
-	skip "playwright-core is not installed (npm install in tests/e2e/browser)"
-	exit 0
-fi
+need_browser
 
 cat >"$T/in.folded" <<'EOT'
 main;foo;bar 30

@@ -6,9 +6,7 @@
 'use strict';
 const fs = require('fs');
 const http = require('http');
-const os = require('os');
-const path = require('path');
-const { chromium } = require('playwright-core');
+const { launch } = require('./chromium');
 
 const [svgPath, foldedPath, shotPath, icicleSvg] = process.argv.slice(2);
 const FULL = 1180; // 1200 px minus 2 x 10 px of padding
@@ -46,21 +44,12 @@ async function main() {
 	});
 	await new Promise((r) => server.listen(0, '127.0.0.1', r));
 	const url = `http://127.0.0.1:${server.address().port}/flame.svg`;
-	const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'perfops-chromium-'));
-	const ctx = await chromium.launchPersistentContext(profileDir, {
-		executablePath: '/usr/bin/chromium',
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-			'--no-first-run', '--disable-background-networking',
-			'--disable-component-update', '--disable-sync'],
-		viewport: { width: 1200, height: 400 },
-	});
+	const ctx = await launch({ width: 1200, height: 400 });
 	try {
 		await run(ctx, url);
 	} finally {
 		await ctx.close();
 		server.close();
-		fs.rmSync(profileDir, { recursive: true, force: true });
 	}
 }
 

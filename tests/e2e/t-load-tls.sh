@@ -1,0 +1,36 @@
+#!/bin/bash
+# perfops load over HTTPS against nginx with a certificate this test makes:
+# SNI sent (nginx logs it), the certificate verified against --cacert and
+# the host, refused when it does not verify, skipped with --insecure.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/load-lib.sh"
+plan 8
+
+start_tls_nginx 8
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other \
+	-keyout "$T/other-key.pem" -out "$T/other.pem" 2>/dev/null
+
+run "$PERFOPS" load -c 4 -t 2 -d 0.5s --cacert "$D/cert.pem" --json \
+	"https://localhost:$NGINX_PORT/index.html"
+is "$rc" 0 "https with the issuer trusted: exit 0"
+n=$(jget "$T/out" o.requests)
+is "$(grep -cE '^GET /index.html 200 "localhost" TLSv1\.[23] HTTP/1.1 - "-"$' "$D/access.log")" "$n" \
+	"every request over TLS with SNI 'localhost' in nginx's log ($n)"
+is "$(jget "$T/out" 'o.errors.total + ":" + o.connections.achieved')" "0:4" "no errors, 4 connections"
+
+: >"$D/access.log"
+run "$PERFOPS" load -c 2 -d 0.3s --cacert "$D/cert.pem" "https://127.0.0.1:$NGINX_PORT/index.html"
+is "$rc:$(sed 's/TLSv1\.[23]/TLS/' "$D/access.log" | sort -u)" '0:GET /index.html 200 "-" TLS HTTP/1.1 - "-"' \
+	"an IP address is verified against the certificate, without SNI"
+
+run "$PERFOPS" load -c 2 -d 0.3s --cacert "$T/other.pem" "https://localhost:$NGINX_PORT/"
+is "$rc" 1 "a certificate that does not verify: exit 1"
+like "$err" "no response from localhost:$NGINX_PORT: [1-9][0-9]* connect errors \\(TLS certificate does not verify: self-signed certificate \\(--cacert FILE to trust its issuer, --insecure to skip the check\\)\\)" \
+	"the message says why and what to do"
+
+run "$PERFOPS" load -c 2 -d 0.3s --insecure --json "https://localhost:$NGINX_PORT/index.html"
+is "$rc:$(jget "$T/out" o.errors.total)" "0:0" "--insecure skips the check"
+
+run "$PERFOPS" load -c 1 -d 0.3s --cacert "$D/cert.pem" "http://127.0.0.1:$NGINX_PORT/"
+like "$out" "Status codes: 400: [1-9]" \
+	"plain HTTP to the TLS port: nginx answers 400, counted"
