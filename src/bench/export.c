@@ -344,8 +344,13 @@ static void table_rows(const struct bench *b, const struct bench_print_opts *po,
 		else
 			snprintf(r->rel, sizeof(r->rel), "%.2f ± %.2f", ratio,
 				 sigma);
-		if (!s->n)
+		if (!s->n) {
+			/* Every run timed out: no time, no ratio. */
 			snprintf(r->mean, sizeof(r->mean), "timed out");
+			snprintf(r->min, sizeof(r->min), "n/a");
+			snprintf(r->max, sizeof(r->max), "n/a");
+			snprintf(r->rel, sizeof(r->rel), "n/a");
+		}
 	}
 	free(order);
 }
@@ -442,6 +447,15 @@ static void export_html(const struct bench *b,
 
 		strbuf_reset(&sb);
 		strbuf_add_xml(&sb, b->cmds[i].name, strlen(b->cmds[i].name));
+		if (!s->n) {
+			/* Every run timed out: no time to show. */
+			fprintf(fp,
+				"<tr><td><code>%s</code></td><td>timed out</td>"
+				"<td>n/a</td><td>n/a</td><td>n/a</td><td>n/a</td>"
+				"<td>0</td></tr>\n",
+				sb.buf);
+			continue;
+		}
 		fprintf(fp,
 			"<tr><td><code>%s</code></td><td>%s ± %s</td>"
 			"<td>%s [%s … %s]</td><td>%s</td><td>%s</td><td>%s</td>"
