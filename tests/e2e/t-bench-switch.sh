@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 5
+plan 9
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -14,3 +14,15 @@ ok $(! grep -q '^Summary' "$T/out"; echo $?) "no summary with a single command t
 is "$(grep 'sleep 30' "$T/to.md")" '| `sleep 30` | timed out | n/a | n/a | n/a |' "Markdown: a timed-out command has no numbers"
 is "$(grep 'sleep 30' "$T/to.org")" '| =sleep 30=  |  timed out |  n/a |  n/a |  n/a |' "Org: the same"
 like "$(grep -o '<tr><td><code>sleep 30</code>.*' "$T/to.html")" '^<tr><td><code>sleep 30</code></td><td>timed out</td>(<td>n/a</td>){4}<td>0</td></tr>$' "HTML: the same"
+
+# A command name with invalid UTF-8 and terminal escapes: the text exports
+# (which `cat` shows and Markdown renders) carry it printable, as the
+# terminal summary does, and stay valid UTF-8.
+name=$(printf 'x\377\033]0;pwned\007\033[2J|y')
+run "$PERFOPS" bench -N -r 2 -n "$name" true --export-markdown "$T/e.md" \
+	--export-csv "$T/e.csv" --export-asciidoc "$T/e.adoc" --export-orgmode "$T/e.org"
+ok $rc "a hostile command name"
+like "$(cat "$T/e.md")" '^\| `x\\xff\\x1b\]0;pwned\\x07\\x1b\[2J\\\|y` \|' "Markdown: escapes printable, '|' escaped"
+like "$(sed -n 2p "$T/e.csv")" '^x\\xff\\x1b\]0;pwned\\x07\\x1b\[2J\|y,' "CSV: the same"
+ok $(cat "$T/e.md" "$T/e.csv" "$T/e.adoc" "$T/e.org" | LC_ALL=C grep -ac $'[\001-\010\016-\037\177]' | grep -qx 0 &&
+	iconv -f UTF-8 -t UTF-8 "$T/e.md" "$T/e.csv" "$T/e.adoc" "$T/e.org" >/dev/null 2>&1; echo $?) "no control bytes, valid UTF-8 in every text export"
