@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 12
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -26,3 +26,11 @@ like "$(cat "$T/e.md")" '^\| `x\\xff\\x1b\]0;pwned\\x07\\x1b\[2J\\\|y` \|' "Mark
 like "$(sed -n 2p "$T/e.csv")" '^x\\xff\\x1b\]0;pwned\\x07\\x1b\[2J\|y,' "CSV: the same"
 ok $(cat "$T/e.md" "$T/e.csv" "$T/e.adoc" "$T/e.org" | LC_ALL=C grep -ac $'[\001-\010\016-\037\177]' | grep -qx 0 &&
 	iconv -f UTF-8 -t UTF-8 "$T/e.md" "$T/e.csv" "$T/e.adoc" "$T/e.org" >/dev/null 2>&1; echo $?) "no control bytes, valid UTF-8 in every text export"
+
+# An empty export path (an unset variable in a script: --export-json "$OUT")
+# is refused before the first run, not after all of them.
+mkdir "$T/cwd"
+cd "$T/cwd" && run "$PERFOPS" bench -r 2 --export-json '' "echo x >>$T/ran"; cd - >/dev/null
+is "$rc" 1 "an empty export path exits 1"
+like "$err" "^perfops: cannot write to an empty path: name a file" "and says so"
+ok $([ ! -e "$T/ran" ] && [ -z "$(ls -A "$T/cwd")" ]; echo $?) "before any run, leaving no temporary file"
