@@ -209,6 +209,14 @@ static int output_cb(const struct opt *opt, const char *arg, int unset)
 	return 0;
 }
 
+/* hyperfine's --input null is the default, /dev/null (./null is a file). */
+static int input_cb(const struct opt *opt, const char *arg, int unset)
+{
+	(void)unset;
+	cli_of(opt)->b.opts.input = strcmp(arg, "null") ? arg : NULL;
+	return 0;
+}
+
 static int seed_cb(const struct opt *opt, const char *arg, int unset)
 {
 	long v;
@@ -346,8 +354,10 @@ static int parse_args(struct bench_cli *cl, int argc, char **argv)
 			 "(default; --no-env-padding turns it off)"),
 		OPT_CALLBACK(0, "seed", cl, "N",
 			     "seed of the shuffling and padding", seed_cb),
-		OPT_STRING(0, "input", &o->input, "FILE",
-			   "standard input of the commands (default: none)"),
+		OPT_CALLBACK(0, "input", cl, "FILE",
+			     "standard input of the commands (default: null,\n"
+			     "that is /dev/null)",
+			     input_cb),
 		OPT_CALLBACK(0, "output", cl, "WHERE",
 			     "where their output goes: null (default), pipe,\n"
 			     "inherit, or a FILE",

@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 14
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -34,3 +34,8 @@ cd "$T/cwd" && run "$PERFOPS" bench -r 2 --export-json '' "echo x >>$T/ran"; cd 
 is "$rc" 1 "an empty export path exits 1"
 like "$err" "^perfops: cannot write to an empty path: name a file" "and says so"
 ok $([ ! -e "$T/ran" ] && [ -z "$(ls -A "$T/cwd")" ]; echo $?) "before any run, leaving no temporary file"
+
+# hyperfine's --input null is /dev/null (its default), not a file "null".
+cd "$T/cwd" && run "$PERFOPS" bench -N -r 2 --input null --output "$T/in.out" 'wc -c'; cd - >/dev/null
+is "$rc" 0 "--input null is accepted"
+is "$(sort -u "$T/in.out" | tr -d ' ')" 0 "and the commands read nothing"
