@@ -60,6 +60,7 @@ struct bench_cli {
 	const char *baseline;
 	double fail_pct, noise_pct;
 	int json;
+	int show_elapsed; /* -E: hyperfine's, accepted; progress shows it */
 	int text;
 	/* Option values before they go to b.opts (-1: not given). */
 	int warmup, runs, min_runs, max_runs, sort, unit;
@@ -312,6 +313,15 @@ static int parse_args(struct bench_cli *cl, int argc, char **argv)
 		OPT_DURATION(0, "time-budget", &o->time_budget, "SECS",
 			     "time to spend per command (default 3)", 1e-9,
 			     HUGE_VAL),
+		/* hyperfine's hidden name of the time budget. */
+		{.type = OPTION_DURATION,
+		 .long_name = "min-benchmarking-time",
+		 .value = &o->time_budget,
+		 .argh = "SECS",
+		 .help = "--time-budget",
+		 .flags = OPTF_HIDDEN,
+		 .min = 1e-9,
+		 .max = HUGE_VAL},
 		OPT_CALLBACK('p', "prepare", cl, "CMD",
 			     "run CMD before each run (once for all commands,\n"
 			     "or once per command in order)",
@@ -426,6 +436,9 @@ static int parse_args(struct bench_cli *cl, int argc, char **argv)
 			 "print the JSON export instead of the text summary"),
 		OPT_BOOL(0, "histogram", &cl->po.histogram,
 			 "a terminal histogram of each command's runs"),
+		OPT_BOOL('E', "show-elapsed", &cl->show_elapsed,
+			 "accepted for hyperfine's scripts: the progress\n"
+			 "line always shows the time elapsed"),
 		OPT_CHOICE('u', "time-unit", &cl->unit, "UNIT",
 			   "millisecond, second or microsecond", units),
 		OPT_CHOICE(0, "sort", &cl->sort, "ORDER",

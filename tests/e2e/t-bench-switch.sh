@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 17
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -39,3 +39,13 @@ ok $([ ! -e "$T/ran" ] && [ -z "$(ls -A "$T/cwd")" ]; echo $?) "before any run, 
 cd "$T/cwd" && run "$PERFOPS" bench -N -r 2 --input null --output "$T/in.out" 'wc -c'; cd - >/dev/null
 is "$rc" 0 "--input null is accepted"
 is "$(sort -u "$T/in.out" | tr -d ' ')" 0 "and the commands read nothing"
+
+# Options of hyperfine's --help that change only its progress bar, and its
+# hidden --min-benchmarking-time (perfops' --time-budget): accepted.
+run "$PERFOPS" bench -N -r 2 -E true
+is "$rc" 0 "-E is accepted"
+run "$PERFOPS" bench -N -r 2 --show-elapsed true
+is "$rc" 0 "--show-elapsed is accepted"
+run "$PERFOPS" bench -N -m 2 -M 20 --min-benchmarking-time 0.001 --export-json "$T/mbt.json" 'sleep 0.3'
+is "$rc:$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; print scalar @{decode_json(<$f>)->{results}[0]{times}}' "$T/mbt.json")" "0:2" \
+	"--min-benchmarking-time is --time-budget"
