@@ -574,6 +574,23 @@ static int close_exports(struct bench_cli *cl, int ok)
 	return ret;
 }
 
+/*
+ * A command failed and ended the benchmark.  hyperfine rewrites its exports
+ * after each benchmark, so they hold the commands finished before the
+ * failure: do the same (nothing when none finished, or with --interleave,
+ * where none is finished before the last round).
+ */
+static void export_finished(struct bench_cli *cl)
+{
+	size_t nr = cl->b.nr_cmds;
+
+	if (!cl->shown || cl->b.opts.interleave)
+		return;
+	cl->b.nr_cmds = cl->shown;
+	close_exports(cl, 1);
+	cl->b.nr_cmds = nr;
+}
+
 static int use_color(int style)
 {
 	if (style == STYLE_FULL || style == STYLE_COLOR)
@@ -744,8 +761,10 @@ int cmd_bench(int argc, char **argv)
 	cl.b.done_cb = print_done;
 	cl.b.cb_data = &cl;
 	catch_stop_signals();
-	if (bench_run(&cl.b))
+	if (bench_run(&cl.b)) {
+		export_finished(&cl);
 		goto out;
+	}
 	if (cl.b.stopped) {
 		report_stopped(&cl);
 	} else if (cl.b.opts.interleave) {

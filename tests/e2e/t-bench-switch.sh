@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 22
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -49,3 +49,14 @@ is "$rc" 0 "--show-elapsed is accepted"
 run "$PERFOPS" bench -N -m 2 -M 20 --min-benchmarking-time 0.001 --export-json "$T/mbt.json" 'sleep 0.3'
 is "$rc:$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; print scalar @{decode_json(<$f>)->{results}[0]{times}}' "$T/mbt.json")" "0:2" \
 	"--min-benchmarking-time is --time-budget"
+
+# A command that fails stops the benchmark (exit 1); hyperfine's exports,
+# written after each benchmark, then hold the commands finished before it.
+run "$PERFOPS" bench -N -r 2 true false 'sleep 0' --export-json "$T/f.json" --export-csv "$T/f.csv"
+is "$rc" 1 "a failing second command exits 1"
+is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; my $r = decode_json(<$f>)->{results}; print join ",", map { $_->{command} . ":" . scalar @{$_->{times}} } @$r' "$T/f.json")" \
+	"true:2" "the JSON export holds the command finished before it"
+is "$(cut -d, -f1 "$T/f.csv" | tr '\n' ' ')" "command true " "and so does the CSV"
+run "$PERFOPS" bench -N -r 2 false true --export-json "$T/f1.json"
+is "$rc" 1 "a failing first command exits 1"
+ok $([ ! -e "$T/f1.json" ] && ! ls -a "$T" | grep -q '^\.tmp-'; echo $?) "and writes no export (nothing finished), as hyperfine"
