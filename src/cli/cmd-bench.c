@@ -618,6 +618,20 @@ static int build_commands(struct bench_cli *cl, int argc, char **argv)
 		cli_usage_error(CMD, "-D needs a -P parameter scan");
 		return -1;
 	}
+	/* Else the second of two {x} would never be substituted. */
+	for (i = 0; i < cl->scans.len; i++) {
+		size_t j;
+
+		for (j = 0; j < i; j++) {
+			if (strcmp(cl->scans.v[i].name, cl->scans.v[j].name))
+				continue;
+			cli_usage_error(CMD,
+					"parameter '%s' is given twice (-L/-P): "
+					"give each name once",
+					cl->scans.v[i].name);
+			return -1;
+		}
+	}
 	cl->t.cmds = (const char **)argv;
 	cl->t.nr_cmds = (size_t)argc;
 	cl->t.names = cl->names.v;

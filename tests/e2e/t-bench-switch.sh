@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 26
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -60,3 +60,11 @@ is "$(cut -d, -f1 "$T/f.csv" | tr '\n' ' ')" "command true " "and so does the CS
 run "$PERFOPS" bench -N -r 2 false true --export-json "$T/f1.json"
 is "$rc" 1 "a failing first command exits 1"
 ok $([ ! -e "$T/f1.json" ] && ! ls -a "$T" | grep -q '^\.tmp-'; echo $?) "and writes no export (nothing finished), as hyperfine"
+
+# The same parameter twice: hyperfine's "Duplicate parameter names".
+run "$PERFOPS" bench -r 1 -L x a,b -L x c "echo {x} >>$T/dup"
+is "$rc" 2 "-L with the same name twice is a usage error"
+like "$err" "^perfops bench: parameter 'x' is given twice \(-L/-P\): give each name once" "and says which"
+ok $([ ! -e "$T/dup" ]; echo $?) "nothing runs"
+run "$PERFOPS" bench -r 1 -P x 1 2 -L x c "echo {x}"
+is "$rc" 2 "-P and -L of the same name too"
