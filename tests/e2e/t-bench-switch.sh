@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 28
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -68,3 +68,9 @@ like "$err" "^perfops bench: parameter 'x' is given twice \(-L/-P\): give each n
 ok $([ ! -e "$T/dup" ]; echo $?) "nothing runs"
 run "$PERFOPS" bench -r 1 -P x 1 2 -L x c "echo {x}"
 is "$rc" 2 "-P and -L of the same name too"
+
+# A value out of range names the range as the user types it (hyperfine
+# itself loops forever on -r 0).
+run "$PERFOPS" bench -r 0 true
+is "$rc" 2 "-r 0 is a usage error"
+like "$err" "^perfops bench: --runs must be at least 1, not '0'" "naming the bound, not 2.14748e+09"
