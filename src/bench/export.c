@@ -353,8 +353,10 @@ static void table_rows(const struct bench *b, const struct bench_print_opts *po,
 			snprintf(r->rel, sizeof(r->rel), "%.2f ± %.2f", ratio,
 				 sigma);
 		if (!s->n) {
-			/* Every run timed out: no time, no ratio. */
-			snprintf(r->mean, sizeof(r->mean), "timed out");
+			/* Every run timed out, or an interrupt came first:
+			 * no time, no ratio. */
+			snprintf(r->mean, sizeof(r->mean), "%s",
+				 s->timed_out ? "timed out" : "no runs");
 			snprintf(r->min, sizeof(r->min), "n/a");
 			snprintf(r->max, sizeof(r->max), "n/a");
 			snprintf(r->rel, sizeof(r->rel), "n/a");
@@ -458,12 +460,12 @@ static void export_html(const struct bench *b,
 		strbuf_reset(&sb);
 		strbuf_add_xml(&sb, b->cmds[i].name, strlen(b->cmds[i].name));
 		if (!s->n) {
-			/* Every run timed out: no time to show. */
+			/* Every run timed out, or an interrupt came first. */
 			fprintf(fp,
-				"<tr><td><code>%s</code></td><td>timed out</td>"
+				"<tr><td><code>%s</code></td><td>%s</td>"
 				"<td>n/a</td><td>n/a</td><td>n/a</td><td>n/a</td>"
 				"<td>0</td></tr>\n",
-				sb.buf);
+				sb.buf, s->timed_out ? "timed out" : "no runs");
 			continue;
 		}
 		fprintf(fp,

@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 28
+plan 31
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -74,3 +74,16 @@ is "$rc" 2 "-P and -L of the same name too"
 run "$PERFOPS" bench -r 0 true
 is "$rc" 2 "-r 0 is a usage error"
 like "$err" "^perfops bench: --runs must be at least 1, not '0'" "naming the bound, not 2.14748e+09"
+
+# Interrupted before a command finished a run: its rows say so, not
+# "timed out" (there was no --timeout).
+marker="sleep 1000.$$3"
+"$PERFOPS" bench -N -r 2 "sh -c 'echo x >>$T/starts'" "$marker" \
+	--export-markdown "$T/int.md" --export-html "$T/int.html" >"$T/out" 2>"$T/err" &
+pid=$!
+for i in $(seq 600); do pgrep -f "$marker" >/dev/null && break; sleep 0.1; done
+kill -TERM $pid
+wait $pid
+is "$?" 130 "SIGTERM while the second command runs: exit 130"
+is "$(grep "$marker" "$T/int.md")" "| \`$marker\` | no runs | n/a | n/a | n/a |" "Markdown: no runs, not timed out"
+like "$(grep -o "<tr><td><code>$marker</code>.*" "$T/int.html")" '<td>no runs</td>' "HTML: the same"
