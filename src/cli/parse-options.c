@@ -302,6 +302,9 @@ static int handle_shorts(const struct opt *options, int *i, int argc,
 		if (takes_value(opt)) {
 			const char *attached = p[1] ? p + 1 : NULL;
 
+			/* -x=VAL is -xVAL, as clap (hyperfine) reads it. */
+			if (attached && *attached == '=')
+				attached++;
 			return handle(opt, 0, attached, i, argc, argv);
 		}
 		if (apply(opt, NULL, 0) < 0)

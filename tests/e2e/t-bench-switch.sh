@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 31
+plan 34
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -87,3 +87,11 @@ wait $pid
 is "$?" 130 "SIGTERM while the second command runs: exit 130"
 is "$(grep "$marker" "$T/int.md")" "| \`$marker\` | no runs | n/a | n/a | n/a |" "Markdown: no runs, not timed out"
 like "$(grep -o "<tr><td><code>$marker</code>.*" "$T/int.html")" '<td>no runs</td>' "HTML: the same"
+
+# hyperfine (clap) takes a short option's value after '=' too: -r=2, -i=1.
+run "$PERFOPS" bench -N -r=2 --export-json "$T/eq.json" true
+is "$rc:$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; print scalar @{decode_json(<$f>)->{results}[0]{times}}' "$T/eq.json")" "0:2" "-r=2 is -r 2"
+run "$PERFOPS" bench -N -r 1 -i=1 false
+is "$rc" 0 "-i=1 ignores exit code 1"
+run "$PERFOPS" bench -N -r 1 -i=2 false
+is "$rc" 1 "-i=2 does not"
