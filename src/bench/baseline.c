@@ -76,6 +76,17 @@ static int read_values(struct bench_baseline_result *r, json_t *arr,
 		return error("baseline '%s': results[%zu] ('%s') has a "
 			     "median of 0: a change from it has no size",
 			     path, idx, r->command);
+	/* Clocks count nanoseconds, counters and sizes whole units: a median
+	 * below that was not measured, and a change from it is astronomic. */
+	if (median < (bench_metric_is_time(metric) ? 1e-9 : 1))
+		return error("baseline '%s': results[%zu] ('%s') has a "
+			     "median of %g%s, below %s: a change from it has "
+			     "no size",
+			     path, idx, r->command, median,
+			     bench_metric_is_time(metric) ? " s" : "",
+			     bench_metric_is_time(metric)
+				 ? "the clock's resolution (1 ns)"
+				 : "1");
 	r->mean = stats_mean(r->times, n);
 	return 0;
 }
@@ -89,11 +100,14 @@ static int read_result(struct bench_baseline_result *r, json_t *res, int metric,
 	json_t *timed_out = json_object_get(res, "timed_out");
 
 	if (!json_is_string(cmd))
-		return error("'%s': results[%zu] has no \"command\" string",
+		return error("baseline '%s': results[%zu] has no \"command\" "
+			     "string: it is not a JSON export of perfops bench "
+			     "or hyperfine",
 			     path, idx);
 	if (!json_is_array(arr))
-		return error("'%s': results[%zu] ('%s') has no per-run \"%s\" "
-			     "array",
+		return error("baseline '%s': results[%zu] ('%s') has no "
+			     "per-run \"%s\" array: it is not a JSON export of "
+			     "perfops bench or hyperfine",
 			     path, idx, json_string_value(cmd), key);
 	r->command = xstrdup(json_string_value(cmd));
 	/* Earlier perfops exports kept timed-out runs in "times",
@@ -155,7 +169,8 @@ int bench_baseline_read(struct bench_baseline *base, const char *path,
 		json_t *res = json_array_get(results, i);
 
 		if (!json_is_object(res)) {
-			error("'%s': results[%zu] is not an object", path, i);
+			error("baseline '%s': results[%zu] is not an object",
+			      path, i);
 			goto out;
 		}
 		/* Counted first, so that bench_baseline_release() frees a

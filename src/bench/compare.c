@@ -85,8 +85,13 @@ void bench_print_comparison(const struct bench *b,
 	double worst_min_p = 0;
 	size_t few_a = 0, few_b = 0;
 
-	if (b->nr_cmds < 2 || !pc->sum.n)
+	/* Compare only when two commands have times (a command whose every
+	 * run timed out has none): no heading with nothing under it. */
+	for (i = 0; i < b->nr_cmds; i++)
+		shown += b->cmds[i].sum.n > 0;
+	if (shown < 2 || !pc->sum.n)
 		return;
+	shown = 0;
 	if (!bench_ratios_defined(b)) {
 		/* hyperfine's note, rather than "inf" or "-nan times". */
 		fprintf(stderr,

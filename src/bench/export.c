@@ -3,6 +3,7 @@
 #include "core/atomic.h"
 #include "core/json.h"
 #include "core/stats.h"
+#include "core/utf8.h"
 #include "core/strbuf.h"
 #include <math.h>
 
@@ -231,19 +232,25 @@ static void export_json(const struct bench *b, FILE *fp)
 	fputc('\n', fp);
 }
 
-static void csv_field(FILE *fp, const char *s)
+/* Names are written printable (as in the terminal summary): a CSV file is
+ * read with cat and spreadsheets, which expect UTF-8 without escapes. */
+static void csv_field(FILE *fp, const char *name)
 {
-	if (!strpbrk(s, ",\"\n\r")) {
+	char *s = utf8_printable_dup(name), *p;
+
+	if (!strpbrk(s, ",\"")) {
 		fputs(s, fp);
+		free(s);
 		return;
 	}
 	fputc('"', fp);
-	for (; *s; s++) {
-		if (*s == '"')
+	for (p = s; *p; p++) {
+		if (*p == '"')
 			fputc('"', fp);
-		fputc(*s, fp);
+		fputc(*p, fp);
 	}
 	fputc('"', fp);
+	free(s);
 }
 
 static void csv_num(FILE *fp, double v)
@@ -300,7 +307,8 @@ static void export_csv(const struct bench *b, FILE *fp)
 
 /* One table for Markdown, AsciiDoc and Org, the way hyperfine lays it out. */
 struct table_row {
-	char cmd[1024], mean[64], min[64], max[64], rel[64];
+	char *cmd; /* printable: no terminal escapes, valid UTF-8 */
+	char mean[64], min[64], max[64], rel[64];
 };
 
 static void table_rows(const struct bench *b, const struct bench_print_opts *po,
@@ -329,7 +337,7 @@ static void table_rows(const struct bench *b, const struct bench_print_opts *po,
 		struct table_row *r = &rows[i];
 		double sigma, ratio;
 
-		snprintf(r->cmd, sizeof(r->cmd), "%s", c->name);
+		r->cmd = utf8_printable_dup(c->name);
 		snprintf(r->mean, sizeof(r->mean), "%.*f ± %.*f", prec,
 			 s->mean * scale, prec,
 			 (s->n > 1 ? s->stddev : 0) * scale);
@@ -344,8 +352,15 @@ static void table_rows(const struct bench *b, const struct bench_print_opts *po,
 		else
 			snprintf(r->rel, sizeof(r->rel), "%.2f ± %.2f", ratio,
 				 sigma);
-		if (!s->n)
-			snprintf(r->mean, sizeof(r->mean), "timed out");
+		if (!s->n) {
+			/* Every run timed out, or an interrupt came first:
+			 * no time, no ratio. */
+			snprintf(r->mean, sizeof(r->mean), "%s",
+				 s->timed_out ? "timed out" : "no runs");
+			snprintf(r->min, sizeof(r->min), "n/a");
+			snprintf(r->max, sizeof(r->max), "n/a");
+			snprintf(r->rel, sizeof(r->rel), "n/a");
+		}
 	}
 	free(order);
 }
@@ -412,6 +427,8 @@ static void export_table(const struct bench *b, enum bench_export kind,
 		}
 		break;
 	}
+	for (i = 0; i < b->nr_cmds; i++)
+		free(rows[i].cmd);
 	free(rows);
 }
 
@@ -442,6 +459,15 @@ static void export_html(const struct bench *b,
 
 		strbuf_reset(&sb);
 		strbuf_add_xml(&sb, b->cmds[i].name, strlen(b->cmds[i].name));
+		if (!s->n) {
+			/* Every run timed out, or an interrupt came first. */
+			fprintf(fp,
+				"<tr><td><code>%s</code></td><td>%s</td>"
+				"<td>n/a</td><td>n/a</td><td>n/a</td><td>n/a</td>"
+				"<td>0</td></tr>\n",
+				sb.buf, s->timed_out ? "timed out" : "no runs");
+			continue;
+		}
 		fprintf(fp,
 			"<tr><td><code>%s</code></td><td>%s ± %s</td>"
 			"<td>%s [%s … %s]</td><td>%s</td><td>%s</td><td>%s</td>"

@@ -60,6 +60,7 @@ struct bench_cli {
 	const char *baseline;
 	double fail_pct, noise_pct;
 	int json;
+	int show_elapsed; /* -E: hyperfine's, accepted; progress shows it */
 	int text;
 	/* Option values before they go to b.opts (-1: not given). */
 	int warmup, runs, min_runs, max_runs, sort, unit;
@@ -209,6 +210,14 @@ static int output_cb(const struct opt *opt, const char *arg, int unset)
 	return 0;
 }
 
+/* hyperfine's --input null is the default, /dev/null (./null is a file). */
+static int input_cb(const struct opt *opt, const char *arg, int unset)
+{
+	(void)unset;
+	cli_of(opt)->b.opts.input = strcmp(arg, "null") ? arg : NULL;
+	return 0;
+}
+
 static int seed_cb(const struct opt *opt, const char *arg, int unset)
 {
 	long v;
@@ -304,6 +313,15 @@ static int parse_args(struct bench_cli *cl, int argc, char **argv)
 		OPT_DURATION(0, "time-budget", &o->time_budget, "SECS",
 			     "time to spend per command (default 3)", 1e-9,
 			     HUGE_VAL),
+		/* hyperfine's hidden name of the time budget. */
+		{.type = OPTION_DURATION,
+		 .long_name = "min-benchmarking-time",
+		 .value = &o->time_budget,
+		 .argh = "SECS",
+		 .help = "--time-budget",
+		 .flags = OPTF_HIDDEN,
+		 .min = 1e-9,
+		 .max = HUGE_VAL},
 		OPT_CALLBACK('p', "prepare", cl, "CMD",
 			     "run CMD before each run (once for all commands,\n"
 			     "or once per command in order)",
@@ -346,8 +364,10 @@ static int parse_args(struct bench_cli *cl, int argc, char **argv)
 			 "(default; --no-env-padding turns it off)"),
 		OPT_CALLBACK(0, "seed", cl, "N",
 			     "seed of the shuffling and padding", seed_cb),
-		OPT_STRING(0, "input", &o->input, "FILE",
-			   "standard input of the commands (default: none)"),
+		OPT_CALLBACK(0, "input", cl, "FILE",
+			     "standard input of the commands (default: null,\n"
+			     "that is /dev/null)",
+			     input_cb),
 		OPT_CALLBACK(0, "output", cl, "WHERE",
 			     "where their output goes: null (default), pipe,\n"
 			     "inherit, or a FILE",
@@ -416,6 +436,9 @@ static int parse_args(struct bench_cli *cl, int argc, char **argv)
 			 "print the JSON export instead of the text summary"),
 		OPT_BOOL(0, "histogram", &cl->po.histogram,
 			 "a terminal histogram of each command's runs"),
+		OPT_BOOL('E', "show-elapsed", &cl->show_elapsed,
+			 "accepted for hyperfine's scripts: the progress\n"
+			 "line always shows the time elapsed"),
 		OPT_CHOICE('u', "time-unit", &cl->unit, "UNIT",
 			   "millisecond, second or microsecond", units),
 		OPT_CHOICE(0, "sort", &cl->sort, "ORDER",
@@ -551,6 +574,23 @@ static int close_exports(struct bench_cli *cl, int ok)
 	return ret;
 }
 
+/*
+ * A command failed and ended the benchmark.  hyperfine rewrites its exports
+ * after each benchmark, so they hold the commands finished before the
+ * failure: do the same (nothing when none finished, or with --interleave,
+ * where none is finished before the last round).
+ */
+static void export_finished(struct bench_cli *cl)
+{
+	size_t nr = cl->b.nr_cmds;
+
+	if (!cl->shown || cl->b.opts.interleave)
+		return;
+	cl->b.nr_cmds = cl->shown;
+	close_exports(cl, 1);
+	cl->b.nr_cmds = nr;
+}
+
 static int use_color(int style)
 {
 	if (style == STYLE_FULL || style == STYLE_COLOR)
@@ -577,6 +617,20 @@ static int build_commands(struct bench_cli *cl, int argc, char **argv)
 	if (cl->range_step && !cl->range_args.len) {
 		cli_usage_error(CMD, "-D needs a -P parameter scan");
 		return -1;
+	}
+	/* Else the second of two {x} would never be substituted. */
+	for (i = 0; i < cl->scans.len; i++) {
+		size_t j;
+
+		for (j = 0; j < i; j++) {
+			if (strcmp(cl->scans.v[i].name, cl->scans.v[j].name))
+				continue;
+			cli_usage_error(CMD,
+					"parameter '%s' is given twice (-L/-P): "
+					"give each name once",
+					cl->scans.v[i].name);
+			return -1;
+		}
 	}
 	cl->t.cmds = (const char **)argv;
 	cl->t.nr_cmds = (size_t)argc;
@@ -721,8 +775,10 @@ int cmd_bench(int argc, char **argv)
 	cl.b.done_cb = print_done;
 	cl.b.cb_data = &cl;
 	catch_stop_signals();
-	if (bench_run(&cl.b))
+	if (bench_run(&cl.b)) {
+		export_finished(&cl);
 		goto out;
+	}
 	if (cl.b.stopped) {
 		report_stopped(&cl);
 	} else if (cl.b.opts.interleave) {

@@ -59,11 +59,15 @@ int parse_duration(const char *s, double *seconds)
 
 static int range_error(const struct opt *opt, const char *arg)
 {
-	if (opt->max >= 1e300)
-		return opt_error(opt, "must be at least %g, not '%s'", opt->min,
-				 arg);
-	return opt_error(opt, "must be between %g and %g, not '%s'", opt->min,
-			 opt->max, arg);
+	/* No upper bound but the type's (INT_MAX, HUGE_VAL): not worth
+	 * naming, and %g would print INT_MAX as 2.14748e+09. */
+	if (opt->max >= 1e300 ||
+	    ((opt->type == OPTION_INT || opt->type == OPTION_UINT) &&
+	     opt->max >= INT_MAX))
+		return opt_error(opt, "must be at least %.15g, not '%s'",
+				 opt->min, arg);
+	return opt_error(opt, "must be between %.15g and %.15g, not '%s'",
+			 opt->min, opt->max, arg);
 }
 
 static int get_integer(const struct opt *opt, const char *arg, long long *out)
@@ -298,6 +302,9 @@ static int handle_shorts(const struct opt *options, int *i, int argc,
 		if (takes_value(opt)) {
 			const char *attached = p[1] ? p + 1 : NULL;
 
+			/* -x=VAL is -xVAL, as clap (hyperfine) reads it. */
+			if (attached && *attached == '=')
+				attached++;
 			return handle(opt, 0, attached, i, argc, argv);
 		}
 		if (apply(opt, NULL, 0) < 0)

@@ -19,9 +19,10 @@
  * the command's own variables, which hold their defaults beforehand.
  * parse_options() prints the manual and exits 0 on -h/--help, and exits 2
  * after one line naming the problem on a usage error, so a command never
- * sees a bad option.  Options are accepted as -x VAL, -xVAL, clustered
- * short flags (-ab), --long VAL, --long=VAL, an unambiguous prefix of a
- * long name, and --no-NAME for booleans and bits; "--" ends the options.
+ * sees a bad option.  Options are accepted as -x VAL, -xVAL, -x=VAL (as
+ * clap reads it), clustered short flags (-ab), --long VAL, --long=VAL, an
+ * unambiguous prefix of a long name, and --no-NAME for booleans and bits;
+ * "--" ends the options.
  */
 
 enum opt_type {

@@ -6,7 +6,7 @@
 # noise (sleep 0.01 against sleep 0.3: a 290 ms gap, where load adds a few
 # ms), or are compared on a metric that load does not move (peak RSS).
 . "$(dirname "$0")/lib.sh"
-plan 38
+plan 42
 
 FIX=$TOP/tests/data/bench/hyperfine-1.15-sleep.json
 BUILD=${PERFOPS_BUILD:-$TOP/build}
@@ -79,6 +79,8 @@ bad '[0.1, -0.2]' "\"times\"\[1\] = -0.2 is not a possible time in seconds" 'a n
 bad '[1e308, 0.1]' "\"times\"\[0\] = 1e\+308 is not a possible time in seconds" 'a time of 1e308'
 bad '[NaN, 0.1]' "is not JSON" 'NaN'
 bad '[0, 0, 0]' "has a median of 0" 'only zero times'
+bad '[1e-300, 1e-300, 1e-300]' "median of 1e-300 s, below the clock's resolution \(1 ns\): a change from it has no size" 'times of 1e-300 s'
+bad '"0.1"' "^perfops: baseline '.*': results\[0\] \('true'\) has no per-run \"times\" array: it is not a JSON export" 'a string for times'
 ok $(! grep -q -- '-nan\|inf%' "$T/out"; echo $?) "no -nan or inf printed"
 
 run "$PERFOPS" bench -L n '' 'echo {n}'
