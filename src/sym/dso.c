@@ -87,6 +87,27 @@ static uint64_t section_end(Elf *elf, size_t shndx)
 	return sh.sh_addr + sh.sh_size;
 }
 
+/*
+ * Whether a symbol without a type is a label that starts code, as perf
+ * takes it: hand-written assembly often declares no type (ld.so's
+ * _start, the root frame of every process before main).  Assembler
+ * locals (".L", annobin's ".annobin_") and symbols outside code (_end,
+ * __bss_start) are not.
+ */
+static int is_code_label(Elf *elf, const GElf_Sym *sym, const char *name)
+{
+	int vis = GELF_ST_VISIBILITY(sym->st_other);
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+
+	if (name[0] == '.' || name[0] == '$' || vis == STV_HIDDEN ||
+	    vis == STV_INTERNAL || sym->st_shndx >= SHN_LORESERVE)
+		return 0;
+	scn = elf_getscn(elf, sym->st_shndx);
+	return scn && gelf_getshdr(scn, &sh) &&
+	       (sh.sh_flags & SHF_EXECINSTR) && (sh.sh_flags & SHF_ALLOC);
+}
+
 /* Add the function symbols of the section of type want; returns how many. */
 static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 {
@@ -115,11 +136,15 @@ static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 			if (!gelf_getsym(data, (int)i, &sym))
 				continue;
 			type = GELF_ST_TYPE(sym.st_info);
-			if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
+			if ((type != STT_FUNC && type != STT_GNU_IFUNC &&
+			     type != STT_NOTYPE) ||
 			    sym.st_shndx == SHN_UNDEF || !sym.st_value)
 				continue;
 			name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (!name || !*name)
+				continue;
+			if (type == STT_NOTYPE &&
+			    !is_code_label(elf, &sym, name))
 				continue;
 			s = symtab_add(&d->syms, sym.st_value, sym.st_size,
 				       name, strlen(name));

@@ -43,6 +43,7 @@ static int cmp_sym(const void *a, const void *b)
 
 void symtab_sort(struct symtab *st)
 {
+	uint64_t sized_end = 0;
 	size_t i, j;
 
 	if (st->sorted)
@@ -51,9 +52,19 @@ void symtab_sort(struct symtab *st)
 	if (st->nr > 1)
 		qsort(st->syms, st->nr, sizeof(*st->syms), cmp_sym);
 	for (i = j = 0; i < st->nr; i++) {
-		if (j && st->syms[j - 1].start == st->syms[i].start)
+		const struct sym_symbol *s = &st->syms[i];
+
+		if (j && st->syms[j - 1].start == s->start)
 			continue;
-		st->syms[j++] = st->syms[i];
+		/*
+		 * A symbol without size inside one with a size (a label in
+		 * assembly) would take the rest of that function's samples.
+		 */
+		if (!s->size && s->start < sized_end)
+			continue;
+		if (s->size && s->start + s->size > sized_end)
+			sized_end = s->start + s->size;
+		st->syms[j++] = *s;
 	}
 	st->nr = j;
 	st->sorted = 1;

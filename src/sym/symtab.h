@@ -36,7 +36,7 @@ struct sym_symbol *symtab_add(struct symtab *st, uint64_t start,
 /*
  * Sort by address and drop duplicates at the same address (keeping the
  * one with a size, then the first added: a global name over its local
- * alias).
+ * alias), and symbols without size inside one with a size.
  */
 void symtab_sort(struct symtab *st);
 /*

@@ -98,6 +98,30 @@ __asm__(".text\n"
 	".cfi_endproc\n"
 	".size sym_asm_next, .-sym_asm_next\n");
 
+/*
+ * Assembly as ld.so's entry point is written: sym_asm_label is a bare
+ * label (STT_NOTYPE, no size, no CFI), the root frame of every process
+ * before main.  sym_asm_inner is a label inside a function that has a
+ * size: the samples there are sym_asm_sized's.
+ */
+__asm__(".text\n"
+	".globl sym_asm_label\n"
+	"sym_asm_label:\n"
+	"nop\n"
+	"nop\n"
+	"ret\n"
+	".globl sym_asm_sized\n"
+	".type sym_asm_sized, @function\n"
+	"sym_asm_sized:\n"
+	".cfi_startproc\n"
+	"nop\n"
+	".globl sym_asm_inner\n"
+	"sym_asm_inner:\n"
+	"nop\n"
+	"ret\n"
+	".cfi_endproc\n"
+	".size sym_asm_sized, .-sym_asm_sized\n");
+
 NOINLINE void sym_plt_loop(unsigned long n)
 {
 	unsigned long i, x = 0;

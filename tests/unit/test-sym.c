@@ -200,6 +200,29 @@ Test(sym, size_zero_symbol_stops_at_the_next_fde)
 	dso_free(d);
 }
 
+/*
+ * Labels (STT_NOTYPE in code) name the code only they cover, as perf
+ * names ld.so's _start; a label inside a function with a size does not
+ * take that function's samples.
+ */
+Test(sym, labels_name_code_no_function_covers)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest"));
+	uint64_t size, l = nm_addr(HELPER("perfops-symtest"), "sym_asm_label",
+				   NULL),
+		       f = nm_addr(HELPER("perfops-symtest"), "sym_asm_sized",
+				   &size),
+		       in = nm_addr(HELPER("perfops-symtest"), "sym_asm_inner",
+				    NULL);
+
+	cr_assert_str_eq(name_at(d, l), "sym_asm_label");
+	cr_assert_str_eq(name_at(d, l + 1), "sym_asm_label");
+	cr_assert(in > f && in < f + size, "nm puts the label inside");
+	cr_assert_str_eq(name_at(d, in), "sym_asm_sized");
+	cr_assert_str_eq(name_at(d, f + size - 1), "sym_asm_sized");
+	dso_free(d);
+}
+
 Test(sym, build_id_matches_readelf)
 {
 	struct dso *d = open_helper(HELPER("perfops-symtest"));
