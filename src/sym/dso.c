@@ -271,6 +271,7 @@ static int load_elf(struct dso *d, Elf *elf)
 		d->load[d->nload].offset = ph.p_offset;
 		d->load[d->nload].vaddr = ph.p_vaddr;
 		d->load[d->nload].filesz = ph.p_filesz;
+		d->load[d->nload].flags = ph.p_flags;
 		d->nload++;
 	}
 	build_id_of(elf, d->build_id);
@@ -361,6 +362,26 @@ int dso_offset_to_vaddr(const struct dso *d, uint64_t offset, uint64_t *vaddr)
 		}
 	}
 	return -1;
+}
+
+int dso_map_bias(const struct dso *d, uint64_t start, uint64_t len,
+		 uint64_t pgoff, uint64_t *bias)
+{
+	const struct dso_load *found = NULL;
+	unsigned i;
+
+	for (i = 0; i < d->nload; i++) {
+		const struct dso_load *l = &d->load[i];
+
+		if (l->offset < pgoff || l->offset >= pgoff + len)
+			continue;
+		if (!found || ((l->flags & PF_X) && !(found->flags & PF_X)))
+			found = l;
+	}
+	if (!found)
+		return -1;
+	*bias = start + (found->offset - pgoff) - found->vaddr;
+	return 0;
 }
 
 int dso_read(struct dso *d, uint64_t vaddr, void *buf, size_t len)
