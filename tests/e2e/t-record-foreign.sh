@@ -7,11 +7,6 @@ plan 2
 
 need_record 2
 
-# weight REGEX FILE: the folded weight of the stacks matching REGEX.
-weight() {
-	grep -E -- "$1" "$2" | awk '{ t += $NF } END { print t + 0 }'
-}
-
 # 1-2: lld loads code at addresses that are not its file offsets (the
 # text segment starts a page after its offset): DWARF unwinding must
 # still find the CFI of every frame, by default and with -g dwarf.
