@@ -576,6 +576,22 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 							&scopes)
 				      : 0;
 	/*
+	 * Past the innermost inlined subroutine, dwarf_getscopes() goes on
+	 * with the scopes of its abstract origin (where it was written),
+	 * not with the code it was inlined into: the DIEs that enclose the
+	 * innermost scope give the whole chain of inlined calls.
+	 */
+	if (nscopes > 0) {
+		Dwarf_Die inner = scopes[0], *chain = NULL;
+		int nchain = dwarf_getscopes_die(&inner, &chain);
+
+		if (nchain > 0) {
+			free(scopes);
+			scopes = chain;
+			nscopes = nchain;
+		}
+	}
+	/*
 	 * scopes[] runs from the innermost scope out; each inlined
 	 * subroutine is a frame whose caller line is its DW_AT_call_line.
 	 */

@@ -73,6 +73,26 @@ NOINLINE void sym_outer(unsigned long n)
 	sym_sink = x;
 }
 
+/* Inlined code that calls inlined code: two inline frames deep. */
+static inline __attribute__((always_inline)) unsigned long
+sym_inlined_outer(unsigned long x)
+{
+	unsigned long i;
+
+	for (i = 0; i < 3; i++)
+		x = sym_inlined(x) * 3 + i;
+	return x;
+}
+
+NOINLINE void sym_outer2(unsigned long n)
+{
+	unsigned long i, x = sym_sink;
+
+	for (i = 0; i < n; i++)
+		x = sym_inlined_outer(x) ^ i;
+	sym_sink = x;
+}
+
 /*
  * Hand-written code: sym_asm_nosize has no size (no .size directive, as
  * in much assembly), and the function after it loses its symbol in

@@ -290,6 +290,48 @@ Test(sym, inline_frames_match_addr2line)
 	check_inline(HELPER("perfops-symtest"));
 }
 
+/*
+ * Code inlined into code inlined in turn: at every address of sym_outer2,
+ * the whole chain of functions addr2line -i gives, innermost first.
+ */
+Test(sym, nested_inline_frames_match_addr2line)
+{
+	const char *file = HELPER("perfops-symtest");
+	struct dso *d = open_helper(file);
+	uint64_t size, a = nm_addr(file, "sym_outer2", &size), x = 0;
+	struct strbuf cmd = STRBUF_INIT;
+	size_t nr, i, k = 0, deep = 0;
+	char **v;
+
+	strbuf_addf(&cmd, "addr2line -a -f -i -e '%s'", file);
+	for (x = a; x < a + size; x++)
+		strbuf_addf(&cmd, " %#" PRIx64, x);
+	v = lines_of(cmd.buf, &nr);
+	strbuf_release(&cmd);
+	/* "0xADDR" then a name line and a file:line line per frame. */
+	for (i = 0; i < nr; i = k) {
+		struct dso_frame f[8];
+		const char *want[8];
+		size_t n, m = 0, j;
+
+		cr_assert_eq(sscanf(v[i], "%" SCNx64, &x), 1, "%s", v[i]);
+		for (k = i + 1; k + 1 < nr && strncmp(v[k], "0x", 2); k += 2)
+			if (m < 8)
+				want[m++] = v[k];
+		if (!strcmp(want[0], "??"))
+			continue;
+		n = dso_frames(d, x, 1, 0, f, 8);
+		cr_assert_eq(n, m, "%#" PRIx64 ": %zu frames, addr2line %zu",
+			     x, n, m);
+		for (j = 0; j < m; j++)
+			cr_assert_str_eq(f[j].name, want[j], "%#" PRIx64, x);
+		deep += m == 3;
+	}
+	cr_assert_gt(deep, 0, "some addresses are two inline frames deep");
+	free_lines(v, nr);
+	dso_free(d);
+}
+
 /* clang and rustc write no .debug_aranges: lines and inline frames stay. */
 Test(sym, inline_frames_without_aranges)
 {
