@@ -3,9 +3,9 @@
 # (tests/helper/record-cases.c linked by lld, as Rust and clang builds
 # often are), checked against what the program's own structure says.
 . "$(dirname "$0")/lib.sh"
-plan 2
+plan 4
 
-need_record 2
+need_record 4
 
 # 1-2: lld loads code at addresses that are not its file offsets (the
 # text segment starts a page after its offset): DWARF unwinding must
@@ -21,4 +21,38 @@ if [ -x "$L" ]; then
 	done
 else
 	skip "perfops-cases-lld was not built (no lld: scripts/install-deps --check)" 2
+fi
+
+# 3-4: a Rust program (rustc, when installed): whole stacks through its
+# own code and std's, and the functions inlined into its hot loop, which
+# Rust declares inside namespaces (modules), as addr2line -i names them.
+RUSTC=$(command -v rustc)
+if [ -n "$RUSTC" ]; then
+	cat >"$T/inl.rs" <<'RS'
+mod geo {
+    #[inline(always)]
+    fn step(x: u64) -> u64 { x.wrapping_mul(6364136223846793005).wrapping_add(1) }
+    #[inline(always)]
+    fn steps(x: u64) -> u64 { let mut y = x; for _ in 0..1000 { y = step(y) ^ (y >> 7); } y }
+    #[inline(never)]
+    pub fn spin(secs: f64) -> u64 {
+        let t = std::time::Instant::now();
+        let mut x = 1;
+        while t.elapsed().as_secs_f64() < secs { x = steps(x); }
+        x
+    }
+}
+fn main() { println!("{}", geo::spin(1.0)); }
+RS
+	"$RUSTC" -O -g -C force-frame-pointers=no -o "$T/inl" "$T/inl.rs" 2>"$T/rustc.err"
+	run "$PERFOPS" record -g dwarf --user-only -o "$T/rs.folded" -- "$T/inl"
+	all=$(weight 'inl::geo::spin' "$T/rs.folded")
+	good=$(weight ';main;.*;inl::main;inl::geo::spin' "$T/rs.folded")
+	awk -v g="$good" -v a="$all" 'BEGIN { exit !(a > 0 && g >= 0.95 * a) }'
+	ok $? "Rust: geo::spin is called from main ($good of $all ns)"
+	inl=$(weight ';inl::geo::spin;inl::geo::steps;inl::geo::step[; ]' "$T/rs.folded")
+	awk -v g="$inl" -v a="$all" 'BEGIN { exit !(a > 0 && g >= 0.3 * a) }'
+	ok $? "Rust: the inlined steps and step are frames under spin ($inl of $all ns)"
+else
+	skip "rustc is not installed (rustup.rs; not a Debian package here)" 2
 fi
