@@ -10,6 +10,7 @@
 #include "sym/dso.h"
 #include "sym/sym.h"
 #include <criterion/criterion.h>
+#include <sys/wait.h>
 
 #define HELPER(name) PERFOPS_HELPER_DIR "/" name
 
@@ -426,6 +427,61 @@ Test(sym, cxx_names_are_demangled_like_nm)
 }
 
 /* After an exec, the first file mapped is the program, ld.so comes next. */
+/* The name of JIT code at addr in process pid, or NULL. */
+static const char *late_jit_name(struct symbolizer *sy, int pid, uint64_t addr)
+{
+	struct sym_loc loc;
+	struct dso_frame f[2];
+
+	memset(&loc, 0, sizeof(loc));
+	return sym_frames(sy, pid, &loc, addr, f, 2) == 1 ? f[0].name : NULL;
+}
+
+/*
+ * The recording symbolizes after the events (a worker drains the ring
+ * buffers first): a JIT that wrote an entry to its perf map and exited
+ * before that entry was looked up is still named, from the map opened
+ * while it ran.
+ */
+Test(sym, perf_map_entries_written_before_exit_are_read_after)
+{
+	struct symbolizer sy;
+	char path[64], c = 0;
+	int go[2], ready[2], status;
+	pid_t pid;
+
+	cr_assert_eq(pipe(go), 0);
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", getpid());
+		fp = fopen(path, "w");
+		if (!fp)
+			_exit(1);
+		fprintf(fp, "7f0000001000 100 jit_first\n");
+		fflush(fp);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		fprintf(fp, "7f0000002000 100 jit_late\n");
+		fclose(fp);
+		_exit(0);
+	}
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", pid);
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	sym_init(&sy, 0);
+	cr_assert_str_eq(late_jit_name(&sy, pid, 0x7f0000001010), "jit_first");
+	cr_assert_eq(write(go[1], "g", 1), 1);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && !WEXITSTATUS(status));
+	cr_assert_str_eq(late_jit_name(&sy, pid, 0x7f0000002010), "jit_late",
+			 "named after the process exited");
+	sym_release(&sy);
+	unlink(path);
+}
+
 Test(sym, the_program_is_the_first_file_mapped_after_exec)
 {
 	struct symbolizer sy;
