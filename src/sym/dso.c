@@ -108,6 +108,40 @@ static int is_code_label(Elf *elf, const GElf_Sym *sym, const char *name)
 	       (sh.sh_flags & SHF_EXECINSTR) && (sh.sh_flags & SHF_ALLOC);
 }
 
+/* Global or weak and visible outside its file (not glibc's __GI_ names). */
+static int is_exported(const GElf_Sym *sym)
+{
+	int vis = GELF_ST_VISIBILITY(sym->st_other);
+
+	return GELF_ST_BIND(sym->st_info) != STB_LOCAL && vis != STV_HIDDEN &&
+	       vis != STV_INTERNAL;
+}
+
+/*
+ * The symbol versions of .dynsym (.gnu.version), or NULL: its names carry
+ * no "@VERSION", and a hidden version marks a compatibility alias
+ * (cfree@GLIBC_2.2.5 of free).
+ */
+static Elf_Data *dynsym_versions(Elf *elf, size_t dynsym_index)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym &&
+		    sh.sh_link == dynsym_index)
+			return elf_getdata(scn, NULL);
+	return NULL;
+}
+
+static int is_compat_version(Elf_Data *versions, size_t i)
+{
+	GElf_Versym v;
+
+	return versions && gelf_getversym(versions, (int)i, &v) &&
+	       (v & 0x8000) /* VERSYM_HIDDEN */;
+}
+
 /* Add the function symbols of the section of type want; returns how many. */
 static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 {
@@ -116,7 +150,7 @@ static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
-		Elf_Data *data;
+		Elf_Data *data, *versions;
 		size_t i, count;
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != want ||
@@ -125,12 +159,15 @@ static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 		data = elf_getdata(scn, NULL);
 		if (!data)
 			continue;
+		versions = want == SHT_DYNSYM
+				   ? dynsym_versions(elf, elf_ndxscn(scn))
+				   : NULL;
 		/* What was read, not what a damaged header claims. */
 		count = data->d_size / sh.sh_entsize;
 		for (i = 0; i < count; i++) {
 			struct sym_symbol *s;
 			GElf_Sym sym;
-			const char *name;
+			const char *name, *ver;
 			int type;
 
 			if (!gelf_getsym(data, (int)i, &sym))
@@ -146,8 +183,20 @@ static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 			if (type == STT_NOTYPE &&
 			    !is_code_label(elf, &sym, name))
 				continue;
+			/*
+			 * A default version ("__libc_start_main@@GLIBC_2.34")
+			 * is the name callers use; another version (@) is a
+			 * compatibility alias, and ranks as a local name.
+			 */
+			ver = strstr(name, "@@");
 			s = symtab_add(&d->syms, sym.st_value, sym.st_size,
-				       name, strlen(name));
+				       name,
+				       ver ? (size_t)(ver - name) : strlen(name));
+			s->elf_rank = is_exported(&sym) &&
+					      (ver || !strchr(name, '@')) &&
+					      !is_compat_version(versions, i)
+					      ? 2
+					      : 1;
 			if (!sym.st_size)
 				s->end = section_end(elf, sym.st_shndx);
 			n++;

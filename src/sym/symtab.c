@@ -29,15 +29,47 @@ struct sym_symbol *symtab_add(struct symtab *st, uint64_t start,
 	return s;
 }
 
+static size_t leading_underscores(const char *name)
+{
+	return strspn(name, "_");
+}
+
+/* Which of two ELF aliases names their function; <0: x. */
+static int cmp_alias(const struct sym_symbol *x, const struct sym_symbol *y)
+{
+	size_t ux, uy, lx, ly;
+	int vx, vy;
+
+	if (x->elf_rank != y->elf_rank)
+		return x->elf_rank > y->elf_rank ? -1 : 1;
+	ux = leading_underscores(x->name);
+	uy = leading_underscores(y->name);
+	if (ux != uy)
+		return ux < uy ? -1 : 1;
+	vx = !!strchr(x->name, '@');
+	vy = !!strchr(y->name, '@');
+	if (vx != vy)
+		return vx - vy;
+	lx = strlen(x->name);
+	ly = strlen(y->name);
+	if (lx != ly)
+		return lx > ly ? -1 : 1;
+	return 0;
+}
+
 static int cmp_sym(const void *a, const void *b)
 {
 	const struct sym_symbol *x = a, *y = b;
+	int c;
 
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
-	/* Sized symbols first, then the order they were added in. */
+	/* Sized symbols first, then the public name, then the order they
+	 * were added in. */
 	if (!x->size != !y->size)
 		return x->size ? -1 : 1;
+	if (x->elf_rank && y->elf_rank && (c = cmp_alias(x, y)))
+		return c;
 	return x < y ? -1 : x > y;
 }
 

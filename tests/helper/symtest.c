@@ -94,6 +94,20 @@ NOINLINE void sym_outer2(unsigned long n)
 }
 
 /*
+ * One function under several names, as glibc exports read(): a static
+ * name, a hidden alias (local once linked, like glibc's __GI_ names), an
+ * internal global name with underscores and the public one.
+ */
+NOINLINE static void sym_alias_impl(void)
+{
+	sym_sink++;
+}
+extern void __sym_alias_hidden(void)
+	__attribute__((alias("sym_alias_impl"), visibility("hidden")));
+extern void __sym_alias_pub(void) __attribute__((alias("sym_alias_impl")));
+extern void sym_alias_pub(void) __attribute__((alias("sym_alias_impl")));
+
+/*
  * Hand-written code: sym_asm_nosize has no size (no .size directive, as
  * in much assembly), and the function after it loses its symbol in
  * perfops-symtest-unnamed (objcopy --strip-symbol), so only its FDE
@@ -171,6 +185,7 @@ int main(int argc, char **argv)
 			sym_sink += (unsigned char)buf[sym_sink % sizeof(buf)];
 		}
 	}
+	sym_alias_pub();
 	while (now() < end) {
 		if (plt) {
 			sym_plt_loop(100000);

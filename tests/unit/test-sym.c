@@ -10,6 +10,7 @@
 #include "sym/dso.h"
 #include "sym/sym.h"
 #include <criterion/criterion.h>
+#include <dlfcn.h>
 #include <sys/wait.h>
 
 #define HELPER(name) PERFOPS_HELPER_DIR "/" name
@@ -222,6 +223,53 @@ Test(sym, labels_name_code_no_function_covers)
 	cr_assert_str_eq(name_at(d, in), "sym_asm_sized");
 	cr_assert_str_eq(name_at(d, f + size - 1), "sym_asm_sized");
 	dso_free(d);
+}
+
+/*
+ * Of the names of one function, the public one, as perf and nm users
+ * know it (read, not glibc's local __GI___libc_read): an exported name
+ * over a local one, then the one with fewer leading underscores.
+ */
+Test(sym, aliases_are_named_by_their_public_name)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest"));
+	uint64_t a = nm_addr(HELPER("perfops-symtest"), "sym_alias_pub", NULL);
+
+	cr_assert_eq(nm_addr(HELPER("perfops-symtest"), "__sym_alias_hidden",
+			     NULL),
+		     a);
+	cr_assert_str_eq(name_at(d, a), "sym_alias_pub");
+	dso_free(d);
+}
+
+/* The name this process's libc gives the function dlsym() finds. */
+static void check_libc_name(const char *fn)
+{
+	uint64_t addr = (uint64_t)(uintptr_t)dlsym(RTLD_DEFAULT, fn);
+	struct symbolizer sy;
+	struct dso_frame f[4];
+	struct sym_loc loc;
+	size_t n;
+
+	cr_assert_neq(addr, 0, "dlsym finds %s", fn);
+	sym_init(&sy, SYM_NO_INLINE);
+	cr_assert_eq(sym_proc_read_maps(&sy, getpid()), 0);
+	cr_assert_eq(sym_locate(&sy, getpid(), addr, &loc), 0);
+	n = sym_frames(&sy, getpid(), &loc, addr, f, 4);
+	cr_assert_gt(n, 0);
+	cr_assert_str_eq(f[n - 1].name, fn);
+	sym_release(&sy);
+}
+
+/*
+ * glibc's read has local names (__GI___libc_read, __libc_read) beside
+ * read and __read; free has a compatibility alias of an old version
+ * (cfree@GLIBC_2.2.5), which .dynsym lists without its version.
+ */
+Test(sym, libc_functions_are_named_by_their_public_name)
+{
+	check_libc_name("read");
+	check_libc_name("free");
 }
 
 Test(sym, build_id_matches_readelf)
