@@ -3,9 +3,9 @@
 # (tests/helper/record-cases.c linked by lld, as Rust and clang builds
 # often are), checked against what the program's own structure says.
 . "$(dirname "$0")/lib.sh"
-plan 4
+plan 5
 
-need_record 4
+need_record 5
 
 # 1-2: lld loads code at addresses that are not its file offsets (the
 # text segment starts a page after its offset): DWARF unwinding must
@@ -55,4 +55,37 @@ RS
 	ok $? "Rust: the inlined steps and step are frames under spin ($inl of $all ns)"
 else
 	skip "rustc is not installed (rustup.rs; not a Debian package here)" 2
+fi
+
+# 5: a Go program (go, from scripts/install-deps --check): its
+# goroutines' stacks end at runtime.goexit, a root frame like
+# start_thread: they are whole, not broken.
+if command -v go >/dev/null 2>&1; then
+	mkdir -p "$T/gop"
+	cat >"$T/gop/main.go" <<'GO'
+package main
+
+import (
+	"fmt"
+	"time"
+)
+
+//go:noinline
+func spin(d time.Duration) uint64 {
+	x := uint64(1)
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		for i := 0; i < 100000; i++ {
+			x = x*6364136223846793005 + 1
+		}
+	}
+	return x
+}
+
+func main() { fmt.Println(spin(800 * time.Millisecond)) }
+GO
+	(cd "$T/gop" && go build -o gop main.go) 2>"$T/go.err"
+	run "$PERFOPS" record --user-only -o "$T/go.folded" -- "$T/gop/gop"
+	like "$err" 'broken stacks: [0-4]\.[0-9]%' "Go: the stacks are whole, ending at runtime.goexit"
+else
+	skip "go is not installed (scripts/install-deps --check)" 1
 fi
