@@ -3,9 +3,9 @@
 # (tests/helper/record-cases.c linked by lld, as Rust and clang builds
 # often are), checked against what the program's own structure says.
 . "$(dirname "$0")/lib.sh"
-plan 5
+plan 6
 
-need_record 5
+need_record 6
 
 # 1-2: lld loads code at addresses that are not its file offsets (the
 # text segment starts a page after its offset): DWARF unwinding must
@@ -88,4 +88,17 @@ GO
 	like "$err" 'broken stacks: [0-4]\.[0-9]%' "Go: the stacks are whole, ending at runtime.goexit"
 else
 	skip "go is not installed (scripts/install-deps --check)" 1
+fi
+
+# 6: JIT code without CFI between two C functions, as Python 3.12's
+# -X perf trampolines sit between its interpreter frames: the DWARF
+# unwind goes on past it through the frame it set up.
+if [ "$(uname -m)" = x86_64 ]; then
+	run "$PERFOPS" record -g dwarf --user-only -o "$T/tramp.folded" -- "$W" jitcall 1
+	all=$(weight ';jit_callee;' "$T/tramp.folded")
+	good=$(weight ';main;jit_call_mode;jit_tramp;jit_callee;' "$T/tramp.folded")
+	awk -v g="$good" -v a="$all" 'BEGIN { exit !(a > 0 && g >= 0.9 * a) }'
+	ok $? "-g dwarf: the stacks through a JIT trampoline reach main ($good of $all ns)"
+else
+	skip "the JIT trampoline is x86-64 machine code" 1
 fi
