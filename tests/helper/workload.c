@@ -243,6 +243,34 @@ static int late(double seconds)
 	return 0;
 }
 
+#if defined(__x86_64__)
+/* Machine code copied into an anonymous executable mapping, or NULL. */
+static void *jit_copy(const unsigned char *code, size_t len)
+{
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED)
+		return NULL;
+	memcpy(page, code, len);
+	return page;
+}
+
+/* Name code in /tmp/perf-PID.map (into path) as a JIT does; -1 on error. */
+static int jit_name(void *page, size_t len, const char *name, char *path,
+		    size_t size)
+{
+	FILE *map;
+
+	snprintf(path, size, "/tmp/perf-%d.map", (int)getpid());
+	map = fopen(path, "w");
+	if (!map)
+		return -1;
+	fprintf(map, "%lx %zx %s\n", (unsigned long)page, len, name);
+	return fclose(map) ? -1 : 0;
+}
+#endif
+
 /*
  * Generated code as a JIT makes it: copied into an anonymous executable
  * mapping, with its name only in /tmp/perf-PID.map, written when the code
@@ -258,22 +286,15 @@ static int jit(double seconds, double unnamed, const char *name)
 	double named_at = now() + unnamed, until = now() + seconds;
 	char path[64];
 	void (*fn)(void);
-	FILE *map;
-	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *page = jit_copy(code, sizeof(code));
 
-	if (page == MAP_FAILED)
+	if (!page)
 		return 1;
-	memcpy(page, code, sizeof(code));
 	fn = (void (*)(void))page;
 	while (now() < named_at)
 		fn();
-	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
-	map = fopen(path, "w");
-	if (!map)
+	if (jit_name(page, sizeof(code), name, path, sizeof(path)) < 0)
 		return 1;
-	fprintf(map, "%lx %zx %s\n", (unsigned long)page, sizeof(code), name);
-	fclose(map);
 	while (now() < until)
 		fn();
 	unlink(path);
@@ -303,20 +324,11 @@ NOINLINE int jit_call_mode(double seconds)
 					      0xd7, 0x5d, 0xc3 };
 	void (*tramp)(void (*)(void));
 	char path[64];
-	FILE *map;
-	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *page = jit_copy(code, sizeof(code));
 
-	if (page == MAP_FAILED)
+	if (!page || jit_name(page, sizeof(code), "jit_tramp", path,
+			      sizeof(path)) < 0)
 		return 1;
-	memcpy(page, code, sizeof(code));
-	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
-	map = fopen(path, "w");
-	if (!map)
-		return 1;
-	fprintf(map, "%lx %zx jit_tramp\n", (unsigned long)page,
-		sizeof(code));
-	fclose(map);
 	tramp = (void (*)(void (*)(void)))page;
 	jit_call_until = now() + seconds;
 	tramp(jit_callee);
