@@ -116,7 +116,7 @@ run "$PERFOPS" record --off-cpu -o "$T/oc.pb.gz" -o "$T/oc.svg" -- "$C" pipe 1
 run "$PERFOPS" report --value cpu "$T/oc.pb.gz"
 ! printf '%s\n' "$out" | grep -q 'off-cpu\]' && printf '%s\n' "$out" | grep -q '^[^:]*: cpu (nanoseconds)'
 ok $? "the cpu sample type holds no blocked time"
-run "$PERFOPS" report --value offcpu "$T/oc.pb.gz"
+run "$PERFOPS" report --value offcpu -n 0 "$T/oc.pb.gz"
 like "$out" 'wait_pipe' "the offcpu sample type holds the blocked read"
 grep -q '<title>all ([0-9,]* ns, 100%)' "$T/oc.svg"
 ok $? "the flame graph's unit comes from the profile (ns)"
