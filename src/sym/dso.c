@@ -422,7 +422,8 @@ int dso_map_bias(const struct dso *d, uint64_t start, uint64_t len,
 	for (i = 0; i < d->nload; i++) {
 		const struct dso_load *l = &d->load[i];
 
-		if (l->offset < pgoff || l->offset >= pgoff + len)
+		/* The mapping may start inside the segment (a split one). */
+		if (l->offset >= pgoff + len || l->offset + l->filesz <= pgoff)
 			continue;
 		if (!found || ((l->flags & PF_X) && !(found->flags & PF_X)))
 			found = l;

@@ -11,6 +11,7 @@
 #include "sym/sym.h"
 #include <criterion/criterion.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <sys/wait.h>
 
 #define HELPER(name) PERFOPS_HELPER_DIR "/" name
@@ -270,6 +271,37 @@ Test(sym, libc_functions_are_named_by_their_public_name)
 {
 	check_libc_name("read");
 	check_libc_name("free");
+}
+
+/*
+ * lld places code a page past its file offset: the load bias of a
+ * mapping of it puts every code address where the link-time address
+ * says, whether the mapping starts before the code segment (in the page
+ * it shares with the segment before) or inside it.
+ */
+Test(sym, map_bias_of_code_lld_placed_past_its_offset)
+{
+	struct dso *d = open_helper(HELPER("perfops-cases-lld"));
+	uint64_t start = 0x7f0000000000, off, vaddr, bias, pgoff;
+	unsigned i, x = d->nload;
+
+	for (i = 0; i < d->nload; i++)
+		if (d->load[i].flags & PF_X)
+			x = i;
+	cr_assert_lt(x, d->nload, "a code segment");
+	cr_assert_neq(d->load[x].vaddr, d->load[x].offset,
+		      "lld did not place code at its offset");
+	for (pgoff = d->load[x].offset & ~0xfffull;
+	     pgoff < d->load[x].offset + d->load[x].filesz; pgoff += 0x1000) {
+		cr_assert_eq(dso_map_bias(d, start, 0x2000, pgoff, &bias), 0);
+		/* An offset of code in the mapping. */
+		off = (pgoff > d->load[x].offset ? pgoff : d->load[x].offset) +
+		      0x10;
+		cr_assert_eq(dso_offset_to_vaddr(d, off, &vaddr), 0);
+		cr_assert_eq(start + (off - pgoff), bias + vaddr,
+			     "pgoff %#" PRIx64, pgoff);
+	}
+	dso_free(d);
 }
 
 Test(sym, build_id_matches_readelf)
