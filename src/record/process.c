@@ -304,6 +304,12 @@ int record_is_root_frame(const char *name)
 		"_start", "__libc_start_main", "__libc_start_call_main",
 		"clone", "clone3", "__clone", "__clone3", "start_thread",
 		"__GI___clone", "__GI___clone3", "_dl_start_user",
+		/*
+		 * Go: a goroutine's stack starts at goexit, a thread's own
+		 * (g0) stack at mstart, the first one at rt0_go.
+		 */
+		"runtime.goexit", "runtime.goexit.abi0", "runtime.mstart",
+		"runtime.mstart.abi0", "runtime.rt0_go", "runtime.rt0_go.abi0",
 	};
 	size_t i;
 

@@ -87,6 +87,61 @@ static uint64_t section_end(Elf *elf, size_t shndx)
 	return sh.sh_addr + sh.sh_size;
 }
 
+/*
+ * Whether a symbol without a type is a label that starts code, as perf
+ * takes it: hand-written assembly often declares no type (ld.so's
+ * _start, the root frame of every process before main).  Assembler
+ * locals (".L", annobin's ".annobin_") and symbols outside code (_end,
+ * __bss_start) are not.
+ */
+static int is_code_label(Elf *elf, const GElf_Sym *sym, const char *name)
+{
+	int vis = GELF_ST_VISIBILITY(sym->st_other);
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+
+	if (name[0] == '.' || name[0] == '$' || vis == STV_HIDDEN ||
+	    vis == STV_INTERNAL || sym->st_shndx >= SHN_LORESERVE)
+		return 0;
+	scn = elf_getscn(elf, sym->st_shndx);
+	return scn && gelf_getshdr(scn, &sh) &&
+	       (sh.sh_flags & SHF_EXECINSTR) && (sh.sh_flags & SHF_ALLOC);
+}
+
+/* Global or weak and visible outside its file (not glibc's __GI_ names). */
+static int is_exported(const GElf_Sym *sym)
+{
+	int vis = GELF_ST_VISIBILITY(sym->st_other);
+
+	return GELF_ST_BIND(sym->st_info) != STB_LOCAL && vis != STV_HIDDEN &&
+	       vis != STV_INTERNAL;
+}
+
+/*
+ * The symbol versions of .dynsym (.gnu.version), or NULL: its names carry
+ * no "@VERSION", and a hidden version marks a compatibility alias
+ * (cfree@GLIBC_2.2.5 of free).
+ */
+static Elf_Data *dynsym_versions(Elf *elf, size_t dynsym_index)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym &&
+		    sh.sh_link == dynsym_index)
+			return elf_getdata(scn, NULL);
+	return NULL;
+}
+
+static int is_compat_version(Elf_Data *versions, size_t i)
+{
+	GElf_Versym v;
+
+	return versions && gelf_getversym(versions, (int)i, &v) &&
+	       (v & 0x8000) /* VERSYM_HIDDEN */;
+}
+
 /* Add the function symbols of the section of type want; returns how many. */
 static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 {
@@ -95,7 +150,7 @@ static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
-		Elf_Data *data;
+		Elf_Data *data, *versions;
 		size_t i, count;
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != want ||
@@ -104,25 +159,44 @@ static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 		data = elf_getdata(scn, NULL);
 		if (!data)
 			continue;
+		versions = want == SHT_DYNSYM
+				   ? dynsym_versions(elf, elf_ndxscn(scn))
+				   : NULL;
 		/* What was read, not what a damaged header claims. */
 		count = data->d_size / sh.sh_entsize;
 		for (i = 0; i < count; i++) {
 			struct sym_symbol *s;
 			GElf_Sym sym;
-			const char *name;
+			const char *name, *ver;
 			int type;
 
 			if (!gelf_getsym(data, (int)i, &sym))
 				continue;
 			type = GELF_ST_TYPE(sym.st_info);
-			if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
+			if ((type != STT_FUNC && type != STT_GNU_IFUNC &&
+			     type != STT_NOTYPE) ||
 			    sym.st_shndx == SHN_UNDEF || !sym.st_value)
 				continue;
 			name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (!name || !*name)
 				continue;
+			if (type == STT_NOTYPE &&
+			    !is_code_label(elf, &sym, name))
+				continue;
+			/*
+			 * A default version ("__libc_start_main@@GLIBC_2.34")
+			 * is the name callers use; another version (@) is a
+			 * compatibility alias, and ranks as a local name.
+			 */
+			ver = strstr(name, "@@");
 			s = symtab_add(&d->syms, sym.st_value, sym.st_size,
-				       name, strlen(name));
+				       name,
+				       ver ? (size_t)(ver - name) : strlen(name));
+			s->elf_rank = is_exported(&sym) &&
+					      (ver || !strchr(name, '@')) &&
+					      !is_compat_version(versions, i)
+					      ? 2
+					      : 1;
 			if (!sym.st_size)
 				s->end = section_end(elf, sym.st_shndx);
 			n++;
@@ -246,6 +320,7 @@ static int load_elf(struct dso *d, Elf *elf)
 		d->load[d->nload].offset = ph.p_offset;
 		d->load[d->nload].vaddr = ph.p_vaddr;
 		d->load[d->nload].filesz = ph.p_filesz;
+		d->load[d->nload].flags = ph.p_flags;
 		d->nload++;
 	}
 	build_id_of(elf, d->build_id);
@@ -336,6 +411,27 @@ int dso_offset_to_vaddr(const struct dso *d, uint64_t offset, uint64_t *vaddr)
 		}
 	}
 	return -1;
+}
+
+int dso_map_bias(const struct dso *d, uint64_t start, uint64_t len,
+		 uint64_t pgoff, uint64_t *bias)
+{
+	const struct dso_load *found = NULL;
+	unsigned i;
+
+	for (i = 0; i < d->nload; i++) {
+		const struct dso_load *l = &d->load[i];
+
+		/* The mapping may start inside the segment (a split one). */
+		if (l->offset >= pgoff + len || l->offset + l->filesz <= pgoff)
+			continue;
+		if (!found || ((l->flags & PF_X) && !(found->flags & PF_X)))
+			found = l;
+	}
+	if (!found)
+		return -1;
+	*bias = start + (found->offset - pgoff) - found->vaddr;
+	return 0;
 }
 
 int dso_read(struct dso *d, uint64_t vaddr, void *buf, size_t len)
@@ -465,6 +561,67 @@ static const struct sym_symbol *fde_symbol(struct dso *d, uint64_t vaddr)
 	return symtab_find(&d->fdes, vaddr, 0);
 }
 
+/*
+ * The DIEs with code at pc below parent, outermost first, into path[]
+ * (at most max); returns how many.
+ */
+static int scopes_below(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *path,
+			int max)
+{
+	Dwarf_Die child;
+
+	if (max <= 0 || dwarf_child(parent, &child))
+		return 0;
+	do {
+		int n;
+
+		switch (dwarf_tag(&child)) {
+		case DW_TAG_namespace:
+		case DW_TAG_module:
+		case DW_TAG_structure_type:
+		case DW_TAG_class_type:
+		case DW_TAG_union_type:
+			n = scopes_below(&child, pc, path, max);
+			if (n)
+				return n;
+			break;
+		case DW_TAG_subprogram:
+		case DW_TAG_inlined_subroutine:
+		case DW_TAG_lexical_block:
+			if (dwarf_haspc(&child, pc) > 0) {
+				path[0] = child;
+				return 1 + scopes_below(&child, pc, path + 1,
+							max - 1);
+			}
+			break;
+		default:
+			break;
+		}
+	} while (!dwarf_siblingof(&child, &child));
+	return 0;
+}
+
+/*
+ * dwarf_getscopes() for code defined inside namespaces and types: it
+ * looks for code only where C and C++ compilers put it (below the CU and
+ * in other code), while rustc nests each function in the DIEs of its
+ * modules and impl blocks, so a Rust address had no scope and no inline
+ * frame.  Same result: a malloc'd array, innermost scope first.
+ */
+static int scopes_in_types(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die **out)
+{
+	Dwarf_Die path[64];
+	int n = scopes_below(cu, pc, path, (int)ARRAY_SIZE(path)), i;
+
+	*out = NULL;
+	if (!n)
+		return 0;
+	*out = xmalloc(sizeof(**out) * (size_t)n);
+	for (i = 0; i < n; i++)
+		(*out)[i] = path[n - 1 - i];
+	return n;
+}
+
 /* The name of file number idx of the CU, or NULL. */
 static const char *cu_file(Dwarf_Die *cu, Dwarf_Word idx)
 {
@@ -529,6 +686,27 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 	nscopes = inline_frames && cu ? dwarf_getscopes(cu, addr - cubias,
 							&scopes)
 				      : 0;
+	if (inline_frames && cu && nscopes <= 0) {
+		free(scopes);
+		scopes = NULL;
+		nscopes = scopes_in_types(cu, addr - cubias, &scopes);
+	}
+	/*
+	 * Past the innermost inlined subroutine, dwarf_getscopes() goes on
+	 * with the scopes of its abstract origin (where it was written),
+	 * not with the code it was inlined into: the DIEs that enclose the
+	 * innermost scope give the whole chain of inlined calls.
+	 */
+	if (nscopes > 0) {
+		Dwarf_Die inner = scopes[0], *chain = NULL;
+		int nchain = dwarf_getscopes_die(&inner, &chain);
+
+		if (nchain > 0) {
+			free(scopes);
+			scopes = chain;
+			nscopes = nchain;
+		}
+	}
 	/*
 	 * scopes[] runs from the innermost scope out; each inlined
 	 * subroutine is a frame whose caller line is its DW_AT_call_line.

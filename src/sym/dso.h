@@ -17,6 +17,7 @@
  */
 struct dso_load {
 	uint64_t offset, vaddr, filesz;
+	uint32_t flags; /* PF_X, PF_W, PF_R */
 };
 
 enum dso_state {
@@ -58,6 +59,17 @@ int dso_read_build_id(const char *path, char out[41]);
 
 /* The link-time address of a file offset; -1 when no segment holds it. */
 int dso_offset_to_vaddr(const struct dso *d, uint64_t offset, uint64_t *vaddr);
+
+/*
+ * The load bias (process address minus link-time address) of an
+ * executable mapping [start, start + len) of file offset pgoff: that of
+ * the executable segment it maps.  Not start - pgoff: a linker such as
+ * lld places code at addresses that are not its file offsets, and the
+ * first page mapped often starts in the segment before.  -1 when no
+ * segment is in the mapping.
+ */
+int dso_map_bias(const struct dso *d, uint64_t start, uint64_t len,
+		 uint64_t pgoff, uint64_t *bias);
 
 /* Read len bytes at a link-time address from the file; -1 if outside. */
 int dso_read(struct dso *d, uint64_t vaddr, void *buf, size_t len);

@@ -125,6 +125,13 @@ int maps_parse_line(struct sym_maps *m, const char *line)
 	path = line + n;
 	while (*path == ' ' || *path == '\t')
 		path++;
+	/*
+	 * Anonymous code (a JIT's) has no name here, "//anon" in the
+	 * kernel's MMAP2 records: the same mapping read either way must be
+	 * the same in the profile.
+	 */
+	if (!*path || *path == '\n')
+		path = "//anon";
 	maps_insert(m, start, end, pgoff, path);
 	return 1;
 }

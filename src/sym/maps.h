@@ -34,8 +34,9 @@ struct sym_map *maps_find(const struct sym_maps *m, uint64_t addr);
 /* Make dst a copy of src (a fork). */
 void maps_copy(struct sym_maps *dst, const struct sym_maps *src);
 /*
- * Parse one /proc/PID/maps line; adds it when it is executable.
- * Returns 1 when added, 0 when skipped, -1 when malformed.
+ * Parse one /proc/PID/maps line; adds it when it is executable (an
+ * anonymous one as "//anon", as MMAP2 records name it).  Returns 1 when
+ * added, 0 when skipped, -1 when malformed.
  */
 int maps_parse_line(struct sym_maps *m, const char *line);
 

@@ -22,6 +22,8 @@ void sym_release(struct symbolizer *sy)
 
 		maps_release(&p->maps);
 		symtab_release(&p->jit);
+		if (p->perfmap_fd >= 0)
+			close(p->perfmap_fd);
 		unwind_proc_free(p->unwind);
 		free(p->exe);
 		free(p);
@@ -65,6 +67,7 @@ struct sym_proc *sym_proc(struct symbolizer *sy, int pid)
 	p = xcalloc(1, sizeof(*p));
 	p->pid = pid;
 	p->jit_size = -1;
+	p->perfmap_fd = -1;
 	maps_init(&p->maps);
 	symtab_init(&p->jit);
 	ALLOC_GROW(sy->procs, sy->nprocs + 1, sy->procs_alloc);
@@ -137,6 +140,10 @@ void sym_exec(struct symbolizer *sy, int pid)
 	symtab_release(&p->jit);
 	symtab_init(&p->jit);
 	p->jit_size = -1;
+	/* The new program writes a map of its own. */
+	if (p->perfmap_fd >= 0)
+		close(p->perfmap_fd);
+	p->perfmap_fd = -1;
 	unwind_proc_free(p->unwind);
 	p->unwind = NULL;
 	free(p->exe);
@@ -338,6 +345,7 @@ static int open_perfmap(struct sym_proc *p, const char *path, struct stat *st)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	struct stat proc;
 	char dir[32];
+	int gone = 0;
 
 	/* O_NOFOLLOW: a symlink fails with ELOOP. */
 	if (fd < 0 && errno != ELOOP)
@@ -345,12 +353,19 @@ static int open_perfmap(struct sym_proc *p, const char *path, struct stat *st)
 	snprintf(dir, sizeof(dir), "/proc/%d", p->pid);
 	/* One link: not a hard link to a file of root's put in /tmp. */
 	if (fd >= 0 && !fstat(fd, st) && S_ISREG(st->st_mode) &&
-	    st->st_nlink == 1 && !stat(dir, &proc) &&
-	    (!st->st_uid || st->st_uid == proc.st_uid))
-		return fd;
+	    st->st_nlink == 1) {
+		gone = stat(dir, &proc) != 0;
+		if (!st->st_uid || (!gone && st->st_uid == proc.st_uid))
+			return fd;
+	}
 	if (fd >= 0)
 		close(fd);
-	if (!p->perfmap_refused)
+	if (!p->perfmap_refused && gone)
+		warning("ignoring %s: process %d exited before its map was "
+			"read, and the map is not root's: its owner cannot be "
+			"checked",
+			path, p->pid);
+	else if (!p->perfmap_refused)
 		warning("ignoring %s: not a regular file with one link, owned "
 			"by root or by the user of process %d",
 			path, p->pid);
@@ -380,7 +395,17 @@ static void load_perfmap(struct sym_proc *p)
 		fclose(fp);
 	strbuf_reset(&path);
 	strbuf_addf(&path, "/proc/%d/root/tmp/perf-%d.map", p->pid, nspid);
-	fd = open_perfmap(p, path.buf, &st);
+	/*
+	 * Samples are symbolized after the events, often after the process
+	 * exited, and a dead process has no /proc/PID to check the owner
+	 * of its map against: the map found safe once is kept open and read
+	 * again from there.
+	 */
+	fd = p->perfmap_fd;
+	if (fd >= 0 && fstat(fd, &st))
+		goto out;
+	if (fd < 0)
+		fd = open_perfmap(p, path.buf, &st);
 	if (fd == -1) {
 		strbuf_reset(&path);
 		strbuf_addf(&path, "/tmp/perf-%d.map", p->pid);
@@ -388,10 +413,11 @@ static void load_perfmap(struct sym_proc *p)
 	}
 	if (fd < 0)
 		goto out;
+	p->perfmap_fd = fd;
 	if ((long long)st.st_size == p->jit_size)
 		goto out;
 	strbuf_reset(&text);
-	if (strbuf_read_fd(&text, fd, path.buf) < 0)
+	if (lseek(fd, 0, SEEK_SET) || strbuf_read_fd(&text, fd, path.buf) < 0)
 		goto out;
 	p->jit_size = (long long)st.st_size;
 	symtab_release(&p->jit);
@@ -399,8 +425,6 @@ static void load_perfmap(struct sym_proc *p)
 	symtab_parse_perfmap(&p->jit, text.buf, text.len);
 	symtab_sort(&p->jit);
 out:
-	if (fd >= 0)
-		close(fd);
 	strbuf_release(&path);
 	strbuf_release(&text);
 }

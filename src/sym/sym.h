@@ -24,6 +24,7 @@ struct sym_proc {
 	long long jit_size; /* size of the perf map when last read, -1 none */
 	char *exe;          /* the program file it runs, NULL until known */
 	int perfmap_refused; /* its perf map was not safe to read: said so */
+	int perfmap_fd;      /* its perf map, once found safe; -1 before */
 	int exe_next;       /* exec'd: its next file mapping is the program */
 	void *unwind;       /* struct unwind_proc, see unwind.c */
 };

@@ -29,20 +29,53 @@ struct sym_symbol *symtab_add(struct symtab *st, uint64_t start,
 	return s;
 }
 
+static size_t leading_underscores(const char *name)
+{
+	return strspn(name, "_");
+}
+
+/* Which of two ELF aliases names their function; <0: x. */
+static int cmp_alias(const struct sym_symbol *x, const struct sym_symbol *y)
+{
+	size_t ux, uy, lx, ly;
+	int vx, vy;
+
+	if (x->elf_rank != y->elf_rank)
+		return x->elf_rank > y->elf_rank ? -1 : 1;
+	ux = leading_underscores(x->name);
+	uy = leading_underscores(y->name);
+	if (ux != uy)
+		return ux < uy ? -1 : 1;
+	vx = !!strchr(x->name, '@');
+	vy = !!strchr(y->name, '@');
+	if (vx != vy)
+		return vx - vy;
+	lx = strlen(x->name);
+	ly = strlen(y->name);
+	if (lx != ly)
+		return lx > ly ? -1 : 1;
+	return 0;
+}
+
 static int cmp_sym(const void *a, const void *b)
 {
 	const struct sym_symbol *x = a, *y = b;
+	int c;
 
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
-	/* Sized symbols first, then the order they were added in. */
+	/* Sized symbols first, then the public name, then the order they
+	 * were added in. */
 	if (!x->size != !y->size)
 		return x->size ? -1 : 1;
+	if (x->elf_rank && y->elf_rank && (c = cmp_alias(x, y)))
+		return c;
 	return x < y ? -1 : x > y;
 }
 
 void symtab_sort(struct symtab *st)
 {
+	uint64_t sized_end = 0;
 	size_t i, j;
 
 	if (st->sorted)
@@ -51,9 +84,19 @@ void symtab_sort(struct symtab *st)
 	if (st->nr > 1)
 		qsort(st->syms, st->nr, sizeof(*st->syms), cmp_sym);
 	for (i = j = 0; i < st->nr; i++) {
-		if (j && st->syms[j - 1].start == st->syms[i].start)
+		const struct sym_symbol *s = &st->syms[i];
+
+		if (j && st->syms[j - 1].start == s->start)
 			continue;
-		st->syms[j++] = st->syms[i];
+		/*
+		 * A symbol without size inside one with a size (a label in
+		 * assembly) would take the rest of that function's samples.
+		 */
+		if (!s->size && s->start < sized_end)
+			continue;
+		if (s->size && s->start + s->size > sized_end)
+			sized_end = s->start + s->size;
+		st->syms[j++] = *s;
 	}
 	st->nr = j;
 	st->sorted = 1;

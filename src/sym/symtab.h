@@ -19,6 +19,12 @@ struct sym_symbol {
 	uint64_t end;
 	const char *name;
 	int demangled; /* name already went through sym_demangle() */
+	/*
+	 * ELF symbols: 2 exported (global or weak, visible, of the default
+	 * version), 1 local or a compatibility version; 0 for the other
+	 * sources, whose aliases keep the order they came in.
+	 */
+	int elf_rank;
 };
 
 struct symtab {
@@ -34,9 +40,12 @@ void symtab_release(struct symtab *st);
 struct sym_symbol *symtab_add(struct symtab *st, uint64_t start,
 			      uint64_t size, const char *name, size_t len);
 /*
- * Sort by address and drop duplicates at the same address (keeping the
- * one with a size, then the first added: a global name over its local
- * alias).
+ * Sort by address and drop duplicates at the same address, keeping the
+ * one with a size; of ELF aliases, the exported name over a local one
+ * (read, not glibc's __GI___libc_read), then fewer leading underscores,
+ * then no symbol version ("cfree@GLIBC_2.2.5"), then the longer name
+ * (pread64 over pread), as perf chooses; else the first added.  Symbols
+ * without size inside one with a size are dropped too.
  */
 void symtab_sort(struct symtab *st);
 /*

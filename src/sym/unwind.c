@@ -135,6 +135,7 @@ static void report_maps(struct symbolizer *sy, struct sym_proc *p,
 	for (i = 0; i < p->maps.nr; i++) {
 		struct sym_map *m = &p->maps.v[i];
 		struct sym_loc loc;
+		uint64_t bias;
 
 		if (m->reported)
 			continue;
@@ -155,17 +156,21 @@ static void report_maps(struct symbolizer *sy, struct sym_proc *p,
 			began = 1;
 		}
 		/*
-		 * Same load bias as perf: where file offset 0 would be.  The
-		 * file is handed over open: its open_path may lead through
-		 * /proc/PID/root of another process, which may have ended
-		 * (a forked and exec'd child unwinds with the files its
-		 * predecessors opened).  libdw takes over the fd.
+		 * The load bias of the code (see dso_map_bias()): one off by
+		 * a page finds the CFI of another function, in every file
+		 * lld linked (Rust, clang toolchains).  The file is handed
+		 * over open: its open_path may lead
+		 * through /proc/PID/root of another process, which may have
+		 * ended (a forked and exec'd child unwinds with the files
+		 * its predecessors opened).  libdw takes over the fd.
 		 */
+		if (dso_map_bias(loc.dso, m->start, m->end - m->start,
+				 m->pgoff, &bias) < 0)
+			bias = m->start - m->pgoff;
 		fd = loc.dso->fd >= 0 ? fcntl(loc.dso->fd, F_DUPFD_CLOEXEC, 0)
 				      : -1;
 		if (!dwfl_report_elf(up->dwfl, loc.dso->name,
-				     loc.dso->open_path, fd,
-				     m->start - m->pgoff, false) &&
+				     loc.dso->open_path, fd, bias, true) &&
 		    fd >= 0)
 			close(fd);
 	}

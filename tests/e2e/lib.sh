@@ -80,3 +80,7 @@ need_record() {
 		exit 0
 	fi
 }
+# weight REGEX FILE: the folded weight of the stacks matching REGEX.
+weight() {
+	grep -E -- "$1" "$2" | awk '{ t += $NF } END { print t + 0 }'
+}

@@ -9,11 +9,6 @@ plan 22
 C=$BUILD/tests/helper/perfops-cases
 need_record 22
 
-# weight REGEX FILE: the folded weight of the stacks matching REGEX.
-weight() {
-	grep -E -- "$1" "$2" | awk '{ t += $NF } END { print t + 0 }'
-}
-
 # 1-4: the default (-g auto) gives the stacks -g dwarf gives when the leaf
 # is libc code without frame pointers: blocked in read() (off-CPU) and
 # on the CPU in strlen.  A frame-pointer walk from there skips the caller.

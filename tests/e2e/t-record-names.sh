@@ -56,7 +56,7 @@ EOF
 			continue
 		fi
 		run "$PERFOPS" record -o "$T/rs-$scheme.folded" -- "$T/names-$scheme"
-		like "$(cat "$T/rs-$scheme.folded" 2>/dev/null)" ';names::spin_hot [0-9]+$' \
+		like "$(cat "$T/rs-$scheme.folded" 2>/dev/null)" ';names::spin_hot( [0-9]+$|;)' \
 			"Rust $scheme names are demangled (names::spin_hot)"
 	done
 	# The standard library's frames (std::rt::lang_start...) too.

@@ -38,7 +38,7 @@ ok $? "summary: top functions and files written"
 
 # 10-12: qsort through libc (no frame pointers): fp breaks, dwarf/auto do not.
 run "$PERFOPS" record -g fp -o "$T/qfp.folded" -- "$W" qsort 1.5
-full='main;run;sort_round;(__qsort_r|qsort)(;[^;]*)*;compare_ints'
+full='main;run;sort_round;(__qsort_r|qsort_r|qsort)(;[^;]*)*;compare_ints'
 n=$(awk '/;compare_ints/ { t += $NF } END { print t + 0 }' "$T/qfp.folded")
 m=$(grep -E "$full" "$T/qfp.folded" | awk '{ t += $NF } END { print t + 0 }')
 awk -v m="$m" -v n="$n" 'BEGIN { exit !(n > 0 && m < n / 2) }'

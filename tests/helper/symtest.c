@@ -73,6 +73,40 @@ NOINLINE void sym_outer(unsigned long n)
 	sym_sink = x;
 }
 
+/* Inlined code that calls inlined code: two inline frames deep. */
+static inline __attribute__((always_inline)) unsigned long
+sym_inlined_outer(unsigned long x)
+{
+	unsigned long i;
+
+	for (i = 0; i < 3; i++)
+		x = sym_inlined(x) * 3 + i;
+	return x;
+}
+
+NOINLINE void sym_outer2(unsigned long n)
+{
+	unsigned long i, x = sym_sink;
+
+	for (i = 0; i < n; i++)
+		x = sym_inlined_outer(x) ^ i;
+	sym_sink = x;
+}
+
+/*
+ * One function under several names, as glibc exports read(): a static
+ * name, a hidden alias (local once linked, like glibc's __GI_ names), an
+ * internal global name with underscores and the public one.
+ */
+NOINLINE static void sym_alias_impl(void)
+{
+	sym_sink++;
+}
+extern void __sym_alias_hidden(void)
+	__attribute__((alias("sym_alias_impl"), visibility("hidden")));
+extern void __sym_alias_pub(void) __attribute__((alias("sym_alias_impl")));
+extern void sym_alias_pub(void) __attribute__((alias("sym_alias_impl")));
+
 /*
  * Hand-written code: sym_asm_nosize has no size (no .size directive, as
  * in much assembly), and the function after it loses its symbol in
@@ -97,6 +131,30 @@ __asm__(".text\n"
 	"ret\n"
 	".cfi_endproc\n"
 	".size sym_asm_next, .-sym_asm_next\n");
+
+/*
+ * Assembly as ld.so's entry point is written: sym_asm_label is a bare
+ * label (STT_NOTYPE, no size, no CFI), the root frame of every process
+ * before main.  sym_asm_inner is a label inside a function that has a
+ * size: the samples there are sym_asm_sized's.
+ */
+__asm__(".text\n"
+	".globl sym_asm_label\n"
+	"sym_asm_label:\n"
+	"nop\n"
+	"nop\n"
+	"ret\n"
+	".globl sym_asm_sized\n"
+	".type sym_asm_sized, @function\n"
+	"sym_asm_sized:\n"
+	".cfi_startproc\n"
+	"nop\n"
+	".globl sym_asm_inner\n"
+	"sym_asm_inner:\n"
+	"nop\n"
+	"ret\n"
+	".cfi_endproc\n"
+	".size sym_asm_sized, .-sym_asm_sized\n");
 
 NOINLINE void sym_plt_loop(unsigned long n)
 {
@@ -127,6 +185,7 @@ int main(int argc, char **argv)
 			sym_sink += (unsigned char)buf[sym_sink % sizeof(buf)];
 		}
 	}
+	sym_alias_pub();
 	while (now() < end) {
 		if (plt) {
 			sym_plt_loop(100000);

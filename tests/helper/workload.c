@@ -27,6 +27,10 @@
  * jitlate: the same code, run for SECONDS/2 before the perf map names it
  *          "jit_late_loop" (a JIT names code after it first ran), then
  *          SECONDS/2 more.
+ * jitcall: (x86-64) jit_call_mode calls a JIT trampoline ("jit_tramp" in
+ *          the perf map: push %rbp; mov %rsp,%rbp; call *%rdi), as
+ *          Python's -X perf makes them, which calls back jit_callee
+ *          spinning in C: a DWARF unwind meets code without CFI midway.
  */
 #include "core/compat.h"
 #include <linux/futex.h>
@@ -239,6 +243,34 @@ static int late(double seconds)
 	return 0;
 }
 
+#if defined(__x86_64__)
+/* Machine code copied into an anonymous executable mapping, or NULL. */
+static void *jit_copy(const unsigned char *code, size_t len)
+{
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED)
+		return NULL;
+	memcpy(page, code, len);
+	return page;
+}
+
+/* Name code in /tmp/perf-PID.map (into path) as a JIT does; -1 on error. */
+static int jit_name(void *page, size_t len, const char *name, char *path,
+		    size_t size)
+{
+	FILE *map;
+
+	snprintf(path, size, "/tmp/perf-%d.map", (int)getpid());
+	map = fopen(path, "w");
+	if (!map)
+		return -1;
+	fprintf(map, "%lx %zx %s\n", (unsigned long)page, len, name);
+	return fclose(map) ? -1 : 0;
+}
+#endif
+
 /*
  * Generated code as a JIT makes it: copied into an anonymous executable
  * mapping, with its name only in /tmp/perf-PID.map, written when the code
@@ -254,22 +286,15 @@ static int jit(double seconds, double unnamed, const char *name)
 	double named_at = now() + unnamed, until = now() + seconds;
 	char path[64];
 	void (*fn)(void);
-	FILE *map;
-	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *page = jit_copy(code, sizeof(code));
 
-	if (page == MAP_FAILED)
+	if (!page)
 		return 1;
-	memcpy(page, code, sizeof(code));
 	fn = (void (*)(void))page;
 	while (now() < named_at)
 		fn();
-	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
-	map = fopen(path, "w");
-	if (!map)
+	if (jit_name(page, sizeof(code), name, path, sizeof(path)) < 0)
 		return 1;
-	fprintf(map, "%lx %zx %s\n", (unsigned long)page, sizeof(code), name);
-	fclose(map);
 	while (now() < until)
 		fn();
 	unlink(path);
@@ -279,6 +304,39 @@ static int jit(double seconds, double unnamed, const char *name)
 	(void)unnamed;
 	(void)name;
 	fprintf(stderr, "perfops-workload: jit needs x86-64\n");
+	return 3;
+#endif
+}
+
+static double jit_call_until;
+
+NOINLINE void jit_callee(void)
+{
+	while (now() < jit_call_until)
+		hot_a(100000);
+}
+
+NOINLINE int jit_call_mode(double seconds)
+{
+#if defined(__x86_64__)
+	/* push %rbp; mov %rsp,%rbp; call *%rdi; pop %rbp; ret */
+	static const unsigned char code[] = { 0x55, 0x48, 0x89, 0xe5, 0xff,
+					      0xd7, 0x5d, 0xc3 };
+	void (*tramp)(void (*)(void));
+	char path[64];
+	void *page = jit_copy(code, sizeof(code));
+
+	if (!page || jit_name(page, sizeof(code), "jit_tramp", path,
+			      sizeof(path)) < 0)
+		return 1;
+	tramp = (void (*)(void (*)(void)))page;
+	jit_call_until = now() + seconds;
+	tramp(jit_callee);
+	unlink(path);
+	return 0;
+#else
+	(void)seconds;
+	fprintf(stderr, "perfops-workload: jitcall needs x86-64\n");
 	return 3;
 #endif
 }
@@ -297,6 +355,8 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "jitlate"))
 		return jit(seconds > 0 ? seconds : 2,
 			   seconds > 0 ? seconds / 2 : 1, "jit_late_loop");
+	if (!strcmp(mode, "jitcall"))
+		return jit_call_mode(seconds > 0 ? seconds : 2);
 	if (!strcmp(mode, "late"))
 		return late(seconds > 0 ? seconds : 2);
 	if (!strcmp(mode, "deep")) {
@@ -311,7 +371,7 @@ int main(int argc, char **argv)
 	    strcmp(mode, "threads") && strcmp(mode, "all")) {
 		fprintf(stderr, "usage: perfops-workload "
 				"[cpu|qsort|threads|all|late|inline|deep|jit|"
-				"jitlate] [SECONDS]\n");
+				"jitlate|jitcall] [SECONDS]\n");
 		return 2;
 	}
 	if (!(seconds > 0))

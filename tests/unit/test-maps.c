@@ -49,6 +49,11 @@ Test(maps, parse_proc_maps_lines)
 		     1);
 	cr_assert_eq(maps_parse_line(&m, "nonsense"), -1);
 	cr_assert_eq(m.nr, 2);
+	/* Anonymous code (a JIT's) has the name the kernel's events give it. */
+	cr_assert_eq(maps_parse_line(&m, "7f0000000000-7f0000001000 r-xp "
+					  "00000000 00:00 0 "),
+		     1);
+	cr_assert_str_eq(maps_find(&m, 0x7f0000000010)->path, "//anon");
 	cr_assert_eq(maps_find(&m, 0x55d0c0a02000)->pgoff, 0x1000);
 	cr_assert_str_eq(maps_find(&m, 0x7ffd1000)->path, "[vdso]");
 	maps_release(&m);

@@ -57,6 +57,8 @@ Test(perf_event, root_frames)
 	cr_assert(record_is_root_frame("start_thread"));
 	cr_assert(record_is_root_frame("clone3"));
 	cr_assert(record_is_root_frame("__libc_start_main"));
+	cr_assert(record_is_root_frame("runtime.goexit.abi0"));
+	cr_assert(record_is_root_frame("runtime.mstart"));
 	cr_assert_not(record_is_root_frame("main"));
 	cr_assert_not(record_is_root_frame("qsort"));
 }

@@ -10,6 +10,9 @@
 #include "sym/dso.h"
 #include "sym/sym.h"
 #include <criterion/criterion.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <sys/wait.h>
 
 #define HELPER(name) PERFOPS_HELPER_DIR "/" name
 
@@ -200,6 +203,107 @@ Test(sym, size_zero_symbol_stops_at_the_next_fde)
 	dso_free(d);
 }
 
+/*
+ * Labels (STT_NOTYPE in code) name the code only they cover, as perf
+ * names ld.so's _start; a label inside a function with a size does not
+ * take that function's samples.
+ */
+Test(sym, labels_name_code_no_function_covers)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest"));
+	uint64_t size, l = nm_addr(HELPER("perfops-symtest"), "sym_asm_label",
+				   NULL),
+		       f = nm_addr(HELPER("perfops-symtest"), "sym_asm_sized",
+				   &size),
+		       in = nm_addr(HELPER("perfops-symtest"), "sym_asm_inner",
+				    NULL);
+
+	cr_assert_str_eq(name_at(d, l), "sym_asm_label");
+	cr_assert_str_eq(name_at(d, l + 1), "sym_asm_label");
+	cr_assert(in > f && in < f + size, "nm puts the label inside");
+	cr_assert_str_eq(name_at(d, in), "sym_asm_sized");
+	cr_assert_str_eq(name_at(d, f + size - 1), "sym_asm_sized");
+	dso_free(d);
+}
+
+/*
+ * Of the names of one function, the public one, as perf and nm users
+ * know it (read, not glibc's local __GI___libc_read): an exported name
+ * over a local one, then the one with fewer leading underscores.
+ */
+Test(sym, aliases_are_named_by_their_public_name)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest"));
+	uint64_t a = nm_addr(HELPER("perfops-symtest"), "sym_alias_pub", NULL);
+
+	cr_assert_eq(nm_addr(HELPER("perfops-symtest"), "__sym_alias_hidden",
+			     NULL),
+		     a);
+	cr_assert_str_eq(name_at(d, a), "sym_alias_pub");
+	dso_free(d);
+}
+
+/* The name this process's libc gives the function dlsym() finds. */
+static void check_libc_name(const char *fn)
+{
+	uint64_t addr = (uint64_t)(uintptr_t)dlsym(RTLD_DEFAULT, fn);
+	struct symbolizer sy;
+	struct dso_frame f[4];
+	struct sym_loc loc;
+	size_t n;
+
+	cr_assert_neq(addr, 0, "dlsym finds %s", fn);
+	sym_init(&sy, SYM_NO_INLINE);
+	cr_assert_eq(sym_proc_read_maps(&sy, getpid()), 0);
+	cr_assert_eq(sym_locate(&sy, getpid(), addr, &loc), 0);
+	n = sym_frames(&sy, getpid(), &loc, addr, f, 4);
+	cr_assert_gt(n, 0);
+	cr_assert_str_eq(f[n - 1].name, fn);
+	sym_release(&sy);
+}
+
+/*
+ * glibc's read has local names (__GI___libc_read, __libc_read) beside
+ * read and __read; free has a compatibility alias of an old version
+ * (cfree@GLIBC_2.2.5), which .dynsym lists without its version.
+ */
+Test(sym, libc_functions_are_named_by_their_public_name)
+{
+	check_libc_name("read");
+	check_libc_name("free");
+}
+
+/*
+ * lld places code a page past its file offset: the load bias of a
+ * mapping of it puts every code address where the link-time address
+ * says, whether the mapping starts before the code segment (in the page
+ * it shares with the segment before) or inside it.
+ */
+Test(sym, map_bias_of_code_lld_placed_past_its_offset)
+{
+	struct dso *d = open_helper(HELPER("perfops-cases-lld"));
+	uint64_t start = 0x7f0000000000, off, vaddr, bias, pgoff;
+	unsigned i, x = d->nload;
+
+	for (i = 0; i < d->nload; i++)
+		if (d->load[i].flags & PF_X)
+			x = i;
+	cr_assert_lt(x, d->nload, "a code segment");
+	cr_assert_neq(d->load[x].vaddr, d->load[x].offset,
+		      "lld did not place code at its offset");
+	for (pgoff = d->load[x].offset & ~0xfffull;
+	     pgoff < d->load[x].offset + d->load[x].filesz; pgoff += 0x1000) {
+		cr_assert_eq(dso_map_bias(d, start, 0x2000, pgoff, &bias), 0);
+		/* An offset of code in the mapping. */
+		off = (pgoff > d->load[x].offset ? pgoff : d->load[x].offset) +
+		      0x10;
+		cr_assert_eq(dso_offset_to_vaddr(d, off, &vaddr), 0);
+		cr_assert_eq(start + (off - pgoff), bias + vaddr,
+			     "pgoff %#" PRIx64, pgoff);
+	}
+	dso_free(d);
+}
+
 Test(sym, build_id_matches_readelf)
 {
 	struct dso *d = open_helper(HELPER("perfops-symtest"));
@@ -265,6 +369,48 @@ static void check_inline(const char *file)
 Test(sym, inline_frames_match_addr2line)
 {
 	check_inline(HELPER("perfops-symtest"));
+}
+
+/*
+ * Code inlined into code inlined in turn: at every address of sym_outer2,
+ * the whole chain of functions addr2line -i gives, innermost first.
+ */
+Test(sym, nested_inline_frames_match_addr2line)
+{
+	const char *file = HELPER("perfops-symtest");
+	struct dso *d = open_helper(file);
+	uint64_t size, a = nm_addr(file, "sym_outer2", &size), x = 0;
+	struct strbuf cmd = STRBUF_INIT;
+	size_t nr, i, k = 0, deep = 0;
+	char **v;
+
+	strbuf_addf(&cmd, "addr2line -a -f -i -e '%s'", file);
+	for (x = a; x < a + size; x++)
+		strbuf_addf(&cmd, " %#" PRIx64, x);
+	v = lines_of(cmd.buf, &nr);
+	strbuf_release(&cmd);
+	/* "0xADDR" then a name line and a file:line line per frame. */
+	for (i = 0; i < nr; i = k) {
+		struct dso_frame f[8];
+		const char *want[8];
+		size_t n, m = 0, j;
+
+		cr_assert_eq(sscanf(v[i], "%" SCNx64, &x), 1, "%s", v[i]);
+		for (k = i + 1; k + 1 < nr && strncmp(v[k], "0x", 2); k += 2)
+			if (m < 8)
+				want[m++] = v[k];
+		if (!strcmp(want[0], "??"))
+			continue;
+		n = dso_frames(d, x, 1, 0, f, 8);
+		cr_assert_eq(n, m, "%#" PRIx64 ": %zu frames, addr2line %zu",
+			     x, n, m);
+		for (j = 0; j < m; j++)
+			cr_assert_str_eq(f[j].name, want[j], "%#" PRIx64, x);
+		deep += m == 3;
+	}
+	cr_assert_gt(deep, 0, "some addresses are two inline frames deep");
+	free_lines(v, nr);
+	dso_free(d);
 }
 
 /* clang and rustc write no .debug_aranges: lines and inline frames stay. */
@@ -361,6 +507,61 @@ Test(sym, cxx_names_are_demangled_like_nm)
 }
 
 /* After an exec, the first file mapped is the program, ld.so comes next. */
+/* The name of JIT code at addr in process pid, or NULL. */
+static const char *late_jit_name(struct symbolizer *sy, int pid, uint64_t addr)
+{
+	struct sym_loc loc;
+	struct dso_frame f[2];
+
+	memset(&loc, 0, sizeof(loc));
+	return sym_frames(sy, pid, &loc, addr, f, 2) == 1 ? f[0].name : NULL;
+}
+
+/*
+ * The recording symbolizes after the events (a worker drains the ring
+ * buffers first): a JIT that wrote an entry to its perf map and exited
+ * before that entry was looked up is still named, from the map opened
+ * while it ran.
+ */
+Test(sym, perf_map_entries_written_before_exit_are_read_after)
+{
+	struct symbolizer sy;
+	char path[64], c = 0;
+	int go[2], ready[2], status;
+	pid_t pid;
+
+	cr_assert_eq(pipe(go), 0);
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", getpid());
+		fp = fopen(path, "w");
+		if (!fp)
+			_exit(1);
+		fprintf(fp, "7f0000001000 100 jit_first\n");
+		fflush(fp);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		fprintf(fp, "7f0000002000 100 jit_late\n");
+		fclose(fp);
+		_exit(0);
+	}
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", pid);
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	sym_init(&sy, 0);
+	cr_assert_str_eq(late_jit_name(&sy, pid, 0x7f0000001010), "jit_first");
+	cr_assert_eq(write(go[1], "g", 1), 1);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && !WEXITSTATUS(status));
+	cr_assert_str_eq(late_jit_name(&sy, pid, 0x7f0000002010), "jit_late",
+			 "named after the process exited");
+	sym_release(&sy);
+	unlink(path);
+}
+
 Test(sym, the_program_is_the_first_file_mapped_after_exec)
 {
 	struct symbolizer sy;
