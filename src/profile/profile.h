@@ -21,7 +21,7 @@
  * profile_release() frees them all.
  */
 
-#define PROFILE_MAX_VALUES 2
+#define PROFILE_MAX_VALUES 4
 
 /* What is known about a frame beyond its name (filled by symbolizers). */
 enum profile_frame_kind {

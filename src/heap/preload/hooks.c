@@ -331,3 +331,53 @@ PFH_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 	pfh_before_exec();
 	return pfh_real_execvpe(file, argv, envp);
 }
+
+/* The variadic forms: glibc's call its execve internally, past the
+ * interposed one, so they are caught here and passed on as arrays. */
+#define PFH_VA_ARGV(first, ap, argv)                                           \
+	do {                                                                   \
+		size_t n_ = 1;                                                 \
+		va_list c_;                                                    \
+		va_copy(c_, ap);                                               \
+		while (va_arg(c_, char *))                                     \
+			n_++;                                                  \
+		va_end(c_);                                                    \
+		argv = __builtin_alloca((n_ + 1) * sizeof(char *));            \
+		argv[0] = (char *)(first);                                     \
+		for (n_ = 1; (argv[n_] = va_arg(ap, char *)); n_++)            \
+			;                                                      \
+	} while (0)
+
+PFH_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	char **argv;
+	va_list ap;
+
+	va_start(ap, arg);
+	PFH_VA_ARGV(arg, ap, argv);
+	va_end(ap);
+	return execv(path, argv);
+}
+
+PFH_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	char **argv;
+	va_list ap;
+
+	va_start(ap, arg);
+	PFH_VA_ARGV(arg, ap, argv);
+	va_end(ap);
+	return execvp(file, argv);
+}
+
+PFH_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	char **argv, **envp = NULL;
+	va_list ap;
+
+	va_start(ap, arg);
+	PFH_VA_ARGV(arg, ap, argv);
+	envp = va_arg(ap, char **);
+	va_end(ap);
+	return execve(path, argv, envp);
+}

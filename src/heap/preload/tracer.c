@@ -564,6 +564,7 @@ void pfh_finish(unsigned reason, int status)
 
 	if (!pfh_on)
 		return;
+	pfh_sample_rss();
 	pfh_emit_maps(0);
 	b = pfh_begin(64);
 	if (b) {
