@@ -40,13 +40,15 @@ static const struct cli_doc doc = {
 	"s/p bytes and 1/p allocations).\n"
 	"\n"
 	"`perfops heap report TRACE...` reports traces again (with other\n"
-	"options); `perfops heap diff OLD NEW` compares two.  A program whose\n"
-	"allocations cannot be seen (statically linked, or with an\n"
-	"allocator of its own) gets a notice saying so, and exit status 1.\n",
+	"options); `perfops heap diff OLD NEW` compares two.  A statically\n"
+	"linked program cannot be traced (exit status 1, with a notice\n"
+	"saying so); a program with no allocation perfops could see (an\n"
+	"allocator of its own) gets a notice above its report.\n",
     .epilogue =
 	"Exit status: 0 ok (whatever the program's own status, which is\n"
-	"reported); 1 unreadable trace or nothing traced; 2 usage error;\n"
-	"3 libperfops-heap.so not found; 4 a --fail-if gate failed.\n"
+	"reported); 1 unreadable trace, or a program that cannot be traced;\n"
+	"2 usage error; "
+	"3 libperfops-heap.so not found;\n4 a --fail-if gate failed.\n"
 	"\n"
 	"Examples:\n"
 	"  perfops heap -- ./app --input big.txt\n"
@@ -159,19 +161,13 @@ static int report(struct heap_cli *c, const struct heap_trace *t,
 		heap_analysis_release(&a);
 		return EXIT_FAIL;
 	}
-	if (a.total.allocations == 0 && a.total.mmap_bytes == 0) {
-		if (program)
-			error("'%s' made no allocation perfops could see: it "
-			      "may use an allocator of its own that does not "
-			      "call malloc (build it with the system "
-			      "allocator to trace it)",
-			      program);
-		else
-			error("no allocation in the trace: the program may "
-			      "use an allocator of its own");
-		heap_analysis_release(&a);
-		return EXIT_FAIL;
-	}
+	/* Say why the report is empty rather than let it speak for itself. */
+	if (a.total.allocations == 0 && a.total.mmap_bytes == 0)
+		notice("%s%s%s made no allocation perfops could see: none at "
+		       "all, or only through an allocator of its own that "
+		       "does not call malloc",
+		       program ? "'" : "", program ? program : "the trace",
+		       program ? "'" : "");
 	if ((c->json ? heap_report_json(&a, &ro, stdout)
 		     : heap_report_print(&a, &ro, stdout)) < 0 ||
 	    cli_finish_stdout())

@@ -220,7 +220,8 @@ int heap_report_print(const struct heap_analysis *a,
 				: k == 0 ? 1
 					 : -1)
 		print_table(a, k, o->top, fp);
-	fprintf(fp, "\nAllocation sizes:\n");
+	fprintf(fp, "\nAllocation sizes:%s\n",
+		a->total.allocations > 0 ? "" : " (none)");
 	for (k = 0; k < HEAP_HIST_BUCKETS; k++)
 		if (a->hist_count[k] > 0)
 			fprintf(fp,
@@ -229,7 +230,10 @@ int heap_report_print(const struct heap_analysis *a,
 				heap_bytes((double)(1ull << (k + 1)) - 1),
 				heap_round(a->hist_count[k]),
 				heap_bytes(a->hist_bytes[k]));
-	fprintf(fp, "\nCalls by function:");
+	fprintf(fp, "\nCalls by function:%s",
+		a->total.allocations > 0 || a->total.mmap_bytes > 0
+		    ? ""
+		    : " (none)");
 	for (k = 0; k < HEAP_KIND_NR; k++)
 		if (a->kind_calls[k] > 0)
 			fprintf(fp, " %s %" PRId64, heap_kind_name((unsigned)k),
