@@ -263,7 +263,12 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	envp = xcalloc(n + 6, sizeof(*envp));
 	for (n = 0, i = 0; environ[i]; i++)
 		if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
-		    strncmp(environ[i], "PERFOPS_HEAP_", 13))
+		    strncmp(environ[i], HEAP_ENV_FILE "=",
+			    strlen(HEAP_ENV_FILE) + 1) &&
+		    strncmp(environ[i], HEAP_ENV_MODE "=",
+			    strlen(HEAP_ENV_MODE) + 1) &&
+		    strncmp(environ[i], HEAP_ENV_DEPTH "=",
+			    strlen(HEAP_ENV_DEPTH) + 1))
 			envp[n++] = environ[i];
 	if (preload && *preload)
 		strbuf_addf(&sb, "%s:%s", lib, preload);

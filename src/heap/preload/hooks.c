@@ -44,14 +44,19 @@ static inline int pfh_trace(void)
 	return pfh_on && !pfh_guard;
 }
 
+/* In sampled mode most allocations only count down, inline. */
 #define PFH_RECORD_ALLOC(kind, p, size)                                        \
 	do {                                                                   \
-		if ((p) && pfh_trace()) {                                      \
-			pfh_guard = 1;                                         \
-			pfh_alloc((kind), (p), (size),                         \
-				  __builtin_frame_address(0));                 \
-			pfh_guard = 0;                                         \
-		}                                                              \
+		if (!(p) || !pfh_trace())                                      \
+			break;                                                 \
+		if (pfh_mode == HEAP_MODE_SAMPLE &&                            \
+		    ((pfh_countdown -= (int64_t)(size)) > 0 ||                 \
+		     !pfh_sample_cross(size)))                                 \
+			break;                                                 \
+		pfh_guard = 1;                                                 \
+		pfh_alloc_record((kind), (p), (size),                          \
+				 __builtin_frame_address(0));                  \
+		pfh_guard = 0;                                                 \
 	} while (0)
 
 PFH_EXPORT void *malloc(size_t size)
@@ -71,7 +76,8 @@ PFH_EXPORT void free(void *p)
 		return;
 	if (pfh_enter())
 		return;
-	if (pfh_trace()) {
+	if (pfh_trace() &&
+	    (pfh_mode != HEAP_MODE_SAMPLE || pfh_maybe_sampled(p))) {
 		pfh_guard = 1;
 		pfh_free(HEAP_KIND_FREE, p, 0);
 		pfh_guard = 0;

@@ -61,6 +61,8 @@ void *pfh_boot_alloc(size_t size);
  * function's return address and frame (its caller's frame follows).
  */
 void pfh_alloc(unsigned kind, const void *p, size_t size, void *fp);
+/* The same once the sampling decision is made (sampled mode: taken). */
+void pfh_alloc_record(unsigned kind, const void *p, size_t size, void *fp);
 void pfh_free(unsigned kind, const void *p, size_t size);
 /* A seq reserved before a realloc, used for its free if it succeeds. */
 uint64_t pfh_seq_next(void);
@@ -84,6 +86,18 @@ int pfh_sampled_del(const void *p);
 void pfh_sampled_reset(void); /* at start: the set, in sampled mode */
 /* Whether this allocation of size bytes is sampled (per-thread count). */
 int pfh_sample_hit(size_t size);
+/* The same after the caller took size off pfh_countdown, which is now
+ * <= 0 (the hot path does that inline). */
+int pfh_sample_cross(size_t size);
+extern PFH_TLS int64_t pfh_countdown;
+/* A free that may be of a sampled block (else it is not recorded). */
+#define PFH_FILTER_SLOTS (1u << 16)
+extern unsigned char *pfh_filter;
+static inline int pfh_maybe_sampled(const void *p)
+{
+	return pfh_filter &&
+	       pfh_filter[((uintptr_t)p >> 4) & (PFH_FILTER_SLOTS - 1)];
+}
 
 /* Raw memory for tables and buffers, outside any allocator. */
 void *pfh_map(size_t size);

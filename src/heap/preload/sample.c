@@ -20,7 +20,13 @@
 #define PFH_TOMB ((uintptr_t)1)
 
 static uintptr_t *pfh_set;
-static PFH_TLS int64_t pfh_countdown;
+/*
+ * A counting filter in front of the set: most frees are of blocks never
+ * sampled, and one byte of a 64 kB table (which stays in cache) says so
+ * without touching the 8 MB set.
+ */
+unsigned char *pfh_filter;
+PFH_TLS int64_t pfh_countdown;
 static PFH_TLS uint64_t pfh_rng;
 static PFH_TLS int pfh_countdown_set;
 
@@ -52,19 +58,32 @@ static int64_t pfh_next_interval(void)
 	return v < 1.0 ? 1 : (int64_t)v;
 }
 
-int pfh_sample_hit(size_t size)
+int pfh_sample_cross(size_t size)
 {
 	if (__builtin_expect(!pfh_countdown_set, 0)) {
-		pfh_countdown = pfh_next_interval();
+		/* A new thread: its first interval starts now. */
 		pfh_countdown_set = 1;
+		pfh_countdown = pfh_next_interval() - (int64_t)size;
+		if (pfh_countdown > 0)
+			return 0;
 	}
-	pfh_countdown -= (int64_t)size;
-	if (pfh_countdown > 0)
-		return 0;
 	/* The exponential is memoryless: a fresh draw from here is the
 	 * next sample point, whatever this allocation's size. */
 	pfh_countdown = pfh_next_interval();
 	return 1;
+}
+
+int pfh_sample_hit(size_t size)
+{
+	pfh_countdown -= (int64_t)size;
+	if (pfh_countdown > 0)
+		return 0;
+	return pfh_sample_cross(size);
+}
+
+static unsigned char *pfh_filter_slot(const void *p)
+{
+	return &pfh_filter[((uintptr_t)p >> 4) & (PFH_FILTER_SLOTS - 1)];
 }
 
 static uint32_t pfh_set_hash(const void *p)
@@ -77,13 +96,15 @@ void pfh_sampled_reset(void)
 {
 	if (!pfh_set)
 		pfh_set = pfh_map(sizeof(*pfh_set) * PFH_SET_SLOTS);
+	if (!pfh_filter)
+		pfh_filter = pfh_map(PFH_FILTER_SLOTS);
 }
 
 int pfh_sampled_add(const void *p)
 {
 	uint32_t i = pfh_set_hash(p), n;
 
-	if (!pfh_set)
+	if (!pfh_set || !pfh_filter)
 		return 0;
 	for (n = 0; n < 4096; n++, i = (i + 1) & (PFH_SET_SLOTS - 1)) {
 		uintptr_t cur = __atomic_load_n(&pfh_set[i], __ATOMIC_RELAXED);
@@ -91,8 +112,18 @@ int pfh_sampled_add(const void *p)
 		if ((cur == 0 || cur == PFH_TOMB) &&
 		    __atomic_compare_exchange_n(&pfh_set[i], &cur, (uintptr_t)p,
 						0, __ATOMIC_ACQ_REL,
-						__ATOMIC_RELAXED))
+						__ATOMIC_RELAXED)) {
+			/* A saturated counter stays set for good. */
+			unsigned char *f = pfh_filter_slot(p);
+			unsigned char c = __atomic_load_n(f, __ATOMIC_RELAXED);
+
+			while (c != 255 &&
+			       !__atomic_compare_exchange_n(f, &c, c + 1, 0,
+							    __ATOMIC_RELAXED,
+							    __ATOMIC_RELAXED))
+				;
 			return 1;
+		}
 	}
 	return 0;
 }
@@ -102,17 +133,28 @@ int pfh_sampled_del(const void *p)
 	uint32_t i = pfh_set_hash(p), n;
 	uintptr_t *set = __atomic_load_n(&pfh_set, __ATOMIC_ACQUIRE);
 
-	if (!set)
+	if (!set || !pfh_maybe_sampled(p))
 		return 0;
 	for (n = 0; n < 4096; n++, i = (i + 1) & (PFH_SET_SLOTS - 1)) {
 		uintptr_t cur = __atomic_load_n(&set[i], __ATOMIC_RELAXED);
+		unsigned char *f, c;
 
-		if (cur == (uintptr_t)p)
-			return __atomic_compare_exchange_n(
-			    &set[i], &cur, PFH_TOMB, 0, __ATOMIC_ACQ_REL,
-			    __ATOMIC_RELAXED);
 		if (cur == 0)
 			return 0;
+		if (cur != (uintptr_t)p)
+			continue;
+		if (!__atomic_compare_exchange_n(&set[i], &cur, PFH_TOMB, 0,
+						 __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+			return 0;
+		/* A saturated counter stays set for good. */
+		f = pfh_filter_slot(p);
+		c = __atomic_load_n(f, __ATOMIC_RELAXED);
+		while (c != 255 && c &&
+		       !__atomic_compare_exchange_n(
+			   f, &c, c - 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+		return 1;
 	}
 	return 0;
 }

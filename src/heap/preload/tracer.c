@@ -255,16 +255,19 @@ static void pfh_put_event(struct pfh_buf *b, unsigned tag, unsigned kind,
 
 void pfh_alloc(unsigned kind, const void *p, size_t size, void *fp)
 {
+	if (pfh_mode == HEAP_MODE_SAMPLE && !pfh_sample_hit(size))
+		return;
+	pfh_alloc_record(kind, p, size, fp);
+}
+
+void pfh_alloc_record(unsigned kind, const void *p, size_t size, void *fp)
+{
 	struct pfh_buf *b;
 	uint32_t stack;
 	size_t slack = 0;
 
-	if (pfh_mode == HEAP_MODE_SAMPLE) {
-		if (!pfh_sample_hit(size))
-			return;
-		if (!heap_kind_is_map(kind))
-			pfh_sampled_add(p);
-	}
+	if (pfh_mode == HEAP_MODE_SAMPLE && !heap_kind_is_map(kind))
+		pfh_sampled_add(p);
 	stack = pfh_stack_id(fp);
 	if (!heap_kind_is_map(kind) && pfh_real.malloc_usable_size) {
 		size_t u = pfh_real.malloc_usable_size((void *)p);

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 #include "heap/preload/pfh.h"
@@ -24,8 +25,21 @@
 #define PFH_FRAMES_CAP (32u << 20)
 #define PFH_CLS_SLOTS (1u << 16)
 
-enum { PFH_CLS_FP = 1, PFH_CLS_CFI = 2 };
+/*
+ * What the per-address cache knows about a return address: its function
+ * keeps a frame pointer (FP); or a step rule learned from libunwind (the
+ * caller's sp is sp + k, its return address is at sp + k - 8, its %rbp was
+ * saved at sp + bpo or is still in %rbp), trusted once two walks agreed;
+ * or a frame whose size varies (alloca), which libunwind walks each time;
+ * or the outermost frame (_start), where the walk ends.
+ */
+enum { PFH_CLS_FP = 1, PFH_CLS_RULE = 2, PFH_CLS_DYNAMIC = 3, PFH_CLS_END = 4 };
 enum { PFH_UNWIND_AUTO, PFH_UNWIND_FP, PFH_UNWIND_DWARF };
+
+struct pfh_cls_entry {
+	uint64_t pc;
+	uint64_t val; /* cls | trusted << 3 | k/8 << 8 | (bpo + 1) << 32 */
+};
 
 struct pfh_slot {
 	uint64_t hash;
@@ -37,7 +51,7 @@ struct pfh_slot {
 static struct pfh_slot *pfh_slots;
 static uintptr_t *pfh_frames;
 static uint64_t pfh_frames_used;
-static uint64_t *pfh_cls;
+static struct pfh_cls_entry *pfh_cls;
 static int pfh_unwind_mode;
 static PFH_TLS uintptr_t pfh_stack_hi;
 static PFH_TLS int pfh_stack_known;
@@ -82,7 +96,8 @@ static void pfh_context(unw_context_t *uc, uintptr_t pc, uintptr_t sp,
 	uc->uc_mcontext.gregs[REG_RBP] = (greg_t)bp;
 }
 
-static int pfh_classify_slow(uintptr_t pc, uintptr_t sp, uintptr_t bp)
+/* Whether the function holding pc starts with push %rbp; mov %rsp,%rbp. */
+static int pfh_has_fp(uintptr_t pc, uintptr_t sp, uintptr_t bp)
 {
 	static const unsigned char endbr[] = {0xf3, 0x0f, 0x1e, 0xfa};
 	static const unsigned char prologue[] = {0x55, 0x48, 0x89, 0xe5};
@@ -94,41 +109,22 @@ static int pfh_classify_slow(uintptr_t pc, uintptr_t sp, uintptr_t bp)
 	pfh_context(&uc, pc, sp, bp);
 	if (unw_init_local(&c, &uc) < 0 || unw_get_proc_info(&c, &pi) < 0 ||
 	    !pi.start_ip)
-		return PFH_CLS_FP; /* no CFI: frame pointers are all there is */
+		return 1; /* no CFI: frame pointers are all there is */
 	f = (const unsigned char *)pi.start_ip;
 	if (!memcmp(f, endbr, sizeof(endbr)))
 		f += sizeof(endbr);
-	return memcmp(f, prologue, sizeof(prologue)) ? PFH_CLS_CFI : PFH_CLS_FP;
+	return !memcmp(f, prologue, sizeof(prologue));
 }
 
-static int pfh_classify(uintptr_t pc, uintptr_t sp, uintptr_t bp)
-{
-	uint64_t h = (pc * 0x9e3779b97f4a7c15ull) >> 48;
-	unsigned i;
-	int cls;
-
-	for (i = 0; i < 8; i++) {
-		uint64_t *slot = &pfh_cls[(h + i) & (PFH_CLS_SLOTS - 1)];
-		uint64_t e = __atomic_load_n(slot, __ATOMIC_RELAXED);
-
-		if (e >> 2 == pc)
-			return (int)(e & 3);
-		if (!e) {
-			cls = pfh_classify_slow(pc, sp, bp);
-			__atomic_store_n(slot,
-					 (uint64_t)pc << 2 | (uint64_t)cls,
-					 __ATOMIC_RELAXED);
-			return cls;
-		}
-	}
-	return pfh_classify_slow(pc, sp, bp);
-}
-
-static int pfh_step_cfi(uintptr_t *pc, uintptr_t *sp, uintptr_t *bp)
+/* One libunwind step; *bpo is where %rbp was saved (sp-relative), -1
+ * when the caller's %rbp is still in the register. */
+static int pfh_step_cfi(uintptr_t *pc, uintptr_t *sp, uintptr_t *bp,
+			int64_t *bpo)
 {
 	unw_context_t uc;
 	unw_cursor_t c;
 	unw_word_t ip, nsp, nbp;
+	unw_save_loc_t loc;
 
 	pfh_context(&uc, *pc, *sp, *bp);
 	if (unw_init_local(&c, &uc) < 0 || unw_step(&c) <= 0)
@@ -137,9 +133,127 @@ static int pfh_step_cfi(uintptr_t *pc, uintptr_t *sp, uintptr_t *bp)
 	    unw_get_reg(&c, UNW_REG_SP, &nsp) < 0 ||
 	    unw_get_reg(&c, UNW_X86_64_RBP, &nbp) < 0)
 		return 0;
+	/* A register the frame did not save is "saved" in the context we
+	 * made: only a slot inside the frame counts. */
+	*bpo = -1;
+	if (unw_get_save_loc(&c, UNW_X86_64_RBP, &loc) == 0 &&
+	    loc.type == UNW_SLT_MEMORY && loc.u.addr >= *sp && loc.u.addr < nsp)
+		*bpo = (int64_t)(loc.u.addr - *sp);
 	*pc = ip;
 	*sp = nsp;
 	*bp = nbp;
+	return 1;
+}
+
+static struct pfh_cls_entry *pfh_cls_slot(uintptr_t pc, int claim)
+{
+	uint64_t h = (pc * 0x9e3779b97f4a7c15ull) >> 48;
+	unsigned i;
+
+	for (i = 0; i < 8; i++) {
+		struct pfh_cls_entry *e =
+		    &pfh_cls[(h + i) & (PFH_CLS_SLOTS - 1)];
+		uint64_t cur = __atomic_load_n(&e->pc, __ATOMIC_ACQUIRE);
+
+		if (cur == pc)
+			return e;
+		if (!cur && claim) {
+			if (__atomic_compare_exchange_n(&e->pc, &cur, pc, 0,
+							__ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE))
+				return e;
+			if (cur == pc)
+				return e;
+		}
+	}
+	return NULL;
+}
+
+static uint64_t pfh_rule(int cls, int trusted, int64_t k, int64_t bpo)
+{
+	return (uint64_t)cls | (uint64_t)trusted << 3 |
+	       ((uint64_t)(k / 8) & 0xffffff) << 8 |
+	       (uint64_t)(uint32_t)(bpo + 1) << 32;
+}
+
+/*
+ * One step up from the frame of pc: by frame pointer, by the learned
+ * rule, or by libunwind (learning the rule).  0 at the end of the stack.
+ */
+static int pfh_step(uintptr_t *pc, uintptr_t *sp, uintptr_t *bp)
+{
+	struct pfh_cls_entry *e = NULL;
+	uint64_t val = 0;
+	uintptr_t opc = *pc, osp = *sp, obp = *bp;
+	int64_t bpo, k;
+	int cls;
+
+	if (pfh_unwind_mode == PFH_UNWIND_FP) {
+		cls = PFH_CLS_FP;
+	} else if (pfh_unwind_mode == PFH_UNWIND_DWARF) {
+		cls = PFH_CLS_DYNAMIC;
+	} else {
+		e = pfh_cls_slot(opc, 1);
+		val = e ? __atomic_load_n(&e->val, __ATOMIC_ACQUIRE) : 0;
+		if (!val) {
+			cls = pfh_has_fp(opc, osp, obp) ? PFH_CLS_FP
+							: PFH_CLS_RULE;
+			if (e && cls == PFH_CLS_FP)
+				__atomic_store_n(&e->val, cls,
+						 __ATOMIC_RELEASE);
+		} else {
+			cls = (int)(val & 7);
+		}
+	}
+	if (cls == PFH_CLS_FP) {
+		uintptr_t *f = (uintptr_t *)obp;
+
+		if (obp < osp || (obp & 7) ||
+		    (pfh_stack_hi && obp + 16 > pfh_stack_hi) ||
+		    (!pfh_stack_hi && obp - osp > (64u << 20)))
+			return 0;
+		*pc = f[1];
+		*sp = obp + 16;
+		*bp = f[0];
+		return 1;
+	}
+	if (cls == PFH_CLS_END)
+		return 0;
+	if (cls == PFH_CLS_RULE && (val & 8)) {
+		k = (int64_t)((val >> 8) & 0xffffff) * 8;
+		bpo = (int64_t)(uint32_t)(val >> 32) - 1;
+		if (k < 16 || bpo >= k ||
+		    (pfh_stack_hi && osp + k > pfh_stack_hi))
+			return 0;
+		*sp = osp + k;
+		*pc = *(uintptr_t *)(*sp - 8);
+		*bp = bpo >= 0 ? *(uintptr_t *)(osp + bpo) : obp;
+		return 1;
+	}
+	if (!pfh_step_cfi(pc, sp, bp, &bpo)) {
+		if (cls == PFH_CLS_RULE && e)
+			__atomic_store_n(&e->val, PFH_CLS_END,
+					 __ATOMIC_RELEASE);
+		return 0;
+	}
+	if (cls != PFH_CLS_RULE || !e)
+		return 1;
+	/* Learn, or confirm, the rule of this return address. */
+	k = (int64_t)(*sp - osp);
+	if (k < 16 || (k & 7) || k / 8 > 0xffffff || bpo > INT32_MAX - 1 ||
+	    *(uintptr_t *)(*sp - 8) != *pc) {
+		__atomic_store_n(&e->val, PFH_CLS_DYNAMIC, __ATOMIC_RELEASE);
+		return 1;
+	}
+	if (!val)
+		__atomic_store_n(&e->val, pfh_rule(PFH_CLS_RULE, 0, k, bpo),
+				 __ATOMIC_RELEASE);
+	else
+		__atomic_store_n(&e->val,
+				 val == pfh_rule(PFH_CLS_RULE, 0, k, bpo)
+				     ? pfh_rule(PFH_CLS_RULE, 1, k, bpo)
+				     : PFH_CLS_DYNAMIC,
+				 __ATOMIC_RELEASE);
 	return 1;
 }
 
@@ -171,24 +285,9 @@ static unsigned pfh_backtrace(void *fp, uintptr_t *ips, unsigned max)
 	if (!pfh_stack_known)
 		pfh_learn_stack();
 	while (n < max && pc > 4096) {
-		int cls = pfh_unwind_mode == PFH_UNWIND_FP ? PFH_CLS_FP
-			  : pfh_unwind_mode == PFH_UNWIND_DWARF
-			      ? PFH_CLS_CFI
-			      : pfh_classify(pc, sp, bp);
-
 		ips[n++] = pc;
-		if (cls == PFH_CLS_FP) {
-			if (bp < sp || (bp & 7) ||
-			    (pfh_stack_hi && bp + 16 > pfh_stack_hi) ||
-			    (!pfh_stack_hi && bp - sp > (64u << 20)))
-				break;
-			f = (uintptr_t *)bp;
-			pc = f[1];
-			sp = bp + 16;
-			bp = f[0];
-		} else if (!pfh_step_cfi(&pc, &sp, &bp)) {
+		if (!pfh_step(&pc, &sp, &bp))
 			break;
-		}
 	}
 	return n;
 }
