@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 40
+plan 41
 
 # jf FILE KEY: a top-level number of a --json report.
 jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
@@ -51,6 +51,9 @@ like "$(cat "$T/out")" "\"ppid\": $ppid," "fork: the child's parent is the first
 run "$PERFOPS" heap --json -o "$T/exec.heap" -- "$H" exec 5 100
 like "$(tr -d ' \n' <"$T/out")" '"end":"exec","allocations":10.*"end":"exit","allocations":10' "exec: the image before and after exec, one stream each"
 is "$(jf "$T/out" leaked_bytes):$(jf "$T/out" leaked_blocks)" "1000:5" "exec: only the exec'd program's blocks leak (5 x 200)"
+
+run "$PERFOPS" heap --json -o "$T/execenv.heap" -- "$H" execenv 5 100
+is "$(jf "$T/out" leaked_bytes):$(grep -c '"end"' "$T/out")" "1000:2" "exec with a bare environment: the exec'd program is still traced"
 
 run "$PERFOPS" heap --json -o "$T/thr.heap" -- "$H" threads 4 50000
 is "$(jf "$T/out" allocations):$(jf "$T/out" frees):$(jf "$T/out" leaked_blocks)" "200044:200000:44" \

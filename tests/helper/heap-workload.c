@@ -10,6 +10,7 @@
  *                      block has no allocation after it either)
  *   fork N SIZE        parent and child each leak N blocks of SIZE
  *   exec N SIZE        leak N blocks of SIZE, then exec "leak N SIZE*2"
+ *   execenv N SIZE     the same with an environment of one variable
  *   threads T N        T threads, each N malloc/free and 10 leaked of 64
  *   all                each allocation function once, all freed, and an
  *                      mmap of 1 MiB unmapped
@@ -199,6 +200,16 @@ int main(int argc, char **argv)
 		snprintf(n, sizeof(n), "%ld", a);
 		snprintf(s, sizeof(s), "%ld", b * 2);
 		execl("/proc/self/exe", argv[0], "leak", n, s, (char *)NULL);
+		return 127;
+	} else if (!strcmp(m, "execenv")) {
+		char n[32], sz[32];
+		char *const env[] = {"ONLY=1", NULL};
+
+		do_leak(a, (size_t)b);
+		snprintf(n, sizeof(n), "%ld", a);
+		snprintf(sz, sizeof(sz), "%ld", b * 2);
+		execle("/proc/self/exe", argv[0], "leak", n, sz, (char *)NULL,
+		       env);
 		return 127;
 	} else if (!strcmp(m, "threads")) {
 		do_threads((int)a, b);

@@ -12,6 +12,8 @@
 #undef _FILE_OFFSET_BITS
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -22,6 +24,9 @@
 #define pfh_unlikely(x) __builtin_expect(!!(x), 0)
 
 extern PFH_TLS int pfh_in_init, pfh_initializer;
+
+/* The path of this library (dladdr), NULL if unknown. */
+const char *pfh_lib_path(void);
 
 /* Start the tracer on the first call; 1 when this call must be served
  * from the bootstrap pool (dlsym's own allocations during the start). */
@@ -310,10 +315,100 @@ static void pfh_before_exec(void)
 	}
 }
 
+/*
+ * An exec with an environment of its own (env -i, a sanitizing shell)
+ * would drop the tracer: put LD_PRELOAD and PERFOPS_HEAP_* back in.
+ * Returns envp itself when nothing is missing.
+ */
+#define PFH_ENV_MAX 4
+static size_t pfh_env_need(char *const envp[])
+{
+	size_t n = 0;
+
+	while (envp && envp[n])
+		n++;
+	return n + PFH_ENV_MAX + 2;
+}
+
+static int pfh_env_has(char *const envp[], const char *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; envp && envp[i]; i++)
+		if (!strncmp(envp[i], key, len) && envp[i][len] == '=')
+			return 1;
+	return 0;
+}
+
+static char *const *pfh_env_fill(char *const envp[], char **out, char *buf,
+				 size_t bufsize)
+{
+	static const char *const keys[] = {HEAP_ENV_FILE, HEAP_ENV_MODE,
+					   HEAP_ENV_DEPTH, HEAP_ENV_UNWIND};
+	const char *lib = pfh_lib_path();
+	size_t n = 0, i, used = 0;
+	int preload = 0;
+
+	if (!pfh_on || !lib)
+		return envp;
+	for (i = 0; envp && envp[i]; i++) {
+		if (!strncmp(envp[i], "LD_PRELOAD=", 11)) {
+			preload = 1;
+			if (!strstr(envp[i], "libperfops-heap.so")) {
+				int w = snprintf(buf + used, bufsize - used,
+						 "LD_PRELOAD=%s:%s", lib,
+						 envp[i] + 11);
+
+				if (w > 0 && (size_t)w < bufsize - used) {
+					out[n++] = buf + used;
+					used += (size_t)w + 1;
+					continue;
+				}
+			}
+		}
+		out[n++] = envp[i];
+	}
+	if (!preload) {
+		int w =
+		    snprintf(buf + used, bufsize - used, "LD_PRELOAD=%s", lib);
+
+		if (w > 0 && (size_t)w < bufsize - used) {
+			out[n++] = buf + used;
+			used += (size_t)w + 1;
+		}
+	}
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = getenv(keys[i]);
+		size_t len = strlen(keys[i]);
+		int w;
+
+		if (!v || pfh_env_has(envp, keys[i], len))
+			continue;
+		w = snprintf(buf + used, bufsize - used, "%s=%s", keys[i], v);
+		if (w > 0 && (size_t)w < bufsize - used) {
+			out[n++] = buf + used;
+			used += (size_t)w + 1;
+		}
+	}
+	out[n] = NULL;
+	return out;
+}
+
+#define PFH_ENV_BUF 8192
+#define PFH_WITH_ENV(envp, fixed)                                              \
+	char **fixed##_a =                                                     \
+	    __builtin_alloca(pfh_env_need(envp) * sizeof(char *));             \
+	char *fixed##_b = __builtin_alloca(PFH_ENV_BUF);                       \
+	char *const *fixed =                                                   \
+	    pfh_env_fill(envp, fixed##_a, fixed##_b, PFH_ENV_BUF)
+
 PFH_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	pfh_before_exec();
-	return pfh_real.execve(path, argv, envp);
+	{
+		PFH_WITH_ENV(envp, env);
+		return pfh_real.execve(path, argv, env);
+	}
 }
 
 extern int (*pfh_real_execvp)(const char *, char *const[]);
@@ -335,7 +430,10 @@ PFH_EXPORT int execvp(const char *file, char *const argv[])
 PFH_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	pfh_before_exec();
-	return pfh_real_execvpe(file, argv, envp);
+	{
+		PFH_WITH_ENV(envp, env);
+		return pfh_real_execvpe(file, argv, env);
+	}
 }
 
 /* The variadic forms: glibc's call its execve internally, past the

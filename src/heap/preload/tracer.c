@@ -602,6 +602,20 @@ static void pfh_parse_env(void)
 
 #define PFH_SYM(name) (__typeof__(pfh_real.name))dlsym(RTLD_NEXT, #name)
 
+const char *pfh_lib_path(void)
+{
+	static char path[4096];
+	Dl_info info;
+
+	if (path[0])
+		return path;
+	if (!dladdr((void *)pfh_lib_path, &info) || !info.dli_fname ||
+	    info.dli_fname[0] != '/')
+		return NULL;
+	snprintf(path, sizeof(path), "%s", info.dli_fname);
+	return path;
+}
+
 void pfh_init(void)
 {
 	const char *file;
