@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <signal.h>
 #include "cli/parse-options.h"
+#include "core/atomic.h"
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "heap/analyze.h"
@@ -62,7 +63,7 @@ static const struct cli_doc doc = {
 #define MAX_GATES 16
 
 struct heap_cli {
-	const char *trace, *profile, *suppressions;
+	const char *trace, *profile, *suppressions, *timeline;
 	double sample;
 	int exact, json, top, depth, weight, window;
 	struct heap_gate gates[MAX_GATES];
@@ -183,6 +184,18 @@ static int report(struct heap_cli *c, const struct heap_trace *t,
 		if (cli_write_profile(&p, c->profile, fmt, NULL, "heap") < 0)
 			ret = EXIT_FAIL;
 		profile_release(&p);
+	}
+	if (ret == EXIT_OK && c->timeline) {
+		struct atomic_file af;
+
+		if (atomic_open(&af, c->timeline) < 0) {
+			ret = EXIT_FAIL;
+		} else if (heap_timeline_svg(&a, af.fp) < 0) {
+			atomic_abort(&af);
+			ret = EXIT_FAIL;
+		} else if (atomic_commit(&af) < 0) {
+			ret = EXIT_FAIL;
+		}
 	}
 	for (i = 0; ret == EXIT_OK && i < c->ngates; i++) {
 		double got;
@@ -392,7 +405,7 @@ static int cmd_heap_diff(struct heap_cli *c, char **argv)
 
 int cmd_heap(int argc, char **argv)
 {
-	struct heap_cli c = {"perfops.heap", NULL, NULL, 0, 0, 0, 20, 64, 0, 0};
+	struct heap_cli c = {.trace = "perfops.heap", .top = 20, .depth = 64};
 	const struct opt options[] = {
 	    OPT_GROUP("Running a program"),
 	    OPT_STRING('o', "output", &c.trace, "FILE",
@@ -427,6 +440,10 @@ int cmd_heap(int argc, char **argv)
 		       "alloc_space, alloc_objects, inuse_space,\n"
 		       "inuse_objects), .folded or .svg (flame graph)\n"
 		       "weighted by --weight"),
+	    OPT_STRING(0, "timeline", &c.timeline, "FILE",
+		       "also write the heap and RSS of the process\n"
+		       "with the largest peak over time, an SVG chart\n"
+		       "(RSS sampled every 10 ms)"),
 	    OPT_CHOICE(0, "weight", &c.weight, "KIND",
 		       "bytes (default), count, leaked, peak or\n"
 		       "temporary",
@@ -461,7 +478,8 @@ int cmd_heap(int argc, char **argv)
 				       "'%s' (use .pb.gz, .folded or "
 				       ".svg)",
 				       c.profile);
-	if (c.profile && cli_check_output(c.profile) < 0)
+	if ((c.profile && cli_check_output(c.profile) < 0) ||
+	    (c.timeline && cli_check_output(c.timeline) < 0))
 		return EXIT_FAIL;
 	if (is_report)
 		return cmd_heap_report(&c, argc, argv);

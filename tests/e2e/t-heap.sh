@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 41
+plan 43
 
 # jf FILE KEY: a top-level number of a --json report.
 jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
@@ -88,6 +88,14 @@ run "$PERFOPS" heap report --weight leaked --profile "$T/leak.folded" "$T/leak.h
 like "$(wc -l <"$T/leak.folded"):$(cat "$T/leak.folded")" "^1:.*;main;do_leak;leak_one 100000\$" "folded weighted by leaked bytes: one stack"
 run "$PERFOPS" heap report --weight count --profile "$T/count.svg" "$T/leak.heap"
 like "$(cat "$T/count.svg")" "do_leak \\(200 " "flame graph weighted by count"
+
+# The timeline: a sleeping program gets RSS samples; its chart is an
+# SVG with both lines, and its JSON timeline ends with the 20000 leaked
+# bytes live.
+tail -c 400 "$T/kill.json" | tr -d ' \n' >"$T/tl"
+like "$(cat "$T/tl")" '"heap_bytes":20000,"rss_bytes":[1-9][0-9]*}\]}$' "the timeline ends with the leaked bytes live"
+run "$PERFOPS" heap report --timeline "$T/tl.svg" "$T/kill.heap"
+like "$rc:$(grep -c '<polyline' "$T/tl.svg")" "^0:2$" "--timeline draws heap and RSS"
 
 # CI gates.
 run "$PERFOPS" heap report --fail-if 'leaked>0' --fail-if 'peak>1MB' "$T/leak.heap"
