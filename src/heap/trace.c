@@ -330,8 +330,16 @@ int heap_trace_parse(struct heap_trace *t, const char *name,
 	for (i = first; i < t->nstreams; i++) {
 		struct heap_stream *s = t->streams[i];
 
-		qsort(s->events.v, s->events.len, sizeof(*s->events.v),
-		      cmp_event);
+		size_t j;
+
+		/* One thread's chunks come in order: sort only when threads
+		 * interleave. */
+		for (j = 1; j < s->events.len; j++)
+			if (s->events.v[j].seq < s->events.v[j - 1].seq)
+				break;
+		if (j < s->events.len)
+			qsort(s->events.v, s->events.len, sizeof(*s->events.v),
+			      cmp_event);
 	}
 	return 0;
 }
