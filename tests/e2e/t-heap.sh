@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 43
+plan 44
 
 # jf FILE KEY: a top-level number of a --json report.
 jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
@@ -54,6 +54,11 @@ is "$(jf "$T/out" leaked_bytes):$(jf "$T/out" leaked_blocks)" "1000:5" "exec: on
 
 run "$PERFOPS" heap --json -o "$T/execenv.heap" -- "$H" execenv 5 100
 is "$(jf "$T/out" leaked_bytes):$(grep -c '"end"' "$T/out")" "1000:2" "exec with a bare environment: the exec'd program is still traced"
+
+# A library dlopen'ed and dlclose'ed within the helper's 100 ms still
+# names its frames: the mappings are recorded when a new stack appears.
+run "$PERFOPS" heap --json -o "$T/dl.heap" -- "$H" dlopen
+like "$(tr -d ' \n' <"$T/out" | grep -o '"leaks":\[[^]]*')" 'deflateInit2_' "dlopen'ed and dlclose'd library: its leak's frames are named"
 
 run "$PERFOPS" heap --json -o "$T/thr.heap" -- "$H" threads 4 50000
 is "$(jf "$T/out" allocations):$(jf "$T/out" frees):$(jf "$T/out" leaked_blocks)" "200044:200000:44" \

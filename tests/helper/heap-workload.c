@@ -11,6 +11,8 @@
  *   fork N SIZE        parent and child each leak N blocks of SIZE
  *   exec N SIZE        leak N blocks of SIZE, then exec "leak N SIZE*2"
  *   execenv N SIZE     the same with an environment of one variable
+ *   dlopen             dlopen libz, leak the state of a deflateInit (one
+ *                      block from deflateInit2_), dlclose, exit at once
  *   threads T N        T threads, each N malloc/free and 10 leaked of 64
  *   all                each allocation function once, all freed, and an
  *                      mmap of 1 MiB unmapped
@@ -18,7 +20,9 @@
  *   churn N            N allocations of sizes 1..4096 (fixed seed), every
  *                      other one freed at once: allocation-heavy
  */
+#include <dlfcn.h>
 #include <malloc.h>
+#include <zlib.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -211,6 +215,19 @@ int main(int argc, char **argv)
 		execle("/proc/self/exe", argv[0], "leak", n, sz, (char *)NULL,
 		       env);
 		return 127;
+	} else if (!strcmp(m, "dlopen")) {
+		void *z = dlopen("libz.so.1", RTLD_NOW);
+		int (*init)(z_stream *, int, const char *, int);
+		static z_stream zs;
+
+		if (!z)
+			return 3;
+		init = (int (*)(z_stream *, int, const char *, int))dlsym(
+		    z, "deflateInit_");
+		if (!init ||
+		    init(&zs, 6, ZLIB_VERSION, (int)sizeof(zs)) != Z_OK)
+			return 3;
+		dlclose(z);
 	} else if (!strcmp(m, "threads")) {
 		do_threads((int)a, b);
 	} else if (!strcmp(m, "all")) {

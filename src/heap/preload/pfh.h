@@ -77,6 +77,8 @@ void pfh_unwind_reset(void); /* in a forked child */
  * is fp (0 when the table is full); a new stack is written to the
  * calling thread's buffer first. */
 uint32_t pfh_stack_id(void *fp);
+/* Record the loaded objects again if dlopen or dlclose changed them. */
+void pfh_maps_refresh(void);
 /* Append a stack definition record (tracer.c, with the buffer locked). */
 void pfh_emit_stack(uint32_t id, const uintptr_t *ips, unsigned n);
 

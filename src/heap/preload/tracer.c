@@ -415,6 +415,11 @@ static void pfh_emit_maps(int force)
 	pfh_end(b);
 }
 
+void pfh_maps_refresh(void)
+{
+	pfh_emit_maps(0);
+}
+
 static void pfh_emit_process(void)
 {
 	struct pfh_buf *b = pfh_begin(4096 + 64);

@@ -341,6 +341,10 @@ uint32_t pfh_stack_id(void *fp)
 			s->n = (uint16_t)n;
 			__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
 			pfh_emit_stack(i + 1, ips, n);
+			/* A new stack may come from a library dlopen'ed
+			 * since the last look (and dlclose'd before the
+			 * helper's next one). */
+			pfh_maps_refresh();
 			return i + 1;
 		}
 	compare:
