@@ -242,6 +242,14 @@ static char *env_entry(const char *name, const char *value)
 
 extern char **environ;
 
+/* Once the program runs (it keeps Ctrl-C), perfops outlives it to report. */
+static void ignore_sigint(pid_t pid, void *arg)
+{
+	(void)pid;
+	(void)arg;
+	signal(SIGINT, SIG_IGN);
+}
+
 static int run(struct heap_cli *c, int argc, char **argv)
 {
 	char lib[PATH_MAX], *abs = NULL;
@@ -305,7 +313,7 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	so.envp = envp;
 	so.stdin_fd = so.stdout_fd = so.stderr_fd = so.drain_fd = -1;
 	/* Ctrl-C is for the program; the report still follows. */
-	signal(SIGINT, SIG_IGN);
+	so.started = ignore_sigint;
 	r = spawn_run(&so, &sr);
 	signal(SIGINT, SIG_DFL);
 	for (i = n - 4; i < n; i++)

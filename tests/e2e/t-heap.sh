@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 44
+plan 45
 
 # jf FILE KEY: a top-level number of a --json report.
 jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
@@ -80,6 +80,16 @@ kill -KILL "$(pgrep -P $pp)"
 wait $pp
 is "$?" 0 "SIGKILL: perfops reports the killed program"
 is "$(jf "$T/kill.json" leaked_blocks):$(jf "$T/kill.json" leaked_bytes)" "40:20000" "SIGKILL: the trace is readable, with every block"
+
+# Ctrl-C (SIGINT) ends the program, not perfops, which still reports.
+# (A background job starts with SIGINT ignored: perl restores it.)
+timeout 20 perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV' "$PERFOPS" heap --json -o "$T/int.heap" -- "$H" sleep 3 100 >"$T/int.json" 2>"$T/int.err" &
+pp=$!
+sleep 1.5
+perf_pid=$(pgrep -P $pp | head -1)
+kill -INT "$(pgrep -P "$perf_pid" | head -1)" 2>/dev/null
+wait $pp
+like "$?:$(cat "$T/int.err")" "^0:.*killed by signal 2" "SIGINT ends the program and perfops reports it"
 
 # Outputs: pprof for go tool pprof, folded, flame graph.
 run "$PERFOPS" heap report --profile "$T/heap.pb.gz" "$T/leak.heap"
