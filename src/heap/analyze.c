@@ -356,8 +356,13 @@ static void symbolize(struct heap_analysis *a, unsigned flags)
 		p->alive_at_start = 1;
 		for (j = 0; j < t->streams[i]->maps.len; j++) {
 			const struct heap_map *m = &t->streams[i]->maps.v[j];
+			struct stat st;
 
-			sym_mmap(&sy, key, m->start, m->len, m->pgoff, m->path);
+			/* A trace names files: only regular ones are read
+			 * (not a FIFO or a device from a hostile trace). */
+			if (stat(m->path, &st) == 0 && S_ISREG(st.st_mode))
+				sym_mmap(&sy, key, m->start, m->len, m->pgoff,
+					 m->path);
 		}
 	}
 	for (i = 0; i < a->sites.len; i++) {
