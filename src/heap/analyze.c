@@ -338,8 +338,46 @@ static void stream_timeline(struct heap_analysis *a, uint32_t si, size_t n)
 	live_clear(&l);
 }
 
+struct build_check {
+	char *path;
+	int same;
+};
+
+struct build_checks {
+	struct build_check *v;
+	size_t len, alloc;
+};
+
+/*
+ * Whether the file at m->path is the build the trace recorded (its GNU
+ * build-id); a rebuilt program would name the wrong functions.  Says so
+ * once per file.
+ */
+static int same_build(struct build_checks *seen, const struct heap_map *m)
+{
+	struct build_check c;
+	char id[41];
+	size_t i;
+
+	if (!m->build_id[0])
+		return 1;
+	for (i = 0; i < seen->len; i++)
+		if (!strcmp(seen->v[i].path, m->path))
+			return seen->v[i].same;
+	c.path = xstrdup(m->path);
+	c.same = dso_read_build_id(m->path, id) < 0 || !id[0] ||
+		 !strcmp(id, m->build_id);
+	if (!c.same)
+		warning("'%s' changed since the trace was recorded (its "
+			"build-id differs): its frames are left unnamed",
+			m->path);
+	VEC_PUSH(seen, c);
+	return c.same;
+}
+
 static void symbolize(struct heap_analysis *a, unsigned flags)
 {
+	struct build_checks checked = {NULL, 0, 0};
 	const struct heap_trace *t = a->trace;
 	struct symbolizer sy;
 	struct strbuf sb = STRBUF_INIT;
@@ -359,8 +397,10 @@ static void symbolize(struct heap_analysis *a, unsigned flags)
 			struct stat st;
 
 			/* A trace names files: only regular ones are read
-			 * (not a FIFO or a device from a hostile trace). */
-			if (stat(m->path, &st) == 0 && S_ISREG(st.st_mode))
+			 * (not a FIFO or a device from a hostile trace), and
+			 * only as the build the program ran. */
+			if (stat(m->path, &st) == 0 && S_ISREG(st.st_mode) &&
+			    same_build(&checked, m))
 				sym_mmap(&sy, key, m->start, m->len, m->pgoff,
 					 m->path);
 		}
@@ -405,6 +445,9 @@ static void symbolize(struct heap_analysis *a, unsigned flags)
 		for (j = 0; j < fr.len; j++)
 			site->frames[j] = fr.v[fr.len - 1 - j];
 	}
+	for (i = 0; i < checked.len; i++)
+		free(checked.v[i].path);
+	VEC_RELEASE(&checked);
 	VEC_RELEASE(&fr);
 	strbuf_release(&sb);
 	sym_release(&sy);

@@ -4,6 +4,7 @@
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "profile/profile.h"
+#include "profile/report.h"
 
 const char *const heap_weight_names[] = {
     "bytes", "count", "leaked", "peak", "temporary", NULL,
@@ -220,6 +221,19 @@ int heap_report_print(const struct heap_analysis *a,
 				: k == 0 ? 1
 					 : -1)
 		print_table(a, k, o->top, fp);
+	/* Functions, self and inclusive, as perfops report shows them. */
+	if (a->total.allocated_bytes > 0) {
+		struct report_opts ro = {o->top, REPORT_SORT_TOTAL, 0, 0,
+					 "bytes allocated"};
+		struct profile p;
+
+		fprintf(fp,
+			"\nFunctions by bytes allocated (self: as the "
+			"allocating frame, total: anywhere on the stack):\n");
+		heap_profile(a, HEAP_WEIGHT_BYTES, &p);
+		report_print(&p, &ro, fp);
+		profile_release(&p);
+	}
 	fprintf(fp, "\nAllocation sizes:%s\n",
 		a->total.allocations > 0 ? "" : " (none)");
 	for (k = 0; k < HEAP_HIST_BUCKETS; k++)

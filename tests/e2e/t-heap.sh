@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 45
+plan 47
 
 # jf FILE KEY: a top-level number of a --json report.
 jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
@@ -111,6 +111,14 @@ tail -c 400 "$T/kill.json" | tr -d ' \n' >"$T/tl"
 like "$(cat "$T/tl")" '"heap_bytes":20000,"rss_bytes":[1-9][0-9]*}\]}$' "the timeline ends with the leaked bytes live"
 run "$PERFOPS" heap report --timeline "$T/tl.svg" "$T/kill.heap"
 like "$rc:$(grep -c '<polyline' "$T/tl.svg")" "^0:2$" "--timeline draws heap and RSS"
+
+# A program rebuilt since the trace is not used to name its frames.
+cp "$H" "$T/hw"
+run "$PERFOPS" heap -o "$T/hw.heap" -- "$T/hw" leak 3 100
+like "$out" "leak_one < do_leak < main" "a copied program is named"
+cp "$BUILD/tests/helper/alloc-touch" "$T/hw"
+run "$PERFOPS" heap report "$T/hw.heap"
+like "$rc:$(echo "$out" | grep -c leak_one):$err" "^0:0:.*'$T/hw' changed since the trace was recorded" "a rebuilt program's frames are left unnamed, with a warning"
 
 # CI gates.
 run "$PERFOPS" heap report --fail-if 'leaked>0' --fail-if 'peak>1MB' "$T/leak.heap"
