@@ -28,6 +28,12 @@ asan: check-deps
 check: build asan
 	@scripts/run-tests
 
+# A longer libFuzzer run of every target than make check's smoke run:
+# FUZZ_TIME seconds each (default 120); what it finds that reaches new code
+# is kept in $(ASAN)/fuzz-corpus for the next run.
+fuzz: asan
+	@ASAN=$(ASAN) scripts/run-fuzz
+
 demo: build
 	@scripts/demo
 
@@ -44,4 +50,4 @@ install: build
 clean:
 	rm -rf $(BUILD) $(ASAN)
 
-.PHONY: all deps check-deps build asan check demo bench install clean
+.PHONY: all deps check-deps build asan check fuzz demo bench install clean

@@ -1,12 +1,16 @@
 #!/bin/bash
 # perfops collapse vs stackcollapse-perf.pl: throughput on large inputs.
 #   bench/collapse.sh [SIZE_MB]
-# Builds two inputs of at least SIZE_MB (default 40): the bundled and shared
-# perf script fixtures repeated, and a synthetic profile whose frame lines
-# are nearly all distinct (bench/gen-perf-script.awk).  Prints MB/s for
+# Builds three inputs of about SIZE_MB (default 40): the bundled and shared
+# perf script fixtures repeated; a synthetic profile whose frame lines are
+# nearly all distinct (bench/gen-perf-script.awk); and a synthetic
+# system-wide recording as perf 3.x/4.x print it, about 28 kernel and user
+# frames a sample, most lines distinct by address (bench/gen-perf-system.awk,
+# like FlameGraph's example-perf-stacks).  Prints MB/s for
 # perfops and, when stackcollapse-perf.pl is found (on PATH or in
 # $FLAMEGRAPH_DIR; it is not packaged for Debian), for the script, the
-# ratio, and whether the outputs are identical.
+# ratios of wall and CPU times (best of 5 runs, 3 for the script), and
+# whether the outputs are identical.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 perfops=${PERFOPS:-$top/build/src/perfops}
@@ -32,39 +36,45 @@ done
 # Input 2: synthetic, nearly every frame line distinct.
 samples=$((size_mb * 620))
 awk -v samples=$samples -v syms=5000 -f "$top/bench/gen-perf-script.awk" >"$tmp/syn.perf"
+# Input 3: a deep system-wide recording, perf 3.x style (no +0xOFF).
+awk -v mb="$size_mb" -f "$top/bench/gen-perf-system.awk" >"$tmp/system.perf"
 
-now() { date +%s.%N; }
-# best_of N CMD...: the fastest wall time of N runs, in seconds.
+# best_of N CMD...: the fastest wall time and the least CPU time (user +
+# system) of N runs, in seconds: "WALL CPU".  On a shared machine the CPU
+# time moves less than the wall time, so both are printed.
 best_of() {
-	local n=$1 best= t0 t1 d i
+	local n=$1 best="" cpu="" w c t
 	shift
-	for i in $(seq "$n"); do
-		t0=$(now)
-		"$@" >"$tmp/out" 2>/dev/null
-		t1=$(now)
-		d=$(echo "$t1 - $t0" | bc -l)
-		if [ -z "$best" ] || [ "$(echo "$d < $best" | bc -l)" = 1 ]; then best=$d; fi
+	for _ in $(seq "$n"); do
+		t=$( { TIMEFORMAT='%3R %3U %3S'; time "$@" >"$tmp/out" 2>/dev/null; } 2>&1)
+		w=$(echo "$t" | awk '{ print $1 }')
+		c=$(echo "$t" | awk '{ print $2 + $3 }')
+		if [ -z "$best" ] || [ "$(echo "$w < $best" | bc -l)" = 1 ]; then best=$w; fi
+		if [ -z "$cpu" ] || [ "$(echo "$c < $cpu" | bc -l)" = 1 ]; then cpu=$c; fi
 	done
-	echo "$best"
+	echo "$best $cpu"
 }
 
-printf '%-10s %9s %12s %12s %12s %8s\n' input MB perfops_s perfops_MB/s script_MB/s ratio
-for name in real syn; do
+# The script's runs: several, as perfops', when the machine is shared.
+pl_runs=${PL_RUNS:-3}
+printf '%-8s %6s %10s %12s %12s %8s %9s\n' input MB perfops_s perfops_MB/s script_MB/s ratio cpu_ratio
+for name in real syn system; do
 	in=$tmp/$name.perf
 	mb=$(echo "$(stat -c %s "$in") / 1048576" | bc -l)
-	tp=$(best_of 5 "$perfops" collapse "$in")
+	read -r tp cp_ <<<"$(best_of 5 "$perfops" collapse "$in")"
 	cp "$tmp/out" "$tmp/perfops.folded"
 	rate=$(echo "$mb / $tp" | bc -l)
 	if [ -n "$pl" ]; then
-		ts=$(best_of 1 perl "$pl" "$in")
+		read -r ts cs <<<"$(best_of "$pl_runs" perl "$pl" "$in")"
 		srate=$(echo "$mb / $ts" | bc -l)
 		ratio=$(echo "$ts / $tp" | bc -l)
+		cratio=$(echo "$cs / $cp_" | bc -l)
 		same=identical
 		cmp -s "$tmp/out" "$tmp/perfops.folded" || same=DIFFERENT
-		printf '%-10s %9.1f %12.3f %12.0f %12.1f %7.1fx  output %s\n' \
-			"$name" "$mb" "$tp" "$rate" "$srate" "$ratio" "$same"
+		printf '%-8s %6.1f %10.3f %12.0f %12.1f %7.1fx %8.1fx  output %s\n' \
+			"$name" "$mb" "$tp" "$rate" "$srate" "$ratio" "$cratio" "$same"
 	else
-		printf '%-10s %9.1f %12.3f %12.0f %12s %8s\n' "$name" "$mb" "$tp" "$rate" - -
+		printf '%-8s %6.1f %10.3f %12.0f %12s %8s %9s\n' "$name" "$mb" "$tp" "$rate" - - -
 	fi
 done
 if [ -z "$pl" ]; then

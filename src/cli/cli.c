@@ -22,51 +22,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cli_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
-	       const struct option *longopts)
-{
-	char opts[128];
-	int c;
-
-	/* A leading ':' makes getopt tell a missing value (':') from an
-	 * unknown option ('?'), and opterr = 0 silences its own messages. */
-	snprintf(opts, sizeof(opts), ":%s", shortopts);
-	opterr = 0;
-	c = getopt_long(argc, argv, opts, longopts, NULL);
-	if (c == ':') {
-		if (optopt)
-			cli_usage_error(cmd, "option '-%c' needs a value",
-					optopt);
-		else
-			cli_usage_error(cmd, "option '%s' needs a value",
-					argv[optind - 1]);
-		return -2;
-	}
-	if (c == '?') {
-		if (optopt)
-			cli_usage_error(cmd, "unknown option '-%c'", optopt);
-		else
-			cli_usage_error(cmd, "unknown option '%s'",
-					argv[optind - 1]);
-		return -2;
-	}
-	return c;
-}
-
-int cli_parse_double(const char *cmd, const char *opt, const char *s,
-		     double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	if (!*s || *end || errno) {
-		cli_usage_error(cmd, "%s expects a number, not '%s'", opt, s);
-		return -1;
-	}
-	return 0;
-}
-
 int cli_parse_long(const char *cmd, const char *opt, const char *s, long *out)
 {
 	char *end;

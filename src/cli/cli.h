@@ -1,12 +1,11 @@
 #ifndef PERFOPS_CLI_H
 #define PERFOPS_CLI_H
 
-#include <getopt.h>
-
 /*
  * The command layer: one cmd_<name>() per file in src/cli/, each with its
- * manual text in cmd_<name>_usage (printed by `perfops help NAME` and
- * `perfops NAME --help`).  Commands return the process exit code:
+ * options and manual in an option table (cli/parse-options.h), printed by
+ * `perfops help NAME` and `perfops NAME --help`.  Commands return the
+ * process exit code:
  */
 enum exit_code {
 	EXIT_OK = 0,
@@ -16,35 +15,27 @@ enum exit_code {
 	EXIT_THRESHOLD = 4,
 };
 
-#define DECLARE_CMD(name)                                   \
-	int cmd_##name(int argc, char **argv);              \
-	extern const char cmd_##name##_usage[]
 /* A command whose options and manual come from its option table. */
 #define DECLARE_CMD_OPTS(name) int cmd_##name(int argc, char **argv)
 
 DECLARE_CMD_OPTS(bench);
 DECLARE_CMD_OPTS(collapse);
+DECLARE_CMD_OPTS(diagnose);
 DECLARE_CMD_OPTS(diff);
+DECLARE_CMD_OPTS(explain);
 DECLARE_CMD_OPTS(flamegraph);
+DECLARE_CMD_OPTS(guide);
 DECLARE_CMD_OPTS(heap);
-DECLARE_CMD(record);
+DECLARE_CMD_OPTS(queries);
+DECLARE_CMD_OPTS(record);
 DECLARE_CMD_OPTS(report);
 
-/*
- * getopt_long() with perfops' conventions: no message from getopt itself;
- * an unknown option or a missing argument prints one line naming it and
- * the hint "see 'perfops help CMD'", and returns -2 (the caller returns
- * EXIT_USAGE).  Returns -1 at the end of the options like getopt_long().
- */
-int cli_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
-	       const struct option *longopts);
 /* Print "perfops CMD: MESSAGE" and the help hint; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Strict number parsing for option values; report and return -1 on junk. */
-int cli_parse_double(const char *cmd, const char *opt, const char *s,
-		     double *out);
+/* Strict integer parsing for option values; reports and returns -1 on
+ * junk. */
 int cli_parse_long(const char *cmd, const char *opt, const char *s, long *out);
 
 /* Output files whose format follows from their name. */

@@ -76,6 +76,14 @@ int cmd_collapse(int argc, char **argv)
 	 * before the work. */
 	if (atomic_open(&af, out) < 0)
 		return EXIT_FAIL;
+	/* The output can be tens of MB: write it in large pieces rather than
+	 * stdio's 4 KB (nothing was written to stdout before).  glibc takes
+	 * the size only with a buffer; it lives until exit flushes stdout. */
+	if (af.is_stdout) {
+		static char outbuf[1 << 20];
+
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	}
 	rr = profile_read_file(&prof, in, &ro);
 	if (!profile_nstacks(&prof)) {
 		atomic_abort(&af);

@@ -41,9 +41,25 @@ static inline uint64_t hash_bytes(const void *data, size_t len)
 		i += 8;
 	}
 	if (i < len) {
-		uint64_t t = 0;
+		/* The last 1..7 bytes, little-endian in the low bytes of t.
+		 * Read with whole loads (overlapping what was hashed), not a
+		 * memcpy() of a variable length, whose byte stores the
+		 * following 8-byte load waits for. */
+		size_t r = len - i;
+		uint64_t t;
 
-		memcpy(&t, p + i, len - i);
+		if (len >= 8) {
+			t = hash_read8(p + len - 8) >> (8 * (8 - r));
+		} else if (r >= 4) {
+			uint32_t a, b;
+
+			memcpy(&a, p, 4);
+			memcpy(&b, p + r - 4, 4);
+			t = a | ((uint64_t)b << (8 * (r - 4)));
+		} else {
+			t = p[0] | (r > 1 ? (uint64_t)p[1] << 8 : 0) |
+			    (r > 2 ? (uint64_t)p[2] << 16 : 0);
+		}
 		h = hash_mix(t ^ 0x589965cc75374cc3ull, h ^ 0x1d8e4e27c47d124full);
 	}
 	return hash_mix(h ^ 0xa0761d6478bd642full, 0xe7037ed1a0b428dbull ^ len);

@@ -38,4 +38,8 @@ void json_null(struct json_writer *w);
 /* Write s as a quoted, escaped JSON string to fp (no separators). */
 void json_write_escaped(FILE *fp, const char *s, size_t len);
 
+/* The key, then s as a string, or null when s is NULL. */
+void json_key_string_or_null(struct json_writer *w, const char *key,
+			     const char *s);
+
 #endif

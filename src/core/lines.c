@@ -6,7 +6,6 @@
 #define LINES_CHUNK (4u << 20)
 #define LINES_MAX_LINE (64u << 20)
 
-#define LINES_DROP_STEP (4u << 20)
 
 static int try_map(struct lines *lr)
 {
@@ -137,7 +136,7 @@ static int fill(struct lines *lr)
 	return 1;
 }
 
-int lines_next(struct lines *lr, const char **line, size_t *len)
+int lines_next_slow(struct lines *lr, const char **line, size_t *len)
 {
 	for (;;) {
 		const char *p = lr->mem + lr->start;

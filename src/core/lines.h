@@ -3,6 +3,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+/* Consumed pages of a mapped file are given back in steps this large. */
+#define LINES_DROP_STEP (1u << 20)
 
 /*
  * Reading text input line by line in bounded memory: the file is read in
@@ -38,7 +42,29 @@ void lines_open_mem(struct lines *lr, const char *data, size_t len,
  * The next line without its newline, in line and len.  Returns 1, 0 at the end
  * of the input, or -1 (reported) on a read error or a line over the cap.
  */
-int lines_next(struct lines *lr, const char **line, size_t *len);
+int lines_next_slow(struct lines *lr, const char **line, size_t *len);
+
+/* Inline for the common case, a whole line in the buffer or mapping:
+ * collapse calls it for every line of its input. */
+static inline int lines_next(struct lines *lr, const char **line, size_t *len)
+{
+	const char *p = lr->mem + lr->start;
+	const char *nl = memchr(p, '\n', lr->end - lr->start);
+	size_t n;
+
+	if (!nl || (lr->map && lr->start + (size_t)(nl - p) + 1 >=
+			       lr->dropped + 2 * LINES_DROP_STEP))
+		return lines_next_slow(lr, line, len);
+	n = (size_t)(nl - p);
+	if (n > lr->max_line)
+		return lines_next_slow(lr, line, len);
+	*line = p;
+	*len = n;
+	lr->start += n + 1;
+	lr->bytes += n + 1;
+	lr->lineno++;
+	return 1;
+}
 /*
  * Make at least want bytes (or all that is left, or the line cap)
  * available from the current position without consuming them, for format

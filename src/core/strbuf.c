@@ -192,10 +192,20 @@ int strbuf_getline(struct strbuf *sb, FILE *fp)
 int strbuf_read_file(struct strbuf *sb, const char *path)
 {
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-	int ret = 0;
+	int ret;
 
 	if (fd < 0)
 		return error_errno("cannot open '%s'", path);
+	ret = strbuf_read_fd(sb, fd, path);
+	if (fd)
+		close(fd);
+	return ret;
+}
+
+int strbuf_read_fd(struct strbuf *sb, int fd, const char *path)
+{
+	int ret = 0;
+
 	for (;;) {
 		ssize_t n;
 
@@ -215,8 +225,6 @@ int strbuf_read_file(struct strbuf *sb, const char *path)
 			break;
 		strbuf_setlen(sb, sb->len + (size_t)n);
 	}
-	if (fd)
-		close(fd);
 	return ret;
 }
 

@@ -69,6 +69,8 @@ int strbuf_getline(struct strbuf *sb, FILE *fp);
 
 /* Read a whole file (or stdin for "-") into sb; reports its own errors. */
 int strbuf_read_file(struct strbuf *sb, const char *path);
+/* Append what is left to read of an open file (path names it in errors). */
+int strbuf_read_fd(struct strbuf *sb, int fd, const char *path);
 
 /* Remove whitespace at both ends. */
 void strbuf_trim(struct strbuf *sb);

@@ -29,19 +29,6 @@ static uint32_t row_frame(const struct row *r, uint32_t i, int reverse)
 	return reverse ? r->frames[r->depth - 1 - i] : r->frames[i];
 }
 
-static int cmp_names(const void *a, const void *b, void *data)
-{
-	const struct profile *p = data;
-	uint32_t fa = *(const uint32_t *)a, fb = *(const uint32_t *)b;
-	size_t la = profile_frame_len(p, fa), lb = profile_frame_len(p, fb);
-	int c = memcmp(profile_frame_name(p, fa), profile_frame_name(p, fb),
-		       MIN(la, lb));
-
-	if (c)
-		return c;
-	return la < lb ? -1 : la > lb;
-}
-
 /* Stacks compare frame by frame; a stack sorts before its extensions. */
 static int cmp_rows(const void *a, const void *b, void *data)
 {
@@ -73,7 +60,7 @@ static uint32_t *name_ranks(const struct profile *p)
 
 	for (i = 0; i < n; i++)
 		ids[i] = i;
-	qsort_r(ids, n, sizeof(*ids), cmp_names, (void *)p);
+	qsort_r(ids, n, sizeof(*ids), profile_cmp_frame_ids, (void *)p);
 	for (i = 0; i < n; i++)
 		rank[ids[i]] = i;
 	free(ids);

@@ -35,8 +35,9 @@ void folded_format_value(double v, char *buf, size_t size)
 int folded_write(const struct profile *p, FILE *fp)
 {
 	uint32_t *order = profile_sorted_stacks(p);
-	size_t i, n = profile_nstacks(p);
-	struct strbuf line = STRBUF_INIT;
+	size_t i, j, n = profile_nstacks(p);
+	struct strbuf line = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf next = STRBUF_INIT, *cur = &text, *nxt = &next;
 	char num[64];
 	unsigned k, first = 0, last = p->nvalues;
 
@@ -48,17 +49,47 @@ int folded_write(const struct profile *p, FILE *fp)
 		last = first + 1;
 	}
 
-	for (i = 0; i < n; i++) {
+	/*
+	 * One line per stack text: stacks that differ only by thread (two
+	 * threads of one name, without --per-thread) are summed, since the
+	 * text does not tell them apart and folded readers expect each
+	 * stack once.  Sorted stacks put equal texts next to each other.
+	 */
+	for (i = 0; i < n; i = j) {
+		int64_t v[PROFILE_MAX_VALUES] = { 0 };
+		struct strbuf *t;
+		int overflow = 0;
+
+		/* The text of stack i is in cur when the loop below read it. */
+		if (!i)
+			profile_stack_text(p, order[0], cur);
+		for (j = i; j < n; j++) {
+			if (j > i) {
+				strbuf_reset(nxt);
+				profile_stack_text(p, order[j], nxt);
+				if (strcmp(nxt->buf, cur->buf))
+					break;
+			}
+			for (k = first; k < last; k++)
+				v[k] = profile_sat_add(
+					v[k], profile_value(p, order[j], k),
+					&overflow);
+		}
 		strbuf_reset(&line);
-		profile_stack_text(p, order[i], &line);
+		strbuf_addbuf(&line, cur);
 		for (k = first; k < last; k++) {
-			folded_format_count(profile_value(p, order[i], k), num);
+			folded_format_count(v[k], num);
 			strbuf_addch(&line, ' ');
 			strbuf_addstr(&line, num);
 		}
 		strbuf_addch(&line, '\n');
 		fwrite(line.buf, 1, line.len, fp);
+		t = cur;
+		cur = nxt;
+		nxt = t;
 	}
+	strbuf_release(&text);
+	strbuf_release(&next);
 	strbuf_release(&line);
 	free(order);
 	if (ferror(fp))

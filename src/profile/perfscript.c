@@ -4,7 +4,11 @@
 #include "core/hash.h"
 #include "core/strbuf.h"
 #include "core/vec.h"
+#include "profile/linecache.h"
 #include <pthread.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /*
  * The Perl script matches each line with regular expressions.  Rather than
@@ -173,6 +177,44 @@ static size_t skip_nonspace(const char *s, size_t i, size_t len)
 	return i;
 }
 
+#define ONES8 0x0101010101010101ull
+#define SPACES8 (ONES8 * ' ')
+
+static inline uint64_t load8(const char *s)
+{
+	uint64_t v;
+
+	memcpy(&v, s, 8);
+	return v;
+}
+
+/* The high bit of each byte of v that is above m and below n (m <= 127,
+ * n <= 128, bytes below 128; no carry crosses bytes). */
+static inline uint64_t bytes_between(uint64_t v, unsigned m, unsigned n)
+{
+	uint64_t low = v & (ONES8 * 127);
+
+	return (ONES8 * (127 + n) - low) & ~v & (low + ONES8 * (127 - m)) &
+	       (ONES8 * 128);
+}
+
+/* The index of the first byte (in memory order) of x that is not zero. */
+static inline size_t first_byte(uint64_t x)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(x) >> 3;
+#else
+	return (size_t)__builtin_clzll(x) >> 3;
+#endif
+}
+
+/* The high bit of each byte of v that is a hex digit 0-9a-f. */
+static inline uint64_t hex8(uint64_t v)
+{
+	return bytes_between(v, '0' - 1, '9' + 1) |
+	       bytes_between(v, 'a' - 1, 'f' + 1);
+}
+
 /* The parts of a frame line. */
 struct frame_line {
 	const char *pc, *func, *mod;
@@ -284,28 +326,30 @@ static int only_space(const char *s, size_t len)
 /*
  * A cache from the text of a frame line (everything that decides its
  * collapsed frames) to those frames, so that the cleaning rules run once
- * per distinct line rather than once per sample.
+ * per distinct line rather than once per sample; one table per level and
+ * java flag.
  */
 struct frame_cache {
-	/* Level 2, by what decides the frames (see frame_line()); one table
-	 * per java flag. */
-	struct intern keys[2];
-	VEC(uint32_t) start[2]; /* by key id: index into frames */
-	VEC(uint32_t) count[2];
-	VEC(uint32_t) frames;
+	/* Level 2, by what decides the frames (see frame_line()). */
+	struct linecache keys[2];
 	/* Level 1, by the exact text after the address: a hit skips the
 	 * matching altogether.  Lines that differ only in their offset miss
-	 * here and hit level 2; the table is emptied when it grows past
-	 * L1_MAX so inputs of mostly distinct lines stay bounded. */
-	struct intern l1[2];
-	VEC(uint32_t) l1_to_key[2];
+	 * here and hit level 2. */
+	struct linecache l1[2];
 	/* Level 1 switches itself off when most lookups miss (every line
 	 * distinct): then it only costs. */
 	int l1_off;
 	uint32_t l1_tries, l1_hits;
 };
 
-#define L1_MAX (1u << 18)
+/*
+ * Byte budgets: past them a table empties itself and refills from what
+ * follows, so that memory follows the profile (the unique output) and
+ * never the number of distinct frame lines in the input, which would keep
+ * a copy of each line when every frame line is distinct.
+ */
+#define CACHE_KEY_MAX_BYTES (4u << 20)
+#define CACHE_L1_MAX_BYTES (2u << 20)
 #define L1_WINDOW 16384
 
 struct collapse {
@@ -320,9 +364,16 @@ struct collapse {
 	int is_java;
 	int64_t period;
 	uint64_t record_line; /* the event line of the current record */
-	VEC(uint32_t) groups; /* frames of each line, in reading order */
-	VEC(uint32_t) group_len;
-	VEC(uint32_t) key;
+	/*
+	 * The stack of the current record, built as the script's unshift
+	 * builds it: each line's frames go in front of the earlier lines',
+	 * so they are written backwards from the end, stack[at..cap), with
+	 * a slot left in front for the process name.
+	 */
+	uint32_t *stack;
+	size_t stack_at, stack_cap;
+	unsigned record_lines; /* frame lines in the current record */
+	VEC(uint32_t) fresh; /* frames of the line being cleaned */
 	struct frame_cache cache;
 	struct strbuf tmp, func;
 	int periods; /* perf printed sample periods */
@@ -339,10 +390,10 @@ struct collapse {
 
 static void push_frame(struct collapse *c, const char *name, size_t len)
 {
-	VEC_PUSH(&c->cache.frames, profile_frame(c->p, name, len));
+	VEC_PUSH(&c->fresh, profile_frame(c->p, name, len));
 }
 
-/* Clean one function name of a frame line and append it to the cache. */
+/* Clean one function name of a frame line and append it to c->fresh. */
 static void clean_func(struct collapse *c, const struct frame_line *fl,
 		       const char *f, size_t flen, int inlined)
 {
@@ -435,63 +486,199 @@ static void clean_func(struct collapse *c, const struct frame_line *fl,
 	push_frame(c, func->buf, func->len);
 }
 
-/*
- * Collapse a frame line into frames: the cached result or a fresh one.
- * Returns 0 when the line is not a frame line at all.
- */
-static uint32_t new_key(struct collapse *c, const struct frame_line *flp,
-			const char *key, size_t klen, uint64_t hash);
-
-/* Append the cached frames of level-2 key id as the next line's group. */
-static int push_cached(struct collapse *c, uint32_t id)
+static void cache_init(struct frame_cache *fc)
 {
-	struct frame_cache *fc = &c->cache;
-	int j = c->is_java;
-	uint32_t n = fc->count[j].v[id];
+	int j;
 
-	/* A line can clean to no frame at all; the vectors may be empty. */
-	if (n) {
-		VEC_GROW(&c->groups, c->groups.len + n);
-		memcpy(c->groups.v + c->groups.len,
-		       fc->frames.v + fc->start[j].v[id], n * sizeof(uint32_t));
-		c->groups.len += n;
+	memset(fc, 0, sizeof(*fc));
+	for (j = 0; j < 2; j++) {
+		linecache_init(&fc->keys[j], CACHE_KEY_MAX_BYTES);
+		linecache_init(&fc->l1[j], CACHE_L1_MAX_BYTES);
 	}
-	VEC_PUSH(&c->group_len, n);
+}
+
+static void cache_release(struct frame_cache *fc)
+{
+	int j;
+
+	for (j = 0; j < 2; j++) {
+		linecache_release(&fc->keys[j]);
+		linecache_release(&fc->l1[j]);
+	}
+}
+
+/* Make room for n more frames in front of the stack (and the name). */
+static void grow_stack(struct collapse *c, size_t n)
+{
+	size_t used = c->stack_cap - c->stack_at;
+	size_t cap = MAX(c->stack_cap * 2, st_add(st_add(used, n), 1));
+	uint32_t *st = xmalloc(st_mult(cap, sizeof(*st)));
+
+	if (used)
+		memcpy(st + cap - used, c->stack + c->stack_at,
+		       used * sizeof(*st));
+	free(c->stack);
+	c->stack = st;
+	c->stack_cap = cap;
+	c->stack_at = cap - used;
+}
+
+/* Put the n frames of the next line in front of the stack. */
+static inline int push_group(struct collapse *c, const uint32_t *frames,
+			     uint32_t n)
+{
+	if (n >= c->stack_at)
+		grow_stack(c, n);
+	c->stack_at -= n;
+	/* Nearly always one frame: not worth a call to memcpy(). */
+	if (n == 1)
+		c->stack[c->stack_at] = frames[0];
+	else if (n)
+		memcpy(c->stack + c->stack_at, frames, n * sizeof(uint32_t));
+	c->record_lines++;
 	return 1;
 }
 
-static int frame_line(struct collapse *c, const char *s, size_t len)
-{
-	struct frame_cache *fc = &c->cache;
-	int j = c->is_java;
-	struct intern *keys = &fc->keys[j];
-	struct frame_line fl;
-	const char *key;
-	size_t klen, b = 0, l1;
-	uint64_t hash, l1hash = 0;
-	uint32_t id;
+static const uint32_t *new_key(struct collapse *c, const struct frame_line *flp,
+			       const char *key, size_t klen, uint64_t hash,
+			       uint32_t *n);
 
-	c->frame_lines++;
-	/* Level 1: the line after its address (with it for --addrs). */
+/*
+ * Where the level-1 key of a frame line starts: after its address (at it
+ * for --addrs).  perf pads addresses to 16 columns: spaces and hex digits
+ * are skipped eight at a time, then byte by byte for what remains.
+ */
+static size_t key_start(const struct collapse *c, const char *s, size_t len)
+{
+	size_t b = 0, l1;
+
+	while (b < len && s[b] == '\t')
+		b++;
+	for (; b + 8 <= len; b += 8) {
+		uint64_t x = load8(s + b) ^ SPACES8;
+
+		if (x) {
+			b += first_byte(x);
+			break;
+		}
+	}
 	while (b < len && is_space((unsigned char)s[b]))
 		b++;
 	l1 = b;
 	if (!(c->flags & COLLAPSE_ADDRS)) {
+		for (; l1 + 8 <= len; l1 += 8) {
+			uint64_t other = ~hex8(load8(s + l1)) & (ONES8 * 128);
+
+			if (other) {
+				l1 += first_byte(other);
+				break;
+			}
+		}
 		while (l1 < len && is_word((unsigned char)s[l1]))
 			l1++;
 		while (l1 < len && is_space((unsigned char)s[l1]))
 			l1++;
 	}
+	return l1;
+}
+
+#if !defined(__SSE2__)
+/* The high bit of each byte of v that is a space. */
+static inline uint64_t spaces8(uint64_t v)
+{
+	uint64_t t = v ^ SPACES8, low = ONES8 * 127;
+
+	return ~(((t & low) + low) | t) & (ONES8 * 128);
+}
+#endif
+
+/*
+ * Whether a frame line is laid out as perf 3.x to 6.x print it: a tab,
+ * the address right-aligned in 16 columns, one space and the symbol.  Its
+ * level-1 key then starts at column 18, which the 16 columns confirm:
+ * every byte a space or a hex digit, some digits, the spaces all before
+ * them (one SSE2 vector, or two words elsewhere).
+ */
+static inline int perf_columns(const char *s, size_t len)
+{
+#if defined(__SSE2__)
+	/* The same in one 16-byte vector: a mask bit per byte. */
+	__m128i v, sp, dg, af;
+	unsigned msp, mhx;
+
+	if (len <= 18 || s[0] != '\t' || s[17] != ' ' ||
+	    is_space((unsigned char)s[18]))
+		return 0;
+	v = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
+	sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+	dg = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+			   _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+	af = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)),
+			   _mm_cmplt_epi8(v, _mm_set1_epi8('f' + 1)));
+	msp = (unsigned)_mm_movemask_epi8(sp);
+	mhx = (unsigned)_mm_movemask_epi8(_mm_or_si128(dg, af));
+	/* All spaces or digits, some digits, the spaces a low run. */
+	return (msp | mhx) == 0xffff && mhx && !(msp & (msp + 1));
+#elif __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t high = ONES8 * 128;
+	uint64_t w0, w1, sp0, sp1, hx0, hx1, below;
+
+	if (len <= 18 || s[0] != '\t' || s[17] != ' ' ||
+	    is_space((unsigned char)s[18]))
+		return 0;
+	w0 = load8(s + 1);
+	w1 = load8(s + 9);
+	sp0 = spaces8(w0);
+	sp1 = spaces8(w1);
+	hx0 = hex8(w0);
+	hx1 = hex8(w1);
+	if ((sp0 | hx0) != high || (sp1 | hx1) != high)
+		return 0;
+	if (!hx0) {
+		/* The first word all spaces: the digits start in the second. */
+		if (!hx1)
+			return 0;
+		below = (1ull << (8 * first_byte(hx1))) - 1;
+		return sp1 == (high & below);
+	}
+	below = (1ull << (8 * first_byte(hx0))) - 1;
+	return hx1 == high && sp0 == (high & below);
+#else
+	(void)s;
+	(void)len;
+	return 0;
+#endif
+}
+
+/*
+ * Collapse a frame line into frames: the cached result or a fresh one.
+ * Returns 0 when the line is not a frame line at all.
+ */
+static int frame_line(struct collapse *c, const char *s, size_t len)
+{
+	struct frame_cache *fc = &c->cache;
+	int j = c->is_java;
+	struct frame_line fl;
+	const uint32_t *fr;
+	const char *key;
+	size_t klen, l1;
+	uint64_t hash, l1hash = 0;
+	uint32_t n;
+
+	c->frame_lines++;
+	l1 = !(c->flags & COLLAPSE_ADDRS) && perf_columns(s, len)
+		     ? 18
+		     : key_start(c, s, len);
 	if (!fc->l1_off) {
 		l1hash = hash_bytes(s + l1, len - l1);
-		id = intern_find_hashed(&fc->l1[j], s + l1, len - l1, l1hash);
+		fr = linecache_find(&fc->l1[j], s + l1, len - l1, l1hash, &n);
 		if (++fc->l1_tries == L1_WINDOW) {
 			fc->l1_off = fc->l1_hits < L1_WINDOW / 2;
 			fc->l1_tries = fc->l1_hits = 0;
 		}
-		if (id != INTERN_NONE) {
+		if (fr) {
 			fc->l1_hits++;
-			return push_cached(c, fc->l1_to_key[j].v[id]);
+			return push_group(c, fr, n);
 		}
 	}
 
@@ -520,10 +707,10 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 				     (c->flags & COLLAPSE_ADDRS)
 					     ? (uint32_t)fl.pc_len
 					     : 0 };
-		size_t n = sizeof(lens) + fl.func_len + fl.mod_len + lens[2];
+		size_t kn = sizeof(lens) + fl.func_len + fl.mod_len + lens[2];
 		char *k;
 
-		if (strbuf_grow(&c->tmp, n) < 0)
+		if (strbuf_grow(&c->tmp, kn) < 0)
 			return 0;
 		k = c->tmp.buf;
 		memcpy(k, lens, sizeof(lens));
@@ -532,88 +719,68 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 		memcpy(k + sizeof(lens) + fl.func_len + fl.mod_len, fl.pc,
 		       lens[2]);
 		key = k;
-		klen = n;
+		klen = kn;
 	}
 	hash = hash_bytes(key, klen);
-	id = intern_find_hashed(keys, key, klen, hash);
-	if (id == INTERN_NONE)
-		id = new_key(c, &fl, key, klen, hash);
+	fr = linecache_find(&fc->keys[j], key, klen, hash, &n);
+	if (!fr)
+		fr = new_key(c, &fl, key, klen, hash, &n);
 	/* Only a plain match may be cached by the text after the address:
-	 * otherwise the frames depend on characters of the address. */
-	if (fl.plain && !fc->l1_off) {
-		if (intern_count(&fc->l1[j]) >= L1_MAX) {
-			intern_release(&fc->l1[j]);
-			intern_init(&fc->l1[j]);
-			fc->l1_to_key[j].len = 0;
-		}
-		intern_add_hashed(&fc->l1[j], s + l1, len - l1, l1hash, NULL);
-		VEC_PUSH(&fc->l1_to_key[j], id);
-	}
-	return push_cached(c, id);
+	 * otherwise the frames depend on characters of the address.  (The
+	 * level-2 frames stay valid: adding to level 1 empties at most
+	 * level 1.) */
+	if (fl.plain && !fc->l1_off)
+		fr = linecache_add(&fc->l1[j], s + l1, len - l1, l1hash, fr, n);
+	return push_group(c, fr, n);
 }
 
-/* Clean the frames of a new level-2 key and cache them; returns its id. */
-static uint32_t new_key(struct collapse *c, const struct frame_line *flp,
-			const char *key, size_t klen, uint64_t hash)
+/* Clean the frames of a new level-2 key and cache them. */
+static const uint32_t *new_key(struct collapse *c, const struct frame_line *flp,
+			       const char *key, size_t klen, uint64_t hash,
+			       uint32_t *n)
 {
-	struct frame_cache *fc = &c->cache;
-	int j = c->is_java;
 	struct frame_line fl = *flp;
-	size_t start, i, f0;
-	uint32_t id;
+	size_t start, i;
 
-	f0 = fc->frames.len;
+	c->fresh.len = 0;
 	/* next if $rawfunc =~ /^\(/ : process names in parentheses. */
 	if (!(fl.func_len && fl.func[0] == '(')) {
 		/* split /\->/ drops trailing empty fields. */
-		size_t n = fl.func_len, part = 0;
+		size_t fn = fl.func_len, part = 0;
 
-		while (n >= 2 && !memcmp(fl.func + n - 2, "->", 2))
-			n -= 2;
-		for (start = 0, i = 0; n && i <= n; i++) {
-			if (i < n && !(i + 1 < n && fl.func[i] == '-' &&
-				       fl.func[i + 1] == '>'))
+		while (fn >= 2 && !memcmp(fl.func + fn - 2, "->", 2))
+			fn -= 2;
+		for (start = 0, i = 0; fn && i <= fn; i++) {
+			if (i < fn && !(i + 1 < fn && fl.func[i] == '-' &&
+					fl.func[i + 1] == '>'))
 				continue;
 			clean_func(c, &fl, fl.func + start, i - start, part > 0);
 			part++;
-			if (i < n)
+			if (i < fn)
 				i++;
 			start = i + 1;
 		}
 	}
-	id = intern_add_hashed(&fc->keys[j], key, klen, hash, NULL);
-	VEC_PUSH(&fc->start[j], (uint32_t)f0);
-	VEC_PUSH(&fc->count[j], (uint32_t)(fc->frames.len - f0));
-	return id;
+	*n = (uint32_t)c->fresh.len;
+	return linecache_add(&c->cache.keys[c->is_java], key, klen, hash,
+			     c->fresh.v, *n);
 }
 
 /* A blank line: remember the stack of the record that ends here. */
 static void end_record(struct collapse *c)
 {
-	size_t g, end;
-
 	if (!c->have_pname)
 		return;
-	/* @stack was built with unshift: the last line's frames come first
-	 * (after the process name), each line's own frames in order. */
-	c->key.len = 0;
-	VEC_PUSH(&c->key, c->pname);
-	end = c->groups.len;
-	for (g = c->group_len.len; g-- > 0;) {
-		size_t n = c->group_len.v[g];
-
-		VEC_GROW(&c->key, c->key.len + n);
-		memcpy(c->key.v + c->key.len, c->groups.v + end - n,
-		       n * sizeof(uint32_t));
-		c->key.len += n;
-		end -= n;
-	}
-	profile_add(c->p, 0, c->key.v, c->key.len, &c->period);
+	/* The name goes first, in the slot push_group() leaves. */
+	c->stack[--c->stack_at] = c->pname;
+	profile_add(c->p, 0, c->stack + c->stack_at,
+		    c->stack_cap - c->stack_at, &c->period);
 	if (unlikely(c->p->overflowed) && !c->count_line) {
 		c->count_line = c->record_line;
 		c->count_sum = 1;
 	}
-	c->groups.len = c->group_len.len = 0;
+	c->stack_at = c->stack_cap;
+	c->record_lines = 0;
 	c->have_pname = 0;
 }
 
@@ -711,14 +878,13 @@ static void collapse_init(struct collapse *c, struct profile *p,
 	c->p = p;
 	c->lr = lr;
 	c->flags = opts ? opts->collapse_flags : 0;
+	c->stack_cap = c->stack_at = 256;
+	c->stack = xmalloc(c->stack_cap * sizeof(*c->stack));
 	strbuf_init(&c->filter, 0);
 	strbuf_init(&c->tmp, 256);
 	strbuf_init(&c->func, 256);
 	strbuf_init(&c->bad_text, 0);
-	intern_init(&c->cache.keys[0]);
-	intern_init(&c->cache.keys[1]);
-	intern_init(&c->cache.l1[0]);
-	intern_init(&c->cache.l1[1]);
+	cache_init(&c->cache);
 	if (opts && opts->event_filter && *opts->event_filter) {
 		strbuf_addstr(&c->filter, opts->event_filter);
 		c->filter_set = 1;
@@ -727,19 +893,9 @@ static void collapse_init(struct collapse *c, struct profile *p,
 
 static void collapse_release(struct collapse *c)
 {
-	int j;
-
-	for (j = 0; j < 2; j++) {
-		intern_release(&c->cache.keys[j]);
-		intern_release(&c->cache.l1[j]);
-		VEC_RELEASE(&c->cache.l1_to_key[j]);
-		VEC_RELEASE(&c->cache.start[j]);
-		VEC_RELEASE(&c->cache.count[j]);
-	}
-	VEC_RELEASE(&c->cache.frames);
-	VEC_RELEASE(&c->groups);
-	VEC_RELEASE(&c->group_len);
-	VEC_RELEASE(&c->key);
+	cache_release(&c->cache);
+	VEC_RELEASE(&c->fresh);
+	free(c->stack);
 	strbuf_release(&c->filter);
 	strbuf_release(&c->tmp);
 	strbuf_release(&c->func);
@@ -791,7 +947,7 @@ static int collapse_run(struct collapse *c)
 		}
 		bad_line(c, s, len);
 	}
-	c->truncated = c->have_pname && c->group_len.len;
+	c->truncated = c->have_pname && c->record_lines;
 	/* perf script ends every sample with a newline: a last line
 	 * without one was cut short. */
 	if (r == 0 && lines_unterminated(lr))
@@ -915,8 +1071,12 @@ static void *part_main(void *arg)
 	return NULL;
 }
 
-/* Add the stacks of from into to, translating frame ids by name. */
-static void merge_profile(struct profile *to, const struct profile *from)
+/*
+ * Move the stacks of from into to, translating frame ids by name.  from's
+ * frame names are freed as soon as they are translated, so that the
+ * names of both profiles are not held twice while the stacks move.
+ */
+static void merge_profile(struct profile *to, struct profile *from)
 {
 	size_t nf = intern_count(&from->frames), ns = profile_nstacks(from), i;
 	uint32_t *map = xmalloc(st_mult(nf ? nf : 1, sizeof(*map)));
@@ -925,6 +1085,7 @@ static void merge_profile(struct profile *to, const struct profile *from)
 	for (i = 0; i < nf; i++)
 		map[i] = profile_frame(to, profile_frame_name(from, (uint32_t)i),
 				       profile_frame_len(from, (uint32_t)i));
+	intern_release(&from->frames);
 	for (i = 0; i < ns; i++) {
 		size_t depth, d;
 		const uint32_t *f = profile_stack(from, (uint32_t)i, &depth);

@@ -509,7 +509,18 @@ chosen:
 		return 1;
 	}
 	if (m > 0) {
+		/*
+		 * Beside the chosen value, the nearest count before it when
+		 * there is one (Go's heap: inuse_objects for inuse_space; a
+		 * recording with off-CPU time: samples for wall, not
+		 * offcpu), else the type before it.
+		 */
 		keep[0] = m - 1;
+		for (i = m; i-- > 0;)
+			if (name_is(r, r->types.v[i].unit, "count")) {
+				keep[0] = i;
+				break;
+			}
 		keep[1] = m;
 		*main_value = 1;
 	} else {
@@ -743,19 +754,45 @@ static size_t out_room(const struct strbuf *out)
 	return MIN(room, (size_t)UINT_MAX);
 }
 
+/*
+ * The inflate limit in MB: PERFOPS_PPROF_MAX_MB, else the default.
+ * Returns 0 (reported) when the variable is not a whole number of MB.
+ */
+static size_t inflate_max_mb(void)
+{
+	const char *v = getenv(PPROF_INFLATE_ENV);
+	unsigned long long mb;
+	char *end;
+
+	if (!v || !*v)
+		return PPROF_INFLATE_MAX_MB;
+	errno = 0;
+	mb = strtoull(v, &end, 10);
+	if (errno || *end || !isdigit((unsigned char)*v) || !mb ||
+	    mb > (SIZE_MAX >> 21)) {
+		error("%s='%s' is not a size in MB (a whole number from 1, "
+		      "default %d)",
+		      PPROF_INFLATE_ENV, v, PPROF_INFLATE_MAX_MB);
+		return 0;
+	}
+	return (size_t)mb;
+}
+
 /* Inflate gzip (or zlib) data into out, refusing more than the cap. */
 static int gunzip(const char *data, size_t len, const char *name,
 		  struct strbuf *out)
 {
 	const size_t step = 256 * 1024;
-	size_t done;
+	size_t done, max_mb = inflate_max_mb();
 	z_stream zs;
 	int zr = Z_OK;
 
+	if (!max_mb)
+		return -1;
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 15 + 32) != Z_OK)
 		return error("cannot initialise zlib");
-	strbuf_init_capped(out, PPROF_MAX_SIZE);
+	strbuf_init_capped(out, max_mb << 20);
 	zs.next_in = (unsigned char *)data;
 	while (zr != Z_STREAM_END) {
 		size_t room;
@@ -772,9 +809,10 @@ static int gunzip(const char *data, size_t len, const char *name,
 		}
 		if (!room) {
 			inflateEnd(&zs);
-			return error("%s: decompressed pprof profile is larger "
-				     "than %zu MB",
-				     name, PPROF_MAX_SIZE >> 20);
+			return error("%s: the gzip data inflates to more than "
+				     "%zu MB (a gzip bomb?); set %s=N to "
+				     "allow N MB",
+				     name, max_mb, PPROF_INFLATE_ENV);
 		}
 		zs.next_out = (unsigned char *)out->buf + out->len;
 		zs.avail_out = (uInt)room;

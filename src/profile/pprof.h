@@ -22,8 +22,19 @@
  *   `perfops collapse --tid`.
  */
 
-/* Decompressed profiles larger than this are refused. */
+/* Protobuf input (as read, before any inflating) larger than this is
+ * refused. */
 #define PPROF_MAX_SIZE ((size_t)1 << 30)
+
+/*
+ * A gzip-compressed profile that inflates to more than this many MB is
+ * refused as soon as inflating passes it, so that a small gzip bomb costs
+ * no more than the limit in memory and time.  PERFOPS_PPROF_MAX_MB
+ * raises (or lowers) it.  Real profiles are far smaller: a Go CPU profile
+ * is kilobytes, a large heap profile tens of MB.
+ */
+#define PPROF_INFLATE_MAX_MB 256
+#define PPROF_INFLATE_ENV "PERFOPS_PPROF_MAX_MB"
 
 /* Encode p as an uncompressed Profile message appended to out. */
 struct strbuf;

@@ -196,43 +196,87 @@ void profile_stack_text(const struct profile *p, uint32_t stack,
 
 /*
  * Compare two stacks as their folded texts would compare with memcmp(),
- * without building the texts: frame names are compared byte by byte and
- * the ';' between frames takes part like any other byte.
+ * without building the texts, from frame i on (the frames before i are
+ * the same): frame names are compared byte by byte and the ';' between
+ * frames takes part like any other byte.
  */
-static int cmp_stacks(const void *a, const void *b, void *ctx)
+static int cmp_stacks_from(const struct profile *p, const uint32_t *fa,
+			   size_t da, const uint32_t *fb, size_t db, size_t i)
 {
-	const struct profile *p = ctx;
-	uint32_t sa = *(const uint32_t *)a, sb = *(const uint32_t *)b;
-	size_t da, db, i = 0;
-	const uint32_t *fa = profile_stack(p, sa, &da);
-	const uint32_t *fb = profile_stack(p, sb, &db);
-
-	for (;;) {
+	for (; i < da && i < db; i++) {
 		const unsigned char *na, *nb;
-		size_t la, lb, m;
+		size_t la, lb;
 		int c;
 
-		if (i == da || i == db)
-			break;
-		if (fa[i] != fb[i]) {
-			na = (const unsigned char *)profile_frame_name(p, fa[i]);
-			nb = (const unsigned char *)profile_frame_name(p, fb[i]);
-			la = profile_frame_len(p, fa[i]);
-			lb = profile_frame_len(p, fb[i]);
-			m = MIN(la, lb);
-			c = memcmp(na, nb, m);
-			if (c)
-				return c;
-			/* One name is a prefix of the other: the next byte
-			 * is ';' (or the end) for the shorter one. */
-			if (la < lb)
-				return i + 1 < da ? ';' - nb[la] : -1;
-			return i + 1 < db ? na[lb] - ';' : 1;
-		}
-		i++;
+		if (fa[i] == fb[i])
+			continue;
+		na = (const unsigned char *)profile_frame_name(p, fa[i]);
+		nb = (const unsigned char *)profile_frame_name(p, fb[i]);
+		la = profile_frame_len(p, fa[i]);
+		lb = profile_frame_len(p, fb[i]);
+		c = memcmp(na, nb, MIN(la, lb));
+		if (c)
+			return c;
+		/* One name is a prefix of the other: the next byte is ';'
+		 * (or the end) for the shorter one. */
+		if (la < lb)
+			return i + 1 < da ? ';' - nb[la] : -1;
+		return i + 1 < db ? na[lb] - ';' : 1;
 	}
-	if (da != db)
-		return da < db ? -1 : 1;
+	return da == db ? 0 : da < db ? -1 : 1;
+}
+
+/*
+ * Sorting compares the same few names again and again, so they are
+ * ranked once: a frame's rank is its name's place in byte order, and the
+ * names that extend a name X (X is their prefix) are the ranks just after
+ * X's, up to prefix_end[rank of X].  Two names that are not prefixes of
+ * each other order their stacks by rank alone, whatever follows them;
+ * only a name and an extension of it need the bytes, where the ';' after
+ * the shorter one takes part.
+ */
+struct stack_order {
+	const struct profile *p;
+	uint32_t *rank, *prefix_end;
+};
+
+int profile_cmp_frame_ids(const void *a, const void *b, void *profile)
+{
+	const struct profile *p = profile;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	size_t lx = profile_frame_len(p, x), ly = profile_frame_len(p, y);
+	int c = memcmp(profile_frame_name(p, x), profile_frame_name(p, y),
+		       MIN(lx, ly));
+
+	if (c)
+		return c;
+	return lx < ly ? -1 : lx > ly;
+}
+
+static int cmp_stacks(const void *a, const void *b, void *ctx)
+{
+	const struct stack_order *o = ctx;
+	const struct profile *p = o->p;
+	uint32_t sa = *(const uint32_t *)a, sb = *(const uint32_t *)b;
+	size_t da, db, i = 0, m;
+	const uint32_t *fa = profile_stack(p, sa, &da);
+	const uint32_t *fb = profile_stack(p, sb, &db);
+	int c;
+
+	/* Deep stacks share long starts: the walk is most of the work. */
+	for (m = MIN(da, db); i < m && fa[i] == fb[i]; i++)
+		;
+	if (o->rank && i < m) {
+		uint32_t ra = o->rank[fa[i]], rb = o->rank[fb[i]];
+
+		if (ra < rb && rb > o->prefix_end[ra])
+			return -1;
+		if (rb < ra && ra > o->prefix_end[rb])
+			return 1;
+	}
+	c = cmp_stacks_from(p, fa, da, fb, db, i);
+	if (c)
+		return c;
 	/* Same frames in different threads: keep the output deterministic. */
 	if (profile_stack_thread(p, sa) != profile_stack_thread(p, sb))
 		return profile_stack_thread(p, sa) < profile_stack_thread(p, sb)
@@ -241,14 +285,60 @@ static int cmp_stacks(const void *a, const void *b, void *ctx)
 	return sa < sb ? -1 : sa > sb;
 }
 
+/* Rank the frame names (see struct stack_order). */
+static void rank_frames(struct stack_order *o)
+{
+	const struct profile *p = o->p;
+	size_t nf = intern_count(&p->frames), i, top = 0;
+	uint32_t *byname = xmalloc(st_mult(nf ? nf : 1, sizeof(*byname)));
+	uint32_t *open = xmalloc(st_mult(nf ? nf : 1, sizeof(*open)));
+
+	o->rank = xmalloc(st_mult(nf ? nf : 1, sizeof(*o->rank)));
+	o->prefix_end = xmalloc(st_mult(nf ? nf : 1, sizeof(*o->prefix_end)));
+	for (i = 0; i < nf; i++)
+		byname[i] = (uint32_t)i;
+	qsort_r(byname, nf, sizeof(*byname), profile_cmp_frame_ids, (void *)p);
+	/* open[] holds the ranks whose names are prefixes of the current
+	 * one; a name's extensions follow it, so it closes at the first
+	 * name that does not extend it. */
+	for (i = 0; i < nf; i++) {
+		const char *name = profile_frame_name(p, byname[i]);
+		size_t len = profile_frame_len(p, byname[i]);
+
+		while (top) {
+			uint32_t f = byname[open[top - 1]];
+			size_t fl = profile_frame_len(p, f);
+
+			if (fl <= len &&
+			    !memcmp(profile_frame_name(p, f), name, fl))
+				break;
+			o->prefix_end[open[--top]] = (uint32_t)i - 1;
+		}
+		o->rank[byname[i]] = (uint32_t)i;
+		open[top++] = (uint32_t)i;
+	}
+	while (top)
+		o->prefix_end[open[--top]] = (uint32_t)nf - 1;
+	free(byname);
+	free(open);
+}
+
 uint32_t *profile_sorted_stacks(const struct profile *p)
 {
 	size_t n = profile_nstacks(p), i;
 	uint32_t *ids = xmalloc(st_mult(n ? n : 1, sizeof(*ids)));
+	struct stack_order o = { p, NULL, NULL };
 
 	for (i = 0; i < n; i++)
 		ids[i] = (uint32_t)i;
-	qsort_r(ids, n, sizeof(*ids), cmp_stacks, (void *)p);
+	/* Ranking costs a sort of the names and 20 bytes a name: worth it
+	 * when names repeat across stacks, not when most are one stack's. */
+	if (n > 1 && intern_count(&p->frames) <= 2 * n)
+		rank_frames(&o);
+	if (n > 1)
+		qsort_r(ids, n, sizeof(*ids), cmp_stacks, &o);
+	free(o.rank);
+	free(o.prefix_end);
 	return ids;
 }
 

@@ -8,19 +8,22 @@
 
 /*
  * The one profile model every reader and writer shares: a set of unique
- * stacks (arrays of interned frame names, root first), each with one or two
- * weights.  Weights are exact 64-bit integers (a count, nanoseconds,
- * bytes; signed, as pprof's are): a sum that leaves the int64_t range
- * saturates and sets .overflowed, which readers turn into an error that
- * names the line.  A CPU profile weighs stacks by samples or nanoseconds, a heap
- * profile by bytes, and a differential profile carries two values per
- * stack (before, after).  A stack may also belong to a thread (an index
+ * stacks (arrays of interned frame names, root first), each with one to
+ * PROFILE_MAX_VALUES weights.  Weights are exact 64-bit integers (a count,
+ * nanoseconds, bytes; signed, as pprof's are): a sum that leaves the
+ * int64_t range saturates and sets .overflowed, which readers turn into an
+ * error that names the line.  A CPU profile weighs stacks by samples or
+ * nanoseconds, a heap profile by bytes, and a differential profile carries
+ * two values per stack (before, after); a recording with off-CPU time
+ * keeps on-CPU, off-CPU and their sum (wall) apart.  A stack may also
+ * belong to a thread (an index
  * into .threads; 0 means "no thread information").
  *
  * The profile owns every string, stack and array it points to;
  * profile_release() frees them all.
  */
 
+/* A recording with --off-cpu has four: samples, cpu, offcpu and wall. */
 #define PROFILE_MAX_VALUES 4
 
 /* What is known about a frame beyond its name (filled by symbolizers). */
@@ -194,6 +197,13 @@ static inline int64_t profile_sat_add(int64_t a, int64_t b, int *overflow)
  * the order flame graphs and folded files use.  The caller frees it.
  */
 uint32_t *profile_sorted_stacks(const struct profile *p);
+
+/*
+ * Order two frame ids (pointed to by a and b) by their names in byte
+ * order, a name before its extensions: a qsort_r() comparator whose
+ * context is the profile.
+ */
+int profile_cmp_frame_ids(const void *a, const void *b, void *profile);
 
 /* Append the folded text of a stack ("root;...;leaf") to sb. */
 struct strbuf;

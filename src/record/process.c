@@ -2,6 +2,8 @@
 #include "record/session.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "record/fpcheck.h"
+#include "sys/proc.h"
 #include <linux/perf_event.h>
 
 #define MAX_FRAMES 256
@@ -9,6 +11,7 @@
 void rec_process_init(struct rec_session *s)
 {
 	intern_init(&s->loc_keys);
+	intern_init(&s->fp_dsos);
 	s->ips = xmalloc(MAX_FRAMES * 2 * sizeof(*s->ips));
 	s->unknown_frame = profile_frame(s->p, "[unknown]", 9);
 	s->offcpu_frame = profile_frame(s->p, "[off-cpu]", 9);
@@ -26,6 +29,10 @@ void rec_process_release(struct rec_session *s)
 	free(s->threads);
 	free(s->root_known);
 	intern_release(&s->loc_keys);
+	intern_release(&s->fp_dsos);
+	free(s->fp_keeps);
+	free(s->loc_flags);
+	free(s->loc_retry);
 	free(s->loc_start);
 	free(s->loc_len);
 	free(s->pool);
@@ -49,25 +56,6 @@ static size_t thread_index(struct rec_session *s, int tid, int *found)
 	return lo;
 }
 
-static void read_comm(int pid, int tid, char *out, size_t size)
-{
-	char path[64];
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd >= 0 ? read(fd, out, size - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0) {
-		snprintf(out, size, ":%d", tid);
-		return;
-	}
-	out[n] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-}
-
 static struct rec_thread *thread_get(struct rec_session *s, int pid, int tid)
 {
 	int found;
@@ -83,7 +71,8 @@ static struct rec_thread *thread_get(struct rec_session *s, int pid, int tid)
 	t = xcalloc(1, sizeof(*t));
 	t->pid = pid;
 	t->tid = tid;
-	read_comm(pid, tid, t->comm, sizeof(t->comm));
+	if (proc_comm(pid, tid, t->comm, sizeof(t->comm)) < 0)
+		snprintf(t->comm, sizeof(t->comm), ":%d", tid);
 	ALLOC_GROW(s->threads, s->nthreads + 1, s->threads_alloc);
 	memmove(s->threads + i + 1, s->threads + i,
 		(s->nthreads - i) * sizeof(*s->threads));
@@ -106,6 +95,18 @@ static void push_frame(struct rec_session *s, size_t *n, uint32_t f)
 	s->stack[(*n)++] = f;
 }
 
+/* Anonymous memory (JIT code) has no file, so no file offset either. */
+static uint32_t loc_mapping(struct profile *p, const struct sym_loc *loc)
+{
+	const char *name = loc->dso ? loc->dso->name : loc->map->path;
+
+	return profile_mapping(p, loc->map->start, loc->map->end,
+			       loc->dso ? loc->map->pgoff : 0, name,
+			       loc->dso && loc->dso->build_id[0]
+				       ? loc->dso->build_id
+				       : NULL);
+}
+
 /* Register the frame's details the first time its name is seen. */
 static void frame_details(struct rec_session *s, uint32_t f, int kind,
 			  const struct sym_loc *loc, const struct dso_frame *df)
@@ -125,30 +126,112 @@ static void frame_details(struct rec_session *s, uint32_t f, int kind,
 		const char *name = loc->dso ? loc->dso->name : loc->map->path;
 
 		fi->dso = intern_add(&p->strings, name, strlen(name), NULL);
-		fi->mapping = profile_mapping(
-			p, loc->map->start, loc->map->end, loc->map->pgoff,
-			name,
-			loc->dso && loc->dso->build_id[0] ? loc->dso->build_id
-							  : NULL);
-		fi->address = loc->vaddr;
+		fi->mapping = loc_mapping(p, loc);
+		/* The process address, inside the mapping: what a pprof
+		 * reader re-symbolizes with the file. */
+		fi->address = loc->addr;
 	}
 }
 
+/* pprof takes its first mapping for the main binary: register it first. */
+static void exe_mapping_first(struct rec_session *s, int pid)
+{
+	struct sym_map *m = sym_exe_map(&s->sy, pid);
+	struct sym_loc loc;
+
+	if (m && !sym_locate(&s->sy, pid, m->start, &loc))
+		loc_mapping(s->p, &loc);
+}
+
+/*
+ * What a frame-pointer walk can trust at a located address: whether the
+ * file keeps frame pointers (asked once per file), and whether the frame
+ * of the function is set up at that instruction (only matters for the
+ * leaf, the one address that is not a return address).
+ */
+static unsigned loc_fp_flags(struct rec_session *s, const struct sym_loc *loc)
+{
+	unsigned flags = 0;
+	uint32_t id;
+	int added;
+
+	/* JIT code has no file; DWARF could not unwind it anyway. */
+	if (!loc->dso)
+		return 0;
+	id = intern_add(&s->fp_dsos, &loc->dso, sizeof(loc->dso), &added);
+	if (added) {
+		ALLOC_GROW(s->fp_keeps, (size_t)id + 1, s->fp_keeps_alloc);
+		s->fp_keeps[id] = (unsigned char)fpcheck_dso_keeps_fp(loc->dso);
+	}
+	if (!s->fp_keeps[id])
+		flags |= LOC_NO_FP;
+	else if (loc->dso->state == DSO_OK &&
+		 fpcheck_at_edge(loc->dso, loc->vaddr))
+		flags |= LOC_FP_EDGE;
+	return flags;
+}
+
+/*
+ * Symbolize a located address into a new run of the pool for cache entry
+ * id; returns how many frames the symbols gave (0: the run holds one
+ * "[file]" frame).
+ */
+static size_t loc_fill(struct rec_session *s, uint32_t id, int pid,
+		       const struct sym_loc *loc, uint64_t ip)
+{
+	struct dso_frame df[16];
+	size_t i, k;
+
+	if (s->p->nmappings == 1)
+		exe_mapping_first(s, pid);
+	k = sym_frames(&s->sy, pid, loc, ip, df, ARRAY_SIZE(df));
+	s->loc_start[id] = (uint32_t)s->npool;
+	s->loc_len[id] = (uint32_t)(k ? k : 1);
+	ALLOC_GROW(s->pool, s->npool + s->loc_len[id], s->pool_alloc);
+	if (!k) {
+		struct strbuf sb = STRBUF_INIT;
+		uint32_t f;
+
+		strbuf_addf(&sb, "[%s]", sym_basename(loc->map->path));
+		f = profile_frame(s->p, sb.buf, sb.len);
+		frame_details(s, f, FRAME_USER, loc, NULL);
+		s->pool[s->npool++] = f;
+		strbuf_release(&sb);
+	}
+	for (i = 0; i < k; i++) {
+		uint32_t f = profile_frame(s->p, df[i].name,
+					   strlen(df[i].name));
+		int kind = df[i].inlined ? FRAME_INLINE
+			 : loc->dso	 ? FRAME_USER
+					 : FRAME_JIT;
+
+		frame_details(s, f, kind, loc, &df[i]);
+		s->pool[s->npool++] = f;
+	}
+	return k;
+}
+
+/* How often an unnamed address in anonymous memory is looked up again. */
+#define JIT_RETRY_NS 50000000ull
+
 /*
  * The frames of one user address, innermost first, cached per
- * (file, link-time address) so each address is symbolized once.
+ * (file, link-time address) so each address is symbolized once.  An
+ * address in anonymous memory that no perf map names yet is tried again
+ * (at most every JIT_RETRY_NS of recording time): a JIT writes the map
+ * entry of its code after the code first ran.
  */
 static int user_frames(struct rec_session *s, int pid, uint64_t ip,
-		       size_t *n)
+		       size_t *n, unsigned *flags)
 {
 	struct sym_loc loc;
 	struct { uint64_t dso, addr; int pid; int pad; } key;
-	struct dso_frame df[16];
 	uint32_t id;
-	size_t i, k;
+	size_t i;
 	int added;
 
 	memset(&key, 0, sizeof(key));
+	*flags = 0;
 	if (sym_locate(&s->sy, pid, ip, &loc) < 0) {
 		push_frame(s, n, s->unknown_frame);
 		return -1;
@@ -157,45 +240,34 @@ static int user_frames(struct rec_session *s, int pid, uint64_t ip,
 	key.addr = loc.dso ? loc.vaddr : ip;
 	key.pid = loc.dso ? 0 : pid;
 	id = intern_add(&s->loc_keys, &key, sizeof(key), &added);
-	if (!added) {
-		for (i = 0; i < s->loc_len[id]; i++)
-			push_frame(s, n, s->pool[s->loc_start[id] + i]);
-		return 0;
-	}
-	if (id >= s->loc_alloc) {
-		size_t old = s->loc_alloc;
-
-		ALLOC_GROW(s->loc_start, (size_t)id + 1, s->loc_alloc);
-		s->loc_len = xrealloc(s->loc_len,
-				      s->loc_alloc * sizeof(*s->loc_len));
-		(void)old;
-	}
-	k = sym_frames(&s->sy, pid, &loc, ip, df, ARRAY_SIZE(df));
-	s->loc_start[id] = (uint32_t)s->npool;
-	s->loc_len[id] = (uint32_t)(k ? k : 1);
-	ALLOC_GROW(s->pool, s->npool + s->loc_len[id], s->pool_alloc);
-	if (!k) {
-		struct strbuf sb = STRBUF_INIT;
-		uint32_t f;
-
-		strbuf_addf(&sb, "[%s]", sym_basename(loc.map->path));
-		f = profile_frame(s->p, sb.buf, sb.len);
-		frame_details(s, f, FRAME_USER, &loc, NULL);
-		s->pool[s->npool++] = f;
-		strbuf_release(&sb);
-	}
-	for (i = 0; i < k; i++) {
-		uint32_t f = profile_frame(s->p, df[i].name,
-					   strlen(df[i].name));
-		int kind = df[i].inlined ? FRAME_INLINE
-			 : loc.dso	 ? FRAME_USER
-					 : FRAME_JIT;
-
-		frame_details(s, f, kind, &loc, &df[i]);
-		s->pool[s->npool++] = f;
+	if (added) {
+		if (id >= s->loc_alloc) {
+			ALLOC_GROW(s->loc_start, (size_t)id + 1, s->loc_alloc);
+			s->loc_len = xrealloc(s->loc_len, s->loc_alloc *
+							  sizeof(*s->loc_len));
+			s->loc_flags = xrealloc(s->loc_flags,
+						s->loc_alloc *
+							sizeof(*s->loc_flags));
+			s->loc_retry = xrealloc(s->loc_retry,
+						s->loc_alloc *
+							sizeof(*s->loc_retry));
+		}
+		s->loc_flags[id] = (unsigned char)loc_fp_flags(s, &loc);
+		s->loc_retry[id] = 0;
+		if (!loc_fill(s, id, pid, &loc, ip) && !loc.dso) {
+			s->loc_flags[id] |= LOC_JIT_MISS;
+			s->loc_retry[id] = s->last_time + JIT_RETRY_NS;
+		}
+	} else if ((s->loc_flags[id] & LOC_JIT_MISS) &&
+		   s->last_time >= s->loc_retry[id]) {
+		if (loc_fill(s, id, pid, &loc, ip))
+			s->loc_flags[id] &= (unsigned char)~LOC_JIT_MISS;
+		else
+			s->loc_retry[id] = s->last_time + JIT_RETRY_NS;
 	}
 	for (i = 0; i < s->loc_len[id]; i++)
 		push_frame(s, n, s->pool[s->loc_start[id] + i]);
+	*flags = s->loc_flags[id];
 	return 0;
 }
 
@@ -241,23 +313,6 @@ int record_is_root_frame(const char *name)
 	return 0;
 }
 
-/* Symbolize user addresses (leaf first) onto the stack being built. */
-static void add_user(struct rec_session *s, int pid, const uint64_t *ips,
-		     size_t nr, size_t *n)
-{
-	size_t i;
-
-	/*
-	 * Return addresses point after the call: look up the call itself.
-	 * An address in no mapping means the walk went astray (a frame
-	 * without frame pointer, a thread not yet started): stop there
-	 * rather than add a tail of garbage frames.
-	 */
-	for (i = 0; i < nr; i++)
-		if (user_frames(s, pid, i ? ips[i] - 1 : ips[i], n) < 0)
-			break;
-}
-
 /* Whether frame f is a root frame, remembered per frame id. */
 static int is_root(struct rec_session *s, uint32_t f)
 {
@@ -280,6 +335,44 @@ static int reaches_root(struct rec_session *s, size_t from, size_t n)
 }
 
 /*
+ * Symbolize user addresses (leaf first) onto the stack being built.
+ * Returns whether a frame-pointer walk that gave them may have skipped a
+ * caller: some address before the root frame is in code that does not
+ * keep frame pointers, or the leaf is where its frame is not set up.
+ */
+static int add_user(struct rec_session *s, int pid, const uint64_t *ips,
+		    size_t nr, size_t *n)
+{
+	int suspect = 0, rooted = 0;
+	size_t i;
+
+	/*
+	 * Return addresses point after the call: look up the call itself.
+	 * An address in no mapping means the walk went astray (a frame
+	 * without frame pointer, a thread not yet started, the 0 that ends
+	 * a chain): stop there rather than add a tail of garbage frames,
+	 * and add no made-up "[unknown]" caller either.  Only a sampled pc
+	 * in no mapping is a real unknown frame.
+	 */
+	for (i = 0; i < nr; i++) {
+		unsigned fl;
+
+		if (user_frames(s, pid, i ? ips[i] - 1 : ips[i], n, &fl) < 0) {
+			if (i)
+				(*n)--;
+			break;
+		}
+		if (rooted || i + 1 == nr)
+			continue;
+		if (is_root(s, s->stack[*n - 1]))
+			rooted = 1;
+		else if ((fl & LOC_NO_FP) || (!i && (fl & LOC_FP_EDGE)))
+			suspect = 1;
+	}
+	return suspect;
+}
+
+/*
  * Build the stack of a sample, leaf first, in s->stack; returns its
  * depth.  Kernel frames come from the kernel's callchain; user frames from
  * the frame-pointer chain or the DWARF unwind of the copied stack.
@@ -289,6 +382,7 @@ static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 	const uint64_t *user = NULL;
 	size_t i, n = 0, nuser = 0, from, nips = 0;
 	uint64_t ctx = 0;
+	int fp_suspect = 0;
 	int want_dwarf = s->o->unwind != RECORD_UNWIND_FP &&
 			 ps->regs && ps->stack_size;
 
@@ -313,8 +407,8 @@ static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 			;
 	from = n;
 	if (s->o->unwind != RECORD_UNWIND_DWARF && nuser) {
-		add_user(s, ps->pid, user, nuser, &n);
-		if (reaches_root(s, from, n))
+		fp_suspect = add_user(s, ps->pid, user, nuser, &n);
+		if (reaches_root(s, from, n) && !fp_suspect)
 			want_dwarf = 0;
 	}
 	if (want_dwarf) {
@@ -326,8 +420,13 @@ static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 		if (k) {
 			n = from;
 			add_user(s, ps->pid, s->ips, k, &n);
-			/* Keep the frame-pointer chain when it was better. */
-			if (!reaches_root(s, from, n) && fp_n > n) {
+			/*
+			 * Keep the frame-pointer chain when it was better
+			 * and cannot have skipped a frame: a wrong stack is
+			 * worse than a short one.
+			 */
+			if (!reaches_root(s, from, n) && fp_n > n &&
+			    !fp_suspect) {
 				n = from;
 				add_user(s, ps->pid, user, nuser, &n);
 			} else {
@@ -387,8 +486,14 @@ static void add_stack(struct rec_session *s, struct rec_thread *t,
 {
 	uint32_t *root_first = xmalloc((n + 2) * sizeof(*root_first));
 	/* The model holds whole counts and nanoseconds. */
-	int64_t v[2] = { (int64_t)(count + 0.5), (int64_t)(ns + 0.5) };
+	int64_t whole = (int64_t)(count + 0.5), wns = (int64_t)(ns + 0.5);
+	int64_t v[PROFILE_MAX_VALUES] = { whole, offcpu ? 0 : wns, 0, 0 };
 	size_t i, k = 0;
+
+	if (s->p->nvalues > REC_WALL) {
+		v[REC_OFFCPU] = offcpu ? wns : 0;
+		v[REC_WALL] = wns;
+	}
 
 	if (!t->profile_thread)
 		t->profile_thread = profile_thread(s->p, t->pid, t->tid,
@@ -571,9 +676,13 @@ void rec_process(struct rec_session *s, const struct perf_event_header *h)
 	case PERF_RECORD_LOST: {
 		uint64_t lost[2];
 
+		/* lost[0] is the id of the event whose records were lost. */
 		if (h->size >= sizeof(*h) + sizeof(lost)) {
 			memcpy(lost, body, sizeof(lost));
-			s->st->lost += lost[1];
+			if (is_offcpu_event(s, lost[0]))
+				s->st->lost_switches += lost[1];
+			else
+				s->st->lost += lost[1];
 		}
 		break;
 	}

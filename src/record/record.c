@@ -3,25 +3,17 @@
 #include "record/session.h"
 #include "core/error.h"
 #include "core/hash.h"
-#include <dirent.h>
+#include "sys/proc.h"
+#include "sys/spawn.h"
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
 
 static volatile sig_atomic_t interrupted;
 
 static void on_sigint(int sig UNUSED)
 {
 	interrupted = 1;
-}
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 struct rings {
@@ -190,7 +182,21 @@ static int add_offcpu(struct rec_session *s, struct rings *r,
 	a.comm_exec = 0;
 	a.watermark = 0;
 	a.wakeup_events = 0;
+	if (s->o->user_only) {
+		/*
+		 * A context switch happens in the kernel: excluding the
+		 * kernel would exclude every switch.  Only the kernel part
+		 * of the call chain is left out.
+		 */
+		a.exclude_kernel = 0;
+		a.exclude_callchain_kernel = 1;
+	}
 	fd = perf_ring_add(ring, &a, pid, cpu);
+	if ((fd == -EACCES || fd == -EPERM) && base->exclude_kernel) {
+		/* Not allowed to sample in the kernel: nothing to lose. */
+		a.exclude_kernel = 1;
+		fd = perf_ring_add(ring, &a, pid, cpu);
+	}
 	if (fd < 0)
 		return open_error(s->st, fd, "the context-switch event");
 	/* Every CPU's (or thread's) event has its own id, and a sample
@@ -254,7 +260,13 @@ static int attach_thread(struct rec_session *s, struct rings *r, int *percpu,
 	return opened ? 0 : -1;
 }
 
-/* One record copied out of a ring, ordered by time before processing. */
+/*
+ * Reading and processing are two threads: the loop that empties the ring
+ * buffers only copies the records out (a batch per pass over the rings),
+ * and a worker orders, unwinds and symbolizes them.  However long an
+ * unwind, the load of a file's symbols or a first look at /proc takes,
+ * the rings keep being emptied, so no sample is lost to it.
+ */
 struct batch_item {
 	uint64_t time;
 	size_t off;
@@ -265,7 +277,20 @@ struct batch {
 	size_t len, alloc;
 	struct batch_item *items;
 	size_t nr, items_alloc;
+	uint64_t read_at; /* CLOCK_MONOTONIC ns when the pass began */
+	struct batch *next;
+};
+
+struct worker {
 	struct rec_session *s;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch *head, *tail; /* read, not processed yet */
+	size_t queued;		   /* bytes in those batches */
+	int done;		   /* no batch will follow */
+	int ordered;		   /* record times are CLOCK_MONOTONIC */
+	struct batch pending;	   /* too recent to process yet */
 };
 
 static uint64_t record_time(struct rec_session *s,
@@ -286,17 +311,66 @@ static uint64_t record_time(struct rec_session *s,
 	return time;
 }
 
-static void batch_add(const struct perf_event_header *h, void *ctx)
+static void batch_push(struct batch *b, const void *rec, size_t size,
+		       uint64_t time)
 {
-	struct batch *b = ctx;
-
-	ALLOC_GROW(b->buf, b->len + h->size, b->alloc);
+	ALLOC_GROW(b->buf, b->len + size, b->alloc);
 	ALLOC_GROW(b->items, b->nr + 1, b->items_alloc);
-	b->items[b->nr].time = record_time(b->s, h);
+	b->items[b->nr].time = time;
 	b->items[b->nr].off = b->len;
 	b->nr++;
-	memcpy(b->buf + b->len, h, h->size);
-	b->len += h->size;
+	memcpy(b->buf + b->len, rec, size);
+	b->len += size;
+}
+
+struct reader {
+	struct rec_session *s;
+	struct batch *b;
+};
+
+/*
+ * Copy one record out of a ring.  A sample's copy of the user stack is
+ * cut to what the kernel could copy (its dyn_size): the rest of the
+ * --stack-size bytes holds nothing, and at 16 KiB a sample it would be
+ * most of the memory held until the worker gets to it.  The stack is the
+ * last field of perfops' samples.
+ */
+static void batch_add(const struct perf_event_header *h, void *ctx)
+{
+	struct reader *rd = ctx;
+	struct rec_session *s = rd->s;
+	struct perf_sample ps;
+	struct perf_event_header nh;
+	uint64_t keep, dyn;
+	size_t head_len;
+	unsigned char *at;
+
+	if (h->type != PERF_RECORD_SAMPLE ||
+	    !(s->sample_type & PERF_SAMPLE_STACK_USER) ||
+	    perf_sample_parse(h, s->sample_type, s->regs_mask, &ps) < 0 ||
+	    !ps.stack) {
+		batch_push(rd->b, h, h->size, record_time(s, h));
+		return;
+	}
+	/* Up to the stack's size field included, then the used bytes. */
+	head_len = (size_t)(ps.stack - (const unsigned char *)h);
+	dyn = ps.stack_size;
+	keep = (dyn + 7) & ~7ull;
+	nh = *h;
+	/* A size of 0 has no data and no dyn_size after it. */
+	nh.size = (uint16_t)(head_len + (keep ? keep + 8 : 0));
+	batch_push(rd->b, &nh, sizeof(nh), ps.time);
+	ALLOC_GROW(rd->b->buf, rd->b->len + nh.size, rd->b->alloc);
+	at = rd->b->buf + rd->b->len;
+	memcpy(at, (const unsigned char *)h + sizeof(nh),
+	       head_len - sizeof(nh));
+	memcpy(at + head_len - sizeof(nh) - 8, &keep, 8);
+	if (keep) {
+		memcpy(at + head_len - sizeof(nh), ps.stack, dyn);
+		memset(at + head_len - sizeof(nh) + dyn, 0, keep - dyn);
+		memcpy(at + head_len - sizeof(nh) + keep, &dyn, 8);
+	}
+	rd->b->len += nh.size - sizeof(nh);
 }
 
 static int cmp_item(const void *x, const void *y)
@@ -308,66 +382,164 @@ static int cmp_item(const void *x, const void *y)
 	return a->off < b->off ? -1 : a->off > b->off;
 }
 
-/*
- * Read every ring, then process the records in time order: an MMAP2 on
- * one CPU must be seen before the samples that run the new code on
- * another.
- */
-static void drain(struct rec_session *s, struct rings *r, struct batch *b)
+static void batch_free(struct batch *b)
 {
-	size_t i;
-
-	b->len = b->nr = 0;
-	for (i = 0; i < r->nr; i++)
-		perf_ring_read(&r->v[i], batch_add, b);
-	qsort(b->items, b->nr, sizeof(*b->items), cmp_item);
-	for (i = 0; i < b->nr; i++)
-		rec_process(s, (const void *)(b->buf + b->items[i].off));
+	free(b->buf);
+	free(b->items);
+	free(b);
 }
 
-/* Start the command stopped before exec; *go releases it. */
-static pid_t launch(char **argv, int *go, int *errpipe)
+/*
+ * Process, in time order, the records of b and those kept from earlier
+ * passes that are older than limit; keep the others.  Records are read
+ * one ring after the other, so a record stamped just before a pass began
+ * may still be on its way into a ring: only records older than the start
+ * of the pass that read b (less a margin) are all in.  An
+ * MMAP2 or an exec's COMM on one CPU is then always seen before the
+ * samples that follow it on another.
+ */
+static void worker_process(struct worker *w, struct batch *b, uint64_t limit)
 {
-	int p[2], e[2];
-	pid_t pid;
+	struct batch *p = &w->pending, keep;
+	size_t i;
 
-	if (pipe2(p, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		char c;
-		int err;
+	if (b)
+		for (i = 0; i < b->nr; i++) {
+			const struct perf_event_header *h =
+				(const void *)(b->buf + b->items[i].off);
 
-		close(p[1]);
-		close(e[0]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		if (read(p[0], &c, 1) != 1)
-			_exit(127);
-		execvp(argv[0], argv);
-		err = errno;
-		if (write(e[1], &err, sizeof(err)) < 0)
-			_exit(127);
-		_exit(127);
+			batch_push(p, h, h->size, b->items[i].time);
+		}
+	if (p->nr)
+		qsort(p->items, p->nr, sizeof(*p->items), cmp_item);
+	memset(&keep, 0, sizeof(keep));
+	for (i = 0; i < p->nr; i++) {
+		const struct perf_event_header *h =
+			(const void *)(p->buf + p->items[i].off);
+
+		if (p->items[i].time >= limit)
+			batch_push(&keep, h, h->size, p->items[i].time);
+		else
+			rec_process(w->s, h);
 	}
-	close(p[0]);
-	close(e[1]);
-	*go = p[1];
-	*errpipe = e[0];
-	return pid;
+	free(p->buf);
+	free(p->items);
+	*p = keep;
+}
+
+/* Records read but not processed yet, at most. */
+#define QUEUE_MAX_BYTES (512u << 20)
+
+/* The margin for records stamped but not yet in their ring. */
+#define ORDER_MARGIN_NS 10000000ull
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	for (;;) {
+		struct batch *b;
+
+		pthread_mutex_lock(&w->mu);
+		while (!w->head && !w->done)
+			pthread_cond_wait(&w->cv, &w->mu);
+		b = w->head;
+		if (b) {
+			w->head = b->next;
+			if (!w->head)
+				w->tail = NULL;
+			w->queued -= b->len;
+			pthread_cond_signal(&w->cv);
+		}
+		pthread_mutex_unlock(&w->mu);
+		if (!b)
+			break;
+		worker_process(w, b,
+			       !w->ordered			 ? UINT64_MAX
+			       : b->read_at > ORDER_MARGIN_NS ? b->read_at -
+								  ORDER_MARGIN_NS
+							      : 0);
+		batch_free(b);
+	}
+	/* The rings are empty and closed: everything left is complete. */
+	worker_process(w, NULL, UINT64_MAX);
+	return NULL;
+}
+
+static int worker_start(struct worker *w, struct rec_session *s, int ordered)
+{
+	sigset_t all, old;
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	w->s = s;
+	w->ordered = ordered;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	/* Signals are the reading thread's business (SIGINT ends the
+	 * recording there); the worker is created with them blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&w->th, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		return error("cannot start the symbolizing thread: %s",
+			     strerror(err));
+	}
+	return 0;
+}
+
+static void worker_stop(struct worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->done = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w->pending.buf);
+	free(w->pending.items);
+}
+
+/* Copy every record out of every ring and hand them to the worker. */
+static void drain(struct rec_session *s, struct rings *r, struct worker *w)
+{
+	struct reader rd = { s, xcalloc(1, sizeof(struct batch)) };
+	size_t i;
+
+	rd.b->read_at = sys_now_ns();
+	for (i = 0; i < r->nr; i++)
+		perf_ring_read(&r->v[i], batch_add, &rd);
+	if (!rd.b->nr) {
+		batch_free(rd.b);
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	/*
+	 * A worker that cannot keep up must not take all the memory: past
+	 * the cap the reader waits, the rings fill and the kernel counts
+	 * what it drops (reported as lost samples).
+	 */
+	while (w->queued > QUEUE_MAX_BYTES)
+		pthread_cond_wait(&w->cv, &w->mu);
+	if (w->tail)
+		w->tail->next = rd.b;
+	else
+		w->head = rd.b;
+	w->tail = rd.b;
+	w->queued += rd.b->len;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
 }
 
 /* Open per-thread events on every task of a running process. */
 static int attach_pid(struct rec_session *s, struct rings *r, int *percpu,
 		      struct perf_event_attr *a, int pid, unsigned pages)
 {
-	char path[64], what[64];
-	struct dirent *de;
-	DIR *dir;
-	int n = 0, err;
+	char what[64], comm[sizeof(((struct rec_thread *)0)->comm)];
+	int *tids = NULL, ntids, n = 0, err, i;
 
 	if (kill(pid, 0) < 0) {
 		if (errno == EPERM) {
@@ -379,57 +551,30 @@ static int attach_pid(struct rec_session *s, struct rings *r, int *percpu,
 		}
 		return error("no such process: %d", pid);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
-	if (!dir)
-		return error_errno("cannot list the threads of %d", pid);
+	ntids = proc_tasks(pid, &tids);
+	if (ntids < 0)
+		return error_code(ntids, "cannot list the threads of %d", pid);
 	err = sym_proc_read_maps(&s->sy, pid);
 	if (err < 0) {
-		closedir(dir);
+		free(tids);
 		s->st->env_error = err == -EACCES || err == -EPERM;
 		return error_code(err, "cannot read /proc/%d/maps", pid);
 	}
-	while ((de = readdir(dir))) {
-		int tid = (int)strtol(de->d_name, NULL, 10);
-
-		if (tid <= 0)
-			continue;
-		snprintf(what, sizeof(what), "thread %d of process %d", tid,
-			 pid);
+	for (i = 0; i < ntids; i++) {
+		snprintf(what, sizeof(what), "thread %d of process %d",
+			 tids[i], pid);
 		/* Threads that end while we attach are no error. */
-		if (attach_thread(s, r, percpu, a, tid, pages, what) < 0) {
-			if (kill(tid, 0) < 0 && errno == ESRCH)
+		if (attach_thread(s, r, percpu, a, tids[i], pages, what) < 0) {
+			if (kill(tids[i], 0) < 0 && errno == ESRCH)
 				continue;
-			closedir(dir);
+			free(tids);
 			return -1;
 		}
-		rec_thread_set(s, pid, tid, "");
+		proc_comm(pid, tids[i], comm, sizeof(comm));
+		rec_thread_set(s, pid, tids[i], comm);
 		n++;
 	}
-	closedir(dir);
-	{
-		size_t i;
-
-		/* Fill the comms now that the threads are known. */
-		for (i = 0; i < s->nthreads; i++) {
-			struct rec_thread *t = s->threads[i];
-			char c[64];
-			int fd;
-			ssize_t k;
-
-			if (t->pid != pid || t->comm[0])
-				continue;
-			snprintf(c, sizeof(c), "/proc/%d/task/%d/comm", pid,
-				 t->tid);
-			fd = open(c, O_RDONLY | O_CLOEXEC);
-			k = fd >= 0 ? read(fd, t->comm, sizeof(t->comm) - 1)
-				    : -1;
-			if (fd >= 0)
-				close(fd);
-			t->comm[k > 0 ? k : 0] = '\0';
-			t->comm[strcspn(t->comm, "\n")] = '\0';
-		}
-	}
+	free(tids);
 	return n ? 0 : error("process %d has no threads left", pid);
 }
 
@@ -522,22 +667,24 @@ int record_run(const struct record_opts *o, struct profile *p,
 {
 	struct rec_session s;
 	struct rings r = { NULL, 0, 0, NULL, 0, 0 };
-	struct batch b;
+	struct worker w;
+	int worker_on = 0;
 	struct perf_event_attr a;
 	struct sigaction sa, old_int, old_term;
 	struct pollfd *pfd = NULL;
+	struct spawn_held held = { -1, -1, -1 };
 	pid_t child = 0;
-	int go = -1, errpipe = -1, ret = -1, status = 0, child_done = 0;
+	int ret = -1, status = 0, child_done = 0;
 	double start, stop_at;
 	struct timespec wall;
 	size_t i;
 
 	memset(&s, 0, sizeof(s));
-	memset(&b, 0, sizeof(b));
-	b.s = &s;
 	s.o = o;
 	s.p = p;
 	s.st = st;
+	profile_release(p);
+	profile_init(p, o->off_cpu ? 4 : 2);
 	/* The kernel cuts every callchain at this many frames. */
 	st->max_stack = (unsigned)perf_read_long(
 		"/proc/sys/kernel/perf_event_max_stack", 127);
@@ -571,18 +718,38 @@ int record_run(const struct record_opts *o, struct profile *p,
 	else
 		profile_set_type(p, 1, "events", "count");
 	p->main_value = 1;
+	if (o->off_cpu) {
+		/* pprof viewers pick one type: keep blocked time apart. */
+		profile_set_type(p, REC_OFFCPU, "offcpu", "nanoseconds");
+		profile_set_type(p, REC_WALL, "wall", "nanoseconds");
+		p->main_value = REC_WALL;
+	}
 	p->period_ns = o->freq ? 1000000000ull / o->freq : 0;
 
 	if (o->argv) {
-		child = launch(o->argv, &go, &errpipe);
-		if (child < 0) {
-			error_code(child, "cannot start '%s'", o->argv[0]);
-			child = 0;
+		struct spawn_opts so = { .argv = o->argv, .stdin_fd = -1,
+					 .stdout_fd = -1, .stderr_fd = -1,
+					 .drain_fd = -1 };
+		int err = spawn_hold(&so, &held);
+
+		if (err < 0) {
+			error_code(err, "cannot start '%s'", o->argv[0]);
 			goto out;
 		}
+		child = held.pid;
 	}
 	if (open_all(&s, &r, &a, child) < 0)
 		goto out;
+	/*
+	 * Read /proc/kallsyms now rather than at the first kernel sample:
+	 * the symbols of a short-lived process must be read while it is
+	 * still there, not after a stall of the worker behind it.
+	 */
+	if (!a.exclude_kernel)
+		sym_kernel(&s.sy, 0);
+	if (worker_start(&w, &s, a.use_clockid) < 0)
+		goto out;
+	worker_on = 1;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
@@ -593,24 +760,19 @@ int record_run(const struct record_opts *o, struct profile *p,
 
 	clock_gettime(CLOCK_REALTIME, &wall);
 	p->time_ns = (uint64_t)wall.tv_sec * 1000000000ull + wall.tv_nsec;
-	start = now_mono();
+	start = sys_now();
 	stop_at = o->duration > 0 ? start + o->duration : 0;
 	if (!child)
 		for (i = 0; i < r.nr; i++)
 			perf_ring_enable(&r.v[i]);
 	if (child) {
-		int err = 0;
+		/* Let the command exec; an exec error comes back here. */
+		int err = spawn_go(&held);
 
-		/* Let the command exec; an exec error comes back on errpipe. */
-		if (write(go, "x", 1) != 1) {
-			error_errno("cannot start '%s'", o->argv[0]);
-			goto restore;
-		}
-		close(go);
-		go = -1;
-		if (read(errpipe, &err, sizeof(err)) == sizeof(err)) {
+		if (err < 0) {
 			error("cannot run '%s': %s", o->argv[0],
-			      strerror(err));
+			      strerror(-err));
+			child = 0;
 			goto restore;
 		}
 	}
@@ -621,14 +783,14 @@ int record_run(const struct record_opts *o, struct profile *p,
 	}
 	for (;;) {
 		poll(pfd, r.nr, 20);
-		drain(&s, &r, &b);
+		drain(&s, &r, &w);
 		if (interrupted) {
 			st->interrupted = 1;
 			break;
 		}
-		if (stop_at && now_mono() >= stop_at)
+		if (stop_at && sys_now() >= stop_at)
 			break;
-		if (child && waitpid(child, &status, WNOHANG) == child) {
+		if (child && spawn_reap(child, &status)) {
 			child_done = 1;
 			break;
 		}
@@ -639,29 +801,26 @@ int record_run(const struct record_opts *o, struct profile *p,
 	}
 	for (i = 0; i < r.nr; i++)
 		perf_ring_disable(&r.v[i]);
-	st->seconds = now_mono() - start;
-	drain(&s, &r, &b);
+	st->seconds = sys_now() - start;
+	drain(&s, &r, &w);
 	ret = 0;
 restore:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 out:
+	if (held.go_fd >= 0) {
+		/* Never released: the command must not run unrecorded. */
+		spawn_abort(&held);
+		child = 0;
+	}
 	if (child > 0 && !child_done) {
 		/* Like perf record: the command ends with the recording. */
-		if (waitpid(child, &status, WNOHANG) != child) {
-			kill(child, SIGTERM);
-			waitpid(child, &status, 0);
-		}
+		spawn_stop(child, &status);
 	}
+	st->target_ended = child_done;
 	if (child > 0)
-		st->target_status = WIFEXITED(status)
-					    ? WEXITSTATUS(status)
-					    : 128 + WTERMSIG(status);
+		st->target_status = spawn_exit_status(status);
 	p->duration_ns = (uint64_t)(st->seconds * 1e9);
-	if (go >= 0)
-		close(go);
-	if (errpipe >= 0)
-		close(errpipe);
 	for (i = 0; i < r.nextra; i++)
 		close(r.extra_fds[i]);
 	for (i = 0; i < r.nr; i++)
@@ -669,8 +828,8 @@ out:
 	free(r.v);
 	free(r.extra_fds);
 	free(pfd);
-	free(b.buf);
-	free(b.items);
+	if (worker_on)
+		worker_stop(&w);
 	rec_process_finish(&s);
 	free(s.offcpu_ids);
 	rec_process_release(&s);

@@ -10,7 +10,9 @@
  * events with perf_event_open() on a launched command (every thread and
  * child, across exec), on running processes or on every CPU, reads the
  * ring buffers, symbolizes in process (sym/) and fills a profile with two
- * values per stack: samples/count and cpu/nanoseconds (the main value).
+ * values per stack: samples/count and cpu/nanoseconds (the main value);
+ * with off_cpu four: samples/count, cpu/nanoseconds, offcpu/nanoseconds
+ * (time blocked) and wall/nanoseconds (their sum, the main value).
  * Nothing here prints except error(), warning() and notice() lines; the
  * caller owns the profile and the stats.
  */
@@ -36,6 +38,7 @@ struct record_opts {
 
 struct record_stats {
 	uint64_t samples, lost, throttled;
+	uint64_t lost_switches;     /* --off-cpu: context switches lost */
 	uint64_t with_user, broken; /* samples with user frames; broken ones */
 	uint64_t dwarf_used;        /* samples whose stack came from DWARF */
 	/* Broken stacks whose callchain holds exactly max_stack frames: cut
@@ -48,6 +51,7 @@ struct record_stats {
 	const char *event;   /* the event actually recorded */
 	int env_error;       /* the failure was the environment (exit 3) */
 	int target_status;   /* launched command: exit code, 128+signal */
+	int target_ended;    /* ... which ended before the recording did */
 	int target_exited;   /* -p: a target ended during the recording */
 	int interrupted;     /* ended by SIGINT */
 	unsigned ring_pages; /* data pages per buffer actually mapped */
@@ -55,7 +59,8 @@ struct record_stats {
 
 /*
  * Record until the target ends, the duration passes or SIGINT arrives.
- * Returns 0 with p filled (even when the target died early), or -1 after
+ * p is an initialized, empty profile, set up again here with the values
+ * above.  Returns 0 with p filled (even when the target died early), or -1 after
  * reporting why; st->env_error then says whether the machine's setup is
  * to blame.  Samples recorded before a failure are kept in p.
  */

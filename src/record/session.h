@@ -21,6 +21,16 @@ struct rec_thread {
 	int pending;
 };
 
+/* The values of a stack with --off-cpu, after samples (0) and cpu (1). */
+enum { REC_OFFCPU = 2, REC_WALL = 3 };
+
+/* What a frame-pointer walk can trust at an address (see fpcheck.h). */
+enum loc_flags {
+	LOC_NO_FP = 1 << 0,   /* in a file built without frame pointers */
+	LOC_FP_EDGE = 1 << 1, /* its function's frame is not set up there */
+	LOC_JIT_MISS = 1 << 2, /* anonymous memory no perf map names yet */
+};
+
 struct rec_session {
 	const struct record_opts *o;
 	struct profile *p;
@@ -36,7 +46,13 @@ struct rec_session {
 	/* Symbolization cache: key {dso, address, pid} -> run of frame ids. */
 	struct intern loc_keys;
 	uint32_t *loc_start, *loc_len;
+	unsigned char *loc_flags; /* enum loc_flags */
+	uint64_t *loc_retry;      /* LOC_JIT_MISS: look again after */
 	size_t loc_alloc;
+	/* Per dso pointer: whether its code keeps frame pointers. */
+	struct intern fp_dsos;
+	unsigned char *fp_keeps;
+	size_t fp_keeps_alloc;
 	uint32_t *pool;
 	size_t npool, pool_alloc;
 	/* Scratch for one sample. */

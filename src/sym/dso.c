@@ -1,6 +1,9 @@
 #include "core/compat.h"
 #include "sym/dso.h"
 #include "core/strbuf.h"
+#include "sym/cuindex.h"
+#include "sym/demangle.h"
+#include "sym/plt.h"
 #include <elfutils/libdwfl.h>
 #include <dwarf.h>
 #include <gelf.h>
@@ -66,6 +69,24 @@ int dso_read_build_id(const char *path, char out[41])
 	return ret;
 }
 
+/*
+ * The end of the section a symbol is defined in, 0 when unknown: a
+ * symbol without size (_init, hand-written assembly) covers no address
+ * past its section.
+ */
+static uint64_t section_end(Elf *elf, size_t shndx)
+{
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+
+	if (shndx == SHN_UNDEF || shndx >= SHN_LORESERVE)
+		return 0;
+	scn = elf_getscn(elf, shndx);
+	if (!scn || !gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC))
+		return 0;
+	return sh.sh_addr + sh.sh_size;
+}
+
 /* Add the function symbols of the section of type want; returns how many. */
 static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 {
@@ -83,8 +104,10 @@ static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 		data = elf_getdata(scn, NULL);
 		if (!data)
 			continue;
-		count = sh.sh_size / sh.sh_entsize;
+		/* What was read, not what a damaged header claims. */
+		count = data->d_size / sh.sh_entsize;
 		for (i = 0; i < count; i++) {
+			struct sym_symbol *s;
 			GElf_Sym sym;
 			const char *name;
 			int type;
@@ -98,8 +121,10 @@ static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 			name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (!name || !*name)
 				continue;
-			symtab_add(&d->syms, sym.st_value, sym.st_size, name,
-				   strlen(name));
+			s = symtab_add(&d->syms, sym.st_value, sym.st_size,
+				       name, strlen(name));
+			if (!sym.st_size)
+				s->end = section_end(elf, sym.st_shndx);
 			n++;
 		}
 	}
@@ -207,10 +232,16 @@ static int load_elf(struct dso *d, Elf *elf)
 	    elf_getphdrnum(elf, &nph))
 		return -1;
 	d->is_dyn = eh.e_type == ET_DYN;
-	for (i = 0; i < nph && d->nload < ARRAY_SIZE(d->load); i++) {
+	for (i = 0; i < nph; i++) {
 		GElf_Phdr ph;
 
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+		if (!gelf_getphdr(elf, (int)i, &ph))
+			continue;
+		if (ph.p_type == PT_GNU_EH_FRAME) {
+			d->eh.hdr = ph.p_vaddr;
+			d->eh.hdr_size = ph.p_filesz;
+		}
+		if (ph.p_type != PT_LOAD || d->nload == ARRAY_SIZE(d->load))
 			continue;
 		d->load[d->nload].offset = ph.p_offset;
 		d->load[d->nload].vaddr = ph.p_vaddr;
@@ -223,6 +254,7 @@ static int load_elf(struct dso *d, Elf *elf)
 	else if (!d->image)
 		find_debug_symbols(d, elf);
 	add_symbols(d, elf, SHT_DYNSYM);
+	plt_add_symbols(&d->syms, elf);
 	symtab_sort(&d->syms);
 	return 0;
 }
@@ -235,6 +267,7 @@ static struct dso *dso_new(const char *name, const char *open_path)
 	d->open_path = xstrdup(open_path);
 	d->fd = -1;
 	symtab_init(&d->syms);
+	symtab_init(&d->fdes);
 	return d;
 }
 
@@ -277,9 +310,12 @@ void dso_free(struct dso *d)
 		return;
 	if (d->dwfl)
 		dwfl_end(d->dwfl);
+	cu_index_free(d->cus);
 	if (d->fd >= 0)
 		close(d->fd);
 	symtab_release(&d->syms);
+	symtab_release(&d->fdes);
+	ehframe_release(&d->eh);
 	free(d->name);
 	free(d->open_path);
 	free(d->debug_path);
@@ -349,13 +385,84 @@ static Dwfl_Module *dwarf_module(struct dso *d)
 	return d->module;
 }
 
-static const char *die_name(Dwarf_Die *die)
+static const char *basename_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* A demangled copy of name owned by the dso, or name itself. */
+static const char *demangled(struct dso *d, const char *name)
+{
+	char *dm = sym_demangle(name);
+	const char *s;
+
+	if (!dm)
+		return name;
+	s = arena_strdup(&d->syms.names, dm);
+	free(dm);
+	return s;
+}
+
+/* The symbol's name, demangled on first use (most are never shown). */
+static const char *symbol_name(struct dso *d, const struct sym_symbol *cs)
+{
+	struct sym_symbol *s = &d->syms.syms[cs - d->syms.syms];
+
+	if (!s->demangled) {
+		s->name = demangled(d, s->name);
+		s->demangled = 1;
+	}
+	return s->name;
+}
+
+/*
+ * The name of an inlined function: its linkage name demangled, as the
+ * symbol of an out-of-line copy reads ("ns::f(int)", "crate::m::f"), else
+ * its plain name (C).
+ */
+static const char *die_name(struct dso *d, Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	const char *s;
 
-	s = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-	return s;
+	s = dwarf_formstring(
+		dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!s)
+		s = dwarf_formstring(
+			dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	if (s)
+		return demangled(d, s);
+	return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+}
+
+/*
+ * Name code no symbol covers by the function its .eh_frame FDE says it is
+ * in, "file+0xSTART" with the FDE's link-time start (what addr2line and
+ * objdump take): every function the compiler emitted has an FDE, so a
+ * stripped file still gets one row per function.  The names are kept in
+ * d->fdes.  Returns NULL when no FDE covers vaddr.
+ */
+static const struct sym_symbol *fde_symbol(struct dso *d, uint64_t vaddr)
+{
+	const struct sym_symbol *s = symtab_find(&d->fdes, vaddr, 0);
+	struct strbuf sb = STRBUF_INIT;
+	uint64_t start, end;
+
+	if (s)
+		return s;
+	if (ehframe_find(d, vaddr, &start, &end) < 0)
+		return NULL;
+	strbuf_addstr(&sb, basename_of(d->name));
+	/* A file deleted while mapped: its name, not the kernel's note. */
+	if (sb.len > 10 && !strcmp(sb.buf + sb.len - 10, " (deleted)"))
+		strbuf_setlen(&sb, sb.len - 10);
+	strbuf_addf(&sb, "+%#" PRIx64, start);
+	symtab_add(&d->fdes, start, end - start, sb.buf, sb.len);
+	strbuf_release(&sb);
+	symtab_sort(&d->fdes);
+	return symtab_find(&d->fdes, vaddr, 0);
 }
 
 /* The name of file number idx of the CU, or NULL. */
@@ -376,30 +483,52 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 	Dwfl_Module *mod;
 	GElf_Addr bias = 0;
 	Dwarf_Addr addr, cubias;
-	Dwarf_Die *cu, *scopes = NULL;
-	const char *file = NULL;
+	Dwarf_Die cubuf, *cu, *scopes = NULL;
+	const char *file = NULL, *name;
 	unsigned line = 0;
 	size_t n = 0;
-	int i, nscopes;
+	int i, nscopes, unnamed = 0;
 
-	if (!s || !max)
+	if (!max)
 		return 0;
+	/*
+	 * A symbol without size runs up to the next one, unless an FDE that
+	 * starts after it says a function without a symbol came between.
+	 */
+	if (s && !s->size) {
+		uint64_t start, end;
+
+		if (!ehframe_find(d, vaddr, &start, &end) && start > s->start)
+			s = NULL;
+	}
+	if (!s) {
+		s = fde_symbol(d, vaddr);
+		unnamed = 1;
+	}
+	if (!s)
+		return 0;
+	name = unnamed ? s->name : symbol_name(d, s);
 	mod = (lines || inline_frames) ? dwarf_module(d) : NULL;
 	if (!mod || !dwfl_module_getelf(mod, &bias)) {
-		out[0] = (struct dso_frame){ s->name, NULL, 0, 0 };
+		out[0] = (struct dso_frame){ name, NULL, 0, 0, unnamed };
 		return 1;
 	}
 	addr = vaddr + bias;
-	if (lines) {
-		Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
+	cu = cu_index_find((struct cu_index **)&d->cus, mod, addr, &cubias,
+			   &cubuf);
+	if (lines && cu) {
+		Dwarf_Line *l = dwarf_getsrc_die(cu, addr - cubias);
 		int ln = 0;
 
-		if (l)
-			file = dwfl_lineinfo(l, NULL, &ln, NULL, NULL, NULL);
+		if (l) {
+			file = dwarf_linesrc(l, NULL, NULL);
+			dwarf_lineno(l, &ln);
+		}
 		line = ln > 0 ? (unsigned)ln : 0;
 	}
-	cu = inline_frames ? dwfl_module_addrdie(mod, addr, &cubias) : NULL;
-	nscopes = cu ? dwarf_getscopes(cu, addr - cubias, &scopes) : 0;
+	nscopes = inline_frames && cu ? dwarf_getscopes(cu, addr - cubias,
+							&scopes)
+				      : 0;
 	/*
 	 * scopes[] runs from the innermost scope out; each inlined
 	 * subroutine is a frame whose caller line is its DW_AT_call_line.
@@ -407,13 +536,13 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 	for (i = 0; i < nscopes && n + 1 < max; i++) {
 		Dwarf_Attribute attr;
 		Dwarf_Word cf = 0, cl = 0;
-		const char *name;
+		const char *iname;
 
 		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
 			continue;
-		name = die_name(&scopes[i]);
-		out[n++] = (struct dso_frame){ name ? name : "[inlined]", file,
-					       line, 1 };
+		iname = die_name(d, &scopes[i]);
+		out[n++] = (struct dso_frame){ iname ? iname : "[inlined]",
+					       file, line, 1, 0 };
 		dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr),
 				&cf);
 		dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr),
@@ -422,6 +551,6 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 		line = lines ? (unsigned)cl : 0;
 	}
 	free(scopes);
-	out[n++] = (struct dso_frame){ s->name, file, line, 0 };
+	out[n++] = (struct dso_frame){ name, file, line, 0, unnamed };
 	return n;
 }

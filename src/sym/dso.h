@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "sym/ehframe.h"
 #include "sym/symtab.h"
 
 /*
@@ -29,6 +30,8 @@ struct dso {
 	char *debug_path; /* the separate debug file used, or NULL */
 	char build_id[41]; /* hex, "" when none */
 	struct symtab syms;
+	struct symtab fdes; /* "file+0xSTART" names of unnamed functions */
+	struct ehframe eh;
 	struct dso_load load[16];
 	unsigned nload;
 	int state;    /* enum dso_state */
@@ -40,6 +43,7 @@ struct dso {
 	/* DWARF, set up lazily by dso_dwarf_frames(). */
 	void *dwfl;
 	void *module;
+	void *cus; /* struct cu_index: its CUs' ranges, when no aranges */
 	int dwarf_tried;
 };
 
@@ -66,12 +70,16 @@ struct dso_frame {
 	const char *file; /* NULL when unknown */
 	unsigned line;
 	int inlined;
+	int unnamed; /* no symbol: named "file+0xSTART" by its FDE */
 };
 
 /*
  * The frames at link-time address vaddr, innermost (inlined callee) first,
  * the symbol's own function last; with inline = 0 only that last frame.
- * Returns the number written (0 when no symbol covers the address).
+ * C++ and Rust names are demangled.  Code no symbol covers is named by
+ * the function its .eh_frame FDE says it is in ("file+0x1139", the
+ * FDE's link-time start).  Returns the number written (0 when neither a
+ * symbol nor an FDE covers the address).
  */
 size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 		  int lines, struct dso_frame *out, size_t max);

@@ -23,6 +23,7 @@ void sym_release(struct symbolizer *sy)
 		maps_release(&p->maps);
 		symtab_release(&p->jit);
 		unwind_proc_free(p->unwind);
+		free(p->exe);
 		free(p);
 	}
 	for (i = 0; i < sy->ndsos; i++)
@@ -85,6 +86,15 @@ int sym_proc_read_maps(struct symbolizer *sy, int pid)
 	fp = fopen(path, "re");
 	if (!fp)
 		return -errno;
+	if (!p->exe) {
+		char exe[PATH_MAX];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+		n = readlink(path, exe, sizeof(exe) - 1);
+		if (n > 0)
+			p->exe = xstrndup(exe, (size_t)n);
+	}
 	while (strbuf_getline(&sb, fp) == 0)
 		maps_parse_line(&p->maps, sb.buf);
 	fclose(fp);
@@ -96,7 +106,15 @@ int sym_proc_read_maps(struct symbolizer *sy, int pid)
 void sym_mmap(struct symbolizer *sy, int pid, uint64_t start, uint64_t len,
 	      uint64_t pgoff, const char *path)
 {
-	maps_insert(&sym_proc(sy, pid)->maps, start, start + len, pgoff, path);
+	struct sym_proc *p = sym_proc(sy, pid);
+
+	/* The kernel maps the exec'd file first, then its interpreter. */
+	if (p->exe_next && path[0] == '/') {
+		free(p->exe);
+		p->exe = xstrdup(path);
+		p->exe_next = 0;
+	}
+	maps_insert(&p->maps, start, start + len, pgoff, path);
 }
 
 void sym_fork(struct symbolizer *sy, int ppid, int pid)
@@ -107,6 +125,8 @@ void sym_fork(struct symbolizer *sy, int ppid, int pid)
 	/* sym_proc() may have moved the array, not the processes. */
 	if (!child->maps.nr)
 		maps_copy(&child->maps, &parent->maps);
+	if (!child->exe && parent->exe)
+		child->exe = xstrdup(parent->exe);
 }
 
 void sym_exec(struct symbolizer *sy, int pid)
@@ -119,6 +139,20 @@ void sym_exec(struct symbolizer *sy, int pid)
 	p->jit_size = -1;
 	unwind_proc_free(p->unwind);
 	p->unwind = NULL;
+	free(p->exe);
+	p->exe = NULL;
+	p->exe_next = 1;
+}
+
+struct sym_map *sym_exe_map(struct symbolizer *sy, int pid)
+{
+	struct sym_proc *p = sym_proc(sy, pid);
+	size_t i;
+
+	for (i = 0; p->exe && i < p->maps.nr; i++)
+		if (!strcmp(p->maps.v[i].path, p->exe))
+			return &p->maps.v[i];
+	return NULL;
 }
 
 const char *sym_basename(const char *path)
@@ -233,8 +267,8 @@ void sym_report_stripped(const struct symbolizer *sy)
 		strbuf_addf(&sb, "%s%s", i ? ", " : "", sy->stripped_seen[i]);
 	if (sy->nstripped > 4)
 		strbuf_addf(&sb, " and %zu more", sy->nstripped - 4);
-	warning("stripped, without debug symbols (their unnamed frames show "
-		"as [file name]): %s; install their -dbg/-dbgsym packages",
+	warning("stripped, without debug symbols (their functions show as "
+		"file+0xADDRESS): %s; install their -dbg/-dbgsym packages",
 		sb.buf);
 	strbuf_release(&sb);
 }
@@ -284,6 +318,7 @@ int sym_locate(struct symbolizer *sy, int pid, uint64_t addr,
 		return -1;
 	loc->map = m;
 	loc->dso = map_dso(sy, pid, m);
+	loc->addr = addr;
 	loc->vaddr = addr;
 	if (loc->dso && loc->dso->state == DSO_OK &&
 	    dso_offset_to_vaddr(loc->dso, addr - m->start + m->pgoff,
@@ -292,11 +327,42 @@ int sym_locate(struct symbolizer *sy, int pid, uint64_t addr,
 	return 0;
 }
 
+/*
+ * Open a perf map, or -1.  /tmp is everyone's, and perfops often runs as
+ * root: like perf, it reads only a regular file (not a symlink or a
+ * hard link to /etc/shadow, nor a FIFO that would block) owned by root
+ * or by the process's own user, and says once why it ignores another.
+ */
+static int open_perfmap(struct sym_proc *p, const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat proc;
+	char dir[32];
+
+	/* O_NOFOLLOW: a symlink fails with ELOOP. */
+	if (fd < 0 && errno != ELOOP)
+		return -1;
+	snprintf(dir, sizeof(dir), "/proc/%d", p->pid);
+	/* One link: not a hard link to a file of root's put in /tmp. */
+	if (fd >= 0 && !fstat(fd, st) && S_ISREG(st->st_mode) &&
+	    st->st_nlink == 1 && !stat(dir, &proc) &&
+	    (!st->st_uid || st->st_uid == proc.st_uid))
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	if (!p->perfmap_refused)
+		warning("ignoring %s: not a regular file with one link, owned "
+			"by root or by the user of process %d",
+			path, p->pid);
+	p->perfmap_refused = 1;
+	return -2;
+}
+
 static void load_perfmap(struct sym_proc *p)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
 	struct stat st;
-	int nspid = p->pid;
+	int nspid = p->pid, fd;
 	FILE *fp;
 
 	/* The map is named after the pid inside the process's namespace. */
@@ -314,16 +380,18 @@ static void load_perfmap(struct sym_proc *p)
 		fclose(fp);
 	strbuf_reset(&path);
 	strbuf_addf(&path, "/proc/%d/root/tmp/perf-%d.map", p->pid, nspid);
-	if (stat(path.buf, &st)) {
+	fd = open_perfmap(p, path.buf, &st);
+	if (fd == -1) {
 		strbuf_reset(&path);
 		strbuf_addf(&path, "/tmp/perf-%d.map", p->pid);
-		if (stat(path.buf, &st))
-			goto out;
+		fd = open_perfmap(p, path.buf, &st);
 	}
+	if (fd < 0)
+		goto out;
 	if ((long long)st.st_size == p->jit_size)
 		goto out;
 	strbuf_reset(&text);
-	if (strbuf_read_file(&text, path.buf) < 0)
+	if (strbuf_read_fd(&text, fd, path.buf) < 0)
 		goto out;
 	p->jit_size = (long long)st.st_size;
 	symtab_release(&p->jit);
@@ -331,6 +399,8 @@ static void load_perfmap(struct sym_proc *p)
 	symtab_parse_perfmap(&p->jit, text.buf, text.len);
 	symtab_sort(&p->jit);
 out:
+	if (fd >= 0)
+		close(fd);
 	strbuf_release(&path);
 	strbuf_release(&text);
 }
@@ -346,8 +416,8 @@ size_t sym_frames(struct symbolizer *sy, int pid, const struct sym_loc *loc,
 				      !(sy->flags & SYM_NO_INLINE),
 				      !(sy->flags & SYM_NO_LINES), out, max);
 
-		/* Say so only when the missing symbols cost a frame. */
-		if (!n && loc->dso->stripped)
+		/* Say so only when the missing symbols cost a name. */
+		if ((!n || out[n - 1].unnamed) && loc->dso->stripped)
 			warn_stripped(sy, loc->dso);
 		return n;
 	}

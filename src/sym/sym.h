@@ -22,6 +22,9 @@ struct sym_proc {
 	struct sym_maps maps;
 	struct symtab jit;
 	long long jit_size; /* size of the perf map when last read, -1 none */
+	char *exe;          /* the program file it runs, NULL until known */
+	int perfmap_refused; /* its perf map was not safe to read: said so */
+	int exe_next;       /* exec'd: its next file mapping is the program */
 	void *unwind;       /* struct unwind_proc, see unwind.c */
 };
 
@@ -58,11 +61,16 @@ void sym_fork(struct symbolizer *sy, int ppid, int pid);
 /* An exec: the old mappings are gone, the new ones follow as MMAP2. */
 void sym_exec(struct symbolizer *sy, int pid);
 
-/* Where a user address is: its mapping, file and link-time address. */
+/*
+ * Where a user address is: its mapping, file, link-time address (what
+ * the file's symbols and DWARF use) and the process address itself (what
+ * a pprof Location holds, inside its Mapping's range).
+ */
 struct sym_loc {
 	struct sym_map *map;
 	struct dso *dso;
 	uint64_t vaddr;
+	uint64_t addr;
 };
 /* Locate addr in pid; -1 when no mapping holds it (re-reads /proc once). */
 int sym_locate(struct symbolizer *sy, int pid, uint64_t addr,
@@ -73,6 +81,12 @@ int sym_locate(struct symbolizer *sy, int pid, uint64_t addr,
  */
 size_t sym_frames(struct symbolizer *sy, int pid, const struct sym_loc *loc,
 		  uint64_t addr, struct dso_frame *out, size_t max);
+/*
+ * The first executable mapping of the program pid runs (the file it
+ * exec'd, /proc/PID/exe when attached), or NULL when unknown: pprof
+ * lists it first, as the main binary.
+ */
+struct sym_map *sym_exe_map(struct symbolizer *sy, int pid);
 /* The kernel function at addr, or NULL. */
 const char *sym_kernel(struct symbolizer *sy, uint64_t addr);
 /*

@@ -14,17 +14,19 @@ void symtab_release(struct symtab *st)
 	memset(st, 0, sizeof(*st));
 }
 
-void symtab_add(struct symtab *st, uint64_t start, uint64_t size,
-		const char *name, size_t len)
+struct sym_symbol *symtab_add(struct symtab *st, uint64_t start,
+			      uint64_t size, const char *name, size_t len)
 {
 	struct sym_symbol *s;
 
 	ALLOC_GROW(st->syms, st->nr + 1, st->alloc);
 	s = &st->syms[st->nr++];
+	memset(s, 0, sizeof(*s));
 	s->start = start;
 	s->size = size;
 	s->name = arena_strndup(&st->names, name, len);
 	st->sorted = 0;
+	return s;
 }
 
 static int cmp_sym(const void *a, const void *b)
@@ -45,7 +47,9 @@ void symtab_sort(struct symtab *st)
 
 	if (st->sorted)
 		return;
-	qsort(st->syms, st->nr, sizeof(*st->syms), cmp_sym);
+	/* An empty table has no array: qsort() must not see NULL. */
+	if (st->nr > 1)
+		qsort(st->syms, st->nr, sizeof(*st->syms), cmp_sym);
 	for (i = j = 0; i < st->nr; i++) {
 		if (j && st->syms[j - 1].start == st->syms[i].start)
 			continue;
@@ -75,6 +79,8 @@ const struct sym_symbol *symtab_find(const struct symtab *st, uint64_t addr,
 	s = &st->syms[lo - 1];
 	if (s->size)
 		return addr - s->start < s->size ? s : NULL;
+	if (s->end && addr >= s->end)
+		return NULL;
 	if (max_gap && addr - s->start > max_gap)
 		return NULL;
 	return s;

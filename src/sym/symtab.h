@@ -13,7 +13,12 @@
  */
 struct sym_symbol {
 	uint64_t start, size; /* size 0: up to the next symbol */
+	/* For a size-0 symbol, where it ends at the latest (the end of its
+	 * section; 0 = unbounded): .init's _init does not run on into
+	 * .plt. */
+	uint64_t end;
 	const char *name;
+	int demangled; /* name already went through sym_demangle() */
 };
 
 struct symtab {
@@ -25,8 +30,9 @@ struct symtab {
 
 void symtab_init(struct symtab *st);
 void symtab_release(struct symtab *st);
-void symtab_add(struct symtab *st, uint64_t start, uint64_t size,
-		const char *name, size_t len);
+/* Add a symbol; the pointer is valid until the next add or sort. */
+struct sym_symbol *symtab_add(struct symtab *st, uint64_t start,
+			      uint64_t size, const char *name, size_t len);
 /*
  * Sort by address and drop duplicates at the same address (keeping the
  * one with a size, then the first added: a global name over its local
@@ -36,7 +42,8 @@ void symtab_sort(struct symtab *st);
 /*
  * The symbol that contains addr: the last one starting at or below it,
  * provided addr is inside its size (or, for a symbol without size,
- * before the next symbol and within max_gap bytes of its start).
+ * before the next symbol and its end, and within max_gap bytes of its
+ * start).
  */
 const struct sym_symbol *symtab_find(const struct symtab *st, uint64_t addr,
 				     uint64_t max_gap);

@@ -130,7 +130,7 @@ static void report_maps(struct symbolizer *sy, struct sym_proc *p,
 			struct unwind_proc *up)
 {
 	size_t i, k;
-	int began = 0;
+	int began = 0, fd;
 
 	for (i = 0; i < p->maps.nr; i++) {
 		struct sym_map *m = &p->maps.v[i];
@@ -154,9 +154,20 @@ static void report_maps(struct symbolizer *sy, struct sym_proc *p,
 			dwfl_report_begin_add(up->dwfl);
 			began = 1;
 		}
-		/* Same load bias as perf: where file offset 0 would be. */
-		dwfl_report_elf(up->dwfl, loc.dso->name, loc.dso->open_path,
-				-1, m->start - m->pgoff, false);
+		/*
+		 * Same load bias as perf: where file offset 0 would be.  The
+		 * file is handed over open: its open_path may lead through
+		 * /proc/PID/root of another process, which may have ended
+		 * (a forked and exec'd child unwinds with the files its
+		 * predecessors opened).  libdw takes over the fd.
+		 */
+		fd = loc.dso->fd >= 0 ? fcntl(loc.dso->fd, F_DUPFD_CLOEXEC, 0)
+				      : -1;
+		if (!dwfl_report_elf(up->dwfl, loc.dso->name,
+				     loc.dso->open_path, fd,
+				     m->start - m->pgoff, false) &&
+		    fd >= 0)
+			close(fd);
 	}
 	if (began)
 		dwfl_report_end(up->dwfl, NULL, NULL);

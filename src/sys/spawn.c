@@ -18,6 +18,14 @@ double sys_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+uint64_t sys_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 /*
  * The child side, between fork (or vfork) and exec: only system calls, no
  * allocation, so that it is safe in a vfork child sharing our memory.
@@ -153,62 +161,139 @@ static pid_t raw_fork(void)
 }
 
 /*
- * fork, for counters and for a fresh memory peak.  perf stat's scheme for
- * counters: the child waits on a pipe until they are attached to it with
- * enable_on_exec, and the clock starts then.  Returns the pid, or a
- * negative errno (also for an exec failure reported through a pipe).
+ * Fork the child of o with a pipe that reports its exec error and, when
+ * held, a pipe it waits on before exec; *start (when not NULL) is read
+ * right before the fork.  Nothing is left open on failure.
  */
-static pid_t start_fork(const struct spawn_opts *o, double *start)
+static int fork_child(const struct spawn_opts *o, int held,
+		      struct spawn_held *h, double *start)
 {
-	int go[2] = {-1, -1}, errp[2], child_err = 0, e;
+	int go[2] = { -1, -1 }, errp[2], e;
 	pid_t pid;
 
-	if (o->counters && pipe2(go, O_CLOEXEC) < 0)
+	h->pid = -1;
+	h->go_fd = h->err_fd = -1;
+	if (held && pipe2(go, O_CLOEXEC) < 0)
 		return -errno;
 	if (pipe2(errp, O_CLOEXEC) < 0) {
 		e = errno;
-		if (o->counters) {
+		if (held) {
 			close(go[0]);
 			close(go[1]);
 		}
 		return -e;
 	}
-	*start = sys_now();
+	if (start)
+		*start = sys_now();
 	pid = raw_fork();
 	if (pid == 0) {
-		if (o->counters)
+		if (held)
 			close(go[1]);
 		close(errp[0]);
 		child_exec(o, go[0], errp[1], NULL);
 	}
 	e = errno;
-	if (o->counters)
+	if (held)
 		close(go[0]);
 	close(errp[1]);
 	if (pid < 0) {
-		if (o->counters)
+		if (held)
 			close(go[1]);
 		close(errp[0]);
 		return -e;
 	}
-	if (o->counters) {
-		perf_counters_attach(o->counters, pid);
-		*start = sys_now();
-		if (write(go[1], "x", 1) != 1)
+	h->pid = pid;
+	h->go_fd = go[1];
+	h->err_fd = errp[0];
+	return 0;
+}
+
+int spawn_hold(const struct spawn_opts *o, struct spawn_held *h)
+{
+	return fork_child(o, 1, h, NULL);
+}
+
+int spawn_go(struct spawn_held *h)
+{
+	int e, child_err = 0;
+
+	if (h->go_fd >= 0) {
+		if (write(h->go_fd, "x", 1) != 1)
 			child_err = EPIPE;
-		close(go[1]);
+		close(h->go_fd);
+		h->go_fd = -1;
 	}
 	/* EOF (0 bytes) means the exec succeeded and closed the pipe. */
-	if (read(errp[0], &e, sizeof(e)) == sizeof(e))
+	if (read(h->err_fd, &e, sizeof(e)) == sizeof(e))
 		child_err = e;
-	close(errp[0]);
+	close(h->err_fd);
+	h->err_fd = -1;
 	if (child_err) {
-		waitpid(pid, NULL, 0);
-		if (o->counters)
-			perf_counters_read(o->counters);
+		waitpid(h->pid, NULL, 0);
+		h->pid = -1;
 		return -child_err;
 	}
-	return pid;
+	return 0;
+}
+
+void spawn_abort(struct spawn_held *h)
+{
+	/* Closing the go pipe unblocks the child, which exits 127. */
+	if (h->go_fd >= 0)
+		close(h->go_fd);
+	if (h->err_fd >= 0)
+		close(h->err_fd);
+	if (h->pid > 0)
+		waitpid(h->pid, NULL, 0);
+	h->pid = -1;
+	h->go_fd = h->err_fd = -1;
+}
+
+int spawn_reap(pid_t pid, int *wstatus)
+{
+	return waitpid(pid, wstatus, WNOHANG) == pid;
+}
+
+void spawn_stop(pid_t pid, int *wstatus)
+{
+	if (spawn_reap(pid, wstatus))
+		return;
+	kill(pid, SIGTERM);
+	while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
+		;
+}
+
+int spawn_exit_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : 1;
+}
+
+/*
+ * fork, for counters and for a fresh memory peak.  perf stat's scheme for
+ * counters: the child is held until they are attached to it with
+ * enable_on_exec, and the clock starts then.  Returns the pid, or a
+ * negative errno (also for an exec failure reported through a pipe).
+ */
+static pid_t start_fork(const struct spawn_opts *o, double *start)
+{
+	struct spawn_held h;
+	int err = fork_child(o, o->counters != NULL, &h, start);
+
+	if (err < 0)
+		return err;
+	if (o->counters) {
+		perf_counters_attach(o->counters, h.pid);
+		*start = sys_now();
+	}
+	err = spawn_go(&h);
+	if (err < 0) {
+		if (o->counters)
+			perf_counters_read(o->counters);
+		return err;
+	}
+	return h.pid;
 }
 
 /*
@@ -271,6 +356,44 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *r)
 		r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	}
 	return 0;
+}
+
+pid_t spawn_start(const struct spawn_opts *o)
+{
+	double start;
+
+	return o->counters || o->fresh_mm ? start_fork(o, &start)
+					  : start_vfork(o, &start);
+}
+
+int spawn_stop_group(pid_t pid, double grace, double *cpu)
+{
+	double end = sys_now() + grace;
+	struct rusage ru;
+	int status = 0;
+	pid_t w;
+
+	kill(-pid, SIGTERM);
+	kill(pid, SIGTERM);
+	memset(&ru, 0, sizeof(ru));
+	while ((w = wait4(pid, &status, WNOHANG, &ru)) != pid) {
+		if (w < 0 && errno != EINTR)
+			break;
+		if (sys_now() >= end) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		usleep(10000);
+	}
+	if (cpu)
+		*cpu = (double)ru.ru_utime.tv_sec +
+		       (double)ru.ru_utime.tv_usec / 1e6 +
+		       (double)ru.ru_stime.tv_sec +
+		       (double)ru.ru_stime.tv_usec / 1e6;
+	return status;
 }
 
 int cpu_parse_list(const char *s, cpu_set_t *set)

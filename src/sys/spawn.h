@@ -61,8 +61,56 @@ struct spawn_result {
  */
 int spawn_run(const struct spawn_opts *o, struct spawn_result *r);
 
+/*
+ * A child forked and held before exec until spawn_go(): the scheme of
+ * perf stat and perf record, which attach their events (with
+ * enable_on_exec) to the pid in between, so that they count from the
+ * command's first instruction.  The caller owns the held child until
+ * spawn_go() or spawn_abort().
+ */
+struct spawn_held {
+	pid_t pid;
+	int go_fd, err_fd; /* -1 once closed */
+};
+
+/*
+ * Fork the child of o and hold it before exec.  Returns 0, or a negative
+ * errno with nothing left open and no child.
+ */
+int spawn_hold(const struct spawn_opts *o, struct spawn_held *h);
+/*
+ * Let the held child exec.  Returns 0, or the negative errno of its exec
+ * (such as -ENOENT), the child then reaped.  Either way h holds no fd.
+ */
+int spawn_go(struct spawn_held *h);
+/* Let go of a child that must not run: it exits 127 and is reaped. */
+void spawn_abort(struct spawn_held *h);
+/* Reap pid if it has ended: 1 with *wstatus set, else 0 (no wait). */
+int spawn_reap(pid_t pid, int *wstatus);
+/* End pid: reap it if it has ended, else send SIGTERM and wait for it. */
+void spawn_stop(pid_t pid, int *wstatus);
+/* A wait status as a shell reports it: the exit code, or 128 + signal. */
+int spawn_exit_status(int wstatus);
+
+/*
+ * Start the command and return at once with its pid (the caller waits
+ * for it), or a negative errno when it could not be started.  timeout,
+ * drain_fd and started are not used.
+ */
+pid_t spawn_start(const struct spawn_opts *o);
+
+/*
+ * Stop a child started by spawn_start() with own_group: SIGTERM to its
+ * group, SIGKILL after grace seconds, and reap it.  Returns its wait
+ * status; *cpu (when not NULL) gets its user + system time in seconds,
+ * with that of the children it waited for (wait4's rusage).
+ */
+int spawn_stop_group(pid_t pid, double grace, double *cpu);
+
 /* Seconds on the monotonic clock. */
 double sys_now(void);
+/* Nanoseconds on the monotonic clock (perf_event's clockid). */
+uint64_t sys_now_ns(void);
 
 /*
  * Parse a CPU list such as "0-2,5" into set; -1 on syntax error or a CPU

@@ -81,8 +81,8 @@ else
 	if [ "$rc" -eq 3 ]; then
 		skip "perf_event_open not usable here: $(echo "$err" | head -1)" 2
 	else
-		like "$out" 'spin\\x1b\]0;pwned\\x07\\x1b\[2J' "record's top functions show a hostile symbol escaped"
-		case "$out" in *"$esc"*) st=1 ;; *) st=0 ;; esac
+		like "$err" 'spin\\x1b\]0;pwned\\x07\\x1b\[2J' "record's top functions show a hostile symbol escaped"
+		case "$err" in *"$esc"*) st=1 ;; *) st=0 ;; esac
 		ok $st "no ESC byte reaches the terminal from record's summary"
 	fi
 fi

@@ -3,6 +3,11 @@
 # only by /tmp/perf-PID.map, a binary deleted while it runs, and an
 # unprivileged user under a strict kernel.perf_event_paranoid.
 . "$(dirname "$0")/lib.sh"
+# The sysctls below are the machine's: two runs of this file at once would
+# save each other's temporary value and leave it behind.  Each change and
+# its restore hold one lock.
+sysctl_lock() { exec 9>/tmp/perfops-e2e-sysctl.lock && flock 9; }
+sysctl_unlock() { flock -u 9 2>/dev/null; exec 9>&-; }
 plan 19
 
 need_record 19
@@ -73,6 +78,7 @@ ok $? "the thread born after attaching is in the profile"
 par=/proc/sys/kernel/perf_event_paranoid
 if [ "$(id -u)" = 0 ] && [ -w "$par" ] && command -v setpriv >/dev/null &&
 	id nobody >/dev/null 2>&1; then
+	sysctl_lock
 	old=$(cat "$par")
 	echo 3 >"$par"
 	cp "$W" "$T/wl" && chmod 755 "$T" "$T/wl"
@@ -81,6 +87,7 @@ if [ "$(id -u)" = 0 ] && [ -w "$par" ] && command -v setpriv >/dev/null &&
 		>"$T/np.out" 2>"$T/np.err"
 	rc=$?
 	echo "$old" >"$par"
+	sysctl_unlock
 	like "$(cat "$T/np.err")" 'kernel\.perf_event_paranoid' "the message names kernel.perf_event_paranoid"
 	if [ "$rc" -eq 0 ]; then
 		! grep -q '_\[k\]\|entry_SYSCALL\|asm_sysvec' /tmp/perfops-np-$$.folded
@@ -98,6 +105,7 @@ fi
 ml=/proc/sys/kernel/perf_event_mlock_kb
 if [ "$(id -u)" = 0 ] && [ -w "$ml" ] && command -v setpriv >/dev/null &&
 	command -v prlimit >/dev/null && id nobody >/dev/null 2>&1; then
+	sysctl_lock
 	old=$(cat "$ml")
 	echo 8 >"$ml"
 	cp "$W" "$T/wl" && chmod 755 "$T" "$T/wl"
@@ -106,6 +114,7 @@ if [ "$(id -u)" = 0 ] && [ -w "$ml" ] && command -v setpriv >/dev/null &&
 		-- "$T/wl" cpu 0.3 >"$T/ml.out" 2>"$T/ml.err"
 	rc=$?
 	echo "$old" >"$ml"
+	sysctl_unlock
 	rm -f /tmp/perfops-ml-$$.folded
 	is "$rc" 3 "mlock budget used up: exit 3"
 	like "$(cat "$T/ml.err")" 'sysctl kernel\.perf_event_mlock_kb=' "and the fix is named"
@@ -117,11 +126,13 @@ fi
 # warning names the setting, kernel frames fall back to [kernel.kallsyms].
 kp=/proc/sys/kernel/kptr_restrict
 if [ "$(id -u)" = 0 ] && [ -w "$kp" ]; then
+	sysctl_lock
 	old=$(cat "$kp")
 	echo 2 >"$kp"
 	# --off-cpu: every switch-out stack ends in the kernel (schedule).
 	run "$PERFOPS" record --off-cpu -o "$T/kp.folded" -- "$W" threads 0.5
 	echo "$old" >"$kp"
+	sysctl_unlock
 	like "$err" 'kernel\.kptr_restrict=2.*sysctl kernel\.kptr_restrict=0' "kptr_restrict: a warning with the fix"
 	grep -q ';hot_a ' "$T/kp.folded"
 	ok $? "user frames are still named"

@@ -26,14 +26,14 @@ within "$c" 10 5; ok $? "hot_c has 10% +-5 (got $c%)"
 like "$(grep hot_a "$T/cpu.folded" | head -1)" \
 	'^perfops-workloa;__libc_start_call_main;main;run;cpu_round;hot_a' \
 	"stacks are root first from the comm to the hot function"
-like "$out" 'broken stacks: [0-4]\.[0-9]%' "frame pointers reach the root"
+like "$err" 'broken stacks: [0-4]\.[0-9]%' "frame pointers reach the root"
 grep -q '<svg' "$T/cpu.svg" && grep -q 'hot_a' "$T/cpu.svg"
 ok $? "the SVG flame graph is written and shows hot_a"
 
 # 8-9: the summary.
-like "$out" 'recorded [0-9]+ samples of cpu-clock in [0-9.]+ s' "summary: samples and duration"
-printf '%s\n' "$out" | grep -A1 'top functions (self):' | grep -q 'hot_a$' &&
-	printf '%s\n' "$out" | grep -qx "wrote $T/cpu.folded"
+like "$err" 'recorded [0-9]+ samples of cpu-clock in [0-9.]+ s' "summary: samples and duration"
+printf '%s\n' "$err" | grep -A1 'top functions (self):' | grep -q 'hot_a$' &&
+	printf '%s\n' "$err" | grep -qx "wrote $T/cpu.folded"
 ok $? "summary: top functions and files written"
 
 # 10-12: qsort through libc (no frame pointers): fp breaks, dwarf/auto do not.
@@ -57,7 +57,7 @@ is "$rc" 0 "record --off-cpu exits 0"
 like "$(cat "$T/thr.folded")" '^wl-child-[0-9]+/[0-9]+;.*child_spin;hot_c' "the forked child is recorded"
 slept=$(awk '/^wl-sleeper-[0-9]+\/[0-9]+;\[off-cpu\];.*sleeper/ { t += $NF } END { printf "%.2f", t / 1e9 }' "$T/thr.folded")
 within "$slept" 2 0.6; ok $? "the sleeping thread's blocked stack has about 2 s (got $slept s)"
-like "$out" 'off-cpu: [0-9]+ blocked intervals' "summary reports off-CPU time"
+like "$err" 'off-cpu: [0-9]+ blocked intervals' "summary reports off-CPU time"
 
 # 17-19: attach to a running process.
 "$W" cpu 4 >/dev/null &

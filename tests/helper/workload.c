@@ -24,6 +24,9 @@
  * jit:     (x86-64) a loop of machine code in an anonymous executable
  *          page, named "jit_hot_loop" in /tmp/perf-PID.map as a JIT
  *          would name it; only the perf map can name it.
+ * jitlate: the same code, run for SECONDS/2 before the perf map names it
+ *          "jit_late_loop" (a JIT names code after it first ran), then
+ *          SECONDS/2 more.
  */
 #include "core/compat.h"
 #include <linux/futex.h>
@@ -238,16 +241,17 @@ static int late(double seconds)
 
 /*
  * Generated code as a JIT makes it: copied into an anonymous executable
- * mapping, with its name only in /tmp/perf-PID.map.
+ * mapping, with its name only in /tmp/perf-PID.map, written when the code
+ * has run for `unnamed` seconds (0: before it first runs).
  */
-static int jit(double seconds)
+static int jit(double seconds, double unnamed, const char *name)
 {
 #if defined(__x86_64__)
 	/* xor %rax,%rax; 1: inc %rax; cmp $0x1000000,%rax; jne 1b; ret */
 	static const unsigned char code[] = { 0x48, 0x31, 0xc0, 0x48, 0xff,
 					      0xc0, 0x48, 0x3d, 0x00, 0x00,
 					      0x00, 0x01, 0x75, 0xf5, 0xc3 };
-	double until = now() + seconds;
+	double named_at = now() + unnamed, until = now() + seconds;
 	char path[64];
 	void (*fn)(void);
 	FILE *map;
@@ -257,20 +261,23 @@ static int jit(double seconds)
 	if (page == MAP_FAILED)
 		return 1;
 	memcpy(page, code, sizeof(code));
+	fn = (void (*)(void))page;
+	while (now() < named_at)
+		fn();
 	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
 	map = fopen(path, "w");
 	if (!map)
 		return 1;
-	fprintf(map, "%lx %zx jit_hot_loop\n", (unsigned long)page,
-		sizeof(code));
+	fprintf(map, "%lx %zx %s\n", (unsigned long)page, sizeof(code), name);
 	fclose(map);
-	fn = (void (*)(void))page;
 	while (now() < until)
 		fn();
 	unlink(path);
 	return 0;
 #else
 	(void)seconds;
+	(void)unnamed;
+	(void)name;
 	fprintf(stderr, "perfops-workload: jit needs x86-64\n");
 	return 3;
 #endif
@@ -286,7 +293,10 @@ int main(int argc, char **argv)
 	pid_t child = -1;
 
 	if (!strcmp(mode, "jit"))
-		return jit(seconds > 0 ? seconds : 2);
+		return jit(seconds > 0 ? seconds : 2, 0, "jit_hot_loop");
+	if (!strcmp(mode, "jitlate"))
+		return jit(seconds > 0 ? seconds : 2,
+			   seconds > 0 ? seconds / 2 : 1, "jit_late_loop");
 	if (!strcmp(mode, "late"))
 		return late(seconds > 0 ? seconds : 2);
 	if (!strcmp(mode, "deep")) {
@@ -300,8 +310,8 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "cpu") && strcmp(mode, "qsort") &&
 	    strcmp(mode, "threads") && strcmp(mode, "all")) {
 		fprintf(stderr, "usage: perfops-workload "
-				"[cpu|qsort|threads|all|late|inline|deep|jit] "
-				"[SECONDS]\n");
+				"[cpu|qsort|threads|all|late|inline|deep|jit|"
+				"jitlate] [SECONDS]\n");
 		return 2;
 	}
 	if (!(seconds > 0))

@@ -102,6 +102,33 @@ Test(folded, two_measures_write_the_main_value)
 	profile_release(&p);
 }
 
+/*
+ * Two threads of one name with the same stack (a recording without
+ * --per-thread) are one line: the text cannot tell them apart.
+ */
+Test(folded, stacks_of_two_threads_are_one_line)
+{
+	struct profile p;
+	uint32_t f[2], t1, t2;
+	int64_t v1[2] = { 1, 1000 }, v2[2] = { 2, 2000 }, v3[2] = { 4, 4000 };
+	char *out;
+
+	profile_init(&p, 2);
+	p.main_value = 1;
+	f[0] = profile_frame(&p, "gzip", 4);
+	f[1] = profile_frame(&p, "deflate", 7);
+	t1 = profile_thread(&p, 10, 10, "gzip");
+	t2 = profile_thread(&p, 11, 11, "gzip");
+	profile_add(&p, t1, f, 2, v1);
+	profile_add(&p, t2, f, 2, v2);
+	profile_add(&p, t2, f, 1, v3);
+	cr_assert_eq(profile_nstacks(&p), 3);
+	out = folded_string(&p);
+	cr_assert_str_eq(out, "gzip 4000\ngzip;deflate 3000\n");
+	free(out);
+	profile_release(&p);
+}
+
 /* Counts are exact 64-bit integers: no rounding through a double. */
 Test(folded, counts_are_exact_64_bit_integers)
 {

@@ -112,6 +112,42 @@ Test(perfscript, java_and_other_processes_share_lines)
 	      "node;Lcom/A:::f 1\n");
 }
 
+Test(perfscript, padded_addresses_and_near_misses)
+{
+	/* perf's layout (a tab, the address in 16 columns, a space) takes a
+	 * fast path; lines that only look like it must still follow the
+	 * script's expression: a '-' ends the address word and starts the
+	 * function, a second space or a tab before the symbol is skipped,
+	 * an address of 16 digits or of one is the same.  The text after
+	 * the address is cached, so a near miss followed by the same text
+	 * behind a plain address shows a wrong column at once. */
+	CHECK("ab 1 [0] 1.0: cpu-clock: \n"
+	      "\t            12-4 f (/x)\n"
+	      "\tffffffff81000000 g (/x)\n"
+	      "\t               1 h (/x)\n"
+	      "\t            1234  i (/x)\n"
+	      "\t            1234\tj (/x)\n"
+	      "\t         12 1234 k (/x)\n"
+	      "\t            12g4 l (/x)\n"
+	      "\t  12 12345678901 m (/x)\n"
+	      "\t    123456789012 m (/x)\n"
+	      "\t            5678 k (/x)\n"
+	      "\t            5678 f (/x)\n\n",
+	      0, "ab;f;k;m;12345678901 m;l;1234 k;j;i;h;g;-4 f 1\n");
+	/* No address at all, only its padding: not a frame line, even when
+	 * the same text behind an address is cached. */
+	CHECK("ab 1 [0] 1.0: cpu-clock: \n"
+	      "\t            1234 x (/x)\n"
+	      "\t                 x (/x)\n\n",
+	      0, "ab;x 1\n");
+	/* --addrs keeps the address in the key: same lines, their own
+	 * frames when the symbol is unknown. */
+	CHECK("ab 1 [0] 1.0: cpu-clock: \n"
+	      "\t            1234 [unknown] (/x)\n"
+	      "\t            1235 [unknown] (/x)\n\n",
+	      COLLAPSE_ADDRS, "ab;[x <1235>];[x <1234>] 1\n");
+}
+
 Test(perfscript, periods_are_summed)
 {
 	CHECK("pp 1 1.0: 1000 cpu-clock:\n\t1 a (/x)\n\n"

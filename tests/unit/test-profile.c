@@ -59,6 +59,67 @@ Test(profile, sorted_like_the_folded_text)
 	profile_release(&p);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+Test(profile, sorted_like_the_text_with_prefix_names)
+{
+	/* Stacks up to 12 deep, half of them sharing their first 8 frames,
+	 * of names that extend each other with bytes below and above ';'
+	 * (' ', ':', '~'), and an empty one: the order must be that of the
+	 * joined texts, whatever the names share.  (A name holding a ';'
+	 * makes two different stacks print the same text: not tested.) */
+	const char *names[] = { "a", "a:", "a:b", "ab", "a b", "a~", "b",
+				"a:b:c", "" };
+	enum { N = 400 };
+	char *texts[N];
+	struct strbuf sb = STRBUF_INIT;
+	struct profile p;
+	uint32_t *order;
+	unsigned seed = 7;
+	size_t i, k, n;
+
+	profile_init(&p, 1);
+	for (i = 0; i < N; i++) {
+		uint32_t f[12];
+		size_t d;
+		int64_t one = 1;
+
+		seed = seed * 1103515245 + 12345;
+		d = 1 + (seed >> 16) % 12;
+		for (k = 0; k < d; k++) {
+			const char *nm;
+
+			seed = seed * 1103515245 + 12345;
+			nm = names[(seed >> 16) % ARRAY_SIZE(names)];
+			if (i % 2 && k < 8)
+				nm = names[k % 3];
+			f[k] = profile_frame(&p, nm, strlen(nm));
+		}
+		profile_add(&p, 0, f, d, &one);
+	}
+	n = profile_nstacks(&p);
+	for (i = 0; i < n; i++) {
+		strbuf_reset(&sb);
+		profile_stack_text(&p, (uint32_t)i, &sb);
+		texts[i] = xstrdup(sb.buf);
+	}
+	qsort(texts, n, sizeof(*texts), cmp_str);
+	order = profile_sorted_stacks(&p);
+	for (i = 0; i < n; i++) {
+		strbuf_reset(&sb);
+		profile_stack_text(&p, order[i], &sb);
+		cr_assert_str_eq(sb.buf, texts[i], "position %zu of %zu", i, n);
+	}
+	for (i = 0; i < n; i++)
+		free(texts[i]);
+	free(order);
+	strbuf_release(&sb);
+	profile_release(&p);
+}
+
 Test(profile, threads_keep_stacks_apart)
 {
 	struct profile p;

@@ -93,3 +93,36 @@ Test(symtab, perf_map)
 			 "Py::main");
 	symtab_release(&st);
 }
+
+/*
+ * A file without function symbols (`record -- true` sees ld.so's stub
+ * mappings) sorts an empty table: qsort() must not be handed its NULL
+ * array (UBSan: "null pointer passed as argument 1").
+ */
+Test(symtab, empty_table_sorts_and_finds_nothing)
+{
+	struct symtab st;
+
+	symtab_init(&st);
+	symtab_sort(&st);
+	cr_assert_eq(st.nr, 0);
+	cr_assert_null(symtab_find(&st, 0x1000, 0));
+	symtab_release(&st);
+}
+
+/* A size-0 symbol (_init in .init) does not run on into .plt. */
+Test(symtab, size_zero_symbol_ends_at_its_bound)
+{
+	struct symtab st;
+
+	symtab_init(&st);
+	symtab_add(&st, 0x1000, 0, "_init", 5)->end = 0x101b;
+	symtab_add(&st, 0x1100, 0, "open_ended", 10);
+	symtab_add(&st, 0x2000, 0x10, "next", 4);
+	symtab_sort(&st);
+	cr_assert_str_eq(symtab_find(&st, 0x101a, 0)->name, "_init");
+	cr_assert_null(symtab_find(&st, 0x101b, 0));
+	cr_assert_null(symtab_find(&st, 0x1030, 1 << 20));
+	cr_assert_str_eq(symtab_find(&st, 0x1fff, 0)->name, "open_ended");
+	symtab_release(&st);
+}

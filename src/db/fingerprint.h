@@ -1,0 +1,37 @@
+#ifndef PERFOPS_FINGERPRINT_H
+#define PERFOPS_FINGERPRINT_H
+
+#include <stddef.h>
+
+/*
+ * Query fingerprints (spec §3).  PostgreSQL statements get libpg_query's
+ * parse-tree fingerprint, the one pg_stat_statements uses, and its
+ * normalized text ($1, $2 for the constants); a statement it cannot parse
+ * (truncated in the log, another dialect) falls back to the pt-query-digest
+ * normalization and a hash of it.  The caller owns the strbufs.
+ */
+struct strbuf;
+
+/*
+ * pt-query-digest's normalization of sql[0..len): comments stripped;
+ * strings, numbers, true/false/null to '?'; whitespace collapsed; lower
+ * case; IN (?, ?) to in(?+); VALUES (...),(...) to one values(?+);
+ * "limit ?, ?" to "limit ?".  With keep_case the case is kept (a cache key
+ * that cannot merge "Foo" and "foo").  Appends to out.
+ */
+void sql_normalize(const char *sql, size_t len, struct strbuf *out,
+		   int keep_case);
+
+/*
+ * The PostgreSQL fingerprint of sql (NUL-terminated) as 16 hex digits in
+ * fp and its normalized text in norm.  Returns 0, or -1 when libpg_query
+ * cannot parse it (or is not built in); fp and norm then hold the
+ * fallback: "x" and the hash of sql_normalize(), and that normalization.
+ */
+int sql_fingerprint(const char *sql, struct strbuf *fp, struct strbuf *norm);
+
+/* The fallback alone (for the libpg_query-less build and its failures). */
+void sql_fallback_fingerprint(const char *sql, struct strbuf *fp,
+			      struct strbuf *norm);
+
+#endif

@@ -1,0 +1,258 @@
+#include "core/compat.h"
+#include "db/plan.h"
+#include "db/plan-label.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+
+void plan_init(struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+void plan_release(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		plan_node_clear(&p->nodes[i]);
+	free(p->nodes);
+	plan_init(p);
+}
+
+int plan_add_node(struct plan *p, int parent)
+{
+	struct plan_node *n;
+
+	ALLOC_GROW(p->nodes, p->n + 1, p->alloc);
+	n = &p->nodes[p->n];
+	memset(n, 0, sizeof(*n));
+	n->id = (int)p->n;
+	n->parent = parent;
+	n->depth = parent < 0 ? 0 : p->nodes[parent].depth + 1;
+	if (parent >= 0)
+		p->nodes[parent].nchildren++;
+	return (int)p->n++;
+}
+
+int plan_children(const struct plan *p, int i, int *out, int max)
+{
+	int k = 0;
+	size_t j;
+
+	for (j = i + 1; j < p->n && p->nodes[j].depth > p->nodes[i].depth;
+	     j++) {
+		if (p->nodes[j].parent == i) {
+			if (k < max)
+				out[k] = (int)j;
+			k++;
+		}
+	}
+	return MIN(k, max);
+}
+
+double plan_execution_ms(const struct plan *p)
+{
+	if (p->has_execution)
+		return p->execution_ms;
+	return p->n ? p->nodes[0].total_ms : 0;
+}
+
+static int is_gather(const struct plan_node *n)
+{
+	return !strcmp(n->type, "Gather") || !strcmp(n->type, "Gather Merge");
+}
+
+/* A child whose time is not part of its parent's: an InitPlan or a CTE
+ * runs inside the node that first reads its result, except under a
+ * Result, which evaluates it itself. */
+static int detached_child(const struct plan *p, const struct plan_node *c)
+{
+	if (c->rel != PLAN_REL_INITPLAN && c->rel != PLAN_REL_CTE)
+		return 0;
+	return strcmp(p->nodes[c->parent].type, "Result") != 0;
+}
+
+static uint64_t sub0(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+static void buf_sub(struct plan_buffers *a, const struct plan_buffers *b)
+{
+	a->shared_hit = sub0(a->shared_hit, b->shared_hit);
+	a->shared_read = sub0(a->shared_read, b->shared_read);
+	a->shared_dirtied = sub0(a->shared_dirtied, b->shared_dirtied);
+	a->shared_written = sub0(a->shared_written, b->shared_written);
+	a->local_hit = sub0(a->local_hit, b->local_hit);
+	a->local_read = sub0(a->local_read, b->local_read);
+	a->local_dirtied = sub0(a->local_dirtied, b->local_dirtied);
+	a->local_written = sub0(a->local_written, b->local_written);
+	a->temp_read = sub0(a->temp_read, b->temp_read);
+	a->temp_written = sub0(a->temp_written, b->temp_written);
+}
+
+static int in_subtree(const struct plan *p, int root, int i)
+{
+	while (i > root)
+		i = p->nodes[i].parent;
+	return i == root;
+}
+
+/* Whether text mentions the parameter param as a whole token ("$1" is not
+ * in "$10"). */
+static int mentions(const char *text, const char *param)
+{
+	size_t len = strlen(param);
+	const char *s = text;
+
+	while ((s = strstr(s, param))) {
+		char c = s[len];
+
+		if (!(param[len - 1] >= '0' && param[len - 1] <= '9' &&
+		      c >= '0' && c <= '9'))
+			return 1;
+		s += len;
+	}
+	return 0;
+}
+
+/* Whether node n uses the result of the InitPlan ip: "$0" for "InitPlan 1
+ * (returns $0,$1)" up to PostgreSQL 16, "(InitPlan 1)" from 17 on. */
+static int uses_initplan(const struct plan_node *n, const char *ip)
+{
+	char name[64];
+	const char *r;
+
+	if (!n->conds)
+		return 0;
+	r = strstr(ip, "returns ");
+	if (r) {
+		r += 8;
+		while (*r == '$') {
+			size_t k = 1;
+
+			while (r[k] >= '0' && r[k] <= '9')
+				k++;
+			if (k > 1 && k < sizeof(name)) {
+				memcpy(name, r, k);
+				name[k] = '\0';
+				if (mentions(n->conds, name))
+					return 1;
+			}
+			r += k;
+			while (*r == ',' || *r == ' ')
+				r++;
+		}
+		return 0;
+	}
+	snprintf(name, sizeof(name), "(%.40s)", ip);
+	return strstr(n->conds, name) != NULL;
+}
+
+/* Take t ms (and the buffers b) of a detached child from the nodes that
+ * read it, in plan order, as far as their own time goes. */
+static void take_from_users(struct plan *p, int child)
+{
+	struct plan_node *c = &p->nodes[child];
+	int parent = c->parent, found = 0;
+	double left = c->total_ms, cost_left = c->total_cost;
+	size_t j;
+
+	for (j = parent; j < p->n; j++) {
+		struct plan_node *u = &p->nodes[j];
+		double take;
+
+		if (!in_subtree(p, parent, (int)j))
+			break;
+		if (in_subtree(p, child, (int)j))
+			continue;
+		if (c->rel == PLAN_REL_CTE) {
+			if (!u->cte_name || !c->subplan ||
+			    strcmp(u->cte_name, c->subplan + 4))
+				continue;
+		} else if (!uses_initplan(u, c->subplan ? c->subplan : "")) {
+			continue;
+		}
+		found = 1;
+		take = MIN(left, u->exclusive_ms);
+		u->exclusive_ms -= take;
+		left -= take;
+		take = MIN(cost_left, u->exclusive_cost);
+		u->exclusive_cost -= take;
+		cost_left -= take;
+		buf_sub(&u->xbuf, &c->buf);
+		if (c->rel != PLAN_REL_CTE)
+			break;
+	}
+	if (!found && c->rel != PLAN_REL_CTE) {
+		struct plan_node *u = &p->nodes[parent];
+
+		u->exclusive_ms -= MIN(left, u->exclusive_ms);
+		u->exclusive_cost -= MIN(cost_left, u->exclusive_cost);
+		buf_sub(&u->xbuf, &c->buf);
+	}
+}
+
+void plan_compute(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		p->analyzed |= p->nodes[i].has_actual;
+		p->has_timing |= p->nodes[i].has_timing;
+		p->has_buffers |= p->nodes[i].has_buffers;
+	}
+	for (i = 0; i < p->n; i++) {
+		struct plan_node *n = &p->nodes[i];
+		const struct plan_node *par =
+		    n->parent >= 0 ? &p->nodes[n->parent] : NULL;
+		double div = 1;
+
+		n->under_gather = par && (par->under_gather || is_gather(par));
+		if (n->under_gather) {
+			const struct plan_node *g = par;
+
+			while (!is_gather(g))
+				g = &p->nodes[g->parent];
+			div = (g->has_workers ? g->workers_launched : 0) + 1;
+		}
+		n->cpu_total_ms = n->actual_total_ms * n->loops;
+		n->total_ms = n->cpu_total_ms / div;
+		n->exclusive_ms = n->total_ms;
+		n->exclusive_cost = n->total_cost;
+		n->xbuf = n->buf;
+	}
+	for (i = 1; i < p->n; i++) {
+		struct plan_node *c = &p->nodes[i];
+		struct plan_node *par = &p->nodes[c->parent];
+
+		if (detached_child(p, c))
+			continue;
+		par->exclusive_ms -= c->total_ms;
+		par->exclusive_cost -= c->total_cost;
+		buf_sub(&par->xbuf, &c->buf);
+	}
+	for (i = 0; i < p->n; i++) {
+		struct plan_node *n = &p->nodes[i];
+
+		n->exclusive_ms = MAX(n->exclusive_ms, 0);
+		n->exclusive_cost = MAX(n->exclusive_cost, 0);
+	}
+	for (i = 1; i < p->n; i++)
+		if (detached_child(p, &p->nodes[i]))
+			take_from_users(p, (int)i);
+	for (i = 0; i < p->n; i++) {
+		struct plan_node *n = &p->nodes[i];
+		double div =
+		    n->total_ms > 0 ? n->cpu_total_ms / n->total_ms : 1;
+
+		n->cpu_exclusive_ms = n->exclusive_ms * div;
+	}
+}
+
+int plan_parse(struct plan *p, const char *data, size_t len, const char *name)
+{
+	/* The text reader cleans the paste first (a JSON plan may come in
+	 * a psql frame too) and hands JSON over to the JSON reader. */
+	return plan_parse_text(p, data, len, name);
+}

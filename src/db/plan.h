@@ -1,0 +1,149 @@
+#ifndef PERFOPS_PLAN_H
+#define PERFOPS_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A PostgreSQL query plan (EXPLAIN, with or without ANALYZE and BUFFERS)
+ * read from its text or JSON format, PostgreSQL 12 to 18, and the figures
+ * derived from it as docs/../specs/database.md §2 defines them.
+ *
+ * Nodes are stored in pre-order: a parent always comes before its
+ * children, node 0 is the root and .parent is -1 for it.  The plan owns
+ * every node and string it points to; plan_release() frees them all.
+ */
+
+struct plan_buffers {
+	uint64_t shared_hit, shared_read, shared_dirtied, shared_written;
+	uint64_t local_hit, local_read, local_dirtied, local_written;
+	uint64_t temp_read, temp_written;
+};
+
+/* How a child hangs from its parent ("Parent Relationship" in JSON). */
+enum plan_rel {
+	PLAN_REL_NONE = 0, /* the root */
+	PLAN_REL_OUTER,
+	PLAN_REL_INNER,
+	PLAN_REL_MEMBER,
+	PLAN_REL_SUBQUERY,
+	PLAN_REL_INITPLAN,
+	PLAN_REL_SUBPLAN,
+	PLAN_REL_CTE, /* the plan of a CTE ("CTE name" in text) */
+};
+
+struct plan_node {
+	int id, parent; /* pre-order index; -1 for the root */
+	int depth;	/* 0 for the root */
+	enum plan_rel rel;
+	char *type;	  /* the bare node type: "Seq Scan", "Aggregate" */
+	char *label;	  /* as EXPLAIN prints it: "Parallel Seq Scan on t" */
+	char *relation;	  /* the table, no schema nor alias; NULL if none */
+	char *alias;	  /* NULL if none */
+	char *index_name; /* NULL if none */
+	char *subplan;	  /* "InitPlan 1 (returns $0)", "CTE x"; or NULL */
+	char *cte_name;	  /* for a CTE Scan: the CTE it reads */
+	char *filter;	  /* Filter: condition, or NULL */
+	char *sort_key;	  /* Sort Key: list, or NULL */
+	char *conds;	  /* every condition text, '\n'-separated, to find
+			     the InitPlan parameters a node uses */
+	int parallel;	  /* Parallel Aware */
+
+	int has_cost;
+	double startup_cost, total_cost;
+	double plan_rows; /* estimated rows per loop */
+	int has_actual;	  /* an (actual ...) group was printed */
+	int has_timing;	  /* with times (not TIMING OFF) */
+	int never_executed;
+	double actual_startup_ms, actual_total_ms; /* per loop, as printed */
+	double rows;				   /* actual rows per loop */
+	double loops;
+	double removed_filter, removed_join_filter,
+	    removed_recheck; /* per loop */
+	int has_buffers;
+	struct plan_buffers buf; /* totals, children included */
+
+	char *sort_method;    /* "external merge", "quicksort", ... */
+	int sort_disk;	      /* Sort Space Type Disk, or a worker's */
+	double sort_space_kb; /* Sort Space Used */
+	long hash_batches, hash_batches_orig;
+	double disk_usage_kb; /* HashAggregate Disk Usage */
+	int workers_planned, workers_launched;
+	int has_workers;
+
+	/* Derived by plan_compute(). */
+	int under_gather;    /* a Gather or Gather Merge is an ancestor */
+	double total_ms;     /* wall-clock, children included */
+	double cpu_total_ms; /* actual total x loops (all processes) */
+	double exclusive_ms; /* wall-clock, without the children's */
+	double cpu_exclusive_ms;
+	double exclusive_cost;	  /* for plans without ANALYZE */
+	struct plan_buffers xbuf; /* buffers without the children's */
+	int nchildren;
+	int first_line; /* where it starts in the input (text; 0 for JSON) */
+};
+
+enum plan_format {
+	PLAN_FMT_TEXT = 1,
+	PLAN_FMT_JSON,
+};
+
+struct plan {
+	struct plan_node *nodes;
+	size_t n, alloc;
+	enum plan_format format;
+	int has_planning, has_execution;
+	double planning_ms, execution_ms; /* as printed */
+	int analyzed;			  /* has (actual ...) groups */
+	int has_timing;
+	int has_buffers;
+	double trigger_ms; /* the sum of Trigger times */
+};
+
+/* A count read as a double (a hostile input may hold 1e300), clamped into
+ * the range of the field it goes to. */
+static inline uint64_t plan_u64(double v)
+{
+	return v > 0 ? (v < 1.8e19 ? (uint64_t)v : UINT64_MAX) : 0;
+}
+static inline int plan_int(double v)
+{
+	return v > 0 ? (v < 2e9 ? (int)v : 2000000000) : 0;
+}
+
+void plan_init(struct plan *p);
+void plan_release(struct plan *p);
+
+/* Append a zeroed node under parent (-1 for the root); returns its index. */
+int plan_add_node(struct plan *p, int parent);
+
+/*
+ * Read a plan from text (as psql pastes it: frames, header, trailer, '+'
+ * marks, wrapped lines all removed) or JSON, whichever data holds.  name is
+ * the input's name for messages.  Returns 0, or -1 after reporting each
+ * problem as "NAME:LINE: ..."; what could be read is in p either way (a
+ * plan with no node at all is an error).
+ */
+int plan_parse(struct plan *p, const char *data, size_t len, const char *name);
+int plan_parse_text(struct plan *p, const char *data, size_t len,
+		    const char *name);
+/* JSON lines are the cleaned text's; lineno maps them to the input's. */
+int plan_parse_json(struct plan *p, const char *json, size_t len,
+		    const char *name, const size_t *lineno, size_t nlines);
+
+/*
+ * Derive total, CPU-total and exclusive times and exclusive buffers (spec
+ * §2): total = actual total time x loops, divided by (workers launched +
+ * 1) under a Gather; exclusive = total - the children's, InitPlans left out
+ * unless the parent is a Result, CTE and InitPlan time taken from the
+ * nodes that use them, clamped at 0.  Called by plan_parse().
+ */
+void plan_compute(struct plan *p);
+
+/* The plan's execution time: Execution Time, else the root's total. */
+double plan_execution_ms(const struct plan *p);
+
+/* The children of node i, in order; returns how many (<= max). */
+int plan_children(const struct plan *p, int i, int *out, int max);
+
+#endif

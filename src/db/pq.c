@@ -1,0 +1,93 @@
+#include "core/compat.h"
+#include "db/pq.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include <libpq-fe.h>
+
+/* libpq's messages end in a newline and may hold several lines. */
+static const char *one_line(const char *msg, struct strbuf *sb)
+{
+	strbuf_reset(sb);
+	strbuf_addstr(sb, msg ? msg : "");
+	strbuf_trim(sb);
+	for (size_t i = 0; i < sb->len; i++)
+		if (sb->buf[i] == '\n' || sb->buf[i] == '\t')
+			sb->buf[i] = ' ';
+	return sb->buf;
+}
+
+static int run(PGconn *conn, const char *cmd)
+{
+	struct strbuf sb = STRBUF_INIT;
+	PGresult *r = PQexec(conn, cmd);
+	int ret = 0;
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		ret = error("%s failed: %s", cmd,
+			    one_line(PQresultErrorMessage(r), &sb));
+	PQclear(r);
+	strbuf_release(&sb);
+	return ret;
+}
+
+int db_explain(const char *conninfo, const char *sql, unsigned flags,
+	       struct strbuf *out)
+{
+	struct strbuf q = STRBUF_INIT, msg = STRBUF_INIT;
+	PGresult *r = NULL;
+	PGconn *conn;
+	size_t len = strlen(sql);
+	int ret = -1, i;
+
+	/* EXPLAIN takes one statement: a trailing ';' is no second one. */
+	while (len && (sql[len - 1] == ';' || sql[len - 1] == ' ' ||
+		       sql[len - 1] == '\n' || sql[len - 1] == '\t'))
+		len--;
+	conn = PQconnectdb(conninfo);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		error("cannot connect to PostgreSQL: %s",
+		      one_line(PQerrorMessage(conn), &msg));
+		ret = -2;
+		goto out;
+	}
+	if (run(conn, "BEGIN") < 0)
+		goto out;
+	if (!(flags & DB_EXPLAIN_WRITES) &&
+	    run(conn, "SET TRANSACTION READ ONLY") < 0)
+		goto rollback;
+	strbuf_addstr(&q, flags & DB_EXPLAIN_ANALYZE
+			      ? "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "
+			      : "EXPLAIN (FORMAT JSON) ");
+	strbuf_add(&q, sql, len);
+	/* The extended protocol runs one statement only, so "SELECT 1;
+	 * DROP TABLE t" is refused rather than run. */
+	r = PQexecParams(conn, q.buf, 0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+		if (state && !strcmp(state, "25006"))
+			error(
+			    "the statement writes to the database and EXPLAIN "
+			    "ANALYZE would run it: add --analyze-writes to "
+			    "run it in a transaction that is rolled back, or "
+			    "use --no-analyze");
+		else
+			error("EXPLAIN failed: %s",
+			      one_line(PQresultErrorMessage(r), &msg));
+		goto rollback;
+	}
+	for (i = 0; i < PQntuples(r); i++) {
+		strbuf_addstr(out, PQgetvalue(r, i, 0));
+		strbuf_addch(out, '\n');
+	}
+	ret = 0;
+rollback:
+	if (run(conn, "ROLLBACK") < 0)
+		ret = -1;
+out:
+	PQclear(r);
+	PQfinish(conn);
+	strbuf_release(&q);
+	strbuf_release(&msg);
+	return ret;
+}

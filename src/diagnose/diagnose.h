@@ -1,0 +1,206 @@
+#ifndef PERFOPS_DIAGNOSE_H
+#define PERFOPS_DIAGNOSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/*
+ * `perfops diagnose`: watch a process (its threads and children) or the
+ * whole machine from /proc, then walk the seed's decision tree over the
+ * recorded series and name the symptoms that hold, each with the figures
+ * that decided it.  The sampler, the rules and the report only share the
+ * series below, so the rules run the same on a live watch and on a
+ * recorded or synthetic series (the unit tests).
+ */
+
+/* The leaves of the tree, in the order they are documented. */
+enum diag_id {
+	DIAG_CPU_ONE_CORE,
+	DIAG_CPU_ALL_CORES,
+	DIAG_CPU_PERIODIC,
+	DIAG_MEMORY_GROWING,
+	DIAG_MEMORY_SUDDEN,
+	DIAG_MEMORY_STABLE_HIGH,
+	DIAG_IO_BOUND,
+	DIAG_LOCK_CONTENTION,
+	DIAG_SYSTEM_CPU_SATURATED,
+	DIAG_RESOURCE_EXHAUSTION,
+	DIAG_NIDS
+};
+
+/* "cpu_one_core", ...; the ids of the JSON output. */
+const char *diag_id_name(enum diag_id id);
+/* -1 when name is no id. */
+int diag_id_from_name(const char *name);
+
+/*
+ * One sample.  Rates are over the interval since the previous sample (dt);
+ * the first sample of a series only sets the baseline and has dt == 0.
+ * In system mode the process fields describe the whole machine (cpu is
+ * the busy CPUs, rss the memory in use, st_disk the blocked tasks).
+ */
+struct diag_sample {
+	double t;  /* seconds since the watch began */
+	double dt; /* seconds since the previous sample */
+	int nprocs, nthreads;
+	double cpu;	   /* CPUs' worth of time on a CPU */
+	double wait;	   /* CPUs' worth of time runnable, waiting for one */
+	double top_demand; /* cpu + wait of the busiest thread */
+	pid_t top_tid;
+	int top_running;  /* it was running or runnable at the sample */
+	double top_cpu;	  /* CPUs it used (of its top_demand) */
+	int busy_threads; /* threads with cpu + wait >= 0.5 */
+	/* Thread states at the sample: running or runnable, in D state
+	 * (disk), on a futex (a lock or condition: asleep, or woken and
+	 * waiting for a CPU), waiting on the network or for events (epoll,
+	 * poll, select, a socket), asleep elsewhere. */
+	int st_run, st_disk, st_futex, st_net, st_sleep;
+	char disk_wchan[32];	    /* the wait channel of a D thread, if any */
+	double vcsw, ivcsw;	    /* context switches per second */
+	double minflt, majflt;	    /* page faults per second */
+	double read_bps, write_bps; /* bytes per second from/to storage */
+	double syscalls;	    /* read + write system calls per second */
+	uint64_t rss, pss;	    /* bytes; pss 0 when not read */
+	int nfds;		    /* -1 unknown */
+	long fd_limit;		    /* -1 unknown */
+	/* The machine. */
+	double sys_busy; /* share of all CPU time neither idle nor iowait */
+	double sys_iowait, sys_steal; /* shares of all CPU time */
+	double load1;
+	int procs_running, procs_blocked;
+	/* Pressure stall: % of the interval some (or all) tasks stalled. */
+	double psi_cpu, psi_mem, psi_mem_full, psi_io, psi_io_full;
+	uint64_t mem_avail;
+};
+
+struct diag_series {
+	struct diag_sample *s;
+	size_t n, alloc;
+	int ncpus;
+	uint64_t mem_total; /* bytes */
+	int system;	    /* the whole machine rather than one process */
+	pid_t pid;	    /* the process watched (0 for the machine) */
+};
+
+void diag_series_release(struct diag_series *s);
+/*
+ * The series as tab-separated text (a line with the machine, a header,
+ * one row per sample), for plotting, and read back for classifying again
+ * (--replay) and for the tests.  diag_series_read() reports its errors
+ * with file and line and leaves s empty on failure.
+ */
+int diag_series_write(FILE *fp, const struct diag_series *s);
+int diag_series_read(const char *path, struct diag_series *s);
+
+/*
+ * The thresholds the rules use; diag_thresholds_init() sets the defaults
+ * documented in perfops-diagnose(1).
+ */
+struct diag_thresholds {
+	double one_core;       /* busiest thread's demand (cores), median */
+	double all_cores_gap;  /* process demand >= ncpus - gap */
+	double seen_running;   /* share of samples it is seen runnable */
+	double fair_share;     /* of its fair share of CPU it must get */
+	double periodic_acf;   /* autocorrelation at the period */
+	double periodic_swing; /* p90 - p10 of the demand, cores */
+	double grow_r2;	       /* least-squares fit quality */
+	uint64_t grow_min;     /* bytes over the window */
+	uint64_t sudden_min;   /* bytes within sudden_window seconds */
+	double sudden_window;
+	uint64_t high_mem;  /* stable_high: bytes (0: from mem_total) */
+	double io_share;    /* D among R+D thread samples */
+	double lock_futex;  /* futex sleepers among busy-ish threads */
+	double lock_vcsw;   /* voluntary switches per second */
+	double lock_demand; /* CPUs the process wants, at least */
+	double sat_busy;    /* machine busy share */
+	double sat_wait;    /* the target's wait / (cpu + wait) */
+	double fd_ratio;    /* fds / limit */
+	double psi_full;    /* % full stall of memory or io */
+};
+
+void diag_thresholds_init(struct diag_thresholds *th);
+
+struct diag_finding {
+	enum diag_id id;
+	double confidence; /* 0..1 */
+	char evidence[640];
+	double period; /* cpu_periodic: seconds */
+};
+
+struct diag_result {
+	struct diag_finding f[DIAG_NIDS];
+	size_t n; /* ranked by confidence, highest first */
+};
+
+/* Apply every rule to the series; r is filled and ranked. */
+void diag_classify(const struct diag_series *s,
+		   const struct diag_thresholds *th, struct diag_result *r);
+
+/* The rules one at a time (for the unit tests): 1 and f filled when the
+ * symptom holds, else 0. */
+int diag_rule(enum diag_id id, const struct diag_series *s,
+	      const struct diag_thresholds *th, struct diag_finding *f);
+
+/* Least-squares line y = a + b x, with r2 its coefficient of
+ * determination (1 for a perfect fit, NaN when y is constant). */
+struct diag_fit {
+	double a, b, r2;
+};
+int diag_fit_line(const double *x, const double *y, size_t n,
+		  struct diag_fit *fit);
+
+/*
+ * The period of y (in samples, interpolated between lags) from its
+ * autocorrelation: its first peak after it has dropped below zero, at a
+ * lag of at most n / 2 (two periods seen), provided it went below -0.15
+ * before that peak (anti-correlated half a period away).  Returns the
+ * period, or 0 when there is none; *acf gets its autocorrelation.
+ */
+double diag_period(const double *y, size_t n, double *acf);
+
+/* Watching a target. */
+struct diag_sampler;
+/*
+ * pid > 0: that process and its descendants; pid == 0: the machine.
+ * Returns NULL (reported) when the process cannot be read, unless it was
+ * started by us (started != 0) and is already over: then the series
+ * stays empty.
+ */
+struct diag_sampler *diag_sampler_new(pid_t pid, struct diag_series *out,
+				      int started);
+/* Take one sample into the series; -ENOENT once the process is gone. */
+int diag_sampler_sample(struct diag_sampler *s);
+void diag_sampler_free(struct diag_sampler *s);
+
+/* What the `next` commands name: a PID or the command line. */
+struct diag_target {
+	pid_t pid;	   /* 0 in system mode */
+	char *const *argv; /* the command when diagnose started it */
+	char comm[16];
+	double duration; /* of the watch, seconds */
+	int exited;	 /* the process ended during the watch */
+	/* -- CMD: its CPU seconds by wait4(), children it reaped included;
+	 * -1 unknown */
+	double command_cpu;
+	int started; /* diagnose started the command (-- CMD) */
+};
+
+/* The perfops command that investigates f next, filled in; NULL-free.
+ * argv_out (when not NULL) gets its words, owned by the caller (free each
+ * and the array), for --next; returns its word count. */
+size_t diag_next(const struct diag_finding *f, const struct diag_target *t,
+		 char *buf, size_t size, char ***argv_out);
+
+/* The final summary and the findings as text, or as JSON. */
+void diag_print_text(FILE *fp, const struct diag_series *s,
+		     const struct diag_result *r, const struct diag_target *t);
+void diag_print_json(FILE *fp, const struct diag_series *s,
+		     const struct diag_result *r, const struct diag_target *t);
+
+/* "▁▂▃..." of the last width values of v (UTF-8) into buf. */
+void diag_sparkline(const double *v, size_t n, size_t width, char *buf,
+		    size_t size);
+
+#endif

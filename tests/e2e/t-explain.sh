@@ -1,0 +1,137 @@
+#!/bin/bash
+# perfops explain against a real PostgreSQL: each node's times and rows are
+# compared with the plan the server returns (JSON and text), and queries
+# built to show them give the findings (a scan that needs an index, a sort
+# spilled under a small work_mem, a misestimate).  The server runs from
+# Debian's postgresql package in a temporary directory, on a unix socket
+# there, and is stopped when the test ends.
+. "$(dirname "$0")/lib.sh"
+N=26
+plan $N
+CHECK="python3 $TOP/tests/e2e/explain-check.py"
+DATA=$TOP/tests/data/db
+
+# Bad input needs no server.
+run "$PERFOPS" explain "$DATA/malformed-node.txt"
+is "$rc" 1 "a malformed plan exits 1"
+like "$err" "malformed-node.txt:5: cannot read the numbers of this plan node" \
+	"the message names the file and line"
+like "$out" "-> Seq Scan on u" "what could be read is still reported"
+run "$PERFOPS" explain "$DATA/malformed-truncated.json"
+like "$rc:$err" "^1:.*malformed-truncated.json:26: invalid JSON plan" \
+	"a truncated JSON plan: exit 1 with the line"
+
+. "$(dirname "$0")/pg-lib.sh"
+pg_up $((N - 4)) $((N - 5)) -c max_parallel_workers_per_gather=2
+
+# Tables of known size: 200000 orders over 5000 customers; region and
+# bucket are the same column twice, so the planner, which multiplies
+# their selectivities, expects 100 times fewer rows than it finds.
+psql_ >/dev/null <<'EOF'
+CREATE TABLE customers (id int PRIMARY KEY, name text, country text);
+INSERT INTO customers SELECT i, 'c' || i, CASE WHEN i % 10 = 0 THEN 'FR' ELSE 'DE' END
+  FROM generate_series(1, 5000) i;
+CREATE TABLE orders (id int PRIMARY KEY, customer_id int, status text, amount numeric,
+  region int, bucket int);
+INSERT INTO orders SELECT i, 1 + i % 5000, CASE WHEN i % 7 = 0 THEN 'shipped' ELSE 'new' END,
+  (i * 7919) % 100000 / 100.0, i % 100, i % 100 FROM generate_series(1, 200000) i;
+ANALYZE;
+EOF
+n=$(psql_ -At -c "SELECT count(*) FROM orders")
+is "$n" 200000 "200000 orders loaded"
+
+# explain_pg FORMAT SETTINGS SQL > file: PostgreSQL's own plan.
+explain_pg() {
+	local fmt=$1 set=$2 sql=$3
+	if [ "$fmt" = json ]; then
+		psql_ -At -c "$set" -c "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) $sql"
+	else
+		psql_ -c "$set" -c "EXPLAIN (ANALYZE, BUFFERS) $sql"
+	fi
+}
+
+# 1. A scan that needs an index.
+Q1="SELECT * FROM orders WHERE customer_id = 42"
+explain_pg json "SET max_parallel_workers_per_gather = 0" "$Q1" >"$T/q1.json"
+run "$PERFOPS" explain --json "$T/q1.json"
+echo "$out" >"$T/q1.perfops.json"
+is "$rc" 0 "explain --json reads PostgreSQL's JSON plan"
+c=$($CHECK json "$T/q1.json" "$T/q1.perfops.json" 2>&1)
+is "$c" "" "seq scan: every node's times, rows and loops are PostgreSQL's"
+like "$(jq -r '.findings[] | select(.kind == "seq_scan_filter") | .fix' "$T/q1.perfops.json")" \
+	"CREATE INDEX ON orders \\(customer_id\\);" \
+	"seq_scan_filter names the table and the column of the index"
+psql_ -c "CREATE INDEX ON orders (customer_id)" -c "ANALYZE orders" >/dev/null
+run "$PERFOPS" explain --json --db "$CONN" "$Q1"
+like "$(echo "$out" | jq -r '[.nodes[].type] | join(",")'):$(echo "$out" | jq '[.findings[] | select(.kind == "seq_scan_filter")] | length')" \
+	"Index Scan.*:0$|Bitmap Heap Scan.*:0$" \
+	"with that index the plan uses it and the finding is gone"
+psql_ -c "DROP INDEX orders_customer_id_idx" -c "ANALYZE orders" >/dev/null
+
+# 2. The text format of a parallel plan, checked with regular expressions
+# over PostgreSQL's own text: wall-clock = time x loops / (workers + 1).
+explain_pg text "SET parallel_setup_cost = 0" "SELECT count(*) FROM orders WHERE amount > 10" >"$T/q2.txt"
+run "$PERFOPS" explain --json "$T/q2.txt"
+echo "$out" >"$T/q2.perfops.json"
+is "$rc" 0 "explain --json reads PostgreSQL's text plan as psql prints it"
+c=$($CHECK text "$T/q2.txt" "$T/q2.perfops.json" 2>&1)
+is "$c" "" "parallel text plan: every node's times, rows and loops are PostgreSQL's"
+if grep -q "Workers Launched: [1-9]" "$T/q2.txt"; then
+	g=$(jq '[.nodes[] | select(.cpu_total_ms != null)] | length' "$T/q2.perfops.json")
+	test "$g" -ge 1
+	ok $? "nodes under the Gather carry their CPU total beside the wall-clock one"
+else
+	skip "no parallel worker could be launched here"
+fi
+
+# 3. A sort spilled under a small work_mem, through --db.
+Q3="SELECT * FROM orders ORDER BY amount"
+run "$PERFOPS" explain --json --db "$CONN options='-c work_mem=64kB'" "$Q3"
+is "$rc" 0 "explain --db runs EXPLAIN ANALYZE through libpq"
+echo "$out" >"$T/q3.perfops.json"
+like "$(jq -r '.findings[] | select(.kind == "sort_spill") | .message' "$T/q3.perfops.json")" \
+	"Sort spilled to disk \\(Sort Method: external merge, Disk: [0-9]+kB" \
+	"sort_spill under work_mem=64kB"
+like "$(jq -r '.findings[] | select(.kind == "sort_spill") | .fix' "$T/q3.perfops.json")" \
+	"ORDER BY \\(amount\\).*SET work_mem = '[0-9]+MB'" "its fix: the index or a work_mem"
+explain_pg json "SET work_mem = '64kB'" "$Q3" >"$T/q3.json"
+"$PERFOPS" explain --json "$T/q3.json" >"$T/q3b.perfops.json"
+c=$($CHECK json "$T/q3.json" "$T/q3b.perfops.json" 2>&1)
+is "$c" "" "sort plan: every node's times, rows and loops are PostgreSQL's"
+run "$PERFOPS" explain --json --db "$CONN options='-c work_mem=64MB'" "$Q3"
+is "$(echo "$out" | jq '[.findings[] | select(.kind == "sort_spill")] | length')" 0 \
+	"no sort_spill when work_mem holds the sort"
+
+# 4. A misestimate: correlated columns.
+Q4="SELECT * FROM orders WHERE region = 7 AND bucket = 7"
+explain_pg json "SET max_parallel_workers_per_gather = 0" "$Q4" >"$T/q4.json"
+"$PERFOPS" explain --json "$T/q4.json" >"$T/q4.perfops.json"
+want=$(jq '.[0].Plan | ."Actual Rows" / ."Plan Rows" + 0.5 | floor' "$T/q4.json")
+got=$(jq -r '.findings[] | select(.kind == "misestimate" and .node == 0) | .message' "$T/q4.perfops.json")
+like "$got" "returned 2000 rows per loop where the planner expected [0-9]+: underestimated by ${want}x" \
+	"misestimate with PostgreSQL's own actual and planned rows (${want}x)"
+like "$(jq -r '.findings[] | select(.kind == "misestimate") | .fix' "$T/q4.perfops.json")" \
+	"CREATE STATISTICS orders_region_bucket \\(dependencies\\) ON region, bucket FROM orders" \
+	"its fix: extended statistics on the two columns"
+psql_ -c "CREATE STATISTICS orders_rb (dependencies) ON region, bucket FROM orders" -c "ANALYZE orders" >/dev/null
+run "$PERFOPS" explain --json --db "$CONN" "$Q4"
+is "$(echo "$out" | jq '[.findings[] | select(.kind == "misestimate")] | length')" 0 \
+	"with those statistics the estimate is right and the finding is gone"
+
+# 5. Writes: refused without --analyze-writes, rolled back with it.
+run "$PERFOPS" explain --db "$CONN" "DELETE FROM orders WHERE id <= 1000"
+like "$rc:$err" "^1:.*writes to the database.*--analyze-writes" \
+	"a writing statement is refused without --analyze-writes"
+run "$PERFOPS" explain --json --db "$CONN" --analyze-writes "DELETE FROM orders WHERE id <= 1000"
+like "$rc:$(echo "$out" | jq -r '.nodes[0].label'):$(psql_ -At -c 'SELECT count(*) FROM orders')" \
+	"^0:Delete on orders:200000$" "with --analyze-writes it runs and is rolled back"
+run "$PERFOPS" explain --json --db "$CONN" --no-analyze "$Q1"
+is "$(echo "$out" | jq -r '.analyzed, .execution_ms' | tr '\n' ' ')" "false null " \
+	"--no-analyze plans without running"
+run "$PERFOPS" explain --db "host=$PGD port=$((PORT + 1)) user=postgres" "SELECT 1"
+like "$rc:$err" "^3:perfops: cannot connect to PostgreSQL" "no server: exit 3"
+
+# 6. The flame graph of own time.
+run "$PERFOPS" explain --svg "$T/plan.svg" --html "$T/plan.html" "$T/q1.json"
+grep -q '#0 Seq Scan on orders' "$T/plan.svg" && grep -q '<svg' "$T/plan.html"
+ok $? "--svg and --html draw the plan's nodes"

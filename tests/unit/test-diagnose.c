@@ -1,0 +1,645 @@
+#include "core/compat.h"
+#include "core/error.h"
+#include "diagnose/diagnose.h"
+#include "sys/procfs.h"
+#include <criterion/criterion.h>
+#include <math.h>
+
+#define NEAR(a, b, tol)                                                        \
+	cr_assert(fabs((a) - (b)) <= (tol), "%.12g != %.12g", (double)(a),     \
+		  (double)(b))
+#define MIB (1024.0 * 1024.0)
+
+/* Trend fit */
+
+Test(diagnose, fit_recovers_an_exact_line)
+{
+	double x[] = {0, 1, 2, 3, 4}, y[] = {3, 5, 7, 9, 11};
+	struct diag_fit f;
+
+	cr_assert_eq(diag_fit_line(x, y, 5, &f), 0);
+	NEAR(f.a, 3, 1e-12);
+	NEAR(f.b, 2, 1e-12);
+	NEAR(f.r2, 1, 1e-12);
+}
+
+Test(diagnose, fit_r2_by_hand)
+{
+	/* x 0..3, y 0,2,1,3: mean 1.5 each; sxx 5, sxy 4, syy 5; b = 0.8,
+	 * a = 1.5 - 0.8 * 1.5 = 0.3, r2 = 16 / 25 = 0.64. */
+	double x[] = {0, 1, 2, 3}, y[] = {0, 2, 1, 3};
+	struct diag_fit f;
+
+	cr_assert_eq(diag_fit_line(x, y, 4, &f), 0);
+	NEAR(f.b, 0.8, 1e-12);
+	NEAR(f.a, 0.3, 1e-12);
+	NEAR(f.r2, 0.64, 1e-12);
+}
+
+Test(diagnose, fit_of_a_constant_has_no_r2)
+{
+	double x[] = {0, 1, 2}, y[] = {4, 4, 4};
+	struct diag_fit f;
+
+	cr_assert_eq(diag_fit_line(x, y, 3, &f), 0);
+	NEAR(f.b, 0, 0);
+	cr_assert(isnan(f.r2));
+	cr_assert_eq(diag_fit_line(x, y, 1, &f), -1);
+}
+
+/* Periodicity */
+
+Test(diagnose, period_of_a_sine)
+{
+	double y[60], acf, p;
+	int i;
+
+	for (i = 0; i < 60; i++)
+		y[i] = sin(2 * M_PI * i / 10.0);
+	p = diag_period(y, 60, &acf);
+	NEAR(p, 10, 0.2);
+	cr_assert(acf > 0.9, "acf %g", acf);
+}
+
+Test(diagnose, period_of_bursts)
+{
+	/* 2 samples busy out of 6, as the periodic helper. */
+	double y[36], acf, p;
+	int i;
+
+	for (i = 0; i < 36; i++)
+		y[i] = i % 6 < 2 ? 1.0 : 0.02;
+	p = diag_period(y, 36, &acf);
+	NEAR(p, 6, 0.3);
+	cr_assert(acf > 0.9);
+}
+
+Test(diagnose, no_period_in_noise_a_constant_or_a_ramp)
+{
+	double y[40], acf;
+	unsigned x = 12345;
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		x = x * 1103515245u + 12345u;
+		y[i] = 1.0 + (double)(x >> 16 & 0xff) / 2550.0;
+	}
+	cr_assert(diag_period(y, 40, &acf) == 0 || acf < 0.4,
+		  "noise gave acf %g", acf);
+	for (i = 0; i < 40; i++)
+		y[i] = 1;
+	cr_assert_eq(diag_period(y, 40, &acf), 0);
+	for (i = 0; i < 40; i++)
+		y[i] = i;
+	cr_assert(diag_period(y, 40, &acf) == 0 || acf < 0.4);
+	cr_assert_eq(diag_period(y, 5, &acf), 0, "too short");
+}
+
+/* Rules on synthetic series: n samples 0.1 s apart, the first a baseline. */
+
+static struct diag_series series;
+
+static struct diag_sample *mk(size_t n, int ncpus)
+{
+	size_t i;
+
+	memset(&series, 0, sizeof(series));
+	series.s = xcalloc(n, sizeof(*series.s));
+	series.n = series.alloc = n;
+	series.ncpus = ncpus;
+	series.mem_total = 24ull << 30;
+	for (i = 0; i < n; i++) {
+		series.s[i].t = 0.1 * (double)i;
+		series.s[i].dt = i ? 0.1 : 0;
+		series.s[i].nthreads = 1;
+		series.s[i].nprocs = 1;
+		series.s[i].nfds = -1;
+		series.s[i].fd_limit = -1;
+		series.s[i].rss = 10 << 20;
+		series.s[i].st_sleep = 1;
+	}
+	return series.s;
+}
+
+static int holds(enum diag_id id, struct diag_finding *f)
+{
+	struct diag_thresholds th;
+	int r;
+
+	diag_thresholds_init(&th);
+	r = diag_rule(id, &series, &th, f);
+	if (r) {
+		cr_assert_eq(f->id, id);
+		cr_assert(f->confidence > 0 && f->confidence <= 1, "%g",
+			  f->confidence);
+		cr_assert(f->evidence[0]);
+	}
+	return r;
+}
+
+static void fini(void)
+{
+	diag_series_release(&series);
+}
+
+TestSuite(rules, .fini = fini);
+
+Test(rules, one_core)
+{
+	struct diag_sample *s = mk(30, 4);
+	struct diag_finding f;
+	size_t i;
+
+	for (i = 0; i < 30; i++) {
+		s[i].cpu = 0.6;
+		s[i].wait = 0.4;
+		s[i].top_demand = 0.99;
+		s[i].top_tid = 42;
+		s[i].top_running = 1;
+		s[i].top_cpu = 0.6;
+		s[i].st_run = 1;
+	}
+	cr_assert(holds(DIAG_CPU_ONE_CORE, &f));
+	cr_assert(strstr(f.evidence, "TID 42"), "%s", f.evidence);
+	cr_assert(!holds(DIAG_CPU_ALL_CORES, &f));
+	/* The same demand from a thread seen in D state at most samples: on
+	 * a busy machine a blocking thread can stay queued (counted as
+	 * waiting for a CPU) after it blocked. */
+	for (i = 0; i < 30; i++)
+		s[i].top_running = i % 3 == 0;
+	cr_assert(!holds(DIAG_CPU_ONE_CORE, &f));
+	/* Seen runnable, but it used 3% of a CPU where 6 runnable tasks on
+	 * 4 CPUs leave each 67%: it blocks and is queued after each wakeup
+	 * (an fsync writer on a busy machine), it does not compute. */
+	for (i = 0; i < 30; i++) {
+		s[i].top_running = 1;
+		s[i].top_cpu = 0.03;
+		s[i].procs_running = 6;
+	}
+	cr_assert(!holds(DIAG_CPU_ONE_CORE, &f));
+	for (i = 0; i < 30; i++)
+		s[i].top_cpu = 0.3;
+	cr_assert(holds(DIAG_CPU_ONE_CORE, &f), "a fair share of a busy box");
+	for (i = 0; i < 30; i++)
+		s[i].top_demand = 0.3;
+	cr_assert(!holds(DIAG_CPU_ONE_CORE, &f));
+}
+
+Test(rules, all_cores_is_demand_not_use)
+{
+	struct diag_sample *s = mk(30, 2);
+	struct diag_finding f;
+	size_t i;
+
+	/* A busy machine grants 0.4 CPU of the 1.9 wanted. */
+	for (i = 0; i < 30; i++) {
+		s[i].cpu = 0.4;
+		s[i].wait = 1.5;
+		s[i].top_demand = 0.95;
+		s[i].busy_threads = 2;
+		s[i].nthreads = 2;
+		s[i].st_run = 2;
+		s[i].top_running = 1;
+		s[i].top_cpu = 0.2;
+		s[i].procs_running = 6;
+	}
+	cr_assert(holds(DIAG_CPU_ALL_CORES, &f));
+	cr_assert(!holds(DIAG_CPU_ONE_CORE, &f), "one finding for it");
+	/* With 8 CPUs for 6 runnable tasks each thread gets a whole one. */
+	series.ncpus = 8;
+	for (i = 0; i < 30; i++) {
+		s[i].cpu = 1.9;
+		s[i].wait = 0;
+		s[i].top_cpu = 0.95;
+	}
+	cr_assert(!holds(DIAG_CPU_ALL_CORES, &f), "1.9 of 8 CPUs is not all");
+	cr_assert(holds(DIAG_CPU_ONE_CORE, &f));
+}
+
+Test(rules, periodic_with_its_period)
+{
+	struct diag_sample *s = mk(31, 2);
+	struct diag_finding f;
+	size_t i;
+
+	for (i = 0; i < 31; i++)
+		s[i].cpu = i % 6 < 2 ? 1.0 : 0.0;
+	cr_assert(holds(DIAG_CPU_PERIODIC, &f));
+	NEAR(f.period, 0.6, 0.05);
+	for (i = 0; i < 31; i++)
+		s[i].cpu = 1.0 + 0.01 * (double)(i % 6 < 2);
+	cr_assert(!holds(DIAG_CPU_PERIODIC, &f), "a swing of 0.01 CPU");
+}
+
+Test(rules, memory_growing_and_not_a_sawtooth)
+{
+	struct diag_sample *s = mk(26, 2);
+	struct diag_finding f;
+	size_t i;
+
+	for (i = 0; i < 26; i++)
+		s[i].rss = (uint64_t)((10 + 20 * s[i].t) * MIB);
+	cr_assert(holds(DIAG_MEMORY_GROWING, &f));
+	cr_assert(strstr(f.evidence, "20.00 MiB/s"), "%s", f.evidence);
+	cr_assert(strstr(f.evidence, "R^2 1.000"), "%s", f.evidence);
+	cr_assert(!holds(DIAG_MEMORY_SUDDEN, &f));
+	/* A fast leak gains more than 32 MiB a second, but steadily. */
+	for (i = 0; i < 26; i++)
+		s[i].rss = (uint64_t)((10 + 50 * s[i].t) * MIB);
+	cr_assert(holds(DIAG_MEMORY_GROWING, &f));
+	cr_assert(!holds(DIAG_MEMORY_SUDDEN, &f));
+	/* Grows and is freed back: a working buffer, not a leak. */
+	for (i = 0; i < 26; i++)
+		s[i].rss = (uint64_t)((10 + 4 * (double)(i % 8)) * MIB);
+	cr_assert(!holds(DIAG_MEMORY_GROWING, &f));
+}
+
+Test(rules, memory_sudden_is_one_step)
+{
+	struct diag_sample *s = mk(26, 2);
+	struct diag_finding f;
+	size_t i;
+
+	for (i = 0; i < 26; i++)
+		s[i].rss = (uint64_t)((i < 12 ? 2 : 162) * MIB);
+	cr_assert(holds(DIAG_MEMORY_SUDDEN, &f));
+	cr_assert(strstr(f.evidence, "jumped by 160.0 MiB"), "%s", f.evidence);
+	cr_assert(!holds(DIAG_MEMORY_GROWING, &f), "a step is no leak");
+	for (i = 0; i < 26; i++)
+		s[i].rss = (uint64_t)((i < 12 ? 2 : 20) * MIB);
+	cr_assert(!holds(DIAG_MEMORY_SUDDEN, &f), "18 MiB is below 32 MiB");
+	/* Sampled every 2 s (--interval 2s), the jump is between two
+	 * samples further apart than the 1 s window. */
+	for (i = 0; i < 26; i++) {
+		s[i].t = 2.0 * (double)i;
+		s[i].dt = i ? 2.0 : 0;
+		s[i].rss = (uint64_t)((i < 12 ? 2 : 162) * MIB);
+	}
+	cr_assert(holds(DIAG_MEMORY_SUDDEN, &f));
+	cr_assert(strstr(f.evidence, "within 3.0 s"), "%s", f.evidence);
+}
+
+Test(rules, memory_stable_high)
+{
+	struct diag_sample *s = mk(20, 2);
+	struct diag_finding f;
+	size_t i;
+
+	for (i = 0; i < 20; i++)
+		s[i].rss = (uint64_t)((300 + (double)(i % 2)) * MIB);
+	cr_assert(holds(DIAG_MEMORY_STABLE_HIGH, &f));
+	cr_assert(!holds(DIAG_MEMORY_GROWING, &f));
+	for (i = 0; i < 20; i++)
+		s[i].rss = (uint64_t)(100 * MIB);
+	cr_assert(!holds(DIAG_MEMORY_STABLE_HIGH, &f), "100 MiB is not high");
+	/* 10% of a 512 MiB machine is high. */
+	series.mem_total = 512ull << 20;
+	cr_assert(holds(DIAG_MEMORY_STABLE_HIGH, &f));
+}
+
+Test(rules, io_bound_from_d_state)
+{
+	struct diag_sample *s = mk(20, 2);
+	struct diag_finding f;
+	size_t i;
+
+	for (i = 0; i < 20; i++) {
+		s[i].st_sleep = 0;
+		s[i].st_disk = i % 4 != 0;
+		s[i].st_run = i % 4 == 0;
+		s[i].write_bps = 2 * MIB;
+		snprintf(s[i].disk_wchan, sizeof(s[i].disk_wchan),
+			 "jbd2_log_wait_commit");
+	}
+	cr_assert(holds(DIAG_IO_BOUND, &f));
+	cr_assert(strstr(f.evidence, "jbd2_log_wait_commit"), "%s", f.evidence);
+	cr_assert(strstr(f.evidence, "writes 2.0 MiB/s"), "%s", f.evidence);
+	for (i = 0; i < 20; i++) {
+		s[i].st_disk = i % 10 == 0;
+		s[i].st_run = 1;
+	}
+	cr_assert(!holds(DIAG_IO_BOUND, &f), "mostly running");
+}
+
+Test(rules, lock_contention_not_an_idle_pool)
+{
+	struct diag_sample *s = mk(20, 2);
+	struct diag_finding f;
+	size_t i;
+
+	for (i = 0; i < 20; i++) {
+		s[i].nthreads = 8;
+		s[i].st_futex = 6;
+		s[i].st_run = 2;
+		s[i].st_sleep = 0;
+		s[i].vcsw = 3000;
+		s[i].cpu = 1;
+		s[i].wait = 1.5;
+	}
+	cr_assert(holds(DIAG_LOCK_CONTENTION, &f));
+	cr_assert(!holds(DIAG_CPU_ALL_CORES, &f),
+		  "lock waiters woken on a busy machine are not spinning");
+	/* A machine so busy that handovers are rare still shows it. */
+	for (i = 0; i < 20; i++)
+		s[i].vcsw = 150;
+	cr_assert(holds(DIAG_LOCK_CONTENTION, &f));
+	/* The same threads waiting for work that does not come. */
+	for (i = 0; i < 20; i++) {
+		s[i].st_futex = 8;
+		s[i].st_run = 0;
+		s[i].vcsw = 8;
+		s[i].cpu = s[i].wait = 0;
+	}
+	cr_assert(!holds(DIAG_LOCK_CONTENTION, &f));
+}
+
+Test(rules, saturation_only_when_the_process_waits)
+{
+	struct diag_sample *s = mk(20, 2);
+	struct diag_finding f;
+	size_t i;
+
+	for (i = 0; i < 20; i++) {
+		s[i].sys_busy = 0.99;
+		s[i].load1 = 6;
+		s[i].cpu = 0.5;
+		s[i].wait = 0.5;
+	}
+	cr_assert(holds(DIAG_SYSTEM_CPU_SATURATED, &f));
+	cr_assert(strstr(f.evidence, "waited for a CPU 50%"), "%s", f.evidence);
+	for (i = 0; i < 20; i++)
+		s[i].cpu = s[i].wait = 0;
+	cr_assert(!holds(DIAG_SYSTEM_CPU_SATURATED, &f), "an idle process");
+	series.system = 1;
+	cr_assert(holds(DIAG_SYSTEM_CPU_SATURATED, &f), "the machine itself");
+}
+
+Test(rules, resource_exhaustion_from_fds_and_pressure)
+{
+	struct diag_sample *s = mk(20, 2);
+	struct diag_finding f;
+	size_t i;
+
+	for (i = 0; i < 20; i++) {
+		s[i].nfds = 60;
+		s[i].fd_limit = 64;
+	}
+	cr_assert(holds(DIAG_RESOURCE_EXHAUSTION, &f));
+	cr_assert(strstr(f.evidence, "60 open files of a limit of 64 (94%)"),
+		  "%s", f.evidence);
+	for (i = 0; i < 20; i++) {
+		s[i].nfds = 10;
+		s[i].psi_mem_full = 30;
+	}
+	cr_assert(!holds(DIAG_RESOURCE_EXHAUSTION, &f),
+		  "memory stalls elsewhere, no major fault here");
+	for (i = 0; i < 20; i++)
+		s[i].majflt = 200;
+	cr_assert(holds(DIAG_RESOURCE_EXHAUSTION, &f));
+}
+
+Test(rules, healthy_and_ranked)
+{
+	struct diag_sample *s = mk(30, 2);
+	struct diag_thresholds th;
+	struct diag_result r;
+	size_t i;
+
+	diag_thresholds_init(&th);
+	diag_classify(&series, &th, &r);
+	cr_assert_eq(r.n, 0, "an idle process has no finding");
+	for (i = 0; i < 30; i++) {
+		s[i].top_demand = 1;
+		s[i].top_running = 1;
+		s[i].top_cpu = 0.5;
+		s[i].st_run = 1;
+		s[i].cpu = 0.5;
+		s[i].wait = 0.5;
+		s[i].sys_busy = 1;
+		s[i].load1 = 5;
+		s[i].rss = (uint64_t)((10 + 20 * s[i].t) * MIB);
+	}
+	diag_classify(&series, &th, &r);
+	cr_assert_eq(r.n, 3);
+	for (i = 1; i < r.n; i++)
+		cr_assert(r.f[i - 1].confidence >= r.f[i].confidence);
+	cr_assert_eq(r.f[r.n - 1].id, DIAG_SYSTEM_CPU_SATURATED,
+		     "the machine ranks below the process's own findings");
+}
+
+/* Next steps and ids */
+
+Test(diagnose, next_is_a_filled_in_command)
+{
+	char *argv[] = {"./app", "it's", "a b", NULL}, buf[512], **words;
+	struct diag_target t = {.pid = 1234, .duration = 10};
+	struct diag_finding f = {.id = DIAG_CPU_ONE_CORE};
+	size_t n, i;
+
+	diag_next(&f, &t, buf, sizeof(buf), NULL);
+	cr_assert_str_eq(buf, "perfops record --duration 10 -o "
+			      "perfops-cpu.svg -p 1234");
+	f.id = DIAG_LOCK_CONTENTION;
+	diag_next(&f, &t, buf, sizeof(buf), NULL);
+	cr_assert_str_eq(buf, "perfops record --off-cpu --duration 10 -o "
+			      "perfops-offcpu.svg -p 1234");
+	t.argv = argv;
+	f.id = DIAG_MEMORY_GROWING;
+	n = diag_next(&f, &t, buf, sizeof(buf), &words);
+	cr_assert_str_eq(buf, "perfops heap -- ./app 'it'\\''s' 'a b'");
+	cr_assert_eq(n, 6);
+	cr_assert_str_eq(words[4], "it's");
+	cr_assert_null(words[6]);
+	for (i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+	f.id = DIAG_RESOURCE_EXHAUSTION;
+	diag_next(&f, &t, buf, sizeof(buf), NULL);
+	cr_assert_str_eq(buf, "perfops guide resource_exhaustion");
+}
+
+Test(diagnose, ids_round_trip)
+{
+	int i;
+
+	for (i = 0; i < DIAG_NIDS; i++)
+		cr_assert_eq(diag_id_from_name(diag_id_name(i)), i);
+	cr_assert_eq(diag_id_from_name("healthy"), -1);
+}
+
+Test(diagnose, psi_lines)
+{
+	struct proc_psi p = {0};
+
+	cr_assert_eq(procfs_parse_psi_line("some avg10=1.50 avg60=0.20 "
+					   "avg300=0.00 total=123456",
+					   &p),
+		     0);
+	cr_assert_eq(procfs_parse_psi_line("full avg10=0.25 avg60=0.00 "
+					   "avg300=0.00 total=99",
+					   &p),
+		     0);
+	NEAR(p.some10, 1.5, 1e-12);
+	NEAR(p.full10, 0.25, 1e-12);
+	cr_assert_eq(p.some_us, 123456);
+	cr_assert_eq(p.full_us, 99);
+	cr_assert_eq(procfs_parse_psi_line("half avg10=1", &p), -1);
+}
+
+/* Series recorded with `perfops diagnose --series` from the helpers of
+ * tests/helper/diag-workload.c on a busy 2-CPU machine (load 7-10): the
+ * whole set of findings of each, the machine's saturation included. */
+
+static void expect_recorded(const char *name, const char *const *want)
+{
+	char path[4096];
+	struct diag_series s;
+	struct diag_thresholds th;
+	struct diag_result r;
+	size_t i, n = 0;
+
+	snprintf(path, sizeof(path), "%s/tests/data/diagnose/%s.tsv",
+		 PERFOPS_SRCDIR, name);
+	cr_assert_eq(diag_series_read(path, &s), 0, "%s", path);
+	cr_assert(s.n > 10 && s.ncpus == 2, "%s: %zu samples", name, s.n);
+	diag_thresholds_init(&th);
+	diag_classify(&s, &th, &r);
+	while (want[n])
+		n++;
+	for (i = 0; i < r.n; i++) {
+		size_t j;
+		int found = 0;
+
+		for (j = 0; j < n; j++)
+			found |= !strcmp(want[j], diag_id_name(r.f[i].id));
+		cr_assert(found, "%s: unexpected %s (%s)", name,
+			  diag_id_name(r.f[i].id), r.f[i].evidence);
+	}
+	cr_assert_eq(r.n, n, "%s: %zu findings, want %zu", name, r.n, n);
+	diag_series_release(&s);
+}
+
+#define RECORDED(name, ...)                                                    \
+	Test(recorded, name)                                                   \
+	{                                                                      \
+		static const char *const want[] = {__VA_ARGS__};               \
+		expect_recorded(#name, want);                                  \
+	}
+
+RECORDED(spin1, "cpu_one_core", "system_cpu_saturated", NULL)
+RECORDED(spinall, "cpu_all_cores", "system_cpu_saturated", NULL)
+RECORDED(periodic, "cpu_periodic", "system_cpu_saturated", NULL)
+RECORDED(leak, "memory_growing", NULL)
+RECORDED(sudden, "memory_sudden", NULL)
+RECORDED(cache, "memory_stable_high", NULL)
+RECORDED(fsync, "io_bound", "system_cpu_saturated", NULL)
+RECORDED(mutex, "lock_contention", "system_cpu_saturated", NULL)
+/* The fsync writer at load 10: runnable at 19 of 25 samples, but running
+ * 3% of that; the disk is still what it waits for when it is not queued. */
+RECORDED(fsync_busy, "io_bound", "system_cpu_saturated", NULL)
+RECORDED(fds, "resource_exhaustion", NULL)
+RECORDED(idle, NULL)
+
+Test(recorded, the_process_before_the_machine)
+{
+	char path[4096];
+	struct diag_series s;
+	struct diag_thresholds th;
+	struct diag_result r;
+
+	snprintf(path, sizeof(path), "%s/tests/data/diagnose/mutex.tsv",
+		 PERFOPS_SRCDIR);
+	cr_assert_eq(diag_series_read(path, &s), 0);
+	diag_thresholds_init(&th);
+	diag_classify(&s, &th, &r);
+	cr_assert_eq(r.n, 2);
+	cr_assert_eq(r.f[0].id, DIAG_LOCK_CONTENTION);
+	cr_assert_eq(r.f[1].id, DIAG_SYSTEM_CPU_SATURATED);
+	cr_assert(r.f[1].confidence > r.f[0].confidence,
+		  "even when the machine's saturation is surer");
+	diag_series_release(&s);
+}
+
+Test(recorded, period_and_slope_of_the_recordings)
+{
+	char path[4096];
+	struct diag_series s;
+	struct diag_thresholds th;
+	struct diag_finding f;
+
+	diag_thresholds_init(&th);
+	snprintf(path, sizeof(path), "%s/tests/data/diagnose/periodic.tsv",
+		 PERFOPS_SRCDIR);
+	cr_assert_eq(diag_series_read(path, &s), 0);
+	cr_assert(diag_rule(DIAG_CPU_PERIODIC, &s, &th, &f));
+	/* The helper spins 0.2 s and sleeps 0.4 s. */
+	NEAR(f.period, 0.6, 0.08);
+	diag_series_release(&s);
+	snprintf(path, sizeof(path), "%s/tests/data/diagnose/leak.tsv",
+		 PERFOPS_SRCDIR);
+	cr_assert_eq(diag_series_read(path, &s), 0);
+	cr_assert(diag_rule(DIAG_MEMORY_GROWING, &s, &th, &f));
+	{
+		/* 1 MiB every 50 ms plus the time to write it: a little
+		 * under 20 MiB/s. */
+		double x[64], y[64];
+		struct diag_fit fit;
+		size_t i;
+
+		cr_assert(s.n <= 64);
+		for (i = 0; i < s.n; i++) {
+			x[i] = s.s[i].t;
+			y[i] = (double)s.s[i].rss / MIB;
+		}
+		diag_fit_line(x, y, s.n, &fit);
+		cr_assert(fit.b > 15 && fit.b <= 20.5, "slope %g", fit.b);
+		cr_assert(fit.r2 > 0.99, "r2 %g", fit.r2);
+	}
+	diag_series_release(&s);
+}
+
+Test(recorded, a_series_written_reads_back)
+{
+	struct diag_sample *d = mk(5, 2);
+	char path[] = "/tmp/perfops-series-XXXXXX";
+	struct diag_series back;
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+
+	d[3].rss = 123456789012ull;
+	d[3].cpu = 1.25;
+	d[4].st_futex = 7;
+	d[2].fd_limit = 1048576;
+	series.pid = 4321;
+	cr_assert_eq(diag_series_write(fp, &series), 0);
+	fclose(fp);
+	cr_assert_eq(diag_series_read(path, &back), 0);
+	unlink(path);
+	cr_assert_eq(back.n, 5);
+	cr_assert_eq(back.pid, 4321);
+	cr_assert_eq(back.mem_total, series.mem_total);
+	cr_assert_eq(back.s[3].rss, 123456789012ull);
+	NEAR(back.s[3].cpu, 1.25, 0);
+	NEAR(back.s[4].t, 0.4, 1e-9);
+	cr_assert_eq(back.s[4].st_futex, 7);
+	cr_assert_eq(back.s[2].fd_limit, 1048576);
+	diag_series_release(&back);
+	diag_series_release(&series);
+}
+
+Test(recorded, a_bad_series_is_refused)
+{
+	char path[] = "/tmp/perfops-series-XXXXXX";
+	struct diag_series back;
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+
+	fputs("# perfops diagnose series 1 ncpus=2 mem_total=1 system=0 "
+	      "pid=1\nt\tcpu\n0\t0\n0.1\tx\n",
+	      fp);
+	fclose(fp);
+	error_set_quiet(1);
+	cr_assert_eq(diag_series_read(path, &back), -1);
+	cr_assert_eq(back.n, 0);
+	unlink(path);
+}

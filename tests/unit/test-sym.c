@@ -1,0 +1,576 @@
+/*
+ * The symbolizer against the helper programs of tests/helper (symtest.c,
+ * its stripped copy, its IBT variant, symtest-cxx.cc), checked against
+ * binutils' view of the same files: nm, nm -C, objdump, addr2line,
+ * readelf.
+ */
+#include "core/compat.h"
+#include "core/strbuf.h"
+#include "sym/demangle.h"
+#include "sym/dso.h"
+#include "sym/sym.h"
+#include <criterion/criterion.h>
+
+#define HELPER(name) PERFOPS_HELPER_DIR "/" name
+
+/* The lines a shell command prints; skips the test if it cannot run. */
+static char **lines_of(const char *cmd, size_t *nr)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char **v = NULL;
+	size_t alloc = 0;
+	FILE *fp = popen(cmd, "r");
+
+	*nr = 0;
+	if (!fp)
+		cr_skip_test("cannot run %s", cmd);
+	while (strbuf_getline(&sb, fp) == 0) {
+		ALLOC_GROW(v, *nr + 1, alloc);
+		v[(*nr)++] = xstrdup(sb.buf);
+	}
+	strbuf_release(&sb);
+	if (pclose(fp) != 0 || !*nr)
+		cr_skip_test("%s failed (binutils missing?)", cmd);
+	return v;
+}
+
+static void free_lines(char **v, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		free(v[i]);
+	free(v);
+}
+
+static struct dso *open_helper(const char *name)
+{
+	struct dso *d;
+
+	if (access(name, R_OK))
+		cr_skip_test("%s was not built", name);
+	d = dso_open(name, name);
+	cr_assert_eq(d->state, DSO_OK, "%s is readable", name);
+	return d;
+}
+
+/* The address (and size) nm gives a symbol of the unstripped helper. */
+static uint64_t nm_addr(const char *file, const char *sym, uint64_t *size)
+{
+	char cmd[512], name[256];
+	unsigned long long a, s;
+	size_t nr, i;
+	char **v;
+	uint64_t ret = 0;
+
+	snprintf(cmd, sizeof(cmd), "nm -S --defined-only '%s'", file);
+	v = lines_of(cmd, &nr);
+	for (i = 0; i < nr; i++) {
+		char type;
+
+		/* nm -S prints no size column for a symbol of size 0. */
+		s = 0;
+		if ((sscanf(v[i], "%llx %llx %c %255s", &a, &s, &type, name) ==
+			 4 ||
+		     sscanf(v[i], "%llx %c %255s", &a, &type, name) == 3) &&
+		    !strcmp(name, sym)) {
+			ret = a;
+			if (size)
+				*size = s;
+		}
+	}
+	free_lines(v, nr);
+	cr_assert_neq(ret, 0, "nm finds %s in %s", sym, file);
+	return ret;
+}
+
+/* The functions of symtest.c that are compiled out of line. */
+static const char *const fns[] = {"sym_hot_one", "sym_hot_two", "sym_outer",
+				  "sym_plt_loop", "main"};
+
+static const char *name_at(struct dso *d, uint64_t vaddr)
+{
+	struct dso_frame f[8];
+	size_t n = dso_frames(d, vaddr, 0, 0, f, 8);
+
+	return n ? f[n - 1].name : NULL;
+}
+
+Test(sym, symbols_are_where_nm_puts_them)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest"));
+	size_t i;
+
+	cr_assert_not(d->stripped);
+	for (i = 0; i < ARRAY_SIZE(fns); i++) {
+		uint64_t size,
+		    a = nm_addr(HELPER("perfops-symtest"), fns[i], &size);
+
+		cr_assert_str_eq(name_at(d, a), fns[i]);
+		cr_assert_str_eq(name_at(d, a + size - 1), fns[i]);
+	}
+	dso_free(d);
+}
+
+/* Every "ADDR <f@plt>:" of objdump -d must be named f@plt, end to end. */
+static void check_plt(const char *file)
+{
+	struct dso *d = open_helper(file);
+	char cmd[512], name[256];
+	size_t nr, i, found = 0;
+	char **v;
+
+	snprintf(cmd, sizeof(cmd), "objdump -d -C --no-show-raw-insn '%s'",
+		 file);
+	v = lines_of(cmd, &nr);
+	for (i = 0; i < nr; i++) {
+		unsigned long long a;
+		char want[300];
+		const char *got;
+		size_t len;
+
+		if (sscanf(v[i], "%llx <%255[^>]>:", &a, name) != 2)
+			continue;
+		len = strlen(name);
+		if (len < 5 || strcmp(name + len - 4, "@plt"))
+			continue;
+		snprintf(want, sizeof(want), "%s", name);
+		got = name_at(d, a);
+		cr_assert(got && !strcmp(got, want), "%s at %#llx: got %s",
+			  want, a, got ? got : "(none)");
+		/* The whole stub, not only its first byte. */
+		got = name_at(d, a + 7);
+		cr_assert(got && !strcmp(got, want), "%s at %#llx+7: got %s",
+			  want, a, got ? got : "(none)");
+		found++;
+	}
+	cr_assert_geq(found, 2, "objdump lists the strlen and atoi stubs");
+	free_lines(v, nr);
+	dso_free(d);
+}
+
+Test(sym, plt_stubs_are_named_like_objdump)
+{
+	check_plt(HELPER("perfops-symtest"));
+}
+
+Test(sym, plt_sec_stubs_are_named_like_objdump)
+{
+	check_plt(HELPER("perfops-symtest-ibt"));
+}
+
+/* No symbol covers .plt's first entry: _init (size 0) must not take it. */
+Test(sym, size_zero_symbol_stops_at_its_section)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest"));
+	unsigned long long a = 0;
+	const char *got;
+	size_t nr, i;
+	char **v = lines_of("readelf -SW '" HELPER("perfops-symtest") "'", &nr);
+
+	for (i = 0; i < nr; i++) {
+		const char *p = strstr(v[i], " .plt ");
+
+		if (p)
+			sscanf(p, " .plt PROGBITS %llx", &a);
+	}
+	free_lines(v, nr);
+	cr_assert_neq(a, 0, "readelf shows .plt");
+	got = name_at(d, a);
+	cr_assert(!got || strcmp(got, "_init"), ".plt's header is not _init");
+	dso_free(d);
+}
+
+/*
+ * sym_asm_nosize has no size; the function after it has no symbol in
+ * perfops-symtest-unnamed: its FDE names it, not the symbol before.
+ */
+Test(sym, size_zero_symbol_stops_at_the_next_fde)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest-unnamed"));
+	uint64_t size,
+	    a = nm_addr(HELPER("perfops-symtest"), "sym_asm_next", &size),
+	    z = nm_addr(HELPER("perfops-symtest"), "sym_asm_nosize", NULL);
+	char want[128];
+
+	snprintf(want, sizeof(want), "perfops-symtest-unnamed+%#" PRIx64, a);
+	cr_assert_str_eq(name_at(d, z), "sym_asm_nosize");
+	cr_assert_str_eq(name_at(d, a), want);
+	cr_assert_str_eq(name_at(d, a + size - 1), want);
+	dso_free(d);
+}
+
+Test(sym, build_id_matches_readelf)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest"));
+	struct dso *s = open_helper(HELPER("perfops-symtest-stripped"));
+	char want[64] = "";
+	size_t nr, i;
+	char **v = lines_of("readelf -n '" HELPER("perfops-symtest") "'", &nr);
+
+	for (i = 0; i < nr; i++) {
+		const char *p = strstr(v[i], "Build ID: ");
+
+		if (p)
+			sscanf(p + 10, "%63s", want);
+	}
+	free_lines(v, nr);
+	cr_assert_eq(strlen(want), 40, "readelf shows a SHA-1 build-id");
+	cr_assert_str_eq(d->build_id, want);
+	cr_assert_str_eq(s->build_id, want, "the stripped copy keeps it");
+	dso_free(d);
+	dso_free(s);
+}
+
+/* addr2line -i gives the inline chain of an address inside sym_outer. */
+static void check_inline(const char *file)
+{
+	struct dso *d = open_helper(file);
+	uint64_t size, a = nm_addr(file, "sym_outer", &size), x;
+	struct dso_frame f[8];
+	size_t n = 0;
+
+	/* clang gives some addresses line 0 (addr2line: "?"): skip them. */
+	for (x = a; x < a + size; x++) {
+		n = dso_frames(d, x, 1, 1, f, 8);
+		if (n == 2 && f[0].line && f[1].line)
+			break;
+	}
+	cr_assert_eq(n, 2, "an address of sym_outer is in inlined code");
+	cr_assert_str_eq(f[0].name, "sym_inlined");
+	cr_assert(f[0].inlined);
+	cr_assert_str_eq(f[1].name, "sym_outer");
+	{
+		char cmd[512];
+		char **v;
+		size_t nr;
+		unsigned l0 = 0, l1 = 0;
+
+		snprintf(cmd, sizeof(cmd), "addr2line -f -i -e '%s' %#" PRIx64,
+			 file, x);
+		v = lines_of(cmd, &nr);
+		cr_assert_eq(nr, 4, "addr2line: two frames");
+		cr_assert_str_eq(v[0], "sym_inlined");
+		cr_assert_str_eq(v[2], "sym_outer");
+		cr_assert_eq(sscanf(strrchr(v[1], ':'), ":%u", &l0), 1);
+		cr_assert_eq(sscanf(strrchr(v[3], ':'), ":%u", &l1), 1);
+		cr_assert_eq(f[0].line, l0, "line in the inlined function");
+		cr_assert_eq(f[1].line, l1, "line of the call");
+		cr_assert(strstr(v[1], f[0].file), "%s in %s", f[0].file, v[1]);
+		free_lines(v, nr);
+	}
+	dso_free(d);
+}
+
+Test(sym, inline_frames_match_addr2line)
+{
+	check_inline(HELPER("perfops-symtest"));
+}
+
+/* clang and rustc write no .debug_aranges: lines and inline frames stay. */
+Test(sym, inline_frames_without_aranges)
+{
+	check_inline(HELPER("perfops-symtest-noaranges"));
+}
+
+/*
+ * In the stripped copy each function is named by its FDE: the start nm
+ * gives it in the unstripped file, from its first to its last byte.
+ */
+Test(sym, stripped_functions_are_named_by_their_fde)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest-stripped"));
+	size_t i;
+
+	cr_assert(d->stripped);
+	for (i = 0; i < ARRAY_SIZE(fns); i++) {
+		uint64_t size,
+		    a = nm_addr(HELPER("perfops-symtest"), fns[i], &size);
+		struct dso_frame f[4];
+		char want[128];
+
+		snprintf(want, sizeof(want),
+			 "perfops-symtest-stripped+%#" PRIx64, a);
+		cr_assert_eq(dso_frames(d, a, 1, 1, f, 4), 1);
+		cr_assert_str_eq(f[0].name, want, "%s", fns[i]);
+		cr_assert(f[0].unnamed);
+		cr_assert_eq(dso_frames(d, a + size - 1, 1, 1, f, 4), 1);
+		cr_assert_str_eq(f[0].name, want, "%s's last byte", fns[i]);
+	}
+	dso_free(d);
+}
+
+/* A binary deleted while it runs keeps its plain name in FDE names. */
+Test(sym, deleted_file_is_named_without_the_kernels_note)
+{
+	const char *file = HELPER("perfops-symtest-stripped");
+	struct dso *d;
+	uint64_t a = nm_addr(HELPER("perfops-symtest"), "sym_hot_one", NULL);
+	char want[128];
+
+	if (access(file, R_OK))
+		cr_skip_test("%s was not built", file);
+	d = dso_open("/opt/app/prog (deleted)", file);
+	snprintf(want, sizeof(want), "prog+%#" PRIx64, a);
+	cr_assert_str_eq(name_at(d, a), want);
+	dso_free(d);
+}
+
+/* Every C++ function is named as nm -C names it. */
+Test(sym, cxx_names_are_demangled_like_nm)
+{
+	struct dso *d = open_helper(HELPER("perfops-symtest-cxx"));
+	size_t nr, nrc, i, checked = 0;
+	char **raw = lines_of(
+	    "nm --no-sort --defined-only '" HELPER("perfops-symtest-cxx") "'",
+	    &nr);
+	char **dem = lines_of("nm -C --no-sort --defined-only '" HELPER(
+				  "perfops-symtest-cxx") "'",
+			      &nrc);
+	int spin = 0;
+
+	cr_assert_eq(nr, nrc);
+	for (i = 0; i < nr; i++) {
+		unsigned long long a, b;
+		char type, mangled[512];
+		const char *want, *got;
+		size_t j;
+		int alias = 0;
+
+		if (sscanf(raw[i], "%llx %c %511s", &a, &type, mangled) != 3 ||
+		    (type != 'T' && type != 't') || strncmp(mangled, "_Z", 2))
+			continue;
+		/* Aliases (C1/C2 constructors) share an address: one wins. */
+		for (j = 0; j < nr; j++)
+			if (j != i && sscanf(raw[j], "%llx", &b) == 1 && b == a)
+				alias = 1;
+		if (alias)
+			continue;
+		want = dem[i] + 19; /* "ADDRESS T " */
+		got = name_at(d, a);
+		cr_assert(got && !strcmp(got, want), "%s: got %s, nm -C %s",
+			  mangled, got ? got : "(none)", want);
+		spin |= !strcmp(got, "geo::Shape::spin(int)");
+		checked++;
+	}
+	cr_assert_geq(checked, 4);
+	cr_assert(spin, "geo::Shape::spin(int) is among them");
+	free_lines(raw, nr);
+	free_lines(dem, nrc);
+	dso_free(d);
+}
+
+/* After an exec, the first file mapped is the program, ld.so comes next. */
+Test(sym, the_program_is_the_first_file_mapped_after_exec)
+{
+	struct symbolizer sy;
+	struct sym_map *m;
+
+	sym_init(&sy, 0);
+	sym_mmap(&sy, 42, 0x7f0000000000, 0x1000, 0, "/usr/lib/old.so");
+	sym_exec(&sy, 42);
+	cr_assert_null(sym_exe_map(&sy, 42));
+	sym_mmap(&sy, 42, 0x555555555000, 0x2000, 0x1000, "/usr/bin/prog");
+	sym_mmap(&sy, 42, 0x7f0000001000, 0x20000, 0x1000,
+		 "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+	m = sym_exe_map(&sy, 42);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->path, "/usr/bin/prog");
+	cr_assert_eq(m->start, 0x555555555000);
+	/* A forked child runs the same program. */
+	sym_fork(&sy, 42, 43);
+	cr_assert_str_eq(sym_exe_map(&sy, 43)->path, "/usr/bin/prog");
+	sym_release(&sy);
+}
+
+__attribute__((noinline)) int sym_locate_target(int x);
+__attribute__((noinline)) int sym_locate_target(int x)
+{
+	return x * 7 + 1;
+}
+
+/*
+ * This very process: its program is /proc/self/exe, and an address of
+ * one of its functions keeps the process address next to the link-time
+ * one nm gives.
+ */
+Test(sym, locate_keeps_the_process_address)
+{
+	uint64_t addr = (uint64_t)(uintptr_t)&sym_locate_target;
+	struct symbolizer sy;
+	struct dso_frame f[4];
+	struct sym_loc loc;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct sym_map *m;
+
+	cr_assert_gt(n, 0);
+	exe[n] = '\0';
+	sym_init(&sy, SYM_NO_INLINE);
+	cr_assert_eq(sym_proc_read_maps(&sy, getpid()), 0);
+	m = sym_exe_map(&sy, getpid());
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->path, exe);
+	cr_assert_eq(sym_locate(&sy, getpid(), addr, &loc), 0);
+	cr_assert_eq(loc.addr, addr);
+	cr_assert(loc.map->start <= addr && addr < loc.map->end);
+	cr_assert_eq(loc.vaddr, nm_addr(exe, "sym_locate_target", NULL));
+	cr_assert_eq(sym_frames(&sy, getpid(), &loc, addr, f, 4), 1);
+	cr_assert_str_eq(f[0].name, "sym_locate_target");
+	(void)sym_locate_target(1);
+	sym_release(&sy);
+}
+
+Test(sym, demangle_cxx_and_both_rust_schemes)
+{
+	static const char *const cases[][2] = {
+	    {"_ZN3geo5Shape4spinEi", "geo::Shape::spin(int)"},
+	    {"_ZN3geo5Shape4spinEi@plt", "geo::Shape::spin(int)@plt"},
+	    {"_Z5twiceIiET_S0_.cold", "int twice<int>(int) [clone .cold]"},
+	    /* Rust legacy: the hash goes, as perf and rustfilt do. */
+	    {"_ZN5names8spin_hot17h562f4b2c1873e9e5E", "names::spin_hot"},
+	    /* Rust v0. */
+	    {"_RNvNtCsjrHSEGnQ3l9_3std2rt19lang_start_internal",
+	     "std::rt::lang_start_internal"},
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = sym_demangle(cases[i][0]);
+
+		cr_assert(got && !strcmp(got, cases[i][1]), "%s: got %s",
+			  cases[i][0], got ? got : "(null)");
+		free(got);
+	}
+	cr_assert_null(sym_demangle("main"));
+	cr_assert_null(sym_demangle("_Zgarbage"));
+	cr_assert_null(sym_demangle("_R"));
+}
+
+/* Every FDE readelf lists is found, from its first to its last byte. */
+static void check_fdes(const char *file)
+{
+	struct dso *d = open_helper(file);
+	char cmd[512];
+	size_t nr, i, n = 0;
+	char **v;
+
+	/* readelf exits 1 over libc's odd entries but lists them all. */
+	snprintf(cmd, sizeof(cmd),
+		 "readelf --debug-dump=frames '%s' 2>/dev/null || true", file);
+	v = lines_of(cmd, &nr);
+	for (i = 0; i < nr; i++) {
+		const char *p = strstr(v[i], " FDE cie=");
+		unsigned long long a, b;
+		uint64_t s, e;
+
+		if (!p || !(p = strstr(p, "pc=")) ||
+		    sscanf(p, "pc=%llx..%llx", &a, &b) != 2 || a == b)
+			continue;
+		cr_assert_eq(ehframe_find(d, a, &s, &e), 0, "%#llx", a);
+		cr_assert(s == a && e == b,
+			  "%#llx..%#llx: got %#" PRIx64 "..%#" PRIx64, a, b, s,
+			  e);
+		cr_assert_eq(ehframe_find(d, b - 1, &s, &e), 0);
+		cr_assert(s == a && e == b);
+		n++;
+	}
+	cr_assert_geq(n, 5, "readelf lists FDEs in %s", file);
+	free_lines(v, nr);
+	dso_free(d);
+}
+
+Test(sym, fde_ranges_match_readelf)
+{
+	check_fdes(HELPER("perfops-symtest-stripped"));
+}
+
+/* The C library this test runs with, as /proc/self/maps names it. */
+static void libc_path(char *path, size_t size)
+{
+	size_t nr, i;
+	char **v = lines_of("cat /proc/self/maps", &nr);
+
+	path[0] = '\0';
+	for (i = 0; i < nr && !path[0]; i++) {
+		const char *p = strchr(v[i], '/');
+
+		if (p && strstr(p, "/libc.so"))
+			snprintf(path, size, "%s", p);
+	}
+	free_lines(v, nr);
+	if (!path[0])
+		cr_skip_test("no libc.so mapped");
+}
+
+/* Thousands of FDEs, hand-written assembly among them. */
+Test(sym, libc_fde_ranges_match_readelf)
+{
+	char path[PATH_MAX];
+
+	libc_path(path, sizeof(path));
+	check_fdes(path);
+}
+
+/* libc calls its own IFUNCs through the PLT: "*ABS*+0x9f550@plt". */
+Test(sym, libc_plt_stubs_are_named_like_objdump)
+{
+	char path[PATH_MAX];
+
+	libc_path(path, sizeof(path));
+	check_plt(path);
+}
+
+/*
+ * The JIT name of addr in this process, through /tmp/perf-PID.map as
+ * it is at the time of the call (a fresh symbolizer each time).
+ */
+static const char *jit_name(uint64_t addr, char *buf, size_t size)
+{
+	struct symbolizer sy;
+	struct dso_frame f[2];
+	struct sym_loc loc;
+	size_t n;
+
+	sym_init(&sy, 0);
+	sym_mmap(&sy, getpid(), 0x7f0000100000, 0x10000, 0, "//anon");
+	cr_assert_eq(sym_locate(&sy, getpid(), addr, &loc), 0);
+	n = sym_frames(&sy, getpid(), &loc, addr, f, 2);
+	snprintf(buf, size, "%s", n ? f[0].name : "(none)");
+	sym_release(&sy);
+	return buf;
+}
+
+/*
+ * /tmp is everyone's: a perf map that is a symlink (to any file root can
+ * read) or that belongs to another user is not read.
+ */
+Test(sym, perf_map_is_read_only_when_safe)
+{
+	char map[64], other[64], buf[64];
+	FILE *fp;
+
+	snprintf(map, sizeof(map), "/tmp/perf-%d.map", (int)getpid());
+	snprintf(other, sizeof(other), "/tmp/perfops-test-%d.map",
+		 (int)getpid());
+	fp = fopen(map, "w");
+	cr_assert_not_null(fp);
+	fputs("7f0000100000 100 jit_fn\n", fp);
+	fclose(fp);
+	cr_assert_str_eq(jit_name(0x7f0000100010, buf, sizeof(buf)), "jit_fn");
+	rename(map, other);
+	cr_assert_eq(symlink(other, map), 0);
+	cr_assert_str_eq(jit_name(0x7f0000100010, buf, sizeof(buf)), "(none)",
+			 "a symlink is not followed");
+	unlink(map);
+	cr_assert_eq(link(other, map), 0);
+	cr_assert_str_eq(jit_name(0x7f0000100010, buf, sizeof(buf)), "(none)",
+			 "a hard link is not read");
+	unlink(other);
+	if (!geteuid()) {
+		cr_assert_eq(chown(map, 54321, 54321), 0);
+		cr_assert_str_eq(jit_name(0x7f0000100010, buf, sizeof(buf)),
+				 "(none)", "another user's map is not read");
+	}
+	unlink(map);
+}
