@@ -277,15 +277,72 @@ static int parse_chunk(struct cursor *c, struct heap_stream *s)
 	return 0;
 }
 
-static int cmp_event(const void *a, const void *b)
-{
-	const struct heap_event *x = a, *y = b;
+/* A sorted run of events (one thread's chunks) in a k-way merge. */
+struct run {
+	size_t at, end;
+};
 
-	if (x->seq != y->seq)
-		return x->seq < y->seq ? -1 : 1;
-	/* A realloc's free shares no seq with anything; keep ties stable by
-	 * putting frees first. */
-	return (int)x->alloc - (int)y->alloc;
+static uint64_t run_seq(const struct heap_event *ev, const struct run *r)
+{
+	return ev[r->at].seq;
+}
+
+static void sift_down(const struct heap_event *ev, struct run *h, size_t n,
+		      size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		struct run t;
+
+		if (l < n && run_seq(ev, &h[l]) < run_seq(ev, &h[m]))
+			m = l;
+		if (l + 1 < n && run_seq(ev, &h[l + 1]) < run_seq(ev, &h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/*
+ * Order a stream's events by seq.  Each thread's events arrive in order,
+ * so the array is a concatenation of sorted runs: one k-way merge (a heap
+ * of runs) copies every event once, where a general sort would move them
+ * log n times.
+ */
+static void sort_events(struct heap_stream *s)
+{
+	struct heap_event *ev = s->events.v, *out;
+	struct run *h = NULL;
+	size_t n = s->events.len, nruns = 0, alloc = 0, i, start = 0, k = 0;
+
+	for (i = 1; i <= n; i++)
+		if (i == n || ev[i].seq < ev[i - 1].seq) {
+			ALLOC_GROW(h, nruns + 1, alloc);
+			h[nruns].at = start;
+			h[nruns++].end = i;
+			start = i;
+		}
+	if (nruns <= 1) {
+		free(h);
+		return;
+	}
+	for (i = nruns / 2; i-- > 0;)
+		sift_down(ev, h, nruns, i);
+	out = xmalloc(st_mult(n, sizeof(*out)));
+	while (nruns) {
+		out[k++] = ev[h[0].at++];
+		if (h[0].at == h[0].end)
+			h[0] = h[--nruns];
+		sift_down(ev, h, nruns, 0);
+	}
+	free(ev);
+	free(h);
+	s->events.v = out;
+	s->events.alloc = n;
 }
 
 int heap_trace_parse(struct heap_trace *t, const char *name,
@@ -327,20 +384,8 @@ int heap_trace_parse(struct heap_trace *t, const char *name,
 			return -1;
 		off += sizeof(h) + h.len;
 	}
-	for (i = first; i < t->nstreams; i++) {
-		struct heap_stream *s = t->streams[i];
-
-		size_t j;
-
-		/* One thread's chunks come in order: sort only when threads
-		 * interleave. */
-		for (j = 1; j < s->events.len; j++)
-			if (s->events.v[j].seq < s->events.v[j - 1].seq)
-				break;
-		if (j < s->events.len)
-			qsort(s->events.v, s->events.len, sizeof(*s->events.v),
-			      cmp_event);
-	}
+	for (i = first; i < t->nstreams; i++)
+		sort_events(t->streams[i]);
 	return 0;
 }
 
