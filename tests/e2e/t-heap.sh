@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 47
+plan 48
 
 # jf FILE KEY: a top-level number of a --json report.
 jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
@@ -127,6 +127,21 @@ run "$PERFOPS" heap report --fail-if 'peak>200MB' "$T/leak.heap"
 is "$rc" 0 "--fail-if peak>200MB passes"
 run "$PERFOPS" heap report --fail-if 'peek>1' "$T/leak.heap"
 like "$rc:$err" "^2:.*unknown metric" "an unknown gate metric is a usage error"
+
+# A real program with threads, dlopen'ed modules (walked through ld.so's
+# own frames) and a child: python3, when installed.
+if command -v python3 >/dev/null 2>&1; then
+	run "$PERFOPS" heap --json -o "$T/py.heap" -- python3 -c '
+import threading, subprocess, json
+def work():
+    for i in range(500): json.dumps({str(j): j for j in range(50)})
+ts = [threading.Thread(target=work) for _ in range(3)]
+[t.start() for t in ts]; [t.join() for t in ts]
+subprocess.run(["true"])'
+	like "$rc:$(grep -c '"end": "killed"' "$T/out"):$err" "^0:0:\$" "python3 with threads, imports and a child runs to its end"
+else
+	skip "python3 is not installed"
+fi
 
 # Not a trace, and a program that cannot be traced.
 echo hello >"$T/junk"

@@ -85,6 +85,13 @@ void pfh_unwind_reset(void)
 	pfh_tables();
 }
 
+/* Whether pc can be a return address in user space (x86-64: below the
+ * canonical hole); a walk that reads anything else has gone astray. */
+static inline int pfh_user_pc(uintptr_t pc)
+{
+	return pc > 4096 && pc < ((uintptr_t)1 << 47);
+}
+
 static void pfh_context(unw_context_t *uc, uintptr_t pc, uintptr_t sp,
 			uintptr_t bp)
 {
@@ -110,6 +117,9 @@ static int pfh_has_fp(uintptr_t pc, uintptr_t sp, uintptr_t bp)
 	if (unw_init_local(&c, &uc) < 0 || unw_get_proc_info(&c, &pi) < 0 ||
 	    !pi.start_ip)
 		return 1; /* no CFI: frame pointers are all there is */
+	/* Only the start of the function holding pc is read. */
+	if (pi.start_ip > pc - 1 || pc - 1 - pi.start_ip > (16u << 20))
+		return 0;
 	f = (const unsigned char *)pi.start_ip;
 	if (!memcmp(f, endbr, sizeof(endbr)))
 		f += sizeof(endbr);
@@ -228,7 +238,14 @@ static int pfh_step(uintptr_t *pc, uintptr_t *sp, uintptr_t *bp)
 		*sp = osp + k;
 		*pc = *(uintptr_t *)(*sp - 8);
 		*bp = bpo >= 0 ? *(uintptr_t *)(osp + bpo) : obp;
-		return 1;
+		if (pfh_user_pc(*pc))
+			return 1;
+		/* The rule does not hold here (a frame of varying size):
+		 * libunwind walks this address from now on. */
+		__atomic_store_n(&e->val, PFH_CLS_DYNAMIC, __ATOMIC_RELEASE);
+		*pc = opc;
+		*sp = osp;
+		*bp = obp;
 	}
 	if (!pfh_step_cfi(pc, sp, bp, &bpo)) {
 		if (cls == PFH_CLS_RULE && e)
@@ -284,7 +301,7 @@ static unsigned pfh_backtrace(void *fp, uintptr_t *ips, unsigned max)
 
 	if (!pfh_stack_known)
 		pfh_learn_stack();
-	while (n < max && pc > 4096) {
+	while (n < max && pfh_user_pc(pc)) {
 		ips[n++] = pc;
 		if (!pfh_step(&pc, &sp, &bp))
 			break;
