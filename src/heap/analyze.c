@@ -118,8 +118,14 @@ static uint32_t site_of(struct heap_analysis *a, struct sitemap *map,
 {
 	struct heap_site s;
 
-	while (map->len <= stack)
-		VEC_PUSH(map, UINT32_MAX);
+	if (map->len <= stack) {
+		size_t n0 = map->len;
+
+		ALLOC_GROW(map->v, (size_t)stack + 1, map->alloc);
+		memset(map->v + n0, 0xff,
+		       ((size_t)stack + 1 - n0) * sizeof(uint32_t));
+		map->len = (size_t)stack + 1;
+	}
 	if (map->v[stack] != UINT32_MAX)
 		return map->v[stack];
 	memset(&s, 0, sizeof(s));
@@ -375,7 +381,7 @@ static int same_build(struct build_checks *seen, const struct heap_map *m)
 	return c.same;
 }
 
-static void symbolize(struct heap_analysis *a, unsigned flags)
+static void symbolize(struct heap_analysis *a, unsigned flags, int no_files)
 {
 	struct build_checks checked = {NULL, 0, 0};
 	const struct heap_trace *t = a->trace;
@@ -399,8 +405,8 @@ static void symbolize(struct heap_analysis *a, unsigned flags)
 			/* A trace names files: only regular ones are read
 			 * (not a FIFO or a device from a hostile trace), and
 			 * only as the build the program ran. */
-			if (stat(m->path, &st) == 0 && S_ISREG(st.st_mode) &&
-			    same_build(&checked, m))
+			if (!no_files && stat(m->path, &st) == 0 &&
+			    S_ISREG(st.st_mode) && same_build(&checked, m))
 				sym_mmap(&sy, key, m->start, m->len, m->pgoff,
 					 m->path);
 		}
@@ -520,7 +526,7 @@ int heap_analyze(struct heap_analysis *a, const struct heap_trace *t,
 		}
 		VEC_RELEASE(&sitemap);
 	}
-	symbolize(a, o->sym_flags);
+	symbolize(a, o->sym_flags, o->no_files);
 	if (o->suppressions && suppress(a, o->suppressions) < 0)
 		return -1;
 	for (i = 0; i < a->sites.len; i++) {

@@ -73,6 +73,7 @@ struct heap_analyze_opts {
 	const char *suppressions; /* file of "leak:PATTERN" lines, or NULL */
 	size_t timeline_points;	  /* default 100 */
 	unsigned sym_flags;	  /* enum sym_flags */
+	int no_files;		  /* name frames by address, read no file */
 };
 
 /* Analyze and symbolize t; reports its own errors (a bad suppressions

@@ -129,7 +129,8 @@ static struct heap_stream *stream_get(struct heap_trace *t, uint32_t pid,
 	return s;
 }
 
-#define MAX_STACK_ID (1u << 24)
+/* The library numbers stacks by slot of its table (1 << 20 slots). */
+#define MAX_STACK_ID ((1u << 20) + 1)
 
 static int rec_stack(struct cursor *c, struct heap_stream *s)
 {
@@ -140,9 +141,15 @@ static int rec_stack(struct cursor *c, struct heap_stream *s)
 		return -1;
 	if (!id || id >= MAX_STACK_ID || n > HEAP_MAX_DEPTH)
 		return bad(c, "a stack id or depth is out of range");
-	while (s->stack_n.len <= id) {
-		VEC_PUSH(&s->stack_n, 0);
-		VEC_PUSH(&s->stack_off, 0);
+	if (s->stack_n.len <= id) {
+		size_t n0 = s->stack_n.len;
+
+		VEC_GROW(&s->stack_n, id + 1);
+		VEC_GROW(&s->stack_off, id + 1);
+		memset(s->stack_n.v + n0, 0, (id + 1 - n0) * sizeof(uint16_t));
+		memset(s->stack_off.v + n0, 0,
+		       (id + 1 - n0) * sizeof(uint32_t));
+		s->stack_n.len = s->stack_off.len = id + 1;
 	}
 	s->stack_off.v[id] = (uint32_t)s->frames.len;
 	for (i = 0; i < n; i++) {

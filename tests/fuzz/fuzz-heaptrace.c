@@ -1,5 +1,5 @@
 /* libFuzzer target: the heap trace reader and the analysis of what it
- * reads (replay, peak, leaks; symbolization finds no files). */
+ * reads (replay, peak, leaks, frames named by address). */
 #include "core/compat.h"
 #include "core/error.h"
 #include "heap/analyze.h"
