@@ -2,6 +2,7 @@
 #include "bench/bench.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "sys/part.h"
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -288,27 +289,13 @@ int bench_launcher_serve(int sock)
 /* perfops-launcher next to perfops (build tree) or in libexec. */
 static void exec_launcher(int sock)
 {
-	static const char *const where[] = {
-	    "/perfops-launcher", "/../libexec/perfops/perfops-launcher"};
-	char exe[PATH_MAX], path[PATH_MAX + 64], fd[16];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
-	size_t i;
+	char path[PATH_MAX], fd[16];
+	char *const argv[] = {"perfops-launcher", fd, NULL};
 
-	if (n <= 0)
+	if (sys_find_part("perfops-launcher", path, sizeof(path)) < 0)
 		return;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return;
-	*slash = '\0';
 	snprintf(fd, sizeof(fd), "%d", sock);
-	for (i = 0; i < ARRAY_SIZE(where); i++) {
-		char *const argv[] = {"perfops-launcher", fd, NULL};
-
-		snprintf(path, sizeof(path), "%s%s", exe, where[i]);
-		execv(path, argv);
-	}
+	execv(path, argv);
 }
 
 int bench_launcher_start(struct bench_launcher *l)

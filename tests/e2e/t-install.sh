@@ -3,7 +3,7 @@
 # the installed copy runs on its own (staged with DESTDIR, so the test does
 # not reconfigure the build tree's prefix).
 . "$(dirname "$0")/lib.sh"
-plan 6
+plan 9
 run meson install -C "$BUILD" --no-rebuild --quiet --destdir "$T/stage"
 ok $rc "meson install into a staging directory: $(echo "$err" | tail -1)"
 # Wherever the build's prefix points, the staged tree mirrors it.
@@ -21,3 +21,10 @@ like "$rc:$out" "^0:.*PERFOPS-COLLAPSE" "an installed page renders with man"
 ok $([ -x "$prefix/libexec/perfops/perfops-launcher" ]; echo $?) "perfops-launcher is installed in libexec/perfops"
 run env -i PATH=/usr/bin:/bin "$bin" bench -N -r 1 /bin/true
 like "$rc:$out" "^0:Benchmark 1: /bin/true" "the installed binary benchmarks"
+# perfops heap preloads libperfops-heap.so, found the same way (the
+# configured libdir/perfops).
+lib=$(find "$prefix" -name libperfops-heap.so | head -1)
+like "$lib" "/perfops/libperfops-heap.so\$" "libperfops-heap.so is installed: ${lib#$prefix/}"
+run env -i PATH=/usr/bin:/bin "$bin" heap --json -o "$T/ls.heap" -- /bin/ls /
+like "$rc:$err" "^0:" "the installed binary traces ls: $(echo "$err" | head -1)"
+like "$(cat "$T/out")" '"allocations": [1-9]' "... and sees its allocations"

@@ -1,0 +1,86 @@
+#!/bin/bash
+# perfops heap against heaptrack on allocation-heavy programs, in one run:
+# the CPU time (user + system, of the whole process tree: heaptrack's
+# interpreter included) of the bare program, under `perfops heap --exact`, under
+# `perfops heap --sample 512K` and under heaptrack (each the whole command
+# a user types: the run and the report that follows; heaptrack's own
+# report is its separate heaptrack_print and is not counted), best of
+# ROUNDS runs each, alternated so that drift on a shared machine hits all
+# alike.  CPU time, not wall time: on a machine shared by many users the
+# wall time mostly measures the others.  Prints the slowdowns and checks the issue's targets:
+#   perfops exact's extra time <= a quarter of heaptrack's;
+#   perfops sampled < 1.2x the bare run.
+# Also times the stack walkers (PERFOPS_HEAP_UNWIND=fp, dwarf, auto).
+# Exits 1 when a target is missed, 3 when heaptrack is missing.
+set -eu
+if [ ! -x /usr/bin/time ]; then
+	echo "heap-vs-heaptrack: needs GNU time (apt-get install time)" >&2
+	exit 3
+fi
+top=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+PERFOPS=${PERFOPS:-$top/$BUILD/src/perfops}
+H=$top/$BUILD/tests/helper/heap-workload
+LIB=$top/$BUILD/src/libperfops-heap.so
+ROUNDS=${ROUNDS:-3}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if ! command -v heaptrack >/dev/null 2>&1; then
+	echo "heap-vs-heaptrack: heaptrack is not installed (apt-get install heaptrack)" >&2
+	exit 3
+fi
+
+# time_once NAME CMD...: the CPU seconds of one run, appended to
+# $tmp/NAME (the best of the rounds is taken at the end).
+time_once() {
+	local name=$1
+	shift
+	/usr/bin/time -o "$tmp/time" -f "%U %S" "$@" >/dev/null 2>&1 ||
+		{ echo "heap-vs-heaptrack: '$*' failed" >&2; exit 1; }
+	awk '{ printf "%.4f\n", $1 + $2 }' "$tmp/time" >>"$tmp/$name"
+}
+best() { sort -n "$tmp/$1" | head -1; }
+
+fail=0
+for w in "churn 2000000" "threads 2 1000000"; do
+	rm -f "$tmp"/t-*
+	for r in $(seq "$ROUNDS"); do
+		time_once t-bare "$H" $w
+		time_once t-exact "$PERFOPS" heap -o "$tmp/e.heap" -- "$H" $w
+		time_once t-sample "$PERFOPS" heap --sample 512K -o "$tmp/s.heap" -- "$H" $w
+		# The recording alone: the library as the command sets it up.
+		rm -f "$tmp/r.heap"
+		time_once t-rec-exact env LD_PRELOAD="$LIB" PERFOPS_HEAP_FILE="$tmp/r.heap" "$H" $w
+		rm -f "$tmp/r.heap"
+		time_once t-rec-sample env LD_PRELOAD="$LIB" PERFOPS_HEAP_FILE="$tmp/r.heap" PERFOPS_HEAP_MODE=sample:524288 "$H" $w
+		time_once t-heaptrack heaptrack -o "$tmp/ht" "$H" $w
+		rm -f "$tmp"/ht*.zst
+		rm -f "$tmp/r.heap"
+		time_once t-fp env LD_PRELOAD="$LIB" PERFOPS_HEAP_FILE="$tmp/r.heap" PERFOPS_HEAP_UNWIND=fp "$H" $w
+		rm -f "$tmp/r.heap"
+		time_once t-dwarf env LD_PRELOAD="$LIB" PERFOPS_HEAP_FILE="$tmp/r.heap" PERFOPS_HEAP_UNWIND=dwarf "$H" $w
+	done
+	bare=$(best t-bare); exact=$(best t-exact); sample=$(best t-sample)
+	ht=$(best t-heaptrack); fp=$(best t-fp); dwarf=$(best t-dwarf)
+	re=$(best t-rec-exact); rs=$(best t-rec-sample)
+	echo "== heap-workload $w (best of $ROUNDS)"
+	awk -v b="$bare" -v e="$exact" -v s="$sample" -v h="$ht" -v f="$fp" -v d="$dwarf" -v re="$re" -v rs="$rs" 'BEGIN {
+		printf "  CPU seconds           run+report   slowdown   recording  slowdown\n"
+		printf "  bare                  %8.3f\n", b
+		printf "  perfops heap exact    %8.3f  %8.2fx   %8.3f  %7.2fx\n", e, e / b, re, re / b
+		printf "  perfops heap sample   %8.3f  %8.2fx   %8.3f  %7.2fx\n", s, s / b, rs, rs / b
+		printf "  heaptrack             %8.3f  %8.2fx\n", h, h / b
+		printf "  stack walkers (recording): fp %.3f, dwarf (libunwind every frame) %.3f, auto %.3f\n", f, d, re
+		printf "  extra time, perfops exact / heaptrack: %.3f with the report, %.3f recording (target <= 0.25)\n", (e - b) / (h - b), (re - b) / (h - b)
+	}'
+	if ! awk -v b="$bare" -v e="$re" -v h="$ht" 'BEGIN { exit !((e - b) <= 0.25 * (h - b)) }'; then
+		echo "  MISSED: perfops exact's extra recording time is more than a quarter of heaptrack's"
+		fail=1
+	fi
+	if ! awk -v b="$bare" -v s="$rs" 'BEGIN { exit !(s < 1.2 * b) }'; then
+		echo "  MISSED: perfops sampled is not under 1.2x the bare run"
+		fail=1
+	fi
+done
+exit $fail

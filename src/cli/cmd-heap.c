@@ -1,0 +1,507 @@
+#include "core/compat.h"
+#include "cli/cli.h"
+#include <elf.h>
+#include <signal.h>
+#include "cli/parse-options.h"
+#include "core/atomic.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "heap/analyze.h"
+#include "heap/diff.h"
+#include "heap/gate.h"
+#include "heap/report.h"
+#include "profile/profile.h"
+#include "sys/part.h"
+#include "sys/spawn.h"
+
+static const struct cli_doc doc = {
+    .name = "heap",
+    .synopsis = "[options] -- COMMAND [ARGS...]\n"
+		"   or: perfops heap report [options] TRACE...\n"
+		"   or: perfops heap diff [options] OLD NEW\n",
+    .description =
+	"Trace the heap of a program, like heaptrack: COMMAND runs with\n"
+	"libperfops-heap.so preloaded, which records malloc, free, calloc,\n"
+	"realloc, reallocarray, posix_memalign, aligned_alloc, memalign,\n"
+	"valloc, pvalloc (and mmap, munmap, mremap as their own category)\n"
+	"with their stacks, in every thread, forked child and exec'd program,\n"
+	"into one trace file (-o).  After the run the report follows:\n"
+	"per process allocations, frees, bytes, the exact peak of live heap\n"
+	"bytes with the stacks live at that moment, the blocks leaked at\n"
+	"exit, temporary allocations (freed with no other allocation in\n"
+	"between), hot allocators by calls and by bytes, allocation sizes,\n"
+	"and the RSS account (heap, allocator slack, mmap, untracked).\n"
+	"\n"
+	"--exact (the default) records every allocation: leaks, temporaries\n"
+	"and the peak are exact.  --sample SIZE records allocations by\n"
+	"byte-weighted Poisson sampling with a mean of SIZE bytes between\n"
+	"samples, as jemalloc, tcmalloc and Go do, for a fraction of the\n"
+	"cost: every figure is then the unbiased estimate (an allocation of\n"
+	"s bytes sampled with probability p = 1 - exp(-s/SIZE) stands for\n"
+	"s/p bytes and 1/p allocations).\n"
+	"\n"
+	"`perfops heap report TRACE...` reports traces again (with other\n"
+	"options); `perfops heap diff OLD NEW` compares two.  A statically\n"
+	"linked program cannot be traced (exit status 1, with a notice\n"
+	"saying so); a program with no allocation perfops could see (an\n"
+	"allocator of its own) gets a notice above its report.\n",
+    .epilogue =
+	"Exit status: 0 ok (whatever the program's own status, which is\n"
+	"reported); 1 unreadable trace, or a program that cannot be traced;\n"
+	"2 usage error; "
+	"3 libperfops-heap.so not found;\n4 a --fail-if gate failed.\n"
+	"\n"
+	"Examples:\n"
+	"  perfops heap -- ./app --input big.txt\n"
+	"  perfops heap --sample 512K -o app.heap -- ./server\n"
+	"  perfops heap report --profile heap.pb.gz app.heap  # go tool pprof\n"
+	"  perfops heap report --weight leaked --profile leaks.svg app.heap\n"
+	"  perfops heap --fail-if 'peak>200MB' --fail-if 'leaked>0' -- ./test\n"
+	"  perfops heap diff before.heap after.heap\n",
+};
+
+#define MAX_GATES 16
+
+struct heap_cli {
+	const char *trace, *profile, *suppressions, *timeline;
+	double sample;
+	int exact, json, top, depth, weight, window;
+	struct heap_gate gates[MAX_GATES];
+	int ngates;
+};
+
+static struct heap_cli *cli_of(const struct opt *opt)
+{
+	return opt->value;
+}
+
+static int sample_cb(const struct opt *opt, const char *arg, int unset)
+{
+	struct heap_cli *c = cli_of(opt);
+
+	(void)unset;
+	if (heap_parse_size(arg, &c->sample) < 0 || c->sample < 1 ||
+	    c->sample > 1e15)
+		return opt_error(opt,
+				 "'%s' is not a size in bytes (e.g. 512K, "
+				 "1M, 4096)",
+				 arg);
+	return 0;
+}
+
+static int gate_cb(const struct opt *opt, const char *arg, int unset)
+{
+	struct heap_cli *c = cli_of(opt);
+
+	(void)unset;
+	if (c->ngates == MAX_GATES)
+		return opt_error(opt, "at most %d gates", MAX_GATES);
+	if (heap_gate_parse(arg, &c->gates[c->ngates]) < 0)
+		return -1;
+	c->ngates++;
+	return 0;
+}
+
+/* The program's path as execvp would find it (for the static check). */
+static int find_program(const char *name, struct strbuf *out)
+{
+	const char *path = getenv("PATH"), *p;
+
+	if (strchr(name, '/')) {
+		strbuf_addstr(out, name);
+		return 0;
+	}
+	for (p = path ? path : "/usr/bin:/bin"; p && *p;) {
+		const char *colon = strchr(p, ':');
+		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+
+		strbuf_reset(out);
+		strbuf_addf(out, "%.*s/%s", (int)n, n ? p : ".", name);
+		if (access(out->buf, X_OK) == 0)
+			return 0;
+		p = colon ? colon + 1 : NULL;
+	}
+	return -1;
+}
+
+/* Whether path is an ELF executable with no program interpreter. */
+static int is_static_elf(const char *path)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), i, interp = 0;
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64) {
+		close(fd);
+		return 0;
+	}
+	for (i = 0; i < eh.e_phnum; i++)
+		if (pread(fd, &ph, sizeof(ph),
+			  (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) ==
+			sizeof(ph) &&
+		    ph.p_type == PT_INTERP)
+			interp = 1;
+	close(fd);
+	return !interp;
+}
+
+static int report(struct heap_cli *c, const struct heap_trace *t,
+		  const char *program)
+{
+	struct heap_analyze_opts ao = {(unsigned)c->window, c->suppressions,
+				       100, 0};
+	struct heap_report_opts ro = {(size_t)c->top};
+	struct heap_analysis a;
+	int ret = EXIT_OK, i;
+
+	if (heap_analyze(&a, t, &ao) < 0) {
+		heap_analysis_release(&a);
+		return EXIT_FAIL;
+	}
+	/* Say why the report is empty rather than let it speak for itself. */
+	if (a.total.allocations == 0 && a.total.mmap_bytes == 0)
+		notice("%s%s%s made no allocation perfops could see: none at "
+		       "all, or only through an allocator of its own that "
+		       "does not call malloc",
+		       program ? "'" : "", program ? program : "the trace",
+		       program ? "'" : "");
+	if ((c->json ? heap_report_json(&a, &ro, stdout)
+		     : heap_report_print(&a, &ro, stdout)) < 0 ||
+	    cli_finish_stdout())
+		ret = EXIT_FAIL;
+	if (ret == EXIT_OK && c->profile) {
+		struct profile p;
+		enum cli_out_format fmt = cli_out_format(c->profile);
+
+		heap_profile(&a,
+			     fmt == CLI_OUT_PPROF ? HEAP_WEIGHT_PPROF
+						  : (enum heap_weight)c->weight,
+			     &p);
+		if (cli_write_profile(&p, c->profile, fmt, NULL, "heap") < 0)
+			ret = EXIT_FAIL;
+		profile_release(&p);
+	}
+	if (ret == EXIT_OK && c->timeline) {
+		struct atomic_file af;
+
+		if (atomic_open(&af, c->timeline) < 0) {
+			ret = EXIT_FAIL;
+		} else if (heap_timeline_svg(&a, af.fp) < 0) {
+			atomic_abort(&af);
+			ret = EXIT_FAIL;
+		} else if (atomic_commit(&af) < 0) {
+			ret = EXIT_FAIL;
+		}
+	}
+	for (i = 0; ret == EXIT_OK && i < c->ngates; i++) {
+		double got;
+		char num[32];
+
+		if (!heap_gate_fails(&c->gates[i], &a, &got))
+			continue;
+		snprintf(num, sizeof(num), "%.0f", got);
+		fprintf(stderr,
+			"perfops heap: --fail-if '%s' failed: the value is "
+			"%s\n",
+			c->gates[i].text,
+			heap_gate_is_bytes(&c->gates[i]) ? heap_bytes(got)
+							 : num);
+		ret = EXIT_THRESHOLD;
+	}
+	heap_analysis_release(&a);
+	return ret;
+}
+
+static int read_traces(struct heap_trace *t, char **files, int n)
+{
+	int i;
+
+	heap_trace_init(t);
+	for (i = 0; i < n; i++)
+		if (heap_trace_read(t, files[i]) < 0)
+			return -1;
+	if (t->torn)
+		warning("the trace ends in a partial chunk (%zu bytes, from "
+			"a killed process): the events up to it are "
+			"reported",
+			t->torn);
+	return 0;
+}
+
+static char *env_entry(const char *name, const char *value)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s=%s", name, value);
+	return strbuf_detach(&sb, NULL);
+}
+
+extern char **environ;
+
+/* Once the program runs (it keeps Ctrl-C), perfops outlives it to report. */
+static void ignore_sigint(pid_t pid, void *arg)
+{
+	(void)pid;
+	(void)arg;
+	signal(SIGINT, SIG_IGN);
+}
+
+static int run(struct heap_cli *c, int argc, char **argv)
+{
+	char lib[PATH_MAX], *abs = NULL;
+	struct strbuf tmp = STRBUF_INIT, prog = STRBUF_INIT, sb = STRBUF_INIT;
+	struct spawn_opts so;
+	struct spawn_result sr;
+	struct heap_trace t;
+	char **envp, *files[1];
+	struct stat st;
+	const char *preload = getenv("LD_PRELOAD");
+	size_t n = 0, i;
+	int fd, r, ret = EXIT_FAIL;
+
+	if (sys_find_part("libperfops-heap.so", lib, sizeof(lib)) < 0) {
+		error("cannot find libperfops-heap.so next to perfops or in "
+		      "its lib/libexec directory (reinstall perfops)");
+		return EXIT_ENV;
+	}
+	if (cli_check_output(c->trace) < 0)
+		return EXIT_FAIL;
+	/* The program may chdir: the library gets an absolute path. */
+	strbuf_addf(&tmp, "%s.partial", c->trace);
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		error_errno("cannot create '%s'", tmp.buf);
+		goto out;
+	}
+	close(fd);
+	abs = realpath(tmp.buf, NULL);
+	for (n = 0; environ[n]; n++)
+		;
+	envp = xcalloc(n + 6, sizeof(*envp));
+	for (n = 0, i = 0; environ[i]; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
+		    strncmp(environ[i], HEAP_ENV_FILE "=",
+			    strlen(HEAP_ENV_FILE) + 1) &&
+		    strncmp(environ[i], HEAP_ENV_MODE "=",
+			    strlen(HEAP_ENV_MODE) + 1) &&
+		    strncmp(environ[i], HEAP_ENV_DEPTH "=",
+			    strlen(HEAP_ENV_DEPTH) + 1))
+			envp[n++] = environ[i];
+	if (preload && *preload)
+		strbuf_addf(&sb, "%s:%s", lib, preload);
+	else
+		strbuf_addstr(&sb, lib);
+	envp[n++] = env_entry("LD_PRELOAD", sb.buf);
+	envp[n++] = env_entry(HEAP_ENV_FILE, abs ? abs : tmp.buf);
+	strbuf_reset(&sb);
+	if (c->sample > 0)
+		strbuf_addf(&sb, "sample:%.0f", c->sample);
+	else
+		strbuf_addstr(&sb, "exact");
+	envp[n++] = env_entry(HEAP_ENV_MODE, sb.buf);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%d", c->depth);
+	envp[n++] = env_entry(HEAP_ENV_DEPTH, sb.buf);
+	envp[n] = NULL;
+
+	memset(&so, 0, sizeof(so));
+	so.argv = argv;
+	so.envp = envp;
+	so.stdin_fd = so.stdout_fd = so.stderr_fd = so.drain_fd = -1;
+	/* Ctrl-C is for the program; the report still follows. */
+	so.started = ignore_sigint;
+	r = spawn_run(&so, &sr);
+	signal(SIGINT, SIG_DFL);
+	for (i = n - 4; i < n; i++)
+		free(envp[i]);
+	free(envp);
+	if (r < 0) {
+		error_code(r, "cannot run '%s'", argv[0]);
+		unlink(tmp.buf);
+		ret = r == -ENOENT || r == -EACCES ? 127 : EXIT_FAIL;
+		goto out;
+	}
+	if (rename(tmp.buf, c->trace) < 0) {
+		error_errno("cannot rename '%s' to '%s'", tmp.buf, c->trace);
+		goto out;
+	}
+	if (sr.exit_code < 0)
+		notice("'%s' was killed by signal %d (%s); the trace holds "
+		       "what it wrote until then",
+		       argv[0], sr.signal, strsignal(sr.signal));
+	else if (sr.exit_code)
+		notice("'%s' exited with status %d", argv[0], sr.exit_code);
+	(void)argc;
+	files[0] = (char *)c->trace;
+	if (stat(c->trace, &st) == 0 && st.st_size == 0) {
+		/* The library never started in the program. */
+		if (find_program(argv[0], &prog) == 0 &&
+		    is_static_elf(prog.buf))
+			error("'%s' is statically linked: LD_PRELOAD cannot "
+			      "interpose its malloc, so no allocation can be "
+			      "seen (link it dynamically to trace it)",
+			      argv[0]);
+		else
+			error("'%s' never started the tracer (it is not a "
+			      "dynamically linked program, or it clears "
+			      "LD_PRELOAD)",
+			      argv[0]);
+		goto out;
+	}
+	if (read_traces(&t, files, 1) < 0) {
+		heap_trace_release(&t);
+		goto out;
+	}
+	ret = report(c, &t, argv[0]);
+	heap_trace_release(&t);
+out:
+	free(abs);
+	strbuf_release(&tmp);
+	strbuf_release(&prog);
+	strbuf_release(&sb);
+	return ret;
+}
+
+static int cmd_heap_report(struct heap_cli *c, int argc, char **argv)
+{
+	struct heap_trace t;
+	int ret;
+
+	if (argc < 1)
+		return cli_usage_error("heap", "report needs a TRACE file");
+	if (read_traces(&t, argv, argc) < 0) {
+		heap_trace_release(&t);
+		return EXIT_FAIL;
+	}
+	ret = report(c, &t, NULL);
+	heap_trace_release(&t);
+	return ret;
+}
+
+static int cmd_heap_diff(struct heap_cli *c, char **argv)
+{
+	struct heap_analyze_opts ao = {(unsigned)c->window, c->suppressions,
+				       100, 0};
+	struct heap_trace t[2];
+	struct heap_analysis a[2];
+	int i, ret = EXIT_FAIL, ok = 0;
+
+	memset(a, 0, sizeof(a));
+	for (i = 0; i < 2; i++) {
+		if (read_traces(&t[i], &argv[i], 1) < 0 ||
+		    heap_analyze(&a[i], &t[i], &ao) < 0)
+			break;
+		ok = i + 1;
+	}
+	if (ok == 2 &&
+	    (c->json ? heap_diff_json(&a[0], &a[1], (size_t)c->top, stdout)
+		     : heap_diff_print(&a[0], &a[1], (size_t)c->top, stdout)) ==
+		0 &&
+	    !cli_finish_stdout())
+		ret = EXIT_OK;
+	/* The pair that failed is initialized too (a is zeroed). */
+	for (i = 0; i < 2 && i <= ok; i++) {
+		heap_analysis_release(&a[i]);
+		heap_trace_release(&t[i]);
+	}
+	return ret;
+}
+
+int cmd_heap(int argc, char **argv)
+{
+	struct heap_cli c = {.trace = "perfops.heap", .top = 20, .depth = 64};
+	const struct opt options[] = {
+	    OPT_GROUP("Running a program"),
+	    OPT_STRING('o', "output", &c.trace, "FILE",
+		       "the trace file (default perfops.heap)"),
+	    OPT_BOOL(0, "exact", &c.exact,
+		     "record every allocation (the default)"),
+	    OPT_CALLBACK(0, "sample", &c, "SIZE",
+			 "sample allocations, one per SIZE bytes on\n"
+			 "average (e.g. 512K): estimates, at a small\n"
+			 "cost",
+			 sample_cb),
+	    OPT_INT(0, "depth", &c.depth, "N",
+		    "record at most N frames per stack (default 64)", 1,
+		    HEAP_MAX_DEPTH),
+	    OPT_GROUP("Reports"),
+	    OPT_BOOL(0, "json", &c.json,
+		     "one JSON document: allocations, frees,\n"
+		     "allocated_bytes, peak_bytes, leaked_bytes,\n"
+		     "leaked_blocks, temporary, ..., processes,\n"
+		     "the tables, size_histogram, timeline"),
+	    OPT_INT('n', "top", &c.top, "N",
+		    "rows per table (default 20; 0 = all)", 0, INT_MAX),
+	    OPT_INT(0, "temporary-window", &c.window, "N",
+		    "an allocation is temporary when freed with at\n"
+		    "most N other allocations in between (default 0)",
+		    0, INT_MAX),
+	    OPT_STRING(0, "suppressions", &c.suppressions, "FILE",
+		       "leaks to ignore: 'leak:PATTERN' lines, as\n"
+		       "LeakSanitizer's (PATTERN in a function name)"),
+	    OPT_STRING(0, "profile", &c.profile, "FILE",
+		       "also write a profile: .pb.gz (pprof with\n"
+		       "alloc_space, alloc_objects, inuse_space,\n"
+		       "inuse_objects), .folded or .svg (flame graph)\n"
+		       "weighted by --weight"),
+	    OPT_STRING(0, "timeline", &c.timeline, "FILE",
+		       "also write the heap and RSS of the process\n"
+		       "with the largest peak over time, an SVG chart\n"
+		       "(RSS sampled every 10 ms)"),
+	    OPT_CHOICE(0, "weight", &c.weight, "KIND",
+		       "bytes (default), count, leaked, peak or\n"
+		       "temporary",
+		       heap_weight_names),
+	    OPT_CALLBACK(0, "fail-if", &c, "EXPR",
+			 "exit 4 when EXPR holds, e.g. 'peak>200MB',\n"
+			 "'leaked>0' (metrics: allocations, frees,\n"
+			 "allocated, peak, leaked, leaked_blocks,\n"
+			 "temporary, rss); repeatable",
+			 gate_cb),
+	    OPT_END(),
+	};
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	int is_report = sub && !strcmp(sub, "report");
+	int is_diff = sub && !strcmp(sub, "diff");
+
+	if (is_report || is_diff) {
+		argv++;
+		argc--;
+	}
+	argc = parse_options(
+	    argc, argv, &doc, options,
+	    is_report || is_diff ? 0 : PARSE_OPT_STOP_AT_NON_OPTION);
+	if (c.exact && c.sample > 0)
+		return cli_usage_error("heap", "--exact and --sample exclude "
+					       "each other");
+	if (c.profile && cli_out_format(c.profile) != CLI_OUT_PPROF &&
+	    cli_out_format(c.profile) != CLI_OUT_FOLDED &&
+	    cli_out_format(c.profile) != CLI_OUT_SVG)
+		return cli_usage_error("heap",
+				       "cannot tell the format of "
+				       "'%s' (use .pb.gz, .folded or "
+				       ".svg)",
+				       c.profile);
+	if ((c.profile && cli_check_output(c.profile) < 0) ||
+	    (c.timeline && cli_check_output(c.timeline) < 0))
+		return EXIT_FAIL;
+	if (is_report)
+		return cmd_heap_report(&c, argc, argv);
+	if (is_diff) {
+		if (argc != 2)
+			return cli_usage_error("heap",
+					       "diff needs two traces, "
+					       "OLD and NEW (got %d)",
+					       argc);
+		return cmd_heap_diff(&c, argv);
+	}
+	if (argc < 1)
+		return cli_usage_error("heap",
+				       "needs a COMMAND to run (perfops "
+				       "heap -- ./app args)");
+	return run(&c, argc, argv);
+}

@@ -1,0 +1,487 @@
+/*
+ * The functions libperfops-heap.so interposes: the only symbols it
+ * exports.  Each forwards to the next definition (glibc's, or another
+ * allocator's) and records what happened, guarded against the tracer's
+ * own allocations.  A free is recorded before the real free, so that the
+ * address cannot be handed out again and recorded in between; a realloc
+ * is recorded only when it succeeds, as a free of the old block and an
+ * allocation of the new one.
+ */
+/* mmap must define the symbol mmap (mmap64 is its alias), not be
+ * redirected to mmap64 by the build's large-file setting. */
+#undef _FILE_OFFSET_BITS
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "heap/preload/pfh.h"
+
+#define PFH_EXPORT __attribute__((visibility("default")))
+#define pfh_unlikely(x) __builtin_expect(!!(x), 0)
+
+extern PFH_TLS int pfh_in_init, pfh_initializer;
+
+/* The path of this library (dladdr), NULL if unknown. */
+const char *pfh_lib_path(void);
+
+/* Start the tracer on the first call; 1 when this call must be served
+ * from the bootstrap pool (dlsym's own allocations during the start). */
+static inline int pfh_enter(void)
+{
+	if (pfh_unlikely(__atomic_load_n(&pfh_state, __ATOMIC_ACQUIRE) != 2)) {
+		if (pfh_in_init)
+			return 1;
+		/* The starting thread's own calls after dlsym go to the
+		 * real functions, untraced. */
+		if (pfh_initializer)
+			return 0;
+		pfh_init();
+	}
+	return 0;
+}
+
+static inline int pfh_trace(void)
+{
+	return pfh_on && !pfh_guard;
+}
+
+/* In sampled mode most allocations only count down, inline. */
+#define PFH_RECORD_ALLOC(kind, p, size)                                        \
+	do {                                                                   \
+		if (!(p) || !pfh_trace())                                      \
+			break;                                                 \
+		if (pfh_mode == HEAP_MODE_SAMPLE &&                            \
+		    ((pfh_countdown -= (int64_t)(size)) > 0 ||                 \
+		     !pfh_sample_cross(size)))                                 \
+			break;                                                 \
+		pfh_guard = 1;                                                 \
+		pfh_alloc_record((kind), (p), (size),                          \
+				 __builtin_frame_address(0));                  \
+		pfh_guard = 0;                                                 \
+	} while (0)
+
+PFH_EXPORT void *malloc(size_t size)
+{
+	void *p;
+
+	if (pfh_enter())
+		return pfh_boot_alloc(size);
+	p = pfh_real.malloc(size);
+	PFH_RECORD_ALLOC(HEAP_KIND_MALLOC, p, size);
+	return p;
+}
+
+PFH_EXPORT void free(void *p)
+{
+	if (!p || pfh_boot_owns(p))
+		return;
+	if (pfh_enter())
+		return;
+	if (pfh_trace() &&
+	    (pfh_mode != HEAP_MODE_SAMPLE || pfh_maybe_sampled(p))) {
+		pfh_guard = 1;
+		pfh_free(HEAP_KIND_FREE, p, 0);
+		pfh_guard = 0;
+	}
+	pfh_real.free(p);
+}
+
+PFH_EXPORT void *calloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (pfh_enter()) {
+		if (size && n > SIZE_MAX / size)
+			return NULL;
+		return pfh_boot_alloc(n * size); /* static: already zero */
+	}
+	p = pfh_real.calloc(n, size);
+	PFH_RECORD_ALLOC(HEAP_KIND_CALLOC, p, n * size);
+	return p;
+}
+
+/* The bytes of a bootstrap block, moved to the real heap on realloc. */
+extern size_t pfh_boot_size(const void *p);
+
+static void *pfh_realloc_common(unsigned kind, void *old, size_t size, void *q,
+				uint64_t seq, void *fp)
+{
+	if (!pfh_trace())
+		return q;
+	pfh_guard = 1;
+	if (old && (q || size == 0))
+		pfh_free_at(kind, old, 0, seq);
+	if (q)
+		pfh_alloc(kind, q, size, fp);
+	pfh_guard = 0;
+	return q;
+}
+
+PFH_EXPORT void *realloc(void *old, size_t size)
+{
+	uint64_t seq = 0;
+	void *q;
+
+	if (old && pfh_boot_owns(old)) {
+		size_t n = pfh_boot_size(old);
+
+		q = malloc(size);
+		if (q)
+			memcpy(q, old, n < size ? n : size);
+		return q;
+	}
+	if (pfh_enter())
+		return pfh_boot_alloc(size);
+	if (old && pfh_trace())
+		seq = pfh_seq_next();
+	q = pfh_real.realloc(old, size);
+	return pfh_realloc_common(HEAP_KIND_REALLOC, old, size, q, seq,
+				  __builtin_frame_address(0));
+}
+
+PFH_EXPORT void *reallocarray(void *old, size_t n, size_t size)
+{
+	uint64_t seq = 0;
+	void *q;
+
+	if (size && n > SIZE_MAX / size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (old && pfh_boot_owns(old))
+		return realloc(old, n * size);
+	if (pfh_enter())
+		return pfh_boot_alloc(n * size);
+	if (old && pfh_trace())
+		seq = pfh_seq_next();
+	q = pfh_real.reallocarray ? pfh_real.reallocarray(old, n, size)
+				  : pfh_real.realloc(old, n * size);
+	return pfh_realloc_common(HEAP_KIND_REALLOCARRAY, old, n * size, q, seq,
+				  __builtin_frame_address(0));
+}
+
+PFH_EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+	int r;
+
+	if (pfh_enter())
+		return ENOMEM;
+	r = pfh_real.posix_memalign(out, align, size);
+	if (r == 0)
+		PFH_RECORD_ALLOC(HEAP_KIND_POSIX_MEMALIGN, *out, size);
+	return r;
+}
+
+PFH_EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+	void *p;
+
+	if (pfh_enter())
+		return NULL;
+	p = pfh_real.aligned_alloc(align, size);
+	PFH_RECORD_ALLOC(HEAP_KIND_ALIGNED_ALLOC, p, size);
+	return p;
+}
+
+PFH_EXPORT void *memalign(size_t align, size_t size)
+{
+	void *p;
+
+	if (pfh_enter())
+		return NULL;
+	p = pfh_real.memalign(align, size);
+	PFH_RECORD_ALLOC(HEAP_KIND_MEMALIGN, p, size);
+	return p;
+}
+
+PFH_EXPORT void *valloc(size_t size)
+{
+	void *p;
+
+	if (pfh_enter())
+		return NULL;
+	p = pfh_real.valloc(size);
+	PFH_RECORD_ALLOC(HEAP_KIND_VALLOC, p, size);
+	return p;
+}
+
+PFH_EXPORT void *pvalloc(size_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (pfh_enter())
+		return NULL;
+	p = pfh_real.pvalloc(size);
+	/* pvalloc hands out whole pages: that is what the program got. */
+	PFH_RECORD_ALLOC(HEAP_KIND_PVALLOC, p,
+			 size ? (size + page - 1) / page * page : page);
+	return p;
+}
+
+PFH_EXPORT size_t malloc_usable_size(void *p)
+{
+	if (p && pfh_boot_owns(p))
+		return pfh_boot_size(p);
+	if (pfh_enter())
+		return 0;
+	return pfh_real.malloc_usable_size(p);
+}
+
+PFH_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
+		      off_t off)
+{
+	void *p;
+
+	if (pfh_enter())
+		return MAP_FAILED;
+	p = pfh_real.mmap(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED)
+		PFH_RECORD_ALLOC(HEAP_KIND_MMAP, p, len);
+	return p;
+}
+
+PFH_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+			off_t off) __attribute__((alias("mmap")));
+
+PFH_EXPORT int munmap(void *addr, size_t len)
+{
+	if (pfh_enter())
+		return -1;
+	if (pfh_trace()) {
+		pfh_guard = 1;
+		pfh_free(HEAP_KIND_MUNMAP, addr, len);
+		pfh_guard = 0;
+	}
+	return pfh_real.munmap(addr, len);
+}
+
+PFH_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
+{
+	void *fixed = NULL, *q;
+	uint64_t seq = 0;
+	va_list ap;
+
+	if (flags & MREMAP_FIXED) {
+		va_start(ap, flags);
+		fixed = va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (pfh_enter())
+		return MAP_FAILED;
+	if (pfh_trace())
+		seq = pfh_seq_next();
+	q = pfh_real.mremap(old, old_len, len, flags, fixed);
+	if (q != MAP_FAILED && pfh_trace()) {
+		pfh_guard = 1;
+		pfh_free_at(HEAP_KIND_MREMAP, old, old_len, seq);
+		pfh_alloc(HEAP_KIND_MREMAP, q, len, __builtin_frame_address(0));
+		pfh_guard = 0;
+	}
+	return q;
+}
+
+/*
+ * How the stream ends.  exit() and a return from main reach the library's
+ * destructor; _exit skips it, and an exec replaces the program, so both
+ * flush here first.
+ */
+PFH_EXPORT void _exit(int status)
+{
+	pfh_enter();
+	if (pfh_on) {
+		pfh_guard = 1;
+		pfh_finish(HEAP_END__EXIT, status);
+	}
+	if (pfh_real._exit)
+		pfh_real._exit(status);
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+PFH_EXPORT void _Exit(int status) __attribute__((alias("_exit")));
+
+static void pfh_before_exec(void)
+{
+	pfh_enter();
+	if (pfh_on) {
+		pfh_guard = 1;
+		pfh_finish(HEAP_END_EXEC, 0);
+		pfh_guard = 0;
+	}
+}
+
+/*
+ * An exec with an environment of its own (env -i, a sanitizing shell)
+ * would drop the tracer: put LD_PRELOAD and PERFOPS_HEAP_* back in.
+ * Returns envp itself when nothing is missing.
+ */
+#define PFH_ENV_MAX 4
+static size_t pfh_env_need(char *const envp[])
+{
+	size_t n = 0;
+
+	while (envp && envp[n])
+		n++;
+	return n + PFH_ENV_MAX + 2;
+}
+
+static int pfh_env_has(char *const envp[], const char *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; envp && envp[i]; i++)
+		if (!strncmp(envp[i], key, len) && envp[i][len] == '=')
+			return 1;
+	return 0;
+}
+
+static char *const *pfh_env_fill(char *const envp[], char **out, char *buf,
+				 size_t bufsize)
+{
+	static const char *const keys[] = {HEAP_ENV_FILE, HEAP_ENV_MODE,
+					   HEAP_ENV_DEPTH, HEAP_ENV_UNWIND};
+	const char *lib = pfh_lib_path();
+	size_t n = 0, i, used = 0;
+	int preload = 0;
+
+	if (!pfh_on || !lib)
+		return envp;
+	for (i = 0; envp && envp[i]; i++) {
+		if (!strncmp(envp[i], "LD_PRELOAD=", 11)) {
+			preload = 1;
+			if (!strstr(envp[i], "libperfops-heap.so")) {
+				int w = snprintf(buf + used, bufsize - used,
+						 "LD_PRELOAD=%s:%s", lib,
+						 envp[i] + 11);
+
+				if (w > 0 && (size_t)w < bufsize - used) {
+					out[n++] = buf + used;
+					used += (size_t)w + 1;
+					continue;
+				}
+			}
+		}
+		out[n++] = envp[i];
+	}
+	if (!preload) {
+		int w =
+		    snprintf(buf + used, bufsize - used, "LD_PRELOAD=%s", lib);
+
+		if (w > 0 && (size_t)w < bufsize - used) {
+			out[n++] = buf + used;
+			used += (size_t)w + 1;
+		}
+	}
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = getenv(keys[i]);
+		size_t len = strlen(keys[i]);
+		int w;
+
+		if (!v || pfh_env_has(envp, keys[i], len))
+			continue;
+		w = snprintf(buf + used, bufsize - used, "%s=%s", keys[i], v);
+		if (w > 0 && (size_t)w < bufsize - used) {
+			out[n++] = buf + used;
+			used += (size_t)w + 1;
+		}
+	}
+	out[n] = NULL;
+	return out;
+}
+
+#define PFH_ENV_BUF 8192
+#define PFH_WITH_ENV(envp, fixed)                                              \
+	char **fixed##_a =                                                     \
+	    __builtin_alloca(pfh_env_need(envp) * sizeof(char *));             \
+	char *fixed##_b = __builtin_alloca(PFH_ENV_BUF);                       \
+	char *const *fixed =                                                   \
+	    pfh_env_fill(envp, fixed##_a, fixed##_b, PFH_ENV_BUF)
+
+PFH_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	pfh_before_exec();
+	{
+		PFH_WITH_ENV(envp, env);
+		return pfh_real.execve(path, argv, env);
+	}
+}
+
+extern int (*pfh_real_execvp)(const char *, char *const[]);
+extern int (*pfh_real_execv)(const char *, char *const[]);
+extern int (*pfh_real_execvpe)(const char *, char *const[], char *const[]);
+
+PFH_EXPORT int execv(const char *path, char *const argv[])
+{
+	pfh_before_exec();
+	return pfh_real_execv(path, argv);
+}
+
+PFH_EXPORT int execvp(const char *file, char *const argv[])
+{
+	pfh_before_exec();
+	return pfh_real_execvp(file, argv);
+}
+
+PFH_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	pfh_before_exec();
+	{
+		PFH_WITH_ENV(envp, env);
+		return pfh_real_execvpe(file, argv, env);
+	}
+}
+
+/* The variadic forms: glibc's call its execve internally, past the
+ * interposed one, so they are caught here and passed on as arrays. */
+#define PFH_VA_ARGV(first, ap, argv)                                           \
+	do {                                                                   \
+		size_t n_ = 1;                                                 \
+		va_list c_;                                                    \
+		va_copy(c_, ap);                                               \
+		while (va_arg(c_, char *))                                     \
+			n_++;                                                  \
+		va_end(c_);                                                    \
+		argv = __builtin_alloca((n_ + 1) * sizeof(char *));            \
+		argv[0] = (char *)(first);                                     \
+		for (n_ = 1; (argv[n_] = va_arg(ap, char *)); n_++)            \
+			;                                                      \
+	} while (0)
+
+PFH_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	char **argv;
+	va_list ap;
+
+	va_start(ap, arg);
+	PFH_VA_ARGV(arg, ap, argv);
+	va_end(ap);
+	return execv(path, argv);
+}
+
+PFH_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	char **argv;
+	va_list ap;
+
+	va_start(ap, arg);
+	PFH_VA_ARGV(arg, ap, argv);
+	va_end(ap);
+	return execvp(file, argv);
+}
+
+PFH_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	char **argv, **envp = NULL;
+	va_list ap;
+
+	va_start(ap, arg);
+	PFH_VA_ARGV(arg, ap, argv);
+	envp = va_arg(ap, char **);
+	va_end(ap);
+	return execve(path, argv, envp);
+}

@@ -1,0 +1,107 @@
+#ifndef PFH_H
+#define PFH_H
+
+/*
+ * Internals of libperfops-heap.so, the allocation tracer `perfops heap`
+ * preloads.  Everything here is hidden (-fvisibility=hidden) and named
+ * pfh_ so that nothing collides with the traced program; only the
+ * interposed functions in hooks.c are exported.
+ *
+ * The tracer never allocates with malloc: its buffers and tables are
+ * mmap'd, so it cannot recurse into itself, and a thread-local guard
+ * (initial-exec TLS, which never allocates either) keeps the allocations
+ * made by what it calls (dlsym, libunwind, pthread_create) out of the
+ * trace.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "heap/format.h"
+
+#define PFH_TLS __thread __attribute__((tls_model("initial-exec")))
+
+struct pfh_real {
+	void *(*malloc)(size_t);
+	void (*free)(void *);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void *(*reallocarray)(void *, size_t, size_t);
+	int (*posix_memalign)(void **, size_t, size_t);
+	void *(*aligned_alloc)(size_t, size_t);
+	void *(*memalign)(size_t, size_t);
+	void *(*valloc)(size_t);
+	void *(*pvalloc)(size_t);
+	size_t (*malloc_usable_size)(void *);
+	void *(*mmap)(void *, size_t, int, int, int, off_t);
+	int (*munmap)(void *, size_t);
+	void *(*mremap)(void *, size_t, size_t, int, ...);
+	void (*_exit)(int) __attribute__((noreturn));
+	int (*execve)(const char *, char *const[], char *const[]);
+};
+
+extern struct pfh_real pfh_real;
+/* 0 not started, 1 starting, 2 ready (tracing or not), in that order. */
+extern int pfh_state;
+/* Tracing is on (the command set PERFOPS_HEAP_FILE). */
+extern int pfh_on;
+extern int pfh_mode;
+extern uint64_t pfh_interval; /* sampled mode: mean bytes between samples */
+extern unsigned pfh_depth;
+extern PFH_TLS int pfh_guard;
+
+/* Start the tracer if not yet (the first interposed call does it). */
+void pfh_init(void);
+
+/* Whether p lies in the bootstrap pool that served dlsym's own calls. */
+int pfh_boot_owns(const void *p);
+void *pfh_boot_alloc(size_t size);
+
+/*
+ * Events: called with the guard held.  ra and fp are the interposed
+ * function's return address and frame (its caller's frame follows).
+ */
+void pfh_alloc(unsigned kind, const void *p, size_t size, void *fp);
+/* The same once the sampling decision is made (sampled mode: taken). */
+void pfh_alloc_record(unsigned kind, const void *p, size_t size, void *fp);
+void pfh_free(unsigned kind, const void *p, size_t size);
+/* A seq reserved before a realloc, used for its free if it succeeds. */
+uint64_t pfh_seq_next(void);
+void pfh_free_at(unsigned kind, const void *p, size_t size, uint64_t seq);
+/* Flush every buffer and record how the stream ends. */
+void pfh_finish(unsigned reason, int status);
+
+/* Stacks (unwind.c). */
+void pfh_unwind_init(void);
+void pfh_unwind_reset(void); /* in a forked child */
+/* The id of the stack that called the interposed function whose frame
+ * is fp (0 when the table is full); a new stack is written to the
+ * calling thread's buffer first. */
+uint32_t pfh_stack_id(void *fp);
+/* Record the loaded objects again if dlopen or dlclose changed them. */
+void pfh_maps_refresh(void);
+/* Append a stack definition record (tracer.c, with the buffer locked). */
+void pfh_emit_stack(uint32_t id, const uintptr_t *ips, unsigned n);
+
+/* Sampled pointers (sample.c). */
+int pfh_sampled_add(const void *p);
+int pfh_sampled_del(const void *p);
+void pfh_sampled_reset(void); /* at start: the set, in sampled mode */
+/* Whether this allocation of size bytes is sampled (per-thread count). */
+int pfh_sample_hit(size_t size);
+/* The same after the caller took size off pfh_countdown, which is now
+ * <= 0 (the hot path does that inline). */
+int pfh_sample_cross(size_t size);
+extern PFH_TLS int64_t pfh_countdown;
+/* A free that may be of a sampled block (else it is not recorded). */
+#define PFH_FILTER_SLOTS (1u << 16)
+extern unsigned char *pfh_filter;
+static inline int pfh_maybe_sampled(const void *p)
+{
+	return pfh_filter &&
+	       pfh_filter[((uintptr_t)p >> 4) & (PFH_FILTER_SLOTS - 1)];
+}
+
+/* Raw memory for tables and buffers, outside any allocator. */
+void *pfh_map(size_t size);
+
+#endif

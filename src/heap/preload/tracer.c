@@ -1,0 +1,708 @@
+/*
+ * The tracer's state: start-up, per-thread buffers, records, flushing,
+ * fork and the helper thread.
+ *
+ * Each thread appends records to its own buffer under the buffer's own
+ * lock, which only the helper thread (every 100 ms) and the exit path
+ * ever contend for: there is no global lock on the hot path.  The only
+ * shared write per event is the sequence counter, one atomic add, which
+ * orders the events of all threads of a process (a free is numbered
+ * before the real free, an allocation after the real malloc, so an
+ * address reused by another thread always comes later).  A full buffer
+ * is one write(2) to the O_APPEND trace file.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "heap/preload/pfh.h"
+
+#define PFH_BUF_SIZE (256u << 10)
+#define PFH_HDR sizeof(struct heap_chunk_hdr)
+
+struct pfh_buf {
+	int lock;
+	int dead; /* its thread exited: free for another one */
+	uint32_t len;
+	uint32_t tid;
+	uint64_t seq_base, ptr_base;
+	struct pfh_buf *next;
+	unsigned char data[PFH_BUF_SIZE];
+};
+
+struct pfh_real pfh_real;
+int (*pfh_real_execvp)(const char *, char *const[]);
+int (*pfh_real_execv)(const char *, char *const[]);
+int (*pfh_real_execvpe)(const char *, char *const[], char *const[]);
+int pfh_state;
+int pfh_on;
+int pfh_mode;
+uint64_t pfh_interval = 512 << 10;
+unsigned pfh_depth = 64;
+PFH_TLS int pfh_guard;
+PFH_TLS int pfh_in_init;
+PFH_TLS int pfh_initializer;
+
+static PFH_TLS struct pfh_buf *pfh_tbuf;
+static struct pfh_buf *pfh_bufs;
+static int pfh_reg_lock;
+static int pfh_fd = -1;
+static uint64_t pfh_seq;
+static uint64_t pfh_stream;
+static pid_t pfh_pid;
+static pid_t pfh_helper_pid;
+static int pfh_statm = -1;
+static pthread_key_t pfh_key;
+static char pfh_exe[4096];
+static unsigned long long pfh_maps_adds = ~0ULL, pfh_maps_subs = ~0ULL;
+
+/* The bootstrap pool: dlsym's calloc before the real one is known. */
+static char pfh_boot[64 << 10] __attribute__((aligned(16)));
+static size_t pfh_boot_used;
+
+void *pfh_boot_alloc(size_t size)
+{
+	size_t need = (size + 15) / 16 * 16 + 16;
+	size_t off = __atomic_fetch_add(&pfh_boot_used, need, __ATOMIC_RELAXED);
+
+	if (off + need > sizeof(pfh_boot))
+		return NULL;
+	*(size_t *)(pfh_boot + off) = size;
+	return pfh_boot + off + 16;
+}
+
+int pfh_boot_owns(const void *p)
+{
+	return (const char *)p >= pfh_boot &&
+	       (const char *)p < pfh_boot + sizeof(pfh_boot);
+}
+
+size_t pfh_boot_size(const void *p)
+{
+	return *(const size_t *)((const char *)p - 16);
+}
+
+void *pfh_map(size_t size)
+{
+	void *p =
+	    (void *)syscall(SYS_mmap, NULL, size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void pfh_lock(int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED))
+			__builtin_ia32_pause();
+}
+
+static void pfh_unlock(int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+static uint64_t pfh_now(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Records: varints into a locked buffer with room for them. */
+static inline void pfh_put(struct pfh_buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		b->data[b->len++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	b->data[b->len++] = (unsigned char)v;
+}
+
+static inline void pfh_put_signed(struct pfh_buf *b, int64_t v)
+{
+	pfh_put(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+static void pfh_put_bytes(struct pfh_buf *b, const void *p, size_t n)
+{
+	pfh_put(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += (uint32_t)n;
+}
+
+static void pfh_write_all(const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = syscall(SYS_write, pfh_fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		c += w;
+		n -= (size_t)w;
+	}
+}
+
+static void pfh_flush_locked(struct pfh_buf *b)
+{
+	struct heap_chunk_hdr h;
+
+	if (b->len > PFH_HDR && pfh_fd >= 0) {
+		h.magic = HEAP_CHUNK_MAGIC;
+		h.len = b->len - (uint32_t)PFH_HDR;
+		h.pid = (uint32_t)pfh_pid;
+		h.tid = b->tid;
+		h.stream = pfh_stream;
+		memcpy(b->data, &h, sizeof(h));
+		pfh_write_all(b->data, b->len);
+	}
+	b->len = PFH_HDR;
+	b->seq_base = b->ptr_base = 0;
+}
+
+static void pfh_thread_exit(void *arg)
+{
+	struct pfh_buf *b = arg;
+
+	pfh_guard = 1;
+	pfh_lock(&b->lock);
+	pfh_flush_locked(b);
+	b->dead = 1;
+	pfh_unlock(&b->lock);
+	pfh_tbuf = NULL;
+}
+
+static struct pfh_buf *pfh_new_buf(void)
+{
+	struct pfh_buf *b;
+
+	pfh_lock(&pfh_reg_lock);
+	for (b = pfh_bufs; b; b = b->next)
+		if (__atomic_load_n(&b->dead, __ATOMIC_ACQUIRE))
+			break;
+	if (b) {
+		b->dead = 0;
+	} else {
+		b = pfh_map(sizeof(*b));
+		if (b) {
+			b->next = pfh_bufs;
+			pfh_bufs = b;
+		}
+	}
+	pfh_unlock(&pfh_reg_lock);
+	if (!b)
+		return NULL;
+	b->len = PFH_HDR;
+	b->seq_base = b->ptr_base = 0;
+	b->tid = (uint32_t)syscall(SYS_gettid);
+	pthread_setspecific(pfh_key, b);
+	return b;
+}
+
+/* The calling thread's buffer, locked, with room for need bytes. */
+static struct pfh_buf *pfh_begin(size_t need)
+{
+	struct pfh_buf *b = pfh_tbuf;
+
+	if (__builtin_expect(!b, 0)) {
+		b = pfh_tbuf = pfh_new_buf();
+		if (!b)
+			return NULL;
+	}
+	pfh_lock(&b->lock);
+	if (b->len + need > PFH_BUF_SIZE)
+		pfh_flush_locked(b);
+	return b;
+}
+
+static void pfh_end(struct pfh_buf *b)
+{
+	pfh_unlock(&b->lock);
+}
+
+uint64_t pfh_seq_next(void)
+{
+	return __atomic_fetch_add(&pfh_seq, 1, __ATOMIC_RELAXED) + 1;
+}
+
+static void pfh_put_event(struct pfh_buf *b, unsigned tag, unsigned kind,
+			  uint64_t seq, const void *p)
+{
+	b->data[b->len++] = (unsigned char)tag;
+	b->data[b->len++] = (unsigned char)kind;
+	pfh_put_signed(b, (int64_t)(seq - b->seq_base));
+	b->seq_base = seq;
+	pfh_put_signed(b, (int64_t)((uintptr_t)p - b->ptr_base));
+	b->ptr_base = (uintptr_t)p;
+}
+
+void pfh_alloc(unsigned kind, const void *p, size_t size, void *fp)
+{
+	if (pfh_mode == HEAP_MODE_SAMPLE && !pfh_sample_hit(size))
+		return;
+	pfh_alloc_record(kind, p, size, fp);
+}
+
+void pfh_alloc_record(unsigned kind, const void *p, size_t size, void *fp)
+{
+	struct pfh_buf *b;
+	uint32_t stack;
+	size_t slack = 0;
+
+	if (pfh_mode == HEAP_MODE_SAMPLE && !heap_kind_is_map(kind))
+		pfh_sampled_add(p);
+	stack = pfh_stack_id(fp);
+	if (!heap_kind_is_map(kind) && pfh_real.malloc_usable_size) {
+		size_t u = pfh_real.malloc_usable_size((void *)p);
+
+		slack = u > size ? u - size : 0;
+	}
+	b = pfh_begin(64);
+	if (!b)
+		return;
+	pfh_put_event(b, HEAP_REC_ALLOC, kind, pfh_seq_next(), p);
+	pfh_put(b, size);
+	pfh_put(b, slack);
+	pfh_put(b, stack);
+	pfh_end(b);
+}
+
+void pfh_free_at(unsigned kind, const void *p, size_t size, uint64_t seq)
+{
+	struct pfh_buf *b;
+
+	if (pfh_mode == HEAP_MODE_SAMPLE && !heap_kind_is_map(kind) &&
+	    !pfh_sampled_del(p))
+		return;
+	b = pfh_begin(64);
+	if (!b)
+		return;
+	pfh_put_event(b, HEAP_REC_FREE, kind, seq ? seq : pfh_seq_next(), p);
+	pfh_put(b, size);
+	pfh_end(b);
+}
+
+void pfh_free(unsigned kind, const void *p, size_t size)
+{
+	pfh_free_at(kind, p, size, 0);
+}
+
+void pfh_emit_stack(uint32_t id, const uintptr_t *ips, unsigned n)
+{
+	struct pfh_buf *b = pfh_begin(16 + (size_t)n * 10);
+	uintptr_t prev = 0;
+	unsigned i;
+
+	if (!b)
+		return;
+	b->data[b->len++] = HEAP_REC_STACK;
+	pfh_put(b, id);
+	pfh_put(b, n);
+	for (i = 0; i < n; i++) {
+		pfh_put_signed(b, (int64_t)(ips[i] - prev));
+		prev = ips[i];
+	}
+	pfh_end(b);
+}
+
+/* The build-id of a loaded object, from its PT_NOTE segments. */
+static size_t pfh_build_id(const struct dl_phdr_info *info,
+			   const unsigned char **id)
+{
+	int i;
+
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const unsigned char *p, *end;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+			size_t name = (nh->n_namesz + 3) & ~3u;
+			size_t desc = (nh->n_descsz + 3) & ~3u;
+
+			p += sizeof(*nh);
+			if (nh->n_type == NT_GNU_BUILD_ID &&
+			    nh->n_namesz == 4 && !memcmp(p, "GNU", 4)) {
+				*id = p + name;
+				return nh->n_descsz;
+			}
+			p += name + desc;
+		}
+	}
+	return 0;
+}
+
+static int pfh_map_one(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct pfh_buf *b = arg;
+	const char *path = info->dlpi_name;
+	const unsigned char *id = NULL;
+	size_t idlen, plen;
+	int i;
+
+	(void)size;
+	if (!path || !*path)
+		path = pfh_exe;
+	if (path[0] != '/')
+		return 0; /* the vdso */
+	idlen = pfh_build_id(info, &id);
+	plen = strnlen(path, 4096);
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+		uintptr_t pg = start & ~(uintptr_t)4095;
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		if (b->len + plen + idlen + 64 > PFH_BUF_SIZE)
+			pfh_flush_locked(b);
+		b->data[b->len++] = HEAP_REC_MAP;
+		pfh_put(b, pg);
+		pfh_put(b, ph->p_memsz + (start - pg));
+		pfh_put(b, ph->p_offset - (start - pg));
+		pfh_put_bytes(b, id, idlen);
+		pfh_put_bytes(b, path, plen);
+	}
+	return 0;
+}
+
+static int pfh_map_count(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	unsigned long long *c = arg;
+
+	(void)size;
+	c[0] = info->dlpi_adds;
+	c[1] = info->dlpi_subs;
+	return 1;
+}
+
+/* Record the loaded objects when they changed since the last time. */
+static void pfh_emit_maps(int force)
+{
+	unsigned long long c[2] = {0, 0};
+	struct pfh_buf *b;
+
+	dl_iterate_phdr(pfh_map_count, c);
+	if (!force && c[0] == pfh_maps_adds && c[1] == pfh_maps_subs)
+		return;
+	pfh_maps_adds = c[0];
+	pfh_maps_subs = c[1];
+	b = pfh_begin(PFH_BUF_SIZE / 2);
+	if (!b)
+		return;
+	dl_iterate_phdr(pfh_map_one, b);
+	pfh_end(b);
+}
+
+void pfh_maps_refresh(void)
+{
+	pfh_emit_maps(0);
+}
+
+static void pfh_emit_process(void)
+{
+	struct pfh_buf *b = pfh_begin(4096 + 64);
+	size_t n = strnlen(pfh_exe, 4000);
+
+	if (!b)
+		return;
+	b->data[b->len++] = HEAP_REC_PROCESS;
+	pfh_put(b, (uint64_t)getppid());
+	pfh_put(b, (uint64_t)pfh_mode);
+	pfh_put(b, pfh_interval);
+	pfh_put(b, pfh_depth);
+	pfh_put_bytes(b, pfh_exe, n);
+	pfh_flush_locked(b);
+	pfh_end(b);
+}
+
+static void pfh_flush_all(void)
+{
+	struct pfh_buf *b;
+
+	pfh_lock(&pfh_reg_lock);
+	for (b = pfh_bufs; b; b = b->next) {
+		pfh_lock(&b->lock);
+		pfh_flush_locked(b);
+		pfh_unlock(&b->lock);
+	}
+	pfh_unlock(&pfh_reg_lock);
+}
+
+static void pfh_sample_rss(void)
+{
+	char buf[128];
+	unsigned long size = 0, rss = 0;
+	struct pfh_buf *b;
+	ssize_t n;
+
+	if (pfh_statm < 0)
+		return;
+	n = pread(pfh_statm, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lu %lu", &size, &rss) != 2)
+		return;
+	b = pfh_begin(64);
+	if (!b)
+		return;
+	b->data[b->len++] = HEAP_REC_RSS;
+	pfh_put(b, pfh_now(CLOCK_REALTIME));
+	pfh_put(b, __atomic_load_n(&pfh_seq, __ATOMIC_RELAXED));
+	pfh_put(b, (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE));
+	pfh_end(b);
+}
+
+/*
+ * The helper thread: the RSS every 10 ms, and every 100 ms the loaded
+ * objects and a flush of every buffer, so that a process killed with
+ * SIGKILL leaves all but its last 100 ms in the file.
+ */
+static void *pfh_helper(void *arg)
+{
+	struct timespec ts = {0, 10 * 1000 * 1000};
+	unsigned tick = 0;
+
+	(void)arg;
+	pfh_guard = 1;
+	for (;;) {
+		nanosleep(&ts, NULL);
+		pfh_sample_rss();
+		if (++tick % 10 == 0) {
+			pfh_emit_maps(0);
+			pfh_flush_all();
+		}
+	}
+	return NULL;
+}
+
+static void pfh_start_helper(void)
+{
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t t;
+
+	pfh_helper_pid = pfh_pid;
+	/* The helper takes no signal meant for the program. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	pthread_create(&t, &attr, pfh_helper, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void pfh_new_stream(void)
+{
+	pfh_pid = (pid_t)syscall(SYS_getpid);
+	pfh_stream = pfh_now(CLOCK_REALTIME);
+	if (pfh_statm >= 0)
+		close(pfh_statm);
+	pfh_statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	pfh_maps_adds = pfh_maps_subs = ~0ULL;
+	pfh_emit_process();
+	pfh_emit_maps(1);
+	pfh_flush_all();
+}
+
+static void pfh_fork_prepare(void)
+{
+	pfh_lock(&pfh_reg_lock);
+}
+
+static void pfh_fork_parent(void)
+{
+	pfh_unlock(&pfh_reg_lock);
+}
+
+/*
+ * The child of a fork: a new stream.  The buffers still hold the parent's
+ * unwritten events (the parent writes them) and other threads' locks may
+ * be held forever: start every buffer empty and unlocked.
+ */
+static void pfh_fork_child(void)
+{
+	struct pfh_buf *b;
+	int guard = pfh_guard;
+
+	pfh_guard = 1;
+	pfh_reg_lock = 0;
+	for (b = pfh_bufs; b; b = b->next) {
+		b->lock = 0;
+		b->len = PFH_HDR;
+		b->seq_base = b->ptr_base = 0;
+		if (b != pfh_tbuf)
+			b->dead = 1;
+	}
+	if (pfh_tbuf)
+		pfh_tbuf->tid = (uint32_t)syscall(SYS_gettid);
+	pfh_unwind_reset();
+	pfh_new_stream();
+	pfh_start_helper();
+	pfh_guard = guard;
+}
+
+void pfh_finish(unsigned reason, int status)
+{
+	struct pfh_buf *b;
+
+	if (!pfh_on)
+		return;
+	pfh_sample_rss();
+	pfh_emit_maps(0);
+	b = pfh_begin(64);
+	if (b) {
+		b->data[b->len++] = HEAP_REC_END;
+		pfh_put(b, reason);
+		pfh_put(b, pfh_seq_next());
+		pfh_put(b, (uint64_t)(int64_t)status);
+		pfh_end(b);
+	}
+	pfh_flush_all();
+}
+
+static void pfh_parse_env(void)
+{
+	const char *mode = getenv(HEAP_ENV_MODE);
+	const char *depth = getenv(HEAP_ENV_DEPTH);
+
+	if (mode && !strncmp(mode, "sample:", 7)) {
+		unsigned long long v = strtoull(mode + 7, NULL, 10);
+
+		pfh_mode = HEAP_MODE_SAMPLE;
+		if (v)
+			pfh_interval = v;
+	}
+	if (depth) {
+		unsigned long v = strtoul(depth, NULL, 10);
+
+		if (v >= 1 && v <= HEAP_MAX_DEPTH)
+			pfh_depth = (unsigned)v;
+	}
+}
+
+#define PFH_SYM(name) (__typeof__(pfh_real.name))dlsym(RTLD_NEXT, #name)
+
+const char *pfh_lib_path(void)
+{
+	static char path[4096];
+	Dl_info info;
+
+	if (path[0])
+		return path;
+	if (!dladdr((void *)pfh_lib_path, &info) || !info.dli_fname ||
+	    info.dli_fname[0] != '/')
+		return NULL;
+	snprintf(path, sizeof(path), "%s", info.dli_fname);
+	return path;
+}
+
+void pfh_init(void)
+{
+	const char *file;
+	int expected = 0, fd;
+	ssize_t n;
+
+	if (!__atomic_compare_exchange_n(&pfh_state, &expected, 1, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&pfh_state, __ATOMIC_ACQUIRE) != 2)
+			__builtin_ia32_pause();
+		return;
+	}
+	pfh_initializer = 1;
+	pfh_in_init = 1;
+	pfh_real.malloc = PFH_SYM(malloc);
+	pfh_real.free = PFH_SYM(free);
+	pfh_real.calloc = PFH_SYM(calloc);
+	pfh_real.realloc = PFH_SYM(realloc);
+	pfh_real.reallocarray = PFH_SYM(reallocarray);
+	pfh_real.posix_memalign = PFH_SYM(posix_memalign);
+	pfh_real.aligned_alloc = PFH_SYM(aligned_alloc);
+	pfh_real.memalign = PFH_SYM(memalign);
+	pfh_real.valloc = PFH_SYM(valloc);
+	pfh_real.pvalloc = PFH_SYM(pvalloc);
+	pfh_real.malloc_usable_size = PFH_SYM(malloc_usable_size);
+	pfh_real.mmap = PFH_SYM(mmap);
+	pfh_real.munmap = PFH_SYM(munmap);
+	pfh_real.mremap = PFH_SYM(mremap);
+	pfh_real._exit = PFH_SYM(_exit);
+	pfh_real.execve = PFH_SYM(execve);
+	pfh_real_execv = dlsym(RTLD_NEXT, "execv");
+	pfh_real_execvp = dlsym(RTLD_NEXT, "execvp");
+	pfh_real_execvpe = dlsym(RTLD_NEXT, "execvpe");
+	pfh_in_init = 0;
+
+	pfh_guard = 1;
+	file = getenv(HEAP_ENV_FILE);
+	if (file && *file) {
+		fd =
+		    open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		/* Far from the descriptors the program counts on. */
+		if (fd >= 0) {
+			pfh_fd = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+			if (pfh_fd < 0)
+				pfh_fd = fd;
+			else
+				close(fd);
+		}
+	}
+	if (pfh_fd >= 0) {
+		pfh_parse_env();
+		n = readlink("/proc/self/exe", pfh_exe, sizeof(pfh_exe) - 1);
+		pfh_exe[n > 0 ? n : 0] = '\0';
+		pthread_key_create(&pfh_key, pfh_thread_exit);
+		pthread_atfork(pfh_fork_prepare, pfh_fork_parent,
+			       pfh_fork_child);
+		pfh_unwind_init();
+		if (pfh_mode == HEAP_MODE_SAMPLE)
+			pfh_sampled_reset();
+		pfh_new_stream();
+		pfh_on = 1;
+	}
+	pfh_guard = 0;
+	pfh_initializer = 0;
+	__atomic_store_n(&pfh_state, 2, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) static void pfh_constructor(void)
+{
+	pfh_init();
+	if (pfh_on && pfh_helper_pid != pfh_pid) {
+		pfh_guard = 1;
+		pfh_start_helper();
+		pfh_guard = 0;
+	}
+}
+
+__attribute__((destructor)) static void pfh_destructor(void)
+{
+	if (!pfh_on)
+		return;
+	pfh_guard = 1;
+	pfh_finish(HEAP_END_EXIT, 0);
+	pfh_guard = 0;
+}

@@ -1,0 +1,56 @@
+#!/bin/bash
+# perfops heap against independent tools on the same workload: Valgrind's
+# memcheck (leaks), Massif (the peak, made exact with --peak-inaccuracy=0)
+# and heaptrack (calls, temporaries, leaks, peak).
+. "$(dirname "$0")/lib.sh"
+H=$BUILD/tests/helper/heap-workload
+plan 7
+
+jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
+
+"$PERFOPS" heap --json -o "$T/leak.heap" -- "$H" leak 300 700 >"$T/leak.json" 2>/dev/null
+"$PERFOPS" heap --json -o "$T/peak.heap" -- "$H" peak >"$T/peak.json" 2>/dev/null
+
+if command -v valgrind >/dev/null 2>&1; then
+	valgrind --leak-check=full "$H" leak 300 700 >/dev/null 2>"$T/memcheck"
+	lost=$(sed -n 's/.*definitely lost: \([0-9,]*\) bytes in \([0-9,]*\) blocks.*/\1:\2/p' "$T/memcheck" | tr -d ,)
+	is "$(jf "$T/leak.json" leaked_bytes):$(jf "$T/leak.json" leaked_blocks)" "$lost" "leaks agree with memcheck's definitely lost ($lost)"
+	for w in "peak" "leak 300 700"; do
+		valgrind --tool=massif --peak-inaccuracy=0.0 --heap-admin=0 \
+			--massif-out-file="$T/massif" "$H" $w >/dev/null 2>&1
+		mpeak=$(sed -n 's/^mem_heap_B=//p' "$T/massif" | sort -n | tail -1)
+		f=$T/peak.json
+		[ "$w" = peak ] || f=$T/leak.json
+		is "$(jf "$f" peak_bytes)" "$mpeak" "$w: the exact peak agrees with Massif's"
+	done
+else
+	skip "valgrind is not installed (scripts/install-deps --check)" 3
+fi
+
+# heaptrack prints sizes with 1000-based units and 2 decimals.
+ht_bytes() {
+	awk -v s="$1" 'BEGIN { n = s + 0; u = substr(s, length(s));
+		m = u == "K" ? 1e3 : u == "M" ? 1e6 : u == "G" ? 1e9 : 1;
+		printf "%d\n", n * m }'
+}
+if command -v heaptrack >/dev/null 2>&1 && command -v heaptrack_print >/dev/null 2>&1; then
+	heaptrack -o "$T/ht" "$H" leak 300 700 >/dev/null 2>&1
+	heaptrack_print -f "$T/ht.zst" >"$T/ht.txt" 2>/dev/null
+	calls=$(sed -n 's/^calls to allocation functions: \([0-9]*\).*/\1/p' "$T/ht.txt")
+	temps=$(sed -n 's/^temporary memory allocations: \([0-9]*\).*/\1/p' "$T/ht.txt")
+	leaked=$(ht_bytes "$(sed -n 's/^total memory leaked: \([0-9.]*[KMG]*\).*/\1/p' "$T/ht.txt")")
+	peak=$(ht_bytes "$(sed -n 's/^peak heap memory consumption: \([0-9.]*[KMG]*\).*/\1/p' "$T/ht.txt")")
+	ours=$(jf "$T/leak.json" allocations)
+	# heaptrack's own libstdc++ allocates its exception pool (71 kB) once
+	# in the traced process: one call more, counted in its peak.
+	is "$((calls - ours))" 1 "calls: heaptrack's $calls = ours $ours + its own pool"
+	is "$((temps - $(jf "$T/leak.json" temporary)))" 1 "temporaries: heaptrack's $temps = ours + 1"
+	ol=$(jf "$T/leak.json" leaked_bytes)
+	ok $(awk -v a="$leaked" -v b="$ol" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * 0.005) }'; echo $?) \
+		"leaked: heaptrack $leaked ~ ours $ol (its 2-decimal rounding)"
+	op=$(jf "$T/leak.json" peak_bytes)
+	ok $(awk -v a="$peak" -v b="$op" 'BEGIN { d = a - b; exit !(d >= 0 && d <= 80000) }'; echo $?) \
+		"peak: heaptrack $peak = ours $op + at most its 71 kB pool"
+else
+	skip "heaptrack is not installed (scripts/install-deps --check)" 4
+fi

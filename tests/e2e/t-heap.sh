@@ -1,0 +1,174 @@
+#!/bin/bash
+# perfops heap on workloads with a known allocation pattern
+# (tests/helper/heap-workload.c): exact counts, peak, leaks, temporaries,
+# fork, exec, threads, SIGKILL, every allocation function, the outputs.
+. "$(dirname "$0")/lib.sh"
+H=$BUILD/tests/helper/heap-workload
+plan 48
+
+# jf FILE KEY: a top-level number of a --json report.
+jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
+
+run "$PERFOPS" heap --json -o "$T/leak.heap" -- "$H" leak 100 1000
+is "$rc" 0 "heap runs the program: $(echo "$err" | head -1)"
+cp "$T/out" "$T/leak.json"
+is "$(jf "$T/leak.json" allocations)" 200 "200 allocations"
+is "$(jf "$T/leak.json" frees)" 100 "100 frees"
+is "$(jf "$T/leak.json" allocated_bytes)" 200000 "200000 bytes allocated"
+is "$(jf "$T/leak.json" leaked_bytes)" 100000 "100000 bytes leaked"
+is "$(jf "$T/leak.json" leaked_blocks)" 100 "in 100 blocks"
+is "$(jf "$T/leak.json" peak_bytes)" 101000 "peak: the leaked blocks and one transient"
+# The leak's stack names the functions of the workload.
+like "$(tr -d ' \n' <"$T/leak.json")" '"stack":\["leak_one","do_leak","main"' "the leak's stack is leak_one < do_leak < main"
+
+run "$PERFOPS" heap report "$T/leak.heap"
+like "$out" "leaked: 97.7 kB in 100 blocks" "report: the text report reads the trace again"
+like "$out" "leak_one < do_leak < main" "report: the leak's stack in the text"
+
+printf '# known\nleak:leak_one\n' >"$T/supp"
+run "$PERFOPS" heap report --json --suppressions "$T/supp" "$T/leak.heap"
+is "$(jf "$T/out" leaked_bytes):$(jf "$T/out" suppressed_bytes)" "0:100000" "--suppressions moves the leak to suppressed"
+printf 'leek:x\n' >"$T/badsupp"
+run "$PERFOPS" heap report --suppressions "$T/badsupp" "$T/leak.heap"
+like "$rc:$err" "^1:.*badsupp:1: expected 'leak:PATTERN'" "a bad suppressions line is named"
+
+run "$PERFOPS" heap --json -o "$T/peak.heap" -- "$H" peak
+is "$(jf "$T/out" peak_bytes):$(jf "$T/out" peak_blocks)" "1000000:10" "exact peak: 10 blocks of 100000"
+like "$(tr -d ' \n' <"$T/out")" '"peak_stacks":\[[^]]*"peak_bytes":1000000' "the live stacks at the peak hold 1000000 bytes"
+is "$(jf "$T/out" temporary)" 3 "peak: 3 temporaries (the last block of each batch)"
+
+run "$PERFOPS" heap --json -o "$T/temp.heap" -- "$H" temp 500
+is "$(jf "$T/out" temporary)" 501 "temp 500: 501 temporary allocations"
+run "$PERFOPS" heap report --json --temporary-window 1000 "$T/temp.heap"
+is "$(jf "$T/out" temporary)" 1001 "--temporary-window 1000 counts the held blocks too"
+
+run "$PERFOPS" heap --json -o "$T/fork.heap" -- "$H" fork 7 300
+is "$(grep -c '"end": "exit"' "$T/out")" 2 "fork: two processes"
+is "$(jf "$T/out" leaked_blocks):$(jf "$T/out" leaked_bytes)" "14:4200" "fork: both leak 7 x 300"
+ppid=$(sed -n 's/^      "pid": \([0-9]*\),/\1/p' "$T/out" | head -1)
+like "$(cat "$T/out")" "\"ppid\": $ppid," "fork: the child's parent is the first process"
+
+run "$PERFOPS" heap --json -o "$T/exec.heap" -- "$H" exec 5 100
+like "$(tr -d ' \n' <"$T/out")" '"end":"exec","allocations":10.*"end":"exit","allocations":10' "exec: the image before and after exec, one stream each"
+is "$(jf "$T/out" leaked_bytes):$(jf "$T/out" leaked_blocks)" "1000:5" "exec: only the exec'd program's blocks leak (5 x 200)"
+
+run "$PERFOPS" heap --json -o "$T/execenv.heap" -- "$H" execenv 5 100
+is "$(jf "$T/out" leaked_bytes):$(grep -c '"end"' "$T/out")" "1000:2" "exec with a bare environment: the exec'd program is still traced"
+
+# A library dlopen'ed and dlclose'ed within the helper's 100 ms still
+# names its frames: the mappings are recorded when a new stack appears.
+run "$PERFOPS" heap --json -o "$T/dl.heap" -- "$H" dlopen
+like "$(tr -d ' \n' <"$T/out" | grep -o '"leaks":\[[^]]*')" 'deflateInit2_' "dlopen'ed and dlclose'd library: its leak's frames are named"
+
+run "$PERFOPS" heap --json -o "$T/thr.heap" -- "$H" threads 4 50000
+is "$(jf "$T/out" allocations):$(jf "$T/out" frees):$(jf "$T/out" leaked_blocks)" "200044:200000:44" \
+	"threads: no lost or double-counted event (4 x 50000 + 40 leaked + 4 thread blocks)"
+like "$(tr -d ' \n' <"$T/out")" '"malloc":200040' "threads: exactly 200040 malloc calls"
+
+run "$PERFOPS" heap --json -o "$T/all.heap" -- "$H" all
+for f in malloc calloc realloc reallocarray posix_memalign aligned_alloc memalign valloc pvalloc mmap munmap mremap; do
+	grep -q "\"$f\": [1-9]" "$T/out" || break
+done
+is "$f" mremap "all: every allocation function is seen (stopped at: $f)"
+is "$(jf "$T/out" leaked_blocks):$(jf "$T/out" mmap_bytes)" "0:3145728" "all: nothing leaks; mmap 1 MiB + mremap to 2 MiB"
+
+# SIGKILL: the file has everything up to the last periodic flush.
+"$PERFOPS" heap --json -o "$T/kill.heap" -- "$H" sleep 40 500 >"$T/kill.json" 2>"$T/kill.err" &
+pp=$!
+sleep 1.5
+kill -KILL "$(pgrep -P $pp)"
+wait $pp
+is "$?" 0 "SIGKILL: perfops reports the killed program"
+is "$(jf "$T/kill.json" leaked_blocks):$(jf "$T/kill.json" leaked_bytes)" "40:20000" "SIGKILL: the trace is readable, with every block"
+
+# Ctrl-C (SIGINT) ends the program, not perfops, which still reports.
+# (A background job starts with SIGINT ignored: perl restores it.)
+timeout 20 perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV' "$PERFOPS" heap --json -o "$T/int.heap" -- "$H" sleep 3 100 >"$T/int.json" 2>"$T/int.err" &
+pp=$!
+sleep 1.5
+perf_pid=$(pgrep -P $pp | head -1)
+kill -INT "$(pgrep -P "$perf_pid" | head -1)" 2>/dev/null
+wait $pp
+like "$?:$(cat "$T/int.err")" "^0:.*killed by signal 2" "SIGINT ends the program and perfops reports it"
+
+# Outputs: pprof for go tool pprof, folded, flame graph.
+run "$PERFOPS" heap report --profile "$T/heap.pb.gz" "$T/leak.heap"
+if command -v go >/dev/null 2>&1; then
+	run go tool pprof -top -sample_index=inuse_space "$T/heap.pb.gz"
+	like "$out" "97.66kB +100% .*leak_one" "go tool pprof reads inuse_space: leak_one holds it all"
+else
+	skip "go is not installed"
+fi
+run "$PERFOPS" heap report --weight leaked --profile "$T/leak.folded" "$T/leak.heap"
+like "$(wc -l <"$T/leak.folded"):$(cat "$T/leak.folded")" "^1:.*;main;do_leak;leak_one 100000\$" "folded weighted by leaked bytes: one stack"
+run "$PERFOPS" heap report --weight count --profile "$T/count.svg" "$T/leak.heap"
+like "$(cat "$T/count.svg")" "do_leak \\(200 " "flame graph weighted by count"
+
+# The timeline: a sleeping program gets RSS samples; its chart is an
+# SVG with both lines, and its JSON timeline ends with the 20000 leaked
+# bytes live.
+tail -c 400 "$T/kill.json" | tr -d ' \n' >"$T/tl"
+like "$(cat "$T/tl")" '"heap_bytes":20000,"rss_bytes":[1-9][0-9]*}\]}$' "the timeline ends with the leaked bytes live"
+run "$PERFOPS" heap report --timeline "$T/tl.svg" "$T/kill.heap"
+like "$rc:$(grep -c '<polyline' "$T/tl.svg")" "^0:2$" "--timeline draws heap and RSS"
+
+# A program rebuilt since the trace is not used to name its frames.
+cp "$H" "$T/hw"
+run "$PERFOPS" heap -o "$T/hw.heap" -- "$T/hw" leak 3 100
+like "$out" "leak_one < do_leak < main" "a copied program is named"
+cp "$BUILD/tests/helper/alloc-touch" "$T/hw"
+run "$PERFOPS" heap report "$T/hw.heap"
+like "$rc:$(echo "$out" | grep -c leak_one):$err" "^0:0:.*'$T/hw' changed since the trace was recorded" "a rebuilt program's frames are left unnamed, with a warning"
+
+# CI gates.
+run "$PERFOPS" heap report --fail-if 'leaked>0' --fail-if 'peak>1MB' "$T/leak.heap"
+like "$rc:$err" "^4:.*--fail-if 'leaked>0' failed: the value is 97.7 kB" "--fail-if leaked>0 exits 4"
+run "$PERFOPS" heap report --fail-if 'peak>200MB' "$T/leak.heap"
+is "$rc" 0 "--fail-if peak>200MB passes"
+run "$PERFOPS" heap report --fail-if 'peek>1' "$T/leak.heap"
+like "$rc:$err" "^2:.*unknown metric" "an unknown gate metric is a usage error"
+
+# A real program with threads, dlopen'ed modules (walked through ld.so's
+# own frames) and a child: python3, when installed.
+if command -v python3 >/dev/null 2>&1; then
+	run "$PERFOPS" heap --json -o "$T/py.heap" -- python3 -c '
+import threading, subprocess, json
+def work():
+    for i in range(500): json.dumps({str(j): j for j in range(50)})
+ts = [threading.Thread(target=work) for _ in range(3)]
+[t.start() for t in ts]; [t.join() for t in ts]
+subprocess.run(["true"])'
+	like "$rc:$(grep -c '"end": "killed"' "$T/out"):$err" "^0:0:\$" "python3 with threads, imports and a child runs to its end"
+else
+	skip "python3 is not installed"
+fi
+
+# Not a trace, and a program that cannot be traced.
+echo hello >"$T/junk"
+run "$PERFOPS" heap report "$T/junk"
+like "$rc:$err" "^1:.*not a perfops heap trace" "junk is refused"
+if [ -x /bin/busybox ] && ! file -L /bin/busybox 2>/dev/null | grep -q dynamic; then
+	run "$PERFOPS" heap -o "$T/static.heap" -- /bin/busybox true
+	like "$rc:$err" "^1:.*statically linked" "a static binary gets a notice"
+else
+	printf 'int main(void){return 0;}\n' >"$T/s.c"
+	if cc -static -o "$T/static" "$T/s.c" 2>/dev/null; then
+		run "$PERFOPS" heap -o "$T/static.heap" -- "$T/static"
+		like "$rc:$err" "^1:.*statically linked: LD_PRELOAD cannot" "a static binary gets a notice"
+	else
+		skip "no static libc to build a static program"
+	fi
+fi
+
+# diff: two runs of the same program with three times the leaks.
+run "$PERFOPS" heap -o "$T/d2.heap" -- "$H" leak 300 1000
+run "$PERFOPS" heap diff --json "$T/leak.heap" "$T/d2.heap"
+is "$(tr -d ' \n' <"$T/out" | grep -o '"delta":{[^}]*}')" \
+	'"delta":{"allocations":400,"frees":200,"allocated_bytes":400000,"peak_bytes":200000,"leaked_bytes":200000,"leaked_blocks":200,"temporary":200}' \
+	"diff: the deltas of every total"
+like "$(tr -d ' \n' <"$T/out")" '"stack":"[^"]*;main;do_leak;leak_one","old_bytes":100000,"new_bytes":300000' "diff: the leaking stack, matched across pids"
+run "$PERFOPS" heap diff "$T/leak.heap"
+like "$rc:$err" "^2:.*diff needs two traces" "diff needs two traces"
+# A gate on the run itself.
+run "$PERFOPS" heap --fail-if 'leaked_blocks>=5' -o "$T/g.heap" -- "$H" leak 5 10
+like "$rc:$err" "^4:.*'leaked_blocks>=5' failed: the value is 5" "a gate on the run exits 4"

@@ -1,0 +1,247 @@
+/*
+ * Programs with a known allocation pattern for the `perfops heap` tests.
+ * Every figure a test checks follows from the arguments:
+ *
+ *   leak N SIZE        N blocks of SIZE leaked (plus N freed ones)
+ *   peak               live 10 x 100000, free them, then 4 x 200000 live
+ *                      with 1000 x 10 freed in between: peak 1000000
+ *   temp N             N temporary malloc/free pairs, then N blocks of 16
+ *                      held and freed: N + 1 temporary (the last held
+ *                      block has no allocation after it either)
+ *   fork N SIZE        parent and child each leak N blocks of SIZE
+ *   exec N SIZE        leak N blocks of SIZE, then exec "leak N SIZE*2"
+ *   execenv N SIZE     the same with an environment of one variable
+ *   dlopen             dlopen libz, leak the state of a deflateInit (one
+ *                      block from deflateInit2_), dlclose, exit at once
+ *   threads T N        T threads, each N malloc/free and 10 leaked of 64
+ *   all                each allocation function once, all freed, and an
+ *                      mmap of 1 MiB unmapped
+ *   sleep N SIZE       leak N blocks of SIZE, then sleep (for SIGKILL)
+ *   churn N            N allocations of sizes 1..4096 (fixed seed), every
+ *                      other one freed at once: allocation-heavy
+ */
+#include <dlfcn.h>
+#include <malloc.h>
+#include <zlib.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void *volatile sink;
+
+__attribute__((noinline)) static void *leak_one(size_t size)
+{
+	void *p = malloc(size);
+
+	memset(p, 1, size);
+	return p;
+}
+
+__attribute__((noinline)) static void do_leak(long n, size_t size)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		void *p;
+
+		sink = leak_one(size);
+		p = malloc(size);
+		sink = p; /* keeps the compiler from dropping the pair */
+		free(p);
+	}
+}
+
+__attribute__((noinline)) static void do_peak(void)
+{
+	void *a[10], *b[4], *c[1000];
+	int i;
+
+	for (i = 0; i < 10; i++)
+		a[i] = malloc(100000);
+	for (i = 0; i < 10; i++)
+		free(a[i]);
+	for (i = 0; i < 1000; i++)
+		c[i] = malloc(10);
+	for (i = 0; i < 1000; i++)
+		free(c[i]);
+	for (i = 0; i < 4; i++)
+		b[i] = malloc(200000);
+	for (i = 0; i < 4; i++)
+		free(b[i]);
+}
+
+__attribute__((noinline)) static void do_temp(long n)
+{
+	void **held = malloc((size_t)n * sizeof(*held));
+	long i;
+
+	for (i = 0; i < n; i++) {
+		char *p = malloc(32);
+
+		p[0] = 1;
+		sink = p;
+		free(p);
+	}
+	for (i = 0; i < n; i++)
+		held[i] = malloc(16);
+	for (i = 0; i < n; i++)
+		free(held[i]);
+	free(held);
+}
+
+static long nper;
+
+__attribute__((noinline)) static void *thread_main(void *arg)
+{
+	long i;
+
+	(void)arg;
+	for (i = 0; i < nper; i++) {
+		void *p = malloc((size_t)(i % 512) + 1);
+
+		sink = p;
+		free(p);
+	}
+	for (i = 0; i < 10; i++)
+		sink = leak_one(64);
+	return NULL;
+}
+
+__attribute__((noinline)) static void do_threads(int t, long n)
+{
+	pthread_t th[64];
+	int i;
+
+	nper = n;
+	for (i = 0; i < t && i < 64; i++)
+		pthread_create(&th[i], NULL, thread_main, NULL);
+	for (i = 0; i < t && i < 64; i++)
+		pthread_join(th[i], NULL);
+}
+
+__attribute__((noinline)) static void do_all(void)
+{
+	void *p;
+	long page = sysconf(_SC_PAGESIZE);
+
+	p = malloc(10);
+	sink = p;
+	free(p);
+	p = calloc(10, 10);
+	p = realloc(p, 1000);
+	p = reallocarray(p, 20, 100);
+	free(p);
+	if (posix_memalign(&p, 64, 100) == 0)
+		free(p);
+	p = aligned_alloc(64, 128);
+	sink = (void *)malloc_usable_size(p);
+	free(p);
+	p = memalign(64, 100);
+	free(p);
+	p = valloc(100);
+	free(p);
+	p = pvalloc(100);
+	free(p);
+	p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mremap(p, 1 << 20, 2 << 20, MREMAP_MAYMOVE);
+	munmap(p, 2 << 20);
+	(void)page;
+}
+
+__attribute__((noinline)) static void do_churn(long n)
+{
+	uint64_t x = 88172645463325252ull;
+	long i;
+
+	for (i = 0; i < n; i++) {
+		void *p;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p = malloc(x % 4096 + 1);
+		if (i & 1)
+			free(p);
+		else
+			free((void *)sink), sink = p;
+	}
+	free((void *)sink);
+	sink = NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *m = argc > 1 ? argv[1] : "";
+	long a = argc > 2 ? atol(argv[2]) : 0, b = argc > 3 ? atol(argv[3]) : 0;
+
+	if (!strcmp(m, "leak")) {
+		do_leak(a, (size_t)b);
+	} else if (!strcmp(m, "peak")) {
+		do_peak();
+	} else if (!strcmp(m, "temp")) {
+		do_temp(a);
+	} else if (!strcmp(m, "fork")) {
+		pid_t pid;
+
+		do_leak(a, (size_t)b);
+		fflush(NULL);
+		pid = fork();
+		if (pid == 0) {
+			do_leak(a, (size_t)b);
+			exit(0);
+		}
+		waitpid(pid, NULL, 0);
+	} else if (!strcmp(m, "exec")) {
+		char n[32], s[32];
+
+		do_leak(a, (size_t)b);
+		snprintf(n, sizeof(n), "%ld", a);
+		snprintf(s, sizeof(s), "%ld", b * 2);
+		execl("/proc/self/exe", argv[0], "leak", n, s, (char *)NULL);
+		return 127;
+	} else if (!strcmp(m, "execenv")) {
+		char n[32], sz[32];
+		char *const env[] = {"ONLY=1", NULL};
+
+		do_leak(a, (size_t)b);
+		snprintf(n, sizeof(n), "%ld", a);
+		snprintf(sz, sizeof(sz), "%ld", b * 2);
+		execle("/proc/self/exe", argv[0], "leak", n, sz, (char *)NULL,
+		       env);
+		return 127;
+	} else if (!strcmp(m, "dlopen")) {
+		void *z = dlopen("libz.so.1", RTLD_NOW);
+		int (*init)(z_stream *, int, const char *, int);
+		static z_stream zs;
+
+		if (!z)
+			return 3;
+		init = (int (*)(z_stream *, int, const char *, int))dlsym(
+		    z, "deflateInit_");
+		if (!init ||
+		    init(&zs, 6, ZLIB_VERSION, (int)sizeof(zs)) != Z_OK)
+			return 3;
+		dlclose(z);
+	} else if (!strcmp(m, "threads")) {
+		do_threads((int)a, b);
+	} else if (!strcmp(m, "all")) {
+		do_all();
+	} else if (!strcmp(m, "sleep")) {
+		do_leak(a, (size_t)b);
+		for (;;)
+			pause();
+	} else if (!strcmp(m, "churn")) {
+		do_churn(a);
+	} else {
+		fprintf(stderr, "usage: heap-workload leak|peak|temp|fork|exec|"
+				"threads|all|sleep|churn ARGS\n");
+		return 2;
+	}
+	return 0;
+}
