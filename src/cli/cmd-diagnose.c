@@ -4,6 +4,7 @@
 #include "core/atomic.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "core/vec.h"
 #include "diagnose/diagnose.h"
 #include "sys/procfs.h"
 #include "sys/spawn.h"
@@ -62,18 +63,38 @@ static const struct cli_doc doc = {
 	"                      memory/I/O pressure stalls >= 10% that the\n"
 	"                      process feels (major faults, D state)\n"
 	"With --system the same tree runs on the machine: CPUs busy, memory\n"
-	"in use, iowait and pressure.\n",
+	"in use, iowait and pressure.\n"
+	"\n"
+	"With --url (one or more, with -p PID or -- CMD) diagnose also drives\n"
+	"load at the server with the engine of `perfops load`: each URL\n"
+	"alone, in turn, for its share of --duration, first a quarter of it\n"
+	"with one connection (the idle latency), then the rest under the\n"
+	"load asked (-c connections in closed loop, or --rate req/s).  The\n"
+	"latency branch of the tree then runs on what it measured:\n"
+	"  slow_all_endpoints  every URL's idle p50 >= --slow (100 ms)\n"
+	"  slow_one_endpoint   the slowest URL's idle p50 >= 5 x the next\n"
+	"                      slowest's and >= 10 ms above it\n"
+	"  latency_spikes      under load p99 >= 10 x p50 and >= 50 ms above\n"
+	"                      it (>= 100 responses); closed loop hides\n"
+	"                      stalls: use --rate to see them\n"
+	"  throughput_cpu_bound  requests queue under load (p50 >= 3 x the\n"
+	"                      idle p50 and >= 5 ms above it) while the\n"
+	"                      process wants >= 0.8 CPUs, or its busiest\n"
+	"                      thread does (median over the loaded window)\n"
+	"  throughput_io_bound the same queueing with the process below that:\n"
+	"                      it waits (blocking calls, a pool limit)\n",
     .epilogue =
 	"Output: a summary (CPU, memory, tasks, I/O, the machine, with\n"
 	"sparklines) and the findings; on a terminal a live line while\n"
 	"watching.  --json prints instead {\"target\", \"summary\",\n"
 	"\"findings\": [{\"id\", \"confidence\", \"evidence\", \"next\", "
-	"\"guide\"}]}.\n"
-	"Not yet: the latency and throughput branch (--url), which needs\n"
-	"`perfops load`.\n"
+	"\"guide\"}]},\n"
+	"with --url also \"load\": [{\"url\", \"idle_p50_ms\", \"p50_ms\",\n"
+	"\"p99_ms\", \"rps\", \"requests\", \"errors\", \"cpu\", ...}].\n"
 	"\n"
 	"Exit status: 0 the watch ran (with or without findings); 1 the\n"
-	"process cannot be read or the command cannot be started, or the\n"
+	"process cannot be read, the command cannot be started, a --url\n"
+	"gets no answers, or the\n"
 	"--next profile failed; 2 usage error; 3 the machine refuses the\n"
 	"--next recording (perf_event_paranoid, seccomp).\n"
 	"\n"
@@ -81,8 +102,25 @@ static const struct cli_doc doc = {
 	"  perfops diagnose -p 1234 --duration 10s\n"
 	"  perfops diagnose --json -- ./server --port 8080\n"
 	"  perfops diagnose --next -p 1234   # and draw perfops-cpu.svg\n"
-	"  perfops diagnose --system --duration 5s\n",
+	"  perfops diagnose --system --duration 5s\n"
+	"  perfops diagnose -p 1234 --url http://127.0.0.1:8080/a \\\n"
+	"      --url http://127.0.0.1:8080/b -c 16\n",
 };
+
+struct strvec {
+	VEC(const char *) v;
+};
+
+static int opt_url(const struct opt *opt, const char *arg, int unset)
+{
+	struct strvec *sv = opt->value;
+
+	if (unset)
+		sv->v.len = 0;
+	else
+		VEC_PUSH(&sv->v, arg);
+	return 0;
+}
 
 static volatile sig_atomic_t stop_requested;
 
@@ -197,6 +235,11 @@ static int write_series(const char *path, const struct diag_series *s)
 int cmd_diagnose(int argc, char **argv)
 {
 	int pid = 0, system = 0, json = 0, next = 0, ret = EXIT_OK;
+	int conns = 8;
+	double rate = 0, slow = 0.1;
+	struct strvec urls = {VEC_INIT};
+	struct diag_drive *drive = NULL;
+	struct diag_load load = {0};
 	const char *series_out = NULL, *replay = NULL;
 	double duration = 10, interval = 0.1, start, tick;
 	const struct opt options[] = {
@@ -217,6 +260,19 @@ int cmd_diagnose(int argc, char **argv)
 	    OPT_STRING(0, "replay", &replay, "FILE",
 		       "classify a series written by --series\n"
 		       "instead of watching"),
+	    OPT_CALLBACK(0, "url", &urls, "URL",
+			 "drive load at this http:// URL while watching\n"
+			 "(repeat it for several)",
+			 opt_url),
+	    OPT_INT('c', "connections", &conns, "N",
+		    "connections under load (default 8)", 1, 100000),
+	    OPT_DOUBLE(0, "rate", &rate, "R",
+		       "open loop at R req/s instead of closed loop", 0.001,
+		       1e7),
+	    OPT_DURATION(0, "slow", &slow, "TIME",
+			 "slow_all_endpoints threshold on the idle p50\n"
+			 "(default 100ms)",
+			 0.000001, 3600),
 	    OPT_BOOL(0, "next", &next,
 		     "then run the first recommended `perfops\n"
 		     "record` and write its flame graph"),
@@ -238,7 +294,19 @@ int cmd_diagnose(int argc, char **argv)
 		return cli_usage_error("diagnose",
 				       "needs one of -p PID, --system, "
 				       "--replay FILE or -- CMD");
+	if (urls.v.len && (system || replay))
+		return cli_usage_error("diagnose",
+				       "--url needs -p PID or -- CMD (the "
+				       "server to watch)");
 	memset(&target, 0, sizeof(target));
+	if (urls.v.len) {
+		drive = diag_drive_new(urls.v.v, urls.v.len, conns, rate,
+				       duration);
+		if (!drive) {
+			VEC_RELEASE(&urls.v);
+			return EXIT_USAGE;
+		}
+	}
 	if (replay) {
 		if (next)
 			return cli_usage_error("diagnose",
@@ -285,6 +353,10 @@ int cmd_diagnose(int argc, char **argv)
 	sigaction(SIGTERM, &sa, &old_term);
 	live = progress_enabled();
 	start = tick = sys_now();
+	if (drive && diag_drive_start(drive, start) < 0) {
+		ret = EXIT_FAIL;
+		goto out;
+	}
 	while (!stop_requested) {
 		if (diag_sampler_sample(sampler) < 0) {
 			target.exited = 1;
@@ -292,15 +364,29 @@ int cmd_diagnose(int argc, char **argv)
 		}
 		if (live && series.n > 1)
 			live_line(&series, sys_now() - start, duration);
-		if (sys_now() - start >= duration)
+		/* Under load the watch lasts as long as the load. */
+		if (drive ? diag_drive_done(drive)
+			  : sys_now() - start >= duration)
 			break;
 		tick += interval;
 		if (tick < sys_now())
 			tick = sys_now();
 		/* An exited command is a zombie: the sampler sees it. */
-		sleep_until(MIN(tick, start + duration));
+		sleep_until(drive ? tick : MIN(tick, start + duration));
 	}
 	target.duration = sys_now() - start;
+	if (drive) {
+		size_t i;
+
+		if (!diag_drive_done(drive))
+			diag_drive_stop(drive);
+		if (diag_drive_finish(drive, &load) < 0)
+			ret = EXIT_FAIL;
+		load.ncpus = series.ncpus;
+		for (i = 0; i < load.n; i++)
+			diag_url_cpu(&series, &load.u[i]);
+		target.load = &load;
+	}
 	if (live)
 		fputs("\r\033[K", stderr);
 	sigaction(SIGINT, &old_int, NULL);
@@ -323,7 +409,10 @@ classify:
 	if (series_out && write_series(series_out, &series) < 0)
 		ret = EXIT_FAIL;
 	diag_thresholds_init(&th);
+	th.slow_ms = slow * 1000;
 	diag_classify(&series, &th, &res);
+	if (load.n)
+		diag_classify_load(&load, &th, &res);
 	if (json)
 		diag_print_json(stdout, &series, &res, &target);
 	else
@@ -338,5 +427,7 @@ out:
 	diag_sampler_free(sampler);
 	diag_series_release(&series);
 	free_argv(cmdline);
+	diag_drive_free(drive);
+	VEC_RELEASE(&urls.v);
 	return ret;
 }

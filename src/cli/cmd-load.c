@@ -165,21 +165,6 @@ static int read_body(const char *arg, struct strbuf *body)
 	return 0;
 }
 
-static int resolve(const struct load_url *u, struct addrinfo **out)
-{
-	struct addrinfo hints = {0};
-	int e;
-
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_family = AF_UNSPEC;
-	e = getaddrinfo(u->host, u->port, &hints, out);
-	if (e)
-		return error("cannot resolve '%s': %s", u->host,
-			     e == EAI_SYSTEM ? strerror(errno)
-					     : gai_strerror(e));
-	return 0;
-}
-
 static struct sigaction old_sigint;
 
 /* The first Ctrl-C ends the run (reported); the next one is main's: the
@@ -492,7 +477,7 @@ int cmd_load(int argc, char **argv)
 	if (load_targets_prepare(&ts, headers.v.v, headers.v.len) < 0)
 		goto out;
 	url = &ts.v[0].url;
-	if (resolve(url, &o.addr) < 0)
+	if (load_resolve(url, &o.addr) < 0)
 		goto out;
 	o.targets = ts.v;
 	o.ntargets = ts.n;

@@ -27,6 +27,12 @@ enum diag_id {
 	DIAG_LOCK_CONTENTION,
 	DIAG_SYSTEM_CPU_SATURATED,
 	DIAG_RESOURCE_EXHAUSTION,
+	/* The latency and throughput branch: only with --url (load). */
+	DIAG_SLOW_ALL_ENDPOINTS,
+	DIAG_SLOW_ONE_ENDPOINT,
+	DIAG_LATENCY_SPIKES,
+	DIAG_THROUGHPUT_CPU_BOUND,
+	DIAG_THROUGHPUT_IO_BOUND,
 	DIAG_NIDS
 };
 
@@ -118,6 +124,16 @@ struct diag_thresholds {
 	double sat_wait;    /* the target's wait / (cpu + wait) */
 	double fd_ratio;    /* fds / limit */
 	double psi_full;    /* % full stall of memory or io */
+	/* Under load (--url); milliseconds. */
+	double slow_ms;	       /* slow_all: idle p50 of every URL */
+	double slow_one_ratio; /* slowest idle p50 / the next one */
+	double slow_one_gap;   /* and above it by, ms */
+	double spike_ratio;    /* p99 / p50 under load */
+	double spike_gap;      /* p99 - p50, ms */
+	double queue_ratio;    /* loaded p50 / idle p50: requests queue */
+	double queue_gap;      /* loaded p50 - idle p50, ms */
+	double busy_cpu;       /* throughput_cpu_bound: CPUs the process
+				* wants, or its busiest thread wants */
 };
 
 void diag_thresholds_init(struct diag_thresholds *th);
@@ -127,6 +143,11 @@ struct diag_finding {
 	double confidence; /* 0..1 */
 	char evidence[640];
 	double period; /* cpu_periodic: seconds */
+	/* The latency branch: the URL concerned, its measured rate and
+	 * whether the process was mostly off its CPUs. */
+	char url[256];
+	double rps;
+	int offcpu;
 };
 
 struct diag_result {
@@ -142,6 +163,66 @@ void diag_classify(const struct diag_series *s,
  * symptom holds, else 0. */
 int diag_rule(enum diag_id id, const struct diag_series *s,
 	      const struct diag_thresholds *th, struct diag_finding *f);
+
+/*
+ * What load (--url) measured, one entry per URL, each URL driven alone in
+ * turn: first with one connection (the idle latency), then with the load
+ * asked; and what the process did meanwhile, from the series.
+ */
+struct diag_url {
+	const char *url;
+	double idle_p50;	 /* ms, one connection, closed loop */
+	double p50, p99;	 /* ms, under load */
+	double rps;		 /* responses per second under load */
+	int64_t requests, errors; /* under load */
+	double cpu;		 /* CPUs the process wanted (median) */
+	double top;		 /* CPUs its busiest thread wanted */
+	double t0, t1;		 /* the loaded window, seconds of the watch */
+};
+
+struct diag_load {
+	struct diag_url *u;
+	size_t n;
+	int connections; /* closed loop, or the open loop's pool */
+	double rate;	 /* open loop req/s, 0 closed loop */
+	int ncpus;
+};
+
+/* The medians of the process's demand and its busiest thread's over the
+ * samples within [t0, t1] of s, into u->cpu and u->top. */
+void diag_url_cpu(const struct diag_series *s, struct diag_url *u);
+
+/* 0 below lo, 1 above hi, linear between; and a confidence between
+ * base and 1 that grows so with x (the margin over a threshold). */
+double diag_ramp(double x, double lo, double hi);
+double diag_conf(double base, double x, double lo, double hi);
+
+/* The ranking of findings, for qsort(). */
+int diag_cmp_finding(const void *a, const void *b);
+
+/* The latency rules (they add to r, then rank it again), and one at a
+ * time for the tests, as diag_rule(). */
+void diag_classify_load(const struct diag_load *l,
+			const struct diag_thresholds *th,
+			struct diag_result *r);
+int diag_load_rule(enum diag_id id, const struct diag_load *l,
+		   const struct diag_thresholds *th, struct diag_finding *f);
+
+/*
+ * Driving the URLs with the load engine on a thread while the watch runs
+ * (drive.c): prepared (URLs parsed, resolved: NULL with a message), then
+ * started at the watch's start (sys_now()), done after duration seconds.
+ * diag_drive_finish() waits for it and points l at its figures (owned by
+ * d); -1 (reported) when a URL got no answers.
+ */
+struct diag_drive;
+struct diag_drive *diag_drive_new(const char *const *urls, size_t n,
+				  int conns, double rate, double duration);
+int diag_drive_start(struct diag_drive *d, double start);
+int diag_drive_done(const struct diag_drive *d);
+void diag_drive_stop(struct diag_drive *d);
+int diag_drive_finish(struct diag_drive *d, struct diag_load *l);
+void diag_drive_free(struct diag_drive *d);
 
 /* Least-squares line y = a + b x, with r2 its coefficient of
  * determination (1 for a perfect fit, NaN when y is constant). */
@@ -185,6 +266,7 @@ struct diag_target {
 	 * -1 unknown */
 	double command_cpu;
 	int started; /* diagnose started the command (-- CMD) */
+	const struct diag_load *load; /* --url: what the load measured */
 };
 
 /* The perfops command that investigates f next, filled in; NULL-free.

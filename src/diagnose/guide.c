@@ -124,36 +124,50 @@ const struct guide_entry guide_entries[] = {
     {"slow_all_endpoints", "Slow responses", "All endpoints slow",
      "Something shared by every request: resource exhaustion, GC "
      "pauses, slow DNS, TLS handshakes on every request.",
-     "(planned: perfops diagnose --url with perfops load)",
-     "perfops diagnose -p PID, then perfops record -p PID",
+     "perfops diagnose --url: every URL's p50 with one connection (no "
+     "queueing) is at least --slow (100 ms).",
+     "perfops record -p PID --duration 20 (off-CPU when the process "
+     "was idle) while perfops load drives it",
      "Check utilization first (the findings above), then the network "
      "path; reuse connections (keep-alive, pooling) so handshakes are "
      "paid once."},
     {"slow_one_endpoint", "Slow responses", "One endpoint slow",
      "Something specific to that request: N+1 queries, a missing "
      "index, an algorithm that does not scale with the input.",
-     "(planned: perfops diagnose --url with perfops load)",
-     "perfops record -p PID while calling that endpoint in a loop",
+     "perfops diagnose --url, two URLs or more: the slowest URL's p50 "
+     "with one connection is at least 5 times the next slowest's and "
+     "10 ms above it.",
+     "perfops record -p PID --duration 20 while perfops load drives "
+     "that URL",
      "Profile that endpoint alone; look at its queries (EXPLAIN "
      "ANALYZE, query counts per request); batch queries and add the "
      "index the plan asks for."},
     {"latency_spikes", "Slow responses", "Intermittently slow (p99 spikes)",
      "Contention: lock waits, an exhausted connection pool, a noisy "
      "neighbour, periodic GC.",
-     "(planned: perfops diagnose --url with perfops load)",
-     "perfops record --off-cpu -p PID --duration 20 -o offcpu.svg",
+     "perfops diagnose --url: under load a URL's p99 is at least 10 "
+     "times its p50 and 50 ms above it (100 responses at least). A "
+     "closed loop hides stalls (a stalled connection sends nothing): "
+     "give --rate to see them.",
+     "perfops load --rate R --duration 30s URL, then perfops record "
+     "--off-cpu -p PID --duration 20 -o offcpu.svg",
      "Measure percentiles, not averages. Look for locks and pool waits "
      "in the off-CPU profile; size pools to cores x 2-3, not hundreds."},
     {"throughput_cpu_bound", "Low throughput", "CPU saturated",
      "The work itself is the limit: compute-bound.",
-     "(planned: perfops diagnose --url with perfops load)",
+     "perfops diagnose --url: requests queue under load (p50 at least "
+     "3 times the one-connection p50 and 5 ms above it) while the "
+     "process wants at least 0.8 CPUs, or its busiest thread does.",
      "perfops record -p PID --duration 20 -o cpu.svg",
      "Optimize the hot path the flame graph shows (algorithm first), or "
      "scale out horizontally."},
     {"throughput_io_bound", "Low throughput", "CPU not saturated",
      "Requests wait instead of working: disk, network round trips, "
      "blocking calls inside async code.",
-     "(planned: perfops diagnose --url with perfops load)",
+     "perfops diagnose --url: requests queue under load as for "
+     "throughput_cpu_bound, while the process wants less than 0.8 "
+     "CPUs: it waits (blocking calls, a pool or a lock held while "
+     "waiting).",
      "perfops record --off-cpu -p PID --duration 20 -o offcpu.svg",
      "Find the blocking calls in the off-CPU profile; make the whole "
      "request path asynchronous, overlap round trips, batch."},

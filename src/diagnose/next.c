@@ -132,6 +132,43 @@ size_t diag_next(const struct diag_finding *f, const struct diag_target *t,
 		W("guide");
 		W(diag_id_name(f->id));
 		break;
+	case DIAG_LATENCY_SPIKES:
+		/* The open loop at half the measured rate: the spikes show
+		 * in the distribution without coordinated omission. */
+		if (f->url[0] && f->rps > 0) {
+			char rate[32];
+
+			snprintf(rate, sizeof(rate), "%.0f",
+				 MAX(1.0, floor(f->rps / 2)));
+			W("perfops");
+			W("load");
+			W("--rate");
+			W(rate);
+			W("--duration");
+			W("30s");
+			W(f->url);
+			break;
+		}
+		/* fallthrough */
+	case DIAG_SLOW_ALL_ENDPOINTS:
+	case DIAG_SLOW_ONE_ENDPOINT:
+	case DIAG_THROUGHPUT_CPU_BOUND:
+	case DIAG_THROUGHPUT_IO_BOUND:
+		/* Where the time goes while it is slow: on its CPUs, or off
+		 * them (waiting) as the evidence said. */
+		if (t->pid) {
+			W("perfops");
+			W("record");
+			if (f->offcpu)
+				W("--off-cpu");
+			W("--duration");
+			W("20");
+			W("-o");
+			W(f->offcpu ? "perfops-offcpu.svg" : "perfops-cpu.svg");
+			add_target(t, argv_out, &n, buf, size, 0);
+			break;
+		}
+		/* fallthrough */
 	default:
 		W("perfops");
 		W("guide");

@@ -147,6 +147,26 @@ void diag_print_text(FILE *fp, const struct diag_series *s,
 		"  machine  %d CPUs %.0f%% busy, iowait %.0f%%, steal %.0f%%, "
 		"load %.2f\n",
 		s->ncpus, 100 * m.busy, 100 * m.iowait, 100 * m.steal, m.load);
+	if (t->load) {
+		const struct diag_load *l = t->load;
+
+		if (l->rate > 0)
+			fprintf(fp, "  load     open loop at %g req/s:\n",
+				l->rate);
+		else
+			fprintf(fp, "  load     closed loop, %d connections:\n",
+				l->connections);
+		for (i = 0; i < l->n; i++) {
+			const struct diag_url *u = &l->u[i];
+
+			fprintf(fp,
+				"    %s  idle p50 %.3g ms; loaded p50 %.3g ms, "
+				"p99 %.3g ms, %.0f req/s, %lld errors; CPU "
+				"%.2f\n",
+				u->url, u->idle_p50, u->p50, u->p99, u->rps,
+				(long long)u->errors, u->cpu);
+		}
+	}
 	if (!r->n && s->n < 3) {
 		fprintf(fp,
 			"\nNo finding: %zu samples are too few to tell (watch "
@@ -242,6 +262,27 @@ void diag_print_json(FILE *fp, const struct diag_series *s,
 	kv_round(&w, "system_busy", m.busy, 3);
 	kv_round(&w, "system_iowait", m.iowait, 3);
 	json_end_object(&w);
+	if (t->load) {
+		json_key(&w, "load");
+		json_begin_array(&w);
+		for (i = 0; i < t->load->n; i++) {
+			const struct diag_url *u = &t->load->u[i];
+
+			json_begin_object(&w);
+			json_key(&w, "url");
+			json_string(&w, u->url);
+			kv_round(&w, "idle_p50_ms", u->idle_p50, 3);
+			kv_round(&w, "p50_ms", u->p50, 3);
+			kv_round(&w, "p99_ms", u->p99, 3);
+			kv_round(&w, "rps", u->rps, 1);
+			kv_round(&w, "requests", (double)u->requests, 0);
+			kv_round(&w, "errors", (double)u->errors, 0);
+			kv_round(&w, "cpu", u->cpu, 3);
+			kv_round(&w, "busiest_thread", u->top, 3);
+			json_end_object(&w);
+		}
+		json_end_array(&w);
+	}
 	json_key(&w, "findings");
 	json_begin_array(&w);
 	for (i = 0; i < r->n; i++) {

@@ -21,6 +21,11 @@ static const char *const id_names[DIAG_NIDS] = {
     [DIAG_LOCK_CONTENTION] = "lock_contention",
     [DIAG_SYSTEM_CPU_SATURATED] = "system_cpu_saturated",
     [DIAG_RESOURCE_EXHAUSTION] = "resource_exhaustion",
+    [DIAG_SLOW_ALL_ENDPOINTS] = "slow_all_endpoints",
+    [DIAG_SLOW_ONE_ENDPOINT] = "slow_one_endpoint",
+    [DIAG_LATENCY_SPIKES] = "latency_spikes",
+    [DIAG_THROUGHPUT_CPU_BOUND] = "throughput_cpu_bound",
+    [DIAG_THROUGHPUT_IO_BOUND] = "throughput_io_bound",
 };
 
 const char *diag_id_name(enum diag_id id)
@@ -61,10 +66,18 @@ void diag_thresholds_init(struct diag_thresholds *th)
 	th->sat_wait = 0.2;
 	th->fd_ratio = 0.8;
 	th->psi_full = 10;
+	th->slow_ms = 100;
+	th->slow_one_ratio = 5;
+	th->slow_one_gap = 10;
+	th->spike_ratio = 10;
+	th->spike_gap = 50;
+	th->queue_ratio = 3;
+	th->queue_gap = 5;
+	th->busy_cpu = 0.8;
 }
 
 /* 0 below lo, 1 above hi, linear between. */
-static double ramp(double x, double lo, double hi)
+double diag_ramp(double x, double lo, double hi)
 {
 	if (x <= lo)
 		return 0;
@@ -74,9 +87,9 @@ static double ramp(double x, double lo, double hi)
 }
 
 /* A confidence between base and 1 that grows with the margin. */
-static double conf(double base, double x, double lo, double hi)
+double diag_conf(double base, double x, double lo, double hi)
 {
-	return base + (1 - base) * ramp(x, lo, hi);
+	return base + (1 - base) * diag_ramp(x, lo, hi);
 }
 
 /* Loops over the samples with an interval start at 1: the first sample
@@ -190,7 +203,7 @@ static int rule_one_core(const struct diag_series *s,
 	    !got_fair_share(s, th, MEAN(s, top_cpu), MEAN(s, top_demand),
 			    &fair))
 		return 0;
-	f->confidence = conf(0.6, top, th->one_core, 0.98);
+	f->confidence = diag_conf(0.6, top, th->one_core, 0.98);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "its busiest thread (TID %d) was on a CPU or runnable %.0f%% "
 		 "of the time (median); the process used %.2f of %d CPUs: "
@@ -229,7 +242,7 @@ static int rule_all_cores(const struct diag_series *s,
 	if (running / (double)n < th->seen_running * (need - 0.5) ||
 	    !got_fair_share(s, th, MEAN(s, cpu), d, &fair))
 		return 0;
-	f->confidence = conf(0.6, d, need, (double)s->ncpus);
+	f->confidence = diag_conf(0.6, d, need, (double)s->ncpus);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "it wanted %.2f CPUs of %d (used %.2f, waited for a CPU the "
 		 "rest), with %.1f threads busy on average out of %d threads "
@@ -259,7 +272,7 @@ static int rule_periodic(const struct diag_series *s,
 		goto out;
 	dt = s->s[s->n - 1].t / (double)(s->n - 1);
 	f->period = lag * dt;
-	f->confidence = conf(0.5, acf, th->periodic_acf, 0.9);
+	f->confidence = diag_conf(0.5, acf, th->periodic_acf, 0.9);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "%s demand swings between %.2f and %.2f CPUs every %.2f s "
 		 "(autocorrelation %.2f at that lag, %.1f periods seen)",
@@ -350,7 +363,7 @@ static int rule_growing(const struct diag_series *s,
 	    growth < 0.05 * m.first || isnan(m.fit.r2) ||
 	    m.fit.r2 < th->grow_r2 || m.drop > 0.1 * growth)
 		return 0;
-	f->confidence = conf(0.6, m.fit.r2, th->grow_r2, 0.99);
+	f->confidence = diag_conf(0.6, m.fit.r2, th->grow_r2, 0.99);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "%s grew from %.1f MiB to %.1f MiB in %.1f s, %.2f MiB/s by "
 		 "a least-squares fit (R^2 %.3f), and never fell back (largest "
@@ -370,7 +383,7 @@ static int rule_sudden(const struct diag_series *s,
 	mem_shape(s, th->sudden_window, &m);
 	if (!is_sudden(&m, th))
 		return 0;
-	f->confidence = conf(0.6, m.jump / (m.hi - m.lo), 0.5, 0.9);
+	f->confidence = diag_conf(0.6, m.jump / (m.hi - m.lo), 0.5, 0.9);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "%s jumped by %.1f MiB within %.1f s (at %.1f s), %.0f%% of "
 		 "its whole rise from %.1f MiB to %.1f MiB: one large "
@@ -410,7 +423,7 @@ static int rule_stable_high(const struct diag_series *s,
 	if (pss > 0)
 		snprintf(pss_text, sizeof(pss_text), "; PSS %.1f MiB",
 			 pss / MIB);
-	f->confidence = conf(0.5, m.lo / (double)high, 1, 4);
+	f->confidence = diag_conf(0.5, m.lo / (double)high, 1, 4);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "%s stayed between %.1f and %.1f MiB (above the %.0f MiB "
 		 "threshold, within 5%%)%s: high but stable, often a cache "
@@ -442,7 +455,7 @@ static int rule_io(const struct diag_series *s,
 	if (s->system) {
 		if (iowait < 0.2 && MEAN(s, psi_io) < 20)
 			return 0;
-		f->confidence = conf(0.5, iowait, 0.2, 0.5);
+		f->confidence = diag_conf(0.5, iowait, 0.2, 0.5);
 		snprintf(f->evidence, sizeof(f->evidence),
 			 "iowait %.0f%% of CPU time, %.1f tasks blocked on "
 			 "I/O on average, I/O pressure %.0f%%",
@@ -466,7 +479,7 @@ static int rule_io(const struct diag_series *s,
 			if (s->s[i].disk_wchan[0])
 				wchan = s->s[i].disk_wchan;
 		}
-		f->confidence = conf(0.6, share, th->io_share, 0.8);
+		f->confidence = diag_conf(0.6, share, th->io_share, 0.8);
 		snprintf(f->evidence, sizeof(f->evidence),
 			 "threads were in D state (waiting for I/O%s%s) "
 			 "%.0f%% of the time they were computing or waiting "
@@ -507,8 +520,8 @@ static int rule_lock(const struct diag_series *s,
 	    vcsw < th->lock_vcsw || median_demand(s) < th->lock_demand)
 		return 0;
 	f->confidence =
-	    0.5 * conf(0.6, share, th->lock_futex, 0.8) +
-	    0.5 * conf(0.6, vcsw, th->lock_vcsw, 20 * th->lock_vcsw);
+	    0.5 * diag_conf(0.6, share, th->lock_futex, 0.8) +
+	    0.5 * diag_conf(0.6, vcsw, th->lock_vcsw, 20 * th->lock_vcsw);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "%.1f of %d threads on average were on a futex, asleep or "
 		 "just woken (a "
@@ -533,7 +546,7 @@ static int rule_saturated(const struct diag_series *s,
 	if (s->system) {
 		if (load < s->ncpus)
 			return 0;
-		f->confidence = conf(0.6, load / s->ncpus, 1, 3);
+		f->confidence = diag_conf(0.6, load / s->ncpus, 1, 3);
 		snprintf(f->evidence, sizeof(f->evidence),
 			 "the CPUs were %.0f%% busy (median), load average "
 			 "%.1f on %d CPUs, steal %.0f%%, CPU pressure %.0f%%",
@@ -545,7 +558,7 @@ static int rule_saturated(const struct diag_series *s,
 	share = cpu + wait > 0 ? wait / (cpu + wait) : 0;
 	if (share < th->sat_wait || cpu + wait < 0.2)
 		return 0;
-	f->confidence = conf(0.5, share, th->sat_wait, 0.6);
+	f->confidence = diag_conf(0.5, share, th->sat_wait, 0.6);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "the machine's CPUs were %.0f%% busy (median; load %.1f on "
 		 "%d CPUs, steal %.0f%%) and this process waited for a CPU "
@@ -578,7 +591,7 @@ static int rule_exhaustion(const struct diag_series *s,
 	}
 	f->evidence[0] = '\0';
 	if (nfds >= 0 && ratio >= th->fd_ratio) {
-		c = MAX(c, conf(0.6, ratio, th->fd_ratio, 1));
+		c = MAX(c, diag_conf(0.6, ratio, th->fd_ratio, 1));
 		len += (size_t)snprintf(f->evidence + len,
 					sizeof(f->evidence) - len,
 					"%d open files of a limit of %ld "
@@ -588,7 +601,7 @@ static int rule_exhaustion(const struct diag_series *s,
 	/* System-wide stalls count for a process only when it feels them:
 	 * major faults for memory, D state for I/O. */
 	if (mem_full >= th->psi_full && (s->system || majflt >= 10)) {
-		c = MAX(c, conf(0.5, mem_full, th->psi_full, 50));
+		c = MAX(c, diag_conf(0.5, mem_full, th->psi_full, 50));
 		len += (size_t)snprintf(f->evidence + len,
 					sizeof(f->evidence) - len,
 					"%sall tasks stalled on memory %.0f%% "
@@ -599,7 +612,7 @@ static int rule_exhaustion(const struct diag_series *s,
 	for (i = 0; i < s->n; i++)
 		disk += s->s[i].st_disk;
 	if (io_full >= th->psi_full && (s->system || disk > 0)) {
-		c = MAX(c, conf(0.5, io_full, th->psi_full, 50));
+		c = MAX(c, diag_conf(0.5, io_full, th->psi_full, 50));
 		len += (size_t)snprintf(f->evidence + len,
 					sizeof(f->evidence) - len,
 					"%sall tasks stalled on I/O %.0f%% of "
@@ -633,7 +646,7 @@ int diag_rule(enum diag_id id, const struct diag_series *s,
 {
 	memset(f, 0, sizeof(*f));
 	f->id = id;
-	if (id >= DIAG_NIDS || nintervals(s) < 2)
+	if (id >= DIAG_NIDS || !rules[id] || nintervals(s) < 2)
 		return 0;
 	return rules[id](s, th, f);
 }
@@ -643,7 +656,7 @@ int diag_rule(enum diag_id id, const struct diag_series *s,
  * are what its owner can fix, and on a busy machine every process that
  * runs at all waits for a CPU.
  */
-static int cmp_finding(const void *a, const void *b)
+int diag_cmp_finding(const void *a, const void *b)
 {
 	const struct diag_finding *x = a, *y = b;
 	int xm = x->id == DIAG_SYSTEM_CPU_SATURATED;
@@ -665,5 +678,5 @@ void diag_classify(const struct diag_series *s,
 	for (id = 0; id < DIAG_NIDS; id++)
 		if (diag_rule((enum diag_id)id, s, th, &r->f[r->n]))
 			r->n++;
-	qsort(r->f, r->n, sizeof(r->f[0]), cmp_finding);
+	qsort(r->f, r->n, sizeof(r->f[0]), diag_cmp_finding);
 }

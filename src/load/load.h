@@ -44,6 +44,8 @@ struct load_url {
 /* Parse url; -1 with a message naming the problem. */
 int load_url_parse(struct load_url *u, const char *url);
 void load_url_release(struct load_url *u);
+/* Resolve the URL's host and port; -1 with a message. */
+int load_resolve(const struct load_url *u, struct addrinfo **out);
 
 struct load_target;
 

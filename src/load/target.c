@@ -106,3 +106,18 @@ void load_build_request(struct strbuf *out, const char *method,
 	if (body)
 		strbuf_add(out, body, body_len);
 }
+
+int load_resolve(const struct load_url *u, struct addrinfo **out)
+{
+	struct addrinfo hints = {0};
+	int e;
+
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_family = AF_UNSPEC;
+	e = getaddrinfo(u->host, u->port, &hints, out);
+	if (e)
+		return error("cannot resolve '%s': %s", u->host,
+			     e == EAI_SYSTEM ? strerror(errno)
+					     : gai_strerror(e));
+	return 0;
+}

@@ -6,6 +6,7 @@
  *
  *   load-server --port-file F [--count-file F] [--mode MODE] [--every N]
  *               [--stall MS:EVERY_S[:AT_MS]] [--delay MS]
+ *               [--path-delay PREFIX:MS] [--burn MS] [--serial]
  *   load-server --free-port      print a free loopback port and exit
  *
  * Modes apply to every Nth request (--every, default 1), others get a
@@ -21,6 +22,12 @@
  * after the start: the whole server stalls, as a GC pause or a lock would
  * stall it.
  * --delay MS answers each request MS milliseconds late.
+ * --path-delay PREFIX:MS: requests whose path starts with PREFIX are MS
+ * milliseconds later still (one slow endpoint).
+ * --burn MS spends MS milliseconds of CPU on each request (compute).
+ * --serial answers one request at a time, the others wait for a lock (a
+ * single-threaded server): with --burn it is CPU-bound, with --delay it
+ * waits with its CPU idle.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -41,6 +48,10 @@
 static const char *mode = "ok", *count_file;
 static long every = 1, stall_ms, stall_every_s, stall_at_ms, delay_ms;
 static long long count, seq;
+static long path_delay_ms, burn_ms;
+static char path_prefix[256];
+static int serial;
+static pthread_mutex_t serial_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t t_start;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -94,8 +105,39 @@ static const char ok_resp[] =
     "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nContent-Type: text/plain\r\n"
     "\r\nhello\n";
 
+static int64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Spin until this thread has used ms milliseconds of CPU. */
+static void burn(long ms)
+{
+	int64_t end = thread_cpu_ns() + ms * 1000000LL;
+	volatile unsigned long x = 0;
+
+	while (thread_cpu_ns() < end) {
+		int i;
+
+		for (i = 0; i < 10000; i++)
+			x += (unsigned long)i * x + 1;
+	}
+}
+
+/* Whether the request line in req names a path under the prefix. */
+static int slow_path(const char *req)
+{
+	const char *sp = strchr(req, ' ');
+
+	return path_prefix[0] && sp &&
+	       !strncmp(sp + 1, path_prefix, strlen(path_prefix));
+}
+
 /* Answer one request; -1 when the connection is to end. */
-static int answer(int fd)
+static int answer(int fd, const char *req)
 {
 	long long n;
 	int special;
@@ -104,8 +146,16 @@ static int answer(int fd)
 	n = ++seq;
 	pthread_mutex_unlock(&lock);
 	special = n % every == 0;
+	if (serial)
+		pthread_mutex_lock(&serial_lock);
 	if (delay_ms)
 		sleep_ns(delay_ms * 1000000LL);
+	if (path_delay_ms && slow_path(req))
+		sleep_ns(path_delay_ms * 1000000LL);
+	if (burn_ms)
+		burn(burn_ms);
+	if (serial)
+		pthread_mutex_unlock(&serial_lock);
 	stall();
 	pthread_mutex_lock(&lock);
 	count++;
@@ -188,7 +238,7 @@ static void *serve(void *arg)
 			break;
 		len += (size_t)n;
 		while ((r = request_len(buf, len))) {
-			if (answer(fd) < 0)
+			if (answer(fd, buf) < 0)
 				goto out;
 			memmove(buf, buf + r, len - r);
 			len -= r;
@@ -256,6 +306,14 @@ int main(int argc, char **argv)
 			every = atol(v), i++;
 		} else if (!strcmp(a, "--delay")) {
 			delay_ms = atol(v), i++;
+		} else if (!strcmp(a, "--burn")) {
+			burn_ms = atol(v), i++;
+		} else if (!strcmp(a, "--serial")) {
+			serial = 1;
+		} else if (!strcmp(a, "--path-delay") &&
+			   sscanf(v, "%255[^:]:%ld", path_prefix,
+				  &path_delay_ms) == 2) {
+			i++;
 		} else if (!strcmp(a, "--stall") &&
 			   sscanf(v, "%ld:%ld:%ld", &stall_ms, &stall_every_s,
 				  &stall_at_ms) >= 2 &&

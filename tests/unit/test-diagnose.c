@@ -643,3 +643,167 @@ Test(recorded, a_bad_series_is_refused)
 	cr_assert_eq(back.n, 0);
 	unlink(path);
 }
+
+/* The latency and throughput branch, on synthetic load figures. */
+
+/* A URL: idle p50, loaded p50 and p99 (ms), req/s, process CPU. */
+static struct diag_url url(const char *u, double idle, double p50,
+			   double p99, double rps, double cpu)
+{
+	struct diag_url x = {.url = u,
+			     .idle_p50 = idle,
+			     .p50 = p50,
+			     .p99 = p99,
+			     .rps = rps,
+			     .requests = 1000,
+			     .cpu = cpu,
+			     .top = cpu};
+
+	return x;
+}
+
+static int load_holds(enum diag_id id, struct diag_url *u, size_t n,
+		      struct diag_finding *f)
+{
+	struct diag_load l = {.u = u, .n = n, .connections = 8, .ncpus = 4};
+	struct diag_thresholds th;
+
+	diag_thresholds_init(&th);
+	return diag_load_rule(id, &l, &th, f);
+}
+
+Test(load_rules, slow_one_endpoint_names_it)
+{
+	struct diag_url u[3] = {url("/a", 0.2, 0.3, 1, 5000, 0.3),
+				url("/b", 40, 41, 45, 190, 0.1),
+				url("/c", 0.5, 0.6, 2, 4000, 0.3)};
+	struct diag_finding f;
+
+	cr_assert(load_holds(DIAG_SLOW_ONE_ENDPOINT, u, 3, &f));
+	cr_assert_str_eq(f.url, "/b");
+	cr_assert(strstr(f.evidence, "80.0 x the next slowest (/c"),
+		  "%s", f.evidence);
+	cr_assert(f.offcpu, "0.1 CPU: it waits");
+	cr_assert(!load_holds(DIAG_SLOW_ALL_ENDPOINTS, u, 3, &f));
+	/* 5x but only 2 ms apart: no finding (the gap matters). */
+	u[1].idle_p50 = 2.5;
+	cr_assert(!load_holds(DIAG_SLOW_ONE_ENDPOINT, u, 3, &f));
+	/* One URL alone has no others to be slower than. */
+	u[1].idle_p50 = 40;
+	cr_assert(!load_holds(DIAG_SLOW_ONE_ENDPOINT, &u[1], 1, &f));
+	/* A URL that failed is not compared. */
+	u[0].errors = 900;
+	u[2].errors = 600;
+	cr_assert(!load_holds(DIAG_SLOW_ONE_ENDPOINT, u, 3, &f));
+}
+
+Test(load_rules, slow_all_endpoints_against_the_threshold)
+{
+	struct diag_url u[2] = {url("/a", 150, 150, 170, 50, 0.2),
+				url("/b", 300, 310, 330, 25, 0.2)};
+	struct diag_finding f;
+
+	cr_assert(load_holds(DIAG_SLOW_ALL_ENDPOINTS, u, 2, &f));
+	cr_assert_str_eq(f.url, "/b", "the slowest");
+	cr_assert(strstr(f.evidence, "/a: idle p50 150 ms"), "%s",
+		  f.evidence);
+	cr_assert(!load_holds(DIAG_SLOW_ONE_ENDPOINT, u, 2, &f),
+		  "2x is not much slower");
+	u[0].idle_p50 = 90;
+	cr_assert(!load_holds(DIAG_SLOW_ALL_ENDPOINTS, u, 2, &f));
+}
+
+Test(load_rules, spikes_need_a_far_p99_and_enough_requests)
+{
+	struct diag_url u = url("/", 0.1, 0.2, 290, 200, 0.01);
+	struct diag_finding f;
+
+	cr_assert(load_holds(DIAG_LATENCY_SPIKES, &u, 1, &f));
+	cr_assert(strstr(f.evidence, "p99 1450.0 x p50"), "%s", f.evidence);
+	cr_assert(!load_holds(DIAG_THROUGHPUT_IO_BOUND, &u, 1, &f),
+		  "p50 does not queue");
+	u.requests = 50;
+	cr_assert(!load_holds(DIAG_LATENCY_SPIKES, &u, 1, &f),
+		  "50 responses have no p99");
+	u.requests = 1000;
+	u.p99 = 20; /* 100x, but only 20 ms */
+	cr_assert(!load_holds(DIAG_LATENCY_SPIKES, &u, 1, &f));
+	u = url("/", 10, 30, 200, 100, 0.5); /* 6.7x: steady slowness */
+	cr_assert(!load_holds(DIAG_LATENCY_SPIKES, &u, 1, &f));
+}
+
+Test(load_rules, ceiling_cpu_or_io_from_the_process_cpu)
+{
+	struct diag_url u = url("/", 3, 48, 60, 330, 0.97);
+	struct diag_finding f;
+	char buf[256];
+	struct diag_target t = {.pid = 42, .duration = 2};
+
+	cr_assert(load_holds(DIAG_THROUGHPUT_CPU_BOUND, &u, 1, &f));
+	cr_assert(!f.offcpu);
+	diag_next(&f, &t, buf, sizeof(buf), NULL);
+	cr_assert_str_eq(buf, "perfops record --duration 20 -o "
+			      "perfops-cpu.svg -p 42");
+	cr_assert(!load_holds(DIAG_THROUGHPUT_IO_BOUND, &u, 1, &f));
+	u.cpu = u.top = 0.02;
+	cr_assert(load_holds(DIAG_THROUGHPUT_IO_BOUND, &u, 1, &f));
+	cr_assert(!load_holds(DIAG_THROUGHPUT_CPU_BOUND, &u, 1, &f));
+	/* One thread saturated is CPU-bound even when the process sums
+	 * to less (others idle). */
+	u.top = 0.9;
+	cr_assert(load_holds(DIAG_THROUGHPUT_CPU_BOUND, &u, 1, &f));
+	/* Latency that does not grow under load is no ceiling. */
+	u = url("/", 3, 4, 6, 2000, 0.02);
+	cr_assert(!load_holds(DIAG_THROUGHPUT_IO_BOUND, &u, 1, &f));
+	/* 4x, but 3 ms: a fast server that queues a little. */
+	u = url("/", 1, 4, 6, 2000, 0.02);
+	cr_assert(!load_holds(DIAG_THROUGHPUT_IO_BOUND, &u, 1, &f));
+}
+
+Test(load_rules, spikes_next_is_an_open_loop_and_ranked)
+{
+	struct diag_url u[2] = {url("http://h/a", 0.1, 0.2, 290, 301, 0.01),
+				url("http://h/b", 40, 41, 45, 190, 0.01)};
+	struct diag_load l = {.u = u, .n = 2, .connections = 8, .ncpus = 2};
+	struct diag_thresholds th;
+	struct diag_result r = {.n = 0};
+	struct diag_target t = {.pid = 42};
+	char buf[256];
+	size_t i;
+
+	diag_thresholds_init(&th);
+	diag_classify_load(&l, &th, &r);
+	cr_assert_eq(r.n, 2);
+	for (i = 0; i < r.n; i++)
+		if (r.f[i].id == DIAG_LATENCY_SPIKES) {
+			diag_next(&r.f[i], &t, buf, sizeof(buf), NULL);
+			cr_assert_str_eq(buf, "perfops load --rate 150 "
+					      "--duration 30s http://h/a");
+		}
+	cr_assert(r.f[0].confidence >= r.f[1].confidence);
+}
+
+Test(load_rules, cpu_over_the_loaded_window_only)
+{
+	struct diag_sample smp[6] = {{0}};
+	struct diag_series s = {.s = smp, .n = 6, .ncpus = 2};
+	struct diag_url u = {.t0 = 0.25, .t1 = 0.55};
+	size_t i;
+
+	for (i = 0; i < 6; i++) {
+		smp[i].t = 0.1 * (double)i;
+		smp[i].dt = i ? 0.1 : 0;
+		/* Busy from 0.4 to 0.5 only. */
+		smp[i].cpu = i == 5 ? 0.9 : 0.1;
+		smp[i].wait = 0.05;
+		smp[i].top_demand = smp[i].cpu;
+	}
+	/* Intervals within [0.25, 0.55]: (0.3,0.4] and (0.4,0.5]; the
+	 * median of 0.15 and 0.95. */
+	diag_url_cpu(&s, &u);
+	NEAR(u.cpu, 0.55, 1e-9);
+	u.t0 = 0.35;
+	diag_url_cpu(&s, &u);
+	NEAR(u.cpu, 0.95, 1e-9);
+	NEAR(u.top, 0.9, 1e-9);
+}
