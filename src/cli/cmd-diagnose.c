@@ -107,20 +107,6 @@ static const struct cli_doc doc = {
 	"      --url http://127.0.0.1:8080/b -c 16\n",
 };
 
-struct strvec {
-	VEC(const char *) v;
-};
-
-static int opt_url(const struct opt *opt, const char *arg, int unset)
-{
-	struct strvec *sv = opt->value;
-
-	if (unset)
-		sv->v.len = 0;
-	else
-		VEC_PUSH(&sv->v, arg);
-	return 0;
-}
 
 static volatile sig_atomic_t stop_requested;
 
@@ -237,7 +223,7 @@ int cmd_diagnose(int argc, char **argv)
 	int pid = 0, system = 0, json = 0, next = 0, ret = EXIT_OK;
 	int conns = 8;
 	double rate = 0, slow = 0.1;
-	struct strvec urls = {VEC_INIT};
+	struct opt_list urls = OPT_LIST_INIT;
 	struct diag_drive *drive = NULL;
 	struct diag_load load = {0};
 	const char *series_out = NULL, *replay = NULL;
@@ -260,10 +246,9 @@ int cmd_diagnose(int argc, char **argv)
 	    OPT_STRING(0, "replay", &replay, "FILE",
 		       "classify a series written by --series\n"
 		       "instead of watching"),
-	    OPT_CALLBACK(0, "url", &urls, "URL",
+	    OPT_LIST(0, "url", &urls, "URL",
 			 "drive load at this http:// URL while watching\n"
-			 "(repeat it for several)",
-			 opt_url),
+			 "(repeat it for several)"),
 	    OPT_INT('c', "connections", &conns, "N",
 		    "connections under load (default 8)", 1, 100000),
 	    OPT_DOUBLE(0, "rate", &rate, "R",

@@ -78,22 +78,6 @@ static const struct cli_doc doc = {
 	"  perfops load --rate 1 --stage 30s:500,2m:500,30s:0 URL\n",
 };
 
-struct strvec {
-	VEC(const char *) v;
-};
-
-static int opt_push(const struct opt *opt, const char *arg, int unset)
-{
-	struct strvec *sv = opt->value;
-
-	if (unset) {
-		sv->v.len = 0;
-		return 0;
-	}
-	VEC_PUSH(&sv->v, arg);
-	return 0;
-}
-
 static int opt_header(const struct opt *opt, const char *arg, int unset)
 {
 	const char *colon = strchr(arg, ':');
@@ -101,7 +85,7 @@ static int opt_header(const struct opt *opt, const char *arg, int unset)
 	if (!unset && (!colon || colon == arg || strpbrk(arg, "\r\n")))
 		return opt_error(opt, "'%s' is not a header (Name: value)",
 				 arg);
-	return opt_push(opt, arg, unset);
+	return opt_list_push(opt, arg, unset);
 }
 
 static int opt_shard(const struct opt *opt, const char *arg, int unset)
@@ -220,7 +204,7 @@ static const struct cli_doc merge_doc = {
 		"4 a threshold\nfailed or requests were dropped.\n",
 };
 
-static int parse_thresholds(const struct strvec *sv, struct threshold **out)
+static int parse_thresholds(const struct opt_list *sv, struct threshold **out)
 {
 	size_t i;
 
@@ -233,7 +217,7 @@ static int parse_thresholds(const struct strvec *sv, struct threshold **out)
 
 static int cmd_load_merge(int argc, char **argv)
 {
-	struct strvec thresh = {VEC_INIT};
+	struct opt_list thresh = OPT_LIST_INIT;
 	const char *hlog = NULL, *csv = NULL, *html = NULL;
 	int json = 0, ret = EXIT_USAGE, failed, have_log = 0;
 	struct load_log log;
@@ -245,9 +229,8 @@ static int cmd_load_merge(int argc, char **argv)
 		       "write the merged per-second series"),
 	    OPT_STRING(0, "html", &html, "FILE",
 		       "write an HTML report of the merged data"),
-	    OPT_CALLBACK(0, "threshold", &thresh, "EXPR",
-			 "fail (exit 4) unless EXPR holds (repeatable)",
-			 opt_push),
+	    OPT_LIST(0, "threshold", &thresh, "EXPR",
+			 "fail (exit 4) unless EXPR holds (repeatable)"),
 	    OPT_END(),
 	};
 	struct load_summary_info info = {0};
@@ -294,7 +277,7 @@ out:
 int cmd_load(int argc, char **argv)
 {
 	struct load_opts o = {0};
-	struct strvec headers = {VEC_INIT}, thresh = {VEC_INIT};
+	struct opt_list headers = OPT_LIST_INIT, thresh = OPT_LIST_INIT;
 	const char *method = "GET", *body_arg = NULL, *stage_arg = NULL;
 	const char *find_max = NULL, *hlog = NULL, *csv = NULL, *cafile = NULL;
 	const char *html = NULL;
@@ -385,10 +368,9 @@ int cmd_load(int argc, char **argv)
 			 "run share I of N of the rate and connections\n"
 			 "(one agent of N, each with --hlog)",
 			 opt_shard),
-	    OPT_CALLBACK(0, "threshold", &thresh, "EXPR",
+	    OPT_LIST(0, "threshold", &thresh, "EXPR",
 			 "fail (exit 4) unless EXPR holds, like\n"
-			 "'p(99)<200ms' (repeatable)",
-			 opt_push),
+			 "'p(99)<200ms' (repeatable)"),
 	    OPT_END(),
 	};
 	struct strbuf body = STRBUF_INIT;

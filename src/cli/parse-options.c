@@ -57,6 +57,17 @@ int parse_duration(const char *s, double *seconds)
 	return -1;
 }
 
+int opt_list_push(const struct opt *opt, const char *arg, int unset)
+{
+	struct opt_list *l = opt->value;
+
+	if (unset)
+		l->v.len = 0;
+	else
+		VEC_PUSH(&l->v, arg);
+	return 0;
+}
+
 static int range_error(const struct opt *opt, const char *arg)
 {
 	/* No upper bound but the type's (INT_MAX, HUGE_VAL): not worth
@@ -156,6 +167,8 @@ static int apply(const struct opt *opt, const char *arg, int unset)
 		return 0;
 	case OPTION_CHOICE:
 		return set_choice(opt, arg);
+	case OPTION_LIST:
+		return opt_list_push(opt, arg, unset);
 	case OPTION_CALLBACK:
 		return opt->cb(opt, arg, unset);
 	default:
@@ -180,6 +193,7 @@ static int takes_value(const struct opt *opt)
 static int negatable(const struct opt *opt)
 {
 	return opt->type == OPTION_BOOL || opt->type == OPTION_BIT ||
+	       opt->type == OPTION_LIST ||
 	       (opt->type == OPTION_CALLBACK && (opt->flags & OPTF_NEG));
 }
 

@@ -1,6 +1,7 @@
 #ifndef PERFOPS_PARSE_OPTIONS_H
 #define PERFOPS_PARSE_OPTIONS_H
 
+#include "core/vec.h"
 #include <stdio.h>
 
 /*
@@ -37,6 +38,7 @@ enum opt_type {
 	OPTION_DURATION,   /* double seconds: 1.5, 10s, 250ms, 2m, 1h, 3us */
 	OPTION_STRING,	   /* const char *: the argv string itself */
 	OPTION_CHOICE,	   /* int: the index of the value in choices[] */
+	OPTION_LIST,	   /* struct opt_list: every value, in order */
 	OPTION_CALLBACK,   /* cb(opt, arg, unset) */
 	OPTION_CALLBACK_N, /* cbn(opt, args): nargs values in a row */
 };
@@ -47,6 +49,13 @@ enum opt_flags {
 	OPTF_HIDDEN = 1 << 2, /* accepted but not listed */
 	OPTF_NEG = 1 << 3,    /* a callback that also takes --no-NAME */
 };
+
+/* The values of a repeatable option in order; --no-NAME empties it.  The
+ * strings are argv's; VEC_RELEASE(&list.v) frees the array. */
+struct opt_list {
+	VEC(const char *) v;
+};
+#define OPT_LIST_INIT { VEC_INIT }
 
 struct opt;
 /* Return 0, or report with opt_error() and return -1. */
@@ -130,6 +139,9 @@ struct opt {
 		.value = OPT_TYPED(v, int), .argh = (a), .help = (h),          \
 		.choices = (list)                                              \
 	}
+#define OPT_LIST(s, l, v, a, h)                                            \
+	{ .type = OPTION_LIST, .short_name = (s), .long_name = (l),        \
+	  .value = OPT_TYPED(v, struct opt_list), .argh = (a), .help = (h) }
 #define OPT_CALLBACK(s, l, v, a, h, f)                                         \
 	{                                                                      \
 		.type = OPTION_CALLBACK, .short_name = (s), .long_name = (l),  \
@@ -189,6 +201,10 @@ void parse_options_usage(const struct cli_doc *doc, const struct opt *options,
  * returns -1. */
 int opt_error(const struct opt *opt, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Append arg to the struct opt_list opt->value points at (empty it when
+ * unset): for a callback that checks a value before keeping it. */
+int opt_list_push(const struct opt *opt, const char *arg, int unset);
 
 /* "--name" or "-x" of an option, for messages (a static buffer). */
 const char *opt_name(const struct opt *opt);

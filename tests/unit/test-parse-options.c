@@ -201,3 +201,25 @@ Test(parse_options, durations)
 	cr_assert_eq(parse_duration("10 s", &s), -1);
 	cr_assert_eq(parse_duration("inf", &s), -1);
 }
+
+Test(parse_options, repeatable_list)
+{
+	struct opt_list l = OPT_LIST_INIT;
+	const struct opt options[] = {
+		OPT_LIST('H', "header", &l, "H", "a header"),
+		OPT_END(),
+	};
+	char *argv[] = { "t", "-H", "a: 1", "--header=b: 2", "x", "-Hc: 3",
+			 NULL };
+	char *argv2[] = { "t", "-H", "a: 1", "--no-header", "-H", "d", NULL };
+
+	cr_assert_eq(parse_options_noexit(6, argv, &doc, options, 0), 1);
+	cr_assert_eq(l.v.len, 3);
+	cr_assert_str_eq(l.v.v[0], "a: 1");
+	cr_assert_str_eq(l.v.v[1], "b: 2");
+	cr_assert_str_eq(l.v.v[2], "c: 3");
+	cr_assert_eq(parse_options_noexit(6, argv2, &doc, options, 0), 0);
+	cr_assert_eq(l.v.len, 1);
+	cr_assert_str_eq(l.v.v[0], "d");
+	VEC_RELEASE(&l.v);
+}
