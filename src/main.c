@@ -14,45 +14,34 @@ struct cmd_struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
-	/* The manual of a command not yet on the option table; NULL means
-	 * the command prints its own from its table on --help. */
-	const char *usage;
 };
 
 /* Sorted by name, like git.c's table; `perfops help` lists it in order. */
 static const struct cmd_struct commands[] = {
-	{ "bench", cmd_bench, "benchmark commands with sound statistics",
-	  NULL },
+	{ "bench", cmd_bench, "benchmark commands with sound statistics" },
 	{ "bundle", cmd_bundle,
-	  "what the bytes of JS/CSS bundles come from (source maps)", NULL },
+	  "what the bytes of JS/CSS bundles come from (source maps)" },
 	{ "collapse", cmd_collapse,
-	  "fold perf script output into stacks (stackcollapse-perf.pl)",
-	  NULL },
+	  "fold perf script output into stacks (stackcollapse-perf.pl)" },
 	{ "diagnose", cmd_diagnose,
-	  "watch a process and name its performance symptom", NULL },
-	{ "diff", cmd_diff, "compare two profiles: folded diff or red/blue SVG",
-	  NULL },
+	  "watch a process and name its performance symptom" },
+	{ "diff", cmd_diff, "compare two profiles: folded diff or red/blue SVG" },
 	{ "explain", cmd_explain,
-	  "analyze a PostgreSQL EXPLAIN plan: own times, findings, fixes",
-	  NULL },
+	  "analyze a PostgreSQL EXPLAIN plan: own times, findings, fixes" },
 	{ "flamegraph", cmd_flamegraph,
-	  "draw an interactive SVG flame graph", NULL },
+	  "draw an interactive SVG flame graph" },
 	{ "guide", cmd_guide,
-	  "the decision tree: symptoms, causes, next steps, fixes", NULL },
+	  "the decision tree: symptoms, causes, next steps, fixes" },
 	{ "heap", cmd_heap,
-	  "trace heap allocations: peak, leaks, hot allocators (heaptrack)",
-	  NULL },
+	  "trace heap allocations: peak, leaks, hot allocators (heaptrack)" },
 	{ "load", cmd_load,
-	  "HTTP load: closed and open loop, correct latency, thresholds",
-	  NULL },
+	  "HTTP load: closed and open loop, correct latency, thresholds" },
 	{ "queries", cmd_queries,
-	  "digest PostgreSQL query logs by fingerprint (pt-query-digest)",
-	  NULL },
+	  "digest PostgreSQL query logs by fingerprint (pt-query-digest)" },
 	{ "record", cmd_record,
-	  "sample stacks with perf_event_open and write a profile", NULL },
+	  "sample stacks with perf_event_open and write a profile" },
 	{ "report", cmd_report,
-	  "top functions of a profile (pprof, folded, perf script)",
-	  NULL },
+	  "top functions of a profile (pprof, folded, perf script)" },
 };
 
 static const char main_usage[] =
@@ -147,10 +136,7 @@ static int show_manual(const struct cmd_struct *c)
 {
 	char *argv[] = { (char *)c->name, (char *)"--help", NULL };
 
-	if (!c->usage)
-		return c->fn(2, argv);
-	fputs(c->usage, stdout);
-	return cli_finish_stdout() ? EXIT_FAIL : EXIT_OK;
+	return c->fn(2, argv);
 }
 
 static int cmd_help(int argc, char **argv)
@@ -177,7 +163,7 @@ static void on_fatal_signal(int sig)
 int main(int argc, char **argv)
 {
 	const struct cmd_struct *c;
-	int i, ret;
+	int ret;
 
 	signal(SIGINT, on_fatal_signal);
 	signal(SIGTERM, on_fatal_signal);
@@ -205,12 +191,8 @@ int main(int argc, char **argv)
 	c = find_cmd(argv[1]);
 	if (!c)
 		return unknown_command(argv[1]);
-	/* `perfops CMD --help` anywhere before "--" prints the manual (the
-	 * option table of a command does this itself). */
-	for (i = 2; c->usage && i < argc && strcmp(argv[i], "--"); i++) {
-		if (!strcmp(argv[i], "--help"))
-			return show_manual(c);
-	}
+	/* `perfops CMD --help` prints the manual: the option table of every
+	 * command does it. */
 	ret = c->fn(argc - 1, argv + 1);
 	if (cli_finish_stdout() && !ret)
 		ret = EXIT_FAIL;
