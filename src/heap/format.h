@@ -90,6 +90,8 @@ static inline int heap_kind_is_map(unsigned kind)
 #define HEAP_ENV_MODE "PERFOPS_HEAP_MODE"     /* "exact" or "sample:BYTES" */
 #define HEAP_ENV_DEPTH "PERFOPS_HEAP_DEPTH"   /* max frames, 1..256 */
 #define HEAP_ENV_UNWIND "PERFOPS_HEAP_UNWIND" /* auto, fp or dwarf */
+/* A fixed seed for the sampler, so a sampled run repeats exactly (tests). */
+#define HEAP_ENV_SEED "PERFOPS_HEAP_SEED"
 #define HEAP_MAX_DEPTH 256
 
 #endif

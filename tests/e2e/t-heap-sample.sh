@@ -2,9 +2,13 @@
 # --sample: byte-weighted Poisson sampling with the unbiased estimator;
 # on a large allocation-heavy run its totals are within 5% of the exact
 # ones.  With a 64 kB mean, 1M allocations of 1..4096 bytes give ~30000
-# samples: the standard error of both totals is under 1%, so 5% is more
-# than 5 sigma.
+# samples: the standard error of both totals is about 1%.  The count's
+# estimate has a heavy tail, though: a sampled 1-byte allocation stands for
+# 65536 allocations (6.5% of this run), which happens in a few runs in a
+# hundred.  So the sampler's seed is fixed (PERFOPS_HEAP_SEED, seed 1, the
+# first tried) and the test repeats exactly instead of failing by chance.
 . "$(dirname "$0")/lib.sh"
+export PERFOPS_HEAP_SEED=1
 H=$BUILD/tests/helper/heap-workload
 plan 7
 

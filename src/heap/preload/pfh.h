@@ -46,6 +46,7 @@ extern int pfh_state;
 extern int pfh_on;
 extern int pfh_mode;
 extern uint64_t pfh_interval; /* sampled mode: mean bytes between samples */
+extern uint64_t pfh_seed;     /* PERFOPS_HEAP_SEED, 0 = from the clock */
 extern unsigned pfh_depth;
 extern PFH_TLS int pfh_guard;
 

@@ -29,11 +29,21 @@ unsigned char *pfh_filter;
 PFH_TLS int64_t pfh_countdown;
 static PFH_TLS uint64_t pfh_rng;
 static PFH_TLS int pfh_countdown_set;
+/* PERFOPS_HEAP_SEED: each thread's generator starts from the seed and the
+ * thread's rank, so a run of the same program repeats its samples. */
+uint64_t pfh_seed;
+static unsigned pfh_threads_seeded;
 
 static uint64_t pfh_random(void)
 {
 	uint64_t x = pfh_rng;
 
+	if (!x && pfh_seed) {
+		unsigned rank = __atomic_fetch_add(&pfh_threads_seeded, 1,
+						   __ATOMIC_RELAXED);
+
+		x = pfh_seed * 0x9e3779b97f4a7c15ull + rank + 1;
+	}
 	if (!x) {
 		struct timespec ts;
 

@@ -589,7 +589,10 @@ static void pfh_parse_env(void)
 {
 	const char *mode = getenv(HEAP_ENV_MODE);
 	const char *depth = getenv(HEAP_ENV_DEPTH);
+	const char *seed = getenv(HEAP_ENV_SEED);
 
+	if (seed)
+		pfh_seed = strtoull(seed, NULL, 10);
 	if (mode && !strncmp(mode, "sample:", 7)) {
 		unsigned long long v = strtoull(mode + 7, NULL, 10);
 
