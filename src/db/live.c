@@ -3,7 +3,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/strbuf.h"
-#include <libpq-fe.h>
+#include "db/pqdl.h"
 
 /* Run sql with text parameters; the result, or NULL (reported). */
 static PGresult *query(PGconn *c, const char *sql, int n,
@@ -166,10 +166,13 @@ int live_report(const char *conninfo, const struct live_opts *o, FILE *fp)
 	struct json_writer w;
 	struct strbuf sb = STRBUF_INIT, p1 = STRBUF_INIT, p2 = STRBUF_INIT;
 	PGresult *ext = NULL, *top = NULL, *blk = NULL, *lt = NULL;
-	PGconn *c = PQconnectdb(conninfo);
+	PGconn *c;
 	const char *params[1];
 	int ret = -1, pre13;
 
+	if (pqdl_load() < 0)
+		return -2;
+	c = PQconnectdb(conninfo);
 	if (PQstatus(c) != CONNECTION_OK) {
 		strbuf_addstr(&sb, PQerrorMessage(c));
 		strbuf_trim(&sb);

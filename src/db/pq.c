@@ -2,7 +2,7 @@
 #include "db/pq.h"
 #include "core/error.h"
 #include "core/strbuf.h"
-#include <libpq-fe.h>
+#include "db/pqdl.h"
 
 /* libpq's messages end in a newline and may hold several lines. */
 static const char *one_line(const char *msg, struct strbuf *sb)
@@ -43,6 +43,8 @@ int db_explain(const char *conninfo, const char *sql, unsigned flags,
 	while (len && (sql[len - 1] == ';' || sql[len - 1] == ' ' ||
 		       sql[len - 1] == '\n' || sql[len - 1] == '\t'))
 		len--;
+	if (pqdl_load() < 0)
+		return -2;
 	conn = PQconnectdb(conninfo);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		error("cannot connect to PostgreSQL: %s",

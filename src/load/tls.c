@@ -2,9 +2,7 @@
 #include "core/error.h"
 #include "load/tls.h"
 #include <arpa/inet.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include "load/ssldl.h"
 
 struct tls_ctx {
 	SSL_CTX *ctx;
@@ -13,8 +11,11 @@ struct tls_ctx {
 
 struct tls_ctx *tls_ctx_new(int insecure, const char *cafile, int h2)
 {
-	struct tls_ctx *t = xcalloc(1, sizeof(*t));
+	struct tls_ctx *t;
 
+	if (ssldl_load() < 0)
+		return NULL;
+	t = xcalloc(1, sizeof(*t));
 	t->insecure = insecure;
 	t->ctx = SSL_CTX_new(TLS_client_method());
 	if (!t->ctx) {

@@ -6,7 +6,7 @@
 # Debian's postgresql package in a temporary directory, on a unix socket
 # there, and is stopped when the test ends.
 . "$(dirname "$0")/lib.sh"
-N=26
+N=27
 plan $N
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 DATA=$TOP/tests/data/db
@@ -20,9 +20,14 @@ like "$out" "-> Seq Scan on u" "what could be read is still reported"
 run "$PERFOPS" explain "$DATA/malformed-truncated.json"
 like "$rc:$err" "^1:.*malformed-truncated.json:26: invalid JSON plan" \
 	"a truncated JSON plan: exit 1 with the line"
+# libpq (and the twenty libraries it loads) is opened only by --db: every
+# other run starts without it (glibc's loader lists what it loads).
+loaded=$(LD_DEBUG=libs "$PERFOPS" explain "$DATA/malformed-node.txt" 2>&1 >/dev/null |
+	grep -c 'calling init:.*libpq')
+is "$loaded" 0 "explain without --db does not load libpq"
 
 . "$(dirname "$0")/pg-lib.sh"
-pg_up $((N - 4)) $((N - 5)) -c max_parallel_workers_per_gather=2
+pg_up $((N - 5)) $((N - 6)) -c max_parallel_workers_per_gather=2
 
 # Tables of known size: 200000 orders over 5000 customers; region and
 # bucket are the same column twice, so the planner, which multiplies

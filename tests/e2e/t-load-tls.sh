@@ -4,7 +4,13 @@
 # the host, refused when it does not verify, skipped with --insecure.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 8
+plan 9
+
+# OpenSSL is opened only when a load needs TLS: every other run starts
+# without libssl and libcrypto (glibc's loader lists what it loads).
+loaded=$(LD_DEBUG=libs "$PERFOPS" --version 2>&1 >/dev/null |
+	grep -cE 'calling init:.*lib(ssl|crypto)')
+is "$loaded" 0 "a run without TLS loads neither libssl nor libcrypto"
 
 start_tls_nginx 8
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other \
