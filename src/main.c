@@ -18,38 +18,37 @@ struct cmd_struct {
 
 /* Sorted by name, like git.c's table; `perfops help` lists it in order. */
 static const struct cmd_struct commands[] = {
-	{ "bench", cmd_bench, "benchmark commands with sound statistics" },
-	{ "bundle", cmd_bundle,
-	  "what the bytes of JS/CSS bundles come from (source maps)" },
-	{ "collapse", cmd_collapse,
-	  "fold perf script output into stacks (stackcollapse-perf.pl)" },
-	{ "diagnose", cmd_diagnose,
-	  "watch a process and name its performance symptom" },
-	{ "diff", cmd_diff, "compare two profiles: folded diff or red/blue SVG" },
-	{ "explain", cmd_explain,
-	  "analyze a PostgreSQL EXPLAIN plan: own times, findings, fixes" },
-	{ "flamegraph", cmd_flamegraph,
-	  "draw an interactive SVG flame graph" },
-	{ "guide", cmd_guide,
-	  "the decision tree: symptoms, causes, next steps, fixes" },
-	{ "heap", cmd_heap,
-	  "trace heap allocations: peak, leaks, hot allocators (heaptrack)" },
-	{ "load", cmd_load,
-	  "HTTP load: closed and open loop, correct latency, thresholds" },
-	{ "queries", cmd_queries,
-	  "digest PostgreSQL query logs by fingerprint (pt-query-digest)" },
-	{ "record", cmd_record,
-	  "sample stacks with perf_event_open and write a profile" },
-	{ "report", cmd_report,
-	  "top functions of a profile (pprof, folded, perf script)" },
+    {"bench", cmd_bench, "benchmark commands with sound statistics"},
+    {"bundle", cmd_bundle,
+     "what the bytes of JS/CSS bundles come from (source maps)"},
+    {"collapse", cmd_collapse,
+     "fold perf script output into stacks (stackcollapse-perf.pl)"},
+    {"diagnose", cmd_diagnose,
+     "watch a process and name its performance symptom"},
+    {"diff", cmd_diff, "compare two profiles: folded diff or red/blue SVG"},
+    {"explain", cmd_explain,
+     "analyze a PostgreSQL EXPLAIN plan: own times, findings, fixes"},
+    {"flamegraph", cmd_flamegraph, "draw an interactive SVG flame graph"},
+    {"guide", cmd_guide,
+     "the decision tree: symptoms, causes, next steps, fixes"},
+    {"heap", cmd_heap,
+     "trace heap allocations: peak, leaks, hot allocators (heaptrack)"},
+    {"load", cmd_load,
+     "HTTP load: closed and open loop, correct latency, thresholds"},
+    {"queries", cmd_queries,
+     "digest PostgreSQL query logs by fingerprint (pt-query-digest)"},
+    {"record", cmd_record,
+     "sample stacks with perf_event_open and write a profile"},
+    {"report", cmd_report,
+     "top functions of a profile (pprof, folded, perf script)"},
 };
 
 static const char main_usage[] =
-	"usage: perfops [--version] [--help] COMMAND [ARGS]\n"
-	"\n"
-	"perfops takes you from a performance symptom to its cause.\n"
-	"\n"
-	"Commands:\n";
+    "usage: perfops [--version] [--help] COMMAND [ARGS]\n"
+    "\n"
+    "perfops takes you from a performance symptom to its cause.\n"
+    "\n"
+    "Commands:\n";
 
 static void print_main_usage(FILE *fp)
 {
@@ -134,7 +133,7 @@ static int unknown_command(const char *name)
 /* Print the manual of c, as `perfops help CMD` and `perfops CMD --help`. */
 static int show_manual(const struct cmd_struct *c)
 {
-	char *argv[] = { (char *)c->name, (char *)"--help", NULL };
+	char *argv[] = {(char *)c->name, (char *)"--help", NULL};
 
 	return c->fn(2, argv);
 }

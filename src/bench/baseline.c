@@ -112,11 +112,10 @@ static int read_result(struct bench_baseline_result *r, json_t *res, int metric,
 	r->command = xstrdup(json_string_value(cmd));
 	/* Earlier perfops exports kept timed-out runs in "times",
 	 * marked in a "timed_out" array; "values" never had them. */
-	return read_values(r, arr,
-			   metric == BM_WALL && json_is_array(timed_out)
-			       ? timed_out
-			       : NULL,
-			   metric, path, idx, key);
+	return read_values(
+	    r, arr,
+	    metric == BM_WALL && json_is_array(timed_out) ? timed_out : NULL,
+	    metric, path, idx, key);
 }
 
 int bench_baseline_read(struct bench_baseline *base, const char *path,
@@ -176,8 +175,8 @@ int bench_baseline_read(struct bench_baseline *base, const char *path,
 		/* Counted first, so that bench_baseline_release() frees a
 		 * half-read entry. */
 		base->nr++;
-		if (read_result(&base->results[base->nr - 1], res,
-				base->metric, path, i))
+		if (read_result(&base->results[base->nr - 1], res, base->metric,
+				path, i))
 			goto out;
 	}
 	for (i = 0; i < b->nr_cmds; i++) {

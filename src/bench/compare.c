@@ -94,23 +94,22 @@ void bench_print_comparison(const struct bench *b,
 	shown = 0;
 	if (!bench_ratios_defined(b)) {
 		/* hyperfine's note, rather than "inf" or "-nan times". */
-		fprintf(stderr,
-			"%sNote:%s The benchmark comparison could not be "
-			"computed as some benchmark %s are zero.%s\n",
-			po->color ? "\033[1;31m" : "",
-			po->color ? "\033[0m" : "",
-			bench_metric_is_time(b->opts.metric) ? "times"
-							     : "means",
-			b->opts.shell && bench_metric_is_time(b->opts.metric)
-			    ? " Their mean is below the shell's start-up "
-			      "time, which is subtracted from every run: "
-			      "the commands are faster than the shell "
-			      "start-up can be measured (a few "
-			      "milliseconds), or the start-up was measured "
-			      "during background load.  Re-run on a quiet "
-			      "system, or use -N/--shell=none to run without "
-			      "a shell."
-			    : "");
+		fprintf(
+		    stderr,
+		    "%sNote:%s The benchmark comparison could not be "
+		    "computed as some benchmark %s are zero.%s\n",
+		    po->color ? "\033[1;31m" : "", po->color ? "\033[0m" : "",
+		    bench_metric_is_time(b->opts.metric) ? "times" : "means",
+		    b->opts.shell && bench_metric_is_time(b->opts.metric)
+			? " Their mean is below the shell's start-up "
+			  "time, which is subtracted from every run: "
+			  "the commands are faster than the shell "
+			  "start-up can be measured (a few "
+			  "milliseconds), or the start-up was measured "
+			  "during background load.  Re-run on a quiet "
+			  "system, or use -N/--shell=none to run without "
+			  "a shell."
+			: "");
 		return;
 	}
 	order = bench_order(b, po->sort, 1);

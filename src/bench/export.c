@@ -461,11 +461,12 @@ static void export_html(const struct bench *b,
 		strbuf_add_xml(&sb, b->cmds[i].name, strlen(b->cmds[i].name));
 		if (!s->n) {
 			/* Every run timed out, or an interrupt came first. */
-			fprintf(fp,
-				"<tr><td><code>%s</code></td><td>%s</td>"
-				"<td>n/a</td><td>n/a</td><td>n/a</td><td>n/a</td>"
-				"<td>0</td></tr>\n",
-				sb.buf, s->timed_out ? "timed out" : "no runs");
+			fprintf(
+			    fp,
+			    "<tr><td><code>%s</code></td><td>%s</td>"
+			    "<td>n/a</td><td>n/a</td><td>n/a</td><td>n/a</td>"
+			    "<td>0</td></tr>\n",
+			    sb.buf, s->timed_out ? "timed out" : "no runs");
 			continue;
 		}
 		fprintf(fp,

@@ -291,14 +291,15 @@ void bench_print_body(const struct bench *b, size_t i,
 			bench_format_value(v3, 64, s->wall_mean, BM_WALL, tu),
 			bench_format_value(v4, 64, s->user_mean, BM_USER, tu));
 	if (s->n > 1)
-		fprintf(
-		    fp,
-		    "  Range (%smin%s … %smax%s):   %s%8s%s … %s%8s%s    %zu %s\n",
-		col(po, C_CYAN), col(po, C_RESET), col(po, C_MAGENTA),
-		col(po, C_RESET), col(po, C_CYAN),
-		bench_format_value(v1, 64, s->min, m, u), col(po, C_RESET),
-		col(po, C_MAGENTA), bench_format_value(v2, 64, s->max, m, u),
-		col(po, C_RESET), s->n, s->n == 1 ? "run" : "runs");
+		fprintf(fp,
+			"  Range (%smin%s … %smax%s):   %s%8s%s … %s%8s%s    "
+			"%zu %s\n",
+			col(po, C_CYAN), col(po, C_RESET), col(po, C_MAGENTA),
+			col(po, C_RESET), col(po, C_CYAN),
+			bench_format_value(v1, 64, s->min, m, u),
+			col(po, C_RESET), col(po, C_MAGENTA),
+			bench_format_value(v2, 64, s->max, m, u),
+			col(po, C_RESET), s->n, s->n == 1 ? "run" : "runs");
 	if (s->ci_level > 0)
 		fprintf(fp, "  Median (%.0f%% CI):     %8s [%s … %s]\n",
 			floor(95), bench_format_value(v1, 64, s->median, m, u),

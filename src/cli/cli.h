@@ -34,7 +34,7 @@ DECLARE_CMD_OPTS(report);
 
 /* Print "perfops CMD: MESSAGE" and the help hint; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Strict integer parsing for option values; reports and returns -1 on
  * junk. */
@@ -42,10 +42,10 @@ int cli_parse_long(const char *cmd, const char *opt, const char *s, long *out);
 
 /* Output files whose format follows from their name. */
 enum cli_out_format {
-	CLI_OUT_NONE = 0, /* an extension perfops does not know */
-	CLI_OUT_FOLDED,   /* .folded .txt .collapsed */
-	CLI_OUT_SVG,      /* .svg: a flame graph */
-	CLI_OUT_PPROF,    /* .pb.gz .pb .pprof */
+	CLI_OUT_NONE = 0,   /* an extension perfops does not know */
+	CLI_OUT_FOLDED,	    /* .folded .txt .collapsed */
+	CLI_OUT_SVG,	    /* .svg: a flame graph */
+	CLI_OUT_PPROF,	    /* .pb.gz .pb .pprof */
 	CLI_OUT_SPEEDSCOPE, /* .json */
 };
 enum cli_out_format cli_out_format(const char *path);

@@ -14,21 +14,30 @@
 #define EXIT_INTERRUPTED 130
 
 static const struct cli_doc doc = {
-	.name = "bench",
-	.synopsis = "[options] COMMAND...\n",
-	.description =
-	"Benchmark one or more commands: run each many times, then report the mean\n"
-	"and standard deviation, the median with a 95% distribution-free confidence\n"
-	"interval, min, max, percentiles, user and system time and peak memory of\n"
-	"every run, and compare the commands with each other (relative speed and a\n"
-	"Mann-Whitney U test) or with a saved baseline (a CI gate).  The options and\n"
-	"output follow hyperfine's; exports are compatible with its JSON.  Each\n"
-	"run's peak memory is its own: runs start from a small launcher process.\n",
-	.epilogue =
-	"Exit status: 0 ok, 1 a command failed (or every run of one timed out),\n"
+    .name = "bench",
+    .synopsis = "[options] COMMAND...\n",
+    .description = "Benchmark one or more commands: run each many times, then "
+		   "report the mean\n"
+		   "and standard deviation, the median with a 95% "
+		   "distribution-free confidence\n"
+		   "interval, min, max, percentiles, user and system time and "
+		   "peak memory of\n"
+		   "every run, and compare the commands with each other "
+		   "(relative speed and a\n"
+		   "Mann-Whitney U test) or with a saved baseline (a CI gate). "
+		   " The options and\n"
+		   "output follow hyperfine's; exports are compatible with its "
+		   "JSON.  Each\n"
+		   "run's peak memory is its own: runs start from a small "
+		   "launcher process.\n",
+    .epilogue =
+	"Exit status: 0 ok, 1 a command failed (or every run of one timed "
+	"out),\n"
 	"2 usage error, 3 the metric cannot be measured on this machine, 4\n"
-	"--fail-if-slower found a regression, 130 interrupted (Ctrl-C, SIGTERM:\n"
-	"the running command and its process group are killed, the finished runs\n"
+	"--fail-if-slower found a regression, 130 interrupted (Ctrl-C, "
+	"SIGTERM:\n"
+	"the running command and its process group are killed, the finished "
+	"runs\n"
 	"are summarised and exported).\n"
 	"\n"
 	"Example:\n"
@@ -69,8 +78,14 @@ struct bench_cli {
 	size_t headed, shown;
 };
 
-enum { STYLE_AUTO, STYLE_BASIC, STYLE_FULL, STYLE_NOCOLOR, STYLE_COLOR,
-       STYLE_NONE };
+enum {
+	STYLE_AUTO,
+	STYLE_BASIC,
+	STYLE_FULL,
+	STYLE_NOCOLOR,
+	STYLE_COLOR,
+	STYLE_NONE
+};
 static const char *const styles[] = {"auto",  "basic", "full", "nocolor",
 				     "color", "none",  NULL};
 static const char *const sorts[] = {"auto", "command", "mean-time", NULL};
@@ -175,7 +190,8 @@ static int cpu_cb(const struct opt *opt, const char *arg, int unset)
 	if (c == CPU_SETSIZE)
 		return 0;
 	format_cpus(&sb, &allowed);
-	opt_error(opt, "%s: there is no CPU %d here (perfops may run on CPUs %s)",
+	opt_error(opt,
+		  "%s: there is no CPU %d here (perfops may run on CPUs %s)",
 		  arg, c, sb.buf);
 	strbuf_release(&sb);
 	return -1;
@@ -288,8 +304,7 @@ static int export_cb(const struct opt *opt, const char *arg, int unset)
 #define OPT_EXPORT(l, kind, h)                                                 \
 	{                                                                      \
 		.type = OPTION_CALLBACK, .long_name = (l), .value = cl,        \
-		.argh = "FILE", .help = (h), .cb = export_cb,                  \
-		.defval = (kind)                                               \
+		.argh = "FILE", .help = (h), .cb = export_cb, .defval = (kind) \
 	}
 
 /* Parse the options; returns the number of commands (argv[0..n)). */
@@ -297,157 +312,153 @@ static int parse_args(struct bench_cli *cl, int argc, char **argv)
 {
 	struct bench_opts *o = &cl->b.opts;
 	const struct opt options[] = {
-		OPT_GROUP("Runs"),
-		OPT_INT('w', "warmup", &cl->warmup, "N",
-			"run each command N times first, unmeasured", 0,
-			INT_MAX),
-		OPT_INT('r', "runs", &cl->runs, "N",
-			"exactly N runs (otherwise as many as fit the\n"
-			"time budget, within --min-runs and --max-runs)",
-			1, INT_MAX),
-		OPT_INT('m', "min-runs", &cl->min_runs, "N",
-			"at least N runs (default 10)", 1, INT_MAX),
-		OPT_INT('M', "max-runs", &cl->max_runs, "N",
-			"at most N runs (alone below 10: exactly N)", 1,
-			INT_MAX),
-		OPT_DURATION(0, "time-budget", &o->time_budget, "SECS",
-			     "time to spend per command (default 3)", 1e-9,
-			     HUGE_VAL),
-		/* hyperfine's hidden name of the time budget. */
-		{.type = OPTION_DURATION,
-		 .long_name = "min-benchmarking-time",
-		 .value = &o->time_budget,
-		 .argh = "SECS",
-		 .help = "--time-budget",
-		 .flags = OPTF_HIDDEN,
-		 .min = 1e-9,
-		 .max = HUGE_VAL},
-		OPT_CALLBACK('p', "prepare", cl, "CMD",
-			     "run CMD before each run (once for all commands,\n"
-			     "or once per command in order)",
-			     prepare_cb),
-		OPT_CALLBACK('C', "conclude", cl, "CMD",
-			     "run CMD after each run (same rule)", conclude_cb),
-		OPT_STRING('s', "setup", &cl->t.setup, "CMD",
-			   "run CMD once before a command's runs"),
-		OPT_STRING('c', "cleanup", &cl->t.cleanup, "CMD",
-			   "run CMD once after a command's runs"),
-		OPT_CALLBACK('S', "shell", cl, "SHELL",
-			     "run commands with SHELL -c (default: sh, also\n"
-			     "named 'default'); its own start-up time is\n"
-			     "measured (50 runs) and subtracted",
-			     shell_cb),
-		OPT_CALLBACK_F('N', NULL, cl, NULL,
-			       "no shell (--shell=none): split the command into\n"
-			       "words ('...', \"...\" and \\ quoting) and execute\n"
-			       "it directly",
-			       OPTF_NOARG, shell_cb),
-		OPT_CALLBACK_F('i', "ignore-failure", cl, "CODES",
-			       "keep going when a command exits non-zero (only\n"
-			       "for the listed exit codes, e.g. =1,2)",
-			       OPTF_OPTARG, ignore_cb),
-		OPT_DURATION(0, "timeout", &o->timeout, "SECS",
-			     "kill a run (and its process group) after SECS; it\n"
-			     "is left out of the times and statistics, counted\n"
-			     "apart (exit 1 when every run timed out)",
-			     1e-9, HUGE_VAL),
-		OPT_CALLBACK(0, "cpu", cl, "LIST",
-			     "pin the commands to CPUs (e.g. 0 or 0-1,3)",
-			     cpu_cb),
-		OPT_BOOL(0, "interleave", &o->interleave,
-			 "run the commands in alternating, shuffled order\n"
-			 "(one run of each per round) against drift; all\n"
-			 "get the same number of runs"),
-		OPT_BOOL(0, "env-padding", &o->env_padding,
-			 "vary PERFOPS_RANDOMIZED_ENVIRONMENT_OFFSET's\n"
-			 "length between runs, against memory-layout bias\n"
-			 "(default; --no-env-padding turns it off)"),
-		OPT_CALLBACK(0, "seed", cl, "N",
-			     "seed of the shuffling and padding", seed_cb),
-		OPT_CALLBACK(0, "input", cl, "FILE",
-			     "standard input of the commands (default: null,\n"
-			     "that is /dev/null)",
-			     input_cb),
-		OPT_CALLBACK(0, "output", cl, "WHERE",
-			     "where their output goes: null (default), pipe,\n"
-			     "inherit, or a FILE",
-			     output_cb),
-		OPT_CALLBACK_F(0, "show-output", cl, NULL,
-			       "same as --output=inherit", OPTF_NOARG,
-			       output_cb),
-		OPT_GROUP("Parameters"),
-		OPT_CALLBACK_N('P', "parameter-scan", cl, "NAME MIN MAX",
-			       "one benchmark per value of {NAME} from MIN to MAX",
-			       3, scan_cb),
-		OPT_STRING('D', "parameter-step-size", &cl->range_step, "STEP",
-			   "step of -P (default 1)"),
-		OPT_CALLBACK_N('L', "parameter-list", cl, "NAME A,B,C",
-			       "one benchmark per value; several -L give all\n"
-			       "combinations (the first varies fastest); with\n"
-			       "several commands, all of them per value",
-			       2, list_cb),
-		OPT_CALLBACK('n', "command-name", cl, "NAME",
-			     "name a command in the output (may use {NAME});\n"
-			     "fewer names than commands name the first ones",
-			     name_cb),
-		OPT_STRING(0, "reference", &cl->t.reference, "CMD",
-			   "compare every command with CMD (run first)"),
-		OPT_STRING(0, "reference-name", &cl->t.reference_name, "NAME",
-			   "name of the --reference command"),
-		OPT_GROUP("Measurement"),
-		OPT_CALLBACK(0, "metric", cl, "M",
-			     "primary metric for the summary, comparison and\n"
-			     "gate: wall (default), cpu, user, sys, rss,\n"
-			     "task-clock, context-switches, cpu-migrations,\n"
-			     "page-faults, cycles, instructions",
-			     metric_cb),
-		OPT_BOOL(0, "counters", &o->counters,
-			 "also count perf events per run (software events\n"
-			 "always; cycles and instructions need a hardware\n"
-			 "PMU, and a notice says when there is none)"),
-		OPT_GROUP("Comparison and CI"),
-		OPT_STRING(0, "baseline", &cl->baseline, "FILE",
-			   "compare with a JSON export of an earlier run\n"
-			   "(perfops bench or hyperfine --export-json)"),
-		OPT_DOUBLE(0, "fail-if-slower", &cl->fail_pct, "PCT",
-			   "exit 4 when a command regressed: slower than the\n"
-			   "baseline with p < 0.05 and the whole 95% CI of the\n"
-			   "change above PCT percent",
-			   0, HUGE_VAL),
-		OPT_DOUBLE(0, "noise", &cl->noise_pct, "PCT",
-			   "the noise band of the verdict without\n"
-			   "--fail-if-slower (default 2)",
-			   0, HUGE_VAL),
-		OPT_GROUP("Output"),
-		OPT_EXPORT("export-json", BE_JSON,
-			   "every run (time, user, system, exit code, peak\n"
-			   "memory) and the statistics; hyperfine's fields\n"
-			   "plus ours, and the machine's description"),
-		OPT_EXPORT("export-csv", BE_CSV,
-			   "summary table as hyperfine writes it"),
-		OPT_EXPORT("export-markdown", BE_MARKDOWN, "the same in Markdown"),
-		OPT_EXPORT("export-asciidoc", BE_ASCIIDOC, "the same in AsciiDoc"),
-		OPT_EXPORT("export-orgmode", BE_ORG, "the same in Org mode"),
-		OPT_EXPORT("export-svg", BE_SVG,
-			   "the distributions of all commands side by side"),
-		OPT_EXPORT("export-html", BE_HTML,
-			   "the same plot with a table, one page"),
-		OPT_BOOL(0, "json", &cl->json,
-			 "print the JSON export instead of the text summary"),
-		OPT_BOOL(0, "histogram", &cl->po.histogram,
-			 "a terminal histogram of each command's runs"),
-		OPT_BOOL('E', "show-elapsed", &cl->show_elapsed,
-			 "accepted for hyperfine's scripts: the progress\n"
-			 "line always shows the time elapsed"),
-		OPT_CHOICE('u', "time-unit", &cl->unit, "UNIT",
-			   "millisecond, second or microsecond", units),
-		OPT_CHOICE(0, "sort", &cl->sort, "ORDER",
-			   "auto (summary by speed, tables in given order),\n"
-			   "command, or mean-time",
-			   sorts),
-		OPT_CHOICE(0, "style", &cl->style, "STYLE",
-			   "auto, basic, full, nocolor, color or none", styles),
-		OPT_END(),
+	    OPT_GROUP("Runs"),
+	    OPT_INT('w', "warmup", &cl->warmup, "N",
+		    "run each command N times first, unmeasured", 0, INT_MAX),
+	    OPT_INT('r', "runs", &cl->runs, "N",
+		    "exactly N runs (otherwise as many as fit the\n"
+		    "time budget, within --min-runs and --max-runs)",
+		    1, INT_MAX),
+	    OPT_INT('m', "min-runs", &cl->min_runs, "N",
+		    "at least N runs (default 10)", 1, INT_MAX),
+	    OPT_INT('M', "max-runs", &cl->max_runs, "N",
+		    "at most N runs (alone below 10: exactly N)", 1, INT_MAX),
+	    OPT_DURATION(0, "time-budget", &o->time_budget, "SECS",
+			 "time to spend per command (default 3)", 1e-9,
+			 HUGE_VAL),
+	    /* hyperfine's hidden name of the time budget. */
+	    {.type = OPTION_DURATION,
+	     .long_name = "min-benchmarking-time",
+	     .value = &o->time_budget,
+	     .argh = "SECS",
+	     .help = "--time-budget",
+	     .flags = OPTF_HIDDEN,
+	     .min = 1e-9,
+	     .max = HUGE_VAL},
+	    OPT_CALLBACK('p', "prepare", cl, "CMD",
+			 "run CMD before each run (once for all commands,\n"
+			 "or once per command in order)",
+			 prepare_cb),
+	    OPT_CALLBACK('C', "conclude", cl, "CMD",
+			 "run CMD after each run (same rule)", conclude_cb),
+	    OPT_STRING('s', "setup", &cl->t.setup, "CMD",
+		       "run CMD once before a command's runs"),
+	    OPT_STRING('c', "cleanup", &cl->t.cleanup, "CMD",
+		       "run CMD once after a command's runs"),
+	    OPT_CALLBACK('S', "shell", cl, "SHELL",
+			 "run commands with SHELL -c (default: sh, also\n"
+			 "named 'default'); its own start-up time is\n"
+			 "measured (50 runs) and subtracted",
+			 shell_cb),
+	    OPT_CALLBACK_F('N', NULL, cl, NULL,
+			   "no shell (--shell=none): split the command into\n"
+			   "words ('...', \"...\" and \\ quoting) and execute\n"
+			   "it directly",
+			   OPTF_NOARG, shell_cb),
+	    OPT_CALLBACK_F('i', "ignore-failure", cl, "CODES",
+			   "keep going when a command exits non-zero (only\n"
+			   "for the listed exit codes, e.g. =1,2)",
+			   OPTF_OPTARG, ignore_cb),
+	    OPT_DURATION(0, "timeout", &o->timeout, "SECS",
+			 "kill a run (and its process group) after SECS; it\n"
+			 "is left out of the times and statistics, counted\n"
+			 "apart (exit 1 when every run timed out)",
+			 1e-9, HUGE_VAL),
+	    OPT_CALLBACK(0, "cpu", cl, "LIST",
+			 "pin the commands to CPUs (e.g. 0 or 0-1,3)", cpu_cb),
+	    OPT_BOOL(0, "interleave", &o->interleave,
+		     "run the commands in alternating, shuffled order\n"
+		     "(one run of each per round) against drift; all\n"
+		     "get the same number of runs"),
+	    OPT_BOOL(0, "env-padding", &o->env_padding,
+		     "vary PERFOPS_RANDOMIZED_ENVIRONMENT_OFFSET's\n"
+		     "length between runs, against memory-layout bias\n"
+		     "(default; --no-env-padding turns it off)"),
+	    OPT_CALLBACK(0, "seed", cl, "N",
+			 "seed of the shuffling and padding", seed_cb),
+	    OPT_CALLBACK(0, "input", cl, "FILE",
+			 "standard input of the commands (default: null,\n"
+			 "that is /dev/null)",
+			 input_cb),
+	    OPT_CALLBACK(0, "output", cl, "WHERE",
+			 "where their output goes: null (default), pipe,\n"
+			 "inherit, or a FILE",
+			 output_cb),
+	    OPT_CALLBACK_F(0, "show-output", cl, NULL,
+			   "same as --output=inherit", OPTF_NOARG, output_cb),
+	    OPT_GROUP("Parameters"),
+	    OPT_CALLBACK_N('P', "parameter-scan", cl, "NAME MIN MAX",
+			   "one benchmark per value of {NAME} from MIN to MAX",
+			   3, scan_cb),
+	    OPT_STRING('D', "parameter-step-size", &cl->range_step, "STEP",
+		       "step of -P (default 1)"),
+	    OPT_CALLBACK_N('L', "parameter-list", cl, "NAME A,B,C",
+			   "one benchmark per value; several -L give all\n"
+			   "combinations (the first varies fastest); with\n"
+			   "several commands, all of them per value",
+			   2, list_cb),
+	    OPT_CALLBACK('n', "command-name", cl, "NAME",
+			 "name a command in the output (may use {NAME});\n"
+			 "fewer names than commands name the first ones",
+			 name_cb),
+	    OPT_STRING(0, "reference", &cl->t.reference, "CMD",
+		       "compare every command with CMD (run first)"),
+	    OPT_STRING(0, "reference-name", &cl->t.reference_name, "NAME",
+		       "name of the --reference command"),
+	    OPT_GROUP("Measurement"),
+	    OPT_CALLBACK(0, "metric", cl, "M",
+			 "primary metric for the summary, comparison and\n"
+			 "gate: wall (default), cpu, user, sys, rss,\n"
+			 "task-clock, context-switches, cpu-migrations,\n"
+			 "page-faults, cycles, instructions",
+			 metric_cb),
+	    OPT_BOOL(0, "counters", &o->counters,
+		     "also count perf events per run (software events\n"
+		     "always; cycles and instructions need a hardware\n"
+		     "PMU, and a notice says when there is none)"),
+	    OPT_GROUP("Comparison and CI"),
+	    OPT_STRING(0, "baseline", &cl->baseline, "FILE",
+		       "compare with a JSON export of an earlier run\n"
+		       "(perfops bench or hyperfine --export-json)"),
+	    OPT_DOUBLE(0, "fail-if-slower", &cl->fail_pct, "PCT",
+		       "exit 4 when a command regressed: slower than the\n"
+		       "baseline with p < 0.05 and the whole 95% CI of the\n"
+		       "change above PCT percent",
+		       0, HUGE_VAL),
+	    OPT_DOUBLE(0, "noise", &cl->noise_pct, "PCT",
+		       "the noise band of the verdict without\n"
+		       "--fail-if-slower (default 2)",
+		       0, HUGE_VAL),
+	    OPT_GROUP("Output"),
+	    OPT_EXPORT("export-json", BE_JSON,
+		       "every run (time, user, system, exit code, peak\n"
+		       "memory) and the statistics; hyperfine's fields\n"
+		       "plus ours, and the machine's description"),
+	    OPT_EXPORT("export-csv", BE_CSV,
+		       "summary table as hyperfine writes it"),
+	    OPT_EXPORT("export-markdown", BE_MARKDOWN, "the same in Markdown"),
+	    OPT_EXPORT("export-asciidoc", BE_ASCIIDOC, "the same in AsciiDoc"),
+	    OPT_EXPORT("export-orgmode", BE_ORG, "the same in Org mode"),
+	    OPT_EXPORT("export-svg", BE_SVG,
+		       "the distributions of all commands side by side"),
+	    OPT_EXPORT("export-html", BE_HTML,
+		       "the same plot with a table, one page"),
+	    OPT_BOOL(0, "json", &cl->json,
+		     "print the JSON export instead of the text summary"),
+	    OPT_BOOL(0, "histogram", &cl->po.histogram,
+		     "a terminal histogram of each command's runs"),
+	    OPT_BOOL('E', "show-elapsed", &cl->show_elapsed,
+		     "accepted for hyperfine's scripts: the progress\n"
+		     "line always shows the time elapsed"),
+	    OPT_CHOICE('u', "time-unit", &cl->unit, "UNIT",
+		       "millisecond, second or microsecond", units),
+	    OPT_CHOICE(0, "sort", &cl->sort, "ORDER",
+		       "auto (summary by speed, tables in given order),\n"
+		       "command, or mean-time",
+		       sorts),
+	    OPT_CHOICE(0, "style", &cl->style, "STYLE",
+		       "auto, basic, full, nocolor, color or none", styles),
+	    OPT_END(),
 	};
 	int n = parse_options(argc, argv, &doc, options, 0);
 
@@ -625,10 +636,11 @@ static int build_commands(struct bench_cli *cl, int argc, char **argv)
 		for (j = 0; j < i; j++) {
 			if (strcmp(cl->scans.v[i].name, cl->scans.v[j].name))
 				continue;
-			cli_usage_error(CMD,
-					"parameter '%s' is given twice (-L/-P): "
-					"give each name once",
-					cl->scans.v[i].name);
+			cli_usage_error(
+			    CMD,
+			    "parameter '%s' is given twice (-L/-P): "
+			    "give each name once",
+			    cl->scans.v[i].name);
 			return -1;
 		}
 	}

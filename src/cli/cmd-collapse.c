@@ -7,9 +7,9 @@
 #include "profile/read.h"
 
 static const struct cli_doc doc = {
-	.name = "collapse",
-	.synopsis = "[options] [PERF-SCRIPT-FILE | PPROF | -]\n",
-	.description =
+    .name = "collapse",
+    .synopsis = "[options] [PERF-SCRIPT-FILE | PPROF | -]\n",
+    .description =
 	"Fold `perf script` output into one line per unique stack,\n"
 	"\"root;...;leaf COUNT\", sorted, byte for byte as FlameGraph's\n"
 	"stackcollapse-perf.pl writes it (feed it to `perfops flamegraph`,\n"
@@ -20,7 +20,7 @@ static const struct cli_doc doc = {
 	"its main value (cpu time of a Go CPU profile) as the count and a\n"
 	"comm-PID/TID root frame for samples with thread labels; the perf\n"
 	"script options below do not apply to it.\n",
-	.epilogue =
+    .epilogue =
 	"Exit status: 0 ok; 1 bad input (a malformed line is named with its\n"
 	"line number; what could be read is still written to standard\n"
 	"output, but an -o FILE is then neither created nor replaced), or no\n"
@@ -37,27 +37,27 @@ int cmd_collapse(int argc, char **argv)
 	struct read_opts ro = READ_OPTS_INIT;
 	const char *out = "-", *in = "-";
 	const struct opt options[] = {
-		OPT_BIT(0, "pid", &ro.collapse_flags, "root frame is comm-PID",
-			COLLAPSE_PID),
-		OPT_BIT(0, "tid", &ro.collapse_flags,
-			"root frame is comm-PID/TID", COLLAPSE_TID),
-		OPT_BIT(0, "kernel", &ro.collapse_flags,
-			"mark kernel frames with _[k]", COLLAPSE_KERNEL),
-		OPT_BIT(0, "jit", &ro.collapse_flags,
-			"mark JIT frames (/tmp/perf-PID.map) with _[j]",
-			COLLAPSE_JIT),
-		OPT_BIT(0, "all", &ro.collapse_flags, "both --kernel and --jit",
-			COLLAPSE_KERNEL | COLLAPSE_JIT),
-		OPT_BIT(0, "addrs", &ro.collapse_flags,
-			"[unknown <ADDR>] for frames without a symbol",
-			COLLAPSE_ADDRS),
-		OPT_STRING(0, "event-filter", &ro.event_filter, "NAME",
-			   "keep only this event (default: the first\n"
-			   "event type in the input; others are skipped\n"
-			   "with a warning)"),
-		OPT_STRING('o', "output", &out, "FILE",
-			   "write to FILE (atomically) instead of stdout"),
-		OPT_END(),
+	    OPT_BIT(0, "pid", &ro.collapse_flags, "root frame is comm-PID",
+		    COLLAPSE_PID),
+	    OPT_BIT(0, "tid", &ro.collapse_flags, "root frame is comm-PID/TID",
+		    COLLAPSE_TID),
+	    OPT_BIT(0, "kernel", &ro.collapse_flags,
+		    "mark kernel frames with _[k]", COLLAPSE_KERNEL),
+	    OPT_BIT(0, "jit", &ro.collapse_flags,
+		    "mark JIT frames (/tmp/perf-PID.map) with _[j]",
+		    COLLAPSE_JIT),
+	    OPT_BIT(0, "all", &ro.collapse_flags, "both --kernel and --jit",
+		    COLLAPSE_KERNEL | COLLAPSE_JIT),
+	    OPT_BIT(0, "addrs", &ro.collapse_flags,
+		    "[unknown <ADDR>] for frames without a symbol",
+		    COLLAPSE_ADDRS),
+	    OPT_STRING(0, "event-filter", &ro.event_filter, "NAME",
+		       "keep only this event (default: the first\n"
+		       "event type in the input; others are skipped\n"
+		       "with a warning)"),
+	    OPT_STRING('o', "output", &out, "FILE",
+		       "write to FILE (atomically) instead of stdout"),
+	    OPT_END(),
 	};
 	struct profile prof;
 	struct atomic_file af;
@@ -66,9 +66,8 @@ int cmd_collapse(int argc, char **argv)
 	ro.format = PROFILE_FMT_PERF_SCRIPT;
 	argc = parse_options(argc, argv, &doc, options, 0);
 	if (argc > 1)
-		return cli_usage_error("collapse",
-				       "one input file at a time (got %d)",
-				       argc);
+		return cli_usage_error(
+		    "collapse", "one input file at a time (got %d)", argc);
 	if (argc == 1)
 		in = argv[0];
 

@@ -107,7 +107,6 @@ static const struct cli_doc doc = {
 	"      --url http://127.0.0.1:8080/b -c 16\n",
 };
 
-
 static volatile sig_atomic_t stop_requested;
 
 static void on_sigint(int sig)
@@ -247,8 +246,8 @@ int cmd_diagnose(int argc, char **argv)
 		       "classify a series written by --series\n"
 		       "instead of watching"),
 	    OPT_LIST(0, "url", &urls, "URL",
-			 "drive load at this http:// URL while watching\n"
-			 "(repeat it for several)"),
+		     "drive load at this http:// URL while watching\n"
+		     "(repeat it for several)"),
 	    OPT_INT('c', "connections", &conns, "N",
 		    "connections under load (default 8)", 1, 100000),
 	    OPT_DOUBLE(0, "rate", &rate, "R",
@@ -285,8 +284,8 @@ int cmd_diagnose(int argc, char **argv)
 				       "server to watch)");
 	memset(&target, 0, sizeof(target));
 	if (urls.v.len) {
-		drive = diag_drive_new(urls.v.v, urls.v.len, conns, rate,
-				       duration);
+		drive =
+		    diag_drive_new(urls.v.v, urls.v.len, conns, rate, duration);
 		if (!drive) {
 			VEC_RELEASE(&urls.v);
 			return EXIT_USAGE;

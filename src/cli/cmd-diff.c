@@ -8,16 +8,16 @@
 #include "profile/read.h"
 
 static const struct cli_doc doc = {
-	.name = "diff",
-	.synopsis = "[options] BEFORE AFTER\n",
-	.description =
+    .name = "diff",
+    .synopsis = "[options] BEFORE AFTER\n",
+    .description =
 	"Compare two profiles.  BEFORE and AFTER are folded stacks or perf\n"
 	"script output (\"-\" for stdin, once).  Writes the two-count folded\n"
 	"form that FlameGraph's difffolded.pl writes, \"stack BEFORE AFTER\"\n"
 	"per line, or draws it directly as a differential flame graph: frame\n"
 	"widths from AFTER, red where a frame grew, blue where it shrank, the\n"
 	"deeper the colour the larger the change.\n",
-	.epilogue =
+    .epilogue =
 	"Exit status: 0 ok; 1 an input cannot be read or is empty; 2 usage.\n"
 	"\n"
 	"Example:\n"
@@ -31,24 +31,24 @@ int cmd_diff(int argc, char **argv)
 	unsigned flags = 0;
 	struct flame_opts fo;
 	const struct opt options[] = {
-		OPT_BIT('n', "normalize", &flags,
-			"scale BEFORE to the total of AFTER (so two\n"
-			"recordings of different lengths compare)",
-			DIFF_NORMALIZE),
-		OPT_BIT('s', "strip-hex", &flags,
-			"replace hex numbers in names by 0x... (so the\n"
-			"same function at another address matches)",
-			DIFF_STRIP_HEX),
-		OPT_STRING(0, "svg", &svg, "FILE",
-			   "draw the differential flame graph to FILE"),
-		OPT_STRING('o', "output", &out, "FILE",
-			   "write to FILE; a name ending in .svg draws\n"
-			   "the flame graph, anything else gets folded"),
-		OPT_STRING(0, "title", &fo.title, "TEXT",
-			   "the flame graph's title"),
-		OPT_BIT(0, "negate", &fo.flags,
-			"swap the colours (blue grew, red shrank)", FLAME_NEGATE),
-		OPT_END(),
+	    OPT_BIT('n', "normalize", &flags,
+		    "scale BEFORE to the total of AFTER (so two\n"
+		    "recordings of different lengths compare)",
+		    DIFF_NORMALIZE),
+	    OPT_BIT('s', "strip-hex", &flags,
+		    "replace hex numbers in names by 0x... (so the\n"
+		    "same function at another address matches)",
+		    DIFF_STRIP_HEX),
+	    OPT_STRING(0, "svg", &svg, "FILE",
+		       "draw the differential flame graph to FILE"),
+	    OPT_STRING('o', "output", &out, "FILE",
+		       "write to FILE; a name ending in .svg draws\n"
+		       "the flame graph, anything else gets folded"),
+	    OPT_STRING(0, "title", &fo.title, "TEXT",
+		       "the flame graph's title"),
+	    OPT_BIT(0, "negate", &fo.flags,
+		    "swap the colours (blue grew, red shrank)", FLAME_NEGATE),
+	    OPT_END(),
 	};
 	struct profile before, after, d;
 	int ret = EXIT_OK;
@@ -57,8 +57,10 @@ int cmd_diff(int argc, char **argv)
 	fo.title = "Differential Flame Graph";
 	argc = parse_options(argc, argv, &doc, options, 0);
 	if (argc != 2)
-		return cli_usage_error("diff", "needs two profiles, BEFORE and "
-				       "AFTER (got %d)", argc);
+		return cli_usage_error("diff",
+				       "needs two profiles, BEFORE and "
+				       "AFTER (got %d)",
+				       argc);
 	if (!strcmp(argv[0], "-") && !strcmp(argv[1], "-"))
 		return cli_usage_error("diff", "only one input can be stdin");
 

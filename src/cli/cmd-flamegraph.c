@@ -7,9 +7,9 @@
 #include "profile/read.h"
 
 static const struct cli_doc doc = {
-	.name = "flamegraph",
-	.synopsis = "[INPUT|-] [-o FILE] [options]\n",
-	.description =
+    .name = "flamegraph",
+    .synopsis = "[INPUT|-] [-o FILE] [options]\n",
+    .description =
 	"Draw an interactive SVG flame graph, with the conventions of\n"
 	"FlameGraph's flamegraph.pl, from folded stacks ('a;b;c COUNT'), from\n"
 	"perf script output (collapsed on the fly like 'perfops collapse'),\n"
@@ -23,10 +23,11 @@ static const struct cli_doc doc = {
 	"expression (the share of samples matched shows at the bottom right),\n"
 	"Ctrl-I to ignore case.  The zoom and the search live in the URL\n"
 	"query (x, y, s), so a link reproduces the view.\n",
-	.epilogue =
+    .epilogue =
 	"A differential graph takes frame widths from the second (after)\n"
 	"count and colours each frame by the change of its own samples: red\n"
-	"grew, blue shrank, white unchanged, deeper colour for a bigger change\n"
+	"grew, blue shrank, white unchanged, deeper colour for a bigger "
+	"change\n"
 	"(|delta| / the largest |delta|).\n"
 	"\n"
 	"Exit status: 0 on success, 1 when the input cannot be read or has\n"
@@ -35,7 +36,8 @@ static const struct cli_doc doc = {
 	"Examples:\n"
 	"  perf script | perfops flamegraph -o flame.svg\n"
 	"  perfops flamegraph out.folded --title 'My service' -o flame.svg\n"
-	"  perfops diff before.folded after.folded | perfops flamegraph -o d.svg\n",
+	"  perfops diff before.folded after.folded | perfops flamegraph -o "
+	"d.svg\n",
 };
 
 static int opt_minwidth(const struct opt *opt, const char *s, int unset)
@@ -58,8 +60,10 @@ static int opt_minwidth(const struct opt *opt, const char *s, int unset)
 	o->minwidth = strtod(s, &end);
 	if (!*s || *end || errno || !(o->minwidth >= 0) ||
 	    (o->minwidth_percent && o->minwidth > 100))
-		return opt_error(opt, "must be pixels or a percentage from "
-				      "0%% to 100%%, not '%s'", s);
+		return opt_error(opt,
+				 "must be pixels or a percentage from "
+				 "0%% to 100%%, not '%s'",
+				 s);
 	/* An explicit minimum width is the user's choice. */
 	o->max_frames = 0;
 	return 0;
@@ -71,9 +75,11 @@ static int opt_palette(const struct opt *opt, const char *arg, int unset)
 
 	(void)unset;
 	if (pal < 0)
-		return opt_error(opt, "is one of hot, mem, io, wakeup, java, js, "
-				      "perl, red, green, blue, aqua, yellow, "
-				      "purple, orange, chain; not '%s'", arg);
+		return opt_error(opt,
+				 "is one of hot, mem, io, wakeup, java, js, "
+				 "perl, red, green, blue, aqua, yellow, "
+				 "purple, orange, chain; not '%s'",
+				 arg);
 	*(enum flame_palette *)opt->value = pal;
 	return 0;
 }
@@ -82,8 +88,10 @@ static int opt_bgcolors(const struct opt *opt, const char *arg, int unset)
 {
 	(void)unset;
 	if (!flame_bgcolors_valid(arg))
-		return opt_error(opt, "is yellow, blue, green, grey or "
-				      "#rrggbb, not '%s'", arg);
+		return opt_error(opt,
+				 "is yellow, blue, green, grey or "
+				 "#rrggbb, not '%s'",
+				 arg);
 	*(const char **)opt->value = arg;
 	return 0;
 }
@@ -96,78 +104,79 @@ int cmd_flamegraph(int argc, char **argv)
 	struct atomic_file af;
 	const char *input = "-", *output = "-";
 	const struct opt options[] = {
-		OPT_STRING('o', "output", &output, "FILE",
-			   "write the SVG to FILE (default: standard output)"),
-		OPT_STRING(0, "title", &o.title, "TEXT",
-			   "title (default \"Flame Graph\", \"Icicle Graph\"\n"
-			   "with --inverted, \"Flame Chart\" with --flamechart)"),
-		OPT_STRING(0, "subtitle", &o.subtitle, "TEXT",
-			   "second title line"),
-		OPT_STRING(0, "notes", &o.notes, "TEXT",
-			   "a note kept in the SVG as a comment"),
-		OPT_DOUBLE(0, "width", &o.width, "PX",
-			   "image width (default 1200)", 2 * 10 + 1e-9, 1e7),
-		OPT_DOUBLE(0, "height", &o.frameheight, "PX",
-			   "height of one frame (default 16)", 1 + 1e-9, 1e7),
-		OPT_CALLBACK(0, "minwidth", &o, "PX|N%",
-			     "leave out frames narrower than PX pixels or than\n"
-			     "N% of the total (default 0.1): keeps the SVG\n"
-			     "small for big profiles",
-			     opt_minwidth),
-		OPT_UINT(0, "max-frames", &o.max_frames, "N",
-			 "without --minwidth, when more than N frames are\n"
-			 "0.1 px wide or more, keep the N widest, of equal\n"
-			 "widths the shallowest (default 16384, about\n"
-			 "3.5 MB of SVG; a notice says how many were left\n"
-			 "out); 0 = no cap",
-			 0, UINT_MAX),
-		OPT_STRING(0, "fonttype", &o.fonttype, "FONT",
-			   "font family (default Verdana)"),
-		OPT_DOUBLE(0, "fontsize", &o.fontsize, "SIZE",
-			   "font size (default 12)", 1e-9, 1e7),
-		OPT_DOUBLE(0, "fontwidth", &o.fontwidth, "RATIO",
-			   "average glyph width / font size, for fitting\n"
-			   "labels (default 0.59)",
-			   1e-9, 1e7),
-		OPT_STRING(0, "countname", &o.countname, "NAME",
-			   "what the counts are (default \"ns\" or \"bytes\"\n"
-			   "when the profile knows its unit, else\n"
-			   "\"samples\")"),
-		OPT_STRING(0, "nametype", &o.nametype, "TEXT",
-			   "label of the details line (default \"Function:\")"),
-		OPT_CALLBACK(0, "colors", &o.palette, "PALETTE",
-			     "hot (default), mem, io, wakeup, java, js, perl,\n"
-			     "red, green, blue, aqua, yellow, purple, orange,\n"
-			     "chain",
-			     opt_palette),
-		OPT_CALLBACK(0, "bgcolors", &o.bgcolors, "COLOR",
-			     "background: yellow, blue, green, grey or\n"
-			     "#rrggbb (default: chosen by the palette)",
-			     opt_bgcolors),
-		OPT_BIT(0, "hash", &o.flags,
-			"colours by flamegraph.pl's name hash: alike\n"
-			"names get alike colours (the default colours are\n"
-			"also stable, derived from a hash of the name)",
-			FLAME_HASH),
-		OPT_BIT(0, "inverted", &o.flags, "icicle graph: the root at the top",
-			FLAME_INVERTED),
-		OPT_BIT(0, "reverse", &o.flags, "merge the stacks from the leaves",
-			FLAME_REVERSE),
-		OPT_BIT(0, "flamechart", &o.flags,
-			"keep the input order of the stacks and merge\n"
-			"only neighbours (time order when the input has it)",
-			FLAME_FLAMECHART),
-		OPT_BIT(0, "negate", &o.flags,
-			"swap the red and blue of a differential graph",
-			FLAME_NEGATE),
-		OPT_END(),
+	    OPT_STRING('o', "output", &output, "FILE",
+		       "write the SVG to FILE (default: standard output)"),
+	    OPT_STRING(0, "title", &o.title, "TEXT",
+		       "title (default \"Flame Graph\", \"Icicle Graph\"\n"
+		       "with --inverted, \"Flame Chart\" with --flamechart)"),
+	    OPT_STRING(0, "subtitle", &o.subtitle, "TEXT", "second title line"),
+	    OPT_STRING(0, "notes", &o.notes, "TEXT",
+		       "a note kept in the SVG as a comment"),
+	    OPT_DOUBLE(0, "width", &o.width, "PX", "image width (default 1200)",
+		       2 * 10 + 1e-9, 1e7),
+	    OPT_DOUBLE(0, "height", &o.frameheight, "PX",
+		       "height of one frame (default 16)", 1 + 1e-9, 1e7),
+	    OPT_CALLBACK(0, "minwidth", &o, "PX|N%",
+			 "leave out frames narrower than PX pixels or than\n"
+			 "N% of the total (default 0.1): keeps the SVG\n"
+			 "small for big profiles",
+			 opt_minwidth),
+	    OPT_UINT(0, "max-frames", &o.max_frames, "N",
+		     "without --minwidth, when more than N frames are\n"
+		     "0.1 px wide or more, keep the N widest, of equal\n"
+		     "widths the shallowest (default 16384, about\n"
+		     "3.5 MB of SVG; a notice says how many were left\n"
+		     "out); 0 = no cap",
+		     0, UINT_MAX),
+	    OPT_STRING(0, "fonttype", &o.fonttype, "FONT",
+		       "font family (default Verdana)"),
+	    OPT_DOUBLE(0, "fontsize", &o.fontsize, "SIZE",
+		       "font size (default 12)", 1e-9, 1e7),
+	    OPT_DOUBLE(0, "fontwidth", &o.fontwidth, "RATIO",
+		       "average glyph width / font size, for fitting\n"
+		       "labels (default 0.59)",
+		       1e-9, 1e7),
+	    OPT_STRING(0, "countname", &o.countname, "NAME",
+		       "what the counts are (default \"ns\" or \"bytes\"\n"
+		       "when the profile knows its unit, else\n"
+		       "\"samples\")"),
+	    OPT_STRING(0, "nametype", &o.nametype, "TEXT",
+		       "label of the details line (default \"Function:\")"),
+	    OPT_CALLBACK(0, "colors", &o.palette, "PALETTE",
+			 "hot (default), mem, io, wakeup, java, js, perl,\n"
+			 "red, green, blue, aqua, yellow, purple, orange,\n"
+			 "chain",
+			 opt_palette),
+	    OPT_CALLBACK(0, "bgcolors", &o.bgcolors, "COLOR",
+			 "background: yellow, blue, green, grey or\n"
+			 "#rrggbb (default: chosen by the palette)",
+			 opt_bgcolors),
+	    OPT_BIT(0, "hash", &o.flags,
+		    "colours by flamegraph.pl's name hash: alike\n"
+		    "names get alike colours (the default colours are\n"
+		    "also stable, derived from a hash of the name)",
+		    FLAME_HASH),
+	    OPT_BIT(0, "inverted", &o.flags,
+		    "icicle graph: the root at the top", FLAME_INVERTED),
+	    OPT_BIT(0, "reverse", &o.flags, "merge the stacks from the leaves",
+		    FLAME_REVERSE),
+	    OPT_BIT(0, "flamechart", &o.flags,
+		    "keep the input order of the stacks and merge\n"
+		    "only neighbours (time order when the input has it)",
+		    FLAME_FLAMECHART),
+	    OPT_BIT(0, "negate", &o.flags,
+		    "swap the red and blue of a differential graph",
+		    FLAME_NEGATE),
+	    OPT_END(),
 	};
 
 	flame_opts_init(&o);
 	argc = parse_options(argc, argv, &doc, options, 0);
 	if (argc > 1)
-		return cli_usage_error("flamegraph", "one input at a time, not "
-				       "'%s' too", argv[1]);
+		return cli_usage_error("flamegraph",
+				       "one input at a time, not "
+				       "'%s' too",
+				       argv[1]);
 	if (argc == 1)
 		input = argv[0];
 	/* The output is opened first, so an unwritable one is found before

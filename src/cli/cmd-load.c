@@ -230,7 +230,7 @@ static int cmd_load_merge(int argc, char **argv)
 	    OPT_STRING(0, "html", &html, "FILE",
 		       "write an HTML report of the merged data"),
 	    OPT_LIST(0, "threshold", &thresh, "EXPR",
-			 "fail (exit 4) unless EXPR holds (repeatable)"),
+		     "fail (exit 4) unless EXPR holds (repeatable)"),
 	    OPT_END(),
 	};
 	struct load_summary_info info = {0};
@@ -369,8 +369,8 @@ int cmd_load(int argc, char **argv)
 			 "(one agent of N, each with --hlog)",
 			 opt_shard),
 	    OPT_LIST(0, "threshold", &thresh, "EXPR",
-			 "fail (exit 4) unless EXPR holds, like\n"
-			 "'p(99)<200ms' (repeatable)"),
+		     "fail (exit 4) unless EXPR holds, like\n"
+		     "'p(99)<200ms' (repeatable)"),
 	    OPT_END(),
 	};
 	struct strbuf body = STRBUF_INIT;

@@ -10,9 +10,9 @@
 #include <time.h>
 
 static const struct cli_doc doc = {
-	.name = "record",
-	.synopsis = "[options] (-p PID[,PID...] | -a | [--] CMD [ARGS])\n",
-	.description =
+    .name = "record",
+    .synopsis = "[options] (-p PID[,PID...] | -a | [--] CMD [ARGS])\n",
+    .description =
 	"Sample the stacks of a command, of running processes or of the whole\n"
 	"system with perf_event_open(), symbolize them in process (ELF\n"
 	"symbols, separate debug files, DWARF inline frames and lines,\n"
@@ -25,7 +25,7 @@ static const struct cli_doc doc = {
 	"samples, duration, lost samples, broken stacks, top 5 functions,\n"
 	"files written.  The options end at the first word of the command\n"
 	"(or at --): what follows is the command's.\n",
-	.epilogue =
+    .epilogue =
 	"Values: every stack carries samples (count) and CPU time\n"
 	"(nanoseconds); folded and SVG outputs use the nanoseconds, like\n"
 	"'perf script | perfops collapse' on cpu-clock.  With --off-cpu the\n"
@@ -49,7 +49,7 @@ static const struct cli_doc doc = {
 };
 
 /* Indexes are enum record_unwind. */
-static const char *const unwind_modes[] = { "fp", "dwarf", "auto", NULL };
+static const char *const unwind_modes[] = {"fp", "dwarf", "auto", NULL};
 
 /* What the option callbacks fill. */
 struct record_args {
@@ -65,11 +65,12 @@ static int output_cb(const struct opt *opt, const char *arg, int unset)
 
 	(void)unset;
 	if (cli_out_format(arg) == CLI_OUT_NONE)
-		return opt_error(opt, "cannot tell the format of '%s' (use "
-				      ".pb.gz, .folded, .svg or .json)",
+		return opt_error(opt,
+				 "cannot tell the format of '%s' (use "
+				 ".pb.gz, .folded, .svg or .json)",
 				 arg);
-	ra->outputs = xrealloc(ra->outputs,
-			       (ra->nout + 1) * sizeof(*ra->outputs));
+	ra->outputs =
+	    xrealloc(ra->outputs, (ra->nout + 1) * sizeof(*ra->outputs));
 	ra->outputs[ra->nout++] = arg;
 	return 0;
 }
@@ -90,8 +91,8 @@ static int pid_cb(const struct opt *opt, const char *arg, int unset)
 		    (*end && *end != ','))
 			return opt_error(opt, "expects PID[,PID...], not '%s'",
 					 arg);
-		ra->pids = xrealloc(ra->pids,
-				    (ra->npids + 1) * sizeof(*ra->pids));
+		ra->pids =
+		    xrealloc(ra->pids, (ra->npids + 1) * sizeof(*ra->pids));
 		ra->pids[ra->npids++] = (int)v;
 		if (!*end)
 			return 0;
@@ -105,8 +106,8 @@ static int write_output(const struct profile *p, const char *path,
 	struct flame_opts fo;
 
 	flame_opts_init(&fo);
-	fo.title = o->off_cpu ? "On- and Off-CPU Flame Graph"
-			      : "CPU Flame Graph";
+	fo.title =
+	    o->off_cpu ? "On- and Off-CPU Flame Graph" : "CPU Flame Graph";
 	return cli_write_profile(p, path, cli_out_format(path), &fo,
 				 o->argv ? o->argv[0] : "perfops record");
 }
@@ -126,29 +127,34 @@ static void print_summary(const struct profile *p,
 	double total;
 	double broken = st->with_user ? 100.0 * st->broken / st->with_user : 0;
 
-	fprintf(f, "recorded %" PRIu64 " samples of %s in %.2f s (%u Hz, -g %s)%s\n",
+	fprintf(f,
+		"recorded %" PRIu64
+		" samples of %s in %.2f s (%u Hz, -g %s)%s\n",
 		st->samples, st->event, st->seconds, o->freq,
 		o->unwind == RECORD_UNWIND_FP	   ? "fp"
 		: o->unwind == RECORD_UNWIND_DWARF ? "dwarf"
 						   : "auto",
 		st->interrupted ? ", interrupted" : "");
 	if (st->lost)
-		fprintf(f, "lost samples: %" PRIu64 " (the ring buffer "
-			   "overflowed: lower -F or --stack-size)\n",
+		fprintf(f,
+			"lost samples: %" PRIu64 " (the ring buffer "
+			"overflowed: lower -F or --stack-size)\n",
 			st->lost);
 	else
 		fprintf(f, "lost samples: 0\n");
 	if (st->throttled)
-		fprintf(f, "throttled: %" PRIu64 " times (the kernel lowered "
-			   "the rate: kernel.perf_event_max_sample_rate)\n",
+		fprintf(f,
+			"throttled: %" PRIu64 " times (the kernel lowered "
+			"the rate: kernel.perf_event_max_sample_rate)\n",
 			st->throttled);
 	fprintf(f, "broken stacks: %.1f%%", broken);
 	/* Most broken stacks as long as the kernel allows: too deep, not
 	 * badly unwound. */
 	if (broken > 10 && st->max_stack_hit * 2 >= st->broken)
-		fprintf(f, " (stacks deeper than kernel.perf_event_max_stack = "
-			   "%u frames are cut: raise it with 'sysctl "
-			   "kernel.perf_event_max_stack=4096')",
+		fprintf(f,
+			" (stacks deeper than kernel.perf_event_max_stack = "
+			"%u frames are cut: raise it with 'sysctl "
+			"kernel.perf_event_max_stack=4096')",
 			st->max_stack);
 	else if (broken > 10 && o->unwind == RECORD_UNWIND_FP)
 		fprintf(f, " (code without frame pointers: use -g dwarf, or "
@@ -161,13 +167,15 @@ static void print_summary(const struct profile *p,
 		fprintf(f, "unwound with DWARF: %.1f%% of the stacks\n",
 			100.0 * st->dwarf_used / st->with_user);
 	if (o->off_cpu)
-		fprintf(f, "off-cpu: %" PRIu64 " blocked intervals, %.3f s "
-			   "blocked\n",
+		fprintf(f,
+			"off-cpu: %" PRIu64 " blocked intervals, %.3f s "
+			"blocked\n",
 			st->offcpu_switches, st->offcpu_ns / 1e9);
 	if (st->lost_switches)
-		fprintf(f, "lost context switches: %" PRIu64 " (their blocked "
-			   "time is missing: record fewer threads, or -g fp "
-			   "to copy no stack)\n",
+		fprintf(f,
+			"lost context switches: %" PRIu64 " (their blocked "
+			"time is missing: record fewer threads, or -g fp "
+			"to copy no stack)\n",
 			st->lost_switches);
 	/* By samples, not nanoseconds: off-CPU time is no hot function. */
 	report_compute(p, 0, REPORT_ALL, 0, REPORT_SORT_SELF, &top);
@@ -197,7 +205,7 @@ int cmd_record(int argc, char **argv)
 {
 	struct record_opts o;
 	struct record_stats st;
-	struct record_args ra = { NULL, 0, NULL, 0 };
+	struct record_args ra = {NULL, 0, NULL, 0};
 	struct profile p;
 	const char **outputs;
 	int *written = NULL;
@@ -213,58 +221,58 @@ int cmd_record(int argc, char **argv)
 	o.stack_size = 16384;
 	{
 		const struct opt options[] = {
-			OPT_UINT('F', "freq", &o.freq, "HZ",
-				 "samples per second per CPU (default 999)",
-				 1, 100000),
-			OPT_STRING('e', "event", &o.event, "E",
-				   "cpu-clock (default), task-clock,\n"
-				   "page-faults, cycles, instructions, ...;\n"
-				   "without a hardware PMU (most VMs) cycles\n"
-				   "falls back to cpu-clock"),
-			OPT_CHOICE('g', "call-graph", &o.unwind, "MODE",
-				   "call stacks: fp (frame pointers,\n"
-				   "cheapest), dwarf (copy the user stack and\n"
-				   "unwind it with the DWARF CFI: complete\n"
-				   "through code built without frame\n"
-				   "pointers), auto (default: the frame-pointer\n"
-				   "chain when it reaches a root frame such as\n"
-				   "_start or start_thread without passing\n"
-				   "through code built without frame pointers,\n"
-				   "such as libc; else the DWARF unwind)",
-				   unwind_modes),
-			OPT_UINT(0, "stack-size", &o.stack_size, "N",
-				 "bytes of user stack copied per sample for\n"
-				 "dwarf/auto (default 16384)",
-				 64, 60000),
-			OPT_DURATION('d', "duration", &o.duration, "S",
-				     "stop after S seconds (the command is\n"
-				     "then sent SIGTERM)",
-				     0.001, 1e300),
-			OPT_BOOL(0, "off-cpu", &o.off_cpu,
-				 "also record where threads block: the stack\n"
-				 "at each context switch, weighted by the time\n"
-				 "until the thread runs again, under an\n"
-				 "[off-cpu] frame"),
-			OPT_BOOL(0, "user-only", &o.user_only,
-				 "leave out kernel frames"),
-			OPT_BOOL(0, "per-thread", &o.per_thread,
-				 "root frames comm-PID/TID instead of comm"),
-			OPT_BOOL(0, "no-inline", &o.no_inline,
-				 "no DWARF inline frames or file:line\n"
-				 "(faster)"),
-			OPT_CALLBACK('o', "output", &ra, "FILE",
-				     "write FILE; repeatable; the format\n"
-				     "follows the extension: .pb.gz (pprof, the\n"
-				     "default perfops.pb.gz), .folded, .svg,\n"
-				     ".json (speedscope)",
-				     output_cb),
-			OPT_CALLBACK('p', "pid", &ra, "PID[,PID]",
-				     "attach to running processes (all\n"
-				     "threads, and those they start later)",
-				     pid_cb),
-			OPT_BOOL('a', "all-cpus", &o.system_wide,
-				 "the whole system, one buffer per CPU"),
-			OPT_END(),
+		    OPT_UINT('F', "freq", &o.freq, "HZ",
+			     "samples per second per CPU (default 999)", 1,
+			     100000),
+		    OPT_STRING('e', "event", &o.event, "E",
+			       "cpu-clock (default), task-clock,\n"
+			       "page-faults, cycles, instructions, ...;\n"
+			       "without a hardware PMU (most VMs) cycles\n"
+			       "falls back to cpu-clock"),
+		    OPT_CHOICE('g', "call-graph", &o.unwind, "MODE",
+			       "call stacks: fp (frame pointers,\n"
+			       "cheapest), dwarf (copy the user stack and\n"
+			       "unwind it with the DWARF CFI: complete\n"
+			       "through code built without frame\n"
+			       "pointers), auto (default: the frame-pointer\n"
+			       "chain when it reaches a root frame such as\n"
+			       "_start or start_thread without passing\n"
+			       "through code built without frame pointers,\n"
+			       "such as libc; else the DWARF unwind)",
+			       unwind_modes),
+		    OPT_UINT(0, "stack-size", &o.stack_size, "N",
+			     "bytes of user stack copied per sample for\n"
+			     "dwarf/auto (default 16384)",
+			     64, 60000),
+		    OPT_DURATION('d', "duration", &o.duration, "S",
+				 "stop after S seconds (the command is\n"
+				 "then sent SIGTERM)",
+				 0.001, 1e300),
+		    OPT_BOOL(0, "off-cpu", &o.off_cpu,
+			     "also record where threads block: the stack\n"
+			     "at each context switch, weighted by the time\n"
+			     "until the thread runs again, under an\n"
+			     "[off-cpu] frame"),
+		    OPT_BOOL(0, "user-only", &o.user_only,
+			     "leave out kernel frames"),
+		    OPT_BOOL(0, "per-thread", &o.per_thread,
+			     "root frames comm-PID/TID instead of comm"),
+		    OPT_BOOL(0, "no-inline", &o.no_inline,
+			     "no DWARF inline frames or file:line\n"
+			     "(faster)"),
+		    OPT_CALLBACK('o', "output", &ra, "FILE",
+				 "write FILE; repeatable; the format\n"
+				 "follows the extension: .pb.gz (pprof, the\n"
+				 "default perfops.pb.gz), .folded, .svg,\n"
+				 ".json (speedscope)",
+				 output_cb),
+		    OPT_CALLBACK('p', "pid", &ra, "PID[,PID]",
+				 "attach to running processes (all\n"
+				 "threads, and those they start later)",
+				 pid_cb),
+		    OPT_BOOL('a', "all-cpus", &o.system_wide,
+			     "the whole system, one buffer per CPU"),
+		    OPT_END(),
 		};
 
 		argc = parse_options(argc, argv, &doc, options,
@@ -274,7 +282,7 @@ int cmd_record(int argc, char **argv)
 		o.argv = argv;
 	if (!!o.argv + !!ra.npids + o.system_wide != 1) {
 		cli_usage_error("record", "give exactly one target: -p PID, "
-			       "-a or a command after --");
+					  "-a or a command after --");
 		ret = EXIT_USAGE;
 		goto out;
 	}

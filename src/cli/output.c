@@ -43,10 +43,18 @@ int cli_write_profile(const struct profile *p, const char *path,
 	if (atomic_open(&af, path) < 0)
 		return -1;
 	switch (fmt) {
-	case CLI_OUT_SVG: r = flame_write_svg(p, fo, af.fp); break;
-	case CLI_OUT_PPROF: r = pprof_write(p, af.fp); break;
-	case CLI_OUT_SPEEDSCOPE: r = speedscope_write(p, name, af.fp); break;
-	default: r = folded_write(p, af.fp); break;
+	case CLI_OUT_SVG:
+		r = flame_write_svg(p, fo, af.fp);
+		break;
+	case CLI_OUT_PPROF:
+		r = pprof_write(p, af.fp);
+		break;
+	case CLI_OUT_SPEEDSCOPE:
+		r = speedscope_write(p, name, af.fp);
+		break;
+	default:
+		r = folded_write(p, af.fp);
+		break;
 	}
 	if (r < 0) {
 		atomic_abort(&af);

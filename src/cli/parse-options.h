@@ -55,7 +55,10 @@ enum opt_flags {
 struct opt_list {
 	VEC(const char *) v;
 };
-#define OPT_LIST_INIT { VEC_INIT }
+#define OPT_LIST_INIT                                                          \
+	{                                                                      \
+		VEC_INIT                                                       \
+	}
 
 struct opt;
 /* Return 0, or report with opt_error() and return -1. */
@@ -139,9 +142,12 @@ struct opt {
 		.value = OPT_TYPED(v, int), .argh = (a), .help = (h),          \
 		.choices = (list)                                              \
 	}
-#define OPT_LIST(s, l, v, a, h)                                            \
-	{ .type = OPTION_LIST, .short_name = (s), .long_name = (l),        \
-	  .value = OPT_TYPED(v, struct opt_list), .argh = (a), .help = (h) }
+#define OPT_LIST(s, l, v, a, h)                                                \
+	{                                                                      \
+		.type = OPTION_LIST, .short_name = (s), .long_name = (l),      \
+		.value = OPT_TYPED(v, struct opt_list), .argh = (a),           \
+		.help = (h)                                                    \
+	}
 #define OPT_CALLBACK(s, l, v, a, h, f)                                         \
 	{                                                                      \
 		.type = OPTION_CALLBACK, .short_name = (s), .long_name = (l),  \

@@ -15,7 +15,10 @@ struct arena {
 	size_t total; /* bytes handed out, for statistics */
 };
 
-#define ARENA_INIT { NULL, 0, 0 }
+#define ARENA_INIT                                                             \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 
 void arena_init(struct arena *a, size_t block_size);
 /* Memory aligned for any type; never NULL. */

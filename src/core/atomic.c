@@ -80,7 +80,8 @@ static int resolve(const char *path, struct target *t)
 
 	memset(t, 0, sizeof(*t));
 	strbuf_init(&t->path, 0);
-	/* Else the temp file goes to "." and the rename fails after the work. */
+	/* Else the temp file goes to "." and the rename fails after the work.
+	 */
 	if (!*path)
 		return error("cannot write to an empty path: name a file (or - "
 			     "for standard output)");

@@ -48,15 +48,15 @@ size_t st_add(size_t a, size_t b);
  * Grow the array x (with nr used and alloc allocated elements) so that it
  * holds at least n elements, like git's ALLOC_GROW.
  */
-#define ALLOC_GROW(x, n, alloc)                                             \
-	do {                                                                \
-		if ((n) > (alloc)) {                                        \
-			size_t grow_ = (alloc) < 8 ? 16 : (alloc) * 2;      \
-			if (grow_ < (size_t)(n))                            \
-				grow_ = (n);                                \
-			(x) = xrealloc((x), st_mult(sizeof(*(x)), grow_));  \
-			(alloc) = grow_;                                    \
-		}                                                           \
+#define ALLOC_GROW(x, n, alloc)                                                \
+	do {                                                                   \
+		if ((n) > (alloc)) {                                           \
+			size_t grow_ = (alloc) < 8 ? 16 : (alloc)*2;           \
+			if (grow_ < (size_t)(n))                               \
+				grow_ = (n);                                   \
+			(x) = xrealloc((x), st_mult(sizeof(*(x)), grow_));     \
+			(alloc) = grow_;                                       \
+		}                                                              \
 	} while (0)
 
 #include "core/banned.h"

@@ -28,7 +28,8 @@ static void report(const char *prefix, const char *fmt, va_list ap,
 	if (suffix)
 		strbuf_addf(&line, ": %s", suffix);
 	strbuf_addch(&line, '\n');
-	/* One write() per message so that lines from threads never interleave. */
+	/* One write() per message so that lines from threads never interleave.
+	 */
 	fputs(line.buf, stderr);
 	strbuf_release(&line);
 }

@@ -13,7 +13,7 @@ int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int error_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like error(), but for a negative errno value returned by a sys wrapper. */
 int error_code(int neg_errno, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Print "perfops: warning: MESSAGE"; returns nothing. */
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "perfops: notice: MESSAGE" (an informational line on stderr). */

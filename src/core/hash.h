@@ -60,7 +60,8 @@ static inline uint64_t hash_bytes(const void *data, size_t len)
 			t = p[0] | (r > 1 ? (uint64_t)p[1] << 8 : 0) |
 			    (r > 2 ? (uint64_t)p[2] << 16 : 0);
 		}
-		h = hash_mix(t ^ 0x589965cc75374cc3ull, h ^ 0x1d8e4e27c47d124full);
+		h = hash_mix(t ^ 0x589965cc75374cc3ull,
+			     h ^ 0x1d8e4e27c47d124full);
 	}
 	return hash_mix(h ^ 0xa0761d6478bd642full, 0xe7037ed1a0b428dbull ^ len);
 }

@@ -113,8 +113,8 @@ uint32_t intern_add(struct intern *t, const void *key, size_t len, int *added)
 	return intern_add_hashed(t, key, len, hash_bytes(key, len), added);
 }
 
-uint32_t intern_find_hashed(const struct intern *t, const void *key,
-			    size_t len, uint64_t hash)
+uint32_t intern_find_hashed(const struct intern *t, const void *key, size_t len,
+			    uint64_t hash)
 {
 	size_t i = probe(t, key, len, (uint32_t)(hash ^ (hash >> 32)));
 

@@ -38,8 +38,8 @@ uint32_t intern_add_hashed(struct intern *t, const void *key, size_t len,
 			   uint64_t hash, int *added);
 /* The id of the key, or INTERN_NONE. */
 uint32_t intern_find(const struct intern *t, const void *key, size_t len);
-uint32_t intern_find_hashed(const struct intern *t, const void *key,
-			    size_t len, uint64_t hash);
+uint32_t intern_find_hashed(const struct intern *t, const void *key, size_t len,
+			    uint64_t hash);
 static inline const char *intern_str(const struct intern *t, uint32_t id)
 {
 	assert(id < t->nr);

@@ -6,7 +6,6 @@
 #define LINES_CHUNK (4u << 20)
 #define LINES_MAX_LINE (64u << 20)
 
-
 static int try_map(struct lines *lr)
 {
 	struct stat st;
@@ -155,7 +154,8 @@ int lines_next_slow(struct lines *lr, const char **line, size_t *len)
 			lr->start += *len + 1;
 			lr->bytes += *len + 1;
 			lr->lineno++;
-			if (lr->map && lr->start >= lr->dropped + 2 * LINES_DROP_STEP)
+			if (lr->map &&
+			    lr->start >= lr->dropped + 2 * LINES_DROP_STEP)
 				drop_consumed(lr);
 			return 1;
 		}

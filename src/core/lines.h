@@ -16,14 +16,14 @@
  * a buffer in memory.  The reader owns its buffer; lines_close() frees it.
  */
 struct lines {
-	int fd;          /* -1 when reading from memory */
+	int fd; /* -1 when reading from memory */
 	int own_fd;
-	char *buf;       /* owned chunk buffer (NULL when reading memory) */
+	char *buf;	 /* owned chunk buffer (NULL when reading memory) */
 	const char *mem; /* the data: buf, or the caller's buffer */
 	size_t cap, start, end;
 	size_t max_line;
 	uint64_t lineno; /* number of the line last returned, from 1 */
-	uint64_t bytes;  /* bytes consumed so far */
+	uint64_t bytes;	 /* bytes consumed so far */
 	int eof;
 	const char *name;
 	/* A regular file is mapped rather than read (no copy); consumed
@@ -53,7 +53,7 @@ static inline int lines_next(struct lines *lr, const char **line, size_t *len)
 	size_t n;
 
 	if (!nl || (lr->map && lr->start + (size_t)(nl - p) + 1 >=
-			       lr->dropped + 2 * LINES_DROP_STEP))
+				   lr->dropped + 2 * LINES_DROP_STEP))
 		return lines_next_slow(lr, line, len);
 	n = (size_t)(nl - p);
 	if (n > lr->max_line)

@@ -22,7 +22,8 @@ void progress_update(struct progress *p, uint64_t done);
 /* Replace the title (for example "run 3/10") without redrawing at once. */
 void progress_set_title(struct progress *p, const char *title);
 void progress_stop(struct progress *p);
-/* Whether progress lines are drawn at all (for callers that format their own). */
+/* Whether progress lines are drawn at all (for callers that format their own).
+ */
 int progress_enabled(void);
 
 #endif

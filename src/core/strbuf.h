@@ -19,7 +19,10 @@ struct strbuf {
 };
 
 extern char strbuf_slopbuf[];
-#define STRBUF_INIT { strbuf_slopbuf, 0, 0, 0 }
+#define STRBUF_INIT                                                            \
+	{                                                                      \
+		strbuf_slopbuf, 0, 0, 0                                        \
+	}
 
 void strbuf_init(struct strbuf *sb, size_t hint);
 /* Like strbuf_init(), and the buffer will never hold more than max bytes. */
@@ -50,7 +53,7 @@ static inline int strbuf_addbuf(struct strbuf *sb, const struct strbuf *o)
 	return strbuf_add(sb, o->buf, o->len);
 }
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 
 /*

@@ -6,7 +6,8 @@
  */
 static void __attribute__((noreturn)) oom(size_t size)
 {
-	fprintf(stderr, "perfops: out of memory (allocating %zu bytes)\n", size);
+	fprintf(stderr, "perfops: out of memory (allocating %zu bytes)\n",
+		size);
 	abort();
 }
 

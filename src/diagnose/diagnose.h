@@ -171,13 +171,13 @@ int diag_rule(enum diag_id id, const struct diag_series *s,
  */
 struct diag_url {
 	const char *url;
-	double idle_p50;	 /* ms, one connection, closed loop */
-	double p50, p99;	 /* ms, under load */
-	double rps;		 /* responses per second under load */
+	double idle_p50;	  /* ms, one connection, closed loop */
+	double p50, p99;	  /* ms, under load */
+	double rps;		  /* responses per second under load */
 	int64_t requests, errors; /* under load */
-	double cpu;		 /* CPUs the process wanted (median) */
-	double top;		 /* CPUs its busiest thread wanted */
-	double t0, t1;		 /* the loaded window, seconds of the watch */
+	double cpu;		  /* CPUs the process wanted (median) */
+	double top;		  /* CPUs its busiest thread wanted */
+	double t0, t1;		  /* the loaded window, seconds of the watch */
 };
 
 struct diag_load {
@@ -216,8 +216,8 @@ int diag_load_rule(enum diag_id id, const struct diag_load *l,
  * d); -1 (reported) when a URL got no answers.
  */
 struct diag_drive;
-struct diag_drive *diag_drive_new(const char *const *urls, size_t n,
-				  int conns, double rate, double duration);
+struct diag_drive *diag_drive_new(const char *const *urls, size_t n, int conns,
+				  double rate, double duration);
 int diag_drive_start(struct diag_drive *d, double start);
 int diag_drive_done(const struct diag_drive *d);
 void diag_drive_stop(struct diag_drive *d);

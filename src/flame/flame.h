@@ -36,11 +36,11 @@ enum flame_palette {
 };
 
 enum flame_flags {
-	FLAME_HASH = 1 << 0,       /* flamegraph.pl's namehash colours */
+	FLAME_HASH = 1 << 0,	   /* flamegraph.pl's namehash colours */
 	FLAME_INVERTED = 1 << 1,   /* icicle graph: root at the top */
-	FLAME_REVERSE = 1 << 2,    /* merge stacks from the leaves */
+	FLAME_REVERSE = 1 << 2,	   /* merge stacks from the leaves */
 	FLAME_FLAMECHART = 1 << 3, /* keep input order, merge neighbours only */
-	FLAME_NEGATE = 1 << 4,     /* swap red and blue of a differential */
+	FLAME_NEGATE = 1 << 4,	   /* swap red and blue of a differential */
 };
 
 struct flame_opts {
@@ -53,11 +53,11 @@ struct flame_opts {
 	const char *nametype;  /* "Function:" */
 	const char *fonttype;  /* "Verdana" */
 	const char *root;      /* name of the root frame, "all" */
-	double width;          /* image width in px, 1200 */
+	double width;	       /* image width in px, 1200 */
 	double frameheight;    /* 16 */
 	double fontsize;       /* 12 */
 	double fontwidth;      /* average glyph width / font size, 0.59 */
-	double xpad;           /* 10 */
+	double xpad;	       /* 10 */
 	double minwidth;       /* frames narrower than this are left out */
 	int minwidth_percent;  /* minwidth is a percentage of the total */
 	unsigned max_frames;   /* when more frames than this are wide enough,
@@ -65,9 +65,9 @@ struct flame_opts {
 				  huge profile stays a file a browser opens);
 				  0 = no cap.  Default 16384, about 3.5 MB */
 	enum flame_palette palette;
-	const char *bgcolors;  /* NULL: from the palette; "yellow", "blue",
-				  "green", "grey" or "#rrggbb" */
-	unsigned flags;        /* enum flame_flags */
+	const char *bgcolors; /* NULL: from the palette; "yellow", "blue",
+				 "green", "grey" or "#rrggbb" */
+	unsigned flags;	      /* enum flame_flags */
 };
 
 /* Fill o with flamegraph.pl's defaults. */

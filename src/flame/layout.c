@@ -82,7 +82,7 @@ struct builder {
 static void close_frame(struct builder *b, uint32_t depth)
 {
 	const struct open_frame *o = &b->path.v[depth];
-	struct flame_frame f = { o->name, depth, o->x, b->t - o->x, o->delta };
+	struct flame_frame f = {o->name, depth, o->x, b->t - o->x, o->delta};
 
 	/* |INT64_MIN| does not fit: the next value down does. */
 	if (f.delta == INT64_MIN)
@@ -110,12 +110,12 @@ static void flow(struct builder *b, const struct row *r, int reverse)
 		b->path.len--;
 	}
 	for (i = same - 1; i < r->depth; i++) {
-		struct open_frame o = { row_frame(r, i, reverse), b->t, 0 };
+		struct open_frame o = {row_frame(r, i, reverse), b->t, 0};
 
 		VEC_PUSH(&b->path, o);
 	}
-	VEC_LAST(&b->path).delta = profile_sat_add(VEC_LAST(&b->path).delta,
-						   r->delta, &overflow);
+	VEC_LAST(&b->path).delta =
+	    profile_sat_add(VEC_LAST(&b->path).delta, r->delta, &overflow);
 	b->t += r->width;
 }
 
@@ -136,9 +136,9 @@ int flame_layout_build(struct flame_layout *l, const struct profile *p,
 	size_t n = profile_nstacks(p), i, nrows = 0;
 	int reverse = !!(flags & FLAME_REVERSE);
 	struct row *rows = xmalloc(st_mult(n + 1, sizeof(*rows)));
-	struct builder b = { l, VEC_INIT, minwidth_value, 0 };
+	struct builder b = {l, VEC_INIT, minwidth_value, 0};
 	int overflow = 0;
-	struct open_frame root = { FLAME_ROOT, 0, 0 };
+	struct open_frame root = {FLAME_ROOT, 0, 0};
 
 	memset(l, 0, sizeof(*l));
 	l->differential = !!(p->flags & PROFILE_DIFFERENTIAL);
@@ -167,7 +167,7 @@ int flame_layout_build(struct flame_layout *l, const struct profile *p,
 	}
 	if (!(flags & FLAME_FLAMECHART)) {
 		uint32_t *rank = name_ranks(p);
-		struct sort_ctx ctx = { rank, reverse };
+		struct sort_ctx ctx = {rank, reverse};
 
 		qsort_r(rows, nrows, sizeof(*rows), cmp_rows, &ctx);
 		free(rank);

@@ -15,15 +15,15 @@
 #define FLAME_ROOT UINT32_MAX /* the name of the root frame ("all") */
 
 struct flame_frame {
-	uint32_t name;  /* frame id in the profile, or FLAME_ROOT */
+	uint32_t name;	/* frame id in the profile, or FLAME_ROOT */
 	uint32_t depth; /* 0 = the root */
-	int64_t x, w;   /* start and width, in values (exact) */
-	int64_t delta;  /* differential: self after - before */
+	int64_t x, w;	/* start and width, in values (exact) */
+	int64_t delta;	/* differential: self after - before */
 };
 
 struct flame_layout {
 	VEC(struct flame_frame) frames; /* by depth, then x */
-	int64_t total;    /* the root's width */
+	int64_t total;			/* the root's width */
 	int64_t maxdelta; /* largest |delta| of any frame, pruned or not */
 	unsigned depthmax;
 	int differential;
@@ -42,10 +42,10 @@ int flame_layout_build(struct flame_layout *l, const struct profile *p,
 void flame_layout_release(struct flame_layout *l);
 /* What flame_layout_cap() left out. */
 struct flame_cap {
-	double width;      /* frames narrower than this (in values) ... */
-	size_t narrower;   /* ... were left out: this many */
-	uint32_t depth;    /* frames of exactly that width at this depth */
-	size_t deeper;     /* or deeper: this many (0 = none) */
+	double width;	 /* frames narrower than this (in values) ... */
+	size_t narrower; /* ... were left out: this many */
+	uint32_t depth;	 /* frames of exactly that width at this depth */
+	size_t deeper;	 /* or deeper: this many (0 = none) */
 };
 
 /*
@@ -54,7 +54,8 @@ struct flame_cap {
  * frames of one width).  A frame is never wider than its parent, so this
  * never leaves a frame without its parent.  cap says what went.
  */
-void flame_layout_cap(struct flame_layout *l, size_t max, struct flame_cap *cap);
+void flame_layout_cap(struct flame_layout *l, size_t max,
+		      struct flame_cap *cap);
 
 /* The minimum width in values for the options (px or percent). */
 double flame_minwidth_value(const struct flame_opts *o, double total);

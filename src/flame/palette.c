@@ -10,14 +10,14 @@
  */
 
 static const char *const palette_names[] = {
-	[FLAME_HOT] = "hot",       [FLAME_MEM] = "mem",
-	[FLAME_IO] = "io",         [FLAME_WAKEUP] = "wakeup",
-	[FLAME_JAVA] = "java",     [FLAME_JS] = "js",
-	[FLAME_PERL] = "perl",     [FLAME_RED] = "red",
-	[FLAME_GREEN] = "green",   [FLAME_BLUE] = "blue",
-	[FLAME_AQUA] = "aqua",     [FLAME_YELLOW] = "yellow",
-	[FLAME_PURPLE] = "purple", [FLAME_ORANGE] = "orange",
-	[FLAME_CHAIN] = "chain",
+    [FLAME_HOT] = "hot",       [FLAME_MEM] = "mem",
+    [FLAME_IO] = "io",	       [FLAME_WAKEUP] = "wakeup",
+    [FLAME_JAVA] = "java",     [FLAME_JS] = "js",
+    [FLAME_PERL] = "perl",     [FLAME_RED] = "red",
+    [FLAME_GREEN] = "green",   [FLAME_BLUE] = "blue",
+    [FLAME_AQUA] = "aqua",     [FLAME_YELLOW] = "yellow",
+    [FLAME_PURPLE] = "purple", [FLAME_ORANGE] = "orange",
+    [FLAME_CHAIN] = "chain",
 };
 
 int flame_palette_parse(const char *name)
@@ -55,14 +55,26 @@ void flame_bgcolors(const struct flame_opts *o, const char **c1,
 
 	if (!bg || !*bg) {
 		switch (o->palette) {
-		case FLAME_MEM: bg = "green"; break;
+		case FLAME_MEM:
+			bg = "green";
+			break;
 		case FLAME_IO:
 		case FLAME_WAKEUP:
-		case FLAME_CHAIN: bg = "blue"; break;
-		case FLAME_RED: case FLAME_GREEN: case FLAME_BLUE:
-		case FLAME_AQUA: case FLAME_YELLOW: case FLAME_PURPLE:
-		case FLAME_ORANGE: bg = "grey"; break;
-		default: bg = "yellow"; break;
+		case FLAME_CHAIN:
+			bg = "blue";
+			break;
+		case FLAME_RED:
+		case FLAME_GREEN:
+		case FLAME_BLUE:
+		case FLAME_AQUA:
+		case FLAME_YELLOW:
+		case FLAME_PURPLE:
+		case FLAME_ORANGE:
+			bg = "grey";
+			break;
+		default:
+			bg = "yellow";
+			break;
 		}
 	}
 	*c1 = "#eeeeee";
@@ -129,8 +141,8 @@ static int has(const char *s, size_t len, const char *needle)
 static enum flame_palette resolve(enum flame_palette pal, const char *s,
 				  size_t len)
 {
-	static const char *const java_pkgs[] = { "java/", "javax/", "jdk/",
-		"net/", "org/", "com/", "io/", "sun/" };
+	static const char *const java_pkgs[] = {
+	    "java/", "javax/", "jdk/", "net/", "org/", "com/", "io/", "sun/"};
 	size_t i;
 
 	switch (pal) {
@@ -144,7 +156,8 @@ static enum flame_palette resolve(enum flame_palette pal, const char *s,
 			size_t off = len > 0 && s[0] == 'L';
 
 			if ((len >= n && !memcmp(s, java_pkgs[i], n)) ||
-			    (off && len - 1 >= n && !memcmp(s + 1, java_pkgs[i], n)))
+			    (off && len - 1 >= n &&
+			     !memcmp(s + 1, java_pkgs[i], n)))
 				return FLAME_GREEN;
 		}
 		if (has(s, len, ":::"))

@@ -64,8 +64,8 @@ static size_t count_chars(const char *s, size_t len)
 /* flamegraph.pl strips the annotations collapse adds (_[k], _[j], ...). */
 static size_t strip_annotation(const char *s, size_t len)
 {
-	if (len >= 4 && s[len - 4] == '_' && s[len - 3] == '[' &&
-	    s[len - 2] && strchr("kwij", s[len - 2]) && s[len - 1] == ']')
+	if (len >= 4 && s[len - 4] == '_' && s[len - 3] == '[' && s[len - 2] &&
+	    strchr("kwij", s[len - 2]) && s[len - 1] == ']')
 		return len - 4;
 	return len;
 }
@@ -131,9 +131,8 @@ struct svg_ctx {
 static const char *count_name(const struct flame_opts *o,
 			      const struct profile *p)
 {
-	const char *unit = p->main_value < PROFILE_MAX_VALUES
-				   ? p->unit[p->main_value]
-				   : "";
+	const char *unit =
+	    p->main_value < PROFILE_MAX_VALUES ? p->unit[p->main_value] : "";
 
 	if (o->countname)
 		return o->countname;
@@ -226,10 +225,11 @@ static void write_frame(struct svg_ctx *c, const struct flame_frame *f,
 	/* Rounded ends make neighbours tile exactly, as in flamegraph.pl. */
 	rx1 = round(x1 * 10) / 10;
 	rx2 = round(x2 * 10) / 10;
-	strbuf_addf(&c->sb,
-		    "<rect x=\"%.1f\" y=\"%.10g\" width=\"%.1f\" height=\"%.10g\""
-		    " fill=\"%s\" rx=\"2\" ry=\"2\"",
-		    rx1, y1, rx2 - rx1, y2 - y1, color);
+	strbuf_addf(
+	    &c->sb,
+	    "<rect x=\"%.1f\" y=\"%.10g\" width=\"%.1f\" height=\"%.10g\""
+	    " fill=\"%s\" rx=\"2\" ry=\"2\"",
+	    rx1, y1, rx2 - rx1, y2 - y1, color);
 	folded_format_count(f->x, num);
 	strbuf_addf(&c->sb, " fg:x=\"%s\"", num);
 	folded_format_count(f->w, num);
@@ -241,14 +241,14 @@ static void write_frame(struct svg_ctx *c, const struct flame_frame *f,
 }
 
 static const char svg_style[] =
-	"#search, #ignorecase { opacity:0.1; cursor:pointer; }\n"
-	"#search:hover, #search.show, #ignorecase:hover, #ignorecase.show"
-	" { opacity:1; }\n"
-	"#subtitle { text-anchor:middle; fill:rgb(160,160,160); }\n"
-	"#unzoom { cursor:pointer; }\n"
-	"#frames > *:hover { stroke:black; stroke-width:0.5; cursor:pointer; }\n"
-	".hide { display:none; }\n"
-	".parent { opacity:0.5; }\n";
+    "#search, #ignorecase { opacity:0.1; cursor:pointer; }\n"
+    "#search:hover, #search.show, #ignorecase:hover, #ignorecase.show"
+    " { opacity:1; }\n"
+    "#subtitle { text-anchor:middle; fill:rgb(160,160,160); }\n"
+    "#unzoom { cursor:pointer; }\n"
+    "#frames > *:hover { stroke:black; stroke-width:0.5; cursor:pointer; }\n"
+    ".hide { display:none; }\n"
+    ".parent { opacity:0.5; }\n";
 
 static void write_header(struct svg_ctx *c, FILE *fp)
 {
@@ -259,9 +259,9 @@ static void write_header(struct svg_ctx *c, FILE *fp)
 	double bottom = h - (o->fontsize * 2 + 10) / 2;
 
 	if (!title)
-		title = (o->flags & FLAME_FLAMECHART) ? "Flame Chart" :
-			(o->flags & FLAME_INVERTED) ? "Icicle Graph" :
-						       "Flame Graph";
+		title = (o->flags & FLAME_FLAMECHART) ? "Flame Chart"
+			: (o->flags & FLAME_INVERTED) ? "Icicle Graph"
+						      : "Flame Graph";
 	flame_bgcolors(o, &bg1, &bg2);
 	strbuf_reset(sb);
 	strbuf_addf(sb,
@@ -293,23 +293,25 @@ static void write_header(struct svg_ctx *c, FILE *fp)
 		}
 		strbuf_addstr(sb, " -->\n");
 	}
-	strbuf_addf(sb,
-		    "<defs>\n<linearGradient id=\"background\" y1=\"0\" y2=\"1\""
-		    " x1=\"0\" x2=\"0\">\n"
-		    "<stop stop-color=\"%s\" offset=\"5%%\"/>\n"
-		    "<stop stop-color=\"%s\" offset=\"95%%\"/>\n"
-		    "</linearGradient>\n</defs>\n<style type=\"text/css\">\n"
-		    "text { font-family:",
-		    bg1, bg2);
+	strbuf_addf(
+	    sb,
+	    "<defs>\n<linearGradient id=\"background\" y1=\"0\" y2=\"1\""
+	    " x1=\"0\" x2=\"0\">\n"
+	    "<stop stop-color=\"%s\" offset=\"5%%\"/>\n"
+	    "<stop stop-color=\"%s\" offset=\"95%%\"/>\n"
+	    "</linearGradient>\n</defs>\n<style type=\"text/css\">\n"
+	    "text { font-family:",
+	    bg1, bg2);
 	strbuf_add_xml(sb, o->fonttype, strlen(o->fonttype));
-	strbuf_addf(sb,
-		    "; font-size:%gpx; fill:rgb(0,0,0); }\n"
-		    "#title { text-anchor:middle; font-size:%gpx; }\n%s"
-		    "</style>\n<script type=\"text/ecmascript\"><![CDATA[\n"
-		    "var xpad = %g, fontsize = %g, fontwidth = %g, inverted = %d,"
-		    " imagewidth = %g, nametype = ",
-		    o->fontsize, o->fontsize + 5, svg_style, o->xpad,
-		    o->fontsize, o->fontwidth, !!(o->flags & FLAME_INVERTED), w);
+	strbuf_addf(
+	    sb,
+	    "; font-size:%gpx; fill:rgb(0,0,0); }\n"
+	    "#title { text-anchor:middle; font-size:%gpx; }\n%s"
+	    "</style>\n<script type=\"text/ecmascript\"><![CDATA[\n"
+	    "var xpad = %g, fontsize = %g, fontwidth = %g, inverted = %d,"
+	    " imagewidth = %g, nametype = ",
+	    o->fontsize, o->fontsize + 5, svg_style, o->xpad, o->fontsize,
+	    o->fontwidth, !!(o->flags & FLAME_INVERTED), w);
 	add_js_string(sb, o->nametype);
 	strbuf_addf(sb, ";\n%s]]></script>\n", flame_script);
 	strbuf_addf(sb,
@@ -353,7 +355,8 @@ static int check_opts(const struct flame_opts *o)
 		return error("minimum width must not be negative");
 	if (o->bgcolors && *o->bgcolors && !flame_bgcolors_valid(o->bgcolors))
 		return error("unknown background colors '%s' (yellow, blue, "
-			     "green, grey or #rrggbb)", o->bgcolors);
+			     "green, grey or #rrggbb)",
+			     o->bgcolors);
 	return 0;
 }
 
@@ -381,7 +384,7 @@ int flame_write_svg(const struct profile *p, const struct flame_opts *o,
 		    FILE *fp)
 {
 	struct flame_layout l;
-	struct svg_ctx c = { p, o, &l, 0, 0, 0, STRBUF_INIT, NULL };
+	struct svg_ctx c = {p, o, &l, 0, 0, 0, STRBUF_INIT, NULL};
 	double total = 0;
 	size_t i;
 
@@ -402,8 +405,8 @@ int flame_write_svg(const struct profile *p, const struct flame_opts *o,
 	c.top = o->fontsize * 3;
 	if (o->subtitle && *o->subtitle)
 		c.top += o->fontsize * 2;
-	c.imageheight = (l.depthmax + 1) * o->frameheight + c.top +
-			o->fontsize * 2 + 10;
+	c.imageheight =
+	    (l.depthmax + 1) * o->frameheight + c.top + o->fontsize * 2 + 10;
 	c.pxper = (o->width - 2 * o->xpad) / l.total;
 	write_header(&c, fp);
 	for (i = 0; i < l.frames.len; i++)

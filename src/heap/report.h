@@ -37,8 +37,6 @@ void heap_profile(const struct heap_analysis *a, enum heap_weight w,
 /* "1.5 MB": bytes in powers of 1024 (into a static buffer ring). */
 const char *heap_bytes(double v);
 
-
-
 /*
  * The heap and RSS timeline of the process with the largest peak as an
  * SVG chart (two lines over time); returns -1 on a write error.

@@ -33,7 +33,7 @@ static void add_side(struct profile *out, const struct profile *in, int side,
 	for (s = 0; s < n; s++) {
 		size_t depth, i;
 		const uint32_t *f = profile_stack(in, (uint32_t)s, &depth);
-		int64_t v[2] = { 0, 0 };
+		int64_t v[2] = {0, 0};
 
 		frames.len = 0;
 		for (i = 0; i < depth; i++) {

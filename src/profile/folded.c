@@ -56,7 +56,7 @@ int folded_write(const struct profile *p, FILE *fp)
 	 * stack once.  Sorted stacks put equal texts next to each other.
 	 */
 	for (i = 0; i < n; i = j) {
-		int64_t v[PROFILE_MAX_VALUES] = { 0 };
+		int64_t v[PROFILE_MAX_VALUES] = {0};
 		struct strbuf *t;
 		int overflow = 0;
 
@@ -72,8 +72,8 @@ int folded_write(const struct profile *p, FILE *fp)
 			}
 			for (k = first; k < last; k++)
 				v[k] = profile_sat_add(
-					v[k], profile_value(p, order[j], k),
-					&overflow);
+				    v[k], profile_value(p, order[j], k),
+				    &overflow);
 		}
 		strbuf_reset(&line);
 		strbuf_addbuf(&line, cur);

@@ -73,8 +73,8 @@ int pb_next(struct pb_reader *r, struct pb_field *f)
 	}
 }
 
-int pb_each_uint(const struct pb_field *f,
-		 int (*fn)(void *ctx, uint64_t v), void *ctx)
+int pb_each_uint(const struct pb_field *f, int (*fn)(void *ctx, uint64_t v),
+		 void *ctx)
 {
 	struct pb_reader r;
 	uint64_t v;

@@ -26,10 +26,10 @@ struct pb_reader {
 };
 
 struct pb_field {
-	uint32_t num;        /* field number */
-	unsigned wire;       /* enum pb_wire */
-	uint64_t v;          /* the value of VARINT and FIXED fields */
-	const char *data;    /* the bytes of a LEN field */
+	uint32_t num;	  /* field number */
+	unsigned wire;	  /* enum pb_wire */
+	uint64_t v;	  /* the value of VARINT and FIXED fields */
+	const char *data; /* the bytes of a LEN field */
 	size_t len;
 };
 
@@ -54,8 +54,8 @@ int pb_next(struct pb_reader *r, struct pb_field *f);
  * packed (one LEN field) or not (one VARINT per value).  Calls fn for each
  * value; returns 0, or -1 when f has another wire type or bad bytes.
  */
-int pb_each_uint(const struct pb_field *f,
-		 int (*fn)(void *ctx, uint64_t v), void *ctx);
+int pb_each_uint(const struct pb_field *f, int (*fn)(void *ctx, uint64_t v),
+		 void *ctx);
 
 struct strbuf;
 void pb_add_varint(struct strbuf *sb, uint64_t v);

@@ -23,10 +23,16 @@
  * every byte of the input. */
 enum { C_SPACE = 1, C_DIGIT = 2, C_WORD = 4 };
 static const unsigned char cclass[256] = {
-	['\t'] = C_SPACE, ['\n'] = C_SPACE, ['\v'] = C_SPACE,
-	['\f'] = C_SPACE, ['\r'] = C_SPACE, [' '] = C_SPACE,
-	['0' ... '9'] = C_DIGIT | C_WORD,
-	['a' ... 'z'] = C_WORD, ['A' ... 'Z'] = C_WORD, ['_'] = C_WORD,
+    ['\t'] = C_SPACE,
+    ['\n'] = C_SPACE,
+    ['\v'] = C_SPACE,
+    ['\f'] = C_SPACE,
+    ['\r'] = C_SPACE,
+    [' '] = C_SPACE,
+    ['0' ... '9'] = C_DIGIT | C_WORD,
+    ['a' ... 'z'] = C_WORD,
+    ['A' ... 'Z'] = C_WORD,
+    ['_'] = C_WORD,
 };
 
 static inline int is_space(int c)
@@ -56,9 +62,9 @@ struct event_line {
 };
 
 /*
- * /^(\S.+?)\s+(\d+)\/ *(\d+)*\s+/ (without the space before "*"): the shortest comm of at least two
- * characters followed by whitespace, a pid, optional slashes and tid, and
- * whitespace.  Returns 1 on a match.
+ * /^(\S.+?)\s+(\d+)\/ *(\d+)*\s+/ (without the space before "*"): the shortest
+ * comm of at least two characters followed by whitespace, a pid, optional
+ * slashes and tid, and whitespace.  Returns 1 on a match.
  */
 static int match_event_head(const char *s, size_t len, struct event_line *ev)
 {
@@ -373,7 +379,7 @@ struct collapse {
 	uint32_t *stack;
 	size_t stack_at, stack_cap;
 	unsigned record_lines; /* frame lines in the current record */
-	VEC(uint32_t) fresh; /* frames of the line being cleaned */
+	VEC(uint32_t) fresh;   /* frames of the line being cleaned */
 	struct frame_cache cache;
 	struct strbuf tmp, func;
 	int periods; /* perf printed sample periods */
@@ -407,7 +413,8 @@ static void clean_func(struct collapse *c, const struct frame_line *fl,
 
 		strbuf_addch(func, '[');
 		if (!(ml == 9 && !memcmp(m, "[unknown]", 9))) {
-			/* s/.* /// without the space: the basename of the dso. */
+			/* s/.* /// without the space: the basename of the dso.
+			 */
 			const char *slash = memrchr(m, '/', ml);
 
 			if (slash) {
@@ -479,7 +486,8 @@ static void clean_func(struct collapse *c, const struct frame_line *fl,
 		   !has_sub(fl->mod, fl->mod_len, "unknown")) {
 		/* compat: no check for an existing "_[k]", unlike _[i]/_[j]. */
 		strbuf_addstr(func, "_[k]");
-	} else if ((c->flags & COLLAPSE_JIT) && has_perf_map(fl->mod, fl->mod_len)) {
+	} else if ((c->flags & COLLAPSE_JIT) &&
+		   has_perf_map(fl->mod, fl->mod_len)) {
 		if (!has_sub(func->buf, func->len, "_[j]"))
 			strbuf_addstr(func, "_[j]");
 	}
@@ -667,8 +675,8 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 
 	c->frame_lines++;
 	l1 = !(c->flags & COLLAPSE_ADDRS) && perf_columns(s, len)
-		     ? 18
-		     : key_start(c, s, len);
+		 ? 18
+		 : key_start(c, s, len);
 	if (!fc->l1_off) {
 		l1hash = hash_bytes(s + l1, len - l1);
 		fr = linecache_find(&fc->l1[j], s + l1, len - l1, l1hash, &n);
@@ -702,11 +710,9 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 	 * Lengths go first so that different splits never make the same key.
 	 */
 	{
-		uint32_t lens[3] = { (uint32_t)fl.func_len,
-				     (uint32_t)fl.mod_len,
-				     (c->flags & COLLAPSE_ADDRS)
-					     ? (uint32_t)fl.pc_len
-					     : 0 };
+		uint32_t lens[3] = {
+		    (uint32_t)fl.func_len, (uint32_t)fl.mod_len,
+		    (c->flags & COLLAPSE_ADDRS) ? (uint32_t)fl.pc_len : 0};
 		size_t kn = sizeof(lens) + fl.func_len + fl.mod_len + lens[2];
 		char *k;
 
@@ -754,7 +760,8 @@ static const uint32_t *new_key(struct collapse *c, const struct frame_line *flp,
 			if (i < fn && !(i + 1 < fn && fl.func[i] == '-' &&
 					fl.func[i + 1] == '>'))
 				continue;
-			clean_func(c, &fl, fl.func + start, i - start, part > 0);
+			clean_func(c, &fl, fl.func + start, i - start,
+				   part > 0);
 			part++;
 			if (i < fn)
 				i++;
@@ -773,8 +780,8 @@ static void end_record(struct collapse *c)
 		return;
 	/* The name goes first, in the slot push_group() leaves. */
 	c->stack[--c->stack_at] = c->pname;
-	profile_add(c->p, 0, c->stack + c->stack_at,
-		    c->stack_cap - c->stack_at, &c->period);
+	profile_add(c->p, 0, c->stack + c->stack_at, c->stack_cap - c->stack_at,
+		    &c->period);
 	if (unlikely(c->p->overflowed) && !c->count_line) {
 		c->count_line = c->record_line;
 		c->count_sum = 1;
@@ -816,7 +823,7 @@ static void event_line(struct collapse *c, const char *s, size_t len,
 			for (i = 0; i < ev->period_len; i++) {
 				if (__builtin_mul_overflow(v, 10, &v) ||
 				    __builtin_add_overflow(
-					    v, ev->period[i] - '0', &v)) {
+					v, ev->period[i] - '0', &v)) {
 					c->count_line = c->lr->lineno;
 					snprintf(c->count_text,
 						 sizeof(c->count_text), "%.*s",
@@ -996,9 +1003,10 @@ static int collapse_report(struct collapse *c, const char *name, int ret)
 			"(truncated?); the sample it cuts is left out",
 			name, c->cut_line);
 	else if (c->truncated)
-		warning("%s: the input ends inside a sample (truncated?); "
-			"that sample is left out, as stackcollapse-perf.pl does",
-			name);
+		warning(
+		    "%s: the input ends inside a sample (truncated?); "
+		    "that sample is left out, as stackcollapse-perf.pl does",
+		    name);
 	if (c->bad_lines) {
 		ret = error("%s:%" PRIu64 ": not perf script output: '%s'%s "
 			    "(%" PRIu64 " such line%s; expected 'COMM PID ... "
@@ -1083,8 +1091,9 @@ static void merge_profile(struct profile *to, struct profile *from)
 	VEC(uint32_t) frames = VEC_INIT;
 
 	for (i = 0; i < nf; i++)
-		map[i] = profile_frame(to, profile_frame_name(from, (uint32_t)i),
-				       profile_frame_len(from, (uint32_t)i));
+		map[i] =
+		    profile_frame(to, profile_frame_name(from, (uint32_t)i),
+				  profile_frame_len(from, (uint32_t)i));
 	intern_release(&from->frames);
 	for (i = 0; i < ns; i++) {
 		size_t depth, d;
@@ -1207,7 +1216,7 @@ int perfscript_read(struct profile *p, struct lines *lr,
 
 	if (lr->map && lr->end - lr->start >= PARALLEL_MIN && ncpu > 1) {
 		ret = read_parallel(p, lr, opts,
-				   (int)MIN(ncpu, (long)PARALLEL_MAX));
+				    (int)MIN(ncpu, (long)PARALLEL_MAX));
 		if (ret <= 0)
 			return ret;
 		/* No event line near the start: read it in one piece. */

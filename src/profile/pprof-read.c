@@ -37,7 +37,7 @@ struct pp_line {
 
 struct pp_location {
 	uint64_t mapping, address;
-	size_t line0, nlines; /* in lines */
+	size_t line0, nlines;	/* in lines */
 	size_t frame0, nframes; /* in frames, root first, pass two */
 };
 
@@ -111,7 +111,7 @@ static int decode_value_type(struct pp_reader *r, const struct pb_field *f,
 
 static int decode_function(struct pp_reader *r, const struct pb_field *f)
 {
-	struct pp_function fn = { 0 };
+	struct pp_function fn = {0};
 	struct pb_reader in;
 	struct pb_field g;
 	uint64_t id = 0;
@@ -122,10 +122,18 @@ static int decode_function(struct pp_reader *r, const struct pb_field *f)
 		if (g.wire != PB_VARINT)
 			continue;
 		switch (g.num) {
-		case 1: id = g.v; break;
-		case 2: fn.name = g.v; break;
-		case 3: fn.system_name = g.v; break;
-		case 4: fn.filename = g.v; break;
+		case 1:
+			id = g.v;
+			break;
+		case 2:
+			fn.name = g.v;
+			break;
+		case 3:
+			fn.system_name = g.v;
+			break;
+		case 4:
+			fn.filename = g.v;
+			break;
 		}
 	}
 	if (rc < 0)
@@ -138,7 +146,7 @@ static int decode_function(struct pp_reader *r, const struct pb_field *f)
 
 static int decode_mapping(struct pp_reader *r, const struct pb_field *f)
 {
-	struct pp_mapping m = { 0 };
+	struct pp_mapping m = {0};
 	struct pb_reader in;
 	struct pb_field g;
 	uint64_t id = 0;
@@ -149,12 +157,24 @@ static int decode_mapping(struct pp_reader *r, const struct pb_field *f)
 		if (g.wire != PB_VARINT)
 			continue;
 		switch (g.num) {
-		case 1: id = g.v; break;
-		case 2: m.start = g.v; break;
-		case 3: m.limit = g.v; break;
-		case 4: m.offset = g.v; break;
-		case 5: m.filename = g.v; break;
-		case 6: m.build_id = g.v; break;
+		case 1:
+			id = g.v;
+			break;
+		case 2:
+			m.start = g.v;
+			break;
+		case 3:
+			m.limit = g.v;
+			break;
+		case 4:
+			m.offset = g.v;
+			break;
+		case 5:
+			m.filename = g.v;
+			break;
+		case 6:
+			m.build_id = g.v;
+			break;
 		}
 	}
 	if (rc < 0)
@@ -167,7 +187,7 @@ static int decode_mapping(struct pp_reader *r, const struct pb_field *f)
 
 static int decode_line(struct pp_reader *r, const struct pb_field *f)
 {
-	struct pp_line l = { 0, 0 };
+	struct pp_line l = {0, 0};
 	struct pb_reader in;
 	struct pb_field g;
 	int rc;
@@ -189,7 +209,7 @@ static int decode_line(struct pp_reader *r, const struct pb_field *f)
 
 static int decode_location(struct pp_reader *r, const struct pb_field *f)
 {
-	struct pp_location loc = { 0 };
+	struct pp_location loc = {0};
 	struct pb_reader in;
 	struct pb_field g;
 	uint64_t id = 0;
@@ -206,9 +226,15 @@ static int decode_location(struct pp_reader *r, const struct pb_field *f)
 		if (g.wire != PB_VARINT)
 			continue;
 		switch (g.num) {
-		case 1: id = g.v; break;
-		case 2: loc.mapping = g.v; break;
-		case 3: loc.address = g.v; break;
+		case 1:
+			id = g.v;
+			break;
+		case 2:
+			loc.mapping = g.v;
+			break;
+		case 3:
+			loc.address = g.v;
+			break;
 		}
 	}
 	if (rc < 0)
@@ -260,14 +286,22 @@ static int decode_profile(struct pp_reader *r, const char *data, size_t len)
 			else if (f.num == 5 && decode_function(r, &f) < 0)
 				return -1;
 			break;
-		case 9: r->time_nanos = f.v; break;
-		case 10: r->duration_nanos = f.v; break;
+		case 9:
+			r->time_nanos = f.v;
+			break;
+		case 10:
+			r->duration_nanos = f.v;
+			break;
 		case 11:
 			if (decode_value_type(r, &f, &r->period_type) < 0)
 				return -1;
 			break;
-		case 12: r->period = f.v; break;
-		case 14: r->default_type = f.v; break;
+		case 12:
+			r->period = f.v;
+			break;
+		case 14:
+			r->default_type = f.v;
+			break;
 		default:
 			break; /* drop/keep_frames, comments, newer fields */
 		}
@@ -306,9 +340,9 @@ static int resolve_mappings(struct pp_reader *r)
 		char *bid = string_dup(r, m->build_id);
 
 		if (file && bid)
-			m->index = profile_mapping(r->p, m->start, m->limit,
-						   m->offset, file,
-						   *bid ? bid : NULL);
+			m->index =
+			    profile_mapping(r->p, m->start, m->limit, m->offset,
+					    file, *bid ? bid : NULL);
 		free(file);
 		free(bid);
 		if (!file || !bid)
@@ -349,14 +383,13 @@ static void frame_info(struct pp_reader *r, uint32_t frame, unsigned kind,
 	const struct profile_mapping *m = NULL;
 	uint32_t mi;
 
-	if (frame < p->finfo_alloc && (p->finfo[frame].kind ||
-				       p->finfo[frame].address ||
-				       p->finfo[frame].mapping ||
-				       p->finfo[frame].file))
+	if (frame < p->finfo_alloc &&
+	    (p->finfo[frame].kind || p->finfo[frame].address ||
+	     p->finfo[frame].mapping || p->finfo[frame].file))
 		return;
 	fi = profile_frame_info(p, frame);
-	mi = loc->mapping ? find_id(&r->mapping_ids, loc->mapping)
-			  : INTERN_NONE;
+	mi =
+	    loc->mapping ? find_id(&r->mapping_ids, loc->mapping) : INTERN_NONE;
 	if (mi != INTERN_NONE) {
 		fi->mapping = r->mappings.v[mi].index;
 		m = &p->mappings[fi->mapping];
@@ -386,13 +419,13 @@ static uint32_t address_frame(struct pp_reader *r,
 			      const struct pp_location *loc)
 {
 	struct strbuf sb = STRBUF_INIT;
-	uint32_t mi = loc->mapping ? find_id(&r->mapping_ids, loc->mapping)
-				   : INTERN_NONE;
+	uint32_t mi =
+	    loc->mapping ? find_id(&r->mapping_ids, loc->mapping) : INTERN_NONE;
 	uint32_t frame;
 
 	if (mi != INTERN_NONE) {
 		const struct profile_mapping *m =
-			&r->p->mappings[r->mappings.v[mi].index];
+		    &r->p->mappings[r->mappings.v[mi].index];
 		const char *f = intern_str(&r->p->strings, m->file);
 		const char *base = strrchr(f, '/');
 
@@ -480,7 +513,7 @@ static int choose_values(struct pp_reader *r, size_t *keep,
 		}
 		for (i = 0; i < n; i++) {
 			const struct pp_string *t =
-				&r->strings.v[r->types.v[i].type];
+			    &r->strings.v[r->types.v[i].type];
 
 			strbuf_addf(&sb, "%s%.*s", i ? ", " : "", (int)t->len,
 				    t->s);
@@ -496,7 +529,7 @@ static int choose_values(struct pp_reader *r, size_t *keep,
 
 		for (i = 0; i < n; i++) {
 			const struct pp_string *t =
-				&r->strings.v[r->types.v[i].type];
+			    &r->strings.v[r->types.v[i].type];
 
 			if (t->len == d->len && !memcmp(t->s, d->s, d->len))
 				m = i;
@@ -588,8 +621,7 @@ static int decode_label(struct pp_reader *r, const struct pb_field *f,
 	    !tl->comm) {
 		tl->comm = &r->strings.v[str];
 		tl->any = 1;
-	} else if (name_is(r, key, "pid") && tl->pid < 0 &&
-		   num <= INT_MAX) {
+	} else if (name_is(r, key, "pid") && tl->pid < 0 && num <= INT_MAX) {
 		tl->pid = (int64_t)num;
 		tl->any = 1;
 	} else if ((name_is(r, key, "tid") || name_is(r, key, "thread_id")) &&
@@ -600,18 +632,17 @@ static int decode_label(struct pp_reader *r, const struct pb_field *f,
 	return 0;
 }
 
-static int read_samples(struct pp_reader *r, const size_t *keep,
-			unsigned nkeep)
+static int read_samples(struct pp_reader *r, const size_t *keep, unsigned nkeep)
 {
 	struct profile *p = r->p;
-	struct sample_ctx c = { VEC_INIT, VEC_INIT };
+	struct sample_ctx c = {VEC_INIT, VEC_INIT};
 	VEC(uint32_t) stack = VEC_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	size_t i, j;
 	int ret = -1;
 
 	for (i = 0; i < r->samples.len; i++) {
-		struct thread_labels tl = { NULL, -1, -1, 0 };
+		struct thread_labels tl = {NULL, -1, -1, 0};
 		struct pb_reader in;
 		struct pb_field g;
 		uint32_t thread = 0;
@@ -643,13 +674,13 @@ static int read_samples(struct pp_reader *r, const size_t *keep,
 		}
 		stack.len = 0;
 		if (tl.any) {
-			char *comm = tl.comm ? xstrndup(tl.comm->s,
-							tl.comm->len)
-					     : xstrdup("");
+			char *comm = tl.comm
+					 ? xstrndup(tl.comm->s, tl.comm->len)
+					 : xstrdup("");
 			uint32_t fr;
 
-			thread = profile_thread(p, (int)tl.pid, (int)tl.tid,
-						comm);
+			thread =
+			    profile_thread(p, (int)tl.pid, (int)tl.tid, comm);
 			free(comm);
 			strbuf_reset(&sb);
 			profile_thread_name(p, thread, &sb);
@@ -711,8 +742,8 @@ static int parse(struct pp_reader *r, const char *data, size_t len)
 		if (!string(r, r->types.v[i].type) ||
 		    !string(r, r->types.v[i].unit))
 			return -1;
-	if (!string(r, r->default_type) ||
-	    !string(r, r->period_type.type) || !string(r, r->period_type.unit))
+	if (!string(r, r->default_type) || !string(r, r->period_type.type) ||
+	    !string(r, r->period_type.unit))
 		return -1;
 	nkeep = choose_values(r, keep, &main_value);
 	if (nkeep < 0)
@@ -882,11 +913,21 @@ int pprof_read_type(struct profile *p, const char *data, size_t len,
 static int profile_field_ok(uint32_t num, unsigned wire)
 {
 	switch (num) {
-	case 1: case 2: case 3: case 4: case 5: case 6: case 11:
+	case 1:
+	case 2:
+	case 3:
+	case 4:
+	case 5:
+	case 6:
+	case 11:
 		return wire == PB_LEN;
-	case 9: case 10: case 12: case 14:
+	case 9:
+	case 10:
+	case 12:
+	case 14:
 		return wire == PB_VARINT;
-	case 7: case 8:
+	case 7:
+	case 8:
 		return wire == PB_VARINT;
 	case 13: /* repeated int64, packed or not */
 		return wire == PB_VARINT || wire == PB_LEN;
@@ -908,8 +949,8 @@ int pprof_detect(const char *data, size_t len)
 	/* Text profiles have no control bytes; protobuf always has some
 	 * (lengths, small ids, the empty first string). */
 	for (i = 0; i < len && !binary; i++)
-		binary = u[i] < 0x20 && u[i] != '\t' && u[i] != '\n' &&
-			 u[i] != '\r';
+		binary =
+		    u[i] < 0x20 && u[i] != '\t' && u[i] != '\n' && u[i] != '\r';
 	if (!binary)
 		return 0;
 	pb_reader_init(&in, data, len);

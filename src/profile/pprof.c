@@ -30,16 +30,16 @@ struct u64_vec {
 
 struct pprof_writer {
 	const struct profile *p;
-	struct intern strings; /* id = index in string_table */
+	struct intern strings;	 /* id = index in string_table */
 	struct intern locations; /* key: frame ids of one Location */
-	unsigned char *used;     /* frames that became a Function */
+	unsigned char *used;	 /* frames that became a Function */
 	struct strbuf samples, locs, msg, sub;
 };
 
 static const struct profile_frame_info no_info;
 
 static const struct profile_frame_info *info(const struct profile *p,
-					    uint32_t frame)
+					     uint32_t frame)
 {
 	const struct profile_frame_info *fi = profile_frame_info_get(p, frame);
 
@@ -90,8 +90,8 @@ static void value_type(const struct profile *p, unsigned k, const char **type,
 	*unit = p->unit[k];
 	if (!**type)
 		*type = p->flags & PROFILE_DIFFERENTIAL
-				? (k ? "after" : "before")
-				: "samples";
+			    ? (k ? "after" : "before")
+			    : "samples";
 	if (!**unit)
 		*unit = "count";
 }
@@ -147,8 +147,7 @@ static void add_label(struct pprof_writer *w, const char *key, int str_label,
 	pb_add_bytes(&w->msg, 3, w->sub.buf, w->sub.len);
 }
 
-static void sample(struct pprof_writer *w, uint32_t stack,
-		   struct u64_vec *ids)
+static void sample(struct pprof_writer *w, uint32_t stack, struct u64_vec *ids)
 {
 	const struct profile *p = w->p;
 	uint32_t thread = profile_stack_thread(p, stack);

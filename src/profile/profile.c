@@ -60,8 +60,7 @@ uint32_t profile_frame(struct profile *p, const char *name, size_t len)
 	return intern_add(&p->frames, name, len, NULL);
 }
 
-struct profile_frame_info *profile_frame_info(struct profile *p,
-					      uint32_t frame)
+struct profile_frame_info *profile_frame_info(struct profile *p, uint32_t frame)
 {
 	size_t old = p->finfo_alloc;
 
@@ -78,9 +77,9 @@ uint32_t profile_mapping(struct profile *p, uint64_t start, uint64_t limit,
 			 const char *build_id)
 {
 	uint32_t f = intern_add(&p->strings, file, strlen(file), NULL);
-	uint32_t b = build_id ? intern_add(&p->strings, build_id,
-					   strlen(build_id), NULL)
-			      : 0;
+	uint32_t b =
+	    build_id ? intern_add(&p->strings, build_id, strlen(build_id), NULL)
+		     : 0;
 	struct profile_mapping *m;
 	size_t i;
 
@@ -142,9 +141,9 @@ uint32_t profile_add(struct profile *p, uint32_t thread, const uint32_t *frames,
 			want = old * 2;
 		if (want < 1024)
 			want = 1024;
-		p->values = xrealloc(p->values,
-				     st_mult(st_mult(want, p->nvalues),
-					     sizeof(*p->values)));
+		p->values =
+		    xrealloc(p->values, st_mult(st_mult(want, p->nvalues),
+						sizeof(*p->values)));
 		memset(p->values + old * p->nvalues, 0,
 		       (want - old) * p->nvalues * sizeof(*p->values));
 		p->values_alloc = want;
@@ -153,8 +152,8 @@ uint32_t profile_add(struct profile *p, uint32_t thread, const uint32_t *frames,
 		int64_t *v = &p->values[(size_t)id * p->nvalues + k];
 
 		*v = profile_sat_add(*v, values[k], &p->overflowed);
-		p->totals[k] = profile_sat_add(p->totals[k], values[k],
-					       &p->overflowed);
+		p->totals[k] =
+		    profile_sat_add(p->totals[k], values[k], &p->overflowed);
 	}
 	return id;
 }
@@ -292,8 +291,8 @@ static int cmp_stacks(const void *a, const void *b, void *ctx)
 	/* Same frames in different threads: keep the output deterministic. */
 	if (profile_stack_thread(p, sa) != profile_stack_thread(p, sb))
 		return profile_stack_thread(p, sa) < profile_stack_thread(p, sb)
-			       ? -1
-			       : 1;
+			   ? -1
+			   : 1;
 	return sa < sb ? -1 : sa > sb;
 }
 
@@ -339,7 +338,7 @@ uint32_t *profile_sorted_stacks(const struct profile *p)
 {
 	size_t n = profile_nstacks(p), i;
 	uint32_t *ids = xmalloc(st_mult(n ? n : 1, sizeof(*ids)));
-	struct stack_order o = { p, NULL, NULL };
+	struct stack_order o = {p, NULL, NULL};
 
 	for (i = 0; i < n; i++)
 		ids[i] = (uint32_t)i;
@@ -410,8 +409,7 @@ int profile_is_thread_root(const struct profile *p, uint32_t stack)
 	t = &p->threads[thread];
 	n = profile_frame_len(p, f[0]);
 	add_comm(p, thread, &sb);
-	if (sb.len == n &&
-	    !memcmp(sb.buf, profile_frame_name(p, f[0]), n))
+	if (sb.len == n && !memcmp(sb.buf, profile_frame_name(p, f[0]), n))
 		ret = 1;
 	if (!ret && t->pid >= 0) {
 		strbuf_addf(&sb, "-%d", t->pid);
@@ -429,4 +427,3 @@ int profile_is_thread_root(const struct profile *p, uint32_t stack)
 	strbuf_release(&sb);
 	return ret;
 }
-

@@ -36,19 +36,20 @@ enum profile_frame_kind {
 };
 
 struct profile_frame_info {
-	uint32_t file;    /* interned in .strings; 0 = unknown */
-	uint32_t line;    /* 0 = unknown */
-	uint32_t dso;     /* interned in .strings; 0 = unknown */
+	uint32_t file;	  /* interned in .strings; 0 = unknown */
+	uint32_t line;	  /* 0 = unknown */
+	uint32_t dso;	  /* interned in .strings; 0 = unknown */
 	uint32_t mapping; /* index into .mappings; 0 = unknown */
 	uint64_t address; /* an address in the dso, 0 = unknown */
-	uint8_t kind;     /* enum profile_frame_kind */
+	uint8_t kind;	  /* enum profile_frame_kind */
 };
 
 /* A mapped file (executable, library, kernel) as pprof describes it. */
 struct profile_mapping {
 	uint64_t start, limit, offset;
-	uint32_t file;     /* interned in .strings */
-	uint32_t build_id; /* hex GNU build-id, interned in .strings; 0 = none */
+	uint32_t file; /* interned in .strings */
+	uint32_t
+	    build_id; /* hex GNU build-id, interned in .strings; 0 = none */
 };
 
 enum profile_flags {
@@ -64,11 +65,13 @@ struct profile_thread {
 };
 
 struct profile {
-	struct intern frames;  /* frame names; id = frame id */
-	struct intern stacks;  /* key: uint32_t thread, then frame ids root first */
-	struct intern strings; /* other strings (files, dsos, comms); id 0 = "" */
-	int64_t *values;       /* values[stack * nvalues + k] */
-	size_t values_alloc;   /* in stacks */
+	struct intern frames; /* frame names; id = frame id */
+	struct intern
+	    stacks; /* key: uint32_t thread, then frame ids root first */
+	struct intern
+	    strings;	     /* other strings (files, dsos, comms); id 0 = "" */
+	int64_t *values;     /* values[stack * nvalues + k] */
+	size_t values_alloc; /* in stacks */
 	unsigned nvalues;
 	/* Optional per-frame details, indexed by frame id (NULL if none). */
 	struct profile_frame_info *finfo;
@@ -77,7 +80,7 @@ struct profile {
 	size_t nthreads, threads_alloc;
 	struct profile_mapping *mappings; /* [0] is the "unknown" entry */
 	size_t nmappings, mappings_alloc;
-	unsigned flags;      /* enum profile_flags */
+	unsigned flags;	     /* enum profile_flags */
 	unsigned main_value; /* the value flame graphs and reports use */
 	/* Sample type and unit of each value, e.g. "samples"/"count" or
 	 * "cpu"/"nanoseconds"; "" when unknown (folded input). */

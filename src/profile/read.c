@@ -9,10 +9,10 @@
 
 /* What take_count() found at the end of a line. */
 enum count_kind {
-	COUNT_NONE = 0,  /* no count: not a folded line */
-	COUNT_OK,        /* a count in .value */
-	COUNT_NEGATIVE,  /* "-5" */
-	COUNT_TOO_BIG,   /* more than INT64_MAX */
+	COUNT_NONE = 0, /* no count: not a folded line */
+	COUNT_OK,	/* a count in .value */
+	COUNT_NEGATIVE, /* "-5" */
+	COUNT_TOO_BIG,	/* more than INT64_MAX */
 };
 
 struct count {
@@ -33,7 +33,7 @@ struct count {
  */
 static struct count take_count(const char *s, size_t *len)
 {
-	struct count c = { COUNT_NONE, 0, 0, NULL, 0 };
+	struct count c = {COUNT_NONE, 0, 0, NULL, 0};
 	size_t e = *len, i = e, dot, k;
 
 	while (i && s[i - 1] >= '0' && s[i - 1] <= '9')
@@ -166,7 +166,8 @@ static int folded_read(struct profile *p, struct lines *lr)
 					break;
 			}
 			if (n > 2) {
-				error("%s:%" PRIu64 ": %u numbers at the end of "
+				error("%s:%" PRIu64
+				      ": %u numbers at the end of "
 				      "the line; expected 'STACK COUNT' or "
 				      "'STACK BEFORE AFTER'",
 				      lr->name, lr->lineno, n);
@@ -186,7 +187,8 @@ static int folded_read(struct profile *p, struct lines *lr)
 		for (start = 0, i = 0; i <= len; i++) {
 			if (i < len && s[i] != ';')
 				continue;
-			VEC_PUSH(&frames, profile_frame(p, s + start, i - start));
+			VEC_PUSH(&frames,
+				 profile_frame(p, s + start, i - start));
 			start = i + 1;
 		}
 		profile_add(p, 0, frames.v, frames.len, v);
@@ -248,9 +250,8 @@ enum profile_format profile_detect(const char *data, size_t len)
 			l--;
 		if (!l)
 			continue;
-		return take_count(s, &l).kind != COUNT_NONE
-			       ? PROFILE_FMT_FOLDED
-			       : PROFILE_FMT_AUTO;
+		return take_count(s, &l).kind != COUNT_NONE ? PROFILE_FMT_FOLDED
+							    : PROFILE_FMT_AUTO;
 	}
 	return PROFILE_FMT_FOLDED; /* empty: the folded reader says so */
 }

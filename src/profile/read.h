@@ -17,10 +17,10 @@ enum profile_format {
 };
 
 enum collapse_flags {
-	COLLAPSE_PID = 1 << 0,    /* root frame comm-PID */
-	COLLAPSE_TID = 1 << 1,    /* root frame comm-PID/TID */
+	COLLAPSE_PID = 1 << 0,	  /* root frame comm-PID */
+	COLLAPSE_TID = 1 << 1,	  /* root frame comm-PID/TID */
 	COLLAPSE_KERNEL = 1 << 2, /* _[k] after kernel frames */
-	COLLAPSE_JIT = 1 << 3,    /* _[j] after perf-PID.map frames */
+	COLLAPSE_JIT = 1 << 3,	  /* _[j] after perf-PID.map frames */
 	COLLAPSE_ADDRS = 1 << 4,  /* [unknown <ADDR>] for unknown symbols */
 };
 
@@ -32,7 +32,10 @@ struct read_opts {
 	const char *sample_type;
 };
 
-#define READ_OPTS_INIT { PROFILE_FMT_AUTO, 0, NULL, NULL }
+#define READ_OPTS_INIT                                                         \
+	{                                                                      \
+		PROFILE_FMT_AUTO, 0, NULL, NULL                                \
+	}
 
 /*
  * Read path into p, which the reader initialises (the caller releases it

@@ -26,8 +26,7 @@ static int is_count(const struct profile *p, unsigned k)
 	       !strcmp(p->type[k], "samples");
 }
 
-static void counter_init(const struct profile *p, unsigned k,
-			 struct counter *c)
+static void counter_init(const struct profile *p, unsigned k, struct counter *c)
 {
 	unsigned j;
 
@@ -132,7 +131,7 @@ void report_compute(const struct profile *p, unsigned k,
 	struct report_row *rows = xcalloc(nframes + 1, sizeof(*rows));
 	uint32_t *stamp = xcalloc(nframes + 1, sizeof(*stamp));
 	unsigned char *present = xcalloc(nframes + 1, 1);
-	struct sort_ctx ctx = { p, sort };
+	struct sort_ctx ctx = {p, sort};
 	struct counter cnt;
 	size_t i, j;
 
@@ -172,7 +171,7 @@ void report_compute(const struct profile *p, unsigned k,
 		rows[r->nrows].frame = (uint32_t)i;
 		if (cnt.mode == COUNT_NONE)
 			rows[r->nrows].self_samples =
-				rows[r->nrows].total_samples = -1;
+			    rows[r->nrows].total_samples = -1;
 		r->nrows++;
 	}
 	if (cnt.mode == COUNT_NONE)
@@ -189,8 +188,7 @@ void report_release(struct report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int report_value_index(const struct profile *p, const char *spec,
-		       unsigned *k)
+int report_value_index(const struct profile *p, const char *spec, unsigned *k)
 {
 	unsigned i;
 	char *end;
@@ -276,8 +274,8 @@ static void fmt_value(const struct value_fmt *vf, int64_t v, char *buf,
 	if (vf->div == 1 && !vf->decimals)
 		snprintf(buf, size, "%" PRId64 "%s", v, vf->suffix);
 	else
-		snprintf(buf, size, "%.*f%s", vf->decimals,
-			 (double)v / vf->div, vf->suffix);
+		snprintf(buf, size, "%.*f%s", vf->decimals, (double)v / vf->div,
+			 vf->suffix);
 }
 
 static double pct(double v, double total)
@@ -298,8 +296,8 @@ static void print_table(const struct profile *p, const struct report_opts *o,
 		fprintf(fp, "%12s %7s %9s %12s %7s %9s  %s\n", "self", "self%",
 			"samples", "total", "total%", "samples", "function");
 	else
-		fprintf(fp, "%12s %7s %12s %7s  %s\n", "self", "self%",
-			"total", "total%", "function");
+		fprintf(fp, "%12s %7s %12s %7s  %s\n", "self", "self%", "total",
+			"total%", "function");
 	for (i = 0; i < n; i++) {
 		const struct report_row *row = &r->rows[i];
 
@@ -307,8 +305,8 @@ static void print_table(const struct profile *p, const struct report_opts *o,
 		fmt_value(&vf, row->total, b, sizeof(b));
 		if (counts)
 			fprintf(fp,
-				"%12s %6.2f%% %9" PRId64 " %12s %6.2f%% %9" PRId64
-				"  ",
+				"%12s %6.2f%% %9" PRId64
+				" %12s %6.2f%% %9" PRId64 "  ",
 				a, pct(row->self, r->total), row->self_samples,
 				b, pct(row->total, r->total),
 				row->total_samples);
@@ -363,7 +361,8 @@ static size_t groups(const struct profile *p, const struct report_opts *o,
 		size_t depth;
 		const uint32_t *f = profile_stack(p, (uint32_t)i, &depth);
 		uint32_t key = threads ? profile_stack_thread(p, (uint32_t)i)
-				       : depth ? f[0] : UINT32_MAX;
+			       : depth ? f[0]
+				       : UINT32_MAX;
 
 		if (key >= nframes || seen[key])
 			continue;
@@ -406,8 +405,7 @@ static const char *value_label(const struct profile *p, unsigned k)
 	return *p->type[k] ? p->type[k] : "samples";
 }
 
-int report_print(const struct profile *p, const struct report_opts *o,
-		 FILE *fp)
+int report_print(const struct profile *p, const struct report_opts *o, FILE *fp)
 {
 	struct report r;
 	struct group *g = NULL;
@@ -446,8 +444,7 @@ int report_print(const struct profile *p, const struct report_opts *o,
 	return 0;
 }
 
-static void json_functions(const struct profile *p,
-			   const struct report_opts *o,
+static void json_functions(const struct profile *p, const struct report_opts *o,
 			   const struct report *r, struct json_writer *w)
 {
 	size_t i, n = o->top && o->top < r->nrows ? o->top : r->nrows;
@@ -491,8 +488,7 @@ static void json_scope(const struct report *r, struct json_writer *w)
 		json_null(w);
 }
 
-int report_json(const struct profile *p, const struct report_opts *o,
-		FILE *fp)
+int report_json(const struct profile *p, const struct report_opts *o, FILE *fp)
 {
 	struct json_writer w;
 	struct report r;
@@ -531,7 +527,7 @@ int report_json(const struct profile *p, const struct report_opts *o,
 			json_string(&w, sb.buf);
 			if (g[i].scope == REPORT_THREAD && g[i].key) {
 				const struct profile_thread *t =
-					&p->threads[g[i].key];
+				    &p->threads[g[i].key];
 
 				json_key(&w, "comm");
 				json_stringn(&w,

@@ -49,21 +49,19 @@ void report_release(struct report *r);
  * The index of a value named by spec: an index ("0", "1") or a sample
  * type name ("cpu", "samples").  Reports its own errors.
  */
-int report_value_index(const struct profile *p, const char *spec,
-		       unsigned *k);
+int report_value_index(const struct profile *p, const char *spec, unsigned *k);
 
 struct report_opts {
-	size_t top;      /* rows per table; 0 = all */
+	size_t top; /* rows per table; 0 = all */
 	enum report_sort sort;
 	int per_thread;
-	unsigned value;  /* index of the value reported */
+	unsigned value;	  /* index of the value reported */
 	const char *name; /* the input, for the header */
 };
 
 /* The report as text tables or as one JSON document. */
 int report_print(const struct profile *p, const struct report_opts *o,
 		 FILE *fp);
-int report_json(const struct profile *p, const struct report_opts *o,
-		FILE *fp);
+int report_json(const struct profile *p, const struct report_opts *o, FILE *fp);
 
 #endif

@@ -23,7 +23,7 @@ static void frames(struct json_writer *w, const struct profile *p)
 	json_begin_array(w);
 	for (i = 0; i < n; i++) {
 		const struct profile_frame_info *fi =
-			profile_frame_info_get(p, (uint32_t)i);
+		    profile_frame_info_get(p, (uint32_t)i);
 
 		json_begin_object(w);
 		json_key(w, "name");

@@ -100,11 +100,10 @@ static uint32_t loc_mapping(struct profile *p, const struct sym_loc *loc)
 {
 	const char *name = loc->dso ? loc->dso->name : loc->map->path;
 
-	return profile_mapping(p, loc->map->start, loc->map->end,
-			       loc->dso ? loc->map->pgoff : 0, name,
-			       loc->dso && loc->dso->build_id[0]
-				       ? loc->dso->build_id
-				       : NULL);
+	return profile_mapping(
+	    p, loc->map->start, loc->map->end, loc->dso ? loc->map->pgoff : 0,
+	    name,
+	    loc->dso && loc->dso->build_id[0] ? loc->dso->build_id : NULL);
 }
 
 /* Register the frame's details the first time its name is seen. */
@@ -118,8 +117,8 @@ static void frame_details(struct rec_session *s, uint32_t f, int kind,
 		return;
 	fi->kind = (uint8_t)kind;
 	if (df && df->file) {
-		fi->file = intern_add(&p->strings, df->file, strlen(df->file),
-				      NULL);
+		fi->file =
+		    intern_add(&p->strings, df->file, strlen(df->file), NULL);
 		fi->line = df->line;
 	}
 	if (loc && loc->map) {
@@ -199,10 +198,10 @@ static size_t loc_fill(struct rec_session *s, uint32_t id, int pid,
 		strbuf_release(&sb);
 	}
 	for (i = 0; i < k; i++) {
-		uint32_t f = profile_frame(s->p, df[i].name,
-					   strlen(df[i].name));
+		uint32_t f =
+		    profile_frame(s->p, df[i].name, strlen(df[i].name));
 		int kind = df[i].inlined ? FRAME_INLINE
-			 : loc->dso	 ? FRAME_USER
+			   : loc->dso	 ? FRAME_USER
 					 : FRAME_JIT;
 
 		frame_details(s, f, kind, loc, &df[i]);
@@ -221,11 +220,15 @@ static size_t loc_fill(struct rec_session *s, uint32_t id, int pid,
  * (at most every JIT_RETRY_NS of recording time): a JIT writes the map
  * entry of its code after the code first ran.
  */
-static int user_frames(struct rec_session *s, int pid, uint64_t ip,
-		       size_t *n, unsigned *flags)
+static int user_frames(struct rec_session *s, int pid, uint64_t ip, size_t *n,
+		       unsigned *flags)
 {
 	struct sym_loc loc;
-	struct { uint64_t dso, addr; int pid; int pad; } key;
+	struct {
+		uint64_t dso, addr;
+		int pid;
+		int pad;
+	} key;
 	uint32_t id;
 	size_t i;
 	int added;
@@ -243,14 +246,12 @@ static int user_frames(struct rec_session *s, int pid, uint64_t ip,
 	if (added) {
 		if (id >= s->loc_alloc) {
 			ALLOC_GROW(s->loc_start, (size_t)id + 1, s->loc_alloc);
-			s->loc_len = xrealloc(s->loc_len, s->loc_alloc *
-							  sizeof(*s->loc_len));
-			s->loc_flags = xrealloc(s->loc_flags,
-						s->loc_alloc *
-							sizeof(*s->loc_flags));
-			s->loc_retry = xrealloc(s->loc_retry,
-						s->loc_alloc *
-							sizeof(*s->loc_retry));
+			s->loc_len = xrealloc(
+			    s->loc_len, s->loc_alloc * sizeof(*s->loc_len));
+			s->loc_flags = xrealloc(
+			    s->loc_flags, s->loc_alloc * sizeof(*s->loc_flags));
+			s->loc_retry = xrealloc(
+			    s->loc_retry, s->loc_alloc * sizeof(*s->loc_retry));
 		}
 		s->loc_flags[id] = (unsigned char)loc_fp_flags(s, &loc);
 		s->loc_retry[id] = 0;
@@ -291,8 +292,8 @@ static void kernel_frame(struct rec_session *s, uint64_t ip, size_t *n)
 		struct profile_frame_info *fi = profile_frame_info(s->p, f);
 
 		fi->kind = FRAME_KERNEL;
-		fi->dso = intern_add(&s->p->strings, "[kernel.kallsyms]", 17,
-				     NULL);
+		fi->dso =
+		    intern_add(&s->p->strings, "[kernel.kallsyms]", 17, NULL);
 		fi->address = ip;
 	}
 	push_frame(s, n, f);
@@ -301,15 +302,27 @@ static void kernel_frame(struct rec_session *s, uint64_t ip, size_t *n)
 int record_is_root_frame(const char *name)
 {
 	static const char *const roots[] = {
-		"_start", "__libc_start_main", "__libc_start_call_main",
-		"clone", "clone3", "__clone", "__clone3", "start_thread",
-		"__GI___clone", "__GI___clone3", "_dl_start_user",
-		/*
-		 * Go: a goroutine's stack starts at goexit, a thread's own
-		 * (g0) stack at mstart, the first one at rt0_go.
-		 */
-		"runtime.goexit", "runtime.goexit.abi0", "runtime.mstart",
-		"runtime.mstart.abi0", "runtime.rt0_go", "runtime.rt0_go.abi0",
+	    "_start",
+	    "__libc_start_main",
+	    "__libc_start_call_main",
+	    "clone",
+	    "clone3",
+	    "__clone",
+	    "__clone3",
+	    "start_thread",
+	    "__GI___clone",
+	    "__GI___clone3",
+	    "_dl_start_user",
+	    /*
+	     * Go: a goroutine's stack starts at goexit, a thread's own
+	     * (g0) stack at mstart, the first one at rt0_go.
+	     */
+	    "runtime.goexit",
+	    "runtime.goexit.abi0",
+	    "runtime.mstart",
+	    "runtime.mstart.abi0",
+	    "runtime.rt0_go",
+	    "runtime.rt0_go.abi0",
 	};
 	size_t i;
 
@@ -330,8 +343,7 @@ static int is_root(struct rec_session *s, uint32_t f)
 	}
 	if (!s->root_known[f])
 		s->root_known[f] =
-			record_is_root_frame(profile_frame_name(s->p, f)) ? 2
-									  : 1;
+		    record_is_root_frame(profile_frame_name(s->p, f)) ? 2 : 1;
 	return s->root_known[f] == 2;
 }
 
@@ -389,8 +401,8 @@ static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 	size_t i, n = 0, nuser = 0, from, nips = 0;
 	uint64_t ctx = 0;
 	int fp_suspect = 0;
-	int want_dwarf = s->o->unwind != RECORD_UNWIND_FP &&
-			 ps->regs && ps->stack_size;
+	int want_dwarf =
+	    s->o->unwind != RECORD_UNWIND_FP && ps->regs && ps->stack_size;
 
 	for (i = 0; i < ps->nr; i++) {
 		uint64_t ip = ps->ips[i];
@@ -418,9 +430,9 @@ static size_t sample_stack(struct rec_session *s, const struct perf_sample *ps)
 			want_dwarf = 0;
 	}
 	if (want_dwarf) {
-		size_t k = sym_unwind(&s->sy, ps->pid, ps->tid, ps->regs,
-				      ps->stack, ps->stack_size, s->ips,
-				      MAX_FRAMES);
+		size_t k =
+		    sym_unwind(&s->sy, ps->pid, ps->tid, ps->regs, ps->stack,
+			       ps->stack_size, s->ips, MAX_FRAMES);
 		size_t fp_n = n;
 
 		if (k) {
@@ -493,7 +505,7 @@ static void add_stack(struct rec_session *s, struct rec_thread *t,
 	uint32_t *root_first = xmalloc((n + 2) * sizeof(*root_first));
 	/* The model holds whole counts and nanoseconds. */
 	int64_t whole = (int64_t)(count + 0.5), wns = (int64_t)(ns + 0.5);
-	int64_t v[PROFILE_MAX_VALUES] = { whole, offcpu ? 0 : wns, 0, 0 };
+	int64_t v[PROFILE_MAX_VALUES] = {whole, offcpu ? 0 : wns, 0, 0};
 	size_t i, k = 0;
 
 	if (s->p->nvalues > REC_WALL) {
@@ -502,8 +514,8 @@ static void add_stack(struct rec_session *s, struct rec_thread *t,
 	}
 
 	if (!t->profile_thread)
-		t->profile_thread = profile_thread(s->p, t->pid, t->tid,
-						   t->comm);
+		t->profile_thread =
+		    profile_thread(s->p, t->pid, t->tid, t->comm);
 	root_first[k++] = thread_root(s, t);
 	if (offcpu)
 		root_first[k++] = s->offcpu_frame;

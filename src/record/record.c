@@ -23,8 +23,7 @@ struct rings {
 	size_t nextra, extra_alloc;
 };
 
-static int event_config(const char *name, struct perf_event_attr *a,
-			int *clock)
+static int event_config(const char *name, struct perf_event_attr *a, int *clock)
 {
 	static const struct {
 		const char *name;
@@ -32,18 +31,14 @@ static int event_config(const char *name, struct perf_event_attr *a,
 		uint64_t config;
 		int clock;
 	} ev[] = {
-		{ "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, 1 },
-		{ "task-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK,
-		  1 },
-		{ "page-faults", PERF_TYPE_SOFTWARE,
-		  PERF_COUNT_SW_PAGE_FAULTS, 0 },
-		{ "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, 0 },
-		{ "instructions", PERF_TYPE_HARDWARE,
-		  PERF_COUNT_HW_INSTRUCTIONS, 0 },
-		{ "cache-misses", PERF_TYPE_HARDWARE,
-		  PERF_COUNT_HW_CACHE_MISSES, 0 },
-		{ "branch-misses", PERF_TYPE_HARDWARE,
-		  PERF_COUNT_HW_BRANCH_MISSES, 0 },
+	    {"cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, 1},
+	    {"task-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, 1},
+	    {"page-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, 0},
+	    {"cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, 0},
+	    {"instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, 0},
+	    {"cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, 0},
+	    {"branch-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES,
+	     0},
 	};
 	size_t i;
 
@@ -61,8 +56,8 @@ static int event_config(const char *name, struct perf_event_attr *a,
 /* Explain a failed perf_event_open(); sets env_error. */
 static int open_error(struct record_stats *st, int err, const char *what)
 {
-	long paranoid = perf_read_long("/proc/sys/kernel/perf_event_paranoid",
-				       2);
+	long paranoid =
+	    perf_read_long("/proc/sys/kernel/perf_event_paranoid", 2);
 
 	st->env_error = 1;
 	switch (-err) {
@@ -137,8 +132,7 @@ static int open_ring(struct rec_session *s, struct rings *r,
 			       "(kernel.perf_event_paranoid=%ld): recording "
 			       "user space only",
 			       perf_read_long(
-				       "/proc/sys/kernel/perf_event_paranoid",
-				       2));
+				   "/proc/sys/kernel/perf_event_paranoid", 2));
 	}
 	if (err == -EPERM && perf_event_open_fd(a, pid, cpu, -1) >= 0) {
 		/* The event opens but its buffer cannot be locked. */
@@ -148,8 +142,7 @@ static int open_ring(struct rec_session *s, struct rings *r,
 			     "KiB) is used up; raise it with 'sysctl "
 			     "kernel.perf_event_mlock_kb=2048' or run as root",
 			     perf_read_long(
-				     "/proc/sys/kernel/perf_event_mlock_kb",
-				     516));
+				 "/proc/sys/kernel/perf_event_mlock_kb", 516));
 	}
 	if (err < 0)
 		return open_error(s->st, err, what);
@@ -252,8 +245,8 @@ static int attach_thread(struct rec_session *s, struct rings *r, int *percpu,
 			return open_error(s->st, fd, what);
 		ALLOC_GROW(r->extra_fds, r->nextra + 1, r->extra_alloc);
 		r->extra_fds[r->nextra++] = fd;
-		if (s->o->off_cpu && add_offcpu(s, r, &r->v[percpu[cpu]], a,
-						tid, cpu) < 0)
+		if (s->o->off_cpu &&
+		    add_offcpu(s, r, &r->v[percpu[cpu]], a, tid, cpu) < 0)
 			return -1;
 		opened++;
 	}
@@ -406,7 +399,7 @@ static void worker_process(struct worker *w, struct batch *b, uint64_t limit)
 	if (b)
 		for (i = 0; i < b->nr; i++) {
 			const struct perf_event_header *h =
-				(const void *)(b->buf + b->items[i].off);
+			    (const void *)(b->buf + b->items[i].off);
 
 			batch_push(p, h, h->size, b->items[i].time);
 		}
@@ -415,7 +408,7 @@ static void worker_process(struct worker *w, struct batch *b, uint64_t limit)
 	memset(&keep, 0, sizeof(keep));
 	for (i = 0; i < p->nr; i++) {
 		const struct perf_event_header *h =
-			(const void *)(p->buf + p->items[i].off);
+		    (const void *)(p->buf + p->items[i].off);
 
 		if (p->items[i].time >= limit)
 			batch_push(&keep, h, h->size, p->items[i].time);
@@ -454,10 +447,10 @@ static void *worker_main(void *arg)
 		if (!b)
 			break;
 		worker_process(w, b,
-			       !w->ordered			 ? UINT64_MAX
-			       : b->read_at > ORDER_MARGIN_NS ? b->read_at -
-								  ORDER_MARGIN_NS
-							      : 0);
+			       !w->ordered ? UINT64_MAX
+			       : b->read_at > ORDER_MARGIN_NS
+				   ? b->read_at - ORDER_MARGIN_NS
+				   : 0);
 		batch_free(b);
 	}
 	/* The rings are empty and closed: everything left is complete. */
@@ -506,7 +499,7 @@ static void worker_stop(struct worker *w)
 /* Copy every record out of every ring and hand them to the worker. */
 static void drain(struct rec_session *s, struct rings *r, struct worker *w)
 {
-	struct reader rd = { s, xcalloc(1, sizeof(struct batch)) };
+	struct reader rd = {s, xcalloc(1, sizeof(struct batch))};
 	size_t i;
 
 	rd.b->read_at = sys_now_ns();
@@ -561,8 +554,8 @@ static int attach_pid(struct rec_session *s, struct rings *r, int *percpu,
 		return error_code(err, "cannot read /proc/%d/maps", pid);
 	}
 	for (i = 0; i < ntids; i++) {
-		snprintf(what, sizeof(what), "thread %d of process %d",
-			 tids[i], pid);
+		snprintf(what, sizeof(what), "thread %d of process %d", tids[i],
+			 pid);
 		/* Threads that end while we attach are no error. */
 		if (attach_thread(s, r, percpu, a, tids[i], pages, what) < 0) {
 			if (kill(tids[i], 0) < 0 && errno == ESRCH)
@@ -585,12 +578,11 @@ static void setup_attr(struct rec_session *s, struct perf_event_attr *a)
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
 	a->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP |
-			 PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
-			 PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD |
-			 PERF_SAMPLE_CALLCHAIN;
+			 PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |
+			 PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN;
 	if (o->unwind != RECORD_UNWIND_FP) {
-		a->sample_type |= PERF_SAMPLE_REGS_USER |
-				  PERF_SAMPLE_STACK_USER;
+		a->sample_type |=
+		    PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
 		a->sample_regs_user = SYM_REGS_MASK;
 		a->sample_stack_user = o->stack_size & ~7u;
 		if (o->unwind == RECORD_UNWIND_DWARF)
@@ -666,13 +658,13 @@ int record_run(const struct record_opts *o, struct profile *p,
 	       struct record_stats *st)
 {
 	struct rec_session s;
-	struct rings r = { NULL, 0, 0, NULL, 0, 0 };
+	struct rings r = {NULL, 0, 0, NULL, 0, 0};
 	struct worker w;
 	int worker_on = 0;
 	struct perf_event_attr a;
 	struct sigaction sa, old_int, old_term;
 	struct pollfd *pfd = NULL;
-	struct spawn_held held = { -1, -1, -1 };
+	struct spawn_held held = {-1, -1, -1};
 	pid_t child = 0;
 	int ret = -1, status = 0, child_done = 0;
 	double start, stop_at;
@@ -687,7 +679,7 @@ int record_run(const struct record_opts *o, struct profile *p,
 	profile_init(p, o->off_cpu ? 4 : 2);
 	/* The kernel cuts every callchain at this many frames. */
 	st->max_stack = (unsigned)perf_read_long(
-		"/proc/sys/kernel/perf_event_max_stack", 127);
+	    "/proc/sys/kernel/perf_event_max_stack", 127);
 	sym_init(&s.sy, o->no_inline ? SYM_NO_INLINE : 0);
 	rec_process_init(&s);
 	setup_attr(&s, &a);
@@ -727,9 +719,11 @@ int record_run(const struct record_opts *o, struct profile *p,
 	p->period_ns = o->freq ? 1000000000ull / o->freq : 0;
 
 	if (o->argv) {
-		struct spawn_opts so = { .argv = o->argv, .stdin_fd = -1,
-					 .stdout_fd = -1, .stderr_fd = -1,
-					 .drain_fd = -1 };
+		struct spawn_opts so = {.argv = o->argv,
+					.stdin_fd = -1,
+					.stdout_fd = -1,
+					.stderr_fd = -1,
+					.drain_fd = -1};
 		int err = spawn_hold(&so, &held);
 
 		if (err < 0) {
@@ -837,4 +831,3 @@ out:
 	sym_release(&s.sy);
 	return ret;
 }
-

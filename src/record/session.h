@@ -26,8 +26,8 @@ enum { REC_OFFCPU = 2, REC_WALL = 3 };
 
 /* What a frame-pointer walk can trust at an address (see fpcheck.h). */
 enum loc_flags {
-	LOC_NO_FP = 1 << 0,   /* in a file built without frame pointers */
-	LOC_FP_EDGE = 1 << 1, /* its function's frame is not set up there */
+	LOC_NO_FP = 1 << 0,    /* in a file built without frame pointers */
+	LOC_FP_EDGE = 1 << 1,  /* its function's frame is not set up there */
 	LOC_JIT_MISS = 1 << 2, /* anonymous memory no perf map names yet */
 };
 
@@ -47,7 +47,7 @@ struct rec_session {
 	struct intern loc_keys;
 	uint32_t *loc_start, *loc_len;
 	unsigned char *loc_flags; /* enum loc_flags */
-	uint64_t *loc_retry;      /* LOC_JIT_MISS: look again after */
+	uint64_t *loc_retry;	  /* LOC_JIT_MISS: look again after */
 	size_t loc_alloc;
 	/* Per dso pointer: whether its code keeps frame pointers. */
 	struct intern fp_dsos;

@@ -37,7 +37,7 @@ static int build_id_of(Elf *elf, char out[41])
 			continue;
 		while ((off = gelf_getnote(data, off, &nh, &noff, &doff)) > 0) {
 			const unsigned char *d =
-				(const unsigned char *)data->d_buf + doff;
+			    (const unsigned char *)data->d_buf + doff;
 			size_t i, n = MIN(nh.n_descsz, 20);
 
 			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
@@ -104,8 +104,8 @@ static int is_code_label(Elf *elf, const GElf_Sym *sym, const char *name)
 	    vis == STV_INTERNAL || sym->st_shndx >= SHN_LORESERVE)
 		return 0;
 	scn = elf_getscn(elf, sym->st_shndx);
-	return scn && gelf_getshdr(scn, &sh) &&
-	       (sh.sh_flags & SHF_EXECINSTR) && (sh.sh_flags & SHF_ALLOC);
+	return scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR) &&
+	       (sh.sh_flags & SHF_ALLOC);
 }
 
 /* Global or weak and visible outside its file (not glibc's __GI_ names). */
@@ -160,8 +160,8 @@ static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 		if (!data)
 			continue;
 		versions = want == SHT_DYNSYM
-				   ? dynsym_versions(elf, elf_ndxscn(scn))
-				   : NULL;
+			       ? dynsym_versions(elf, elf_ndxscn(scn))
+			       : NULL;
 		/* What was read, not what a damaged header claims. */
 		count = data->d_size / sh.sh_entsize;
 		for (i = 0; i < count; i++) {
@@ -189,14 +189,14 @@ static size_t add_symbols(struct dso *d, Elf *elf, Elf64_Word want)
 			 * compatibility alias, and ranks as a local name.
 			 */
 			ver = strstr(name, "@@");
-			s = symtab_add(&d->syms, sym.st_value, sym.st_size,
-				       name,
-				       ver ? (size_t)(ver - name) : strlen(name));
+			s = symtab_add(
+			    &d->syms, sym.st_value, sym.st_size, name,
+			    ver ? (size_t)(ver - name) : strlen(name));
 			s->elf_rank = is_exported(&sym) &&
 					      (ver || !strchr(name, '@')) &&
 					      !is_compat_version(versions, i)
-					      ? 2
-					      : 1;
+					  ? 2
+					  : 1;
 			if (!sym.st_size)
 				s->end = section_end(elf, sym.st_shndx);
 			n++;
@@ -253,8 +253,9 @@ static int load_debug_file(struct dso *d, const char *path)
 		return -1;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	/* A debug file of another build would give wrong names. */
-	if (elf && (!d->build_id[0] ||
-		    (!build_id_of(elf, bid) && !strcmp(bid, d->build_id))) &&
+	if (elf &&
+	    (!d->build_id[0] ||
+	     (!build_id_of(elf, bid) && !strcmp(bid, d->build_id))) &&
 	    has_section(elf, SHT_SYMTAB) && add_symbols(d, elf, SHT_SYMTAB)) {
 		d->debug_path = xstrdup(path);
 		ret = 0;
@@ -280,8 +281,8 @@ static void find_debug_symbols(struct dso *d, Elf *elf)
 		const char *slash = strrchr(d->open_path, '/');
 		int dirlen = slash ? (int)(slash - d->open_path) : 0;
 		const char *dir = d->open_path;
-		const char *fmt[] = { "%.*s/%s", "%.*s/.debug/%s",
-				      "/usr/lib/debug%.*s/%s" };
+		const char *fmt[] = {"%.*s/%s", "%.*s/.debug/%s",
+				     "/usr/lib/debug%.*s/%s"};
 		size_t i;
 
 		for (i = 0; i < ARRAY_SIZE(fmt); i++) {
@@ -460,9 +461,9 @@ int dso_read(struct dso *d, uint64_t vaddr, void *buf, size_t len)
 }
 
 static const Dwfl_Callbacks offline_callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.section_address = dwfl_offline_section_address,
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
 };
 
 /* Set up libdw for the file; the module's bias maps link-time addresses. */
@@ -524,10 +525,10 @@ static const char *die_name(struct dso *d, Dwarf_Die *die)
 	const char *s;
 
 	s = dwarf_formstring(
-		dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	    dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
 	if (!s)
 		s = dwarf_formstring(
-			dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+		    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
 	if (s)
 		return demangled(d, s);
 	return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
@@ -633,8 +634,8 @@ static const char *cu_file(Dwarf_Die *cu, Dwarf_Word idx)
 	return dwarf_filesrc(files, idx, NULL, NULL);
 }
 
-size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
-		  int lines, struct dso_frame *out, size_t max)
+size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames, int lines,
+		  struct dso_frame *out, size_t max)
 {
 	const struct sym_symbol *s = symtab_find(&d->syms, vaddr, 1 << 20);
 	Dwfl_Module *mod;
@@ -667,7 +668,7 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 	name = unnamed ? s->name : symbol_name(d, s);
 	mod = (lines || inline_frames) ? dwarf_module(d) : NULL;
 	if (!mod || !dwfl_module_getelf(mod, &bias)) {
-		out[0] = (struct dso_frame){ name, NULL, 0, 0, unnamed };
+		out[0] = (struct dso_frame){name, NULL, 0, 0, unnamed};
 		return 1;
 	}
 	addr = vaddr + bias;
@@ -683,9 +684,9 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 		}
 		line = ln > 0 ? (unsigned)ln : 0;
 	}
-	nscopes = inline_frames && cu ? dwarf_getscopes(cu, addr - cubias,
-							&scopes)
-				      : 0;
+	nscopes = inline_frames && cu
+		      ? dwarf_getscopes(cu, addr - cubias, &scopes)
+		      : 0;
 	if (inline_frames && cu && nscopes <= 0) {
 		free(scopes);
 		scopes = NULL;
@@ -719,8 +720,8 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
 			continue;
 		iname = die_name(d, &scopes[i]);
-		out[n++] = (struct dso_frame){ iname ? iname : "[inlined]",
-					       file, line, 1, 0 };
+		out[n++] = (struct dso_frame){iname ? iname : "[inlined]", file,
+					      line, 1, 0};
 		dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr),
 				&cf);
 		dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr),
@@ -729,6 +730,6 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
 		line = lines ? (unsigned)cl : 0;
 	}
 	free(scopes);
-	out[n++] = (struct dso_frame){ name, file, line, 0, unnamed };
+	out[n++] = (struct dso_frame){name, file, line, 0, unnamed};
 	return n;
 }

@@ -26,21 +26,21 @@ enum dso_state {
 };
 
 struct dso {
-	char *name;      /* the path the process mapped (or "[vdso]") */
-	char *open_path; /* where it was read from */
-	char *debug_path; /* the separate debug file used, or NULL */
+	char *name;	   /* the path the process mapped (or "[vdso]") */
+	char *open_path;   /* where it was read from */
+	char *debug_path;  /* the separate debug file used, or NULL */
 	char build_id[41]; /* hex, "" when none */
 	struct symtab syms;
 	struct symtab fdes; /* "file+0xSTART" names of unnamed functions */
 	struct ehframe eh;
 	struct dso_load load[16];
 	unsigned nload;
-	int state;    /* enum dso_state */
-	int stripped; /* no .symtab anywhere: only .dynsym names */
-	int is_dyn;   /* ET_DYN (PIE or shared library) */
+	int state;	      /* enum dso_state */
+	int stripped;	      /* no .symtab anywhere: only .dynsym names */
+	int is_dyn;	      /* ET_DYN (PIE or shared library) */
 	unsigned char *image; /* in-memory copy ([vdso]) */
 	size_t image_size;
-	int fd;       /* open for code reads by the unwinder, -1 */
+	int fd; /* open for code reads by the unwinder, -1 */
 	/* DWARF, set up lazily by dso_dwarf_frames(). */
 	void *dwfl;
 	void *module;
@@ -93,7 +93,7 @@ struct dso_frame {
  * FDE's link-time start).  Returns the number written (0 when neither a
  * symbol nor an FDE covers the address).
  */
-size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames,
-		  int lines, struct dso_frame *out, size_t max);
+size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames, int lines,
+		  struct dso_frame *out, size_t max);
 
 #endif

@@ -25,8 +25,8 @@ static void push(struct sym_maps *m, const struct sym_map *x)
 void maps_insert(struct sym_maps *m, uint64_t start, uint64_t end,
 		 uint64_t pgoff, const char *path)
 {
-	struct sym_maps out = { NULL, 0, 0 };
-	struct sym_map nm = { start, end, pgoff, xstrdup(path), NULL, 0 };
+	struct sym_maps out = {NULL, 0, 0};
+	struct sym_map nm = {start, end, pgoff, xstrdup(path), NULL, 0};
 	size_t i;
 	int placed = 0;
 
@@ -118,7 +118,8 @@ int maps_parse_line(struct sym_maps *m, const char *line)
 	const char *path;
 
 	if (sscanf(line, "%llx-%llx %7s %llx %*s %*s%n", &start, &end, perms,
-		   &pgoff, &n) != 4 || !n)
+		   &pgoff, &n) != 4 ||
+	    !n)
 		return -1;
 	if (strlen(perms) < 3 || perms[2] != 'x')
 		return 0;

@@ -16,7 +16,7 @@ struct sym_map {
 	uint64_t start, end, pgoff;
 	char *path;
 	struct dso *dso; /* NULL until first used */
-	int reported;    /* told to the unwinder */
+	int reported;	 /* told to the unwinder */
 };
 
 struct sym_maps {

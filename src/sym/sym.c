@@ -456,7 +456,7 @@ size_t sym_frames(struct symbolizer *sy, int pid, const struct sym_loc *loc,
 	}
 	if (!s)
 		return 0;
-	out[0] = (struct dso_frame){ s->name, NULL, 0, 0 };
+	out[0] = (struct dso_frame){s->name, NULL, 0, 0};
 	return 1;
 }
 

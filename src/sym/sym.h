@@ -21,12 +21,12 @@ struct sym_proc {
 	int alive_at_start; /* attached: /proc/PID/maps was read */
 	struct sym_maps maps;
 	struct symtab jit;
-	long long jit_size; /* size of the perf map when last read, -1 none */
-	char *exe;          /* the program file it runs, NULL until known */
+	long long jit_size;  /* size of the perf map when last read, -1 none */
+	char *exe;	     /* the program file it runs, NULL until known */
 	int perfmap_refused; /* its perf map was not safe to read: said so */
-	int perfmap_fd;      /* its perf map, once found safe; -1 before */
-	int exe_next;       /* exec'd: its next file mapping is the program */
-	void *unwind;       /* struct unwind_proc, see unwind.c */
+	int perfmap_fd;	     /* its perf map, once found safe; -1 before */
+	int exe_next;	     /* exec'd: its next file mapping is the program */
+	void *unwind;	     /* struct unwind_proc, see unwind.c */
 };
 
 enum sym_flags {
@@ -105,8 +105,8 @@ const char *sym_basename(const char *path);
  * (the first is the interrupted pc) and returns how many.
  */
 #define SYM_REGS_MASK 0xff01ffULL /* AX..IP (bits 0-8), R8..R15 (16-23) */
-size_t sym_unwind(struct symbolizer *sy, int pid, int tid,
-		  const uint64_t *regs, const unsigned char *stack,
-		  size_t stack_size, uint64_t *ips, size_t max);
+size_t sym_unwind(struct symbolizer *sy, int pid, int tid, const uint64_t *regs,
+		  const unsigned char *stack, size_t stack_size, uint64_t *ips,
+		  size_t max);
 
 #endif

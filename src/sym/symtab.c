@@ -14,8 +14,8 @@ void symtab_release(struct symtab *st)
 	memset(st, 0, sizeof(*st));
 }
 
-struct sym_symbol *symtab_add(struct symtab *st, uint64_t start,
-			      uint64_t size, const char *name, size_t len)
+struct sym_symbol *symtab_add(struct symtab *st, uint64_t start, uint64_t size,
+			      const char *name, size_t len)
 {
 	struct sym_symbol *s;
 
@@ -174,7 +174,7 @@ size_t symtab_parse_kallsyms(struct symtab *st, const char *text, size_t len,
 			nonzero++;
 		symtab_add(st, addr, 0, name, (size_t)(q - name));
 		n++;
-next:
+	next:
 		p = eol + 1;
 	}
 	*zero_addrs = n && !nonzero;
@@ -202,7 +202,7 @@ size_t symtab_parse_perfmap(struct symtab *st, const char *text, size_t len)
 		/* The name is the rest of the line (it may hold spaces). */
 		symtab_add(st, start, size, q, (size_t)(eol - q));
 		n++;
-next:
+	next:
 		p = eol + 1;
 	}
 	return n;

@@ -37,8 +37,8 @@ struct symtab {
 void symtab_init(struct symtab *st);
 void symtab_release(struct symtab *st);
 /* Add a symbol; the pointer is valid until the next add or sort. */
-struct sym_symbol *symtab_add(struct symtab *st, uint64_t start,
-			      uint64_t size, const char *name, size_t len);
+struct sym_symbol *symtab_add(struct symtab *st, uint64_t start, uint64_t size,
+			      const char *name, size_t len);
 /*
  * Sort by address and drop duplicates at the same address, keeping the
  * one with a size; of ELF aliases, the exported name over a local one

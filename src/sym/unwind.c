@@ -92,25 +92,25 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 	const uint64_t *r = s->regs;
 	/* DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip. */
 	Dwarf_Word dw[17] = {
-		r[R_AX], r[R_DX], r[R_CX], r[R_BX], r[R_SI], r[R_DI],
-		r[R_BP], r[R_SP], r[R_R8], r[R_R8 + 1], r[R_R8 + 2],
-		r[R_R8 + 3], r[R_R8 + 4], r[R_R8 + 5], r[R_R8 + 6],
-		r[R_R8 + 7], r[R_IP],
+	    r[R_AX],	 r[R_DX],     r[R_CX],	   r[R_BX],	r[R_SI],
+	    r[R_DI],	 r[R_BP],     r[R_SP],	   r[R_R8],	r[R_R8 + 1],
+	    r[R_R8 + 2], r[R_R8 + 3], r[R_R8 + 4], r[R_R8 + 5], r[R_R8 + 6],
+	    r[R_R8 + 7], r[R_IP],
 	};
 
 	return dwfl_thread_state_registers(thread, 0, 17, dw);
 }
 
 static const Dwfl_Thread_Callbacks thread_callbacks = {
-	.next_thread = next_thread,
-	.get_thread = get_thread,
-	.memory_read = memory_read,
-	.set_initial_registers = set_initial_registers,
+    .next_thread = next_thread,
+    .get_thread = get_thread,
+    .memory_read = memory_read,
+    .set_initial_registers = set_initial_registers,
 };
 
 static const Dwfl_Callbacks proc_callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
 };
 
 static int frame_cb(Dwfl_Frame *state, void *arg)
@@ -148,8 +148,7 @@ static void report_maps(struct symbolizer *sy, struct sym_proc *p,
 				break;
 		if (k < up->nreported)
 			continue;
-		ALLOC_GROW(up->reported, up->nreported + 1,
-			   up->reported_alloc);
+		ALLOC_GROW(up->reported, up->nreported + 1, up->reported_alloc);
 		up->reported[up->nreported++] = loc.dso;
 		if (!began) {
 			dwfl_report_begin_add(up->dwfl);
@@ -164,8 +163,8 @@ static void report_maps(struct symbolizer *sy, struct sym_proc *p,
 		 * ended (a forked and exec'd child unwinds with the files
 		 * its predecessors opened).  libdw takes over the fd.
 		 */
-		if (dso_map_bias(loc.dso, m->start, m->end - m->start,
-				 m->pgoff, &bias) < 0)
+		if (dso_map_bias(loc.dso, m->start, m->end - m->start, m->pgoff,
+				 &bias) < 0)
 			bias = m->start - m->pgoff;
 		fd = loc.dso->fd >= 0 ? fcntl(loc.dso->fd, F_DUPFD_CLOEXEC, 0)
 				      : -1;
@@ -178,14 +177,14 @@ static void report_maps(struct symbolizer *sy, struct sym_proc *p,
 		dwfl_report_end(up->dwfl, NULL, NULL);
 }
 
-size_t sym_unwind(struct symbolizer *sy, int pid, int tid,
-		  const uint64_t *regs, const unsigned char *stack,
-		  size_t stack_size, uint64_t *ips, size_t max)
+size_t sym_unwind(struct symbolizer *sy, int pid, int tid, const uint64_t *regs,
+		  const unsigned char *stack, size_t stack_size, uint64_t *ips,
+		  size_t max)
 {
 	struct sym_proc *p = sym_proc(sy, pid);
 	struct unwind_proc *up = p->unwind;
-	struct unwind_sample s = { sy, p, tid, regs, stack, stack_size,
-				   regs[R_SP], ips, 0, max, 0 };
+	struct unwind_sample s = {sy,	      p,   tid, regs, stack, stack_size,
+				  regs[R_SP], ips, 0,	max,  0};
 
 	if (!regs || !max)
 		return 0;

@@ -10,7 +10,7 @@ struct machine_info {
 	int cores;	   /* online CPUs */
 	char kernel[200];  /* "Linux 6.1.0 x86_64" */
 	char governor[32]; /* cpufreq governor of cpu0, "" when absent */
-	double load[3]; /* 1, 5, 15 minute load averages; -1 unknown */
+	double load[3];	   /* 1, 5, 15 minute load averages; -1 unknown */
 };
 
 void machine_info_read(struct machine_info *m);

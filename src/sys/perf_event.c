@@ -13,8 +13,8 @@ int perf_event_open_fd(struct perf_event_attr *attr, pid_t pid, int cpu,
 	return fd < 0 ? -errno : (int)fd;
 }
 
-int perf_ring_open(struct perf_ring *r, struct perf_event_attr *attr,
-		   pid_t pid, int cpu, unsigned *pages)
+int perf_ring_open(struct perf_ring *r, struct perf_event_attr *attr, pid_t pid,
+		   int cpu, unsigned *pages)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	unsigned n = 1;
@@ -169,8 +169,8 @@ static int take(struct cursor *c, void *out, size_t n)
 int perf_sample_parse(const struct perf_event_header *h, uint64_t type,
 		      uint64_t regs_mask, struct perf_sample *s)
 {
-	struct cursor c = { (const unsigned char *)(h + 1),
-			    (const unsigned char *)h + h->size };
+	struct cursor c = {(const unsigned char *)(h + 1),
+			   (const unsigned char *)h + h->size};
 	uint32_t pt[2];
 
 	memset(s, 0, sizeof(*s));

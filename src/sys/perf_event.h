@@ -15,8 +15,8 @@
  */
 struct perf_ring {
 	int fd;
-	void *base;      /* metadata page, then the data pages */
-	size_t data_size; /* bytes of data (a power of two pages) */
+	void *base;	     /* metadata page, then the data pages */
+	size_t data_size;    /* bytes of data (a power of two pages) */
 	unsigned char *copy; /* scratch for records that wrap */
 	size_t copy_size;
 	int cpu;
@@ -34,8 +34,8 @@ int perf_event_open_fd(struct perf_event_attr *attr, pid_t pid, int cpu,
  * one page and *pages tells what was mapped.  Returns 0 or -errno (the
  * errno of perf_event_open() or of the last mmap()); reports nothing.
  */
-int perf_ring_open(struct perf_ring *r, struct perf_event_attr *attr,
-		   pid_t pid, int cpu, unsigned *pages);
+int perf_ring_open(struct perf_ring *r, struct perf_event_attr *attr, pid_t pid,
+		   int cpu, unsigned *pages);
 /* Open an event writing into r's buffer (same cpu); fd or -errno. */
 int perf_ring_add(struct perf_ring *r, struct perf_event_attr *attr, pid_t pid,
 		  int cpu);
@@ -63,7 +63,7 @@ static inline int perf_callchain_is_context(uint64_t ip)
 struct perf_sample {
 	uint64_t id, ip, time, period;
 	uint32_t pid, tid, cpu;
-	uint64_t nr;          /* callchain entries */
+	uint64_t nr; /* callchain entries */
 	const uint64_t *ips;
 	uint64_t regs_abi;
 	const uint64_t *regs; /* popcount(regs_mask) values in bit order */

@@ -168,7 +168,7 @@ static pid_t raw_fork(void)
 static int fork_child(const struct spawn_opts *o, int held,
 		      struct spawn_held *h, double *start)
 {
-	int go[2] = { -1, -1 }, errp[2], e;
+	int go[2] = {-1, -1}, errp[2], e;
 	pid_t pid;
 
 	h->pid = -1;
@@ -382,7 +382,8 @@ int spawn_stop_group(pid_t pid, double grace, double *cpu)
 		if (sys_now() >= end) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
-			while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
+			while (wait4(pid, &status, 0, &ru) < 0 &&
+			       errno == EINTR)
 				;
 			break;
 		}

@@ -8,8 +8,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const unsigned flags[] = { 0, COLLAPSE_TID | COLLAPSE_ADDRS,
-					  COLLAPSE_KERNEL | COLLAPSE_JIT };
+	static const unsigned flags[] = {0, COLLAPSE_TID | COLLAPSE_ADDRS,
+					 COLLAPSE_KERNEL | COLLAPSE_JIT};
 	struct read_opts ro = READ_OPTS_INIT;
 	struct profile p;
 	FILE *null = fopen("/dev/null", "w");

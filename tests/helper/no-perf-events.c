@@ -16,26 +16,28 @@ int main(int argc, char **argv)
 {
 	unsigned err;
 
-	if (argc < 3 || (strcmp(argv[1], "EPERM") && strcmp(argv[1], "ENOSYS"))) {
-		fprintf(stderr, "usage: no-perf-events EPERM|ENOSYS CMD [ARGS]\n");
+	if (argc < 3 ||
+	    (strcmp(argv[1], "EPERM") && strcmp(argv[1], "ENOSYS"))) {
+		fprintf(stderr,
+			"usage: no-perf-events EPERM|ENOSYS CMD [ARGS]\n");
 		return 2;
 	}
 	err = strcmp(argv[1], "EPERM") ? ENOSYS : EPERM;
 	{
 		struct sock_filter f[] = {
-			BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-				 offsetof(struct seccomp_data, arch)),
-			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1,
-				 0),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-			BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-				 offsetof(struct seccomp_data, nr)),
-			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_perf_event_open,
-				 0, 1),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | err),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			     offsetof(struct seccomp_data, arch)),
+		    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1,
+			     0),
+		    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			     offsetof(struct seccomp_data, nr)),
+		    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_perf_event_open, 0,
+			     1),
+		    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | err),
+		    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		};
-		struct sock_fprog prog = { ARRAY_SIZE(f), f };
+		struct sock_fprog prog = {ARRAY_SIZE(f), f};
 
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
 		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {

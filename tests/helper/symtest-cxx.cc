@@ -5,7 +5,8 @@
 
 #define NOINLINE __attribute__((noinline))
 
-namespace geo {
+namespace geo
+{
 struct Shape {
 	NOINLINE double spin(int n);
 	NOINLINE Shape &operator+=(const Shape &o);
@@ -35,8 +36,14 @@ template <typename T> NOINLINE T twice(T v)
 	return (T)(s.spin((int)v) + s.spin((int)v));
 }
 
-NOINLINE long over(long a) { return a * 3; }
-NOINLINE double over(double a, const char *) { return a * 2; }
+NOINLINE long over(long a)
+{
+	return a * 3;
+}
+NOINLINE double over(double a, const char *)
+{
+	return a * 2;
+}
 
 int main(int argc, char **argv)
 {

@@ -103,7 +103,7 @@ NOINLINE static void sym_alias_impl(void)
 	sym_sink++;
 }
 extern void __sym_alias_hidden(void)
-	__attribute__((alias("sym_alias_impl"), visibility("hidden")));
+    __attribute__((alias("sym_alias_impl"), visibility("hidden")));
 extern void __sym_alias_pub(void) __attribute__((alias("sym_alias_impl")));
 extern void sym_alias_pub(void) __attribute__((alias("sym_alias_impl")));
 

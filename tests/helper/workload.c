@@ -136,7 +136,7 @@ NOINLINE void sort_round(int *v, size_t n)
 
 NOINLINE void futex_sleep(void)
 {
-	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	struct timespec ts = {0, 100 * 1000 * 1000};
 
 	/* Nobody wakes the word: each wait ends by its timeout. */
 	syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
@@ -233,7 +233,7 @@ NOINLINE unsigned long recurse(int n, double until)
 
 static int late(double seconds)
 {
-	struct timespec one = { 1, 0 };
+	struct timespec one = {1, 0};
 	pthread_t th;
 
 	nanosleep(&one, NULL);
@@ -280,9 +280,9 @@ static int jit(double seconds, double unnamed, const char *name)
 {
 #if defined(__x86_64__)
 	/* xor %rax,%rax; 1: inc %rax; cmp $0x1000000,%rax; jne 1b; ret */
-	static const unsigned char code[] = { 0x48, 0x31, 0xc0, 0x48, 0xff,
-					      0xc0, 0x48, 0x3d, 0x00, 0x00,
-					      0x00, 0x01, 0x75, 0xf5, 0xc3 };
+	static const unsigned char code[] = {0x48, 0x31, 0xc0, 0x48, 0xff,
+					     0xc0, 0x48, 0x3d, 0x00, 0x00,
+					     0x00, 0x01, 0x75, 0xf5, 0xc3};
 	double named_at = now() + unnamed, until = now() + seconds;
 	char path[64];
 	void (*fn)(void);
@@ -320,14 +320,14 @@ NOINLINE int jit_call_mode(double seconds)
 {
 #if defined(__x86_64__)
 	/* push %rbp; mov %rsp,%rbp; call *%rdi; pop %rbp; ret */
-	static const unsigned char code[] = { 0x55, 0x48, 0x89, 0xe5, 0xff,
-					      0xd7, 0x5d, 0xc3 };
+	static const unsigned char code[] = {0x55, 0x48, 0x89, 0xe5,
+					     0xff, 0xd7, 0x5d, 0xc3};
 	void (*tramp)(void (*)(void));
 	char path[64];
 	void *page = jit_copy(code, sizeof(code));
 
-	if (!page || jit_name(page, sizeof(code), "jit_tramp", path,
-			      sizeof(path)) < 0)
+	if (!page ||
+	    jit_name(page, sizeof(code), "jit_tramp", path, sizeof(path)) < 0)
 		return 1;
 	tramp = (void (*)(void (*)(void)))page;
 	jit_call_until = now() + seconds;

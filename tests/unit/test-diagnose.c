@@ -647,8 +647,8 @@ Test(recorded, a_bad_series_is_refused)
 /* The latency and throughput branch, on synthetic load figures. */
 
 /* A URL: idle p50, loaded p50 and p99 (ms), req/s, process CPU. */
-static struct diag_url url(const char *u, double idle, double p50,
-			   double p99, double rps, double cpu)
+static struct diag_url url(const char *u, double idle, double p50, double p99,
+			   double rps, double cpu)
 {
 	struct diag_url x = {.url = u,
 			     .idle_p50 = idle,
@@ -681,8 +681,8 @@ Test(load_rules, slow_one_endpoint_names_it)
 
 	cr_assert(load_holds(DIAG_SLOW_ONE_ENDPOINT, u, 3, &f));
 	cr_assert_str_eq(f.url, "/b");
-	cr_assert(strstr(f.evidence, "80.0 x the next slowest (/c"),
-		  "%s", f.evidence);
+	cr_assert(strstr(f.evidence, "80.0 x the next slowest (/c"), "%s",
+		  f.evidence);
 	cr_assert(f.offcpu, "0.1 CPU: it waits");
 	cr_assert(!load_holds(DIAG_SLOW_ALL_ENDPOINTS, u, 3, &f));
 	/* 5x but only 2 ms apart: no finding (the gap matters). */
@@ -705,8 +705,7 @@ Test(load_rules, slow_all_endpoints_against_the_threshold)
 
 	cr_assert(load_holds(DIAG_SLOW_ALL_ENDPOINTS, u, 2, &f));
 	cr_assert_str_eq(f.url, "/b", "the slowest");
-	cr_assert(strstr(f.evidence, "/a: idle p50 150 ms"), "%s",
-		  f.evidence);
+	cr_assert(strstr(f.evidence, "/a: idle p50 150 ms"), "%s", f.evidence);
 	cr_assert(!load_holds(DIAG_SLOW_ONE_ENDPOINT, u, 2, &f),
 		  "2x is not much slower");
 	u[0].idle_p50 = 90;

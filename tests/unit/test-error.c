@@ -22,7 +22,7 @@ Test(error, errno_text_and_errno_kept, .init = redirect)
 	cr_assert_eq(errno, ENOENT);
 	fflush(stderr);
 	cr_assert_stderr_eq_str(
-		"perfops: cannot read 'in': No such file or directory\n");
+	    "perfops: cannot read 'in': No such file or directory\n");
 }
 
 Test(error, negative_errno_and_warning, .init = redirect)
@@ -49,8 +49,8 @@ Test(error, control_characters_are_shown_escaped, .init = redirect)
 	warning("bad byte \xff in '%s'", "x\x9b");
 	fflush(stderr);
 	cr_assert_stderr_eq_str(
-		"perfops: cannot open 't\\x1b]0;pwned\\x07\\x1b[2J'\n"
-		"perfops: warning: bad byte \\xff in 'x\\x9b'\n");
+	    "perfops: cannot open 't\\x1b]0;pwned\\x07\\x1b[2J'\n"
+	    "perfops: warning: bad byte \\xff in 'x\\x9b'\n");
 }
 
 Test(error, broken_pipe_elsewhere_is_still_reported, .init = redirect)

@@ -10,7 +10,7 @@
 static void add(struct profile *p, const char *stack, int64_t v0, int64_t v1)
 {
 	uint32_t frames[64];
-	int64_t v[2] = { v0, v1 };
+	int64_t v[2] = {v0, v1};
 	size_t n = 0;
 	const char *s = stack;
 
@@ -40,8 +40,8 @@ static char *dump(const struct profile *p, const struct flame_layout *l)
 	for (i = 0; i < l->frames.len; i++) {
 		const struct flame_frame *f = &l->frames.v[i];
 
-		strbuf_addf(&sb, "%s%s@%u:%" PRId64 "+%" PRId64, i ? " " : "", fname(p, f),
-			    f->depth, f->x, f->w);
+		strbuf_addf(&sb, "%s%s@%u:%" PRId64 "+%" PRId64, i ? " " : "",
+			    fname(p, f), f->depth, f->x, f->w);
 	}
 	return strbuf_detach(&sb, NULL);
 }
@@ -203,7 +203,8 @@ Test(flame, default_colours_are_stable_and_in_palette)
 	cr_assert_str_neq(a, b);
 	cr_assert_eq(sscanf(a, "rgb(%d,%d,%d)", &r, &g, &bl), 3);
 	cr_assert(r >= 205 && r <= 255 && g >= 0 && g <= 230 && bl >= 0 &&
-		  bl <= 55, "%s outside the hot palette", a);
+		      bl <= 55,
+		  "%s outside the hot palette", a);
 	flame_color(FLAME_IO, 0, "read", 4, a);
 	cr_assert_eq(sscanf(a, "rgb(%d,%d,%d)", &r, &g, &bl), 3);
 	cr_assert(r == g && r >= 80 && r < 140 && bl >= 190 && bl < 245);
@@ -256,9 +257,10 @@ Test(flame, frame_cap_keeps_the_widest)
 		int parent = f->depth == 0;
 
 		for (j = 0; j < l.frames.len && !parent; j++)
-			parent = l.frames.v[j].depth + 1 == f->depth &&
-				 l.frames.v[j].x <= f->x &&
-				 f->x + f->w <= l.frames.v[j].x + l.frames.v[j].w;
+			parent =
+			    l.frames.v[j].depth + 1 == f->depth &&
+			    l.frames.v[j].x <= f->x &&
+			    f->x + f->w <= l.frames.v[j].x + l.frames.v[j].w;
 		cr_assert(parent, "frame %zu has its parent", i);
 	}
 	cr_assert_eq(l.depthmax, 3);
@@ -397,18 +399,21 @@ Test(flame, labels_truncate_on_characters)
 
 	/* 10 of 101 samples = 116.8 px = 16 characters of 7.08 px. */
 	profile_init(&p, 1);
-	add(&p, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 10, 0);
+	add(&p,
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+	    10, 0);
 	add(&p, "abcdefghijklmnopqrstuvwxyz", 10, 0);
 	add(&p, "wide", 80, 0);
 	add(&p, "abc", 1, 0); /* 11.8 px: 1 character, no label */
 	flame_opts_init(&o);
 	a = svg_of(&p, &o, &ret);
 	cr_assert_eq(ret, 0);
-	cr_assert_not_null(strstr(a, ">\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-				     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-				     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9..</text>"));
+	cr_assert_not_null(strstr(a,
+				  ">\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+				  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+				  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9..</text>"));
 	cr_assert_not_null(strstr(a, ">abcdefghijklmn..</text>"));
 	cr_assert_not_null(strstr(a, "<title>abc (1 samples, 0.99%)</title>"));
 	cr_assert_null(strstr(a, ">abc</text>"));

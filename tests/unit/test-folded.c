@@ -85,7 +85,7 @@ Test(folded, two_measures_write_the_main_value)
 {
 	struct profile p;
 	uint32_t f;
-	int64_t v[2] = { 3, 3000 };
+	int64_t v[2] = {3, 3000};
 	char *out;
 
 	profile_init(&p, 2);
@@ -110,7 +110,7 @@ Test(folded, stacks_of_two_threads_are_one_line)
 {
 	struct profile p;
 	uint32_t f[2], t1, t2;
-	int64_t v1[2] = { 1, 1000 }, v2[2] = { 2, 2000 }, v3[2] = { 4, 4000 };
+	int64_t v1[2] = {1, 1000}, v2[2] = {2, 2000}, v3[2] = {4, 4000};
 	char *out;
 
 	profile_init(&p, 2);

@@ -77,7 +77,8 @@ static uint64_t hash_reference(const void *data, size_t len)
 		uint64_t t = 0;
 
 		memcpy(&t, p + i, len - i);
-		h = hash_mix(t ^ 0x589965cc75374cc3ull, h ^ 0x1d8e4e27c47d124full);
+		h = hash_mix(t ^ 0x589965cc75374cc3ull,
+			     h ^ 0x1d8e4e27c47d124full);
 	}
 	return hash_mix(h ^ 0xa0761d6478bd642full, 0xe7037ed1a0b428dbull ^ len);
 }

@@ -39,19 +39,19 @@ Test(maps, parse_proc_maps_lines)
 
 	maps_init(&m);
 	cr_assert_eq(maps_parse_line(&m, "55d0c0a00000-55d0c0a01000 r--p "
-					  "00000000 08:01 123 /usr/bin/x"),
+					 "00000000 08:01 123 /usr/bin/x"),
 		     0);
 	cr_assert_eq(maps_parse_line(&m, "55d0c0a01000-55d0c0a05000 r-xp "
-					  "00001000 08:01 123 /usr/bin/x"),
+					 "00001000 08:01 123 /usr/bin/x"),
 		     1);
 	cr_assert_eq(maps_parse_line(&m, "7ffd1000-7ffd3000 r-xp 00000000 "
-					  "00:00 0                  [vdso]"),
+					 "00:00 0                  [vdso]"),
 		     1);
 	cr_assert_eq(maps_parse_line(&m, "nonsense"), -1);
 	cr_assert_eq(m.nr, 2);
 	/* Anonymous code (a JIT's) has the name the kernel's events give it. */
 	cr_assert_eq(maps_parse_line(&m, "7f0000000000-7f0000001000 r-xp "
-					  "00000000 00:00 0 "),
+					 "00000000 00:00 0 "),
 		     1);
 	cr_assert_str_eq(maps_find(&m, 0x7f0000000010)->path, "//anon");
 	cr_assert_eq(maps_find(&m, 0x55d0c0a02000)->pgoff, 0x1000);

@@ -206,12 +206,12 @@ Test(parse_options, repeatable_list)
 {
 	struct opt_list l = OPT_LIST_INIT;
 	const struct opt options[] = {
-		OPT_LIST('H', "header", &l, "H", "a header"),
-		OPT_END(),
+	    OPT_LIST('H', "header", &l, "H", "a header"),
+	    OPT_END(),
 	};
-	char *argv[] = { "t", "-H", "a: 1", "--header=b: 2", "x", "-Hc: 3",
-			 NULL };
-	char *argv2[] = { "t", "-H", "a: 1", "--no-header", "-H", "d", NULL };
+	char *argv[] = {"t", "-H",     "a: 1", "--header=b: 2",
+			"x", "-Hc: 3", NULL};
+	char *argv2[] = {"t", "-H", "a: 1", "--no-header", "-H", "d", NULL};
 
 	cr_assert_eq(parse_options_noexit(6, argv, &doc, options, 0), 1);
 	cr_assert_eq(l.v.len, 3);

@@ -22,13 +22,13 @@ Test(perf_event, sample_parse)
 			PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |
 			PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN;
 	struct perf_sample s;
-	uint32_t pt[2] = { 100, 101 };
+	uint32_t pt[2] = {100, 101};
 
-	*p++ = 7;       /* id */
-	*p++ = 0x4000;  /* ip */
+	*p++ = 7;      /* id */
+	*p++ = 0x4000; /* ip */
 	memcpy(p++, pt, 8);
-	*p++ = 123456;  /* time */
-	*p++ = 1;       /* cpu, res */
+	*p++ = 123456;	/* time */
+	*p++ = 1;	/* cpu, res */
 	*p++ = 1001001; /* period */
 	*p++ = 3;
 	*p++ = PERF_CONTEXT_USER;

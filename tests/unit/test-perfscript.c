@@ -22,12 +22,12 @@ static char *collapse(const char *text, unsigned flags, int *rc)
 	return buf;
 }
 
-#define CHECK(text, flags, want)                                   \
-	do {                                                       \
-		int rc_;                                           \
-		char *got_ = collapse((text), (flags), &rc_);      \
-		cr_assert_str_eq(got_, (want));                    \
-		free(got_);                                        \
+#define CHECK(text, flags, want)                                               \
+	do {                                                                   \
+		int rc_;                                                       \
+		char *got_ = collapse((text), (flags), &rc_);                  \
+		cr_assert_str_eq(got_, (want));                                \
+		free(got_);                                                    \
 	} while (0)
 
 Test(perfscript, comm_with_spaces_and_pid_tid)
@@ -48,24 +48,25 @@ Test(perfscript, tid_only_and_tid_zero)
 	      COLLAPSE_TID, "java-?/25607;a 1\n");
 	CHECK("swapper     0/0     [000]  1.0:    5 cpu-clock:ppp: \n"
 	      "\tffff default_idle ([kernel.kallsyms])\n\n",
-	      COLLAPSE_TID | COLLAPSE_KERNEL, "swapper-?/0;default_idle_[k] 5\n");
+	      COLLAPSE_TID | COLLAPSE_KERNEL,
+	      "swapper-?/0;default_idle_[k] 5\n");
 }
 
 Test(perfscript, frame_cleaning)
 {
-	const char *in =
-		"pp 1 1.0: 1 cpu-clock:\n"
-		"\t10 foo(int, char*)+0x1f (/bin/p)\n"
-		"\t11 ns::(anonymous namespace)::bar(long) (/bin/p)\n"
-		"\t12 (sh) (/bin/p)\n"
-		"\t12 main.(*T).Method (/bin/p)\n"
-		"\t13 weird;name\"q' (/bin/p)\n"
-		"\t14 [unknown] (/usr/lib/libz.so.1)\n"
-		"\t15 [unknown] ([unknown])\n\n";
+	const char *in = "pp 1 1.0: 1 cpu-clock:\n"
+			 "\t10 foo(int, char*)+0x1f (/bin/p)\n"
+			 "\t11 ns::(anonymous namespace)::bar(long) (/bin/p)\n"
+			 "\t12 (sh) (/bin/p)\n"
+			 "\t12 main.(*T).Method (/bin/p)\n"
+			 "\t13 weird;name\"q' (/bin/p)\n"
+			 "\t14 [unknown] (/usr/lib/libz.so.1)\n"
+			 "\t15 [unknown] ([unknown])\n\n";
 
 	/* Leaf first in perf script, root first in the output. */
-	CHECK(in, 0, "pp;[unknown];[libz.so.1];weird:nameq;main.(*T).Method;"
-		     "ns::(anonymous namespace)::bar;foo 1\n");
+	CHECK(in, 0,
+	      "pp;[unknown];[libz.so.1];weird:nameq;main.(*T).Method;"
+	      "ns::(anonymous namespace)::bar;foo 1\n");
 	CHECK(in, COLLAPSE_ADDRS,
 	      "pp;[unknown <15>];[libz.so.1 <14>];weird:nameq;main.(*T).Method;"
 	      "ns::(anonymous namespace)::bar;foo 1\n");
@@ -84,7 +85,8 @@ Test(perfscript, inline_and_annotations)
 
 Test(perfscript, java_names_lose_their_L)
 {
-	CHECK("java 5 1.0: 1 cycles:\n\t1 Ljava/io/File;::open (/tmp/perf-5.map)\n"
+	CHECK("java 5 1.0: 1 cycles:\n\t1 Ljava/io/File;::open "
+	      "(/tmp/perf-5.map)\n"
 	      "\t2 LMain;::main (/tmp/perf-5.map)\n\n",
 	      COLLAPSE_PID, "java-?;LMain:::main;java/io/File:::open 1\n");
 }
@@ -159,8 +161,8 @@ Test(perfscript, periods_are_summed)
 Test(perfscript, no_stacks_is_an_error)
 {
 	int rc;
-	char *got = collapse("pp 1 1.0: 1 cpu-clock: 4005d6 main (/a)\n", 0,
-			     &rc);
+	char *got =
+	    collapse("pp 1 1.0: 1 cpu-clock: 4005d6 main (/a)\n", 0, &rc);
 
 	cr_assert_eq(rc, -1);
 	cr_assert_str_eq(got, "");
@@ -169,7 +171,8 @@ Test(perfscript, no_stacks_is_an_error)
 
 Test(perfscript, detection)
 {
-	const char *ps = "# comment\nprog 12 [000] 1.0: 1 cycles:\n\t1 a (/x)\n";
+	const char *ps =
+	    "# comment\nprog 12 [000] 1.0: 1 cycles:\n\t1 a (/x)\n";
 	const char *fo = "main;a;b 12\nmain;c 3\n";
 
 	cr_assert_eq(profile_detect(ps, strlen(ps)), PROFILE_FMT_PERF_SCRIPT);
@@ -186,8 +189,7 @@ Test(perfscript, detection_of_folded_lines_with_numbers)
 	const char *nog = "prog 12 [000] 1.000: 1 cycles: 4005d6 main (/a)\n";
 
 	cr_assert_eq(profile_detect(three, strlen(three)), PROFILE_FMT_FOLDED);
-	cr_assert_eq(profile_detect(nog, strlen(nog)),
-		     PROFILE_FMT_PERF_SCRIPT);
+	cr_assert_eq(profile_detect(nog, strlen(nog)), PROFILE_FMT_PERF_SCRIPT);
 }
 
 /* CRLF line ends fold as LF ones do, blank "\r" lines included. */

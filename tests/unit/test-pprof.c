@@ -51,7 +51,7 @@ static void make_cpu(struct profile *p)
 	profile_frame_info(p, s[2])->mapping = m;
 	profile_frame_info(p, s[2])->address = 0x402000;
 	profile_frame_info(p, s[2])->file =
-		intern_add(&p->strings, "app.c", 5, NULL);
+	    intern_add(&p->strings, "app.c", 5, NULL);
 	profile_frame_info(p, s[2])->line = 42;
 	v[0] = 3;
 	v[1] = 3000000;
@@ -118,9 +118,11 @@ static char *gz(const struct profile *p, size_t *len)
 
 Test(pprof, varint_edges)
 {
-	static const uint64_t vals[] = { 0, 1, 127, 128, 300, 16383, 16384,
-					 UINT32_MAX, (uint64_t)1 << 63,
-					 UINT64_MAX };
+	static const uint64_t vals[] = {
+	    0,	       1,	   127,
+	    128,       300,	   16383,
+	    16384,     UINT32_MAX, (uint64_t)1 << 63,
+	    UINT64_MAX};
 	struct strbuf sb = STRBUF_INIT;
 	struct pb_reader r;
 	uint64_t v;
@@ -142,8 +144,7 @@ Test(pprof, varint_edges)
 	pb_reader_init(&r, "\x80\x80", 2);
 	cr_assert_eq(pb_read_varint(&r, &v), -1);
 	/* Eleven bytes, and a tenth byte with more than the top bit. */
-	pb_reader_init(&r, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
-		       11);
+	pb_reader_init(&r, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11);
 	cr_assert_eq(pb_read_varint(&r, &v), -1);
 	pb_reader_init(&r, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", 10);
 	cr_assert_eq(pb_read_varint(&r, &v), -1);
@@ -164,7 +165,7 @@ static int collect(void *ctx, uint64_t v)
 Test(pprof, fields_packed_and_unpacked)
 {
 	struct strbuf sb = STRBUF_INIT, got = STRBUF_INIT;
-	static const uint64_t v[] = { 1, 300, 2 };
+	static const uint64_t v[] = {1, 300, 2};
 	struct pb_reader r;
 	struct pb_field f;
 
@@ -367,8 +368,7 @@ Test(pprof, folded_profile_gets_a_sample_type)
 	size_t len;
 
 	error_set_quiet(1);
-	cr_assert_eq(profile_read_buffer(&p, text, strlen(text), "t", NULL),
-		     0);
+	cr_assert_eq(profile_read_buffer(&p, text, strlen(text), "t", NULL), 0);
 	data = gz(&p, &len);
 	cr_assert_eq(read_quiet(&q, data, len), 0);
 	cr_assert_eq(q.nvalues, 1);
@@ -416,8 +416,7 @@ Test(pprof, every_truncation_fails_cleanly)
 	data = gz(&p, &len);
 	/* A cut gzip stream is always an error. */
 	for (i = 0; i < len; i++) {
-		cr_assert_eq(read_quiet(&q, data, i), -1, "gzip cut at %zu",
-			     i);
+		cr_assert_eq(read_quiet(&q, data, i), -1, "gzip cut at %zu", i);
 		profile_release(&q);
 	}
 	/* A cut message may end on a field boundary and still be read;
@@ -462,8 +461,8 @@ Test(pprof, garbage_is_an_error)
 static void build(struct strbuf *out, int fault)
 {
 	struct strbuf m = STRBUF_INIT, l = STRBUF_INIT;
-	static const uint64_t good_loc[] = { 1 }, bad_loc[] = { 9 };
-	static const uint64_t vals[] = { 5, 6 };
+	static const uint64_t good_loc[] = {1}, bad_loc[] = {9};
+	static const uint64_t vals[] = {5, 6};
 
 	strbuf_reset(out);
 	/* sample_type {type: 1 "samples", unit: 2 "count"} */

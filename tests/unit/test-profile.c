@@ -38,8 +38,8 @@ Test(profile, sorted_like_the_folded_text)
 	/* Byte order of the joined text: "a;b" < "a;b;c" < "a;b_x" because
 	 * ';' (0x3b) sorts before '_' (0x5f), and "a!" < "a;z" since
 	 * '!' (0x21) < ';'. */
-	const char *stacks[] = { "a;b_x", "a;b;c", "a;z", "a!", "a;b", "B" };
-	const char *want[] = { "B", "a!", "a;b", "a;b;c", "a;b_x", "a;z" };
+	const char *stacks[] = {"a;b_x", "a;b;c", "a;z", "a!", "a;b", "B"};
+	const char *want[] = {"B", "a!", "a;b", "a;b;c", "a;b_x", "a;z"};
 	struct strbuf sb = STRBUF_INIT;
 	struct profile p;
 	uint32_t *order;
@@ -71,8 +71,8 @@ Test(profile, sorted_like_the_text_with_prefix_names)
 	 * (' ', ':', '~'), and an empty one: the order must be that of the
 	 * joined texts, whatever the names share.  (A name holding a ';'
 	 * makes two different stacks print the same text: not tested.) */
-	const char *names[] = { "a", "a:", "a:b", "ab", "a b", "a~", "b",
-				"a:b:c", "" };
+	const char *names[] = {"a",  "a:", "a:b",   "ab", "a b",
+			       "a~", "b",  "a:b:c", ""};
 	enum { N = 400 };
 	char *texts[N];
 	struct strbuf sb = STRBUF_INIT;

@@ -6,7 +6,7 @@
 
 static void nap(double s)
 {
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+	struct timespec ts = {(time_t)s, (long)((s - (time_t)s) * 1e9)};
 
 	nanosleep(&ts, NULL);
 }
@@ -33,7 +33,7 @@ static size_t drive(int fd, char *buf, size_t size, int rfd)
 	/* The terminal hands the bytes over asynchronously: read until it
 	 * has been quiet for 200 ms. */
 	for (got = 0; got < size - 1;) {
-		struct pollfd pfd = { rfd, POLLIN, 0 };
+		struct pollfd pfd = {rfd, POLLIN, 0};
 
 		if (poll(&pfd, 1, 200) <= 0)
 			break;

@@ -18,7 +18,7 @@
  *   total: main = 15, a = 5 + 3 + 4 = 12, b = 5 + 4 = 9, c = 2
  */
 static const char text[] =
-	"main;a;b 5\nmain;a 3\nmain;c;c;c 2\nmain 1\nmain;a;b;a 4\n";
+    "main;a;b 5\nmain;a 3\nmain;c;c;c 2\nmain 1\nmain;a;b;a 4\n";
 
 static void load(struct profile *p)
 {
@@ -70,7 +70,7 @@ Test(report, self_and_total_with_recursion)
 Test(report, text_table)
 {
 	struct profile p;
-	struct report_opts o = { 2, REPORT_SORT_SELF, 0, 0, "t.folded" };
+	struct report_opts o = {2, REPORT_SORT_SELF, 0, 0, "t.folded"};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);
@@ -78,11 +78,12 @@ Test(report, text_table)
 	load(&p);
 	cr_assert_eq(report_print(&p, &o, fp), 0);
 	fclose(fp);
-	cr_assert_str_eq(buf,
-		"t.folded: samples, total 15; 4 functions, showing 2, by self\n"
-		"        self   self%        total  total%  function\n"
-		"           7  46.67%           12  80.00%  a\n"
-		"           5  33.33%            9  60.00%  b\n");
+	cr_assert_str_eq(
+	    buf,
+	    "t.folded: samples, total 15; 4 functions, showing 2, by self\n"
+	    "        self   self%        total  total%  function\n"
+	    "           7  46.67%           12  80.00%  a\n"
+	    "           5  33.33%            9  60.00%  b\n");
 	free(buf);
 	profile_release(&p);
 }
@@ -90,7 +91,7 @@ Test(report, text_table)
 Test(report, json_document)
 {
 	struct profile p;
-	struct report_opts o = { 1, REPORT_SORT_TOTAL, 0, 0, "t" };
+	struct report_opts o = {1, REPORT_SORT_TOTAL, 0, 0, "t"};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);
@@ -98,29 +99,28 @@ Test(report, json_document)
 	load(&p);
 	cr_assert_eq(report_json(&p, &o, fp), 0);
 	fclose(fp);
-	cr_assert_str_eq(buf,
-		"{\n"
-		"  \"profile\": \"t\",\n"
-		"  \"value\": {\n"
-		"    \"index\": 0,\n"
-		"    \"type\": \"samples\",\n"
-		"    \"unit\": \"count\"\n"
-		"  },\n"
-		"  \"sort\": \"total\",\n"
-		"  \"total\": 15,\n"
-		"  \"samples\": 15,\n"
-		"  \"functions\": [\n"
-		"    {\n"
-		"      \"name\": \"main\",\n"
-		"      \"self\": 1,\n"
-		"      \"self_percent\": 6.6667,\n"
-		"      \"total\": 15,\n"
-		"      \"total_percent\": 100,\n"
-		"      \"self_samples\": 1,\n"
-		"      \"total_samples\": 15\n"
-		"    }\n"
-		"  ]\n"
-		"}\n");
+	cr_assert_str_eq(buf, "{\n"
+			      "  \"profile\": \"t\",\n"
+			      "  \"value\": {\n"
+			      "    \"index\": 0,\n"
+			      "    \"type\": \"samples\",\n"
+			      "    \"unit\": \"count\"\n"
+			      "  },\n"
+			      "  \"sort\": \"total\",\n"
+			      "  \"total\": 15,\n"
+			      "  \"samples\": 15,\n"
+			      "  \"functions\": [\n"
+			      "    {\n"
+			      "      \"name\": \"main\",\n"
+			      "      \"self\": 1,\n"
+			      "      \"self_percent\": 6.6667,\n"
+			      "      \"total\": 15,\n"
+			      "      \"total_percent\": 100,\n"
+			      "      \"self_samples\": 1,\n"
+			      "      \"total_samples\": 15\n"
+			      "    }\n"
+			      "  ]\n"
+			      "}\n");
 	free(buf);
 	profile_release(&p);
 }

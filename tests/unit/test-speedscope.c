@@ -27,13 +27,14 @@ Test(speedscope, folded_profile_is_one_sampled_profile)
 	out = write_str(&p);
 	/* Frames in first-seen order (main 0, b 1, a 2); samples in folded
 	 * order, root first, weights alongside. */
-	cr_assert_str_eq(out,
-		"{\"$schema\":\"https://www.speedscope.app/file-format-"
-		"schema.json\",\"shared\":{\"frames\":[{\"name\":\"main\"},"
-		"{\"name\":\"b\"},{\"name\":\"a\"}]},\"profiles\":[{\"type\":"
-		"\"sampled\",\"name\":\"t\",\"unit\":\"none\",\"startValue\":0,"
-		"\"endValue\":3,\"samples\":[[0,2],[0,1]],\"weights\":[1,2]}],"
-		"\"name\":\"t\",\"exporter\":\"perfops\"}\n");
+	cr_assert_str_eq(
+	    out,
+	    "{\"$schema\":\"https://www.speedscope.app/file-format-"
+	    "schema.json\",\"shared\":{\"frames\":[{\"name\":\"main\"},"
+	    "{\"name\":\"b\"},{\"name\":\"a\"}]},\"profiles\":[{\"type\":"
+	    "\"sampled\",\"name\":\"t\",\"unit\":\"none\",\"startValue\":0,"
+	    "\"endValue\":3,\"samples\":[[0,2],[0,1]],\"weights\":[1,2]}],"
+	    "\"name\":\"t\",\"exporter\":\"perfops\"}\n");
 	free(out);
 	profile_release(&p);
 }
@@ -57,22 +58,22 @@ Test(speedscope, one_profile_per_thread)
 	profile_frame_info(&p, f[0])->kind = FRAME_SYNTHETIC;
 	f[1] = profile_frame(&p, "work", 4);
 	profile_frame_info(&p, f[1])->file =
-		intern_add(&p.strings, "w.c", 3, NULL);
+	    intern_add(&p.strings, "w.c", 3, NULL);
 	profile_frame_info(&p, f[1])->line = 7;
 	profile_add(&p, t1, f, 2, &v);
 	v = 7;
 	profile_add(&p, t2, f + 1, 1, &v);
 	out = write_str(&p);
-	cr_assert_str_eq(out,
-		"{\"$schema\":\"https://www.speedscope.app/file-format-"
-		"schema.json\",\"shared\":{\"frames\":[{\"name\":\"a_b-1/2\"},"
-		"{\"name\":\"work\",\"file\":\"w.c\",\"line\":7}]},"
-		"\"profiles\":[{\"type\":\"sampled\",\"name\":\"a_b-1/2\","
-		"\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":5,"
-		"\"samples\":[[1]],\"weights\":[5]},{\"type\":\"sampled\","
-		"\"name\":\"c-1/3\",\"unit\":\"nanoseconds\",\"startValue\":0,"
-		"\"endValue\":7,\"samples\":[[1]],\"weights\":[7]}],"
-		"\"name\":\"t\",\"exporter\":\"perfops\"}\n");
+	cr_assert_str_eq(
+	    out, "{\"$schema\":\"https://www.speedscope.app/file-format-"
+		 "schema.json\",\"shared\":{\"frames\":[{\"name\":\"a_b-1/2\"},"
+		 "{\"name\":\"work\",\"file\":\"w.c\",\"line\":7}]},"
+		 "\"profiles\":[{\"type\":\"sampled\",\"name\":\"a_b-1/2\","
+		 "\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":5,"
+		 "\"samples\":[[1]],\"weights\":[5]},{\"type\":\"sampled\","
+		 "\"name\":\"c-1/3\",\"unit\":\"nanoseconds\",\"startValue\":0,"
+		 "\"endValue\":7,\"samples\":[[1]],\"weights\":[7]}],"
+		 "\"name\":\"t\",\"exporter\":\"perfops\"}\n");
 	free(out);
 	profile_release(&p);
 }

@@ -211,12 +211,10 @@ Test(sym, size_zero_symbol_stops_at_the_next_fde)
 Test(sym, labels_name_code_no_function_covers)
 {
 	struct dso *d = open_helper(HELPER("perfops-symtest"));
-	uint64_t size, l = nm_addr(HELPER("perfops-symtest"), "sym_asm_label",
-				   NULL),
-		       f = nm_addr(HELPER("perfops-symtest"), "sym_asm_sized",
-				   &size),
-		       in = nm_addr(HELPER("perfops-symtest"), "sym_asm_inner",
-				    NULL);
+	uint64_t size,
+	    l = nm_addr(HELPER("perfops-symtest"), "sym_asm_label", NULL),
+	    f = nm_addr(HELPER("perfops-symtest"), "sym_asm_sized", &size),
+	    in = nm_addr(HELPER("perfops-symtest"), "sym_asm_inner", NULL);
 
 	cr_assert_str_eq(name_at(d, l), "sym_asm_label");
 	cr_assert_str_eq(name_at(d, l + 1), "sym_asm_label");
@@ -236,9 +234,8 @@ Test(sym, aliases_are_named_by_their_public_name)
 	struct dso *d = open_helper(HELPER("perfops-symtest"));
 	uint64_t a = nm_addr(HELPER("perfops-symtest"), "sym_alias_pub", NULL);
 
-	cr_assert_eq(nm_addr(HELPER("perfops-symtest"), "__sym_alias_hidden",
-			     NULL),
-		     a);
+	cr_assert_eq(
+	    nm_addr(HELPER("perfops-symtest"), "__sym_alias_hidden", NULL), a);
 	cr_assert_str_eq(name_at(d, a), "sym_alias_pub");
 	dso_free(d);
 }
@@ -402,8 +399,8 @@ Test(sym, nested_inline_frames_match_addr2line)
 		if (!strcmp(want[0], "??"))
 			continue;
 		n = dso_frames(d, x, 1, 0, f, 8);
-		cr_assert_eq(n, m, "%#" PRIx64 ": %zu frames, addr2line %zu",
-			     x, n, m);
+		cr_assert_eq(n, m, "%#" PRIx64 ": %zu frames, addr2line %zu", x,
+			     n, m);
 		for (j = 0; j < m; j++)
 			cr_assert_str_eq(f[j].name, want[j], "%#" PRIx64, x);
 		deep += m == 3;

@@ -39,12 +39,11 @@ Test(symtab, duplicates_keep_the_sized_symbol)
 
 Test(symtab, kallsyms_functions_only)
 {
-	static const char text[] =
-		"ffffffff81000000 T _text\n"
-		"ffffffff81000100 t do_thing\n"
-		"ffffffff81000200 D some_data\n"
-		"ffffffffc0000000 t mod_fn\t[nf_conntrack]\n"
-		"garbage line\n";
+	static const char text[] = "ffffffff81000000 T _text\n"
+				   "ffffffff81000100 t do_thing\n"
+				   "ffffffff81000200 D some_data\n"
+				   "ffffffffc0000000 t mod_fn\t[nf_conntrack]\n"
+				   "garbage line\n";
 	struct symtab st;
 	int zero;
 
@@ -77,10 +76,11 @@ Test(symtab, kallsyms_hidden_by_kptr_restrict)
 
 Test(symtab, perf_map)
 {
-	static const char text[] = "7f0000001000 40 LazyCompile:*fib /app.js:3\n"
-				   "bad\n"
-				   "7f0000002000 0 zero-size\n"
-				   "7f0000003000 10 Py::main\n";
+	static const char text[] =
+	    "7f0000001000 40 LazyCompile:*fib /app.js:3\n"
+	    "bad\n"
+	    "7f0000002000 0 zero-size\n"
+	    "7f0000003000 10 Py::main\n";
 	struct symtab st;
 
 	symtab_init(&st);
@@ -89,8 +89,7 @@ Test(symtab, perf_map)
 	cr_assert_str_eq(symtab_find(&st, 0x7f000000103f, 0)->name,
 			 "LazyCompile:*fib /app.js:3");
 	cr_assert_null(symtab_find(&st, 0x7f0000001040, 0));
-	cr_assert_str_eq(symtab_find(&st, 0x7f0000003000, 0)->name,
-			 "Py::main");
+	cr_assert_str_eq(symtab_find(&st, 0x7f0000003000, 0)->name, "Py::main");
 	symtab_release(&st);
 }
 

@@ -22,9 +22,11 @@ Test(vec, push_grow_release)
 
 Test(vec, struct_items)
 {
-	struct pt { double x, y; };
+	struct pt {
+		double x, y;
+	};
 	VEC(struct pt) v = VEC_INIT;
-	struct pt a = { 1.5, -2 };
+	struct pt a = {1.5, -2};
 
 	VEC_PUSH(&v, a);
 	VEC_GROW(&v, 100);
