@@ -100,7 +100,8 @@ lw=$(jq -c '.lock_waits[] | select(.statement == "UPDATE orders SET amount = amo
 holder=$(grep -E 'statement: SELECT pg_sleep\(1\) AS holder' "$LOG" | sed -E 's/.*\[([0-9]+)\].*/\1/')
 is "$(echo "$lw" | jq -r '"\(.blocker) \(.acquired) \(.lock)"')" "$holder true $(grep -oE 'acquired [A-Za-z]+ on transaction [0-9]+' "$LOG" | head -1 | cut -d' ' -f2-)" \
 	"lock wait: the holding session's pid, acquired, the lock"
-is "$(echo "$lw" | jq .wait_ms)" "$(grep -oE 'acquired .* after [0-9.]+ ms' "$LOG" | head -1 | sed -E 's/.* after ([0-9.]+) ms/\1/')" \
+# Compared as numbers: the log writes "1000.120", jq prints 1000.12.
+is "$(echo "$lw" | jq .wait_ms | xargs printf '%.3f')" "$(grep -oE 'acquired .* after [0-9.]+ ms' "$LOG" | head -1 | sed -E 's/.* after ([0-9.]+) ms/\1/' | xargs printf '%.3f')" \
 	"lock wait: the whole wait, from the 'acquired' line"
 run "$PERFOPS" queries -n 1 "$LOG"
 like "$out" "Lock waits \(1\), by waiting statement:" "the text report groups the lock waits"
