@@ -1,15 +1,14 @@
 #include "core/compat.h"
 #include "sys/loop.h"
+#include "sys/spawn.h"
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <time.h>
 
+/* The loop's times are sys_now_ns(), the one monotonic clock. */
 int64_t loop_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return (int64_t)sys_now_ns();
 }
 
 int loop_init(struct loop *l)

@@ -1,5 +1,7 @@
 #include "core/compat.h"
 #include "sys/procfs.h"
+#include "sys/proc.h"
+#include "sys/spawn.h"
 #include <dirent.h>
 #include <time.h>
 
@@ -86,14 +88,6 @@ static uint64_t status_field(const char *buf, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
 }
 
-static double procfs_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int read_thread(pid_t pid, pid_t tid, struct proc_thread *t)
 {
 	char path[96], buf[2048], *f[4];
@@ -110,14 +104,14 @@ static int read_thread(pid_t pid, pid_t tid, struct proc_thread *t)
 		return -EINVAL;
 	t->state = f[0][0];
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", pid, tid);
-	before = procfs_now();
+	before = sys_now();
 	if (read_small(path, buf, sizeof(buf)) > 0) {
 		char *end;
 
 		t->run_ns = strtoull(buf, &end, 10);
 		t->wait_ns = strtoull(end, NULL, 10);
 		/* The counters are as of some moment during the read. */
-		t->when = (before + procfs_now()) / 2;
+		t->when = (before + sys_now()) / 2;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
 	if (read_small(path, buf, sizeof(buf)) > 0) {
@@ -135,21 +129,17 @@ static int read_thread(pid_t pid, pid_t tid, struct proc_thread *t)
 int procfs_read_threads(pid_t pid, struct proc_thread **v, size_t *n,
 			size_t *alloc)
 {
-	char path[64];
-	struct dirent *de;
-	DIR *d;
+	int *tids, ntids, i;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	if (!(d = opendir(path)))
-		return errno == ESRCH ? -ENOENT : -errno;
-	while ((de = readdir(d))) {
-		if (!is_pid_name(de->d_name))
-			continue;
+	ntids = proc_tasks(pid, &tids);
+	if (ntids < 0)
+		return ntids == -ESRCH ? -ENOENT : ntids;
+	for (i = 0; i < ntids; i++) {
 		ALLOC_GROW(*v, *n + 1, *alloc);
-		if (!read_thread(pid, (pid_t)atol(de->d_name), &(*v)[*n]))
+		if (!read_thread(pid, tids[i], &(*v)[*n]))
 			(*n)++;
 	}
-	closedir(d);
+	free(tids);
 	return 0;
 }
 
