@@ -31,6 +31,10 @@ static const struct cli_doc doc = {
 	"exit, temporary allocations (freed with no other allocation in\n"
 	"between), hot allocators by calls and by bytes, allocation sizes,\n"
 	"and the RSS account (heap, allocator slack, mmap, untracked).\n"
+	"The report of a run goes to stderr, like everything perfops says,\n"
+	"so that it never mixes with the program's own stdout; --report-file\n"
+	"FILE writes it (text, or JSON with --json) to FILE instead.\n"
+	"`perfops heap report` and `perfops heap diff` print on stdout.\n"
 	"\n"
 	"--exact (the default) records every allocation: leaks, temporaries\n"
 	"and the peak are exact.  --sample SIZE records allocations by\n"
@@ -54,6 +58,8 @@ static const struct cli_doc doc = {
 	"Examples:\n"
 	"  perfops heap -- ./app --input big.txt\n"
 	"  perfops heap --sample 512K -o app.heap -- ./server\n"
+	"  perfops heap --json --report-file r.json -- ./app && jq .peak_bytes "
+	"r.json\n"
 	"  perfops heap report --profile heap.pb.gz app.heap  # go tool pprof\n"
 	"  perfops heap report --weight leaked --profile leaks.svg app.heap\n"
 	"  perfops heap --fail-if 'peak>200MB' --fail-if 'leaked>0' -- ./test\n"
@@ -63,7 +69,7 @@ static const struct cli_doc doc = {
 #define MAX_GATES 16
 
 struct heap_cli {
-	const char *trace, *profile, *suppressions, *timeline;
+	const char *trace, *profile, *suppressions, *timeline, *report_file;
 	double sample;
 	int exact, json, top, depth, weight, window;
 	struct heap_gate gates[MAX_GATES];
@@ -149,13 +155,47 @@ static int is_static_elf(const char *path)
 	return !interp;
 }
 
+/*
+ * Where the report goes: --report-file (written atomically; "-" is
+ * stdout), else dflt: stderr after a run, where stdout is the program's,
+ * and stdout for `heap report` and `heap diff`.
+ */
+static FILE *report_open(const struct heap_cli *c, struct atomic_file *af,
+			 FILE *dflt)
+{
+	if (!c->report_file)
+		return dflt;
+	if (atomic_open(af, c->report_file) < 0)
+		return NULL;
+	return af->fp;
+}
+
+/* Finish what report_open gave (ok: the report was written whole);
+ * -1, reported, on a write error. */
+static int report_close(const struct heap_cli *c, struct atomic_file *af,
+			FILE *f, int ok)
+{
+	if (c->report_file) {
+		if (ok)
+			return atomic_commit(af);
+		atomic_abort(af);
+		return 0;
+	}
+	if (f == stdout)
+		return cli_finish_stdout();
+	fflush(f);
+	return 0;
+}
+
 static int report(struct heap_cli *c, const struct heap_trace *t,
-		  const char *program)
+		  const char *program, FILE *dflt)
 {
 	struct heap_analyze_opts ao = {(unsigned)c->window, c->suppressions,
 				       100, 0};
 	struct heap_report_opts ro = {(size_t)c->top};
 	struct heap_analysis a;
+	struct atomic_file af;
+	FILE *out;
 	int ret = EXIT_OK, i;
 
 	if (heap_analyze(&a, t, &ao) < 0) {
@@ -169,9 +209,11 @@ static int report(struct heap_cli *c, const struct heap_trace *t,
 		       "does not call malloc",
 		       program ? "'" : "", program ? program : "the trace",
 		       program ? "'" : "");
-	if ((c->json ? heap_report_json(&a, &ro, stdout)
-		     : heap_report_print(&a, &ro, stdout)) < 0 ||
-	    cli_finish_stdout())
+	out = report_open(c, &af, dflt);
+	if (!out || (c->json ? heap_report_json(&a, &ro, out)
+			     : heap_report_print(&a, &ro, out)) < 0)
+		ret = EXIT_FAIL;
+	if (out && report_close(c, &af, out, ret == EXIT_OK) < 0)
 		ret = EXIT_FAIL;
 	if (ret == EXIT_OK && c->profile) {
 		struct profile p;
@@ -186,8 +228,6 @@ static int report(struct heap_cli *c, const struct heap_trace *t,
 		profile_release(&p);
 	}
 	if (ret == EXIT_OK && c->timeline) {
-		struct atomic_file af;
-
 		if (atomic_open(&af, c->timeline) < 0) {
 			ret = EXIT_FAIL;
 		} else if (heap_timeline_svg(&a, af.fp) < 0) {
@@ -356,7 +396,7 @@ static int run(struct heap_cli *c, int argc, char **argv)
 		heap_trace_release(&t);
 		goto out;
 	}
-	ret = report(c, &t, argv[0]);
+	ret = report(c, &t, argv[0], stderr);
 	heap_trace_release(&t);
 out:
 	free(abs);
@@ -377,7 +417,7 @@ static int cmd_heap_report(struct heap_cli *c, int argc, char **argv)
 		heap_trace_release(&t);
 		return EXIT_FAIL;
 	}
-	ret = report(c, &t, NULL);
+	ret = report(c, &t, NULL, stdout);
 	heap_trace_release(&t);
 	return ret;
 }
@@ -388,6 +428,8 @@ static int cmd_heap_diff(struct heap_cli *c, char **argv)
 				       100, 0};
 	struct heap_trace t[2];
 	struct heap_analysis a[2];
+	struct atomic_file af;
+	FILE *out = NULL;
 	int i, ret = EXIT_FAIL, ok = 0;
 
 	memset(a, 0, sizeof(a));
@@ -397,12 +439,12 @@ static int cmd_heap_diff(struct heap_cli *c, char **argv)
 			break;
 		ok = i + 1;
 	}
-	if (ok == 2 &&
-	    (c->json ? heap_diff_json(&a[0], &a[1], (size_t)c->top, stdout)
-		     : heap_diff_print(&a[0], &a[1], (size_t)c->top, stdout)) ==
-		0 &&
-	    !cli_finish_stdout())
+	if (ok == 2 && (out = report_open(c, &af, stdout)) &&
+	    (c->json ? heap_diff_json(&a[0], &a[1], (size_t)c->top, out)
+		     : heap_diff_print(&a[0], &a[1], (size_t)c->top, out)) == 0)
 		ret = EXIT_OK;
+	if (out && report_close(c, &af, out, ret == EXIT_OK) < 0)
+		ret = EXIT_FAIL;
 	/* The pair that failed is initialized too (a is zeroed). */
 	for (i = 0; i < 2 && i <= ok; i++) {
 		heap_analysis_release(&a[i]);
@@ -434,6 +476,10 @@ int cmd_heap(int argc, char **argv)
 		     "allocated_bytes, peak_bytes, leaked_bytes,\n"
 		     "leaked_blocks, temporary, ..., processes,\n"
 		     "the tables, size_histogram, timeline"),
+	    OPT_STRING(0, "report-file", &c.report_file, "FILE",
+		       "write the report to FILE (after a run it goes\n"
+		       "to stderr, apart from the program's stdout;\n"
+		       "report and diff print on stdout)"),
 	    OPT_INT('n', "top", &c.top, "N",
 		    "rows per table (default 20; 0 = all)", 0, INT_MAX),
 	    OPT_INT(0, "temporary-window", &c.window, "N",
@@ -487,7 +533,8 @@ int cmd_heap(int argc, char **argv)
 				       ".svg)",
 				       c.profile);
 	if ((c.profile && cli_check_output(c.profile) < 0) ||
-	    (c.timeline && cli_check_output(c.timeline) < 0))
+	    (c.timeline && cli_check_output(c.timeline) < 0) ||
+	    (c.report_file && cli_check_output(c.report_file) < 0))
 		return EXIT_FAIL;
 	if (is_report)
 		return cmd_heap_report(&c, argc, argv);

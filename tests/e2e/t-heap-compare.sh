@@ -8,8 +8,8 @@ plan 7
 
 jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
 
-"$PERFOPS" heap --json -o "$T/leak.heap" -- "$H" leak 300 700 >"$T/leak.json" 2>/dev/null
-"$PERFOPS" heap --json -o "$T/peak.heap" -- "$H" peak >"$T/peak.json" 2>/dev/null
+"$PERFOPS" heap --json --report-file "$T/leak.json" -o "$T/leak.heap" -- "$H" leak 300 700 2>/dev/null
+"$PERFOPS" heap --json --report-file "$T/peak.json" -o "$T/peak.heap" -- "$H" peak 2>/dev/null
 
 if command -v valgrind >/dev/null 2>&1; then
 	valgrind --leak-check=full "$H" leak 300 700 >/dev/null 2>"$T/memcheck"
