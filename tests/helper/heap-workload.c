@@ -19,6 +19,9 @@
  *   sleep N SIZE       leak N blocks of SIZE, then sleep (for SIGKILL)
  *   churn N            N allocations of sizes 1..4096 (fixed seed), every
  *                      other one freed at once: allocation-heavy
+ *   single             leak one block of 100, then print 1 if glibc still
+ *                      holds the process single-threaded (its malloc
+ *                      then takes no lock), else 0
  */
 #include <dlfcn.h>
 #include <malloc.h>
@@ -29,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,13 +104,18 @@ __attribute__((noinline)) static void *thread_main(void *arg)
 {
 	long i;
 
+	/* A sink of the thread's own: a shared one would bounce its cache
+	 * line between the threads and time that, not malloc. */
+	void *volatile own;
+
 	(void)arg;
 	for (i = 0; i < nper; i++) {
 		void *p = malloc((size_t)(i % 512) + 1);
 
-		sink = p;
+		own = p;
 		free(p);
 	}
+	(void)own;
 	for (i = 0; i < 10; i++)
 		sink = leak_one(64);
 	return NULL;
@@ -238,9 +247,12 @@ int main(int argc, char **argv)
 			pause();
 	} else if (!strcmp(m, "churn")) {
 		do_churn(a);
+	} else if (!strcmp(m, "single")) {
+		sink = leak_one(100);
+		printf("%d\n", (int)__libc_single_threaded);
 	} else {
 		fprintf(stderr, "usage: heap-workload leak|peak|temp|fork|exec|"
-				"threads|all|sleep|churn ARGS\n");
+				"threads|all|sleep|churn|single ARGS\n");
 		return 2;
 	}
 	return 0;

@@ -19,6 +19,7 @@
 #include <link.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,23 @@ struct pfh_buf {
 	unsigned char data[PFH_BUF_SIZE];
 };
 
-struct pfh_real pfh_real;
+/*
+ * glibc's allocator until the start looks up the next definitions (the
+ * same functions, unless another allocator is preloaded or linked in):
+ * a free the fast path passes on before the start has a target.
+ */
+extern void *__libc_malloc(size_t);
+extern void __libc_free(void *);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+struct pfh_real pfh_real = {
+    .malloc = __libc_malloc,
+    .free = __libc_free,
+    .calloc = __libc_calloc,
+    .realloc = __libc_realloc,
+    .memalign = __libc_memalign,
+};
 int (*pfh_real_execvp)(const char *, char *const[]);
 int (*pfh_real_execv)(const char *, char *const[]);
 int (*pfh_real_execvpe)(const char *, char *const[], char *const[]);
@@ -62,6 +79,7 @@ static uint64_t pfh_seq;
 static uint64_t pfh_stream;
 static pid_t pfh_pid;
 static pid_t pfh_helper_pid;
+static uint64_t pfh_page_size = 4096;
 static int pfh_statm = -1;
 static pthread_key_t pfh_key;
 static char pfh_exe[4096];
@@ -79,6 +97,9 @@ void *pfh_boot_alloc(size_t size)
 	if (off + need > sizeof(pfh_boot))
 		return NULL;
 	*(size_t *)(pfh_boot + off) = size;
+	/* Its frees and reallocs must take the slow path, which knows it. */
+	__atomic_store_n(pfh_filter_slot(pfh_boot + off + 16), 255,
+			 __ATOMIC_RELAXED);
 	return pfh_boot + off + 16;
 }
 
@@ -149,9 +170,10 @@ static void pfh_write_all(const void *p, size_t n)
 	const char *c = p;
 
 	while (n) {
-		ssize_t w = syscall(SYS_write, pfh_fd, c, n);
+		/* Raw: the helper task has no errno of its own. */
+		long w = pfh_sys(SYS_write, pfh_fd, (long)c, (long)n, 0);
 
-		if (w < 0 && errno == EINTR)
+		if (w == -EINTR)
 			continue;
 		if (w <= 0)
 			return;
@@ -189,7 +211,8 @@ static void pfh_thread_exit(void *arg)
 	pfh_tbuf = NULL;
 }
 
-static struct pfh_buf *pfh_new_buf(void)
+/* A buffer from the registry (a dead thread's, or a new one). */
+static struct pfh_buf *pfh_new_buf(int for_thread)
 {
 	struct pfh_buf *b;
 
@@ -212,7 +235,8 @@ static struct pfh_buf *pfh_new_buf(void)
 	b->len = PFH_HDR;
 	b->seq_base = b->ptr_base = 0;
 	b->tid = (uint32_t)syscall(SYS_gettid);
-	pthread_setspecific(pfh_key, b);
+	if (for_thread)
+		pthread_setspecific(pfh_key, b);
 	return b;
 }
 
@@ -222,7 +246,7 @@ static struct pfh_buf *pfh_begin(size_t need)
 	struct pfh_buf *b = pfh_tbuf;
 
 	if (__builtin_expect(!b, 0)) {
-		b = pfh_tbuf = pfh_new_buf();
+		b = pfh_tbuf = pfh_new_buf(1);
 		if (!b)
 			return NULL;
 	}
@@ -255,7 +279,7 @@ static void pfh_put_event(struct pfh_buf *b, unsigned tag, unsigned kind,
 
 void pfh_alloc(unsigned kind, const void *p, size_t size, void *fp)
 {
-	if (pfh_mode == HEAP_MODE_SAMPLE && !pfh_sample_hit(size))
+	if (pfh_mode == HEAP_MODE_SAMPLE && !pfh_sample_take(size))
 		return;
 	pfh_alloc_record(kind, p, size, fp);
 }
@@ -450,69 +474,94 @@ static void pfh_flush_all(void)
 	pfh_unlock(&pfh_reg_lock);
 }
 
-static void pfh_sample_rss(void)
+/*
+ * Append the RSS (from /proc/self/statm) to b, the helper's buffer, or
+ * with b NULL to the calling thread's.  The helper task calls it: raw
+ * system calls only, no TLS (see pfh_start_helper).
+ */
+static void pfh_sample_rss(struct pfh_buf *own)
 {
 	char buf[128];
-	unsigned long size = 0, rss = 0;
+	uint64_t rss = 0;
 	struct pfh_buf *b;
-	ssize_t n;
+	long n, i = 0;
 
 	if (pfh_statm < 0)
 		return;
-	n = pread(pfh_statm, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
+	n = pfh_sys(SYS_pread64, pfh_statm, (long)buf, sizeof(buf), 0);
+	/* "size resident shared ...", in pages: the second field. */
+	while (i < n && buf[i] != ' ')
+		i++;
+	if (++i >= n || buf[i] < '0' || buf[i] > '9')
 		return;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lu %lu", &size, &rss) != 2)
+	for (; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+		rss = rss * 10 + (uint64_t)(buf[i] - '0');
+	if (own) {
+		b = own;
+		pfh_lock(&b->lock);
+		if (b->len + 64 > PFH_BUF_SIZE)
+			pfh_flush_locked(b);
+	} else if (!(b = pfh_begin(64))) {
 		return;
-	b = pfh_begin(64);
-	if (!b)
-		return;
+	}
 	b->data[b->len++] = HEAP_REC_RSS;
 	pfh_put(b, pfh_now(CLOCK_REALTIME));
 	pfh_put(b, __atomic_load_n(&pfh_seq, __ATOMIC_RELAXED));
-	pfh_put(b, (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE));
+	pfh_put(b, rss * pfh_page_size);
 	pfh_end(b);
 }
 
 /*
- * The helper thread: the RSS every 10 ms, and every 100 ms the loaded
- * objects and a flush of every buffer, so that a process killed with
- * SIGKILL leaves all but its last 100 ms in the file.
+ * The helper task: the RSS every 10 ms, and every 100 ms a flush of every
+ * buffer, so that a process killed with SIGKILL leaves all but its last
+ * 100 ms in the file.
  */
-static void *pfh_helper(void *arg)
+static int pfh_helper(void *arg)
 {
 	struct timespec ts = {0, 10 * 1000 * 1000};
 	unsigned tick = 0;
 
-	(void)arg;
-	pfh_guard = 1;
 	for (;;) {
-		nanosleep(&ts, NULL);
-		pfh_sample_rss();
-		if (++tick % 10 == 0) {
-			pfh_emit_maps(0);
+		pfh_sys(SYS_nanosleep, (long)&ts, 0, 0, 0);
+		pfh_sample_rss(arg);
+		if (++tick % 10 == 0)
 			pfh_flush_all();
-		}
 	}
-	return NULL;
+	return 0;
 }
 
+#define PFH_HELPER_STACK (64u << 10)
+
+/*
+ * Start the helper as a task glibc does not know about: clone(2) with the
+ * thread flags but none of pthread_create's bookkeeping.  A pthread would
+ * turn glibc's malloc multi-threaded for good (__libc_single_threaded
+ * false: an atomic lock around every arena operation), which cost a
+ * single-threaded program about 20% of its malloc time even when nothing
+ * else was traced.  The task shares the TLS of the thread that made it,
+ * so it never calls into glibc nor touches a thread-local: raw system
+ * calls, its own buffer, spin locks; it takes no signal; exit_group and
+ * exec end it with the process.
+ */
 static void pfh_start_helper(void)
 {
+	struct pfh_buf *b;
 	sigset_t all, old;
-	pthread_attr_t attr;
-	pthread_t t;
+	char *stack;
 
 	pfh_helper_pid = pfh_pid;
-	/* The helper takes no signal meant for the program. */
+	pfh_page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	b = pfh_new_buf(0);
+	stack = pfh_map(PFH_HELPER_STACK);
+	if (!b || !stack)
+		return;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 << 10);
-	pthread_create(&t, &attr, pfh_helper, NULL);
-	pthread_attr_destroy(&attr);
+	if (clone(pfh_helper, stack + PFH_HELPER_STACK,
+		  CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+		      CLONE_THREAD | CLONE_SYSVSEM,
+		  b) > 0)
+		b->tid = 0; /* the RSS records belong to no thread */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -572,7 +621,7 @@ void pfh_finish(unsigned reason, int status)
 
 	if (!pfh_on)
 		return;
-	pfh_sample_rss();
+	pfh_sample_rss(NULL);
 	pfh_emit_maps(0);
 	b = pfh_begin(64);
 	if (b) {
@@ -683,6 +732,8 @@ void pfh_init(void)
 		pfh_unwind_init();
 		if (pfh_mode == HEAP_MODE_SAMPLE)
 			pfh_sampled_reset();
+		else /* every free is recorded */
+			memset(pfh_filter, 1, sizeof(pfh_filter));
 		pfh_new_stream();
 		pfh_on = 1;
 	}
