@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 54
+plan 58
 
 # hrun ARGS...: perfops heap ARGS, a run whose report (which goes to
 # stderr, apart from the program's stdout) is written to a file with
@@ -36,11 +36,7 @@ like "$(tr -d ' \n' <"$T/leak.json")" '"stack":\["leak_one","do_leak","main"' "t
 printf 'line one\nline two\n' >"$T/prog.out"
 "$PERFOPS" heap --json -o "$T/so.heap" -- sh -c "printf 'line one\\nline two\\n'; exec '$H' leak 3 100" >"$T/so.out" 2>"$T/so.err"
 is "$?:$(cmp "$T/prog.out" "$T/so.out" && echo same)" "0:same" "--json run: the program's stdout is untouched"
-if command -v jq >/dev/null 2>&1; then
-	is "$(jq -r '.leaked_bytes' <"$T/so.err" 2>&1)" 300 "--json run: stderr is the JSON report, jq reads it"
-else
-	skip "jq is not installed"
-fi
+is "$(jq -r '.leaked_bytes' <"$T/so.err" 2>&1)" 300 "--json run: stderr is the JSON report, jq reads it"
 "$PERFOPS" heap --json --report-file "$T/so.json" -o "$T/so.heap" -- sh -c "printf 'line one\\nline two\\n'; exec '$H' leak 3 100" >"$T/so.out" 2>"$T/so.err"
 is "$?:$(cmp "$T/prog.out" "$T/so.out" && echo same):$(jf "$T/so.json" leaked_bytes):$(cat "$T/so.err")" "0:same:300:" \
 	"--report-file: the JSON in the file, stdout the program's, nothing else said"
@@ -81,6 +77,22 @@ is "$(grep -c '"end": "exit"' "$T/out")" 2 "fork: two processes"
 is "$(jf "$T/out" leaked_blocks):$(jf "$T/out" leaked_bytes)" "14:4200" "fork: both leak 7 x 300"
 ppid=$(sed -n 's/^      "pid": \([0-9]*\),/\1/p' "$T/out" | head -1)
 like "$(cat "$T/out")" "\"ppid\": $ppid," "fork: the child's parent is the first process"
+
+# Children made without the atfork handlers.  _Fork (glibc 2.34): the
+# child allocates in its own stream, and the parent's events are counted
+# once; then the same child execs.  vfork: the child shares the parent's
+# memory and TLS, and must neither end nor flush the parent's stream,
+# whether its exec succeeds or fails (the parent then goes on leaking).
+# Each process: [end, allocations, leaked blocks, leaked bytes].
+procs() { jq -c '[.processes[] | [.end, .allocations, .leaked_blocks, .leaked_bytes]]' "$T/out"; }
+hrun --json -o "$T/_fork.heap" -- "$H" _fork 7 300
+is "$(procs)" '[["exit",14,7,2100],["exit",14,7,4200]]' "_Fork: parent and child, each its own events once"
+hrun --json -o "$T/_forkx.heap" -- "$H" _forkexec 7 300
+is "$(procs)" '[["exit",14,7,2100],["exec",14,0,0],["exit",14,7,6300]]' "_Fork then exec: parent, child, and the exec'd program"
+hrun --json -o "$T/vfork.heap" -- "$H" vfork 7 300
+is "$(procs)" '[["exit",28,14,4200],["exit",14,7,4200]]' "vfork and exec: the parent's stream goes on, the exec'd program has its own"
+hrun --json -o "$T/vforkf.heap" -- "$H" vforkfail 7 300
+is "$(procs)" '[["exit",28,14,4200]]' "vfork, exec fails, _exit: the parent's events after it are all counted"
 
 hrun --json -o "$T/exec.heap" -- "$H" exec 5 100
 like "$(tr -d ' \n' <"$T/out")" '"end":"exec","allocations":10.*"end":"exit","allocations":10' "exec: the image before and after exec, one stream each"

@@ -10,6 +10,13 @@
  *                      block has no allocation after it either)
  *   fork N SIZE        parent and child each leak N blocks of SIZE
  *   exec N SIZE        leak N blocks of SIZE, then exec "leak N SIZE*2"
+ *   _fork N SIZE       leak N blocks of SIZE, then a child made by _Fork
+ *                      (no atfork handlers) leaks N blocks of SIZE*2
+ *   _forkexec N SIZE   the same, and the child then execs
+ *                      "leak N SIZE*3"
+ *   vfork N SIZE       leak N blocks of SIZE, then a vfork child execs
+ *                      "leak N SIZE*2"; then leak N blocks of SIZE more
+ *   vforkfail N SIZE   the same, but the child's exec fails (_exit 127)
  *   execenv N SIZE     the same with an environment of one variable
  *   dlopen             dlopen libz, leak the state of a deflateInit (one
  *                      block from deflateInit2_), dlclose, exit at once
@@ -206,6 +213,40 @@ int main(int argc, char **argv)
 			exit(0);
 		}
 		waitpid(pid, NULL, 0);
+	} else if (!strcmp(m, "_fork") || !strcmp(m, "_forkexec")) {
+		char n[32], s[32];
+		pid_t pid;
+
+		do_leak(a, (size_t)b);
+		fflush(NULL);
+		snprintf(n, sizeof(n), "%ld", a);
+		snprintf(s, sizeof(s), "%ld", b * 3);
+		pid = _Fork();
+		if (pid == 0) {
+			do_leak(a, (size_t)b * 2);
+			if (!strcmp(m, "_forkexec"))
+				execl("/proc/self/exe", argv[0], "leak", n, s,
+				      (char *)NULL);
+			exit(0);
+		}
+		waitpid(pid, NULL, 0);
+	} else if (!strcmp(m, "vfork") || !strcmp(m, "vforkfail")) {
+		char n[32], s[32];
+		char *args[] = {argv[0], "leak", n, s, NULL};
+		pid_t pid;
+
+		do_leak(a, (size_t)b);
+		snprintf(n, sizeof(n), "%ld", a);
+		snprintf(s, sizeof(s), "%ld", b * 2);
+		pid = vfork();
+		if (pid == 0) {
+			execv(strcmp(m, "vfork") ? "/nonexistent"
+						 : "/proc/self/exe",
+			      args);
+			_exit(127);
+		}
+		waitpid(pid, NULL, 0);
+		do_leak(a, (size_t)b);
 	} else if (!strcmp(m, "exec")) {
 		char n[32], s[32];
 
@@ -252,7 +293,8 @@ int main(int argc, char **argv)
 		printf("%d\n", (int)__libc_single_threaded);
 	} else {
 		fprintf(stderr, "usage: heap-workload leak|peak|temp|fork|exec|"
-				"threads|all|sleep|churn|single ARGS\n");
+				"threads|all|sleep|churn|single|_fork|\n"
+				"_forkexec|vfork|vforkfail ARGS\n");
 		return 2;
 	}
 	return 0;

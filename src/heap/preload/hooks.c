@@ -350,8 +350,11 @@ PFH_EXPORT void _exit(int status)
 {
 	pfh_enter();
 	if (pfh_on) {
+		/* The guard is cleared again: a vfork child shares the TLS
+		 * of its parent's thread, which goes on. */
 		pfh_guard = 1;
 		pfh_finish(HEAP_END__EXIT, status);
+		pfh_guard = 0;
 	}
 	if (pfh_real._exit)
 		pfh_real._exit(status);

@@ -80,6 +80,9 @@ static uint64_t pfh_stream;
 static pid_t pfh_pid;
 static pid_t pfh_helper_pid;
 static uint64_t pfh_page_size = 4096;
+/* 1 in the process that started the stream; see pfh_check_fork. */
+static int pfh_canary_fallback = 1;
+static int *pfh_canary = &pfh_canary_fallback;
 static int pfh_statm = -1;
 static pthread_key_t pfh_key;
 static char pfh_exe[4096];
@@ -284,12 +287,15 @@ void pfh_alloc(unsigned kind, const void *p, size_t size, void *fp)
 	pfh_alloc_record(kind, p, size, fp);
 }
 
+static void pfh_check_fork(void);
+
 void pfh_alloc_record(unsigned kind, const void *p, size_t size, void *fp)
 {
 	struct pfh_buf *b;
 	uint32_t stack;
 	size_t slack = 0;
 
+	pfh_check_fork();
 	if (pfh_mode == HEAP_MODE_SAMPLE && !heap_kind_is_map(kind))
 		pfh_sampled_add(p);
 	stack = pfh_stack_id(fp);
@@ -312,6 +318,7 @@ void pfh_free_at(unsigned kind, const void *p, size_t size, uint64_t seq)
 {
 	struct pfh_buf *b;
 
+	pfh_check_fork();
 	if (pfh_mode == HEAP_MODE_SAMPLE && !heap_kind_is_map(kind) &&
 	    !pfh_sampled_del(p))
 		return;
@@ -599,6 +606,7 @@ static void pfh_fork_child(void)
 	int guard = pfh_guard;
 
 	pfh_guard = 1;
+	*pfh_canary = 1;
 	pfh_reg_lock = 0;
 	for (b = pfh_bufs; b; b = b->next) {
 		b->lock = 0;
@@ -615,11 +623,53 @@ static void pfh_fork_child(void)
 	pfh_guard = guard;
 }
 
+/*
+ * A child made without the atfork handlers: _Fork, or fork and clone
+ * called as system calls.  Its copy of the buffers holds the parent's
+ * unwritten events and its stacks are the parent's: were it to go on, its
+ * events would be counted in the parent's stream and the parent's twice.
+ * The canary lives in a page the kernel wipes in a child that copies
+ * the memory (MADV_WIPEONFORK, Linux 4.14), so one load on each recorded
+ * event sees it; the child then starts its own stream, as a fork's does.
+ */
+static void pfh_check_fork(void)
+{
+	if (__builtin_expect(!*pfh_canary, 0))
+		pfh_fork_child();
+}
+
+static void pfh_canary_init(void)
+{
+	int *p = pfh_map(4096);
+
+	if (!p)
+		return;
+	if (madvise(p, 4096, MADV_WIPEONFORK) < 0) {
+		munmap(p, 4096);
+		return;
+	}
+	*p = 1;
+	pfh_canary = p;
+}
+
+/*
+ * Whether the caller is a child that shares the traced process's memory
+ * rather than a copy: vfork's (or clone's with CLONE_VM), which may only
+ * exec or _exit.  Its buffers are the parent's: it must neither end the
+ * parent's stream nor flush it.  (An allocation it makes, which is in the
+ * parent's heap, is recorded as the parent's.)
+ */
+static int pfh_vfork_child(void)
+{
+	pfh_check_fork();
+	return (pid_t)pfh_sys(SYS_getpid, 0, 0, 0, 0) != pfh_pid;
+}
+
 void pfh_finish(unsigned reason, int status)
 {
 	struct pfh_buf *b;
 
-	if (!pfh_on)
+	if (!pfh_on || pfh_vfork_child())
 		return;
 	pfh_sample_rss(NULL);
 	pfh_emit_maps(0);
@@ -727,6 +777,7 @@ void pfh_init(void)
 		n = readlink("/proc/self/exe", pfh_exe, sizeof(pfh_exe) - 1);
 		pfh_exe[n > 0 ? n : 0] = '\0';
 		pthread_key_create(&pfh_key, pfh_thread_exit);
+		pfh_canary_init();
 		pthread_atfork(pfh_fork_prepare, pfh_fork_parent,
 			       pfh_fork_child);
 		pfh_unwind_init();
