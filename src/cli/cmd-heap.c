@@ -71,7 +71,7 @@ static const struct cli_doc doc = {
 struct heap_cli {
 	const char *trace, *profile, *suppressions, *timeline, *report_file;
 	double sample;
-	int exact, json, top, depth, weight, window;
+	int exact, json, top, depth, weight, window, no_freeres;
 	struct heap_gate gates[MAX_GATES];
 	int ngates;
 };
@@ -300,7 +300,7 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	char **envp, *files[1];
 	struct stat st;
 	const char *preload = getenv("LD_PRELOAD");
-	size_t n = 0, i;
+	size_t n = 0, i, nset;
 	int fd, r, ret = EXIT_FAIL;
 
 	if (sys_find_part("libperfops-heap.so", lib, sizeof(lib)) < 0) {
@@ -321,7 +321,7 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	abs = realpath(tmp.buf, NULL);
 	for (n = 0; environ[n]; n++)
 		;
-	envp = xcalloc(n + 6, sizeof(*envp));
+	envp = xcalloc(n + 7, sizeof(*envp));
 	for (n = 0, i = 0; environ[i]; i++)
 		if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
 		    strncmp(environ[i], HEAP_ENV_FILE "=",
@@ -329,7 +329,9 @@ static int run(struct heap_cli *c, int argc, char **argv)
 		    strncmp(environ[i], HEAP_ENV_MODE "=",
 			    strlen(HEAP_ENV_MODE) + 1) &&
 		    strncmp(environ[i], HEAP_ENV_DEPTH "=",
-			    strlen(HEAP_ENV_DEPTH) + 1))
+			    strlen(HEAP_ENV_DEPTH) + 1) &&
+		    strncmp(environ[i], HEAP_ENV_FREERES "=",
+			    strlen(HEAP_ENV_FREERES) + 1))
 			envp[n++] = environ[i];
 	if (preload && *preload)
 		strbuf_addf(&sb, "%s:%s", lib, preload);
@@ -346,6 +348,11 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	strbuf_reset(&sb);
 	strbuf_addf(&sb, "%d", c->depth);
 	envp[n++] = env_entry(HEAP_ENV_DEPTH, sb.buf);
+	nset = 4;
+	if (c->no_freeres) {
+		envp[n++] = env_entry(HEAP_ENV_FREERES, "0");
+		nset++;
+	}
 	envp[n] = NULL;
 
 	memset(&so, 0, sizeof(so));
@@ -356,7 +363,7 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	so.started = ignore_sigint;
 	r = spawn_run(&so, &sr);
 	signal(SIGINT, SIG_DFL);
-	for (i = n - 4; i < n; i++)
+	for (i = n - nset; i < n; i++)
 		free(envp[i]);
 	free(envp);
 	if (r < 0) {
@@ -470,6 +477,10 @@ int cmd_heap(int argc, char **argv)
 	    OPT_INT(0, "depth", &c.depth, "N",
 		    "record at most N frames per stack (default 64)", 1,
 		    HEAP_MAX_DEPTH),
+	    OPT_BOOL(0, "no-libc-freeres", &c.no_freeres,
+		     "leave glibc's own blocks at exit (stdout's\n"
+		     "buffer, NSS, locales) as leaks: by default\n"
+		     "__libc_freeres frees them, as in Valgrind"),
 	    OPT_GROUP("Reports"),
 	    OPT_BOOL(0, "json", &c.json,
 		     "one JSON document: allocations, frees,\n"

@@ -92,6 +92,8 @@ static inline int heap_kind_is_map(unsigned kind)
 #define HEAP_ENV_UNWIND "PERFOPS_HEAP_UNWIND" /* auto, fp or dwarf */
 /* A fixed seed for the sampler, so a sampled run repeats exactly (tests). */
 #define HEAP_ENV_SEED "PERFOPS_HEAP_SEED"
+/* "0": no __libc_freeres at exit (glibc's own blocks stay as leaks). */
+#define HEAP_ENV_FREERES "PERFOPS_HEAP_FREERES"
 #define HEAP_MAX_DEPTH 256
 
 #endif

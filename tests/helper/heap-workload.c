@@ -26,11 +26,18 @@
  *   sleep N SIZE       leak N blocks of SIZE, then sleep (for SIGKILL)
  *   churn N            N allocations of sizes 1..4096 (fixed seed), every
  *                      other one freed at once: allocation-heavy
+ *   libc               fill glibc's own once-per-process caches (NSS by
+ *                      getpwuid, a locale, stdout's buffer, a dlopen
+ *                      error) and free all it allocated itself: what is
+ *                      left at exit is glibc's
+ *   libcthread         the same with a thread still running at exit
  *   single             leak one block of 100, then print 1 if glibc still
  *                      holds the process single-threaded (its malloc
  *                      then takes no lock), else 0
  */
 #include <dlfcn.h>
+#include <locale.h>
+#include <pwd.h>
 #include <malloc.h>
 #include <zlib.h>
 #include <pthread.h>
@@ -126,6 +133,13 @@ __attribute__((noinline)) static void *thread_main(void *arg)
 	for (i = 0; i < 10; i++)
 		sink = leak_one(64);
 	return NULL;
+}
+
+static void *sleeper(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
 }
 
 __attribute__((noinline)) static void do_threads(int t, long n)
@@ -288,13 +302,25 @@ int main(int argc, char **argv)
 			pause();
 	} else if (!strcmp(m, "churn")) {
 		do_churn(a);
+	} else if (!strcmp(m, "libc") || !strcmp(m, "libcthread")) {
+		struct passwd *pw;
+		pthread_t t;
+
+		if (!strcmp(m, "libcthread"))
+			pthread_create(&t, NULL, sleeper, NULL);
+		pw = getpwuid(getuid());
+		setlocale(LC_ALL, "C.UTF-8");
+		printf("%s\n", pw ? pw->pw_name : "?");
+		if (!dlopen("libperfops-no-such-library.so", RTLD_NOW))
+			printf("%s\n", dlerror());
 	} else if (!strcmp(m, "single")) {
 		sink = leak_one(100);
 		printf("%d\n", (int)__libc_single_threaded);
 	} else {
-		fprintf(stderr, "usage: heap-workload leak|peak|temp|fork|exec|"
-				"threads|all|sleep|churn|single|_fork|\n"
-				"_forkexec|vfork|vforkfail ARGS\n");
+		fprintf(stderr,
+			"usage: heap-workload leak|peak|temp|fork|exec|"
+			"threads|all|sleep|churn|single|_fork|\n"
+			"_forkexec|vfork|vforkfail|libc|libcthread ARGS\n");
 		return 2;
 	}
 	return 0;

@@ -379,7 +379,7 @@ static void pfh_before_exec(void)
  * would drop the tracer: put LD_PRELOAD and PERFOPS_HEAP_* back in.
  * Returns envp itself when nothing is missing.
  */
-#define PFH_ENV_MAX 4
+#define PFH_ENV_MAX 5
 static size_t pfh_env_need(char *const envp[])
 {
 	size_t n = 0;
@@ -403,7 +403,8 @@ static char *const *pfh_env_fill(char *const envp[], char **out, char *buf,
 				 size_t bufsize)
 {
 	static const char *const keys[] = {HEAP_ENV_FILE, HEAP_ENV_MODE,
-					   HEAP_ENV_DEPTH, HEAP_ENV_UNWIND};
+					   HEAP_ENV_DEPTH, HEAP_ENV_UNWIND,
+					   HEAP_ENV_FREERES};
 	const char *lib = pfh_lib_path();
 	size_t n = 0, i, used = 0;
 	int preload = 0;

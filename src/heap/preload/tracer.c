@@ -79,6 +79,8 @@ static uint64_t pfh_seq;
 static uint64_t pfh_stream;
 static pid_t pfh_pid;
 static pid_t pfh_helper_pid;
+static pid_t pfh_helper_running; /* the pid whose helper task runs */
+static int pfh_freeres = 1;
 static uint64_t pfh_page_size = 4096;
 /* 1 in the process that started the stream; see pfh_check_fork. */
 static int pfh_canary_fallback = 1;
@@ -564,11 +566,14 @@ static void pfh_start_helper(void)
 		return;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	b->tid = 0; /* the RSS records belong to no thread */
 	if (clone(pfh_helper, stack + PFH_HELPER_STACK,
 		  CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
 		      CLONE_THREAD | CLONE_SYSVSEM,
 		  b) > 0)
-		b->tid = 0; /* the RSS records belong to no thread */
+		pfh_helper_running = pfh_pid;
+	else
+		b->dead = 1;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -689,9 +694,11 @@ static void pfh_parse_env(void)
 	const char *mode = getenv(HEAP_ENV_MODE);
 	const char *depth = getenv(HEAP_ENV_DEPTH);
 	const char *seed = getenv(HEAP_ENV_SEED);
+	const char *freeres = getenv(HEAP_ENV_FREERES);
 
 	if (seed)
 		pfh_seed = strtoull(seed, NULL, 10);
+	pfh_freeres = !freeres || strcmp(freeres, "0");
 	if (mode && !strncmp(mode, "sample:", 7)) {
 		unsigned long long v = strtoull(mode + 7, NULL, 10);
 
@@ -803,10 +810,53 @@ __attribute__((constructor)) static void pfh_constructor(void)
 	}
 }
 
+/*
+ * Whether the calling thread is the process's only one (the helper task
+ * aside): /proc/self/status's Threads.
+ */
+static int pfh_alone(void)
+{
+	char buf[4096], *t;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	t = strstr(buf, "\nThreads:");
+	if (!t)
+		return 0;
+	return strtol(t + 10, NULL, 10) <= 1 + (pfh_helper_running == pfh_pid);
+}
+
+extern void __libc_freeres(void) __attribute__((weak));
+
+/*
+ * At exit glibc keeps blocks of its own that it never frees (stdout's
+ * buffer, NSS modules after getpwnam, a loaded locale, dlerror's
+ * message): they would be reported as the program's leaks.  Valgrind
+ * calls __libc_freeres at the very end to free them, and so does the
+ * library here, in its destructor: after the program's atexit handlers,
+ * C++ static destructors and its own destructors, and recording the
+ * frees.  Only when no other thread runs (freeres would pull glibc's
+ * state from under it); PERFOPS_HEAP_FREERES=0 (--no-libc-freeres)
+ * leaves them.
+ */
+static void pfh_libc_freeres(void)
+{
+	if (pfh_freeres && __libc_freeres && !pfh_vfork_child() && pfh_alone())
+		__libc_freeres();
+}
+
 __attribute__((destructor)) static void pfh_destructor(void)
 {
 	if (!pfh_on)
 		return;
+	pfh_libc_freeres();
 	pfh_guard = 1;
 	pfh_finish(HEAP_END_EXIT, 0);
 	pfh_guard = 0;
