@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 61
+plan 62
 
 # hrun ARGS...: perfops heap ARGS, a run whose report (which goes to
 # stderr, apart from the program's stdout) is written to a file with
@@ -93,6 +93,14 @@ hrun --json -o "$T/vfork.heap" -- "$H" vfork 7 300
 is "$(procs)" '[["exit",28,14,4200],["exit",14,7,4200]]' "vfork and exec: the parent's stream goes on, the exec'd program has its own"
 hrun --json -o "$T/vforkf.heap" -- "$H" vforkfail 7 300
 is "$(procs)" '[["exit",28,14,4200]]' "vfork, exec fails, _exit: the parent's events after it are all counted"
+
+# The process ends when its last thread does, the tracer's helper
+# notwithstanding: glibc exits when the last thread it knows of calls
+# pthread_exit (a pthread helper kept such a process alive, unkillable
+# but by SIGKILL, as it blocks every signal).
+hrun --json -o "$T/pexit.heap" -- timeout -s KILL 60 "$H" pthread_exit
+like "$rc:$(jq -r '[.processes[].end] | join(",")' "$T/out"):$(tr -d ' \n' <"$T/out")" '^0:exit,exec,exit:.*"stack":\["leak_one","leak_later"' \
+	"main calls pthread_exit: the process ends with its last thread, traced"
 
 # glibc's own blocks (stdout's buffer, NSS, a locale, dlerror's message)
 # are freed at exit by __libc_freeres, as Valgrind does, and not

@@ -31,6 +31,8 @@
  *                      error) and free all it allocated itself: what is
  *                      left at exit is glibc's
  *   libcthread         the same with a thread still running at exit
+ *   pthread_exit       the main thread calls pthread_exit; another
+ *                      thread leaks one block of 100, then returns
  *   single             leak one block of 100, then print 1 if glibc still
  *                      holds the process single-threaded (its malloc
  *                      then takes no lock), else 0
@@ -133,6 +135,13 @@ __attribute__((noinline)) static void *thread_main(void *arg)
 	for (i = 0; i < 10; i++)
 		sink = leak_one(64);
 	return NULL;
+}
+
+static void *leak_later(void *arg)
+{
+	usleep(100000);
+	sink = leak_one(100);
+	return arg;
 }
 
 static void *sleeper(void *arg)
@@ -313,14 +322,19 @@ int main(int argc, char **argv)
 		printf("%s\n", pw ? pw->pw_name : "?");
 		if (!dlopen("libperfops-no-such-library.so", RTLD_NOW))
 			printf("%s\n", dlerror());
+	} else if (!strcmp(m, "pthread_exit")) {
+		pthread_t t;
+
+		pthread_create(&t, NULL, leak_later, NULL);
+		pthread_exit(NULL);
 	} else if (!strcmp(m, "single")) {
 		sink = leak_one(100);
 		printf("%d\n", (int)__libc_single_threaded);
 	} else {
-		fprintf(stderr,
-			"usage: heap-workload leak|peak|temp|fork|exec|"
-			"threads|all|sleep|churn|single|_fork|\n"
-			"_forkexec|vfork|vforkfail|libc|libcthread ARGS\n");
+		fprintf(stderr, "usage: heap-workload leak|peak|temp|fork|exec|"
+				"threads|all|sleep|churn|single|_fork|\n"
+				"_forkexec|vfork|vforkfail|libc|libcthread|\n"
+				"pthread_exit ARGS\n");
 		return 2;
 	}
 	return 0;
