@@ -490,6 +490,7 @@ static void pfh_flush_all(void)
  */
 static void pfh_sample_rss(struct pfh_buf *own)
 {
+	struct timespec ts = {0, 0};
 	char buf[128];
 	uint64_t rss = 0;
 	struct pfh_buf *b;
@@ -505,6 +506,8 @@ static void pfh_sample_rss(struct pfh_buf *own)
 		return;
 	for (; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
 		rss = rss * 10 + (uint64_t)(buf[i] - '0');
+	/* Raw too: glibc's clock_gettime would set errno on a failure. */
+	pfh_sys(SYS_clock_gettime, CLOCK_REALTIME, (long)&ts, 0, 0);
 	if (own) {
 		b = own;
 		pfh_lock(&b->lock);
@@ -514,7 +517,7 @@ static void pfh_sample_rss(struct pfh_buf *own)
 		return;
 	}
 	b->data[b->len++] = HEAP_REC_RSS;
-	pfh_put(b, pfh_now(CLOCK_REALTIME));
+	pfh_put(b, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
 	pfh_put(b, __atomic_load_n(&pfh_seq, __ATOMIC_RELAXED));
 	pfh_put(b, rss * pfh_page_size);
 	pfh_end(b);
