@@ -18,6 +18,13 @@
 #include <sys/types.h>
 #include "heap/format.h"
 
+/*
+ * Declarations hidden as well as definitions (-fvisibility=hidden only
+ * covers these): the hooks then read pfh_real's pointers and the filter
+ * PC-relative, without an address loaded first.
+ */
+#pragma GCC visibility push(hidden)
+
 #define PFH_TLS __thread __attribute__((tls_model("initial-exec")))
 
 struct pfh_real {
@@ -128,5 +135,7 @@ static inline long pfh_sys(long nr, long a, long b, long c, long d)
 
 /* Raw memory for tables and buffers, outside any allocator. */
 void *pfh_map(size_t size);
+
+#pragma GCC visibility pop
 
 #endif
