@@ -54,8 +54,10 @@ static inline int pfh_trace(void)
  * which stays positive for as long as nothing needs doing (sampled mode,
  * between samples; or no tracing at all).  One initial-exec TLS load,
  * a subtraction and a store: no lock, no atomic, no sequence number.
- * Everything else (a new thread, the start, exact mode, the tracer's own
- * calls, a sample) sees a countdown <= size and takes the slow path.
+ * Everything else (a new thread, the start, exact mode, a sample) sees a
+ * countdown <= size and takes the slow path.  (The tracer's own calls
+ * count down too; one that crosses zero is left unrecorded in the slow
+ * path, and the next call of the program is sampled.)
  */
 static inline int pfh_fast(size_t size)
 {
