@@ -69,11 +69,14 @@ static const struct cli_doc doc = {
 #define MAX_GATES 16
 
 struct heap_cli {
-	const char *trace, *profile, *suppressions, *timeline, *report_file;
+	const char *trace, *profile, *suppressions, *timeline;
 	double sample;
-	int exact, json, top, depth, weight, window, no_freeres;
+	int exact, json, top, depth, weight, window;
 	struct heap_gate gates[MAX_GATES];
 	int ngates;
+	const char *report_file; /* --report-file, else report_to */
+	FILE *report_to;	 /* stderr after a run, else stdout */
+	int no_freeres;		 /* --no-libc-freeres */
 };
 
 static struct heap_cli *cli_of(const struct opt *opt)
@@ -156,46 +159,50 @@ static int is_static_elf(const char *path)
 }
 
 /*
- * Where the report goes: --report-file (written atomically; "-" is
- * stdout), else dflt: stderr after a run, where stdout is the program's,
- * and stdout for `heap report` and `heap diff`.
+ * Write the report (or the diff, with b) where it goes: --report-file
+ * (written atomically; "-" is stdout), else c->report_to: stderr after a
+ * run, where stdout is the program's, stdout for `heap report` and `heap
+ * diff`.  Reports its own errors.
  */
-static FILE *report_open(const struct heap_cli *c, struct atomic_file *af,
-			 FILE *dflt)
+static int report_write(const struct heap_cli *c, const struct heap_analysis *a,
+			const struct heap_analysis *b,
+			const struct heap_report_opts *ro)
 {
-	if (!c->report_file)
-		return dflt;
-	if (atomic_open(af, c->report_file) < 0)
-		return NULL;
-	return af->fp;
-}
+	struct atomic_file af;
+	FILE *out = c->report_to;
+	int r;
 
-/* Finish what report_open gave (ok: the report was written whole);
- * -1, reported, on a write error. */
-static int report_close(const struct heap_cli *c, struct atomic_file *af,
-			FILE *f, int ok)
-{
 	if (c->report_file) {
-		if (ok)
-			return atomic_commit(af);
-		atomic_abort(af);
-		return 0;
+		if (atomic_open(&af, c->report_file) < 0)
+			return -1;
+		out = af.fp;
 	}
-	if (f == stdout)
-		return cli_finish_stdout();
-	fflush(f);
-	return 0;
+	if (b)
+		r = c->json ? heap_diff_json(a, b, ro->top, out)
+			    : heap_diff_print(a, b, ro->top, out);
+	else
+		r = c->json ? heap_report_json(a, ro, out)
+			    : heap_report_print(a, ro, out);
+	if (c->report_file) {
+		if (r < 0) {
+			atomic_abort(&af);
+			return -1;
+		}
+		return atomic_commit(&af);
+	}
+	if (out == stdout)
+		return r < 0 ? -1 : cli_finish_stdout();
+	fflush(out);
+	return r < 0 ? -1 : 0;
 }
 
 static int report(struct heap_cli *c, const struct heap_trace *t,
-		  const char *program, FILE *dflt)
+		  const char *program)
 {
 	struct heap_analyze_opts ao = {(unsigned)c->window, c->suppressions,
 				       100, 0};
 	struct heap_report_opts ro = {(size_t)c->top};
 	struct heap_analysis a;
-	struct atomic_file af;
-	FILE *out;
 	int ret = EXIT_OK, i;
 
 	if (heap_analyze(&a, t, &ao) < 0) {
@@ -209,11 +216,7 @@ static int report(struct heap_cli *c, const struct heap_trace *t,
 		       "does not call malloc",
 		       program ? "'" : "", program ? program : "the trace",
 		       program ? "'" : "");
-	out = report_open(c, &af, dflt);
-	if (!out || (c->json ? heap_report_json(&a, &ro, out)
-			     : heap_report_print(&a, &ro, out)) < 0)
-		ret = EXIT_FAIL;
-	if (out && report_close(c, &af, out, ret == EXIT_OK) < 0)
+	if (report_write(c, &a, NULL, &ro) < 0)
 		ret = EXIT_FAIL;
 	if (ret == EXIT_OK && c->profile) {
 		struct profile p;
@@ -228,6 +231,8 @@ static int report(struct heap_cli *c, const struct heap_trace *t,
 		profile_release(&p);
 	}
 	if (ret == EXIT_OK && c->timeline) {
+		struct atomic_file af;
+
 		if (atomic_open(&af, c->timeline) < 0) {
 			ret = EXIT_FAIL;
 		} else if (heap_timeline_svg(&a, af.fp) < 0) {
@@ -403,7 +408,7 @@ static int run(struct heap_cli *c, int argc, char **argv)
 		heap_trace_release(&t);
 		goto out;
 	}
-	ret = report(c, &t, argv[0], stderr);
+	ret = report(c, &t, argv[0]);
 	heap_trace_release(&t);
 out:
 	free(abs);
@@ -424,7 +429,7 @@ static int cmd_heap_report(struct heap_cli *c, int argc, char **argv)
 		heap_trace_release(&t);
 		return EXIT_FAIL;
 	}
-	ret = report(c, &t, NULL, stdout);
+	ret = report(c, &t, NULL);
 	heap_trace_release(&t);
 	return ret;
 }
@@ -435,8 +440,6 @@ static int cmd_heap_diff(struct heap_cli *c, char **argv)
 				       100, 0};
 	struct heap_trace t[2];
 	struct heap_analysis a[2];
-	struct atomic_file af;
-	FILE *out = NULL;
 	int i, ret = EXIT_FAIL, ok = 0;
 
 	memset(a, 0, sizeof(a));
@@ -446,12 +449,12 @@ static int cmd_heap_diff(struct heap_cli *c, char **argv)
 			break;
 		ok = i + 1;
 	}
-	if (ok == 2 && (out = report_open(c, &af, stdout)) &&
-	    (c->json ? heap_diff_json(&a[0], &a[1], (size_t)c->top, out)
-		     : heap_diff_print(&a[0], &a[1], (size_t)c->top, out)) == 0)
-		ret = EXIT_OK;
-	if (out && report_close(c, &af, out, ret == EXIT_OK) < 0)
-		ret = EXIT_FAIL;
+	if (ok == 2) {
+		struct heap_report_opts ro = {(size_t)c->top};
+
+		if (report_write(c, &a[0], &a[1], &ro) == 0)
+			ret = EXIT_OK;
+	}
 	/* The pair that failed is initialized too (a is zeroed). */
 	for (i = 0; i < 2 && i <= ok; i++) {
 		heap_analysis_release(&a[i]);
@@ -529,6 +532,8 @@ int cmd_heap(int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	/* A run's stdout is the program's. */
+	c.report_to = is_report || is_diff ? stdout : stderr;
 	argc = parse_options(
 	    argc, argv, &doc, options,
 	    is_report || is_diff ? 0 : PARSE_OPT_STOP_AT_NON_OPTION);
