@@ -111,6 +111,44 @@ static int gate_cb(const struct opt *opt, const char *arg, int unset)
 	return 0;
 }
 
+/*
+ * Write the report (or the diff, with b) where it goes: --report-file
+ * (written atomically; "-" is stdout), else c->report_to: stderr after a
+ * run, where stdout is the program's, stdout for `heap report` and `heap
+ * diff`.  Reports its own errors.
+ */
+static int report_write(const struct heap_cli *c, const struct heap_analysis *a,
+			const struct heap_analysis *b,
+			const struct heap_report_opts *ro)
+{
+	struct atomic_file af;
+	FILE *out = c->report_to;
+	int r;
+
+	if (c->report_file) {
+		if (atomic_open(&af, c->report_file) < 0)
+			return -1;
+		out = af.fp;
+	}
+	if (b)
+		r = c->json ? heap_diff_json(a, b, ro->top, out)
+			    : heap_diff_print(a, b, ro->top, out);
+	else
+		r = c->json ? heap_report_json(a, ro, out)
+			    : heap_report_print(a, ro, out);
+	if (c->report_file) {
+		if (r < 0) {
+			atomic_abort(&af);
+			return -1;
+		}
+		return atomic_commit(&af);
+	}
+	if (out == stdout)
+		return r < 0 ? -1 : cli_finish_stdout();
+	fflush(out);
+	return r < 0 ? -1 : 0;
+}
+
 /* The program's path as execvp would find it (for the static check). */
 static int find_program(const char *name, struct strbuf *out)
 {
@@ -156,44 +194,6 @@ static int is_static_elf(const char *path)
 			interp = 1;
 	close(fd);
 	return !interp;
-}
-
-/*
- * Write the report (or the diff, with b) where it goes: --report-file
- * (written atomically; "-" is stdout), else c->report_to: stderr after a
- * run, where stdout is the program's, stdout for `heap report` and `heap
- * diff`.  Reports its own errors.
- */
-static int report_write(const struct heap_cli *c, const struct heap_analysis *a,
-			const struct heap_analysis *b,
-			const struct heap_report_opts *ro)
-{
-	struct atomic_file af;
-	FILE *out = c->report_to;
-	int r;
-
-	if (c->report_file) {
-		if (atomic_open(&af, c->report_file) < 0)
-			return -1;
-		out = af.fp;
-	}
-	if (b)
-		r = c->json ? heap_diff_json(a, b, ro->top, out)
-			    : heap_diff_print(a, b, ro->top, out);
-	else
-		r = c->json ? heap_report_json(a, ro, out)
-			    : heap_report_print(a, ro, out);
-	if (c->report_file) {
-		if (r < 0) {
-			atomic_abort(&af);
-			return -1;
-		}
-		return atomic_commit(&af);
-	}
-	if (out == stdout)
-		return r < 0 ? -1 : cli_finish_stdout();
-	fflush(out);
-	return r < 0 ? -1 : 0;
 }
 
 static int report(struct heap_cli *c, const struct heap_trace *t,
