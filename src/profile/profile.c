@@ -334,20 +334,227 @@ static void rank_frames(struct stack_order *o)
 	free(open);
 }
 
+/*
+ * A faster order for the usual case, no frame name holding a ';'.  A
+ * token is a frame name with what follows it in the folded text: ';' (a
+ * middle token) or the end of the text (the last token).  Then no middle
+ * token is a prefix of another token, so two stacks compare as their
+ * texts at the first token where they differ: by the bytes of the two
+ * tokens, or, when one is a prefix of the other, it is a last token, its
+ * text ends first and sorts first, as the shorter token does.  Each
+ * token gets its rank in byte order, and the stacks are sorted by their
+ * rank sequences with a multikey quicksort: the stacks of a group that
+ * agree on tokens 0..d-1 are split three ways by their token d, and only
+ * the middle part goes on to d + 1.  Each frame of the shared start of
+ * two stacks is thus looked at once per group rather than once per
+ * comparison, as a comparison sort does, and deep stacks share most of
+ * their frames.
+ */
+struct token {
+	uint32_t frame, last;
+};
+
+struct token_order {
+	const struct profile *p;
+	uint32_t *mid, *last; /* ranks from 1 by frame; 0 is the end */
+};
+
+struct sort_item {
+	const uint32_t *f;
+	uint32_t depth, id;
+};
+
+static int cmp_tokens(const void *a, const void *b, void *profile)
+{
+	const struct profile *p = profile;
+	const struct token *x = a, *y = b;
+	const unsigned char *nx, *ny;
+	size_t lx, ly, m;
+	int c, bx, by;
+
+	if (x->frame == y->frame)
+		return x->last == y->last ? 0 : x->last ? -1 : 1;
+	nx = (const unsigned char *)profile_frame_name(p, x->frame);
+	ny = (const unsigned char *)profile_frame_name(p, y->frame);
+	lx = profile_frame_len(p, x->frame);
+	ly = profile_frame_len(p, y->frame);
+	m = MIN(lx, ly);
+	c = memcmp(nx, ny, m);
+	if (c)
+		return c;
+	/* The byte after the shorter name: ';', or nothing for a last
+	 * token; names differ, so the other one goes on. */
+	bx = m < lx ? nx[m] : x->last ? -1 : ';';
+	by = m < ly ? ny[m] : y->last ? -1 : ';';
+	assert(bx != by);
+	return bx < by ? -1 : 1;
+}
+
+/* Rank the 2 tokens of every frame; 0 when a name holds a ';'. */
+static int rank_tokens(struct token_order *o)
+{
+	const struct profile *p = o->p;
+	size_t nf = intern_count(&p->frames), i;
+	struct token *t;
+
+	for (i = 0; i < nf; i++)
+		if (memchr(profile_frame_name(p, (uint32_t)i), ';',
+			   profile_frame_len(p, (uint32_t)i)))
+			return 0;
+	t = xmalloc(st_mult(st_mult(nf ? nf : 1, 2), sizeof(*t)));
+	for (i = 0; i < nf; i++) {
+		t[2 * i] = (struct token){(uint32_t)i, 0};
+		t[2 * i + 1] = (struct token){(uint32_t)i, 1};
+	}
+	qsort_r(t, 2 * nf, sizeof(*t), cmp_tokens, (void *)p);
+	o->mid = xmalloc(st_mult(nf ? nf : 1, sizeof(*o->mid)));
+	o->last = xmalloc(st_mult(nf ? nf : 1, sizeof(*o->last)));
+	for (i = 0; i < 2 * nf; i++) {
+		uint32_t *r = t[i].last ? o->last : o->mid;
+
+		r[t[i].frame] = (uint32_t)i + 1;
+	}
+	free(t);
+	return 1;
+}
+
+/* The rank of a stack's token d, 0 past its end. */
+static inline uint32_t token_at(const struct token_order *o,
+				const struct sort_item *it, size_t d)
+{
+	if (d >= it->depth)
+		return 0;
+	return d + 1 < it->depth ? o->mid[it->f[d]] : o->last[it->f[d]];
+}
+
+/* Two stacks that agree on tokens 0..d-1, in full. */
+static int cmp_items(const struct token_order *o, const struct sort_item *a,
+		     const struct sort_item *b, size_t d)
+{
+	uint32_t ta, tb;
+
+	for (;; d++) {
+		ta = token_at(o, a, d);
+		tb = token_at(o, b, d);
+		if (ta != tb)
+			return ta < tb ? -1 : 1;
+		if (!ta)
+			break;
+	}
+	/* Same frames in different threads: keep the output deterministic. */
+	ta = profile_stack_thread(o->p, a->id);
+	tb = profile_stack_thread(o->p, b->id);
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static void swap_items(struct sort_item *a, struct sort_item *b)
+{
+	struct sort_item t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Below this many stacks a group is sorted by insertion. */
+#define SORT_SMALL 12
+
+static void sort_tokens(const struct token_order *o, struct sort_item *it,
+			size_t n)
+{
+	struct task {
+		size_t lo, n, d;
+	};
+	VEC(struct task) todo = VEC_INIT;
+	struct task t = {0, n, 0};
+
+	/* The parts left for later go on a list rather than the C stack,
+	 * which a crafted profile could make deep. */
+	VEC_PUSH(&todo, t);
+	while (todo.len) {
+		t = todo.v[--todo.len];
+		while (t.n >= SORT_SMALL) {
+			struct sort_item *a = it + t.lo;
+			uint32_t x = token_at(o, &a[0], t.d);
+			uint32_t y = token_at(o, &a[t.n / 2], t.d);
+			uint32_t z = token_at(o, &a[t.n - 1], t.d);
+			uint32_t pv = MAX(MIN(x, y), MIN(MAX(x, y), z));
+			size_t lt = 0, i = 0, gt = t.n;
+
+			/* Three ways: [0, lt) below the pivot, [lt, gt) equal
+			 * to it, [gt, n) above it. */
+			while (i < gt) {
+				uint32_t k = token_at(o, &a[i], t.d);
+
+				if (k < pv)
+					swap_items(&a[lt++], &a[i++]);
+				else if (k > pv)
+					swap_items(&a[i], &a[--gt]);
+				else
+					i++;
+			}
+			if (lt > 1)
+				VEC_PUSH(&todo, ((struct task){t.lo, lt, t.d}));
+			if (t.n - gt > 1)
+				VEC_PUSH(&todo, ((struct task){t.lo + gt,
+							       t.n - gt, t.d}));
+			t.lo += lt;
+			t.n = gt - lt;
+			if (!pv)
+				break; /* all ended: cmp_items() orders them */
+			t.d++;
+		}
+		/* Insertion sort of what is left of the group. */
+		for (size_t i = t.lo + 1; i < t.lo + t.n; i++) {
+			struct sort_item v = it[i];
+			size_t j = i;
+
+			while (j > t.lo &&
+			       cmp_items(o, &v, &it[j - 1], t.d) < 0) {
+				it[j] = it[j - 1];
+				j--;
+			}
+			it[j] = v;
+		}
+	}
+	VEC_RELEASE(&todo);
+}
+
 uint32_t *profile_sorted_stacks(const struct profile *p)
 {
 	size_t n = profile_nstacks(p), i;
 	uint32_t *ids = xmalloc(st_mult(n ? n : 1, sizeof(*ids)));
 	struct stack_order o = {p, NULL, NULL};
+	struct token_order to = {p, NULL, NULL};
 
 	for (i = 0; i < n; i++)
 		ids[i] = (uint32_t)i;
+	if (n <= 1)
+		return ids;
 	/* Ranking costs a sort of the names and 20 bytes a name: worth it
 	 * when names repeat across stacks, not when most are one stack's. */
-	if (n > 1 && intern_count(&p->frames) <= 2 * n)
+	if (intern_count(&p->frames) <= 2 * n && rank_tokens(&to)) {
+		struct sort_item *it = xmalloc(st_mult(n, sizeof(*it)));
+
+		for (i = 0; i < n; i++) {
+			size_t depth;
+
+			it[i].f = profile_stack(p, (uint32_t)i, &depth);
+			it[i].depth = (uint32_t)depth;
+			it[i].id = (uint32_t)i;
+		}
+		sort_tokens(&to, it, n);
+		for (i = 0; i < n; i++)
+			ids[i] = it[i].id;
+		free(it);
+		free(to.mid);
+		free(to.last);
+		return ids;
+	}
+	if (intern_count(&p->frames) <= 2 * n)
 		rank_frames(&o);
-	if (n > 1)
-		qsort_r(ids, n, sizeof(*ids), cmp_stacks, &o);
+	qsort_r(ids, n, sizeof(*ids), cmp_stacks, &o);
 	free(o.rank);
 	free(o.prefix_end);
 	return ids;
