@@ -350,10 +350,6 @@ static void rank_frames(struct stack_order *o)
  * comparison, as a comparison sort does, and deep stacks share most of
  * their frames.
  */
-struct token {
-	uint32_t frame, last;
-};
-
 struct token_order {
 	const struct profile *p;
 	uint32_t *mid, *last; /* ranks from 1 by frame; 0 is the end */
@@ -364,57 +360,55 @@ struct sort_item {
 	uint32_t depth, id;
 };
 
-static int cmp_tokens(const void *a, const void *b, void *profile)
-{
-	const struct profile *p = profile;
-	const struct token *x = a, *y = b;
-	const unsigned char *nx, *ny;
-	size_t lx, ly, m;
-	int c, bx, by;
-
-	if (x->frame == y->frame)
-		return x->last == y->last ? 0 : x->last ? -1 : 1;
-	nx = (const unsigned char *)profile_frame_name(p, x->frame);
-	ny = (const unsigned char *)profile_frame_name(p, y->frame);
-	lx = profile_frame_len(p, x->frame);
-	ly = profile_frame_len(p, y->frame);
-	m = MIN(lx, ly);
-	c = memcmp(nx, ny, m);
-	if (c)
-		return c;
-	/* The byte after the shorter name: ';', or nothing for a last
-	 * token; names differ, so the other one goes on. */
-	bx = m < lx ? nx[m] : x->last ? -1 : ';';
-	by = m < ly ? ny[m] : y->last ? -1 : ';';
-	assert(bx != by);
-	return bx < by ? -1 : 1;
-}
-
-/* Rank the 2 tokens of every frame; 0 when a name holds a ';'. */
+/*
+ * Rank the two tokens of every frame; returns 0 when a name holds a ';'.
+ * In byte order, a last token "N" comes just before the names that
+ * extend N, and the middle token "N;" after those that extend N with a
+ * byte below ';' and before those that extend it with a byte above.  So
+ * the names are sorted once and walked with the names whose middle token
+ * is still to come, each a prefix of the next, as in rank_frames().
+ */
 static int rank_tokens(struct token_order *o)
 {
 	const struct profile *p = o->p;
-	size_t nf = intern_count(&p->frames), i;
-	struct token *t;
+	size_t nf = intern_count(&p->frames), i, top = 0;
+	uint32_t *byname, *open, r = 0;
 
 	for (i = 0; i < nf; i++)
 		if (memchr(profile_frame_name(p, (uint32_t)i), ';',
 			   profile_frame_len(p, (uint32_t)i)))
 			return 0;
-	t = xmalloc(st_mult(st_mult(nf ? nf : 1, 2), sizeof(*t)));
-	for (i = 0; i < nf; i++) {
-		t[2 * i] = (struct token){(uint32_t)i, 0};
-		t[2 * i + 1] = (struct token){(uint32_t)i, 1};
-	}
-	qsort_r(t, 2 * nf, sizeof(*t), cmp_tokens, (void *)p);
+	byname = xmalloc(st_mult(nf ? nf : 1, sizeof(*byname)));
+	open = xmalloc(st_mult(nf ? nf : 1, sizeof(*open)));
 	o->mid = xmalloc(st_mult(nf ? nf : 1, sizeof(*o->mid)));
 	o->last = xmalloc(st_mult(nf ? nf : 1, sizeof(*o->last)));
-	for (i = 0; i < 2 * nf; i++) {
-		uint32_t *r = t[i].last ? o->last : o->mid;
+	for (i = 0; i < nf; i++)
+		byname[i] = (uint32_t)i;
+	qsort_r(byname, nf, sizeof(*byname), profile_cmp_frame_ids, (void *)p);
+	for (i = 0; i < nf; i++) {
+		const unsigned char *name =
+		    (const unsigned char *)profile_frame_name(p, byname[i]);
+		size_t len = profile_frame_len(p, byname[i]);
 
-		r[t[i].frame] = (uint32_t)i + 1;
+		/* Close the open names this one does not extend with a byte
+		 * below ';'. */
+		while (top) {
+			uint32_t f = open[top - 1];
+			size_t fl = profile_frame_len(p, f);
+
+			if (fl < len &&
+			    !memcmp(profile_frame_name(p, f), name, fl) &&
+			    name[fl] < ';')
+				break;
+			o->mid[open[--top]] = ++r;
+		}
+		o->last[byname[i]] = ++r;
+		open[top++] = byname[i];
 	}
-	free(t);
+	while (top)
+		o->mid[open[--top]] = ++r;
+	free(byname);
+	free(open);
 	return 1;
 }
 
