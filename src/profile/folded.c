@@ -36,8 +36,8 @@ int folded_write(const struct profile *p, FILE *fp)
 {
 	uint32_t *order = profile_sorted_stacks(p);
 	size_t i, j, n = profile_nstacks(p);
-	struct strbuf line = STRBUF_INIT, text = STRBUF_INIT;
-	struct strbuf next = STRBUF_INIT, *cur = &text, *nxt = &next;
+	struct strbuf text = STRBUF_INIT, next = STRBUF_INIT;
+	struct strbuf *cur = &text, *nxt = &next;
 	char num[64];
 	unsigned k, first = 0, last = p->nvalues;
 
@@ -54,6 +54,8 @@ int folded_write(const struct profile *p, FILE *fp)
 	 * threads of one name, without --per-thread) are summed, since the
 	 * text does not tell them apart and folded readers expect each
 	 * stack once.  Sorted stacks put equal texts next to each other.
+	 * The counts are added to the text in place, which is written as it
+	 * is: the output is tens of MB on deep profiles, copied once.
 	 */
 	for (i = 0; i < n; i = j) {
 		int64_t v[PROFILE_MAX_VALUES] = {0};
@@ -67,7 +69,8 @@ int folded_write(const struct profile *p, FILE *fp)
 			if (j > i) {
 				strbuf_reset(nxt);
 				profile_stack_text(p, order[j], nxt);
-				if (strcmp(nxt->buf, cur->buf))
+				if (nxt->len != cur->len ||
+				    memcmp(nxt->buf, cur->buf, cur->len))
 					break;
 			}
 			for (k = first; k < last; k++)
@@ -75,22 +78,19 @@ int folded_write(const struct profile *p, FILE *fp)
 				    v[k], profile_value(p, order[j], k),
 				    &overflow);
 		}
-		strbuf_reset(&line);
-		strbuf_addbuf(&line, cur);
 		for (k = first; k < last; k++) {
 			folded_format_count(v[k], num);
-			strbuf_addch(&line, ' ');
-			strbuf_addstr(&line, num);
+			strbuf_addch(cur, ' ');
+			strbuf_addstr(cur, num);
 		}
-		strbuf_addch(&line, '\n');
-		fwrite(line.buf, 1, line.len, fp);
+		strbuf_addch(cur, '\n');
+		fwrite_unlocked(cur->buf, 1, cur->len, fp);
 		t = cur;
 		cur = nxt;
 		nxt = t;
 	}
 	strbuf_release(&text);
 	strbuf_release(&next);
-	strbuf_release(&line);
 	free(order);
 	if (ferror(fp))
 		return error_errno("cannot write folded stacks");
