@@ -29,7 +29,7 @@ struct lines {
 	/* A regular file is mapped rather than read (no copy); consumed
 	 * pages are dropped as we go so memory stays bounded. */
 	void *map;
-	size_t map_size, dropped;
+	size_t map_size, dropped, populated;
 	int own_map;
 };
 
