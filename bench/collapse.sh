@@ -9,8 +9,9 @@
 # like FlameGraph's example-perf-stacks).  Prints MB/s for
 # perfops and, when stackcollapse-perf.pl is found (on PATH or in
 # $FLAMEGRAPH_DIR; it is not packaged for Debian), for the script, the
-# ratios of wall and CPU times (best of 5 runs, 3 for the script), and
-# whether the outputs are identical.
+# ratios of wall and CPU times (best of 10 runs, 3 for the script;
+# PERFOPS_RUNS and PL_RUNS change them), and whether the outputs are
+# identical.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 perfops=${PERFOPS:-$top/build/src/perfops}
@@ -41,11 +42,14 @@ awk -v mb="$size_mb" -f "$top/bench/gen-perf-system.awk" >"$tmp/system.perf"
 
 # best_of N CMD...: the fastest wall time and the least CPU time (user +
 # system) of N runs, in seconds: "WALL CPU".  On a shared machine the CPU
-# time moves less than the wall time, so both are printed.
+# time moves less than the wall time, so both are printed.  The output of
+# the run before is removed first: truncating it (about 10 MB on the
+# system input) would be charged to the next run, which opens the file.
 best_of() {
 	local n=$1 best="" cpu="" w c t
 	shift
 	for _ in $(seq "$n"); do
+		rm -f "$tmp/out"
 		t=$( { TIMEFORMAT='%3R %3U %3S'; time "$@" >"$tmp/out" 2>/dev/null; } 2>&1)
 		w=$(echo "$t" | awk '{ print $1 }')
 		c=$(echo "$t" | awk '{ print $2 + $3 }')
@@ -56,12 +60,15 @@ best_of() {
 }
 
 # The script's runs: several, as perfops', when the machine is shared.
+# perfops' runs take tens of milliseconds, where a busy moment of the
+# machine weighs more: 10 of them.
 pl_runs=${PL_RUNS:-3}
+perfops_runs=${PERFOPS_RUNS:-10}
 printf '%-8s %6s %10s %12s %12s %8s %9s\n' input MB perfops_s perfops_MB/s script_MB/s ratio cpu_ratio
 for name in real syn system; do
 	in=$tmp/$name.perf
 	mb=$(echo "$(stat -c %s "$in") / 1048576" | bc -l)
-	read -r tp cp_ <<<"$(best_of 5 "$perfops" collapse "$in")"
+	read -r tp cp_ <<<"$(best_of "$perfops_runs" "$perfops" collapse "$in")"
 	cp "$tmp/out" "$tmp/perfops.folded"
 	rate=$(echo "$mb / $tp" | bc -l)
 	if [ -n "$pl" ]; then
