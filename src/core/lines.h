@@ -62,6 +62,10 @@ static inline int lines_take(struct lines *lr, size_t n)
 	lr->start += n + 1;
 	lr->bytes += n + 1;
 	lr->lineno++;
+	/* The input streams in from memory: ask for it a kilobyte ahead of
+	 * the reader, as the hardware's own prefetch stops at page ends.
+	 * Only a hint, which never faults, past the end of the data too. */
+	__builtin_prefetch(lr->mem + lr->start + 1024);
 	return 1;
 }
 
