@@ -101,7 +101,7 @@ Dwarf_Die *cu_index_find(struct cu_index **ix, Dwfl_Module *mod,
 {
 	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
 	Dwarf *dw;
-	size_t lo = 0, hi;
+	size_t lo, hi;
 
 	if (cu)
 		return cu;
@@ -115,14 +115,7 @@ Dwarf_Die *cu_index_find(struct cu_index **ix, Dwfl_Module *mod,
 	addr -= *bias;
 	/* The last range starting at or below addr (CUs do not overlap). */
 	hi = (*ix)->nr;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if ((*ix)->v[mid].lo <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = PARTITION_POINT(hi, mid, (*ix)->v[mid].lo <= addr);
 	if (lo && addr < (*ix)->v[lo - 1].hi)
 		return dwarf_offdie(dw, (*ix)->v[lo - 1].die, buf);
 	return NULL;
@@ -224,16 +217,9 @@ static struct cu_scopes *read_scopes(Dwarf_Die *cu)
 static struct cu_scopes *cu_scopes_of(struct cu_index *ix, Dwarf_Die *cu)
 {
 	Dwarf_Off off = dwarf_dieoffset(cu);
-	size_t lo = 0, hi = ix->nscopes;
+	size_t lo, hi = ix->nscopes;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ix->scopes[mid]->cu < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = PARTITION_POINT(hi, mid, ix->scopes[mid]->cu < off);
 	if (lo < ix->nscopes && ix->scopes[lo]->cu == off)
 		return ix->scopes[lo];
 	ALLOC_GROW(ix->scopes, ix->nscopes + 1, ix->scopes_alloc);
@@ -257,14 +243,7 @@ int cu_index_scopes(struct cu_index **ix, Dwarf_Die *cu, Dwarf_Addr pc,
 	cs = cu_scopes_of(*ix, cu);
 	/* The last range that starts at or before pc. */
 	hi = cs->ranges.len;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cs->ranges.v[mid].lo <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = PARTITION_POINT(hi, mid, cs->ranges.v[mid].lo <= pc);
 	/* Back from there while some range may still reach pc: the
 	 * deepest range holding pc is the innermost scope. */
 	for (i = lo; i-- > 0 && cs->maxhi[i] > pc;) {
