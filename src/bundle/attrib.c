@@ -71,10 +71,13 @@ static void credit(struct attrib *at, int32_t src, size_t s, size_t e)
 		credit(at, src, ce, e);
 		return;
 	}
-	if (src >= 0)
+	if (src >= 0) {
 		ent = ent_index(at, &at->src_ent[src], at->sm->sources[src],
 				at->sm->contents[src]);
-	else if (src == SM_NO_SOURCE)
+		/* Two sources of one path (two sections): either list does. */
+		if (at->sm->ignored && at->sm->ignored[src])
+			at->a->ent.v[ent].ignored = 1;
+	} else if (src == SM_NO_SOURCE)
 		ent = ent_index(at, &at->nosrc_ent, BUNDLE_NO_SOURCE, NULL);
 	else
 		ent = ent_index(at, &at->unmapped_ent, BUNDLE_UNMAPPED, NULL);

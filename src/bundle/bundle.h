@@ -38,6 +38,7 @@ struct bundle_entry {
 	struct strbuf text;  /* its bytes in order, kept for the estimates */
 	char *content;	     /* sourcesContent JSON-escaped, or NULL */
 	int pkg;	     /* index into bundle.pkgs, or -1 */
+	int ignored;	     /* the map's ignoreList names it: third-party */
 };
 
 struct bundle_asset {
@@ -64,7 +65,12 @@ struct bundle_pkg {
 	char *why;	      /* the shortest import chain, or NULL */
 	uint64_t bytes;
 	double gzip, brotli;
+	/* BUNDLE_IGNORED: the sources outside node_modules that a map's
+	 * ignoreList names, as one package (name and root "[ignored]"). */
+	int ignored;
 };
+
+#define BUNDLE_IGNORED "[ignored]"
 
 struct bundle_dup {
 	char *name;

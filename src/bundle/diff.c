@@ -169,7 +169,11 @@ static void collect(struct rows *assets, struct rows *pkgs, struct rows *srcs,
 		struct strbuf key = STRBUF_INIT;
 		struct row *r;
 
-		strbuf_addf(&key, "%s (%s)", p->name, p->root);
+		/* The [ignored] group has no install path. */
+		if (!strcmp(p->name, p->root))
+			strbuf_addstr(&key, p->name);
+		else
+			strbuf_addf(&key, "%s (%s)", p->name, p->root);
 		r = row(pkgs, key.buf);
 		*(side ? &r->new : &r->old) += (int64_t)p->bytes;
 		*(side ? &r->in_new : &r->in_old) = 1;

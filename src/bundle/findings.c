@@ -68,6 +68,9 @@ static void package_findings(struct bundle *b)
 		size_t nloc = 0, rootlen = strlen(p->root);
 		int whole = 0;
 
+		/* Its sources lie anywhere: no file in it to look for. */
+		if (p->ignored)
+			continue;
 		for (j = 0; j < b->assets.len; j++) {
 			const struct bundle_asset *a = &b->assets.v[j];
 

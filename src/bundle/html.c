@@ -200,7 +200,10 @@ static void place(const struct bundle *b, const struct bundle_entry *e,
 
 	strbuf_reset(pkg);
 	strbuf_reset(dir);
-	if (e->pkg >= 0) {
+	if (e->pkg >= 0 && b->pkgs.v[e->pkg].ignored) {
+		strbuf_addstr(pkg, "[ignored] (third-party: the map's "
+				   "ignoreList)");
+	} else if (e->pkg >= 0) {
 		const struct bundle_pkg *pk = &b->pkgs.v[e->pkg];
 
 		strbuf_addf(pkg, "%s@%s", pk->name,

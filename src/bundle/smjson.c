@@ -391,6 +391,67 @@ static int string_array(struct jp *j, struct strlist *l, struct strbuf *tmp,
 	}
 }
 
+struct idxlist {
+	long long *v;
+	size_t len, alloc;
+};
+
+/*
+ * An array of source indices ("ignoreList").  An item that is not a
+ * non-negative integer is kept as -1, to be reported with the indices out
+ * of range once the sources are known: a bad item costs a warning, not
+ * the map.
+ */
+static int index_array(struct jp *j, struct idxlist *l, const char *key)
+{
+	l->len = 0;
+	if (!peek(j, '[')) {
+		warning("%s: \"%s\" is not an array: it is left out", j->name,
+			key);
+		return skip_value(j, 1);
+	}
+	j->p++;
+	if (peek(j, ']')) {
+		j->p++;
+		return 0;
+	}
+	for (;;) {
+		const char *s = (ws(j), j->p), *q;
+		long long v = 0;
+
+		if (skip_value(j, 1) < 0)
+			return -1;
+		for (q = s; q < j->p && *q >= '0' && *q <= '9'; q++)
+			v = v < (long long)INT32_MAX ? v * 10 + (*q - '0') : v;
+		VEC_PUSH(l, q == j->p && q > s && v <= INT32_MAX ? v : -1);
+		ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		return expect(j, ']');
+	}
+}
+
+/* Mark the sources an ignoreList names; warn once about bad items. */
+static void apply_ignore_list(struct sourcemap *sm, const struct idxlist *l,
+			      const char *key, size_t base, size_t nsrc,
+			      const char *name)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < l->len; i++) {
+		if (l->v[i] < 0 || (size_t)l->v[i] >= nsrc)
+			bad++;
+		else
+			sm->ignored[base + l->v[i]] = 1;
+	}
+	if (bad)
+		warning("%s: %zu of the %zu items of \"%s\" are not indices "
+			"of its %zu sources: they are left out",
+			name, bad, l->len, key, nsrc);
+}
+
 static void free_list(struct strlist *l)
 {
 	size_t i;
@@ -465,11 +526,13 @@ static int map_object(struct sourcemap *sm, struct jp *j, uint32_t line_off,
 		      uint32_t col_off, int depth)
 {
 	struct strlist sources = VEC_INIT, contents = VEC_INIT;
+	struct idxlist ignore = VEC_INIT, gignore = VEC_INIT;
 	struct strbuf tmp = STRBUF_INIT, mbuf = STRBUF_INIT, kbuf = STRBUF_INIT;
 	char *root = NULL;
 	const char *map = NULL, *k;
 	size_t mlen = 0, kn, i, base = sm->nsources;
 	int ret = -1, have_sources = 0, have_sections = 0;
+	int have_ignore = 0, have_gignore = 0;
 
 	if (depth > 8)
 		return error("%s: index maps nested too deep", j->name);
@@ -515,6 +578,14 @@ static int map_object(struct sourcemap *sm, struct jp *j, uint32_t line_off,
 		} else if (KEY("mappings")) {
 			if (string(j, &map, &mlen, &mbuf) < 0)
 				goto out;
+		} else if (KEY("ignoreList")) {
+			have_ignore = 1;
+			if (index_array(j, &ignore, "ignoreList") < 0)
+				goto out;
+		} else if (KEY("x_google_ignoreList")) {
+			have_gignore = 1;
+			if (index_array(j, &gignore, "x_google_ignoreList") < 0)
+				goto out;
 		} else if (KEY("sections")) {
 			have_sections = 1;
 			if (expect(j, '[') < 0)
@@ -555,6 +626,8 @@ static int map_object(struct sourcemap *sm, struct jp *j, uint32_t line_off,
 	    xrealloc(sm->sources, (base + sources.len + 1) * sizeof(char *));
 	sm->contents =
 	    xrealloc(sm->contents, (base + sources.len + 1) * sizeof(char *));
+	sm->ignored = xrealloc(sm->ignored, base + sources.len + 1);
+	memset(sm->ignored + base, 0, sources.len + 1);
 	for (i = 0; i < sources.len; i++) {
 		sm->sources[base + i] =
 		    sourcemap_source_path(root, sources.v[i]);
@@ -564,12 +637,22 @@ static int map_object(struct sourcemap *sm, struct jp *j, uint32_t line_off,
 			contents.v[i] = NULL;
 	}
 	sm->nsources = base + sources.len;
+	/* As Chrome DevTools reads them: the standard key when present, else
+	 * the older x_google_ one. */
+	if (have_ignore)
+		apply_ignore_list(sm, &ignore, "ignoreList", base, sources.len,
+				  j->name);
+	else if (have_gignore)
+		apply_ignore_list(sm, &gignore, "x_google_ignoreList", base,
+				  sources.len, j->name);
 	ret = sourcemap_decode_mappings(sm, map, mlen, line_off, col_off,
 					(int32_t)base, sources.len, j->name);
 out:
 	free(root);
 	free_list(&sources);
 	free_list(&contents);
+	VEC_RELEASE(&ignore);
+	VEC_RELEASE(&gignore);
 	strbuf_release(&tmp);
 	strbuf_release(&mbuf);
 	strbuf_release(&kbuf);

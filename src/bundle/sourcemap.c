@@ -96,6 +96,7 @@ void sourcemap_release(struct sourcemap *sm)
 	}
 	free(sm->sources);
 	free(sm->contents);
+	free(sm->ignored);
 	free(sm->seg);
 	memset(sm, 0, sizeof(*sm));
 }

@@ -26,6 +26,9 @@ struct sourcemap {
 	char **
 	    sources; /* sourceRoot joined, webpack://NS/ stripped, normalized */
 	char **contents; /* sourcesContent[i] JSON-escaped, or NULL */
+	/* ignored[i]: the map's "ignoreList" (or the older
+	 * "x_google_ignoreList") names source i as third-party code. */
+	unsigned char *ignored;
 	size_t nsources;
 	struct sm_segment *seg; /* sorted by (line, col), stable */
 	size_t nseg, aseg;

@@ -26,7 +26,10 @@ static const struct cli_doc doc = {
 	"mappings [no source], so an asset's sources sum to its size.\n"
 	"Sources are grouped by package (the last node_modules/ segment,\n"
 	"pnpm and yarn layouts; version from its package.json) and\n"
-	"directory.  gzip -9 and brotli -11 (22-bit window) sizes of every\n"
+	"directory; the sources a map's ignoreList (or x_google_ignoreList)\n"
+	"names are third-party too: outside node_modules they form the\n"
+	"package [ignored], and each asset says how many of its bytes are\n"
+	"its own code.  gzip -9 and brotli -11 (22-bit window) sizes of every\n"
 	"asset are exact; a source's or package's compressed size is an\n"
 	"estimate (the asset's, shared out by each source's own compressed\n"
 	"size) and marked ~.  Download times are for slow 3G (400 kbit/s)\n"
@@ -198,7 +201,8 @@ int cmd_bundle(int argc, char **argv)
 	    OPT_BOOL(0, "json", &json,
 		     "one JSON document: assets [{path, map, bytes,\n"
 		     "gzip, brotli, download_seconds, sources\n"
-		     "{path: bytes}, sources_estimated, directories}],\n"
+		     "{path: bytes}, sources_estimated, directories,\n"
+		     "own_bytes, third_party_bytes, ignored [paths]}],\n"
 		     "packages [{name, version, path, bytes, ...}],\n"
 		     "duplicates [{name, versions, paths, saving}],\n"
 		     "findings [{kind, message, bytes}]"),

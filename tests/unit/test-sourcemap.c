@@ -227,6 +227,56 @@ Test(attribution, index_maps_offset_their_sections)
 		     "sourceRoot joined, webpack://app/ stripped");
 }
 
+static void parse_ok(struct sourcemap *sm, const char *json)
+{
+	cr_assert_eq(sourcemap_parse(sm, json, strlen(json), "t"), 0);
+}
+
+Test(sourcemap, ignore_list_per_section_and_its_old_name)
+{
+	struct sourcemap sm = SOURCEMAP_INIT;
+
+	/* Section 1 by the standard key, section 2 by the old one: the
+	 * indices are each section's own. */
+	parse_ok(&sm, "{\"version\":3,\"sections\":["
+		      "{\"offset\":{\"line\":0,\"column\":0},\"map\":{"
+		      "\"version\":3,\"ignoreList\":[1],"
+		      "\"sources\":[\"a\",\"b\"],\"mappings\":\"AAAA\"}},"
+		      "{\"offset\":{\"line\":1,\"column\":0},\"map\":{"
+		      "\"version\":3,\"sources\":[\"c\",\"d\"],"
+		      "\"mappings\":\"AAAA\",\"x_google_ignoreList\":[0]}}]}");
+	cr_assert_eq(sm.nsources, 4);
+	cr_assert_eq(sm.ignored[0] + 2 * sm.ignored[1] + 4 * sm.ignored[2] +
+			 8 * sm.ignored[3],
+		     2 + 4, "b of section 1 and c of section 2");
+	sourcemap_release(&sm);
+
+	/* Both keys: the standard one wins, as in Chrome DevTools. */
+	parse_ok(&sm, "{\"version\":3,\"x_google_ignoreList\":[0],"
+		      "\"ignoreList\":[2],\"sources\":[\"a\",\"b\",\"c\"],"
+		      "\"mappings\":\"\"}");
+	cr_assert(!sm.ignored[0] && !sm.ignored[1] && sm.ignored[2]);
+	sourcemap_release(&sm);
+}
+
+Test(sourcemap, bad_ignore_list_items_are_left_out)
+{
+	struct sourcemap sm = SOURCEMAP_INIT;
+
+	error_set_quiet(1);
+	parse_ok(&sm,
+		 "{\"version\":3,\"sources\":[\"a\",\"b\"],"
+		 "\"ignoreList\":[7,-1,\"1\",1.5,null,0],\"mappings\":\"\"}");
+	cr_assert(sm.ignored[0] && !sm.ignored[1]);
+	sourcemap_release(&sm);
+	/* Not an array: a warning, the map is still read. */
+	parse_ok(&sm, "{\"version\":3,\"ignoreList\":{\"0\":1},"
+		      "\"sources\":[\"a\"],\"mappings\":\"AAAA\"}");
+	cr_assert(!sm.ignored[0]);
+	cr_assert_eq(sm.nseg, 1);
+	sourcemap_release(&sm);
+}
+
 Test(sourcemap, source_paths_from_urls)
 {
 	static const char *const cases[][3] = {
