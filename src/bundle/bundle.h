@@ -180,6 +180,12 @@ void bundle_write_diff(const struct bundle *old, const char *old_arg,
 		       const struct bundle *new, const char *new_arg,
 		       int markdown, FILE *fp);
 
+/* Whether a and b are the same name but for a content hash (a segment of
+ * 6 or more hex, base32 or base64url characters between '.', '-' or '/'
+ * with a digit or a capital, of one length): main.3f2a1c.js and
+ * main.9b8e77.js, index-GSI4QWDU.js and index-5XZ2KQ4N.js. */
+int bundle_names_differ_by_hash(const char *a, const char *b);
+
 /* A self-contained HTML page: a zoomable treemap (asset > package >
  * directory > source; raw, gzip, brotli) and the findings. */
 void bundle_write_html(const struct bundle *b, FILE *fp);

@@ -42,7 +42,8 @@ static const struct cli_doc doc = {
 	"`perfops bundle diff OLD NEW` compares two builds (directories or\n"
 	"assets, or reports of --json) by asset, package and source: what\n"
 	"grew and shrank, largest changes first; --markdown for a pull\n"
-	"request comment.\n",
+	"request comment.  Assets whose names differ only in a content hash\n"
+	"(main.3f2a1c.js, main.9b8e77.js) are paired and shown OLD -> NEW.\n",
     .epilogue =
 	"Exit status: 0 ok; 1 a map that cannot be read or does not match its\n"
 	"asset (what could be attributed is still reported, the rest is\n"

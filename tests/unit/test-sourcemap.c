@@ -277,6 +277,35 @@ Test(sourcemap, bad_ignore_list_items_are_left_out)
 	sourcemap_release(&sm);
 }
 
+Test(diff, names_that_differ_only_in_a_content_hash)
+{
+	/* webpack's hex, esbuild's base32 (digits or none), rollup's
+	 * base64url with a '-' inside. */
+	cr_assert(
+	    bundle_names_differ_by_hash("main.3f2a1c.js", "main.9b8e77.js"));
+	cr_assert(bundle_names_differ_by_hash("index-GSI4QWDU.js",
+					      "index-WSLDQETM.js"));
+	cr_assert(bundle_names_differ_by_hash("assets/index-C4-ZkEA3x.js",
+					      "assets/index-C4-Ab12x9.js"));
+	cr_assert(bundle_names_differ_by_hash("assets/index-AbCd-xY1.js",
+					      "assets/index-AbCd-Q72.js"));
+	cr_assert(bundle_names_differ_by_hash("js/app.3f2a1c9d.chunk.js",
+					      "js/app.3f2a1c9e.chunk.js"));
+	/* Words, another length, another stem, another folder, no change. */
+	cr_assert(!bundle_names_differ_by_hash("header.js", "footer.js"));
+	cr_assert(
+	    !bundle_names_differ_by_hash("main.3f2a1c.js", "main.3f2a1c7.js"));
+	cr_assert(!bundle_names_differ_by_hash("main-GSI4QWDU.js",
+					       "menu-WSLDQETM.js"));
+	cr_assert(!bundle_names_differ_by_hash("index-GSI4QWDU.js",
+					       "other-UND2NG2W.js"));
+	cr_assert(
+	    !bundle_names_differ_by_hash("a/x-GSI4QWDU.js", "b/x-WSLDQETM.js"));
+	cr_assert(
+	    !bundle_names_differ_by_hash("main.3f2a1c.js", "main.3f2a1c.js"));
+	cr_assert(!bundle_names_differ_by_hash("v1.2.3.js", "v1.2.4.js"));
+}
+
 Test(sourcemap, source_paths_from_urls)
 {
 	static const char *const cases[][3] = {
