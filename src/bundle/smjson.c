@@ -2,6 +2,7 @@
 #include "bundle/sourcemap.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
 #include "core/vec.h"
 #include <limits.h>
 
@@ -87,33 +88,6 @@ static int hex4(const char *p, unsigned *v)
 	return 0;
 }
 
-static void add_utf8(struct strbuf *out, unsigned cp)
-{
-	char b[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | cp >> 12);
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (char)(0xf0 | cp >> 18);
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	strbuf_add(out, b, n);
-}
-
 /*
  * A string at j->p.  Without escapes it is returned in place (*s, *n point
  * into the text); with escapes it is decoded into out (lone surrogates
@@ -195,7 +169,7 @@ static int string(struct jp *j, const char **s, size_t *n, struct strbuf *out)
 				cp = 0xfffd;
 			}
 			if (out)
-				add_utf8(out, cp);
+				utf8_add_codepoint(out, cp);
 			break;
 		}
 		default:
