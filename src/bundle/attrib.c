@@ -231,6 +231,9 @@ void bundle_release(struct bundle *b)
 	for (i = 0; i < b->findings.len; i++)
 		free(b->findings.v[i].message);
 	VEC_RELEASE(&b->findings);
+	for (i = 0; i < b->pages.len; i++)
+		free(b->pages.v[i]);
+	VEC_RELEASE(&b->pages);
 }
 
 int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
@@ -308,7 +311,15 @@ struct strvec {
 	size_t len, alloc;
 };
 
-static int collect(const char *dir, struct strvec *out, int depth)
+static int is_page_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot && (!strcmp(dot, ".html") || !strcmp(dot, ".htm"));
+}
+
+static int collect(const char *dir, struct strvec *out, struct strvec *pages,
+		   int depth)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -324,9 +335,11 @@ static int collect(const char *dir, struct strvec *out, int depth)
 		strbuf_addf(&p, "%s%s%s", dir,
 			    dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
 		if (stat(p.buf, &st) == 0 && S_ISDIR(st.st_mode) && depth < 32)
-			collect(p.buf, out, depth + 1);
+			collect(p.buf, out, pages, depth + 1);
 		else if (S_ISREG(st.st_mode) && is_asset_name(de->d_name))
 			VEC_PUSH(out, strbuf_detach(&p, NULL));
+		else if (S_ISREG(st.st_mode) && is_page_name(de->d_name))
+			VEC_PUSH(pages, strbuf_detach(&p, NULL));
 		strbuf_release(&p);
 	}
 	closedir(d);
@@ -335,12 +348,15 @@ static int collect(const char *dir, struct strvec *out, int depth)
 
 int bundle_add_dir(struct bundle *b, const char *dir)
 {
-	struct strvec files = VEC_INIT;
+	struct strvec files = VEC_INIT, pages = VEC_INIT;
 	size_t i;
 	int ret = 0, r;
 
-	if (collect(dir, &files, 0) < 0)
+	if (collect(dir, &files, &pages, 0) < 0)
 		return -2;
+	for (i = 0; i < pages.len; i++)
+		VEC_PUSH(&b->pages, pages.v[i]);
+	VEC_RELEASE(&pages);
 	if (!files.len) {
 		VEC_RELEASE(&files);
 		return error("no .js, .mjs, .cjs or .css file under '%s'", dir),

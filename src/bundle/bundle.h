@@ -89,6 +89,7 @@ enum bundle_finding_kind {
 	FIND_SOURCEMAP_SHIPPED,
 	FIND_NO_CODE_SPLITTING,
 	FIND_CJS_TREE_SHAKING,
+	FIND_UNUSED_CSS,
 };
 
 struct bundle_finding {
@@ -106,6 +107,9 @@ struct bundle {
 	int threads;
 	struct bundle_graph graph; /* from --stats or --metafile */
 	int no_estimates;	   /* whole assets only: no per-source shares */
+	/* The .html files under the directories read: scanned for the class
+	 * names the CSS "never used" finding looks for. */
+	VEC(char *) pages;
 };
 
 /* Sizes: all; threads: 1. */
@@ -200,6 +204,10 @@ const char *bundle_finding_name(enum bundle_finding_kind k);
 /* The checklist's findings over analyzed assets and packages
  * (findings.c); bundle_add_finding() appends one. */
 void bundle_find(struct bundle *b);
+/* unused-css: per CSS asset, the style rules whose selectors name only
+ * classes and ids that no script, page or script source mentions
+ * (unused-css.c). */
+void bundle_find_unused_css(struct bundle *b);
 void bundle_add_finding(struct bundle *b, enum bundle_finding_kind k,
 			uint64_t bytes, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -15,6 +15,7 @@ static const char *const finding_names[] = {
     [FIND_SOURCEMAP_SHIPPED] = "sourcemap-shipped",
     [FIND_NO_CODE_SPLITTING] = "no-code-splitting",
     [FIND_CJS_TREE_SHAKING] = "cjs-tree-shaking",
+    [FIND_UNUSED_CSS] = "unused-css",
 };
 
 const char *bundle_finding_name(enum bundle_finding_kind k)
@@ -326,6 +327,7 @@ void bundle_find(struct bundle *b)
 				biggest = a;
 		}
 	}
+	bundle_find_unused_css(b);
 	if (njs == 1 && biggest->bytes >= 250000)
 		bundle_add_finding(
 		    b, FIND_NO_CODE_SPLITTING, biggest->bytes,
