@@ -44,8 +44,9 @@ struct bundle_entry {
 struct bundle_asset {
 	char *path;
 	char *map_path; /* NULL when the asset has no map */
-	char *code;	/* the asset's bytes (freed after the sizes) */
+	char *code;	/* the asset's bytes, not NUL-terminated */
 	size_t len;
+	int code_mapped; /* code is a read-only mapping of the file */
 	uint64_t bytes, gzip, brotli;
 	VEC(struct bundle_entry) ent;
 	struct intern names; /* entry path -> index in ent */
@@ -143,10 +144,12 @@ int bundle_add_dir(struct bundle *b, const char *dir);
  * one to the end of the line; columns are UTF-16 units, counted here as
  * UTF-8 bytes; mappings past the end of a line are clamped.  c (may be
  * NULL) is the sourceMappingURL comment.  keep_text fills entry.text.
+ * The entries take sm's sourcesContent strings (sm->contents[i] becomes
+ * NULL) rather than copies.
  */
 struct sourcemap;
 struct sm_comment;
-void bundle_attribute(struct bundle_asset *a, const struct sourcemap *sm,
+void bundle_attribute(struct bundle_asset *a, struct sourcemap *sm,
 		      const struct sm_comment *c, int keep_text);
 
 /* The entry named path of a, created with 0 bytes when new. */

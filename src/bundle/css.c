@@ -10,7 +10,8 @@
 
 static const char *skip_comment(const char *p, const char *end)
 {
-	const char *q = p + 2 < end ? memmem(p + 2, end - p - 2, "*/", 2) : NULL;
+	const char *q =
+	    p + 2 < end ? memmem(p + 2, end - p - 2, "*/", 2) : NULL;
 
 	return q ? q + 2 : end;
 }
@@ -82,8 +83,8 @@ static int is_name_char(unsigned char c)
 static int is_group_rule(const char *name, size_t n)
 {
 	static const char *const groups[] = {
-	    "media",  "supports", "layer",	    "container",
-	    "scope",  "document", "-moz-document", "starting-style",
+	    "media", "supports", "layer",	  "container",
+	    "scope", "document", "-moz-document", "starting-style",
 	};
 	size_t i;
 
@@ -108,8 +109,8 @@ static const char *rules(struct walk *w, const char *p, const char *end,
 	while (p < end) {
 		const char *start, *q;
 
-		while (p < end && (isspace((unsigned char)*p) ||
-				   at_comment(p, end))) {
+		while (p < end &&
+		       (isspace((unsigned char)*p) || at_comment(p, end))) {
 			if (at_comment(p, end))
 				p = skip_comment(p, end);
 			else
@@ -119,7 +120,8 @@ static const char *rules(struct walk *w, const char *p, const char *end,
 			return end;
 		if (*p == '}')
 			return p + 1;
-		/* <!-- and --> are allowed at the top level and mean nothing. */
+		/* <!-- and --> are allowed at the top level and mean nothing.
+		 */
 		if (end - p >= 4 && !memcmp(p, "<!--", 4)) {
 			p += 4;
 			continue;
@@ -134,8 +136,8 @@ static const char *rules(struct walk *w, const char *p, const char *end,
 
 			while (p < end && is_name_char(*p))
 				p++;
-			for (q = next_token(p, end); q < end && *q != '{' &&
-						     *q != ';' && *q != '}';
+			for (q = next_token(p, end);
+			     q < end && *q != '{' && *q != ';' && *q != '}';
 			     q = next_token(q + 1, end))
 				;
 			if (q >= end)
@@ -201,8 +203,7 @@ static int is_escape(const char *p, const char *end)
 
 /* An identifier at p, unescaped into out (1 to 6 hex digits and one
  * optional white space, or the character itself); returns past it. */
-static const char *read_name(const char *p, const char *end,
-			     struct strbuf *out)
+static const char *read_name(const char *p, const char *end, struct strbuf *out)
 {
 	strbuf_reset(out);
 	while (p < end) {
@@ -211,7 +212,8 @@ static const char *read_name(const char *p, const char *end,
 			int n = 0;
 
 			p++;
-			while (p < end && n < 6 && isxdigit((unsigned char)*p)) {
+			while (p < end && n < 6 &&
+			       isxdigit((unsigned char)*p)) {
 				cp = cp * 16 + (isdigit((unsigned char)*p)
 						    ? *p - '0'
 						    : (*p | 0x20) - 'a' + 10);

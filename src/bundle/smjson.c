@@ -88,6 +88,32 @@ static int hex4(const char *p, unsigned *v)
 	return 0;
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* The first byte of p[0..end) that is a quote, a backslash or a control
+ * character: eight bytes at a time (the mappings string is most of a
+ * map's bytes and has none). */
+static const char *plain_run(const char *p, const char *end)
+{
+	while (end - p >= 8) {
+		uint64_t w, m;
+
+		memcpy(&w, p, 8);
+		/* A zero byte of w ^ c is a byte equal to c; w - 0x20 borrows
+		 * into the high bit of a byte below 0x20. */
+		m = ((w ^ (ONES * '"')) - ONES) & ~(w ^ (ONES * '"'));
+		m |= ((w ^ (ONES * '\\')) - ONES) & ~(w ^ (ONES * '\\'));
+		m |= (w - ONES * 0x20) & ~w;
+		if (m & HIGHS)
+			break;
+		p += 8;
+	}
+	while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+		p++;
+	return p;
+}
+
 /*
  * A string at j->p.  Without escapes it is returned in place (*s, *n point
  * into the text); with escapes it is decoded into out (lone surrogates
@@ -100,9 +126,7 @@ static int string(struct jp *j, const char **s, size_t *n, struct strbuf *out)
 	if (expect(j, '"') < 0)
 		return -1;
 	p = j->p;
-	for (q = p; q < j->end && *q != '"' && *q != '\\'; q++)
-		if ((unsigned char)*q < 0x20)
-			break;
+	q = plain_run(p, j->end);
 	if (q < j->end && *q == '"') {
 		*s = p;
 		*n = q - p;

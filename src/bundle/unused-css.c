@@ -71,7 +71,7 @@ static void add_words(struct intern *words, const char *s, size_t len)
 
 static int is_style_source(const char *path)
 {
-	static const char *const ext[] = {".css",  ".scss", ".sass", ".less",
+	static const char *const ext[] = {".css",  ".scss", ".sass",   ".less",
 					  ".styl", ".pcss", ".postcss"};
 	const char *dot = strrchr(path, '.');
 	size_t i;
@@ -192,8 +192,8 @@ void bundle_find_unused_css(struct bundle *b)
 			    "the CSS per page; a static scan: a class name "
 			    "built at run time ('btn-' + size) is missed, "
 			    "so check before deleting",
-			    a->path, u.unused, u.rules,
-			    bundle_kb(u.bytes, k1), nscanned, u.shown.buf,
+			    a->path, u.unused, u.rules, bundle_kb(u.bytes, k1),
+			    nscanned, u.shown.buf,
 			    u.unused > SHOWN ? ", ..." : "");
 		strbuf_release(&u.shown);
 	}

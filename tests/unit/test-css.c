@@ -99,7 +99,8 @@ Test(css, selectors_by_their_class_and_id_names)
 	cr_assert(used(".nope .btn"), "any of its names mentioned keeps it");
 	cr_assert(used(".nope, div"), "one selector of the list kept");
 	cr_assert(!used(".nope, #ghost > .x"));
-	cr_assert(!used("[class=\"btn\"] .nope"), "attribute values name nothing");
+	cr_assert(!used("[class=\"btn\"] .nope"),
+		  "attribute values name nothing");
 }
 
 Test(css, escapes_and_not)

@@ -227,6 +227,12 @@ Test(attribution, index_maps_offset_their_sections)
 		     "sourceRoot joined, webpack://app/ stripped");
 }
 
+static void add_xs(struct strbuf *sb, size_t n)
+{
+	while (n--)
+		strbuf_addch(sb, 'x');
+}
+
 static void parse_ok(struct sourcemap *sm, const char *json)
 {
 	cr_assert_eq(sourcemap_parse(sm, json, strlen(json), "t"), 0);
@@ -304,6 +310,83 @@ Test(diff, names_that_differ_only_in_a_content_hash)
 	cr_assert(
 	    !bundle_names_differ_by_hash("main.3f2a1c.js", "main.3f2a1c.js"));
 	cr_assert(!bundle_names_differ_by_hash("v1.2.3.js", "v1.2.4.js"));
+}
+
+Test(sourcemap, strings_with_escapes_and_control_bytes_at_every_offset)
+{
+	size_t at;
+
+	error_set_quiet(1);
+	/* The fast scan reads 8 bytes at a time: an escape or a bad byte at
+	 * each offset of the first words is still seen. */
+	for (at = 0; at < 20; at++) {
+		struct sourcemap sm = SOURCEMAP_INIT;
+		struct strbuf json = STRBUF_INIT, want = STRBUF_INIT;
+
+		strbuf_addstr(&json, "{\"version\":3,\"sources\":[\"");
+		add_xs(&json, at);
+		strbuf_addstr(&json, "\\u0041y\"],\"mappings\":\"AAAA\"}");
+		add_xs(&want, at);
+		strbuf_addstr(&want, "Ay");
+		cr_assert_eq(sourcemap_parse(&sm, json.buf, json.len, "t"), 0);
+		cr_assert_str_eq(sm.sources[0], want.buf, "escape at %zu", at);
+		sourcemap_release(&sm);
+		/* A raw tab in a string is not JSON. */
+		strbuf_reset(&json);
+		strbuf_addstr(&json, "{\"version\":3,\"sources\":[\"");
+		add_xs(&json, at);
+		strbuf_addstr(&json, "\ty\"],\"mappings\":\"AAAA\"}");
+		cr_assert_eq(sourcemap_parse(&sm, json.buf, json.len, "t"), -1,
+			     "control byte at %zu", at);
+		sourcemap_release(&sm);
+		strbuf_release(&json);
+		strbuf_release(&want);
+	}
+}
+
+Test(sourcemap, the_last_comment_of_a_long_file_in_or_before_its_tail)
+{
+	struct strbuf code = STRBUF_INIT;
+	struct sm_comment c;
+
+	/* Only near the start, then 100 kB of code: found all the same. */
+	strbuf_addstr(&code, "a()\n//# sourceMappingURL=first.map\n");
+	add_xs(&code, 100000);
+	cr_assert_eq(sourcemap_find_comment(code.buf, code.len, &c), 1);
+	cr_assert_eq(c.url_len, 9);
+	cr_assert(!memcmp(c.url, "first.map", 9));
+	/* And one at the end: the last wins. */
+	strbuf_addstr(&code, "\n//# sourceMappingURL=last.map\n");
+	cr_assert_eq(sourcemap_find_comment(code.buf, code.len, &c), 1);
+	cr_assert(!memcmp(c.url, "last.map", 8));
+	/* A key at the end that is no comment: the first one still counts. */
+	strbuf_addstr(&code, "var s = 'sourceMappingURL=x';\n");
+	cr_assert_eq(sourcemap_find_comment(code.buf, code.len, &c), 1);
+	cr_assert(!memcmp(c.url, "last.map", 8));
+	strbuf_release(&code);
+}
+
+Test(sourcemap, files_mapped_or_read)
+{
+	struct sm_file f = SM_FILE_INIT;
+	char path[] = "/tmp/perfops-smfile-XXXXXX";
+	int fd = mkstemp(path);
+
+	cr_assert(fd >= 0);
+	/* Empty: read, not mapped. */
+	cr_assert_eq(sm_file_read(&f, path), 0);
+	cr_assert_eq(f.len, 0);
+	sm_file_release(&f);
+	cr_assert_eq(write(fd, "abc", 3), 3);
+	cr_assert_eq(sm_file_read(&f, path), 0);
+	cr_assert_eq(f.len, 3);
+	cr_assert(f.mapped);
+	cr_assert(!memcmp(f.buf, "abc", 3));
+	sm_file_release(&f);
+	close(fd);
+	unlink(path);
+	error_set_quiet(1);
+	cr_assert_eq(sm_file_read(&f, path), -1);
 }
 
 Test(sourcemap, source_paths_from_urls)
