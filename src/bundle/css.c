@@ -120,8 +120,7 @@ static const char *rules(struct walk *w, const char *p, const char *end,
 			return end;
 		if (*p == '}')
 			return p + 1;
-		/* <!-- and --> are allowed at the top level and mean nothing.
-		 */
+		/* <!-- and --> may stand between rules: no rule. */
 		if (end - p >= 4 && !memcmp(p, "<!--", 4)) {
 			p += 4;
 			continue;
