@@ -461,7 +461,8 @@ int sm_file_read(struct sm_file *f, const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	/* "-" is standard input, as for strbuf_read_file(). */
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0, ret;
 
 	memset(f, 0, sizeof(*f));
 	if (fd < 0)
@@ -472,7 +473,8 @@ int sm_file_read(struct sm_file *f, const char *path)
 			       fd, 0);
 
 		if (p != MAP_FAILED) {
-			close(fd);
+			if (fd)
+				close(fd);
 			f->buf = p;
 			f->len = (size_t)st.st_size;
 			f->mapped = 1;
@@ -481,7 +483,8 @@ int sm_file_read(struct sm_file *f, const char *path)
 	}
 	/* A pipe, an empty file, or no mmap: read it. */
 	ret = strbuf_read_fd(&sb, fd, path);
-	close(fd);
+	if (fd)
+		close(fd);
 	if (ret < 0) {
 		strbuf_release(&sb);
 		return -1;

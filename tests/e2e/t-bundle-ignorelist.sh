@@ -8,8 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 12
-need_npm 12
+plan 13
+need_npm 13
 setup_app
 cd "$T/app" || exit 1
 "$BIN/esbuild" src/index.js --bundle --charset=utf8 --minify --sourcemap \
@@ -66,6 +66,10 @@ like "$out" "^  \.\./src/strings\.js +$(sme 'k=="../src/strings.js"') +[0-9.]+% 
 	"text: the listed source is marked"
 like "$out" "^  own code $(js 'd.assets[0].own_bytes' "$T/il.json") bytes \([0-9.]+%\), third-party $(js 'd.assets[0].third_party_bytes' "$T/il.json") bytes" \
 	"text: own code and third-party bytes"
+
+run "$PERFOPS" bundle --sizes raw --html "$T/t.html" min/index.js
+is "$(grep -c "\"\[ignored\] (third-party: the map's ignoreList)\",\"\.\./src\",\"strings\.js\"" "$T/t.html")" 1 \
+	"the treemap puts the listed source under [ignored]"
 
 setmap ignoreList '[ix("src/strings.js"), 99, "x"]'
 run "$PERFOPS" bundle --json --sizes raw min/index.js
