@@ -247,8 +247,14 @@ void bundle_release(struct bundle *b)
 		VEC_RELEASE(&b->dups.v[i].pkgs);
 	}
 	VEC_RELEASE(&b->dups);
-	for (i = 0; i < b->findings.len; i++)
-		free(b->findings.v[i].message);
+	for (i = 0; i < b->findings.len; i++) {
+		struct bundle_finding *f = &b->findings.v[i];
+
+		free(f->message);
+		for (j = 0; j < f->rules.len; j++)
+			free(f->rules.v[j].selector);
+		VEC_RELEASE(&f->rules);
+	}
 	VEC_RELEASE(&b->findings);
 	for (i = 0; i < b->pages.len; i++)
 		free(b->pages.v[i]);

@@ -93,10 +93,17 @@ enum bundle_finding_kind {
 	FIND_UNUSED_CSS,
 };
 
+/* One unused CSS rule of an unused-css finding. */
+struct bundle_css_rule {
+	char *selector;
+	uint64_t offset, bytes; /* where it starts in the asset, its size */
+};
+
 struct bundle_finding {
 	enum bundle_finding_kind kind;
 	char *message;
 	uint64_t bytes;
+	VEC(struct bundle_css_rule) rules; /* unused-css: every rule */
 };
 
 struct bundle {
@@ -203,6 +210,9 @@ void bundle_write_json(const struct bundle *b, const struct budgets *bs,
 		       FILE *fp);
 
 const char *bundle_finding_name(enum bundle_finding_kind k);
+/* "findings": [...] as --json and the treemap page write it. */
+struct json_writer;
+void bundle_write_findings_json(const struct bundle *b, struct json_writer *w);
 
 /* The checklist's findings over analyzed assets and packages
  * (findings.c); bundle_add_finding() appends one. */

@@ -26,7 +26,7 @@ const char *bundle_finding_name(enum bundle_finding_kind k)
 void bundle_add_finding(struct bundle *b, enum bundle_finding_kind k,
 			uint64_t bytes, const char *fmt, ...)
 {
-	struct bundle_finding f = {k, NULL, bytes};
+	struct bundle_finding f = {k, NULL, bytes, VEC_INIT};
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 

@@ -527,6 +527,42 @@ static void write_chain(struct json_writer *w, const char *why)
 	json_end_array(w);
 }
 
+void bundle_write_findings_json(const struct bundle *b, struct json_writer *w)
+{
+	size_t i, j;
+
+	json_key(w, "findings");
+	json_begin_array(w);
+	for (i = 0; i < b->findings.len; i++) {
+		const struct bundle_finding *f = &b->findings.v[i];
+
+		json_begin_object(w);
+		json_key(w, "kind");
+		json_string(w, bundle_finding_name(f->kind));
+		json_key(w, "message");
+		json_string(w, f->message);
+		json_key(w, "bytes");
+		json_uint(w, f->bytes);
+		if (f->kind == FIND_UNUSED_CSS) {
+			json_key(w, "rules");
+			json_begin_array(w);
+			for (j = 0; j < f->rules.len; j++) {
+				json_begin_object(w);
+				json_key(w, "selector");
+				json_string(w, f->rules.v[j].selector);
+				json_key(w, "offset");
+				json_uint(w, f->rules.v[j].offset);
+				json_key(w, "bytes");
+				json_uint(w, f->rules.v[j].bytes);
+				json_end_object(w);
+			}
+			json_end_array(w);
+		}
+		json_end_object(w);
+	}
+	json_end_array(w);
+}
+
 void bundle_write_json(const struct bundle *b, const struct budgets *bs,
 		       FILE *fp)
 {
@@ -602,21 +638,7 @@ void bundle_write_json(const struct bundle *b, const struct budgets *bs,
 		json_end_object(&w);
 	}
 	json_end_array(&w);
-	json_key(&w, "findings");
-	json_begin_array(&w);
-	for (i = 0; i < b->findings.len; i++) {
-		const struct bundle_finding *f = &b->findings.v[i];
-
-		json_begin_object(&w);
-		json_key(&w, "kind");
-		json_string(&w, bundle_finding_name(f->kind));
-		json_key(&w, "message");
-		json_string(&w, f->message);
-		json_key(&w, "bytes");
-		json_uint(&w, f->bytes);
-		json_end_object(&w);
-	}
-	json_end_array(&w);
+	bundle_write_findings_json(b, &w);
 	if (bs && bs->len) {
 		json_key(&w, "budgets");
 		budgets_write_json(bs, &w);

@@ -141,6 +141,7 @@ struct unused {
 	uint64_t bytes;
 	size_t rules, unused;
 	struct strbuf shown; /* the first SHOWN selectors */
+	VEC(struct bundle_css_rule) list;
 };
 
 static void check_rule(const char *css, const struct css_rule *r, void *ctx)
@@ -152,6 +153,12 @@ static void check_rule(const char *css, const struct css_rule *r, void *ctx)
 	if (css_selector_used(css + r->sel_start, n, known, u->words))
 		return;
 	u->bytes += r->end - r->start;
+	{
+		struct bundle_css_rule x = {xstrndup(css + r->sel_start, n),
+					    r->start, r->end - r->start};
+
+		VEC_PUSH(&u->list, x);
+	}
 	if (u->unused++ < SHOWN) {
 		strbuf_addstr(&u->shown, u->shown.len ? ", " : "");
 		if (n > 40)
@@ -177,12 +184,12 @@ void bundle_find_unused_css(struct bundle *b)
 	nscanned = scan_content(b, &words);
 	for (i = 0; nscanned && i < b->assets.len; i++) {
 		const struct bundle_asset *a = &b->assets.v[i];
-		struct unused u = {&words, 0, 0, 0, STRBUF_INIT};
+		struct unused u = {&words, 0, 0, 0, STRBUF_INIT, VEC_INIT};
 
 		if (!a->code || !is_css(a->path))
 			continue;
 		css_each_rule(a->code, a->len, check_rule, &u);
-		if (u.unused)
+		if (u.unused) {
 			bundle_add_finding(
 			    b, FIND_UNUSED_CSS, u.bytes,
 			    "%s: %zu of its %zu style rules (%s) select only "
@@ -195,6 +202,11 @@ void bundle_find_unused_css(struct bundle *b)
 			    a->path, u.unused, u.rules, bundle_kb(u.bytes, k1),
 			    nscanned, u.shown.buf,
 			    u.unused > SHOWN ? ", ..." : "");
+			/* The finding takes the list. */
+			VEC_LAST(&b->findings).rules.v = u.list.v;
+			VEC_LAST(&b->findings).rules.len = u.list.len;
+			VEC_LAST(&b->findings).rules.alloc = u.list.alloc;
+		}
 		strbuf_release(&u.shown);
 	}
 	intern_release(&words);

@@ -209,7 +209,8 @@ int cmd_bundle(int argc, char **argv)
 		     "own_bytes, third_party_bytes, ignored [paths]}],\n"
 		     "packages [{name, version, path, bytes, ...}],\n"
 		     "duplicates [{name, versions, paths, saving}],\n"
-		     "findings [{kind, message, bytes}]"),
+		     "findings [{kind, message, bytes; unused-css:\n"
+		     "rules [{selector, offset, bytes}]}]"),
 	    OPT_CHOICE(0, "sizes", &sizes, "WHICH",
 		       "all (default), raw, gzip or brotli: the\n"
 		       "compressed sizes to compute (brotli -11 of\n"

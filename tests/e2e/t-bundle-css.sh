@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 9
-need_npm 9
+plan 10
+need_npm 10
 cp -r "$TOP/tests/data/bundle/cssapp" "$T/css" && cd "$T/css" || exit 1
 es() { "$BIN/esbuild" src/main.js --bundle --charset=utf8 --sourcemap --log-level=warning "$@"; }
 es --minify --outdir=min && es --outdir=plain && cp index.html min/ && cp index.html plain/
@@ -41,6 +41,21 @@ run "$PERFOPS" bundle --json --sizes raw min
 ok $rc "perfops bundle min/ ($err)"
 is "$(uf)" "$(rules_bytes min/main.css "${unused_min[@]}") min/main.css" \
 	"minified: unused-css with the bytes of the 7 unused rules"
+# Each rule in "rules": its selector, and at its offset in the file the
+# text found by hand for that selector.
+is "$(python3 - "$T/out" min/main.css "${unused_min[@]}" <<'EOT'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+css = open(sys.argv[2], "rb").read()
+rules = [f for f in d["findings"] if f["kind"] == "unused-css"][0]["rules"]
+want = sys.argv[3:]
+print("selectors" if [r["selector"] for r in rules] != want else "", end="")
+for r in rules:
+    m = re.findall(re.escape(r["selector"].encode()) + rb"\s*\{(?:[^}\"]|\"[^\"]*\")*\}", css)
+    if css[r["offset"]:r["offset"] + r["bytes"]] != m[0]:
+        print(" bytes of", r["selector"], end="")
+EOT
+)" "" "--json lists each unused rule: selector, offset and bytes"
 like "$(js 'd.findings.filter(f=>f.kind=="unused-css")[0].message' "$T/out")" \
 	"^min/main.css: 7 of its 16 style rules \(0\.[0-9] kB\) select only classes or ids that none of the 2 scripts and pages scanned mentions \(\.never, #ghost, .*built at run time" \
 	"the message: how many rules, which, and what a static scan misses"
