@@ -316,7 +316,8 @@ static void pair_assets(const struct bundle *old, const char *old_arg,
 			ncount[j]++;
 		}
 	}
-	qsort(c.v, c.len, sizeof(*c.v), cand_desc);
+	if (c.len) /* qsort(NULL, 0, ...) is undefined */
+		qsort(c.v, c.len, sizeof(*c.v), cand_desc);
 	for (i = 0; i < c.len; i++) {
 		const struct cand *x = &c.v[i];
 		struct strbuf key = STRBUF_INIT;
@@ -394,7 +395,8 @@ static void print_table(FILE *fp, const char *title, struct rows *r, size_t top,
 	size_t i, shown = 0, changed = 0;
 	int64_t told = 0, tnew = 0;
 
-	qsort(r->v, r->len, sizeof(*r->v), delta_desc);
+	if (r->len) /* qsort(NULL, 0, ...) is undefined */
+		qsort(r->v, r->len, sizeof(*r->v), delta_desc);
 	for (i = 0; i < r->len; i++) {
 		told += r->v[i].old;
 		tnew += r->v[i].new;

@@ -231,7 +231,8 @@ static void write_dirs_text(const struct bundle *b, FILE *fp)
 	}
 	for (i = 0; i < t.len; i++)
 		t.v[i].name = dirs.keys[i].s;
-	qsort(t.v, t.len, sizeof(*t.v), dir_desc);
+	if (t.len) /* qsort(NULL, 0, ...) is undefined */
+		qsort(t.v, t.len, sizeof(*t.v), dir_desc);
 	if (t.len)
 		fprintf(fp, "\n%-54s %10s\n", "DIRECTORY", "BYTES");
 	for (i = 0; i < t.len && i < TOP_DIRS; i++) {
