@@ -11,7 +11,8 @@
 /* A trace written by hand, as the library writes it. */
 struct tb {
 	struct strbuf sb;
-	size_t chunk; /* offset of the open chunk's header */
+	size_t chunk;	   /* offset of the open chunk's header */
+	uint64_t seq, ptr; /* delta bases: they restart at every chunk */
 };
 
 static void put(struct tb *b, uint64_t v)
@@ -33,6 +34,7 @@ static void chunk_begin(struct tb *b, uint32_t pid, uint64_t stream)
 	struct heap_chunk_hdr h = {HEAP_CHUNK_MAGIC, 0, pid, pid, stream};
 
 	b->chunk = b->sb.len;
+	b->seq = b->ptr = 0;
 	strbuf_add(&b->sb, &h, sizeof(h));
 }
 
@@ -55,23 +57,27 @@ static void process(struct tb *b, int mode, uint64_t interval)
 	strbuf_add(&b->sb, "/app", 4);
 }
 
-/* Events with absolute seq and ptr (delta bases restart per chunk). */
-static uint64_t base_seq, base_ptr;
+/* Events with absolute seq and ptr. */
+static void ev_slack(struct tb *b, int alloc, uint64_t seq, uint64_t ptr,
+		     uint64_t size, uint32_t stack, uint32_t slack)
+{
+	strbuf_addch(&b->sb, alloc ? HEAP_REC_ALLOC : HEAP_REC_FREE);
+	strbuf_addch(&b->sb, alloc ? HEAP_KIND_MALLOC : HEAP_KIND_FREE);
+	put_s(b, (int64_t)(seq - b->seq));
+	put_s(b, (int64_t)(ptr - b->ptr));
+	b->seq = seq;
+	b->ptr = ptr;
+	put(b, alloc ? size : 0);
+	if (alloc) {
+		put(b, slack);
+		put(b, stack);
+	}
+}
 
 static void ev(struct tb *b, int alloc, uint64_t seq, uint64_t ptr,
 	       uint64_t size, uint32_t stack)
 {
-	strbuf_addch(&b->sb, alloc ? HEAP_REC_ALLOC : HEAP_REC_FREE);
-	strbuf_addch(&b->sb, alloc ? HEAP_KIND_MALLOC : HEAP_KIND_FREE);
-	put_s(b, (int64_t)(seq - base_seq));
-	put_s(b, (int64_t)(ptr - base_ptr));
-	base_seq = seq;
-	base_ptr = ptr;
-	put(b, alloc ? size : 0);
-	if (alloc) {
-		put(b, 0);
-		put(b, stack);
-	}
+	ev_slack(b, alloc, seq, ptr, size, stack, 0);
 }
 
 static void stack(struct tb *b, uint32_t id, uint64_t addr)
@@ -91,7 +97,6 @@ static void build(struct tb *b)
 {
 	strbuf_init(&b->sb, 0);
 	chunk_begin(b, 7, 99);
-	base_seq = base_ptr = 0;
 	process(b, HEAP_MODE_EXACT, 0);
 	stack(b, 1, 0x1000);
 	ev(b, 1, 2, 0x2000, 50, 1);
@@ -99,7 +104,6 @@ static void build(struct tb *b)
 	ev(b, 0, 5, 0x3000, 0, 0);
 	chunk_end(b);
 	chunk_begin(b, 7, 99);
-	base_seq = base_ptr = 0;
 	stack(b, 2, 0x1100);
 	ev(b, 1, 1, 0x1000, 100, 2);
 	ev(b, 0, 3, 0x1000, 0, 0);
@@ -109,10 +113,26 @@ static void build(struct tb *b)
 
 static const struct heap_analyze_opts opts = {0, NULL, 10, 0};
 
+/* The seqs of stream si in the order the reader hands them out. */
+static size_t seqs(const struct heap_trace *t, size_t si, uint64_t *out,
+		   size_t max)
+{
+	struct heap_events *it = heap_events_open(t, si);
+	struct heap_event e;
+	size_t n = 0;
+
+	while (heap_events_next(it, &e) > 0)
+		if (n < max)
+			out[n++] = e.seq;
+	heap_events_close(it);
+	return n;
+}
+
 Test(heap, trace_chunks_merge_in_seq_order)
 {
 	struct tb b;
 	struct heap_trace t;
+	uint64_t seq[8];
 	size_t i, n;
 
 	build(&b);
@@ -122,9 +142,10 @@ Test(heap, trace_chunks_merge_in_seq_order)
 	cr_assert_eq(t.nstreams, 1);
 	cr_assert_eq(t.streams[0]->pid, 7);
 	cr_assert_str_eq(t.streams[0]->exe, "/app");
-	cr_assert_eq(t.streams[0]->events.len, 6);
+	cr_assert_eq(t.streams[0]->nevents, 6);
+	cr_assert_eq(seqs(&t, 0, seq, 8), 6);
 	for (i = 0; i < 6; i++)
-		cr_assert_eq(t.streams[0]->events.v[i].seq, i + 1);
+		cr_assert_eq(seq[i], i + 1);
 	cr_assert_eq(heap_stream_stack(t.streams[0], 2, &n)[0], 0x1100);
 	cr_assert_eq(n, 1);
 	heap_trace_release(&t);
@@ -164,6 +185,7 @@ Test(heap, torn_last_chunk_is_skipped)
 {
 	struct tb b;
 	struct heap_trace t;
+	uint64_t seq[8];
 
 	build(&b);
 	heap_trace_init(&t);
@@ -171,7 +193,9 @@ Test(heap, torn_last_chunk_is_skipped)
 	cr_assert_eq(
 	    heap_trace_parse(&t, "t", (unsigned char *)b.sb.buf, b.sb.len - 3),
 	    0);
-	cr_assert_eq(t.streams[0]->events.len, 3);
+	cr_assert_eq(seqs(&t, 0, seq, 8), 3);
+	cr_assert_eq(seq[0], 2);
+	cr_assert_eq(seq[2], 5);
 	cr_assert_gt(t.torn, 0);
 	heap_trace_release(&t);
 	strbuf_release(&b.sb);
@@ -205,7 +229,6 @@ Test(heap, sampled_weights_are_unbiased)
 
 	strbuf_init(&b.sb, 0);
 	chunk_begin(&b, 3, 1);
-	base_seq = base_ptr = 0;
 	process(&b, HEAP_MODE_SAMPLE, 4096);
 	ev(&b, 1, 1, 0x1000, 1000, 0);
 	chunk_end(&b);
@@ -264,4 +287,298 @@ Test(heap, pprof_profile_has_four_values)
 	heap_analysis_release(&a);
 	heap_trace_release(&t);
 	strbuf_release(&b.sb);
+}
+
+/*
+ * A random run of several threads, in two processes, written as the
+ * library writes it: each thread's events in its own buffer, flushed as
+ * a chunk at random lengths (so chunks of different threads overlap in
+ * seq), an RSS sample now and then from a helper thread, frees from
+ * another thread than the allocation's, addresses reused, and a realloc
+ * whose free was numbered before an event that its thread wrote first
+ * (a chunk out of order).  The analysis is checked against a replay
+ * that holds every event and copies the live set at each new peak.
+ */
+#define RT_THREADS 5 /* the last one is the helper */
+#define RT_EVENTS 6000
+#define RT_SITES 7
+
+struct rt_ev {
+	uint64_t seq, ptr, size, time;
+	uint32_t stack, slack;
+	int alloc, rss;
+};
+
+struct rt_ref {
+	double allocations, frees, bytes, peak, peak_blocks, peak_slack;
+	double leaked, leaked_blocks, temporary;
+	double site_peak[RT_SITES + 1], site_leaked[RT_SITES + 1];
+	double tl_heap[RT_EVENTS];
+	size_t ntl;
+};
+
+static uint64_t rt_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static int rt_by_seq(const void *x, const void *y)
+{
+	const struct rt_ev *a = x, *b = y;
+
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return a->rss - b->rss;
+}
+
+/* The replay that keeps everything (events sorted by seq here). */
+static void rt_replay(struct rt_ev *e, size_t n, struct rt_ref *r)
+{
+	struct {
+		uint64_t ptr, size, ord;
+		uint32_t stack, slack;
+	} live[RT_EVENTS];
+	size_t nlive = 0, i, j;
+	double cur = 0;
+	uint64_t ord = 0;
+
+	memset(r, 0, sizeof(*r));
+	qsort(e, n, sizeof(*e), rt_by_seq);
+	for (i = 0; i < n; i++) {
+		if (e[i].rss) {
+			r->tl_heap[r->ntl++] = cur;
+			continue;
+		}
+		for (j = 0; j < nlive && live[j].ptr != e[i].ptr; j++)
+			;
+		if (e[i].alloc) {
+			cr_assert_eq(j, nlive,
+				     "the generator reuses only "
+				     "free addresses");
+			live[nlive].ptr = e[i].ptr;
+			live[nlive].size = e[i].size;
+			live[nlive].ord = ++ord;
+			live[nlive].stack = e[i].stack;
+			live[nlive++].slack = e[i].slack;
+			cur += (double)e[i].size;
+			r->allocations++;
+			r->bytes += (double)e[i].size;
+			if (cur > r->peak) {
+				r->peak = cur;
+				r->peak_blocks = (double)nlive;
+				r->peak_slack = 0;
+				memset(r->site_peak, 0, sizeof(r->site_peak));
+				for (j = 0; j < nlive; j++) {
+					r->peak_slack += live[j].slack;
+					r->site_peak[live[j].stack] +=
+					    (double)live[j].size;
+				}
+			}
+		} else if (j < nlive) {
+			cur -= (double)live[j].size;
+			r->frees++;
+			if (ord - live[j].ord <= 0)
+				r->temporary++;
+			live[j] = live[--nlive];
+		}
+	}
+	for (j = 0; j < nlive; j++) {
+		r->leaked += (double)live[j].size;
+		r->leaked_blocks++;
+		r->site_leaked[live[j].stack] += (double)live[j].size;
+	}
+}
+
+/* One process's run appended to out; its events (by seq) into e. */
+static size_t rt_process(struct strbuf *out, uint32_t pid, uint64_t *rnd,
+			 struct rt_ev *e)
+{
+	struct tb b[RT_THREADS];
+	uint64_t live[RT_EVENTS], freed[64], seq = 0;
+	size_t nlive = 0, nfreed = 0, n = 0, t, i;
+	uint64_t next_ptr = 0x10000;
+
+	for (t = 0; t < RT_THREADS; t++) {
+		strbuf_init(&b[t].sb, 0);
+		chunk_begin(&b[t], pid, 1000 + pid);
+	}
+	process(&b[0], HEAP_MODE_EXACT, 0);
+	chunk_end(&b[0]);
+	strbuf_add(out, b[0].sb.buf, b[0].sb.len);
+	strbuf_reset(&b[0].sb);
+	chunk_begin(&b[0], pid, 1000 + pid);
+	for (i = 1; i <= RT_SITES; i++)
+		stack(&b[i % (RT_THREADS - 1)], (uint32_t)i, 0x400000 + i);
+	while (n < RT_EVENTS - 3) {
+		uint64_t r = rt_rand(rnd);
+		struct rt_ev *x = &e[n];
+
+		t = r % (RT_THREADS - 1);
+		memset(x, 0, sizeof(*x));
+		if (r % 97 == 0) {
+			/* The helper's RSS sample. */
+			t = RT_THREADS - 1;
+			x->rss = 1;
+			x->seq = seq;
+			x->time = 1000000 * (uint64_t)n;
+			x->size = 4096 * (n + 1);
+			strbuf_addch(&b[t].sb, HEAP_REC_RSS);
+			put(&b[t], x->time);
+			put(&b[t], x->seq);
+			put(&b[t], x->size);
+			n++;
+		} else if (r % 53 == 0 && nlive) {
+			/* realloc: its free is numbered first, then a signal
+			 * handler allocates, then the free and the new block
+			 * are written. */
+			uint64_t fseq = ++seq, old;
+
+			i = (r >> 8) % nlive;
+			old = live[i];
+			live[i] = live[--nlive];
+			e[n].alloc = 1;
+			e[n].seq = ++seq;
+			e[n].ptr = next_ptr += 64;
+			e[n].size = 8;
+			e[n].stack = 1;
+			ev(&b[t], 1, e[n].seq, e[n].ptr, 8, 1);
+			live[nlive++] = e[n++].ptr;
+			memset(&e[n], 0, sizeof(e[n]));
+			e[n].seq = fseq;
+			e[n].ptr = old;
+			ev(&b[t], 0, fseq, old, 0, 0);
+			n++;
+			if (nfreed < 64)
+				freed[nfreed++] = old;
+		} else if (nlive && (r >> 20) % 100 < 45) {
+			i = (r >> 8) % nlive;
+			x->seq = ++seq;
+			x->ptr = live[i];
+			live[i] = live[--nlive];
+			ev(&b[t], 0, x->seq, x->ptr, 0, 0);
+			if (nfreed < 64)
+				freed[nfreed++] = x->ptr;
+			n++;
+		} else {
+			x->alloc = 1;
+			x->seq = ++seq;
+			/* Now and then at an address freed before. */
+			if (nfreed && (r >> 30) % 4 == 0)
+				x->ptr = freed[--nfreed];
+			else
+				x->ptr = next_ptr += 64;
+			x->size = 1 + (r >> 40) % 5000;
+			x->stack = 1 + (uint32_t)((r >> 50) % RT_SITES);
+			x->slack = (uint32_t)((r >> 34) % 16);
+			ev_slack(&b[t], 1, x->seq, x->ptr, x->size, x->stack,
+				 x->slack);
+			live[nlive++] = x->ptr;
+			n++;
+		}
+		/* A full buffer, or a flush of them all (the helper's). */
+		if ((r >> 12) % 37 == 0 || (r >> 12) % 300 == 1)
+			for (i = 0; i < RT_THREADS; i++) {
+				if (i != t && (r >> 12) % 37 == 0)
+					continue;
+				chunk_end(&b[i]);
+				if (b[i].sb.len > sizeof(struct heap_chunk_hdr))
+					strbuf_add(out, b[i].sb.buf,
+						   b[i].sb.len);
+				strbuf_reset(&b[i].sb);
+				chunk_begin(&b[i], pid, 1000 + pid);
+			}
+	}
+	for (t = 0; t < RT_THREADS; t++) {
+		chunk_end(&b[t]);
+		strbuf_add(out, b[t].sb.buf, b[t].sb.len);
+		strbuf_release(&b[t].sb);
+	}
+	return n;
+}
+
+/* The site of (stream, stack) in the analysis. */
+static const struct heap_site *rt_site(const struct heap_analysis *a,
+				       uint32_t stream, uint32_t stack)
+{
+	size_t i;
+
+	for (i = 0; i < a->sites.len; i++)
+		if (a->sites.v[i].stream == stream &&
+		    a->sites.v[i].stack == stack)
+			return &a->sites.v[i];
+	return NULL;
+}
+
+Test(heap, streamed_analysis_matches_a_full_replay)
+{
+	static struct rt_ev e[2][RT_EVENTS];
+	static struct rt_ref ref[2];
+	struct heap_analyze_opts o = {0, NULL, 100000, 0, 1};
+	struct strbuf out = STRBUF_INIT;
+	struct heap_trace t;
+	struct heap_analysis a;
+	uint64_t rnd = 0x9e3779b97f4a7c15ull;
+	size_t n[2], p, i, k;
+
+	for (p = 0; p < 2; p++) {
+		n[p] = rt_process(&out, 40 + (uint32_t)p, &rnd, e[p]);
+		rt_replay(e[p], n[p], &ref[p]);
+	}
+	heap_trace_init(&t);
+	cr_assert_eq(
+	    heap_trace_parse(&t, "t", (unsigned char *)out.buf, out.len), 0);
+	cr_assert_eq(t.nstreams, 2);
+	cr_assert_eq(heap_analyze(&a, &t, &o), 0);
+	for (p = 0; p < 2; p++) {
+		const struct heap_stats *st = &a.procs[p];
+		const struct rt_ref *r = &ref[p];
+
+		cr_assert_eq(t.streams[p]->nevents, n[p]);
+		cr_assert_eq(st->allocations, r->allocations);
+		cr_assert_eq(st->frees, r->frees);
+		cr_assert_eq(st->allocated_bytes, r->bytes);
+		cr_assert_eq(st->peak_bytes, r->peak);
+		cr_assert_eq(st->peak_blocks, r->peak_blocks);
+		cr_assert_eq(st->slack_at_peak, r->peak_slack);
+		cr_assert_eq(st->leaked_bytes, r->leaked);
+		cr_assert_eq(st->leaked_blocks, r->leaked_blocks);
+		cr_assert_eq(st->temporary, r->temporary);
+		cr_assert_gt(r->temporary, 0);
+		for (k = 1; k <= RT_SITES; k++) {
+			const struct heap_site *s =
+			    rt_site(&a, (uint32_t)p, (uint32_t)k);
+
+			cr_assert(s ||
+				  (!r->site_peak[k] && !r->site_leaked[k]));
+			if (!s)
+				continue;
+			cr_assert_eq(s->peak_bytes, r->site_peak[k],
+				     "stream %zu site %zu", p, k);
+			cr_assert_eq(s->leaked_bytes, r->site_leaked[k]);
+		}
+	}
+	/* The timeline is the larger peak's, every sample kept. */
+	p = ref[1].peak > ref[0].peak;
+	cr_assert_eq(a.peak_stream, (int)p);
+	cr_assert_eq(a.timeline.len, ref[p].ntl);
+	cr_assert_gt(ref[p].ntl, 10);
+	for (i = 0; i < ref[p].ntl; i++)
+		cr_assert_eq(a.timeline.v[i].heap, ref[p].tl_heap[i]);
+	heap_analysis_release(&a);
+
+	/* Thinned to 4 points: every s-th sample, s the smallest power of
+	 * two that leaves at most 4. */
+	o.timeline_points = 4;
+	cr_assert_eq(heap_analyze(&a, &t, &o), 0);
+	for (k = 1; (ref[p].ntl + k - 1) / k > 4; k *= 2)
+		;
+	cr_assert_eq(a.timeline.len, (ref[p].ntl + k - 1) / k);
+	for (i = 0; i < a.timeline.len; i++)
+		cr_assert_eq(a.timeline.v[i].heap, ref[p].tl_heap[i * k]);
+	heap_analysis_release(&a);
+	heap_trace_release(&t);
+	strbuf_release(&out);
 }
