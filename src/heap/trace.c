@@ -1,6 +1,7 @@
 #include "core/compat.h"
 #include "heap/trace.h"
 #include <sys/mman.h>
+#include <zstd.h>
 #include "core/error.h"
 #include "core/strbuf.h"
 
@@ -357,41 +358,127 @@ static void drop_pages(const unsigned char *p, size_t n)
 	madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
-/* The first pass over a chunk: its records checked, its range indexed. */
-static int index_chunk(struct heap_trace *t, struct cursor *c,
-		       struct heap_stream *s, uint32_t len)
+/*
+ * The records of a chunk as stored: data itself, or (zstd) a buffer
+ * decompressed into *own, which the caller frees.
+ */
+static const unsigned char *chunk_records(const struct heap_chunk_ref *ref,
+					  const char *name, unsigned char **own)
 {
-	struct heap_chunk_ref ref;
+	size_t n;
+
+	*own = NULL;
+	if (!ref->zstd)
+		return ref->data;
+	*own = xmalloc(ref->raw_len + 1);
+	n = ZSTD_decompress(*own, ref->raw_len, ref->data, ref->len);
+	if (ZSTD_isError(n) || n != ref->raw_len) {
+		error(
+		    "%s: malformed heap trace at byte %zu: a compressed chunk "
+		    "does not decompress (%s)",
+		    name, ref->off,
+		    ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong length");
+		free(*own);
+		*own = NULL;
+		return NULL;
+	}
+	return *own;
+}
+
+/*
+ * The first pass over a chunk that is decoded (a PFH1 chunk, or one with
+ * records other than events): its records checked, its range indexed.
+ */
+static int index_chunk(struct heap_trace *t, struct heap_stream *s,
+		       struct heap_chunk_ref *ref)
+{
+	const char *name = t->files[ref->file].name;
 	struct heap_event e, prev;
+	unsigned char *own;
+	const unsigned char *rec = chunk_records(ref, name, &own);
+	struct cursor c;
 	uint64_t n = 0;
 	int r;
 
-	memset(&ref, 0, sizeof(ref));
-	ref.data = c->chunk;
-	ref.len = len;
-	ref.file = (uint32_t)(t->nfiles - 1);
-	ref.off = c->base;
-	ref.sorted = 1;
-	while ((r = next_record(c, s, &e)) > 0) {
-		if (!n || key_lt(e.seq, e.rss, ref.first_seq, ref.first_rss)) {
-			ref.first_seq = e.seq;
-			ref.first_rss = e.rss;
+	if (!rec)
+		return -1;
+	cursor_start(&c, name, rec, ref->off, ref->raw_len);
+	ref->sorted = 1;
+	ref->checked = 1;
+	while ((r = next_record(&c, s, &e)) > 0) {
+		if (!n ||
+		    key_lt(e.seq, e.rss, ref->first_seq, ref->first_rss)) {
+			ref->first_seq = e.seq;
+			ref->first_rss = e.rss;
 		}
-		if (!n || key_lt(ref.last_seq, ref.last_rss, e.seq, e.rss)) {
-			ref.last_seq = e.seq;
-			ref.last_rss = e.rss;
+		if (!n || key_lt(ref->last_seq, ref->last_rss, e.seq, e.rss)) {
+			ref->last_seq = e.seq;
+			ref->last_rss = e.rss;
 		}
 		if (n && ev_lt(&e, &prev))
-			ref.sorted = 0;
+			ref->sorted = 0;
 		prev = e;
 		n++;
 	}
+	free(own);
 	if (r < 0)
 		return -1;
-	if (n) {
-		s->nevents += n;
-		VEC_PUSH(&s->chunks, ref);
+	if (n)
+		VEC_PUSH(&s->chunks, *ref);
+	return 0;
+}
+
+/*
+ * One chunk's header at data + off into *ref; its stream and header
+ * length out.  0, or 1 when the chunk is torn (cut by the end of the
+ * file), or -1 when it is no chunk.
+ */
+static int chunk_header(const char *name, const unsigned char *data, size_t len,
+			size_t off, struct heap_chunk_ref *ref, uint32_t *pid,
+			uint64_t *stream, unsigned *flags)
+{
+	struct heap_chunk_hdr2 h;
+	size_t hlen = sizeof(struct heap_chunk_hdr);
+	uint32_t magic;
+
+	if (len - off < hlen)
+		return 1;
+	memcpy(&magic, data + off, 4);
+	if (magic == HEAP_CHUNK_MAGIC2)
+		hlen = sizeof(h);
+	else if (magic != HEAP_CHUNK_MAGIC)
+		return error("%s: malformed heap trace at byte %zu: not a "
+			     "chunk header",
+			     name, off);
+	if (len - off < hlen)
+		return 1;
+	memset(&h, 0, sizeof(h));
+	memcpy(&h, data + off, hlen);
+	if (h.len > len - off - hlen)
+		return 1;
+	if (magic == HEAP_CHUNK_MAGIC) {
+		h.raw_len = h.len;
+		h.flags = HEAP_CHUNK_META;
+	} else if (h.raw_len > HEAP_CHUNK_MAX ||
+		   (!(h.flags & HEAP_CHUNK_ZSTD) && h.raw_len != h.len)) {
+		return error("%s: malformed heap trace at byte %zu: a chunk "
+			     "length is out of range",
+			     name, off);
 	}
+	memset(ref, 0, sizeof(*ref));
+	ref->data = data + off + hlen;
+	ref->len = h.len;
+	ref->raw_len = h.raw_len;
+	ref->off = off + hlen;
+	ref->zstd = !!(h.flags & HEAP_CHUNK_ZSTD);
+	ref->first_seq = h.first_seq;
+	ref->last_seq = h.last_seq;
+	ref->first_rss = !!(h.flags & HEAP_CHUNK_FIRST_RSS);
+	ref->last_rss = !!(h.flags & HEAP_CHUNK_LAST_RSS);
+	ref->sorted = !(h.flags & HEAP_CHUNK_UNSORTED);
+	*pid = h.pid;
+	*stream = h.stream;
+	*flags = h.flags;
 	return 0;
 }
 
@@ -400,40 +487,42 @@ static int parse(struct heap_trace *t, const unsigned char *data, size_t len)
 	const char *name = t->files[t->nfiles - 1].name;
 	int mapped = t->files[t->nfiles - 1].mapped;
 	size_t off = 0, dropped = 0;
-	struct heap_chunk_hdr h;
-	struct cursor c;
 
-	c.name = name;
-	if (len < sizeof(h) || memcmp(data, "PFH1", 4)) {
+	if (len < sizeof(struct heap_chunk_hdr) ||
+	    (memcmp(data, "PFH1", 4) && memcmp(data, "PFH2", 4))) {
 		if (!len)
 			return error("%s: empty heap trace (the program "
 				     "never started, or nothing was traced)",
 				     name);
 		return error("%s: not a perfops heap trace (it does not "
-			     "start with PFH1)",
+			     "start with PFH1 or PFH2)",
 			     name);
 	}
 	while (off < len) {
-		if (len - off < sizeof(h)) {
-			t->torn += len - off;
-			break;
-		}
-		memcpy(&h, data + off, sizeof(h));
-		if (h.magic != HEAP_CHUNK_MAGIC) {
-			c.base = off;
-			c.chunk = c.p = data + off;
-			return bad(&c, "not a chunk header");
-		}
-		if (h.len > len - off - sizeof(h)) {
-			t->torn += len - off;
-			break;
-		}
-		cursor_start(&c, name, data + off + sizeof(h), off + sizeof(h),
-			     h.len);
-		if (index_chunk(t, &c, stream_get(t, h.pid, h.stream), h.len) <
-		    0)
+		struct heap_chunk_ref ref;
+		struct heap_stream *s;
+		uint32_t pid = 0;
+		uint64_t stream = 0;
+		unsigned flags = 0;
+		int r = chunk_header(name, data, len, off, &ref, &pid, &stream,
+				     &flags);
+
+		if (r < 0)
 			return -1;
-		off += sizeof(h) + h.len;
+		if (r) {
+			t->torn += len - off;
+			break;
+		}
+		ref.file = (uint32_t)(t->nfiles - 1);
+		s = stream_get(t, pid, stream);
+		/* A chunk of events only is indexed by its header. */
+		if (flags & HEAP_CHUNK_META) {
+			if (index_chunk(t, s, &ref) < 0)
+				return -1;
+		} else if (flags & HEAP_CHUNK_EVENTS) {
+			VEC_PUSH(&s->chunks, ref);
+		}
+		off = ref.off + ref.len;
 		/* What is indexed is read again chunk by chunk later. */
 		if (mapped && off - dropped >= (4u << 20)) {
 			drop_pages(data + dropped, off - dropped);
@@ -523,10 +612,12 @@ const uint64_t *heap_stream_stack(const struct heap_stream *s, uint32_t id,
  */
 struct ocur {
 	struct cursor c;
-	size_t chunk;	       /* index in the stream's chunks */
+	size_t chunk; /* index in the stream's chunks */
+	const struct heap_chunk_ref *ref;
 	struct heap_event e;   /* the next event */
 	struct heap_event *ev; /* a sorted copy, or NULL */
 	size_t at, n;
+	unsigned char *raw; /* the decompressed records, or NULL */
 };
 
 /* Chunks read to their end, whose pages were given back. */
@@ -636,15 +727,40 @@ static void sift_up(struct ocur *h, size_t i)
 }
 
 /* The cursor's next event into o->e: 1, or 0 when the chunk is done. */
-static int ocur_advance(struct ocur *o)
+/*
+ * Whether an event of a chunk indexed by its header alone lies in the
+ * range the header gave (after prev, when it said the chunk is sorted):
+ * else the merge would be out of order.
+ */
+static int in_range(struct ocur *o, const struct heap_event *e,
+		    const struct heap_event *prev)
 {
+	const struct heap_chunk_ref *ref = o->ref;
+
+	if (ref->checked)
+		return 0;
+	if (key_lt(e->seq, e->rss, ref->first_seq, ref->first_rss) ||
+	    key_lt(ref->last_seq, ref->last_rss, e->seq, e->rss) ||
+	    (prev && ev_lt(e, prev)))
+		return bad(&o->c, "an event lies outside its chunk's range");
+	return 0;
+}
+
+static int ocur_advance(struct ocur *o, int first)
+{
+	struct heap_event prev = o->e;
+	int r;
+
 	if (o->ev) {
 		if (o->at == o->n)
 			return 0;
 		o->e = o->ev[o->at++];
 		return 1;
 	}
-	return next_record(&o->c, NULL, &o->e);
+	r = next_record(&o->c, NULL, &o->e);
+	if (r > 0 && in_range(o, &o->e, first ? NULL : &prev) < 0)
+		return -1;
+	return r;
 }
 
 struct tagged {
@@ -672,6 +788,10 @@ static int sort_chunk(struct ocur *o)
 	int r;
 
 	while ((r = next_record(&o->c, NULL, &x.e)) > 0) {
+		if (in_range(o, &x.e, NULL) < 0) {
+			r = -1;
+			break;
+		}
 		x.i = v.len;
 		VEC_PUSH(&v, x);
 	}
@@ -709,6 +829,7 @@ static void chunk_done(struct heap_events *it, const struct ocur *o)
 	size_t i;
 
 	free(o->ev);
+	free(o->raw);
 	drop_chunk(it, o->chunk);
 	VEC_PUSH(&it->done.v, o->chunk);
 	it->done.bytes += it->s->chunks.v[o->chunk].len;
@@ -726,24 +847,26 @@ static void chunk_done(struct heap_events *it, const struct ocur *o)
 static int open_next(struct heap_events *it)
 {
 	const struct heap_chunk_ref *ref;
+	const unsigned char *rec;
+	const char *name;
 	struct ocur o;
 	int r;
 
 	memset(&o, 0, sizeof(o));
 	o.chunk = it->order[it->next++];
-	ref = &it->s->chunks.v[o.chunk];
-	cursor_start(&o.c, it->t->files[ref->file].name, ref->data, ref->off,
-		     ref->len);
-	if (!ref->sorted && sort_chunk(&o) < 0)
+	o.ref = ref = &it->s->chunks.v[o.chunk];
+	name = it->t->files[ref->file].name;
+	rec = chunk_records(ref, name, &o.raw);
+	if (!rec)
 		return -1;
-	r = ocur_advance(&o);
+	cursor_start(&o.c, name, rec, ref->off, ref->raw_len);
+	r = ref->sorted ? 0 : sort_chunk(&o);
+	if (r == 0)
+		r = ocur_advance(&o, 1);
 	if (r <= 0) {
+		/* Nothing in it after all (a header said otherwise). */
 		chunk_done(it, &o);
-		/* It had events when it was indexed. */
-		return r < 0 ? -1
-			     : error("%s: the heap trace changed while it was "
-				     "read (at byte %zu)",
-				     o.c.name, ref->off);
+		return r;
 	}
 	ALLOC_GROW(it->h, it->nh + 1, it->alloc);
 	it->h[it->nh] = o;
@@ -771,7 +894,7 @@ int heap_events_next(struct heap_events *it, struct heap_event *e)
 	if (!it->nh)
 		return 0;
 	*e = it->h[0].e;
-	r = ocur_advance(&it->h[0]);
+	r = ocur_advance(&it->h[0], 0);
 	if (r < 0)
 		return -1;
 	if (!r) {

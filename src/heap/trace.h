@@ -42,13 +42,15 @@ struct heap_map {
 
 /* Where a chunk's records lie and the range of their (seq, rss) keys. */
 struct heap_chunk_ref {
-	const unsigned char *data;
-	uint32_t len;
+	const unsigned char *data; /* as stored (compressed or not) */
+	uint32_t len, raw_len;
 	uint32_t file; /* index in heap_trace.files */
 	size_t off;    /* file offset of data, for messages */
 	uint64_t first_seq, last_seq;
 	uint8_t first_rss, last_rss;
-	uint8_t sorted; /* its records are in key order (the rule) */
+	uint8_t sorted;	 /* its records are in key order (the rule) */
+	uint8_t zstd;	 /* data is a zstd frame of raw_len bytes */
+	uint8_t checked; /* decoded once already (else checked when read) */
 };
 
 struct heap_stream {
@@ -60,7 +62,6 @@ struct heap_stream {
 	int end_reason; /* enum heap_end, 0 = the file ends first */
 	int64_t end_status;
 	uint64_t end_seq;
-	uint64_t nevents; /* allocations, frees and RSS samples */
 	VEC(struct heap_chunk_ref) chunks; /* those with events, file order */
 	VEC(struct heap_map) maps;
 	/* Stacks: addresses of stack id i at frames[off[i]..off[i]+n[i]),

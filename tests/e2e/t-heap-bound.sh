@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
 N=10000000
-plan 4
+plan 6
 
 # churn N: N allocations, each freed (every other one at once), so 2N
 # events with at most two blocks live.
@@ -29,3 +29,13 @@ fi
 num() { sed -n "s/^  \"$1\": \\([0-9-]*\\),*\$/\\1/p" "$T/out" | head -1; }
 is "$(num allocations):$(num frees):$(num temporary):$(num leaked_blocks):$(num peak_blocks)" \
 	"$N:$N:$((N / 2)):0:2" "all $N allocations and frees, $((N / 2)) temporaries, no leak, peak of two blocks"
+
+# The same run with zstd-compressed chunks: the same figures, from a file
+# under half the size.
+want=$(num allocations):$(num frees):$(num temporary):$(num peak_bytes)
+PERFOPS_HEAP_COMPRESS=1 run "$PERFOPS" heap --json -o "$T/z.heap" -- "$H" churn $N
+is "$(num allocations):$(num frees):$(num temporary):$(num peak_bytes)" "$want" "compressed: the same figures ($want)"
+zsize=$(stat -c %s "$T/z.heap")
+diag "compressed trace: $zsize bytes, $(echo "scale=2; $zsize / (2 * $N)" | bc 2>/dev/null) bytes per event"
+[ $((zsize * 2)) -lt "$size" ]
+ok $? "compressed: $zsize bytes, under half of $size"
