@@ -703,3 +703,33 @@ Test(heap, pfh2_header_that_lies_is_an_error)
 	heap_trace_release(&t);
 	strbuf_release(&out);
 }
+
+Test(heap, allocation_at_a_live_address_ends_the_old_block)
+{
+	struct tb b;
+	struct heap_trace t;
+	struct heap_analysis a;
+
+	/* 100 bytes at 0x1000 whose free was not seen (libc freed it
+	 * inside itself), then 50 bytes there, freed. */
+	strbuf_init(&b.sb, 0);
+	chunk_begin(&b, 3, 1);
+	process(&b, HEAP_MODE_EXACT, 0);
+	stack(&b, 1, 0x1000);
+	ev(&b, 1, 1, 0x1000, 100, 1);
+	ev(&b, 1, 2, 0x1000, 50, 1);
+	ev(&b, 0, 3, 0x1000, 0, 0);
+	chunk_end(&b);
+	heap_trace_init(&t);
+	cr_assert_eq(
+	    heap_trace_parse(&t, "t", (unsigned char *)b.sb.buf, b.sb.len), 0);
+	cr_assert_eq(heap_analyze(&a, &t, &opts), 0);
+	cr_assert_eq(a.total.peak_bytes, 100);
+	cr_assert_eq(a.total.peak_blocks, 1);
+	cr_assert_eq(a.total.live_bytes, 0);
+	cr_assert_eq(a.total.leaked_bytes, 0);
+	cr_assert_eq(a.sites.v[0].peak_bytes, 100);
+	heap_analysis_release(&a);
+	heap_trace_release(&t);
+	strbuf_release(&b.sb);
+}
