@@ -273,7 +273,7 @@ static void replay_event(struct replay *r, const struct heap_event *e)
 {
 	struct heap_analysis *a = r->a;
 	struct heap_stats *st = r->st;
-	struct block b;
+	struct block b, old;
 
 	r->n++;
 	if (e->rss) {
@@ -297,15 +297,12 @@ static void replay_event(struct replay *r, const struct heap_event *e)
 		b.ordinal = ++r->ordinal;
 		b.site = site_of(a, &r->sitemap, r->si, e->stack);
 		b.slack = e->slack;
-		/* An allocation at a live address replaces that block. */
-		{
-			struct block old;
-
-			if (live_take(&r->live, b.ptr, &old)) {
-				site_change(r, old.site, -old.bytes, -old.count,
-					    -(double)old.slack);
-				r->cur -= old.bytes;
-			}
+		/* An address handed out again was freed, even if the free
+		 * went unseen (inside libc): its old block ends here. */
+		if (live_take(&r->live, b.ptr, &old)) {
+			site_change(r, old.site, -old.bytes, -old.count,
+				    -(double)old.slack);
+			r->cur -= old.bytes;
 		}
 		live_put(&r->live, &b);
 		site_change(r, b.site, bytes, count, b.slack);
