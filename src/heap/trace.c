@@ -674,8 +674,10 @@ void heap_events_close(struct heap_events *it)
 
 	if (!it)
 		return;
-	for (i = 0; i < it->nh; i++)
+	for (i = 0; i < it->nh; i++) {
 		free(it->h[i].ev);
+		free(it->h[i].raw);
+	}
 	VEC_RELEASE(&it->done.v);
 	VEC_RELEASE(&it->old.v);
 	free(it->h);
