@@ -429,9 +429,10 @@ static int index_chunk(struct heap_trace *t, struct heap_stream *s,
 }
 
 /*
- * One chunk's header at data + off into *ref; its stream and header
- * length out.  0, or 1 when the chunk is torn (cut by the end of the
- * file), or -1 when it is no chunk.
+ * One chunk's header (PFH1 or PFH2) at data + off into *ref, its pid,
+ * stream and flags out (a PFH1 chunk is decoded: HEAP_CHUNK_META).  0, or
+ * 1 when the chunk is torn (cut by the end of the file), or -1 when it is
+ * no chunk.
  */
 static int chunk_header(const char *name, const unsigned char *data, size_t len,
 			size_t off, struct heap_chunk_ref *ref, uint32_t *pid,

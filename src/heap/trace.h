@@ -9,10 +9,12 @@
 /*
  * A trace file of libperfops-heap.so (see heap/format.h), read in two
  * passes so that memory follows what is live, not how long the program
- * ran.  heap_trace_parse() checks every record and keeps, per stream (one
- * traced process image), what is small: the process, its stacks, its
- * mappings, how it ended, and an index of its chunks (where each lies, the
- * range of its sequence numbers).  heap_events_open() then hands the
+ * ran.  heap_trace_parse() reads every chunk header, decodes the chunks
+ * that hold more than events (all of them in a PFH1 trace), and keeps, per
+ * stream (one traced process image), what is small: the process, its
+ * stacks, its mappings, how it ended, and an index of its chunks (where
+ * each lies, the range of its sequence numbers).  heap_events_open() then
+ * hands the
  * stream's events out one at a time in sequence order, merging the chunks
  * of its threads; only the chunks whose range covers the current sequence
  * number are open, and the pages of those already read are given back.
@@ -94,7 +96,7 @@ void heap_trace_release(struct heap_trace *t);
  * Index a trace held in memory and append its streams to t (name is for
  * messages); data must outlive t.  A torn last chunk is skipped and
  * counted in t->torn; anything else malformed is an error naming the
- * offset.
+ * offset (in a chunk of events only, found when its events are read).
  */
 int heap_trace_parse(struct heap_trace *t, const char *name,
 		     const unsigned char *data, size_t len);
