@@ -619,6 +619,7 @@ struct ocur {
 	struct heap_event *ev; /* a sorted copy, or NULL */
 	size_t at, n;
 	unsigned char *raw; /* the decompressed records, or NULL */
+	size_t held;	    /* bytes of raw and ev */
 };
 
 /* Chunks read to their end, whose pages were given back. */
@@ -635,7 +636,16 @@ struct heap_events {
 	struct ocur *h;
 	size_t nh, alloc;
 	struct done done, old;
+	size_t held; /* bytes the open chunks hold (decompressed, sorted) */
 };
+
+/*
+ * What the open chunks may hold by default: a real trace has about one
+ * open chunk per thread (256 KB decompressed), so this is a thousand
+ * threads' worth and more; a damaged or hostile trace whose chunks all
+ * claim the same range would otherwise be decompressed whole.
+ */
+#define HELD_MAX ((size_t)1 << 30)
 
 static const struct heap_stream *sort_stream;
 
@@ -833,6 +843,7 @@ static void chunk_done(struct heap_events *it, const struct ocur *o)
 
 	free(o->ev);
 	free(o->raw);
+	it->held -= o->held;
 	drop_chunk(it, o->chunk);
 	VEC_PUSH(&it->done.v, o->chunk);
 	it->done.bytes += it->s->chunks.v[o->chunk].len;
@@ -866,10 +877,18 @@ static int open_next(struct heap_events *it)
 	r = ref->sorted ? 0 : sort_chunk(&o);
 	if (r == 0)
 		r = ocur_advance(&o, 1);
+	o.held = (o.raw ? ref->raw_len : 0) + o.n * sizeof(*o.ev);
+	it->held += o.held;
 	if (r <= 0) {
 		/* Nothing in it after all (a header said otherwise). */
 		chunk_done(it, &o);
 		return r;
+	}
+	if (it->held > (it->t->held_max ? it->t->held_max : HELD_MAX)) {
+		chunk_done(it, &o);
+		return error("%s: malformed heap trace at byte %zu: %zu "
+			     "chunks overlap in sequence numbers",
+			     name, ref->off, it->nh + 1);
 	}
 	ALLOC_GROW(it->h, it->nh + 1, it->alloc);
 	it->h[it->nh] = o;

@@ -87,6 +87,9 @@ struct heap_trace {
 	struct heap_trace_file *files;
 	size_t nfiles, files_alloc;
 	size_t torn; /* bytes at the end that were not a whole chunk */
+	/* Bytes the open chunks of a stream may hold decompressed or sorted
+	 * before the trace is refused as damaged; 0 = 1 GB. */
+	size_t held_max;
 };
 
 void heap_trace_init(struct heap_trace *t);

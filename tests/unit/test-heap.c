@@ -618,7 +618,7 @@ static void put_v2(struct strbuf *out, struct tb *b, uint64_t first,
 	const struct heap_chunk_hdr *h1 = (const void *)b->sb.buf;
 	struct heap_chunk_hdr2 h;
 	const char *rec = b->sb.buf + sizeof(*h1);
-	char z[4096];
+	static char z[1 << 16];
 	size_t n;
 
 	chunk_end(b);
@@ -756,4 +756,40 @@ Test(heap, allocation_at_a_live_address_ends_the_old_block)
 	heap_analysis_release(&a);
 	heap_trace_release(&t);
 	strbuf_release(&b.sb);
+}
+
+Test(heap, chunks_that_all_overlap_are_refused_past_a_bound)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct heap_trace t;
+	struct heap_analysis a;
+	struct tb b;
+	uint64_t seq;
+	int c;
+
+	/* 20 compressed chunks of 2000 events each, all claiming seqs 1 to
+	 * 100000: every one is open at once. */
+	strbuf_init(&b.sb, 0);
+	chunk_begin(&b, 7, 99);
+	process(&b, HEAP_MODE_EXACT, 0);
+	put_v2(&out, &b, 0, 0, HEAP_CHUNK_META, 0);
+	for (c = 0; c < 20; c++) {
+		chunk_begin(&b, 7, 99);
+		for (seq = 1 + (uint64_t)c; seq < 100000; seq += 50)
+			ev(&b, 1, seq, 0x1000 + seq * 16, 8, 0);
+		put_v2(&out, &b, 1, 100000, HEAP_CHUNK_EVENTS, 1);
+	}
+	heap_trace_init(&t);
+	cr_assert_eq(
+	    heap_trace_parse(&t, "t", (unsigned char *)out.buf, out.len), 0);
+	cr_assert_eq(heap_analyze(&a, &t, &opts), 0);
+	cr_assert_eq(a.total.allocations, 20 * 2000);
+	heap_analysis_release(&a);
+	/* Each holds about 16 kB decompressed: 200 kB is refused. */
+	t.held_max = 200 << 10;
+	cr_assert_eq(heap_analyze(&a, &t, &opts), -1);
+	heap_analysis_release(&a);
+	heap_trace_release(&t);
+	strbuf_release(&b.sb);
+	strbuf_release(&out);
 }
