@@ -64,6 +64,26 @@ size_t st_add(size_t a, size_t b);
 		}                                                              \
 	} while (0)
 
+/*
+ * Binary search: the first i in [0, n) for which the expression below
+ * (of i) is false, n when none is, where below holds for a prefix of the
+ * range (std::partition_point).  With "v[i].key < k" it is the first
+ * element not below k; with "v[i].key <= k", one past the last at or
+ * below k.
+ */
+#define PARTITION_POINT(n, i, below)                                           \
+	({                                                                     \
+		size_t lo_ = 0, hi_ = (n);                                     \
+		while (lo_ < hi_) {                                            \
+			size_t i = lo_ + (hi_ - lo_) / 2;                      \
+			if (below)                                             \
+				lo_ = i + 1;                                   \
+			else                                                   \
+				hi_ = i;                                       \
+		}                                                              \
+		lo_;                                                           \
+	})
+
 #include "core/banned.h"
 
 #endif
