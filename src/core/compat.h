@@ -37,6 +37,11 @@
 /* Allocation that cannot fail: out of memory aborts with a message. */
 void *xmalloc(size_t size);
 void *xcalloc(size_t nmemb, size_t size);
+/* Like xcalloc(), zeroed by writing: for a table that is read before it
+ * is written, where calloc()'s fresh pages would fault twice (the shared
+ * zero page, then the copy) and, with threads, shoot down every CPU's
+ * TLB. */
+void *xcalloc_written(size_t nmemb, size_t size);
 void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
