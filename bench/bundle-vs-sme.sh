@@ -5,8 +5,9 @@
 # text, under several node_modules packages), bundles it with esbuild
 # (--minify --sourcemap --charset=utf8) into a bundle of several MB, then
 # times `perfops bundle --sizes raw --json` and `source-map-explorer --json
-# --no-border-checks` (which source-map 0.7 needs), best of 3 runs each,
-# prints the ratio and checks that both give the same bytes per source.
+# --no-border-checks` (which source-map 0.7 needs), best of BEST_OF runs
+# each (default 5), wall and CPU time side by side, prints the ratios and
+# checks that both give the same bytes per source.
 # Also reads a generated multi-GB webpack stats file when BIG_STATS_MB is
 # set (e.g. BIG_STATS_MB=2000), printing perfops' time and peak memory.
 # Needs the npm packages of tests/e2e/bundle (scripts/install-deps --check).
@@ -55,33 +56,37 @@ printf 'bundle: %d modules, %s bytes, map %s bytes\n' "$nmod" \
 	"$(stat -c %s "$tmp/dist/app.js")" "$(stat -c %s "$tmp/dist/app.js.map")"
 
 now() { date +%s.%N; }
-best_of() { # N CMD...: the fastest wall time of N runs
-	local n=$1 best= t0 t1 d i
-	shift
-	for i in $(seq "$n"); do
-		t0=$(now)
-		"$@" >/dev/null 2>&1
-		t1=$(now)
-		d=$(echo "$t1 - $t0" | bc -l)
-		if [ -z "$best" ] || [ "$(echo "$d < $best" | bc -l)" = 1 ]; then best=$d; fi
-	done
-	echo "$best"
+# best_of N CMD...: "WALL CPU", the least wall time and the least CPU time
+# (user + system, the child's own rusage in microseconds) of N runs.  On a
+# shared machine wall time also counts waiting for a CPU; the least of
+# several runs is the one that waited least.
+best_of() {
+	python3 - "$@" <<'EOT'
+import os, resource, subprocess, sys, time
+n, cmd = int(sys.argv[1]), sys.argv[2:]
+walls, cpus = [], []
+for _ in range(n):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    walls.append(time.perf_counter() - t0)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+print("%.4f %.4f" % (min(walls), min(cpus)))
+EOT
 }
+runs=${BEST_OF:-5}
 cd "$tmp"
 "$perfops" bundle --sizes raw --json dist/app.js >pf.json
 "$bin/source-map-explorer" dist/app.js --json --no-root --no-border-checks >sme.json
 diff=$(node "$top/tests/e2e/bundle/compare-sme.js" sme.json pf.json)
-t_pf=$(best_of 3 "$perfops" bundle --sizes raw --json dist/app.js)
-t_sme=$(best_of 3 "$bin/source-map-explorer" dist/app.js --json --no-root --no-border-checks)
-# CPU time (user + system) too: on a loaded machine wall time also counts
-# waiting for a CPU.
-cpu() { /usr/bin/time -f '%U %S' -o cpu.txt "$@" >/dev/null 2>&1; awk '{ print $1 + $2 }' cpu.txt; }
-c_pf=$(cpu "$perfops" bundle --sizes raw --json dist/app.js)
-c_sme=$(cpu "$bin/source-map-explorer" dist/app.js --json --no-root --no-border-checks)
-printf 'perfops bundle --sizes raw:               %.3f s wall (best of 3), %.2f s CPU\n' "$t_pf" "$c_pf"
-printf 'source-map-explorer (--no-border-checks): %.3f s wall (best of 3), %.2f s CPU\n' "$t_sme" "$c_sme"
-printf 'ratio: perfops is %.1fx faster (wall), %.1fx (CPU)\n' "$(echo "$t_sme / $t_pf" | bc -l)" \
-	"$(echo "$c_sme / ($c_pf + 0.005)" | bc -l)"
+read -r t_pf c_pf < <(best_of "$runs" "$perfops" bundle --sizes raw --json dist/app.js)
+read -r t_sme c_sme < <(best_of "$runs" "$bin/source-map-explorer" dist/app.js --json --no-root --no-border-checks)
+printf '%-42s %10s %10s\n' "best of $runs" "wall" "CPU"
+printf '%-42s %9.3fs %9.3fs\n' "perfops bundle --sizes raw --json" "$t_pf" "$c_pf"
+printf '%-42s %9.3fs %9.3fs\n' "source-map-explorer --no-border-checks" "$t_sme" "$c_sme"
+printf '%-42s %9.1fx %9.1fx\n' "perfops faster by" "$(echo "$t_sme / $t_pf" | bc -l)" \
+	"$(echo "$c_sme / $c_pf" | bc -l)"
 if [ -z "$diff" ]; then
 	echo "bytes per source: identical for all $(node -p "Object.keys(require('./pf.json').assets[0].sources).length") sources"
 else

@@ -77,6 +77,36 @@ static char *read_version(const char *dir, const char *src, size_t root_len)
 	return v;
 }
 
+/* A package at path[0..root_len); takes version (may be replaced by the
+ * one of its package.json). */
+static void add_package(struct bundle *b, const char *path, size_t root_len,
+			size_t name_off, size_t name_len, char *version,
+			const char *dir)
+{
+	struct bundle_pkg p = {0};
+	char *v = read_version(dir, path, root_len);
+
+	if (v) {
+		free(version);
+		version = v;
+	}
+	p.name = xstrndup(path + name_off, name_len);
+	p.root = xstrndup(path, root_len);
+	p.version = version;
+	VEC_PUSH(&b->pkgs, p);
+}
+
+static void add_ignored_package(struct bundle *b)
+{
+	struct bundle_pkg p = {0};
+
+	p.name = xstrdup(BUNDLE_IGNORED);
+	p.root = xstrdup(BUNDLE_IGNORED);
+	p.version = xstrdup("");
+	p.ignored = 1;
+	VEC_PUSH(&b->pkgs, p);
+}
+
 static void find_packages(struct bundle *b)
 {
 	struct intern roots;
@@ -94,25 +124,24 @@ static void find_packages(struct bundle *b)
 			int added;
 			uint32_t id;
 
-			if (!bundle_package_of(e->path, &root_len, &name_off,
-					       &name_len, &version))
-				continue;
-			id = intern_add(&roots, e->path, root_len, &added);
-			if (added) {
-				struct bundle_pkg p = {0};
-				char *v;
-
-				p.name = xstrndup(e->path + name_off, name_len);
-				p.root = xstrndup(e->path, root_len);
-				v = read_version(dir, e->path, root_len);
-				if (v) {
+			if (bundle_package_of(e->path, &root_len, &name_off,
+					      &name_len, &version)) {
+				id = intern_add(&roots, e->path, root_len,
+						&added);
+				if (added)
+					add_package(b, e->path, root_len,
+						    name_off, name_len, version,
+						    dir);
+				else
 					free(version);
-					version = v;
-				}
-				p.version = version;
-				VEC_PUSH(&b->pkgs, p);
+			} else if (e->ignored) {
+				/* Third-party by the map's word alone. */
+				id = intern_add(&roots, BUNDLE_IGNORED,
+						strlen(BUNDLE_IGNORED), &added);
+				if (added)
+					add_ignored_package(b);
 			} else {
-				free(version);
+				continue;
 			}
 			e->pkg = (int)id;
 			b->pkgs.v[id].bytes += e->bytes;

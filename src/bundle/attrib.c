@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/utf8.h"
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #define ENT_UNMAPPED (-2)
@@ -24,21 +25,24 @@ struct bundle_entry *bundle_entry(struct bundle_asset *a, const char *path)
 
 struct attrib {
 	struct bundle_asset *a;
-	const struct sourcemap *sm;
+	struct sourcemap *sm;
 	const struct sm_comment *c;
 	int keep_text;
 	int32_t *src_ent; /* map source -> entry index, -1 until first use */
 	int32_t nosrc_ent, unmapped_ent, url_ent, eol_ent;
 };
 
+/* *content (may be NULL) is taken by the entry when it has none. */
 static int32_t ent_index(struct attrib *at, int32_t *slot, const char *path,
-			 const char *content)
+			 char **content)
 {
 	if (*slot < 0) {
 		struct bundle_entry *e = bundle_entry(at->a, path);
 
-		if (content && !e->content)
-			e->content = xstrdup(content);
+		if (content && *content && !e->content) {
+			e->content = *content;
+			*content = NULL;
+		}
 		*slot = (int32_t)(e - at->a->ent.v);
 	}
 	return *slot;
@@ -71,17 +75,20 @@ static void credit(struct attrib *at, int32_t src, size_t s, size_t e)
 		credit(at, src, ce, e);
 		return;
 	}
-	if (src >= 0)
+	if (src >= 0) {
 		ent = ent_index(at, &at->src_ent[src], at->sm->sources[src],
-				at->sm->contents[src]);
-	else if (src == SM_NO_SOURCE)
+				&at->sm->contents[src]);
+		/* Two sources of one path (two sections): either list does. */
+		if (at->sm->ignored && at->sm->ignored[src])
+			at->a->ent.v[ent].ignored = 1;
+	} else if (src == SM_NO_SOURCE)
 		ent = ent_index(at, &at->nosrc_ent, BUNDLE_NO_SOURCE, NULL);
 	else
 		ent = ent_index(at, &at->unmapped_ent, BUNDLE_UNMAPPED, NULL);
 	add_bytes(at, ent, s, e);
 }
 
-void bundle_attribute(struct bundle_asset *a, const struct sourcemap *sm,
+void bundle_attribute(struct bundle_asset *a, struct sourcemap *sm,
 		      const struct sm_comment *c, int keep_text)
 {
 	struct attrib at = {a, sm, c, keep_text, NULL, -1, -1, -1, -1};
@@ -108,6 +115,18 @@ void bundle_attribute(struct bundle_asset *a, const struct sourcemap *sm,
 			 * UTF-16 units, an invalid byte one (U+FFFD). */
 			while (b < cend && u16 < col) {
 				size_t n;
+				uint64_t w;
+
+				/* Eight ASCII bytes are eight units: the
+				 * usual case, a word at a time. */
+				if (col - u16 >= 8 && cend - b >= 8) {
+					memcpy(&w, code + b, 8);
+					if (!(w & 0x8080808080808080ULL)) {
+						b += 8;
+						u16 += 8;
+						continue;
+					}
+				}
 
 				/* ASCII, the usual case, without a call. */
 				if (!((unsigned char)code[b] & 0x80)) {
@@ -209,7 +228,10 @@ void bundle_release(struct bundle *b)
 		intern_release(&a->names);
 		free(a->path);
 		free(a->map_path);
-		free(a->code);
+		if (a->code_mapped)
+			munmap(a->code, a->len);
+		else
+			free(a->code);
 	}
 	VEC_RELEASE(&b->assets);
 	graph_release(&b->graph);
@@ -225,36 +247,45 @@ void bundle_release(struct bundle *b)
 		VEC_RELEASE(&b->dups.v[i].pkgs);
 	}
 	VEC_RELEASE(&b->dups);
-	for (i = 0; i < b->findings.len; i++)
-		free(b->findings.v[i].message);
+	for (i = 0; i < b->findings.len; i++) {
+		struct bundle_finding *f = &b->findings.v[i];
+
+		free(f->message);
+		for (j = 0; j < f->rules.len; j++)
+			free(f->rules.v[j].selector);
+		VEC_RELEASE(&f->rules);
+	}
 	VEC_RELEASE(&b->findings);
+	for (i = 0; i < b->pages.len; i++)
+		free(b->pages.v[i]);
+	VEC_RELEASE(&b->pages);
 }
 
 int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
 {
-	struct strbuf code = STRBUF_INIT, json = STRBUF_INIT;
+	struct sm_file code = SM_FILE_INIT, json = SM_FILE_INIT;
 	struct sourcemap sm = SOURCEMAP_INIT;
 	struct sm_comment c;
 	struct bundle_asset a = {0};
 	char *mp = NULL;
 	int ret = 0, r;
 
-	if (sourcemap_read_file(&code, path) < 0) {
-		strbuf_release(&code);
+	if (sm_file_read(&code, path) < 0)
 		return -2;
-	}
 	a.path = xstrdup(path);
 	a.from = "source map";
 	a.len = code.len;
 	a.bytes = code.len;
-	a.code = strbuf_detach(&code, NULL);
+	a.code = code.buf;
+	a.code_mapped = code.mapped;
 	intern_init(&a.names);
 	a.map_comment = sourcemap_find_comment(a.code, a.len, &c);
 	if (map_path) {
 		mp = xstrdup(map_path);
-		r = sourcemap_read_file(&json, map_path) < 0 ? -1 : 1;
+		r = sm_file_read(&json, map_path) < 0 ? -1 : 1;
 	} else {
-		r = sourcemap_load_for(path, a.code, a.len, &json, &mp);
+		r = sourcemap_load_for(path, a.map_comment ? &c : NULL, &json,
+				       &mp);
 	}
 	if (r == 0) {
 		warning("'%s' has no source map (no sourceMappingURL comment, "
@@ -283,7 +314,7 @@ int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
 			a.first_past_line, a.first_past_col);
 	VEC_PUSH(&b->assets, a);
 	sourcemap_release(&sm);
-	strbuf_release(&json);
+	sm_file_release(&json);
 	return ret;
 }
 
@@ -305,7 +336,15 @@ struct strvec {
 	size_t len, alloc;
 };
 
-static int collect(const char *dir, struct strvec *out, int depth)
+static int is_page_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot && (!strcmp(dot, ".html") || !strcmp(dot, ".htm"));
+}
+
+static int collect(const char *dir, struct strvec *out, struct strvec *pages,
+		   int depth)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -321,9 +360,11 @@ static int collect(const char *dir, struct strvec *out, int depth)
 		strbuf_addf(&p, "%s%s%s", dir,
 			    dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
 		if (stat(p.buf, &st) == 0 && S_ISDIR(st.st_mode) && depth < 32)
-			collect(p.buf, out, depth + 1);
+			collect(p.buf, out, pages, depth + 1);
 		else if (S_ISREG(st.st_mode) && is_asset_name(de->d_name))
 			VEC_PUSH(out, strbuf_detach(&p, NULL));
+		else if (S_ISREG(st.st_mode) && is_page_name(de->d_name))
+			VEC_PUSH(pages, strbuf_detach(&p, NULL));
 		strbuf_release(&p);
 	}
 	closedir(d);
@@ -332,12 +373,15 @@ static int collect(const char *dir, struct strvec *out, int depth)
 
 int bundle_add_dir(struct bundle *b, const char *dir)
 {
-	struct strvec files = VEC_INIT;
+	struct strvec files = VEC_INIT, pages = VEC_INIT;
 	size_t i;
 	int ret = 0, r;
 
-	if (collect(dir, &files, 0) < 0)
+	if (collect(dir, &files, &pages, 0) < 0)
 		return -2;
+	for (i = 0; i < pages.len; i++)
+		VEC_PUSH(&b->pages, pages.v[i]);
+	VEC_RELEASE(&pages);
 	if (!files.len) {
 		VEC_RELEASE(&files);
 		return error("no .js, .mjs, .cjs or .css file under '%s'", dir),

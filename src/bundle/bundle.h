@@ -38,13 +38,15 @@ struct bundle_entry {
 	struct strbuf text;  /* its bytes in order, kept for the estimates */
 	char *content;	     /* sourcesContent JSON-escaped, or NULL */
 	int pkg;	     /* index into bundle.pkgs, or -1 */
+	int ignored;	     /* the map's ignoreList names it: third-party */
 };
 
 struct bundle_asset {
 	char *path;
 	char *map_path; /* NULL when the asset has no map */
-	char *code;	/* the asset's bytes (freed after the sizes) */
+	char *code;	/* the asset's bytes, not NUL-terminated */
 	size_t len;
+	int code_mapped; /* code is a read-only mapping of the file */
 	uint64_t bytes, gzip, brotli;
 	VEC(struct bundle_entry) ent;
 	struct intern names; /* entry path -> index in ent */
@@ -64,7 +66,12 @@ struct bundle_pkg {
 	char *why;	      /* the shortest import chain, or NULL */
 	uint64_t bytes;
 	double gzip, brotli;
+	/* BUNDLE_IGNORED: the sources outside node_modules that a map's
+	 * ignoreList names, as one package (name and root "[ignored]"). */
+	int ignored;
 };
+
+#define BUNDLE_IGNORED "[ignored]"
 
 struct bundle_dup {
 	char *name;
@@ -83,12 +90,20 @@ enum bundle_finding_kind {
 	FIND_SOURCEMAP_SHIPPED,
 	FIND_NO_CODE_SPLITTING,
 	FIND_CJS_TREE_SHAKING,
+	FIND_UNUSED_CSS,
+};
+
+/* One unused CSS rule of an unused-css finding. */
+struct bundle_css_rule {
+	char *selector;
+	uint64_t offset, bytes; /* where it starts in the asset, its size */
 };
 
 struct bundle_finding {
 	enum bundle_finding_kind kind;
 	char *message;
 	uint64_t bytes;
+	VEC(struct bundle_css_rule) rules; /* unused-css: every rule */
 };
 
 struct bundle {
@@ -100,6 +115,9 @@ struct bundle {
 	int threads;
 	struct bundle_graph graph; /* from --stats or --metafile */
 	int no_estimates;	   /* whole assets only: no per-source shares */
+	/* The .html files under the directories read: scanned for the class
+	 * names the CSS "never used" finding looks for. */
+	VEC(char *) pages;
 };
 
 /* Sizes: all; threads: 1. */
@@ -133,10 +151,12 @@ int bundle_add_dir(struct bundle *b, const char *dir);
  * one to the end of the line; columns are UTF-16 units, counted here as
  * UTF-8 bytes; mappings past the end of a line are clamped.  c (may be
  * NULL) is the sourceMappingURL comment.  keep_text fills entry.text.
+ * The entries take sm's sourcesContent strings (sm->contents[i] becomes
+ * NULL) rather than copies.
  */
 struct sourcemap;
 struct sm_comment;
-void bundle_attribute(struct bundle_asset *a, const struct sourcemap *sm,
+void bundle_attribute(struct bundle_asset *a, struct sourcemap *sm,
 		      const struct sm_comment *c, int keep_text);
 
 /* The entry named path of a, created with 0 bytes when new. */
@@ -174,6 +194,12 @@ void bundle_write_diff(const struct bundle *old, const char *old_arg,
 		       const struct bundle *new, const char *new_arg,
 		       int markdown, FILE *fp);
 
+/* Whether a and b are the same name but for a content hash (a segment of
+ * 6 or more hex, base32 or base64url characters between '.', '-' or '/'
+ * with a digit or a capital, of one length): main.3f2a1c.js and
+ * main.9b8e77.js, index-GSI4QWDU.js and index-5XZ2KQ4N.js. */
+int bundle_names_differ_by_hash(const char *a, const char *b);
+
 /* A self-contained HTML page: a zoomable treemap (asset > package >
  * directory > source; raw, gzip, brotli) and the findings. */
 void bundle_write_html(const struct bundle *b, FILE *fp);
@@ -184,10 +210,17 @@ void bundle_write_json(const struct bundle *b, const struct budgets *bs,
 		       FILE *fp);
 
 const char *bundle_finding_name(enum bundle_finding_kind k);
+/* "findings": [...] as --json and the treemap page write it. */
+struct json_writer;
+void bundle_write_findings_json(const struct bundle *b, struct json_writer *w);
 
 /* The checklist's findings over analyzed assets and packages
  * (findings.c); bundle_add_finding() appends one. */
 void bundle_find(struct bundle *b);
+/* unused-css: per CSS asset, the style rules whose selectors name only
+ * classes and ids that no script, page or script source mentions
+ * (unused-css.c). */
+void bundle_find_unused_css(struct bundle *b);
 void bundle_add_finding(struct bundle *b, enum bundle_finding_kind k,
 			uint64_t bytes, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

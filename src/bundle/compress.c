@@ -237,7 +237,8 @@ int bundle_compress(struct bundle *b)
 		add_jobs(b, &jobs, 1);
 	/* The biggest first, so that no thread is left with a big one at
 	 * the end. */
-	qsort(jobs.v, jobs.len, sizeof(*jobs.v), job_cmp);
+	if (jobs.len) /* qsort(NULL, 0, ...) is undefined */
+		qsort(jobs.v, jobs.len, sizeof(*jobs.v), job_cmp);
 	p.jobs = jobs.v;
 	p.njobs = jobs.len;
 	t = xcalloc(n, sizeof(*t));

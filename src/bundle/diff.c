@@ -2,6 +2,7 @@
 #include "bundle/bundle.h"
 #include "core/error.h"
 #include "core/utf8.h"
+#include <ctype.h>
 #include <jansson.h>
 
 /*
@@ -9,7 +10,9 @@
  * by asset, package and source.  Each side is a build (analyzed here) or
  * the --json report of one.  Assets are matched by their path below the
  * side's own argument (dist-old/main.js and dist/main.js are both
- * "main.js"), packages by their install path, sources by path.
+ * "main.js"), or, when their names differ only in a content hash
+ * (main.3f2a1c.js and main.9b8e77.js), paired across the rename; packages
+ * by their install path, sources by path.
  */
 
 int bundle_load_json(struct bundle *b, const char *path)
@@ -144,15 +147,219 @@ static size_t side_base(const struct bundle *b, const char *arg)
 	return common;
 }
 
-static void collect(struct rows *assets, struct rows *pkgs, struct rows *srcs,
-		    const struct bundle *b, const char *arg, int side)
+/* A content hash: 6 or more base64url characters (hex and base32 are
+ * subsets) with a digit or a capital letter, which a word in a file name
+ * ("header", "vendor") has not. */
+static int hash_like(const char *s, size_t n)
 {
-	size_t i, j, base = side_base(b, arg);
+	size_t i;
+	int mark = 0;
+
+	if (n < 6)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (isdigit(c) || isupper(c))
+			mark = 1;
+		else if (!islower(c) && c != '_' && c != '-')
+			return 0;
+	}
+	return mark;
+}
+
+/* A '-' may be inside a base64url hash or separate a name from it: of the
+ * '-'-separated pieces of a[start..end), each that differs from b's must
+ * have a digit, a capital or a '_' (index-GSI4QWDU and other-UND2NG2W are
+ * two names, not two hashes). */
+static int no_word_changed(const char *a, const char *b, size_t start,
+			   size_t end)
+{
+	size_t p = start, q, k;
+
+	while (p < end) {
+		int mark = 0;
+
+		for (q = p; q < end && a[q] != '-'; q++)
+			;
+		if (memcmp(a + p, b + p, q - p)) {
+			for (k = p; k < q; k++)
+				if (isdigit((unsigned char)a[k]) ||
+				    isupper((unsigned char)a[k]) || a[k] == '_')
+					mark = 1;
+			if (!mark)
+				return 0;
+		}
+		p = q + 1;
+	}
+	return 1;
+}
+
+int bundle_names_differ_by_hash(const char *a, const char *b)
+{
+	size_t n = strlen(a), i, j, start, end;
+
+	/* One bundler's hashes have one length. */
+	if (n != strlen(b) || !strcmp(a, b))
+		return 0;
+	for (i = 0; a[i] == b[i]; i++)
+		;
+	for (j = n; a[j - 1] == b[j - 1]; j--)
+		;
+	/* Out to the whole segment: back to a '.', '/' or '-' before it
+	 * (past a '-' inside a base64url hash while it is short), on to the
+	 * next '.' or '/'. */
+	for (end = j; end < n && a[end] != '.' && a[end] != '/'; end++)
+		;
+	for (start = i; start > 0 && a[start - 1] != '.' && a[start - 1] != '/';
+	     start--)
+		if (a[start - 1] == '-' && end - start >= 6)
+			break;
+	return hash_like(a + start, end - start) &&
+	       hash_like(b + start, end - start) &&
+	       no_word_changed(a, b, start, end) &&
+	       no_word_changed(b, a, start, end);
+}
+
+struct side_keys {
+	char **v; /* per asset: its key in the asset rows */
+	int *paired;
+	size_t npaired;
+};
+
+/* How much of old's and new's sources the two assets share, in bytes. */
+static uint64_t shared_bytes(const struct bundle_asset *o,
+			     const struct bundle_asset *n)
+{
+	uint64_t s = 0;
+	size_t k;
+
+	for (k = 0; k < o->ent.len; k++) {
+		const struct bundle_entry *e = &o->ent.v[k];
+		uint32_t id;
+
+		if (e->path[0] == '[')
+			continue;
+		id = intern_find(&n->names, e->path, strlen(e->path));
+		if (id != INTERN_NONE)
+			s += MIN(e->bytes, n->ent.v[id].bytes);
+	}
+	return s;
+}
+
+struct cand {
+	size_t o, n;
+	uint64_t score;
+};
+
+static int cand_desc(const void *x, const void *y)
+{
+	const struct cand *a = x, *b = y;
+
+	if (a->score != b->score)
+		return a->score < b->score ? 1 : -1;
+	return a->o != b->o ? (a->o < b->o ? -1 : 1)
+			    : (a->n < b->n ? -1 : (a->n > b->n));
+}
+
+/*
+ * The asset keys of both sides: the path below the side's base, and for
+ * an old and a new asset found only on their own side whose names differ
+ * only in a content hash, "OLD -> NEW" on both.  Several candidates (chunk-
+ * HASH.js) pair by the source bytes they share, most first; a pair that
+ * shares none is taken only when neither has another candidate.
+ */
+static void pair_assets(const struct bundle *old, const char *old_arg,
+			const struct bundle *new, const char *new_arg,
+			struct side_keys *ok, struct side_keys *nk)
+{
+	size_t ob = side_base(old, old_arg), nb = side_base(new, new_arg);
+	size_t i, j, *ocount, *ncount;
+	struct intern okeys, nkeys;
+	struct {
+		struct cand *v;
+		size_t len, alloc;
+	} c = VEC_INIT;
+
+	intern_init(&okeys);
+	intern_init(&nkeys);
+	ok->v = xcalloc(old->assets.len + 1, sizeof(char *));
+	nk->v = xcalloc(new->assets.len + 1, sizeof(char *));
+	ok->paired = xcalloc(old->assets.len + 1, sizeof(int));
+	nk->paired = xcalloc(new->assets.len + 1, sizeof(int));
+	ok->npaired = nk->npaired = 0;
+	for (i = 0; i < old->assets.len; i++) {
+		ok->v[i] = xstrdup(old->assets.v[i].path + ob);
+		intern_add(&okeys, ok->v[i], strlen(ok->v[i]), NULL);
+	}
+	for (i = 0; i < new->assets.len; i++) {
+		nk->v[i] = xstrdup(new->assets.v[i].path + nb);
+		intern_add(&nkeys, nk->v[i], strlen(nk->v[i]), NULL);
+	}
+	ocount = xcalloc(old->assets.len + 1, sizeof(size_t));
+	ncount = xcalloc(new->assets.len + 1, sizeof(size_t));
+	for (i = 0; i < old->assets.len; i++) {
+		if (intern_find(&nkeys, ok->v[i], strlen(ok->v[i])) !=
+		    INTERN_NONE)
+			continue;
+		for (j = 0; j < new->assets.len; j++) {
+			struct cand x = {i, j, 0};
+
+			if (intern_find(&okeys, nk->v[j], strlen(nk->v[j])) !=
+				INTERN_NONE ||
+			    !bundle_names_differ_by_hash(ok->v[i], nk->v[j]))
+				continue;
+			x.score =
+			    shared_bytes(&old->assets.v[i], &new->assets.v[j]);
+			VEC_PUSH(&c, x);
+			ocount[i]++;
+			ncount[j]++;
+		}
+	}
+	if (c.len) /* qsort(NULL, 0, ...) is undefined */
+		qsort(c.v, c.len, sizeof(*c.v), cand_desc);
+	for (i = 0; i < c.len; i++) {
+		const struct cand *x = &c.v[i];
+		struct strbuf key = STRBUF_INIT;
+
+		if (ok->paired[x->o] || nk->paired[x->n] ||
+		    (!x->score && (ocount[x->o] > 1 || ncount[x->n] > 1)))
+			continue;
+		strbuf_addf(&key, "%s -> %s", ok->v[x->o], nk->v[x->n]);
+		free(ok->v[x->o]);
+		free(nk->v[x->n]);
+		ok->v[x->o] = xstrdup(key.buf);
+		nk->v[x->n] = strbuf_detach(&key, NULL);
+		ok->paired[x->o] = nk->paired[x->n] = 1;
+		ok->npaired++;
+		nk->npaired++;
+	}
+	VEC_RELEASE(&c);
+	free(ocount);
+	free(ncount);
+	intern_release(&okeys);
+	intern_release(&nkeys);
+}
+
+static void release_keys(struct side_keys *k, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(k->v[i]);
+	free(k->v);
+	free(k->paired);
+}
+
+static void collect(struct rows *assets, struct rows *pkgs, struct rows *srcs,
+		    const struct bundle *b, const struct side_keys *keys,
+		    int side)
+{
+	size_t i, j;
 
 	for (i = 0; i < b->assets.len; i++) {
 		const struct bundle_asset *a = &b->assets.v[i];
-		const char *k = a->path + base;
-		struct row *r = row(assets, k);
+		struct row *r = row(assets, keys->v[i]);
 
 		*(side ? &r->new : &r->old) += (int64_t)a->bytes;
 		*(side ? &r->in_new : &r->in_old) = 1;
@@ -169,7 +376,11 @@ static void collect(struct rows *assets, struct rows *pkgs, struct rows *srcs,
 		struct strbuf key = STRBUF_INIT;
 		struct row *r;
 
-		strbuf_addf(&key, "%s (%s)", p->name, p->root);
+		/* The [ignored] group has no install path. */
+		if (!strcmp(p->name, p->root))
+			strbuf_addstr(&key, p->name);
+		else
+			strbuf_addf(&key, "%s (%s)", p->name, p->root);
 		r = row(pkgs, key.buf);
 		*(side ? &r->new : &r->old) += (int64_t)p->bytes;
 		*(side ? &r->in_new : &r->in_old) = 1;
@@ -184,7 +395,8 @@ static void print_table(FILE *fp, const char *title, struct rows *r, size_t top,
 	size_t i, shown = 0, changed = 0;
 	int64_t told = 0, tnew = 0;
 
-	qsort(r->v, r->len, sizeof(*r->v), delta_desc);
+	if (r->len) /* qsort(NULL, 0, ...) is undefined */
+		qsort(r->v, r->len, sizeof(*r->v), delta_desc);
 	for (i = 0; i < r->len; i++) {
 		told += r->v[i].old;
 		tnew += r->v[i].new;
@@ -257,16 +469,16 @@ static void print_table(FILE *fp, const char *title, struct rows *r, size_t top,
 
 /* The assets' brotli sizes, when every asset of both sides has one. */
 static int collect_brotli(struct rows *r, const struct bundle *b,
-			  const char *arg, int side)
+			  const struct side_keys *keys, int side)
 {
-	size_t i, base = side_base(b, arg);
+	size_t i;
 
 	for (i = 0; i < b->assets.len; i++)
 		if (!b->assets.v[i].has_brotli)
 			return 0;
 	for (i = 0; i < b->assets.len; i++) {
 		const struct bundle_asset *a = &b->assets.v[i];
-		struct row *x = row(r, a->path + base);
+		struct row *x = row(r, keys->v[i]);
 
 		*(side ? &x->new : &x->old) += (int64_t)a->brotli;
 		*(side ? &x->in_new : &x->in_old) = 1;
@@ -285,21 +497,33 @@ void bundle_write_diff(const struct bundle *old, const char *old_arg,
 		       int markdown, FILE *fp)
 {
 	struct rows assets = {0}, pkgs = {0}, srcs = {0}, br = {0};
+	struct side_keys ok, nk;
 
 	intern_init(&assets.keys);
 	intern_init(&pkgs.keys);
 	intern_init(&srcs.keys);
 	intern_init(&br.keys);
-	collect(&assets, &pkgs, &srcs, old, old_arg, 0);
-	collect(&assets, &pkgs, &srcs, new, new_arg, 1);
+	pair_assets(old, old_arg, new, new_arg, &ok, &nk);
+	collect(&assets, &pkgs, &srcs, old, &ok, 0);
+	collect(&assets, &pkgs, &srcs, new, &nk, 1);
 	if (markdown)
 		fprintf(fp, "## Bundle size: `%s` → `%s` (bytes)\n", old_arg,
 			new_arg);
 	else
 		fprintf(fp, "%s -> %s (bytes)\n", old_arg, new_arg);
 	print_table(fp, "Assets", &assets, 50, markdown);
-	if (collect_brotli(&br, old, old_arg, 0) &&
-	    collect_brotli(&br, new, new_arg, 1))
+	if (ok.npaired)
+		fprintf(fp,
+			markdown
+			    ? "\n*%zu asset%s paired across a content-hash "
+			      "rename (`OLD -> NEW`: the names differ "
+			      "only in the hash).*\n"
+			    : "  (%zu asset%s paired across a content-hash "
+			      "rename, OLD -> NEW: the names differ only "
+			      "in the hash)\n",
+			ok.npaired, ok.npaired == 1 ? "" : "s");
+	if (collect_brotli(&br, old, &ok, 0) &&
+	    collect_brotli(&br, new, &nk, 1))
 		print_table(fp, "Assets, brotli -11 (what is downloaded)", &br,
 			    50, markdown);
 	print_table(fp, "Packages", &pkgs, 30, markdown);
@@ -308,4 +532,6 @@ void bundle_write_diff(const struct bundle *old, const char *old_arg,
 	release_rows(&pkgs);
 	release_rows(&srcs);
 	release_rows(&br);
+	release_keys(&ok, old->assets.len);
+	release_keys(&nk, new->assets.len);
 }

@@ -15,6 +15,7 @@ static const char *const finding_names[] = {
     [FIND_SOURCEMAP_SHIPPED] = "sourcemap-shipped",
     [FIND_NO_CODE_SPLITTING] = "no-code-splitting",
     [FIND_CJS_TREE_SHAKING] = "cjs-tree-shaking",
+    [FIND_UNUSED_CSS] = "unused-css",
 };
 
 const char *bundle_finding_name(enum bundle_finding_kind k)
@@ -25,7 +26,7 @@ const char *bundle_finding_name(enum bundle_finding_kind k)
 void bundle_add_finding(struct bundle *b, enum bundle_finding_kind k,
 			uint64_t bytes, const char *fmt, ...)
 {
-	struct bundle_finding f = {k, NULL, bytes};
+	struct bundle_finding f = {k, NULL, bytes, VEC_INIT};
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 
@@ -68,6 +69,9 @@ static void package_findings(struct bundle *b)
 		size_t nloc = 0, rootlen = strlen(p->root);
 		int whole = 0;
 
+		/* Its sources lie anywhere: no file in it to look for. */
+		if (p->ignored)
+			continue;
 		for (j = 0; j < b->assets.len; j++) {
 			const struct bundle_asset *a = &b->assets.v[j];
 
@@ -323,6 +327,7 @@ void bundle_find(struct bundle *b)
 				biggest = a;
 		}
 	}
+	bundle_find_unused_css(b);
 	if (njs == 1 && biggest->bytes >= 250000)
 		bundle_add_finding(
 		    b, FIND_NO_CODE_SPLITTING, biggest->bytes,

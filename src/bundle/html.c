@@ -200,7 +200,10 @@ static void place(const struct bundle *b, const struct bundle_entry *e,
 
 	strbuf_reset(pkg);
 	strbuf_reset(dir);
-	if (e->pkg >= 0) {
+	if (e->pkg >= 0 && b->pkgs.v[e->pkg].ignored) {
+		strbuf_addstr(pkg, "[ignored] (third-party: the map's "
+				   "ignoreList)");
+	} else if (e->pkg >= 0) {
 		const struct bundle_pkg *pk = &b->pkgs.v[e->pkg];
 
 		strbuf_addf(pkg, "%s@%s", pk->name,
@@ -266,19 +269,7 @@ void bundle_write_html(const struct bundle *b, FILE *fp)
 		json_end_object(&w);
 	}
 	json_end_array(&w);
-	json_key(&w, "findings");
-	json_begin_array(&w);
-	for (i = 0; i < b->findings.len; i++) {
-		json_begin_object(&w);
-		json_key(&w, "kind");
-		json_string(&w, bundle_finding_name(b->findings.v[i].kind));
-		json_key(&w, "message");
-		json_string(&w, b->findings.v[i].message);
-		json_key(&w, "bytes");
-		json_uint(&w, b->findings.v[i].bytes);
-		json_end_object(&w);
-	}
-	json_end_array(&w);
+	bundle_write_findings_json(b, &w);
 	json_end_object(&w);
 	fclose(mem);
 	fputs(page_head, fp);

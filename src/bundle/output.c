@@ -38,6 +38,31 @@ static int all_estimates(const struct bundle *b)
 	return 1;
 }
 
+/* An asset's bytes by origin: its own code, third-party code (a package
+ * under node_modules, or a source the map's ignoreList names) and the
+ * special keys ([unmapped], ...). */
+struct origin_split {
+	uint64_t own, third, special;
+};
+
+static struct origin_split split_origin(const struct bundle_asset *a)
+{
+	struct origin_split o = {0, 0, 0};
+	size_t i;
+
+	for (i = 0; i < a->ent.len; i++) {
+		const struct bundle_entry *e = &a->ent.v[i];
+
+		if (e->ignored || e->pkg >= 0)
+			o.third += e->bytes;
+		else if (e->path[0] == '[')
+			o.special += e->bytes;
+		else
+			o.own += e->bytes;
+	}
+	return o;
+}
+
 static const struct bundle_asset *sort_a;
 
 static int ent_desc(const void *x, const void *y)
@@ -206,7 +231,8 @@ static void write_dirs_text(const struct bundle *b, FILE *fp)
 	}
 	for (i = 0; i < t.len; i++)
 		t.v[i].name = dirs.keys[i].s;
-	qsort(t.v, t.len, sizeof(*t.v), dir_desc);
+	if (t.len) /* qsort(NULL, 0, ...) is undefined */
+		qsort(t.v, t.len, sizeof(*t.v), dir_desc);
 	if (t.len)
 		fprintf(fp, "\n%-54s %10s\n", "DIRECTORY", "BYTES");
 	for (i = 0; i < t.len && i < TOP_DIRS; i++) {
@@ -222,6 +248,39 @@ static void write_dirs_text(const struct bundle *b, FILE *fp)
 }
 
 #define TOP_SOURCES 15
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * part / whole : 0;
+}
+
+/* One line: own code against third-party code, and which sources the
+ * map's ignoreList names. */
+static void write_origin_text(const struct bundle_asset *a, FILE *fp)
+{
+	struct origin_split o = split_origin(a);
+	uint64_t ign = 0;
+	size_t i, n = 0;
+
+	if (!a->ent.len)
+		return;
+	for (i = 0; i < a->ent.len; i++)
+		if (a->ent.v[i].ignored) {
+			ign += a->ent.v[i].bytes;
+			n++;
+		}
+	fprintf(fp,
+		"  own code %llu bytes (%.1f%%), third-party %llu bytes "
+		"(%.1f%%), not from a source %llu bytes (%.1f%%)\n",
+		(unsigned long long)o.own, pct(o.own, a->bytes),
+		(unsigned long long)o.third, pct(o.third, a->bytes),
+		(unsigned long long)o.special, pct(o.special, a->bytes));
+	if (n)
+		fprintf(fp,
+			"  the map's ignoreList names %zu source%s of %llu "
+			"bytes as third-party (counted above)\n",
+			n, n == 1 ? "" : "s", (unsigned long long)ign);
+}
 
 void bundle_write_text(const struct bundle *b, FILE *fp)
 {
@@ -251,13 +310,14 @@ void bundle_write_text(const struct bundle *b, FILE *fp)
 			put(fp, e->path, 52);
 			size_cols(fp, b, e->bytes, e->gzip, e->brotli,
 				  has_estimates(a) ? 1 : 2);
-			fprintf(fp, " %5.1f%%\n",
-				a->bytes ? 100.0 * e->bytes / a->bytes : 0);
+			fprintf(fp, " %5.1f%%%s\n", pct(e->bytes, a->bytes),
+				e->ignored ? "  (ignoreList)" : "");
 		}
 		if (a->ent.len > TOP_SOURCES)
 			fprintf(fp, "  ... %zu more (--json lists them all)\n",
 				a->ent.len - TOP_SOURCES);
 		free(ix);
+		write_origin_text(a, fp);
 	}
 	write_dirs_text(b, fp);
 	if (b->pkgs.len) {
@@ -269,13 +329,20 @@ void bundle_write_text(const struct bundle *b, FILE *fp)
 			const struct bundle_pkg *p = &b->pkgs.v[ix[i]];
 			struct strbuf sb = STRBUF_INIT;
 
-			strbuf_addf(&sb, "%s@%s", p->name,
-				    *p->version ? p->version : "?");
+			if (p->ignored)
+				strbuf_addstr(&sb, p->name);
+			else
+				strbuf_addf(&sb, "%s@%s", p->name,
+					    *p->version ? p->version : "?");
 			put(fp, sb.buf, 42);
 			size_cols(fp, b, p->bytes, p->gzip, p->brotli,
 				  all_estimates(b) ? 1 : 2);
 			fputs("  ", fp);
-			utf8_fput_printable(fp, p->root, strlen(p->root));
+			if (p->ignored)
+				fputs("(sources in a map's ignoreList)", fp);
+			else
+				utf8_fput_printable(fp, p->root,
+						    strlen(p->root));
 			fputc('\n', fp);
 			strbuf_release(&sb);
 		}
@@ -342,6 +409,26 @@ static void json_size(struct json_writer *w, const struct bundle *b,
 		json_null(w);
 }
 
+/* own_bytes, third_party_bytes, and "ignored": the sources the map's
+ * ignoreList names, in the order of ix. */
+static void write_origin_json(struct json_writer *w,
+			      const struct bundle_asset *a, const size_t *ix)
+{
+	struct origin_split o = split_origin(a);
+	size_t j;
+
+	json_key(w, "own_bytes");
+	json_uint(w, o.own);
+	json_key(w, "third_party_bytes");
+	json_uint(w, o.third);
+	json_key(w, "ignored");
+	json_begin_array(w);
+	for (j = 0; j < a->ent.len; j++)
+		if (a->ent.v[ix[j]].ignored)
+			json_string(w, a->ent.v[ix[j]].path);
+	json_end_array(w);
+}
+
 static void write_asset_json(struct json_writer *w, const struct bundle *b,
 			     const struct bundle_asset *a)
 {
@@ -380,6 +467,7 @@ static void write_asset_json(struct json_writer *w, const struct bundle *b,
 		json_uint(w, a->ent.v[ix[j]].bytes);
 	}
 	json_end_object(w);
+	write_origin_json(w, a, ix);
 	if (b->sizes && has_estimates(a)) {
 		json_key(w, "sources_estimated");
 		json_begin_object(w);
@@ -436,6 +524,42 @@ static void write_chain(struct json_writer *w, const char *why)
 
 		json_stringn(w, why, n);
 		why += n + (nl ? 1 : 0);
+	}
+	json_end_array(w);
+}
+
+void bundle_write_findings_json(const struct bundle *b, struct json_writer *w)
+{
+	size_t i, j;
+
+	json_key(w, "findings");
+	json_begin_array(w);
+	for (i = 0; i < b->findings.len; i++) {
+		const struct bundle_finding *f = &b->findings.v[i];
+
+		json_begin_object(w);
+		json_key(w, "kind");
+		json_string(w, bundle_finding_name(f->kind));
+		json_key(w, "message");
+		json_string(w, f->message);
+		json_key(w, "bytes");
+		json_uint(w, f->bytes);
+		if (f->kind == FIND_UNUSED_CSS) {
+			json_key(w, "rules");
+			json_begin_array(w);
+			for (j = 0; j < f->rules.len; j++) {
+				json_begin_object(w);
+				json_key(w, "selector");
+				json_string(w, f->rules.v[j].selector);
+				json_key(w, "offset");
+				json_uint(w, f->rules.v[j].offset);
+				json_key(w, "bytes");
+				json_uint(w, f->rules.v[j].bytes);
+				json_end_object(w);
+			}
+			json_end_array(w);
+		}
+		json_end_object(w);
 	}
 	json_end_array(w);
 }
@@ -515,21 +639,7 @@ void bundle_write_json(const struct bundle *b, const struct budgets *bs,
 		json_end_object(&w);
 	}
 	json_end_array(&w);
-	json_key(&w, "findings");
-	json_begin_array(&w);
-	for (i = 0; i < b->findings.len; i++) {
-		const struct bundle_finding *f = &b->findings.v[i];
-
-		json_begin_object(&w);
-		json_key(&w, "kind");
-		json_string(&w, bundle_finding_name(f->kind));
-		json_key(&w, "message");
-		json_string(&w, f->message);
-		json_key(&w, "bytes");
-		json_uint(&w, f->bytes);
-		json_end_object(&w);
-	}
-	json_end_array(&w);
+	bundle_write_findings_json(b, &w);
 	if (bs && bs->len) {
 		json_key(&w, "budgets");
 		budgets_write_json(bs, &w);

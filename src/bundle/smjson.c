@@ -2,6 +2,7 @@
 #include "bundle/sourcemap.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
 #include "core/vec.h"
 #include <limits.h>
 
@@ -87,31 +88,30 @@ static int hex4(const char *p, unsigned *v)
 	return 0;
 }
 
-static void add_utf8(struct strbuf *out, unsigned cp)
-{
-	char b[4];
-	size_t n;
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
 
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | cp >> 12);
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (char)(0xf0 | cp >> 18);
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
+/* The first byte of p[0..end) that is a quote, a backslash or a control
+ * character: eight bytes at a time (the mappings string is most of a
+ * map's bytes and has none). */
+static const char *plain_run(const char *p, const char *end)
+{
+	while (end - p >= 8) {
+		uint64_t w, m;
+
+		memcpy(&w, p, 8);
+		/* A zero byte of w ^ c is a byte equal to c; w - 0x20 borrows
+		 * into the high bit of a byte below 0x20. */
+		m = ((w ^ (ONES * '"')) - ONES) & ~(w ^ (ONES * '"'));
+		m |= ((w ^ (ONES * '\\')) - ONES) & ~(w ^ (ONES * '\\'));
+		m |= (w - ONES * 0x20) & ~w;
+		if (m & HIGHS)
+			break;
+		p += 8;
 	}
-	strbuf_add(out, b, n);
+	while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+		p++;
+	return p;
 }
 
 /*
@@ -126,9 +126,7 @@ static int string(struct jp *j, const char **s, size_t *n, struct strbuf *out)
 	if (expect(j, '"') < 0)
 		return -1;
 	p = j->p;
-	for (q = p; q < j->end && *q != '"' && *q != '\\'; q++)
-		if ((unsigned char)*q < 0x20)
-			break;
+	q = plain_run(p, j->end);
 	if (q < j->end && *q == '"') {
 		*s = p;
 		*n = q - p;
@@ -195,7 +193,7 @@ static int string(struct jp *j, const char **s, size_t *n, struct strbuf *out)
 				cp = 0xfffd;
 			}
 			if (out)
-				add_utf8(out, cp);
+				utf8_add_codepoint(out, cp);
 			break;
 		}
 		default:
@@ -391,6 +389,67 @@ static int string_array(struct jp *j, struct strlist *l, struct strbuf *tmp,
 	}
 }
 
+struct idxlist {
+	long long *v;
+	size_t len, alloc;
+};
+
+/*
+ * An array of source indices ("ignoreList").  An item that is not a
+ * non-negative integer is kept as -1, to be reported with the indices out
+ * of range once the sources are known: a bad item costs a warning, not
+ * the map.
+ */
+static int index_array(struct jp *j, struct idxlist *l, const char *key)
+{
+	l->len = 0;
+	if (!peek(j, '[')) {
+		warning("%s: \"%s\" is not an array: it is left out", j->name,
+			key);
+		return skip_value(j, 1);
+	}
+	j->p++;
+	if (peek(j, ']')) {
+		j->p++;
+		return 0;
+	}
+	for (;;) {
+		const char *s = (ws(j), j->p), *q;
+		long long v = 0;
+
+		if (skip_value(j, 1) < 0)
+			return -1;
+		for (q = s; q < j->p && *q >= '0' && *q <= '9'; q++)
+			v = v < (long long)INT32_MAX ? v * 10 + (*q - '0') : v;
+		VEC_PUSH(l, q == j->p && q > s && v <= INT32_MAX ? v : -1);
+		ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		return expect(j, ']');
+	}
+}
+
+/* Mark the sources an ignoreList names; warn once about bad items. */
+static void apply_ignore_list(struct sourcemap *sm, const struct idxlist *l,
+			      const char *key, size_t base, size_t nsrc,
+			      const char *name)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < l->len; i++) {
+		if (l->v[i] < 0 || (size_t)l->v[i] >= nsrc)
+			bad++;
+		else
+			sm->ignored[base + l->v[i]] = 1;
+	}
+	if (bad)
+		warning("%s: %zu of the %zu items of \"%s\" are not indices "
+			"of its %zu sources: they are left out",
+			name, bad, l->len, key, nsrc);
+}
+
 static void free_list(struct strlist *l)
 {
 	size_t i;
@@ -465,11 +524,13 @@ static int map_object(struct sourcemap *sm, struct jp *j, uint32_t line_off,
 		      uint32_t col_off, int depth)
 {
 	struct strlist sources = VEC_INIT, contents = VEC_INIT;
+	struct idxlist ignore = VEC_INIT, gignore = VEC_INIT;
 	struct strbuf tmp = STRBUF_INIT, mbuf = STRBUF_INIT, kbuf = STRBUF_INIT;
 	char *root = NULL;
 	const char *map = NULL, *k;
 	size_t mlen = 0, kn, i, base = sm->nsources;
 	int ret = -1, have_sources = 0, have_sections = 0;
+	int have_ignore = 0, have_gignore = 0;
 
 	if (depth > 8)
 		return error("%s: index maps nested too deep", j->name);
@@ -515,6 +576,14 @@ static int map_object(struct sourcemap *sm, struct jp *j, uint32_t line_off,
 		} else if (KEY("mappings")) {
 			if (string(j, &map, &mlen, &mbuf) < 0)
 				goto out;
+		} else if (KEY("ignoreList")) {
+			have_ignore = 1;
+			if (index_array(j, &ignore, "ignoreList") < 0)
+				goto out;
+		} else if (KEY("x_google_ignoreList")) {
+			have_gignore = 1;
+			if (index_array(j, &gignore, "x_google_ignoreList") < 0)
+				goto out;
 		} else if (KEY("sections")) {
 			have_sections = 1;
 			if (expect(j, '[') < 0)
@@ -555,6 +624,8 @@ static int map_object(struct sourcemap *sm, struct jp *j, uint32_t line_off,
 	    xrealloc(sm->sources, (base + sources.len + 1) * sizeof(char *));
 	sm->contents =
 	    xrealloc(sm->contents, (base + sources.len + 1) * sizeof(char *));
+	sm->ignored = xrealloc(sm->ignored, base + sources.len + 1);
+	memset(sm->ignored + base, 0, sources.len + 1);
 	for (i = 0; i < sources.len; i++) {
 		sm->sources[base + i] =
 		    sourcemap_source_path(root, sources.v[i]);
@@ -564,12 +635,22 @@ static int map_object(struct sourcemap *sm, struct jp *j, uint32_t line_off,
 			contents.v[i] = NULL;
 	}
 	sm->nsources = base + sources.len;
+	/* As Chrome DevTools reads them: the standard key when present, else
+	 * the older x_google_ one. */
+	if (have_ignore)
+		apply_ignore_list(sm, &ignore, "ignoreList", base, sources.len,
+				  j->name);
+	else if (have_gignore)
+		apply_ignore_list(sm, &gignore, "x_google_ignoreList", base,
+				  sources.len, j->name);
 	ret = sourcemap_decode_mappings(sm, map, mlen, line_off, col_off,
 					(int32_t)base, sources.len, j->name);
 out:
 	free(root);
 	free_list(&sources);
 	free_list(&contents);
+	VEC_RELEASE(&ignore);
+	VEC_RELEASE(&gignore);
 	strbuf_release(&tmp);
 	strbuf_release(&mbuf);
 	strbuf_release(&kbuf);

@@ -4,6 +4,8 @@
 #include "core/error.h"
 #include "core/strbuf.h"
 #include <limits.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 /* base64 digit values, -1 for any other byte. */
@@ -96,6 +98,7 @@ void sourcemap_release(struct sourcemap *sm)
 	}
 	free(sm->sources);
 	free(sm->contents);
+	free(sm->ignored);
 	free(sm->seg);
 	memset(sm, 0, sizeof(*sm));
 }
@@ -136,6 +139,9 @@ int sourcemap_decode_mappings(struct sourcemap *sm, const char *s, size_t len,
 	int64_t col = 0, src = 0, oline = 0, ocol = 0, nm = 0;
 	uint32_t line = 0;
 
+	if (!__atomic_load_n(&b64v_ready, __ATOMIC_ACQUIRE))
+		b64v_init();
+
 	while (p < end) {
 		const char *seg = p;
 		int32_t v[5];
@@ -155,10 +161,18 @@ int sourcemap_decode_mappings(struct sourcemap *sm, const char *s, size_t len,
 			continue;
 		}
 		while (p < end && *p != ',' && *p != ';') {
+			int d = b64v[(unsigned char)*p];
+
 			if (n == 5)
 				return mappings_error(name, s, end, seg, line,
 						      "segment with more than "
 						      "5 fields");
+			/* One digit, the usual delta, without a call. */
+			if (d >= 0 && !(d & 32)) {
+				v[n++] = d & 1 ? -(d >> 1) : d >> 1;
+				p++;
+				continue;
+			}
 			if (vlq_decode(&p, end, &v[n], &why) < 0)
 				return mappings_error(name, s, end, p, line,
 						      why);
@@ -383,10 +397,12 @@ static int comment_at(const char *code, size_t len, size_t at,
 	return e == len || code[e] == '\n' || code[e] == '\r';
 }
 
-int sourcemap_find_comment(const char *code, size_t len, struct sm_comment *c)
+/* The last comment whose key starts in code[from, len). */
+static int last_comment_from(const char *code, size_t len, size_t from,
+			     struct sm_comment *c)
 {
 	static const char key[] = "sourceMappingURL=";
-	const char *p = code, *end = code + len, *hit;
+	const char *p = code + from, *end = code + len, *hit;
 	int found = 0;
 
 	while ((hit = memmem(p, end - p, key, sizeof(key) - 1))) {
@@ -403,6 +419,18 @@ int sourcemap_find_comment(const char *code, size_t len, struct sm_comment *c)
 		p = hit + 1;
 	}
 	return found;
+}
+
+/* The comment is nearly always at the end: the last 64 KiB are searched
+ * first, and the whole only when they hold none. */
+#define COMMENT_TAIL 65536
+
+int sourcemap_find_comment(const char *code, size_t len, struct sm_comment *c)
+{
+	if (len > COMMENT_TAIL &&
+	    last_comment_from(code, len, len - COMMENT_TAIL, c))
+		return 1;
+	return last_comment_from(code, len, 0, c);
 }
 
 static int hexval(int ch)
@@ -429,61 +457,106 @@ static void percent_decode(struct strbuf *out, const char *s, size_t len)
 	}
 }
 
-int sourcemap_read_file(struct strbuf *sb, const char *path)
+int sm_file_read(struct sm_file *f, const char *path)
 {
+	struct strbuf sb = STRBUF_INIT;
 	struct stat st;
+	/* "-" is standard input, as for strbuf_read_file(). */
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0, ret;
 
-	/* One read into a buffer of the right size: no regrowth. */
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		strbuf_grow(sb, (size_t)st.st_size + 1);
-	return strbuf_read_file(sb, path);
+	memset(f, 0, sizeof(*f));
+	if (fd < 0)
+		return error_errno("cannot open '%s'", path);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size <= SIZE_MAX) {
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+			       fd, 0);
+
+		if (p != MAP_FAILED) {
+			if (fd)
+				close(fd);
+			f->buf = p;
+			f->len = (size_t)st.st_size;
+			f->mapped = 1;
+			return 0;
+		}
+	}
+	/* A pipe, an empty file, or no mmap: read it. */
+	ret = strbuf_read_fd(&sb, fd, path);
+	if (fd)
+		close(fd);
+	if (ret < 0) {
+		strbuf_release(&sb);
+		return -1;
+	}
+	f->len = sb.len;
+	f->buf = strbuf_detach(&sb, NULL);
+	return 0;
 }
 
-int sourcemap_load_for(const char *path, const char *code, size_t len,
-		       struct strbuf *json, char **map_path)
+void sm_file_release(struct sm_file *f)
 {
-	struct sm_comment c;
-	struct strbuf name = STRBUF_INIT;
-	int ret = -1;
+	if (f->mapped)
+		munmap(f->buf, f->len);
+	else
+		free(f->buf);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Decoded text (a data: URL) as an sm_file. */
+static void file_from_strbuf(struct sm_file *f, struct strbuf *sb)
+{
+	f->len = sb->len;
+	f->buf = strbuf_detach(sb, NULL);
+	f->mapped = 0;
+}
+
+int sourcemap_load_for(const char *path, const struct sm_comment *c,
+		       struct sm_file *json, char **map_path)
+{
+	struct strbuf name = STRBUF_INIT, data = STRBUF_INIT;
 
 	*map_path = NULL;
-	if (sourcemap_find_comment(code, len, &c)) {
-		if (c.url_len > 5 && !strncmp(c.url, "data:", 5)) {
-			const char *comma = memchr(c.url, ',', c.url_len);
+	memset(json, 0, sizeof(*json));
+	if (c) {
+		if (c->url_len > 5 && !strncmp(c->url, "data:", 5)) {
+			const char *comma = memchr(c->url, ',', c->url_len);
 			size_t hlen, dlen;
+			int bad = 0;
 
 			strbuf_addf(&name, "the inline map of '%s'", path);
 			*map_path = strbuf_detach(&name, NULL);
 			if (!comma)
 				return error("%s: a data: URL without a comma",
 					     *map_path);
-			hlen = comma - c.url;
-			dlen = c.url_len - hlen - 1;
-			if (memmem(c.url, hlen, ";base64", 7)) {
-				if (base64_decode(json, comma + 1, dlen) < 0)
-					return error("%s: bad base64 after "
-						     "byte %zu",
-						     *map_path, json->len);
+			hlen = comma - c->url;
+			dlen = c->url_len - hlen - 1;
+			if (memmem(c->url, hlen, ";base64", 7)) {
+				if (base64_decode(&data, comma + 1, dlen) < 0)
+					bad = error("%s: bad base64 after "
+						    "byte %zu",
+						    *map_path, data.len);
 			} else {
-				percent_decode(json, comma + 1, dlen);
+				percent_decode(&data, comma + 1, dlen);
 			}
-			return 1;
+			file_from_strbuf(json, &data);
+			return bad ? -1 : 1;
 		}
-		if (memmem(c.url, c.url_len, "://", 3))
+		if (memmem(c->url, c->url_len, "://", 3))
 			return error(
 			    "'%s' names its map by URL ('%.*s'), which "
 			    "perfops does not fetch: give the map file "
 			    "as the second argument",
-			    path, (int)c.url_len, c.url);
-		if (*c.url != '/') {
+			    path, (int)c->url_len, c->url);
+		if (*c->url != '/') {
 			const char *slash = strrchr(path, '/');
 
 			if (slash)
 				strbuf_add(&name, path, slash - path + 1);
 		}
-		percent_decode(&name, c.url, c.url_len);
+		percent_decode(&name, c->url, c->url_len);
 		*map_path = strbuf_detach(&name, NULL);
-		if (sourcemap_read_file(json, *map_path) < 0) {
+		if (sm_file_read(json, *map_path) < 0) {
 			error("'%s' names the map '%s' in its sourceMappingURL "
 			      "comment, which cannot be read",
 			      path, *map_path);
@@ -497,7 +570,5 @@ int sourcemap_load_for(const char *path, const char *code, size_t len,
 		return 0;
 	}
 	*map_path = strbuf_detach(&name, NULL);
-	if (sourcemap_read_file(json, *map_path) >= 0)
-		ret = 1;
-	return ret;
+	return sm_file_read(json, *map_path) < 0 ? -1 : 1;
 }

@@ -26,6 +26,9 @@ struct sourcemap {
 	char **
 	    sources; /* sourceRoot joined, webpack://NS/ stripped, normalized */
 	char **contents; /* sourcesContent[i] JSON-escaped, or NULL */
+	/* ignored[i]: the map's "ignoreList" (or the older
+	 * "x_google_ignoreList") names source i as third-party code. */
+	unsigned char *ignored;
 	size_t nsources;
 	struct sm_segment *seg; /* sorted by (line, col), stable */
 	size_t nseg, aseg;
@@ -90,19 +93,37 @@ struct sm_comment {
 int sourcemap_find_comment(const char *code, size_t len, struct sm_comment *c);
 
 /*
- * Load the map of the generated file at path whose text is code: the map
- * the comment names (a data: URL, or a file relative to path's directory),
- * else path.map beside it.  Fills json (caller frees) and *map_path (a
- * name for messages, caller frees; "data: URL in FILE" for inline maps).
- * Returns 1 when a map was found and read, 0 when there is none, -1 after
- * reporting an unreadable or undecodable one.
+ * A file's bytes (not NUL-terminated): a regular file is mapped read-only,
+ * as maps and bundles of several megabytes are read once and copying them
+ * cost more than the rest of reading them; anything else is read.
+ * sm_file_release() unmaps or frees buf.
  */
-struct strbuf;
-int sourcemap_load_for(const char *path, const char *code, size_t len,
-		       struct strbuf *json, char **map_path);
+struct sm_file {
+	char *buf;
+	size_t len;
+	int mapped;
+};
 
-/* strbuf_read_file() with the buffer sized from the file's size first. */
-int sourcemap_read_file(struct strbuf *sb, const char *path);
+#define SM_FILE_INIT                                                           \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
+
+/* Returns 0, or -1 after reporting "cannot open/read 'PATH'". */
+int sm_file_read(struct sm_file *f, const char *path);
+void sm_file_release(struct sm_file *f);
+
+/*
+ * Load the map of the generated file at path whose sourceMappingURL
+ * comment is c (NULL when it has none): the map the comment names (a data:
+ * URL, or a file relative to path's directory), else path.map beside it.
+ * Fills json (release it) and *map_path (a name for messages, caller
+ * frees; "the inline map of 'FILE'" for data: URLs).  Returns 1 when a map
+ * was found and read, 0 when there is none, -1 after reporting an
+ * unreadable or undecodable one.
+ */
+int sourcemap_load_for(const char *path, const struct sm_comment *c,
+		       struct sm_file *json, char **map_path);
 
 /*
  * Normalize a source path in place: drop "." and empty segments, fold

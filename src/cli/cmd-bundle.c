@@ -26,7 +26,10 @@ static const struct cli_doc doc = {
 	"mappings [no source], so an asset's sources sum to its size.\n"
 	"Sources are grouped by package (the last node_modules/ segment,\n"
 	"pnpm and yarn layouts; version from its package.json) and\n"
-	"directory.  gzip -9 and brotli -11 (22-bit window) sizes of every\n"
+	"directory; the sources a map's ignoreList (or x_google_ignoreList)\n"
+	"names are third-party too: outside node_modules they form the\n"
+	"package [ignored], and each asset says how many of its bytes are\n"
+	"its own code.  gzip -9 and brotli -11 (22-bit window) sizes of every\n"
 	"asset are exact; a source's or package's compressed size is an\n"
 	"estimate (the asset's, shared out by each source's own compressed\n"
 	"size) and marked ~.  Download times are for slow 3G (400 kbit/s)\n"
@@ -34,12 +37,16 @@ static const struct cli_doc doc = {
 	"versions or install paths, with the bytes a dedupe saves) and\n"
 	"findings: moment, full-lodash, barrel-import, inline-data-uri,\n"
 	"embedded-font, duplicate, unminified, sourcemap-shipped,\n"
-	"no-code-splitting, cjs-tree-shaking.\n"
+	"no-code-splitting, cjs-tree-shaking, unused-css (CSS rules whose\n"
+	"classes and ids no script, script source or .html page under DIR\n"
+	"mentions: a static scan, so class names built at run time are\n"
+	"missed).\n"
 	"\n"
 	"`perfops bundle diff OLD NEW` compares two builds (directories or\n"
 	"assets, or reports of --json) by asset, package and source: what\n"
 	"grew and shrank, largest changes first; --markdown for a pull\n"
-	"request comment.\n",
+	"request comment.  Assets whose names differ only in a content hash\n"
+	"(main.3f2a1c.js, main.9b8e77.js) are paired and shown OLD -> NEW.\n",
     .epilogue =
 	"Exit status: 0 ok; 1 a map that cannot be read or does not match its\n"
 	"asset (what could be attributed is still reported, the rest is\n"
@@ -198,10 +205,12 @@ int cmd_bundle(int argc, char **argv)
 	    OPT_BOOL(0, "json", &json,
 		     "one JSON document: assets [{path, map, bytes,\n"
 		     "gzip, brotli, download_seconds, sources\n"
-		     "{path: bytes}, sources_estimated, directories}],\n"
+		     "{path: bytes}, sources_estimated, directories,\n"
+		     "own_bytes, third_party_bytes, ignored [paths]}],\n"
 		     "packages [{name, version, path, bytes, ...}],\n"
 		     "duplicates [{name, versions, paths, saving}],\n"
-		     "findings [{kind, message, bytes}]"),
+		     "findings [{kind, message, bytes; unused-css:\n"
+		     "rules [{selector, offset, bytes}]}]"),
 	    OPT_CHOICE(0, "sizes", &sizes, "WHICH",
 		       "all (default), raw, gzip or brotli: the\n"
 		       "compressed sizes to compute (brotli -11 of\n"

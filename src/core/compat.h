@@ -37,6 +37,11 @@
 /* Allocation that cannot fail: out of memory aborts with a message. */
 void *xmalloc(size_t size);
 void *xcalloc(size_t nmemb, size_t size);
+/* Like xcalloc(), zeroed by writing: for a table that is read before it
+ * is written, where calloc()'s fresh pages would fault twice (the shared
+ * zero page, then the copy) and, with threads, shoot down every CPU's
+ * TLB. */
+void *xcalloc_written(size_t nmemb, size_t size);
 void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
@@ -58,6 +63,26 @@ size_t st_add(size_t a, size_t b);
 			(alloc) = grow_;                                       \
 		}                                                              \
 	} while (0)
+
+/*
+ * Binary search: the first i in [0, n) for which the expression below
+ * (of i) is false, n when none is, where below holds for a prefix of the
+ * range (std::partition_point).  With "v[i].key < k" it is the first
+ * element not below k; with "v[i].key <= k", one past the last at or
+ * below k.
+ */
+#define PARTITION_POINT(n, i, below)                                           \
+	({                                                                     \
+		size_t lo_ = 0, hi_ = (n);                                     \
+		while (lo_ < hi_) {                                            \
+			size_t i = lo_ + (hi_ - lo_) / 2;                      \
+			if (below)                                             \
+				lo_ = i + 1;                                   \
+			else                                                   \
+				hi_ = i;                                       \
+		}                                                              \
+		lo_;                                                           \
+	})
 
 #include "core/banned.h"
 

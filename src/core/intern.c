@@ -2,17 +2,10 @@
 #include "core/intern.h"
 #include "core/hash.h"
 
-/*
- * Zeroed by writing rather than calloc(): fresh pages from calloc() are
- * first read through the shared zero page, and the write that follows
- * costs a second fault and, with threads, a TLB shootdown on every CPU.
- */
+/* Zeroed by writing (xcalloc_written()): probes read the tables first. */
 static uint32_t *zeroed(size_t n)
 {
-	uint32_t *p = xmalloc(st_mult(n, sizeof(*p)));
-
-	memset(p, 0, n * sizeof(*p));
-	return p;
+	return xcalloc_written(n, sizeof(uint32_t));
 }
 
 void intern_init(struct intern *t)

@@ -40,6 +40,28 @@ static void drop_consumed(struct lines *lr)
 	}
 }
 
+/*
+ * Map the pages of the stretch up to the next drop in one call, rather
+ * than fault them in 16 at a time: each fault is an exception, costly in
+ * a virtual machine.  Only a hint: without MADV_POPULATE_READ (Linux
+ * 5.14) the pages fault in as before.
+ */
+static void populate_ahead(struct lines *lr)
+{
+#ifdef MADV_POPULATE_READ
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t from = MAX(lr->populated, lr->start & ~(page - 1));
+	size_t upto = MIN(lr->end, lr->dropped + 2 * LINES_DROP_STEP);
+
+	if (upto <= from)
+		return;
+	madvise((char *)lr->map + from, upto - from, MADV_POPULATE_READ);
+	lr->populated = upto;
+#else
+	(void)lr;
+#endif
+}
+
 int lines_open(struct lines *lr, const char *path)
 {
 	memset(lr, 0, sizeof(*lr));
@@ -155,8 +177,10 @@ int lines_next_slow(struct lines *lr, const char **line, size_t *len)
 			lr->bytes += *len + 1;
 			lr->lineno++;
 			if (lr->map &&
-			    lr->start >= lr->dropped + 2 * LINES_DROP_STEP)
+			    lr->start >= lr->dropped + 2 * LINES_DROP_STEP) {
 				drop_consumed(lr);
+				populate_ahead(lr);
+			}
 			return 1;
 		}
 		if (lr->eof) {

@@ -29,7 +29,7 @@ struct lines {
 	/* A regular file is mapped rather than read (no copy); consumed
 	 * pages are dropped as we go so memory stays bounded. */
 	void *map;
-	size_t map_size, dropped;
+	size_t map_size, dropped, populated;
 	int own_map;
 };
 
@@ -46,23 +46,38 @@ int lines_next_slow(struct lines *lr, const char **line, size_t *len);
 
 /* Inline for the common case, a whole line in the buffer or mapping:
  * collapse calls it for every line of its input. */
+/*
+ * Consume the next line, n bytes and a newline, which the caller found
+ * itself in lr->mem + lr->start (reading no further than lr->end), as
+ * lines_next() would.  Returns 0, consuming nothing, when that line must
+ * be read with lines_next() instead: it reaches past the stretch of a
+ * mapped file kept in memory, or it is over the cap.
+ */
+static inline int lines_take(struct lines *lr, size_t n)
+{
+	if ((lr->map &&
+	     lr->start + n + 1 >= lr->dropped + 2 * LINES_DROP_STEP) ||
+	    n > lr->max_line)
+		return 0;
+	lr->start += n + 1;
+	lr->bytes += n + 1;
+	lr->lineno++;
+	/* The input streams in from memory: ask for it a kilobyte ahead of
+	 * the reader, as the hardware's own prefetch stops at page ends.
+	 * Only a hint, which never faults, past the end of the data too. */
+	__builtin_prefetch(lr->mem + lr->start + 1024);
+	return 1;
+}
+
 static inline int lines_next(struct lines *lr, const char **line, size_t *len)
 {
 	const char *p = lr->mem + lr->start;
 	const char *nl = memchr(p, '\n', lr->end - lr->start);
-	size_t n;
 
-	if (!nl || (lr->map && lr->start + (size_t)(nl - p) + 1 >=
-				   lr->dropped + 2 * LINES_DROP_STEP))
-		return lines_next_slow(lr, line, len);
-	n = (size_t)(nl - p);
-	if (n > lr->max_line)
+	if (!nl || !lines_take(lr, (size_t)(nl - p)))
 		return lines_next_slow(lr, line, len);
 	*line = p;
-	*len = n;
-	lr->start += n + 1;
-	lr->bytes += n + 1;
-	lr->lineno++;
+	*len = (size_t)(nl - p);
 	return 1;
 }
 /*

@@ -81,3 +81,32 @@ char *utf8_printable_dup(const char *s)
 	utf8_add_printable(&sb, s, strlen(s));
 	return strbuf_detach(&sb, NULL);
 }
+
+void utf8_add_codepoint(struct strbuf *sb, unsigned long cp)
+{
+	char b[4];
+	size_t n;
+
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+		cp = 0xfffd;
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | cp >> 12);
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (char)(0xf0 | cp >> 18);
+		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	strbuf_add(sb, b, n);
+}

@@ -22,6 +22,10 @@ struct strbuf;
  */
 size_t utf8_len(const char *s, size_t len);
 
+/* Append the UTF-8 encoding of code point cp to sb; a surrogate or a
+ * value past U+10FFFF becomes U+FFFD. */
+void utf8_add_codepoint(struct strbuf *sb, unsigned long cp);
+
 /*
  * Append s to sb with every control character a terminal could act on
  * (C0, DEL, C1 such as the 8-bit CSI) and every invalid UTF-8 byte

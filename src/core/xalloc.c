@@ -29,6 +29,15 @@ void *xcalloc(size_t nmemb, size_t size)
 	return p;
 }
 
+void *xcalloc_written(size_t nmemb, size_t size)
+{
+	size_t n = st_mult(nmemb, size);
+	void *p = xmalloc(n);
+
+	memset(p, 0, n);
+	return p;
+}
+
 void *xrealloc(void *ptr, size_t size)
 {
 	void *p = realloc(ptr, size ? size : 1);

@@ -159,189 +159,269 @@ static unsigned bucket(uint64_t size)
 }
 
 /*
- * Replay the events of one stream.  With stop_at (an event index) the
- * replay stops right after that event and leaves the live set in *l: the
- * blocks live at the peak.  Otherwise it fills the stream's statistics and
- * the sites' counts, and returns the index of the peak.
+ * Where a site stands while a stream is replayed: its live blocks, and
+ * what was live at the peak.  The peak is found without copying the live
+ * set at each new maximum: a site changed last at event number last <=
+ * the peak's number still holds its value at the peak, so it is copied to
+ * at_peak only when it next changes (or at the end).
  */
-static size_t replay(struct heap_analysis *a, uint32_t si, struct live *l,
-		     struct live *maps, size_t stop_at, struct sitemap *sitemap)
+struct site_live {
+	double bytes, count, slack;
+	double peak_bytes, peak_count, peak_slack;
+	uint64_t last;
+};
+
+/* The replay of one stream, one event at a time. */
+struct replay {
+	struct heap_analysis *a;
+	const struct heap_stream *s;
+	struct heap_stats *st;
+	uint32_t si;
+	struct live live, maps;
+	struct sitemap sitemap;
+	size_t site_base; /* this stream's sites start here */
+	VEC(struct site_live) sl;
+	double cur, mcur;
+	uint64_t ordinal;
+	uint64_t n;	  /* events so far */
+	uint64_t peak_at; /* the event of the peak, 0 = none yet */
+	/* The timeline: every step-th RSS sample, at most 2 * points. */
+	VEC(struct heap_timeline_point) tl;
+	size_t points, step;
+	uint64_t nrss, t0;
+};
+
+static struct site_live *site_live(struct replay *r, uint32_t site)
 {
-	const struct heap_stream *s = a->trace->streams[si];
-	struct heap_stats *st = &a->procs[si];
-	double cur = 0, mcur = 0;
-	uint64_t ordinal = 0;
-	size_t i, peak_at = SIZE_MAX, r = 0;
-	int stats = stop_at == SIZE_MAX;
+	size_t i = site - r->site_base;
 
-	for (i = 0; i < s->events.len; i++) {
-		const struct heap_event *e = &s->events.v[i];
-		struct block b;
-
-		if (stats)
-			for (; r < s->rss.len && s->rss.v[r].seq <= e->seq; r++)
-				st->rss_peak =
-				    MAX(st->rss_peak, s->rss.v[r].rss);
-		if (heap_kind_is_map(e->kind)) {
-			if (e->alloc) {
-				b.ptr = e->ptr;
-				b.bytes = (double)e->size;
-				live_put(maps, &b);
-				mcur += (double)e->size;
-				if (stats) {
-					st->mmap_bytes += (double)e->size;
-					a->kind_calls[e->kind]++;
-				}
-			} else if (stats && e->kind == HEAP_KIND_MUNMAP) {
-				a->kind_calls[e->kind]++;
-			}
-			if (!e->alloc && live_take(maps, e->ptr, &b)) {
-				double gone = MIN(b.bytes, (double)e->size);
-
-				mcur -= gone;
-				if (b.bytes > gone) {
-					b.ptr += e->size;
-					b.bytes -= gone;
-					live_put(maps, &b);
-				}
-			}
-			if (stats)
-				st->mmap_peak = MAX(st->mmap_peak, mcur);
-			continue;
-		}
-		if (e->alloc) {
-			double bytes, count;
-
-			weigh(s, e->size, &bytes, &count);
-			b.ptr = e->ptr;
-			b.bytes = bytes;
-			b.count = count;
-			b.ordinal = ++ordinal;
-			b.site = site_of(a, sitemap, si, e->stack);
-			b.slack = e->slack;
-			live_put(l, &b);
-			cur += bytes;
-			if (stats) {
-				struct heap_site *site = &a->sites.v[b.site];
-				unsigned k = bucket(e->size);
-
-				st->allocations += count;
-				st->allocated_bytes += bytes;
-				site->calls += count;
-				site->bytes += bytes;
-				a->hist_count[k] += count;
-				a->hist_bytes[k] += bytes;
-				a->kind_calls[e->kind] += count;
-				if (cur > st->peak_bytes) {
-					st->peak_bytes = cur;
-					peak_at = i;
-				}
-			}
-		} else if (live_take(l, e->ptr, &b)) {
-			cur -= b.bytes;
-			if (stats) {
-				st->frees += b.count;
-				if (e->kind == HEAP_KIND_FREE)
-					a->kind_calls[HEAP_KIND_FREE] +=
-					    b.count;
-				if (ordinal - b.ordinal <= a->temp_window) {
-					st->temporary += b.count;
-					a->sites.v[b.site].temporary += b.count;
-				}
-			}
-		} else if (stats) {
-			st->unknown_frees++;
-		}
-		if (i == stop_at)
-			break;
+	if (i >= r->sl.len) {
+		VEC_GROW(&r->sl, i + 1);
+		memset(r->sl.v + r->sl.len, 0,
+		       (i + 1 - r->sl.len) * sizeof(*r->sl.v));
+		r->sl.len = i + 1;
 	}
-	if (stats) {
-		st->live_bytes = cur;
-		st->mmap_live = mcur;
-		for (; r < s->rss.len; r++)
-			st->rss_peak = MAX(st->rss_peak, s->rss.v[r].rss);
-	}
-	return peak_at;
+	return &r->sl.v[i];
 }
 
-static void stream_leaks(struct heap_analysis *a, uint32_t si,
-			 const struct live *l)
+static void site_change(struct replay *r, uint32_t site, double bytes,
+			double count, double slack)
 {
-	const struct heap_stream *s = a->trace->streams[si];
+	struct site_live *sl = site_live(r, site);
+
+	if (sl->last <= r->peak_at) {
+		sl->peak_bytes = sl->bytes;
+		sl->peak_count = sl->count;
+		sl->peak_slack = sl->slack;
+	}
+	sl->bytes += bytes;
+	sl->count += count;
+	sl->slack += slack;
+	sl->last = r->n;
+}
+
+/* Keep every step-th RSS sample; when 2 * points are kept, every other. */
+static void timeline_add(struct replay *r, const struct heap_event *e)
+{
+	struct heap_timeline_point pt;
 	size_t i;
 
+	if (!r->nrss++)
+		r->t0 = e->time_ns;
+	if ((r->nrss - 1) % r->step)
+		return;
+	pt.t_ms = (double)(e->time_ns - r->t0) / 1e6;
+	pt.heap = r->cur;
+	pt.rss = e->size;
+	VEC_PUSH(&r->tl, pt);
+	if (r->tl.len < 2 * r->points)
+		return;
+	for (i = 0; 2 * i < r->tl.len; i++)
+		r->tl.v[i] = r->tl.v[2 * i];
+	r->tl.len = i;
+	r->step *= 2;
+}
+
+static void replay_map(struct replay *r, const struct heap_event *e)
+{
+	struct block b;
+
+	if (e->alloc) {
+		b.ptr = e->ptr;
+		b.bytes = (double)e->size;
+		live_put(&r->maps, &b);
+		r->mcur += (double)e->size;
+		r->st->mmap_bytes += (double)e->size;
+		r->a->kind_calls[e->kind]++;
+	} else if (e->kind == HEAP_KIND_MUNMAP) {
+		r->a->kind_calls[e->kind]++;
+	}
+	if (!e->alloc && live_take(&r->maps, e->ptr, &b)) {
+		double gone = MIN(b.bytes, (double)e->size);
+
+		r->mcur -= gone;
+		if (b.bytes > gone) {
+			b.ptr += e->size;
+			b.bytes -= gone;
+			live_put(&r->maps, &b);
+		}
+	}
+	r->st->mmap_peak = MAX(r->st->mmap_peak, r->mcur);
+}
+
+static void replay_event(struct replay *r, const struct heap_event *e)
+{
+	struct heap_analysis *a = r->a;
+	struct heap_stats *st = r->st;
+	struct block b, old;
+
+	r->n++;
+	if (e->rss) {
+		st->rss_peak = MAX(st->rss_peak, e->size);
+		timeline_add(r, e);
+		return;
+	}
+	if (heap_kind_is_map(e->kind)) {
+		replay_map(r, e);
+		return;
+	}
+	if (e->alloc) {
+		struct heap_site *site;
+		double bytes, count;
+		unsigned k = bucket(e->size);
+
+		weigh(r->s, e->size, &bytes, &count);
+		b.ptr = e->ptr;
+		b.bytes = bytes;
+		b.count = count;
+		b.ordinal = ++r->ordinal;
+		b.site = site_of(a, &r->sitemap, r->si, e->stack);
+		b.slack = e->slack;
+		/* An address handed out again was freed, even if the free
+		 * went unseen (inside libc): its old block ends here. */
+		if (live_take(&r->live, b.ptr, &old)) {
+			site_change(r, old.site, -old.bytes, -old.count,
+				    -(double)old.slack);
+			r->cur -= old.bytes;
+		}
+		live_put(&r->live, &b);
+		site_change(r, b.site, bytes, count, b.slack);
+		r->cur += bytes;
+		site = &a->sites.v[b.site];
+		st->allocations += count;
+		st->allocated_bytes += bytes;
+		site->calls += count;
+		site->bytes += bytes;
+		a->hist_count[k] += count;
+		a->hist_bytes[k] += bytes;
+		a->kind_calls[e->kind] += count;
+		if (r->cur > st->peak_bytes) {
+			st->peak_bytes = r->cur;
+			r->peak_at = r->n;
+		}
+	} else if (live_take(&r->live, e->ptr, &b)) {
+		site_change(r, b.site, -b.bytes, -b.count, -(double)b.slack);
+		r->cur -= b.bytes;
+		st->frees += b.count;
+		if (e->kind == HEAP_KIND_FREE)
+			a->kind_calls[HEAP_KIND_FREE] += b.count;
+		if (r->ordinal - b.ordinal <= a->temp_window) {
+			st->temporary += b.count;
+			a->sites.v[b.site].temporary += b.count;
+		}
+	} else {
+		st->unknown_frees++;
+	}
+}
+
+/* The end of a stream: its leaks and the sites at its peak. */
+static void replay_finish(struct replay *r)
+{
+	struct heap_analysis *a = r->a;
+	struct heap_stats *st = r->st;
+	size_t i;
+
+	st->live_bytes = r->cur;
+	st->mmap_live = r->mcur;
 	/* An exec'd-away image leaves nothing behind: not leaks. */
-	if (s->end_reason == HEAP_END_EXEC)
-		return;
-	for (i = 0; i < l->cap; i++) {
-		const struct block *b = &l->b[i];
+	if (r->s->end_reason != HEAP_END_EXEC)
+		for (i = 0; i < r->live.cap; i++) {
+			const struct block *b = &r->live.b[i];
 
-		if (!b->ptr)
-			continue;
-		a->sites.v[b->site].leaked_bytes += b->bytes;
-		a->sites.v[b->site].leaked_blocks += b->count;
-	}
-}
-
-static void stream_peak(struct heap_analysis *a, uint32_t si,
-			const struct live *l)
-{
-	struct heap_stats *st = &a->procs[si];
-	size_t i;
-
-	for (i = 0; i < l->cap; i++) {
-		const struct block *b = &l->b[i];
-
-		if (!b->ptr)
-			continue;
-		a->sites.v[b->site].peak_bytes += b->bytes;
-		a->sites.v[b->site].peak_blocks += b->count;
-		st->peak_blocks += b->count;
-		st->slack_at_peak += b->slack;
-	}
-}
-
-/* Heap bytes at each RSS sample of the stream, downsampled to n points. */
-static void stream_timeline(struct heap_analysis *a, uint32_t si, size_t n)
-{
-	const struct heap_stream *s = a->trace->streams[si];
-	struct live l = {NULL, 0, 0};
-	double cur = 0;
-	size_t i = 0, r, step;
-
-	if (!s->rss.len || !n)
-		return;
-	step = (s->rss.len + n - 1) / n;
-	for (r = 0; r < s->rss.len; r++) {
-		struct heap_timeline_point pt;
-
-		for (;
-		     i < s->events.len && s->events.v[i].seq <= s->rss.v[r].seq;
-		     i++) {
-			const struct heap_event *e = &s->events.v[i];
-			struct block b;
-			double count;
-
-			if (heap_kind_is_map(e->kind))
+			if (!b->ptr)
 				continue;
-			if (e->alloc) {
-				b.ptr = e->ptr;
-				weigh(s, e->size, &b.bytes, &count);
-				live_put(&l, &b);
-				cur += b.bytes;
-			} else if (live_take(&l, e->ptr, &b)) {
-				cur -= b.bytes;
-			}
+			a->sites.v[b->site].leaked_bytes += b->bytes;
+			a->sites.v[b->site].leaked_blocks += b->count;
 		}
-		if (r % step)
-			continue;
-		pt.t_ms =
-		    (double)(s->rss.v[r].time_ns - s->rss.v[0].time_ns) / 1e6;
-		pt.heap = cur;
-		pt.rss = s->rss.v[r].rss;
-		VEC_PUSH(&a->timeline, pt);
+	for (i = 0; r->peak_at && i < r->sl.len; i++) {
+		struct site_live *sl = &r->sl.v[i];
+		struct heap_site *site = &a->sites.v[r->site_base + i];
+
+		if (sl->last <= r->peak_at) {
+			sl->peak_bytes = sl->bytes;
+			sl->peak_count = sl->count;
+			sl->peak_slack = sl->slack;
+		}
+		site->peak_bytes = sl->peak_bytes;
+		site->peak_blocks = sl->peak_count;
+		st->peak_blocks += sl->peak_count;
+		st->slack_at_peak += sl->peak_slack;
 	}
-	live_clear(&l);
+	/* Thinned to at most the points asked for. */
+	while (r->tl.len > r->points) {
+		for (i = 0; 2 * i < r->tl.len; i++)
+			r->tl.v[i] = r->tl.v[2 * i];
+		r->tl.len = i;
+	}
+}
+
+static void replay_release(struct replay *r)
+{
+	live_clear(&r->live);
+	live_clear(&r->maps);
+	VEC_RELEASE(&r->sitemap);
+	VEC_RELEASE(&r->sl);
+	VEC_RELEASE(&r->tl);
+}
+
+/*
+ * Replay stream si in one pass over its events; its timeline is swapped
+ * into a->timeline when its peak is the largest so far.
+ */
+static int analyze_stream(struct heap_analysis *a, uint32_t si, size_t points)
+{
+	struct heap_events *it = heap_events_open(a->trace, si);
+	struct heap_event e;
+	struct replay r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.a = a;
+	r.s = a->trace->streams[si];
+	r.st = &a->procs[si];
+	r.si = si;
+	r.site_base = a->sites.len;
+	r.points = points;
+	r.step = 1;
+	while ((ret = heap_events_next(it, &e)) > 0)
+		replay_event(&r, &e);
+	heap_events_close(it);
+	if (ret == 0) {
+		replay_finish(&r);
+		if (a->peak_stream < 0 ||
+		    r.st->peak_bytes > a->procs[a->peak_stream].peak_bytes) {
+			struct heap_timeline_point *v = a->timeline.v;
+
+			a->timeline.v = r.tl.v;
+			a->timeline.len = r.tl.len;
+			a->timeline.alloc = r.tl.alloc;
+			r.tl.v = v;
+			r.tl.len = r.tl.alloc = 0;
+			a->peak_stream = (int)si;
+		}
+	}
+	replay_release(&r);
+	return ret;
 }
 
 struct build_check {
@@ -499,6 +579,7 @@ static int suppress(struct heap_analysis *a, const char *path)
 int heap_analyze(struct heap_analysis *a, const struct heap_trace *t,
 		 const struct heap_analyze_opts *o)
 {
+	int peak_stream;
 	size_t i;
 
 	memset(a, 0, sizeof(*a));
@@ -508,24 +589,15 @@ int heap_analyze(struct heap_analysis *a, const struct heap_trace *t,
 	a->peak_stream = -1;
 	a->procs = xcalloc(t->nstreams + 1, sizeof(*a->procs));
 	for (i = 0; i < t->nstreams; i++) {
-		struct live l = {NULL, 0, 0}, maps = {NULL, 0, 0};
-		struct sitemap sitemap = {NULL, 0, 0};
-		size_t peak_at;
-
 		if (t->streams[i]->mode == HEAP_MODE_SAMPLE)
 			a->sampled = 1;
-		peak_at = replay(a, (uint32_t)i, &l, &maps, SIZE_MAX, &sitemap);
-		stream_leaks(a, (uint32_t)i, &l);
-		live_clear(&l);
-		live_clear(&maps);
-		if (peak_at != SIZE_MAX) {
-			replay(a, (uint32_t)i, &l, &maps, peak_at, &sitemap);
-			stream_peak(a, (uint32_t)i, &l);
-			live_clear(&l);
-			live_clear(&maps);
-		}
-		VEC_RELEASE(&sitemap);
+		if (analyze_stream(a, (uint32_t)i,
+				   o->timeline_points ? o->timeline_points
+						      : 100) < 0)
+			return -1;
 	}
+	peak_stream = a->peak_stream;
+	a->peak_stream = -1;
 	symbolize(a, o->sym_flags, o->no_files);
 	if (o->suppressions && suppress(a, o->suppressions) < 0)
 		return -1;
@@ -566,9 +638,9 @@ int heap_analyze(struct heap_analysis *a, const struct heap_trace *t,
 			a->peak_stream = (int)i;
 		}
 	}
-	if (a->peak_stream >= 0)
-		stream_timeline(a, (uint32_t)a->peak_stream,
-				o->timeline_points ? o->timeline_points : 100);
+	/* The timeline kept is the one of that stream. */
+	if (a->peak_stream != peak_stream)
+		a->timeline.len = 0;
 	return 0;
 }
 

@@ -18,8 +18,15 @@
  * Records start with a one-byte tag; integers are unsigned LEB128
  * varints, signed ones zigzag-encoded.  Delta bases (seq, ptr) restart at
  * every chunk, so each chunk decodes on its own.
+ *
+ * A PFH2 chunk's header also says where its events lie in sequence order
+ * (so that a reader indexes a file by its headers alone and merges the
+ * threads' chunks without holding them) and how its records are stored (a
+ * zstd frame, or as they are).  PFH1, the header without them, is still
+ * read: its chunks are decoded to index them.
  */
-#define HEAP_CHUNK_MAGIC 0x31484650u /* "PFH1" little-endian */
+#define HEAP_CHUNK_MAGIC 0x31484650u  /* "PFH1" little-endian */
+#define HEAP_CHUNK_MAGIC2 0x32484650u /* "PFH2" */
 #define HEAP_CHUNK_MAX (1u << 20)
 
 struct heap_chunk_hdr {
@@ -28,6 +35,31 @@ struct heap_chunk_hdr {
 	uint32_t pid;
 	uint32_t tid;
 	uint64_t stream;
+};
+
+/*
+ * An event's key is (seq, 0); an RSS sample's is (seq, 1): it was taken
+ * after the event numbered seq.  first and last are the smallest and the
+ * largest key of the chunk's events and RSS samples.
+ */
+struct heap_chunk_hdr2 {
+	uint32_t magic;
+	uint32_t len; /* bytes stored after the header */
+	uint32_t pid;
+	uint32_t tid;
+	uint64_t stream;
+	uint64_t first_seq, last_seq;
+	uint32_t raw_len; /* bytes of records once decompressed */
+	uint32_t flags;	  /* enum heap_chunk_flags */
+};
+
+enum heap_chunk_flags {
+	HEAP_CHUNK_EVENTS = 1 << 0,    /* it has events: the range is set */
+	HEAP_CHUNK_FIRST_RSS = 1 << 1, /* the first key is an RSS sample's */
+	HEAP_CHUNK_LAST_RSS = 1 << 2,  /* the last key is an RSS sample's */
+	HEAP_CHUNK_UNSORTED = 1 << 3,  /* its events are not in key order */
+	HEAP_CHUNK_META = 1 << 4,      /* it has records other than events */
+	HEAP_CHUNK_ZSTD = 1 << 5,      /* the records are one zstd frame */
 };
 
 enum heap_rec {
@@ -92,6 +124,8 @@ static inline int heap_kind_is_map(unsigned kind)
 #define HEAP_ENV_UNWIND "PERFOPS_HEAP_UNWIND" /* auto, fp or dwarf */
 /* A fixed seed for the sampler, so a sampled run repeats exactly (tests). */
 #define HEAP_ENV_SEED "PERFOPS_HEAP_SEED"
+/* "1": chunks are zstd-compressed (smaller files, more CPU). */
+#define HEAP_ENV_COMPRESS "PERFOPS_HEAP_COMPRESS"
 /* "0": no __libc_freeres at exit (glibc's own blocks stay as leaks). */
 #define HEAP_ENV_FREERES "PERFOPS_HEAP_FREERES"
 #define HEAP_MAX_DEPTH 256

@@ -7,19 +7,33 @@
 #include "heap/format.h"
 
 /*
- * A trace file of libperfops-heap.so (see heap/format.h), decoded: one
- * stream per traced process image, with its events, stacks, mappings and
- * RSS samples.  The trace owns everything it points to;
- * heap_trace_release() frees it all.
+ * A trace file of libperfops-heap.so (see heap/format.h), read in two
+ * passes so that memory follows what is live, not how long the program
+ * ran.  heap_trace_parse() reads every chunk header, decodes the chunks
+ * that hold more than events (all of them in a PFH1 trace), and keeps, per
+ * stream (one traced process image), what is small: the process, its
+ * stacks, its mappings, how it ended, and an index of its chunks (where
+ * each lies, the range of its sequence numbers).  heap_events_open() then
+ * hands the
+ * stream's events out one at a time in sequence order, merging the chunks
+ * of its threads; only the chunks whose range covers the current sequence
+ * number are open, and the pages of those already read are given back.
+ *
+ * The trace owns everything it points to (and the mappings of the files it
+ * read); heap_trace_release() frees it all.
  */
 struct heap_event {
 	uint64_t seq;
 	uint64_t ptr;
-	uint64_t size;
-	uint32_t stack; /* stream-local id, 0 = unknown */
-	uint32_t slack; /* usable size - size, capped */
-	uint8_t alloc;	/* 1 allocation, 0 free */
-	uint8_t kind;	/* enum heap_kind */
+	uint64_t size;	  /* an RSS sample: the RSS in bytes */
+	uint64_t time_ns; /* an RSS sample: when, realtime ns */
+	uint32_t stack;	  /* stream-local id, 0 = unknown */
+	uint32_t slack;	  /* usable size - size, capped */
+	uint8_t alloc;	  /* 1 allocation, 0 free */
+	uint8_t kind;	  /* enum heap_kind */
+	/* 1: an RSS sample taken when seq events had been numbered; it
+	 * comes after the event of the same seq */
+	uint8_t rss;
 };
 
 struct heap_map {
@@ -28,8 +42,17 @@ struct heap_map {
 	char *build_id; /* hex, "" when none */
 };
 
-struct heap_rss {
-	uint64_t time_ns, seq, rss;
+/* Where a chunk's records lie and the range of their (seq, rss) keys. */
+struct heap_chunk_ref {
+	const unsigned char *data; /* as stored (compressed or not) */
+	uint32_t len, raw_len;
+	uint32_t file; /* index in heap_trace.files */
+	size_t off;    /* file offset of data, for messages */
+	uint64_t first_seq, last_seq;
+	uint8_t first_rss, last_rss;
+	uint8_t sorted;	 /* its records are in key order (the rule) */
+	uint8_t zstd;	 /* data is a zstd frame of raw_len bytes */
+	uint8_t checked; /* decoded once already (else checked when read) */
 };
 
 struct heap_stream {
@@ -41,9 +64,8 @@ struct heap_stream {
 	int end_reason; /* enum heap_end, 0 = the file ends first */
 	int64_t end_status;
 	uint64_t end_seq;
-	VEC(struct heap_event) events;
+	VEC(struct heap_chunk_ref) chunks; /* those with events, file order */
 	VEC(struct heap_map) maps;
-	VEC(struct heap_rss) rss;
 	/* Stacks: addresses of stack id i at frames[off[i]..off[i]+n[i]),
 	 * innermost first; n[i] = 0 for an id never defined. */
 	VEC(uint64_t) frames;
@@ -51,28 +73,51 @@ struct heap_stream {
 	VEC(uint16_t) stack_n;
 };
 
+struct heap_trace_file {
+	char *name;
+	const unsigned char *data;
+	size_t len;
+	int mapped;	    /* data is our mmap of the file */
+	unsigned char *own; /* data is this copy (not a regular file) */
+};
+
 struct heap_trace {
 	struct heap_stream **streams;
 	size_t nstreams, streams_alloc;
+	struct heap_trace_file *files;
+	size_t nfiles, files_alloc;
 	size_t torn; /* bytes at the end that were not a whole chunk */
+	/* Bytes the open chunks of a stream may hold decompressed or sorted
+	 * before the trace is refused as damaged; 0 = 1 GB. */
+	size_t held_max;
 };
 
 void heap_trace_init(struct heap_trace *t);
 void heap_trace_release(struct heap_trace *t);
 
 /*
- * Decode a trace held in memory and append its streams to t (name is for
- * messages).  A torn last chunk is skipped and counted in t->torn;
- * anything else malformed is an error naming the offset.  Events come out
- * sorted by their sequence number within each stream.
+ * Index a trace held in memory and append its streams to t (name is for
+ * messages); data must outlive t.  A torn last chunk is skipped and
+ * counted in t->torn; anything else malformed is an error naming the
+ * offset (in a chunk of events only, found when its events are read).
  */
 int heap_trace_parse(struct heap_trace *t, const char *name,
 		     const unsigned char *data, size_t len);
-/* The same from a file; reports its own errors. */
+/* The same from a file (mapped, not read in); reports its own errors. */
 int heap_trace_read(struct heap_trace *t, const char *path);
 
 /* The frames of a stack, innermost first (NULL, 0 when undefined). */
 const uint64_t *heap_stream_stack(const struct heap_stream *s, uint32_t id,
 				  size_t *n);
+
+/*
+ * The events of stream si in sequence order.  heap_events_next() returns
+ * 1 with the next event in *e, 0 after the last one, -1 (reported) when a
+ * chunk no longer decodes (the file changed since it was indexed).
+ */
+struct heap_events;
+struct heap_events *heap_events_open(const struct heap_trace *t, size_t si);
+int heap_events_next(struct heap_events *it, struct heap_event *e);
+void heap_events_close(struct heap_events *it);
 
 #endif

@@ -3,9 +3,11 @@
 
 #define LINECACHE_MIN_SLOTS 1024
 
+/* Zeroed by writing (xcalloc_written()): lookups read the slots before
+ * insertions write them. */
 static void slots_alloc(struct linecache *lc, size_t nslots)
 {
-	lc->slots = xcalloc(nslots, sizeof(*lc->slots));
+	lc->slots = xcalloc_written(nslots, sizeof(*lc->slots));
 	lc->mask = nslots - 1;
 }
 

@@ -658,28 +658,40 @@ static inline int perf_columns(const char *s, size_t len)
 #endif
 }
 
+static int frame_line_miss(struct collapse *c, const char *s, size_t len,
+			   size_t l1, uint64_t l1hash);
+
 /*
  * Collapse a frame line into frames: the cached result or a fresh one.
- * Returns 0 when the line is not a frame line at all.
+ * When the caller hashed its level-1 key (key_hash not NULL), the line is
+ * in perf's columns, without --addrs and with level 1 on.  Returns 0 when
+ * the line is not a frame line at all.  Inline: a level-1 hit is nearly
+ * every frame line of a large input; the rest is frame_line_miss().
  */
-static int frame_line(struct collapse *c, const char *s, size_t len)
+static inline __attribute__((always_inline)) int
+frame_line(struct collapse *c, const char *s, size_t len,
+	   const uint64_t *key_hash)
 {
 	struct frame_cache *fc = &c->cache;
-	int j = c->is_java;
-	struct frame_line fl;
 	const uint32_t *fr;
-	const char *key;
-	size_t klen, l1;
-	uint64_t hash, l1hash = 0;
+	uint64_t l1hash = 0;
+	size_t l1;
 	uint32_t n;
 
 	c->frame_lines++;
-	l1 = !(c->flags & COLLAPSE_ADDRS) && perf_columns(s, len)
-		 ? 18
-		 : key_start(c, s, len);
+	if (key_hash) {
+		l1 = 18;
+		l1hash = *key_hash;
+	} else {
+		l1 = !(c->flags & COLLAPSE_ADDRS) && perf_columns(s, len)
+			 ? 18
+			 : key_start(c, s, len);
+		if (!fc->l1_off)
+			l1hash = linecache_hash(s + l1, len - l1);
+	}
 	if (!fc->l1_off) {
-		l1hash = hash_bytes(s + l1, len - l1);
-		fr = linecache_find(&fc->l1[j], s + l1, len - l1, l1hash, &n);
+		fr = linecache_find(&fc->l1[c->is_java], s + l1, len - l1,
+				    l1hash, &n);
 		if (++fc->l1_tries == L1_WINDOW) {
 			fc->l1_off = fc->l1_hits < L1_WINDOW / 2;
 			fc->l1_tries = fc->l1_hits = 0;
@@ -689,6 +701,21 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 			return push_group(c, fr, n);
 		}
 	}
+	return frame_line_miss(c, s, len, l1, l1hash);
+}
+
+/* A frame line whose level-1 key is not cached (or level 1 is off). */
+static int frame_line_miss(struct collapse *c, const char *s, size_t len,
+			   size_t l1, uint64_t l1hash)
+{
+	struct frame_cache *fc = &c->cache;
+	int j = c->is_java;
+	struct frame_line fl;
+	const uint32_t *fr;
+	const char *key;
+	size_t klen;
+	uint64_t hash;
+	uint32_t n;
 
 	if (!match_frame(s, len, &fl)) {
 		c->frame_lines--;
@@ -727,7 +754,7 @@ static int frame_line(struct collapse *c, const char *s, size_t len)
 		key = k;
 		klen = kn;
 	}
-	hash = hash_bytes(key, klen);
+	hash = linecache_hash(key, klen);
 	fr = linecache_find(&fc->keys[j], key, klen, hash, &n);
 	if (!fr)
 		fr = new_key(c, &fl, key, klen, hash, &n);
@@ -909,6 +936,43 @@ static void collapse_release(struct collapse *c)
 	strbuf_release(&c->bad_text);
 }
 
+/* A line that starts like a frame line but is none (or a srcline). */
+static void other_line(struct collapse *c, const char *s, size_t len)
+{
+	if (!only_space(s, len) && !is_srcline(s, len))
+		bad_line(c, s, len);
+}
+
+/*
+ * The line most of a deep recording is made of, taken without
+ * lines_next(): a frame line in perf's columns, whose end is found and
+ * whose level-1 key is hashed in one pass over its bytes.  Returns 1 when
+ * it took the next line, 0 when that line goes the usual way.
+ */
+static inline int fast_frame_line(struct collapse *c)
+{
+#ifdef HAVE_LINECACHE_SCAN
+	struct lines *lr = c->lr;
+	const char *s = lr->mem + lr->start;
+	size_t avail = lr->end - lr->start, klen;
+	uint64_t h;
+
+	/* 128 bytes: perf_columns() reads 19, linecache_scan() whole
+	 * blocks. */
+	if (!c->have_pname || c->cache.l1_off || (c->flags & COLLAPSE_ADDRS) ||
+	    avail < 128 || !perf_columns(s, avail) ||
+	    !linecache_scan(s + 18, avail - 18, &klen, &h) ||
+	    s[18 + klen - 1] == '\r' || !lines_take(lr, 18 + klen))
+		return 0;
+	if (!frame_line(c, s, 18 + klen, &h))
+		other_line(c, s, 18 + klen);
+	return 1;
+#else
+	(void)c;
+	return 0;
+#endif
+}
+
 /* The main loop: every line of c->lr, dispatched as the script does. */
 static int collapse_run(struct collapse *c)
 {
@@ -917,9 +981,14 @@ static int collapse_run(struct collapse *c)
 	size_t len;
 	int r;
 
-	while ((r = lines_next(lr, &s, &len)) > 0) {
+	for (;;) {
 		struct event_line ev;
 		unsigned char c0;
+
+		if (fast_frame_line(c))
+			continue;
+		if ((r = lines_next(lr, &s, &len)) <= 0)
+			break;
 
 		/* Unlike the script's chomp, CRLF line ends are accepted. */
 		if (len && s[len - 1] == '\r')
@@ -947,10 +1016,9 @@ static int collapse_run(struct collapse *c)
 			continue;
 		}
 		if (is_space(c0) || is_word(c0)) {
-			if (frame_line(c, s, len))
-				continue;
-			if (only_space(s, len) || is_srcline(s, len))
-				continue;
+			if (!frame_line(c, s, len, NULL))
+				other_line(c, s, len);
+			continue;
 		}
 		bad_line(c, s, len);
 	}

@@ -334,20 +334,221 @@ static void rank_frames(struct stack_order *o)
 	free(open);
 }
 
+/*
+ * A faster order for the usual case, no frame name holding a ';'.  A
+ * token is a frame name with what follows it in the folded text: ';' (a
+ * middle token) or the end of the text (the last token).  Then no middle
+ * token is a prefix of another token, so two stacks compare as their
+ * texts at the first token where they differ: by the bytes of the two
+ * tokens, or, when one is a prefix of the other, it is a last token, its
+ * text ends first and sorts first, as the shorter token does.  Each
+ * token gets its rank in byte order, and the stacks are sorted by their
+ * rank sequences with a multikey quicksort: the stacks of a group that
+ * agree on tokens 0..d-1 are split three ways by their token d, and only
+ * the middle part goes on to d + 1.  Each frame of the shared start of
+ * two stacks is thus looked at once per group rather than once per
+ * comparison, as a comparison sort does, and deep stacks share most of
+ * their frames.
+ */
+struct token_order {
+	const struct profile *p;
+	uint32_t *mid, *last; /* ranks from 1 by frame; 0 is the end */
+};
+
+struct sort_item {
+	const uint32_t *f;
+	uint32_t depth, id;
+};
+
+/*
+ * Rank the two tokens of every frame; returns 0 when a name holds a ';'.
+ * In byte order, a last token "N" comes just before the names that
+ * extend N, and the middle token "N;" after those that extend N with a
+ * byte below ';' and before those that extend it with a byte above.  So
+ * the names are sorted once and walked with the names whose middle token
+ * is still to come, each a prefix of the next, as in rank_frames().
+ */
+static int rank_tokens(struct token_order *o)
+{
+	const struct profile *p = o->p;
+	size_t nf = intern_count(&p->frames), i, top = 0;
+	uint32_t *byname, *open, r = 0;
+
+	for (i = 0; i < nf; i++)
+		if (memchr(profile_frame_name(p, (uint32_t)i), ';',
+			   profile_frame_len(p, (uint32_t)i)))
+			return 0;
+	byname = xmalloc(st_mult(nf ? nf : 1, sizeof(*byname)));
+	open = xmalloc(st_mult(nf ? nf : 1, sizeof(*open)));
+	o->mid = xmalloc(st_mult(nf ? nf : 1, sizeof(*o->mid)));
+	o->last = xmalloc(st_mult(nf ? nf : 1, sizeof(*o->last)));
+	for (i = 0; i < nf; i++)
+		byname[i] = (uint32_t)i;
+	qsort_r(byname, nf, sizeof(*byname), profile_cmp_frame_ids, (void *)p);
+	for (i = 0; i < nf; i++) {
+		const unsigned char *name =
+		    (const unsigned char *)profile_frame_name(p, byname[i]);
+		size_t len = profile_frame_len(p, byname[i]);
+
+		/* Close the open names this one does not extend with a byte
+		 * below ';'. */
+		while (top) {
+			uint32_t f = open[top - 1];
+			size_t fl = profile_frame_len(p, f);
+
+			if (fl < len &&
+			    !memcmp(profile_frame_name(p, f), name, fl) &&
+			    name[fl] < ';')
+				break;
+			o->mid[open[--top]] = ++r;
+		}
+		o->last[byname[i]] = ++r;
+		open[top++] = byname[i];
+	}
+	while (top)
+		o->mid[open[--top]] = ++r;
+	free(byname);
+	free(open);
+	return 1;
+}
+
+/* The rank of a stack's token d, 0 past its end. */
+static inline uint32_t token_at(const struct token_order *o,
+				const struct sort_item *it, size_t d)
+{
+	if (d >= it->depth)
+		return 0;
+	return d + 1 < it->depth ? o->mid[it->f[d]] : o->last[it->f[d]];
+}
+
+/* Two stacks that agree on tokens 0..d-1, in full. */
+static int cmp_items(const struct token_order *o, const struct sort_item *a,
+		     const struct sort_item *b, size_t d)
+{
+	uint32_t ta, tb;
+
+	for (;; d++) {
+		ta = token_at(o, a, d);
+		tb = token_at(o, b, d);
+		if (ta != tb)
+			return ta < tb ? -1 : 1;
+		if (!ta)
+			break;
+	}
+	/* Same frames in different threads: keep the output deterministic. */
+	ta = profile_stack_thread(o->p, a->id);
+	tb = profile_stack_thread(o->p, b->id);
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static void swap_items(struct sort_item *a, struct sort_item *b)
+{
+	struct sort_item t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Below this many stacks a group is sorted by insertion. */
+#define SORT_SMALL 12
+
+static void sort_tokens(const struct token_order *o, struct sort_item *it,
+			size_t n)
+{
+	struct task {
+		size_t lo, n, d;
+	};
+	VEC(struct task) todo = VEC_INIT;
+	struct task t = {0, n, 0};
+
+	/* The parts left for later go on a list rather than the C stack,
+	 * which a crafted profile could make deep. */
+	VEC_PUSH(&todo, t);
+	while (todo.len) {
+		t = todo.v[--todo.len];
+		while (t.n >= SORT_SMALL) {
+			struct sort_item *a = it + t.lo;
+			uint32_t x = token_at(o, &a[0], t.d);
+			uint32_t y = token_at(o, &a[t.n / 2], t.d);
+			uint32_t z = token_at(o, &a[t.n - 1], t.d);
+			uint32_t pv = MAX(MIN(x, y), MIN(MAX(x, y), z));
+			size_t lt = 0, i = 0, gt = t.n;
+
+			/* Three ways: [0, lt) below the pivot, [lt, gt) equal
+			 * to it, [gt, n) above it. */
+			while (i < gt) {
+				uint32_t k = token_at(o, &a[i], t.d);
+
+				if (k < pv)
+					swap_items(&a[lt++], &a[i++]);
+				else if (k > pv)
+					swap_items(&a[i], &a[--gt]);
+				else
+					i++;
+			}
+			if (lt > 1)
+				VEC_PUSH(&todo, ((struct task){t.lo, lt, t.d}));
+			if (t.n - gt > 1)
+				VEC_PUSH(&todo, ((struct task){t.lo + gt,
+							       t.n - gt, t.d}));
+			t.lo += lt;
+			t.n = gt - lt;
+			if (!pv)
+				break; /* all ended: cmp_items() orders them */
+			t.d++;
+		}
+		/* Insertion sort of what is left of the group. */
+		for (size_t i = t.lo + 1; i < t.lo + t.n; i++) {
+			struct sort_item v = it[i];
+			size_t j = i;
+
+			while (j > t.lo &&
+			       cmp_items(o, &v, &it[j - 1], t.d) < 0) {
+				it[j] = it[j - 1];
+				j--;
+			}
+			it[j] = v;
+		}
+	}
+	VEC_RELEASE(&todo);
+}
+
 uint32_t *profile_sorted_stacks(const struct profile *p)
 {
 	size_t n = profile_nstacks(p), i;
 	uint32_t *ids = xmalloc(st_mult(n ? n : 1, sizeof(*ids)));
 	struct stack_order o = {p, NULL, NULL};
+	struct token_order to = {p, NULL, NULL};
 
 	for (i = 0; i < n; i++)
 		ids[i] = (uint32_t)i;
+	if (n <= 1)
+		return ids;
 	/* Ranking costs a sort of the names and 20 bytes a name: worth it
 	 * when names repeat across stacks, not when most are one stack's. */
-	if (n > 1 && intern_count(&p->frames) <= 2 * n)
+	if (intern_count(&p->frames) <= 2 * n && rank_tokens(&to)) {
+		struct sort_item *it = xmalloc(st_mult(n, sizeof(*it)));
+
+		for (i = 0; i < n; i++) {
+			size_t depth;
+
+			it[i].f = profile_stack(p, (uint32_t)i, &depth);
+			it[i].depth = (uint32_t)depth;
+			it[i].id = (uint32_t)i;
+		}
+		sort_tokens(&to, it, n);
+		for (i = 0; i < n; i++)
+			ids[i] = it[i].id;
+		free(it);
+		free(to.mid);
+		free(to.last);
+		return ids;
+	}
+	if (intern_count(&p->frames) <= 2 * n)
 		rank_frames(&o);
-	if (n > 1)
-		qsort_r(ids, n, sizeof(*ids), cmp_stacks, &o);
+	qsort_r(ids, n, sizeof(*ids), cmp_stacks, &o);
 	free(o.rank);
 	free(o.prefix_end);
 	return ids;

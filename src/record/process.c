@@ -42,16 +42,9 @@ void rec_process_release(struct rec_session *s)
 
 static size_t thread_index(struct rec_session *s, int tid, int *found)
 {
-	size_t lo = 0, hi = s->nthreads;
+	size_t lo, hi = s->nthreads;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->threads[mid]->tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = PARTITION_POINT(hi, mid, s->threads[mid]->tid < tid);
 	*found = lo < s->nthreads && s->threads[lo]->tid == tid;
 	return lo;
 }

@@ -19,6 +19,17 @@ struct cu_index;
  */
 Dwarf_Die *cu_index_find(struct cu_index **ix, Dwfl_Module *mod,
 			 Dwarf_Addr addr, Dwarf_Addr *bias, Dwarf_Die *buf);
+/*
+ * The code DIEs (subprograms, inlined subroutines, lexical blocks) that
+ * hold the link-time address pc in cu, innermost first, as a malloc'd
+ * array in *out; returns how many (0: none).  This is dwarf_getscopes()
+ * followed by dwarf_getscopes_die() of its innermost scope, with each CU's
+ * scopes read once instead of the whole CU walked for every address: a
+ * large CU (CPython's ceval.c) made that a minute for a few thousand
+ * addresses.
+ */
+int cu_index_scopes(struct cu_index **ix, Dwarf_Die *cu, Dwarf_Addr pc,
+		    Dwarf_Die **out);
 void cu_index_free(struct cu_index *ix);
 
 #endif

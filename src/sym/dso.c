@@ -562,67 +562,6 @@ static const struct sym_symbol *fde_symbol(struct dso *d, uint64_t vaddr)
 	return symtab_find(&d->fdes, vaddr, 0);
 }
 
-/*
- * The DIEs with code at pc below parent, outermost first, into path[]
- * (at most max); returns how many.
- */
-static int scopes_below(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *path,
-			int max)
-{
-	Dwarf_Die child;
-
-	if (max <= 0 || dwarf_child(parent, &child))
-		return 0;
-	do {
-		int n;
-
-		switch (dwarf_tag(&child)) {
-		case DW_TAG_namespace:
-		case DW_TAG_module:
-		case DW_TAG_structure_type:
-		case DW_TAG_class_type:
-		case DW_TAG_union_type:
-			n = scopes_below(&child, pc, path, max);
-			if (n)
-				return n;
-			break;
-		case DW_TAG_subprogram:
-		case DW_TAG_inlined_subroutine:
-		case DW_TAG_lexical_block:
-			if (dwarf_haspc(&child, pc) > 0) {
-				path[0] = child;
-				return 1 + scopes_below(&child, pc, path + 1,
-							max - 1);
-			}
-			break;
-		default:
-			break;
-		}
-	} while (!dwarf_siblingof(&child, &child));
-	return 0;
-}
-
-/*
- * dwarf_getscopes() for code defined inside namespaces and types: it
- * looks for code only where C and C++ compilers put it (below the CU and
- * in other code), while rustc nests each function in the DIEs of its
- * modules and impl blocks, so a Rust address had no scope and no inline
- * frame.  Same result: a malloc'd array, innermost scope first.
- */
-static int scopes_in_types(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die **out)
-{
-	Dwarf_Die path[64];
-	int n = scopes_below(cu, pc, path, (int)ARRAY_SIZE(path)), i;
-
-	*out = NULL;
-	if (!n)
-		return 0;
-	*out = xmalloc(sizeof(**out) * (size_t)n);
-	for (i = 0; i < n; i++)
-		(*out)[i] = path[n - 1 - i];
-	return n;
-}
-
 /* The name of file number idx of the CU, or NULL. */
 static const char *cu_file(Dwarf_Die *cu, Dwarf_Word idx)
 {
@@ -684,30 +623,13 @@ size_t dso_frames(struct dso *d, uint64_t vaddr, int inline_frames, int lines,
 		}
 		line = ln > 0 ? (unsigned)ln : 0;
 	}
+	/* The scopes holding the address, innermost first: for an inlined
+	 * call, the chain of inlined subroutines up to the function they
+	 * were inlined into. */
 	nscopes = inline_frames && cu
-		      ? dwarf_getscopes(cu, addr - cubias, &scopes)
+		      ? cu_index_scopes((struct cu_index **)&d->cus, cu,
+					addr - cubias, &scopes)
 		      : 0;
-	if (inline_frames && cu && nscopes <= 0) {
-		free(scopes);
-		scopes = NULL;
-		nscopes = scopes_in_types(cu, addr - cubias, &scopes);
-	}
-	/*
-	 * Past the innermost inlined subroutine, dwarf_getscopes() goes on
-	 * with the scopes of its abstract origin (where it was written),
-	 * not with the code it was inlined into: the DIEs that enclose the
-	 * innermost scope give the whole chain of inlined calls.
-	 */
-	if (nscopes > 0) {
-		Dwarf_Die inner = scopes[0], *chain = NULL;
-		int nchain = dwarf_getscopes_die(&inner, &chain);
-
-		if (nchain > 0) {
-			free(scopes);
-			scopes = chain;
-			nscopes = nchain;
-		}
-	}
 	/*
 	 * scopes[] runs from the innermost scope out; each inlined
 	 * subroutine is a frame whose caller line is its DW_AT_call_line.

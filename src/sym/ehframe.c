@@ -99,21 +99,14 @@ static int fde_range(struct dso *d, uint64_t fde, uint64_t start,
 int ehframe_find(struct dso *d, uint64_t vaddr, uint64_t *start, uint64_t *end)
 {
 	struct ehframe *eh = &d->eh;
-	size_t lo = 0, hi;
+	size_t lo, hi;
 	uint64_t range;
 
 	if (!eh->tried)
 		load_table(d);
 	/* The last FDE starting at or below vaddr. */
 	hi = eh->count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (entry(eh, mid, 0) <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = PARTITION_POINT(hi, mid, entry(eh, mid, 0) <= vaddr);
 	if (!lo)
 		return -1;
 	*start = entry(eh, lo - 1, 0);

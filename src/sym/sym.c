@@ -42,16 +42,9 @@ void sym_release(struct symbolizer *sy)
 /* Processes are few (tens); a sorted array keeps lookups cheap enough. */
 static size_t proc_index(const struct symbolizer *sy, int pid, int *found)
 {
-	size_t lo = 0, hi = sy->nprocs;
+	size_t lo, hi = sy->nprocs;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (sy->procs[mid]->pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = PARTITION_POINT(hi, mid, sy->procs[mid]->pid < pid);
 	*found = lo < sy->nprocs && sy->procs[lo]->pid == pid;
 	return lo;
 }

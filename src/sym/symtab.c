@@ -105,18 +105,11 @@ void symtab_sort(struct symtab *st)
 const struct sym_symbol *symtab_find(const struct symtab *st, uint64_t addr,
 				     uint64_t max_gap)
 {
-	size_t lo = 0, hi = st->nr;
+	size_t lo, hi = st->nr;
 	const struct sym_symbol *s;
 
 	/* Find the first symbol starting above addr. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (st->syms[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = PARTITION_POINT(hi, mid, st->syms[mid].start <= addr);
 	if (!lo)
 		return NULL;
 	s = &st->syms[lo - 1];

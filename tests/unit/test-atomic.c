@@ -10,6 +10,16 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(dir));
 }
 
+/* Each test runs in its own process with its own directory: remove it. */
+static void teardown(void)
+{
+	struct strbuf cmd = STRBUF_INIT;
+
+	strbuf_addf(&cmd, "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd.buf), 0);
+	strbuf_release(&cmd);
+}
+
 static int count_files(void)
 {
 	struct strbuf cmd = STRBUF_INIT;
@@ -25,7 +35,7 @@ static int count_files(void)
 	return n;
 }
 
-Test(atomic, commit_replaces_target, .init = setup)
+Test(atomic, commit_replaces_target, .init = setup, .fini = teardown)
 {
 	struct strbuf path = STRBUF_INIT, got = STRBUF_INIT;
 	struct atomic_file af;
@@ -46,7 +56,7 @@ Test(atomic, commit_replaces_target, .init = setup)
 	strbuf_release(&got);
 }
 
-Test(atomic, abort_leaves_target, .init = setup)
+Test(atomic, abort_leaves_target, .init = setup, .fini = teardown)
 {
 	struct strbuf path = STRBUF_INIT, got = STRBUF_INIT;
 	struct atomic_file af;
@@ -70,7 +80,7 @@ Test(atomic, unwritable_directory_fails)
 	cr_assert_eq(atomic_open(&af, "/nonexistent-dir/x.svg"), -1);
 }
 
-Test(atomic, symlink_is_written_through, .init = setup)
+Test(atomic, symlink_is_written_through, .init = setup, .fini = teardown)
 {
 	struct strbuf path = STRBUF_INIT, link = STRBUF_INIT;
 	struct strbuf got = STRBUF_INIT;
@@ -91,7 +101,7 @@ Test(atomic, symlink_is_written_through, .init = setup)
 	strbuf_release(&got);
 }
 
-Test(atomic, fifo_is_written_in_place, .init = setup)
+Test(atomic, fifo_is_written_in_place, .init = setup, .fini = teardown)
 {
 	struct strbuf path = STRBUF_INIT;
 	struct atomic_file af;
@@ -116,7 +126,7 @@ Test(atomic, fifo_is_written_in_place, .init = setup)
 	strbuf_release(&path);
 }
 
-Test(atomic, check_creates_nothing, .init = setup)
+Test(atomic, check_creates_nothing, .init = setup, .fini = teardown)
 {
 	struct strbuf path = STRBUF_INIT;
 
@@ -128,7 +138,7 @@ Test(atomic, check_creates_nothing, .init = setup)
 	strbuf_release(&path);
 }
 
-Test(atomic, replaced_file_keeps_its_mode, .init = setup)
+Test(atomic, replaced_file_keeps_its_mode, .init = setup, .fini = teardown)
 {
 	struct strbuf path = STRBUF_INIT;
 	struct stat st;
@@ -142,7 +152,7 @@ Test(atomic, replaced_file_keeps_its_mode, .init = setup)
 	strbuf_release(&path);
 }
 
-Test(atomic, longest_file_name_still_written, .init = setup)
+Test(atomic, longest_file_name_still_written, .init = setup, .fini = teardown)
 {
 	struct strbuf path = STRBUF_INIT, got = STRBUF_INIT;
 	size_t i;

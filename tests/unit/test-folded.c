@@ -192,3 +192,78 @@ Test(folded, truncated_last_line_is_left_out)
 {
 	check_folded("a;b 3\na;c 2\na;d", "a;b 3\na;c 2\n");
 }
+
+/* Add the stack of the folded text s (frames split at ';') in thread t. */
+static void add_text(struct profile *p, uint32_t t, const char *s, int64_t v)
+{
+	uint32_t f[16];
+	size_t n = 0;
+
+	for (;;) {
+		const char *e = strchrnul(s, ';');
+
+		f[n++] = profile_frame(p, s, (size_t)(e - s));
+		if (!*e)
+			break;
+		s = e + 1;
+	}
+	profile_add(p, t, f, n, &v);
+}
+
+/*
+ * Sorted neighbours share their first frames, and each line is written
+ * from the text of the one before, cut where the frames part: a stack
+ * that is a prefix of the one before, a longer or a shorter name in the
+ * same place, an empty name, the same frames in two threads (one line).
+ */
+Test(folded, lines_share_the_text_of_their_neighbours)
+{
+	const char *in[] = {"a;bb;c;d", "a;bb;c",    "a;b;c", "a;bbb",
+			    "a;bb;;c",	"a;bb;c;dd", "z",     "a;bb"};
+	struct profile p;
+	uint32_t t1, t2;
+	size_t i;
+	char *out;
+
+	profile_init(&p, 1);
+	t1 = profile_thread(&p, 1, 1, "a");
+	t2 = profile_thread(&p, 1, 2, "a");
+	for (i = 0; i < ARRAY_SIZE(in); i++)
+		add_text(&p, t1, in[i], (int64_t)i + 1);
+	add_text(&p, t2, "a;bb;c", 100);
+	out = folded_string(&p);
+	cr_assert_str_eq(out, "a;b;c 3\n"
+			      "a;bb 8\n"
+			      "a;bb;;c 5\n"
+			      "a;bb;c 102\n"
+			      "a;bb;c;d 1\n"
+			      "a;bb;c;dd 6\n"
+			      "a;bbb 4\n"
+			      "z 7\n");
+	free(out);
+	profile_release(&p);
+}
+
+/*
+ * A name holding a ';' prints like two frames: "x;y" then "z" and "x"
+ * then "y;z" are one text and one line (the texts are compared).
+ */
+Test(folded, names_with_a_semicolon_compare_by_text)
+{
+	struct profile p;
+	uint32_t f[2];
+	int64_t one = 1, two = 2;
+	char *out;
+
+	profile_init(&p, 1);
+	f[0] = profile_frame(&p, "x;y", 3);
+	f[1] = profile_frame(&p, "z", 1);
+	profile_add(&p, 0, f, 2, &one);
+	f[0] = profile_frame(&p, "x", 1);
+	f[1] = profile_frame(&p, "y;z", 3);
+	profile_add(&p, 0, f, 2, &two);
+	out = folded_string(&p);
+	cr_assert_str_eq(out, "x;y;z 3\n");
+	free(out);
+	profile_release(&p);
+}

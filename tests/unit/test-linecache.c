@@ -6,13 +6,14 @@
 static const uint32_t *find(struct linecache *lc, const char *key, uint32_t *n)
 {
 	return linecache_find(lc, key, strlen(key),
-			      hash_bytes(key, strlen(key)), n);
+			      linecache_hash(key, strlen(key)), n);
 }
 
 static void add(struct linecache *lc, const char *key, const uint32_t *f,
 		uint32_t n)
 {
-	linecache_add(lc, key, strlen(key), hash_bytes(key, strlen(key)), f, n);
+	linecache_add(lc, key, strlen(key), linecache_hash(key, strlen(key)), f,
+		      n);
 }
 
 Test(linecache, finds_what_was_added)
@@ -69,3 +70,42 @@ Test(linecache, grows_and_empties_itself_past_its_budget)
 	cr_assert_not_null(find(&lc, key, &n));
 	linecache_release(&lc);
 }
+
+#ifdef HAVE_LINECACHE_SCAN
+/*
+ * linecache_scan() finds the end of a line and hashes it in one pass; a
+ * line looked up that way must hash as linecache_hash() hashes the same
+ * key given with its length (as collapse hashes the lines it reads
+ * otherwise), whatever the length and where the newline falls in a
+ * 16-byte block.
+ */
+Test(linecache, scan_hashes_as_hash_does)
+{
+	char buf[256];
+	size_t len, i, got;
+	uint64_t h;
+
+	for (len = 0; len <= 120; len++) {
+		for (i = 0; i < sizeof(buf); i++)
+			buf[i] = (char)('!' + (i * 31 + len) % 90);
+		buf[len] = '\n';
+		cr_assert(linecache_scan(buf, len + 17, &got, &h), "len %zu",
+			  len);
+		cr_assert_eq(got, len);
+		cr_assert_eq(h, linecache_hash(buf, len), "len %zu", len);
+		/* A different last byte, a different hash. */
+		if (len) {
+			buf[len - 1] ^= 1;
+			cr_assert_neq(h, linecache_hash(buf, len), "len %zu",
+				      len);
+		}
+	}
+	/* No newline within the bytes it may read. */
+	memset(buf, 'x', sizeof(buf));
+	buf[40] = '\n';
+	cr_assert_not(linecache_scan(buf, 32, &got, &h));
+	cr_assert_not(linecache_scan(buf, 47, &got, &h));
+	cr_assert(linecache_scan(buf, 48, &got, &h));
+	cr_assert_eq(got, 40);
+}
+#endif

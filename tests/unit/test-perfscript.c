@@ -1,5 +1,6 @@
 #include "core/compat.h"
 #include "core/error.h"
+#include "core/strbuf.h"
 #include "profile/folded.h"
 #include "profile/read.h"
 #include "profile-util.h"
@@ -247,4 +248,56 @@ Test(perfscript, line_with_no_frame_first)
 
 	cr_assert_eq(rc, 0);
 	free(got);
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Frame lines in perf's columns are read in one pass that finds their end
+ * and hashes them together, 16 bytes at a time: names of every length
+ * from 1 to 70 (every length modulo 16 of the text after the address),
+ * each twice with LF and once with CRLF, and lines close to the end of
+ * the input, must all fold as the script folds them.
+ */
+Test(perfscript, frame_lines_of_every_length)
+{
+	struct strbuf in = STRBUF_INIT, want = STRBUF_INIT;
+	char *lines[70], name[80];
+	size_t len, i, round;
+	int rc;
+	char *got;
+
+	for (round = 0; round < 3; round++) {
+		for (len = 1; len <= 70; len++) {
+			for (i = 0; i < len; i++)
+				name[i] = (char)('a' + (i * 7 + len) % 26);
+			name[len] = '\0';
+			strbuf_addf(&in, "pp 1 1.0: cpu-clock:%s\n",
+				    round == 2 ? "\r" : "");
+			strbuf_addf(&in, "\t%16x %s (/usr/lib/x.so)%s\n",
+				    0x81000000u + (unsigned)len, name,
+				    round == 2 ? "\r" : "");
+			strbuf_addstr(&in, round == 2 ? "\r\n" : "\n");
+			if (!round) {
+				struct strbuf l = STRBUF_INIT;
+
+				strbuf_addf(&l, "pp;%s 3", name);
+				lines[len - 1] = strbuf_detach(&l, NULL);
+			}
+		}
+	}
+	qsort(lines, 70, sizeof(*lines), cmp_lines);
+	for (i = 0; i < 70; i++) {
+		strbuf_addf(&want, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	got = collapse(in.buf, 0, &rc);
+	cr_assert_eq(rc, 0);
+	cr_assert_str_eq(got, want.buf);
+	free(got);
+	strbuf_release(&in);
+	strbuf_release(&want);
 }

@@ -59,65 +59,111 @@ Test(profile, sorted_like_the_folded_text)
 	profile_release(&p);
 }
 
-static int cmp_str(const void *a, const void *b)
+/* A small deterministic pseudo-random sequence for the sort tests. */
+static unsigned next_rand(unsigned *seed)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	*seed = *seed * 1103515245 + 12345;
+	return *seed >> 16;
 }
 
-Test(profile, sorted_like_the_text_with_prefix_names)
+struct sorted_ref {
+	char *text;
+	uint32_t thread, id;
+};
+
+static int cmp_ref(const void *a, const void *b)
 {
-	/* Stacks up to 12 deep, half of them sharing their first 8 frames,
-	 * of names that extend each other with bytes below and above ';'
-	 * (' ', ':', '~'), and an empty one: the order must be that of the
-	 * joined texts, whatever the names share.  (A name holding a ';'
-	 * makes two different stacks print the same text: not tested.) */
-	const char *names[] = {"a",  "a:", "a:b",   "ab", "a b",
-			       "a~", "b",  "a:b:c", ""};
-	enum { N = 400 };
-	char *texts[N];
+	const struct sorted_ref *x = a, *y = b;
+	int c = strcmp(x->text, y->text);
+
+	if (c)
+		return c;
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * want stacks up to depth frames deep, three in four sharing their first
+ * shared frames, from nn names that extend each other with bytes below
+ * and above ';' (' ', ':', '~') and above 0x7f, and an empty one; some
+ * stacks again in a second thread.  profile_sorted_stacks() must give
+ * the order of (text, thread, id), whatever the names share.  (A name
+ * holding a ';' makes two different stacks print the same text: not
+ * tested.)
+ */
+static void check_sorted(size_t want, size_t nn, size_t depth, size_t shared)
+{
+	const char *base[] = {"a", "a:",    "a:b", "ab",	"a b",	"a~",
+			      "b", "a:b:c", "",	   "a\xc3\xa9", "a\x7f"};
+	struct sorted_ref *ref = xcalloc(2 * want, sizeof(*ref));
 	struct strbuf sb = STRBUF_INIT;
 	struct profile p;
-	uint32_t *order;
-	unsigned seed = 7;
+	uint32_t *order, threads[2];
+	unsigned seed = 11;
 	size_t i, k, n;
 
 	profile_init(&p, 1);
-	for (i = 0; i < N; i++) {
-		uint32_t f[12];
+	threads[0] = profile_thread(&p, 1, 1, "one");
+	threads[1] = profile_thread(&p, 1, 2, "one");
+	for (i = 0; i < want; i++) {
+		uint32_t f[64];
 		size_t d;
 		int64_t one = 1;
 
-		seed = seed * 1103515245 + 12345;
-		d = 1 + (seed >> 16) % 12;
+		d = 1 + next_rand(&seed) % MIN(depth, ARRAY_SIZE(f));
 		for (k = 0; k < d; k++) {
-			const char *nm;
+			size_t pick;
 
-			seed = seed * 1103515245 + 12345;
-			nm = names[(seed >> 16) % ARRAY_SIZE(names)];
-			if (i % 2 && k < 8)
-				nm = names[k % 3];
-			f[k] = profile_frame(&p, nm, strlen(nm));
+			pick = next_rand(&seed) % nn;
+			if (i % 4 && k < shared)
+				pick = k % 3;
+			strbuf_reset(&sb);
+			strbuf_addstr(&sb, base[pick % ARRAY_SIZE(base)]);
+			if (pick >= ARRAY_SIZE(base))
+				strbuf_addf(&sb, "%zu", pick);
+			f[k] = profile_frame(&p, sb.buf, sb.len);
 		}
-		profile_add(&p, 0, f, d, &one);
+		profile_add(&p, threads[0], f, d, &one);
+		if (i % 5 == 0)
+			profile_add(&p, threads[1], f, d, &one);
 	}
 	n = profile_nstacks(&p);
 	for (i = 0; i < n; i++) {
 		strbuf_reset(&sb);
 		profile_stack_text(&p, (uint32_t)i, &sb);
-		texts[i] = xstrdup(sb.buf);
+		ref[i].text = xstrdup(sb.buf);
+		ref[i].thread = profile_stack_thread(&p, (uint32_t)i);
+		ref[i].id = (uint32_t)i;
 	}
-	qsort(texts, n, sizeof(*texts), cmp_str);
+	qsort(ref, n, sizeof(*ref), cmp_ref);
 	order = profile_sorted_stacks(&p);
-	for (i = 0; i < n; i++) {
-		strbuf_reset(&sb);
-		profile_stack_text(&p, order[i], &sb);
-		cr_assert_str_eq(sb.buf, texts[i], "position %zu of %zu", i, n);
-	}
 	for (i = 0; i < n; i++)
-		free(texts[i]);
+		cr_assert_eq(order[i], ref[i].id, "position %zu of %zu: %s", i,
+			     n, ref[i].text);
+	for (i = 0; i < n; i++)
+		free(ref[i].text);
+	free(ref);
 	free(order);
 	strbuf_release(&sb);
 	profile_release(&p);
+}
+
+Test(profile, sorted_like_the_text_with_prefix_names)
+{
+	check_sorted(400, 11, 12, 8);
+}
+
+/* Few names, many stacks: the names are ranked (token sort). */
+Test(profile, sorted_deep_stacks_of_few_names)
+{
+	check_sorted(3000, 20, 40, 30);
+}
+
+/* More names than twice the stacks: compared by their bytes. */
+Test(profile, sorted_deep_stacks_of_many_names)
+{
+	check_sorted(300, 100000, 40, 30);
 }
 
 Test(profile, threads_keep_stacks_apart)

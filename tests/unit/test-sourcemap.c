@@ -227,6 +227,168 @@ Test(attribution, index_maps_offset_their_sections)
 		     "sourceRoot joined, webpack://app/ stripped");
 }
 
+static void add_xs(struct strbuf *sb, size_t n)
+{
+	while (n--)
+		strbuf_addch(sb, 'x');
+}
+
+static void parse_ok(struct sourcemap *sm, const char *json)
+{
+	cr_assert_eq(sourcemap_parse(sm, json, strlen(json), "t"), 0);
+}
+
+Test(sourcemap, ignore_list_per_section_and_its_old_name)
+{
+	struct sourcemap sm = SOURCEMAP_INIT;
+
+	/* Section 1 by the standard key, section 2 by the old one: the
+	 * indices are each section's own. */
+	parse_ok(&sm, "{\"version\":3,\"sections\":["
+		      "{\"offset\":{\"line\":0,\"column\":0},\"map\":{"
+		      "\"version\":3,\"ignoreList\":[1],"
+		      "\"sources\":[\"a\",\"b\"],\"mappings\":\"AAAA\"}},"
+		      "{\"offset\":{\"line\":1,\"column\":0},\"map\":{"
+		      "\"version\":3,\"sources\":[\"c\",\"d\"],"
+		      "\"mappings\":\"AAAA\",\"x_google_ignoreList\":[0]}}]}");
+	cr_assert_eq(sm.nsources, 4);
+	cr_assert_eq(sm.ignored[0] + 2 * sm.ignored[1] + 4 * sm.ignored[2] +
+			 8 * sm.ignored[3],
+		     2 + 4, "b of section 1 and c of section 2");
+	sourcemap_release(&sm);
+
+	/* Both keys: the standard one wins, as in Chrome DevTools. */
+	parse_ok(&sm, "{\"version\":3,\"x_google_ignoreList\":[0],"
+		      "\"ignoreList\":[2],\"sources\":[\"a\",\"b\",\"c\"],"
+		      "\"mappings\":\"\"}");
+	cr_assert(!sm.ignored[0] && !sm.ignored[1] && sm.ignored[2]);
+	sourcemap_release(&sm);
+}
+
+Test(sourcemap, bad_ignore_list_items_are_left_out)
+{
+	struct sourcemap sm = SOURCEMAP_INIT;
+
+	error_set_quiet(1);
+	parse_ok(&sm,
+		 "{\"version\":3,\"sources\":[\"a\",\"b\"],"
+		 "\"ignoreList\":[7,-1,\"1\",1.5,null,0],\"mappings\":\"\"}");
+	cr_assert(sm.ignored[0] && !sm.ignored[1]);
+	sourcemap_release(&sm);
+	/* Not an array: a warning, the map is still read. */
+	parse_ok(&sm, "{\"version\":3,\"ignoreList\":{\"0\":1},"
+		      "\"sources\":[\"a\"],\"mappings\":\"AAAA\"}");
+	cr_assert(!sm.ignored[0]);
+	cr_assert_eq(sm.nseg, 1);
+	sourcemap_release(&sm);
+}
+
+Test(diff, names_that_differ_only_in_a_content_hash)
+{
+	/* webpack's hex, esbuild's base32 (digits or none), rollup's
+	 * base64url with a '-' inside. */
+	cr_assert(
+	    bundle_names_differ_by_hash("main.3f2a1c.js", "main.9b8e77.js"));
+	cr_assert(bundle_names_differ_by_hash("index-GSI4QWDU.js",
+					      "index-WSLDQETM.js"));
+	cr_assert(bundle_names_differ_by_hash("assets/index-C4-ZkEA3x.js",
+					      "assets/index-C4-Ab12x9.js"));
+	cr_assert(bundle_names_differ_by_hash("assets/index-AbCd-xY1.js",
+					      "assets/index-AbCd-Q72.js"));
+	cr_assert(bundle_names_differ_by_hash("js/app.3f2a1c9d.chunk.js",
+					      "js/app.3f2a1c9e.chunk.js"));
+	/* Words, another length, another stem, another folder, no change. */
+	cr_assert(!bundle_names_differ_by_hash("header.js", "footer.js"));
+	cr_assert(
+	    !bundle_names_differ_by_hash("main.3f2a1c.js", "main.3f2a1c7.js"));
+	cr_assert(!bundle_names_differ_by_hash("main-GSI4QWDU.js",
+					       "menu-WSLDQETM.js"));
+	cr_assert(!bundle_names_differ_by_hash("index-GSI4QWDU.js",
+					       "other-UND2NG2W.js"));
+	cr_assert(
+	    !bundle_names_differ_by_hash("a/x-GSI4QWDU.js", "b/x-WSLDQETM.js"));
+	cr_assert(
+	    !bundle_names_differ_by_hash("main.3f2a1c.js", "main.3f2a1c.js"));
+	cr_assert(!bundle_names_differ_by_hash("v1.2.3.js", "v1.2.4.js"));
+}
+
+Test(sourcemap, strings_with_escapes_and_control_bytes_at_every_offset)
+{
+	size_t at;
+
+	error_set_quiet(1);
+	/* The fast scan reads 8 bytes at a time: an escape or a bad byte at
+	 * each offset of the first words is still seen. */
+	for (at = 0; at < 20; at++) {
+		struct sourcemap sm = SOURCEMAP_INIT;
+		struct strbuf json = STRBUF_INIT, want = STRBUF_INIT;
+
+		strbuf_addstr(&json, "{\"version\":3,\"sources\":[\"");
+		add_xs(&json, at);
+		strbuf_addstr(&json, "\\u0041y\"],\"mappings\":\"AAAA\"}");
+		add_xs(&want, at);
+		strbuf_addstr(&want, "Ay");
+		cr_assert_eq(sourcemap_parse(&sm, json.buf, json.len, "t"), 0);
+		cr_assert_str_eq(sm.sources[0], want.buf, "escape at %zu", at);
+		sourcemap_release(&sm);
+		/* A raw tab in a string is not JSON. */
+		strbuf_reset(&json);
+		strbuf_addstr(&json, "{\"version\":3,\"sources\":[\"");
+		add_xs(&json, at);
+		strbuf_addstr(&json, "\ty\"],\"mappings\":\"AAAA\"}");
+		cr_assert_eq(sourcemap_parse(&sm, json.buf, json.len, "t"), -1,
+			     "control byte at %zu", at);
+		sourcemap_release(&sm);
+		strbuf_release(&json);
+		strbuf_release(&want);
+	}
+}
+
+Test(sourcemap, the_last_comment_of_a_long_file_in_or_before_its_tail)
+{
+	struct strbuf code = STRBUF_INIT;
+	struct sm_comment c;
+
+	/* Only near the start, then 100 kB of code: found all the same. */
+	strbuf_addstr(&code, "a()\n//# sourceMappingURL=first.map\n");
+	add_xs(&code, 100000);
+	cr_assert_eq(sourcemap_find_comment(code.buf, code.len, &c), 1);
+	cr_assert_eq(c.url_len, 9);
+	cr_assert(!memcmp(c.url, "first.map", 9));
+	/* And one at the end: the last wins. */
+	strbuf_addstr(&code, "\n//# sourceMappingURL=last.map\n");
+	cr_assert_eq(sourcemap_find_comment(code.buf, code.len, &c), 1);
+	cr_assert(!memcmp(c.url, "last.map", 8));
+	/* A key at the end that is no comment: the first one still counts. */
+	strbuf_addstr(&code, "var s = 'sourceMappingURL=x';\n");
+	cr_assert_eq(sourcemap_find_comment(code.buf, code.len, &c), 1);
+	cr_assert(!memcmp(c.url, "last.map", 8));
+	strbuf_release(&code);
+}
+
+Test(sourcemap, files_mapped_or_read)
+{
+	struct sm_file f = SM_FILE_INIT;
+	char path[] = "/tmp/perfops-smfile-XXXXXX";
+	int fd = mkstemp(path);
+
+	cr_assert(fd >= 0);
+	/* Empty: read, not mapped. */
+	cr_assert_eq(sm_file_read(&f, path), 0);
+	cr_assert_eq(f.len, 0);
+	sm_file_release(&f);
+	cr_assert_eq(write(fd, "abc", 3), 3);
+	cr_assert_eq(sm_file_read(&f, path), 0);
+	cr_assert_eq(f.len, 3);
+	cr_assert(f.mapped);
+	cr_assert(!memcmp(f.buf, "abc", 3));
+	sm_file_release(&f);
+	close(fd);
+	unlink(path);
+	error_set_quiet(1);
+	cr_assert_eq(sm_file_read(&f, path), -1);
+}
+
 Test(sourcemap, source_paths_from_urls)
 {
 	static const char *const cases[][3] = {

@@ -369,23 +369,25 @@ Test(sym, inline_frames_match_addr2line)
 }
 
 /*
- * Code inlined into code inlined in turn: at every address of sym_outer2,
- * the whole chain of functions addr2line -i gives, innermost first.
+ * At the addresses of the nr ranges [r[2i], r[2i+1]) (each step-th one),
+ * the whole chain of inline frames addr2line -i gives, innermost first;
+ * returns how many addresses were two inline frames deep.
  */
-Test(sym, nested_inline_frames_match_addr2line)
+static size_t check_chains(const char *file, struct dso *d, const uint64_t *r,
+			   size_t nranges, unsigned step)
 {
-	const char *file = HELPER("perfops-symtest");
-	struct dso *d = open_helper(file);
-	uint64_t size, a = nm_addr(file, "sym_outer2", &size), x = 0;
 	struct strbuf cmd = STRBUF_INIT;
 	size_t nr, i, k = 0, deep = 0;
+	uint64_t x;
 	char **v;
 
 	strbuf_addf(&cmd, "addr2line -a -f -i -e '%s'", file);
-	for (x = a; x < a + size; x++)
-		strbuf_addf(&cmd, " %#" PRIx64, x);
+	for (i = 0; i < nranges; i++)
+		for (x = r[2 * i]; x < r[2 * i + 1]; x += step)
+			strbuf_addf(&cmd, " %#" PRIx64, x);
 	v = lines_of(cmd.buf, &nr);
 	strbuf_release(&cmd);
+	cr_assert_gt(nr, 0, "addr2line gave nothing");
 	/* "0xADDR" then a name line and a file:line line per frame. */
 	for (i = 0; i < nr; i = k) {
 		struct dso_frame f[8];
@@ -405,9 +407,93 @@ Test(sym, nested_inline_frames_match_addr2line)
 			cr_assert_str_eq(f[j].name, want[j], "%#" PRIx64, x);
 		deep += m == 3;
 	}
-	cr_assert_gt(deep, 0, "some addresses are two inline frames deep");
 	free_lines(v, nr);
+	return deep;
+}
+
+/*
+ * Code inlined into code inlined in turn: at every address of sym_outer2,
+ * the whole chain of functions addr2line -i gives, innermost first.
+ */
+Test(sym, nested_inline_frames_match_addr2line)
+{
+	const char *file = HELPER("perfops-symtest");
+	struct dso *d = open_helper(file);
+	uint64_t size, r[2];
+
+	r[0] = nm_addr(file, "sym_outer2", &size);
+	r[1] = r[0] + size;
+	cr_assert_gt(check_chains(file, d, r, 1, 1), 0,
+		     "some addresses are two inline frames deep");
 	dso_free(d);
+}
+
+/*
+ * One large compile unit (CPython's ceval.c is one): hundreds of
+ * functions, each with two levels of inlined calls and lexical blocks,
+ * symbolized at addresses spread over the whole unit.  Each CU's scopes
+ * are read once and searched; the chains must still be addr2line's.
+ */
+Test(sym, inline_frames_of_a_large_compile_unit)
+{
+	char dir[] = "/tmp/perfops-symcu-XXXXXX";
+	struct strbuf src = STRBUF_INIT, cmd = STRBUF_INIT, bin = STRBUF_INIT;
+	uint64_t r[2 * 400];
+	size_t nr, k, nbig = 0;
+	struct dso *d;
+	char **v;
+	FILE *fp;
+	int i;
+
+	cr_assert_not_null(mkdtemp(dir));
+	strbuf_addf(&src, "%s/big.c", dir);
+	strbuf_addf(&bin, "%s/big", dir);
+	fp = fopen(src.buf, "w");
+	cr_assert_not_null(fp);
+	fputs("volatile int sink;\n", fp);
+	for (i = 0; i < 400; i++)
+		fprintf(fp,
+			"static inline __attribute__((always_inline)) int "
+			"in%d(int x) { int r = x * %d; if (x & 1) { int t = "
+			"x ^ r; sink = t; r += t; } return r; }\n"
+			"static inline __attribute__((always_inline)) int "
+			"mid%d(int x) { sink = x; return in%d(x + 1) + 3; }\n"
+			"__attribute__((noinline)) int big%d(int x) { "
+			"sink = mid%d(x) + %d; return sink; }\n",
+			i, i + 3, i, i, i, i, i);
+	fputs("int main(void) { return big0(1) & big399(2); }\n", fp);
+	fclose(fp);
+	if (system("cc --version >/dev/null 2>&1"))
+		cr_skip_test("no C compiler");
+	strbuf_addf(&cmd, "cc -O2 -g -o '%s' '%s'", bin.buf, src.buf);
+	cr_assert_eq(system(cmd.buf), 0, "%s", cmd.buf);
+	d = dso_open(bin.buf, bin.buf);
+	cr_assert_not_null(d);
+	/* Every function's own bytes (addr2line also names the padding
+	 * after a function, which has no symbol). */
+	strbuf_reset(&cmd);
+	strbuf_addf(&cmd, "nm -S --defined-only '%s'", bin.buf);
+	v = lines_of(cmd.buf, &nr);
+	for (k = 0; k < nr; k++) {
+		unsigned long long a, s;
+
+		if (sscanf(v[k], "%llx %llx %*c big%d", &a, &s, &i) == 3 &&
+		    i >= 0 && i < 400 && nbig < 400) {
+			r[2 * nbig] = a;
+			r[2 * nbig++ + 1] = a + s;
+		}
+	}
+	free_lines(v, nr);
+	cr_assert_eq(nbig, 400, "nm finds the 400 functions");
+	cr_assert_gt(check_chains(bin.buf, d, r, nbig, 3), 100,
+		     "many addresses are two inline frames deep");
+	dso_free(d);
+	strbuf_reset(&cmd);
+	strbuf_addf(&cmd, "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd.buf), 0);
+	strbuf_release(&cmd);
+	strbuf_release(&src);
+	strbuf_release(&bin);
 }
 
 /* clang and rustc write no .debug_aranges: lines and inline frames stay. */
