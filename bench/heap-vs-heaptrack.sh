@@ -14,7 +14,7 @@
 #   perfops exact's extra time <= a quarter of heaptrack's;
 #   perfops sampled < 1.2x the bare run.
 # The sampled figure is a per-call cost (a countdown and a filter byte),
-# against a bare malloc/free of 10-30 ns, and each workload runs in
+# against a bare malloc or free of 4-14 ns, and each workload runs in
 # 20-60 ms: so it is also measured, and checked, on the same workload
 # ten times longer (bare and sampled recording only, cheap enough to
 # repeat), where the library's fixed cost (about 0.2 ms: loading it and
