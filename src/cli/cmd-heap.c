@@ -31,6 +31,10 @@ static const struct cli_doc doc = {
 	"exit, temporary allocations (freed with no other allocation in\n"
 	"between), hot allocators by calls and by bytes, allocation sizes,\n"
 	"and the RSS account (heap, allocator slack, mmap, untracked).\n"
+	"The report of a run goes to stderr, like everything perfops says,\n"
+	"so that it never mixes with the program's own stdout; --report-file\n"
+	"FILE writes it (text, or JSON with --json) to FILE instead.\n"
+	"`perfops heap report` and `perfops heap diff` print on stdout.\n"
 	"\n"
 	"--exact (the default) records every allocation: leaks, temporaries\n"
 	"and the peak are exact.  --sample SIZE records allocations by\n"
@@ -54,6 +58,8 @@ static const struct cli_doc doc = {
 	"Examples:\n"
 	"  perfops heap -- ./app --input big.txt\n"
 	"  perfops heap --sample 512K -o app.heap -- ./server\n"
+	"  perfops heap --json --report-file r.json -- ./app && jq .peak_bytes "
+	"r.json\n"
 	"  perfops heap report --profile heap.pb.gz app.heap  # go tool pprof\n"
 	"  perfops heap report --weight leaked --profile leaks.svg app.heap\n"
 	"  perfops heap --fail-if 'peak>200MB' --fail-if 'leaked>0' -- ./test\n"
@@ -68,6 +74,9 @@ struct heap_cli {
 	int exact, json, top, depth, weight, window;
 	struct heap_gate gates[MAX_GATES];
 	int ngates;
+	const char *report_file; /* --report-file, else report_to */
+	FILE *report_to;	 /* stderr after a run, else stdout */
+	int no_freeres;		 /* --no-libc-freeres */
 };
 
 static struct heap_cli *cli_of(const struct opt *opt)
@@ -100,6 +109,44 @@ static int gate_cb(const struct opt *opt, const char *arg, int unset)
 		return -1;
 	c->ngates++;
 	return 0;
+}
+
+/*
+ * Write the report (or the diff, with b) where it goes: --report-file
+ * (written atomically; "-" is stdout), else c->report_to: stderr after a
+ * run, where stdout is the program's, stdout for `heap report` and `heap
+ * diff`.  Reports its own errors.
+ */
+static int report_write(const struct heap_cli *c, const struct heap_analysis *a,
+			const struct heap_analysis *b,
+			const struct heap_report_opts *ro)
+{
+	struct atomic_file af;
+	FILE *out = c->report_to;
+	int r;
+
+	if (c->report_file) {
+		if (atomic_open(&af, c->report_file) < 0)
+			return -1;
+		out = af.fp;
+	}
+	if (b)
+		r = c->json ? heap_diff_json(a, b, ro->top, out)
+			    : heap_diff_print(a, b, ro->top, out);
+	else
+		r = c->json ? heap_report_json(a, ro, out)
+			    : heap_report_print(a, ro, out);
+	if (c->report_file) {
+		if (r < 0) {
+			atomic_abort(&af);
+			return -1;
+		}
+		return atomic_commit(&af);
+	}
+	if (out == stdout)
+		return r < 0 ? -1 : cli_finish_stdout();
+	fflush(out);
+	return r < 0 ? -1 : 0;
 }
 
 /* The program's path as execvp would find it (for the static check). */
@@ -169,9 +216,7 @@ static int report(struct heap_cli *c, const struct heap_trace *t,
 		       "does not call malloc",
 		       program ? "'" : "", program ? program : "the trace",
 		       program ? "'" : "");
-	if ((c->json ? heap_report_json(&a, &ro, stdout)
-		     : heap_report_print(&a, &ro, stdout)) < 0 ||
-	    cli_finish_stdout())
+	if (report_write(c, &a, NULL, &ro) < 0)
 		ret = EXIT_FAIL;
 	if (ret == EXIT_OK && c->profile) {
 		struct profile p;
@@ -260,7 +305,7 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	char **envp, *files[1];
 	struct stat st;
 	const char *preload = getenv("LD_PRELOAD");
-	size_t n = 0, i;
+	size_t n = 0, i, nset;
 	int fd, r, ret = EXIT_FAIL;
 
 	if (sys_find_part("libperfops-heap.so", lib, sizeof(lib)) < 0) {
@@ -281,7 +326,7 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	abs = realpath(tmp.buf, NULL);
 	for (n = 0; environ[n]; n++)
 		;
-	envp = xcalloc(n + 6, sizeof(*envp));
+	envp = xcalloc(n + 7, sizeof(*envp));
 	for (n = 0, i = 0; environ[i]; i++)
 		if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
 		    strncmp(environ[i], HEAP_ENV_FILE "=",
@@ -289,7 +334,9 @@ static int run(struct heap_cli *c, int argc, char **argv)
 		    strncmp(environ[i], HEAP_ENV_MODE "=",
 			    strlen(HEAP_ENV_MODE) + 1) &&
 		    strncmp(environ[i], HEAP_ENV_DEPTH "=",
-			    strlen(HEAP_ENV_DEPTH) + 1))
+			    strlen(HEAP_ENV_DEPTH) + 1) &&
+		    strncmp(environ[i], HEAP_ENV_FREERES "=",
+			    strlen(HEAP_ENV_FREERES) + 1))
 			envp[n++] = environ[i];
 	if (preload && *preload)
 		strbuf_addf(&sb, "%s:%s", lib, preload);
@@ -306,6 +353,11 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	strbuf_reset(&sb);
 	strbuf_addf(&sb, "%d", c->depth);
 	envp[n++] = env_entry(HEAP_ENV_DEPTH, sb.buf);
+	nset = 4;
+	if (c->no_freeres) {
+		envp[n++] = env_entry(HEAP_ENV_FREERES, "0");
+		nset++;
+	}
 	envp[n] = NULL;
 
 	memset(&so, 0, sizeof(so));
@@ -316,7 +368,7 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	so.started = ignore_sigint;
 	r = spawn_run(&so, &sr);
 	signal(SIGINT, SIG_DFL);
-	for (i = n - 4; i < n; i++)
+	for (i = n - nset; i < n; i++)
 		free(envp[i]);
 	free(envp);
 	if (r < 0) {
@@ -397,12 +449,12 @@ static int cmd_heap_diff(struct heap_cli *c, char **argv)
 			break;
 		ok = i + 1;
 	}
-	if (ok == 2 &&
-	    (c->json ? heap_diff_json(&a[0], &a[1], (size_t)c->top, stdout)
-		     : heap_diff_print(&a[0], &a[1], (size_t)c->top, stdout)) ==
-		0 &&
-	    !cli_finish_stdout())
-		ret = EXIT_OK;
+	if (ok == 2) {
+		struct heap_report_opts ro = {(size_t)c->top};
+
+		if (report_write(c, &a[0], &a[1], &ro) == 0)
+			ret = EXIT_OK;
+	}
 	/* The pair that failed is initialized too (a is zeroed). */
 	for (i = 0; i < 2 && i <= ok; i++) {
 		heap_analysis_release(&a[i]);
@@ -428,12 +480,20 @@ int cmd_heap(int argc, char **argv)
 	    OPT_INT(0, "depth", &c.depth, "N",
 		    "record at most N frames per stack (default 64)", 1,
 		    HEAP_MAX_DEPTH),
+	    OPT_BOOL(0, "no-libc-freeres", &c.no_freeres,
+		     "leave glibc's own blocks at exit (stdout's\n"
+		     "buffer, NSS, locales) as leaks: by default\n"
+		     "__libc_freeres frees them, as in Valgrind"),
 	    OPT_GROUP("Reports"),
 	    OPT_BOOL(0, "json", &c.json,
 		     "one JSON document: allocations, frees,\n"
 		     "allocated_bytes, peak_bytes, leaked_bytes,\n"
 		     "leaked_blocks, temporary, ..., processes,\n"
 		     "the tables, size_histogram, timeline"),
+	    OPT_STRING(0, "report-file", &c.report_file, "FILE",
+		       "write the report to FILE (after a run it goes\n"
+		       "to stderr, apart from the program's stdout;\n"
+		       "report and diff print on stdout)"),
 	    OPT_INT('n', "top", &c.top, "N",
 		    "rows per table (default 20; 0 = all)", 0, INT_MAX),
 	    OPT_INT(0, "temporary-window", &c.window, "N",
@@ -472,6 +532,8 @@ int cmd_heap(int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	/* A run's stdout is the program's. */
+	c.report_to = is_report || is_diff ? stdout : stderr;
 	argc = parse_options(
 	    argc, argv, &doc, options,
 	    is_report || is_diff ? 0 : PARSE_OPT_STOP_AT_NON_OPTION);
@@ -487,7 +549,8 @@ int cmd_heap(int argc, char **argv)
 				       ".svg)",
 				       c.profile);
 	if ((c.profile && cli_check_output(c.profile) < 0) ||
-	    (c.timeline && cli_check_output(c.timeline) < 0))
+	    (c.timeline && cli_check_output(c.timeline) < 0) ||
+	    (c.report_file && cli_check_output(c.report_file) < 0))
 		return EXIT_FAIL;
 	if (is_report)
 		return cmd_heap_report(&c, argc, argv);

@@ -126,6 +126,8 @@ static inline int heap_kind_is_map(unsigned kind)
 #define HEAP_ENV_SEED "PERFOPS_HEAP_SEED"
 /* "1": chunks are zstd-compressed (smaller files, more CPU). */
 #define HEAP_ENV_COMPRESS "PERFOPS_HEAP_COMPRESS"
+/* "0": no __libc_freeres at exit (glibc's own blocks stay as leaks). */
+#define HEAP_ENV_FREERES "PERFOPS_HEAP_FREERES"
 #define HEAP_MAX_DEPTH 256
 
 #endif

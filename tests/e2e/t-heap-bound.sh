@@ -33,7 +33,9 @@ is "$(num allocations):$(num frees):$(num temporary):$(num leaked_blocks):$(num 
 # The same run with zstd-compressed chunks: the same figures, from a file
 # under half the size.
 want=$(num allocations):$(num frees):$(num temporary):$(num peak_bytes)
-PERFOPS_HEAP_COMPRESS=1 run "$PERFOPS" heap --json -o "$T/z.heap" -- "$H" churn $N
+# (The report of a run goes to stderr, or to --report-file.)
+PERFOPS_HEAP_COMPRESS=1 run "$PERFOPS" heap --json --report-file "$T/z.json" -o "$T/z.heap" -- "$H" churn $N
+cp "$T/z.json" "$T/out"
 is "$(num allocations):$(num frees):$(num temporary):$(num peak_bytes)" "$want" "compressed: the same figures ($want)"
 zsize=$(stat -c %s "$T/z.heap")
 diag "compressed trace: $zsize bytes, $(echo "scale=2; $zsize / (2 * $N)" | bc 2>/dev/null) bytes per event"

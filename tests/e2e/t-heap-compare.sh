@@ -1,15 +1,16 @@
 #!/bin/bash
 # perfops heap against independent tools on the same workload: Valgrind's
 # memcheck (leaks), Massif (the peak, made exact with --peak-inaccuracy=0)
-# and heaptrack (calls, temporaries, leaks, peak).
+# and heaptrack (calls, temporaries, leaks, peak); glibc's own blocks at
+# exit, freed by __libc_freeres as Valgrind frees them.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 7
+plan 11
 
 jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
 
-"$PERFOPS" heap --json -o "$T/leak.heap" -- "$H" leak 300 700 >"$T/leak.json" 2>/dev/null
-"$PERFOPS" heap --json -o "$T/peak.heap" -- "$H" peak >"$T/peak.json" 2>/dev/null
+"$PERFOPS" heap --json --report-file "$T/leak.json" -o "$T/leak.heap" -- "$H" leak 300 700 2>/dev/null
+"$PERFOPS" heap --json --report-file "$T/peak.json" -o "$T/peak.heap" -- "$H" peak 2>/dev/null
 
 if command -v valgrind >/dev/null 2>&1; then
 	valgrind --leak-check=full "$H" leak 300 700 >/dev/null 2>"$T/memcheck"
@@ -25,6 +26,39 @@ if command -v valgrind >/dev/null 2>&1; then
 	done
 else
 	skip "valgrind is not installed (scripts/install-deps --check)" 3
+fi
+
+# glibc's own blocks (NSS after getpwuid, a locale, stdout's buffer,
+# dlerror's message): after __libc_freeres nothing is left, as memcheck
+# says; without it (--no-libc-freeres, --run-libc-freeres=no) the same
+# blocks are left in both.  Then a real program: sqlite3 (its getpwuid
+# for ~/.sqliterc).
+# vg_use CMD...: memcheck's "allocs:frees:bytes in use:blocks in use".
+vg_use() {
+	valgrind --leak-check=full "$@" >/dev/null 2>"$T/vg"
+	sed -n -e 's/.*in use at exit: \([0-9,]*\) bytes in \([0-9,]*\) blocks.*/\1:\2/p' \
+		-e 's/.*total heap usage: \([0-9,]*\) allocs, \([0-9,]*\) frees.*/\1:\2/p' "$T/vg" |
+		tr -d , | tac | paste -sd:
+}
+# ours FILE: the same from a --json report.
+ours() { echo "$(jf "$1" allocations):$(jf "$1" frees):$(jf "$1" leaked_bytes):$(jf "$1" leaked_blocks)"; }
+if command -v valgrind >/dev/null 2>&1; then
+	"$PERFOPS" heap --json --report-file "$T/libc.json" -o "$T/libc.heap" -- "$H" libc >/dev/null 2>&1
+	want=$(vg_use "$H" libc)
+	is "$(ours "$T/libc.json")" "$want" "glibc's blocks freed at exit, as memcheck frees them ($want)"
+	like "$want" ":0:0\$" "... and memcheck leaves nothing either"
+	"$PERFOPS" heap --no-libc-freeres --json --report-file "$T/libc.json" -o "$T/libc.heap" -- "$H" libc >/dev/null 2>&1
+	want=$(vg_use --run-libc-freeres=no "$H" libc)
+	is "$(ours "$T/libc.json")" "$want" "--no-libc-freeres: the blocks memcheck sees without freeres ($want)"
+	if command -v sqlite3 >/dev/null 2>&1; then
+		"$PERFOPS" heap --json --report-file "$T/sq.json" -o "$T/sq.heap" -- sqlite3 :memory: 'select 1;' >/dev/null 2>&1
+		want=$(vg_use sqlite3 :memory: 'select 1;')
+		is "$(ours "$T/sq.json")" "$want" "sqlite3: allocations, frees and what is left agree with memcheck ($want)"
+	else
+		skip "sqlite3 is not installed (scripts/install-deps --check)"
+	fi
+else
+	skip "valgrind is not installed (scripts/install-deps --check)" 4
 fi
 
 # heaptrack prints sizes with 1000-based units and 2 decimals.

@@ -12,12 +12,19 @@ export PERFOPS_HEAP_SEED=1
 H=$BUILD/tests/helper/heap-workload
 plan 7
 
+# hrun ARGS...: perfops heap ARGS with the report (on stderr after a
+# run) written to a file, then read into $T/out.
+hrun() {
+	rm -f "$T/rep"
+	run "$PERFOPS" heap --report-file "$T/rep" "$@"
+	if [ -f "$T/rep" ]; then cp "$T/rep" "$T/out"; else : >"$T/out"; fi
+}
 jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
 within() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100) }'; }
 
-run "$PERFOPS" heap --json -o "$T/exact.heap" -- "$H" churn 1000000
+hrun --json -o "$T/exact.heap" -- "$H" churn 1000000
 cp "$T/out" "$T/exact.json"
-run "$PERFOPS" heap --json --sample 64K -o "$T/sample.heap" -- "$H" churn 1000000
+hrun --json --sample 64K -o "$T/sample.heap" -- "$H" churn 1000000
 cp "$T/out" "$T/sample.json"
 is "$rc" 0 "--sample runs: $(echo "$err" | head -1)"
 like "$(cat "$T/sample.json")" '"mode": "sample"' "the report says it holds estimates"
@@ -35,7 +42,7 @@ like "$rc:$err" "^2:.*--sample '12Q' is not a size" "a bad --sample size is a us
 # Frees of sampled blocks are recorded: half the blocks are freed, and the
 # estimate of what leaks is the other half (4 kB mean: ~5000 samples, a
 # standard error near 1.5%).
-run "$PERFOPS" heap --json --sample 4K -o "$T/leak.heap" -- "$H" leak 20000 1000
+hrun --json --sample 4K -o "$T/leak.heap" -- "$H" leak 20000 1000
 lb=$(jf "$T/out" leaked_bytes)
 within "$lb" 20000000 10
 ok $? "sampled leaks: $lb within 10% of 20000000 (frees are seen)"

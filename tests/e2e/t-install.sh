@@ -25,6 +25,6 @@ like "$rc:$out" "^0:Benchmark 1: /bin/true" "the installed binary benchmarks"
 # configured libdir/perfops).
 lib=$(find "$prefix" -name libperfops-heap.so | head -1)
 like "$lib" "/perfops/libperfops-heap.so\$" "libperfops-heap.so is installed: ${lib#$prefix/}"
-run env -i PATH=/usr/bin:/bin "$bin" heap --json -o "$T/ls.heap" -- /bin/ls /
+run env -i PATH=/usr/bin:/bin "$bin" heap --json --report-file "$T/ls.json" -o "$T/ls.heap" -- /bin/ls /
 like "$rc:$err" "^0:" "the installed binary traces ls: $(echo "$err" | head -1)"
-like "$(cat "$T/out")" '"allocations": [1-9]' "... and sees its allocations"
+like "$(cat "$T/ls.json")" '"allocations": [1-9]' "... and sees its allocations"

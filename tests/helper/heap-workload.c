@@ -10,6 +10,13 @@
  *                      block has no allocation after it either)
  *   fork N SIZE        parent and child each leak N blocks of SIZE
  *   exec N SIZE        leak N blocks of SIZE, then exec "leak N SIZE*2"
+ *   _fork N SIZE       leak N blocks of SIZE, then a child made by _Fork
+ *                      (no atfork handlers) leaks N blocks of SIZE*2
+ *   _forkexec N SIZE   the same, and the child then execs
+ *                      "leak N SIZE*3"
+ *   vfork N SIZE       leak N blocks of SIZE, then a vfork child execs
+ *                      "leak N SIZE*2"; then leak N blocks of SIZE more
+ *   vforkfail N SIZE   the same, but the child's exec fails (_exit 127)
  *   execenv N SIZE     the same with an environment of one variable
  *   dlopen             dlopen libz, leak the state of a deflateInit (one
  *                      block from deflateInit2_), dlclose, exit at once
@@ -19,8 +26,20 @@
  *   sleep N SIZE       leak N blocks of SIZE, then sleep (for SIGKILL)
  *   churn N            N allocations of sizes 1..4096 (fixed seed), every
  *                      other one freed at once: allocation-heavy
+ *   libc               fill glibc's own once-per-process caches (NSS by
+ *                      getpwuid, a locale, stdout's buffer, a dlopen
+ *                      error) and free all it allocated itself: what is
+ *                      left at exit is glibc's
+ *   libcthread         the same with a thread still running at exit
+ *   pthread_exit       the main thread calls pthread_exit; another
+ *                      thread leaks one block of 100, then returns
+ *   single             leak one block of 100, then print 1 if glibc still
+ *                      holds the process single-threaded (its malloc
+ *                      then takes no lock), else 0
  */
 #include <dlfcn.h>
+#include <locale.h>
+#include <pwd.h>
 #include <malloc.h>
 #include <zlib.h>
 #include <pthread.h>
@@ -29,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,16 +120,35 @@ __attribute__((noinline)) static void *thread_main(void *arg)
 {
 	long i;
 
+	/* A sink of the thread's own: a shared one would bounce its cache
+	 * line between the threads and time that, not malloc. */
+	void *volatile own;
+
 	(void)arg;
 	for (i = 0; i < nper; i++) {
 		void *p = malloc((size_t)(i % 512) + 1);
 
-		sink = p;
+		own = p;
 		free(p);
 	}
+	(void)own;
 	for (i = 0; i < 10; i++)
 		sink = leak_one(64);
 	return NULL;
+}
+
+static void *leak_later(void *arg)
+{
+	usleep(100000);
+	sink = leak_one(100);
+	return arg;
+}
+
+static void *sleeper(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
 }
 
 __attribute__((noinline)) static void do_threads(int t, long n)
@@ -197,6 +236,40 @@ int main(int argc, char **argv)
 			exit(0);
 		}
 		waitpid(pid, NULL, 0);
+	} else if (!strcmp(m, "_fork") || !strcmp(m, "_forkexec")) {
+		char n[32], s[32];
+		pid_t pid;
+
+		do_leak(a, (size_t)b);
+		fflush(NULL);
+		snprintf(n, sizeof(n), "%ld", a);
+		snprintf(s, sizeof(s), "%ld", b * 3);
+		pid = _Fork();
+		if (pid == 0) {
+			do_leak(a, (size_t)b * 2);
+			if (!strcmp(m, "_forkexec"))
+				execl("/proc/self/exe", argv[0], "leak", n, s,
+				      (char *)NULL);
+			exit(0);
+		}
+		waitpid(pid, NULL, 0);
+	} else if (!strcmp(m, "vfork") || !strcmp(m, "vforkfail")) {
+		char n[32], s[32];
+		char *args[] = {argv[0], "leak", n, s, NULL};
+		pid_t pid;
+
+		do_leak(a, (size_t)b);
+		snprintf(n, sizeof(n), "%ld", a);
+		snprintf(s, sizeof(s), "%ld", b * 2);
+		pid = vfork();
+		if (pid == 0) {
+			execv(strcmp(m, "vfork") ? "/nonexistent"
+						 : "/proc/self/exe",
+			      args);
+			_exit(127);
+		}
+		waitpid(pid, NULL, 0);
+		do_leak(a, (size_t)b);
 	} else if (!strcmp(m, "exec")) {
 		char n[32], s[32];
 
@@ -238,9 +311,30 @@ int main(int argc, char **argv)
 			pause();
 	} else if (!strcmp(m, "churn")) {
 		do_churn(a);
+	} else if (!strcmp(m, "libc") || !strcmp(m, "libcthread")) {
+		struct passwd *pw;
+		pthread_t t;
+
+		if (!strcmp(m, "libcthread"))
+			pthread_create(&t, NULL, sleeper, NULL);
+		pw = getpwuid(getuid());
+		setlocale(LC_ALL, "C.UTF-8");
+		printf("%s\n", pw ? pw->pw_name : "?");
+		if (!dlopen("libperfops-no-such-library.so", RTLD_NOW))
+			printf("%s\n", dlerror());
+	} else if (!strcmp(m, "pthread_exit")) {
+		pthread_t t;
+
+		pthread_create(&t, NULL, leak_later, NULL);
+		pthread_exit(NULL);
+	} else if (!strcmp(m, "single")) {
+		sink = leak_one(100);
+		printf("%d\n", (int)__libc_single_threaded);
 	} else {
 		fprintf(stderr, "usage: heap-workload leak|peak|temp|fork|exec|"
-				"threads|all|sleep|churn ARGS\n");
+				"threads|all|sleep|churn|single|_fork|\n"
+				"_forkexec|vfork|vforkfail|libc|libcthread|\n"
+				"pthread_exit ARGS\n");
 		return 2;
 	}
 	return 0;

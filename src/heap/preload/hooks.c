@@ -49,40 +49,80 @@ static inline int pfh_trace(void)
 	return pfh_on && !pfh_guard;
 }
 
-/* In sampled mode most allocations only count down, inline. */
-#define PFH_RECORD_ALLOC(kind, p, size)                                        \
-	do {                                                                   \
-		if (!(p) || !pfh_trace())                                      \
-			break;                                                 \
-		if (pfh_mode == HEAP_MODE_SAMPLE &&                            \
-		    ((pfh_countdown -= (int64_t)(size)) > 0 ||                 \
-		     !pfh_sample_cross(size)))                                 \
-			break;                                                 \
-		pfh_guard = 1;                                                 \
-		pfh_alloc_record((kind), (p), (size),                          \
-				 __builtin_frame_address(0));                  \
-		pfh_guard = 0;                                                 \
-	} while (0)
+/*
+ * The fast path of an allocation: size bytes off the thread's countdown,
+ * which stays positive for as long as nothing needs doing (sampled mode,
+ * between samples; or no tracing at all).  One initial-exec TLS load,
+ * a subtraction and a store: no lock, no atomic, no sequence number.
+ * Everything else (a new thread, the start, exact mode, a sample) sees a
+ * countdown <= size and takes the slow path.  (The tracer's own calls
+ * count down too; one that crosses zero is left unrecorded in the slow
+ * path, and the next call of the program is sampled.)
+ */
+static inline int pfh_fast(size_t size)
+{
+	int64_t c = pfh_countdown - (int64_t)size;
+
+	if (__builtin_expect(c > 0, 1)) {
+		pfh_countdown = c;
+		return 1;
+	}
+	return 0;
+}
+
+/* The fast path of a free: p cannot be a block that must be recorded
+ * (sampled mode: one byte of the filter of sampled blocks). */
+static inline int pfh_free_fast(const void *p)
+{
+	return !pfh_maybe_sampled(p);
+}
+
+/*
+ * The slow path after an allocation (or a failed one, p NULL): count it,
+ * and record it when exact mode or the sampler wants it.  fp is the
+ * interposed function's frame (its caller's frame follows).
+ */
+static __attribute__((noinline)) void pfh_after(unsigned kind, const void *p,
+						size_t size, void *fp)
+{
+	if (pfh_guard)
+		return;
+	if (!pfh_on) {
+		/* Not traced: this thread never leaves the fast path. */
+		pfh_countdown = INT64_MAX;
+		return;
+	}
+	if (pfh_mode == HEAP_MODE_SAMPLE && !pfh_sample_take(size))
+		return;
+	if (!p)
+		return;
+	pfh_guard = 1;
+	pfh_alloc_record(kind, p, size, fp);
+	pfh_guard = 0;
+}
+
+#define PFH_FP __builtin_frame_address(0)
 
 PFH_EXPORT void *malloc(size_t size)
 {
 	void *p;
 
+	if (pfh_fast(size))
+		return pfh_real.malloc(size);
 	if (pfh_enter())
 		return pfh_boot_alloc(size);
 	p = pfh_real.malloc(size);
-	PFH_RECORD_ALLOC(HEAP_KIND_MALLOC, p, size);
+	pfh_after(HEAP_KIND_MALLOC, p, size, PFH_FP);
 	return p;
 }
 
-PFH_EXPORT void free(void *p)
+static __attribute__((noinline)) void pfh_free_slow(void *p)
 {
 	if (!p || pfh_boot_owns(p))
 		return;
 	if (pfh_enter())
 		return;
-	if (pfh_trace() &&
-	    (pfh_mode != HEAP_MODE_SAMPLE || pfh_maybe_sampled(p))) {
+	if (pfh_trace()) {
 		pfh_guard = 1;
 		pfh_free(HEAP_KIND_FREE, p, 0);
 		pfh_guard = 0;
@@ -90,136 +130,153 @@ PFH_EXPORT void free(void *p)
 	pfh_real.free(p);
 }
 
+PFH_EXPORT void free(void *p)
+{
+	if (pfh_free_fast(p)) {
+		pfh_real.free(p);
+		return;
+	}
+	pfh_free_slow(p);
+}
+
 PFH_EXPORT void *calloc(size_t n, size_t size)
 {
+	size_t total;
 	void *p;
 
-	if (pfh_enter()) {
-		if (size && n > SIZE_MAX / size)
-			return NULL;
-		return pfh_boot_alloc(n * size); /* static: already zero */
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
 	}
+	if (pfh_fast(total))
+		return pfh_real.calloc(n, size);
+	if (pfh_enter())
+		return pfh_boot_alloc(total); /* static: already zero */
 	p = pfh_real.calloc(n, size);
-	PFH_RECORD_ALLOC(HEAP_KIND_CALLOC, p, n * size);
+	pfh_after(HEAP_KIND_CALLOC, p, total, PFH_FP);
 	return p;
 }
 
 /* The bytes of a bootstrap block, moved to the real heap on realloc. */
 extern size_t pfh_boot_size(const void *p);
 
-static void *pfh_realloc_common(unsigned kind, void *old, size_t size, void *q,
-				uint64_t seq, void *fp)
+/*
+ * realloc and reallocarray past their fast path: old may be a recorded
+ * block (its free is recorded, with a sequence number taken before the
+ * real call), and the new block is counted as an allocation.
+ */
+static __attribute__((noinline)) void *
+pfh_realloc_slow(unsigned kind, void *old, size_t n, size_t size, void *fp)
 {
-	if (!pfh_trace())
+	size_t total = n * size;
+	uint64_t seq = 0;
+	void *q;
+
+	if (old && pfh_boot_owns(old)) {
+		size_t b = pfh_boot_size(old);
+
+		q = malloc(total);
+		if (q)
+			memcpy(q, old, b < total ? b : total);
 		return q;
-	pfh_guard = 1;
-	if (old && (q || size == 0))
+	}
+	if (pfh_enter())
+		return pfh_boot_alloc(total);
+	if (old && pfh_trace() &&
+	    (pfh_mode != HEAP_MODE_SAMPLE || pfh_maybe_sampled(old)))
+		seq = pfh_seq_next();
+	if (kind == HEAP_KIND_REALLOC)
+		q = pfh_real.realloc(old, size);
+	else
+		q = pfh_real.reallocarray ? pfh_real.reallocarray(old, n, size)
+					  : pfh_real.realloc(old, total);
+	if (seq && (q || total == 0)) {
+		pfh_guard = 1;
 		pfh_free_at(kind, old, 0, seq);
-	if (q)
-		pfh_alloc(kind, q, size, fp);
-	pfh_guard = 0;
+		pfh_guard = 0;
+	}
+	if (q || total)
+		pfh_after(kind, q, total, fp);
 	return q;
 }
 
 PFH_EXPORT void *realloc(void *old, size_t size)
 {
-	uint64_t seq = 0;
-	void *q;
-
-	if (old && pfh_boot_owns(old)) {
-		size_t n = pfh_boot_size(old);
-
-		q = malloc(size);
-		if (q)
-			memcpy(q, old, n < size ? n : size);
-		return q;
-	}
-	if (pfh_enter())
-		return pfh_boot_alloc(size);
-	if (old && pfh_trace())
-		seq = pfh_seq_next();
-	q = pfh_real.realloc(old, size);
-	return pfh_realloc_common(HEAP_KIND_REALLOC, old, size, q, seq,
-				  __builtin_frame_address(0));
+	if (pfh_free_fast(old) && pfh_fast(size))
+		return pfh_real.realloc(old, size);
+	return pfh_realloc_slow(HEAP_KIND_REALLOC, old, 1, size, PFH_FP);
 }
 
 PFH_EXPORT void *reallocarray(void *old, size_t n, size_t size)
 {
-	uint64_t seq = 0;
-	void *q;
+	size_t total;
 
-	if (size && n > SIZE_MAX / size) {
+	if (__builtin_mul_overflow(n, size, &total)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (old && pfh_boot_owns(old))
-		return realloc(old, n * size);
-	if (pfh_enter())
-		return pfh_boot_alloc(n * size);
-	if (old && pfh_trace())
-		seq = pfh_seq_next();
-	q = pfh_real.reallocarray ? pfh_real.reallocarray(old, n, size)
-				  : pfh_real.realloc(old, n * size);
-	return pfh_realloc_common(HEAP_KIND_REALLOCARRAY, old, n * size, q, seq,
-				  __builtin_frame_address(0));
+	if (pfh_free_fast(old) && pfh_fast(total) && pfh_real.reallocarray)
+		return pfh_real.reallocarray(old, n, size);
+	return pfh_realloc_slow(HEAP_KIND_REALLOCARRAY, old, n, size, PFH_FP);
 }
 
 PFH_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 {
 	int r;
 
+	if (pfh_fast(size))
+		return pfh_real.posix_memalign(out, align, size);
 	if (pfh_enter())
 		return ENOMEM;
 	r = pfh_real.posix_memalign(out, align, size);
-	if (r == 0)
-		PFH_RECORD_ALLOC(HEAP_KIND_POSIX_MEMALIGN, *out, size);
+	pfh_after(HEAP_KIND_POSIX_MEMALIGN, r == 0 ? *out : NULL, size, PFH_FP);
 	return r;
 }
 
-PFH_EXPORT void *aligned_alloc(size_t align, size_t size)
-{
-	void *p;
+/* The aligned allocators with their alignment first. */
+#define PFH_ALIGNED(name, kind)                                                \
+	PFH_EXPORT void *name(size_t align, size_t size)                       \
+	{                                                                      \
+		void *p;                                                       \
+                                                                               \
+		if (pfh_fast(size))                                            \
+			return pfh_real.name(align, size);                     \
+		if (pfh_enter())                                               \
+			return NULL;                                           \
+		p = pfh_real.name(align, size);                                \
+		pfh_after(kind, p, size, PFH_FP);                              \
+		return p;                                                      \
+	}
 
-	if (pfh_enter())
-		return NULL;
-	p = pfh_real.aligned_alloc(align, size);
-	PFH_RECORD_ALLOC(HEAP_KIND_ALIGNED_ALLOC, p, size);
-	return p;
-}
-
-PFH_EXPORT void *memalign(size_t align, size_t size)
-{
-	void *p;
-
-	if (pfh_enter())
-		return NULL;
-	p = pfh_real.memalign(align, size);
-	PFH_RECORD_ALLOC(HEAP_KIND_MEMALIGN, p, size);
-	return p;
-}
+PFH_ALIGNED(aligned_alloc, HEAP_KIND_ALIGNED_ALLOC)
+PFH_ALIGNED(memalign, HEAP_KIND_MEMALIGN)
 
 PFH_EXPORT void *valloc(size_t size)
 {
 	void *p;
 
+	if (pfh_fast(size))
+		return pfh_real.valloc(size);
 	if (pfh_enter())
 		return NULL;
 	p = pfh_real.valloc(size);
-	PFH_RECORD_ALLOC(HEAP_KIND_VALLOC, p, size);
+	pfh_after(HEAP_KIND_VALLOC, p, size, PFH_FP);
 	return p;
 }
 
 PFH_EXPORT void *pvalloc(size_t size)
 {
 	long page = sysconf(_SC_PAGESIZE);
+	/* pvalloc hands out whole pages: that is what the program got. */
+	size_t got = size ? (size + page - 1) / page * page : page;
 	void *p;
 
+	if (pfh_fast(got))
+		return pfh_real.pvalloc(size);
 	if (pfh_enter())
 		return NULL;
 	p = pfh_real.pvalloc(size);
-	/* pvalloc hands out whole pages: that is what the program got. */
-	PFH_RECORD_ALLOC(HEAP_KIND_PVALLOC, p,
-			 size ? (size + page - 1) / page * page : page);
+	pfh_after(HEAP_KIND_PVALLOC, p, got, PFH_FP);
 	return p;
 }
 
@@ -237,11 +294,12 @@ PFH_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 {
 	void *p;
 
+	if (pfh_fast(len))
+		return pfh_real.mmap(addr, len, prot, flags, fd, off);
 	if (pfh_enter())
 		return MAP_FAILED;
 	p = pfh_real.mmap(addr, len, prot, flags, fd, off);
-	if (p != MAP_FAILED)
-		PFH_RECORD_ALLOC(HEAP_KIND_MMAP, p, len);
+	pfh_after(HEAP_KIND_MMAP, p == MAP_FAILED ? NULL : p, len, PFH_FP);
 	return p;
 }
 
@@ -294,8 +352,11 @@ PFH_EXPORT void _exit(int status)
 {
 	pfh_enter();
 	if (pfh_on) {
+		/* The guard is cleared again: a vfork child shares the TLS
+		 * of its parent's thread, which goes on. */
 		pfh_guard = 1;
 		pfh_finish(HEAP_END__EXIT, status);
+		pfh_guard = 0;
 	}
 	if (pfh_real._exit)
 		pfh_real._exit(status);
@@ -320,7 +381,7 @@ static void pfh_before_exec(void)
  * would drop the tracer: put LD_PRELOAD and PERFOPS_HEAP_* back in.
  * Returns envp itself when nothing is missing.
  */
-#define PFH_ENV_MAX 4
+#define PFH_ENV_MAX 5
 static size_t pfh_env_need(char *const envp[])
 {
 	size_t n = 0;
@@ -344,7 +405,8 @@ static char *const *pfh_env_fill(char *const envp[], char **out, char *buf,
 				 size_t bufsize)
 {
 	static const char *const keys[] = {HEAP_ENV_FILE, HEAP_ENV_MODE,
-					   HEAP_ENV_DEPTH, HEAP_ENV_UNWIND};
+					   HEAP_ENV_DEPTH, HEAP_ENV_UNWIND,
+					   HEAP_ENV_FREERES};
 	const char *lib = pfh_lib_path();
 	size_t n = 0, i, used = 0;
 	int preload = 0;

@@ -18,6 +18,13 @@
 #include <sys/types.h>
 #include "heap/format.h"
 
+/*
+ * Declarations hidden as well as definitions (-fvisibility=hidden only
+ * covers these): the hooks then read pfh_real's pointers and the filter
+ * PC-relative, without an address loaded first.
+ */
+#pragma GCC visibility push(hidden)
+
 #define PFH_TLS __thread __attribute__((tls_model("initial-exec")))
 
 struct pfh_real {
@@ -87,22 +94,48 @@ void pfh_emit_stack(uint32_t id, const uintptr_t *ips, unsigned n);
 int pfh_sampled_add(const void *p);
 int pfh_sampled_del(const void *p);
 void pfh_sampled_reset(void); /* at start: the set, in sampled mode */
-/* Whether this allocation of size bytes is sampled (per-thread count). */
-int pfh_sample_hit(size_t size);
-/* The same after the caller took size off pfh_countdown, which is now
- * <= 0 (the hot path does that inline). */
-int pfh_sample_cross(size_t size);
+/*
+ * Bytes left before this thread's next sample, taken off inline by the
+ * hooks' fast path while it stays positive.  The slow path keeps it at
+ * or below zero whenever every call must come through it (exact mode, a
+ * thread not started yet) and sets it to INT64_MAX when nothing is
+ * traced.
+ */
 extern PFH_TLS int64_t pfh_countdown;
-/* A free that may be of a sampled block (else it is not recorded). */
+/* Take size bytes off the countdown (slow path): whether this
+ * allocation is sampled. */
+int pfh_sample_take(size_t size);
+/* A free that may be of a recorded block (else it is not recorded). */
 #define PFH_FILTER_SLOTS (1u << 16)
-extern unsigned char *pfh_filter;
+extern unsigned char pfh_filter[PFH_FILTER_SLOTS];
+static inline unsigned char *pfh_filter_slot(const void *p)
+{
+	return &pfh_filter[((uintptr_t)p >> 4) & (PFH_FILTER_SLOTS - 1)];
+}
 static inline int pfh_maybe_sampled(const void *p)
 {
-	return pfh_filter &&
-	       pfh_filter[((uintptr_t)p >> 4) & (PFH_FILTER_SLOTS - 1)];
+	return *pfh_filter_slot(p) != 0;
+}
+
+/*
+ * A system call without glibc: the result, or -errno.  For the helper
+ * task, which shares another thread's TLS (and so its errno).
+ */
+static inline long pfh_sys(long nr, long a, long b, long c, long d)
+{
+	register long r10 __asm__("r10") = d;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return ret;
 }
 
 /* Raw memory for tables and buffers, outside any allocator. */
 void *pfh_map(size_t size);
+
+#pragma GCC visibility pop
 
 #endif

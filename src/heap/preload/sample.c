@@ -23,9 +23,13 @@ static uintptr_t *pfh_set;
 /*
  * A counting filter in front of the set: most frees are of blocks never
  * sampled, and one byte of a 64 kB table (which stays in cache) says so
- * without touching the 8 MB set.
+ * without touching the 8 MB set.  Static, so that the free fast path
+ * reads it without loading a pointer first: all zero while nothing is
+ * traced, all set in exact mode (every free is recorded), and a
+ * saturated 255 for the bootstrap pool's blocks, which only the slow
+ * path knows how to free.
  */
-unsigned char *pfh_filter;
+unsigned char pfh_filter[PFH_FILTER_SLOTS];
 PFH_TLS int64_t pfh_countdown;
 static PFH_TLS uint64_t pfh_rng;
 static PFH_TLS int pfh_countdown_set;
@@ -68,32 +72,20 @@ static int64_t pfh_next_interval(void)
 	return v < 1.0 ? 1 : (int64_t)v;
 }
 
-int pfh_sample_cross(size_t size)
+int pfh_sample_take(size_t size)
 {
 	if (__builtin_expect(!pfh_countdown_set, 0)) {
 		/* A new thread: its first interval starts now. */
 		pfh_countdown_set = 1;
-		pfh_countdown = pfh_next_interval() - (int64_t)size;
-		if (pfh_countdown > 0)
-			return 0;
+		pfh_countdown = pfh_next_interval();
 	}
+	pfh_countdown -= (int64_t)size;
+	if (pfh_countdown > 0)
+		return 0;
 	/* The exponential is memoryless: a fresh draw from here is the
 	 * next sample point, whatever this allocation's size. */
 	pfh_countdown = pfh_next_interval();
 	return 1;
-}
-
-int pfh_sample_hit(size_t size)
-{
-	pfh_countdown -= (int64_t)size;
-	if (pfh_countdown > 0)
-		return 0;
-	return pfh_sample_cross(size);
-}
-
-static unsigned char *pfh_filter_slot(const void *p)
-{
-	return &pfh_filter[((uintptr_t)p >> 4) & (PFH_FILTER_SLOTS - 1)];
 }
 
 static uint32_t pfh_set_hash(const void *p)
@@ -106,15 +98,13 @@ void pfh_sampled_reset(void)
 {
 	if (!pfh_set)
 		pfh_set = pfh_map(sizeof(*pfh_set) * PFH_SET_SLOTS);
-	if (!pfh_filter)
-		pfh_filter = pfh_map(PFH_FILTER_SLOTS);
 }
 
 int pfh_sampled_add(const void *p)
 {
 	uint32_t i = pfh_set_hash(p), n;
 
-	if (!pfh_set || !pfh_filter)
+	if (!pfh_set)
 		return 0;
 	for (n = 0; n < 4096; n++, i = (i + 1) & (PFH_SET_SLOTS - 1)) {
 		uintptr_t cur = __atomic_load_n(&pfh_set[i], __ATOMIC_RELAXED);

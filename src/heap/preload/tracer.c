@@ -19,6 +19,7 @@
 #include <link.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,23 @@ struct pfh_buf {
 	unsigned char data[PFH_BUF_SIZE];
 };
 
-struct pfh_real pfh_real;
+/*
+ * glibc's allocator until the start looks up the next definitions (the
+ * same functions, unless another allocator is preloaded or linked in):
+ * a free the fast path passes on before the start has a target.
+ */
+extern void *__libc_malloc(size_t);
+extern void __libc_free(void *);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+struct pfh_real pfh_real = {
+    .malloc = __libc_malloc,
+    .free = __libc_free,
+    .calloc = __libc_calloc,
+    .realloc = __libc_realloc,
+    .memalign = __libc_memalign,
+};
 int (*pfh_real_execvp)(const char *, char *const[]);
 int (*pfh_real_execv)(const char *, char *const[]);
 int (*pfh_real_execvpe)(const char *, char *const[], char *const[]);
@@ -78,10 +95,24 @@ static PFH_TLS struct pfh_buf *pfh_tbuf;
 static struct pfh_buf *pfh_bufs;
 static int pfh_reg_lock;
 static int pfh_fd = -1;
-static uint64_t pfh_seq;
+/*
+ * The one write every thread makes per event: alone on its cache line,
+ * so that it does not drag the read-mostly variables around it (the
+ * stack tables, the unwinder's mode, the file) from core to core.
+ */
+static struct {
+	uint64_t n;
+	char pad[56];
+} pfh_seq __attribute__((aligned(64)));
 static uint64_t pfh_stream;
 static pid_t pfh_pid;
 static pid_t pfh_helper_pid;
+static pid_t pfh_helper_running; /* the pid whose helper task runs */
+static int pfh_freeres = 1;
+static uint64_t pfh_page_size = 4096;
+/* 1 in the process that started the stream; see pfh_check_fork. */
+static int pfh_canary_fallback = 1;
+static int *pfh_canary = &pfh_canary_fallback;
 static int pfh_statm = -1;
 static pthread_key_t pfh_key;
 static int pfh_compress;
@@ -100,6 +131,9 @@ void *pfh_boot_alloc(size_t size)
 	if (off + need > sizeof(pfh_boot))
 		return NULL;
 	*(size_t *)(pfh_boot + off) = size;
+	/* Its frees and reallocs must take the slow path, which knows it. */
+	__atomic_store_n(pfh_filter_slot(pfh_boot + off + 16), 255,
+			 __ATOMIC_RELAXED);
 	return pfh_boot + off + 16;
 }
 
@@ -170,9 +204,10 @@ static void pfh_write_all(const void *p, size_t n)
 	const char *c = p;
 
 	while (n) {
-		ssize_t w = syscall(SYS_write, pfh_fd, c, n);
+		/* Raw: the helper task has no errno of its own. */
+		long w = pfh_sys(SYS_write, pfh_fd, (long)c, (long)n, 0);
 
-		if (w < 0 && errno == EINTR)
+		if (w == -EINTR)
 			continue;
 		if (w <= 0)
 			return;
@@ -222,7 +257,12 @@ static size_t pfh_zstd(struct pfh_buf *b, struct heap_chunk_hdr2 *h)
 	return PFH_HDR + n;
 }
 
-static void pfh_flush_locked(struct pfh_buf *b)
+/*
+ * Write b's records as a chunk; compressed when asked and allowed.  The
+ * helper task may not compress: zstd allocates its context with malloc,
+ * and the task shares another thread's TLS and is no thread glibc knows.
+ */
+static void pfh_flush_buf(struct pfh_buf *b, int may_compress)
 {
 	struct heap_chunk_hdr2 h;
 	size_t z;
@@ -244,7 +284,7 @@ static void pfh_flush_locked(struct pfh_buf *b)
 		}
 		if (b->meta)
 			h.flags |= HEAP_CHUNK_META;
-		z = pfh_zstd(b, &h);
+		z = may_compress ? pfh_zstd(b, &h) : 0;
 		if (z) {
 			pfh_write_all(b->z, z);
 		} else {
@@ -256,6 +296,11 @@ static void pfh_flush_locked(struct pfh_buf *b)
 	b->seq_base = b->ptr_base = 0;
 	b->nkeys = 0;
 	b->unsorted = b->meta = 0;
+}
+
+static void pfh_flush_locked(struct pfh_buf *b)
+{
+	pfh_flush_buf(b, 1);
 }
 
 static void pfh_thread_exit(void *arg)
@@ -270,7 +315,8 @@ static void pfh_thread_exit(void *arg)
 	pfh_tbuf = NULL;
 }
 
-static struct pfh_buf *pfh_new_buf(void)
+/* A buffer from the registry (a dead thread's, or a new one). */
+static struct pfh_buf *pfh_new_buf(int for_thread)
 {
 	struct pfh_buf *b;
 
@@ -295,7 +341,8 @@ static struct pfh_buf *pfh_new_buf(void)
 	b->nkeys = 0;
 	b->unsorted = b->meta = 0;
 	b->tid = (uint32_t)syscall(SYS_gettid);
-	pthread_setspecific(pfh_key, b);
+	if (for_thread)
+		pthread_setspecific(pfh_key, b);
 	return b;
 }
 
@@ -305,7 +352,7 @@ static struct pfh_buf *pfh_begin(size_t need)
 	struct pfh_buf *b = pfh_tbuf;
 
 	if (__builtin_expect(!b, 0)) {
-		b = pfh_tbuf = pfh_new_buf();
+		b = pfh_tbuf = pfh_new_buf(1);
 		if (!b)
 			return NULL;
 	}
@@ -322,7 +369,7 @@ static void pfh_end(struct pfh_buf *b)
 
 uint64_t pfh_seq_next(void)
 {
-	return __atomic_fetch_add(&pfh_seq, 1, __ATOMIC_RELAXED) + 1;
+	return __atomic_fetch_add(&pfh_seq.n, 1, __ATOMIC_RELAXED) + 1;
 }
 
 static void pfh_put_event(struct pfh_buf *b, unsigned tag, unsigned kind,
@@ -339,10 +386,12 @@ static void pfh_put_event(struct pfh_buf *b, unsigned tag, unsigned kind,
 
 void pfh_alloc(unsigned kind, const void *p, size_t size, void *fp)
 {
-	if (pfh_mode == HEAP_MODE_SAMPLE && !pfh_sample_hit(size))
+	if (pfh_mode == HEAP_MODE_SAMPLE && !pfh_sample_take(size))
 		return;
 	pfh_alloc_record(kind, p, size, fp);
 }
+
+static void pfh_check_fork(void);
 
 void pfh_alloc_record(unsigned kind, const void *p, size_t size, void *fp)
 {
@@ -350,6 +399,7 @@ void pfh_alloc_record(unsigned kind, const void *p, size_t size, void *fp)
 	uint32_t stack;
 	size_t slack = 0;
 
+	pfh_check_fork();
 	if (pfh_mode == HEAP_MODE_SAMPLE && !heap_kind_is_map(kind))
 		pfh_sampled_add(p);
 	stack = pfh_stack_id(fp);
@@ -372,6 +422,7 @@ void pfh_free_at(unsigned kind, const void *p, size_t size, uint64_t seq)
 {
 	struct pfh_buf *b;
 
+	pfh_check_fork();
 	if (pfh_mode == HEAP_MODE_SAMPLE && !heap_kind_is_map(kind) &&
 	    !pfh_sampled_del(p))
 		return;
@@ -524,85 +575,121 @@ static void pfh_emit_process(void)
 	pfh_end(b);
 }
 
-static void pfh_flush_all(void)
+static void pfh_flush_every(int may_compress)
 {
 	struct pfh_buf *b;
 
 	pfh_lock(&pfh_reg_lock);
 	for (b = pfh_bufs; b; b = b->next) {
 		pfh_lock(&b->lock);
-		pfh_flush_locked(b);
+		pfh_flush_buf(b, may_compress);
 		pfh_unlock(&b->lock);
 	}
 	pfh_unlock(&pfh_reg_lock);
 }
 
-static void pfh_sample_rss(void)
+static void pfh_flush_all(void)
 {
+	pfh_flush_every(1);
+}
+
+/*
+ * Append the RSS (from /proc/self/statm) to b, the helper's buffer, or
+ * with b NULL to the calling thread's.  The helper task calls it: raw
+ * system calls only, no TLS (see pfh_start_helper).
+ */
+static void pfh_sample_rss(struct pfh_buf *own)
+{
+	struct timespec ts = {0, 0};
 	char buf[128];
-	unsigned long size = 0, rss = 0;
+	uint64_t rss = 0;
 	struct pfh_buf *b;
 	uint64_t seq;
-	ssize_t n;
+	long n, i = 0;
 
 	if (pfh_statm < 0)
 		return;
-	n = pread(pfh_statm, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
+	n = pfh_sys(SYS_pread64, pfh_statm, (long)buf, sizeof(buf), 0);
+	/* "size resident shared ...", in pages: the second field. */
+	while (i < n && buf[i] != ' ')
+		i++;
+	if (++i >= n || buf[i] < '0' || buf[i] > '9')
 		return;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lu %lu", &size, &rss) != 2)
+	for (; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+		rss = rss * 10 + (uint64_t)(buf[i] - '0');
+	/* Raw too: glibc's clock_gettime would set errno on a failure. */
+	pfh_sys(SYS_clock_gettime, CLOCK_REALTIME, (long)&ts, 0, 0);
+	if (own) {
+		b = own;
+		pfh_lock(&b->lock);
+		if (b->len + 64 > PFH_BUF_SIZE)
+			pfh_flush_buf(b, 0);
+	} else if (!(b = pfh_begin(64))) {
 		return;
-	b = pfh_begin(64);
-	if (!b)
-		return;
-	seq = __atomic_load_n(&pfh_seq, __ATOMIC_RELAXED);
+	}
+	seq = __atomic_load_n(&pfh_seq.n, __ATOMIC_RELAXED);
 	pfh_note_key(b, seq << 1 | 1);
 	b->data[b->len++] = HEAP_REC_RSS;
-	pfh_put(b, pfh_now(CLOCK_REALTIME));
+	pfh_put(b, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
 	pfh_put(b, seq);
-	pfh_put(b, (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE));
+	pfh_put(b, rss * pfh_page_size);
 	pfh_end(b);
 }
 
 /*
- * The helper thread: the RSS every 10 ms, and every 100 ms the loaded
- * objects and a flush of every buffer, so that a process killed with
- * SIGKILL leaves all but its last 100 ms in the file.
+ * The helper task: the RSS every 10 ms, and every 100 ms a flush of every
+ * buffer, so that a process killed with SIGKILL leaves all but its last
+ * 100 ms in the file.
  */
-static void *pfh_helper(void *arg)
+static int pfh_helper(void *arg)
 {
 	struct timespec ts = {0, 10 * 1000 * 1000};
 	unsigned tick = 0;
 
-	(void)arg;
-	pfh_guard = 1;
 	for (;;) {
-		nanosleep(&ts, NULL);
-		pfh_sample_rss();
-		if (++tick % 10 == 0) {
-			pfh_emit_maps(0);
-			pfh_flush_all();
-		}
+		pfh_sys(SYS_nanosleep, (long)&ts, 0, 0, 0);
+		pfh_sample_rss(arg);
+		if (++tick % 10 == 0)
+			pfh_flush_every(0);
 	}
-	return NULL;
+	return 0;
 }
 
+#define PFH_HELPER_STACK (64u << 10)
+
+/*
+ * Start the helper as a task glibc does not know about: clone(2) with the
+ * thread flags but none of pthread_create's bookkeeping.  A pthread would
+ * turn glibc's malloc multi-threaded for good (__libc_single_threaded
+ * false: an atomic lock around every arena operation), which cost a
+ * single-threaded program about 20% of its malloc time even when nothing
+ * else was traced.  The task shares the TLS of the thread that made it,
+ * so it never calls into glibc nor touches a thread-local: raw system
+ * calls, its own buffer, spin locks; it takes no signal; exit_group and
+ * exec end it with the process.
+ */
 static void pfh_start_helper(void)
 {
+	struct pfh_buf *b;
 	sigset_t all, old;
-	pthread_attr_t attr;
-	pthread_t t;
+	char *stack;
 
 	pfh_helper_pid = pfh_pid;
-	/* The helper takes no signal meant for the program. */
+	pfh_page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	b = pfh_new_buf(0);
+	stack = pfh_map(PFH_HELPER_STACK);
+	if (!b || !stack)
+		return;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 << 10);
-	pthread_create(&t, &attr, pfh_helper, NULL);
-	pthread_attr_destroy(&attr);
+	b->tid = 0; /* the RSS records belong to no thread */
+	if (clone(pfh_helper, stack + PFH_HELPER_STACK,
+		  CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+		      CLONE_THREAD | CLONE_SYSVSEM,
+		  b) > 0)
+		pfh_helper_running = pfh_pid;
+	else
+		b->dead = 1;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -640,6 +727,7 @@ static void pfh_fork_child(void)
 	int guard = pfh_guard;
 
 	pfh_guard = 1;
+	*pfh_canary = 1;
 	pfh_reg_lock = 0;
 	for (b = pfh_bufs; b; b = b->next) {
 		b->lock = 0;
@@ -656,13 +744,55 @@ static void pfh_fork_child(void)
 	pfh_guard = guard;
 }
 
+/*
+ * A child made without the atfork handlers: _Fork, or fork and clone
+ * called as system calls.  Its copy of the buffers holds the parent's
+ * unwritten events and its stacks are the parent's: were it to go on, its
+ * events would be counted in the parent's stream and the parent's twice.
+ * The canary lives in a page the kernel wipes in a child that copies
+ * the memory (MADV_WIPEONFORK, Linux 4.14), so one load on each recorded
+ * event sees it; the child then starts its own stream, as a fork's does.
+ */
+static void pfh_check_fork(void)
+{
+	if (__builtin_expect(!*pfh_canary, 0))
+		pfh_fork_child();
+}
+
+static void pfh_canary_init(void)
+{
+	int *p = pfh_map(4096);
+
+	if (!p)
+		return;
+	if (madvise(p, 4096, MADV_WIPEONFORK) < 0) {
+		munmap(p, 4096);
+		return;
+	}
+	*p = 1;
+	pfh_canary = p;
+}
+
+/*
+ * Whether the caller is a child that shares the traced process's memory
+ * rather than a copy: vfork's (or clone's with CLONE_VM), which may only
+ * exec or _exit.  Its buffers are the parent's: it must neither end the
+ * parent's stream nor flush it.  (An allocation it makes, which is in the
+ * parent's heap, is recorded as the parent's.)
+ */
+static int pfh_vfork_child(void)
+{
+	pfh_check_fork();
+	return (pid_t)pfh_sys(SYS_getpid, 0, 0, 0, 0) != pfh_pid;
+}
+
 void pfh_finish(unsigned reason, int status)
 {
 	struct pfh_buf *b;
 
-	if (!pfh_on)
+	if (!pfh_on || pfh_vfork_child())
 		return;
-	pfh_sample_rss();
+	pfh_sample_rss(NULL);
 	pfh_emit_maps(0);
 	b = pfh_begin(64);
 	if (b) {
@@ -682,11 +812,13 @@ static void pfh_parse_env(void)
 	const char *depth = getenv(HEAP_ENV_DEPTH);
 	const char *seed = getenv(HEAP_ENV_SEED);
 	const char *compress = getenv(HEAP_ENV_COMPRESS);
+	const char *freeres = getenv(HEAP_ENV_FREERES);
 
 	if (seed)
 		pfh_seed = strtoull(seed, NULL, 10);
 	if (compress && !strcmp(compress, "1"))
 		pfh_compress = 1;
+	pfh_freeres = !freeres || strcmp(freeres, "0");
 	if (mode && !strncmp(mode, "sample:", 7)) {
 		unsigned long long v = strtoull(mode + 7, NULL, 10);
 
@@ -772,11 +904,14 @@ void pfh_init(void)
 		n = readlink("/proc/self/exe", pfh_exe, sizeof(pfh_exe) - 1);
 		pfh_exe[n > 0 ? n : 0] = '\0';
 		pthread_key_create(&pfh_key, pfh_thread_exit);
+		pfh_canary_init();
 		pthread_atfork(pfh_fork_prepare, pfh_fork_parent,
 			       pfh_fork_child);
 		pfh_unwind_init();
 		if (pfh_mode == HEAP_MODE_SAMPLE)
 			pfh_sampled_reset();
+		else /* every free is recorded */
+			memset(pfh_filter, 1, sizeof(pfh_filter));
 		pfh_new_stream();
 		pfh_on = 1;
 	}
@@ -795,10 +930,53 @@ __attribute__((constructor)) static void pfh_constructor(void)
 	}
 }
 
+/*
+ * Whether the calling thread is the process's only one (the helper task
+ * aside): /proc/self/status's Threads.
+ */
+static int pfh_alone(void)
+{
+	char buf[4096], *t;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	t = strstr(buf, "\nThreads:");
+	if (!t)
+		return 0;
+	return strtol(t + 10, NULL, 10) <= 1 + (pfh_helper_running == pfh_pid);
+}
+
+extern void __libc_freeres(void) __attribute__((weak));
+
+/*
+ * At exit glibc keeps blocks of its own that it never frees (stdout's
+ * buffer, NSS modules after getpwnam, a loaded locale, dlerror's
+ * message): they would be reported as the program's leaks.  Valgrind
+ * calls __libc_freeres at the very end to free them, and so does the
+ * library here, in its destructor: after the program's atexit handlers,
+ * C++ static destructors and its own destructors, and recording the
+ * frees.  Only when no other thread runs (freeres would pull glibc's
+ * state from under it); PERFOPS_HEAP_FREERES=0 (--no-libc-freeres)
+ * leaves them.
+ */
+static void pfh_libc_freeres(void)
+{
+	if (pfh_freeres && __libc_freeres && !pfh_vfork_child() && pfh_alone())
+		__libc_freeres();
+}
+
 __attribute__((destructor)) static void pfh_destructor(void)
 {
 	if (!pfh_on)
 		return;
+	pfh_libc_freeres();
 	pfh_guard = 1;
 	pfh_finish(HEAP_END_EXIT, 0);
 	pfh_guard = 0;
