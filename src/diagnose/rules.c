@@ -142,6 +142,54 @@ static double *demand_series(const struct diag_series *s, size_t *n)
 	return v;
 }
 
+/*
+ * The demand on a uniform time grid of step *step (the median sampling
+ * interval): each cell the time-weighted mean of the samples that overlap
+ * it.  A sampler that runs late on a busy machine leaves long intervals;
+ * counted as one sample each they would stretch every lag, and a period
+ * measured in samples would come out too long.
+ */
+static double *uniform_demand(const struct diag_series *s, size_t *n,
+			      double *step)
+{
+	double *dts = xmalloc((s->n + 1) * sizeof(*dts)), *v, h, t0, t1;
+	size_t i, k, m = 0, cells;
+
+	*n = 0;
+	*step = 0;
+	for (i = 1; i < s->n; i++)
+		if (s->s[i].dt > 0)
+			dts[m++] = s->s[i].dt;
+	h = m ? stats_median(dts, m) : 0;
+	free(dts);
+	if (h <= 0)
+		return xmalloc(sizeof(*v));
+	t0 = s->s[1].t - s->s[1].dt;
+	t1 = s->s[s->n - 1].t;
+	cells = (size_t)((t1 - t0) / h + 1e-9);
+	v = xcalloc(cells + 1, sizeof(*v));
+	for (i = 1, k = 0; k < cells && i < s->n; k++) {
+		double a = t0 + h * (double)k, b = a + h;
+
+		/* The samples overlapping [a, b), each for its share. */
+		while (i < s->n && s->s[i].t <= a)
+			i++;
+		for (size_t j = i; j < s->n; j++) {
+			double lo = MAX(a, s->s[j].t - s->s[j].dt);
+			double hi = MIN(b, s->s[j].t);
+
+			if (hi > lo)
+				v[k] += (s->s[j].cpu + s->s[j].wait) *
+					(hi - lo) / h;
+			if (s->s[j].t >= b)
+				break;
+		}
+	}
+	*n = cells;
+	*step = h;
+	return v;
+}
+
 static double median_demand(const struct diag_series *s)
 {
 	size_t n;
@@ -257,7 +305,7 @@ static int rule_periodic(const struct diag_series *s,
 			 struct diag_finding *f)
 {
 	size_t n;
-	double *v = demand_series(s, &n), acf, lag, p10, p90, dt;
+	double dt, *v = uniform_demand(s, &n, &dt), acf, lag, p10, p90;
 	int ret = 0;
 
 	if (n < 8)
@@ -270,7 +318,6 @@ static int rule_periodic(const struct diag_series *s,
 	p90 = stats_percentile_sorted(v, n, 90);
 	if (p90 - p10 < th->periodic_swing)
 		goto out;
-	dt = s->s[s->n - 1].t / (double)(s->n - 1);
 	f->period = lag * dt;
 	f->confidence = diag_conf(0.5, acf, th->periodic_acf, 0.9);
 	snprintf(f->evidence, sizeof(f->evidence),
