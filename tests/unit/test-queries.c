@@ -38,6 +38,34 @@ Test(queries, normalize)
 		"select ? || \"col\" from t");
 }
 
+static void mysql_is(const char *sql, const char *want)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sql_normalize(sql, strlen(sql), &sb, SQL_NORM_MYSQL);
+	cr_assert_str_eq(sb.buf, want, "%s", sql);
+	strbuf_release(&sb);
+}
+
+/* pt-query-digest's rules where MySQL differs, and the ';' that hid the
+ * LIMIT rule. */
+Test(queries, normalize_mysql)
+{
+	norm_is("SELECT a FROM t LIMIT 10, 20;", "select a from t limit ?");
+	mysql_is("SELECT a FROM t LIMIT 10, 20 ;", "select a from t limit ?");
+	mysql_is("SELECT a FROM t LIMIT 5 OFFSET 10",
+		 "select a from t limit ?");
+	norm_is("SELECT a FROM t LIMIT 5 OFFSET 10",
+		"select a from t limit ? offset ?");
+	mysql_is("SELECT * FROM u WHERE n = \"O\\\"Brien\" OR n = \"it's\"",
+		 "select * from u where n = ? or n = ?");
+	mysql_is(
+	    "SELECT * FROM a WHERE b > -500 AND c IN (-1, +2) AND d = 1.5e-3",
+	    "select * from a where b > ? and c in(?+) and d = ?");
+	mysql_is("SELECT a - 1, b-2 FROM t", "select a - ?, b-? from t");
+	mysql_is("SELECT * FROM t LIMIT -1", "select * from t limit ?");
+}
+
 /* The same fingerprint whatever the constants and the IN list length;
  * libpg_query's normalized text keeps the statement's case. */
 Test(queries, fingerprint)
