@@ -102,8 +102,10 @@ static int find_level(const char *line, size_t *prefix_len, const char **msg)
 
 			if (b < line || strncmp(b, levels[i], n))
 				continue;
-			if (b > line && !(b[-1] == ' ' || b[-1] == ']' ||
-					  b[-1] == ':' || b[-1] == '\t'))
+			/* The prefix may end in anything ('< %m >', '%p|'),
+			 * but not inside a word ("XLOG:  "). */
+			if (b > line &&
+			    (isalnum((unsigned char)b[-1]) || b[-1] == '_'))
 				continue;
 			*prefix_len = (size_t)(b - line);
 			*msg = s + 3;
@@ -226,7 +228,8 @@ static void find_session(const char *p, size_t len, size_t ts_at, size_t ts_len,
 			if (k == e || p[k] == '-')
 				pid = strtol(p + b, NULL, 10);
 		}
-		if (bare < 0 && e - b >= 2 && (b == 0 || p[b - 1] == ' ')) {
+		if (bare < 0 && e - b >= 2 &&
+		    (b == 0 || p[b - 1] == ' ' || p[b - 1] == '|')) {
 			size_t k = b;
 
 			while (k < e && isdigit((unsigned char)p[k]))

@@ -171,6 +171,34 @@ static int keep_session(const struct pglog_stmt *st, void *data)
 	return 0;
 }
 
+/* Prefixes that end right before the severity ('< %m >', '%m|%p|%u|'):
+ * real PostgreSQL 15 logs, every statement read, the pid found. */
+Test(queries, prefix_without_space)
+{
+	struct pglog_counts c;
+	struct strbuf sb = STRBUF_INIT;
+	struct digest d;
+	char path[512];
+
+	digest_file(&d, "prefix-angle.log", &c);
+	cr_assert_eq(d.statements, 33);
+	cr_assert_eq(c.unknown, 0);
+	cr_assert_eq(
+	    group(&d, "SELECT * FROM orders WHERE customer_id = $1")->count,
+	    10);
+	digest_release(&d);
+	digest_file(&d, "prefix-pipe.log", &c);
+	cr_assert_eq(d.statements, 3);
+	cr_assert_eq(c.unknown, 0);
+	cr_assert_str_eq(d.groups[0].first_seen, "2026-12-02 05:09:46.761 UTC");
+	digest_release(&d);
+	snprintf(path, sizeof(path), "%s/tests/data/db/logs/prefix-pipe.log",
+		 PERFOPS_SRCDIR);
+	cr_assert_eq(pglog_read(path, keep_session, &sb, &c), 0);
+	cr_assert_str_eq(sb.buf, "pid 18123|pid 18123|pid 18123|");
+	strbuf_release(&sb);
+}
+
 /* %c sessions; an unparsable statement; auto_explain is no statement. */
 Test(queries, session_and_fallback)
 {
