@@ -47,7 +47,8 @@ static const struct cli_doc doc = {
 	"\"acquired\" line when there is one), grouped by the waiting\n"
 	"statement; deadlocks with who waited for whom.\n",
     .epilogue =
-	"Exit status: 0 ok; 1 a log cannot be read, or holds no statement;\n"
+	"Exit status: 0 ok; 1 a log cannot be read, or holds no statement,\n"
+	"or a gzip'd log ends early (what was read is reported);\n"
 	"2 usage error; 3 --db cannot reach the server; 4 a --fail-if gate\n"
 	"tripped (named on stderr).\n"
 	"\n"

@@ -16,6 +16,7 @@ struct reader {
 	char *buf;
 	size_t cap, start, end;
 	int eof;
+	int truncated; /* a gzip stream that ends early */
 	uint64_t lineno;
 	const char *name;
 };
@@ -66,8 +67,13 @@ static int next_line(struct reader *r, char **line, size_t *len)
 			return error("%s: %s", r->name,
 				     e == Z_ERRNO ? strerror(errno) : m);
 		}
-		if (n == 0)
+		if (n == 0) {
+			int e;
+
+			gzerror(r->gz, &e);
+			r->truncated = e == Z_BUF_ERROR;
 			r->eof = 1;
+		}
 		r->end += n;
 	}
 }
@@ -1004,6 +1010,10 @@ static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
 	}
 	if (rr < 0)
 		ret = -1;
+	else if (r.truncated)
+		ret = error("%s:%llu: the gzip data ends early (a truncated "
+			    "file?); the statements before are reported",
+			    name, (unsigned long long)r.lineno);
 	if (rec.len && !st.stop) {
 		/* An unterminated quote: the rest is one broken record. */
 		if (!counts->unknown++)
