@@ -111,11 +111,20 @@ static void strip_frame(char *s)
 	rstrip(s);
 }
 
-static int ends_plus(const char *s)
+#define NL_MARK "\xe2\x86\xb5"	 /* U+21B5, psql's unicode '+' */
+#define WRAP_MARK "\xe2\x80\xa6" /* U+2026, psql's unicode '.' */
+
+/* The length of psql's newline mark ('+', or '↵' in its unicode
+ * linestyle) ending s; 0 if none. */
+static size_t ends_plus(const char *s)
 {
 	size_t n = strlen(s);
 
-	return n && s[n - 1] == '+';
+	if (n && s[n - 1] == '+')
+		return 1;
+	if (n >= 3 && !strcmp(s + n - 3, NL_MARK))
+		return 3;
+	return 0;
 }
 
 /* psql marks a cell's line break with '+' at the right edge, right after
@@ -124,9 +133,67 @@ static void strip_plus(char *s)
 {
 	size_t n = strlen(s);
 
-	if (n && s[n - 1] == '+')
-		s[n - 1] = '\0';
+	s[n - ends_plus(s)] = '\0';
 	rstrip(s);
+}
+
+/* The length of psql's wrap mark ('.', or '…' in unicode) at the end of s,
+ * or with at_start at its start; 0 if none.  \pset format wrapped cuts a
+ * long line at the column width and marks both sides of the cut. */
+static size_t wrap_mark(const char *s, int at_start)
+{
+	size_t n = strlen(s);
+
+	if (at_start)
+		return *s == '.' ? 1 : !strncmp(s, WRAP_MARK, 3) ? 3 : 0;
+	if (n && s[n - 1] == '.')
+		return 1;
+	if (n >= 3 && !strcmp(s + n - 3, WRAP_MARK))
+		return 3;
+	return 0;
+}
+
+/* Characters, not bytes: the width psql laid the table out in. */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* psql's expanded display (\x, or \x auto on a wide plan): each line is
+ * a record, "-[ RECORD 1 ]----" (or "* Record 1" without border). */
+static int is_record_header(const char *s)
+{
+	const char *r;
+
+	s += strspn(s, " ");
+	if (!strncmp(s, "* Record ", 9))
+		return 1;
+	r = strstr(s, "[ RECORD ");
+	return r && r - s <= 6;
+}
+
+/* In expanded display a record's line is "QUERY PLAN | text" ("│" in
+ * unicode, a space without border): keep the text. */
+static void strip_record_label(char *s)
+{
+	const char *t = s + strspn(s, " ");
+
+	if (strncmp(t, "QUERY PLAN", 10))
+		return;
+	t += 10;
+	if (!strncmp(t, " | ", 3))
+		t += 3;
+	else if (!strncmp(t, " \xe2\x94\x82 ", 5))
+		t += 5;
+	else if (*t == ' ')
+		t++;
+	else
+		return;
+	memmove(s, t, strlen(t) + 1);
 }
 
 /* A line quoted as a CSV cell or a pgAdmin copy: "...", with "" inside. */
@@ -183,8 +250,9 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		  int *is_json)
 {
 	struct cleaned raw = {0};
-	size_t pos = 0, lineno = 0, i, plus = 0, all = 0;
-	int seen = 0;
+	size_t pos = 0, lineno = 0, i, plus = 0, all = 0, rule_w = 0;
+	size_t wrapped_prev = 0, piece_w = 0; /* the last line's, as read */
+	int seen = 0, expanded = 0;
 
 	/* One multi-line cell (a JSON plan, a text plan in some clients):
 	 * most lines end in '+'.  A plan of one row per line has none. */
@@ -198,7 +266,9 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 			l--;
 		if (l) {
 			all++;
-			plus += data[pos + l - 1] == '+';
+			plus +=
+			    data[pos + l - 1] == '+' ||
+			    (l >= 3 && !memcmp(data + pos + l - 3, NL_MARK, 3));
 		}
 		pos += l + (nl ? (size_t)(nl - (data + pos)) - l + 1 : 0);
 		if (!nl)
@@ -218,9 +288,41 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 			if (s[i] == '\t' || s[i] == '\r')
 				s[i] = s[i] == '\t' ? ' ' : '\0';
 		rstrip(s);
+		if (!rule_w && is_rule(s))
+			rule_w = width(s);
 		strip_frame(s);
+		if (is_record_header(s)) {
+			expanded = 1;
+			free(s);
+			continue;
+		}
+		if (expanded)
+			strip_record_label(s);
 		if (plus * 3 >= all && plus && ends_plus(s))
 			strip_plus(s);
+		/* The rest of a line \pset format wrapped cut: marked on
+		 * both sides with a border, only on the first without (a
+		 * first part one wider than the rule). */
+		if (raw.n && wrapped_prev) {
+			char *prev = raw.lines[raw.n - 1].text;
+			size_t pl = strlen(prev) - wrapped_prev, skip;
+			char *j;
+
+			if (rule_w && piece_w == rule_w + 1)
+				skip = 0;
+			else if (!(skip = wrap_mark(s, 1)))
+				goto not_wrapped;
+			j = xmalloc(pl + strlen(s + skip) + 1);
+			memcpy(j, prev, pl);
+			memcpy(j + pl, s + skip, strlen(s + skip) + 1);
+			free(prev);
+			raw.lines[raw.n - 1].text = j;
+			wrapped_prev = wrap_mark(j, 0);
+			piece_w = width(s);
+			free(s);
+			continue;
+		}
+	not_wrapped:
 		if (is_blank(s) || is_trailer(s) || is_rule(s) ||
 		    !strcmp(s + strspn(s, " "), "QUERY PLAN") ||
 		    !strcmp(s + strspn(s, " "), "\"QUERY PLAN\"")) {
@@ -234,6 +336,8 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 			seen = 1;
 		}
 		clean_add(&raw, s, lineno);
+		wrapped_prev = wrap_mark(s, 0);
+		piece_w = width(s);
 	}
 	if (*is_json) {
 		*out = raw;

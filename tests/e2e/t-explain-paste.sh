@@ -1,0 +1,60 @@
+#!/bin/bash
+# perfops explain on plans as psql displays them with its other settings:
+# \pset format wrapped (lines cut at the width, marked '.' or '…'), \x (or
+# \x auto on a wide plan: one record per line), the unicode linestyle
+# ('↵' newline marks in a JSON plan), every border.  One plan is run once;
+# psql then displays its lines as it displays EXPLAIN's own result (one
+# text column named "QUERY PLAN"), and each display must read as the
+# plain lines do, node for node.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg-lib.sh"
+N=16
+plan $N
+pg_up $((N)) $((N - 1)) -c max_parallel_workers_per_gather=0
+
+psql_ >/dev/null <<'EOF'
+CREATE TABLE customers (id int PRIMARY KEY, region int);
+INSERT INTO customers SELECT i, i % 10 FROM generate_series(1, 5000) i;
+CREATE TABLE orders (id int PRIMARY KEY, customer_id int, amount numeric);
+INSERT INTO orders SELECT i, 1 + i % 5000, i % 1000 FROM generate_series(1, 50000) i;
+ANALYZE;
+CREATE TABLE qp (n serial, "QUERY PLAN" text);
+EOF
+Q="SELECT c.region, count(*) FROM orders o JOIN customers c ON c.id = o.customer_id
+   WHERE o.amount > 100 AND c.id IN (SELECT customer_id FROM orders WHERE amount = 7)
+   GROUP BY c.region"
+psql_ -At -c "EXPLAIN (ANALYZE, BUFFERS) $Q" >"$T/plan.txt"
+"$PERFOPS" explain --json "$T/plan.txt" >"$T/plain.json"
+nodes() { jq -c '[.execution_ms, .planning_ms, (.nodes[] | [.label, .parent, .loops, .rows, .plan_rows, .total_ms, .exclusive_ms])]' "$@"; }
+want=$(nodes "$T/plain.json")
+n=$(jq '.nodes | length' "$T/plain.json")
+is "$n" "$(grep -c -- '->' "$T/plan.txt" | awk '{print $1 + 1}')" "the plain lines: $n nodes"
+
+psql_ -c "\\copy qp(\"QUERY PLAN\") FROM '$T/plan.txt'" >/dev/null
+show() { psql -X -h "$PGD" -p "$PORT" -U postgres "$@" -c 'SELECT "QUERY PLAN" FROM qp ORDER BY n'; }
+for ls in ascii unicode; do
+	for b in 0 1 2; do
+		show -P format=wrapped -P columns=60 -P border=$b -P linestyle=$ls >"$T/w.txt"
+		run "$PERFOPS" explain --json "$T/w.txt"
+		is "$rc:$(echo "$out" | nodes)" "0:$want" "\\pset format wrapped, linestyle $ls, border $b"
+		show -x -P border=$b -P linestyle=$ls >"$T/x.txt"
+		run "$PERFOPS" explain --json "$T/x.txt"
+		is "$rc:$(echo "$out" | nodes)" "0:$want" "\\x, linestyle $ls, border $b"
+	done
+done
+
+# A JSON plan is one multi-line cell: '+' marks each line break, '↵' in
+# the unicode linestyle, and wrapped lines are cut as above.
+psql_ -At -c "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) $Q" >"$T/plan.json"
+"$PERFOPS" explain --json "$T/plan.json" >"$T/plain-j.json"
+want=$(nodes "$T/plain-j.json")
+psql_ -c "TRUNCATE qp" -c "\\copy qp(\"QUERY PLAN\") FROM '$T/plan.json' WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')" >/dev/null
+psql_ -At -c "SELECT string_agg(\"QUERY PLAN\", e'\\n' ORDER BY n) FROM qp" >"$T/one.json"
+psql_ -c "TRUNCATE qp" -c "INSERT INTO qp(\"QUERY PLAN\") SELECT pg_read_file('$T/one.json')" >/dev/null 2>&1 ||
+	psql_ -c "TRUNCATE qp" -c "INSERT INTO qp(\"QUERY PLAN\") VALUES (\$pq\$$(cat "$T/one.json")\$pq\$)" >/dev/null
+show -P linestyle=unicode >"$T/u.txt"
+run "$PERFOPS" explain --json "$T/u.txt"
+is "$rc:$(echo "$out" | nodes)" "0:$want" "a JSON plan in the unicode linestyle ('↵' marks)"
+show -P linestyle=unicode -P format=wrapped -P columns=50 >"$T/uw.txt"
+run "$PERFOPS" explain --json "$T/uw.txt"
+is "$rc:$(echo "$out" | nodes)" "0:$want" "a JSON plan wrapped in the unicode linestyle"
