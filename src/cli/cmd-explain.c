@@ -21,6 +21,8 @@ static const struct cli_doc doc = {
 	"shows it (frames, the QUERY PLAN header, the (N rows) trailer, '+'\n"
 	"marks, quotes, hard-wrapped lines, psql's wrapped format and its\n"
 	"\\x records are removed) or in JSON format, from a file or stdin.\n"
+	"A server log with auto_explain plans gives its first plan, with\n"
+	"auto_explain's duration as the execution time.\n"
 	"Print the tree with each node's own (exclusive) time and its share\n"
 	"of the execution time, total time, loops, actual rows per loop\n"
 	"against the planner's estimate, and buffers; then\n"

@@ -22,6 +22,10 @@ struct clean_line {
 struct cleaned {
 	struct clean_line *lines;
 	size_t n, alloc;
+	/* A server log with auto_explain plans: the first plan's line and
+	 * duration, and how many more the log holds from which line. */
+	size_t ae_line, ae_more, ae_more_line;
+	double ae_ms;
 };
 
 static void cleaned_release(struct cleaned *c)
@@ -244,6 +248,37 @@ static void clean_add(struct cleaned *c, char *text, size_t lineno)
 	c->n++;
 }
 
+/*
+ * auto_explain's entry in a server log: "<prefix>LOG:  duration: 12.3 ms
+ * plan:", then the plan (text or JSON, "Query Text" first) on lines that
+ * start with a TAB.  Returns the duration, or -1 for another line.
+ */
+static double autoexplain_header(const char *s, size_t l)
+{
+	const char *d;
+	char *end;
+	double ms;
+
+	if (l < 10 || memcmp(s + l - 7, "  plan:", 7))
+		return -1;
+	d = memmem(s, l, ":  duration: ", 13);
+	if (!d)
+		return -1;
+	ms = strtod(d + 13, &end);
+	if (end == d + 13 || strncmp(end, " ms  plan:", 10) || ms < 0)
+		return -1;
+	return ms;
+}
+
+/* Whether a plan's text starts on s: a node line ("Seq Scan on t
+ * (cost=...", "(actual ...", "(never executed)") or a JSON plan. */
+static int plan_starts(const char *s)
+{
+	s += strspn(s, " \t");
+	return *s == '{' || *s == '[' || strstr(s, "  (cost=") ||
+	       strstr(s, "  (actual ") || strstr(s, "  (never executed)");
+}
+
 /* Split data into lines and remove what psql and friends add around a
  * plan.  Quotes and wrapped lines are undone only in text plans. */
 static void clean(const char *data, size_t len, struct cleaned *out,
@@ -252,6 +287,7 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 	struct cleaned raw = {0};
 	size_t pos = 0, lineno = 0, i, plus = 0, all = 0, rule_w = 0;
 	size_t wrapped_prev = 0, piece_w = 0; /* the last line's, as read */
+	int ae = 0, ae_in = 0, ae_query = 0;
 	int seen = 0, expanded = 0;
 
 	/* One multi-line cell (a JSON plan, a text plan in some clients):
@@ -264,6 +300,8 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		       (data[pos + l - 1] == ' ' || data[pos + l - 1] == '\r' ||
 			data[pos + l - 1] == '|'))
 			l--;
+		if (!ae && autoexplain_header(data + pos, l) >= 0)
+			ae = 1;
 		if (l) {
 			all++;
 			plus +=
@@ -284,6 +322,34 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 
 		pos += l + (nl ? 1 : 0);
 		lineno++;
+		if (ae) {
+			/* In a log, only the first auto_explain plan is read:
+			 * its TAB-led lines, without the TAB and the query. */
+			double ms = autoexplain_header(s, l);
+
+			if (ms >= 0 && !out->ae_line) {
+				out->ae_line = lineno;
+				out->ae_ms = ms;
+				ae_in = ae_query = 1;
+			} else if (ms >= 0) {
+				if (!out->ae_more++)
+					out->ae_more_line = lineno;
+				ae_in = 0;
+			} else if (ae_in && s[0] == '\t') {
+				memmove(s, s + 1, l);
+				if (ae_query && !plan_starts(s)) {
+					free(s);
+					continue;
+				}
+				ae_query = 0;
+			} else {
+				ae_in = 0;
+			}
+			if (!ae_in || ms >= 0) {
+				free(s);
+				continue;
+			}
+		}
 		for (i = 0; s[i]; i++)
 			if (s[i] == '\t' || s[i] == '\r')
 				s[i] = s[i] == '\t' ? ' ' : '\0';
@@ -340,7 +406,9 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		piece_w = width(s);
 	}
 	if (*is_json) {
-		*out = raw;
+		out->lines = raw.lines;
+		out->n = raw.n;
+		out->alloc = raw.alloc;
 		return;
 	}
 	for (i = 0; i < raw.n; i++)
@@ -856,6 +924,25 @@ static void fix_relationships(struct plan *p)
 	}
 }
 
+/* auto_explain's duration is the plan's execution time (it prints no
+ * Execution Time); the other plans of the log are named, not read. */
+static void autoexplain_done(struct plan *p, const struct cleaned *c,
+			     const char *name)
+{
+	if (!c->ae_line)
+		return;
+	if (p->n && !p->has_execution) {
+		p->execution_ms = c->ae_ms;
+		p->has_execution = 1;
+	}
+	if (c->ae_more)
+		warning("%s:%zu: %zu more auto_explain plan%s in the log from "
+			"here; only the first (line %zu) is read: cut the log "
+			"to the plan you want",
+			name, c->ae_more_line, c->ae_more,
+			c->ae_more == 1 ? "" : "s", c->ae_line);
+}
+
 int plan_parse_text(struct plan *p, const char *data, size_t len,
 		    const char *name)
 {
@@ -876,11 +963,13 @@ int plan_parse_text(struct plan *p, const char *data, size_t len,
 		ret = plan_parse_json(p, sb.buf, sb.len, name, lineno, c.n);
 		free(lineno);
 		strbuf_release(&sb);
+		autoexplain_done(p, &c, name);
 		cleaned_release(&c);
 		return ret;
 	}
 	p->format = PLAN_FMT_TEXT;
 	ret = parse_lines(p, &c, name);
+	autoexplain_done(p, &c, name);
 	cleaned_release(&c);
 	if (!p->n)
 		return error("%s: no plan found (expected the output of "

@@ -2,15 +2,17 @@
 # perfops explain on plans as psql displays them with its other settings:
 # \pset format wrapped (lines cut at the width, marked '.' or '…'), \x (or
 # \x auto on a wide plan: one record per line), the unicode linestyle
-# ('↵' newline marks in a JSON plan), every border.  One plan is run once;
+# ('↵' newline marks in a JSON plan), every border; and auto_explain's
+# plans in the server's log, text and JSON.  One plan is run once;
 # psql then displays its lines as it displays EXPLAIN's own result (one
 # text column named "QUERY PLAN"), and each display must read as the
 # plain lines do, node for node.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=16
+N=22
 plan $N
-pg_up $((N)) $((N - 1)) -c max_parallel_workers_per_gather=0
+pg_up $((N)) $((N - 1)) -c max_parallel_workers_per_gather=0 \
+	-c logging_collector=on -c log_directory=$T/pg/logs -c log_filename=pg
 
 psql_ >/dev/null <<'EOF'
 CREATE TABLE customers (id int PRIMARY KEY, region int);
@@ -58,3 +60,44 @@ is "$rc:$(echo "$out" | nodes)" "0:$want" "a JSON plan in the unicode linestyle 
 show -P linestyle=unicode -P format=wrapped -P columns=50 >"$T/uw.txt"
 run "$PERFOPS" explain --json "$T/uw.txt"
 is "$rc:$(echo "$out" | nodes)" "0:$want" "a JSON plan wrapped in the unicode linestyle"
+
+# auto_explain in the server's log (the default prefix '%m [%p] '): the
+# first plan is read, the TAB and the query text taken off, its duration
+# is the execution time; later plans are named.
+LOG=$PGD/logs/pg
+psql_ >/dev/null <<EOF
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SET auto_explain.log_analyze = on;
+SET auto_explain.log_buffers = on;
+$Q;
+SET auto_explain.log_format = json;
+SELECT count(*) FROM orders WHERE customer_id = 7;
+EOF
+sleep 0.5
+CHECK="python3 $TOP/tests/e2e/explain-check.py"
+# PostgreSQL's own text of the first plan, from the log.
+awk '/  plan:$/ { n++; next } n == 1 && /^\t/ { sub(/^\t/, ""); print; next } n == 1 { exit }' "$LOG" |
+	sed -n '/(cost=/,$p' >"$T/ae1.txt"
+run "$PERFOPS" explain --json "$LOG"
+echo "$out" >"$T/ae1.perfops.json"
+like "$rc:$err" "^0:.*pg:[0-9]+: 1 more auto_explain plan in the log from here; only the first \\(line [0-9]+\\) is read" \
+	"a log with two auto_explain plans: the first is read, the second named"
+c=$($CHECK text "$T/ae1.txt" "$T/ae1.perfops.json" 2>&1)
+like "$c" "^execution_ms: perfops [0-9.]+, PostgreSQL None$" \
+	"auto_explain's text plan: every node's times, rows and loops are PostgreSQL's"
+d=$(grep -m1 -oE 'duration: [0-9.]+ ms  plan:' "$LOG" | grep -oE '[0-9.]+' | head -1)
+is "$(jq ".execution_ms == $d" "$T/ae1.perfops.json")" true "its execution time is auto_explain's duration ($d ms)"
+# The JSON one: the log from its entry on.
+from=$(grep -n '  plan:$' "$LOG" | sed -n 2p | cut -d: -f1)
+tail -n +"$from" "$LOG" >"$T/ae2.log"
+awk 'NR > 1 && /^\t/ { sub(/^\t/, ""); print; next } NR > 1 { exit }' "$T/ae2.log" |
+	jq -s . >"$T/ae2.json"
+run "$PERFOPS" explain --json "$T/ae2.log"
+echo "$out" >"$T/ae2.perfops.json"
+is "$rc:$err" "0:" "auto_explain's JSON plan in a log is read"
+c=$($CHECK json "$T/ae2.json" "$T/ae2.perfops.json" 2>&1)
+like "$c" "^execution_ms: perfops [0-9.]+, PostgreSQL None$" \
+	"auto_explain's JSON plan: every node's times, rows and loops are PostgreSQL's"
+d=$(grep -m1 -oE 'duration: [0-9.]+ ms  plan:' "$T/ae2.log" | grep -oE '[0-9.]+' | head -1)
+is "$(jq ".execution_ms == $d" "$T/ae2.perfops.json")" true "its execution time is auto_explain's duration ($d ms)"
