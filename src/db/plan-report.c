@@ -9,6 +9,21 @@
 #include "profile/profile.h"
 #include <math.h>
 
+/* The input's format, as the header ("JSON") or --json ("json") says it. */
+static const char *plan_format_name(const struct plan *p, int upper)
+{
+	switch (p->format) {
+	case PLAN_FMT_JSON:
+		return upper ? "JSON" : "json";
+	case PLAN_FMT_YAML:
+		return upper ? "YAML" : "yaml";
+	case PLAN_FMT_XML:
+		return upper ? "XML" : "xml";
+	default:
+		return "text";
+	}
+}
+
 /* Milliseconds to the microsecond, as EXPLAIN prints them, so that
  * differences carry no floating-point noise. */
 static double ms3(double v)
@@ -91,8 +106,7 @@ static void print_header(const struct plan *p, FILE *fp)
 	if (p->trigger_ms > 0)
 		fprintf(fp, "   Triggers: %.3f ms", p->trigger_ms);
 	fprintf(fp, "   (%zu node%s, %s format)\n\n", p->n,
-		p->n == 1 ? "" : "s",
-		p->format == PLAN_FMT_JSON ? "JSON" : "text");
+		p->n == 1 ? "" : "s", plan_format_name(p, 1));
 }
 
 static void print_node(const struct plan *p, const struct plan_node *n,
@@ -306,7 +320,7 @@ void plan_write_json(const struct plan *p, const struct plan_findings *f,
 	json_init(&w, fp, 1);
 	json_begin_object(&w);
 	json_key(&w, "format");
-	json_string(&w, p->format == PLAN_FMT_JSON ? "json" : "text");
+	json_string(&w, plan_format_name(p, 0));
 	json_key(&w, "analyzed");
 	json_bool(&w, p->analyzed);
 	json_key(&w, "execution_ms");

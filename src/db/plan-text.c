@@ -398,7 +398,10 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		if (!seen) {
 			const char *f = s + strspn(s, " \"");
 
-			*is_json = *f == '[' || *f == '{';
+			*is_json = *f == '[' || *f == '{'	? PLAN_FMT_JSON
+				   : !strncmp(f, "- Plan:", 7)	? PLAN_FMT_YAML
+				   : !strncmp(f, "<explain", 8) ? PLAN_FMT_XML
+								: 0;
 			seen = 1;
 		}
 		clean_add(&raw, s, lineno);
@@ -954,13 +957,34 @@ int plan_parse_text(struct plan *p, const char *data, size_t len,
 	if (is_json) {
 		struct strbuf sb = STRBUF_INIT;
 		size_t *lineno = xcalloc(c.n + 1, sizeof(*lineno));
+		const char **text = xcalloc(c.n + 1, sizeof(*text));
 
 		for (i = 0; i < c.n; i++) {
-			strbuf_addstr(&sb, c.lines[i].text);
-			strbuf_addch(&sb, '\n');
+			text[i] = c.lines[i].text;
 			lineno[i] = c.lines[i].lineno;
 		}
+		if (is_json == PLAN_FMT_YAML) {
+			plan_yaml_to_json(text, c.n, &sb);
+		} else if (is_json == PLAN_FMT_XML &&
+			   plan_xml_to_json(text, c.n, &sb) < 0) {
+			free(text);
+			free(lineno);
+			strbuf_release(&sb);
+			cleaned_release(&c);
+			return error("%s: not EXPLAIN's XML format (an element "
+				     "is not closed, or text outside "
+				     "<explain>); FORMAT JSON reads best",
+				     name);
+		} else if (is_json == PLAN_FMT_JSON) {
+			for (i = 0; i < c.n; i++) {
+				strbuf_addstr(&sb, c.lines[i].text);
+				strbuf_addch(&sb, '\n');
+			}
+		}
+		free(text);
 		ret = plan_parse_json(p, sb.buf, sb.len, name, lineno, c.n);
+		if (p->n)
+			p->format = (enum plan_format)is_json;
 		free(lineno);
 		strbuf_release(&sb);
 		autoexplain_done(p, &c, name);
@@ -973,7 +997,7 @@ int plan_parse_text(struct plan *p, const char *data, size_t len,
 	cleaned_release(&c);
 	if (!p->n)
 		return error("%s: no plan found (expected the output of "
-			     "EXPLAIN in text or JSON format)",
+			     "EXPLAIN in text, JSON, YAML or XML format)",
 			     name);
 	fix_relationships(p);
 	plan_compute(p);

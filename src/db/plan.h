@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct strbuf;
+
 /*
  * A PostgreSQL query plan (EXPLAIN, with or without ANALYZE and BUFFERS)
  * read from its text or JSON format, PostgreSQL 12 to 18, and the figures
@@ -86,6 +88,8 @@ struct plan_node {
 enum plan_format {
 	PLAN_FMT_TEXT = 1,
 	PLAN_FMT_JSON,
+	PLAN_FMT_YAML, /* read as JSON after plan_yaml_to_json() */
+	PLAN_FMT_XML,
 };
 
 struct plan {
@@ -130,6 +134,14 @@ int plan_parse_text(struct plan *p, const char *data, size_t len,
 /* JSON lines are the cleaned text's; lineno maps them to the input's. */
 int plan_parse_json(struct plan *p, const char *json, size_t len,
 		    const char *name, const size_t *lineno, size_t nlines);
+
+/*
+ * EXPLAIN's YAML or XML format, n lines, as the JSON format's text appended
+ * to out, one JSON line per input line.  XML returns -1 when it is not
+ * explain.c's (the JSON reader names the YAML it cannot read).
+ */
+void plan_yaml_to_json(const char *const *lines, size_t n, struct strbuf *out);
+int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out);
 
 /*
  * Derive total, CPU-total and exclusive times and exclusive buffers (spec

@@ -9,7 +9,7 @@
 # plain lines do, node for node.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=22
+N=26
 plan $N
 pg_up $((N)) $((N - 1)) -c max_parallel_workers_per_gather=0 \
 	-c logging_collector=on -c log_directory=$T/pg/logs -c log_filename=pg
@@ -101,3 +101,19 @@ like "$c" "^execution_ms: perfops [0-9.]+, PostgreSQL None$" \
 	"auto_explain's JSON plan: every node's times, rows and loops are PostgreSQL's"
 d=$(grep -m1 -oE 'duration: [0-9.]+ ms  plan:' "$T/ae2.log" | grep -oE '[0-9.]+' | head -1)
 is "$(jq ".execution_ms == $d" "$T/ae2.perfops.json")" true "its execution time is auto_explain's duration ($d ms)"
+
+# FORMAT YAML (as psql shows it, '+' marks) and FORMAT XML: read as the
+# JSON format is, checked against the same tree read by PyYAML and
+# Python's XML parser.
+for fmt in yaml xml; do
+	psql_ -c "EXPLAIN (ANALYZE, BUFFERS, FORMAT $fmt) $Q" >"$T/plan.$fmt"
+	run "$PERFOPS" explain --json "$T/plan.$fmt"
+	echo "$out" >"$T/$fmt.perfops.json"
+	is "$rc:$err:$(jq -r .format "$T/$fmt.perfops.json")" "0::$fmt" "FORMAT $fmt is read"
+	if ! python3 "$TOP/tests/e2e/explain-yaml-xml.py" $fmt "$T/plan.$fmt" >"$T/$fmt.json" 2>"$T/py.err"; then
+		skip "Python cannot read $fmt here: $(tail -1 "$T/py.err")"
+		continue
+	fi
+	c=$($CHECK json "$T/$fmt.json" "$T/$fmt.perfops.json" 2>&1)
+	is "$c" "" "FORMAT $fmt: every node's times, rows and loops are PostgreSQL's"
+done
