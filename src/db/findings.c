@@ -308,6 +308,39 @@ static int inherited_misestimate(const struct plan *p, int i, double ratio)
 	return 0;
 }
 
+/* Whether node n consumes its whole input before it returns a row: what
+ * it reads is read in full whatever stops reading it. */
+static int reads_all_first(const struct plan_node *n)
+{
+	return !strcmp(n->type, "Sort") || !strcmp(n->type, "Hash") ||
+	       (!strcmp(n->type, "Aggregate") &&
+		!strstr(n->label, "GroupAggregate")) ||
+	       (!strcmp(n->type, "SetOp") && strstr(n->label, "HashSetOp"));
+}
+
+/*
+ * Whether node i stopped early: a Limit that got its count stops reading
+ * its input, and the nodes that stream into it stop too, short of the
+ * planner's rows, which are for a whole run.  Such an overestimate is the
+ * LIMIT at work, not the statistics.
+ */
+static int cut_short(const struct plan *p, int i)
+{
+	while (p->nodes[i].parent >= 0) {
+		const struct plan_node *par = &p->nodes[p->nodes[i].parent];
+
+		if (p->nodes[i].rel == PLAN_REL_INITPLAN ||
+		    p->nodes[i].rel == PLAN_REL_SUBPLAN ||
+		    p->nodes[i].rel == PLAN_REL_CTE || reads_all_first(par))
+			return 0;
+		if (!strcmp(par->type, "Limit"))
+			return par->has_actual &&
+			       par->rows * par->loops >= par->plan_rows;
+		i = par->id;
+	}
+	return 0;
+}
+
 static void misestimate(const struct plan *p, struct plan_findings *f)
 {
 	size_t i;
@@ -325,7 +358,8 @@ static void misestimate(const struct plan *p, struct plan_findings *f)
 		factor = n->rows > n->plan_rows ? n->rows / n->plan_rows
 						: n->plan_rows / n->rows;
 		if (factor < PF_MISESTIMATE_FACTOR ||
-		    inherited_misestimate(p, (int)i, row_ratio(n)))
+		    inherited_misestimate(p, (int)i, row_ratio(n)) ||
+		    (n->rows < n->plan_rows && cut_short(p, (int)i)))
 			continue;
 		sev = factor > 1000  ? PF_HIGH
 		      : factor > 100 ? PF_MEDIUM

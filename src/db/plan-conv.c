@@ -142,8 +142,9 @@ static void y_map(struct yaml *y, int ind)
 			continue;
 		}
 		y_next(y);
-		if (y->k < y->n && (y->l[y->k].indent > ind ||
-				    (y->l[y->k].indent == ind && y->l[y->k].item)))
+		if (y->k < y->n &&
+		    (y->l[y->k].indent > ind ||
+		     (y->l[y->k].indent == ind && y->l[y->k].item)))
 			y_block(y, y->l[y->k].indent);
 		else
 			strbuf_addstr(y->out, "[]"); /* "Triggers: " */
@@ -215,7 +216,7 @@ static void x_text(struct xml *x, const char *b, const char *e)
 
 	while (b < e) {
 		static const char *const ent[][2] = {
-		    {"&lt;", "<"},     {"&gt;", ">"},	 {"&amp;", "&"},
+		    {"&lt;", "<"},    {"&gt;", ">"},   {"&amp;", "&"},
 		    {"&quot;", "\""}, {"&apos;", "'"},
 		};
 		size_t k;

@@ -187,6 +187,40 @@ Test(findings, misestimate_bands_and_no_ratio)
 	done(&x);
 }
 
+/* Real PostgreSQL 15 plans: a LIMIT stops its input early, so the rows
+ * under it fall short of the planner's whole-run estimate; that is no
+ * misestimate.  Below a node that reads all first (the Sort) the scan
+ * ran in full and is checked. */
+Test(findings, no_misestimate_under_a_limit)
+{
+	struct fixture x;
+
+	load(&x, "pg15-limit-nested-loop.txt");
+	cr_assert_eq(count(&x, PF_MISESTIMATE), 0);
+	done(&x);
+	load(&x, "pg15-limit-sort.txt");
+	cr_assert_eq(count(&x, PF_MISESTIMATE), 0);
+	done(&x);
+	/* A Limit that did not get its count: the input ran to its end. */
+	load_str(&x, "Limit  (cost=0.00..10.00 rows=10 width=4) (actual "
+		     "time=0.1..5.0 rows=2 loops=1)\n"
+		     "  ->  Seq Scan on t  (cost=0.00..900.00 rows=9000 "
+		     "width=4) (actual time=0.1..5.0 rows=2 loops=1)\n");
+	cr_assert_not_null(find(&x, PF_MISESTIMATE, 1));
+	done(&x);
+	/* An underestimate under a Limit is still one. */
+	load_str(&x, "Limit  (cost=0.00..10.00 rows=10 width=4) (actual "
+		     "time=0.1..5.0 rows=10 loops=1)\n"
+		     "  ->  Nested Loop  (cost=0.00..900.00 rows=20 "
+		     "width=4) (actual time=0.1..5.0 rows=10 loops=1)\n"
+		     "        ->  Seq Scan on t  (cost=0.00..900.00 rows=1 "
+		     "width=4) (actual time=0.1..5.0 rows=500 loops=1)\n"
+		     "        ->  Seq Scan on u  (cost=0.00..900.00 rows=20 "
+		     "width=4) (actual time=0.1..5.0 rows=20 loops=500)\n");
+	cr_assert_not_null(find(&x, PF_MISESTIMATE, 2));
+	done(&x);
+}
+
 Test(findings, sort_spill)
 {
 	struct fixture x;
