@@ -756,6 +756,7 @@ struct level {
 	int node;   /* -1 for a subplan label */
 	size_t col; /* where its line starts */
 	const char *label;
+	int plain; /* children so far that are no InitPlan, SubPlan, CTE */
 };
 
 static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
@@ -859,7 +860,9 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 					      ? PLAN_REL_SUBPLAN
 					      : PLAN_REL_CTE;
 			} else {
-				tmp.rel = p->nodes[parent].nchildren == 1
+				/* InitPlans and CTEs come before the outer
+				 * child in text: they do not count. */
+				tmp.rel = stack[nst - 1].plain++ == 0
 					      ? PLAN_REL_OUTER
 					      : PLAN_REL_INNER;
 			}
@@ -868,6 +871,7 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 			stack[nst].node = k;
 			stack[nst].col = col;
 			stack[nst].label = NULL;
+			stack[nst].plain = 0;
 			nst++;
 			cur = k;
 			worker_col = 0;
@@ -878,6 +882,7 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 				nst--;
 			ALLOC_GROW(stack, nst + 1, alloc);
 			stack[nst].node = -1;
+			stack[nst].plain = 0;
 			stack[nst].col = col;
 			stack[nst].label = s;
 			nst++;
