@@ -345,6 +345,8 @@ int plan_parse_json(struct plan *p, const char *json, size_t len,
 		p->has_execution = 1;
 		p->execution_ms = dbl(top, "Execution Time", 0);
 	}
+	p->jit_ms = dbl(json_object_get(json_object_get(top, "JIT"), "Timing"),
+			"Total", 0);
 	trig = json_object_get(top, "Triggers");
 	json_array_foreach(trig, i, t) p->trigger_ms += dbl(t, "Time", 0);
 	if (!p->n) {

@@ -105,6 +105,8 @@ static void print_header(const struct plan *p, FILE *fp)
 		fprintf(fp, "   Planning Time: %.3f ms", p->planning_ms);
 	if (p->trigger_ms > 0)
 		fprintf(fp, "   Triggers: %.3f ms", p->trigger_ms);
+	if (p->jit_ms > 0)
+		fprintf(fp, "   JIT: %.3f ms", p->jit_ms);
 	fprintf(fp, "   (%zu node%s, %s format)\n\n", p->n,
 		p->n == 1 ? "" : "s", plan_format_name(p, 1));
 }
@@ -335,6 +337,12 @@ void plan_write_json(const struct plan *p, const struct plan_findings *f,
 		json_double(&w, p->planning_ms);
 	else
 		json_null(&w);
+	/* Time the nodes do not show all of: triggers (run after the plan)
+	 * and JIT compilation (much of it at executor start). */
+	json_key(&w, "trigger_ms");
+	json_double(&w, p->trigger_ms);
+	json_key(&w, "jit_ms");
+	json_double(&w, p->jit_ms);
 	json_key(&w, "nodes");
 	json_begin_array(&w);
 	for (i = 0; i < p->n; i++)

@@ -764,7 +764,7 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 	struct level *stack = NULL;
 	size_t nst = 0, alloc = 0, i, root_col = 0;
 	size_t worker_col = 0;
-	int cur = -1, in_footer = 0, ret = 0;
+	int cur = -1, in_footer = 0, in_jit = 0, ret = 0;
 
 	for (i = 0; i < c->n; i++) {
 		const char *line = c->lines[i].text;
@@ -775,10 +775,17 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 			      ((strstr(s, "(cost=") || strstr(s, "(actual ")) &&
 			       !strchr(s, ':'));
 
-		if (in_footer && col > root_col)
-			continue; /* inside Planning:, JIT:, Settings: ... */
+		if (in_footer && col > root_col) {
+			/* Inside Planning:, JIT:, Settings: ...; JIT's
+			 * "Timing: Generation x ms, ..., Total x ms". */
+			if (in_jit && starts(s, "Timing: ") &&
+			    strstr(s, "Total ") && num_after(s, "Total ") >= 0)
+				p->jit_ms = num_after(s, "Total ");
+			continue;
+		}
 		if (p->n && !arrow && col <= root_col) {
 			in_footer = 1;
+			in_jit = !strcmp(s, "JIT:");
 			if (strstr(s, "(cost=") || strstr(s, "(actual ")) {
 				error("%s:%zu: a second plan starts here; only "
 				      "the first is read",

@@ -102,6 +102,7 @@ struct plan {
 	int has_timing;
 	int has_buffers;
 	double trigger_ms; /* the sum of Trigger times */
+	double jit_ms;	   /* JIT: Timing: Total (all processes); 0 if none */
 };
 
 /* A count read as a double (a hostile input may hold 1e300), clamped into

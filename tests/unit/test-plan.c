@@ -140,6 +140,26 @@ Test(plan, pg15_relationships_after_a_cte)
 	plan_release(&j);
 }
 
+/* PostgreSQL 15: the JIT block's Total and the trigger times, which the
+ * nodes do not show. */
+Test(plan, pg15_jit_and_triggers)
+{
+	struct plan p;
+
+	cr_assert_eq(load(&p, "pg15-jit.txt"), 0);
+	EQ(p.jit_ms, 20.779);
+	EQ(p.execution_ms, 95.407);
+	plan_release(&p);
+	cr_assert_eq(load(&p, "pg15-jit.json"), 0);
+	EQ(p.jit_ms, 24.478);
+	EQ(p.trigger_ms, 0);
+	plan_release(&p);
+	cr_assert_eq(load(&p, "pg15-insert-trigger.json"), 0);
+	EQ(p.trigger_ms, 5.473);
+	EQ(p.jit_ms, 0);
+	plan_release(&p);
+}
+
 /* PostgreSQL 14 JSON: Memoize, inner side, per-loop times x loops. */
 Test(plan, pg14_json_memoize)
 {
