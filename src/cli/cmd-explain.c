@@ -51,8 +51,9 @@ static const struct cli_doc doc = {
 	"CTE time is taken from the nodes that use them.\n"
 	"\n"
 	"With --db, perfops connects with libpq and runs EXPLAIN (ANALYZE,\n"
-	"BUFFERS, FORMAT JSON) on the SQL itself, inside a transaction that\n"
-	"is rolled back and READ ONLY unless --analyze-writes is given.\n",
+	"BUFFERS, FORMAT JSON) on the SQL itself (an EXPLAIN it starts with\n"
+	"is dropped), inside a transaction that is rolled back and READ\n"
+	"ONLY unless --analyze-writes is given.\n",
     .epilogue =
 	"Exit status: 0 ok (findings or not); 1 bad input (each problem is\n"
 	"named with its line number; what could be read is still reported)\n"

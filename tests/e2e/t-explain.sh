@@ -6,7 +6,7 @@
 # Debian's postgresql package in a temporary directory, on a unix socket
 # there, and is stopped when the test ends.
 . "$(dirname "$0")/lib.sh"
-N=27
+N=29
 plan $N
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 DATA=$TOP/tests/data/db
@@ -133,6 +133,13 @@ like "$rc:$(echo "$out" | jq -r '.nodes[0].label'):$(psql_ -At -c 'SELECT count(
 run "$PERFOPS" explain --json --db "$CONN" --no-analyze "$Q1"
 is "$(echo "$out" | jq -r '.analyzed, .execution_ms' | tr '\n' ' ')" "false null " \
 	"--no-analyze plans without running"
+# SQL pasted with its own EXPLAIN, or several statements.
+run "$PERFOPS" explain --json --db "$CONN" "EXPLAIN (ANALYZE, BUFFERS) $Q1;"
+like "$rc:$(echo "$out" | jq -r '.analyzed, .nodes[0].relation' | tr '\n' ' '):$err" \
+	"^0:true orders :.*the SQL's own EXPLAIN is dropped" "the SQL's own EXPLAIN is dropped, with a warning"
+run "$PERFOPS" explain --db "$CONN" "SELECT 1; SELECT 2"
+is "$rc:$err" "1:perfops: EXPLAIN takes one statement and the SQL holds several (';' between them): give one" \
+	"several statements: one line that says so"
 run "$PERFOPS" explain --db "host=$PGD port=$((PORT + 1)) user=postgres" "SELECT 1"
 like "$rc:$err" "^3:perfops: cannot connect to PostgreSQL" "no server: exit 3"
 
