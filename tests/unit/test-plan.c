@@ -136,6 +136,10 @@ Test(plan, pg15_relationships_after_a_cte)
 			     i, t.nodes[i].rel, j.nodes[i].rel);
 	cr_assert_eq(t.nodes[5].rel, PLAN_REL_OUTER);
 	STR(t.nodes[5].label, "CTE Scan on big b");
+	/* No alias in the query: none in either format. */
+	cr_assert_null(t.nodes[2].alias);
+	cr_assert_null(j.nodes[2].alias);
+	STR(j.nodes[5].alias, "b");
 	plan_release(&t);
 	plan_release(&j);
 }
