@@ -227,6 +227,16 @@ static const char *label(const struct plan_node *n)
 	return n->label ? n->label : n->type;
 }
 
+/* The share of the rows read that the node's Filter removed (loops
+ * included); 0 when it read none. */
+static double filter_waste(const struct plan_node *n)
+{
+	double removed = n->removed_filter * n->loops;
+	double returned = n->rows * n->loops;
+
+	return removed + returned > 0 ? removed / (removed + returned) : 0;
+}
+
 static void slow_node(const struct plan *p, double exec,
 		      struct plan_findings *f)
 {
@@ -247,11 +257,22 @@ static void slow_node(const struct plan *p, double exec,
 			    "%s takes %.1f%% of the execution time (%.3f of "
 			    "%.3f ms in the node itself)",
 			    label(n), 100 * share, n->exclusive_ms, exec);
-		if (!strcmp(n->type, "Seq Scan") && n->filter)
+		if (!strcmp(n->type, "Seq Scan") && n->filter &&
+		    filter_waste(n) > PF_FILTER_WASTE)
 			strbuf_addstr(&fix,
 				      "Full table scan (often bad for "
 				      "large tables): Add index on filter "
 				      "columns");
+		else if (!strcmp(n->type, "Seq Scan") && n->filter)
+			/* An index finds few rows fast; this filter keeps
+			 * most of them. */
+			strbuf_addf(&fix,
+				    "Full table scan (often bad for large "
+				    "tables): the filter keeps %.0f%% of the "
+				    "rows, so an index on it would not help; "
+				    "rewrite query to read less (a WHERE an "
+				    "index can serve)",
+				    100 * (1 - filter_waste(n)));
 		else if (!strcmp(n->type, "Seq Scan"))
 			strbuf_addstr(&fix, "Full table scan (often bad for "
 					    "large tables): the whole table is "
@@ -418,7 +439,7 @@ static void seq_scan_filter(const struct plan *p, struct plan_findings *f)
 			continue;
 		if (removed + returned < PF_LARGE_TABLE_ROWS)
 			continue;
-		waste = removed / (removed + returned);
+		waste = filter_waste(n);
 		if (waste <= PF_FILTER_WASTE)
 			continue;
 		strbuf_addf(&msg,

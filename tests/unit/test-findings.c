@@ -293,6 +293,35 @@ Test(findings, nested_loop)
 	done(&x);
 }
 
+/* A slow Seq Scan whose filter keeps most rows gets no index advice; one
+ * that removes most does. */
+Test(findings, slow_seq_scan_fix_follows_the_filter)
+{
+	struct fixture x;
+	const struct plan_finding *f;
+
+	load_str(&x, "Seq Scan on t  (cost=0.00..900.00 rows=90000 width=4) "
+		     "(actual time=0.1..50.0 rows=90000 loops=1)\n"
+		     "  Filter: (a > 10)\n"
+		     "  Rows Removed by Filter: 10000\n"
+		     "Execution Time: 51.0 ms\n");
+	f = find(&x, PF_SLOW_NODE, 0);
+	cr_assert_not_null(f);
+	cr_assert(strstr(f->fix, "the filter keeps 90% of the rows, so an "
+				 "index on it would not help"),
+		  "%s", f->fix);
+	done(&x);
+	load_str(&x, "Seq Scan on t  (cost=0.00..900.00 rows=90000 width=4) "
+		     "(actual time=0.1..50.0 rows=10 loops=2)\n"
+		     "  Filter: (a = 10)\n"
+		     "  Rows Removed by Filter: 45000\n"
+		     "Execution Time: 51.0 ms\n");
+	f = find(&x, PF_SLOW_NODE, 0);
+	cr_assert_not_null(f);
+	cr_assert(strstr(f->fix, "Add index on filter columns"), "%s", f->fix);
+	done(&x);
+}
+
 Test(findings, workers_short)
 {
 	struct fixture x;
