@@ -282,6 +282,7 @@ struct state {
 	size_t nlast, alast;
 	int stop;
 	const char *prefix; /* a given log_line_prefix, or NULL */
+	int plans;	    /* emit auto_explain plans, not statements */
 	struct strbuf pts;  /* its timestamp while matching */
 	/* The message being read. */
 	int level;
@@ -513,6 +514,20 @@ static void process(struct state *st)
 	flush(st);
 	if (st->level != LV_LOG)
 		return;
+	if (st->plans) {
+		if (duration(m, &ms, &rest) && !strncmp(rest, "plan:", 5)) {
+			struct pglog_stmt p = {.kind = PGLOG_PLAN, .rows = -1};
+
+			p.ms = ms;
+			p.ts = st->ts.buf;
+			p.session = st->session.buf;
+			p.sql = rest + 5 + strspn(rest + 5, "\n");
+			p.lineno = st->lineno;
+			if (st->fn(&p, st->data))
+				st->stop = 1;
+		}
+		return;
+	}
 	if (duration(m, &ms, &rest)) {
 		if (!strncmp(rest, "statement: ", 11)) {
 			set_pending(st, ms, rest + 11);
@@ -769,8 +784,8 @@ static void feed_csv(struct state *st, char *rec, uint64_t lineno)
 	feed_record(st, &r, lineno);
 }
 
-static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
-		   void *data, struct pglog_counts *counts);
+static int read_fd(int fd, const char *name, const char *prefix, int plans,
+		   pglog_fn fn, void *data, struct pglog_counts *counts);
 
 enum log_format { LOG_UNKNOWN, LOG_STDERR, LOG_CSV, LOG_JSON, LOG_MYSQL };
 
@@ -792,7 +807,7 @@ static void mysql_flush(struct state *st, struct mysql_entry *e)
 	struct pglog_stmt s = {0};
 
 	strbuf_trim(&e->sql);
-	if (e->have_time && e->sql.len) {
+	if (e->have_time && e->sql.len && !st->plans) {
 		s.ms = e->ms;
 		s.ts = e->ts.buf;
 		s.session = e->session.buf;
@@ -888,18 +903,24 @@ int pglog_read_prefix(const char *path, const char *prefix, pglog_fn fn,
 	memset(counts, 0, sizeof(*counts));
 	if (fd < 0)
 		return error_errno("cannot open '%s'", path);
-	return read_fd(fd, strcmp(path, "-") ? path : "<stdin>", prefix, fn,
+	return read_fd(fd, strcmp(path, "-") ? path : "<stdin>", prefix, 0, fn,
 		       data, counts);
 }
 
 int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 		  struct pglog_counts *counts)
 {
-	return read_fd(fd, name, NULL, fn, data, counts);
+	return read_fd(fd, name, NULL, 0, fn, data, counts);
 }
 
-static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
-		   void *data, struct pglog_counts *counts)
+int pglog_read_plans_fd(int fd, const char *name, pglog_fn fn, void *data,
+			struct pglog_counts *counts)
+{
+	return read_fd(fd, name, NULL, 1, fn, data, counts);
+}
+
+static int read_fd(int fd, const char *name, const char *prefix, int plans,
+		   pglog_fn fn, void *data, struct pglog_counts *counts)
 {
 	struct reader r = {0};
 	struct state st = {0};
@@ -924,6 +945,7 @@ static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
 	st.fn = fn;
 	st.data = data;
 	st.prefix = prefix && *prefix ? prefix : NULL;
+	st.plans = plans;
 	strbuf_init(&st.pts, 0);
 	st.counts = counts;
 	intern_init(&st.sessions);

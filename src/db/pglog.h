@@ -27,6 +27,10 @@ enum pglog_kind {
 	PGLOG_LOCK_WAIT,
 	/* "ERROR:  deadlock detected"; detail holds who waited for whom. */
 	PGLOG_DEADLOCK,
+	/* auto_explain's "duration: X ms  plan:": sql is the plan's text
+	 * (text or JSON format, "Query Text" first); pglog_read_plans()
+	 * only. */
+	PGLOG_PLAN,
 };
 
 struct pglog_stmt {
@@ -86,5 +90,10 @@ int pglog_json_record(const char *line, size_t len, struct pglog_record *r,
 /* The same from fd, which it closes; name is for messages. */
 int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 		  struct pglog_counts *counts);
+
+/* The same for auto_explain's plans (PGLOG_PLAN) and nothing else: the
+ * reader of a plan given as a csvlog or jsonlog file. */
+int pglog_read_plans_fd(int fd, const char *name, pglog_fn fn, void *data,
+			struct pglog_counts *counts);
 
 #endif

@@ -9,10 +9,14 @@
 # plain lines do, node for node.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=26
+N=28
 plan $N
+# jsonlog exists from PostgreSQL 15 on.
+dest=stderr,csvlog
+pg_find && [ "$("$bindir/postgres" --version | sed -E 's/.* ([0-9]+)[.].*/\1/')" -ge 15 ] && dest=$dest,jsonlog
 pg_up $((N)) $((N - 1)) -c max_parallel_workers_per_gather=0 \
-	-c logging_collector=on -c log_directory=$T/pg/logs -c log_filename=pg
+	-c logging_collector=on -c log_directory=$T/pg/logs -c log_filename=pg \
+	-c log_destination=$dest
 
 psql_ >/dev/null <<'EOF'
 CREATE TABLE customers (id int PRIMARY KEY, region int);
@@ -88,6 +92,17 @@ like "$c" "^execution_ms: perfops [0-9.]+, PostgreSQL None$" \
 	"auto_explain's text plan: every node's times, rows and loops are PostgreSQL's"
 d=$(grep -m1 -oE 'duration: [0-9.]+ ms  plan:' "$LOG" | grep -oE '[0-9.]+' | head -1)
 is "$(jq ".execution_ms == $d" "$T/ae1.perfops.json")" true "its execution time is auto_explain's duration ($d ms)"
+# The same from the csvlog and the jsonlog (PostgreSQL 15+).
+for f in "$LOG.csv" "$LOG.json"; do
+	if [ ! -f "$f" ]; then
+		skip "no $f (jsonlog needs PostgreSQL 15)"
+		continue
+	fi
+	run "$PERFOPS" explain --json "$f"
+	is "$rc:$(echo "$out" | nodes):$(echo "$out" | jq .execution_ms)" \
+		"0:$(nodes "$T/ae1.perfops.json"):$(jq .execution_ms "$T/ae1.perfops.json")" \
+		"the same first plan from ${f##*.}log"
+done
 # The JSON one: the log from its entry on.
 from=$(grep -n '  plan:$' "$LOG" | sed -n 2p | cut -d: -f1)
 tail -n +"$from" "$LOG" >"$T/ae2.log"
