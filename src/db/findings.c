@@ -120,12 +120,176 @@ static int compared_by_equality(const char *s)
 	return s[0] == '=' && s[1] != '>';
 }
 
+/*
+ * Append name as SQL writes it: bare when PostgreSQL would read it back
+ * the same (lower case, digits, '_', no keyword that needs quotes), else
+ * in double quotes ("Order", "customerId"), as quote_ident() does.
+ */
+static void sql_ident(struct strbuf *out, const char *name)
+{
+	/* PostgreSQL's reserved and type/function-name keywords: the ones
+	 * no table or column name can be without quotes. */
+	static const char *const kw[] = {
+	    "all",
+	    "analyse",
+	    "analyze",
+	    "and",
+	    "any",
+	    "array",
+	    "as",
+	    "asc",
+	    "asymmetric",
+	    "authorization",
+	    "binary",
+	    "both",
+	    "case",
+	    "cast",
+	    "check",
+	    "collate",
+	    "collation",
+	    "column",
+	    "concurrently",
+	    "constraint",
+	    "create",
+	    "cross",
+	    "current_catalog",
+	    "current_date",
+	    "current_role",
+	    "current_schema",
+	    "current_time",
+	    "current_timestamp",
+	    "current_user",
+	    "default",
+	    "deferrable",
+	    "desc",
+	    "distinct",
+	    "do",
+	    "else",
+	    "end",
+	    "except",
+	    "false",
+	    "fetch",
+	    "for",
+	    "foreign",
+	    "freeze",
+	    "from",
+	    "full",
+	    "grant",
+	    "group",
+	    "having",
+	    "ilike",
+	    "in",
+	    "initially",
+	    "inner",
+	    "intersect",
+	    "into",
+	    "is",
+	    "isnull",
+	    "join",
+	    "lateral",
+	    "leading",
+	    "left",
+	    "like",
+	    "limit",
+	    "localtime",
+	    "localtimestamp",
+	    "natural",
+	    "not",
+	    "notnull",
+	    "null",
+	    "offset",
+	    "on",
+	    "only",
+	    "or",
+	    "order",
+	    "outer",
+	    "overlaps",
+	    "placing",
+	    "primary",
+	    "references",
+	    "returning",
+	    "right",
+	    "select",
+	    "session_user",
+	    "similar",
+	    "some",
+	    "symmetric",
+	    "table",
+	    "tablesample",
+	    "then",
+	    "to",
+	    "trailing",
+	    "true",
+	    "union",
+	    "unique",
+	    "user",
+	    "using",
+	    "variadic",
+	    "verbose",
+	    "when",
+	    "where",
+	    "window",
+	    "with",
+	    NULL,
+	};
+	const char *c;
+	int bare = (*name >= 'a' && *name <= 'z') || *name == '_', i;
+
+	for (c = name; *c && bare; c++)
+		bare = (*c >= 'a' && *c <= 'z') || isdigit((unsigned char)*c) ||
+		       *c == '_' || *c == '$';
+	for (i = 0; bare && kw[i]; i++)
+		bare = strcmp(name, kw[i]) != 0;
+	if (bare) {
+		strbuf_addstr(out, name);
+		return;
+	}
+	strbuf_addch(out, '"');
+	for (c = name; *c; c++) {
+		if (*c == '"')
+			strbuf_addch(out, '"');
+		strbuf_addch(out, *c);
+	}
+	strbuf_addch(out, '"');
+}
+
+/* A statistics object's name for the relation and the columns: their
+ * names joined by '_', quoted if need be. */
+static void stats_name(struct strbuf *out, const char *rel,
+		       const char *const *cols, int n)
+{
+	struct strbuf raw = STRBUF_INIT;
+	int i;
+
+	strbuf_addstr(&raw, rel);
+	for (i = 0; i < n; i++)
+		strbuf_addf(&raw, "_%s", cols[i]);
+	sql_ident(out, raw.buf);
+	strbuf_release(&raw);
+}
+
 struct col {
 	char *name;
 	int eq;
 };
 
-int plan_filter_columns(const char *cond, struct strbuf *out)
+/* The name in w..e, its "" turned into ". */
+static char *unquote(const char *w, const char *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (; w < e; w++) {
+		strbuf_addch(&sb, *w);
+		if (*w == '"' && w + 1 < e && w[1] == '"')
+			w++;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* plan_filter_columns(), and the bare names (the caller frees them) into
+ * names[max]. */
+static int filter_columns(const char *cond, struct strbuf *out,
+			  const char **names, int max)
 {
 	struct col cols[16];
 	int n = 0, i, k, total = 0;
@@ -164,10 +328,12 @@ int plan_filter_columns(const char *cond, struct strbuf *out)
 		/* An identifier, perhaps qualified: keep its last part. */
 		for (;;) {
 			if (*s == '"') {
+				/* "" inside is a quote of the name. */
 				w = s + 1;
-				e = strchr(w, '"');
-				if (!e)
-					e = w + strlen(w);
+				for (e = w; *e && !(*e == '"' && e[1] != '"');
+				     e++)
+					if (*e == '"')
+						e++;
 				s = *e ? e + 1 : e;
 			} else {
 				w = s;
@@ -191,7 +357,7 @@ int plan_filter_columns(const char *cond, struct strbuf *out)
 			if (*t == '(')
 				continue; /* "ANY (" and the like */
 		}
-		name = xstrndup(w, e - w);
+		name = unquote(w, e);
 		for (k = 0; k < n; k++)
 			if (!strcmp(cols[k].name, name))
 				break;
@@ -213,13 +379,20 @@ int plan_filter_columns(const char *cond, struct strbuf *out)
 				continue;
 			if (total)
 				strbuf_addstr(out, ", ");
-			strbuf_addstr(out, cols[i].name);
+			sql_ident(out, cols[i].name);
+			if (total < max)
+				names[total] = xstrdup(cols[i].name);
 			total++;
 		}
 	}
 	for (i = 0; i < n; i++)
 		free(cols[i].name);
 	return total;
+}
+
+int plan_filter_columns(const char *cond, struct strbuf *out)
+{
+	return filter_columns(cond, out, NULL, 0);
 }
 
 static const char *label(const struct plan_node *n)
@@ -370,6 +543,8 @@ static void misestimate(const struct plan *p, struct plan_findings *f)
 		const struct plan_node *n = &p->nodes[i];
 		struct strbuf msg = STRBUF_INIT, fix = STRBUF_INIT;
 		struct strbuf cols = STRBUF_INIT;
+		const char *names[16];
+		int ncols = 0, k;
 		double factor;
 		enum plan_severity sev;
 
@@ -394,31 +569,33 @@ static void misestimate(const struct plan *p, struct plan_findings *f)
 			    factor);
 		strbuf_addstr(&fix, "Actual rows vs planned (estimate "
 				    "accuracy): refresh statistics");
-		if (n->relation)
-			strbuf_addf(&fix, " (ANALYZE %s)", n->relation);
+		if (n->relation) {
+			strbuf_addstr(&fix, " (ANALYZE ");
+			sql_ident(&fix, n->relation);
+			strbuf_addch(&fix, ')');
+		}
 		if (n->relation && n->filter &&
-		    plan_filter_columns(n->filter, &cols) >= 2) {
-			struct strbuf stat = STRBUF_INIT;
-			size_t k;
+		    (ncols = filter_columns(n->filter, &cols, names,
+					    ARRAY_SIZE(names))) >= 2) {
+			struct strbuf rel = STRBUF_INIT;
 
-			strbuf_addf(&stat, "%s_", n->relation);
-			for (k = 0; k < cols.len; k++)
-				if (cols.buf[k] != ' ')
-					strbuf_addch(&stat, cols.buf[k] == ','
-								? '_'
-								: cols.buf[k]);
+			sql_ident(&rel, n->relation);
+			strbuf_addstr(&fix, "; the filter's columns may be "
+					    "correlated: CREATE STATISTICS ");
+			stats_name(&fix, n->relation, names,
+				   MIN(ncols, (int)ARRAY_SIZE(names)));
 			strbuf_addf(&fix,
-				    "; the filter's columns may be correlated: "
-				    "CREATE STATISTICS %s (dependencies) ON "
-				    "%s FROM %s; ANALYZE %s;",
-				    stat.buf, cols.buf, n->relation,
-				    n->relation);
-			strbuf_release(&stat);
+				    " (dependencies) ON %s FROM %s; ANALYZE "
+				    "%s;",
+				    cols.buf, rel.buf, rel.buf);
+			strbuf_release(&rel);
 		} else
 			strbuf_addstr(&fix,
 				      ", or raise the column's "
 				      "statistics target (ALTER TABLE ... "
 				      "ALTER COLUMN ... SET STATISTICS)");
+		for (k = 0; k < MIN(ncols, (int)ARRAY_SIZE(names)); k++)
+			free((char *)names[k]);
 		strbuf_release(&cols);
 		add(f, PF_MISESTIMATE, n->id, sev, factor, &msg, &fix);
 	}
@@ -448,9 +625,11 @@ static void seq_scan_filter(const struct plan *p, struct plan_findings *f)
 			    label(n), removed + returned, removed, 100 * waste,
 			    n->filter);
 		strbuf_addstr(&fix, "Add index on filter columns");
-		if (n->relation && plan_filter_columns(n->filter, &cols))
-			strbuf_addf(&fix, ": CREATE INDEX ON %s (%s);",
-				    n->relation, cols.buf);
+		if (n->relation && plan_filter_columns(n->filter, &cols)) {
+			strbuf_addstr(&fix, ": CREATE INDEX ON ");
+			sql_ident(&fix, n->relation);
+			strbuf_addf(&fix, " (%s);", cols.buf);
+		}
 		strbuf_release(&cols);
 		add(f, PF_SEQ_SCAN_FILTER, n->id,
 		    waste > PF_FILTER_WASTE_SEVERE ? PF_HIGH : PF_MEDIUM, waste,
@@ -572,9 +751,11 @@ static void nested_loops(const struct plan *p, double exec,
 		    inner->filter) {
 			struct strbuf cols = STRBUF_INIT;
 
-			if (plan_filter_columns(inner->filter, &cols))
-				strbuf_addf(&fix, " (CREATE INDEX ON %s (%s);)",
-					    inner->relation, cols.buf);
+			if (plan_filter_columns(inner->filter, &cols)) {
+				strbuf_addstr(&fix, " (CREATE INDEX ON ");
+				sql_ident(&fix, inner->relation);
+				strbuf_addf(&fix, " (%s);)", cols.buf);
+			}
 			strbuf_release(&cols);
 		}
 		add(f, PF_NESTED_LOOP, n->id, PF_MEDIUM, inner->loops, &msg,

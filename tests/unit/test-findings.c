@@ -64,6 +64,16 @@ static size_t count(const struct fixture *x, enum plan_finding_kind k)
 	return n;
 }
 
+/* The finding of kind k on node exists and its fix holds want. */
+static void fix_has(const struct fixture *x, enum plan_finding_kind k, int node,
+		    const char *want)
+{
+	const struct plan_finding *f = find(x, k, node);
+
+	cr_assert_not_null(f, "no finding %d on node %d", k, node);
+	cr_assert(strstr(f->fix, want), "%s", f->fix);
+}
+
 static void columns_are(const char *cond, const char *want)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -85,11 +95,42 @@ Test(findings, filter_columns)
 		    "('{1,2}'::integer[])))",
 		    "customer_id, created_at");
 	columns_are("(NOT deleted)", "deleted");
-	columns_are("(\"Product Id\" = 3)", "Product Id");
+	/* SQL-ready: quoted when PostgreSQL needs it, "" inside. */
+	columns_are("(\"Product Id\" = 3)", "\"Product Id\"");
+	columns_are("((\"createdAt\" > '2024-05-01'::date) AND (\"customerId\" "
+		    "= 42))",
+		    "\"customerId\", \"createdAt\"");
+	columns_are("(\"c\"\"ol\" = 'y\"z'::text)", "\"c\"\"ol\"");
+	columns_are("((\"order\" = 1) AND (\"user\" = 2) AND (type = 3))",
+		    "\"order\", \"user\", type");
 	columns_are("(x = $1)", "x");
 	columns_are("((name)::text ~~ 'it''s AND x%'::text)", "name");
 	columns_are("(alternatives: SubPlan 1 or hashed SubPlan 2)", "");
 	columns_are("((a IS NULL) OR (b <> a))", "a, b");
+}
+
+/* A real PostgreSQL 15 plan of a Prisma-style table: the fixes quote the
+ * table and the columns, or PostgreSQL would read "Order" as ORDER and
+ * customerId as customerid. */
+Test(findings, fixes_quote_identifiers)
+{
+	struct fixture x;
+
+	load_str(&x,
+		 "Seq Scan on \"Order\"  (cost=0.00..409.00 rows=1 width=12) "
+		 "(actual time=0.011..0.996 rows=133 loops=1)\n"
+		 "  Filter: ((\"createdAt\" > '2024-05-01'::date) AND "
+		 "(\"customerId\" = 42))\n"
+		 "  Rows Removed by Filter: 19867\n"
+		 "Execution Time: 1.1 ms\n");
+	fix_has(&x, PF_SEQ_SCAN_FILTER, 0,
+		"CREATE INDEX ON \"Order\" (\"customerId\", \"createdAt\");");
+	fix_has(&x, PF_MISESTIMATE, 0, "(ANALYZE \"Order\")");
+	fix_has(&x, PF_MISESTIMATE, 0,
+		"CREATE STATISTICS \"Order_customerId_createdAt\" "
+		"(dependencies) ON \"customerId\", \"createdAt\" FROM "
+		"\"Order\"; ANALYZE \"Order\";");
+	done(&x);
 }
 
 Test(findings, seq_scan_filter_names_the_index)
@@ -298,27 +339,22 @@ Test(findings, nested_loop)
 Test(findings, slow_seq_scan_fix_follows_the_filter)
 {
 	struct fixture x;
-	const struct plan_finding *f;
 
 	load_str(&x, "Seq Scan on t  (cost=0.00..900.00 rows=90000 width=4) "
 		     "(actual time=0.1..50.0 rows=90000 loops=1)\n"
 		     "  Filter: (a > 10)\n"
 		     "  Rows Removed by Filter: 10000\n"
 		     "Execution Time: 51.0 ms\n");
-	f = find(&x, PF_SLOW_NODE, 0);
-	cr_assert_not_null(f);
-	cr_assert(strstr(f->fix, "the filter keeps 90% of the rows, so an "
-				 "index on it would not help"),
-		  "%s", f->fix);
+	fix_has(&x, PF_SLOW_NODE, 0,
+		"the filter keeps 90% of the rows, so an index on it would "
+		"not help");
 	done(&x);
 	load_str(&x, "Seq Scan on t  (cost=0.00..900.00 rows=90000 width=4) "
 		     "(actual time=0.1..50.0 rows=10 loops=2)\n"
 		     "  Filter: (a = 10)\n"
 		     "  Rows Removed by Filter: 45000\n"
 		     "Execution Time: 51.0 ms\n");
-	f = find(&x, PF_SLOW_NODE, 0);
-	cr_assert_not_null(f);
-	cr_assert(strstr(f->fix, "Add index on filter columns"), "%s", f->fix);
+	fix_has(&x, PF_SLOW_NODE, 0, "Add index on filter columns");
 	done(&x);
 }
 
