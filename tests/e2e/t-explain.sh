@@ -6,7 +6,7 @@
 # Debian's postgresql package in a temporary directory, on a unix socket
 # there, and is stopped when the test ends.
 . "$(dirname "$0")/lib.sh"
-N=29
+N=31
 plan $N
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 DATA=$TOP/tests/data/db
@@ -143,7 +143,20 @@ is "$rc:$err" "1:perfops: EXPLAIN takes one statement and the SQL holds several 
 run "$PERFOPS" explain --db "host=$PGD port=$((PORT + 1)) user=postgres" "SELECT 1"
 like "$rc:$err" "^3:perfops: cannot connect to PostgreSQL" "no server: exit 3"
 
-# 6. The flame graph of own time.
+# 6. The fix runs as printed on a table that needs quotes (Prisma's
+# camelCase, a reserved word).
+psql_ >/dev/null <<'EOF'
+CREATE TABLE "Order" (id int, "customerId" int, "createdAt" date);
+INSERT INTO "Order" SELECT i, i % 100, date '2024-01-01' + i % 300 FROM generate_series(1, 20000) i;
+ANALYZE "Order";
+EOF
+run "$PERFOPS" explain --json --db "$CONN" "SELECT * FROM \"Order\" WHERE \"customerId\" = 42"
+fix=$(echo "$out" | jq -r '.findings[] | select(.kind == "seq_scan_filter") | .fix' | sed 's/^[^:]*: //')
+is "$fix" 'CREATE INDEX ON "Order" ("customerId");' "the fix quotes the table and the column"
+psql_ -c "$fix" >/dev/null 2>&1
+ok $? "and PostgreSQL runs it"
+
+# 7. The flame graph of own time.
 run "$PERFOPS" explain --svg "$T/plan.svg" --html "$T/plan.html" "$T/q1.json"
 grep -q '#0 Seq Scan on orders' "$T/plan.svg" && grep -q '<svg' "$T/plan.html"
 ok $? "--svg and --html draw the plan's nodes"
