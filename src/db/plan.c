@@ -3,6 +3,7 @@
 #include "db/plan-label.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include <math.h>
 #include "db/pglog.h"
 #include <ctype.h>
 #include <sys/mman.h>
@@ -74,6 +75,33 @@ static int detached_child(const struct plan *p, const struct plan_node *c)
 	if (c->rel != PLAN_REL_INITPLAN && c->rel != PLAN_REL_CTE)
 		return 0;
 	return strcmp(p->nodes[c->parent].type, "Result") != 0;
+}
+
+/*
+ * The processes that ran a Gather's subtree: the workers launched and the
+ * leader, unless the leader took no part (parallel_leader_participation
+ * off): the subtree's top then shows as many loops per Gather loop as
+ * there were workers.
+ */
+static double gather_processes(const struct plan *p, const struct plan_node *g)
+{
+	double procs = (g->has_workers ? g->workers_launched : 0) + 1;
+	int kids[8], nk, k;
+
+	nk = plan_children(p, g->id, kids, 8);
+	for (k = 0; k < nk; k++) {
+		const struct plan_node *c = &p->nodes[kids[k]];
+		double per;
+
+		if (c->rel == PLAN_REL_INITPLAN || c->rel == PLAN_REL_SUBPLAN ||
+		    c->rel == PLAN_REL_CTE || !c->has_actual || g->loops <= 0)
+			continue;
+		per = floor(c->loops / g->loops + 0.5);
+		if (per >= 1 && per < procs)
+			procs = per;
+		break;
+	}
+	return procs;
 }
 
 static uint64_t sub0(uint64_t a, uint64_t b)
@@ -218,7 +246,7 @@ void plan_compute(struct plan *p)
 
 			while (!is_gather(g))
 				g = &p->nodes[g->parent];
-			div = (g->has_workers ? g->workers_launched : 0) + 1;
+			div = gather_processes(p, g);
 		}
 		n->cpu_total_ms = n->actual_total_ms * n->loops;
 		n->total_ms = n->cpu_total_ms / div;

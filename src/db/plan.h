@@ -147,9 +147,10 @@ int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out);
 /*
  * Derive total, CPU-total and exclusive times and exclusive buffers (spec
  * §2): total = actual total time x loops, divided by (workers launched +
- * 1) under a Gather; exclusive = total - the children's, InitPlans left out
- * unless the parent is a Result, CTE and InitPlan time taken from the
- * nodes that use them, clamped at 0.  Called by plan_parse().
+ * 1) under a Gather, or by the workers when the leader took no part; exclusive
+ * = total - the children's, InitPlans left out unless the parent is a Result,
+ * CTE and InitPlan time taken from the nodes that use them, clamped at 0.
+ * Called by plan_parse().
  */
 void plan_compute(struct plan *p);
 

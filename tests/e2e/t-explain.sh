@@ -6,7 +6,7 @@
 # Debian's postgresql package in a temporary directory, on a unix socket
 # there, and is stopped when the test ends.
 . "$(dirname "$0")/lib.sh"
-N=31
+N=33
 plan $N
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 DATA=$TOP/tests/data/db
@@ -85,6 +85,23 @@ if grep -q "Workers Launched: [1-9]" "$T/q2.txt"; then
 	g=$(jq '[.nodes[] | select(.cpu_total_ms != null)] | length' "$T/q2.perfops.json")
 	test "$g" -ge 1
 	ok $? "nodes under the Gather carry their CPU total beside the wall-clock one"
+else
+	skip "no parallel worker could be launched here"
+fi
+
+# The same without the leader (parallel_leader_participation off): the
+# workers alone ran the scan, wall-clock = time x loops / workers.
+psql_ -c "SET parallel_setup_cost = 0" -c "SET parallel_tuple_cost = 0" \
+	-c "SET min_parallel_table_scan_size = 0" -c "SET parallel_leader_participation = off" \
+	-c "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT count(*) FROM orders WHERE amount > 10" -At >"$T/q2b.json"
+run "$PERFOPS" explain --json "$T/q2b.json"
+echo "$out" >"$T/q2b.perfops.json"
+c=$($CHECK json "$T/q2b.json" "$T/q2b.perfops.json" 2>&1)
+is "$c" "" "parallel plan without the leader: every node's times are PostgreSQL's"
+if jq -e '.. | objects | select(."Workers Launched"? > 0)' "$T/q2b.json" >/dev/null; then
+	want=$(jq '[.. | objects | select(."Node Type"? == "Gather")][0].Plans[0]."Actual Total Time"' "$T/q2b.json")
+	got=$(jq '(.nodes[] | select(.type == "Gather") | .id) as $g | [.nodes[] | select(.parent == $g)][0].total_ms' "$T/q2b.perfops.json")
+	is "$got" "$want" "the Gather's child: its own actual time ($want ms), not a third of its two loops"
 else
 	skip "no parallel worker could be launched here"
 fi
