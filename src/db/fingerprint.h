@@ -5,7 +5,8 @@
 
 /*
  * Query fingerprints (spec §3).  PostgreSQL statements get libpg_query's
- * parse-tree fingerprint, the one pg_stat_statements uses, and its
+ * parse-tree fingerprint (close to pg_stat_statements' queryid, but "=",
+ * IN lists and "= ANY" of one column share one), and its
  * normalized text ($1, $2 for the constants); a statement it cannot parse
  * (truncated in the log, another dialect) falls back to the pt-query-digest
  * normalization and a hash of it.  The caller owns the strbufs.

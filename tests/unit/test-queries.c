@@ -83,6 +83,15 @@ Test(queries, fingerprint)
 	cr_assert_eq(sql_fingerprint("SELECT * FROM u WHERE id IN (1)", &b, &n),
 		     0);
 	cr_assert_str_neq(a.buf, b.buf);
+	/* Coarser than pg_stat_statements' queryid, as the manual says:
+	 * "=", IN and "= ANY" of one column are one fingerprint. */
+	cr_assert_eq(sql_fingerprint("SELECT * FROM t WHERE id = 5", &b, &n),
+		     0);
+	cr_assert_str_eq(a.buf, b.buf);
+	cr_assert_eq(
+	    sql_fingerprint("SELECT * FROM t WHERE id = ANY('{1,2}')", &b, &n),
+	    0);
+	cr_assert_str_eq(a.buf, b.buf);
 	/* What libpg_query cannot parse falls back. */
 	cr_assert_eq(sql_fingerprint("SELEC broken 'x'", &b, &n), -1);
 	cr_assert_eq(b.buf[0], 'x');
