@@ -186,6 +186,14 @@ static void strip_record_label(char *s)
 {
 	const char *t = s + strspn(s, " ");
 
+	/* The next lines of a multi-line value (a JSON plan) have the
+	 * label's width in spaces instead. */
+	if (t - s >= 10 &&
+	    (!strncmp(t, "| ", 2) || !strncmp(t, "\xe2\x94\x82 ", 4))) {
+		t += *t == '|' ? 2 : 4;
+		memmove(s, t, strlen(t) + 1);
+		return;
+	}
 	if (strncmp(t, "QUERY PLAN", 10))
 		return;
 	t += 10;
@@ -296,10 +304,18 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		const char *nl = memchr(data + pos, '\n', len - pos);
 		size_t l = nl ? (size_t)(nl - (data + pos)) : len - pos;
 
-		while (l &&
-		       (data[pos + l - 1] == ' ' || data[pos + l - 1] == '\r' ||
-			data[pos + l - 1] == '|'))
-			l--;
+		/* Past the right frame ('|', or U+2502 in unicode). */
+		for (;;) {
+			if (l && (data[pos + l - 1] == ' ' ||
+				  data[pos + l - 1] == '\r' ||
+				  data[pos + l - 1] == '|'))
+				l--;
+			else if (l >= 3 &&
+				 !memcmp(data + pos + l - 3, "\xe2\x94\x82", 3))
+				l -= 3;
+			else
+				break;
+		}
 		if (!ae && autoexplain_header(data + pos, l) >= 0)
 			ae = 1;
 		if (l) {

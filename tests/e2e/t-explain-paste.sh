@@ -9,7 +9,7 @@
 # plain lines do, node for node.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=28
+N=34
 plan $N
 # jsonlog exists from PostgreSQL 15 on.
 dest=stderr,csvlog
@@ -64,6 +64,17 @@ is "$rc:$(echo "$out" | nodes)" "0:$want" "a JSON plan in the unicode linestyle 
 show -P linestyle=unicode -P format=wrapped -P columns=50 >"$T/uw.txt"
 run "$PERFOPS" explain --json "$T/uw.txt"
 is "$rc:$(echo "$out" | nodes)" "0:$want" "a JSON plan wrapped in the unicode linestyle"
+for ls in ascii unicode; do
+	for b in 0 1 2; do
+		show -P linestyle=$ls -P border=$b >"$T/ja.txt"
+		show -x -P linestyle=$ls -P border=$b >"$T/jx.txt"
+		run "$PERFOPS" explain --json "$T/ja.txt"
+		a="$rc:$(echo "$out" | nodes)"
+		run "$PERFOPS" explain --json "$T/jx.txt"
+		is "$a|$rc:$(echo "$out" | nodes)" "0:$want|0:$want" \
+			"a JSON plan as one cell and in \\x, linestyle $ls, border $b"
+	done
+done
 
 # auto_explain in the server's log (the default prefix '%m [%p] '): the
 # first plan is read, the TAB and the query text taken off, its duration
