@@ -337,22 +337,37 @@ int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out)
 	}
 	x.s = all.buf;
 	x_space(&x);
-	/* <explain xmlns="..."> holds the <Query>s: a JSON array. */
+	/* <explain xmlns="..."> holds the <Query>s: a JSON array; in
+	 * auto_explain's log it holds one query's elements directly. */
 	if (!strncmp(x.s, "<explain", 8)) {
 		x.s = strchr(x.s, '>');
 		if (x.s) {
+			int query = 0, first = 1;
+
 			x.s++;
 			strbuf_addch(out, '[');
 			x_space(&x);
-			while (x.s && !strncmp(x.s, "<Query", 6)) {
+			query = !strncmp(x.s, "<Query>", 7);
+			if (!query)
+				strbuf_addch(out, '{');
+			while (*x.s == '<' && x.s[1] != '/') {
+				const char *cn = x.s + 1;
+
+				if (!first)
+					strbuf_addch(out, ',');
+				first = 0;
+				if (!query) {
+					x_key(&x, cn, strcspn(cn, " />"));
+					strbuf_addch(out, ':');
+				}
 				if (x_element(&x) < 0)
 					break;
 				x_space(&x);
-				if (!strncmp(x.s, "<Query", 6))
-					strbuf_addch(out, ',');
 			}
+			if (!query)
+				strbuf_addch(out, '}');
 			strbuf_addch(out, ']');
-			ret = x.s && !strncmp(x.s, "</explain>", 10) ? 0 : -1;
+			ret = !strncmp(x.s, "</explain>", 10) ? 0 : -1;
 		}
 	}
 	strbuf_release(&all);

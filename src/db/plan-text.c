@@ -279,11 +279,13 @@ static double autoexplain_header(const char *s, size_t l)
 }
 
 /* Whether a plan's text starts on s: a node line ("Seq Scan on t
- * (cost=...", "(actual ...", "(never executed)") or a JSON plan. */
+ * (cost=...", "(actual ...", "(never executed)"), a JSON plan, or
+ * auto_explain's YAML ("Plan:") or XML. */
 static int plan_starts(const char *s)
 {
 	s += strspn(s, " \t");
-	return *s == '{' || *s == '[' || strstr(s, "  (cost=") ||
+	return *s == '{' || *s == '[' || !strncmp(s, "Plan:", 5) ||
+	       !strncmp(s, "<explain", 8) || strstr(s, "  (cost=") ||
 	       strstr(s, "  (actual ") || strstr(s, "  (never executed)");
 }
 
@@ -414,8 +416,10 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		if (!seen) {
 			const char *f = s + strspn(s, " \"");
 
-			*is_json = *f == '[' || *f == '{'	? PLAN_FMT_JSON
-				   : !strncmp(f, "- Plan:", 7)	? PLAN_FMT_YAML
+			*is_json = *f == '[' || *f == '{' ? PLAN_FMT_JSON
+				   : !strncmp(f, "- Plan:", 7) ||
+					   !strncmp(f, "Plan:", 5)
+				       ? PLAN_FMT_YAML
 				   : !strncmp(f, "<explain", 8) ? PLAN_FMT_XML
 								: 0;
 			seen = 1;

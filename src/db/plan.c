@@ -392,7 +392,8 @@ static int parse_log_plan(struct plan *p, const char *data, size_t len,
 		const char *t = lp.text.buf;
 
 		if (!strncmp(t, "Query Text: ", 12))
-			while (*t && !strstr_line(t, "(cost=") &&
+			while (*t && strncmp(t, "Plan:", 5) &&
+			       !strstr_line(t, "(cost=") &&
 			       !strstr_line(t, "(actual ") &&
 			       !strstr_line(t, "(never executed)")) {
 				const char *nl = strchr(t, '\n');

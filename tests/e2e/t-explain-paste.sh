@@ -9,7 +9,7 @@
 # plain lines do, node for node.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=34
+N=36
 plan $N
 # jsonlog exists from PostgreSQL 15 on.
 dest=stderr,csvlog
@@ -142,4 +142,23 @@ for fmt in yaml xml; do
 	fi
 	c=$($CHECK json "$T/$fmt.json" "$T/$fmt.perfops.json" 2>&1)
 	is "$c" "" "FORMAT $fmt: every node's times, rows and loops are PostgreSQL's"
+done
+
+# auto_explain's YAML and XML in the log: no "- " list, no <Query>.
+for fmt in yaml xml; do
+	psql_ >/dev/null <<EOF
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SET auto_explain.log_analyze = on;
+SET auto_explain.log_format = $fmt;
+SELECT count(*) FROM orders WHERE customer_id < 100;
+EOF
+	sleep 0.5
+	from=$(grep -n '  plan:$' "$LOG" | tail -1 | cut -d: -f1)
+	tail -n +"$from" "$LOG" | awk 'NR == 1 || /^\t/ { print; next } { exit }' >"$T/ae-$fmt.log"
+	d=$(head -1 "$T/ae-$fmt.log" | grep -oE 'duration: [0-9.]+' | grep -oE '[0-9.]+')
+	n=$(grep -cE 'Node Type: |<Node-Type>' "$T/ae-$fmt.log")
+	run "$PERFOPS" explain --json "$T/ae-$fmt.log"
+	is "$rc:$(echo "$out" | jq -c "[.format, (.nodes | length), .execution_ms == $d]")" "0:[\"$fmt\",$n,true]" \
+		"auto_explain's $fmt plan in a log: $n nodes, its duration"
 done
