@@ -123,6 +123,7 @@ int cmd_queries(int argc, char **argv)
 			 add_gate),
 	    OPT_END(),
 	};
+	struct pglog_carry carry;
 	struct digest d;
 
 	argc = parse_options(argc, argv, &doc, options, 0);
@@ -148,10 +149,14 @@ int cmd_queries(int argc, char **argv)
 		return cli_usage_error("queries",
 				       "which log? (or --db CONNINFO)");
 	digest_init(&d, (unsigned)min_run, window);
+	/* Logs given in order (a rotated series): a statement at the end of
+	 * one pairs with its duration at the start of the next. */
+	pglog_carry_init(&carry);
 	for (i = 0; i < argc; i++) {
 		struct pglog_counts c;
 
-		if (pglog_read_prefix(argv[i], prefix, digest_add, &d, &c) < 0)
+		if (pglog_read_carry(argv[i], prefix, &carry, digest_add, &d,
+				     &c) < 0)
 			ret = EXIT_FAIL;
 		if (c.prefix_mismatch)
 			warning(
@@ -171,6 +176,7 @@ int cmd_queries(int argc, char **argv)
 				(unsigned long long)c.unknown,
 				c.unknown == 1 ? "" : "s");
 	}
+	pglog_carry_release(&carry);
 	if (!d.statements) {
 		error("no statement with a duration in the log%s: set "
 		      "log_min_duration_statement = 0 (or log_duration and "

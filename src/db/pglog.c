@@ -277,9 +277,7 @@ struct state {
 	struct pending pend;
 	/* The last "statement:" without a duration, per session, for a
 	 * later bare "duration:" line. */
-	struct intern sessions;
-	struct strbuf *last;
-	size_t nlast, alast;
+	struct pglog_carry own, *carry;
 	int stop;
 	const char *prefix; /* a given log_line_prefix, or NULL */
 	int plans;	    /* emit auto_explain plans, not statements */
@@ -322,16 +320,17 @@ static void flush(struct state *st)
 
 static struct strbuf *last_of(struct state *st, const struct strbuf *session)
 {
+	struct pglog_carry *c = st->carry;
 	int added;
 	uint32_t id =
-	    intern_add(&st->sessions, session->buf, session->len, &added);
+	    intern_add(&c->sessions, session->buf, session->len, &added);
 
 	if (added) {
-		ALLOC_GROW(st->last, id + 1, st->alast);
-		while (st->nlast <= id)
-			strbuf_init(&st->last[st->nlast++], 0);
+		ALLOC_GROW(c->last, id + 1, c->alast);
+		while (c->nlast <= id)
+			strbuf_init(&c->last[c->nlast++], 0);
 	}
-	return &st->last[id];
+	return &c->last[id];
 }
 
 /* "duration: 1.234 ms" at s: the milliseconds and what follows. */
@@ -785,7 +784,8 @@ static void feed_csv(struct state *st, char *rec, uint64_t lineno)
 }
 
 static int read_fd(int fd, const char *name, const char *prefix, int plans,
-		   pglog_fn fn, void *data, struct pglog_counts *counts);
+		   struct pglog_carry *carry, pglog_fn fn, void *data,
+		   struct pglog_counts *counts);
 
 enum log_format { LOG_UNKNOWN, LOG_STDERR, LOG_CSV, LOG_JSON, LOG_MYSQL };
 
@@ -898,29 +898,54 @@ int pglog_read(const char *path, pglog_fn fn, void *data,
 int pglog_read_prefix(const char *path, const char *prefix, pglog_fn fn,
 		      void *data, struct pglog_counts *counts)
 {
+	return pglog_read_carry(path, prefix, NULL, fn, data, counts);
+}
+
+int pglog_read_carry(const char *path, const char *prefix,
+		     struct pglog_carry *carry, pglog_fn fn, void *data,
+		     struct pglog_counts *counts)
+{
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
 
 	memset(counts, 0, sizeof(*counts));
 	if (fd < 0)
 		return error_errno("cannot open '%s'", path);
-	return read_fd(fd, strcmp(path, "-") ? path : "<stdin>", prefix, 0, fn,
-		       data, counts);
+	return read_fd(fd, strcmp(path, "-") ? path : "<stdin>", prefix, 0,
+		       carry, fn, data, counts);
+}
+
+void pglog_carry_init(struct pglog_carry *c)
+{
+	memset(c, 0, sizeof(*c));
+	intern_init(&c->sessions);
+}
+
+void pglog_carry_release(struct pglog_carry *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nlast; i++)
+		strbuf_release(&c->last[i]);
+	free(c->last);
+	intern_release(&c->sessions);
+	memset(c, 0, sizeof(*c));
 }
 
 int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 		  struct pglog_counts *counts)
 {
-	return read_fd(fd, name, NULL, 0, fn, data, counts);
+	return read_fd(fd, name, NULL, 0, NULL, fn, data, counts);
 }
 
 int pglog_read_plans_fd(int fd, const char *name, pglog_fn fn, void *data,
 			struct pglog_counts *counts)
 {
-	return read_fd(fd, name, NULL, 1, fn, data, counts);
+	return read_fd(fd, name, NULL, 1, NULL, fn, data, counts);
 }
 
 static int read_fd(int fd, const char *name, const char *prefix, int plans,
-		   pglog_fn fn, void *data, struct pglog_counts *counts)
+		   struct pglog_carry *carry, pglog_fn fn, void *data,
+		   struct pglog_counts *counts)
 {
 	struct reader r = {0};
 	struct state st = {0};
@@ -929,7 +954,7 @@ static int read_fd(int fd, const char *name, const char *prefix, int plans,
 	struct mysql_entry my = {.ms = 0};
 	uint64_t rec_line = 0;
 	char *line = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	int rr = 0, ret = 0, have = 0;
 
 	memset(counts, 0, sizeof(*counts));
@@ -948,7 +973,8 @@ static int read_fd(int fd, const char *name, const char *prefix, int plans,
 	st.plans = plans;
 	strbuf_init(&st.pts, 0);
 	st.counts = counts;
-	intern_init(&st.sessions);
+	pglog_carry_init(&st.own);
+	st.carry = carry ? carry : &st.own;
 	strbuf_init(&st.pend.sql, 0);
 	strbuf_init(&st.pend.ts, 0);
 	strbuf_init(&st.pend.session, 0);
@@ -1070,9 +1096,6 @@ static int read_fd(int fd, const char *name, const char *prefix, int plans,
 	strbuf_release(&st.lk.session);
 	strbuf_release(&st.lk.detail);
 	strbuf_release(&st.pts);
-	for (i = 0; i < st.nlast; i++)
-		strbuf_release(&st.last[i]);
-	free(st.last);
-	intern_release(&st.sessions);
+	pglog_carry_release(&st.own);
 	return ret;
 }

@@ -1,6 +1,7 @@
 #ifndef PERFOPS_PGLOG_H
 #define PERFOPS_PGLOG_H
 
+#include "core/intern.h"
 #include <stdint.h>
 
 /*
@@ -64,6 +65,20 @@ struct pglog_counts {
 	uint64_t prefix_mismatch, first_mismatch;
 };
 
+/*
+ * What one log leaves for the next when a rotated series is read in order:
+ * each session's "statement:" line still waiting for its bare "duration:"
+ * (log_statement with log_duration).  The carry owns its strings;
+ * pglog_carry_release() frees them.
+ */
+struct pglog_carry {
+	struct intern sessions;
+	struct strbuf *last; /* by session id */
+	size_t nlast, alast;
+};
+void pglog_carry_init(struct pglog_carry *c);
+void pglog_carry_release(struct pglog_carry *c);
+
 /* Read path ("-" for stdin, gzip or not); returns 0, or -1 (reported). */
 int pglog_read(const char *path, pglog_fn fn, void *data,
 	       struct pglog_counts *counts);
@@ -73,6 +88,12 @@ int pglog_read(const char *path, pglog_fn fn, void *data,
  * or "" detects them from each line. */
 int pglog_read_prefix(const char *path, const char *prefix, pglog_fn fn,
 		      void *data, struct pglog_counts *counts);
+
+/* The same, one log of a series: carry (or NULL) takes what the log
+ * before left and keeps what this one leaves. */
+int pglog_read_carry(const char *path, const char *prefix,
+		     struct pglog_carry *carry, pglog_fn fn, void *data,
+		     struct pglog_counts *counts);
 
 /* One record of csvlog or jsonlog, the fields perfops reads. */
 struct pglog_record {
