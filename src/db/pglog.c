@@ -78,6 +78,32 @@ static int next_line(struct reader *r, char **line, size_t *len)
 	}
 }
 
+/*
+ * A syslog line that continues the message before: "... postgres[123]:
+ * [7-2] #011  FROM t", the line number of the message then its part, 2 or
+ * more.  *rest is what follows.
+ */
+static int syslog_continuation(const char *line, const char **rest)
+{
+	const char *s = strstr(line, "]: [");
+	char *end;
+	long part;
+
+	if (!s)
+		return 0;
+	s += 4;
+	if (!isdigit((unsigned char)*s))
+		return 0;
+	strtol(s, &end, 10);
+	if (*end != '-')
+		return 0;
+	part = strtol(end + 1, &end, 10);
+	if (part < 2 || strncmp(end, "] ", 2))
+		return 0;
+	*rest = end + 2;
+	return 1;
+}
+
 static const char *const levels[] = {
     "LOG",    "ERROR",	 "WARNING",   "NOTICE", "INFO",	    "DEBUG", "DEBUG1",
     "DEBUG2", "DEBUG3",	 "DEBUG4",    "DEBUG5", "FATAL",    "PANIC", "DETAIL",
@@ -170,6 +196,19 @@ static int find_ts(const char *p, size_t len, size_t *at, size_t *tlen)
 static int is_hex(int c)
 {
 	return isdigit(c) || (c >= 'a' && c <= 'f');
+}
+
+/* The length of syslog's "Dec  2 05:06:34" at the start of p[0..len), or
+ * 0: the time of a syslog line whose prefix has none of its own. */
+static size_t syslog_ts(const char *p, size_t len)
+{
+	if (len < 15 || !isupper((unsigned char)p[0]) ||
+	    !islower((unsigned char)p[1]) || !islower((unsigned char)p[2]) ||
+	    p[3] != ' ' || !isdigit((unsigned char)p[5]) || p[6] != ' ' ||
+	    !isdigit((unsigned char)p[7]) || p[9] != ':' || p[12] != ':' ||
+	    !isdigit((unsigned char)p[14]))
+		return 0;
+	return 15;
 }
 
 /* Whether s starts with a severity and ":  " ("LOG:  "). */
@@ -569,7 +608,8 @@ static void start_message(struct state *st, const char *line, int level,
 	strbuf_reset(&st->text);
 	strbuf_addstr(&st->text, msg);
 	strbuf_reset(&st->ts);
-	if (find_ts(line, plen, &ts_at, &ts_len))
+	if (find_ts(line, plen, &ts_at, &ts_len) ||
+	    (ts_len = syslog_ts(line, plen)))
 		strbuf_add(&st->ts, line + ts_at, ts_len);
 	find_session(line, plen, ts_at, ts_len, &st->session);
 }
@@ -1041,6 +1081,15 @@ static int read_fd(int fd, const char *name, const char *prefix, int plans,
 			continue;
 		}
 		lv = find_level(line, &plen, &msg);
+		if (lv == LV_NONE && have && syslog_continuation(line, &msg)) {
+			/* syslog splits a message into "[N-2]", "[N-3]"
+			 * lines, the TAB written "#011". */
+			strbuf_addch(&st.text, '\n');
+			if (!strncmp(msg, "#011", 4))
+				msg += 4;
+			strbuf_addstr(&st.text, msg);
+			continue;
+		}
 		if (lv == LV_NONE) {
 			if (len && !counts->unknown++)
 				counts->first_unknown = r.lineno;

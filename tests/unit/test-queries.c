@@ -151,6 +151,27 @@ Test(queries, pg15_log)
 	digest_release(&d);
 }
 
+/* log_destination = syslog, as rsyslog writes it: a message longer than a
+ * line goes on in "[N-2]", "[N-3]" lines, its TABs as "#011"; the time is
+ * syslog's own. */
+Test(queries, syslog)
+{
+	struct pglog_counts c;
+	struct digest d;
+	const struct digest_group *g;
+
+	digest_file(&d, "syslog.log", &c);
+	cr_assert_eq(d.statements, 3);
+	cr_assert_eq(c.unknown, 0);
+	g = group(&d, "SELECT *\n  FROM orders\n WHERE id = $1");
+	cr_assert_eq(g->count, 1);
+	cr_assert_str_eq(g->first_seen, "Dec  2 05:06:35");
+	g = group(&d, "SELECT * FROM orders WHERE customer_id = $1");
+	cr_assert_eq(g->count, 2);
+	cr_assert_str_eq(g->example_params, "$1 = '270'");
+	digest_release(&d);
+}
+
 /* log_statement + log_duration: a bare duration pairs with its own
  * session's statement, continuation lines join, junk is counted. */
 Test(queries, statement_then_duration)
