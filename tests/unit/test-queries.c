@@ -113,6 +113,18 @@ static void digest_file(struct digest *d, const char *name,
 	digest_finish(d);
 }
 
+/* digest_file() of a log every line of which is PostgreSQL's, with this
+ * many statements. */
+static void digest_whole(struct digest *d, const char *name,
+			 uint64_t statements)
+{
+	struct pglog_counts c;
+
+	digest_file(d, name, &c);
+	cr_assert_eq(d->statements, statements, "%s", name);
+	cr_assert_eq(c.unknown, 0, "%s", name);
+}
+
 static const struct digest_group *group(const struct digest *d,
 					const char *query)
 {
@@ -128,13 +140,10 @@ static const struct digest_group *group(const struct digest *d,
 /* A real PostgreSQL 15 log: simple and extended protocol. */
 Test(queries, pg15_log)
 {
-	struct pglog_counts c;
 	struct digest d;
 	const struct digest_group *g;
 
-	digest_file(&d, "pg15-default-prefix.log", &c);
-	cr_assert_eq(d.statements, 40);
-	cr_assert_eq(c.unknown, 0);
+	digest_whole(&d, "pg15-default-prefix.log", 40);
 	g = group(&d, "SELECT * FROM orders WHERE id = $1");
 	cr_assert_eq(g->count, 30);
 	cr_assert_float_eq(g->max_ms, 0.683, 1e-9);
@@ -156,13 +165,10 @@ Test(queries, pg15_log)
  * syslog's own. */
 Test(queries, syslog)
 {
-	struct pglog_counts c;
 	struct digest d;
 	const struct digest_group *g;
 
-	digest_file(&d, "syslog.log", &c);
-	cr_assert_eq(d.statements, 3);
-	cr_assert_eq(c.unknown, 0);
+	digest_whole(&d, "syslog.log", 3);
 	g = group(&d, "SELECT *\n  FROM orders\n WHERE id = $1");
 	cr_assert_eq(g->count, 1);
 	cr_assert_str_eq(g->first_seen, "Dec  2 05:06:35");
@@ -210,16 +216,12 @@ Test(queries, prefix_without_space)
 	struct digest d;
 	char path[512];
 
-	digest_file(&d, "prefix-angle.log", &c);
-	cr_assert_eq(d.statements, 33);
-	cr_assert_eq(c.unknown, 0);
+	digest_whole(&d, "prefix-angle.log", 33);
 	cr_assert_eq(
 	    group(&d, "SELECT * FROM orders WHERE customer_id = $1")->count,
 	    10);
 	digest_release(&d);
-	digest_file(&d, "prefix-pipe.log", &c);
-	cr_assert_eq(d.statements, 3);
-	cr_assert_eq(c.unknown, 0);
+	digest_whole(&d, "prefix-pipe.log", 3);
 	cr_assert_str_eq(d.groups[0].first_seen, "2026-12-02 05:09:46.761 UTC");
 	digest_release(&d);
 	snprintf(path, sizeof(path), "%s/tests/data/db/logs/prefix-pipe.log",
