@@ -26,6 +26,7 @@ struct cleaned {
 	 * duration, and how many more the log holds from which line. */
 	size_t ae_line, ae_more, ae_more_line;
 	double ae_ms;
+	int is_log; /* the first line is a server log's */
 };
 
 static void cleaned_release(struct cleaned *c)
@@ -320,6 +321,12 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		}
 		if (!ae && autoexplain_header(data + pos, l) >= 0)
 			ae = 1;
+		if (!all && l)
+			out->is_log = l > 20 &&
+				      isdigit((unsigned char)data[pos]) &&
+				      data[pos + 4] == '-' &&
+				      (memmem(data + pos, l, "LOG:  ", 6) ||
+				       memmem(data + pos, l, "ERROR:  ", 8));
 		if (l) {
 			all++;
 			plus +=
@@ -783,8 +790,10 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 {
 	struct level *stack = NULL;
 	size_t nst = 0, alloc = 0, i, root_col = 0;
-	size_t worker_col = 0;
+	size_t worker_col = 0, skipped = 0;
 	int cur = -1, in_footer = 0, in_jit = 0, ret = 0;
+	/* A log with no plan: one error says so, not a warning a line. */
+	int quiet = c->is_log && !c->ae_line;
 
 	for (i = 0; i < c->n; i++) {
 		const char *line = c->lines[i].text;
@@ -851,9 +860,12 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 			if (r < 0 && !p->n) {
 				/* psql's "SET", an echoed query: not yet
 				 * the plan. */
-				warning("%s:%zu: skipped, not a plan node: "
-					"'%.60s'",
-					name, c->lines[i].lineno, s);
+				/* A few name the lines; a page of them (a
+				 * log, a mail) would bury the rest. */
+				if (skipped++ < 3 && !quiet)
+					warning("%s:%zu: skipped, not a plan "
+						"node: '%.60s'",
+						name, c->lines[i].lineno, s);
 				plan_node_clear(&tmp);
 				nst = 0;
 				continue;
@@ -935,6 +947,9 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 			ret = -1;
 		}
 	}
+	if (skipped > 3 && !quiet)
+		warning("%s: %zu more lines before the plan skipped", name,
+			skipped - 3);
 	free(stack);
 	return ret;
 }
@@ -1027,6 +1042,10 @@ int plan_parse_text(struct plan *p, const char *data, size_t len,
 	ret = parse_lines(p, &c, name);
 	autoexplain_done(p, &c, name);
 	cleaned_release(&c);
+	if (!p->n && c.is_log && !c.ae_line)
+		return error("%s: a PostgreSQL log without an auto_explain "
+			     "plan (set auto_explain.log_min_duration)",
+			     name);
 	if (!p->n)
 		return error("%s: no plan found (expected the output of "
 			     "EXPLAIN in text, JSON, YAML or XML format)",

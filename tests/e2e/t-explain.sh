@@ -6,7 +6,7 @@
 # Debian's postgresql package in a temporary directory, on a unix socket
 # there, and is stopped when the test ends.
 . "$(dirname "$0")/lib.sh"
-N=33
+N=35
 plan $N
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 DATA=$TOP/tests/data/db
@@ -20,6 +20,16 @@ like "$out" "-> Seq Scan on u" "what could be read is still reported"
 run "$PERFOPS" explain "$DATA/malformed-truncated.json"
 like "$rc:$err" "^1:.*malformed-truncated.json:26: invalid JSON plan" \
 	"a truncated JSON plan: exit 1 with the line"
+# A query log without auto_explain: one line that says so.
+run "$PERFOPS" explain "$TOP/tests/data/db/logs/pg15-default-prefix.log"
+is "$rc:$err" "1:perfops: $TOP/tests/data/db/logs/pg15-default-prefix.log: a PostgreSQL log without an auto_explain plan (set auto_explain.log_min_duration)" \
+	"a query log given to explain: one line naming the setting"
+# Text before a plan (a mail, a psql session): three lines named, the rest
+# counted.
+{ seq 1 20 | sed 's/^/some text /'; cat "$DATA/pg15-plain.txt"; } >"$T/mail.txt"
+run "$PERFOPS" explain "$T/mail.txt"
+is "$rc:$(echo "$err" | wc -l):$(echo "$err" | tail -1)" "0:4:perfops: warning: $T/mail.txt: 17 more lines before the plan skipped" \
+	"20 lines before the plan: 3 warnings and a count"
 # libpq (and the twenty libraries it loads) is opened only by --db: every
 # other run starts without it (glibc's loader lists what it loads).
 loaded=$(LD_DEBUG=libs "$PERFOPS" explain "$DATA/malformed-node.txt" 2>&1 >/dev/null |
@@ -27,7 +37,7 @@ loaded=$(LD_DEBUG=libs "$PERFOPS" explain "$DATA/malformed-node.txt" 2>&1 >/dev/
 is "$loaded" 0 "explain without --db does not load libpq"
 
 . "$(dirname "$0")/pg-lib.sh"
-pg_up $((N - 5)) $((N - 6)) -c max_parallel_workers_per_gather=2
+pg_up $((N - 7)) $((N - 8)) -c max_parallel_workers_per_gather=2
 
 # Tables of known size: 200000 orders over 5000 customers; region and
 # bucket are the same column twice, so the planner, which multiplies
