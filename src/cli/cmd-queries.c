@@ -15,13 +15,14 @@ static const struct cli_doc doc = {
 	"   or: perfops queries --db CONNINFO [--json] [--long-txn D]\n",
     .description =
 	"Digest PostgreSQL stderr logs the way pt-query-digest digests\n"
-	"MySQL's: statements grouped by fingerprint (libpg_query's, the one\n"
-	"pg_stat_statements uses; the pt-query-digest normalization for a\n"
-	"statement it cannot parse), ordered by total time, each with its\n"
-	"count, total, average, median, p95 and max time, share of the\n"
-	"total, first and last seen, and its slowest statement with the\n"
-	"parameters.  Every logged statement counts, BEGIN, COMMIT and\n"
-	"utility statements included.\n"
+	"MySQL's: statements grouped by fingerprint (libpg_query's parse-\n"
+	"tree fingerprint, a little coarser than pg_stat_statements' queryid:\n"
+	"\"= $1\", IN lists and \"= ANY\" of one column are one; the\n"
+	"pt-query-digest normalization for a statement it cannot parse),\n"
+	"ordered by total time, each with its count, total, average, median,\n"
+	"p95 and max time, share of the total, first and last seen, and its\n"
+	"slowest statement with the parameters.  Every logged statement\n"
+	"counts, BEGIN, COMMIT and utility statements included.\n"
 	"\n"
 	"Statements are the lines \"duration: X ms  statement: SQL\" and\n"
 	"\"duration: X ms  execute NAME: SQL\" that "
@@ -31,8 +32,8 @@ static const struct cli_doc doc = {
 	"(log_statement); parse and bind phases are not counted.  The\n"
 	"log_line_prefix is not needed: the timestamp (%t, %m), the process\n"
 	"(%p) and the session (%c) are recognised in each line's prefix.\n"
-	"csvlog, jsonlog and MySQL slow logs (pt-query-digest fingerprints,\n"
-	"rows sent) are read too, told apart by their content;\n"
+	"syslog, csvlog, jsonlog and MySQL slow logs (pt-query-digest\n"
+	"fingerprints, rows sent) are read too, told apart by their content;\n"
 	"logs may be gzip'd; \"-\" reads stdin.\n"
 	"\n"
 	"N+1 from the log alone: within one session (%c, else the pid), a\n"
@@ -47,7 +48,8 @@ static const struct cli_doc doc = {
 	"\"acquired\" line when there is one), grouped by the waiting\n"
 	"statement; deadlocks with who waited for whom.\n",
     .epilogue =
-	"Exit status: 0 ok; 1 a log cannot be read, or holds no statement;\n"
+	"Exit status: 0 ok; 1 a log cannot be read, or holds no statement,\n"
+	"or a gzip'd log ends early (what was read is reported);\n"
 	"2 usage error; 3 --db cannot reach the server; 4 a --fail-if gate\n"
 	"tripped (named on stderr).\n"
 	"\n"
@@ -121,6 +123,7 @@ int cmd_queries(int argc, char **argv)
 			 add_gate),
 	    OPT_END(),
 	};
+	struct pglog_carry carry;
 	struct digest d;
 
 	argc = parse_options(argc, argv, &doc, options, 0);
@@ -146,10 +149,14 @@ int cmd_queries(int argc, char **argv)
 		return cli_usage_error("queries",
 				       "which log? (or --db CONNINFO)");
 	digest_init(&d, (unsigned)min_run, window);
+	/* Logs given in order (a rotated series): a statement at the end of
+	 * one pairs with its duration at the start of the next. */
+	pglog_carry_init(&carry);
 	for (i = 0; i < argc; i++) {
 		struct pglog_counts c;
 
-		if (pglog_read_prefix(argv[i], prefix, digest_add, &d, &c) < 0)
+		if (pglog_read_carry(argv[i], prefix, &carry, digest_add, &d,
+				     &c) < 0)
 			ret = EXIT_FAIL;
 		if (c.prefix_mismatch)
 			warning(
@@ -169,6 +176,7 @@ int cmd_queries(int argc, char **argv)
 				(unsigned long long)c.unknown,
 				c.unknown == 1 ? "" : "s");
 	}
+	pglog_carry_release(&carry);
 	if (!d.statements) {
 		error("no statement with a duration in the log%s: set "
 		      "log_min_duration_statement = 0 (or log_duration and "

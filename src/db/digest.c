@@ -85,7 +85,10 @@ static struct digest_group *group_of(struct digest *d, const char *sql,
 	uint32_t sid, gid;
 	int added;
 
-	sql_normalize(sql, strlen(sql), &shape, 1);
+	/* The shape must tell apart whatever the fingerprint does: MySQL's
+	 * is read in its dialect. */
+	sql_normalize(sql, strlen(sql), &shape,
+		      SQL_NORM_KEEP_CASE | (mysql ? SQL_NORM_MYSQL : 0));
 	sid = intern_add(&d->shapes, shape.buf, shape.len, &added);
 	if (!added) {
 		strbuf_release(&shape);
@@ -93,7 +96,7 @@ static struct digest_group *group_of(struct digest *d, const char *sql,
 	}
 	/* MySQL statements get pt-query-digest's fingerprint. */
 	if (mysql) {
-		sql_fallback_fingerprint(sql, &fp, &norm);
+		sql_mysql_fingerprint(sql, &fp, &norm);
 		d->unparsed++;
 	} else if (sql_fingerprint(sql, &fp, &norm) == 0) {
 		d->parsed++;

@@ -120,12 +120,176 @@ static int compared_by_equality(const char *s)
 	return s[0] == '=' && s[1] != '>';
 }
 
+/*
+ * Append name as SQL writes it: bare when PostgreSQL would read it back
+ * the same (lower case, digits, '_', no keyword that needs quotes), else
+ * in double quotes ("Order", "customerId"), as quote_ident() does.
+ */
+static void sql_ident(struct strbuf *out, const char *name)
+{
+	/* PostgreSQL's reserved and type/function-name keywords: the ones
+	 * no table or column name can be without quotes. */
+	static const char *const kw[] = {
+	    "all",
+	    "analyse",
+	    "analyze",
+	    "and",
+	    "any",
+	    "array",
+	    "as",
+	    "asc",
+	    "asymmetric",
+	    "authorization",
+	    "binary",
+	    "both",
+	    "case",
+	    "cast",
+	    "check",
+	    "collate",
+	    "collation",
+	    "column",
+	    "concurrently",
+	    "constraint",
+	    "create",
+	    "cross",
+	    "current_catalog",
+	    "current_date",
+	    "current_role",
+	    "current_schema",
+	    "current_time",
+	    "current_timestamp",
+	    "current_user",
+	    "default",
+	    "deferrable",
+	    "desc",
+	    "distinct",
+	    "do",
+	    "else",
+	    "end",
+	    "except",
+	    "false",
+	    "fetch",
+	    "for",
+	    "foreign",
+	    "freeze",
+	    "from",
+	    "full",
+	    "grant",
+	    "group",
+	    "having",
+	    "ilike",
+	    "in",
+	    "initially",
+	    "inner",
+	    "intersect",
+	    "into",
+	    "is",
+	    "isnull",
+	    "join",
+	    "lateral",
+	    "leading",
+	    "left",
+	    "like",
+	    "limit",
+	    "localtime",
+	    "localtimestamp",
+	    "natural",
+	    "not",
+	    "notnull",
+	    "null",
+	    "offset",
+	    "on",
+	    "only",
+	    "or",
+	    "order",
+	    "outer",
+	    "overlaps",
+	    "placing",
+	    "primary",
+	    "references",
+	    "returning",
+	    "right",
+	    "select",
+	    "session_user",
+	    "similar",
+	    "some",
+	    "symmetric",
+	    "table",
+	    "tablesample",
+	    "then",
+	    "to",
+	    "trailing",
+	    "true",
+	    "union",
+	    "unique",
+	    "user",
+	    "using",
+	    "variadic",
+	    "verbose",
+	    "when",
+	    "where",
+	    "window",
+	    "with",
+	    NULL,
+	};
+	const char *c;
+	int bare = (*name >= 'a' && *name <= 'z') || *name == '_', i;
+
+	for (c = name; *c && bare; c++)
+		bare = (*c >= 'a' && *c <= 'z') || isdigit((unsigned char)*c) ||
+		       *c == '_' || *c == '$';
+	for (i = 0; bare && kw[i]; i++)
+		bare = strcmp(name, kw[i]) != 0;
+	if (bare) {
+		strbuf_addstr(out, name);
+		return;
+	}
+	strbuf_addch(out, '"');
+	for (c = name; *c; c++) {
+		if (*c == '"')
+			strbuf_addch(out, '"');
+		strbuf_addch(out, *c);
+	}
+	strbuf_addch(out, '"');
+}
+
+/* A statistics object's name for the relation and the columns: their
+ * names joined by '_', quoted if need be. */
+static void stats_name(struct strbuf *out, const char *rel,
+		       const char *const *cols, int n)
+{
+	struct strbuf raw = STRBUF_INIT;
+	int i;
+
+	strbuf_addstr(&raw, rel);
+	for (i = 0; i < n; i++)
+		strbuf_addf(&raw, "_%s", cols[i]);
+	sql_ident(out, raw.buf);
+	strbuf_release(&raw);
+}
+
 struct col {
 	char *name;
 	int eq;
 };
 
-int plan_filter_columns(const char *cond, struct strbuf *out)
+/* The name in w..e, its "" turned into ". */
+static char *unquote(const char *w, const char *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (; w < e; w++) {
+		strbuf_addch(&sb, *w);
+		if (*w == '"' && w + 1 < e && w[1] == '"')
+			w++;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* plan_filter_columns(), and the bare names (the caller frees them) into
+ * names[max]. */
+static int filter_columns(const char *cond, struct strbuf *out,
+			  const char **names, int max)
 {
 	struct col cols[16];
 	int n = 0, i, k, total = 0;
@@ -164,10 +328,12 @@ int plan_filter_columns(const char *cond, struct strbuf *out)
 		/* An identifier, perhaps qualified: keep its last part. */
 		for (;;) {
 			if (*s == '"') {
+				/* "" inside is a quote of the name. */
 				w = s + 1;
-				e = strchr(w, '"');
-				if (!e)
-					e = w + strlen(w);
+				for (e = w; *e && !(*e == '"' && e[1] != '"');
+				     e++)
+					if (*e == '"')
+						e++;
 				s = *e ? e + 1 : e;
 			} else {
 				w = s;
@@ -191,7 +357,7 @@ int plan_filter_columns(const char *cond, struct strbuf *out)
 			if (*t == '(')
 				continue; /* "ANY (" and the like */
 		}
-		name = xstrndup(w, e - w);
+		name = unquote(w, e);
 		for (k = 0; k < n; k++)
 			if (!strcmp(cols[k].name, name))
 				break;
@@ -213,7 +379,9 @@ int plan_filter_columns(const char *cond, struct strbuf *out)
 				continue;
 			if (total)
 				strbuf_addstr(out, ", ");
-			strbuf_addstr(out, cols[i].name);
+			sql_ident(out, cols[i].name);
+			if (total < max)
+				names[total] = xstrdup(cols[i].name);
 			total++;
 		}
 	}
@@ -222,9 +390,24 @@ int plan_filter_columns(const char *cond, struct strbuf *out)
 	return total;
 }
 
+int plan_filter_columns(const char *cond, struct strbuf *out)
+{
+	return filter_columns(cond, out, NULL, 0);
+}
+
 static const char *label(const struct plan_node *n)
 {
 	return n->label ? n->label : n->type;
+}
+
+/* The share of the rows read that the node's Filter removed (loops
+ * included); 0 when it read none. */
+static double filter_waste(const struct plan_node *n)
+{
+	double removed = n->removed_filter * n->loops;
+	double returned = n->rows * n->loops;
+
+	return removed + returned > 0 ? removed / (removed + returned) : 0;
 }
 
 static void slow_node(const struct plan *p, double exec,
@@ -247,11 +430,22 @@ static void slow_node(const struct plan *p, double exec,
 			    "%s takes %.1f%% of the execution time (%.3f of "
 			    "%.3f ms in the node itself)",
 			    label(n), 100 * share, n->exclusive_ms, exec);
-		if (!strcmp(n->type, "Seq Scan") && n->filter)
+		if (!strcmp(n->type, "Seq Scan") && n->filter &&
+		    filter_waste(n) > PF_FILTER_WASTE)
 			strbuf_addstr(&fix,
 				      "Full table scan (often bad for "
 				      "large tables): Add index on filter "
 				      "columns");
+		else if (!strcmp(n->type, "Seq Scan") && n->filter)
+			/* An index finds few rows fast; this filter keeps
+			 * most of them. */
+			strbuf_addf(&fix,
+				    "Full table scan (often bad for large "
+				    "tables): the filter keeps %.0f%% of the "
+				    "rows, so an index on it would not help; "
+				    "rewrite query to read less (a WHERE an "
+				    "index can serve)",
+				    100 * (1 - filter_waste(n)));
 		else if (!strcmp(n->type, "Seq Scan"))
 			strbuf_addstr(&fix, "Full table scan (often bad for "
 					    "large tables): the whole table is "
@@ -308,6 +502,39 @@ static int inherited_misestimate(const struct plan *p, int i, double ratio)
 	return 0;
 }
 
+/* Whether node n consumes its whole input before it returns a row: what
+ * it reads is read in full whatever stops reading it. */
+static int reads_all_first(const struct plan_node *n)
+{
+	return !strcmp(n->type, "Sort") || !strcmp(n->type, "Hash") ||
+	       (!strcmp(n->type, "Aggregate") &&
+		!strstr(n->label, "GroupAggregate")) ||
+	       (!strcmp(n->type, "SetOp") && strstr(n->label, "HashSetOp"));
+}
+
+/*
+ * Whether node i stopped early: a Limit that got its count stops reading
+ * its input, and the nodes that stream into it stop too, short of the
+ * planner's rows, which are for a whole run.  Such an overestimate is the
+ * LIMIT at work, not the statistics.
+ */
+static int cut_short(const struct plan *p, int i)
+{
+	while (p->nodes[i].parent >= 0) {
+		const struct plan_node *par = &p->nodes[p->nodes[i].parent];
+
+		if (p->nodes[i].rel == PLAN_REL_INITPLAN ||
+		    p->nodes[i].rel == PLAN_REL_SUBPLAN ||
+		    p->nodes[i].rel == PLAN_REL_CTE || reads_all_first(par))
+			return 0;
+		if (!strcmp(par->type, "Limit"))
+			return par->has_actual &&
+			       par->rows * par->loops >= par->plan_rows;
+		i = par->id;
+	}
+	return 0;
+}
+
 static void misestimate(const struct plan *p, struct plan_findings *f)
 {
 	size_t i;
@@ -316,6 +543,8 @@ static void misestimate(const struct plan *p, struct plan_findings *f)
 		const struct plan_node *n = &p->nodes[i];
 		struct strbuf msg = STRBUF_INIT, fix = STRBUF_INIT;
 		struct strbuf cols = STRBUF_INIT;
+		const char *names[16];
+		int ncols = 0, k;
 		double factor;
 		enum plan_severity sev;
 
@@ -325,7 +554,8 @@ static void misestimate(const struct plan *p, struct plan_findings *f)
 		factor = n->rows > n->plan_rows ? n->rows / n->plan_rows
 						: n->plan_rows / n->rows;
 		if (factor < PF_MISESTIMATE_FACTOR ||
-		    inherited_misestimate(p, (int)i, row_ratio(n)))
+		    inherited_misestimate(p, (int)i, row_ratio(n)) ||
+		    (n->rows < n->plan_rows && cut_short(p, (int)i)))
 			continue;
 		sev = factor > 1000  ? PF_HIGH
 		      : factor > 100 ? PF_MEDIUM
@@ -339,31 +569,33 @@ static void misestimate(const struct plan *p, struct plan_findings *f)
 			    factor);
 		strbuf_addstr(&fix, "Actual rows vs planned (estimate "
 				    "accuracy): refresh statistics");
-		if (n->relation)
-			strbuf_addf(&fix, " (ANALYZE %s)", n->relation);
+		if (n->relation) {
+			strbuf_addstr(&fix, " (ANALYZE ");
+			sql_ident(&fix, n->relation);
+			strbuf_addch(&fix, ')');
+		}
 		if (n->relation && n->filter &&
-		    plan_filter_columns(n->filter, &cols) >= 2) {
-			struct strbuf stat = STRBUF_INIT;
-			size_t k;
+		    (ncols = filter_columns(n->filter, &cols, names,
+					    ARRAY_SIZE(names))) >= 2) {
+			struct strbuf rel = STRBUF_INIT;
 
-			strbuf_addf(&stat, "%s_", n->relation);
-			for (k = 0; k < cols.len; k++)
-				if (cols.buf[k] != ' ')
-					strbuf_addch(&stat, cols.buf[k] == ','
-								? '_'
-								: cols.buf[k]);
+			sql_ident(&rel, n->relation);
+			strbuf_addstr(&fix, "; the filter's columns may be "
+					    "correlated: CREATE STATISTICS ");
+			stats_name(&fix, n->relation, names,
+				   MIN(ncols, (int)ARRAY_SIZE(names)));
 			strbuf_addf(&fix,
-				    "; the filter's columns may be correlated: "
-				    "CREATE STATISTICS %s (dependencies) ON "
-				    "%s FROM %s; ANALYZE %s;",
-				    stat.buf, cols.buf, n->relation,
-				    n->relation);
-			strbuf_release(&stat);
+				    " (dependencies) ON %s FROM %s; ANALYZE "
+				    "%s;",
+				    cols.buf, rel.buf, rel.buf);
+			strbuf_release(&rel);
 		} else
 			strbuf_addstr(&fix,
 				      ", or raise the column's "
 				      "statistics target (ALTER TABLE ... "
 				      "ALTER COLUMN ... SET STATISTICS)");
+		for (k = 0; k < MIN(ncols, (int)ARRAY_SIZE(names)); k++)
+			free((char *)names[k]);
 		strbuf_release(&cols);
 		add(f, PF_MISESTIMATE, n->id, sev, factor, &msg, &fix);
 	}
@@ -384,7 +616,7 @@ static void seq_scan_filter(const struct plan *p, struct plan_findings *f)
 			continue;
 		if (removed + returned < PF_LARGE_TABLE_ROWS)
 			continue;
-		waste = removed / (removed + returned);
+		waste = filter_waste(n);
 		if (waste <= PF_FILTER_WASTE)
 			continue;
 		strbuf_addf(&msg,
@@ -393,9 +625,11 @@ static void seq_scan_filter(const struct plan *p, struct plan_findings *f)
 			    label(n), removed + returned, removed, 100 * waste,
 			    n->filter);
 		strbuf_addstr(&fix, "Add index on filter columns");
-		if (n->relation && plan_filter_columns(n->filter, &cols))
-			strbuf_addf(&fix, ": CREATE INDEX ON %s (%s);",
-				    n->relation, cols.buf);
+		if (n->relation && plan_filter_columns(n->filter, &cols)) {
+			strbuf_addstr(&fix, ": CREATE INDEX ON ");
+			sql_ident(&fix, n->relation);
+			strbuf_addf(&fix, " (%s);", cols.buf);
+		}
 		strbuf_release(&cols);
 		add(f, PF_SEQ_SCAN_FILTER, n->id,
 		    waste > PF_FILTER_WASTE_SEVERE ? PF_HIGH : PF_MEDIUM, waste,
@@ -517,9 +751,11 @@ static void nested_loops(const struct plan *p, double exec,
 		    inner->filter) {
 			struct strbuf cols = STRBUF_INIT;
 
-			if (plan_filter_columns(inner->filter, &cols))
-				strbuf_addf(&fix, " (CREATE INDEX ON %s (%s);)",
-					    inner->relation, cols.buf);
+			if (plan_filter_columns(inner->filter, &cols)) {
+				strbuf_addstr(&fix, " (CREATE INDEX ON ");
+				sql_ident(&fix, inner->relation);
+				strbuf_addf(&fix, " (%s);)", cols.buf);
+			}
 			strbuf_release(&cols);
 		}
 		add(f, PF_NESTED_LOOP, n->id, PF_MEDIUM, inner->loops, &msg,

@@ -16,6 +16,7 @@ struct reader {
 	char *buf;
 	size_t cap, start, end;
 	int eof;
+	int truncated; /* a gzip stream that ends early */
 	uint64_t lineno;
 	const char *name;
 };
@@ -66,10 +67,41 @@ static int next_line(struct reader *r, char **line, size_t *len)
 			return error("%s: %s", r->name,
 				     e == Z_ERRNO ? strerror(errno) : m);
 		}
-		if (n == 0)
+		if (n == 0) {
+			int e;
+
+			gzerror(r->gz, &e);
+			r->truncated = e == Z_BUF_ERROR;
 			r->eof = 1;
+		}
 		r->end += n;
 	}
+}
+
+/*
+ * A syslog line that continues the message before: "... postgres[123]:
+ * [7-2] #011  FROM t", the line number of the message then its part, 2 or
+ * more.  *rest is what follows.
+ */
+static int syslog_continuation(const char *line, const char **rest)
+{
+	const char *s = strstr(line, "]: [");
+	char *end;
+	long part;
+
+	if (!s)
+		return 0;
+	s += 4;
+	if (!isdigit((unsigned char)*s))
+		return 0;
+	strtol(s, &end, 10);
+	if (*end != '-')
+		return 0;
+	part = strtol(end + 1, &end, 10);
+	if (part < 2 || strncmp(end, "] ", 2))
+		return 0;
+	*rest = end + 2;
+	return 1;
 }
 
 static const char *const levels[] = {
@@ -102,8 +134,10 @@ static int find_level(const char *line, size_t *prefix_len, const char **msg)
 
 			if (b < line || strncmp(b, levels[i], n))
 				continue;
-			if (b > line && !(b[-1] == ' ' || b[-1] == ']' ||
-					  b[-1] == ':' || b[-1] == '\t'))
+			/* The prefix may end in anything ('< %m >', '%p|'),
+			 * but not inside a word ("XLOG:  "). */
+			if (b > line &&
+			    (isalnum((unsigned char)b[-1]) || b[-1] == '_'))
 				continue;
 			*prefix_len = (size_t)(b - line);
 			*msg = s + 3;
@@ -162,6 +196,19 @@ static int find_ts(const char *p, size_t len, size_t *at, size_t *tlen)
 static int is_hex(int c)
 {
 	return isdigit(c) || (c >= 'a' && c <= 'f');
+}
+
+/* The length of syslog's "Dec  2 05:06:34" at the start of p[0..len), or
+ * 0: the time of a syslog line whose prefix has none of its own. */
+static size_t syslog_ts(const char *p, size_t len)
+{
+	if (len < 15 || !isupper((unsigned char)p[0]) ||
+	    !islower((unsigned char)p[1]) || !islower((unsigned char)p[2]) ||
+	    p[3] != ' ' || !isdigit((unsigned char)p[5]) || p[6] != ' ' ||
+	    !isdigit((unsigned char)p[7]) || p[9] != ':' || p[12] != ':' ||
+	    !isdigit((unsigned char)p[14]))
+		return 0;
+	return 15;
 }
 
 /* Whether s starts with a severity and ":  " ("LOG:  "). */
@@ -226,7 +273,8 @@ static void find_session(const char *p, size_t len, size_t ts_at, size_t ts_len,
 			if (k == e || p[k] == '-')
 				pid = strtol(p + b, NULL, 10);
 		}
-		if (bare < 0 && e - b >= 2 && (b == 0 || p[b - 1] == ' ')) {
+		if (bare < 0 && e - b >= 2 &&
+		    (b == 0 || p[b - 1] == ' ' || p[b - 1] == '|')) {
 			size_t k = b;
 
 			while (k < e && isdigit((unsigned char)p[k]))
@@ -268,11 +316,10 @@ struct state {
 	struct pending pend;
 	/* The last "statement:" without a duration, per session, for a
 	 * later bare "duration:" line. */
-	struct intern sessions;
-	struct strbuf *last;
-	size_t nlast, alast;
+	struct pglog_carry own, *carry;
 	int stop;
 	const char *prefix; /* a given log_line_prefix, or NULL */
+	int plans;	    /* emit auto_explain plans, not statements */
 	struct strbuf pts;  /* its timestamp while matching */
 	/* The message being read. */
 	int level;
@@ -312,16 +359,17 @@ static void flush(struct state *st)
 
 static struct strbuf *last_of(struct state *st, const struct strbuf *session)
 {
+	struct pglog_carry *c = st->carry;
 	int added;
 	uint32_t id =
-	    intern_add(&st->sessions, session->buf, session->len, &added);
+	    intern_add(&c->sessions, session->buf, session->len, &added);
 
 	if (added) {
-		ALLOC_GROW(st->last, id + 1, st->alast);
-		while (st->nlast <= id)
-			strbuf_init(&st->last[st->nlast++], 0);
+		ALLOC_GROW(c->last, id + 1, c->alast);
+		while (c->nlast <= id)
+			strbuf_init(&c->last[c->nlast++], 0);
 	}
-	return &st->last[id];
+	return &c->last[id];
 }
 
 /* "duration: 1.234 ms" at s: the milliseconds and what follows. */
@@ -504,6 +552,20 @@ static void process(struct state *st)
 	flush(st);
 	if (st->level != LV_LOG)
 		return;
+	if (st->plans) {
+		if (duration(m, &ms, &rest) && !strncmp(rest, "plan:", 5)) {
+			struct pglog_stmt p = {.kind = PGLOG_PLAN, .rows = -1};
+
+			p.ms = ms;
+			p.ts = st->ts.buf;
+			p.session = st->session.buf;
+			p.sql = rest + 5 + strspn(rest + 5, "\n");
+			p.lineno = st->lineno;
+			if (st->fn(&p, st->data))
+				st->stop = 1;
+		}
+		return;
+	}
 	if (duration(m, &ms, &rest)) {
 		if (!strncmp(rest, "statement: ", 11)) {
 			set_pending(st, ms, rest + 11);
@@ -546,7 +608,8 @@ static void start_message(struct state *st, const char *line, int level,
 	strbuf_reset(&st->text);
 	strbuf_addstr(&st->text, msg);
 	strbuf_reset(&st->ts);
-	if (find_ts(line, plen, &ts_at, &ts_len))
+	if (find_ts(line, plen, &ts_at, &ts_len) ||
+	    (ts_len = syslog_ts(line, plen)))
 		strbuf_add(&st->ts, line + ts_at, ts_len);
 	find_session(line, plen, ts_at, ts_len, &st->session);
 }
@@ -760,8 +823,9 @@ static void feed_csv(struct state *st, char *rec, uint64_t lineno)
 	feed_record(st, &r, lineno);
 }
 
-static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
-		   void *data, struct pglog_counts *counts);
+static int read_fd(int fd, const char *name, const char *prefix, int plans,
+		   struct pglog_carry *carry, pglog_fn fn, void *data,
+		   struct pglog_counts *counts);
 
 enum log_format { LOG_UNKNOWN, LOG_STDERR, LOG_CSV, LOG_JSON, LOG_MYSQL };
 
@@ -783,7 +847,7 @@ static void mysql_flush(struct state *st, struct mysql_entry *e)
 	struct pglog_stmt s = {0};
 
 	strbuf_trim(&e->sql);
-	if (e->have_time && e->sql.len) {
+	if (e->have_time && e->sql.len && !st->plans) {
 		s.ms = e->ms;
 		s.ts = e->ts.buf;
 		s.session = e->session.buf;
@@ -874,23 +938,54 @@ int pglog_read(const char *path, pglog_fn fn, void *data,
 int pglog_read_prefix(const char *path, const char *prefix, pglog_fn fn,
 		      void *data, struct pglog_counts *counts)
 {
+	return pglog_read_carry(path, prefix, NULL, fn, data, counts);
+}
+
+int pglog_read_carry(const char *path, const char *prefix,
+		     struct pglog_carry *carry, pglog_fn fn, void *data,
+		     struct pglog_counts *counts)
+{
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
 
 	memset(counts, 0, sizeof(*counts));
 	if (fd < 0)
 		return error_errno("cannot open '%s'", path);
-	return read_fd(fd, strcmp(path, "-") ? path : "<stdin>", prefix, fn,
-		       data, counts);
+	return read_fd(fd, strcmp(path, "-") ? path : "<stdin>", prefix, 0,
+		       carry, fn, data, counts);
+}
+
+void pglog_carry_init(struct pglog_carry *c)
+{
+	memset(c, 0, sizeof(*c));
+	intern_init(&c->sessions);
+}
+
+void pglog_carry_release(struct pglog_carry *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nlast; i++)
+		strbuf_release(&c->last[i]);
+	free(c->last);
+	intern_release(&c->sessions);
+	memset(c, 0, sizeof(*c));
 }
 
 int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 		  struct pglog_counts *counts)
 {
-	return read_fd(fd, name, NULL, fn, data, counts);
+	return read_fd(fd, name, NULL, 0, NULL, fn, data, counts);
 }
 
-static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
-		   void *data, struct pglog_counts *counts)
+int pglog_read_plans_fd(int fd, const char *name, pglog_fn fn, void *data,
+			struct pglog_counts *counts)
+{
+	return read_fd(fd, name, NULL, 1, NULL, fn, data, counts);
+}
+
+static int read_fd(int fd, const char *name, const char *prefix, int plans,
+		   struct pglog_carry *carry, pglog_fn fn, void *data,
+		   struct pglog_counts *counts)
 {
 	struct reader r = {0};
 	struct state st = {0};
@@ -899,7 +994,7 @@ static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
 	struct mysql_entry my = {.ms = 0};
 	uint64_t rec_line = 0;
 	char *line = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	int rr = 0, ret = 0, have = 0;
 
 	memset(counts, 0, sizeof(*counts));
@@ -915,9 +1010,11 @@ static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
 	st.fn = fn;
 	st.data = data;
 	st.prefix = prefix && *prefix ? prefix : NULL;
+	st.plans = plans;
 	strbuf_init(&st.pts, 0);
 	st.counts = counts;
-	intern_init(&st.sessions);
+	pglog_carry_init(&st.own);
+	st.carry = carry ? carry : &st.own;
 	strbuf_init(&st.pend.sql, 0);
 	strbuf_init(&st.pend.ts, 0);
 	strbuf_init(&st.pend.session, 0);
@@ -984,6 +1081,15 @@ static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
 			continue;
 		}
 		lv = find_level(line, &plen, &msg);
+		if (lv == LV_NONE && have && syslog_continuation(line, &msg)) {
+			/* syslog splits a message into "[N-2]", "[N-3]"
+			 * lines, the TAB written "#011". */
+			strbuf_addch(&st.text, '\n');
+			if (!strncmp(msg, "#011", 4))
+				msg += 4;
+			strbuf_addstr(&st.text, msg);
+			continue;
+		}
 		if (lv == LV_NONE) {
 			if (len && !counts->unknown++)
 				counts->first_unknown = r.lineno;
@@ -1001,6 +1107,10 @@ static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
 	}
 	if (rr < 0)
 		ret = -1;
+	else if (r.truncated)
+		ret = error("%s:%llu: the gzip data ends early (a truncated "
+			    "file?); the statements before are reported",
+			    name, (unsigned long long)r.lineno);
 	if (rec.len && !st.stop) {
 		/* An unterminated quote: the rest is one broken record. */
 		if (!counts->unknown++)
@@ -1035,9 +1145,6 @@ static int read_fd(int fd, const char *name, const char *prefix, pglog_fn fn,
 	strbuf_release(&st.lk.session);
 	strbuf_release(&st.lk.detail);
 	strbuf_release(&st.pts);
-	for (i = 0; i < st.nlast; i++)
-		strbuf_release(&st.last[i]);
-	free(st.last);
-	intern_release(&st.sessions);
+	pglog_carry_release(&st.own);
 	return ret;
 }

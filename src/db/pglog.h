@@ -1,6 +1,7 @@
 #ifndef PERFOPS_PGLOG_H
 #define PERFOPS_PGLOG_H
 
+#include "core/intern.h"
 #include <stdint.h>
 
 /*
@@ -27,6 +28,10 @@ enum pglog_kind {
 	PGLOG_LOCK_WAIT,
 	/* "ERROR:  deadlock detected"; detail holds who waited for whom. */
 	PGLOG_DEADLOCK,
+	/* auto_explain's "duration: X ms  plan:": sql is the plan's text
+	 * (text or JSON format, "Query Text" first); pglog_read_plans()
+	 * only. */
+	PGLOG_PLAN,
 };
 
 struct pglog_stmt {
@@ -60,6 +65,20 @@ struct pglog_counts {
 	uint64_t prefix_mismatch, first_mismatch;
 };
 
+/*
+ * What one log leaves for the next when a rotated series is read in order:
+ * each session's "statement:" line still waiting for its bare "duration:"
+ * (log_statement with log_duration).  The carry owns its strings;
+ * pglog_carry_release() frees them.
+ */
+struct pglog_carry {
+	struct intern sessions;
+	struct strbuf *last; /* by session id */
+	size_t nlast, alast;
+};
+void pglog_carry_init(struct pglog_carry *c);
+void pglog_carry_release(struct pglog_carry *c);
+
 /* Read path ("-" for stdin, gzip or not); returns 0, or -1 (reported). */
 int pglog_read(const char *path, pglog_fn fn, void *data,
 	       struct pglog_counts *counts);
@@ -69,6 +88,12 @@ int pglog_read(const char *path, pglog_fn fn, void *data,
  * or "" detects them from each line. */
 int pglog_read_prefix(const char *path, const char *prefix, pglog_fn fn,
 		      void *data, struct pglog_counts *counts);
+
+/* The same, one log of a series: carry (or NULL) takes what the log
+ * before left and keeps what this one leaves. */
+int pglog_read_carry(const char *path, const char *prefix,
+		     struct pglog_carry *carry, pglog_fn fn, void *data,
+		     struct pglog_counts *counts);
 
 /* One record of csvlog or jsonlog, the fields perfops reads. */
 struct pglog_record {
@@ -86,5 +111,10 @@ int pglog_json_record(const char *line, size_t len, struct pglog_record *r,
 /* The same from fd, which it closes; name is for messages. */
 int pglog_read_fd(int fd, const char *name, pglog_fn fn, void *data,
 		  struct pglog_counts *counts);
+
+/* The same for auto_explain's plans (PGLOG_PLAN) and nothing else: the
+ * reader of a plan given as a csvlog or jsonlog file. */
+int pglog_read_plans_fd(int fd, const char *name, pglog_fn fn, void *data,
+			struct pglog_counts *counts);
 
 #endif

@@ -236,6 +236,13 @@ static int read_node(struct plan *p, json_t *o, int parent, struct strbuf *path,
 	n->parallel = json_is_true(json_object_get(o, "Parallel Aware"));
 	n->relation = dup_str(o, "Relation Name");
 	n->alias = dup_str(o, "Alias");
+	/* JSON names the alias even when the query gave none (it is then
+	 * the table's name); text prints it only when it differs: the same
+	 * plan reads the same either way. */
+	if (n->alias && n->relation && !strcmp(n->alias, n->relation)) {
+		free(n->alias);
+		n->alias = NULL;
+	}
 	n->index_name = dup_str(o, "Index Name");
 	n->subplan = dup_str(o, "Subplan Name");
 	n->cte_name = dup_str(o, "CTE Name");
@@ -345,6 +352,8 @@ int plan_parse_json(struct plan *p, const char *json, size_t len,
 		p->has_execution = 1;
 		p->execution_ms = dbl(top, "Execution Time", 0);
 	}
+	p->jit_ms = dbl(json_object_get(json_object_get(top, "JIT"), "Timing"),
+			"Total", 0);
 	trig = json_object_get(top, "Triggers");
 	json_array_foreach(trig, i, t) p->trigger_ms += dbl(t, "Time", 0);
 	if (!p->n) {

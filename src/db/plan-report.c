@@ -9,6 +9,21 @@
 #include "profile/profile.h"
 #include <math.h>
 
+/* The input's format, as the header ("JSON") or --json ("json") says it. */
+static const char *plan_format_name(const struct plan *p, int upper)
+{
+	switch (p->format) {
+	case PLAN_FMT_JSON:
+		return upper ? "JSON" : "json";
+	case PLAN_FMT_YAML:
+		return upper ? "YAML" : "yaml";
+	case PLAN_FMT_XML:
+		return upper ? "XML" : "xml";
+	default:
+		return "text";
+	}
+}
+
 /* Milliseconds to the microsecond, as EXPLAIN prints them, so that
  * differences carry no floating-point noise. */
 static double ms3(double v)
@@ -90,9 +105,10 @@ static void print_header(const struct plan *p, FILE *fp)
 		fprintf(fp, "   Planning Time: %.3f ms", p->planning_ms);
 	if (p->trigger_ms > 0)
 		fprintf(fp, "   Triggers: %.3f ms", p->trigger_ms);
+	if (p->jit_ms > 0)
+		fprintf(fp, "   JIT: %.3f ms", p->jit_ms);
 	fprintf(fp, "   (%zu node%s, %s format)\n\n", p->n,
-		p->n == 1 ? "" : "s",
-		p->format == PLAN_FMT_JSON ? "JSON" : "text");
+		p->n == 1 ? "" : "s", plan_format_name(p, 1));
 }
 
 static void print_node(const struct plan *p, const struct plan_node *n,
@@ -306,7 +322,7 @@ void plan_write_json(const struct plan *p, const struct plan_findings *f,
 	json_init(&w, fp, 1);
 	json_begin_object(&w);
 	json_key(&w, "format");
-	json_string(&w, p->format == PLAN_FMT_JSON ? "json" : "text");
+	json_string(&w, plan_format_name(p, 0));
 	json_key(&w, "analyzed");
 	json_bool(&w, p->analyzed);
 	json_key(&w, "execution_ms");
@@ -321,6 +337,12 @@ void plan_write_json(const struct plan *p, const struct plan_findings *f,
 		json_double(&w, p->planning_ms);
 	else
 		json_null(&w);
+	/* Time the nodes do not show all of: triggers (run after the plan)
+	 * and JIT compilation (much of it at executor start). */
+	json_key(&w, "trigger_ms");
+	json_double(&w, p->trigger_ms);
+	json_key(&w, "jit_ms");
+	json_double(&w, p->jit_ms);
 	json_key(&w, "nodes");
 	json_begin_array(&w);
 	for (i = 0; i < p->n; i++)

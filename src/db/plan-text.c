@@ -22,6 +22,11 @@ struct clean_line {
 struct cleaned {
 	struct clean_line *lines;
 	size_t n, alloc;
+	/* A server log with auto_explain plans: the first plan's line and
+	 * duration, and how many more the log holds from which line. */
+	size_t ae_line, ae_more, ae_more_line;
+	double ae_ms;
+	int is_log; /* the first line is a server log's */
 };
 
 static void cleaned_release(struct cleaned *c)
@@ -111,11 +116,20 @@ static void strip_frame(char *s)
 	rstrip(s);
 }
 
-static int ends_plus(const char *s)
+#define NL_MARK "\xe2\x86\xb5"	 /* U+21B5, psql's unicode '+' */
+#define WRAP_MARK "\xe2\x80\xa6" /* U+2026, psql's unicode '.' */
+
+/* The length of psql's newline mark ('+', or '↵' in its unicode
+ * linestyle) ending s; 0 if none. */
+static size_t ends_plus(const char *s)
 {
 	size_t n = strlen(s);
 
-	return n && s[n - 1] == '+';
+	if (n && s[n - 1] == '+')
+		return 1;
+	if (n >= 3 && !strcmp(s + n - 3, NL_MARK))
+		return 3;
+	return 0;
 }
 
 /* psql marks a cell's line break with '+' at the right edge, right after
@@ -124,9 +138,75 @@ static void strip_plus(char *s)
 {
 	size_t n = strlen(s);
 
-	if (n && s[n - 1] == '+')
-		s[n - 1] = '\0';
+	s[n - ends_plus(s)] = '\0';
 	rstrip(s);
+}
+
+/* The length of psql's wrap mark ('.', or '…' in unicode) at the end of s,
+ * or with at_start at its start; 0 if none.  \pset format wrapped cuts a
+ * long line at the column width and marks both sides of the cut. */
+static size_t wrap_mark(const char *s, int at_start)
+{
+	size_t n = strlen(s);
+
+	if (at_start)
+		return *s == '.' ? 1 : !strncmp(s, WRAP_MARK, 3) ? 3 : 0;
+	if (n && s[n - 1] == '.')
+		return 1;
+	if (n >= 3 && !strcmp(s + n - 3, WRAP_MARK))
+		return 3;
+	return 0;
+}
+
+/* Characters, not bytes: the width psql laid the table out in. */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* psql's expanded display (\x, or \x auto on a wide plan): each line is
+ * a record, "-[ RECORD 1 ]----" (or "* Record 1" without border). */
+static int is_record_header(const char *s)
+{
+	const char *r;
+
+	s += strspn(s, " ");
+	if (!strncmp(s, "* Record ", 9))
+		return 1;
+	r = strstr(s, "[ RECORD ");
+	return r && r - s <= 6;
+}
+
+/* In expanded display a record's line is "QUERY PLAN | text" ("│" in
+ * unicode, a space without border): keep the text. */
+static void strip_record_label(char *s)
+{
+	const char *t = s + strspn(s, " ");
+
+	/* The next lines of a multi-line value (a JSON plan) have the
+	 * label's width in spaces instead. */
+	if (t - s >= 10 &&
+	    (!strncmp(t, "| ", 2) || !strncmp(t, "\xe2\x94\x82 ", 4))) {
+		t += *t == '|' ? 2 : 4;
+		memmove(s, t, strlen(t) + 1);
+		return;
+	}
+	if (strncmp(t, "QUERY PLAN", 10))
+		return;
+	t += 10;
+	if (!strncmp(t, " | ", 3))
+		t += 3;
+	else if (!strncmp(t, " \xe2\x94\x82 ", 5))
+		t += 5;
+	else if (*t == ' ')
+		t++;
+	else
+		return;
+	memmove(s, t, strlen(t) + 1);
 }
 
 /* A line quoted as a CSV cell or a pgAdmin copy: "...", with "" inside. */
@@ -177,14 +257,49 @@ static void clean_add(struct cleaned *c, char *text, size_t lineno)
 	c->n++;
 }
 
+/*
+ * auto_explain's entry in a server log: "<prefix>LOG:  duration: 12.3 ms
+ * plan:", then the plan (text or JSON, "Query Text" first) on lines that
+ * start with a TAB.  Returns the duration, or -1 for another line.
+ */
+static double autoexplain_header(const char *s, size_t l)
+{
+	const char *d;
+	char *end;
+	double ms;
+
+	if (l < 10 || memcmp(s + l - 7, "  plan:", 7))
+		return -1;
+	d = memmem(s, l, ":  duration: ", 13);
+	if (!d)
+		return -1;
+	ms = strtod(d + 13, &end);
+	if (end == d + 13 || strncmp(end, " ms  plan:", 10) || ms < 0)
+		return -1;
+	return ms;
+}
+
+/* Whether a plan's text starts on s: a node line ("Seq Scan on t
+ * (cost=...", "(actual ...", "(never executed)"), a JSON plan, or
+ * auto_explain's YAML ("Plan:") or XML. */
+static int plan_starts(const char *s)
+{
+	s += strspn(s, " \t");
+	return *s == '{' || *s == '[' || !strncmp(s, "Plan:", 5) ||
+	       !strncmp(s, "<explain", 8) || strstr(s, "  (cost=") ||
+	       strstr(s, "  (actual ") || strstr(s, "  (never executed)");
+}
+
 /* Split data into lines and remove what psql and friends add around a
  * plan.  Quotes and wrapped lines are undone only in text plans. */
 static void clean(const char *data, size_t len, struct cleaned *out,
 		  int *is_json)
 {
 	struct cleaned raw = {0};
-	size_t pos = 0, lineno = 0, i, plus = 0, all = 0;
-	int seen = 0;
+	size_t pos = 0, lineno = 0, i, plus = 0, all = 0, rule_w = 0;
+	size_t wrapped_prev = 0, piece_w = 0; /* the last line's, as read */
+	int ae = 0, ae_in = 0, ae_query = 0;
+	int seen = 0, expanded = 0;
 
 	/* One multi-line cell (a JSON plan, a text plan in some clients):
 	 * most lines end in '+'.  A plan of one row per line has none. */
@@ -192,13 +307,31 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		const char *nl = memchr(data + pos, '\n', len - pos);
 		size_t l = nl ? (size_t)(nl - (data + pos)) : len - pos;
 
-		while (l &&
-		       (data[pos + l - 1] == ' ' || data[pos + l - 1] == '\r' ||
-			data[pos + l - 1] == '|'))
-			l--;
+		/* Past the right frame ('|', or U+2502 in unicode). */
+		for (;;) {
+			if (l && (data[pos + l - 1] == ' ' ||
+				  data[pos + l - 1] == '\r' ||
+				  data[pos + l - 1] == '|'))
+				l--;
+			else if (l >= 3 &&
+				 !memcmp(data + pos + l - 3, "\xe2\x94\x82", 3))
+				l -= 3;
+			else
+				break;
+		}
+		if (!ae && autoexplain_header(data + pos, l) >= 0)
+			ae = 1;
+		if (!all && l)
+			out->is_log = l > 20 &&
+				      isdigit((unsigned char)data[pos]) &&
+				      data[pos + 4] == '-' &&
+				      (memmem(data + pos, l, "LOG:  ", 6) ||
+				       memmem(data + pos, l, "ERROR:  ", 8));
 		if (l) {
 			all++;
-			plus += data[pos + l - 1] == '+';
+			plus +=
+			    data[pos + l - 1] == '+' ||
+			    (l >= 3 && !memcmp(data + pos + l - 3, NL_MARK, 3));
 		}
 		pos += l + (nl ? (size_t)(nl - (data + pos)) - l + 1 : 0);
 		if (!nl)
@@ -214,13 +347,73 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 
 		pos += l + (nl ? 1 : 0);
 		lineno++;
+		if (ae) {
+			/* In a log, only the first auto_explain plan is read:
+			 * its TAB-led lines, without the TAB and the query. */
+			double ms = autoexplain_header(s, l);
+
+			if (ms >= 0 && !out->ae_line) {
+				out->ae_line = lineno;
+				out->ae_ms = ms;
+				ae_in = ae_query = 1;
+			} else if (ms >= 0) {
+				if (!out->ae_more++)
+					out->ae_more_line = lineno;
+				ae_in = 0;
+			} else if (ae_in && s[0] == '\t') {
+				memmove(s, s + 1, l);
+				if (ae_query && !plan_starts(s)) {
+					free(s);
+					continue;
+				}
+				ae_query = 0;
+			} else {
+				ae_in = 0;
+			}
+			if (!ae_in || ms >= 0) {
+				free(s);
+				continue;
+			}
+		}
 		for (i = 0; s[i]; i++)
 			if (s[i] == '\t' || s[i] == '\r')
 				s[i] = s[i] == '\t' ? ' ' : '\0';
 		rstrip(s);
+		if (!rule_w && is_rule(s))
+			rule_w = width(s);
 		strip_frame(s);
+		if (is_record_header(s)) {
+			expanded = 1;
+			free(s);
+			continue;
+		}
+		if (expanded)
+			strip_record_label(s);
 		if (plus * 3 >= all && plus && ends_plus(s))
 			strip_plus(s);
+		/* The rest of a line \pset format wrapped cut: marked on
+		 * both sides with a border, only on the first without (a
+		 * first part one wider than the rule). */
+		if (raw.n && wrapped_prev) {
+			char *prev = raw.lines[raw.n - 1].text;
+			size_t pl = strlen(prev) - wrapped_prev, skip;
+			char *j;
+
+			if (rule_w && piece_w == rule_w + 1)
+				skip = 0;
+			else if (!(skip = wrap_mark(s, 1)))
+				goto not_wrapped;
+			j = xmalloc(pl + strlen(s + skip) + 1);
+			memcpy(j, prev, pl);
+			memcpy(j + pl, s + skip, strlen(s + skip) + 1);
+			free(prev);
+			raw.lines[raw.n - 1].text = j;
+			wrapped_prev = wrap_mark(j, 0);
+			piece_w = width(s);
+			free(s);
+			continue;
+		}
+	not_wrapped:
 		if (is_blank(s) || is_trailer(s) || is_rule(s) ||
 		    !strcmp(s + strspn(s, " "), "QUERY PLAN") ||
 		    !strcmp(s + strspn(s, " "), "\"QUERY PLAN\"")) {
@@ -230,13 +423,22 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		if (!seen) {
 			const char *f = s + strspn(s, " \"");
 
-			*is_json = *f == '[' || *f == '{';
+			*is_json = *f == '[' || *f == '{' ? PLAN_FMT_JSON
+				   : !strncmp(f, "- Plan:", 7) ||
+					   !strncmp(f, "Plan:", 5)
+				       ? PLAN_FMT_YAML
+				   : !strncmp(f, "<explain", 8) ? PLAN_FMT_XML
+								: 0;
 			seen = 1;
 		}
 		clean_add(&raw, s, lineno);
+		wrapped_prev = wrap_mark(s, 0);
+		piece_w = width(s);
 	}
 	if (*is_json) {
-		*out = raw;
+		out->lines = raw.lines;
+		out->n = raw.n;
+		out->alloc = raw.alloc;
 		return;
 	}
 	for (i = 0; i < raw.n; i++)
@@ -581,14 +783,17 @@ struct level {
 	int node;   /* -1 for a subplan label */
 	size_t col; /* where its line starts */
 	const char *label;
+	int plain; /* children so far that are no InitPlan, SubPlan, CTE */
 };
 
 static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 {
 	struct level *stack = NULL;
 	size_t nst = 0, alloc = 0, i, root_col = 0;
-	size_t worker_col = 0;
-	int cur = -1, in_footer = 0, ret = 0;
+	size_t worker_col = 0, skipped = 0;
+	int cur = -1, in_footer = 0, in_jit = 0, ret = 0;
+	/* A log with no plan: one error says so, not a warning a line. */
+	int quiet = c->is_log && !c->ae_line;
 
 	for (i = 0; i < c->n; i++) {
 		const char *line = c->lines[i].text;
@@ -599,10 +804,17 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 			      ((strstr(s, "(cost=") || strstr(s, "(actual ")) &&
 			       !strchr(s, ':'));
 
-		if (in_footer && col > root_col)
-			continue; /* inside Planning:, JIT:, Settings: ... */
+		if (in_footer && col > root_col) {
+			/* Inside Planning:, JIT:, Settings: ...; JIT's
+			 * "Timing: Generation x ms, ..., Total x ms". */
+			if (in_jit && starts(s, "Timing: ") &&
+			    strstr(s, "Total ") && num_after(s, "Total ") >= 0)
+				p->jit_ms = num_after(s, "Total ");
+			continue;
+		}
 		if (p->n && !arrow && col <= root_col) {
 			in_footer = 1;
+			in_jit = !strcmp(s, "JIT:");
 			if (strstr(s, "(cost=") || strstr(s, "(actual ")) {
 				error("%s:%zu: a second plan starts here; only "
 				      "the first is read",
@@ -648,9 +860,12 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 			if (r < 0 && !p->n) {
 				/* psql's "SET", an echoed query: not yet
 				 * the plan. */
-				warning("%s:%zu: skipped, not a plan node: "
-					"'%.60s'",
-					name, c->lines[i].lineno, s);
+				/* A few name the lines; a page of them (a
+				 * log, a mail) would bury the rest. */
+				if (skipped++ < 3 && !quiet)
+					warning("%s:%zu: skipped, not a plan "
+						"node: '%.60s'",
+						name, c->lines[i].lineno, s);
 				plan_node_clear(&tmp);
 				nst = 0;
 				continue;
@@ -684,7 +899,9 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 					      ? PLAN_REL_SUBPLAN
 					      : PLAN_REL_CTE;
 			} else {
-				tmp.rel = p->nodes[parent].nchildren == 1
+				/* InitPlans and CTEs come before the outer
+				 * child in text: they do not count. */
+				tmp.rel = stack[nst - 1].plain++ == 0
 					      ? PLAN_REL_OUTER
 					      : PLAN_REL_INNER;
 			}
@@ -693,6 +910,7 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 			stack[nst].node = k;
 			stack[nst].col = col;
 			stack[nst].label = NULL;
+			stack[nst].plain = 0;
 			nst++;
 			cur = k;
 			worker_col = 0;
@@ -703,6 +921,7 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 				nst--;
 			ALLOC_GROW(stack, nst + 1, alloc);
 			stack[nst].node = -1;
+			stack[nst].plain = 0;
 			stack[nst].col = col;
 			stack[nst].label = s;
 			nst++;
@@ -728,6 +947,9 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 			ret = -1;
 		}
 	}
+	if (skipped > 3 && !quiet)
+		warning("%s: %zu more lines before the plan skipped", name,
+			skipped - 3);
 	free(stack);
 	return ret;
 }
@@ -752,6 +974,25 @@ static void fix_relationships(struct plan *p)
 	}
 }
 
+/* auto_explain's duration is the plan's execution time (it prints no
+ * Execution Time); the other plans of the log are named, not read. */
+static void autoexplain_done(struct plan *p, const struct cleaned *c,
+			     const char *name)
+{
+	if (!c->ae_line)
+		return;
+	if (p->n && !p->has_execution) {
+		p->execution_ms = c->ae_ms;
+		p->has_execution = 1;
+	}
+	if (c->ae_more)
+		warning("%s:%zu: %zu more auto_explain plan%s in the log from "
+			"here; only the first (line %zu) is read: cut the log "
+			"to the plan you want",
+			name, c->ae_more_line, c->ae_more,
+			c->ae_more == 1 ? "" : "s", c->ae_line);
+}
+
 int plan_parse_text(struct plan *p, const char *data, size_t len,
 		    const char *name)
 {
@@ -763,24 +1004,51 @@ int plan_parse_text(struct plan *p, const char *data, size_t len,
 	if (is_json) {
 		struct strbuf sb = STRBUF_INIT;
 		size_t *lineno = xcalloc(c.n + 1, sizeof(*lineno));
+		const char **text = xcalloc(c.n + 1, sizeof(*text));
 
 		for (i = 0; i < c.n; i++) {
-			strbuf_addstr(&sb, c.lines[i].text);
-			strbuf_addch(&sb, '\n');
+			text[i] = c.lines[i].text;
 			lineno[i] = c.lines[i].lineno;
 		}
+		if (is_json == PLAN_FMT_YAML) {
+			plan_yaml_to_json(text, c.n, &sb);
+		} else if (is_json == PLAN_FMT_XML &&
+			   plan_xml_to_json(text, c.n, &sb) < 0) {
+			free(text);
+			free(lineno);
+			strbuf_release(&sb);
+			cleaned_release(&c);
+			return error("%s: not EXPLAIN's XML format (an element "
+				     "is not closed, or text outside "
+				     "<explain>); FORMAT JSON reads best",
+				     name);
+		} else if (is_json == PLAN_FMT_JSON) {
+			for (i = 0; i < c.n; i++) {
+				strbuf_addstr(&sb, c.lines[i].text);
+				strbuf_addch(&sb, '\n');
+			}
+		}
+		free(text);
 		ret = plan_parse_json(p, sb.buf, sb.len, name, lineno, c.n);
+		if (p->n)
+			p->format = (enum plan_format)is_json;
 		free(lineno);
 		strbuf_release(&sb);
+		autoexplain_done(p, &c, name);
 		cleaned_release(&c);
 		return ret;
 	}
 	p->format = PLAN_FMT_TEXT;
 	ret = parse_lines(p, &c, name);
+	autoexplain_done(p, &c, name);
 	cleaned_release(&c);
+	if (!p->n && c.is_log && !c.ae_line)
+		return error("%s: a PostgreSQL log without an auto_explain "
+			     "plan (set auto_explain.log_min_duration)",
+			     name);
 	if (!p->n)
 		return error("%s: no plan found (expected the output of "
-			     "EXPLAIN in text or JSON format)",
+			     "EXPLAIN in text, JSON, YAML or XML format)",
 			     name);
 	fix_relationships(p);
 	plan_compute(p);

@@ -3,6 +3,11 @@
 #include "db/plan-label.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include <math.h>
+#include "db/pglog.h"
+#include <ctype.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 void plan_init(struct plan *p)
 {
@@ -70,6 +75,33 @@ static int detached_child(const struct plan *p, const struct plan_node *c)
 	if (c->rel != PLAN_REL_INITPLAN && c->rel != PLAN_REL_CTE)
 		return 0;
 	return strcmp(p->nodes[c->parent].type, "Result") != 0;
+}
+
+/*
+ * The processes that ran a Gather's subtree: the workers launched and the
+ * leader, unless the leader took no part (parallel_leader_participation
+ * off): the subtree's top then shows as many loops per Gather loop as
+ * there were workers.
+ */
+static double gather_processes(const struct plan *p, const struct plan_node *g)
+{
+	double procs = (g->has_workers ? g->workers_launched : 0) + 1;
+	int kids[8], nk, k;
+
+	nk = plan_children(p, g->id, kids, 8);
+	for (k = 0; k < nk; k++) {
+		const struct plan_node *c = &p->nodes[kids[k]];
+		double per;
+
+		if (c->rel == PLAN_REL_INITPLAN || c->rel == PLAN_REL_SUBPLAN ||
+		    c->rel == PLAN_REL_CTE || !c->has_actual || g->loops <= 0)
+			continue;
+		per = floor(c->loops / g->loops + 0.5);
+		if (per >= 1 && per < procs)
+			procs = per;
+		break;
+	}
+	return procs;
 }
 
 static uint64_t sub0(uint64_t a, uint64_t b)
@@ -214,7 +246,7 @@ void plan_compute(struct plan *p)
 
 			while (!is_gather(g))
 				g = &p->nodes[g->parent];
-			div = (g->has_workers ? g->workers_launched : 0) + 1;
+			div = gather_processes(p, g);
 		}
 		n->cpu_total_ms = n->actual_total_ms * n->loops;
 		n->total_ms = n->cpu_total_ms / div;
@@ -250,8 +282,146 @@ void plan_compute(struct plan *p)
 	}
 }
 
+/* The first auto_explain plan of a csvlog or jsonlog, and how many
+ * follow. */
+struct log_plans {
+	struct strbuf text;
+	double ms;
+	uint64_t lineno, more_line;
+	size_t more;
+};
+
+static int keep_first_plan(const struct pglog_stmt *st, void *data)
+{
+	struct log_plans *lp = data;
+
+	if (st->kind != PGLOG_PLAN)
+		return 0;
+	if (lp->lineno) {
+		if (!lp->more++)
+			lp->more_line = st->lineno;
+		return 0;
+	}
+	strbuf_addstr(&lp->text, st->sql);
+	lp->ms = st->ms;
+	lp->lineno = st->lineno;
+	return 0;
+}
+
+/* Whether the line at s (up to its newline) holds needle. */
+static int strstr_line(const char *s, const char *needle)
+{
+	const char *nl = strchr(s, '\n');
+	size_t l = nl ? (size_t)(nl - s) : strlen(s);
+
+	return memmem(s, l, needle, strlen(needle)) != NULL;
+}
+
+/* Whether data is a csvlog ("2026-12-02 10:00:00.123 UTC,...") or a
+ * jsonlog ({"timestamp":...,"error_severity":...}) file. */
+static int is_csv_or_json_log(const char *data, size_t len)
+{
+	const char *nl = memchr(data, '\n', len);
+	size_t l = nl ? (size_t)(nl - data) : len;
+
+	if (l > 2 && data[0] == '{' &&
+	    memmem(data, l, "\"error_severity\"", 16))
+		return 1;
+	const char *comma = memchr(data, ',', MIN(l, 40));
+	const char *c;
+
+	if (!(l > 24 && isdigit((unsigned char)data[0]) && data[4] == '-' &&
+	      data[7] == '-' && data[10] == ' ' && data[13] == ':' && comma))
+		return 0;
+	/* csvlog's first field is the timestamp alone ("... UTC,"), where a
+	 * stderr prefix goes on ("... UTC [123] LOG:"). */
+	for (c = data; c < comma; c++)
+		if (!(isdigit((unsigned char)*c) ||
+		      isupper((unsigned char)*c) || strchr(" -:.+", *c)))
+			return 0;
+	return 1;
+}
+
+/*
+ * A plan in a csvlog or jsonlog: auto_explain's message holds it, in text
+ * or JSON; the first is read (with its duration as the execution time),
+ * the others counted.  Returns 1 when data was such a log.
+ */
+static int parse_log_plan(struct plan *p, const char *data, size_t len,
+			  const char *name, int *ret)
+{
+	struct log_plans lp = {.text = STRBUF_INIT};
+	struct pglog_counts c;
+	int fd;
+
+	if (!is_csv_or_json_log(data, len))
+		return 0;
+	/* The log reader streams from a file descriptor; the plan is in
+	 * memory (it may have come on stdin). */
+	fd = memfd_create("perfops-plan-log", MFD_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			return 0;
+		}
+		off += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return 0;
+	}
+	/* pglog_read_plans_fd() closes fd. */
+	if (pglog_read_plans_fd(fd, name, keep_first_plan, &lp, &c) < 0 ||
+	    !lp.lineno) {
+		*ret = lp.lineno ? -1
+				 : error("%s: a PostgreSQL log without an "
+					 "auto_explain plan (set "
+					 "auto_explain.log_min_duration)",
+					 name);
+		strbuf_release(&lp.text);
+		return 1;
+	}
+	/* A text plan comes after its "Query Text: ..." lines. */
+	{
+		const char *t = lp.text.buf;
+
+		if (!strncmp(t, "Query Text: ", 12))
+			while (*t && strncmp(t, "Plan:", 5) &&
+			       !strstr_line(t, "(cost=") &&
+			       !strstr_line(t, "(actual ") &&
+			       !strstr_line(t, "(never executed)")) {
+				const char *nl = strchr(t, '\n');
+
+				t = nl ? nl + 1 : t + strlen(t);
+			}
+		*ret = plan_parse_text(p, t, strlen(t), name);
+	}
+	if (p->n && !p->has_execution) {
+		p->execution_ms = lp.ms;
+		p->has_execution = 1;
+	}
+	if (lp.more)
+		warning("%s:%llu: %zu more auto_explain plan%s in the log from "
+			"here; only the first (line %llu) is read: cut the log "
+			"to the plan you want",
+			name, (unsigned long long)lp.more_line, lp.more,
+			lp.more == 1 ? "" : "s", (unsigned long long)lp.lineno);
+	strbuf_release(&lp.text);
+	return 1;
+}
+
 int plan_parse(struct plan *p, const char *data, size_t len, const char *name)
 {
+	int ret;
+
+	if (parse_log_plan(p, data, len, name, &ret))
+		return ret;
 	/* The text reader cleans the paste first (a JSON plan may come in
 	 * a psql frame too) and hands JSON over to the JSON reader. */
 	return plan_parse_text(p, data, len, name);

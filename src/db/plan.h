@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct strbuf;
+
 /*
  * A PostgreSQL query plan (EXPLAIN, with or without ANALYZE and BUFFERS)
  * read from its text or JSON format, PostgreSQL 12 to 18, and the figures
@@ -86,6 +88,8 @@ struct plan_node {
 enum plan_format {
 	PLAN_FMT_TEXT = 1,
 	PLAN_FMT_JSON,
+	PLAN_FMT_YAML, /* read as JSON after plan_yaml_to_json() */
+	PLAN_FMT_XML,
 };
 
 struct plan {
@@ -98,6 +102,7 @@ struct plan {
 	int has_timing;
 	int has_buffers;
 	double trigger_ms; /* the sum of Trigger times */
+	double jit_ms;	   /* JIT: Timing: Total (all processes); 0 if none */
 };
 
 /* A count read as a double (a hostile input may hold 1e300), clamped into
@@ -132,11 +137,20 @@ int plan_parse_json(struct plan *p, const char *json, size_t len,
 		    const char *name, const size_t *lineno, size_t nlines);
 
 /*
+ * EXPLAIN's YAML or XML format, n lines, as the JSON format's text appended
+ * to out, one JSON line per input line.  XML returns -1 when it is not
+ * explain.c's (the JSON reader names the YAML it cannot read).
+ */
+void plan_yaml_to_json(const char *const *lines, size_t n, struct strbuf *out);
+int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out);
+
+/*
  * Derive total, CPU-total and exclusive times and exclusive buffers (spec
  * §2): total = actual total time x loops, divided by (workers launched +
- * 1) under a Gather; exclusive = total - the children's, InitPlans left out
- * unless the parent is a Result, CTE and InitPlan time taken from the
- * nodes that use them, clamped at 0.  Called by plan_parse().
+ * 1) under a Gather, or by the workers when the leader took no part; exclusive
+ * = total - the children's, InitPlans left out unless the parent is a Result,
+ * CTE and InitPlan time taken from the nodes that use them, clamped at 0.
+ * Called by plan_parse().
  */
 void plan_compute(struct plan *p);
 

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "db/pqdl.h"
+#include <ctype.h>
 
 /* libpq's messages end in a newline and may hold several lines. */
 static const char *one_line(const char *msg, struct strbuf *sb)
@@ -14,6 +15,57 @@ static const char *one_line(const char *msg, struct strbuf *sb)
 		if (sb->buf[i] == '\n' || sb->buf[i] == '\t')
 			sb->buf[i] = ' ';
 	return sb->buf;
+}
+
+/* Whether s starts with the keyword kw, as a whole word. */
+static int keyword(const char *s, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	return !strncasecmp(s, kw, n) &&
+	       !(isalnum((unsigned char)s[n]) || s[n] == '_');
+}
+
+/*
+ * The SQL without an EXPLAIN of its own ("EXPLAIN ANALYZE SELECT ...",
+ * "EXPLAIN (ANALYZE, BUFFERS) SELECT ...", pasted from psql): perfops
+ * writes its own, and EXPLAIN EXPLAIN is a syntax error.
+ */
+static const char *skip_explain(const char *sql)
+{
+	const char *s = sql + strspn(sql, " \t\r\n");
+	static const char *const legacy[] = {"ANALYZE", "ANALYSE", "VERBOSE"};
+	size_t k;
+
+	if (!keyword(s, "EXPLAIN"))
+		return sql;
+	s += 7;
+	s += strspn(s, " \t\r\n");
+	if (*s == '(') {
+		int depth = 0;
+
+		for (; *s; s++) {
+			depth += *s == '(';
+			depth -= *s == ')';
+			if (!depth)
+				break;
+		}
+		if (!*s)
+			return sql;
+		s++;
+	} else {
+		for (k = 0; k < ARRAY_SIZE(legacy); k++)
+			if (keyword(s, legacy[k])) {
+				s += strlen(legacy[k]);
+				s += strspn(s, " \t\r\n");
+				k = (size_t)-1;
+			}
+	}
+	s += strspn(s, " \t\r\n");
+	warning("the SQL's own EXPLAIN is dropped: perfops runs EXPLAIN "
+		"(ANALYZE, BUFFERS, FORMAT JSON), or (FORMAT JSON) with "
+		"--no-analyze");
+	return s;
 }
 
 static int run(PGconn *conn, const char *cmd)
@@ -36,8 +88,11 @@ int db_explain(const char *conninfo, const char *sql, unsigned flags,
 	struct strbuf q = STRBUF_INIT, msg = STRBUF_INIT;
 	PGresult *r = NULL;
 	PGconn *conn;
-	size_t len = strlen(sql);
+	size_t len;
 	int ret = -1, i;
+
+	sql = skip_explain(sql);
+	len = strlen(sql);
 
 	/* EXPLAIN takes one statement: a trailing ';' is no second one. */
 	while (len && (sql[len - 1] == ';' || sql[len - 1] == ' ' ||
@@ -73,6 +128,9 @@ int db_explain(const char *conninfo, const char *sql, unsigned flags,
 			    "ANALYZE would run it: add --analyze-writes to "
 			    "run it in a transaction that is rolled back, or "
 			    "use --no-analyze");
+		else if (strstr(PQresultErrorMessage(r), "multiple commands"))
+			error("EXPLAIN takes one statement and the SQL holds "
+			      "several (';' between them): give one");
 		else
 			error("EXPLAIN failed: %s",
 			      one_line(PQresultErrorMessage(r), &msg));

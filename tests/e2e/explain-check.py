@@ -7,7 +7,8 @@ usage: explain-check.py json PG-PLAN.json PERFOPS.json
 The figures are computed here independently, from PostgreSQL's own JSON
 (json mode) or with regular expressions over its text (text mode), by the
 spec's formulas: total = Actual Total Time x loops, divided by (workers
-launched + 1) under a Gather; exclusive = total - the children's (InitPlans
+launched + 1) under a Gather (the workers alone when the leader took no
+part: the Gather's child then has fewer loops); exclusive = total - the children's (InitPlans
 left out unless the parent is a Result), clamped at 0.  Prints one line
 per mismatch and exits 1 if there is any.
 """
@@ -16,6 +17,18 @@ import re
 import sys
 
 TOL = 0.0015  # perfops rounds milliseconds to the microsecond
+
+
+def processes(launched, gather_loops, child_loops):
+    """The workers and the leader, or the workers alone when the leader
+    took no part (parallel_leader_participation = off): then the child
+    ran as many loops per Gather loop as there were workers."""
+    procs = launched + 1
+    if gather_loops > 0:
+        per = round(child_loops / gather_loops)
+        if 1 <= per < procs:
+            procs = per
+    return procs
 
 
 def walk_json(node, parent, div, out):
@@ -34,7 +47,8 @@ def walk_json(node, parent, div, out):
     })
     child_div = div
     if node["Node Type"] in ("Gather", "Gather Merge"):
-        child_div = node.get("Workers Launched", 0) + 1
+        child_div = processes(node.get("Workers Launched", 0), loops,
+                              node.get("Plans", [{}])[0].get("Actual Loops", 0))
     for c in node.get("Plans", []):
         walk_json(c, me, child_div, out)
 
@@ -76,7 +90,9 @@ def walk_text(path):
         div, p = 1, n["parent"]
         while p is not None:
             if out[p]["name"].startswith("Gather"):
-                div = out[p].get("launched", 0) + 1
+                first = next(c for c in out if c["parent"] == p)
+                div = processes(out[p].get("launched", 0), out[p]["loops"],
+                                first["loops"])
                 break
             p = out[p]["parent"]
         n["total"] = n["att"] * n["loops"] / div

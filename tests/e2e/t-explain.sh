@@ -6,7 +6,7 @@
 # Debian's postgresql package in a temporary directory, on a unix socket
 # there, and is stopped when the test ends.
 . "$(dirname "$0")/lib.sh"
-N=27
+N=35
 plan $N
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 DATA=$TOP/tests/data/db
@@ -20,6 +20,16 @@ like "$out" "-> Seq Scan on u" "what could be read is still reported"
 run "$PERFOPS" explain "$DATA/malformed-truncated.json"
 like "$rc:$err" "^1:.*malformed-truncated.json:26: invalid JSON plan" \
 	"a truncated JSON plan: exit 1 with the line"
+# A query log without auto_explain: one line that says so.
+run "$PERFOPS" explain "$TOP/tests/data/db/logs/pg15-default-prefix.log"
+is "$rc:$err" "1:perfops: $TOP/tests/data/db/logs/pg15-default-prefix.log: a PostgreSQL log without an auto_explain plan (set auto_explain.log_min_duration)" \
+	"a query log given to explain: one line naming the setting"
+# Text before a plan (a mail, a psql session): three lines named, the rest
+# counted.
+{ seq 1 20 | sed 's/^/some text /'; cat "$DATA/pg15-plain.txt"; } >"$T/mail.txt"
+run "$PERFOPS" explain "$T/mail.txt"
+is "$rc:$(echo "$err" | wc -l):$(echo "$err" | tail -1)" "0:4:perfops: warning: $T/mail.txt: 17 more lines before the plan skipped" \
+	"20 lines before the plan: 3 warnings and a count"
 # libpq (and the twenty libraries it loads) is opened only by --db: every
 # other run starts without it (glibc's loader lists what it loads).
 loaded=$(LD_DEBUG=libs "$PERFOPS" explain "$DATA/malformed-node.txt" 2>&1 >/dev/null |
@@ -27,7 +37,7 @@ loaded=$(LD_DEBUG=libs "$PERFOPS" explain "$DATA/malformed-node.txt" 2>&1 >/dev/
 is "$loaded" 0 "explain without --db does not load libpq"
 
 . "$(dirname "$0")/pg-lib.sh"
-pg_up $((N - 5)) $((N - 6)) -c max_parallel_workers_per_gather=2
+pg_up $((N - 7)) $((N - 8)) -c max_parallel_workers_per_gather=2
 
 # Tables of known size: 200000 orders over 5000 customers; region and
 # bucket are the same column twice, so the planner, which multiplies
@@ -89,6 +99,23 @@ else
 	skip "no parallel worker could be launched here"
 fi
 
+# The same without the leader (parallel_leader_participation off): the
+# workers alone ran the scan, wall-clock = time x loops / workers.
+psql_ -c "SET parallel_setup_cost = 0" -c "SET parallel_tuple_cost = 0" \
+	-c "SET min_parallel_table_scan_size = 0" -c "SET parallel_leader_participation = off" \
+	-c "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT count(*) FROM orders WHERE amount > 10" -At >"$T/q2b.json"
+run "$PERFOPS" explain --json "$T/q2b.json"
+echo "$out" >"$T/q2b.perfops.json"
+c=$($CHECK json "$T/q2b.json" "$T/q2b.perfops.json" 2>&1)
+is "$c" "" "parallel plan without the leader: every node's times are PostgreSQL's"
+if jq -e '.. | objects | select(."Workers Launched"? > 0)' "$T/q2b.json" >/dev/null; then
+	want=$(jq '[.. | objects | select(."Node Type"? == "Gather")][0].Plans[0]."Actual Total Time"' "$T/q2b.json")
+	got=$(jq '(.nodes[] | select(.type == "Gather") | .id) as $g | [.nodes[] | select(.parent == $g)][0].total_ms' "$T/q2b.perfops.json")
+	is "$got" "$want" "the Gather's child: its own actual time ($want ms), not a third of its two loops"
+else
+	skip "no parallel worker could be launched here"
+fi
+
 # 3. A sort spilled under a small work_mem, through --db.
 Q3="SELECT * FROM orders ORDER BY amount"
 run "$PERFOPS" explain --json --db "$CONN options='-c work_mem=64kB'" "$Q3"
@@ -133,10 +160,30 @@ like "$rc:$(echo "$out" | jq -r '.nodes[0].label'):$(psql_ -At -c 'SELECT count(
 run "$PERFOPS" explain --json --db "$CONN" --no-analyze "$Q1"
 is "$(echo "$out" | jq -r '.analyzed, .execution_ms' | tr '\n' ' ')" "false null " \
 	"--no-analyze plans without running"
+# SQL pasted with its own EXPLAIN, or several statements.
+run "$PERFOPS" explain --json --db "$CONN" "EXPLAIN (ANALYZE, BUFFERS) $Q1;"
+like "$rc:$(echo "$out" | jq -r '.analyzed, .nodes[0].relation' | tr '\n' ' '):$err" \
+	"^0:true orders :.*the SQL's own EXPLAIN is dropped" "the SQL's own EXPLAIN is dropped, with a warning"
+run "$PERFOPS" explain --db "$CONN" "SELECT 1; SELECT 2"
+is "$rc:$err" "1:perfops: EXPLAIN takes one statement and the SQL holds several (';' between them): give one" \
+	"several statements: one line that says so"
 run "$PERFOPS" explain --db "host=$PGD port=$((PORT + 1)) user=postgres" "SELECT 1"
 like "$rc:$err" "^3:perfops: cannot connect to PostgreSQL" "no server: exit 3"
 
-# 6. The flame graph of own time.
+# 6. The fix runs as printed on a table that needs quotes (Prisma's
+# camelCase, a reserved word).
+psql_ >/dev/null <<'EOF'
+CREATE TABLE "Order" (id int, "customerId" int, "createdAt" date);
+INSERT INTO "Order" SELECT i, i % 100, date '2024-01-01' + i % 300 FROM generate_series(1, 20000) i;
+ANALYZE "Order";
+EOF
+run "$PERFOPS" explain --json --db "$CONN" "SELECT * FROM \"Order\" WHERE \"customerId\" = 42"
+fix=$(echo "$out" | jq -r '.findings[] | select(.kind == "seq_scan_filter") | .fix' | sed 's/^[^:]*: //')
+is "$fix" 'CREATE INDEX ON "Order" ("customerId");' "the fix quotes the table and the column"
+psql_ -c "$fix" >/dev/null 2>&1
+ok $? "and PostgreSQL runs it"
+
+# 7. The flame graph of own time.
 run "$PERFOPS" explain --svg "$T/plan.svg" --html "$T/plan.html" "$T/q1.json"
 grep -q '#0 Seq Scan on orders' "$T/plan.svg" && grep -q '<svg' "$T/plan.html"
 ok $? "--svg and --html draw the plan's nodes"

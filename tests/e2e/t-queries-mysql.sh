@@ -4,7 +4,7 @@
 # on the same logs: the same statement count, query time and per-query
 # counts for the fingerprints both tools normalize alike.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 9
 DATA=$TOP/tests/data/db/logs
 
 run "$PERFOPS" queries --json "$DATA/mysql8-slow.log"
@@ -21,10 +21,20 @@ is "$(echo "$out" | jq -c '.n_plus_one[] | [.session, .n, .parent_rows, .confide
 	'["thread 21",6,6,"high","select id from customers where country = ?","select * from orders where customer_id = ?"]' \
 	"N+1 after a query that sent N rows: high confidence"
 
+# MySQL's dialect: "..." strings, signed numbers, LIMIT with an offset.
+run "$PERFOPS" queries --json --top 0 "$DATA/mysql8-dialect.log"
+echo "$out" >"$T/d.json"
+is "$(jq -c '[.queries[] | select(.query | startswith("select * from users")) | .count]' "$T/d.json")" \
+	"[3]" "\"O\\\"Brien\", 'Smith' and \"it's\" are one string constant"
+
 if ! command -v pt-query-digest >/dev/null; then
-	skip "pt-query-digest not installed (Debian package percona-toolkit)" 3
+	skip "pt-query-digest not installed (Debian package percona-toolkit)" 4
 	exit 0
 fi
+pt-query-digest --limit 100%:100 --output json "$DATA/mysql8-dialect.log" >"$T/ptd.json" 2>/dev/null
+is "$(jq -c '[.queries[] | [.count, .query]] | sort' "$T/d.json")" \
+	"$(jq -c '[.classes[] | [.query_count, .fingerprint]] | sort' "$T/ptd.json")" \
+	"the same fingerprints and counts as pt-query-digest (LIMIT n, m and OFFSET, signs, \"...\")"
 pt-query-digest --limit 100%:100 --output json "$DATA/mysql8-slow.log" >"$T/pt.json" 2>/dev/null
 is "$(jq .statements "$T/p.json")" "$(jq .global.query_count "$T/pt.json")" \
 	"the same statement count as pt-query-digest"

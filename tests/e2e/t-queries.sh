@@ -5,17 +5,32 @@
 # and with pgBadger's counts on the same log.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=31
+N=34
 plan $N
 
 printf 'no severity here\n' >"$T/junk.log"
 run "$PERFOPS" queries "$T/junk.log"
 like "$rc:$err" "^1:.*junk.log: no PostgreSQL log line in it" "a file that is no log: exit 1"
+# A gzip'd log cut short: what was read is reported, with an error.
+gzip -c "$TOP/tests/data/db/logs/prefix-angle.log" | head -c 700 >"$T/cut.log.gz"
+want=$(gzip -dc "$T/cut.log.gz" 2>/dev/null | grep -cE 'duration: [0-9.]+ ms  (statement|execute [^:]*):')
+run "$PERFOPS" queries --json "$T/cut.log.gz"
+like "$rc:$err" "^1:.*cut.log.gz:[0-9]+: the gzip data ends early \\(a truncated file\\?\\)" \
+	"a truncated gzip'd log: exit 1, named"
+is "$(echo "$out" | jq .statements)" "$want" "the $want statements before the cut are still reported"
+# A rotated series of log_statement + log_duration logs, cut between a
+# statement and its duration: read in order, the pair is whole.
+L=$TOP/tests/data/db/logs/log-statement-duration.log
+head -5 "$L" >"$T/rot.1"
+tail -n +6 "$L" >"$T/rot.2"
+whole=$("$PERFOPS" queries --json "$L" 2>/dev/null | jq -c '[.statements, .total_ms]')
+is "$("$PERFOPS" queries --json "$T/rot.1" "$T/rot.2" 2>/dev/null | jq -c '[.statements, .total_ms]')" "$whole" \
+	"two rotated logs cut between a statement and its duration: the same as one"
 
 # The same log in three formats; jsonlog exists from PostgreSQL 15 on.
 dest=stderr,csvlog
 pg_find && [ "$("$bindir/postgres" --version | sed -E 's/.* ([0-9]+)[.].*/\1/')" -ge 15 ] && dest=$dest,jsonlog
-pg_up $((N - 1)) $((N - 2)) -c log_min_duration_statement=0 -c logging_collector=on \
+pg_up $((N - 4)) $((N - 5)) -c log_min_duration_statement=0 -c logging_collector=on \
 	-c shared_preload_libraries=pg_stat_statements \
 	-c log_destination=$dest -c log_directory=$T/pg/logs -c log_filename=pg
 

@@ -64,6 +64,16 @@ static size_t count(const struct fixture *x, enum plan_finding_kind k)
 	return n;
 }
 
+/* The finding of kind k on node exists and its fix holds want. */
+static void fix_has(const struct fixture *x, enum plan_finding_kind k, int node,
+		    const char *want)
+{
+	const struct plan_finding *f = find(x, k, node);
+
+	cr_assert_not_null(f, "no finding %d on node %d", k, node);
+	cr_assert(strstr(f->fix, want), "%s", f->fix);
+}
+
 static void columns_are(const char *cond, const char *want)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -85,11 +95,42 @@ Test(findings, filter_columns)
 		    "('{1,2}'::integer[])))",
 		    "customer_id, created_at");
 	columns_are("(NOT deleted)", "deleted");
-	columns_are("(\"Product Id\" = 3)", "Product Id");
+	/* SQL-ready: quoted when PostgreSQL needs it, "" inside. */
+	columns_are("(\"Product Id\" = 3)", "\"Product Id\"");
+	columns_are("((\"createdAt\" > '2024-05-01'::date) AND (\"customerId\" "
+		    "= 42))",
+		    "\"customerId\", \"createdAt\"");
+	columns_are("(\"c\"\"ol\" = 'y\"z'::text)", "\"c\"\"ol\"");
+	columns_are("((\"order\" = 1) AND (\"user\" = 2) AND (type = 3))",
+		    "\"order\", \"user\", type");
 	columns_are("(x = $1)", "x");
 	columns_are("((name)::text ~~ 'it''s AND x%'::text)", "name");
 	columns_are("(alternatives: SubPlan 1 or hashed SubPlan 2)", "");
 	columns_are("((a IS NULL) OR (b <> a))", "a, b");
+}
+
+/* A real PostgreSQL 15 plan of a Prisma-style table: the fixes quote the
+ * table and the columns, or PostgreSQL would read "Order" as ORDER and
+ * customerId as customerid. */
+Test(findings, fixes_quote_identifiers)
+{
+	struct fixture x;
+
+	load_str(&x,
+		 "Seq Scan on \"Order\"  (cost=0.00..409.00 rows=1 width=12) "
+		 "(actual time=0.011..0.996 rows=133 loops=1)\n"
+		 "  Filter: ((\"createdAt\" > '2024-05-01'::date) AND "
+		 "(\"customerId\" = 42))\n"
+		 "  Rows Removed by Filter: 19867\n"
+		 "Execution Time: 1.1 ms\n");
+	fix_has(&x, PF_SEQ_SCAN_FILTER, 0,
+		"CREATE INDEX ON \"Order\" (\"customerId\", \"createdAt\");");
+	fix_has(&x, PF_MISESTIMATE, 0, "(ANALYZE \"Order\")");
+	fix_has(&x, PF_MISESTIMATE, 0,
+		"CREATE STATISTICS \"Order_customerId_createdAt\" "
+		"(dependencies) ON \"customerId\", \"createdAt\" FROM "
+		"\"Order\"; ANALYZE \"Order\";");
+	done(&x);
 }
 
 Test(findings, seq_scan_filter_names_the_index)
@@ -187,6 +228,40 @@ Test(findings, misestimate_bands_and_no_ratio)
 	done(&x);
 }
 
+/* Real PostgreSQL 15 plans: a LIMIT stops its input early, so the rows
+ * under it fall short of the planner's whole-run estimate; that is no
+ * misestimate.  Below a node that reads all first (the Sort) the scan
+ * ran in full and is checked. */
+Test(findings, no_misestimate_under_a_limit)
+{
+	struct fixture x;
+
+	load(&x, "pg15-limit-nested-loop.txt");
+	cr_assert_eq(count(&x, PF_MISESTIMATE), 0);
+	done(&x);
+	load(&x, "pg15-limit-sort.txt");
+	cr_assert_eq(count(&x, PF_MISESTIMATE), 0);
+	done(&x);
+	/* A Limit that did not get its count: the input ran to its end. */
+	load_str(&x, "Limit  (cost=0.00..10.00 rows=10 width=4) (actual "
+		     "time=0.1..5.0 rows=2 loops=1)\n"
+		     "  ->  Seq Scan on t  (cost=0.00..900.00 rows=9000 "
+		     "width=4) (actual time=0.1..5.0 rows=2 loops=1)\n");
+	cr_assert_not_null(find(&x, PF_MISESTIMATE, 1));
+	done(&x);
+	/* An underestimate under a Limit is still one. */
+	load_str(&x, "Limit  (cost=0.00..10.00 rows=10 width=4) (actual "
+		     "time=0.1..5.0 rows=10 loops=1)\n"
+		     "  ->  Nested Loop  (cost=0.00..900.00 rows=20 "
+		     "width=4) (actual time=0.1..5.0 rows=10 loops=1)\n"
+		     "        ->  Seq Scan on t  (cost=0.00..900.00 rows=1 "
+		     "width=4) (actual time=0.1..5.0 rows=500 loops=1)\n"
+		     "        ->  Seq Scan on u  (cost=0.00..900.00 rows=20 "
+		     "width=4) (actual time=0.1..5.0 rows=20 loops=500)\n");
+	cr_assert_not_null(find(&x, PF_MISESTIMATE, 2));
+	done(&x);
+}
+
 Test(findings, sort_spill)
 {
 	struct fixture x;
@@ -256,6 +331,30 @@ Test(findings, nested_loop)
 		     "loops=999)\n"
 		     "Execution Time: 10.1 ms\n");
 	cr_assert_eq(count(&x, PF_NESTED_LOOP), 0);
+	done(&x);
+}
+
+/* A slow Seq Scan whose filter keeps most rows gets no index advice; one
+ * that removes most does. */
+Test(findings, slow_seq_scan_fix_follows_the_filter)
+{
+	struct fixture x;
+
+	load_str(&x, "Seq Scan on t  (cost=0.00..900.00 rows=90000 width=4) "
+		     "(actual time=0.1..50.0 rows=90000 loops=1)\n"
+		     "  Filter: (a > 10)\n"
+		     "  Rows Removed by Filter: 10000\n"
+		     "Execution Time: 51.0 ms\n");
+	fix_has(&x, PF_SLOW_NODE, 0,
+		"the filter keeps 90% of the rows, so an index on it would "
+		"not help");
+	done(&x);
+	load_str(&x, "Seq Scan on t  (cost=0.00..900.00 rows=90000 width=4) "
+		     "(actual time=0.1..50.0 rows=10 loops=2)\n"
+		     "  Filter: (a = 10)\n"
+		     "  Rows Removed by Filter: 45000\n"
+		     "Execution Time: 51.0 ms\n");
+	fix_has(&x, PF_SLOW_NODE, 0, "Add index on filter columns");
 	done(&x);
 }
 

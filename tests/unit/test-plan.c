@@ -120,6 +120,50 @@ Test(plan, pg13_hashagg_text_and_json_agree)
 	plan_release(&j);
 }
 
+/* PostgreSQL 15, the same join in text and JSON: the CTE and the InitPlan
+ * come before the join's outer child in text, and do not make it the
+ * inner one. */
+Test(plan, pg15_relationships_after_a_cte)
+{
+	struct plan t, j;
+	size_t i;
+
+	cr_assert_eq(load(&t, "pg15-cte-join.txt"), 0);
+	cr_assert_eq(load(&j, "pg15-cte-join.json"), 0);
+	cr_assert_eq(t.n, j.n);
+	for (i = 0; i < t.n; i++)
+		cr_assert_eq(t.nodes[i].rel, j.nodes[i].rel, "node %zu: %d, %d",
+			     i, t.nodes[i].rel, j.nodes[i].rel);
+	cr_assert_eq(t.nodes[5].rel, PLAN_REL_OUTER);
+	STR(t.nodes[5].label, "CTE Scan on big b");
+	/* No alias in the query: none in either format. */
+	cr_assert_null(t.nodes[2].alias);
+	cr_assert_null(j.nodes[2].alias);
+	STR(j.nodes[5].alias, "b");
+	plan_release(&t);
+	plan_release(&j);
+}
+
+/* PostgreSQL 15: the JIT block's Total and the trigger times, which the
+ * nodes do not show. */
+Test(plan, pg15_jit_and_triggers)
+{
+	struct plan p;
+
+	cr_assert_eq(load(&p, "pg15-jit.txt"), 0);
+	EQ(p.jit_ms, 20.779);
+	EQ(p.execution_ms, 95.407);
+	plan_release(&p);
+	cr_assert_eq(load(&p, "pg15-jit.json"), 0);
+	EQ(p.jit_ms, 24.478);
+	EQ(p.trigger_ms, 0);
+	plan_release(&p);
+	cr_assert_eq(load(&p, "pg15-insert-trigger.json"), 0);
+	EQ(p.trigger_ms, 5.473);
+	EQ(p.jit_ms, 0);
+	plan_release(&p);
+}
+
 /* PostgreSQL 14 JSON: Memoize, inner side, per-loop times x loops. */
 Test(plan, pg14_json_memoize)
 {

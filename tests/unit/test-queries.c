@@ -38,6 +38,34 @@ Test(queries, normalize)
 		"select ? || \"col\" from t");
 }
 
+static void mysql_is(const char *sql, const char *want)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sql_normalize(sql, strlen(sql), &sb, SQL_NORM_MYSQL);
+	cr_assert_str_eq(sb.buf, want, "%s", sql);
+	strbuf_release(&sb);
+}
+
+/* pt-query-digest's rules where MySQL differs, and the ';' that hid the
+ * LIMIT rule. */
+Test(queries, normalize_mysql)
+{
+	norm_is("SELECT a FROM t LIMIT 10, 20;", "select a from t limit ?");
+	mysql_is("SELECT a FROM t LIMIT 10, 20 ;", "select a from t limit ?");
+	mysql_is("SELECT a FROM t LIMIT 5 OFFSET 10",
+		 "select a from t limit ?");
+	norm_is("SELECT a FROM t LIMIT 5 OFFSET 10",
+		"select a from t limit ? offset ?");
+	mysql_is("SELECT * FROM u WHERE n = \"O\\\"Brien\" OR n = \"it's\"",
+		 "select * from u where n = ? or n = ?");
+	mysql_is(
+	    "SELECT * FROM a WHERE b > -500 AND c IN (-1, +2) AND d = 1.5e-3",
+	    "select * from a where b > ? and c in(?+) and d = ?");
+	mysql_is("SELECT a - 1, b-2 FROM t", "select a - ?, b-? from t");
+	mysql_is("SELECT * FROM t LIMIT -1", "select * from t limit ?");
+}
+
 /* The same fingerprint whatever the constants and the IN list length;
  * libpg_query's normalized text keeps the statement's case. */
 Test(queries, fingerprint)
@@ -55,6 +83,15 @@ Test(queries, fingerprint)
 	cr_assert_eq(sql_fingerprint("SELECT * FROM u WHERE id IN (1)", &b, &n),
 		     0);
 	cr_assert_str_neq(a.buf, b.buf);
+	/* Coarser than pg_stat_statements' queryid, as the manual says:
+	 * "=", IN and "= ANY" of one column are one fingerprint. */
+	cr_assert_eq(sql_fingerprint("SELECT * FROM t WHERE id = 5", &b, &n),
+		     0);
+	cr_assert_str_eq(a.buf, b.buf);
+	cr_assert_eq(
+	    sql_fingerprint("SELECT * FROM t WHERE id = ANY('{1,2}')", &b, &n),
+	    0);
+	cr_assert_str_eq(a.buf, b.buf);
 	/* What libpg_query cannot parse falls back. */
 	cr_assert_eq(sql_fingerprint("SELEC broken 'x'", &b, &n), -1);
 	cr_assert_eq(b.buf[0], 'x');
@@ -76,6 +113,18 @@ static void digest_file(struct digest *d, const char *name,
 	digest_finish(d);
 }
 
+/* digest_file() of a log every line of which is PostgreSQL's, with this
+ * many statements. */
+static void digest_whole(struct digest *d, const char *name,
+			 uint64_t statements)
+{
+	struct pglog_counts c;
+
+	digest_file(d, name, &c);
+	cr_assert_eq(d->statements, statements, "%s", name);
+	cr_assert_eq(c.unknown, 0, "%s", name);
+}
+
 static const struct digest_group *group(const struct digest *d,
 					const char *query)
 {
@@ -91,13 +140,10 @@ static const struct digest_group *group(const struct digest *d,
 /* A real PostgreSQL 15 log: simple and extended protocol. */
 Test(queries, pg15_log)
 {
-	struct pglog_counts c;
 	struct digest d;
 	const struct digest_group *g;
 
-	digest_file(&d, "pg15-default-prefix.log", &c);
-	cr_assert_eq(d.statements, 40);
-	cr_assert_eq(c.unknown, 0);
+	digest_whole(&d, "pg15-default-prefix.log", 40);
 	g = group(&d, "SELECT * FROM orders WHERE id = $1");
 	cr_assert_eq(g->count, 30);
 	cr_assert_float_eq(g->max_ms, 0.683, 1e-9);
@@ -111,6 +157,24 @@ Test(queries, pg15_log)
 	cr_assert_str_eq(g->example_params, "$1 = '3873'");
 	/* Ordered by total time. */
 	cr_assert_eq(&d.groups[0], g);
+	digest_release(&d);
+}
+
+/* log_destination = syslog, as rsyslog writes it: a message longer than a
+ * line goes on in "[N-2]", "[N-3]" lines, its TABs as "#011"; the time is
+ * syslog's own. */
+Test(queries, syslog)
+{
+	struct digest d;
+	const struct digest_group *g;
+
+	digest_whole(&d, "syslog.log", 3);
+	g = group(&d, "SELECT *\n  FROM orders\n WHERE id = $1");
+	cr_assert_eq(g->count, 1);
+	cr_assert_str_eq(g->first_seen, "Dec  2 05:06:35");
+	g = group(&d, "SELECT * FROM orders WHERE customer_id = $1");
+	cr_assert_eq(g->count, 2);
+	cr_assert_str_eq(g->example_params, "$1 = '270'");
 	digest_release(&d);
 }
 
@@ -141,6 +205,30 @@ static int keep_session(const struct pglog_stmt *st, void *data)
 
 	strbuf_addf(sb, "%s|", st->session);
 	return 0;
+}
+
+/* Prefixes that end right before the severity ('< %m >', '%m|%p|%u|'):
+ * real PostgreSQL 15 logs, every statement read, the pid found. */
+Test(queries, prefix_without_space)
+{
+	struct pglog_counts c;
+	struct strbuf sb = STRBUF_INIT;
+	struct digest d;
+	char path[512];
+
+	digest_whole(&d, "prefix-angle.log", 33);
+	cr_assert_eq(
+	    group(&d, "SELECT * FROM orders WHERE customer_id = $1")->count,
+	    10);
+	digest_release(&d);
+	digest_whole(&d, "prefix-pipe.log", 3);
+	cr_assert_str_eq(d.groups[0].first_seen, "2026-12-02 05:09:46.761 UTC");
+	digest_release(&d);
+	snprintf(path, sizeof(path), "%s/tests/data/db/logs/prefix-pipe.log",
+		 PERFOPS_SRCDIR);
+	cr_assert_eq(pglog_read(path, keep_session, &sb, &c), 0);
+	cr_assert_str_eq(sb.buf, "pid 18123|pid 18123|pid 18123|");
+	strbuf_release(&sb);
 }
 
 /* %c sessions; an unparsable statement; auto_explain is no statement. */
