@@ -6,6 +6,7 @@
 #include "core/atomic.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "heap/aggregate.h"
 #include "heap/analyze.h"
 #include "heap/diff.h"
 #include "heap/gate.h"
@@ -25,7 +26,11 @@ static const struct cli_doc doc = {
 	"realloc, reallocarray, posix_memalign, aligned_alloc, memalign,\n"
 	"valloc, pvalloc (and mmap, munmap, mremap as their own category)\n"
 	"with their stacks, in every thread, forked child and exec'd program,\n"
-	"into one trace file (-o).  After the run the report follows:\n"
+	"into one trace file (-o), kept as an aggregated profile: by\n"
+	"allocation stack, not by event, so it stays small however long\n"
+	"the program runs (--raw FILE also keeps the events; a temporary\n"
+	"FILE.partial holds them meanwhile, and remains if perfops itself\n"
+	"is killed: heap report reads it).  After the run the report follows:\n"
 	"per process allocations, frees, bytes, the exact peak of live heap\n"
 	"bytes with the stacks live at that moment, the blocks leaked at\n"
 	"exit, temporary allocations (freed with no other allocation in\n"
@@ -70,6 +75,7 @@ static const struct cli_doc doc = {
 
 struct heap_cli {
 	const char *trace, *profile, *suppressions, *timeline;
+	const char *raw; /* --raw: keep the event stream there */
 	double sample;
 	int exact, json, top, depth, weight, window;
 	struct heap_gate gates[MAX_GATES];
@@ -196,16 +202,28 @@ static int is_static_elf(const char *path)
 	return !interp;
 }
 
-static int report(struct heap_cli *c, const struct heap_trace *t,
-		  const char *program)
+/* The analysis options; a --temporary-window not given is -1. */
+static void analyze_opts(const struct heap_cli *c, struct heap_analyze_opts *ao)
 {
-	struct heap_analyze_opts ao = {(unsigned)c->window, c->suppressions,
-				       100, 0};
+	memset(ao, 0, sizeof(*ao));
+	ao->temp_window = c->window < 0 ? 0 : (unsigned)c->window;
+	ao->temp_window_set = c->window >= 0;
+	ao->suppressions = c->suppressions;
+	ao->timeline_points = 100;
+}
+
+/* Report t; with agg, also write its aggregated profile there first. */
+static int report(struct heap_cli *c, const struct heap_trace *t,
+		  const char *program, const char *agg)
+{
+	struct heap_analyze_opts ao;
 	struct heap_report_opts ro = {(size_t)c->top};
 	struct heap_analysis a;
 	int ret = EXIT_OK, i;
 
-	if (heap_analyze(&a, t, &ao) < 0) {
+	analyze_opts(c, &ao);
+	if (heap_analyze(&a, t, &ao) < 0 ||
+	    (agg && heap_agg_write(&a, agg) < 0)) {
 		heap_analysis_release(&a);
 		return EXIT_FAIL;
 	}
@@ -302,7 +320,7 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	struct spawn_opts so;
 	struct spawn_result sr;
 	struct heap_trace t;
-	char **envp, *files[1];
+	char **envp, *files[1], *made = NULL;
 	struct stat st;
 	const char *preload = getenv("LD_PRELOAD");
 	size_t n = 0, i, nset;
@@ -313,16 +331,20 @@ static int run(struct heap_cli *c, int argc, char **argv)
 		      "its lib/libexec directory (reinstall perfops)");
 		return EXIT_ENV;
 	}
-	if (cli_check_output(c->trace) < 0)
+	if (cli_check_output(c->trace) < 0 ||
+	    (c->raw && cli_check_output(c->raw) < 0))
 		return EXIT_FAIL;
+	/* The events go next to the file that keeps them (FILE.partial or
+	 * RAW.partial), left there only if perfops itself is killed. */
+	strbuf_addf(&tmp, "%s.partial", c->raw ? c->raw : c->trace);
 	/* The program may chdir: the library gets an absolute path. */
-	strbuf_addf(&tmp, "%s.partial", c->trace);
 	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		error_errno("cannot create '%s'", tmp.buf);
 		goto out;
 	}
 	close(fd);
+	made = tmp.buf;
 	abs = realpath(tmp.buf, NULL);
 	for (n = 0; environ[n]; n++)
 		;
@@ -373,13 +395,16 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	free(envp);
 	if (r < 0) {
 		error_code(r, "cannot run '%s'", argv[0]);
-		unlink(tmp.buf);
 		ret = r == -ENOENT || r == -EACCES ? 127 : EXIT_FAIL;
 		goto out;
 	}
-	if (rename(tmp.buf, c->trace) < 0) {
-		error_errno("cannot rename '%s' to '%s'", tmp.buf, c->trace);
-		goto out;
+	if (c->raw) {
+		if (rename(tmp.buf, c->raw) < 0) {
+			error_errno("cannot rename '%s' to '%s'", tmp.buf,
+				    c->raw);
+			goto out;
+		}
+		made = NULL;
 	}
 	if (sr.exit_code < 0)
 		notice("'%s' was killed by signal %d (%s); the trace holds "
@@ -388,8 +413,8 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	else if (sr.exit_code)
 		notice("'%s' exited with status %d", argv[0], sr.exit_code);
 	(void)argc;
-	files[0] = (char *)c->trace;
-	if (stat(c->trace, &st) == 0 && st.st_size == 0) {
+	files[0] = c->raw ? (char *)c->raw : tmp.buf;
+	if (stat(files[0], &st) == 0 && st.st_size == 0) {
 		/* The library never started in the program. */
 		if (find_program(argv[0], &prog) == 0 &&
 		    is_static_elf(prog.buf))
@@ -408,9 +433,11 @@ static int run(struct heap_cli *c, int argc, char **argv)
 		heap_trace_release(&t);
 		goto out;
 	}
-	ret = report(c, &t, argv[0]);
+	ret = report(c, &t, argv[0], c->trace);
 	heap_trace_release(&t);
 out:
+	if (made)
+		unlink(made);
 	free(abs);
 	strbuf_release(&tmp);
 	strbuf_release(&prog);
@@ -429,19 +456,19 @@ static int cmd_heap_report(struct heap_cli *c, int argc, char **argv)
 		heap_trace_release(&t);
 		return EXIT_FAIL;
 	}
-	ret = report(c, &t, NULL);
+	ret = report(c, &t, NULL, NULL);
 	heap_trace_release(&t);
 	return ret;
 }
 
 static int cmd_heap_diff(struct heap_cli *c, char **argv)
 {
-	struct heap_analyze_opts ao = {(unsigned)c->window, c->suppressions,
-				       100, 0};
+	struct heap_analyze_opts ao;
 	struct heap_trace t[2];
 	struct heap_analysis a[2];
 	int i, ret = EXIT_FAIL, ok = 0;
 
+	analyze_opts(c, &ao);
 	memset(a, 0, sizeof(a));
 	for (i = 0; i < 2; i++) {
 		if (read_traces(&t[i], &argv[i], 1) < 0 ||
@@ -465,11 +492,16 @@ static int cmd_heap_diff(struct heap_cli *c, char **argv)
 
 int cmd_heap(int argc, char **argv)
 {
-	struct heap_cli c = {.trace = "perfops.heap", .top = 20, .depth = 64};
+	struct heap_cli c = {
+	    .trace = "perfops.heap", .top = 20, .depth = 64, .window = -1};
 	const struct opt options[] = {
 	    OPT_GROUP("Running a program"),
 	    OPT_STRING('o', "output", &c.trace, "FILE",
-		       "the trace file (default perfops.heap)"),
+		       "the profile (default perfops.heap): stacks,\n"
+		       "counters and timeline, not events"),
+	    OPT_STRING(0, "raw", &c.raw, "FILE",
+		       "also keep the event stream in FILE (it\n"
+		       "grows with the run; heap report reads it)"),
 	    OPT_BOOL(0, "exact", &c.exact,
 		     "record every allocation (the default)"),
 	    OPT_CALLBACK(0, "sample", &c, "SIZE",
@@ -498,7 +530,8 @@ int cmd_heap(int argc, char **argv)
 		    "rows per table (default 20; 0 = all)", 0, INT_MAX),
 	    OPT_INT(0, "temporary-window", &c.window, "N",
 		    "an allocation is temporary when freed with at\n"
-		    "most N other allocations in between (default 0)",
+		    "most N other allocations in between (default 0;\n"
+		    "recorded in the profile, so given when running)",
 		    0, INT_MAX),
 	    OPT_STRING(0, "suppressions", &c.suppressions, "FILE",
 		       "leaks to ignore: 'leak:PATTERN' lines, as\n"
@@ -537,6 +570,10 @@ int cmd_heap(int argc, char **argv)
 	argc = parse_options(
 	    argc, argv, &doc, options,
 	    is_report || is_diff ? 0 : PARSE_OPT_STOP_AT_NON_OPTION);
+	if (c.raw && (is_report || is_diff || !strcmp(c.raw, c.trace)))
+		return cli_usage_error("heap",
+				       "--raw FILE keeps the events of "
+				       "a run, in a file other than -o");
 	if (c.exact && c.sample > 0)
 		return cli_usage_error("heap", "--exact and --sample exclude "
 					       "each other");

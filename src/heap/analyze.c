@@ -3,6 +3,7 @@
 #include <math.h>
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "heap/aggregate.h"
 #include "sym/sym.h"
 
 struct sitemap {
@@ -424,6 +425,69 @@ static int analyze_stream(struct heap_analysis *a, uint32_t si, size_t points)
 	return ret;
 }
 
+/*
+ * A stream of an aggregated profile: what the replay of its events found
+ * when it was recorded, taken as analyze_stream() would have left it.
+ */
+static void agg_stream(struct heap_analysis *a, uint32_t si)
+{
+	const struct heap_agg *g = a->trace->streams[si]->agg;
+	struct heap_stats *st = &a->procs[si];
+	size_t i;
+
+	*st = g->stats;
+	for (i = 0; i < g->sites.len; i++) {
+		struct heap_site site = g->sites.v[i];
+
+		site.stream = si;
+		VEC_PUSH(&a->sites, site);
+	}
+	for (i = 0; g->file_first && i < HEAP_HIST_BUCKETS; i++) {
+		a->hist_count[i] += g->hist_count[i];
+		a->hist_bytes[i] += g->hist_bytes[i];
+	}
+	for (i = 0; g->file_first && i < HEAP_KIND_NR; i++)
+		a->kind_calls[i] += g->kind_calls[i];
+	if (a->peak_stream < 0 ||
+	    st->peak_bytes > a->procs[a->peak_stream].peak_bytes) {
+		a->timeline.len = 0;
+		for (i = 0; i < g->timeline.len; i++)
+			VEC_PUSH(&a->timeline, g->timeline.v[i]);
+		a->peak_stream = (int)si;
+	}
+}
+
+/*
+ * Temporaries need the events: an aggregated profile counted them with
+ * the window it was recorded with, which the analysis then takes.
+ */
+static int check_window(struct heap_analysis *a,
+			const struct heap_analyze_opts *o)
+{
+	const struct heap_trace *t = a->trace;
+	int set = o->temp_window_set;
+	size_t i;
+
+	for (i = 0; i < t->nstreams; i++) {
+		const struct heap_agg *g = t->streams[i]->agg;
+
+		if (!g)
+			continue;
+		if (!set) {
+			a->temp_window = g->temp_window;
+			set = 1;
+		} else if (g->temp_window != a->temp_window) {
+			return error("'%s' holds temporaries counted with "
+				     "--temporary-window %u, not %u: record "
+				     "it again with --temporary-window %u, "
+				     "or keep its events with --raw FILE",
+				     t->files[g->file].name, g->temp_window,
+				     a->temp_window, a->temp_window);
+		}
+	}
+	return 0;
+}
+
 struct build_check {
 	char *path;
 	int same;
@@ -588,12 +652,16 @@ int heap_analyze(struct heap_analysis *a, const struct heap_trace *t,
 	a->temp_window = o->temp_window;
 	a->peak_stream = -1;
 	a->procs = xcalloc(t->nstreams + 1, sizeof(*a->procs));
+	if (check_window(a, o) < 0)
+		return -1;
 	for (i = 0; i < t->nstreams; i++) {
 		if (t->streams[i]->mode == HEAP_MODE_SAMPLE)
 			a->sampled = 1;
-		if (analyze_stream(a, (uint32_t)i,
-				   o->timeline_points ? o->timeline_points
-						      : 100) < 0)
+		if (t->streams[i]->agg)
+			agg_stream(a, (uint32_t)i);
+		else if (analyze_stream(a, (uint32_t)i,
+					o->timeline_points ? o->timeline_points
+							   : 100) < 0)
 			return -1;
 	}
 	peak_stream = a->peak_stream;

@@ -74,10 +74,14 @@ struct heap_analyze_opts {
 	size_t timeline_points;	  /* default 100 */
 	unsigned sym_flags;	  /* enum sym_flags */
 	int no_files;		  /* name frames by address, read no file */
+	/* temp_window was asked for: an aggregated profile made with
+	 * another window is an error (else its own window is used). */
+	int temp_window_set;
 };
 
-/* Analyze and symbolize t; reports its own errors (a bad suppressions
- * file). */
+/* Analyze and symbolize t (the streams of an aggregated profile are
+ * taken as they are, not replayed); reports its own errors (a bad
+ * suppressions file, an aggregate made with another temp_window). */
 int heap_analyze(struct heap_analysis *a, const struct heap_trace *t,
 		 const struct heap_analyze_opts *o);
 void heap_analysis_release(struct heap_analysis *a);

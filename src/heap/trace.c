@@ -4,6 +4,7 @@
 #include <zstd.h>
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "heap/aggregate.h"
 
 /* A chunk being decoded: where, and its delta bases. */
 struct cursor {
@@ -100,6 +101,7 @@ static void stream_free(struct heap_stream *s)
 	VEC_RELEASE(&s->frames);
 	VEC_RELEASE(&s->stack_off);
 	VEC_RELEASE(&s->stack_n);
+	heap_agg_free(s->agg);
 	free(s);
 }
 
@@ -489,6 +491,8 @@ static int parse(struct heap_trace *t, const unsigned char *data, size_t len)
 	int mapped = t->files[t->nfiles - 1].mapped;
 	size_t off = 0, dropped = 0;
 
+	if (heap_agg_is(data, len))
+		return heap_agg_parse(t, data, len);
 	if (len < sizeof(struct heap_chunk_hdr) ||
 	    (memcmp(data, "PFH1", 4) && memcmp(data, "PFH2", 4))) {
 		if (!len)
@@ -496,7 +500,7 @@ static int parse(struct heap_trace *t, const unsigned char *data, size_t len)
 				     "never started, or nothing was traced)",
 				     name);
 		return error("%s: not a perfops heap trace (it does not "
-			     "start with PFH1 or PFH2)",
+			     "start with PFH1, PFH2 or PFHA)",
 			     name);
 	}
 	while (off < len) {

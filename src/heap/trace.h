@@ -71,6 +71,9 @@ struct heap_stream {
 	VEC(uint64_t) frames;
 	VEC(uint32_t) stack_off;
 	VEC(uint16_t) stack_n;
+	/* From an aggregated profile (heap/aggregate.h): what the replay of
+	 * its events found, which stand in for them; NULL for events. */
+	struct heap_agg *agg;
 };
 
 struct heap_trace_file {

@@ -22,9 +22,9 @@ hrun() {
 jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
 within() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100) }'; }
 
-hrun --json -o "$T/exact.heap" -- "$H" churn 1000000
+hrun --json -o "$T/exact.heap" --raw "$T/exact.raw" -- "$H" churn 1000000
 cp "$T/out" "$T/exact.json"
-hrun --json --sample 64K -o "$T/sample.heap" -- "$H" churn 1000000
+hrun --json --sample 64K -o "$T/sample.heap" --raw "$T/sample.raw" -- "$H" churn 1000000
 cp "$T/out" "$T/sample.json"
 is "$rc" 0 "--sample runs: $(echo "$err" | head -1)"
 like "$(cat "$T/sample.json")" '"mode": "sample"' "the report says it holds estimates"
@@ -34,8 +34,8 @@ ok $? "allocated bytes: sampled $sb within 5% of exact $eb"
 ea=$(jf "$T/exact.json" allocations); sa=$(jf "$T/sample.json" allocations)
 within "$sa" "$ea" 5
 ok $? "allocations: sampled $sa within 5% of exact $ea"
-# The sampled trace is a small fraction of the exact one.
-es=$(stat -c %s "$T/exact.heap"); ss=$(stat -c %s "$T/sample.heap")
+# The sampled event stream is a small fraction of the exact one.
+es=$(stat -c %s "$T/exact.raw"); ss=$(stat -c %s "$T/sample.raw")
 ok $([ "$ss" -lt $((es / 10)) ]; echo $?) "the sampled trace is under a tenth of the exact one ($ss vs $es bytes)"
 run "$PERFOPS" heap --sample 12Q -- "$H" leak 1 1
 like "$rc:$err" "^2:.*--sample '12Q' is not a size" "a bad --sample size is a usage error"

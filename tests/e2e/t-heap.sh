@@ -67,9 +67,9 @@ is "$(jf "$T/out" peak_bytes):$(jf "$T/out" peak_blocks)" "1000000:10" "exact pe
 like "$(tr -d ' \n' <"$T/out")" '"peak_stacks":\[[^]]*"peak_bytes":1000000' "the live stacks at the peak hold 1000000 bytes"
 is "$(jf "$T/out" temporary)" 3 "peak: 3 temporaries (the last block of each batch)"
 
-hrun --json -o "$T/temp.heap" -- "$H" temp 500
+hrun --json -o "$T/temp.heap" --raw "$T/temp.raw" -- "$H" temp 500
 is "$(jf "$T/out" temporary)" 501 "temp 500: 501 temporary allocations"
-run "$PERFOPS" heap report --json --temporary-window 1000 "$T/temp.heap"
+run "$PERFOPS" heap report --json --temporary-window 1000 "$T/temp.raw"
 is "$(jf "$T/out" temporary)" 1001 "--temporary-window 1000 counts the held blocks too"
 
 hrun --json -o "$T/fork.heap" -- "$H" fork 7 300

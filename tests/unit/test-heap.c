@@ -1,5 +1,6 @@
 #include "core/compat.h"
 #include "core/strbuf.h"
+#include "heap/aggregate.h"
 #include "heap/analyze.h"
 #include "heap/gate.h"
 #include "heap/report.h"
@@ -792,4 +793,83 @@ Test(heap, chunks_that_all_overlap_are_refused_past_a_bound)
 	heap_trace_release(&t);
 	strbuf_release(&b.sb);
 	strbuf_release(&out);
+}
+
+/*
+ * The aggregated profile of an analysis, read back, gives the same
+ * analysis; cut short or with a byte changed, it is refused.
+ */
+Test(heap, aggregate_round_trip)
+{
+	char path[] = "/tmp/test-heap-agg-XXXXXX";
+	struct tb b;
+	struct heap_trace t, t2;
+	struct heap_analysis a, a2;
+	struct strbuf file = STRBUF_INIT;
+	struct heap_analyze_opts o = opts;
+	size_t i, n, n2;
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	build(&b);
+	heap_trace_init(&t);
+	cr_assert_eq(
+	    heap_trace_parse(&t, "t", (unsigned char *)b.sb.buf, b.sb.len), 0);
+	cr_assert_eq(heap_analyze(&a, &t, &opts), 0);
+	cr_assert_eq(heap_agg_write(&a, path), 0);
+	heap_trace_init(&t2);
+	cr_assert_eq(heap_trace_read(&t2, path), 0);
+	cr_assert_eq(t2.nstreams, t.nstreams);
+	cr_assert_not_null(t2.streams[0]->agg);
+	cr_assert_str_eq(t2.streams[0]->exe, "/app");
+	cr_assert_eq(heap_analyze(&a2, &t2, &opts), 0);
+	cr_assert_eq(memcmp(&a.total, &a2.total, sizeof(a.total)), 0);
+	cr_assert_eq(memcmp(a.hist_count, a2.hist_count, sizeof(a.hist_count)),
+		     0);
+	cr_assert_eq(memcmp(a.kind_calls, a2.kind_calls, sizeof(a.kind_calls)),
+		     0);
+	cr_assert_eq(a2.sites.len, a.sites.len);
+	for (i = 0; i < a.sites.len; i++) {
+		const uint64_t *s1 =
+		    heap_stream_stack(t.streams[0], a.sites.v[i].stack, &n);
+		const uint64_t *s2 =
+		    heap_stream_stack(t2.streams[0], a2.sites.v[i].stack, &n2);
+
+		cr_assert_eq(a2.sites.v[i].calls, a.sites.v[i].calls);
+		cr_assert_eq(a2.sites.v[i].leaked_bytes,
+			     a.sites.v[i].leaked_bytes);
+		cr_assert_eq(a2.sites.v[i].peak_bytes, a.sites.v[i].peak_bytes);
+		cr_assert_eq(n2, n);
+		cr_assert(!n || !memcmp(s1, s2, n * sizeof(*s1)));
+	}
+	heap_analysis_release(&a2);
+	/* Another temporary window needs the events. */
+	o.temp_window = 5;
+	o.temp_window_set = 1;
+	cr_assert_eq(heap_analyze(&a2, &t2, &o), -1);
+	heap_analysis_release(&a2);
+	heap_trace_release(&t2);
+	/* Every cut and every changed byte is refused, never misread. */
+	cr_assert_eq(strbuf_read_file(&file, path), 0);
+	for (i = 0; i < file.len; i++) {
+		heap_trace_init(&t2);
+		cr_assert_eq(
+		    heap_trace_parse(&t2, "cut", (unsigned char *)file.buf, i),
+		    -1);
+		heap_trace_release(&t2);
+		file.buf[i] ^= 0x40;
+		heap_trace_init(&t2);
+		cr_assert_eq(heap_trace_parse(&t2, "flip",
+					      (unsigned char *)file.buf,
+					      file.len),
+			     -1);
+		heap_trace_release(&t2);
+		file.buf[i] ^= 0x40;
+	}
+	strbuf_release(&file);
+	unlink(path);
+	heap_analysis_release(&a);
+	heap_trace_release(&t);
+	strbuf_release(&b.sb);
 }
