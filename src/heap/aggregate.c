@@ -157,8 +157,8 @@ int heap_agg_write(const struct heap_analysis *a, const char *path)
 	/* Stacks share their roots, counters are small: zstd halves it. */
 	raw = sb.len;
 	z = xmalloc(HEAP_AGG_HDR + ZSTD_compressBound(raw));
-	zlen = ZSTD_compress(z + HEAP_AGG_HDR, ZSTD_compressBound(raw),
-			     sb.buf, raw, 3);
+	zlen = ZSTD_compress(z + HEAP_AGG_HDR, ZSTD_compressBound(raw), sb.buf,
+			     raw, 3);
 	if (ZSTD_isError(zlen)) {
 		error("cannot compress the heap profile: %s",
 		      ZSTD_getErrorName(zlen));
@@ -340,8 +340,7 @@ int heap_agg_is(const unsigned char *data, size_t len)
 	return len >= 4 && !memcmp(data, HEAP_AGG_MAGIC, 4);
 }
 
-int heap_agg_parse(struct heap_trace *t, const unsigned char *data,
-		   size_t len)
+int heap_agg_parse(struct heap_trace *t, const unsigned char *data, size_t len)
 {
 	const char *name = t->files[t->nfiles - 1].name;
 	struct in in;
@@ -428,12 +427,9 @@ int heap_agg_parse(struct heap_trace *t, const unsigned char *data,
 		struct heap_agg *g = t->streams[base]->agg;
 
 		g->file_first = 1;
-		memcpy(g->hist_count, first->hist_count,
-		       sizeof(g->hist_count));
-		memcpy(g->hist_bytes, first->hist_bytes,
-		       sizeof(g->hist_bytes));
-		memcpy(g->kind_calls, first->kind_calls,
-		       sizeof(g->kind_calls));
+		memcpy(g->hist_count, first->hist_count, sizeof(g->hist_count));
+		memcpy(g->hist_bytes, first->hist_bytes, sizeof(g->hist_bytes));
+		memcpy(g->kind_calls, first->kind_calls, sizeof(g->kind_calls));
 	}
 	if (peak >= 0) {
 		struct heap_agg *g = t->streams[base + (size_t)peak]->agg;

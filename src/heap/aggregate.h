@@ -49,8 +49,7 @@ int heap_agg_is(const unsigned char *data, size_t len);
  * t->files[t->nfiles - 1]); reports its own errors (a truncated, damaged
  * or malformed file, a version this perfops does not read).
  */
-int heap_agg_parse(struct heap_trace *t, const unsigned char *data,
-		   size_t len);
+int heap_agg_parse(struct heap_trace *t, const unsigned char *data, size_t len);
 
 /* Write the aggregated profile of a to path through the atomic writer
  * (a failed write leaves an existing file alone); reports its own errors. */

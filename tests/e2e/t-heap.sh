@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 62
+plan 64
 
 # hrun ARGS...: perfops heap ARGS, a run whose report (which goes to
 # stderr, apart from the program's stdout) is written to a file with
@@ -130,6 +130,16 @@ hrun --json -o "$T/thr.heap" -- "$H" threads 4 50000
 is "$(jf "$T/out" allocations):$(jf "$T/out" frees):$(jf "$T/out" leaked_blocks)" "200044:200004:40" \
 	"threads: no lost or double-counted event (4 x 50000 + 40 leaked + 4 thread blocks, glibc's, freed at exit)"
 like "$(tr -d ' \n' <"$T/out")" '"malloc":200040' "threads: exactly 200040 malloc calls"
+
+# Blocks allocated in one thread and freed in another, their addresses
+# reused at once: the events of the two threads must stay in causal order
+# (each free before the allocation that reuses its address), or frees
+# would go unmatched and blocks look leaked.
+hrun --json -o "$T/hand.heap" --raw "$T/hand.raw" -- "$H" handoff 200000
+is "$(jf "$T/out" allocations):$(jf "$T/out" frees):$(jf "$T/out" leaked_blocks):$(jf "$T/out" unknown_frees)" \
+	"200001:200001:0:0" "handoff: 200000 blocks freed by another thread, every free matched, nothing leaked"
+is "$(awk -v p="$(jf "$T/out" peak_blocks)" 'BEGIN { print (p <= 70) }')" 1 \
+	"handoff: the peak is at most the ring's 64 blocks and a few of glibc's ($(jf "$T/out" peak_blocks))"
 
 hrun --json -o "$T/all.heap" -- "$H" all
 for f in malloc calloc realloc reallocarray posix_memalign aligned_alloc memalign valloc pvalloc mmap munmap mremap; do

@@ -21,6 +21,11 @@
  *   dlopen             dlopen libz, leak the state of a deflateInit (one
  *                      block from deflateInit2_), dlclose, exit at once
  *   threads T N        T threads, each N malloc/free and 10 leaked of 64
+ *   handoff N          one thread allocates N blocks of 32..2079 bytes and
+ *                      passes each to another, which frees it: every
+ *                      address is freed by one thread and soon reused by
+ *                      the other, nothing leaks, the peak is at most 65
+ *                      blocks (the ring's 64 and the one being handed)
  *   all                each allocation function once, all freed, and an
  *                      mmap of 1 MiB unmapped
  *   sleep N SIZE       leak N blocks of SIZE, then sleep (for SIGKILL)
@@ -163,6 +168,47 @@ __attribute__((noinline)) static void do_threads(int t, long n)
 		pthread_join(th[i], NULL);
 }
 
+/* A ring of 64 blocks from a producer to a consumer (one each). */
+static void *ring[64];
+static unsigned long ring_head, ring_tail;
+
+static void *consumer_main(void *arg)
+{
+	long n = *(long *)arg, i;
+
+	for (i = 0; i < n; i++) {
+		void *p;
+
+		while (__atomic_load_n(&ring_tail, __ATOMIC_ACQUIRE) ==
+		       ring_head)
+			;
+		p = ring[ring_head % 64];
+		__atomic_store_n(&ring_head, ring_head + 1, __ATOMIC_RELEASE);
+		free(p);
+	}
+	return NULL;
+}
+
+__attribute__((noinline)) static void do_handoff(long n)
+{
+	pthread_t th;
+	long i;
+
+	pthread_create(&th, NULL, consumer_main, &n);
+	for (i = 0; i < n; i++) {
+		char *p = malloc(32 + (size_t)(i * 7919 % 2048));
+
+		p[0] = 1;
+		while (ring_tail -
+			   __atomic_load_n(&ring_head, __ATOMIC_ACQUIRE) >=
+		       64)
+			;
+		ring[ring_tail % 64] = p;
+		__atomic_store_n(&ring_tail, ring_tail + 1, __ATOMIC_RELEASE);
+	}
+	pthread_join(th, NULL);
+}
+
 __attribute__((noinline)) static void do_all(void)
 {
 	void *p;
@@ -303,6 +349,8 @@ int main(int argc, char **argv)
 		dlclose(z);
 	} else if (!strcmp(m, "threads")) {
 		do_threads((int)a, b);
+	} else if (!strcmp(m, "handoff")) {
+		do_handoff(a);
 	} else if (!strcmp(m, "all")) {
 		do_all();
 	} else if (!strcmp(m, "sleep")) {
