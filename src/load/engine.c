@@ -106,6 +106,24 @@ static int share(int total, int index, int n)
 static void conn_open(struct conn *c, int64_t now);
 static void dispatch(struct worker *w, int64_t now);
 
+/*
+ * Open loop: a request the server never took (pipelined behind a
+ * "Connection: close", refused by an HTTP/2 GOAWAY) goes back to the front
+ * of the queue with its intended time, to be sent on another connection:
+ * HTTP says such a request may be sent again, so it is no error, and its
+ * latency still counts from when it was due.
+ */
+static void requeue(struct worker *w, int64_t intended)
+{
+	if (w->qlen == w->qcap) {
+		w->res.dropped++;
+		return;
+	}
+	w->qhead = (w->qhead + w->qcap - 1) % w->qcap;
+	w->queue[w->qhead] = intended;
+	w->qlen++;
+}
+
 static void conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
@@ -301,12 +319,11 @@ static int conn_cap(const struct conn *c)
 
 static void conn_fill(struct conn *c, int64_t now)
 {
+	/* An HTTP/2 session that takes no more streams (GOAWAY) sent
+	 * nothing: no error, the connection is replaced when it ends. */
 	while (c->n < conn_cap(c))
-		if (conn_add_request(c, now, now) < 0) {
-			/* A closed loop request that could not be sent. */
-			c->w->res.errors[LOAD_ERR_RESET]++;
+		if (conn_add_request(c, now, now) < 0)
 			break;
-		}
 	conn_flush(c, now);
 }
 
@@ -407,10 +424,12 @@ static void h2_done(void *conn, int64_t intended, int64_t sent, int status,
 	int64_t now = loop_now();
 
 	(void)body;
-	if (status)
+	if (status > 0)
 		record_response(w, intended, sent, status, now);
-	else
+	else if (!status)
 		w->res.errors[LOAD_ERR_RESET]++;
+	else if (w->o->rate > 0)
+		requeue(w, intended);
 	c->n--;
 	w->inflight--;
 	if (w->o->rate > 0) {
@@ -419,8 +438,9 @@ static void h2_done(void *conn, int64_t intended, int64_t sent, int status,
 			w->freestack[w->nfree++] = (int)(c - w->conns);
 		}
 	} else if (!w->draining && !c->retire) {
-		if (conn_add_request(c, now, now) < 0)
-			w->res.errors[LOAD_ERR_RESET]++;
+		/* After a GOAWAY the session takes no new stream: the
+		 * connection is replaced once its last stream ends. */
+		conn_add_request(c, now, now);
 	}
 }
 
@@ -434,7 +454,16 @@ static void conn_complete(struct conn *c, int64_t now)
 	c->n--;
 	w->inflight--;
 	if (!c->hp.keep_alive) {
-		/* Requests pipelined behind this one are lost with it. */
+		/* The server closes after this response, so it never read the
+		 * requests pipelined behind it: sent again (open loop) or
+		 * replaced by the new connection's (closed loop), not lost. */
+		while (c->n) {
+			if (w->o->rate > 0)
+				requeue(w, c->intended[(c->head + c->n - 1) %
+						       PIPE_MAX]);
+			c->n--;
+			w->inflight--;
+		}
 		conn_fail(c, LOAD_ERR_RESET, now);
 		return;
 	}
