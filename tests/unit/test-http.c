@@ -151,17 +151,37 @@ Test(http, malformed_responses)
 		}
 }
 
+/* Servers send long Set-Cookie or Content-Security-Policy lines (wrk
+ * takes 80 KB of headers): a long line of a header the parser does not
+ * interpret is skipped, whatever the pieces; one it interprets fails. */
 Test(http, overlong_header_line)
 {
+	static const char *const names[] = {"Set-Cookie", "X-Long",
+					    "Content-Length"};
 	struct http_parser p;
-	char *s = xmalloc(HTTP_LINE_MAX + 64);
+	size_t i, j, n = 3 * HTTP_LINE_MAX;
+	char *s = xmalloc(n + 128);
 
-	memcpy(s, "HTTP/1.1 200 OK\r\nX: ", 21);
-	memset(s + strlen(s), 'a', HTTP_LINE_MAX);
-	s[HTTP_LINE_MAX + 20] = '\0';
-	http_parser_reset(&p, 0);
-	cr_assert_eq(feed(&p, s, 4096), -1);
-	cr_assert_str_eq(p.error, "header line too long");
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		for (j = 0; j < ARRAY_SIZE(steps); j++) {
+			int len = snprintf(s, 128,
+					   "HTTP/1.1 200 OK\r\n%s: ", names[i]);
+
+			memset(s + len, '1', n);
+			snprintf(s + len + n, 128,
+				 "\r\nContent-Length: 5\r\n\r\nhelloNEXT");
+			http_parser_reset(&p, 0);
+			if (i < 2) {
+				cr_assert_eq(feed(&p, s, steps[j]),
+					     (ssize_t)strlen(s) - 4);
+				cr_assert_eq(p.state, HTTP_DONE);
+				cr_assert_eq(p.status, 200);
+			} else {
+				cr_assert_eq(feed(&p, s, steps[j]), -1);
+				cr_assert_str_eq(p.error,
+						 "header line too long");
+			}
+		}
 	free(s);
 }
 
