@@ -83,7 +83,7 @@ struct worker {
 	struct sched sched;
 	int64_t next_due; /* absolute, or -1 */
 	int64_t t_start;  /* the warm-up begins; t0: the measured run */
-	int64_t t0, t_end, t_drain, last_scan;
+	int64_t t0, t_end, t_drain, t_done, last_scan;
 	int draining;
 	int64_t sec_start, sec_count;
 	struct load_result res;
@@ -889,7 +889,8 @@ static void *worker_main(void *arg)
 		if (loop_run_once(&w->loop, -1, on_event) < 0)
 			break;
 	}
-	finish(w, loop_now());
+	w->t_done = loop_now();
+	finish(w, w->t_done);
 	/* The drain belongs to the last second. */
 	while (w->cur_k <= w->last_k)
 		swap_interval(w);
@@ -1045,6 +1046,8 @@ int load_run(const struct load_opts *o, struct load_result *r)
 		/* Stopped early: the measured window is what ran. */
 		r->duration_s =
 		    MIN(r->duration_s, (double)(ws[i].t_end - ws[i].t0) / NS);
+		r->drain_s =
+		    MAX(r->drain_s, (double)(ws[i].t_done - ws[i].t_end) / NS);
 		if (ws[i].why[0])
 			snprintf(r->why, sizeof(r->why), "%s", ws[i].why);
 	}

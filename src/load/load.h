@@ -95,7 +95,10 @@ struct load_result {
 	int64_t scheduled; /* open loop: requests due in the run */
 	int connections_asked, connections_achieved;
 	double duration_s; /* the measured window */
-	double rate;	   /* asked, 0 for closed loop */
+	/* From the window's end to the last response (or the drain's
+	 * timeout): a server slower than the rate answers after it. */
+	double drain_s;
+	double rate; /* asked, 0 for closed loop */
 	int threads;
 	char why[256]; /* why the last connection failed, or "" */
 	/* Requests per second of each thread, over 1 s samples (wrk's
@@ -117,6 +120,9 @@ void load_record_us(struct hist *h, int64_t ns);
 int64_t load_result_errors(const struct load_result *r);
 /* Requests that failed: every class but non-2xx (those got a response). */
 int64_t load_result_failed(const struct load_result *r);
+/* Responses per second over the time they took: the window and the
+ * drain after it. */
+double load_result_rps(const struct load_result *r);
 /* The generator itself fell behind its schedule (more than 1% late). */
 int load_result_fell_behind(const struct load_result *r);
 

@@ -125,7 +125,7 @@ double threshold_measure(const struct threshold *t, const struct load_result *r)
 		total = r->requests + load_result_failed(r);
 		return total ? (double)bad_n / (double)total : 0;
 	case TH_RPS:
-		return r->duration_s > 0 ? r->requests / r->duration_s : 0;
+		return load_result_rps(r);
 	}
 	return 0;
 }

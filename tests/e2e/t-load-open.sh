@@ -5,7 +5,7 @@
 # and a generator that fell behind reported.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 22
+plan 24
 
 # Coordinated omission.  The server stalls for S = 1 s, from 0.5 s to
 # 1.5 s after it starts, inside a run of D = 3 s at R = 200 requests/s.
@@ -102,6 +102,19 @@ stop_server
 is "$rc" 4 "drops fail the run: exit 4"
 like "$out" 'Scheduled: 100, dropped: (9[0-9]|[1-8][0-9]) \(the queue was full' "drops counted, never silent"
 like "$out" 'FAIL dropped==0 +measured [1-9]' "listed as a failed threshold"
+
+# Past the server's capacity: a single-threaded server taking 10 ms a
+# request answers at most 100/s, so 200 requests asked at 200/s in 1 s
+# take at least 2 s.  The responses that arrive after the scheduled
+# second count in the run and in the time it took: requests/s can't
+# exceed what the server can give.
+start_server capacity --serial --delay 10
+run "$PERFOPS" load --rate 200 -c 4 -t 1 -d 1s --timeout 5s --json "http://127.0.0.1:$PORT/"
+stop_server
+is "$(jget "$T/out" o.requests):$(cat "$T/capacity.count")" "200:200" \
+	"over capacity: every request answered, counted"
+is "$(jget "$T/out" 'o.rps <= 100 && o.drain_s >= 1 && Math.abs(o.rps - o.requests / (o.duration_s + o.drain_s)) < 1e-6')" \
+	true "over capacity: rps $(jget "$T/out" o.rps) (at most the server's 100/s) over the time the responses took"
 
 # The generator itself stopped for 300 ms (SIGSTOP): requests noticed
 # late, and the summary says the generator fell behind.
