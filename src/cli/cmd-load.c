@@ -44,8 +44,9 @@ static const struct cli_doc doc = {
 	"\n"
 	"Errors are counted by class: connect, timeout (also recorded as\n"
 	"latency), reset (the connection closed or reset mid-response),\n"
-	"parse (a malformed response) and non-2xx; the connections actually\n"
-	"achieved are reported beside those asked for.  Requests still in\n"
+	"parse (a malformed response) and non-2xx/3xx (a 4xx or 5xx, as wrk\n"
+	"counts them); the connections actually achieved are reported\n"
+	"beside those asked for.  Requests still in\n"
 	"flight at the end get up to --timeout to finish, then count as\n"
 	"timeouts.\n",
     .epilogue =
@@ -58,7 +59,7 @@ static const struct cli_doc doc = {
 	"  p(N)<T  avg<T  med<T  min<T  max<T   latency, T in us, ms "
 	"(default),\n"
 	"                                       s or m\n"
-	"  error_rate<1%   failed or non-2xx requests over all (or 0.01)\n"
+	"  error_rate<1%   failed, 4xx or 5xx requests over all (or 0.01)\n"
 	"  rps>1000        responses per second\n"
 	"with <, <=, >, >=, == or !=.  Each is listed with its measured "
 	"value.\n"

@@ -102,7 +102,7 @@ static void *drive(void *arg)
 			d->failed = 1;
 			break;
 		}
-		if (r.requests - r.errors[LOAD_ERR_NON2XX] > 0)
+		if (r.requests - r.errors[LOAD_ERR_STATUS] > 0)
 			u->idle_p50 = ms(&r.latency, 50);
 		load_result_release(&r);
 		u->t0 = sys_now() - d->start;

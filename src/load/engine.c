@@ -36,7 +36,7 @@
 static volatile sig_atomic_t stop_asked;
 
 const char *const load_error_names[LOAD_ERR_N] = {
-    "connect", "timeout", "reset", "parse", "non-2xx",
+    "connect", "timeout", "reset", "parse", "non-2xx/3xx",
 };
 
 enum conn_state {
@@ -410,8 +410,8 @@ static void record_response(struct worker *w, int64_t intended, int64_t sent,
 	w->res.requests++;
 	w->sec_count++;
 	w->res.status[status < 600 ? status : 0]++;
-	if (status < 200 || status > 299)
-		w->res.errors[LOAD_ERR_NON2XX]++;
+	if (status < 200 || status > 399)
+		w->res.errors[LOAD_ERR_STATUS]++;
 }
 
 /* An HTTP/2 stream ended; called from inside nghttp2, so the connection

@@ -28,7 +28,9 @@ enum load_error {
 	LOAD_ERR_TIMEOUT,
 	LOAD_ERR_RESET,
 	LOAD_ERR_PARSE,
-	LOAD_ERR_NON2XX,
+	/* An answer of 400 or above: 3xx (a redirect, 304 Not Modified)
+	 * is an answer, as wrk, k6 and vegeta count it. */
+	LOAD_ERR_STATUS,
 	LOAD_ERR_N,
 };
 extern const char *const load_error_names[LOAD_ERR_N];
@@ -118,7 +120,8 @@ int load_hist_init(struct hist *h);
 void load_record_us(struct hist *h, int64_t ns);
 /* Every error counted, of all classes, and drops. */
 int64_t load_result_errors(const struct load_result *r);
-/* Requests that failed: every class but non-2xx (those got a response). */
+/* Requests that failed: every class but non-2xx/3xx (those got a
+ * response). */
 int64_t load_result_failed(const struct load_result *r);
 /* Responses per second over the time they took: the window and the
  * drain after it. */

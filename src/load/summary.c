@@ -334,7 +334,7 @@ int load_print_json(FILE *fp, const struct load_result *r,
 	json_key(&w, "total");
 	json_int(&w, load_result_errors(r));
 	for (i = 0; i < LOAD_ERR_N; i++) {
-		json_key(&w, i == LOAD_ERR_NON2XX ? "non_2xx"
+		json_key(&w, i == LOAD_ERR_STATUS ? "non_2xx_3xx"
 						  : load_error_names[i]);
 		json_int(&w, r->errors[i]);
 	}

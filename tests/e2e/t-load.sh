@@ -4,7 +4,7 @@
 # class; bad input reported with its exit code.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 35
+plan 37
 
 if start_nginx "$T/ng"; then
 	U=http://127.0.0.1:$NGINX_PORT
@@ -43,10 +43,22 @@ if start_nginx "$T/ng"; then
 
 	run "$PERFOPS" load -c 2 -d 0.3s "$U/missing"
 	like "$out" 'Status codes: 404: [0-9]+' "a 404 is counted by status"
-	like "$out" 'Errors: connect 0, timeout 0, reset 0, parse 0, non-2xx [1-9]' \
-		"and as non-2xx"
+	like "$out" 'Errors: connect 0, timeout 0, reset 0, parse 0, non-2xx/3xx [1-9]' \
+		"and as non-2xx/3xx"
+
+	# A redirect and a 304 are answers, as wrk, k6 and vegeta count
+	# them: listed by status, no error, error_rate holds.
+	echo old >"$T/ng/www/old.html"
+	touch -d 2001-01-01 "$T/ng/www/old.html"
+	run "$PERFOPS" load -c 2 -d 0.3s --json --threshold 'error_rate<1%' "$U/moved"
+	is "$rc:$(jget "$T/out" 'o.status["301"] == o.requests && o.requests > 0'):$(jget "$T/out" o.errors.total)" \
+		"0:true:0" "301 responses: counted by status, not as errors, error_rate holds"
+	run "$PERFOPS" load -c 2 -d 0.3s --json -H 'If-Modified-Since: Thu, 01 Jan 2037 00:00:00 GMT' \
+		--threshold 'error_rate<1%' "$U/old.html"
+	is "$rc:$(jget "$T/out" 'o.status["304"] == o.requests && o.requests > 0'):$(jget "$T/out" o.errors.total)" \
+		"0:true:0" "304 Not Modified to a conditional GET: not an error"
 else
-	skip "nginx not installed (scripts/install-deps --check)" 13
+	skip "nginx not installed (scripts/install-deps --check)" 15
 fi
 
 # The test server, one behaviour at a time: the responses perfops counts
