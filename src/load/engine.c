@@ -31,6 +31,9 @@
 /* A request noticed later than this after it was due counts as late: the
  * generator, not the server, fell behind. */
 #define LATE_NS 10000000LL
+/* The Req/Sec row samples each thread's rate every 100 ms, as wrk does:
+ * a run of a second or less still has samples. */
+#define RPS_SAMPLE_NS 100000000LL
 
 /* Set by load_stop() (Ctrl-C): every worker ends its run. */
 static volatile sig_atomic_t stop_asked;
@@ -85,7 +88,7 @@ struct worker {
 	int64_t t_start;  /* the warm-up begins; t0: the measured run */
 	int64_t t0, t_end, t_drain, t_done, last_scan;
 	int draining;
-	int64_t sec_start, sec_count;
+	int64_t sample_start, sample_count;
 	struct load_result res;
 	/* This second's histograms, swapped into res (and the log) as each
 	 * second ends; the counts at the last swap. */
@@ -408,7 +411,7 @@ static void record_response(struct worker *w, int64_t intended, int64_t sent,
 	}
 	load_record_times(&w->cur, intended, sent, now);
 	w->res.requests++;
-	w->sec_count++;
+	w->sample_count++;
 	w->res.status[status < 600 ? status : 0]++;
 	if (status < 200 || status > 399)
 		w->res.errors[LOAD_ERR_STATUS]++;
@@ -791,7 +794,8 @@ static void enqueue_due(struct worker *w, int64_t until, int64_t now)
 
 static void rps_sample(struct worker *w, int64_t now)
 {
-	double x = (double)w->sec_count * NS / (double)(now - w->sec_start);
+	double x =
+	    (double)w->sample_count * NS / (double)(now - w->sample_start);
 	struct load_result *r = &w->res;
 	double d;
 
@@ -800,8 +804,8 @@ static void rps_sample(struct worker *w, int64_t now)
 	r->rps_mean += d / r->rps_n;
 	r->rps_m2 += d * (x - r->rps_mean);
 	r->rps_max = MAX(r->rps_max, x);
-	w->sec_start = now;
-	w->sec_count = 0;
+	w->sample_start = now;
+	w->sample_count = 0;
 }
 
 /* Second cur_k ended: fold it into the run's result and hand it to the
@@ -845,7 +849,7 @@ static void *worker_main(void *arg)
 	       EINTR)
 		;
 	w->last_scan = w->t_start - SCAN_NS;
-	w->sec_start = w->t0;
+	w->sample_start = w->t0;
 	for (;;) {
 		int64_t now = loop_now(), wake;
 
@@ -871,7 +875,7 @@ static void *worker_main(void *arg)
 		}
 		if (now - w->last_scan >= SCAN_NS)
 			scan(w, now);
-		if (!w->draining && now - w->sec_start >= NS)
+		if (!w->draining && now - w->sample_start >= RPS_SAMPLE_NS)
 			rps_sample(w, now);
 		while (w->cur_k < w->last_k && w->cur_k < (now - w->t0) / NS)
 			swap_interval(w);

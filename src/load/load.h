@@ -103,7 +103,7 @@ struct load_result {
 	double rate; /* asked, 0 for closed loop */
 	int threads;
 	char why[256]; /* why the last connection failed, or "" */
-	/* Requests per second of each thread, over 1 s samples (wrk's
+	/* Requests per second of each thread, over 100 ms samples (wrk's
 	 * Req/Sec row): running mean, M2 and max. */
 	int64_t rps_n;
 	double rps_mean, rps_m2, rps_max;

@@ -4,7 +4,7 @@
 # class; bad input reported with its exit code.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 37
+plan 39
 
 if start_nginx "$T/ng"; then
 	U=http://127.0.0.1:$NGINX_PORT
@@ -76,6 +76,16 @@ for mode in chunked close eof malformed reset; do
 	esac
 	is "$(jget "$T/out" "$want")" true "$mode: the right error class"
 done
+
+# wrk's Req/Sec row, sampled every 100 ms so a short run has it: one
+# connection to a server that takes 10 ms a request, one at a time, can
+# not get more than 11 answers in a 100 ms sample.
+start_server reqsec --serial --delay 10
+run "$PERFOPS" load -c 1 -t 1 -d 0.5s "http://127.0.0.1:$PORT/"
+stop_server
+like "$out" 'Req/Sec +[0-9.]+ +[0-9.]+ +[0-9.]+' "a 0.5 s run has the Req/Sec row"
+is "$(echo "$out" | awk '/Req\/Sec/ { print ($2 > 0 && $4 <= 110) }')" 1 \
+	"its samples are rates of 100 ms ($(echo "$out" | grep Req/Sec))"
 
 # Timeouts: a server slower than --timeout.
 start_server slow --delay 700
