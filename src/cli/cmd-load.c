@@ -150,15 +150,17 @@ static int read_body(const char *arg, struct strbuf *body)
 	return 0;
 }
 
-static struct sigaction old_sigint;
+static struct sigaction old_sigint, old_sigterm;
 
-/* The first Ctrl-C ends the run (reported); the next one is main's: the
- * temporary output files go and perfops dies of the signal. */
-static void on_sigint(int sig)
+/* The first Ctrl-C or SIGTERM (timeout(1), a cancelled CI job, a stopped
+ * pod) ends the run (reported); the next one is main's: the temporary
+ * output files go and perfops dies of the signal. */
+static void on_stop_signal(int sig)
 {
 	(void)sig;
 	load_stop();
 	sigaction(SIGINT, &old_sigint, NULL);
+	sigaction(SIGTERM, &old_sigterm, NULL);
 }
 
 static int run_find_max(const struct load_opts *o, const struct threshold *ths,
@@ -491,13 +493,14 @@ int cmd_load(int argc, char **argv)
 	o.streams = streams;
 	/* A server closing on us must not kill the run. */
 	signal(SIGPIPE, SIG_IGN);
-	/* Ctrl-C ends the run early and still reports it (a second one
-	 * kills). */
+	/* Ctrl-C or SIGTERM ends the run early and still reports it (a
+	 * second one kills). */
 	{
 		struct sigaction sa = {0};
 
-		sa.sa_handler = on_sigint;
+		sa.sa_handler = on_stop_signal;
 		sigaction(SIGINT, &sa, &old_sigint);
+		sigaction(SIGTERM, &sa, &old_sigterm);
 	}
 	if (find_max) {
 		ret = run_find_max(&o, ths, thresh.v.len + 1, json);
