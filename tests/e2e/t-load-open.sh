@@ -5,7 +5,7 @@
 # and a generator that fell behind reported.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 26
+plan 27
 
 # Coordinated omission.  The server stalls for S = 1 s, from 0.5 s to
 # 1.5 s after it starts, inside a run of D = 3 s at R = 200 requests/s.
@@ -77,37 +77,26 @@ is "$(jget "$T/out" 'o.requests + ":" + o.warmup.requests + ":" + o.scheduled'):
 is "$(jget "$T/out" 'o.warmup.latency_ms.max >= 200 && o.latency_ms.max < 200')" true \
 	"the warm-up's stall in its own numbers ($(jget "$T/out" o.warmup.latency_ms.max) ms), not the run's ($(jget "$T/out" o.latency_ms.max) ms)"
 
-# Ctrl-C ends a 10 s run early: exit 0, and what ran is reported, every
-# response the server gave counted, the duration the one that ran.
-start_server int
-"$PERFOPS" load --rate 200 -c 10 -d 10s --json --hlog "$T/int.hlog" \
-	"http://127.0.0.1:$PORT/" >"$T/int.json" 2>"$T/int.err" &
-lp=$!
-sleep 1
-kill -INT $lp
-wait $lp
-rc=$?
-stop_server
-is "$rc:$(jget "$T/int.json" o.requests)" "0:$(cat "$T/int.count")" \
-	"SIGINT: exit 0, the responses the server gave, reported"
-is "$(jget "$T/int.json" 'o.duration_s < 5 && Math.abs(o.rps - 200) < 20')" true \
-	"SIGINT: the duration that ran ($(jget "$T/int.json" o.duration_s) s), the rate asked"
-is "$(tail -1 "$T/int.hlog" | cut -c1-19)" "#[perfops-summary: " "SIGINT: the interval log is complete"
-
-# SIGTERM (timeout(1), a CI job cancelled, a Kubernetes pod stopped) ends
-# the run the same way: reported, the interval log complete.
-start_server term
-"$PERFOPS" load --rate 200 -c 10 -d 10s --json --hlog "$T/term.hlog" \
-	"http://127.0.0.1:$PORT/" >"$T/term.json" 2>"$T/term.err" &
-lp=$!
-sleep 1
-kill -TERM $lp
-wait $lp
-rc=$?
-stop_server
-is "$rc:$(jget "$T/term.json" o.requests)" "0:$(cat "$T/term.count")" \
-	"SIGTERM: exit 0, the responses the server gave, reported"
-is "$(tail -1 "$T/term.hlog" | cut -c1-19)" "#[perfops-summary: " "SIGTERM: the interval log is complete"
+# Ctrl-C, or SIGTERM (timeout(1), a CI job cancelled, a Kubernetes pod
+# stopped), ends a 10 s run early: exit 0, and what ran is reported, every
+# response the server gave counted, the duration the one that ran, the
+# interval log complete.
+for sig in INT TERM; do
+	start_server "$sig"
+	"$PERFOPS" load --rate 200 -c 10 -d 10s --json --hlog "$T/$sig.hlog" \
+		"http://127.0.0.1:$PORT/" >"$T/$sig.json" 2>"$T/$sig.err" &
+	lp=$!
+	sleep 1
+	kill -"$sig" $lp
+	wait $lp
+	rc=$?
+	stop_server
+	is "$rc:$(jget "$T/$sig.json" o.requests)" "0:$(cat "$T/$sig.count")" \
+		"SIG$sig: exit 0, the responses the server gave, reported"
+	is "$(jget "$T/$sig.json" 'o.duration_s < 5 && Math.abs(o.rps - 200) < 20')" true \
+		"SIG$sig: the duration that ran ($(jget "$T/$sig.json" o.duration_s) s), the rate asked"
+	is "$(tail -1 "$T/$sig.hlog" | cut -c1-19)" "#[perfops-summary: " "SIG$sig: the interval log is complete"
+done
 
 # A queue of 5 per thread before a server that takes 300 ms per request
 # over one connection: the rest is dropped, counted, and fails the run.
