@@ -46,8 +46,14 @@ struct load_url {
 /* Parse url; -1 with a message naming the problem. */
 int load_url_parse(struct load_url *u, const char *url);
 void load_url_release(struct load_url *u);
-/* Resolve the URL's host and port; -1 with a message. */
+/* Resolve the URL's host and port; -1 with a message.  Of several
+ * addresses, the first that accepts a connection comes first (see
+ * load_prefer_reachable()). */
 int load_resolve(const struct load_url *u, struct addrinfo **out);
+/* Move the first address of list that accepts a TCP connection (within
+ * a second) to the front, as wrk picks it; the order stays when none
+ * does, so the run reports the first one's error. */
+void load_prefer_reachable(struct addrinfo *list);
 
 struct load_target;
 

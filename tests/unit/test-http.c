@@ -231,3 +231,41 @@ Test(http, bad_urls, .init = quiet)
 		cr_assert_eq(load_url_parse(&u, bad[i]), -1, "accepted %s",
 			     bad[i]);
 }
+
+/* A name with an IPv6 and an IPv4 address (Debian's localhost is ::1
+ * first) before a server listening on IPv4 only (nginx's "listen 8080"):
+ * the address that answers goes first, as wrk picks the first that
+ * connects. */
+Test(http, resolve_prefers_reachable)
+{
+	struct sockaddr_in v4 = {.sin_family = AF_INET};
+	struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
+	struct addrinfo a6 = {0}, a4 = {0};
+	socklen_t sl = sizeof(v4);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&v4, sizeof(v4)), 0);
+	cr_assert_eq(listen(lfd, 4), 0);
+	cr_assert_eq(getsockname(lfd, (struct sockaddr *)&v4, &sl), 0);
+	v6.sin6_addr = in6addr_loopback;
+	v6.sin6_port = v4.sin_port;
+	a6.ai_family = AF_INET6;
+	a6.ai_socktype = SOCK_STREAM;
+	a6.ai_addr = (struct sockaddr *)&v6;
+	a6.ai_addrlen = sizeof(v6);
+	a6.ai_next = &a4;
+	a4.ai_family = AF_INET;
+	a4.ai_socktype = SOCK_STREAM;
+	a4.ai_addr = (struct sockaddr *)&v4;
+	a4.ai_addrlen = sizeof(v4);
+	load_prefer_reachable(&a6);
+	cr_assert_eq(a6.ai_family, AF_INET);
+	cr_assert_eq(a6.ai_addr, (struct sockaddr *)&v4);
+	cr_assert_eq(a6.ai_next, &a4);
+	cr_assert_eq(a4.ai_family, AF_INET6);
+	/* Nothing answers: the order stays. */
+	close(lfd);
+	load_prefer_reachable(&a6);
+	cr_assert_eq(a6.ai_family, AF_INET);
+}
