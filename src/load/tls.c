@@ -97,6 +97,7 @@ enum tls_step tls_handshake(struct tls_conn *c, char *why, size_t whylen)
 {
 	SSL *ssl = (SSL *)c;
 	int r = SSL_do_handshake(ssl);
+	unsigned long e;
 	long v;
 
 	if (r == 1)
@@ -110,16 +111,22 @@ enum tls_step tls_handshake(struct tls_conn *c, char *why, size_t whylen)
 		break;
 	}
 	v = SSL_get_verify_result(ssl);
-	if (v != X509_V_OK)
+	e = ERR_peek_last_error();
+	if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(e) == SSL_R_WRONG_VERSION_NUMBER)
+		/* The answer was no TLS record: plain HTTP, most likely. */
+		snprintf(why, whylen,
+			 "TLS handshake failed: wrong version number (the "
+			 "port speaks plain HTTP: use http://)");
+	else if (v != X509_V_OK)
 		snprintf(why, whylen,
 			 "TLS certificate does not verify: %s (--cacert FILE "
 			 "to trust its issuer, --insecure to skip the check)",
 			 X509_verify_cert_error_string(v));
 	else
 		snprintf(why, whylen, "TLS handshake failed: %s",
-			 ERR_peek_last_error()
-			     ? ERR_reason_error_string(ERR_peek_last_error())
-			     : "the server closed the connection");
+			 e ? ERR_reason_error_string(e)
+			   : "the server closed the connection");
 	ERR_clear_error();
 	return TLS_FAILED;
 }
