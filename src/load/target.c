@@ -23,6 +23,13 @@ int load_url_parse(struct load_url *u, const char *url)
 			     url);
 	}
 	auth = host;
+	/* user:password@ (k6 turns it into Basic auth, wrk drops it): say
+	 * so rather than read "password@host" as a bad port. */
+	if (memchr(host, '@', strcspn(host, "/?#")))
+		return error("'%s': credentials in the URL are not sent; give "
+			     "them as a header: -H 'Authorization: Basic "
+			     "BASE64(user:password)'",
+			     url);
 	if (*host == '[') {
 		host_end = strchr(host, ']');
 		if (!host_end)

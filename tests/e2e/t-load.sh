@@ -4,7 +4,7 @@
 # class; bad input reported with its exit code.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 39
+plan 40
 
 if start_nginx "$T/ng"; then
 	U=http://127.0.0.1:$NGINX_PORT
@@ -117,6 +117,9 @@ is "$rc:$err" "1:perfops: cannot resolve 'no-such-host.invalid': Name or service
 run "$PERFOPS" load -d 0.2s 'htp://127.0.0.1/'
 is "$rc:$err" "2:perfops: 'htp://127.0.0.1/' is not an http:// or https:// URL (like http://127.0.0.1:8080/path)" \
 	"an invalid URL: exit 2"
+run "$PERFOPS" load -d 0.2s 'http://user:secret@127.0.0.1:8080/'
+is "$rc:$err" "2:perfops: 'http://user:secret@127.0.0.1:8080/': credentials in the URL are not sent; give them as a header: -H 'Authorization: Basic BASE64(user:password)'" \
+	"credentials in the URL: exit 2, the header to use instead"
 run "$PERFOPS" load -H 'no colon' http://127.0.0.1/
 is "$rc" 2 "a header without a colon: exit 2"
 
