@@ -107,6 +107,7 @@ static int share(int total, int index, int n)
 }
 
 static void conn_open(struct conn *c, int64_t now);
+static void conn_fill(struct conn *c, int64_t now);
 static void dispatch(struct worker *w, int64_t now);
 
 /*
@@ -268,6 +269,34 @@ static void conn_flush(struct conn *c, int64_t now)
 	}
 }
 
+/* Open loop: c has room for another request. */
+static void free_push(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	if (!c->in_free) {
+		c->in_free = 1;
+		w->freestack[w->nfree++] = (int)(c - w->conns);
+	}
+}
+
+/* A request on c ended: it takes the next (open loop), or sends it
+ * (closed loop), or closes when it is retiring and empty. */
+static void conn_has_room(struct conn *c, int64_t now)
+{
+	struct worker *w = c->w;
+
+	if (w->o->rate > 0) {
+		free_push(c);
+	} else if (c->retire && !c->n) {
+		c->retire = 0;
+		conn_close(c);
+		w->active--;
+	} else if (!w->draining && !c->retire) {
+		conn_fill(c, now);
+	}
+}
+
 /* Queue one request on c (written by the caller's conn_flush()). */
 /* The target of the next request: request i of the whole schedule (all
  * threads of all shards) takes target i mod n, or one at random. */
@@ -389,10 +418,7 @@ static void conn_ready(struct conn *c, int64_t now)
 	    MAX(w->res.connections_achieved, w->connected);
 	loop_watch(&w->loop, c->fd, LOOP_READ, c);
 	if (w->o->rate > 0) {
-		if (!c->in_free) {
-			c->in_free = 1;
-			w->freestack[w->nfree++] = (int)(c - w->conns);
-		}
+		free_push(c);
 		dispatch(w, now);
 	} else if (!w->draining && !c->retire) {
 		conn_fill(c, now);
@@ -436,10 +462,7 @@ static void h2_done(void *conn, int64_t intended, int64_t sent, int status,
 	c->n--;
 	w->inflight--;
 	if (w->o->rate > 0) {
-		if (!c->in_free) {
-			c->in_free = 1;
-			w->freestack[w->nfree++] = (int)(c - w->conns);
-		}
+		free_push(c);
 	} else if (!w->draining && !c->retire) {
 		/* After a GOAWAY the session takes no new stream: the
 		 * connection is replaced once its last stream ends. */
@@ -471,18 +494,7 @@ static void conn_complete(struct conn *c, int64_t now)
 		return;
 	}
 	http_parser_reset(&c->hp, 0);
-	if (w->o->rate > 0) {
-		if (!c->in_free) {
-			c->in_free = 1;
-			w->freestack[w->nfree++] = (int)(c - w->conns);
-		}
-	} else if (c->retire && !c->n) {
-		c->retire = 0;
-		conn_close(c);
-		w->active--;
-	} else if (!w->draining && !c->retire) {
-		conn_fill(c, now);
-	}
+	conn_has_room(c, now);
 }
 
 /* Returns -1 when the connection was closed. */
@@ -715,6 +727,25 @@ static void closed_adjust(struct worker *w, int64_t now)
 	}
 }
 
+/*
+ * HTTP/2: the streams sent at or before `before` timed out.  Only they are
+ * cancelled; the others on the connection go on (closing it would count
+ * every stream in flight as a timeout, the fast with the slow).
+ */
+static void h2_timeout(struct conn *c, int64_t before, int64_t now)
+{
+	struct worker *w = c->w;
+	struct lost l = {w, LOAD_ERR_TIMEOUT, now};
+	int n = h2_cancel_sent_before(c->h2, before, lose_one, &l);
+
+	c->n -= n;
+	w->inflight -= n;
+	conn_has_room(c, now);
+	/* The RST_STREAM frames go out now. */
+	if (c->state == CONN_OPEN)
+		conn_flush(c, now);
+}
+
 /* Timeouts, retries, stage changes: every SCAN_NS. */
 static void scan(struct worker *w, int64_t now)
 {
@@ -729,6 +760,9 @@ static void scan(struct worker *w, int64_t now)
 			/* An HTTP/2 session that ended with nothing more to
 			 * read: replace it. */
 			conn_fail(c, LOAD_ERR_RESET, now);
+		} else if (c->state == CONN_OPEN && c->n && c->h2 &&
+			   now - h2_oldest_sent(c->h2) >= timeout) {
+			h2_timeout(c, now - timeout, now);
 		} else if (c->state == CONN_OPEN && c->n &&
 			   now - (c->h2 ? h2_oldest_sent(c->h2)
 					: c->sent[c->head]) >=

@@ -316,6 +316,31 @@ int64_t h2_oldest_sent(const struct h2 *h)
 	return oldest;
 }
 
+int h2_cancel_sent_before(struct h2 *h, int64_t before,
+			  void (*fn)(void *ctx, int64_t intended, int64_t sent),
+			  void *ctx)
+{
+	int i, n = 0;
+
+	for (i = 0; i < h->nslots; i++) {
+		struct h2_slot *slot = &h->slots[i];
+
+		if (!slot->used || slot->sent > before)
+			continue;
+		/* The stream's frames still to come must not reach the
+		 * slot, which the next request may take. */
+		nghttp2_session_set_stream_user_data(h->s, slot->stream_id,
+						     NULL);
+		nghttp2_submit_rst_stream(h->s, NGHTTP2_FLAG_NONE,
+					  slot->stream_id, NGHTTP2_CANCEL);
+		slot->used = 0;
+		h->inflight--;
+		n++;
+		fn(ctx, slot->intended, slot->sent);
+	}
+	return n;
+}
+
 void h2_drop_all(struct h2 *h,
 		 void (*fn)(void *ctx, int64_t intended, int64_t sent),
 		 void *ctx)

@@ -55,6 +55,11 @@ int h2_input(struct h2 *h, const void *buf, size_t len);
 int h2_inflight(const struct h2 *h);
 /* The send time of the oldest stream in flight (when h2_inflight()). */
 int64_t h2_oldest_sent(const struct h2 *h);
+/* Cancel (RST_STREAM) every stream sent at or before `before`: call fn
+ * for each and forget it; returns how many.  The other streams go on. */
+int h2_cancel_sent_before(struct h2 *h, int64_t before,
+			  void (*fn)(void *ctx, int64_t intended, int64_t sent),
+			  void *ctx);
 /* Call fn for every stream in flight, then forget them all. */
 void h2_drop_all(struct h2 *h,
 		 void (*fn)(void *ctx, int64_t intended, int64_t sent),
