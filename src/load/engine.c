@@ -847,10 +847,13 @@ static void rps_sample(struct worker *w, int64_t now)
 static void swap_interval(struct worker *w)
 {
 	struct load_interval *iv = &w->cur;
-	double len =
-	    w->cur_k == w->last_k
-		? MAX((double)(w->t_end - w->t0) / NS - (double)w->last_k, 1e-3)
-		: 1.0;
+	/* The last second also holds the drain's responses: it lasts until
+	 * the drain ended (t_done), or its rate would be overstated. */
+	double len = w->cur_k == w->last_k
+			 ? MAX((double)(MAX(w->t_done, w->t_end) - w->t0) / NS -
+				   (double)w->last_k,
+			       1e-3)
+			 : 1.0;
 
 	iv->requests = w->res.requests - w->req_mark;
 	iv->errors = load_result_errors(&w->res) - w->err_mark;

@@ -171,7 +171,8 @@ void load_log_publish(struct load_log *lg, int64_t k, double len_s,
 	}
 	s->iv.requests += iv->requests;
 	s->iv.errors += iv->errors;
-	s->len_s = len_s;
+	/* Threads end their drains at different times: the longest. */
+	s->len_s = MAX(s->len_s, len_s);
 	s->reported++;
 	/* Write every second that all threads have handed in, in order. */
 	for (;;) {

@@ -5,7 +5,7 @@
 # and a generator that fell behind reported.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 27
+plan 28
 
 # Coordinated omission.  The server stalls for S = 1 s, from 0.5 s to
 # 1.5 s after it starts, inside a run of D = 3 s at R = 200 requests/s.
@@ -113,12 +113,15 @@ like "$out" 'FAIL dropped==0 +measured [1-9]' "listed as a failed threshold"
 # second count in the run and in the time it took: requests/s can't
 # exceed what the server can give.
 start_server capacity --serial --delay 10
-run "$PERFOPS" load --rate 200 -c 4 -t 1 -d 1s --timeout 5s --json "http://127.0.0.1:$PORT/"
+run "$PERFOPS" load --rate 200 -c 4 -t 1 -d 1s --timeout 5s --json --csv "$T/capacity.csv" \
+	"http://127.0.0.1:$PORT/"
 stop_server
 is "$(jget "$T/out" o.requests):$(cat "$T/capacity.count")" "200:200" \
 	"over capacity: every request answered, counted"
 is "$(jget "$T/out" 'o.rps <= 100 && o.drain_s >= 1 && Math.abs(o.rps - o.requests / (o.duration_s + o.drain_s)) < 1e-6')" \
 	true "over capacity: rps $(jget "$T/out" o.rps) (at most the server's 100/s) over the time the responses took"
+is "$(awk -F, 'NR > 1 && $4 > 101 { bad = 1 } END { print bad + 0 }' "$T/capacity.csv")" 0 \
+	"over capacity: no --csv second above the server's 100/s ($(tail -n +2 "$T/capacity.csv" | cut -d, -f4 | tr '\n' ' '))"
 
 # The generator itself stopped for 300 ms (SIGSTOP): requests noticed
 # late, and the summary says the generator fell behind.
