@@ -359,6 +359,17 @@ static void conn_fill(struct conn *c, int64_t now)
 	conn_flush(c, now);
 }
 
+/* Why a connection failed (errno e), for the summary: a refusal says
+ * what to check, since it is nearly always a server not running or a
+ * wrong port. */
+static void connect_why(struct worker *w, int e)
+{
+	snprintf(w->why, sizeof(w->why), "%s%s", strerror(e),
+		 e == ECONNREFUSED ? ": nothing listens there (is the server "
+				     "running, the port right?)"
+				   : "");
+}
+
 static void conn_open(struct conn *c, int64_t now)
 {
 	struct worker *w = c->w;
@@ -387,7 +398,7 @@ static void conn_open(struct conn *c, int64_t now)
 	w->connecting++;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
 	    errno != EINPROGRESS) {
-		snprintf(w->why, sizeof(w->why), "%s", strerror(errno));
+		connect_why(w, errno);
 		conn_fail(c, LOAD_ERR_CONNECT, now);
 		return;
 	}
@@ -621,8 +632,7 @@ static void on_event(struct loop *l UNUSED, int fd UNUSED, void *data,
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err) {
-			snprintf(c->w->why, sizeof(c->w->why), "%s",
-				 strerror(err));
+			connect_why(c->w, err);
 			conn_fail(c, LOAD_ERR_CONNECT, now);
 		} else if (c->w->o->tls) {
 			c->tls = tls_conn_new(c->w->o->tls, c->fd,

@@ -108,7 +108,8 @@ like "$out" "Last connect error: cannot open a socket: Too many open files \\(ra
 p=$("$LS" --free-port)
 run "$PERFOPS" load -c 2 -d 0.2s "http://127.0.0.1:$p/"
 is "$rc" 1 "a refused connection: exit 1"
-like "$err" "no response from 127.0.0.1:$p: [1-9][0-9]* connect errors \\(Connection refused\\)" "named, with the count and the reason"
+like "$err" "^perfops: no response from 127.0.0.1:$p: [1-9][0-9]* connect errors \\(Connection refused: nothing listens there \\(is the server running, the port right\\?\\)\\), 0 timeouts" \
+	"named, with the count, the reason and what to check"
 like "$out" "Connections: 2 asked, 0 achieved" "0 connections achieved"
 
 run "$PERFOPS" load -d 0.2s http://no-such-host.invalid/
