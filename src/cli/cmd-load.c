@@ -284,7 +284,8 @@ int cmd_load(int argc, char **argv)
 	const char *method = "GET", *body_arg = NULL, *stage_arg = NULL;
 	const char *find_max = NULL, *hlog = NULL, *csv = NULL, *cafile = NULL;
 	const char *html = NULL;
-	int insecure = 0, h2 = 0, streams = 1, random_targets = 0;
+	int insecure = 0, h2 = 0, streams = 1, random_targets = 0,
+	    wrk_latency = 0;
 	const char *targets_file = NULL;
 	struct load_targets ts = {0};
 	const struct load_url *url;
@@ -329,6 +330,9 @@ int cmd_load(int argc, char **argv)
 		       "--threshold) holds, from --rate (default 100)"),
 	    OPT_INT(0, "pipeline", &pipeline, "N",
 		    "requests in flight per connection (default 1)", 1, 256),
+	    OPT_BOOL(0, "latency", &wrk_latency,
+		     "accepted as wrk takes it: the latency\n"
+		     "distribution is always printed"),
 	    OPT_DURATION(0, "timeout", &timeout, "DURATION",
 			 "a response slower than this is a timeout\n"
 			 "(default 2s)",

@@ -4,7 +4,7 @@
 # class; bad input reported with its exit code.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 40
+plan 41
 
 if start_nginx "$T/ng"; then
 	U=http://127.0.0.1:$NGINX_PORT
@@ -41,6 +41,10 @@ if start_nginx "$T/ng"; then
 	is "$(wc -l <"$T/ng/access.log"):$(jget "$T/out" o.errors.total)" "$n:0" \
 		"--pipeline 8: every response matched, count = access log ($n)"
 
+	# A wrk command line runs as it is (wrk -t1 -c2 -d1 --latency URL).
+	run "$PERFOPS" load -t1 -c2 -d1 --latency "$U/index.html"
+	is "$rc:$(echo "$out" | grep -c 'Latency Distribution')" "0:1" "wrk's --latency is accepted"
+
 	run "$PERFOPS" load -c 2 -d 0.3s "$U/missing"
 	like "$out" 'Status codes: 404: [0-9]+' "a 404 is counted by status"
 	like "$out" 'Errors: connect 0, timeout 0, reset 0, parse 0, non-2xx/3xx [1-9]' \
@@ -58,7 +62,7 @@ if start_nginx "$T/ng"; then
 	is "$rc:$(jget "$T/out" 'o.status["304"] == o.requests && o.requests > 0'):$(jget "$T/out" o.errors.total)" \
 		"0:true:0" "304 Not Modified to a conditional GET: not an error"
 else
-	skip "nginx not installed (scripts/install-deps --check)" 15
+	skip "nginx not installed (scripts/install-deps --check)" 16
 fi
 
 # The test server, one behaviour at a time: the responses perfops counts
