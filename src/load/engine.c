@@ -97,7 +97,8 @@ struct worker {
 	int gi, gn;	     /* the thread's place among all shards' threads */
 	uint64_t tnext, rng; /* the next target in turn; random choice */
 	pthread_t tid;
-	char why[256]; /* the last connect failure, for the summary */
+	char why[256];	   /* the last connect failure, for the summary */
+	void *tls_session; /* the TLS session new connections resume */
 	char rbuf[65536];
 };
 
@@ -636,7 +637,8 @@ static void on_event(struct loop *l UNUSED, int fd UNUSED, void *data,
 			conn_fail(c, LOAD_ERR_CONNECT, now);
 		} else if (c->w->o->tls) {
 			c->tls = tls_conn_new(c->w->o->tls, c->fd,
-					      c->w->o->targets[0].url.host);
+					      c->w->o->targets[0].url.host,
+					      &c->w->tls_session);
 			c->state = CONN_HANDSHAKE;
 			conn_handshake(c, now);
 		} else {
@@ -1005,6 +1007,7 @@ static void worker_release(struct worker *w)
 	free(w->conns);
 	free(w->freestack);
 	free(w->queue);
+	tls_session_free(w->tls_session);
 	loop_release(&w->loop);
 	load_result_release(&w->res);
 	load_interval_release(&w->cur);
