@@ -38,13 +38,15 @@ run "$PERFOPS" load -c 2 -d 0.3s --insecure --json "https://localhost:$NGINX_POR
 is "$rc:$(jget "$T/out" o.errors.total)" "0:0" "--insecure skips the check"
 
 # A new connection for every request (Connection: close): each resumes
-# the thread's TLS session, as wrk does, but the first ones of each thread.
+# the thread's TLS session, as wrk does, but the first ones of the thread
+# (one or two: the second may start after the first got its session).
 : >"$D/reuse.log"
 run "$PERFOPS" load -c 2 -t 1 -d 0.5s --cacert "$D/cert.pem" -H 'Connection: close' --json \
 	"https://localhost:$NGINX_PORT/index.html"
 n=$(jget "$T/out" o.requests)
-is "$rc:$(grep -c '^r$' "$D/reuse.log"):$(grep -c '^\.$' "$D/reuse.log")" "0:$((n - 2)):2" \
-	"Connection: close over TLS: $n requests, all but the first 2 connections resumed"
+full=$(grep -c '^\.$' "$D/reuse.log")
+is "$rc:$(grep -c '^r$' "$D/reuse.log"):$((full >= 1 && full <= 2))" "0:$((n - full)):1" \
+	"Connection: close over TLS: $n requests, all but the first $full connections resumed"
 
 # https:// to a plain HTTP port, the usual slip: the message says so.
 run "$PERFOPS" load -c 1 -d 0.2s "https://127.0.0.1:$NGINX_PORT2/"
