@@ -531,13 +531,21 @@ int cmd_load(int argc, char **argv)
 	if (cli_finish_stdout() < 0)
 		goto out;
 	if (!r.requests) {
+		/* Only timeouts: the server may just be slower than it. */
+		int slow =
+		    r.errors[LOAD_ERR_TIMEOUT] && !r.errors[LOAD_ERR_CONNECT] &&
+		    !r.errors[LOAD_ERR_RESET] && !r.errors[LOAD_ERR_PARSE];
+
 		error("no response from %s: %" PRId64
-		      " connect errors%s%s%s, %" PRId64 " timeouts, %" PRId64
+		      " connect errors%s%s%s, %" PRId64 " timeouts%s, %" PRId64
 		      " resets, %" PRId64 " parse errors",
 		      url->hostport, r.errors[LOAD_ERR_CONNECT],
 		      r.why[0] ? " (" : "", r.why, r.why[0] ? ")" : "",
-		      r.errors[LOAD_ERR_TIMEOUT], r.errors[LOAD_ERR_RESET],
-		      r.errors[LOAD_ERR_PARSE]);
+		      r.errors[LOAD_ERR_TIMEOUT],
+		      slow ? " (nothing answered within --timeout: raise it "
+			     "for a slower server)"
+			   : "",
+		      r.errors[LOAD_ERR_RESET], r.errors[LOAD_ERR_PARSE]);
 		goto out;
 	}
 	ret = failed ? EXIT_THRESHOLD : EXIT_OK;

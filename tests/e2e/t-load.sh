@@ -4,7 +4,7 @@
 # class; bad input reported with its exit code.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 41
+plan 42
 
 if start_nginx "$T/ng"; then
 	U=http://127.0.0.1:$NGINX_PORT
@@ -96,6 +96,8 @@ start_server slow --delay 700
 run "$PERFOPS" load -c 2 -t 1 -d 0.3s --timeout 200ms --json "http://127.0.0.1:$PORT/"
 is "$(jget "$T/out" 'o.errors.timeout >= 2 && o.latency_ms.max >= 200')" true \
 	"timeouts counted, and recorded as latency >= the timeout"
+like "$err" "^perfops: no response from 127.0.0.1:$PORT: 0 connect errors, [1-9][0-9]* timeouts \\(nothing answered within --timeout: raise it for a slower server\\), 0 resets" \
+	"nothing but timeouts: the message says to raise --timeout"
 stop_server
 
 # Fewer connections than asked (wrk#509 runs on silently): with at most 40
