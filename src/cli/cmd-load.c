@@ -44,8 +44,9 @@ static const struct cli_doc doc = {
 	"\n"
 	"Errors are counted by class: connect, timeout (also recorded as\n"
 	"latency), reset (the connection closed or reset mid-response),\n"
-	"parse (a malformed response) and non-2xx; the connections actually\n"
-	"achieved are reported beside those asked for.  Requests still in\n"
+	"parse (a malformed response) and non-2xx/3xx (a 4xx or 5xx, as wrk\n"
+	"counts them); the connections actually achieved are reported\n"
+	"beside those asked for.  Requests still in\n"
 	"flight at the end get up to --timeout to finish, then count as\n"
 	"timeouts.\n",
     .epilogue =
@@ -58,7 +59,7 @@ static const struct cli_doc doc = {
 	"  p(N)<T  avg<T  med<T  min<T  max<T   latency, T in us, ms "
 	"(default),\n"
 	"                                       s or m\n"
-	"  error_rate<1%   failed or non-2xx requests over all (or 0.01)\n"
+	"  error_rate<1%   failed, 4xx or 5xx requests over all (or 0.01)\n"
 	"  rps>1000        responses per second\n"
 	"with <, <=, >, >=, == or !=.  Each is listed with its measured "
 	"value.\n"
@@ -149,15 +150,17 @@ static int read_body(const char *arg, struct strbuf *body)
 	return 0;
 }
 
-static struct sigaction old_sigint;
+static struct sigaction old_sigint, old_sigterm;
 
-/* The first Ctrl-C ends the run (reported); the next one is main's: the
- * temporary output files go and perfops dies of the signal. */
-static void on_sigint(int sig)
+/* The first Ctrl-C or SIGTERM (timeout(1), a cancelled CI job, a stopped
+ * pod) ends the run (reported); the next one is main's: the temporary
+ * output files go and perfops dies of the signal. */
+static void on_stop_signal(int sig)
 {
 	(void)sig;
 	load_stop();
 	sigaction(SIGINT, &old_sigint, NULL);
+	sigaction(SIGTERM, &old_sigterm, NULL);
 }
 
 static int run_find_max(const struct load_opts *o, const struct threshold *ths,
@@ -281,7 +284,8 @@ int cmd_load(int argc, char **argv)
 	const char *method = "GET", *body_arg = NULL, *stage_arg = NULL;
 	const char *find_max = NULL, *hlog = NULL, *csv = NULL, *cafile = NULL;
 	const char *html = NULL;
-	int insecure = 0, h2 = 0, streams = 1, random_targets = 0;
+	int insecure = 0, h2 = 0, streams = 1, random_targets = 0,
+	    wrk_latency = 0;
 	const char *targets_file = NULL;
 	struct load_targets ts = {0};
 	const struct load_url *url;
@@ -326,6 +330,9 @@ int cmd_load(int argc, char **argv)
 		       "--threshold) holds, from --rate (default 100)"),
 	    OPT_INT(0, "pipeline", &pipeline, "N",
 		    "requests in flight per connection (default 1)", 1, 256),
+	    OPT_BOOL(0, "latency", &wrk_latency,
+		     "accepted as wrk takes it: the latency\n"
+		     "distribution is always printed"),
 	    OPT_DURATION(0, "timeout", &timeout, "DURATION",
 			 "a response slower than this is a timeout\n"
 			 "(default 2s)",
@@ -490,13 +497,14 @@ int cmd_load(int argc, char **argv)
 	o.streams = streams;
 	/* A server closing on us must not kill the run. */
 	signal(SIGPIPE, SIG_IGN);
-	/* Ctrl-C ends the run early and still reports it (a second one
-	 * kills). */
+	/* Ctrl-C or SIGTERM ends the run early and still reports it (a
+	 * second one kills). */
 	{
 		struct sigaction sa = {0};
 
-		sa.sa_handler = on_sigint;
+		sa.sa_handler = on_stop_signal;
 		sigaction(SIGINT, &sa, &old_sigint);
+		sigaction(SIGTERM, &sa, &old_sigterm);
 	}
 	if (find_max) {
 		ret = run_find_max(&o, ths, thresh.v.len + 1, json);
@@ -523,13 +531,21 @@ int cmd_load(int argc, char **argv)
 	if (cli_finish_stdout() < 0)
 		goto out;
 	if (!r.requests) {
+		/* Only timeouts: the server may just be slower than it. */
+		int slow =
+		    r.errors[LOAD_ERR_TIMEOUT] && !r.errors[LOAD_ERR_CONNECT] &&
+		    !r.errors[LOAD_ERR_RESET] && !r.errors[LOAD_ERR_PARSE];
+
 		error("no response from %s: %" PRId64
-		      " connect errors%s%s%s, %" PRId64 " timeouts, %" PRId64
+		      " connect errors%s%s%s, %" PRId64 " timeouts%s, %" PRId64
 		      " resets, %" PRId64 " parse errors",
 		      url->hostport, r.errors[LOAD_ERR_CONNECT],
 		      r.why[0] ? " (" : "", r.why, r.why[0] ? ")" : "",
-		      r.errors[LOAD_ERR_TIMEOUT], r.errors[LOAD_ERR_RESET],
-		      r.errors[LOAD_ERR_PARSE]);
+		      r.errors[LOAD_ERR_TIMEOUT],
+		      slow ? " (nothing answered within --timeout: raise it "
+			     "for a slower server)"
+			   : "",
+		      r.errors[LOAD_ERR_RESET], r.errors[LOAD_ERR_PARSE]);
 		goto out;
 	}
 	ret = failed ? EXIT_THRESHOLD : EXIT_OK;

@@ -102,7 +102,7 @@ static void *drive(void *arg)
 			d->failed = 1;
 			break;
 		}
-		if (r.requests - r.errors[LOAD_ERR_NON2XX] > 0)
+		if (r.requests - r.errors[LOAD_ERR_STATUS] > 0)
 			u->idle_p50 = ms(&r.latency, 50);
 		load_result_release(&r);
 		u->t0 = sys_now() - d->start;
@@ -117,8 +117,7 @@ static void *drive(void *arg)
 			u->p50 = ms(&r.latency, 50);
 			u->p99 = ms(&r.latency, 99);
 		}
-		u->rps =
-		    r.duration_s > 0 ? (double)r.requests / r.duration_s : 0;
+		u->rps = load_result_rps(&r);
 		if (!r.requests && r.why[0])
 			error("--url '%s': no response under load (%s)", u->url,
 			      r.why);

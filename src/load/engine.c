@@ -31,12 +31,15 @@
 /* A request noticed later than this after it was due counts as late: the
  * generator, not the server, fell behind. */
 #define LATE_NS 10000000LL
+/* The Req/Sec row samples each thread's rate every 100 ms, as wrk does:
+ * a run of a second or less still has samples. */
+#define RPS_SAMPLE_NS 100000000LL
 
 /* Set by load_stop() (Ctrl-C): every worker ends its run. */
 static volatile sig_atomic_t stop_asked;
 
 const char *const load_error_names[LOAD_ERR_N] = {
-    "connect", "timeout", "reset", "parse", "non-2xx",
+    "connect", "timeout", "reset", "parse", "non-2xx/3xx",
 };
 
 enum conn_state {
@@ -83,9 +86,9 @@ struct worker {
 	struct sched sched;
 	int64_t next_due; /* absolute, or -1 */
 	int64_t t_start;  /* the warm-up begins; t0: the measured run */
-	int64_t t0, t_end, t_drain, last_scan;
+	int64_t t0, t_end, t_drain, t_done, last_scan;
 	int draining;
-	int64_t sec_start, sec_count;
+	int64_t sample_start, sample_count;
 	struct load_result res;
 	/* This second's histograms, swapped into res (and the log) as each
 	 * second ends; the counts at the last swap. */
@@ -94,7 +97,8 @@ struct worker {
 	int gi, gn;	     /* the thread's place among all shards' threads */
 	uint64_t tnext, rng; /* the next target in turn; random choice */
 	pthread_t tid;
-	char why[256]; /* the last connect failure, for the summary */
+	char why[256];	   /* the last connect failure, for the summary */
+	void *tls_session; /* the TLS session new connections resume */
 	char rbuf[65536];
 };
 
@@ -104,7 +108,26 @@ static int share(int total, int index, int n)
 }
 
 static void conn_open(struct conn *c, int64_t now);
+static void conn_fill(struct conn *c, int64_t now);
 static void dispatch(struct worker *w, int64_t now);
+
+/*
+ * Open loop: a request the server never took (pipelined behind a
+ * "Connection: close", refused by an HTTP/2 GOAWAY) goes back to the front
+ * of the queue with its intended time, to be sent on another connection:
+ * HTTP says such a request may be sent again, so it is no error, and its
+ * latency still counts from when it was due.
+ */
+static void requeue(struct worker *w, int64_t intended)
+{
+	if (w->qlen == w->qcap) {
+		w->res.dropped++;
+		return;
+	}
+	w->qhead = (w->qhead + w->qcap - 1) % w->qcap;
+	w->queue[w->qhead] = intended;
+	w->qlen++;
+}
 
 static void conn_close(struct conn *c)
 {
@@ -247,6 +270,34 @@ static void conn_flush(struct conn *c, int64_t now)
 	}
 }
 
+/* Open loop: c has room for another request. */
+static void free_push(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	if (!c->in_free) {
+		c->in_free = 1;
+		w->freestack[w->nfree++] = (int)(c - w->conns);
+	}
+}
+
+/* A request on c ended: it takes the next (open loop), or sends it
+ * (closed loop), or closes when it is retiring and empty. */
+static void conn_has_room(struct conn *c, int64_t now)
+{
+	struct worker *w = c->w;
+
+	if (w->o->rate > 0) {
+		free_push(c);
+	} else if (c->retire && !c->n) {
+		c->retire = 0;
+		conn_close(c);
+		w->active--;
+	} else if (!w->draining && !c->retire) {
+		conn_fill(c, now);
+	}
+}
+
 /* Queue one request on c (written by the caller's conn_flush()). */
 /* The target of the next request: request i of the whole schedule (all
  * threads of all shards) takes target i mod n, or one at random. */
@@ -301,13 +352,23 @@ static int conn_cap(const struct conn *c)
 
 static void conn_fill(struct conn *c, int64_t now)
 {
+	/* An HTTP/2 session that takes no more streams (GOAWAY) sent
+	 * nothing: no error, the connection is replaced when it ends. */
 	while (c->n < conn_cap(c))
-		if (conn_add_request(c, now, now) < 0) {
-			/* A closed loop request that could not be sent. */
-			c->w->res.errors[LOAD_ERR_RESET]++;
+		if (conn_add_request(c, now, now) < 0)
 			break;
-		}
 	conn_flush(c, now);
+}
+
+/* Why a connection failed (errno e), for the summary: a refusal says
+ * what to check, since it is nearly always a server not running or a
+ * wrong port. */
+static void connect_why(struct worker *w, int e)
+{
+	snprintf(w->why, sizeof(w->why), "%s%s", strerror(e),
+		 e == ECONNREFUSED ? ": nothing listens there (is the server "
+				     "running, the port right?)"
+				   : "");
 }
 
 static void conn_open(struct conn *c, int64_t now)
@@ -338,7 +399,7 @@ static void conn_open(struct conn *c, int64_t now)
 	w->connecting++;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
 	    errno != EINPROGRESS) {
-		snprintf(w->why, sizeof(w->why), "%s", strerror(errno));
+		connect_why(w, errno);
 		conn_fail(c, LOAD_ERR_CONNECT, now);
 		return;
 	}
@@ -369,10 +430,7 @@ static void conn_ready(struct conn *c, int64_t now)
 	    MAX(w->res.connections_achieved, w->connected);
 	loop_watch(&w->loop, c->fd, LOOP_READ, c);
 	if (w->o->rate > 0) {
-		if (!c->in_free) {
-			c->in_free = 1;
-			w->freestack[w->nfree++] = (int)(c - w->conns);
-		}
+		free_push(c);
 		dispatch(w, now);
 	} else if (!w->draining && !c->retire) {
 		conn_fill(c, now);
@@ -391,10 +449,10 @@ static void record_response(struct worker *w, int64_t intended, int64_t sent,
 	}
 	load_record_times(&w->cur, intended, sent, now);
 	w->res.requests++;
-	w->sec_count++;
+	w->sample_count++;
 	w->res.status[status < 600 ? status : 0]++;
-	if (status < 200 || status > 299)
-		w->res.errors[LOAD_ERR_NON2XX]++;
+	if (status < 200 || status > 399)
+		w->res.errors[LOAD_ERR_STATUS]++;
 }
 
 /* An HTTP/2 stream ended; called from inside nghttp2, so the connection
@@ -407,20 +465,20 @@ static void h2_done(void *conn, int64_t intended, int64_t sent, int status,
 	int64_t now = loop_now();
 
 	(void)body;
-	if (status)
+	if (status > 0)
 		record_response(w, intended, sent, status, now);
-	else
+	else if (!status)
 		w->res.errors[LOAD_ERR_RESET]++;
+	else if (w->o->rate > 0)
+		requeue(w, intended);
 	c->n--;
 	w->inflight--;
 	if (w->o->rate > 0) {
-		if (!c->in_free) {
-			c->in_free = 1;
-			w->freestack[w->nfree++] = (int)(c - w->conns);
-		}
+		free_push(c);
 	} else if (!w->draining && !c->retire) {
-		if (conn_add_request(c, now, now) < 0)
-			w->res.errors[LOAD_ERR_RESET]++;
+		/* After a GOAWAY the session takes no new stream: the
+		 * connection is replaced once its last stream ends. */
+		conn_add_request(c, now, now);
 	}
 }
 
@@ -434,23 +492,21 @@ static void conn_complete(struct conn *c, int64_t now)
 	c->n--;
 	w->inflight--;
 	if (!c->hp.keep_alive) {
-		/* Requests pipelined behind this one are lost with it. */
+		/* The server closes after this response, so it never read the
+		 * requests pipelined behind it: sent again (open loop) or
+		 * replaced by the new connection's (closed loop), not lost. */
+		while (c->n) {
+			if (w->o->rate > 0)
+				requeue(w, c->intended[(c->head + c->n - 1) %
+						       PIPE_MAX]);
+			c->n--;
+			w->inflight--;
+		}
 		conn_fail(c, LOAD_ERR_RESET, now);
 		return;
 	}
 	http_parser_reset(&c->hp, 0);
-	if (w->o->rate > 0) {
-		if (!c->in_free) {
-			c->in_free = 1;
-			w->freestack[w->nfree++] = (int)(c - w->conns);
-		}
-	} else if (c->retire && !c->n) {
-		c->retire = 0;
-		conn_close(c);
-		w->active--;
-	} else if (!w->draining && !c->retire) {
-		conn_fill(c, now);
-	}
+	conn_has_room(c, now);
 }
 
 /* Returns -1 when the connection was closed. */
@@ -577,12 +633,12 @@ static void on_event(struct loop *l UNUSED, int fd UNUSED, void *data,
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err) {
-			snprintf(c->w->why, sizeof(c->w->why), "%s",
-				 strerror(err));
+			connect_why(c->w, err);
 			conn_fail(c, LOAD_ERR_CONNECT, now);
 		} else if (c->w->o->tls) {
 			c->tls = tls_conn_new(c->w->o->tls, c->fd,
-					      c->w->o->targets[0].url.host);
+					      c->w->o->targets[0].url.host,
+					      &c->w->tls_session);
 			c->state = CONN_HANDSHAKE;
 			conn_handshake(c, now);
 		} else {
@@ -683,6 +739,25 @@ static void closed_adjust(struct worker *w, int64_t now)
 	}
 }
 
+/*
+ * HTTP/2: the streams sent at or before `before` timed out.  Only they are
+ * cancelled; the others on the connection go on (closing it would count
+ * every stream in flight as a timeout, the fast with the slow).
+ */
+static void h2_timeout(struct conn *c, int64_t before, int64_t now)
+{
+	struct worker *w = c->w;
+	struct lost l = {w, LOAD_ERR_TIMEOUT, now};
+	int n = h2_cancel_sent_before(c->h2, before, lose_one, &l);
+
+	c->n -= n;
+	w->inflight -= n;
+	conn_has_room(c, now);
+	/* The RST_STREAM frames go out now. */
+	if (c->state == CONN_OPEN)
+		conn_flush(c, now);
+}
+
 /* Timeouts, retries, stage changes: every SCAN_NS. */
 static void scan(struct worker *w, int64_t now)
 {
@@ -697,6 +772,9 @@ static void scan(struct worker *w, int64_t now)
 			/* An HTTP/2 session that ended with nothing more to
 			 * read: replace it. */
 			conn_fail(c, LOAD_ERR_RESET, now);
+		} else if (c->state == CONN_OPEN && c->n && c->h2 &&
+			   now - h2_oldest_sent(c->h2) >= timeout) {
+			h2_timeout(c, now - timeout, now);
 		} else if (c->state == CONN_OPEN && c->n &&
 			   now - (c->h2 ? h2_oldest_sent(c->h2)
 					: c->sent[c->head]) >=
@@ -762,7 +840,8 @@ static void enqueue_due(struct worker *w, int64_t until, int64_t now)
 
 static void rps_sample(struct worker *w, int64_t now)
 {
-	double x = (double)w->sec_count * NS / (double)(now - w->sec_start);
+	double x =
+	    (double)w->sample_count * NS / (double)(now - w->sample_start);
 	struct load_result *r = &w->res;
 	double d;
 
@@ -771,8 +850,8 @@ static void rps_sample(struct worker *w, int64_t now)
 	r->rps_mean += d / r->rps_n;
 	r->rps_m2 += d * (x - r->rps_mean);
 	r->rps_max = MAX(r->rps_max, x);
-	w->sec_start = now;
-	w->sec_count = 0;
+	w->sample_start = now;
+	w->sample_count = 0;
 }
 
 /* Second cur_k ended: fold it into the run's result and hand it to the
@@ -780,10 +859,13 @@ static void rps_sample(struct worker *w, int64_t now)
 static void swap_interval(struct worker *w)
 {
 	struct load_interval *iv = &w->cur;
-	double len =
-	    w->cur_k == w->last_k
-		? MAX((double)(w->t_end - w->t0) / NS - (double)w->last_k, 1e-3)
-		: 1.0;
+	/* The last second also holds the drain's responses: it lasts until
+	 * the drain ended (t_done), or its rate would be overstated. */
+	double len = w->cur_k == w->last_k
+			 ? MAX((double)(MAX(w->t_done, w->t_end) - w->t0) / NS -
+				   (double)w->last_k,
+			       1e-3)
+			 : 1.0;
 
 	iv->requests = w->res.requests - w->req_mark;
 	iv->errors = load_result_errors(&w->res) - w->err_mark;
@@ -816,7 +898,7 @@ static void *worker_main(void *arg)
 	       EINTR)
 		;
 	w->last_scan = w->t_start - SCAN_NS;
-	w->sec_start = w->t0;
+	w->sample_start = w->t0;
 	for (;;) {
 		int64_t now = loop_now(), wake;
 
@@ -842,7 +924,7 @@ static void *worker_main(void *arg)
 		}
 		if (now - w->last_scan >= SCAN_NS)
 			scan(w, now);
-		if (!w->draining && now - w->sec_start >= NS)
+		if (!w->draining && now - w->sample_start >= RPS_SAMPLE_NS)
 			rps_sample(w, now);
 		while (w->cur_k < w->last_k && w->cur_k < (now - w->t0) / NS)
 			swap_interval(w);
@@ -860,7 +942,8 @@ static void *worker_main(void *arg)
 		if (loop_run_once(&w->loop, -1, on_event) < 0)
 			break;
 	}
-	finish(w, loop_now());
+	w->t_done = loop_now();
+	finish(w, w->t_done);
 	/* The drain belongs to the last second. */
 	while (w->cur_k <= w->last_k)
 		swap_interval(w);
@@ -924,6 +1007,7 @@ static void worker_release(struct worker *w)
 	free(w->conns);
 	free(w->freestack);
 	free(w->queue);
+	tls_session_free(w->tls_session);
 	loop_release(&w->loop);
 	load_result_release(&w->res);
 	load_interval_release(&w->cur);
@@ -1016,6 +1100,8 @@ int load_run(const struct load_opts *o, struct load_result *r)
 		/* Stopped early: the measured window is what ran. */
 		r->duration_s =
 		    MIN(r->duration_s, (double)(ws[i].t_end - ws[i].t0) / NS);
+		r->drain_s =
+		    MAX(r->drain_s, (double)(ws[i].t_done - ws[i].t_end) / NS);
 		if (ws[i].why[0])
 			snprintf(r->why, sizeof(r->why), "%s", ws[i].why);
 	}

@@ -94,8 +94,13 @@ static int on_close(nghttp2_session *s, int32_t stream_id, uint32_t code,
 		return 0;
 	slot->used = 0;
 	h->inflight--;
+	/* REFUSED_STREAM (a stream beyond a GOAWAY's last, or one nghttp2
+	 * could not start after it) was never processed by the server. */
 	h->done(h->conn, slot->intended, slot->sent,
-		code == NGHTTP2_NO_ERROR ? slot->status : 0, slot->body_bytes);
+		code == NGHTTP2_NO_ERROR	 ? slot->status
+		: code == NGHTTP2_REFUSED_STREAM ? -1
+						 : 0,
+		slot->body_bytes);
 	return 0;
 }
 
@@ -249,6 +254,9 @@ int h2_submit(struct h2 *h, const struct h2_prepared *p, int64_t intended,
 	int i;
 	int32_t id;
 
+	/* After a GOAWAY, a new stream would only be refused. */
+	if (!nghttp2_session_check_request_allowed(h->s))
+		return -1;
 	for (i = 0; i < h->nslots; i++)
 		if (!h->slots[i].used) {
 			slot = &h->slots[i];
@@ -306,6 +314,31 @@ int64_t h2_oldest_sent(const struct h2 *h)
 		if (h->slots[i].used)
 			oldest = MIN(oldest, h->slots[i].sent);
 	return oldest;
+}
+
+int h2_cancel_sent_before(struct h2 *h, int64_t before,
+			  void (*fn)(void *ctx, int64_t intended, int64_t sent),
+			  void *ctx)
+{
+	int i, n = 0;
+
+	for (i = 0; i < h->nslots; i++) {
+		struct h2_slot *slot = &h->slots[i];
+
+		if (!slot->used || slot->sent > before)
+			continue;
+		/* The stream's frames still to come must not reach the
+		 * slot, which the next request may take. */
+		nghttp2_session_set_stream_user_data(h->s, slot->stream_id,
+						     NULL);
+		nghttp2_submit_rst_stream(h->s, NGHTTP2_FLAG_NONE,
+					  slot->stream_id, NGHTTP2_CANCEL);
+		slot->used = 0;
+		h->inflight--;
+		n++;
+		fn(ctx, slot->intended, slot->sent);
+	}
+	return n;
 }
 
 void h2_drop_all(struct h2 *h,

@@ -24,7 +24,9 @@ struct h2_request {
 	size_t body_len;
 };
 
-/* A stream ended: status 0 when it was reset rather than answered. */
+/* A stream ended: status 0 when it was reset rather than answered, -1 when
+ * the server refused it unprocessed (GOAWAY, REFUSED_STREAM): it may be
+ * sent again. */
 typedef void (*h2_done_fn)(void *conn, int64_t intended, int64_t sent,
 			   int status, int64_t body_bytes);
 
@@ -39,7 +41,8 @@ struct h2;
 struct h2 *h2_new(int max_streams, h2_done_fn done, void *conn);
 void h2_free(struct h2 *h);
 
-/* Open a stream for request p; -1 when max_streams are in flight. */
+/* Open a stream for request p; -1 when max_streams are in flight or the
+ * session takes no new stream (GOAWAY). */
 int h2_submit(struct h2 *h, const struct h2_prepared *p, int64_t intended,
 	      int64_t now);
 /* Queue the frames waiting to be sent at the end of out. */
@@ -52,6 +55,11 @@ int h2_input(struct h2 *h, const void *buf, size_t len);
 int h2_inflight(const struct h2 *h);
 /* The send time of the oldest stream in flight (when h2_inflight()). */
 int64_t h2_oldest_sent(const struct h2 *h);
+/* Cancel (RST_STREAM) every stream sent at or before `before`: call fn
+ * for each and forget it; returns how many.  The other streams go on. */
+int h2_cancel_sent_before(struct h2 *h, int64_t before,
+			  void (*fn)(void *ctx, int64_t intended, int64_t sent),
+			  void *ctx);
 /* Call fn for every stream in flight, then forget them all. */
 void h2_drop_all(struct h2 *h,
 		 void (*fn)(void *ctx, int64_t intended, int64_t sent),

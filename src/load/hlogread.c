@@ -29,6 +29,8 @@ static int add_summary(struct load_result *r, char *s, const char *path,
 			goto bad;
 		if (!strcmp(tok, "duration_s"))
 			r->duration_s = MAX(r->duration_s, v);
+		else if (!strcmp(tok, "drain_s"))
+			r->drain_s = MAX(r->drain_s, v);
 		else if (!strcmp(tok, "rate"))
 			r->rate += v;
 		else if (!strcmp(tok, "threads"))

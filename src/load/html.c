@@ -152,8 +152,7 @@ void load_html_tail(FILE *fp, const struct load_result *r)
 		"\"errors\": %" PRId64 ",\n\"dropped\": %" PRId64 ",\n"
 		"\"connections (achieved/asked)\": \"%d/%d\",\n"
 		"\"latency mean (ms)\": %.3f,\n",
-		r->requests, r->duration_s,
-		r->duration_s > 0 ? r->requests / r->duration_s : 0,
+		r->requests, r->duration_s + r->drain_s, load_result_rps(r),
 		load_result_errors(r), r->dropped, r->connections_achieved,
 		r->connections_asked, hist_mean(&r->latency) / 1000);
 	for (i = 0; i < ARRAY_SIZE(ps); i++)

@@ -11,6 +11,7 @@ void http_parser_reset(struct http_parser *p, int head)
 	p->content_length = -1;
 	p->remaining = 0;
 	p->line_len = 0;
+	p->line_cut = 0;
 	p->error = NULL;
 }
 
@@ -225,18 +226,29 @@ ssize_t http_parse(struct http_parser *p, const char *buf, size_t len)
 			const char *nl = memchr(buf + i, '\n', len - i);
 			size_t take = nl ? (size_t)(nl - (buf + i)) : len - i;
 
-			if (p->line_len + take > sizeof(p->line))
-				return fail(p, "header line too long");
-			memcpy(p->line + p->line_len, buf + i, take);
-			p->line_len += take;
+			size_t room = sizeof(p->line) - p->line_len;
+
+			/* Beyond line[], only the line's start is kept: it
+			 * holds all the parser reads of a status line, a
+			 * chunk size or a header it does not interpret. */
+			if (take > room)
+				p->line_cut = 1;
+			memcpy(p->line + p->line_len, buf + i, MIN(take, room));
+			p->line_len += MIN(take, room);
 			i += take;
 			if (!nl)
 				break;
 			i++;
 			take = p->line_len;
-			if (take && p->line[take - 1] == '\r')
+			if (take && p->line[take - 1] == '\r' && !p->line_cut)
 				take--;
 			p->line_len = 0;
+			if (p->line_cut && p->state == HTTP_HEADERS &&
+			    (name_is(p->line, take, "content-length") ||
+			     name_is(p->line, take, "transfer-encoding") ||
+			     name_is(p->line, take, "connection")))
+				return fail(p, "header line too long");
+			p->line_cut = 0;
 			if (on_line(p, p->line, take) < 0)
 				return -1;
 		}
@@ -251,7 +263,7 @@ int http_parse_eof(struct http_parser *p)
 		p->state = HTTP_DONE;
 		return 0;
 	}
-	if (p->state == HTTP_STATUS && !p->line_len)
+	if (p->state == HTTP_STATUS && !p->line_len && !p->line_cut)
 		return 0;
 	return fail(p, "connection closed mid-response");
 }

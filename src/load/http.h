@@ -38,6 +38,7 @@ struct http_parser {
 	int64_t content_length; /* -1 when absent */
 	int64_t remaining;
 	size_t line_len;
+	int line_cut; /* the line went past line[]: only its start is kept */
 	char line[HTTP_LINE_MAX];
 	const char *error; /* why state is HTTP_ERROR (a static string) */
 };

@@ -28,7 +28,9 @@ enum load_error {
 	LOAD_ERR_TIMEOUT,
 	LOAD_ERR_RESET,
 	LOAD_ERR_PARSE,
-	LOAD_ERR_NON2XX,
+	/* An answer of 400 or above: 3xx (a redirect, 304 Not Modified)
+	 * is an answer, as wrk, k6 and vegeta count it. */
+	LOAD_ERR_STATUS,
 	LOAD_ERR_N,
 };
 extern const char *const load_error_names[LOAD_ERR_N];
@@ -44,8 +46,14 @@ struct load_url {
 /* Parse url; -1 with a message naming the problem. */
 int load_url_parse(struct load_url *u, const char *url);
 void load_url_release(struct load_url *u);
-/* Resolve the URL's host and port; -1 with a message. */
+/* Resolve the URL's host and port; -1 with a message.  Of several
+ * addresses, the first that accepts a connection comes first (see
+ * load_prefer_reachable()). */
 int load_resolve(const struct load_url *u, struct addrinfo **out);
+/* Move the first address of list that accepts a TCP connection (within
+ * a second) to the front, as wrk picks it; the order stays when none
+ * does, so the run reports the first one's error. */
+void load_prefer_reachable(struct addrinfo *list);
 
 struct load_target;
 
@@ -95,10 +103,13 @@ struct load_result {
 	int64_t scheduled; /* open loop: requests due in the run */
 	int connections_asked, connections_achieved;
 	double duration_s; /* the measured window */
-	double rate;	   /* asked, 0 for closed loop */
+	/* From the window's end to the last response (or the drain's
+	 * timeout): a server slower than the rate answers after it. */
+	double drain_s;
+	double rate; /* asked, 0 for closed loop */
 	int threads;
 	char why[256]; /* why the last connection failed, or "" */
-	/* Requests per second of each thread, over 1 s samples (wrk's
+	/* Requests per second of each thread, over 100 ms samples (wrk's
 	 * Req/Sec row): running mean, M2 and max. */
 	int64_t rps_n;
 	double rps_mean, rps_m2, rps_max;
@@ -115,8 +126,12 @@ int load_hist_init(struct hist *h);
 void load_record_us(struct hist *h, int64_t ns);
 /* Every error counted, of all classes, and drops. */
 int64_t load_result_errors(const struct load_result *r);
-/* Requests that failed: every class but non-2xx (those got a response). */
+/* Requests that failed: every class but non-2xx/3xx (those got a
+ * response). */
 int64_t load_result_failed(const struct load_result *r);
+/* Responses per second over the time they took: the window and the
+ * drain after it. */
+double load_result_rps(const struct load_result *r);
 /* The generator itself fell behind its schedule (more than 1% late). */
 int load_result_fell_behind(const struct load_result *r);
 

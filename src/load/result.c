@@ -69,6 +69,13 @@ int64_t load_result_failed(const struct load_result *r)
 	       r->dropped;
 }
 
+double load_result_rps(const struct load_result *r)
+{
+	double t = r->duration_s + r->drain_s;
+
+	return t > 0 ? r->requests / t : 0;
+}
+
 int load_result_fell_behind(const struct load_result *r)
 {
 	return r->scheduled && r->late * 100 > r->scheduled;

@@ -23,18 +23,24 @@
 	X(SSL_CTX_set_alpn_protos)                                             \
 	X(SSL_CTX_set_default_verify_paths)                                    \
 	X(SSL_CTX_set_verify)                                                  \
+	X(SSL_CTX_sess_set_new_cb)                                             \
+	X(SSL_SESSION_free)                                                    \
 	X(SSL_ctrl)                                                            \
 	X(SSL_do_handshake)                                                    \
 	X(SSL_free)                                                            \
 	X(SSL_get0_alpn_selected)                                              \
 	X(SSL_get0_param)                                                      \
 	X(SSL_get_error)                                                       \
+	X(SSL_get_ex_data)                                                     \
 	X(SSL_get_verify_result)                                               \
 	X(SSL_new)                                                             \
 	X(SSL_read)                                                            \
 	X(SSL_set1_host)                                                       \
 	X(SSL_set_connect_state)                                               \
+	X(SSL_set_ex_data)                                                     \
 	X(SSL_set_fd)                                                          \
+	X(SSL_set_session)                                                     \
+	X(SSL_set_shutdown)                                                    \
 	X(SSL_write)                                                           \
 	X(TLS_client_method)                                                   \
 	X(X509_VERIFY_PARAM_set1_ip_asc)                                       \
@@ -64,18 +70,24 @@ int ssldl_load(void);
 #define SSL_CTX_set_default_verify_paths(...)                                  \
 	ssldl.SSL_CTX_set_default_verify_paths(__VA_ARGS__)
 #define SSL_CTX_set_verify(...) ssldl.SSL_CTX_set_verify(__VA_ARGS__)
+#define SSL_CTX_sess_set_new_cb(...) ssldl.SSL_CTX_sess_set_new_cb(__VA_ARGS__)
+#define SSL_SESSION_free(...) ssldl.SSL_SESSION_free(__VA_ARGS__)
 #define SSL_ctrl(...) ssldl.SSL_ctrl(__VA_ARGS__)
 #define SSL_do_handshake(...) ssldl.SSL_do_handshake(__VA_ARGS__)
 #define SSL_free(...) ssldl.SSL_free(__VA_ARGS__)
 #define SSL_get0_alpn_selected(...) ssldl.SSL_get0_alpn_selected(__VA_ARGS__)
 #define SSL_get0_param(...) ssldl.SSL_get0_param(__VA_ARGS__)
 #define SSL_get_error(...) ssldl.SSL_get_error(__VA_ARGS__)
+#define SSL_get_ex_data(...) ssldl.SSL_get_ex_data(__VA_ARGS__)
 #define SSL_get_verify_result(...) ssldl.SSL_get_verify_result(__VA_ARGS__)
 #define SSL_new(...) ssldl.SSL_new(__VA_ARGS__)
 #define SSL_read(...) ssldl.SSL_read(__VA_ARGS__)
 #define SSL_set1_host(...) ssldl.SSL_set1_host(__VA_ARGS__)
 #define SSL_set_connect_state(...) ssldl.SSL_set_connect_state(__VA_ARGS__)
+#define SSL_set_ex_data(...) ssldl.SSL_set_ex_data(__VA_ARGS__)
 #define SSL_set_fd(...) ssldl.SSL_set_fd(__VA_ARGS__)
+#define SSL_set_session(...) ssldl.SSL_set_session(__VA_ARGS__)
+#define SSL_set_shutdown(...) ssldl.SSL_set_shutdown(__VA_ARGS__)
 #define SSL_write(...) ssldl.SSL_write(__VA_ARGS__)
 #define TLS_client_method(...) ssldl.TLS_client_method(__VA_ARGS__)
 #define X509_VERIFY_PARAM_set1_ip_asc(...)                                     \

@@ -213,7 +213,7 @@ int load_print_text(FILE *fp, const struct load_result *r,
 			fmt_us(c, sizeof(c), (double)hist_max(&r->send_lag)));
 	}
 	fprintf(fp, "  %" PRId64 " requests in %.2fs, %s read, %s written\n",
-		r->requests, r->duration_s,
+		r->requests, r->duration_s + r->drain_s,
 		fmt_bytes(a, sizeof(a), (double)r->bytes_read),
 		fmt_bytes(b, sizeof(b), (double)r->bytes_written));
 	if (r->warmup_s > 0)
@@ -256,12 +256,12 @@ int load_print_text(FILE *fp, const struct load_result *r,
 			"(%" PRId64 " of %" PRId64 " requests noticed over "
 			"10ms late): add threads or lower the rate\n",
 			r->late, r->scheduled);
-	fprintf(fp, "Requests/sec: %9.2f\n",
-		r->duration_s > 0 ? r->requests / r->duration_s : 0);
-	fprintf(
-	    fp, "Transfer/sec: %9s\n",
-	    fmt_bytes(a, sizeof(a),
-		      r->duration_s > 0 ? r->bytes_read / r->duration_s : 0));
+	fprintf(fp, "Requests/sec: %9.2f\n", load_result_rps(r));
+	fprintf(fp, "Transfer/sec: %9s\n",
+		fmt_bytes(a, sizeof(a),
+			  r->duration_s + r->drain_s > 0
+			      ? r->bytes_read / (r->duration_s + r->drain_s)
+			      : 0));
 	return print_thresholds(fp, r, info);
 }
 
@@ -319,10 +319,12 @@ int load_print_json(FILE *fp, const struct load_result *r,
 	json_int(&w, r->threads);
 	json_key(&w, "duration_s");
 	json_double(&w, r->duration_s);
+	json_key(&w, "drain_s");
+	json_double(&w, r->drain_s);
 	json_key(&w, "requests");
 	json_int(&w, r->requests);
 	json_key(&w, "rps");
-	json_double(&w, r->duration_s > 0 ? r->requests / r->duration_s : 0);
+	json_double(&w, load_result_rps(r));
 	json_key(&w, "bytes_read");
 	json_int(&w, r->bytes_read);
 	json_key(&w, "bytes_written");
@@ -332,7 +334,7 @@ int load_print_json(FILE *fp, const struct load_result *r,
 	json_key(&w, "total");
 	json_int(&w, load_result_errors(r));
 	for (i = 0; i < LOAD_ERR_N; i++) {
-		json_key(&w, i == LOAD_ERR_NON2XX ? "non_2xx"
+		json_key(&w, i == LOAD_ERR_STATUS ? "non_2xx_3xx"
 						  : load_error_names[i]);
 		json_int(&w, r->errors[i]);
 	}

@@ -2,6 +2,8 @@
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "load/load.h"
+#include <poll.h>
+#include <sys/socket.h>
 
 int load_url_parse(struct load_url *u, const char *url)
 {
@@ -21,6 +23,13 @@ int load_url_parse(struct load_url *u, const char *url)
 			     url);
 	}
 	auth = host;
+	/* user:password@ (k6 turns it into Basic auth, wrk drops it): say
+	 * so rather than read "password@host" as a bad port. */
+	if (memchr(host, '@', strcspn(host, "/?#")))
+		return error("'%s': credentials in the URL are not sent; give "
+			     "them as a header: -H 'Authorization: Basic "
+			     "BASE64(user:password)'",
+			     url);
 	if (*host == '[') {
 		host_end = strchr(host, ']');
 		if (!host_end)
@@ -119,5 +128,59 @@ int load_resolve(const struct load_url *u, struct addrinfo **out)
 		return error("cannot resolve '%s': %s", u->host,
 			     e == EAI_SYSTEM ? strerror(errno)
 					     : gai_strerror(e));
+	if ((*out)->ai_next)
+		load_prefer_reachable(*out);
 	return 0;
+}
+
+/* Whether a TCP connection to ai is accepted within a second. */
+static int reachable(const struct addrinfo *ai)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK,
+			ai->ai_protocol),
+	    err = 0, ok = 0;
+	socklen_t len = sizeof(err);
+	struct pollfd p;
+
+	if (fd < 0)
+		return 0;
+	if (!connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+		ok = 1;
+	} else if (errno == EINPROGRESS) {
+		p.fd = fd;
+		p.events = POLLOUT;
+		ok = poll(&p, 1, 1000) == 1 &&
+		     !getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) && !err;
+	}
+	close(fd);
+	return ok;
+}
+
+/*
+ * A name often has an IPv6 and an IPv4 address (Debian's localhost: ::1
+ * first) while the server listens on one family only (nginx's
+ * "listen 8080" is IPv4): every connection to the first address would be
+ * refused.  The entries' addresses are swapped, not the nodes, so the
+ * list is still getaddrinfo()'s to free.
+ */
+void load_prefer_reachable(struct addrinfo *list)
+{
+	struct addrinfo *ai, tmp;
+
+	for (ai = list; ai; ai = ai->ai_next)
+		if (reachable(ai))
+			break;
+	if (!ai || ai == list)
+		return;
+	tmp = *list;
+	list->ai_family = ai->ai_family;
+	list->ai_socktype = ai->ai_socktype;
+	list->ai_protocol = ai->ai_protocol;
+	list->ai_addrlen = ai->ai_addrlen;
+	list->ai_addr = ai->ai_addr;
+	ai->ai_family = tmp.ai_family;
+	ai->ai_socktype = tmp.ai_socktype;
+	ai->ai_protocol = tmp.ai_protocol;
+	ai->ai_addrlen = tmp.ai_addrlen;
+	ai->ai_addr = tmp.ai_addr;
 }

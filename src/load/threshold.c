@@ -121,11 +121,11 @@ double threshold_measure(const struct threshold *t, const struct load_result *r)
 	case TH_MAX:
 		return hist_max(h) / 1000.0;
 	case TH_ERROR_RATE:
-		bad_n = load_result_failed(r) + r->errors[LOAD_ERR_NON2XX];
+		bad_n = load_result_failed(r) + r->errors[LOAD_ERR_STATUS];
 		total = r->requests + load_result_failed(r);
 		return total ? (double)bad_n / (double)total : 0;
 	case TH_RPS:
-		return r->duration_s > 0 ? r->requests / r->duration_s : 0;
+		return load_result_rps(r);
 	}
 	return 0;
 }

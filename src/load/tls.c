@@ -9,6 +9,26 @@ struct tls_ctx {
 	int insecure;
 };
 
+/* A session ticket arrived (TLS 1.3 sends them after the handshake):
+ * it becomes the thread's session to resume; 1 keeps the reference. */
+static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	void **resume = SSL_get_ex_data(ssl, 0);
+
+	if (!resume)
+		return 0;
+	if (*resume)
+		SSL_SESSION_free(*resume);
+	*resume = sess;
+	return 1;
+}
+
+void tls_session_free(void *session)
+{
+	if (session)
+		SSL_SESSION_free(session);
+}
+
 struct tls_ctx *tls_ctx_new(int insecure, const char *cafile, int h2)
 {
 	struct tls_ctx *t;
@@ -29,6 +49,11 @@ struct tls_ctx *tls_ctx_new(int insecure, const char *cafile, int h2)
 					3);
 	SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 				     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* Sessions are kept by each thread (tls_conn_new()), not in
+	 * OpenSSL's cache, which a client does not consult. */
+	SSL_CTX_set_session_cache_mode(
+	    t->ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(t->ctx, on_new_session);
 	if (insecure) {
 		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
 	} else {
@@ -54,7 +79,8 @@ void tls_ctx_free(struct tls_ctx *t)
 	free(t);
 }
 
-struct tls_conn *tls_conn_new(struct tls_ctx *t, int fd, const char *host)
+struct tls_conn *tls_conn_new(struct tls_ctx *t, int fd, const char *host,
+			      void **resume)
 {
 	SSL *ssl = SSL_new(t->ctx);
 	unsigned char addr[16];
@@ -64,6 +90,9 @@ struct tls_conn *tls_conn_new(struct tls_ctx *t, int fd, const char *host)
 	if (!ssl)
 		return NULL;
 	SSL_set_fd(ssl, fd);
+	SSL_set_ex_data(ssl, 0, resume);
+	if (*resume)
+		SSL_set_session(ssl, *resume);
 	/* SNI names hosts, never addresses (RFC 6066). */
 	if (!is_ip)
 		SSL_set_tlsext_host_name(ssl, host);
@@ -90,6 +119,11 @@ int tls_alpn_is_h2(struct tls_conn *c)
 
 void tls_conn_free(struct tls_conn *c)
 {
+	/* Freed without a shutdown, OpenSSL marks the session (shared with
+	 * the thread's, to resume) not resumable: say it was shut down. */
+	if (c)
+		SSL_set_shutdown((SSL *)c,
+				 SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 	SSL_free((SSL *)c);
 }
 
@@ -97,6 +131,7 @@ enum tls_step tls_handshake(struct tls_conn *c, char *why, size_t whylen)
 {
 	SSL *ssl = (SSL *)c;
 	int r = SSL_do_handshake(ssl);
+	unsigned long e;
 	long v;
 
 	if (r == 1)
@@ -110,16 +145,22 @@ enum tls_step tls_handshake(struct tls_conn *c, char *why, size_t whylen)
 		break;
 	}
 	v = SSL_get_verify_result(ssl);
-	if (v != X509_V_OK)
+	e = ERR_peek_last_error();
+	if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(e) == SSL_R_WRONG_VERSION_NUMBER)
+		/* The answer was no TLS record: plain HTTP, most likely. */
+		snprintf(why, whylen,
+			 "TLS handshake failed: wrong version number (the "
+			 "port speaks plain HTTP: use http://)");
+	else if (v != X509_V_OK)
 		snprintf(why, whylen,
 			 "TLS certificate does not verify: %s (--cacert FILE "
 			 "to trust its issuer, --insecure to skip the check)",
 			 X509_verify_cert_error_string(v));
 	else
 		snprintf(why, whylen, "TLS handshake failed: %s",
-			 ERR_peek_last_error()
-			     ? ERR_reason_error_string(ERR_peek_last_error())
-			     : "the server closed the connection");
+			 e ? ERR_reason_error_string(e)
+			   : "the server closed the connection");
 	ERR_clear_error();
 	return TLS_FAILED;
 }

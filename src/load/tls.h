@@ -20,8 +20,17 @@ struct tls_conn;
 struct tls_ctx *tls_ctx_new(int insecure, const char *cafile, int h2);
 void tls_ctx_free(struct tls_ctx *ctx);
 
-/* A session over the connected socket fd for host; NULL on failure. */
-struct tls_conn *tls_conn_new(struct tls_ctx *ctx, int fd, const char *host);
+/*
+ * A session over the connected socket fd for host; NULL on failure.
+ * *resume is the caller's (one thread's) last TLS session, or NULL: the
+ * handshake resumes it, and the server's new session tickets replace it,
+ * as wrk does, so a run that reconnects often (Connection: close, a
+ * keep-alive limit) does not pay a full handshake each time.  The caller
+ * frees what *resume holds with tls_session_free().
+ */
+struct tls_conn *tls_conn_new(struct tls_ctx *ctx, int fd, const char *host,
+			      void **resume);
+void tls_session_free(void *session);
 void tls_conn_free(struct tls_conn *c);
 
 enum tls_step {

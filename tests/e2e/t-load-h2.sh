@@ -5,9 +5,9 @@
 # reported, not trusted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 9
+plan 11
 
-start_tls_nginx 9
+start_tls_nginx 11
 
 run "$PERFOPS" load --h2 -c 4 -t 2 -d 0.5s --cacert "$D/cert.pem" --json \
 	"https://localhost:$NGINX_PORT/index.html"
@@ -37,6 +37,22 @@ run "$PERFOPS" load --h2 -c 1 -d 0.2s -m POST --body @"$T/body" -H 'X-One: first
 	-H 'Connection: keep-alive' "http://127.0.0.1:$NGINX_PORT2/index.html"
 is "$(sort -u "$D/access.log")" 'POST /index.html 405 "-" - HTTP/2.0 7 "first"' \
 	"POST with a body and a header over HTTP/2 (connection headers left out)"
+
+# One stream in ten asks a slow endpoint (4 s) with --timeout 1s, at
+# 200/s over one connection: the 20 slow streams time out, each alone and
+# recorded at the timeout at least; the 180 others on the connection are
+# answered.
+head -c 20000 /dev/zero >"$D/www/slow.bin"
+{
+	echo "GET http://127.0.0.1:$NGINX_PORT2/slow.bin"
+	for i in $(seq 9); do printf '\nGET http://127.0.0.1:%s/index.html\n' "$NGINX_PORT2"; done
+} >"$T/slow.targets"
+run "$PERFOPS" load --h2 --streams 32 -c 1 -t 1 --rate 200 -d 1s --timeout 1s \
+	--targets "$T/slow.targets" --json
+is "$(jget "$T/out" 'o.requests + ":" + o.errors.timeout + ":" + o.errors.total')" "180:20:20" \
+	"a slow stream times out alone: 180 answered, 20 timeouts"
+is "$(jget "$T/out" 'o.latency_ms.p95 >= 1000')" true \
+	"each timeout recorded at the timeout at least (p95 $(jget "$T/out" o.latency_ms.p95) ms)"
 
 # The test server speaks only HTTP/1.1: its answer to the HTTP/2 preface
 # is a protocol error, counted as parse errors.

@@ -5,7 +5,7 @@
 # and a generator that fell behind reported.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 22
+plan 28
 
 # Coordinated omission.  The server stalls for S = 1 s, from 0.5 s to
 # 1.5 s after it starts, inside a run of D = 3 s at R = 200 requests/s.
@@ -77,22 +77,26 @@ is "$(jget "$T/out" 'o.requests + ":" + o.warmup.requests + ":" + o.scheduled'):
 is "$(jget "$T/out" 'o.warmup.latency_ms.max >= 200 && o.latency_ms.max < 200')" true \
 	"the warm-up's stall in its own numbers ($(jget "$T/out" o.warmup.latency_ms.max) ms), not the run's ($(jget "$T/out" o.latency_ms.max) ms)"
 
-# Ctrl-C ends a 10 s run early: exit 0, and what ran is reported, every
-# response the server gave counted, the duration the one that ran.
-start_server int
-"$PERFOPS" load --rate 200 -c 10 -d 10s --json --hlog "$T/int.hlog" \
-	"http://127.0.0.1:$PORT/" >"$T/int.json" 2>"$T/int.err" &
-lp=$!
-sleep 1
-kill -INT $lp
-wait $lp
-rc=$?
-stop_server
-is "$rc:$(jget "$T/int.json" o.requests)" "0:$(cat "$T/int.count")" \
-	"SIGINT: exit 0, the responses the server gave, reported"
-is "$(jget "$T/int.json" 'o.duration_s < 5 && Math.abs(o.rps - 200) < 20')" true \
-	"SIGINT: the duration that ran ($(jget "$T/int.json" o.duration_s) s), the rate asked"
-is "$(tail -1 "$T/int.hlog" | cut -c1-19)" "#[perfops-summary: " "SIGINT: the interval log is complete"
+# Ctrl-C, or SIGTERM (timeout(1), a CI job cancelled, a Kubernetes pod
+# stopped), ends a 10 s run early: exit 0, and what ran is reported, every
+# response the server gave counted, the duration the one that ran, the
+# interval log complete.
+for sig in INT TERM; do
+	start_server "$sig"
+	"$PERFOPS" load --rate 200 -c 10 -d 10s --json --hlog "$T/$sig.hlog" \
+		"http://127.0.0.1:$PORT/" >"$T/$sig.json" 2>"$T/$sig.err" &
+	lp=$!
+	sleep 1
+	kill -"$sig" $lp
+	wait $lp
+	rc=$?
+	stop_server
+	is "$rc:$(jget "$T/$sig.json" o.requests)" "0:$(cat "$T/$sig.count")" \
+		"SIG$sig: exit 0, the responses the server gave, reported"
+	is "$(jget "$T/$sig.json" 'o.duration_s < 5 && Math.abs(o.rps - 200) < 20')" true \
+		"SIG$sig: the duration that ran ($(jget "$T/$sig.json" o.duration_s) s), the rate asked"
+	is "$(tail -1 "$T/$sig.hlog" | cut -c1-19)" "#[perfops-summary: " "SIG$sig: the interval log is complete"
+done
 
 # A queue of 5 per thread before a server that takes 300 ms per request
 # over one connection: the rest is dropped, counted, and fails the run.
@@ -102,6 +106,22 @@ stop_server
 is "$rc" 4 "drops fail the run: exit 4"
 like "$out" 'Scheduled: 100, dropped: (9[0-9]|[1-8][0-9]) \(the queue was full' "drops counted, never silent"
 like "$out" 'FAIL dropped==0 +measured [1-9]' "listed as a failed threshold"
+
+# Past the server's capacity: a single-threaded server taking 10 ms a
+# request answers at most 100/s, so 200 requests asked at 200/s in 1 s
+# take at least 2 s.  The responses that arrive after the scheduled
+# second count in the run and in the time it took: requests/s can't
+# exceed what the server can give.
+start_server capacity --serial --delay 10
+run "$PERFOPS" load --rate 200 -c 4 -t 1 -d 1s --timeout 5s --json --csv "$T/capacity.csv" \
+	"http://127.0.0.1:$PORT/"
+stop_server
+is "$(jget "$T/out" o.requests):$(cat "$T/capacity.count")" "200:200" \
+	"over capacity: every request answered, counted"
+is "$(jget "$T/out" 'o.rps <= 100 && o.drain_s >= 1 && Math.abs(o.rps - o.requests / (o.duration_s + o.drain_s)) < 1e-6')" \
+	true "over capacity: rps $(jget "$T/out" o.rps) (at most the server's 100/s) over the time the responses took"
+is "$(awk -F, 'NR > 1 && $4 > 101 { bad = 1 } END { print bad + 0 }' "$T/capacity.csv")" 0 \
+	"over capacity: no --csv second above the server's 100/s ($(tail -n +2 "$T/capacity.csv" | cut -d, -f4 | tr '\n' ' '))"
 
 # The generator itself stopped for 300 ms (SIGSTOP): requests noticed
 # late, and the summary says the generator fell behind.

@@ -4,7 +4,7 @@
 # the host, refused when it does not verify, skipped with --insecure.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 9
+plan 12
 
 # OpenSSL is opened only when a load needs TLS: every other run starts
 # without libssl and libcrypto (glibc's loader lists what it loads).
@@ -12,7 +12,7 @@ loaded=$(LD_DEBUG=libs "$PERFOPS" --version 2>&1 >/dev/null |
 	grep -cE 'calling init:.*lib(ssl|crypto)')
 is "$loaded" 0 "a run without TLS loads neither libssl nor libcrypto"
 
-start_tls_nginx 8
+start_tls_nginx 11
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other \
 	-keyout "$T/other-key.pem" -out "$T/other.pem" 2>/dev/null
 
@@ -37,6 +37,22 @@ like "$err" "no response from localhost:$NGINX_PORT: [1-9][0-9]* connect errors 
 run "$PERFOPS" load -c 2 -d 0.3s --insecure --json "https://localhost:$NGINX_PORT/index.html"
 is "$rc:$(jget "$T/out" o.errors.total)" "0:0" "--insecure skips the check"
 
+# A new connection for every request (Connection: close): each resumes
+# the thread's TLS session, as wrk does, but the first ones of the thread
+# (one or two: the second may start after the first got its session).
+: >"$D/reuse.log"
+run "$PERFOPS" load -c 2 -t 1 -d 0.5s --cacert "$D/cert.pem" -H 'Connection: close' --json \
+	"https://localhost:$NGINX_PORT/index.html"
+n=$(jget "$T/out" o.requests)
+full=$(grep -c '^\.$' "$D/reuse.log")
+is "$rc:$(grep -c '^r$' "$D/reuse.log"):$((full >= 1 && full <= 2))" "0:$((n - full)):1" \
+	"Connection: close over TLS: $n requests, all but the first $full connections resumed"
+
+# https:// to a plain HTTP port, the usual slip: the message says so.
+run "$PERFOPS" load -c 1 -d 0.2s "https://127.0.0.1:$NGINX_PORT2/"
+is "$rc" 1 "https:// to a plain HTTP port: exit 1"
+like "$err" "^perfops: no response from 127.0.0.1:$NGINX_PORT2: [1-9][0-9]* connect errors \\(TLS handshake failed: wrong version number \\(the port speaks plain HTTP: use http://\\)\\)" \
+	"the message names the slip and the fix"
 run "$PERFOPS" load -c 1 -d 0.3s --cacert "$D/cert.pem" "http://127.0.0.1:$NGINX_PORT/"
 like "$out" "Status codes: 400: [1-9]" \
 	"plain HTTP to the TLS port: nginx answers 400, counted"

@@ -4,7 +4,7 @@
 # class; bad input reported with its exit code.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 35
+plan 42
 
 if start_nginx "$T/ng"; then
 	U=http://127.0.0.1:$NGINX_PORT
@@ -22,7 +22,8 @@ if start_nginx "$T/ng"; then
 		true "--json has every documented field"
 	is "$(jget "$T/closed.json" 'o.latency_ms.p50 <= o.latency_ms.p99 && o.latency_ms.p99 <= o.latency_ms.max && o.errors.total')" \
 		0 "percentiles ordered, no errors"
-	is "$(jget "$T/closed.json" 'Math.abs(o.rps - o.requests / o.duration_s) < 1e-6')" true "rps = requests / duration"
+	is "$(jget "$T/closed.json" 'Math.abs(o.rps - o.requests / (o.duration_s + o.drain_s)) < 1e-6')" true \
+	"rps = requests / (duration + drain)"
 
 	: >"$T/ng/access.log"
 	printf 'a=1&b=2' >"$T/body"
@@ -40,12 +41,28 @@ if start_nginx "$T/ng"; then
 	is "$(wc -l <"$T/ng/access.log"):$(jget "$T/out" o.errors.total)" "$n:0" \
 		"--pipeline 8: every response matched, count = access log ($n)"
 
+	# A wrk command line runs as it is (wrk -t1 -c2 -d1 --latency URL).
+	run "$PERFOPS" load -t1 -c2 -d1 --latency "$U/index.html"
+	is "$rc:$(echo "$out" | grep -c 'Latency Distribution')" "0:1" "wrk's --latency is accepted"
+
 	run "$PERFOPS" load -c 2 -d 0.3s "$U/missing"
 	like "$out" 'Status codes: 404: [0-9]+' "a 404 is counted by status"
-	like "$out" 'Errors: connect 0, timeout 0, reset 0, parse 0, non-2xx [1-9]' \
-		"and as non-2xx"
+	like "$out" 'Errors: connect 0, timeout 0, reset 0, parse 0, non-2xx/3xx [1-9]' \
+		"and as non-2xx/3xx"
+
+	# A redirect and a 304 are answers, as wrk, k6 and vegeta count
+	# them: listed by status, no error, error_rate holds.
+	echo old >"$T/ng/www/old.html"
+	touch -d 2001-01-01 "$T/ng/www/old.html"
+	run "$PERFOPS" load -c 2 -d 0.3s --json --threshold 'error_rate<1%' "$U/moved"
+	is "$rc:$(jget "$T/out" 'o.status["301"] == o.requests && o.requests > 0'):$(jget "$T/out" o.errors.total)" \
+		"0:true:0" "301 responses: counted by status, not as errors, error_rate holds"
+	run "$PERFOPS" load -c 2 -d 0.3s --json -H 'If-Modified-Since: Thu, 01 Jan 2037 00:00:00 GMT' \
+		--threshold 'error_rate<1%' "$U/old.html"
+	is "$rc:$(jget "$T/out" 'o.status["304"] == o.requests && o.requests > 0'):$(jget "$T/out" o.errors.total)" \
+		"0:true:0" "304 Not Modified to a conditional GET: not an error"
 else
-	skip "nginx not installed (scripts/install-deps --check)" 13
+	skip "nginx not installed (scripts/install-deps --check)" 16
 fi
 
 # The test server, one behaviour at a time: the responses perfops counts
@@ -64,11 +81,23 @@ for mode in chunked close eof malformed reset; do
 	is "$(jget "$T/out" "$want")" true "$mode: the right error class"
 done
 
+# wrk's Req/Sec row, sampled every 100 ms so a short run has it: one
+# connection to a server that takes 10 ms a request, one at a time, can
+# not get more than 11 answers in a 100 ms sample.
+start_server reqsec --serial --delay 10
+run "$PERFOPS" load -c 1 -t 1 -d 0.5s "http://127.0.0.1:$PORT/"
+stop_server
+like "$out" 'Req/Sec +[0-9.]+ +[0-9.]+ +[0-9.]+' "a 0.5 s run has the Req/Sec row"
+is "$(echo "$out" | awk '/Req\/Sec/ { print ($2 > 0 && $4 <= 110) }')" 1 \
+	"its samples are rates of 100 ms ($(echo "$out" | grep Req/Sec))"
+
 # Timeouts: a server slower than --timeout.
 start_server slow --delay 700
 run "$PERFOPS" load -c 2 -t 1 -d 0.3s --timeout 200ms --json "http://127.0.0.1:$PORT/"
 is "$(jget "$T/out" 'o.errors.timeout >= 2 && o.latency_ms.max >= 200')" true \
 	"timeouts counted, and recorded as latency >= the timeout"
+like "$err" "^perfops: no response from 127.0.0.1:$PORT: 0 connect errors, [1-9][0-9]* timeouts \\(nothing answered within --timeout: raise it for a slower server\\), 0 resets" \
+	"nothing but timeouts: the message says to raise --timeout"
 stop_server
 
 # Fewer connections than asked (wrk#509 runs on silently): with at most 40
@@ -85,7 +114,8 @@ like "$out" "Last connect error: cannot open a socket: Too many open files \\(ra
 p=$("$LS" --free-port)
 run "$PERFOPS" load -c 2 -d 0.2s "http://127.0.0.1:$p/"
 is "$rc" 1 "a refused connection: exit 1"
-like "$err" "no response from 127.0.0.1:$p: [1-9][0-9]* connect errors \\(Connection refused\\)" "named, with the count and the reason"
+like "$err" "^perfops: no response from 127.0.0.1:$p: [1-9][0-9]* connect errors \\(Connection refused: nothing listens there \\(is the server running, the port right\\?\\)\\), 0 timeouts" \
+	"named, with the count, the reason and what to check"
 like "$out" "Connections: 2 asked, 0 achieved" "0 connections achieved"
 
 run "$PERFOPS" load -d 0.2s http://no-such-host.invalid/
@@ -94,6 +124,9 @@ is "$rc:$err" "1:perfops: cannot resolve 'no-such-host.invalid': Name or service
 run "$PERFOPS" load -d 0.2s 'htp://127.0.0.1/'
 is "$rc:$err" "2:perfops: 'htp://127.0.0.1/' is not an http:// or https:// URL (like http://127.0.0.1:8080/path)" \
 	"an invalid URL: exit 2"
+run "$PERFOPS" load -d 0.2s 'http://user:secret@127.0.0.1:8080/'
+is "$rc:$err" "2:perfops: 'http://user:secret@127.0.0.1:8080/': credentials in the URL are not sent; give them as a header: -H 'Authorization: Basic BASE64(user:password)'" \
+	"credentials in the URL: exit 2, the header to use instead"
 run "$PERFOPS" load -H 'no colon' http://127.0.0.1/
 is "$rc" 2 "a header without a colon: exit 2"
 
