@@ -61,9 +61,22 @@ stop_server
 is "$(jget "$T/merged.json" 'o.requests + ":" + o.rate + ":" + o.connections.asked'):$(cat "$T/shards.count")" \
 	"$(jget "$T/out" 'o.requests + ":" + o.rate + ":" + o.connections.asked'):600" \
 	"3 shards merged: the requests, rate and connections of one run (600)"
-# The stall dominates both: within 5% of it (histograms hold 0.1%).
-is "$(jget "$T/merged.json" "['p90','p99'].every(k => Math.abs(o.latency_ms[k] - $(jget "$T/out" 'JSON.stringify(o.latency_ms)')[k]) < 50)")" \
-	true "3 shards merged: p90 and p99 of one run (merged $(jget "$T/merged.json" o.latency_ms.p99), one $(jget "$T/out" o.latency_ms.p99) ms)"
+# A quantile of the merged histogram lies between the shards' own (each
+# shard read alone by the same merge); comparing with the one-process run
+# instead would time the machine (at load 4 the backlog after the stall
+# took 190 ms more with four processes on two cores than with two).
+for i in 1 2 3; do
+	"$PERFOPS" load merge --json "$T/s$i.hlog" >"$T/one$i.json" 2>/dev/null
+done
+q() { jget "$1" "o.latency_ms.$2"; }
+inside=1
+for k in p90 p99; do
+	m=$(q "$T/merged.json" $k)
+	awk -v m="$m" -v a="$(q "$T/one1.json" $k)" -v b="$(q "$T/one2.json" $k)" -v c="$(q "$T/one3.json" $k)" '
+		BEGIN { lo = a; hi = a; if (b < lo) lo = b; if (c < lo) lo = c; if (b > hi) hi = b; if (c > hi) hi = c
+			exit !(m >= lo - 0.001 * lo && m <= hi + 0.001 * hi && m > 400) }' || inside=0
+done
+is "$inside" 1 "3 shards merged: p90 and p99 between the shards' own, above the stall's 400 ms (merged p99 $(q "$T/merged.json" p99), shards $(q "$T/one1.json" p99) $(q "$T/one2.json" p99) $(q "$T/one3.json" p99) ms)"
 
 # Merged second by second (the agents' intervals aligned by start time).
 run "$PERFOPS" load merge --csv "$T/m.csv" --hlog "$T/m.hlog" "$T/s1.hlog" "$T/s2.hlog" "$T/s3.hlog"
