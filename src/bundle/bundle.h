@@ -52,7 +52,10 @@ struct bundle_asset {
 	struct intern names; /* entry path -> index in ent */
 	uint64_t past_end;   /* mappings past the end of their line */
 	uint32_t first_past_line, first_past_col;
-	uint64_t beyond; /* mappings below the last line */
+	uint64_t beyond;    /* mappings below the last line */
+	int col_mapped;	    /* some mapping is past column 0 */
+	uint32_t long_line; /* the longest line with mappings (1-based) */
+	size_t long_len;    /* and its bytes */
 	uint32_t nlines;
 	int map_comment;  /* it has a sourceMappingURL comment */
 	const char *from; /* "source map", "esbuild metafile", ... */
