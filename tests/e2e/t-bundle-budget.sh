@@ -5,9 +5,9 @@
 # the sizes they check are zlib's and brotli's own.
 . "$(dirname "$0")/lib.sh"
 
-plan 13
+plan 16
 if ! command -v brotli >/dev/null || ! command -v python3 >/dev/null; then
-	skip "brotli or python3 is not installed (scripts/install-deps --check)" 13
+	skip "brotli or python3 is not installed (scripts/install-deps --check)" 16
 	exit 0
 fi
 mkdir "$T/app" "$T/app/dist"
@@ -56,10 +56,26 @@ rm .size-limit.json
 printf '{"name": "x", "size-limit": [{"path": "dist/main.js", "limit": "%s B", "brotli": false}]}\n' "$((raw - 1))" >package.json
 brun "$PERFOPS" bundle dist
 is "$rc/$(echo "$err" | grep -c "'dist/main.js' raw")" "4/1" "package.json's size-limit key; brotli: false means raw"
+
+# As size-limit reads them: package.json's key before .size-limit.json;
+# limits by bytes-iec (units in any case, a bare number of bytes); a
+# running-time limit ("500 ms", size-limit's time plugin) is not a size.
+printf '[{"name": "unused", "path": "dist/main.js", "limit": "1 GB"}]\n' >.size-limit.json
+brun "$PERFOPS" bundle dist
+is "$rc" 4 "package.json's size-limit key is read before .size-limit.json, as size-limit does"
 rm package.json
+printf '[{"name": "num", "path": "dist/main.js", "limit": %s, "brotli": false}, {"name": "lower", "path": "dist/main.js", "limit": "1 kib", "brotli": false}, {"name": "tb", "path": "dist/main.js", "limit": "1TB"}, {"name": "time", "path": "dist/main.js", "limit": "500 ms"}]\n' \
+	"$((raw - 1))" >.size-limit.json
+brun "$PERFOPS" bundle --json dist
+is "$rc/$(python3 -c 'import json,sys; print(",".join("%s %s %d %s" % (b["name"], b["size"], b["limit"], str(b["over"]).lower()) for b in json.load(sys.stdin)["budgets"]))' <"$T/out")" \
+	"4/num raw $((raw - 1)) true,lower raw 1024 true,tb brotli 1000000000000 false" \
+	"size-limit's limits: a number of bytes, units in any case (1 kib = 1024 B, 1TB)"
+is "$(echo "$err" | head -1)" "perfops: warning: .size-limit.json: entry 3: '500 ms' is a running-time limit (size-limit's time plugin), which perfops does not measure: that entry is left out" \
+	"a running-time limit is named and left out"
+rm .size-limit.json
 
 brun "$PERFOPS" bundle --budget "nothing.js:1kB" dist
 is "$rc/$err" "1/perfops: budget 'nothing.js' (--budget): no asset matches 'nothing.js'" "a budget that matches nothing"
-brun "$PERFOPS" bundle --budget "main.js:10 kb" dist
+brun "$PERFOPS" bundle --budget "main.js:10 kilobytes" dist
 is "$rc" 2 "a bad limit is a usage error"
-like "$err" "bad limit '10 kb'" "and says which"
+like "$err" "bad limit '10 kilobytes'" "and says which"
