@@ -8,8 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 13
-need_npm 13
+plan 14
+need_npm 14
 setup_app
 cd "$T/app" || exit 1
 wp() { "$BIN/webpack" --config webpack-split.config.js --env out="$1" \
@@ -35,6 +35,9 @@ is "$?/$(cat "$T/err")/$(persrc "$T/hidden.json" | md5sum)" "0//$(persrc "$T/sm.
 wp nosrc nosources-source-map && "$PERFOPS" bundle --json --sizes raw nosrc >"$T/nosrc.json" 2>"$T/err"
 is "$?/$(cat "$T/err")/$(persrc "$T/nosrc.json" | md5sum)" "0//$(persrc "$T/sm.json" | md5sum)" \
 	"nosources-source-map: the same bytes per source without sourcesContent"
+kinds() { js '[...new Set(d.findings.map(f=>f.kind))].sort().join(" ")' "$1"; }
+is "$(kinds "$T/nosrc.json")" "$(kinds "$T/sm.json")" \
+	"nosources-source-map: the same findings (CommonJS read from the sources on disk)"
 
 # cheap-module-source-map: one mapping per line, so a minified line of
 # many modules goes whole to the first; source-map-explorer says the same
