@@ -266,6 +266,52 @@ unsigned budgets_sizes(const struct budgets *bs)
 	return s;
 }
 
+/*
+ * fnmatch with "**" as a whole path segment matching any number of
+ * folders, none included, as size-limit's globs (fast-glob) do:
+ * the pattern dist/ ** /x.js (without spaces) matches dist/x.js and
+ * dist/a/b/x.js.
+ */
+static int glob_match(const char *pat, const char *path)
+{
+	const char *gs = strstr(pat, "**"), *rest, *p;
+	char *prefix;
+	int ok;
+
+	while (gs &&
+	       !((gs == pat || gs[-1] == '/') && (gs[2] == '/' || !gs[2])))
+		gs = strstr(gs + 2, "**");
+	if (!gs)
+		return !fnmatch(pat, path, FNM_PATHNAME);
+	rest = gs[2] == '/' ? gs + 3 : gs + 2;
+	prefix = xstrndup(pat, gs - pat);
+	/* The part before "**" matches path up to a '/' (or nothing). */
+	for (p = path;; p++) {
+		if (p == path ? !*prefix : p[-1] == '/') {
+			char *head = xstrndup(path, p - path);
+			const char *q = p;
+
+			ok = !fnmatch(prefix, head, FNM_PATHNAME);
+			free(head);
+			/* Then "**" takes no folder or several. */
+			while (ok) {
+				if (!*rest || glob_match(rest, q)) {
+					free(prefix);
+					return 1;
+				}
+				q = strchr(q, '/');
+				if (!q)
+					break;
+				q++;
+			}
+		}
+		if (!*p)
+			break;
+	}
+	free(prefix);
+	return 0;
+}
+
 static int matches(const char *pat, const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -274,7 +320,7 @@ static int matches(const char *pat, const char *path)
 		pat += 2;
 	while (!strncmp(path, "./", 2))
 		path += 2;
-	return !fnmatch(pat, path, FNM_PATHNAME) ||
+	return glob_match(pat, path) ||
 	       (!strchr(pat, '/') && base && !fnmatch(pat, base + 1, 0));
 }
 

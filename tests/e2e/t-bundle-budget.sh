@@ -5,9 +5,9 @@
 # the sizes they check are zlib's and brotli's own.
 . "$(dirname "$0")/lib.sh"
 
-plan 16
+plan 17
 if ! command -v brotli >/dev/null || ! command -v python3 >/dev/null; then
-	skip "brotli or python3 is not installed (scripts/install-deps --check)" 16
+	skip "brotli or python3 is not installed (scripts/install-deps --check)" 17
 	exit 0
 fi
 mkdir "$T/app" "$T/app/dist"
@@ -73,6 +73,15 @@ is "$rc/$(python3 -c 'import json,sys; print(",".join("%s %s %d %s" % (b["name"]
 is "$(echo "$err" | head -1)" "perfops: warning: .size-limit.json: entry 3: '500 ms' is a running-time limit (size-limit's time plugin), which perfops does not measure: that entry is left out" \
 	"a running-time limit is named and left out"
 rm .size-limit.json
+# Globs as size-limit's (fast-glob's): "**/" is any number of folders, none
+# included.
+mkdir dist/sub
+printf 'var x = 1;\n' >dist/sub/extra.js
+printf '[{"path": "dist/**/*.js", "limit": "1 B", "brotli": false}, {"path": "**/*.css", "limit": "1 B", "brotli": false}]\n' >.size-limit.json
+brun "$PERFOPS" bundle --json dist
+is "$rc/$(python3 -c 'import json,sys; print(",".join("%s %d" % (b["name"], b["actual"]) for b in json.load(sys.stdin)["budgets"]))' <"$T/out")" \
+	"4/dist/**/*.js $((raw + 11)),**/*.css $(stat -c %s dist/site.css)" "'**/' matches no folder or several, as size-limit's globs"
+rm -r .size-limit.json dist/sub
 
 brun "$PERFOPS" bundle --budget "nothing.js:1kB" dist
 is "$rc/$err" "1/perfops: budget 'nothing.js' (--budget): no asset matches 'nothing.js'" "a budget that matches nothing"
