@@ -301,6 +301,9 @@ int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
 	a.code_mapped = code.mapped;
 	intern_init(&a.names);
 	a.map_comment = sourcemap_find_comment(a.code, a.len, &c);
+	if (a.map_comment && !map_path && c.url_len > 5 &&
+	    !strncmp(c.url, "data:", 5))
+		a.map_inline = c.end - c.start;
 	if (map_path) {
 		mp = xstrdup(map_path);
 		r = sm_file_read(&json, map_path) < 0 ? -1 : 1;
