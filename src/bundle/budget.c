@@ -199,15 +199,21 @@ static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
 
 int budgets_load_size_limit(struct budgets *bs, const char *dir)
 {
+	/* size-limit's (lilconfig's) search places after package.json. */
+	static const char *const names[] = {
+	    ".size-limit.json", ".size-limit",	   ".size-limit.js",
+	    ".size-limit.mjs",	".size-limit.cjs", ".size-limit.ts",
+	    ".size-limit.mts",	".size-limit.cts",
+	};
 	struct strbuf p = STRBUF_INIT;
 	json_error_t jerr;
 	json_t *root, *list = NULL, *e;
 	const char *file;
-	size_t i;
+	size_t i, k;
 	int ret = 0;
 
 	/* As size-limit (lilconfig) searches: package.json when it has the
-	 * "size-limit" key, then .size-limit.json. */
+	 * "size-limit" key, then its files in names[] order. */
 	strbuf_addf(&p, "%s/package.json", dir);
 	file = "package.json";
 	root = access(p.buf, F_OK) < 0 ? NULL : json_load_file(p.buf, 0, &jerr);
@@ -218,12 +224,22 @@ int budgets_load_size_limit(struct budgets *bs, const char *dir)
 	list = json_object_get(root, "size-limit");
 	if (!list) {
 		json_decref(root);
-		strbuf_reset(&p);
-		strbuf_addf(&p, "%s/.size-limit.json", dir);
-		file = ".size-limit.json";
-		if (access(p.buf, F_OK) < 0) {
-			strbuf_release(&p);
-			return 0;
+		root = NULL;
+		for (k = 0; k < ARRAY_SIZE(names); k++) {
+			strbuf_reset(&p);
+			strbuf_addf(&p, "%s/%s", dir, names[k]);
+			if (access(p.buf, F_OK) == 0)
+				break;
+		}
+		if (k == ARRAY_SIZE(names))
+			goto out;
+		file = names[k];
+		if (k >= 2) {
+			warning("%s is JavaScript, which perfops does not "
+				"run: its budgets are not checked; write them "
+				"as .size-limit.json",
+				file);
+			goto out;
 		}
 		root = json_load_file(p.buf, 0, &jerr);
 		if (!root) {

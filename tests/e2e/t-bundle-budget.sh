@@ -5,9 +5,9 @@
 # the sizes they check are zlib's and brotli's own.
 . "$(dirname "$0")/lib.sh"
 
-plan 17
+plan 19
 if ! command -v brotli >/dev/null || ! command -v python3 >/dev/null; then
-	skip "brotli or python3 is not installed (scripts/install-deps --check)" 17
+	skip "brotli or python3 is not installed (scripts/install-deps --check)" 19
 	exit 0
 fi
 mkdir "$T/app" "$T/app/dist"
@@ -82,6 +82,17 @@ brun "$PERFOPS" bundle --json dist
 is "$rc/$(python3 -c 'import json,sys; print(",".join("%s %d" % (b["name"], b["actual"]) for b in json.load(sys.stdin)["budgets"]))' <"$T/out")" \
 	"4/dist/**/*.js $((raw + 11)),**/*.css $(stat -c %s dist/site.css)" "'**/' matches no folder or several, as size-limit's globs"
 rm -r .size-limit.json dist/sub
+# The other files size-limit reads: .size-limit (JSON) is enforced; a
+# JavaScript one cannot be run, which is said rather than passed over.
+printf '[{"path": "dist/main.js", "limit": "1 B"}]\n' >.size-limit
+brun "$PERFOPS" bundle --sizes raw dist
+is "$rc/$(echo "$err" | grep -c "'dist/main.js' brotli")" "4/1" ".size-limit (no extension) is enforced"
+rm .size-limit
+printf 'module.exports = [{ path: "dist/main.js", limit: "1 B" }];\n' >.size-limit.cjs
+brun "$PERFOPS" bundle --sizes raw dist
+is "$rc/$err" "0/perfops: warning: .size-limit.cjs is JavaScript, which perfops does not run: its budgets are not checked; write them as .size-limit.json" \
+	"a JavaScript size-limit configuration: named, not silently passed over"
+rm .size-limit.cjs
 
 brun "$PERFOPS" bundle --budget "nothing.js:1kB" dist
 is "$rc/$err" "1/perfops: budget 'nothing.js' (--budget): no asset matches 'nothing.js'" "a budget that matches nothing"
