@@ -328,9 +328,41 @@ static int glob_match(const char *pat, const char *path)
 	return 0;
 }
 
+/* An absolute path under the current directory, made relative to it:
+ * size-limit's paths are relative to its configuration's folder, and DIR
+ * may be given either way.  $PWD (the directory as the user wrote it)
+ * and getcwd()'s (symbolic links resolved) are both tried. */
+static const char *under_cwd(const char *path)
+{
+	static char cwd[PATH_MAX];
+	static int have;
+	const char *dirs[2] = {getenv("PWD"), NULL};
+	size_t i, n;
+
+	if (*path != '/')
+		return path;
+	if (!have)
+		have = getcwd(cwd, sizeof(cwd)) ? 1 : -1;
+	if (have > 0)
+		dirs[1] = cwd;
+	for (i = 0; i < 2; i++) {
+		if (!dirs[i] || *dirs[i] != '/')
+			continue;
+		n = strlen(dirs[i]);
+		while (n > 1 && dirs[i][n - 1] == '/')
+			n--;
+		if (!strncmp(path, dirs[i], n) && path[n] == '/')
+			return path + n + 1;
+	}
+	return path;
+}
+
 static int matches(const char *pat, const char *path)
 {
 	const char *base = strrchr(path, '/');
+
+	pat = under_cwd(pat);
+	path = under_cwd(path);
 
 	while (!strncmp(pat, "./", 2))
 		pat += 2;

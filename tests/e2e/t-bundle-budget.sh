@@ -5,9 +5,9 @@
 # the sizes they check are zlib's and brotli's own.
 . "$(dirname "$0")/lib.sh"
 
-plan 19
+plan 21
 if ! command -v brotli >/dev/null || ! command -v python3 >/dev/null; then
-	skip "brotli or python3 is not installed (scripts/install-deps --check)" 19
+	skip "brotli or python3 is not installed (scripts/install-deps --check)" 21
 	exit 0
 fi
 mkdir "$T/app" "$T/app/dist"
@@ -93,6 +93,17 @@ brun "$PERFOPS" bundle --sizes raw dist
 is "$rc/$err" "0/perfops: warning: .size-limit.cjs is JavaScript, which perfops does not run: its budgets are not checked; write them as .size-limit.json" \
 	"a JavaScript size-limit configuration: named, not silently passed over"
 rm .size-limit.cjs
+# size-limit's paths are relative to its configuration's folder: they match
+# the assets however DIR is written (absolute here), as --budget's do.
+printf '[{"path": "dist/main.js", "limit": "1 B"}]\n' >.size-limit.json
+brun "$PERFOPS" bundle --sizes raw "$PWD/dist"
+is "$rc/$(echo "$err" | grep -o "'[^']*' [a-z]* [0-9.]* kB >")" "4/'dist/main.js' brotli $(kb "$br") kB >" \
+	"a size-limit path matches the asset of an absolute DIR"
+brun "$PERFOPS" bundle --sizes raw --budget "$PWD/dist/site.css:1B:raw" dist
+is "$rc/$(echo "$err" | grep -o "'[^']*' [a-z]* [0-9.]* kB >" | tr '\n' ' ')" \
+	"4/'$PWD/dist/site.css' raw 0.02 kB > 'dist/main.js' brotli $(kb "$br") kB > " \
+	"an absolute --budget path matches the asset of a relative DIR"
+rm .size-limit.json
 
 brun "$PERFOPS" bundle --budget "nothing.js:1kB" dist
 is "$rc/$err" "1/perfops: budget 'nothing.js' (--budget): no asset matches 'nothing.js'" "a budget that matches nothing"
