@@ -1,6 +1,8 @@
 #include "core/compat.h"
 #include "bundle/bundle.h"
 #include "core/error.h"
+#include "core/strbuf.h"
+#include <fcntl.h>
 #include <jansson.h>
 #include <sys/stat.h>
 
@@ -230,8 +232,87 @@ static void find_chains(struct bundle *b)
 	free(chain.v);
 }
 
+/* Text as a JSON string's body, the form of a map's sourcesContent. */
+static char *json_escape_text(const char *s, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			strbuf_addf(&sb, "\\%c", c);
+		else if (c == '\n')
+			strbuf_addstr(&sb, "\\n");
+		else if (c < 0x20)
+			strbuf_addf(&sb, "\\u%04x", c);
+		else
+			strbuf_addch(&sb, (char)c);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* DIR/SRC (then SRC from the current directory) as a JSON string body,
+ * or NULL when it is no regular file there. */
+static char *read_source(const char *dir, const char *src)
+{
+	struct strbuf p = STRBUF_INIT, text = STRBUF_INIT;
+	char *ret = NULL;
+	int pass, fd;
+	struct stat st;
+
+	for (pass = 0; pass < 2 && !ret; pass++) {
+		if (pass == 1 && (*src == '/' || !*dir))
+			break;
+		strbuf_reset(&p);
+		if (pass == 0 && *src != '/')
+			strbuf_addstr(&p, dir);
+		strbuf_addstr(&p, src);
+		fd = open(p.buf, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		strbuf_reset(&text);
+		if (!fstat(fd, &st) && S_ISREG(st.st_mode) &&
+		    strbuf_read_fd(&text, fd, p.buf) == 0)
+			ret = json_escape_text(text.buf, text.len);
+		close(fd);
+	}
+	strbuf_release(&p);
+	strbuf_release(&text);
+	return ret;
+}
+
+/*
+ * A map without sourcesContent (webpack's nosources-source-map, null
+ * entries) leaves the findings that read the sources (CommonJS, barrel
+ * files, class names in scripts) blind: read the sources from disk,
+ * where the build left them, as packages' versions are.
+ */
+static void read_missing_sources(struct bundle *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->assets.len; i++) {
+		struct bundle_asset *a = &b->assets.v[i];
+		char *dir;
+
+		if (strcmp(a->from, "source map") || !a->map_path)
+			continue;
+		dir = map_dir(a);
+		for (j = 0; j < a->ent.len; j++) {
+			struct bundle_entry *e = &a->ent.v[j];
+
+			if (!e->content && e->path[0] != '[')
+				e->content = read_source(dir, e->path);
+		}
+		free(dir);
+	}
+}
+
 void bundle_analyze(struct bundle *b)
 {
+	read_missing_sources(b);
 	find_packages(b);
 	find_chains(b);
 	find_duplicates(b);

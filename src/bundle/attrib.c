@@ -108,8 +108,16 @@ void bundle_attribute(struct bundle_asset *a, struct sourcemap *sm,
 
 		if (nl && cend > pos && code[cend - 1] == '\r')
 			cend--;
+		if (si < sm->nseg && sm->seg[si].line == line &&
+		    cend - pos > a->long_len) {
+			a->long_len = cend - pos;
+			a->long_line = line + 1;
+		}
 		for (; si < sm->nseg && sm->seg[si].line == line; si++) {
 			uint32_t col = sm->seg[si].col;
+
+			if (col)
+				a->col_mapped = 1;
 
 			/* Walk to the column: a 4-byte character is two
 			 * UTF-16 units, an invalid byte one (U+FFFD). */
@@ -261,6 +269,19 @@ void bundle_release(struct bundle *b)
 	VEC_RELEASE(&b->pages);
 }
 
+/* A line longer than this, mapped by a line-only map, is minified code. */
+#define BUNDLE_CHEAP_LINE 1024
+
+/* webpack's eval devtools: each module is a string given to eval(), its
+ * sourceURL or sourceMappingURL comment inside the string (escaped, so
+ * no comment of the asset's own). */
+static int is_eval_build(const char *code, size_t len)
+{
+	return memmem(code, len, "eval(", 5) &&
+	       (memmem(code, len, "//# sourceMappingURL=", 21) ||
+		memmem(code, len, "//# sourceURL=", 14));
+}
+
 int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
 {
 	struct sm_file code = SM_FILE_INIT, json = SM_FILE_INIT;
@@ -280,6 +301,9 @@ int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
 	a.code_mapped = code.mapped;
 	intern_init(&a.names);
 	a.map_comment = sourcemap_find_comment(a.code, a.len, &c);
+	if (a.map_comment && !map_path && c.url_len > 5 &&
+	    !strncmp(c.url, "data:", 5))
+		a.map_inline = c.end - c.start;
 	if (map_path) {
 		mp = xstrdup(map_path);
 		r = sm_file_read(&json, map_path) < 0 ? -1 : 1;
@@ -287,7 +311,15 @@ int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
 		r = sourcemap_load_for(path, a.map_comment ? &c : NULL, &json,
 				       &mp);
 	}
-	if (r == 0) {
+	if (r == 0 && is_eval_build(a.code, a.len)) {
+		warning("'%s' was built with an eval devtool (webpack's eval, "
+			"eval-source-map, eval-cheap-*): its modules are "
+			"strings given to eval(), their maps inside them, "
+			"which perfops does not read: its bytes are all "
+			"[unmapped]; build with devtool 'source-map' or "
+			"'hidden-source-map'",
+			path);
+	} else if (r == 0) {
 		warning("'%s' has no source map (no sourceMappingURL comment, "
 			"no '%s.map'): its bytes are all [unmapped]",
 			path, path);
@@ -305,6 +337,15 @@ int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
 		a.failed = 1;
 		ret = -1;
 	}
+	/* A line-only map (webpack's cheap-*) cannot split a minified
+	 * line between the modules on it: say so when there is one. */
+	if (sm.nseg && !a.col_mapped && a.long_len > BUNDLE_CHEAP_LINE)
+		warning("'%s' maps lines, not columns (webpack's cheap-* "
+			"devtools): each line is credited whole to the source "
+			"of its first mapping, so line %u (%zu bytes, "
+			"minified) is not split between its modules; build "
+			"with devtool 'source-map' for bytes per source",
+			mp, a.long_line, a.long_len);
 	if (a.past_end)
 		warning("'%s': %llu mappings point past the end of their line "
 			"in '%s' (the first at line %u, column %u): each is "

@@ -28,9 +28,17 @@ int budget_parse_limit(const char *s, uint64_t *bytes)
 		const char *unit;
 		double mult;
 	} units[] = {
-	    {"", 1},	     {"B", 1},		 {"kB", 1e3},
-	    {"KB", 1e3},     {"MB", 1e6},	 {"GB", 1e9},
-	    {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},
+	    {"", 1},
+	    {"B", 1},
+	    {"kB", 1e3},
+	    {"KB", 1e3},
+	    {"MB", 1e6},
+	    {"GB", 1e9},
+	    {"TB", 1e12},
+	    {"KiB", 1024.0},
+	    {"MiB", 1048576.0},
+	    {"GiB", 1073741824.0},
+	    {"TiB", 1099511627776.0},
 	};
 	char *end;
 	double v;
@@ -47,7 +55,8 @@ int budget_parse_limit(const char *s, uint64_t *bytes)
 	while (*end == ' ')
 		end++;
 	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcmp(end, units[i].unit))
+		/* Any case, as size-limit's bytes-iec: "10 kb" is 10 kB. */
+		if (strcasecmp(end, units[i].unit))
 			continue;
 		v *= units[i].mult;
 		if (v >= 1.8e19)
@@ -124,22 +133,49 @@ int budgets_add_arg(struct budgets *bs, const char *arg)
 	return 0;
 }
 
-/* One size-limit entry: {path, limit, name?, gzip?, brotli?}. */
+/* size-limit's running-time limits ("500 ms", "1 s"), as it tells them
+ * from sizes: by their ending. */
+static int is_time_limit(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && s[n - 1] == ' ')
+		n--;
+	return (n >= 2 && !strncasecmp(s + n - 2, "ms", 2)) ||
+	       (n >= 1 && (s[n - 1] == 's' || s[n - 1] == 'S'));
+}
+
+/* One size-limit entry: {path, limit, name?, gzip?, brotli?}; the limit a
+ * string or a number of bytes.  Returns 1 when it is left out. */
 static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
 {
 	json_t *path = json_object_get(e, "path"), *p;
-	const char *limit = json_string_value(json_object_get(e, "limit"));
+	json_t *lim = json_object_get(e, "limit");
+	const char *limit = json_string_value(lim);
 	const char *name = json_string_value(json_object_get(e, "name"));
 	struct budget *bd;
 	uint64_t bytes;
 	size_t k;
 
-	if (!json_is_object(e) || !limit ||
+	if (!json_is_object(e) || (!limit && !json_is_number(lim)) ||
 	    (!json_is_string(path) && !json_is_array(path)))
 		return error("%s: entry %zu needs \"path\" and \"limit\" "
 			     "(size-limit's format)",
 			     file, i);
-	if (budget_parse_limit(limit, &bytes) < 0)
+	if (json_is_number(lim)) {
+		if (json_number_value(lim) < 0 ||
+		    json_number_value(lim) >= 1.8e19)
+			return error("%s: entry %zu: bad limit %g (a number of "
+				     "bytes, or e.g. \"10 kB\")",
+				     file, i, json_number_value(lim));
+		bytes = (uint64_t)json_number_value(lim);
+	} else if (is_time_limit(limit)) {
+		warning("%s: entry %zu: '%s' is a running-time limit "
+			"(size-limit's time plugin), which perfops does not "
+			"measure: that entry is left out",
+			file, i, limit);
+		return 1;
+	} else if (budget_parse_limit(limit, &bytes) < 0)
 		return error("%s: entry %zu: bad limit '%s' (write e.g. "
 			     "\"10 kB\"; kB = 1000 B, KiB = 1024 B)",
 			     file, i, limit);
@@ -163,45 +199,71 @@ static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
 
 int budgets_load_size_limit(struct budgets *bs, const char *dir)
 {
+	/* size-limit's (lilconfig's) search places after package.json. */
+	static const char *const names[] = {
+	    ".size-limit.json", ".size-limit",	   ".size-limit.js",
+	    ".size-limit.mjs",	".size-limit.cjs", ".size-limit.ts",
+	    ".size-limit.mts",	".size-limit.cts",
+	};
 	struct strbuf p = STRBUF_INIT;
 	json_error_t jerr;
 	json_t *root, *list = NULL, *e;
 	const char *file;
-	size_t i;
+	size_t i, k;
 	int ret = 0;
 
-	strbuf_addf(&p, "%s/.size-limit.json", dir);
-	file = ".size-limit.json";
-	if (access(p.buf, F_OK) < 0) {
-		strbuf_reset(&p);
-		strbuf_addf(&p, "%s/package.json", dir);
-		file = "package.json";
-		if (access(p.buf, F_OK) < 0) {
-			strbuf_release(&p);
-			return 0;
-		}
-	}
-	root = json_load_file(p.buf, 0, &jerr);
-	if (!root) {
+	/* As size-limit (lilconfig) searches: package.json when it has the
+	 * "size-limit" key, then its files in names[] order. */
+	strbuf_addf(&p, "%s/package.json", dir);
+	file = "package.json";
+	root = access(p.buf, F_OK) < 0 ? NULL : json_load_file(p.buf, 0, &jerr);
+	if (!root && access(p.buf, F_OK) == 0) {
 		ret = error("%s: %s (line %d)", p.buf, jerr.text, jerr.line);
 		goto out;
 	}
-	list = !strcmp(file, "package.json")
-		   ? json_object_get(root, "size-limit")
-		   : root;
-	if (!list)
-		goto out;
+	list = json_object_get(root, "size-limit");
+	if (!list) {
+		json_decref(root);
+		root = NULL;
+		for (k = 0; k < ARRAY_SIZE(names); k++) {
+			strbuf_reset(&p);
+			strbuf_addf(&p, "%s/%s", dir, names[k]);
+			if (access(p.buf, F_OK) == 0)
+				break;
+		}
+		if (k == ARRAY_SIZE(names))
+			goto out;
+		file = names[k];
+		if (k >= 2) {
+			warning("%s is JavaScript, which perfops does not "
+				"run: its budgets are not checked; write them "
+				"as .size-limit.json",
+				file);
+			goto out;
+		}
+		root = json_load_file(p.buf, 0, &jerr);
+		if (!root) {
+			ret = error("%s: %s (line %d)", p.buf, jerr.text,
+				    jerr.line);
+			goto out;
+		}
+		list = root;
+	}
 	if (!json_is_array(list)) {
 		ret = error("%s: size-limit's budgets must be an array", p.buf);
 		goto out;
 	}
-	json_array_foreach(list, i, e) if (add_entry(bs, e, file, i) < 0)
+	json_array_foreach(list, i, e)
 	{
-		ret = -1;
-		break;
+		int r = add_entry(bs, e, file, i);
+
+		if (r < 0) {
+			ret = -1;
+			break;
+		}
+		if (r == 0)
+			ret++;
 	}
-	if (!ret)
-		ret = (int)json_array_size(list);
 out:
 	json_decref(root);
 	strbuf_release(&p);
@@ -220,15 +282,93 @@ unsigned budgets_sizes(const struct budgets *bs)
 	return s;
 }
 
+/*
+ * fnmatch with "**" as a whole path segment matching any number of
+ * folders, none included, as size-limit's globs (fast-glob) do:
+ * the pattern dist/ ** /x.js (without spaces) matches dist/x.js and
+ * dist/a/b/x.js.
+ */
+static int glob_match(const char *pat, const char *path)
+{
+	const char *gs = strstr(pat, "**"), *rest, *p;
+	char *prefix;
+	int ok;
+
+	while (gs &&
+	       !((gs == pat || gs[-1] == '/') && (gs[2] == '/' || !gs[2])))
+		gs = strstr(gs + 2, "**");
+	if (!gs)
+		return !fnmatch(pat, path, FNM_PATHNAME);
+	rest = gs[2] == '/' ? gs + 3 : gs + 2;
+	prefix = xstrndup(pat, gs - pat);
+	/* The part before "**" matches path up to a '/' (or nothing). */
+	for (p = path;; p++) {
+		if (p == path ? !*prefix : p[-1] == '/') {
+			char *head = xstrndup(path, p - path);
+			const char *q = p;
+
+			ok = !fnmatch(prefix, head, FNM_PATHNAME);
+			free(head);
+			/* Then "**" takes no folder or several. */
+			while (ok) {
+				if (!*rest || glob_match(rest, q)) {
+					free(prefix);
+					return 1;
+				}
+				q = strchr(q, '/');
+				if (!q)
+					break;
+				q++;
+			}
+		}
+		if (!*p)
+			break;
+	}
+	free(prefix);
+	return 0;
+}
+
+/* An absolute path under the current directory, made relative to it:
+ * size-limit's paths are relative to its configuration's folder, and DIR
+ * may be given either way.  $PWD (the directory as the user wrote it)
+ * and getcwd()'s (symbolic links resolved) are both tried. */
+static const char *under_cwd(const char *path)
+{
+	static char cwd[PATH_MAX];
+	static int have;
+	const char *dirs[2] = {getenv("PWD"), NULL};
+	size_t i, n;
+
+	if (*path != '/')
+		return path;
+	if (!have)
+		have = getcwd(cwd, sizeof(cwd)) ? 1 : -1;
+	if (have > 0)
+		dirs[1] = cwd;
+	for (i = 0; i < 2; i++) {
+		if (!dirs[i] || *dirs[i] != '/')
+			continue;
+		n = strlen(dirs[i]);
+		while (n > 1 && dirs[i][n - 1] == '/')
+			n--;
+		if (!strncmp(path, dirs[i], n) && path[n] == '/')
+			return path + n + 1;
+	}
+	return path;
+}
+
 static int matches(const char *pat, const char *path)
 {
 	const char *base = strrchr(path, '/');
+
+	pat = under_cwd(pat);
+	path = under_cwd(path);
 
 	while (!strncmp(pat, "./", 2))
 		pat += 2;
 	while (!strncmp(path, "./", 2))
 		path += 2;
-	return !fnmatch(pat, path, FNM_PATHNAME) ||
+	return glob_match(pat, path) ||
 	       (!strchr(pat, '/') && base && !fnmatch(pat, base + 1, 0));
 }
 

@@ -52,12 +52,16 @@ struct bundle_asset {
 	struct intern names; /* entry path -> index in ent */
 	uint64_t past_end;   /* mappings past the end of their line */
 	uint32_t first_past_line, first_past_col;
-	uint64_t beyond; /* mappings below the last line */
+	uint64_t beyond;    /* mappings below the last line */
+	int col_mapped;	    /* some mapping is past column 0 */
+	uint32_t long_line; /* the longest line with mappings (1-based) */
+	size_t long_len;    /* and its bytes */
 	uint32_t nlines;
-	int map_comment;  /* it has a sourceMappingURL comment */
-	const char *from; /* "source map", "esbuild metafile", ... */
-	int has_brotli;	  /* .brotli holds the exact size */
-	int failed;	  /* the map could not be (fully) read */
+	int map_comment;   /* it has a sourceMappingURL comment */
+	size_t map_inline; /* bytes of an inline data: map's comment, or 0 */
+	const char *from;  /* "source map", "esbuild metafile", ... */
+	int has_brotli;	   /* .brotli holds the exact size */
+	int failed;	   /* the map could not be (fully) read */
 };
 
 struct bundle_pkg {

@@ -311,7 +311,16 @@ void bundle_find(struct bundle *b)
 			    "production (esbuild --minify, webpack "
 			    "--mode=production)",
 			    a->path, bundle_kb(a->bytes, k1));
-		if (a->map_comment && a->map_path)
+		if (a->map_inline)
+			bundle_add_finding(
+			    b, FIND_SOURCEMAP_SHIPPED, a->map_inline,
+			    "%s carries its source map inline (%s of its own "
+			    "bytes, downloaded by every user): ship the map "
+			    "as a separate file, or none (webpack "
+			    "hidden-source-map, esbuild --sourcemap=external)",
+			    a->path, bundle_kb(a->map_inline, k1));
+		else if (a->map_comment && a->map_path &&
+			 access(a->map_path, F_OK) == 0)
 			bundle_add_finding(
 			    b, FIND_SOURCEMAP_SHIPPED, file_size(a->map_path),
 			    "%s points at its source map (%s): maps shipped "

@@ -511,6 +511,44 @@ static void file_from_strbuf(struct sm_file *f, struct strbuf *sb)
 	f->mapped = 0;
 }
 
+/* A map named by URL (uploaded to a CDN or an error tracker) is not
+ * fetched: the file the URL names, or ASSET.map, beside the asset. */
+static int load_beside(const char *path, const struct sm_comment *c,
+		       struct sm_file *json, char **map_path)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	const char *slash = strrchr(path, '/'), *u = c->url;
+	size_t n = 0, k;
+	int ret;
+
+	/* The URL is not NUL-terminated: up to its query or fragment. */
+	while (n < c->url_len && u[n] != '?' && u[n] != '#')
+		n++;
+	for (k = n; k && u[k - 1] != '/'; k--)
+		;
+	if (slash)
+		strbuf_add(&a, path, slash - path + 1);
+	percent_decode(&a, u + k, n - k);
+	strbuf_addf(&b, "%s.map", path);
+	if (k < n && access(a.buf, F_OK) == 0) {
+		*map_path = strbuf_detach(&a, NULL);
+	} else if (access(b.buf, F_OK) == 0) {
+		*map_path = strbuf_detach(&b, NULL);
+	} else {
+		ret = error("'%s' names its map by URL ('%.*s'), which perfops "
+			    "does not fetch, and neither '%s' nor '%s' is "
+			    "beside it: put the map there, or give it "
+			    "(perfops bundle ASSET MAP)",
+			    path, (int)c->url_len, c->url, a.buf, b.buf);
+		goto out;
+	}
+	ret = sm_file_read(json, *map_path) < 0 ? -1 : 1;
+out:
+	strbuf_release(&a);
+	strbuf_release(&b);
+	return ret;
+}
+
 int sourcemap_load_for(const char *path, const struct sm_comment *c,
 		       struct sm_file *json, char **map_path)
 {
@@ -543,11 +581,7 @@ int sourcemap_load_for(const char *path, const struct sm_comment *c,
 			return bad ? -1 : 1;
 		}
 		if (memmem(c->url, c->url_len, "://", 3))
-			return error(
-			    "'%s' names its map by URL ('%.*s'), which "
-			    "perfops does not fetch: give the map file "
-			    "as the second argument",
-			    path, (int)c->url_len, c->url);
+			return load_beside(path, c, json, map_path);
 		if (*c->url != '/') {
 			const char *slash = strrchr(path, '/');
 
@@ -556,6 +590,12 @@ int sourcemap_load_for(const char *path, const struct sm_comment *c,
 		}
 		percent_decode(&name, c->url, c->url_len);
 		*map_path = strbuf_detach(&name, NULL);
+		if (access(*map_path, F_OK) < 0 && errno == ENOENT)
+			return error("'%s' names the map '%s' in its "
+				     "sourceMappingURL comment, which does not "
+				     "exist: put the map there, or give it "
+				     "(perfops bundle ASSET MAP)",
+				     path, *map_path);
 		if (sm_file_read(json, *map_path) < 0) {
 			error("'%s' names the map '%s' in its sourceMappingURL "
 			      "comment, which cannot be read",

@@ -221,8 +221,8 @@ int cmd_bundle(int argc, char **argv)
 			 "(a path or glob, or a file name) are over LIMIT\n"
 			 "(170kB, 1.5 MB, 100 KiB; kB = 1000 B, KiB = 1024\n"
 			 "B) in SIZE: brotli (default), gzip or raw;\n"
-			 "repeatable; .size-limit.json or package.json's\n"
-			 "\"size-limit\" in the current directory are\n"
+			 "repeatable; package.json's \"size-limit\", else\n"
+			 ".size-limit.json, in the current directory is\n"
 			 "enforced too",
 			 add_budget),
 	    OPT_STRING(0, "stats", &stats, "FILE",

@@ -5,9 +5,9 @@
 # the sizes they check are zlib's and brotli's own.
 . "$(dirname "$0")/lib.sh"
 
-plan 13
+plan 21
 if ! command -v brotli >/dev/null || ! command -v python3 >/dev/null; then
-	skip "brotli or python3 is not installed (scripts/install-deps --check)" 13
+	skip "brotli or python3 is not installed (scripts/install-deps --check)" 21
 	exit 0
 fi
 mkdir "$T/app" "$T/app/dist"
@@ -56,10 +56,57 @@ rm .size-limit.json
 printf '{"name": "x", "size-limit": [{"path": "dist/main.js", "limit": "%s B", "brotli": false}]}\n' "$((raw - 1))" >package.json
 brun "$PERFOPS" bundle dist
 is "$rc/$(echo "$err" | grep -c "'dist/main.js' raw")" "4/1" "package.json's size-limit key; brotli: false means raw"
+
+# As size-limit reads them: package.json's key before .size-limit.json;
+# limits by bytes-iec (units in any case, a bare number of bytes); a
+# running-time limit ("500 ms", size-limit's time plugin) is not a size.
+printf '[{"name": "unused", "path": "dist/main.js", "limit": "1 GB"}]\n' >.size-limit.json
+brun "$PERFOPS" bundle dist
+is "$rc" 4 "package.json's size-limit key is read before .size-limit.json, as size-limit does"
 rm package.json
+printf '[{"name": "num", "path": "dist/main.js", "limit": %s, "brotli": false}, {"name": "lower", "path": "dist/main.js", "limit": "1 kib", "brotli": false}, {"name": "tb", "path": "dist/main.js", "limit": "1TB"}, {"name": "time", "path": "dist/main.js", "limit": "500 ms"}]\n' \
+	"$((raw - 1))" >.size-limit.json
+brun "$PERFOPS" bundle --json dist
+is "$rc/$(python3 -c 'import json,sys; print(",".join("%s %s %d %s" % (b["name"], b["size"], b["limit"], str(b["over"]).lower()) for b in json.load(sys.stdin)["budgets"]))' <"$T/out")" \
+	"4/num raw $((raw - 1)) true,lower raw 1024 true,tb brotli 1000000000000 false" \
+	"size-limit's limits: a number of bytes, units in any case (1 kib = 1024 B, 1TB)"
+is "$(echo "$err" | head -1)" "perfops: warning: .size-limit.json: entry 3: '500 ms' is a running-time limit (size-limit's time plugin), which perfops does not measure: that entry is left out" \
+	"a running-time limit is named and left out"
+rm .size-limit.json
+# Globs as size-limit's (fast-glob's): "**/" is any number of folders, none
+# included.
+mkdir dist/sub
+printf 'var x = 1;\n' >dist/sub/extra.js
+printf '[{"path": "dist/**/*.js", "limit": "1 B", "brotli": false}, {"path": "**/*.css", "limit": "1 B", "brotli": false}]\n' >.size-limit.json
+brun "$PERFOPS" bundle --json dist
+is "$rc/$(python3 -c 'import json,sys; print(",".join("%s %d" % (b["name"], b["actual"]) for b in json.load(sys.stdin)["budgets"]))' <"$T/out")" \
+	"4/dist/**/*.js $((raw + 11)),**/*.css $(stat -c %s dist/site.css)" "'**/' matches no folder or several, as size-limit's globs"
+rm -r .size-limit.json dist/sub
+# The other files size-limit reads: .size-limit (JSON) is enforced; a
+# JavaScript one cannot be run, which is said rather than passed over.
+printf '[{"path": "dist/main.js", "limit": "1 B"}]\n' >.size-limit
+brun "$PERFOPS" bundle --sizes raw dist
+is "$rc/$(echo "$err" | grep -c "'dist/main.js' brotli")" "4/1" ".size-limit (no extension) is enforced"
+rm .size-limit
+printf 'module.exports = [{ path: "dist/main.js", limit: "1 B" }];\n' >.size-limit.cjs
+brun "$PERFOPS" bundle --sizes raw dist
+is "$rc/$err" "0/perfops: warning: .size-limit.cjs is JavaScript, which perfops does not run: its budgets are not checked; write them as .size-limit.json" \
+	"a JavaScript size-limit configuration: named, not silently passed over"
+rm .size-limit.cjs
+# size-limit's paths are relative to its configuration's folder: they match
+# the assets however DIR is written (absolute here), as --budget's do.
+printf '[{"path": "dist/main.js", "limit": "1 B"}]\n' >.size-limit.json
+brun "$PERFOPS" bundle --sizes raw "$PWD/dist"
+is "$rc/$(echo "$err" | grep -o "'[^']*' [a-z]* [0-9.]* kB >")" "4/'dist/main.js' brotli $(kb "$br") kB >" \
+	"a size-limit path matches the asset of an absolute DIR"
+brun "$PERFOPS" bundle --sizes raw --budget "$PWD/dist/site.css:1B:raw" dist
+is "$rc/$(echo "$err" | grep -o "'[^']*' [a-z]* [0-9.]* kB >" | tr '\n' ' ')" \
+	"4/'$PWD/dist/site.css' raw 0.02 kB > 'dist/main.js' brotli $(kb "$br") kB > " \
+	"an absolute --budget path matches the asset of a relative DIR"
+rm .size-limit.json
 
 brun "$PERFOPS" bundle --budget "nothing.js:1kB" dist
 is "$rc/$err" "1/perfops: budget 'nothing.js' (--budget): no asset matches 'nothing.js'" "a budget that matches nothing"
-brun "$PERFOPS" bundle --budget "main.js:10 kb" dist
+brun "$PERFOPS" bundle --budget "main.js:10 kilobytes" dist
 is "$rc" 2 "a bad limit is a usage error"
-like "$err" "bad limit '10 kb'" "and says which"
+like "$err" "bad limit '10 kilobytes'" "and says which"

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 21
+plan 27
 
 # Hand-made files first: they need no npm.
 printf 'var a=1;\nvar b=2;\n//# sourceMappingURL=h.js.map\n' >"$T/h.js"
@@ -52,6 +52,32 @@ is "$rc/$err" "1/perfops: no .js, .mjs, .cjs or .css file under '$T/empty'" "a d
 printf 'x\n//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJzb3VyY2VzIjpbImEuanMiXSwibWFwcGluZ3MiOiJBQUFBIn0=\n' >"$T/inl.js"
 run "$PERFOPS" bundle --json --sizes raw "$T/inl.js"
 is "$rc $(js 'd.assets[0].sources["a.js"]' "$T/out")" "0 1" "an inline base64 data: map"
+is "$(js 'd.findings.filter(f=>f.kind=="sourcemap-shipped").map(f=>f.bytes+" "+(f.bytes==d.assets[0].sources["[sourceMappingURL]"])+" "+f.message).join()' "$T/out")" \
+	"$(tail -n 1 "$T/inl.js" | tr -d '\n' | wc -c) true $T/inl.js carries its source map inline (0.1 kB of its own bytes, downloaded by every user): ship the map as a separate file, or none (webpack hidden-source-map, esbuild --sourcemap=external)" \
+	"an inline map is shipped: its bytes are the comment's, inside the asset"
+
+# sourceMappingURL by URL (maps uploaded to a CDN or an error tracker): the
+# map the URL names, or ASSET.map, beside the asset is read; else one line
+# naming what is missing and the fix.  A missing relative map: one line too.
+mkdir "$T/cdn"
+printf 'var a=1;\n//# sourceMappingURL=https://cdn.example.com/maps/a.123.js.map?v=2\n' >"$T/cdn/a.js"
+printf '{"version":3,"sources":["a.js"],"names":[],"mappings":"AAAA"}' >"$T/cdn/a.123.js.map"
+run "$PERFOPS" bundle --json --sizes raw "$T/cdn/a.js"
+is "$rc/$err/$(js 'd.assets[0].map+" "+d.assets[0].sources["a.js"]' "$T/out")" "0//$T/cdn/a.123.js.map 8" \
+	"a map named by URL is read from beside the asset (the URL's file name)"
+mv "$T/cdn/a.123.js.map" "$T/cdn/a.js.map"
+run "$PERFOPS" bundle --json --sizes raw "$T/cdn/a.js"
+is "$rc/$err/$(js 'd.assets[0].map+" "+d.assets[0].sources["a.js"]' "$T/out")" "0//$T/cdn/a.js.map 8" \
+	"a map named by URL: else ASSET.map"
+rm "$T/cdn/a.js.map"
+run "$PERFOPS" bundle --json --sizes raw "$T/cdn"
+is "$rc/$err" "1/perfops: '$T/cdn/a.js' names its map by URL ('https://cdn.example.com/maps/a.123.js.map?v=2'), which perfops does not fetch, and neither '$T/cdn/a.123.js.map' nor '$T/cdn/a.js.map' is beside it: put the map there, or give it (perfops bundle ASSET MAP)" \
+	"a map by URL that is not here: one line, what is missing and the fix"
+printf 'var a=1;\n//# sourceMappingURL=gone.js.map\n' >"$T/cdn/a.js"
+run "$PERFOPS" bundle --json --sizes raw "$T/cdn/a.js"
+is "$rc/$err" "1/perfops: '$T/cdn/a.js' names the map '$T/cdn/gone.js.map' in its sourceMappingURL comment, which does not exist: put the map there, or give it (perfops bundle ASSET MAP)" \
+	"a missing map file: one line, what is missing and the fix"
+is "$(js 'd.findings.map(f=>f.kind).join()' "$T/out")" "" "a map that does not exist is not shipped: no sourcemap-shipped"
 
 # Real bundles: needs esbuild and source-map-explorer.
 need_npm 6

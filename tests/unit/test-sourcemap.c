@@ -541,13 +541,24 @@ Test(budget, limits_in_si_and_iec_units)
 		const char *s;
 		uint64_t v;
 	} ok[] = {
-	    {"170kB", 170000},	{"170 kB", 170000}, {"1.5 MB", 1500000},
-	    {"10 KiB", 10240},	{"2MiB", 2097152},  {"512", 512},
-	    {"512 B", 512},	{"0.5kB", 500},	    {"1 GB", 1000000000},
+	    {"170kB", 170000},
+	    {"170 kB", 170000},
+	    {"1.5 MB", 1500000},
+	    {"10 KiB", 10240},
+	    {"2MiB", 2097152},
+	    {"512", 512},
+	    {"512 B", 512},
+	    {"0.5kB", 500},
+	    {"1 GB", 1000000000},
 	    {"1.25 KiB", 1280},
+	    /* Units in any case, as size-limit's bytes-iec reads them. */
+	    {"10 kb", 10000},
+	    {"1 kib", 1024},
+	    {"2 mib", 2097152},
+	    {"1TB", 1000000000000ULL},
 	};
 	static const char *const bad[] = {
-	    "", "kB", "-1kB", "10 kb", "10 XB", "1e400", "10kB extra", "nan"};
+	    "", "kB", "-1kB", "10 kbit", "10 XB", "1e400", "10kB extra", "nan"};
 	size_t i;
 	uint64_t v;
 
