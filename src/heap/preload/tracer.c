@@ -1017,6 +1017,13 @@ static int pfh_alone(void)
 }
 
 extern void __libc_freeres(void) __attribute__((weak));
+/*
+ * libstdc++'s __gnu_cxx::__freeres: a program linked with libstdc++
+ * allocates its emergency exception pool (71 kB) at start-up, freed only
+ * there; Valgrind calls it, or every C++ program would leak the pool.  A
+ * weak reference, not dlsym: a failed dlsym allocates dlerror's message.
+ */
+extern void _ZN9__gnu_cxx9__freeresEv(void) __attribute__((weak));
 
 /*
  * At exit glibc keeps blocks of its own that it never frees (stdout's
@@ -1025,13 +1032,17 @@ extern void __libc_freeres(void) __attribute__((weak));
  * calls __libc_freeres at the very end to free them, and so does the
  * library here, in its destructor: after the program's atexit handlers,
  * C++ static destructors and its own destructors, and recording the
- * frees.  Only when no other thread runs (freeres would pull glibc's
- * state from under it); PERFOPS_HEAP_FREERES=0 (--no-libc-freeres)
- * leaves them.
+ * frees (and libstdc++'s __gnu_cxx::__freeres before it).  Only when
+ * no other thread runs (freeres would pull glibc's state from under it);
+ * PERFOPS_HEAP_FREERES=0 (--no-libc-freeres) leaves them.
  */
 static void pfh_libc_freeres(void)
 {
-	if (pfh_freeres && __libc_freeres && !pfh_vfork_child() && pfh_alone())
+	if (!pfh_freeres || pfh_vfork_child() || !pfh_alone())
+		return;
+	if (_ZN9__gnu_cxx9__freeresEv)
+		_ZN9__gnu_cxx9__freeresEv();
+	if (__libc_freeres)
 		__libc_freeres();
 }
 
