@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 64
+plan 65
 
 # hrun ARGS...: perfops heap ARGS, a run whose report (which goes to
 # stderr, apart from the program's stdout) is written to a file with
@@ -248,3 +248,21 @@ like "$rc:$err" "^2:.*diff needs two traces" "diff needs two traces"
 # A gate on the run itself.
 hrun --fail-if 'leaked_blocks>=5' -o "$T/g.heap" -- "$H" leak 5 10
 like "$rc:$err" "^4:.*'leaked_blocks>=5' failed: the value is 5" "a gate on the run exits 4"
+
+# A program that brings its own allocator, preloaded after perfops's
+# library (LD_PRELOAD=libjemalloc.so.2 perfops heap -- ...): jemalloc's
+# malloc maps its memory with mmap through the PLT.  Those maps are the
+# allocator's, as glibc's own are, not the program's mmap; recording
+# them inside jemalloc's malloc (under its lock) made the tracer
+# allocate there and deadlock.
+J=$(ls /usr/lib/*/libjemalloc.so.2 2>/dev/null | head -1)
+if [ -n "$J" ]; then
+	rm -f "$T/rep"
+	LD_PRELOAD=$J timeout 60 "$PERFOPS" heap --json --report-file "$T/rep" -o "$T/je.heap" -- "$H" leak 100 1000 >/dev/null 2>&1
+	# (jemalloc links libstdc++, whose exception pool is one more
+	# allocation, freed at exit.)
+	is "$?:$(jf "$T/rep" leaked_bytes):$(jf "$T/rep" leaked_blocks):$(jf "$T/rep" mmap_bytes)" "0:100000:100:0" \
+		"jemalloc preloaded: the program's leaks, not the allocator's maps, and no deadlock"
+else
+	skip "libjemalloc2 is not installed (scripts/install-deps --check)"
+fi
