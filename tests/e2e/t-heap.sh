@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 65
+plan 66
 
 # hrun ARGS...: perfops heap ARGS, a run whose report (which goes to
 # stderr, apart from the program's stdout) is written to a file with
@@ -266,3 +266,10 @@ if [ -n "$J" ]; then
 else
 	skip "libjemalloc2 is not installed (scripts/install-deps --check)"
 fi
+
+# A program that closes every descriptor above stderr (close in a loop,
+# close_range, closefrom), as daemons do: the trace's descriptor is the
+# library's, not the program's, and is kept; the leaks of both halves.
+hrun --json -o "$T/cf.heap" -- "$H" closefds 10 100
+is "$rc:$(jf "$T/out" allocations):$(jf "$T/out" leaked_blocks):$(jf "$T/out" leaked_bytes)" "0:40:20:2000" \
+	"closing every descriptor keeps the trace: $(echo "$err" | head -1)"

@@ -369,6 +369,60 @@ PFH_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
 }
 
 /*
+ * The trace's descriptor is the library's: a program that closes every
+ * descriptor above stderr (a daemon, a sanitizing launcher) with close in
+ * a loop, close_range or closefrom would lose its trace.  Closing it
+ * fails with EBADF, as under Valgrind; the ranges skip it.
+ */
+PFH_EXPORT int close(int fd)
+{
+	if (fd >= 0 && fd == pfh_trace_fd()) {
+		errno = EBADF;
+		return -1;
+	}
+	if (pfh_real.close)
+		return pfh_real.close(fd);
+	return (int)syscall(SYS_close, fd);
+}
+
+static int pfh_close_range(unsigned first, unsigned last, int flags)
+{
+	if (pfh_real.close_range)
+		return pfh_real.close_range(first, last, flags);
+	return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+PFH_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+	int fd = pfh_trace_fd(), r = 0;
+
+	if (fd < 0 || (unsigned)fd < first || (unsigned)fd > last ||
+	    (flags & CLOSE_RANGE_CLOEXEC))
+		return pfh_close_range(first, last, flags);
+	if ((unsigned)fd > first)
+		r = pfh_close_range(first, (unsigned)fd - 1, flags);
+	if (r == 0 && (unsigned)fd < last)
+		r = pfh_close_range((unsigned)fd + 1, last, flags);
+	return r;
+}
+
+PFH_EXPORT void closefrom(int low)
+{
+	int fd = pfh_trace_fd();
+
+	if (fd < 0 || fd < low) {
+		if (pfh_real.closefrom)
+			pfh_real.closefrom(low);
+		else
+			pfh_close_range((unsigned)low, ~0U, 0);
+		return;
+	}
+	if (fd > low)
+		pfh_close_range((unsigned)low, (unsigned)fd - 1, 0);
+	pfh_close_range((unsigned)fd + 1, ~0U, 0);
+}
+
+/*
  * How the stream ends.  exit() and a return from main reach the library's
  * destructor; _exit skips it, and an exec replaces the program, so both
  * flush here first.

@@ -95,6 +95,11 @@ static PFH_TLS struct pfh_buf *pfh_tbuf;
 static struct pfh_buf *pfh_bufs;
 static int pfh_reg_lock;
 static int pfh_fd = -1;
+
+int pfh_trace_fd(void)
+{
+	return pfh_fd;
+}
 /*
  * The one write every thread makes per event: alone on its cache line,
  * so that it does not drag the read-mostly variables around it (the
@@ -943,6 +948,9 @@ void pfh_init(void)
 	pfh_real.mremap = PFH_SYM(mremap);
 	pfh_real._exit = PFH_SYM(_exit);
 	pfh_real.execve = PFH_SYM(execve);
+	pfh_real.close = PFH_SYM(close);
+	pfh_real.close_range = PFH_SYM(close_range);
+	pfh_real.closefrom = PFH_SYM(closefrom);
 	pfh_real_execv = dlsym(RTLD_NEXT, "execv");
 	pfh_real_execvp = dlsym(RTLD_NEXT, "execvp");
 	pfh_real_execvpe = dlsym(RTLD_NEXT, "execvpe");
