@@ -773,8 +773,19 @@ static void pfh_new_stream(void)
 	pfh_flush_all();
 }
 
+/*
+ * Before a fork the buffers are written: the parent may never write them
+ * again.  daemon() forks, then its parent leaves by glibc's own _exit,
+ * which no hook sees; the child starts with empty buffers, so the
+ * parent's events before the fork were lost.
+ */
 static void pfh_fork_prepare(void)
 {
+	int guard = pfh_guard;
+
+	pfh_guard = 1;
+	pfh_flush_all();
+	pfh_guard = guard;
 	pfh_lock(&pfh_reg_lock);
 }
 
