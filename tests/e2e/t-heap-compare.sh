@@ -5,7 +5,7 @@
 # exit, freed by __libc_freeres as Valgrind frees them.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 11
+plan 12
 
 jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
 
@@ -32,7 +32,7 @@ fi
 # dlerror's message): after __libc_freeres nothing is left, as memcheck
 # says; without it (--no-libc-freeres, --run-libc-freeres=no) the same
 # blocks are left in both.  Then a real program: sqlite3 (its getpwuid
-# for ~/.sqliterc).
+# for ~/.sqliterc), and a C++ one.
 # vg_use CMD...: memcheck's "allocs:frees:bytes in use:blocks in use".
 vg_use() {
 	valgrind --leak-check=full "$@" >/dev/null 2>"$T/vg"
@@ -57,8 +57,18 @@ if command -v valgrind >/dev/null 2>&1; then
 	else
 		skip "sqlite3 is not installed (scripts/install-deps --check)"
 	fi
+	# A C++ program: libstdc++'s emergency exception pool (71 kB at
+	# start-up) is freed by __gnu_cxx::__freeres, as memcheck frees it,
+	# and is no leak of the program's.
+	if [ -x "$BUILD/tests/helper/heap-cxx" ]; then
+		"$PERFOPS" heap --json --report-file "$T/cxx.json" -o "$T/cxx.heap" -- "$BUILD/tests/helper/heap-cxx" >/dev/null 2>&1
+		want=$(vg_use "$BUILD/tests/helper/heap-cxx")
+		is "$(ours "$T/cxx.json")" "$want" "C++ threads and exceptions: what is left agrees with memcheck ($want)"
+	else
+		skip "no C++ compiler: tests/helper/heap-cxx was not built"
+	fi
 else
-	skip "valgrind is not installed (scripts/install-deps --check)" 4
+	skip "valgrind is not installed (scripts/install-deps --check)" 5
 fi
 
 # heaptrack prints sizes with 1000-based units and 2 decimals.

@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 64
+plan 68
 
 # hrun ARGS...: perfops heap ARGS, a run whose report (which goes to
 # stderr, apart from the program's stdout) is written to a file with
@@ -248,3 +248,48 @@ like "$rc:$err" "^2:.*diff needs two traces" "diff needs two traces"
 # A gate on the run itself.
 hrun --fail-if 'leaked_blocks>=5' -o "$T/g.heap" -- "$H" leak 5 10
 like "$rc:$err" "^4:.*'leaked_blocks>=5' failed: the value is 5" "a gate on the run exits 4"
+
+# A program that brings its own allocator, preloaded after perfops's
+# library (LD_PRELOAD=libjemalloc.so.2 perfops heap -- ...): jemalloc's
+# malloc maps its memory with mmap through the PLT.  Those maps are the
+# allocator's, as glibc's own are, not the program's mmap; recording
+# them inside jemalloc's malloc (under its lock) made the tracer
+# allocate there and deadlock.
+J=$(ls /usr/lib/*/libjemalloc.so.2 2>/dev/null | head -1)
+if [ -n "$J" ]; then
+	rm -f "$T/rep"
+	LD_PRELOAD=$J timeout 60 "$PERFOPS" heap --json --report-file "$T/rep" -o "$T/je.heap" -- "$H" leak 100 1000 >/dev/null 2>&1
+	# (jemalloc links libstdc++, whose exception pool is one more
+	# allocation, freed at exit.)
+	is "$?:$(jf "$T/rep" leaked_bytes):$(jf "$T/rep" leaked_blocks):$(jf "$T/rep" mmap_bytes)" "0:100000:100:0" \
+		"jemalloc preloaded: the program's leaks, not the allocator's maps, and no deadlock"
+else
+	skip "libjemalloc2 is not installed (scripts/install-deps --check)"
+fi
+
+# A program that closes every descriptor above stderr (close in a loop,
+# close_range, closefrom), as daemons do: the trace's descriptor is the
+# library's, not the program's, and is kept; the leaks of both halves.
+hrun --json -o "$T/cf.heap" -- "$H" closefds 10 100
+is "$rc:$(jf "$T/out" allocations):$(jf "$T/out" leaked_blocks):$(jf "$T/out" leaked_bytes)" "0:40:20:2000" \
+	"closing every descriptor keeps the trace: $(echo "$err" | head -1)"
+
+# daemon(): glibc forks and its parent leaves by glibc's own _exit, which
+# no hook sees; the parent's events before the fork were left in its
+# buffer (the child starts empty) and lost.  They are written at the fork.
+hrun --json -o "$T/dm.heap" -- "$H" daemon 10 100
+is "$rc:$(jq -r '.processes[0] | "\(.allocations):\(.frees)"' "$T/out" 2>&1)" "0:20:10" \
+	"daemon(): the parent's allocations before the fork are kept"
+
+# A real program built without frame pointers: make keeps data in %rbp,
+# so a walk reaches a pc in no mapping, for which libunwind still gives a
+# function start; reading it crashed make (SIGSEGV).
+if command -v make >/dev/null 2>&1; then
+	mkdir -p "$T/mk"
+	printf 'all: a b\n\t@echo done\na b:\n\t@true\n' >"$T/mk/Makefile"
+	hrun --json -o "$T/mk.heap" -- make -s -j2 -C "$T/mk"
+	is "$rc:$(echo "$err" | grep -c 'killed by signal'):$(test "$(jf "$T/out" allocations)" -gt 0 && echo some)" "0:0:some" \
+		"make -j2 runs to its end, traced"
+else
+	skip "make is not installed"
+fi

@@ -41,6 +41,12 @@
  *   single             leak one block of 100, then print 1 if glibc still
  *                      holds the process single-threaded (its malloc
  *                      then takes no lock), else 0
+ *   closefds N SIZE    leak N blocks of SIZE, close every descriptor
+ *                      above stderr (close in a loop, close_range,
+ *                      closefrom, as daemons do), leak N blocks more
+ *   daemon N SIZE      leak N blocks of SIZE, daemon(): the parent leaves
+ *                      by glibc's own _exit, the child leaks N blocks of
+ *                      SIZE*2
  */
 #include <dlfcn.h>
 #include <locale.h>
@@ -375,6 +381,18 @@ int main(int argc, char **argv)
 
 		pthread_create(&t, NULL, leak_later, NULL);
 		pthread_exit(NULL);
+	} else if (!strcmp(m, "closefds")) {
+		do_leak(a, (size_t)b);
+		for (int fd = 3; fd < 4096; fd++)
+			close(fd);
+		close_range(3, ~0U, 0);
+		closefrom(3);
+		do_leak(a, (size_t)b);
+	} else if (!strcmp(m, "daemon")) {
+		do_leak(a, (size_t)b);
+		if (daemon(1, 1) < 0)
+			return 1;
+		do_leak(a, (size_t)b * 2);
 	} else if (!strcmp(m, "single")) {
 		sink = leak_one(100);
 		printf("%d\n", (int)__libc_single_threaded);
@@ -382,7 +400,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: heap-workload leak|peak|temp|fork|exec|"
 				"threads|all|sleep|churn|single|_fork|\n"
 				"_forkexec|vfork|vforkfail|libc|libcthread|\n"
-				"pthread_exit ARGS\n");
+				"pthread_exit|closefds|daemon ARGS\n");
 		return 2;
 	}
 	return 0;

@@ -103,6 +103,25 @@ static __attribute__((noinline)) void pfh_after(unsigned kind, const void *p,
 
 #define PFH_FP __builtin_frame_address(0)
 
+/*
+ * The real allocator's call past the fast path, with the guard up: what
+ * it does inside is the allocator's, not the program's.  jemalloc (or
+ * any allocator preloaded after this library) maps its memory with mmap
+ * through the PLT, as glibc's malloc maps its own unseen; recording that
+ * mmap inside the allocator counted it twice (heap and mmap) and made the
+ * tracer allocate under the allocator's lock: a deadlock.
+ */
+#define PFH_INSIDE(call)                                                       \
+	({                                                                     \
+		int pfh_g_ = pfh_guard;                                        \
+		__typeof__(call) pfh_r_;                                       \
+                                                                               \
+		pfh_guard = 1;                                                 \
+		pfh_r_ = (call);                                               \
+		pfh_guard = pfh_g_;                                            \
+		pfh_r_;                                                        \
+	})
+
 PFH_EXPORT void *malloc(size_t size)
 {
 	void *p;
@@ -111,13 +130,15 @@ PFH_EXPORT void *malloc(size_t size)
 		return pfh_real.malloc(size);
 	if (pfh_enter())
 		return pfh_boot_alloc(size);
-	p = pfh_real.malloc(size);
+	p = PFH_INSIDE(pfh_real.malloc(size));
 	pfh_after(HEAP_KIND_MALLOC, p, size, PFH_FP);
 	return p;
 }
 
 static __attribute__((noinline)) void pfh_free_slow(void *p)
 {
+	int g;
+
 	if (!p || pfh_boot_owns(p))
 		return;
 	if (pfh_enter())
@@ -127,7 +148,10 @@ static __attribute__((noinline)) void pfh_free_slow(void *p)
 		pfh_free(HEAP_KIND_FREE, p, 0);
 		pfh_guard = 0;
 	}
+	g = pfh_guard;
+	pfh_guard = 1; /* as PFH_INSIDE: jemalloc's free may munmap */
 	pfh_real.free(p);
+	pfh_guard = g;
 }
 
 PFH_EXPORT void free(void *p)
@@ -152,7 +176,7 @@ PFH_EXPORT void *calloc(size_t n, size_t size)
 		return pfh_real.calloc(n, size);
 	if (pfh_enter())
 		return pfh_boot_alloc(total); /* static: already zero */
-	p = pfh_real.calloc(n, size);
+	p = PFH_INSIDE(pfh_real.calloc(n, size));
 	pfh_after(HEAP_KIND_CALLOC, p, total, PFH_FP);
 	return p;
 }
@@ -186,10 +210,11 @@ pfh_realloc_slow(unsigned kind, void *old, size_t n, size_t size, void *fp)
 	    (pfh_mode != HEAP_MODE_SAMPLE || pfh_maybe_sampled(old)))
 		seq = pfh_seq_next();
 	if (kind == HEAP_KIND_REALLOC)
-		q = pfh_real.realloc(old, size);
+		q = PFH_INSIDE(pfh_real.realloc(old, size));
+	else if (pfh_real.reallocarray)
+		q = PFH_INSIDE(pfh_real.reallocarray(old, n, size));
 	else
-		q = pfh_real.reallocarray ? pfh_real.reallocarray(old, n, size)
-					  : pfh_real.realloc(old, total);
+		q = PFH_INSIDE(pfh_real.realloc(old, total));
 	if (seq && (q || total == 0)) {
 		pfh_guard = 1;
 		pfh_free_at(kind, old, 0, seq);
@@ -228,7 +253,7 @@ PFH_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 		return pfh_real.posix_memalign(out, align, size);
 	if (pfh_enter())
 		return ENOMEM;
-	r = pfh_real.posix_memalign(out, align, size);
+	r = PFH_INSIDE(pfh_real.posix_memalign(out, align, size));
 	pfh_after(HEAP_KIND_POSIX_MEMALIGN, r == 0 ? *out : NULL, size, PFH_FP);
 	return r;
 }
@@ -243,7 +268,7 @@ PFH_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 			return pfh_real.name(align, size);                     \
 		if (pfh_enter())                                               \
 			return NULL;                                           \
-		p = pfh_real.name(align, size);                                \
+		p = PFH_INSIDE(pfh_real.name(align, size));                    \
 		pfh_after(kind, p, size, PFH_FP);                              \
 		return p;                                                      \
 	}
@@ -259,7 +284,7 @@ PFH_EXPORT void *valloc(size_t size)
 		return pfh_real.valloc(size);
 	if (pfh_enter())
 		return NULL;
-	p = pfh_real.valloc(size);
+	p = PFH_INSIDE(pfh_real.valloc(size));
 	pfh_after(HEAP_KIND_VALLOC, p, size, PFH_FP);
 	return p;
 }
@@ -275,7 +300,7 @@ PFH_EXPORT void *pvalloc(size_t size)
 		return pfh_real.pvalloc(size);
 	if (pfh_enter())
 		return NULL;
-	p = pfh_real.pvalloc(size);
+	p = PFH_INSIDE(pfh_real.pvalloc(size));
 	pfh_after(HEAP_KIND_PVALLOC, p, got, PFH_FP);
 	return p;
 }
@@ -341,6 +366,60 @@ PFH_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
 		pfh_guard = 0;
 	}
 	return q;
+}
+
+/*
+ * The trace's descriptor is the library's: a program that closes every
+ * descriptor above stderr (a daemon, a sanitizing launcher) with close in
+ * a loop, close_range or closefrom would lose its trace.  Closing it
+ * fails with EBADF, as under Valgrind; the ranges skip it.
+ */
+PFH_EXPORT int close(int fd)
+{
+	if (fd >= 0 && fd == pfh_trace_fd()) {
+		errno = EBADF;
+		return -1;
+	}
+	if (pfh_real.close)
+		return pfh_real.close(fd);
+	return (int)syscall(SYS_close, fd);
+}
+
+static int pfh_close_range(unsigned first, unsigned last, int flags)
+{
+	if (pfh_real.close_range)
+		return pfh_real.close_range(first, last, flags);
+	return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+PFH_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+	int fd = pfh_trace_fd(), r = 0;
+
+	if (fd < 0 || (unsigned)fd < first || (unsigned)fd > last ||
+	    (flags & CLOSE_RANGE_CLOEXEC))
+		return pfh_close_range(first, last, flags);
+	if ((unsigned)fd > first)
+		r = pfh_close_range(first, (unsigned)fd - 1, flags);
+	if (r == 0 && (unsigned)fd < last)
+		r = pfh_close_range((unsigned)fd + 1, last, flags);
+	return r;
+}
+
+PFH_EXPORT void closefrom(int low)
+{
+	int fd = pfh_trace_fd();
+
+	if (fd < 0 || fd < low) {
+		if (pfh_real.closefrom)
+			pfh_real.closefrom(low);
+		else
+			pfh_close_range((unsigned)low, ~0U, 0);
+		return;
+	}
+	if (fd > low)
+		pfh_close_range((unsigned)low, (unsigned)fd - 1, 0);
+	pfh_close_range((unsigned)fd + 1, ~0U, 0);
 }
 
 /*

@@ -44,6 +44,9 @@ struct pfh_real {
 	void *(*mremap)(void *, size_t, size_t, int, ...);
 	void (*_exit)(int) __attribute__((noreturn));
 	int (*execve)(const char *, char *const[], char *const[]);
+	int (*close)(int);
+	int (*close_range)(unsigned, unsigned, int);
+	void (*closefrom)(int);
 };
 
 extern struct pfh_real pfh_real;
@@ -56,6 +59,9 @@ extern uint64_t pfh_interval; /* sampled mode: mean bytes between samples */
 extern uint64_t pfh_seed;     /* PERFOPS_HEAP_SEED, 0 = from the clock */
 extern unsigned pfh_depth;
 extern PFH_TLS int pfh_guard;
+/* The descriptor the trace is written to (-1: none): the library's, kept
+ * from a program that closes every descriptor. */
+int pfh_trace_fd(void);
 
 /* Start the tracer if not yet (the first interposed call does it). */
 void pfh_init(void);

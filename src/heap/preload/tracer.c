@@ -95,6 +95,11 @@ static PFH_TLS struct pfh_buf *pfh_tbuf;
 static struct pfh_buf *pfh_bufs;
 static int pfh_reg_lock;
 static int pfh_fd = -1;
+
+int pfh_trace_fd(void)
+{
+	return pfh_fd;
+}
 /*
  * The one write every thread makes per event: alone on its cache line,
  * so that it does not drag the read-mostly variables around it (the
@@ -768,8 +773,19 @@ static void pfh_new_stream(void)
 	pfh_flush_all();
 }
 
+/*
+ * Before a fork the buffers are written: the parent may never write them
+ * again.  daemon() forks, then its parent leaves by glibc's own _exit,
+ * which no hook sees; the child starts with empty buffers, so the
+ * parent's events before the fork were lost.
+ */
 static void pfh_fork_prepare(void)
 {
+	int guard = pfh_guard;
+
+	pfh_guard = 1;
+	pfh_flush_all();
+	pfh_guard = guard;
 	pfh_lock(&pfh_reg_lock);
 }
 
@@ -943,6 +959,9 @@ void pfh_init(void)
 	pfh_real.mremap = PFH_SYM(mremap);
 	pfh_real._exit = PFH_SYM(_exit);
 	pfh_real.execve = PFH_SYM(execve);
+	pfh_real.close = PFH_SYM(close);
+	pfh_real.close_range = PFH_SYM(close_range);
+	pfh_real.closefrom = PFH_SYM(closefrom);
 	pfh_real_execv = dlsym(RTLD_NEXT, "execv");
 	pfh_real_execvp = dlsym(RTLD_NEXT, "execvp");
 	pfh_real_execvpe = dlsym(RTLD_NEXT, "execvpe");
@@ -1017,6 +1036,13 @@ static int pfh_alone(void)
 }
 
 extern void __libc_freeres(void) __attribute__((weak));
+/*
+ * libstdc++'s __gnu_cxx::__freeres: a program linked with libstdc++
+ * allocates its emergency exception pool (71 kB) at start-up, freed only
+ * there; Valgrind calls it, or every C++ program would leak the pool.  A
+ * weak reference, not dlsym: a failed dlsym allocates dlerror's message.
+ */
+extern void _ZN9__gnu_cxx9__freeresEv(void) __attribute__((weak));
 
 /*
  * At exit glibc keeps blocks of its own that it never frees (stdout's
@@ -1025,13 +1051,17 @@ extern void __libc_freeres(void) __attribute__((weak));
  * calls __libc_freeres at the very end to free them, and so does the
  * library here, in its destructor: after the program's atexit handlers,
  * C++ static destructors and its own destructors, and recording the
- * frees.  Only when no other thread runs (freeres would pull glibc's
- * state from under it); PERFOPS_HEAP_FREERES=0 (--no-libc-freeres)
- * leaves them.
+ * frees (and libstdc++'s __gnu_cxx::__freeres before it).  Only when
+ * no other thread runs (freeres would pull glibc's state from under it);
+ * PERFOPS_HEAP_FREERES=0 (--no-libc-freeres) leaves them.
  */
 static void pfh_libc_freeres(void)
 {
-	if (pfh_freeres && __libc_freeres && !pfh_vfork_child() && pfh_alone())
+	if (!pfh_freeres || pfh_vfork_child() || !pfh_alone())
+		return;
+	if (_ZN9__gnu_cxx9__freeresEv)
+		_ZN9__gnu_cxx9__freeresEv();
+	if (__libc_freeres)
 		__libc_freeres();
 }
 

@@ -12,12 +12,15 @@
  * PERFOPS_HEAP_UNWIND=fp or dwarf forces one method, for measurement.
  */
 #define UNW_LOCAL_ONLY
+#include <errno.h>
 #include <libunwind.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <ucontext.h>
 #include "heap/preload/pfh.h"
 
@@ -111,7 +114,11 @@ static int pfh_has_fp(uintptr_t pc, uintptr_t sp, uintptr_t bp)
 	unw_context_t uc;
 	unw_cursor_t c;
 	unw_proc_info_t pi;
+	unsigned char code[8];
 	const unsigned char *f;
+	struct iovec local, remote;
+	ssize_t n;
+	int saved;
 
 	pfh_context(&uc, pc, sp, bp);
 	if (unw_init_local(&c, &uc) < 0 || unw_get_proc_info(&c, &pi) < 0 ||
@@ -120,7 +127,22 @@ static int pfh_has_fp(uintptr_t pc, uintptr_t sp, uintptr_t bp)
 	/* Only the start of the function holding pc is read. */
 	if (pi.start_ip > pc - 1 || pc - 1 - pi.start_ip > (16u << 20))
 		return 0;
-	f = (const unsigned char *)pi.start_ip;
+	/*
+	 * A walk gone astray (make and other programs built without frame
+	 * pointers keep data in %rbp) brings a pc in no mapping, for which
+	 * libunwind may still give a start: read it through the kernel,
+	 * which says EFAULT where a load would crash the program.
+	 */
+	local.iov_base = code;
+	local.iov_len = sizeof(code);
+	remote.iov_base = (void *)pi.start_ip;
+	remote.iov_len = sizeof(code);
+	saved = errno;
+	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	errno = saved;
+	if (n != (ssize_t)sizeof(code))
+		return 1; /* no code: the frame pointer step checks %rbp */
+	f = code;
 	if (!memcmp(f, endbr, sizeof(endbr)))
 		f += sizeof(endbr);
 	return !memcmp(f, prologue, sizeof(prologue));
