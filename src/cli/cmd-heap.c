@@ -55,8 +55,9 @@ static const struct cli_doc doc = {
 	"saying so); a program with no allocation perfops could see (an\n"
 	"allocator of its own) gets a notice above its report.\n",
     .epilogue =
-	"Exit status: 0 ok (whatever the program's own status, which is\n"
-	"reported); 1 unreadable trace, or a program that cannot be traced;\n"
+	"Exit status: the program's own (128 + the signal that killed it)\n"
+	"when its report was written; 1 unreadable trace, or a program that\n"
+	"cannot be traced;\n"
 	"2 usage error; "
 	"3 libperfops-heap.so not found;\n4 a --fail-if gate failed.\n"
 	"\n"
@@ -435,6 +436,11 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	}
 	ret = report(c, &t, argv[0], c->trace);
 	heap_trace_release(&t);
+	/* Like perf record, Valgrind or a shell: the program's own status,
+	 * 128 + the signal that killed it, unless perfops itself failed or
+	 * a gate did. */
+	if (ret == 0)
+		ret = sr.exit_code < 0 ? 128 + sr.signal : sr.exit_code;
 out:
 	if (made)
 		unlink(made);

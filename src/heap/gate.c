@@ -84,7 +84,8 @@ int heap_gate_parse(const char *text, struct heap_gate *g)
 			     text, metrics[g->metric]);
 	if (heap_parse_size(p, &g->value) < 0)
 		return error("--fail-if '%s': '%s' is not a number (units: B, "
-			     "kB, MB, GB)",
+			     "KiB, MiB, GiB; K, kB, MB, GB are the same "
+			     "1024-based units)",
 			     text, p);
 	return 0;
 }

@@ -14,7 +14,7 @@ const char *heap_bytes(double v)
 {
 	static char ring[8][32];
 	static unsigned next;
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	char *buf = ring[next++ % ARRAY_SIZE(ring)];
 	unsigned u = 0;
 

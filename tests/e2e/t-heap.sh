@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 68
+plan 70
 
 # hrun ARGS...: perfops heap ARGS, a run whose report (which goes to
 # stderr, apart from the program's stdout) is written to a file with
@@ -52,7 +52,7 @@ for m in --exact "--sample 1"; do
 done
 
 run "$PERFOPS" heap report "$T/leak.heap"
-like "$out" "leaked: 97.7 kB in 100 blocks" "report: the text report reads the trace again"
+like "$out" "leaked: 97.7 KiB in 100 blocks" "report: the text report reads the trace again"
 like "$out" "leak_one < do_leak < main" "report: the leak's stack in the text"
 
 printf '# known\nleak:leak_one\n' >"$T/supp"
@@ -154,7 +154,12 @@ pp=$!
 sleep 1.5
 kill -KILL "$(pgrep -P $pp)"
 wait $pp
-is "$?" 0 "SIGKILL: perfops reports the killed program"
+is "$?" 137 "SIGKILL: perfops reports the killed program and exits 128 + 9, as a shell would"
+hrun -o "$T/st.heap" -- sh -c 'exit 7'
+is "$rc:$(printf '%s\n' "$err" | grep -c 'exited with status 7')" "7:1" \
+	"the program's exit status 7 is perfops heap's, after its report"
+hrun --fail-if 'allocations>=0' -o "$T/st.heap" -- sh -c 'exit 7'
+is "$rc" 4 "a failing gate wins over the program's status: exit 4"
 is "$(jf "$T/kill.json" leaked_blocks):$(jf "$T/kill.json" leaked_bytes)" "40:20000" "SIGKILL: the trace is readable, with every block"
 
 # Ctrl-C (SIGINT) ends the program, not perfops, which still reports.
@@ -165,7 +170,7 @@ sleep 1.5
 perf_pid=$(pgrep -P $pp | head -1)
 kill -INT "$(pgrep -P "$perf_pid" | head -1)" 2>/dev/null
 wait $pp
-like "$?:$(cat "$T/int.err")" "^0:.*killed by signal 2" "SIGINT ends the program and perfops reports it"
+like "$?:$(cat "$T/int.err")" "^130:.*killed by signal 2" "SIGINT ends the program, perfops reports it and exits 128 + 2"
 
 # Outputs: pprof for go tool pprof, folded, flame graph.
 run "$PERFOPS" heap report --profile "$T/heap.pb.gz" "$T/leak.heap"
@@ -198,7 +203,7 @@ like "$rc:$(echo "$out" | grep -c leak_one):$err" "^0:0:.*'$T/hw' changed since 
 
 # CI gates.
 run "$PERFOPS" heap report --fail-if 'leaked>0' --fail-if 'peak>1MB' "$T/leak.heap"
-like "$rc:$err" "^4:.*--fail-if 'leaked>0' failed: the value is 97.7 kB" "--fail-if leaked>0 exits 4"
+like "$rc:$err" "^4:.*--fail-if 'leaked>0' failed: the value is 97.7 KiB" "--fail-if leaked>0 exits 4"
 run "$PERFOPS" heap report --fail-if 'peak>200MB' "$T/leak.heap"
 is "$rc" 0 "--fail-if peak>200MB passes"
 run "$PERFOPS" heap report --fail-if 'peek>1' "$T/leak.heap"
