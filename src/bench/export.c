@@ -23,12 +23,9 @@ static void export_machine(const struct bench *b, struct json_writer *w)
 
 	json_key(w, "machine");
 	json_begin_object(w);
-	json_key(w, "cpu_model");
-	json_string(w, m->cpu_model);
-	json_key(w, "cores");
-	json_int(w, m->cores);
-	json_key(w, "kernel");
-	json_string(w, m->kernel);
+	json_kv_string(w, "cpu_model", m->cpu_model);
+	json_kv_int(w, "cores", m->cores);
+	json_kv_string(w, "kernel", m->kernel);
 	json_key(w, "governor");
 	if (m->governor[0])
 		json_string(w, m->governor);
@@ -43,8 +40,7 @@ static void export_machine(const struct bench *b, struct json_writer *w)
 	json_end_object(w);
 	json_key(w, "perfops");
 	json_begin_object(w);
-	json_key(w, "version");
-	json_string(w, PERFOPS_VERSION);
+	json_kv_string(w, "version", PERFOPS_VERSION);
 	json_key(w, "shell");
 	if (b->opts.shell)
 		json_string(w, b->opts.shell[0]);
@@ -110,8 +106,7 @@ static void export_json(const struct bench *b, FILE *fp)
 
 		json_begin_object(&w);
 		/* hyperfine's fields first, with its names and units. */
-		json_key(&w, "command");
-		json_string(&w, c->name);
+		json_kv_string(&w, "command", c->name);
 		json_num_or_null(&w, "mean", s->n ? s->mean : NAN);
 		json_num_or_null(&w, "stddev", s->n > 1 ? s->stddev : NAN);
 		json_num_or_null(&w, "median", s->n ? s->median : NAN);
@@ -132,16 +127,13 @@ static void export_json(const struct bench *b, FILE *fp)
 			json_end_object(&w);
 		}
 		/* Ours. */
-		json_key(&w, "command_line");
-		json_string(&w, c->cmdline);
+		json_kv_string(&w, "command_line", c->cmdline);
 		if (c->is_reference) {
-			json_key(&w, "reference");
-			json_bool(&w, 1);
+			json_kv_bool(&w, "reference", 1);
 		}
 		export_run_array(&w, "user_times", c, 1);
 		export_run_array(&w, "system_times", c, 2);
-		json_key(&w, "timed_out_runs");
-		json_uint(&w, s->timed_out);
+		json_kv_uint(&w, "timed_out_runs", s->timed_out);
 		export_run_array(&w, "timed_out_times", c, 5);
 		json_key(&w, "values");
 		json_begin_array(&w);
@@ -168,8 +160,7 @@ static void export_json(const struct bench *b, FILE *fp)
 		json_num_or_null(&w, "p99", s->n ? s->p99 : NAN);
 		json_end_object(&w);
 		json_num_or_null(&w, "mad", s->n ? s->mad : NAN);
-		json_key(&w, "outliers");
-		json_uint(&w, s->outliers);
+		json_kv_uint(&w, "outliers", s->outliers);
 		json_num_or_null(&w, "peak_rss_mean", s->n ? s->rss_mean : NAN);
 		json_num_or_null(&w, "peak_rss_max", s->n ? s->rss_max : NAN);
 		if (b->opts.counters && b->counters_avail) {
@@ -209,24 +200,20 @@ static void export_json(const struct bench *b, FILE *fp)
 					   &mwu);
 			json_key(&w, "relative");
 			json_begin_object(&w);
-			json_key(&w, "to");
-			json_string(&w, b->cmds[pivot].name);
+			json_kv_string(&w, "to", b->cmds[pivot].name);
 			json_num_or_null(&w, "ratio", r);
 			json_num_or_null(&w, "ratio_stddev", sigma);
 			json_num_or_null(&w, "mann_whitney_u", mwu.u);
 			json_num_or_null(&w, "p_value", mwu.p);
-			json_key(&w, "p_exact");
-			json_bool(&w, mwu.exact);
+			json_kv_bool(&w, "p_exact", mwu.exact);
 			json_end_object(&w);
 		}
 		json_end_object(&w);
 	}
 	json_end_array(&w);
-	json_key(&w, "metric");
-	json_string(&w, bench_metric_name(b->opts.metric));
+	json_kv_string(&w, "metric", bench_metric_name(b->opts.metric));
 	/* Stopped by a signal: the runs are those that finished before. */
-	json_key(&w, "interrupted");
-	json_bool(&w, b->stopped != 0);
+	json_kv_bool(&w, "interrupted", b->stopped != 0);
 	export_machine(b, &w);
 	json_end_object(&w);
 	fputc('\n', fp);

@@ -245,8 +245,7 @@ void bundle_write_html(const struct bundle *b, FILE *fp)
 		const struct bundle_asset *a = &b->assets.v[i];
 
 		json_begin_object(&w);
-		json_key(&w, "path");
-		json_string(&w, a->path);
+		json_kv_string(&w, "path", a->path);
 		json_key(&w, "leaves");
 		json_begin_array(&w);
 		for (j = 0; j < a->ent.len; j++) {

@@ -417,10 +417,8 @@ static void write_origin_json(struct json_writer *w,
 	struct origin_split o = split_origin(a);
 	size_t j;
 
-	json_key(w, "own_bytes");
-	json_uint(w, o.own);
-	json_key(w, "third_party_bytes");
-	json_uint(w, o.third);
+	json_kv_uint(w, "own_bytes", o.own);
+	json_kv_uint(w, "third_party_bytes", o.third);
 	json_key(w, "ignored");
 	json_begin_array(w);
 	for (j = 0; j < a->ent.len; j++)
@@ -438,27 +436,22 @@ static void write_asset_json(struct json_writer *w, const struct bundle *b,
 	uint64_t wb = wire_bytes(b, a);
 
 	json_begin_object(w);
-	json_key(w, "path");
-	json_string(w, a->path);
+	json_kv_string(w, "path", a->path);
 	json_key(w, "map");
 	if (a->map_path)
 		json_string(w, a->map_path);
 	else
 		json_null(w);
-	json_key(w, "bytes");
-	json_uint(w, a->bytes);
-	json_key(w, "from");
-	json_string(w, a->from);
+	json_kv_uint(w, "bytes", a->bytes);
+	json_kv_string(w, "from", a->from);
 	json_key(w, "gzip");
 	json_size(w, b, a->code ? BUNDLE_GZIP : 0, a->gzip);
 	json_key(w, "brotli");
 	json_size(w, b, a->code ? BUNDLE_BROTLI : 0, a->brotli);
 	json_key(w, "download_seconds");
 	json_begin_object(w);
-	json_key(w, "slow_3g");
-	json_double(w, download_s(wb, 400));
-	json_key(w, "4g");
-	json_double(w, download_s(wb, 7000));
+	json_kv_double(w, "slow_3g", download_s(wb, 400));
+	json_kv_double(w, "4g", download_s(wb, 7000));
 	json_end_object(w);
 	json_key(w, "sources");
 	json_begin_object(w);
@@ -477,12 +470,12 @@ static void write_asset_json(struct json_writer *w, const struct bundle *b,
 			json_key(w, e->path);
 			json_begin_object(w);
 			if (b->sizes & BUNDLE_GZIP) {
-				json_key(w, "gzip");
-				json_uint(w, (uint64_t)(e->gzip + 0.5));
+				json_kv_uint(w, "gzip",
+					     (uint64_t)(e->gzip + 0.5));
 			}
 			if (b->sizes & BUNDLE_BROTLI) {
-				json_key(w, "brotli");
-				json_uint(w, (uint64_t)(e->brotli + 0.5));
+				json_kv_uint(w, "brotli",
+					     (uint64_t)(e->brotli + 0.5));
 			}
 			json_end_object(w);
 		}
@@ -538,23 +531,18 @@ void bundle_write_findings_json(const struct bundle *b, struct json_writer *w)
 		const struct bundle_finding *f = &b->findings.v[i];
 
 		json_begin_object(w);
-		json_key(w, "kind");
-		json_string(w, bundle_finding_name(f->kind));
-		json_key(w, "message");
-		json_string(w, f->message);
-		json_key(w, "bytes");
-		json_uint(w, f->bytes);
+		json_kv_string(w, "kind", bundle_finding_name(f->kind));
+		json_kv_string(w, "message", f->message);
+		json_kv_uint(w, "bytes", f->bytes);
 		if (f->kind == FIND_UNUSED_CSS) {
 			json_key(w, "rules");
 			json_begin_array(w);
 			for (j = 0; j < f->rules.len; j++) {
 				json_begin_object(w);
-				json_key(w, "selector");
-				json_string(w, f->rules.v[j].selector);
-				json_key(w, "offset");
-				json_uint(w, f->rules.v[j].offset);
-				json_key(w, "bytes");
-				json_uint(w, f->rules.v[j].bytes);
+				json_kv_string(w, "selector",
+					       f->rules.v[j].selector);
+				json_kv_uint(w, "offset", f->rules.v[j].offset);
+				json_kv_uint(w, "bytes", f->rules.v[j].bytes);
 				json_end_object(w);
 			}
 			json_end_array(w);
@@ -584,14 +572,10 @@ void bundle_write_json(const struct bundle *b, const struct budgets *bs,
 		const struct bundle_pkg *p = &b->pkgs.v[ix[i]];
 
 		json_begin_object(&w);
-		json_key(&w, "name");
-		json_string(&w, p->name);
-		json_key(&w, "version");
-		json_string(&w, p->version);
-		json_key(&w, "path");
-		json_string(&w, p->root);
-		json_key(&w, "bytes");
-		json_uint(&w, p->bytes);
+		json_kv_string(&w, "name", p->name);
+		json_kv_string(&w, "version", p->version);
+		json_kv_string(&w, "path", p->root);
+		json_kv_uint(&w, "bytes", p->bytes);
 		json_key(&w, "gzip_estimated");
 		json_size(&w, b, all_estimates(b) ? BUNDLE_GZIP : 0, p->gzip);
 		json_key(&w, "brotli_estimated");
@@ -611,8 +595,7 @@ void bundle_write_json(const struct bundle *b, const struct budgets *bs,
 		const struct bundle_dup *d = &b->dups.v[i];
 
 		json_begin_object(&w);
-		json_key(&w, "name");
-		json_string(&w, d->name);
+		json_kv_string(&w, "name", d->name);
 		json_key(&w, "versions");
 		json_begin_array(&w);
 		for (j = 0; j < d->pkgs.len; j++)
@@ -634,8 +617,7 @@ void bundle_write_json(const struct bundle *b, const struct budgets *bs,
 				json_null(&w);
 		}
 		json_end_array(&w);
-		json_key(&w, "saving");
-		json_uint(&w, d->saving);
+		json_kv_uint(&w, "saving", d->saving);
 		json_end_object(&w);
 	}
 	json_end_array(&w);
@@ -657,18 +639,12 @@ void budgets_write_json(const struct budgets *bs, struct json_writer *w)
 		const struct budget *bd = &bs->v[i];
 
 		json_begin_object(w);
-		json_key(w, "name");
-		json_string(w, bd->name);
-		json_key(w, "from");
-		json_string(w, bd->origin);
-		json_key(w, "size");
-		json_string(w, budget_size_names[bd->size]);
-		json_key(w, "limit");
-		json_uint(w, bd->limit);
-		json_key(w, "actual");
-		json_uint(w, bd->actual);
-		json_key(w, "over");
-		json_bool(w, bd->matched && bd->actual > bd->limit);
+		json_kv_string(w, "name", bd->name);
+		json_kv_string(w, "from", bd->origin);
+		json_kv_string(w, "size", budget_size_names[bd->size]);
+		json_kv_uint(w, "limit", bd->limit);
+		json_kv_uint(w, "actual", bd->actual);
+		json_kv_bool(w, "over", bd->matched && bd->actual > bd->limit);
 		json_end_object(w);
 	}
 	json_end_array(w);

@@ -179,10 +179,8 @@ static int run_find_max(const struct load_opts *o, const struct threshold *ths,
 
 		json_init(&w, stdout, 1);
 		json_begin_object(&w);
-		json_key(&w, "find_max");
-		json_string(&w, ths[n - 1].text);
-		json_key(&w, "max_rate");
-		json_double(&w, best);
+		json_kv_string(&w, "find_max", ths[n - 1].text);
+		json_kv_double(&w, "max_rate", best);
 		json_end_object(&w);
 		putchar('\n');
 	} else if (best > 0)

@@ -207,13 +207,3 @@ void json_null(struct json_writer *w)
 	before_value(w);
 	fputs("null", w->fp);
 }
-
-void json_key_string_or_null(struct json_writer *w, const char *key,
-			     const char *s)
-{
-	json_key(w, key);
-	if (s)
-		json_string(w, s);
-	else
-		json_null(w);
-}

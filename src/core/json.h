@@ -38,8 +38,36 @@ void json_null(struct json_writer *w);
 /* Write s as a quoted, escaped JSON string to fp (no separators). */
 void json_write_escaped(FILE *fp, const char *s, size_t len);
 
-/* The key, then s as a string, or null when s is NULL. */
-void json_key_string_or_null(struct json_writer *w, const char *key,
-			     const char *s);
+/* A key and its value in one call: json_key() then the json_T(). */
+static inline void json_kv_uint(struct json_writer *w, const char *key,
+				uint64_t v)
+{
+	json_key(w, key);
+	json_uint(w, v);
+}
+static inline void json_kv_int(struct json_writer *w, const char *key,
+			       int64_t v)
+{
+	json_key(w, key);
+	json_int(w, v);
+}
+static inline void json_kv_double(struct json_writer *w, const char *key,
+				  double v)
+{
+	json_key(w, key);
+	json_double(w, v);
+}
+/* s NULL writes null. */
+static inline void json_kv_string(struct json_writer *w, const char *key,
+				  const char *s)
+{
+	json_key(w, key);
+	json_string(w, s);
+}
+static inline void json_kv_bool(struct json_writer *w, const char *key, int v)
+{
+	json_key(w, key);
+	json_bool(w, v);
+}
 
 #endif

@@ -446,22 +446,17 @@ static void json_lock(struct json_writer *w, const struct digest_lock *l,
 		      int deadlock)
 {
 	json_begin_object(w);
-	json_key(w, "session");
-	json_string(w, l->session);
+	json_kv_string(w, "session", l->session);
 	if (!deadlock) {
-		json_key_string_or_null(w, "blocker", l->blocker);
-		json_key(w, "lock");
-		json_string(w, l->lock);
-		json_key(w, "wait_ms");
-		json_double(w, l->wait_ms);
-		json_key(w, "acquired");
-		json_bool(w, l->acquired);
+		json_kv_string(w, "blocker", l->blocker);
+		json_kv_string(w, "lock", l->lock);
+		json_kv_double(w, "wait_ms", l->wait_ms);
+		json_kv_bool(w, "acquired", l->acquired);
 	} else {
-		json_key_string_or_null(w, "detail", l->detail);
+		json_kv_string(w, "detail", l->detail);
 	}
-	json_key_string_or_null(w, "statement", l->statement);
-	json_key(w, "first_seen");
-	json_string(w, l->first_seen);
+	json_kv_string(w, "statement", l->statement);
+	json_kv_string(w, "first_seen", l->first_seen);
 	json_end_object(w);
 }
 
@@ -472,26 +467,19 @@ void digest_write_json(const struct digest *d, size_t top, FILE *fp)
 
 	json_init(&w, fp, 1);
 	json_begin_object(&w);
-	json_key(&w, "statements");
-	json_uint(&w, d->statements);
-	json_key(&w, "fingerprints");
-	json_uint(&w, d->n);
-	json_key(&w, "total_ms");
-	json_double(&w, ms3(d->total_ms));
+	json_kv_uint(&w, "statements", d->statements);
+	json_kv_uint(&w, "fingerprints", d->n);
+	json_kv_double(&w, "total_ms", ms3(d->total_ms));
 	json_key(&w, "queries");
 	json_begin_array(&w);
 	for (i = 0; i < n; i++) {
 		const struct digest_group *g = &d->groups[i];
 
 		json_begin_object(&w);
-		json_key(&w, "fingerprint");
-		json_string(&w, g->fingerprint);
-		json_key(&w, "query");
-		json_string(&w, g->query);
-		json_key(&w, "count");
-		json_uint(&w, g->count);
-		json_key(&w, "total_ms");
-		json_double(&w, ms3(g->total_ms));
+		json_kv_string(&w, "fingerprint", g->fingerprint);
+		json_kv_string(&w, "query", g->query);
+		json_kv_uint(&w, "count", g->count);
+		json_kv_double(&w, "total_ms", ms3(g->total_ms));
 		json_key(&w, "share");
 		json_double(&w,
 			    d->total_ms > 0
@@ -502,16 +490,11 @@ void digest_write_json(const struct digest *d, size_t top, FILE *fp)
 			json_double(&w, g->rows);
 		else
 			json_null(&w);
-		json_key(&w, "avg_ms");
-		json_double(&w, ms3(g->total_ms / g->count));
-		json_key(&w, "min_ms");
-		json_double(&w, g->min_ms);
-		json_key(&w, "max_ms");
-		json_double(&w, g->max_ms);
-		json_key(&w, "median_ms");
-		json_double(&w, ms3(g->median_ms));
-		json_key(&w, "p95_ms");
-		json_double(&w, ms3(g->p95_ms));
+		json_kv_double(&w, "avg_ms", ms3(g->total_ms / g->count));
+		json_kv_double(&w, "min_ms", g->min_ms);
+		json_kv_double(&w, "max_ms", g->max_ms);
+		json_kv_double(&w, "median_ms", ms3(g->median_ms));
+		json_kv_double(&w, "p95_ms", ms3(g->p95_ms));
 		json_key(&w, "first_seen");
 		if (g->first_seen)
 			json_string(&w, g->first_seen);
@@ -522,10 +505,8 @@ void digest_write_json(const struct digest *d, size_t top, FILE *fp)
 			json_string(&w, g->last_seen);
 		else
 			json_null(&w);
-		json_key(&w, "example");
-		json_string(&w, g->example);
-		json_key(&w, "example_ms");
-		json_double(&w, g->example_ms);
+		json_kv_string(&w, "example", g->example);
+		json_kv_double(&w, "example_ms", g->example_ms);
 		json_key(&w, "example_params");
 		if (g->example_params)
 			json_string(&w, g->example_params);
@@ -550,30 +531,23 @@ void digest_write_json(const struct digest *d, size_t top, FILE *fp)
 		const struct nplus1_run *r = &d->np.runs[i];
 
 		json_begin_object(&w);
-		json_key(&w, "session");
-		json_string(&w, r->session);
+		json_kv_string(&w, "session", r->session);
 		json_key(&w, "parent");
 		if (r->parent)
 			json_string(&w, r->parent);
 		else
 			json_null(&w);
-		json_key(&w, "child");
-		json_string(&w, r->child);
-		json_key(&w, "n");
-		json_uint(&w, r->n);
-		json_key(&w, "total_ms");
-		json_double(&w, ms3(r->total_ms));
-		json_key(&w, "first_seen");
-		json_string(&w, r->first_seen);
+		json_kv_string(&w, "child", r->child);
+		json_kv_uint(&w, "n", r->n);
+		json_kv_double(&w, "total_ms", ms3(r->total_ms));
+		json_kv_string(&w, "first_seen", r->first_seen);
 		json_key(&w, "parent_rows");
 		if (r->parent_rows >= 0)
 			json_double(&w, r->parent_rows);
 		else
 			json_null(&w);
-		json_key(&w, "confidence");
-		json_string(&w, r->confidence);
-		json_key(&w, "fix");
-		json_string(&w, nplus1_fix);
+		json_kv_string(&w, "confidence", r->confidence);
+		json_kv_string(&w, "fix", nplus1_fix);
 		json_end_object(&w);
 	}
 	json_end_array(&w);

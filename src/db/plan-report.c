@@ -209,22 +209,14 @@ static void json_buffers(struct json_writer *w, const char *key,
 {
 	json_key(w, key);
 	json_begin_object(w);
-	json_key(w, "shared_hit");
-	json_uint(w, b->shared_hit);
-	json_key(w, "shared_read");
-	json_uint(w, b->shared_read);
-	json_key(w, "shared_dirtied");
-	json_uint(w, b->shared_dirtied);
-	json_key(w, "shared_written");
-	json_uint(w, b->shared_written);
-	json_key(w, "local_hit");
-	json_uint(w, b->local_hit);
-	json_key(w, "local_read");
-	json_uint(w, b->local_read);
-	json_key(w, "temp_read");
-	json_uint(w, b->temp_read);
-	json_key(w, "temp_written");
-	json_uint(w, b->temp_written);
+	json_kv_uint(w, "shared_hit", b->shared_hit);
+	json_kv_uint(w, "shared_read", b->shared_read);
+	json_kv_uint(w, "shared_dirtied", b->shared_dirtied);
+	json_kv_uint(w, "shared_written", b->shared_written);
+	json_kv_uint(w, "local_hit", b->local_hit);
+	json_kv_uint(w, "local_read", b->local_read);
+	json_kv_uint(w, "temp_read", b->temp_read);
+	json_kv_uint(w, "temp_written", b->temp_written);
 	json_end_object(w);
 }
 
@@ -240,24 +232,20 @@ static void json_node(struct json_writer *w, const struct plan *p,
 	int timed = n->has_timing;
 
 	json_begin_object(w);
-	json_key(w, "id");
-	json_int(w, n->id);
+	json_kv_int(w, "id", n->id);
 	json_key(w, "parent");
 	if (n->parent < 0)
 		json_null(w);
 	else
 		json_int(w, n->parent);
-	json_key(w, "type");
-	json_string(w, n->type);
-	json_key(w, "label");
-	json_string(w, n->label);
-	json_key_string_or_null(w, "relation", n->relation);
-	json_key_string_or_null(w, "alias", n->alias);
-	json_key_string_or_null(w, "index", n->index_name);
-	json_key_string_or_null(w, "parent_relationship", rels[n->rel]);
-	json_key_string_or_null(w, "subplan", n->subplan);
-	json_key(w, "parallel");
-	json_bool(w, n->parallel);
+	json_kv_string(w, "type", n->type);
+	json_kv_string(w, "label", n->label);
+	json_kv_string(w, "relation", n->relation);
+	json_kv_string(w, "alias", n->alias);
+	json_kv_string(w, "index", n->index_name);
+	json_kv_string(w, "parent_relationship", rels[n->rel]);
+	json_kv_string(w, "subplan", n->subplan);
+	json_kv_bool(w, "parallel", n->parallel);
 	json_key(w, "loops");
 	if (n->has_actual)
 		json_double(w, n->loops);
@@ -268,12 +256,9 @@ static void json_node(struct json_writer *w, const struct plan *p,
 		json_double(w, n->rows);
 	else
 		json_null(w);
-	json_key(w, "plan_rows");
-	json_double(w, n->plan_rows);
-	json_key(w, "startup_cost");
-	json_double(w, n->startup_cost);
-	json_key(w, "total_cost");
-	json_double(w, n->total_cost);
+	json_kv_double(w, "plan_rows", n->plan_rows);
+	json_kv_double(w, "startup_cost", n->startup_cost);
+	json_kv_double(w, "total_cost", n->total_cost);
 	json_key(w, "total_ms");
 	if (timed)
 		json_double(w, ms3(n->total_ms));
@@ -290,20 +275,15 @@ static void json_node(struct json_writer *w, const struct plan *p,
 	else
 		json_null(w);
 	if (n->under_gather && timed) {
-		json_key(w, "cpu_total_ms");
-		json_double(w, ms3(n->cpu_total_ms));
-		json_key(w, "cpu_exclusive_ms");
-		json_double(w, ms3(n->cpu_exclusive_ms));
+		json_kv_double(w, "cpu_total_ms", ms3(n->cpu_total_ms));
+		json_kv_double(w, "cpu_exclusive_ms", ms3(n->cpu_exclusive_ms));
 	}
 	if (n->has_workers) {
-		json_key(w, "workers_planned");
-		json_int(w, n->workers_planned);
-		json_key(w, "workers_launched");
-		json_int(w, n->workers_launched);
+		json_kv_int(w, "workers_planned", n->workers_planned);
+		json_kv_int(w, "workers_launched", n->workers_launched);
 	}
-	json_key(w, "rows_removed_by_filter");
-	json_double(w, n->removed_filter);
-	json_key_string_or_null(w, "filter", n->filter);
+	json_kv_double(w, "rows_removed_by_filter", n->removed_filter);
+	json_kv_string(w, "filter", n->filter);
 	if (n->has_buffers) {
 		json_buffers(w, "buffers", &n->buf);
 		json_buffers(w, "exclusive_buffers", &n->xbuf);
@@ -321,10 +301,8 @@ void plan_write_json(const struct plan *p, const struct plan_findings *f,
 
 	json_init(&w, fp, 1);
 	json_begin_object(&w);
-	json_key(&w, "format");
-	json_string(&w, plan_format_name(p, 0));
-	json_key(&w, "analyzed");
-	json_bool(&w, p->analyzed);
+	json_kv_string(&w, "format", plan_format_name(p, 0));
+	json_kv_bool(&w, "analyzed", p->analyzed);
 	json_key(&w, "execution_ms");
 	if (p->has_execution)
 		json_double(&w, p->execution_ms);
@@ -339,10 +317,8 @@ void plan_write_json(const struct plan *p, const struct plan_findings *f,
 		json_null(&w);
 	/* Time the nodes do not show all of: triggers (run after the plan)
 	 * and JIT compilation (much of it at executor start). */
-	json_key(&w, "trigger_ms");
-	json_double(&w, p->trigger_ms);
-	json_key(&w, "jit_ms");
-	json_double(&w, p->jit_ms);
+	json_kv_double(&w, "trigger_ms", p->trigger_ms);
+	json_kv_double(&w, "jit_ms", p->jit_ms);
 	json_key(&w, "nodes");
 	json_begin_array(&w);
 	for (i = 0; i < p->n; i++)
@@ -353,16 +329,13 @@ void plan_write_json(const struct plan *p, const struct plan_findings *f,
 	json_begin_array(&w);
 	for (i = 0; i < f->n; i++) {
 		json_begin_object(&w);
-		json_key(&w, "kind");
-		json_string(&w, plan_finding_kind_name(f->v[i].kind));
-		json_key(&w, "node");
-		json_int(&w, f->v[i].node);
-		json_key(&w, "severity");
-		json_string(&w, plan_severity_name(f->v[i].severity));
-		json_key(&w, "message");
-		json_string(&w, f->v[i].message);
-		json_key(&w, "fix");
-		json_string(&w, f->v[i].fix);
+		json_kv_string(&w, "kind",
+			       plan_finding_kind_name(f->v[i].kind));
+		json_kv_int(&w, "node", f->v[i].node);
+		json_kv_string(&w, "severity",
+			       plan_severity_name(f->v[i].severity));
+		json_kv_string(&w, "message", f->v[i].message);
+		json_kv_string(&w, "fix", f->v[i].fix);
 		json_end_object(&w);
 	}
 	json_end_array(&w);

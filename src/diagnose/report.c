@@ -223,12 +223,10 @@ void diag_print_json(FILE *fp, const struct diag_series *s,
 	json_begin_object(&w);
 	kv_round(&w, "pid", t->pid, 0);
 	if (t->pid) {
-		json_key(&w, "comm");
-		json_string(&w, t->comm);
+		json_kv_string(&w, "comm", t->comm);
 	}
 	kv_round(&w, "duration", t->duration, 3);
-	json_key(&w, "exited");
-	json_bool(&w, t->exited);
+	json_kv_bool(&w, "exited", t->exited);
 	if (t->started && t->command_cpu >= 0)
 		kv_round(&w, "command_cpu_seconds", t->command_cpu, 3);
 	kv_round(&w, "samples", (double)s->n, 0);
@@ -269,8 +267,7 @@ void diag_print_json(FILE *fp, const struct diag_series *s,
 			const struct diag_url *u = &t->load->u[i];
 
 			json_begin_object(&w);
-			json_key(&w, "url");
-			json_string(&w, u->url);
+			json_kv_string(&w, "url", u->url);
 			kv_round(&w, "idle_p50_ms", u->idle_p50, 3);
 			kv_round(&w, "p50_ms", u->p50, 3);
 			kv_round(&w, "p99_ms", u->p99, 3);
@@ -290,17 +287,13 @@ void diag_print_json(FILE *fp, const struct diag_series *s,
 
 		diag_next(f, t, next, sizeof(next), NULL);
 		json_begin_object(&w);
-		json_key(&w, "id");
-		json_string(&w, diag_id_name(f->id));
+		json_kv_string(&w, "id", diag_id_name(f->id));
 		kv_round(&w, "confidence", f->confidence, 2);
-		json_key(&w, "evidence");
-		json_string(&w, f->evidence);
-		json_key(&w, "next");
-		json_string(&w, next);
+		json_kv_string(&w, "evidence", f->evidence);
+		json_kv_string(&w, "next", next);
 		if (f->id == DIAG_CPU_PERIODIC)
 			kv_round(&w, "period", f->period, 3);
-		json_key(&w, "guide");
-		json_string(&w, diag_id_name(f->id));
+		json_kv_string(&w, "guide", diag_id_name(f->id));
 		json_end_object(&w);
 	}
 	json_end_array(&w);

@@ -196,20 +196,13 @@ int heap_diff_json(const struct heap_analysis *old,
 		const struct drow *r = &d.rows[v[i]];
 
 		json_begin_object(&w);
-		json_key(&w, "stack");
-		json_string(&w, intern_str(&d.keys, v[i]));
-		json_key(&w, "old_bytes");
-		json_int(&w, heap_round(r->bytes[0]));
-		json_key(&w, "new_bytes");
-		json_int(&w, heap_round(r->bytes[1]));
-		json_key(&w, "old_calls");
-		json_int(&w, heap_round(r->calls[0]));
-		json_key(&w, "new_calls");
-		json_int(&w, heap_round(r->calls[1]));
-		json_key(&w, "old_leaked_bytes");
-		json_int(&w, heap_round(r->leaked[0]));
-		json_key(&w, "new_leaked_bytes");
-		json_int(&w, heap_round(r->leaked[1]));
+		json_kv_string(&w, "stack", intern_str(&d.keys, v[i]));
+		json_kv_int(&w, "old_bytes", heap_round(r->bytes[0]));
+		json_kv_int(&w, "new_bytes", heap_round(r->bytes[1]));
+		json_kv_int(&w, "old_calls", heap_round(r->calls[0]));
+		json_kv_int(&w, "new_calls", heap_round(r->calls[1]));
+		json_kv_int(&w, "old_leaked_bytes", heap_round(r->leaked[0]));
+		json_kv_int(&w, "new_leaked_bytes", heap_round(r->leaked[1]));
 		json_end_object(&w);
 	}
 	json_end_array(&w);

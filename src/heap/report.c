@@ -259,39 +259,26 @@ int heap_report_print(const struct heap_analysis *a,
 static void json_stats(struct json_writer *w, const struct heap_stats *st,
 		       int sampled)
 {
-	json_key(w, "allocations");
-	json_int(w, heap_round(st->allocations));
-	json_key(w, "frees");
-	json_int(w, heap_round(st->frees));
-	json_key(w, "allocated_bytes");
-	json_int(w, heap_round(st->allocated_bytes));
-	json_key(w, "peak_bytes");
-	json_int(w, heap_round(st->peak_bytes));
-	json_key(w, "peak_blocks");
-	json_int(w, heap_round(st->peak_blocks));
-	json_key(w, "leaked_bytes");
-	json_int(w, heap_round(st->leaked_bytes));
-	json_key(w, "leaked_blocks");
-	json_int(w, heap_round(st->leaked_blocks));
-	json_key(w, "suppressed_bytes");
-	json_int(w, heap_round(st->suppressed_bytes));
-	json_key(w, "suppressed_blocks");
-	json_int(w, heap_round(st->suppressed_blocks));
+	json_kv_int(w, "allocations", heap_round(st->allocations));
+	json_kv_int(w, "frees", heap_round(st->frees));
+	json_kv_int(w, "allocated_bytes", heap_round(st->allocated_bytes));
+	json_kv_int(w, "peak_bytes", heap_round(st->peak_bytes));
+	json_kv_int(w, "peak_blocks", heap_round(st->peak_blocks));
+	json_kv_int(w, "leaked_bytes", heap_round(st->leaked_bytes));
+	json_kv_int(w, "leaked_blocks", heap_round(st->leaked_blocks));
+	json_kv_int(w, "suppressed_bytes", heap_round(st->suppressed_bytes));
+	json_kv_int(w, "suppressed_blocks", heap_round(st->suppressed_blocks));
 	json_key(w, "temporary");
 	if (sampled)
 		json_null(w);
 	else
 		json_int(w, heap_round(st->temporary));
-	json_key(w, "unknown_frees");
-	json_uint(w, st->unknown_frees);
-	json_key(w, "allocator_slack_at_peak");
-	json_int(w, heap_round(st->slack_at_peak));
-	json_key(w, "mmap_bytes");
-	json_int(w, heap_round(st->mmap_bytes));
-	json_key(w, "mmap_peak_bytes");
-	json_int(w, heap_round(st->mmap_peak));
-	json_key(w, "rss_peak_bytes");
-	json_uint(w, st->rss_peak);
+	json_kv_uint(w, "unknown_frees", st->unknown_frees);
+	json_kv_int(w, "allocator_slack_at_peak",
+		    heap_round(st->slack_at_peak));
+	json_kv_int(w, "mmap_bytes", heap_round(st->mmap_bytes));
+	json_kv_int(w, "mmap_peak_bytes", heap_round(st->mmap_peak));
+	json_kv_uint(w, "rss_peak_bytes", st->rss_peak);
 }
 
 static void json_sites(struct json_writer *w, const struct heap_analysis *a,
@@ -305,24 +292,15 @@ static void json_sites(struct json_writer *w, const struct heap_analysis *a,
 		const struct heap_site *s = &a->sites.v[v[i]];
 
 		json_begin_object(w);
-		json_key(w, "pid");
-		json_int(w, a->trace->streams[s->stream]->pid);
-		json_key(w, "calls");
-		json_int(w, heap_round(s->calls));
-		json_key(w, "bytes");
-		json_int(w, heap_round(s->bytes));
-		json_key(w, "leaked_bytes");
-		json_int(w, heap_round(s->leaked_bytes));
-		json_key(w, "leaked_blocks");
-		json_int(w, heap_round(s->leaked_blocks));
-		json_key(w, "peak_bytes");
-		json_int(w, heap_round(s->peak_bytes));
-		json_key(w, "peak_blocks");
-		json_int(w, heap_round(s->peak_blocks));
-		json_key(w, "temporary");
-		json_int(w, heap_round(s->temporary));
-		json_key(w, "suppressed");
-		json_bool(w, s->suppressed);
+		json_kv_int(w, "pid", a->trace->streams[s->stream]->pid);
+		json_kv_int(w, "calls", heap_round(s->calls));
+		json_kv_int(w, "bytes", heap_round(s->bytes));
+		json_kv_int(w, "leaked_bytes", heap_round(s->leaked_bytes));
+		json_kv_int(w, "leaked_blocks", heap_round(s->leaked_blocks));
+		json_kv_int(w, "peak_bytes", heap_round(s->peak_bytes));
+		json_kv_int(w, "peak_blocks", heap_round(s->peak_blocks));
+		json_kv_int(w, "temporary", heap_round(s->temporary));
+		json_kv_bool(w, "suppressed", s->suppressed);
 		json_key(w, "stack");
 		json_begin_array(w);
 		for (j = s->depth; j-- > 0;)
@@ -347,8 +325,7 @@ int heap_report_json(const struct heap_analysis *a,
 
 	json_init(&w, fp, 1);
 	json_begin_object(&w);
-	json_key(&w, "mode");
-	json_string(&w, a->sampled ? "sample" : "exact");
+	json_kv_string(&w, "mode", a->sampled ? "sample" : "exact");
 	json_stats(&w, &a->total, a->sampled);
 	json_key(&w, "processes");
 	json_begin_array(&w);
@@ -356,14 +333,10 @@ int heap_report_json(const struct heap_analysis *a,
 		const struct heap_stream *s = t->streams[i];
 
 		json_begin_object(&w);
-		json_key(&w, "pid");
-		json_int(&w, s->pid);
-		json_key(&w, "ppid");
-		json_int(&w, s->ppid);
-		json_key(&w, "exe");
-		json_string(&w, s->exe);
-		json_key(&w, "end");
-		json_string(&w, end_text(s));
+		json_kv_int(&w, "pid", s->pid);
+		json_kv_int(&w, "ppid", s->ppid);
+		json_kv_string(&w, "exe", s->exe);
+		json_kv_string(&w, "end", end_text(s));
 		json_stats(&w, &a->procs[i], s->mode == HEAP_MODE_SAMPLE);
 		json_end_object(&w);
 	}
@@ -378,14 +351,10 @@ int heap_report_json(const struct heap_analysis *a,
 		if (a->hist_count[k] <= 0)
 			continue;
 		json_begin_object(&w);
-		json_key(&w, "min");
-		json_uint(&w, k ? 1ull << k : 0);
-		json_key(&w, "max");
-		json_uint(&w, (1ull << (k + 1)) - 1);
-		json_key(&w, "calls");
-		json_int(&w, heap_round(a->hist_count[k]));
-		json_key(&w, "bytes");
-		json_int(&w, heap_round(a->hist_bytes[k]));
+		json_kv_uint(&w, "min", k ? 1ull << k : 0);
+		json_kv_uint(&w, "max", (1ull << (k + 1)) - 1);
+		json_kv_int(&w, "calls", heap_round(a->hist_count[k]));
+		json_kv_int(&w, "bytes", heap_round(a->hist_bytes[k]));
 		json_end_object(&w);
 	}
 	json_end_array(&w);
@@ -402,12 +371,10 @@ int heap_report_json(const struct heap_analysis *a,
 	json_begin_array(&w);
 	for (i = 0; i < a->timeline.len; i++) {
 		json_begin_object(&w);
-		json_key(&w, "ms");
-		json_double(&w, a->timeline.v[i].t_ms);
-		json_key(&w, "heap_bytes");
-		json_int(&w, heap_round(a->timeline.v[i].heap));
-		json_key(&w, "rss_bytes");
-		json_uint(&w, a->timeline.v[i].rss);
+		json_kv_double(&w, "ms", a->timeline.v[i].t_ms);
+		json_kv_int(&w, "heap_bytes",
+			    heap_round(a->timeline.v[i].heap));
+		json_kv_uint(&w, "rss_bytes", a->timeline.v[i].rss);
 		json_end_object(&w);
 	}
 	json_end_array(&w);

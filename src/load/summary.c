@@ -280,20 +280,15 @@ static void json_hist_ms(struct json_writer *w, const char *key,
 
 	json_key(w, key);
 	json_begin_object(w);
-	json_key(w, "count");
-	json_int(w, h->total_count);
-	json_key(w, "mean");
-	json_double(w, hist_mean(h) / 1000);
-	json_key(w, "stddev");
-	json_double(w, hist_stddev(h) / 1000);
-	json_key(w, "min");
-	json_double(w, hist_min(h) / 1000.0);
+	json_kv_int(w, "count", h->total_count);
+	json_kv_double(w, "mean", hist_mean(h) / 1000);
+	json_kv_double(w, "stddev", hist_stddev(h) / 1000);
+	json_kv_double(w, "min", hist_min(h) / 1000.0);
 	for (i = 0; i < ARRAY_SIZE(ps); i++) {
 		json_key(w, ps[i].key);
 		json_double(w, hist_percentile(h, ps[i].p) / 1000.0);
 	}
-	json_key(w, "max");
-	json_double(w, hist_max(h) / 1000.0);
+	json_kv_double(w, "max", hist_max(h) / 1000.0);
 	json_end_object(w);
 }
 
@@ -308,38 +303,26 @@ int load_print_json(FILE *fp, const struct load_result *r,
 	json_init(&w, fp, 1);
 	json_begin_object(&w);
 	if (info->url) {
-		json_key(&w, "url");
-		json_string(&w, info->url);
+		json_kv_string(&w, "url", info->url);
 	}
-	json_key(&w, "mode");
-	json_string(&w, r->rate > 0 ? "open" : "closed");
-	json_key(&w, "rate");
-	json_double(&w, r->rate);
-	json_key(&w, "threads");
-	json_int(&w, r->threads);
-	json_key(&w, "duration_s");
-	json_double(&w, r->duration_s);
-	json_key(&w, "drain_s");
-	json_double(&w, r->drain_s);
-	json_key(&w, "requests");
-	json_int(&w, r->requests);
-	json_key(&w, "rps");
-	json_double(&w, load_result_rps(r));
-	json_key(&w, "bytes_read");
-	json_int(&w, r->bytes_read);
-	json_key(&w, "bytes_written");
-	json_int(&w, r->bytes_written);
+	json_kv_string(&w, "mode", r->rate > 0 ? "open" : "closed");
+	json_kv_double(&w, "rate", r->rate);
+	json_kv_int(&w, "threads", r->threads);
+	json_kv_double(&w, "duration_s", r->duration_s);
+	json_kv_double(&w, "drain_s", r->drain_s);
+	json_kv_int(&w, "requests", r->requests);
+	json_kv_double(&w, "rps", load_result_rps(r));
+	json_kv_int(&w, "bytes_read", r->bytes_read);
+	json_kv_int(&w, "bytes_written", r->bytes_written);
 	json_key(&w, "errors");
 	json_begin_object(&w);
-	json_key(&w, "total");
-	json_int(&w, load_result_errors(r));
+	json_kv_int(&w, "total", load_result_errors(r));
 	for (i = 0; i < LOAD_ERR_N; i++) {
 		json_key(&w, i == LOAD_ERR_STATUS ? "non_2xx_3xx"
 						  : load_error_names[i]);
 		json_int(&w, r->errors[i]);
 	}
-	json_key(&w, "dropped");
-	json_int(&w, r->dropped);
+	json_kv_int(&w, "dropped", r->dropped);
 	json_end_object(&w);
 	json_key(&w, "status");
 	json_begin_object(&w);
@@ -352,26 +335,19 @@ int load_print_json(FILE *fp, const struct load_result *r,
 	json_end_object(&w);
 	json_key(&w, "connections");
 	json_begin_object(&w);
-	json_key(&w, "asked");
-	json_int(&w, r->connections_asked);
-	json_key(&w, "achieved");
-	json_int(&w, r->connections_achieved);
+	json_kv_int(&w, "asked", r->connections_asked);
+	json_kv_int(&w, "achieved", r->connections_achieved);
 	json_end_object(&w);
-	json_key(&w, "scheduled");
-	json_int(&w, r->scheduled);
-	json_key(&w, "late");
-	json_int(&w, r->late);
-	json_key(&w, "fell_behind");
-	json_bool(&w, load_result_fell_behind(r));
+	json_kv_int(&w, "scheduled", r->scheduled);
+	json_kv_int(&w, "late", r->late);
+	json_kv_bool(&w, "fell_behind", load_result_fell_behind(r));
 	json_hist_ms(&w, "latency_ms", &r->latency);
 	json_hist_ms(&w, "service_ms", &r->service);
 	json_hist_ms(&w, "send_lag_ms", &r->send_lag);
 	json_key(&w, "warmup");
 	json_begin_object(&w);
-	json_key(&w, "duration_s");
-	json_double(&w, r->warmup_s);
-	json_key(&w, "requests");
-	json_int(&w, r->warm_requests);
+	json_kv_double(&w, "duration_s", r->warmup_s);
+	json_kv_int(&w, "requests", r->warm_requests);
 	json_hist_ms(&w, "latency_ms", &r->warm);
 	json_end_object(&w);
 	json_key(&w, "thresholds");
@@ -381,23 +357,17 @@ int load_print_json(FILE *fp, const struct load_result *r,
 		double m = threshold_measure(t, r);
 
 		json_begin_object(&w);
-		json_key(&w, "threshold");
-		json_string(&w, t->text);
-		json_key(&w, "measured");
-		json_double(&w, m);
-		json_key(&w, "ok");
-		json_bool(&w, threshold_ok(t, m));
+		json_kv_string(&w, "threshold", t->text);
+		json_kv_double(&w, "measured", m);
+		json_kv_bool(&w, "ok", threshold_ok(t, m));
 		json_end_object(&w);
 		failed += !threshold_ok(t, m);
 	}
 	if (r->dropped) {
 		json_begin_object(&w);
-		json_key(&w, "threshold");
-		json_string(&w, "dropped==0");
-		json_key(&w, "measured");
-		json_int(&w, r->dropped);
-		json_key(&w, "ok");
-		json_bool(&w, 0);
+		json_kv_string(&w, "threshold", "dropped==0");
+		json_kv_int(&w, "measured", r->dropped);
+		json_kv_bool(&w, "ok", 0);
 		json_end_object(&w);
 		failed++;
 	}

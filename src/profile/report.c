@@ -458,19 +458,15 @@ static void json_functions(const struct profile *p, const struct report_opts *o,
 		json_key(w, "name");
 		json_stringn(w, profile_frame_name(p, row->frame),
 			     profile_frame_len(p, row->frame));
-		json_key(w, "self");
-		json_int(w, row->self);
-		json_key(w, "self_percent");
-		json_double(w, round(pct(row->self, r->total) * 1e4) / 1e4);
-		json_key(w, "total");
-		json_int(w, row->total);
-		json_key(w, "total_percent");
-		json_double(w, round(pct(row->total, r->total) * 1e4) / 1e4);
+		json_kv_int(w, "self", row->self);
+		json_kv_double(w, "self_percent",
+			       round(pct(row->self, r->total) * 1e4) / 1e4);
+		json_kv_int(w, "total", row->total);
+		json_kv_double(w, "total_percent",
+			       round(pct(row->total, r->total) * 1e4) / 1e4);
 		if (r->samples >= 0) {
-			json_key(w, "self_samples");
-			json_int(w, row->self_samples);
-			json_key(w, "total_samples");
-			json_int(w, row->total_samples);
+			json_kv_int(w, "self_samples", row->self_samples);
+			json_kv_int(w, "total_samples", row->total_samples);
 		}
 		json_end_object(w);
 	}
@@ -479,8 +475,7 @@ static void json_functions(const struct profile *p, const struct report_opts *o,
 
 static void json_scope(const struct report *r, struct json_writer *w)
 {
-	json_key(w, "total");
-	json_int(w, r->total);
+	json_kv_int(w, "total", r->total);
 	json_key(w, "samples");
 	if (r->samples >= 0)
 		json_int(w, r->samples);
@@ -499,19 +494,16 @@ int report_json(const struct profile *p, const struct report_opts *o, FILE *fp)
 	report_compute(p, o->value, REPORT_ALL, 0, o->sort, &r);
 	json_init(&w, fp, 1);
 	json_begin_object(&w);
-	json_key(&w, "profile");
-	json_string(&w, o->name ? o->name : "");
+	json_kv_string(&w, "profile", o->name ? o->name : "");
 	json_key(&w, "value");
 	json_begin_object(&w);
-	json_key(&w, "index");
-	json_uint(&w, o->value);
-	json_key(&w, "type");
-	json_string(&w, value_label(p, o->value));
-	json_key(&w, "unit");
-	json_string(&w, *p->unit[o->value] ? p->unit[o->value] : "count");
+	json_kv_uint(&w, "index", o->value);
+	json_kv_string(&w, "type", value_label(p, o->value));
+	json_kv_string(&w, "unit",
+		       *p->unit[o->value] ? p->unit[o->value] : "count");
 	json_end_object(&w);
-	json_key(&w, "sort");
-	json_string(&w, o->sort == REPORT_SORT_TOTAL ? "total" : "self");
+	json_kv_string(&w, "sort",
+		       o->sort == REPORT_SORT_TOTAL ? "total" : "self");
 	json_scope(&r, &w);
 	json_functions(p, o, &r, &w);
 	if (o->per_thread) {
@@ -523,8 +515,7 @@ int report_json(const struct profile *p, const struct report_opts *o, FILE *fp)
 			json_begin_object(&w);
 			strbuf_reset(&sb);
 			group_name(p, &g[i], &sb);
-			json_key(&w, "name");
-			json_string(&w, sb.buf);
+			json_kv_string(&w, "name", sb.buf);
 			if (g[i].scope == REPORT_THREAD && g[i].key) {
 				const struct profile_thread *t =
 				    &p->threads[g[i].key];
@@ -533,10 +524,8 @@ int report_json(const struct profile *p, const struct report_opts *o, FILE *fp)
 				json_stringn(&w,
 					     intern_str(&p->strings, t->comm),
 					     intern_len(&p->strings, t->comm));
-				json_key(&w, "pid");
-				json_int(&w, t->pid);
-				json_key(&w, "tid");
-				json_int(&w, t->tid);
+				json_kv_int(&w, "pid", t->pid);
+				json_kv_int(&w, "tid", t->tid);
 			}
 			json_scope(&g[i].r, &w);
 			json_functions(p, o, &g[i].r, &w);

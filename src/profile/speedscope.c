@@ -34,8 +34,7 @@ static void frames(struct json_writer *w, const struct profile *p)
 			json_stringn(w, intern_str(&p->strings, fi->file),
 				     intern_len(&p->strings, fi->file));
 			if (fi->line) {
-				json_key(w, "line");
-				json_uint(w, fi->line);
+				json_kv_uint(w, "line", fi->line);
 			}
 		}
 		json_end_object(w);
@@ -57,16 +56,11 @@ static void one_profile(struct json_writer *w, const struct profile *p,
 		if (all || profile_stack_thread(p, order[i]) == thread)
 			end += profile_value(p, order[i], mv);
 	json_begin_object(w);
-	json_key(w, "type");
-	json_string(w, "sampled");
-	json_key(w, "name");
-	json_string(w, name);
-	json_key(w, "unit");
-	json_string(w, unit_name(p));
-	json_key(w, "startValue");
-	json_int(w, 0);
-	json_key(w, "endValue");
-	json_int(w, end);
+	json_kv_string(w, "type", "sampled");
+	json_kv_string(w, "name", name);
+	json_kv_string(w, "unit", unit_name(p));
+	json_kv_int(w, "startValue", 0);
+	json_kv_int(w, "endValue", end);
 	json_key(w, "samples");
 	json_begin_array(w);
 	for (i = 0; i < n; i++) {
@@ -109,8 +103,8 @@ int speedscope_write(const struct profile *p, const char *name, FILE *fp)
 	}
 	json_init(&w, fp, 0);
 	json_begin_object(&w);
-	json_key(&w, "$schema");
-	json_string(&w, "https://www.speedscope.app/file-format-schema.json");
+	json_kv_string(&w, "$schema",
+		       "https://www.speedscope.app/file-format-schema.json");
 	frames(&w, p);
 	json_key(&w, "profiles");
 	json_begin_array(&w);
@@ -131,10 +125,8 @@ int speedscope_write(const struct profile *p, const char *name, FILE *fp)
 		}
 	}
 	json_end_array(&w);
-	json_key(&w, "name");
-	json_string(&w, name);
-	json_key(&w, "exporter");
-	json_string(&w, "perfops");
+	json_kv_string(&w, "name", name);
+	json_kv_string(&w, "exporter", "perfops");
 	json_end_object(&w);
 	fputc('\n', fp);
 	strbuf_release(&sb);
