@@ -50,7 +50,9 @@ run "$PERFOPS" record -o "$T/e.folded" -- sh -c "$C spin1 0.2; exit 3"
 is "$rc" 3 "the command exits 3: perfops record exits 3"
 run "$PERFOPS" record -o "$T/e.folded" -- sh -c "$C spin1 0.2; kill -TERM \$\$"
 is "$rc" 143 "the command is killed by SIGTERM: exit 128+15"
-run "$PERFOPS" record -o "$T/e.folded" -- sh -c 'exit 5'
+# At 1 sample a second, a shell that exits at once is never sampled, however
+# busy the machine (at 999 Hz a loaded run once caught dash starting up).
+run "$PERFOPS" record -F 1 -o "$T/e.folded" -- sh -c 'exit 5'
 like "$rc $err" "^5 .*no samples were recorded: 'sh' exited with status 5" "a failing command too short to sample: its status, and why nothing was written"
 run "$PERFOPS" record -d 0.3 -o "$T/e.folded" -- "$C" spin1 5
 is "$rc" 0 "--duration ends the recording and the command: exit 0"
