@@ -63,6 +63,12 @@ struct diag_sample {
 	 * waiting for a CPU), waiting on the network or for events (epoll,
 	 * poll, select, a socket), asleep elsewhere. */
 	int st_run, st_disk, st_futex, st_net, st_sleep;
+	/* Threads' worth of time blocked in D state over the interval: each
+	 * thread's time neither on a CPU nor queued for one (schedstat),
+	 * when it was last seen blocked in D.  A thread that blocks for
+	 * 40 us at a time is seen running at most instants (st_disk misses
+	 * it) but its time off a CPU is counted exactly. */
+	double t_disk;
 	char disk_wchan[32];	    /* the wait channel of a D thread, if any */
 	double vcsw, ivcsw;	    /* context switches per second */
 	double minflt, majflt;	    /* page faults per second */
@@ -88,6 +94,7 @@ struct diag_series {
 	uint64_t mem_total; /* bytes */
 	int system;	    /* the whole machine rather than one process */
 	pid_t pid;	    /* the process watched (0 for the machine) */
+	int timed_states;   /* t_disk is measured (not in older series) */
 };
 
 void diag_series_release(struct diag_series *s);

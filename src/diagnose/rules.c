@@ -485,7 +485,7 @@ static int rule_io(const struct diag_series *s,
 		   const struct diag_thresholds *th, struct diag_finding *f)
 {
 	double disk = 0, run = 0, cpu = 0, wait = 0, share, mean_d, need;
-	double iowait;
+	double iowait, own;
 	size_t i, n = 0;
 
 	for (i = 1; i < s->n; i++) {
@@ -512,11 +512,27 @@ static int rule_io(const struct diag_series *s,
 	/* A runnable thread either computes or waits for a CPU; only the
 	 * computing part competes with the disk for "what it is bound by"
 	 * (on a busy machine an fsync writer is queued after every wakeup,
-	 * which is system_cpu_saturated's business). */
-	if (cpu + wait > 0)
-		run *= cpu / (cpu + wait);
+	 * which is system_cpu_saturated's business).  The time blocked in
+	 * D is measured where the series has it: a thread that blocks for
+	 * microseconds at a time is rarely caught in D at the instant of a
+	 * sample, least of all when the disk is busy with other work. */
+	if (s->timed_states) {
+		disk = 0;
+		for (i = 1; i < s->n; i++)
+			disk += s->s[i].t_disk;
+		/* Time queued for a CPU is the machine's doing
+		 * (system_cpu_saturated); what is left is the threads' own,
+		 * and the disk must be a fifth of that. */
+		mean_d = disk / (double)n;
+		own = mean_d / (1 - MIN(0.9, wait / (double)n));
+		run = cpu;
+	} else {
+		own = mean_d;
+		if (cpu + wait > 0)
+			run *= cpu / (cpu + wait);
+	}
 	share = disk + run > 0 ? disk / (disk + run) : 0;
-	if (share < th->io_share || mean_d < 0.2 ||
+	if (share < th->io_share || own < 0.2 ||
 	    all_cores_threshold_met(s, th, &need))
 		return 0;
 	{
@@ -657,8 +673,8 @@ static int rule_exhaustion(const struct diag_series *s,
 					len ? "; " : "", mem_full, majflt);
 	}
 	for (i = 0; i < s->n; i++)
-		disk += s->s[i].st_disk;
-	if (io_full >= th->psi_full && (s->system || disk > 0)) {
+		disk |= s->s[i].st_disk > 0 || s->s[i].t_disk > 0;
+	if (io_full >= th->psi_full && (s->system || disk)) {
 		c = MAX(c, diag_conf(0.5, io_full, th->psi_full, 50));
 		len += (size_t)snprintf(f->evidence + len,
 					sizeof(f->evidence) - len,

@@ -107,6 +107,7 @@ struct diag_sampler *diag_sampler_new(pid_t pid, struct diag_series *out,
 	s->out = out;
 	out->ncpus = n > 0 ? (int)n : 1;
 	out->system = pid == 0;
+	out->timed_states = 1;
 	out->pid = pid;
 	if (!procfs_read_system(&sys))
 		out->mem_total = sys.mem_total;
@@ -176,7 +177,7 @@ static void add_threads(struct diag_sampler *s, struct diag_sample *d)
 	qsort(s->cur, s->ncur, sizeof(*s->cur), cmp_tid);
 	d->nthreads = (int)s->ncur;
 	for (i = 0; i < s->ncur; i++) {
-		const struct proc_thread *t = &s->cur[i];
+		struct proc_thread *t = &s->cur[i];
 		const struct proc_thread *p = find_prev(s, t->tid);
 		uint64_t run = t->run_ns, wait = t->wait_ns;
 
@@ -184,6 +185,11 @@ static void add_threads(struct diag_sampler *s, struct diag_sample *d)
 		 * a lock handed over, waiting for a CPU. */
 		int futex = !strncmp(t->wchan, "futex", 5) &&
 			    (t->state == 'R' || t->state == 'S');
+		char was = p ? p->blocked : 0;
+		double off;
+
+		/* How it blocks: as seen now, or as last seen blocked. */
+		t->blocked = t->state != 'R' ? t->state : futex ? 'S' : was;
 
 		if (futex)
 			d->st_futex++;
@@ -218,6 +224,14 @@ static void add_threads(struct diag_sampler *s, struct diag_sample *d)
 		r_wait = MIN(1.0 - r_cpu, (double)wait / 1e9 / dt);
 		d->cpu += r_cpu;
 		d->wait += r_wait;
+		/* Its time off a CPU, in D when it blocked in D at both ends
+		 * of the interval, half of it when at one end only. */
+		off = 1.0 - r_cpu - r_wait;
+		if (p && was != t->blocked)
+			d->t_disk +=
+			    off * 0.5 * ((was == 'D') + (t->blocked == 'D'));
+		else if (t->blocked == 'D')
+			d->t_disk += off;
 		if (r_cpu + r_wait >= 0.5)
 			d->busy_threads++;
 		if (r_cpu + r_wait > top) {
@@ -387,6 +401,7 @@ static void system_as_process(const struct diag_series *ser,
 	    ser->mem_total > d->mem_avail ? ser->mem_total - d->mem_avail : 0;
 	d->st_run = d->procs_running;
 	d->st_disk = d->procs_blocked;
+	d->t_disk = d->procs_blocked;
 }
 
 int diag_sampler_sample(struct diag_sampler *s)

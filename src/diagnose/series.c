@@ -47,6 +47,7 @@ static const struct column {
     F_I(st_futex),
     F_I(st_net),
     F_I(st_sleep),
+    F_D(t_disk),
     F_D(vcsw),
     F_D(ivcsw),
     F_D(minflt),
@@ -179,6 +180,7 @@ int diag_series_read(const char *path, struct diag_series *s)
 				for (c = 0; c < ARRAY_SIZE(columns); c++)
 					if (!strcmp(columns[c].name, tok))
 						map[ncols] = &columns[c];
+				s->timed_states |= !strcmp(tok, "t_disk");
 				ncols++;
 			}
 			continue;

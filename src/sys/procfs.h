@@ -25,6 +25,8 @@ struct proc_thread {
 	uint64_t vcsw;	  /* voluntary context switches (it blocked) */
 	uint64_t ivcsw;	  /* involuntary ones (it was preempted) */
 	double when;	  /* monotonic seconds when schedstat was read */
+	char blocked;	  /* the reader's own: the state ('D', 'S') it was
+			   * last seen blocked in, carried across readings */
 };
 
 /*

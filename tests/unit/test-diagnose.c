@@ -354,6 +354,47 @@ Test(rules, io_bound_from_d_state)
 	cr_assert(!holds(DIAG_IO_BOUND, &f), "mostly running");
 }
 
+/* The series of a CI failure: an fsync writer beside another disk writer
+ * was caught in D at 5 of 26 instants (its fsyncs are short and many), so
+ * the counts said "mostly running"; its time off a CPU, all of it blocked
+ * in D, says 0.6 of its time.  Measured time decides where it exists. */
+Test(rules, io_bound_from_time_blocked)
+{
+	struct diag_sample *s = mk(26, 2);
+	struct diag_finding f;
+	size_t i;
+
+	for (i = 0; i < 26; i++) {
+		s[i].st_sleep = 0;
+		s[i].st_disk = i % 5 == 0;
+		s[i].st_run = i % 5 != 0;
+		s[i].cpu = 0.3;
+		s[i].wait = 0.1;
+		s[i].t_disk = 0.6;
+	}
+	cr_assert(!holds(DIAG_IO_BOUND, &f), "instants only: missed");
+	series.timed_states = 1;
+	cr_assert(holds(DIAG_IO_BOUND, &f));
+	cr_assert(strstr(f.evidence, " 67% of the time"), "%s", f.evidence);
+	cr_assert(strstr(f.evidence, "0.60 threads on average"), "%s",
+		  f.evidence);
+	/* Queued for a CPU 85% of the time on a saturated machine: of the
+	 * rest, the disk still has most. */
+	for (i = 0; i < 26; i++) {
+		s[i].cpu = 0.03;
+		s[i].wait = 0.85;
+		s[i].t_disk = 0.09;
+	}
+	cr_assert(holds(DIAG_IO_BOUND, &f), "queued, but bound by the disk");
+	/* An idle server that touches the disk now and then is not. */
+	for (i = 0; i < 26; i++) {
+		s[i].cpu = 0.01;
+		s[i].wait = 0;
+		s[i].t_disk = 0.05;
+	}
+	cr_assert(!holds(DIAG_IO_BOUND, &f), "idle, 5%% in D");
+}
+
 Test(rules, lock_contention_not_an_idle_pool)
 {
 	struct diag_sample *s = mk(20, 2);
@@ -570,6 +611,12 @@ RECORDED(mutex, "lock_contention", "system_cpu_saturated", NULL)
 /* The fsync writer at load 10: runnable at 19 of 25 samples, but running
  * 3% of that; the disk is still what it waits for when it is not queued. */
 RECORDED(fsync_busy, "io_bound", "system_cpu_saturated", NULL)
+/* Recorded with the blocked time measured (t_disk): the fsync writer
+ * at load 9 (queued for a CPU 85% of the time), and beside two dd
+ * writers filling the disk (all tasks stalled on I/O 21% of the time),
+ * where it was seen in D at few instants. */
+RECORDED(fsync_cpuload, "io_bound", "system_cpu_saturated", NULL)
+RECORDED(fsync_ioload, "io_bound", "resource_exhaustion", NULL)
 RECORDED(fds, "resource_exhaustion", NULL)
 RECORDED(idle, NULL)
 
