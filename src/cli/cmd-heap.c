@@ -33,8 +33,9 @@ static const struct cli_doc doc = {
 	"is killed: heap report reads it).  After the run the report follows:\n"
 	"per process allocations, frees, bytes, the exact peak of live heap\n"
 	"bytes with the stacks live at that moment, the blocks leaked at\n"
-	"exit, temporary allocations (freed with no other allocation in\n"
-	"between), hot allocators by calls and by bytes, allocation sizes,\n"
+	"exit, temporary allocations (freed by the next heap event of the\n"
+	"process, as heaptrack counts them), hot allocators by calls and by "
+	"bytes, allocation sizes,\n"
 	"and the RSS account (heap, allocator slack, mmap, untracked).\n"
 	"The report of a run goes to stderr, like everything perfops says,\n"
 	"so that it never mixes with the program's own stdout; --report-file\n"
@@ -536,8 +537,9 @@ int cmd_heap(int argc, char **argv)
 		    "rows per table (default 20; 0 = all)", 0, INT_MAX),
 	    OPT_INT(0, "temporary-window", &c.window, "N",
 		    "an allocation is temporary when freed with at\n"
-		    "most N other allocations in between (default 0;\n"
-		    "recorded in the profile, so given when running)",
+		    "most N other heap events (allocations, frees)\n"
+		    "in between (default 0, as heaptrack; recorded\n"
+		    "in the profile, so given when running)",
 		    0, INT_MAX),
 	    OPT_STRING(0, "suppressions", &c.suppressions, "FILE",
 		       "leaks to ignore: 'leak:PATTERN' lines, as\n"
