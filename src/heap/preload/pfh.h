@@ -59,9 +59,15 @@ extern uint64_t pfh_interval; /* sampled mode: mean bytes between samples */
 extern uint64_t pfh_seed;     /* PERFOPS_HEAP_SEED, 0 = from the clock */
 extern unsigned pfh_depth;
 extern PFH_TLS int pfh_guard;
-/* The descriptor the trace is written to (-1: none): the library's, kept
- * from a program that closes every descriptor. */
-int pfh_trace_fd(void);
+/* Whether fd is one of the library's (the trace, the command's pipe):
+ * kept from a program that closes every descriptor. */
+int pfh_kept_fd(int fd);
+/* Those descriptors in increasing order: how many (0 to 2). */
+int pfh_kept_fds(int fds[2]);
+/* End the helper task before the credentials change; start a new one,
+ * with the new credentials, after. */
+void pfh_helper_stop(void);
+void pfh_helper_restart(void);
 
 /* Start the tracer if not yet (the first interposed call does it). */
 void pfh_init(void);
