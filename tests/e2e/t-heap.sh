@@ -119,7 +119,10 @@ is "$rc:$(jf "$T/out" leaked_blocks):$(jf "$T/out" leaked_bytes)" "0:0:0" "glibc
 hrun --no-libc-freeres --json -o "$T/libc.heap" -- "$H" libc
 like "$rc:$(jf "$T/out" leaked_blocks)" "^0:[1-9]" "--no-libc-freeres: glibc's blocks are left"
 hrun --json -o "$T/libct.heap" -- "$H" libcthread
-like "$rc:$(jf "$T/out" leaked_blocks):$err" "^0:[1-9][0-9]*:\$" "a thread still running at exit: no freeres, no harm"
+# A thread still running at exit: __libc_freeres runs in a copy of the
+# process, where no other thread can see glibc's state go; what is left
+# is the running thread's own descriptor (its DTV), as memcheck leaves it.
+is "$rc:$(jf "$T/out" leaked_blocks):$err" "0:1:" "a thread still running at exit: glibc's blocks are freed all the same"
 
 hrun --json -o "$T/exec.heap" -- "$H" exec 5 100
 like "$(tr -d ' \n' <"$T/out")" '"end":"exec","allocations":10.*"end":"exit","allocations":10' "exec: the image before and after exec, one stream each"

@@ -99,6 +99,22 @@ void pfh_unwind_reset(void); /* in a forked child */
 uint32_t pfh_stack_id(void *fp);
 /* Record the loaded objects again if dlopen or dlclose changed them. */
 void pfh_maps_refresh(void);
+/*
+ * What the copy of the process that runs __libc_freeres (tracer.c) hands
+ * back: its last sequence number, and the stack slots it filled, which
+ * the process must not give to other stacks (the ids are the copy's in
+ * the same stream).  pfh_claims is set in the copy only.
+ */
+#define PFH_CLAIMS_MAX 240
+struct pfh_claims {
+	uint64_t seq;
+	uint32_t n, done;
+	uint32_t slot[PFH_CLAIMS_MAX];
+	uint64_t hash[PFH_CLAIMS_MAX];
+};
+extern struct pfh_claims *pfh_claims;
+/* Keep a slot the copy filled from being filled again. */
+void pfh_stack_reserve(uint32_t slot, uint64_t hash);
 /* Append a stack definition record (tracer.c, with the buffer locked). */
 void pfh_emit_stack(uint32_t id, const uintptr_t *ips, unsigned n);
 

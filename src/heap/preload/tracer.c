@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/futex.h>
@@ -1293,18 +1294,127 @@ extern void _ZN9__gnu_cxx9__freeresEv(void) __attribute__((weak));
  * calls __libc_freeres at the very end to free them, and so does the
  * library here, in its destructor: after the program's atexit handlers,
  * C++ static destructors and its own destructors, and recording the
- * frees (and libstdc++'s __gnu_cxx::__freeres before it).  Only when
- * no other thread runs (freeres would pull glibc's state from under it);
+ * frees (and libstdc++'s __gnu_cxx::__freeres before it).  When other
+ * threads still run, in a copy of the process (pfh_freeres_in_copy);
  * PERFOPS_HEAP_FREERES=0 (--no-libc-freeres) leaves them.
  */
-static void pfh_libc_freeres(void)
+static void pfh_run_freeres(void)
 {
-	if (!pfh_freeres || pfh_vfork_child() || !pfh_alone())
-		return;
 	if (_ZN9__gnu_cxx9__freeresEv)
 		_ZN9__gnu_cxx9__freeresEv();
 	if (__libc_freeres)
 		__libc_freeres();
+}
+
+#define PFH_COPY_WAIT_MS 2000
+
+/* fork without glibc's handlers and bookkeeping (see below). */
+static pid_t pfh_raw_fork(void)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 34)
+	return _Fork();
+#else
+	return (pid_t)syscall(SYS_fork);
+#endif
+}
+
+/*
+ * Other threads still run at exit (xz -T2 leaves its workers to
+ * exit_group): freeing glibc's state under them is unsafe, and skipping
+ * __libc_freeres left glibc's own blocks (the locale, stdio's buffers)
+ * as leaks that memcheck, which frees them, does not report (145 blocks
+ * on xz -T2).  A copy of the process has one thread: it runs
+ * __libc_freeres there, recording the frees in the process's stream as
+ * the process's, and ends; the process's own glibc is left alone.
+ *
+ * _Fork, not fork: fork's child bookkeeping would hand the stacks of the
+ * threads still running to glibc's cache, and __libc_freeres would then
+ * free their thread descriptors, which memcheck reports as still in use
+ * (the program's atfork handlers would run too).  Nor does the copy take
+ * the library's fork path: it stays in the process's stream.  A lock
+ * another thread held at the fork (the allocator's, a FILE's) would hang
+ * the copy: one that has not ended after 2 s is killed, and glibc's
+ * blocks stay reported, as before.
+ */
+static void pfh_freeres_in_copy(void)
+{
+	struct pfh_claims *c =
+	    (void *)syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct timespec ms = {0, 1000 * 1000};
+	int status = 0, waited = 0, guard = pfh_guard;
+	struct pfh_buf *b = pfh_tbuf;
+	uint32_t i;
+	pid_t pid;
+
+	if (c == MAP_FAILED)
+		return;
+	pfh_guard = 1;
+	pid = pfh_raw_fork();
+	if (pid == 0) {
+		/* Not a new stream: no fork seen here.  The buffer's events
+		 * and locks are the parent's (the helper may have been
+		 * writing it). */
+		*pfh_canary = 1;
+		pfh_reg_lock = 0;
+		if (b) {
+			b->lock = 0;
+			b->len = PFH_HDR;
+			b->seq_base = b->ptr_base = 0;
+			b->nkeys = 0;
+			b->unsorted = b->meta = 0;
+		}
+		pfh_claims = c;
+		pfh_guard = 0;
+		pfh_run_freeres();
+		pfh_guard = 1;
+		if (pfh_tbuf)
+			pfh_flush_buf(pfh_tbuf, 0);
+		c->seq = __atomic_load_n(&pfh_seq.n, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+		for (;;)
+			pfh_sys(SYS_exit_group, 0, 0, 0, 0);
+	}
+	/* Until it is done (the program may reap it itself, or ignore
+	 * SIGCHLD: then only c->done tells). */
+	while (pid > 0) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE)) {
+			if (r == 0)
+				waitpid(pid, &status, 0);
+			break;
+		}
+		if (++waited > PFH_COPY_WAIT_MS) {
+			kill(pid, SIGKILL);
+			if (r == 0)
+				waitpid(pid, &status, 0);
+			break;
+		}
+		pfh_sys(SYS_nanosleep, (long)&ms, 0, 0, 0);
+	}
+	/* Its ids and sequence numbers are taken: the process goes on
+	 * after them (even when the program reaped the copy itself). */
+	if (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE)) {
+		for (i = 0; i < c->n && i < PFH_CLAIMS_MAX; i++)
+			pfh_stack_reserve(c->slot[i], c->hash[i]);
+		if (c->seq > __atomic_load_n(&pfh_seq.n, __ATOMIC_RELAXED))
+			__atomic_store_n(&pfh_seq.n, c->seq, __ATOMIC_RELAXED);
+	}
+	syscall(SYS_munmap, c, 4096);
+	pfh_guard = guard;
+}
+
+static void pfh_libc_freeres(void)
+{
+	if (!pfh_freeres || pfh_vfork_child())
+		return;
+	if (pfh_alone())
+		pfh_run_freeres();
+	else
+		pfh_freeres_in_copy();
 }
 
 __attribute__((destructor)) static void pfh_destructor(void)
