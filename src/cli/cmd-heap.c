@@ -383,7 +383,7 @@ static void wait_traced(int fd, const char *prog)
 {
 	struct sigaction sa, old;
 	struct strbuf pids = STRBUF_INIT;
-	int said = 0;
+	int said = 0, i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
@@ -414,7 +414,18 @@ static void wait_traced(int fd, const char *prog)
 			said = 1;
 		}
 	}
-	reap_orphans(prog);
+	/*
+	 * A process closes its descriptors before its parent can wait for
+	 * it: the last ones to end are reaped once they can be (for at most
+	 * a second: a child still running then holds no trace).
+	 */
+	for (i = 0; i < 100; i++) {
+		reap_orphans(prog);
+		list_children(&pids);
+		if (!pids.len || stop_waiting)
+			break;
+		poll(NULL, 0, 10);
+	}
 	sigaction(SIGINT, &old, NULL);
 	strbuf_release(&pids);
 }

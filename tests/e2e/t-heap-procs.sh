@@ -5,12 +5,17 @@
 . "$(dirname "$0")/lib.sh"
 plan 10
 
-# The helper in a directory another user can reach (mktemp -d is 0700);
-# the trace stays root's, 0644, which that user cannot open by its path.
+# The helper, perfops and its library in a directory another user can
+# reach (mktemp -d is 0700, the build tree may be too: the library must
+# load in a program that became that user); the trace stays root's,
+# 0644, which that user cannot open by its path.
 chmod 711 "$T"
-H=$T/hw
+mkdir -m 755 "$T/bin"
+H=$T/bin/hw
 cp "$BUILD/tests/helper/heap-workload" "$H"
-chmod 755 "$H"
+cp "$PERFOPS" "$BUILD/src/libperfops-heap.so" "$T/bin/"
+chmod 755 "$H" "$T/bin/perfops" "$T/bin/libperfops-heap.so"
+PERFOPS=$T/bin/perfops
 procs() { jq -r '.processes[] | "\(.end):\(.allocations):\(.leaked_bytes):\(.leaked_blocks)"' "$T/rep" 2>&1 | paste -sd' '; }
 hrun() {
 	rm -f "$T/rep"
