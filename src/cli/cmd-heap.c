@@ -341,15 +341,21 @@ static void on_sigint(int sig)
 	stop_waiting = 1;
 }
 
-/* The pids of perfops's children still running, space-separated. */
-static void list_children(struct strbuf *out)
+/*
+ * The pids of perfops's children still running, space-separated; with
+ * running, each is also noted as still running when perfops stops.
+ */
+static void list_children(struct strbuf *out, int running)
 {
 	FILE *fp = fopen("/proc/thread-self/children", "re");
 	int pid;
 
 	strbuf_reset(out);
-	while (fp && fscanf(fp, "%d", &pid) == 1)
+	while (fp && fscanf(fp, "%d", &pid) == 1) {
 		strbuf_addf(out, "%s%d", out->len ? " " : "", pid);
+		if (running)
+			note_end(pid, -1);
+	}
 	if (fp)
 		fclose(fp);
 }
@@ -398,7 +404,7 @@ static void wait_traced(int fd, const char *prog)
 		if (r > 0 && read(fd, &ch, 1) <= 0)
 			break;
 		if (stop_waiting) {
-			list_children(&pids);
+			list_children(&pids, 1);
 			notice(
 			    "stopped waiting: the processes '%s' left running "
 			    "(%s) are reported as far as they have written",
@@ -406,7 +412,7 @@ static void wait_traced(int fd, const char *prog)
 			break;
 		}
 		if (r == 0 && !said) {
-			list_children(&pids);
+			list_children(&pids, 0);
 			notice("'%s' has ended; waiting for the processes it "
 			       "left running that are still traced (%s): "
 			       "Ctrl-C stops waiting and reports",
@@ -421,7 +427,7 @@ static void wait_traced(int fd, const char *prog)
 	 */
 	for (i = 0; i < 100; i++) {
 		reap_orphans(prog);
-		list_children(&pids);
+		list_children(&pids, 0);
 		if (!pids.len || stop_waiting)
 			break;
 		poll(NULL, 0, 10);

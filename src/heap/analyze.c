@@ -354,8 +354,10 @@ static void replay_finish(struct replay *r)
 
 	st->live_bytes = r->cur;
 	st->mmap_live = r->mcur;
-	/* An exec'd-away image leaves nothing behind: not leaks. */
-	if (r->s->end_reason != HEAP_END_EXEC)
+	/* An exec'd-away image leaves nothing behind, and a process still
+	 * running (perfops stopped waiting) has not ended: not leaks. */
+	if (r->s->end_reason != HEAP_END_EXEC &&
+	    r->s->end_reason != HEAP_END_RUNNING)
 		for (i = 0; i < r->live.cap; i++) {
 			const struct block *b = &r->live.b[i];
 

@@ -94,7 +94,8 @@ enum heap_end {
 	HEAP_END_EXEC = 3,  /* an exec replaced the program */
 	/* Never written by the library: the command saw the process end
 	 * (its wait status) where the stream had no end of its own. */
-	HEAP_END_SIGNAL = 4, /* killed by the signal in the status */
+	HEAP_END_SIGNAL = 4,  /* killed by the signal in the status */
+	HEAP_END_RUNNING = 5, /* still running when perfops stopped waiting */
 };
 
 enum heap_kind {

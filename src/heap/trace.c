@@ -611,7 +611,9 @@ void heap_trace_set_end(struct heap_trace *t, int pid, int status)
 			continue;
 		if (s->end_reason || s->agg)
 			return;
-		if (WIFSIGNALED(status)) {
+		if (status == -1) {
+			s->end_reason = HEAP_END_RUNNING;
+		} else if (WIFSIGNALED(status)) {
 			s->end_reason = HEAP_END_SIGNAL;
 			s->end_status = WTERMSIG(status);
 		} else if (WIFEXITED(status)) {

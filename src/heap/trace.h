@@ -111,9 +111,9 @@ int heap_trace_read(struct heap_trace *t, const char *path);
 
 /*
  * The end of process pid as the command saw it (a wait status: an exit,
- * taken as _exit, or a signal), given to its last stream when that one
- * has no end of its own: glibc's internal _exit (daemon's parent), a
- * signal.
+ * taken as _exit, or a signal; -1: still running when it stopped
+ * waiting), given to its last stream when that one has no end of its
+ * own: glibc's internal _exit (daemon's parent), a signal.
  */
 void heap_trace_set_end(struct heap_trace *t, int pid, int status);
 

@@ -3,7 +3,7 @@
 # changes its user then execs (setuid, setpriv), the tracer's helper task
 # after such a change, and a daemon whose grandchild outlives the program.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 12
 
 # The helper, perfops and its library in a directory another user can
 # reach (mktemp -d is 0700, the build tree may be too: the library must
@@ -37,6 +37,20 @@ hrun -o "$T/dk.heap" -- "$H" daemon 10 100 300 9
 like "$err" "pid [0-9]*, left running by '$H', was killed by signal 9 \\(Killed\\)" \
 	"an orphan killed by a signal is named"
 is "$(jq -r '[.processes[].end] | join(" ")' "$T/rep")" "_exit killed" "... and reported killed"
+
+# Ctrl-C while perfops waits: it stops waiting and reports; the process
+# still running is "running", and its live blocks are no leaks.
+"$PERFOPS" heap --json --report-file "$T/rep" -o "$T/run.heap" -- sh -c "\"$H\" sleep 10 100 & exit 0" >/dev/null 2>"$T/err" &
+pp=$!
+for i in $(seq 300); do grep -q "waiting for" "$T/err" && break; sleep 0.1; done
+kill -INT $pp
+wait $pp
+rc=$?
+left=$(sed -n 's/.*still traced (\([0-9]*\)).*/\1/p' "$T/err")
+[ -n "$left" ] && kill "$left" 2>/dev/null
+is "$rc:$(procs | tr ' ' '\n' | tail -1)" "0:running:20:0:0" \
+	"Ctrl-C: perfops stops waiting; the process left running is reported running, its 10 live blocks no leaks"
+like "$(cat "$T/err")" "stopped waiting: the processes 'sh' left running \\($left\\) are reported" "... and says so"
 
 if [ "$(id -u)" != 0 ]; then
 	skip "not root: the tests of a program that changes its user need root" 6
