@@ -399,9 +399,12 @@ static void wait_traced(int fd, const char *prog)
 		struct pollfd pf = {.fd = fd, .events = POLLIN};
 		int r = poll(&pf, 1, 200);
 		char ch;
+		ssize_t n = 1;
 
 		reap_orphans(prog);
-		if (r > 0 && read(fd, &ch, 1) <= 0)
+		if (r > 0)
+			n = read(fd, &ch, 1);
+		if (n == 0 || (n < 0 && errno != EINTR))
 			break;
 		if (stop_waiting) {
 			list_children(&pids, 1);
