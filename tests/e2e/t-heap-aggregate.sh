@@ -6,7 +6,7 @@
 H=$BUILD/tests/helper/heap-workload
 # jf FILE KEY: a top-level number of a --json report.
 jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
-plan 29
+plan 31
 
 # The same churn program, 20 times longer: the raw stream grows 20x, the
 # profile by at most its timeline (100 points of at most 26 bytes).
@@ -112,6 +112,20 @@ run "$PERFOPS" heap report "$T/bad.heap"
 is "$rc:$err" "1:perfops: $T/bad.heap: damaged heap profile (its checksum does not match): record it again" "a damaged profile: its checksum"
 run "$PERFOPS" heap report --raw "$T/x" "$T/leak.heap"
 is "$rc" 2 "--raw is for running a program"
+
+# The header's flags: a profile from before temporaries were counted as
+# heaptrack counts them (no flag) is read with a warning; a flag this
+# perfops does not know is refused.
+# flags FILE OUT BYTE: FILE with its flags' first byte set to BYTE.
+flags() { { head -c 28 "$1"; printf "$3"; tail -c +30 "$1"; } >"$2"; }
+flags "$T/temp.heap" "$T/old.heap" '\000'
+run "$PERFOPS" heap report --json "$T/old.heap"
+is "$rc:$(jf "$T/out" temporary):$err" "0:1000:perfops: warning: $T/old.heap: recorded by an older perfops, whose temporaries allowed frees in between (heaptrack's do not): record it again to compare them" \
+	"a profile without the flag: read, with a warning"
+flags "$T/temp.heap" "$T/new.heap" '\003'
+run "$PERFOPS" heap report "$T/new.heap"
+is "$rc:$err" "1:perfops: $T/new.heap: heap profile of version 1, which this perfops does not read (use the perfops that wrote it)" \
+	"an unknown flag is refused"
 
 # perfops killed while the program runs: the events stay in FILE.partial,
 # which heap report reads.
