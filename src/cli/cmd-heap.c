@@ -1,11 +1,15 @@
 #include "core/compat.h"
 #include "cli/cli.h"
 #include <elf.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include "cli/parse-options.h"
 #include "core/atomic.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "core/vec.h"
 #include "heap/aggregate.h"
 #include "heap/analyze.h"
 #include "heap/diff.h"
@@ -25,16 +29,20 @@ static const struct cli_doc doc = {
 	"libperfops-heap.so preloaded, which records malloc, free, calloc,\n"
 	"realloc, reallocarray, posix_memalign, aligned_alloc, memalign,\n"
 	"valloc, pvalloc (and mmap, munmap, mremap as their own category)\n"
-	"with their stacks, in every thread, forked child and exec'd program,\n"
-	"into one trace file (-o), kept as an aggregated profile: by\n"
-	"allocation stack, not by event, so it stays small however long\n"
-	"the program runs (--raw FILE also keeps the events; a temporary\n"
-	"FILE.partial holds them meanwhile, and remains if perfops itself\n"
-	"is killed: heap report reads it).  After the run the report follows:\n"
+	"with their stacks, in every thread, forked child and exec'd program\n"
+	"(one that changed its user too), into one trace file (-o); it\n"
+	"waits for the processes the program leaves running that are still\n"
+	"traced (a daemon; Ctrl-C stops waiting).  The trace is kept as an\n"
+	"aggregated profile: by allocation stack, not by event, so it\n"
+	"stays small however long the program runs (--raw FILE also keeps\n"
+	"the events; a temporary FILE.partial holds them meanwhile, and\n"
+	"remains if perfops itself is killed: heap report reads it).\n"
+	"After the run the report follows:\n"
 	"per process allocations, frees, bytes, the exact peak of live heap\n"
 	"bytes with the stacks live at that moment, the blocks leaked at\n"
-	"exit, temporary allocations (freed with no other allocation in\n"
-	"between), hot allocators by calls and by bytes, allocation sizes,\n"
+	"exit, temporary allocations (freed by the next heap event of the\n"
+	"process, as heaptrack counts them), hot allocators by calls and by "
+	"bytes, allocation sizes,\n"
 	"and the RSS account (heap, allocator slack, mmap, untracked).\n"
 	"The report of a run goes to stderr, like everything perfops says,\n"
 	"so that it never mixes with the program's own stdout; --report-file\n"
@@ -306,12 +314,129 @@ static char *env_entry(const char *name, const char *value)
 
 extern char **environ;
 
+/* How the processes perfops waited for ended: pid, wait status. */
+static VEC(int) ended;
+
+static void note_end(pid_t pid, int status)
+{
+	VEC_PUSH(&ended, (int)pid);
+	VEC_PUSH(&ended, status);
+}
+
+static pid_t child_pid;
+
 /* Once the program runs (it keeps Ctrl-C), perfops outlives it to report. */
 static void ignore_sigint(pid_t pid, void *arg)
 {
-	(void)pid;
 	(void)arg;
+	child_pid = pid;
 	signal(SIGINT, SIG_IGN);
+}
+
+static volatile sig_atomic_t stop_waiting;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	stop_waiting = 1;
+}
+
+/*
+ * The pids of perfops's children still running, space-separated; with
+ * running, each is also noted as still running when perfops stops.
+ */
+static void list_children(struct strbuf *out, int running)
+{
+	FILE *fp = fopen("/proc/thread-self/children", "re");
+	int pid;
+
+	strbuf_reset(out);
+	while (fp && fscanf(fp, "%d", &pid) == 1) {
+		strbuf_addf(out, "%s%d", out->len ? " " : "", pid);
+		if (running)
+			note_end(pid, -1);
+	}
+	if (fp)
+		fclose(fp);
+}
+
+/* Reap the orphans that ended; name those a signal killed. */
+static void reap_orphans(const char *prog)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		note_end(pid, status);
+		if (WIFSIGNALED(status))
+			notice("pid %d, left running by '%s', was killed by "
+			       "signal %d (%s)",
+			       (int)pid, prog, WTERMSIG(status),
+			       strsignal(WTERMSIG(status)));
+	}
+}
+
+/*
+ * The program has ended, but processes it left running may still be
+ * traced: a daemon's grandchild (double fork, the parent exits).  Every
+ * traced process holds the write end of the pipe whose read end is fd,
+ * so its end of file says that the last of them has ended.  perfops is
+ * their subreaper: the orphans are its children, reaped here (and named
+ * when a signal killed them).  Ctrl-C stops waiting: the report then
+ * holds what they wrote so far.
+ */
+static void wait_traced(int fd, const char *prog)
+{
+	struct sigaction sa, old;
+	struct strbuf pids = STRBUF_INIT;
+	int said = 0, i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	stop_waiting = 0;
+	sigaction(SIGINT, &sa, &old);
+	for (;;) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		int r = poll(&pf, 1, 200);
+		char ch;
+		ssize_t n = 1;
+
+		reap_orphans(prog);
+		if (r > 0)
+			n = read(fd, &ch, 1);
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+		if (stop_waiting) {
+			list_children(&pids, 1);
+			notice(
+			    "stopped waiting: the processes '%s' left running "
+			    "(%s) are reported as far as they have written",
+			    prog, pids.len ? pids.buf : "none left");
+			break;
+		}
+		if (r == 0 && !said) {
+			list_children(&pids, 0);
+			notice("'%s' has ended; waiting for the processes it "
+			       "left running that are still traced (%s): "
+			       "Ctrl-C stops waiting and reports",
+			       prog, pids.len ? pids.buf : "not children");
+			said = 1;
+		}
+	}
+	/*
+	 * A process closes its descriptors before its parent can wait for
+	 * it: the last ones to end are reaped once they can be (for at most
+	 * a second: a child still running then holds no trace).
+	 */
+	for (i = 0; i < 100; i++) {
+		reap_orphans(prog);
+		list_children(&pids, 0);
+		if (!pids.len || stop_waiting)
+			break;
+		poll(NULL, 0, 10);
+	}
+	sigaction(SIGINT, &old, NULL);
+	strbuf_release(&pids);
 }
 
 static int run(struct heap_cli *c, int argc, char **argv)
@@ -325,7 +450,7 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	struct stat st;
 	const char *preload = getenv("LD_PRELOAD");
 	size_t n = 0, i, nset;
-	int fd, r, ret = EXIT_FAIL;
+	int fd, r, ret = EXIT_FAIL, tfd = -1, live[2] = {-1, -1}, lfd = -1;
 
 	if (sys_find_part("libperfops-heap.so", lib, sizeof(lib)) < 0) {
 		error("cannot find libperfops-heap.so next to perfops or in "
@@ -339,21 +464,41 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	 * RAW.partial), left there only if perfops itself is killed. */
 	strbuf_addf(&tmp, "%s.partial", c->raw ? c->raw : c->trace);
 	/* The program may chdir: the library gets an absolute path. */
-	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+		  0644);
 	if (fd < 0) {
 		error_errno("cannot create '%s'", tmp.buf);
 		goto out;
 	}
-	close(fd);
 	made = tmp.buf;
+	/*
+	 * The program inherits perfops's descriptor of the file (far from
+	 * the ones it counts on), and so does every process it starts: one
+	 * that changed its user (setuid, then exec) could no longer open
+	 * the file.  And the write end of a pipe, held by every traced
+	 * process until it ends: see wait_traced.
+	 */
+	tfd = fcntl(fd, F_DUPFD, 900);
+	close(fd);
+	if (tfd < 0 || pipe2(live, O_CLOEXEC) < 0 ||
+	    (lfd = fcntl(live[1], F_DUPFD, 900)) < 0) {
+		error_errno("cannot pass '%s' to the program", tmp.buf);
+		goto out;
+	}
+	close(live[1]);
+	live[1] = -1;
+	/* The orphans it leaves (a daemon) are reparented to perfops. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	abs = realpath(tmp.buf, NULL);
 	for (n = 0; environ[n]; n++)
 		;
-	envp = xcalloc(n + 7, sizeof(*envp));
+	envp = xcalloc(n + 8, sizeof(*envp));
 	for (n = 0, i = 0; environ[i]; i++)
 		if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
 		    strncmp(environ[i], HEAP_ENV_FILE "=",
 			    strlen(HEAP_ENV_FILE) + 1) &&
+		    strncmp(environ[i], HEAP_ENV_FD "=",
+			    strlen(HEAP_ENV_FD) + 1) &&
 		    strncmp(environ[i], HEAP_ENV_MODE "=",
 			    strlen(HEAP_ENV_MODE) + 1) &&
 		    strncmp(environ[i], HEAP_ENV_DEPTH "=",
@@ -368,6 +513,9 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	envp[n++] = env_entry("LD_PRELOAD", sb.buf);
 	envp[n++] = env_entry(HEAP_ENV_FILE, abs ? abs : tmp.buf);
 	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%d:%d", tfd, lfd);
+	envp[n++] = env_entry(HEAP_ENV_FD, sb.buf);
+	strbuf_reset(&sb);
 	if (c->sample > 0)
 		strbuf_addf(&sb, "sample:%.0f", c->sample);
 	else
@@ -376,7 +524,7 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	strbuf_reset(&sb);
 	strbuf_addf(&sb, "%d", c->depth);
 	envp[n++] = env_entry(HEAP_ENV_DEPTH, sb.buf);
-	nset = 4;
+	nset = 5;
 	if (c->no_freeres) {
 		envp[n++] = env_entry(HEAP_ENV_FREERES, "0");
 		nset++;
@@ -390,6 +538,14 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	/* Ctrl-C is for the program; the report still follows. */
 	so.started = ignore_sigint;
 	r = spawn_run(&so, &sr);
+	close(tfd);
+	close(lfd);
+	tfd = lfd = -1;
+	if (r == 0) {
+		note_end(child_pid,
+			 sr.exit_code < 0 ? sr.signal : sr.exit_code << 8);
+		wait_traced(live[0], argv[0]);
+	}
 	signal(SIGINT, SIG_DFL);
 	for (i = n - nset; i < n; i++)
 		free(envp[i]);
@@ -434,6 +590,8 @@ static int run(struct heap_cli *c, int argc, char **argv)
 		heap_trace_release(&t);
 		goto out;
 	}
+	for (i = 0; i + 1 < ended.len; i += 2)
+		heap_trace_set_end(&t, ended.v[i], ended.v[i + 1]);
 	ret = report(c, &t, argv[0], c->trace);
 	heap_trace_release(&t);
 	/* Like perf record, Valgrind or a shell: the program's own status,
@@ -442,12 +600,21 @@ static int run(struct heap_cli *c, int argc, char **argv)
 	if (ret == 0)
 		ret = sr.exit_code < 0 ? 128 + sr.signal : sr.exit_code;
 out:
+	if (tfd >= 0)
+		close(tfd);
+	if (lfd >= 0)
+		close(lfd);
+	if (live[0] >= 0)
+		close(live[0]);
+	if (live[1] >= 0)
+		close(live[1]);
 	if (made)
 		unlink(made);
 	free(abs);
 	strbuf_release(&tmp);
 	strbuf_release(&prog);
 	strbuf_release(&sb);
+	VEC_RELEASE(&ended);
 	return ret;
 }
 
@@ -536,8 +703,9 @@ int cmd_heap(int argc, char **argv)
 		    "rows per table (default 20; 0 = all)", 0, INT_MAX),
 	    OPT_INT(0, "temporary-window", &c.window, "N",
 		    "an allocation is temporary when freed with at\n"
-		    "most N other allocations in between (default 0;\n"
-		    "recorded in the profile, so given when running)",
+		    "most N other heap events (allocations, frees)\n"
+		    "in between (default 0, as heaptrack; recorded\n"
+		    "in the profile, so given when running)",
 		    0, INT_MAX),
 	    OPT_STRING(0, "suppressions", &c.suppressions, "FILE",
 		       "leaks to ignore: 'leak:PATTERN' lines, as\n"

@@ -169,7 +169,7 @@ int heap_agg_write(const struct heap_analysis *a, const char *path)
 	put_le(z + 8, zlen, 8);
 	put_le(z + 16, raw, 8);
 	put_le(z + 24, crc32(0, z + HEAP_AGG_HDR, (uInt)zlen), 4);
-	put_le(z + 28, 0, 4);
+	put_le(z + 28, HEAP_AGG_TEMP_EVENTS, 4);
 	if (atomic_open(&af, path) < 0)
 		goto out;
 	if (fwrite(z, 1, HEAP_AGG_HDR + zlen, af.fp) != HEAP_AGG_HDR + zlen) {
@@ -356,12 +356,18 @@ int heap_agg_parse(struct heap_trace *t, const unsigned char *data, size_t len)
 		return error("%s: truncated heap profile (%zu bytes, less than "
 			     "its header): record it again",
 			     name, len);
-	/* The last 4 bytes of the header are flags, none defined yet. */
-	if (get_le(data + 4, 4) != HEAP_AGG_VERSION || get_le(data + 28, 4))
+	/* The last 4 bytes of the header are flags. */
+	if (get_le(data + 4, 4) != HEAP_AGG_VERSION ||
+	    (get_le(data + 28, 4) & ~(uint64_t)HEAP_AGG_FLAGS_KNOWN))
 		return error("%s: heap profile of version %u, which this "
 			     "perfops does not read (use the perfops that "
 			     "wrote it)",
 			     name, (unsigned)get_le(data + 4, 4));
+	if (!(get_le(data + 28, 4) & HEAP_AGG_TEMP_EVENTS))
+		warning("%s: recorded by an older perfops, whose temporaries "
+			"allowed frees in between (heaptrack's do not): "
+			"record it again to compare them",
+			name);
 	body = get_le(data + 8, 8);
 	if (body != len - HEAP_AGG_HDR)
 		return error("%s: truncated heap profile (%zu bytes of %" PRIu64

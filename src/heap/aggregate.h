@@ -17,7 +17,7 @@
  *
  * A file is a 32-byte header (HEAP_AGG_MAGIC, the version as 4 bytes, the
  * length of the body as stored and once decompressed, 8 bytes each, the
- * CRC-32 of the stored body, 4 bytes of 0; all little-endian) and the
+ * CRC-32 of the stored body, 4 bytes of flags; all little-endian) and the
  * body, a zstd frame of the records: unsigned LEB128 varints, zigzag for
  * signed ones, IEEE doubles as 8 little-endian bytes.  Reading it
  * gives streams without events, each with a heap_agg that heap_analyze()
@@ -28,6 +28,14 @@
 #define HEAP_AGG_MAGIC "PFHA"
 #define HEAP_AGG_VERSION 1
 #define HEAP_AGG_HDR 32
+/*
+ * Flags: its temporaries are freed with at most temp_window other heap
+ * events in between (heaptrack's count).  A profile without it, from an
+ * older perfops, counted allocations only (frees in between allowed): it
+ * is read with a warning.  A flag a reader does not know is refused.
+ */
+#define HEAP_AGG_TEMP_EVENTS 1u
+#define HEAP_AGG_FLAGS_KNOWN HEAP_AGG_TEMP_EVENTS
 
 struct heap_agg {
 	uint32_t file; /* index in heap_trace.files, for messages */

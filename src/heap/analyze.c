@@ -26,7 +26,7 @@ const char *heap_kind_name(unsigned kind)
 struct block {
 	uint64_t ptr; /* 0 = empty slot */
 	double bytes, count;
-	uint64_t ordinal; /* allocations in the process when it was made */
+	uint64_t ordinal; /* heap events in the process when it was made */
 	uint32_t site;
 	uint32_t slack;
 };
@@ -183,6 +183,8 @@ struct replay {
 	size_t site_base; /* this stream's sites start here */
 	VEC(struct site_live) sl;
 	double cur, mcur;
+	/* Heap events so far (allocations and frees, mappings and RSS
+	 * samples aside): temporaries are counted by them. */
 	uint64_t ordinal;
 	uint64_t n;	  /* events so far */
 	uint64_t peak_at; /* the event of the peak, 0 = none yet */
@@ -286,6 +288,7 @@ static void replay_event(struct replay *r, const struct heap_event *e)
 		replay_map(r, e);
 		return;
 	}
+	r->ordinal++;
 	if (e->alloc) {
 		struct heap_site *site;
 		double bytes, count;
@@ -295,7 +298,7 @@ static void replay_event(struct replay *r, const struct heap_event *e)
 		b.ptr = e->ptr;
 		b.bytes = bytes;
 		b.count = count;
-		b.ordinal = ++r->ordinal;
+		b.ordinal = r->ordinal;
 		b.site = site_of(a, &r->sitemap, r->si, e->stack);
 		b.slack = e->slack;
 		/* An address handed out again was freed, even if the free
@@ -326,7 +329,14 @@ static void replay_event(struct replay *r, const struct heap_event *e)
 		st->frees += b.count;
 		if (e->kind == HEAP_KIND_FREE)
 			a->kind_calls[HEAP_KIND_FREE] += b.count;
-		if (r->ordinal - b.ordinal <= a->temp_window) {
+		/*
+		 * Temporary, as heaptrack counts them: the free is the next
+		 * heap event of the process after the allocation, in any
+		 * thread (no allocation nor free in between, a free of an
+		 * unknown block included); the window allows that many
+		 * other events in between.
+		 */
+		if (r->ordinal - b.ordinal - 1 <= a->temp_window) {
 			st->temporary += b.count;
 			a->sites.v[b.site].temporary += b.count;
 		}
@@ -344,8 +354,10 @@ static void replay_finish(struct replay *r)
 
 	st->live_bytes = r->cur;
 	st->mmap_live = r->mcur;
-	/* An exec'd-away image leaves nothing behind: not leaks. */
-	if (r->s->end_reason != HEAP_END_EXEC)
+	/* An exec'd-away image leaves nothing behind, and a process still
+	 * running (perfops stopped waiting) has not ended: not leaks. */
+	if (r->s->end_reason != HEAP_END_EXEC &&
+	    r->s->end_reason != HEAP_END_RUNNING)
 		for (i = 0; i < r->live.cap; i++) {
 			const struct block *b = &r->live.b[i];
 

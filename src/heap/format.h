@@ -92,6 +92,10 @@ enum heap_end {
 	HEAP_END_EXIT = 1,  /* exit() or return from main */
 	HEAP_END__EXIT = 2, /* _exit() */
 	HEAP_END_EXEC = 3,  /* an exec replaced the program */
+	/* Never written by the library: the command saw the process end
+	 * (its wait status) where the stream had no end of its own. */
+	HEAP_END_SIGNAL = 4,  /* killed by the signal in the status */
+	HEAP_END_RUNNING = 5, /* still running when perfops stopped waiting */
 };
 
 enum heap_kind {
@@ -118,7 +122,10 @@ static inline int heap_kind_is_map(unsigned kind)
 }
 
 /* The environment the command passes to the library. */
-#define HEAP_ENV_FILE "PERFOPS_HEAP_FILE"     /* the trace file (append) */
+#define HEAP_ENV_FILE "PERFOPS_HEAP_FILE" /* the trace file (append) */
+/* "TRACE:LIVE": the command's descriptors of the trace file and of the
+ * write end of a pipe it reads until every traced process has ended. */
+#define HEAP_ENV_FD "PERFOPS_HEAP_FD"
 #define HEAP_ENV_MODE "PERFOPS_HEAP_MODE"     /* "exact" or "sample:BYTES" */
 #define HEAP_ENV_DEPTH "PERFOPS_HEAP_DEPTH"   /* max frames, 1..256 */
 #define HEAP_ENV_UNWIND "PERFOPS_HEAP_UNWIND" /* auto, fp or dwarf */

@@ -149,7 +149,9 @@ static const char *end_text(const struct heap_stream *s)
 		return "_exit";
 	case HEAP_END_EXEC:
 		return "exec";
-	default:
+	case HEAP_END_RUNNING:
+		return "running";
+	default: /* a signal, or an end perfops did not see */
 		return "killed";
 	}
 }

@@ -1,4 +1,5 @@
 #include "core/compat.h"
+#include <sys/wait.h>
 #include "heap/trace.h"
 #include <sys/mman.h>
 #include <zstd.h>
@@ -597,6 +598,30 @@ int heap_trace_read(struct heap_trace *t, const char *path)
 	if (!stdin_)
 		close(fd);
 	return parse(t, f->data, f->len);
+}
+
+void heap_trace_set_end(struct heap_trace *t, int pid, int status)
+{
+	size_t i;
+
+	for (i = t->nstreams; i-- > 0;) {
+		struct heap_stream *s = t->streams[i];
+
+		if (s->pid != pid)
+			continue;
+		if (s->end_reason || s->agg)
+			return;
+		if (status == -1) {
+			s->end_reason = HEAP_END_RUNNING;
+		} else if (WIFSIGNALED(status)) {
+			s->end_reason = HEAP_END_SIGNAL;
+			s->end_status = WTERMSIG(status);
+		} else if (WIFEXITED(status)) {
+			s->end_reason = HEAP_END__EXIT;
+			s->end_status = WEXITSTATUS(status);
+		}
+		return;
+	}
 }
 
 const uint64_t *heap_stream_stack(const struct heap_stream *s, uint32_t id,

@@ -109,6 +109,14 @@ int heap_trace_parse(struct heap_trace *t, const char *name,
 /* The same from a file (mapped, not read in); reports its own errors. */
 int heap_trace_read(struct heap_trace *t, const char *path);
 
+/*
+ * The end of process pid as the command saw it (a wait status: an exit,
+ * taken as _exit, or a signal; -1: still running when it stopped
+ * waiting), given to its last stream when that one has no end of its
+ * own: glibc's internal _exit (daemon's parent), a signal.
+ */
+void heap_trace_set_end(struct heap_trace *t, int pid, int status);
+
 /* The frames of a stack, innermost first (NULL, 0 when undefined). */
 const uint64_t *heap_stream_stack(const struct heap_stream *s, uint32_t id,
 				  size_t *n);

@@ -4,7 +4,7 @@
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
 H=$BUILD/tests/helper/heap-workload
-plan 70
+plan 71
 
 # hrun ARGS...: perfops heap ARGS, a run whose report (which goes to
 # stderr, apart from the program's stdout) is written to a file with
@@ -65,12 +65,19 @@ like "$rc:$err" "^1:.*badsupp:1: expected 'leak:PATTERN'" "a bad suppressions li
 hrun --json -o "$T/peak.heap" -- "$H" peak
 is "$(jf "$T/out" peak_bytes):$(jf "$T/out" peak_blocks)" "1000000:10" "exact peak: 10 blocks of 100000"
 like "$(tr -d ' \n' <"$T/out")" '"peak_stacks":\[[^]]*"peak_bytes":1000000' "the live stacks at the peak hold 1000000 bytes"
-is "$(jf "$T/out" temporary)" 3 "peak: 3 temporaries (the last block of each batch)"
+# Each batch is freed once all of it is allocated: the last block of a
+# batch is freed after no other allocation but after other frees, which
+# is no temporary for heaptrack (nor for us).
+is "$(jf "$T/out" temporary)" 0 "peak: no temporaries (frees in between)"
 
 hrun --json -o "$T/temp.heap" --raw "$T/temp.raw" -- "$H" temp 500
-is "$(jf "$T/out" temporary)" 501 "temp 500: 501 temporary allocations"
-run "$PERFOPS" heap report --json --temporary-window 1000 "$T/temp.raw"
-is "$(jf "$T/out" temporary)" 1001 "--temporary-window 1000 counts the held blocks too"
+# 500 blocks freed right away; 500 held, each freed 499 heap events (the
+# allocations after it, the frees before it) after its allocation.
+is "$(jf "$T/out" temporary)" 500 "temp 500: 500 temporary allocations"
+run "$PERFOPS" heap report --json --temporary-window 499 "$T/temp.raw"
+is "$(jf "$T/out" temporary)" 1000 "--temporary-window 499 counts the held blocks too"
+run "$PERFOPS" heap report --json --temporary-window 498 "$T/temp.raw"
+is "$(jf "$T/out" temporary)" 500 "--temporary-window 498: not yet"
 
 hrun --json -o "$T/fork.heap" -- "$H" fork 7 300
 is "$(grep -c '"end": "exit"' "$T/out")" 2 "fork: two processes"
@@ -112,7 +119,10 @@ is "$rc:$(jf "$T/out" leaked_blocks):$(jf "$T/out" leaked_bytes)" "0:0:0" "glibc
 hrun --no-libc-freeres --json -o "$T/libc.heap" -- "$H" libc
 like "$rc:$(jf "$T/out" leaked_blocks)" "^0:[1-9]" "--no-libc-freeres: glibc's blocks are left"
 hrun --json -o "$T/libct.heap" -- "$H" libcthread
-like "$rc:$(jf "$T/out" leaked_blocks):$err" "^0:[1-9][0-9]*:\$" "a thread still running at exit: no freeres, no harm"
+# A thread still running at exit: __libc_freeres runs in a copy of the
+# process, where no other thread can see glibc's state go; what is left
+# is the running thread's own descriptor (its DTV), as memcheck leaves it.
+is "$rc:$(jf "$T/out" leaked_blocks):$err" "0:1:" "a thread still running at exit: glibc's blocks are freed all the same"
 
 hrun --json -o "$T/exec.heap" -- "$H" exec 5 100
 like "$(tr -d ' \n' <"$T/out")" '"end":"exec","allocations":10.*"end":"exit","allocations":10' "exec: the image before and after exec, one stream each"

@@ -1,6 +1,9 @@
 // A C++ program for `perfops heap`: std::thread and exceptions, which
 // make libstdc++ allocate its emergency exception pool at start-up (a
 // block it frees only in __gnu_cxx::__freeres, as Valgrind calls it).
+//   heap-cxx [THREADS [N]]   THREADS threads (default 2) each throw and
+//                            catch N exceptions (default 100)
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -17,12 +20,14 @@ static void work(int n)
 	}
 }
 
-int main()
+int main(int argc, char **argv)
 {
+	int threads = argc > 1 ? atoi(argv[1]) : 2;
+	int n = argc > 2 ? atoi(argv[2]) : 100;
 	std::vector<std::thread> t;
 
-	for (int i = 0; i < 2; i++)
-		t.emplace_back(work, 100);
+	for (int i = 0; i < threads; i++)
+		t.emplace_back(work, n);
 	for (auto &x : t)
 		x.join();
 	return 0;

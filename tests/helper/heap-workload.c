@@ -44,16 +44,31 @@
  *   closefds N SIZE    leak N blocks of SIZE, close every descriptor
  *                      above stderr (close in a loop, close_range,
  *                      closefrom, as daemons do), leak N blocks more
- *   daemon N SIZE      leak N blocks of SIZE, daemon(): the parent leaves
- *                      by glibc's own _exit, the child leaks N blocks of
- *                      SIZE*2
+ *   daemon N SIZE [MS [SIG]]
+ *                      leak N blocks of SIZE, daemon(): the parent leaves
+ *                      by glibc's own _exit, the child (after MS ms) leaks
+ *                      N blocks of SIZE*2 (or kills itself with SIG)
+ *   setuid UID N SIZE [close]
+ *                      leak N blocks of SIZE, become user UID (setgid,
+ *                      setgroups, setuid: as root), exec "leak N SIZE*2"
+ *                      (with close: after closing every descriptor above
+ *                      stderr by the system call, which no hook sees)
+ *   dropcheck UID HOW  become user UID (HOW: libc, setresuid; raw, the
+ *                      system call, which changes the calling thread
+ *                      only), then print "tasks T root R": the tasks of
+ *                      the process and those still with a uid 0, after
+ *                      300 ms and an allocation
  */
+#include <dirent.h>
 #include <dlfcn.h>
+#include <grp.h>
+#include <sys/syscall.h>
 #include <locale.h>
 #include <pwd.h>
 #include <malloc.h>
 #include <zlib.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +281,40 @@ __attribute__((noinline)) static void do_churn(long n)
 	sink = NULL;
 }
 
+/* "tasks T root R": the process's tasks, and those with a uid 0. */
+static void print_tasks(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int tasks = 0, root = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[300], line[256];
+		FILE *fp;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status",
+			 e->d_name);
+		fp = fopen(path, "r");
+		if (!fp)
+			continue;
+		tasks++;
+		while (fgets(line, sizeof(line), fp))
+			if (!strncmp(line, "Uid:", 4)) {
+				unsigned u[4] = {1, 1, 1, 1};
+
+				sscanf(line + 4, "%u %u %u %u", &u[0], &u[1],
+				       &u[2], &u[3]);
+				root += !u[0] || !u[1] || !u[2] || !u[3];
+			}
+		fclose(fp);
+	}
+	if (d)
+		closedir(d);
+	printf("tasks %d root %d\n", tasks, root);
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -392,7 +441,42 @@ int main(int argc, char **argv)
 		do_leak(a, (size_t)b);
 		if (daemon(1, 1) < 0)
 			return 1;
+		if (argc > 4)
+			usleep((useconds_t)atol(argv[4]) * 1000);
+		if (argc > 5)
+			raise(atoi(argv[5]));
 		do_leak(a, (size_t)b * 2);
+	} else if (!strcmp(m, "setuid") && argc > 4) {
+		char n[32], sz[32];
+		uid_t uid = (uid_t)a;
+
+		do_leak(b, (size_t)atol(argv[4]));
+		snprintf(n, sizeof(n), "%ld", b);
+		snprintf(sz, sizeof(sz), "%ld", atol(argv[4]) * 2);
+		if (argc > 5 && !strcmp(argv[5], "close"))
+			syscall(SYS_close_range, 3, ~0U, 0);
+		if (setgroups(0, NULL) < 0 || setgid((gid_t)uid) < 0 ||
+		    setuid(uid) < 0) {
+			perror("setuid");
+			return 1;
+		}
+		execl("/proc/self/exe", argv[0], "leak", n, sz, (char *)NULL);
+		perror("exec");
+		return 127;
+	} else if (!strcmp(m, "dropcheck") && argc > 3) {
+		uid_t uid = (uid_t)a;
+		int r = !strcmp(argv[3], "raw")
+			    ? (int)syscall(SYS_setresuid, uid, uid, uid)
+			    : setresuid(uid, uid, uid);
+
+		if (r < 0) {
+			perror("setresuid");
+			return 1;
+		}
+		usleep(300 * 1000);
+		free(leak_one(100));
+		usleep(300 * 1000);
+		print_tasks();
 	} else if (!strcmp(m, "single")) {
 		sink = leak_one(100);
 		printf("%d\n", (int)__libc_single_threaded);

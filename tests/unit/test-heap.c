@@ -343,13 +343,15 @@ static void rt_replay(struct rt_ev *e, size_t n, uint64_t interval,
 		      struct rt_ref *r)
 {
 	struct {
-		uint64_t ptr, ord;
+		uint64_t ptr;
 		double size, count;
 		uint32_t stack, slack;
 	} live[RT_EVENTS];
 	size_t nlive = 0, i, j;
 	double cur = 0;
-	uint64_t ord = 0;
+	/* The block of the last heap event when it was an allocation: a
+	 * free of it next is a temporary (heaptrack's lastPtr). */
+	uint64_t last = 0;
 
 	memset(r, 0, sizeof(*r));
 	qsort(e, n, sizeof(*e), rt_by_seq);
@@ -372,7 +374,7 @@ static void rt_replay(struct rt_ev *e, size_t n, uint64_t interval,
 			live[nlive].ptr = e[i].ptr;
 			live[nlive].size = (double)e[i].size / p;
 			live[nlive].count = 1 / p;
-			live[nlive].ord = ++ord;
+			last = e[i].ptr;
 			live[nlive].stack = e[i].stack;
 			live[nlive].slack = e[i].slack;
 			cur += live[nlive].size;
@@ -390,12 +392,15 @@ static void rt_replay(struct rt_ev *e, size_t n, uint64_t interval,
 					    live[j].size;
 				}
 			}
-		} else if (j < nlive) {
-			cur -= live[j].size;
-			r->frees += live[j].count;
-			if (ord - live[j].ord <= 0)
-				r->temporary += live[j].count;
-			live[j] = live[--nlive];
+		} else {
+			if (j < nlive) {
+				cur -= live[j].size;
+				r->frees += live[j].count;
+				if (last == e[i].ptr)
+					r->temporary += live[j].count;
+				live[j] = live[--nlive];
+			}
+			last = 0;
 		}
 	}
 	for (j = 0; j < nlive; j++) {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -27,6 +28,8 @@ extern PFH_TLS int pfh_in_init, pfh_initializer;
 
 /* The path of this library (dladdr), NULL if unknown. */
 const char *pfh_lib_path(void);
+/* The next definition of a function (dlsym RTLD_NEXT, guarded). */
+void *pfh_next(const char *name);
 
 /* Start the tracer on the first call; 1 when this call must be served
  * from the bootstrap pool (dlsym's own allocations during the start). */
@@ -369,14 +372,15 @@ PFH_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
 }
 
 /*
- * The trace's descriptor is the library's: a program that closes every
+ * The trace's descriptors are the library's: a program that closes every
  * descriptor above stderr (a daemon, a sanitizing launcher) with close in
- * a loop, close_range or closefrom would lose its trace.  Closing it
- * fails with EBADF, as under Valgrind; the ranges skip it.
+ * a loop, close_range or closefrom would lose its trace.  Closing one
+ * fails with EBADF, as under Valgrind; the ranges skip them (and leave
+ * them without close-on-exec: the exec'd program writes to them too).
  */
 PFH_EXPORT int close(int fd)
 {
-	if (fd >= 0 && fd == pfh_trace_fd()) {
+	if (pfh_kept_fd(fd)) {
 		errno = EBADF;
 		return -1;
 	}
@@ -392,35 +396,79 @@ static int pfh_close_range(unsigned first, unsigned last, int flags)
 	return (int)syscall(SYS_close_range, first, last, flags);
 }
 
+/* close_range over [first, last] but the library's descriptors. */
+static int pfh_close_range_kept(unsigned first, unsigned last, int flags)
+{
+	int fds[2], n = pfh_kept_fds(fds), i, r = 0;
+
+	for (i = 0; i < n && r == 0; i++) {
+		unsigned fd = (unsigned)fds[i];
+
+		if (fd < first || fd > last)
+			continue;
+		if (fd > first)
+			r = pfh_close_range(first, fd - 1, flags);
+		if (fd == last)
+			return r;
+		first = fd + 1;
+	}
+	return r ? r : pfh_close_range(first, last, flags);
+}
+
 PFH_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
-	int fd = pfh_trace_fd(), r = 0;
-
-	if (fd < 0 || (unsigned)fd < first || (unsigned)fd > last ||
-	    (flags & CLOSE_RANGE_CLOEXEC))
-		return pfh_close_range(first, last, flags);
-	if ((unsigned)fd > first)
-		r = pfh_close_range(first, (unsigned)fd - 1, flags);
-	if (r == 0 && (unsigned)fd < last)
-		r = pfh_close_range((unsigned)fd + 1, last, flags);
-	return r;
+	return pfh_close_range_kept(first, last, flags);
 }
 
 PFH_EXPORT void closefrom(int low)
 {
-	int fd = pfh_trace_fd();
+	int fds[2], n = pfh_kept_fds(fds);
 
-	if (fd < 0 || fd < low) {
-		if (pfh_real.closefrom)
-			pfh_real.closefrom(low);
-		else
-			pfh_close_range((unsigned)low, ~0U, 0);
+	if (n && fds[n - 1] >= low) {
+		pfh_close_range_kept((unsigned)low, ~0U, 0);
 		return;
 	}
-	if (fd > low)
-		pfh_close_range((unsigned)low, (unsigned)fd - 1, 0);
-	pfh_close_range((unsigned)fd + 1, ~0U, 0);
+	if (pfh_real.closefrom)
+		pfh_real.closefrom(low);
+	else
+		pfh_close_range((unsigned)low, ~0U, 0);
 }
+
+/*
+ * A change of credentials: glibc applies it to every thread it knows of,
+ * which the helper task is not, so it would go on with the old ones (as
+ * root in a program that dropped root).  It is ended first and started
+ * again after, from the calling thread, with the new ones.
+ */
+#define PFH_SETID(name, params, args)                                          \
+	PFH_EXPORT int name params                                             \
+	{                                                                      \
+		static int(*real) params;                                      \
+		int pfh_r_, pfh_e_;                                            \
+                                                                               \
+		if (!real)                                                     \
+			real = (int(*) params)pfh_next(#name);                 \
+		if (!real) {                                                   \
+			errno = ENOSYS;                                        \
+			return -1;                                             \
+		}                                                              \
+		pfh_helper_stop();                                             \
+		pfh_r_ = real args;                                            \
+		pfh_e_ = errno;                                                \
+		pfh_helper_restart();                                          \
+		errno = pfh_e_;                                                \
+		return pfh_r_;                                                 \
+	}
+
+PFH_SETID(setuid, (uid_t u), (u))
+PFH_SETID(setgid, (gid_t g), (g))
+PFH_SETID(seteuid, (uid_t u), (u))
+PFH_SETID(setegid, (gid_t g), (g))
+PFH_SETID(setreuid, (uid_t r, uid_t e), (r, e))
+PFH_SETID(setregid, (gid_t r, gid_t e), (r, e))
+PFH_SETID(setresuid, (uid_t r, uid_t e, uid_t s), (r, e, s))
+PFH_SETID(setresgid, (gid_t r, gid_t e, gid_t s), (r, e, s))
+PFH_SETID(setgroups, (size_t n, const gid_t *l), (n, l))
 
 /*
  * How the stream ends.  exit() and a return from main reach the library's
@@ -460,7 +508,7 @@ static void pfh_before_exec(void)
  * would drop the tracer: put LD_PRELOAD and PERFOPS_HEAP_* back in.
  * Returns envp itself when nothing is missing.
  */
-#define PFH_ENV_MAX 5
+#define PFH_ENV_MAX 6
 static size_t pfh_env_need(char *const envp[])
 {
 	size_t n = 0;
@@ -483,9 +531,9 @@ static int pfh_env_has(char *const envp[], const char *key, size_t len)
 static char *const *pfh_env_fill(char *const envp[], char **out, char *buf,
 				 size_t bufsize)
 {
-	static const char *const keys[] = {HEAP_ENV_FILE, HEAP_ENV_MODE,
-					   HEAP_ENV_DEPTH, HEAP_ENV_UNWIND,
-					   HEAP_ENV_FREERES};
+	static const char *const keys[] = {HEAP_ENV_FILE,   HEAP_ENV_FD,
+					   HEAP_ENV_MODE,   HEAP_ENV_DEPTH,
+					   HEAP_ENV_UNWIND, HEAP_ENV_FREERES};
 	const char *lib = pfh_lib_path();
 	size_t n = 0, i, used = 0;
 	int preload = 0;

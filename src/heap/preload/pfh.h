@@ -59,9 +59,15 @@ extern uint64_t pfh_interval; /* sampled mode: mean bytes between samples */
 extern uint64_t pfh_seed;     /* PERFOPS_HEAP_SEED, 0 = from the clock */
 extern unsigned pfh_depth;
 extern PFH_TLS int pfh_guard;
-/* The descriptor the trace is written to (-1: none): the library's, kept
- * from a program that closes every descriptor. */
-int pfh_trace_fd(void);
+/* Whether fd is one of the library's (the trace, the command's pipe):
+ * kept from a program that closes every descriptor. */
+int pfh_kept_fd(int fd);
+/* Those descriptors in increasing order: how many (0 to 2). */
+int pfh_kept_fds(int fds[2]);
+/* End the helper task before the credentials change; start a new one,
+ * with the new credentials, after. */
+void pfh_helper_stop(void);
+void pfh_helper_restart(void);
 
 /* Start the tracer if not yet (the first interposed call does it). */
 void pfh_init(void);
@@ -93,6 +99,22 @@ void pfh_unwind_reset(void); /* in a forked child */
 uint32_t pfh_stack_id(void *fp);
 /* Record the loaded objects again if dlopen or dlclose changed them. */
 void pfh_maps_refresh(void);
+/*
+ * What the copy of the process that runs __libc_freeres (tracer.c) hands
+ * back: its last sequence number, and the stack slots it filled, which
+ * the process must not give to other stacks (the ids are the copy's in
+ * the same stream).  pfh_claims is set in the copy only.
+ */
+#define PFH_CLAIMS_MAX 240
+struct pfh_claims {
+	uint64_t seq;
+	uint32_t n, done;
+	uint32_t slot[PFH_CLAIMS_MAX];
+	uint64_t hash[PFH_CLAIMS_MAX];
+};
+extern struct pfh_claims *pfh_claims;
+/* Keep a slot the copy filled from being filled again. */
+void pfh_stack_reserve(uint32_t slot, uint64_t hash);
 /* Append a stack definition record (tracer.c, with the buffer locked). */
 void pfh_emit_stack(uint32_t id, const uintptr_t *ips, unsigned n);
 

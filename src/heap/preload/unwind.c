@@ -344,6 +344,22 @@ static uint64_t pfh_hash(const uintptr_t *ips, unsigned n)
 	return h | 1;
 }
 
+struct pfh_claims *pfh_claims;
+
+void pfh_stack_reserve(uint32_t slot, uint64_t hash)
+{
+	struct pfh_slot *s;
+	uint64_t zero = 0;
+
+	if (!pfh_slots || slot >= PFH_SLOTS)
+		return;
+	s = &pfh_slots[slot];
+	/* Abandoned: a stack of the same hash probes on past it. */
+	if (__atomic_compare_exchange_n(&s->hash, &zero, hash, 0,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&s->ready, 2, __ATOMIC_RELEASE);
+}
+
 uint32_t pfh_stack_id(void *fp)
 {
 	uintptr_t ips[HEAP_MAX_DEPTH];
@@ -380,6 +396,10 @@ uint32_t pfh_stack_id(void *fp)
 			s->n = (uint16_t)n;
 			__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
 			pfh_emit_stack(i + 1, ips, n);
+			if (pfh_claims && pfh_claims->n < PFH_CLAIMS_MAX) {
+				pfh_claims->slot[pfh_claims->n] = i;
+				pfh_claims->hash[pfh_claims->n++] = h;
+			}
 			/* A new stack may come from a library dlopen'ed
 			 * since the last look (and dlclose'd before the
 			 * helper's next one). */
