@@ -39,7 +39,7 @@
 static volatile sig_atomic_t stop_asked;
 
 const char *const load_error_names[LOAD_ERR_N] = {
-    "connect", "timeout", "reset", "parse", "non-2xx/3xx",
+    "connect", "timeout", "reset", "parse", "non-2xx/3xx", "aborted",
 };
 
 enum conn_state {
@@ -451,7 +451,7 @@ static void record_response(struct worker *w, int64_t intended, int64_t sent,
 	w->res.requests++;
 	w->sample_count++;
 	w->res.status[status < 600 ? status : 0]++;
-	if (status < 200 || status > 399)
+	if (status > 399)
 		w->res.errors[LOAD_ERR_STATUS]++;
 }
 
@@ -758,6 +758,35 @@ static void h2_timeout(struct conn *c, int64_t before, int64_t now)
 		conn_flush(c, now);
 }
 
+/*
+ * HTTP/1.1: the oldest request on c had no response within the timeout.
+ * Responses come in order, so none behind it can arrive first: the
+ * connection is closed.  Each request in flight that waited the timeout
+ * is a timeout, recorded at its age; the ones pipelined behind it that
+ * had waited less are aborted, counted apart and not recorded, rather
+ * than charged a timeout they never reached (wrk counts neither: it
+ * never closes a connection that stalls, and forgets the requests of one
+ * that closes).  They are not sent again: the server may have taken them.
+ */
+static void conn_timeout(struct conn *c, int64_t timeout, int64_t now)
+{
+	struct worker *w = c->w;
+	struct lost l = {w, LOAD_ERR_TIMEOUT, now};
+	int i;
+
+	for (i = 0; i < c->n; i++) {
+		int k = (c->head + i) % PIPE_MAX;
+
+		if (now - c->sent[k] >= timeout)
+			lose_one(&l, c->intended[k], c->sent[k]);
+		else
+			w->res.errors[LOAD_ERR_ABORTED]++;
+	}
+	w->inflight -= c->n;
+	c->n = 0;
+	conn_fail(c, LOAD_ERR_TIMEOUT, now);
+}
+
 /* Timeouts, retries, stage changes: every SCAN_NS. */
 static void scan(struct worker *w, int64_t now)
 {
@@ -775,11 +804,9 @@ static void scan(struct worker *w, int64_t now)
 		} else if (c->state == CONN_OPEN && c->n && c->h2 &&
 			   now - h2_oldest_sent(c->h2) >= timeout) {
 			h2_timeout(c, now - timeout, now);
-		} else if (c->state == CONN_OPEN && c->n &&
-			   now - (c->h2 ? h2_oldest_sent(c->h2)
-					: c->sent[c->head]) >=
-			       timeout) {
-			conn_fail(c, LOAD_ERR_TIMEOUT, now);
+		} else if (c->state == CONN_OPEN && c->n && !c->h2 &&
+			   now - c->sent[c->head] >= timeout) {
+			conn_timeout(c, timeout, now);
 		} else if ((c->state == CONN_CONNECTING ||
 			    c->state == CONN_HANDSHAKE) &&
 			   now - c->since >= timeout) {

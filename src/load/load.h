@@ -31,6 +31,11 @@ enum load_error {
 	/* An answer of 400 or above: 3xx (a redirect, 304 Not Modified)
 	 * is an answer, as wrk, k6 and vegeta count it. */
 	LOAD_ERR_STATUS,
+	/* Sent on HTTP/1.1 behind a request that timed out, on the
+	 * connection then closed: never answered, not waited for as long
+	 * as the timeout, not sent again (the server may have handled it).
+	 * Last, so that the interval logs' err_N indices stay. */
+	LOAD_ERR_ABORTED,
 	LOAD_ERR_N,
 };
 extern const char *const load_error_names[LOAD_ERR_N];

@@ -66,7 +66,7 @@ int64_t load_result_failed(const struct load_result *r)
 {
 	return r->errors[LOAD_ERR_CONNECT] + r->errors[LOAD_ERR_TIMEOUT] +
 	       r->errors[LOAD_ERR_RESET] + r->errors[LOAD_ERR_PARSE] +
-	       r->dropped;
+	       r->errors[LOAD_ERR_ABORTED] + r->dropped;
 }
 
 double load_result_rps(const struct load_result *r)

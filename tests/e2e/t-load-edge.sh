@@ -1,0 +1,37 @@
+#!/bin/bash
+# perfops load at the edges of HTTP/1.1: a request that times out in a
+# pipeline (it alone is the timeout; the ones behind it on the connection
+# perfops then closes are "aborted"), a 101 Switching Protocols (a whole
+# response: the connection is replaced), each counted against the test
+# server's own count.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/load-lib.sh"
+plan 6
+
+# One connection, --pipeline 8, a request every 100 ms: every 3rd request
+# the server takes is never answered, and the requests pipelined behind it
+# wait with it.  Only the one that waited --timeout (500 ms) timed out: the
+# others were sent 100 ms or more after it and had waited less when perfops
+# closed the connection.
+start_server hang --mode hang --every 3
+run "$PERFOPS" load --rate 10 -c 1 -t 1 --pipeline 8 --timeout 500ms -d 2s --json \
+	"http://127.0.0.1:$PORT/"
+stop_server
+is "$(jget "$T/out" o.requests):$(jget "$T/out" o.errors.timeout)" \
+	"$(cat "$T/hang.count"):$(cat "$T/hang.count.hung")" \
+	"pipeline: responses = server's answers, timeouts = the requests it never answered"
+is "$(jget "$T/out" 'o.requests + o.errors.timeout + o.errors.aborted + ":" + o.scheduled')" \
+	"20:20" "pipeline: the requests behind a timed-out one count as aborted, each request once"
+is "$(jget "$T/out" 'o.latency_ms.count == o.requests + o.errors.timeout && o.latency_ms.p99 >= 500')" \
+	true "pipeline: timeouts recorded at --timeout or more, aborted ones not recorded"
+
+# 101 Switching Protocols on every 3rd request: a whole response, counted
+# as 101; the connection then speaks another protocol, so it is replaced;
+# nothing waits for the timeout.
+start_server upgrade --mode upgrade --every 3
+run "$PERFOPS" load -c 2 -t 1 --timeout 10s -d 0.5s --json "http://127.0.0.1:$PORT/"
+stop_server
+is "$rc:$(jget "$T/out" 'o.errors.total')" "0:0" "101: exit 0, no error (no timeout)"
+is "$(jget "$T/out" o.requests)" "$(cat "$T/upgrade.count")" "101: responses = server's count"
+is "$(jget "$T/out" 'o.status["101"] > 0 && o.status["101"] + o.status["200"] == o.requests')" \
+	true "101: counted as its status ($(jget "$T/out" 'JSON.stringify(o.status)'))"
