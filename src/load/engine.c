@@ -281,6 +281,14 @@ static void free_push(struct conn *c)
 	}
 }
 
+/* Closed loop: whether a connection sends its next request now.  Not once
+ * the window has ended, even before the loop turn that starts the drain
+ * notices it: a request sent then could only be answered in the drain. */
+static int closed_sends(const struct worker *w, int64_t now)
+{
+	return !w->draining && now < w->t_end;
+}
+
 /* A request on c ended: it takes the next (open loop), or sends it
  * (closed loop), or closes when it is retiring and empty. */
 static void conn_has_room(struct conn *c, int64_t now)
@@ -293,7 +301,7 @@ static void conn_has_room(struct conn *c, int64_t now)
 		c->retire = 0;
 		conn_close(c);
 		w->active--;
-	} else if (!w->draining && !c->retire) {
+	} else if (closed_sends(w, now) && !c->retire) {
 		conn_fill(c, now);
 	}
 }
@@ -432,7 +440,7 @@ static void conn_ready(struct conn *c, int64_t now)
 	if (w->o->rate > 0) {
 		free_push(c);
 		dispatch(w, now);
-	} else if (!w->draining && !c->retire) {
+	} else if (closed_sends(w, now) && !c->retire) {
 		conn_fill(c, now);
 	}
 }
@@ -449,6 +457,7 @@ static void record_response(struct worker *w, int64_t intended, int64_t sent,
 	}
 	load_record_times(&w->cur, intended, sent, now);
 	w->res.requests++;
+	w->res.window_requests += now < w->t_end;
 	w->sample_count++;
 	w->res.status[status < 600 ? status : 0]++;
 	if (status > 399)
@@ -475,7 +484,7 @@ static void h2_done(void *conn, int64_t intended, int64_t sent, int status,
 	w->inflight--;
 	if (w->o->rate > 0) {
 		free_push(c);
-	} else if (!w->draining && !c->retire) {
+	} else if (closed_sends(w, now) && !c->retire) {
 		/* After a GOAWAY the session takes no new stream: the
 		 * connection is replaced once its last stream ends. */
 		conn_add_request(c, now, now);
@@ -1086,14 +1095,15 @@ int load_run(const struct load_opts *o, struct load_result *r)
 			goto out;
 		r->connections_asked += ws[i].nconns;
 	}
-	if (o->log) {
+	{
 		struct timespec rt;
 
 		clock_gettime(CLOCK_REALTIME, &rt);
-		load_log_start(o->log,
-			       rt.tv_sec + rt.tv_nsec / 1e9 +
-				   (double)(t0 - loop_now()) / NS,
-			       o->title ? o->title : "");
+		r->start_unix = rt.tv_sec + rt.tv_nsec / 1e9 +
+				(double)(t0 - loop_now()) / NS;
+	}
+	if (o->log) {
+		load_log_start(o->log, r->start_unix, o->title ? o->title : "");
 	}
 	for (i = 0; i < o->threads; i++) {
 		int e = pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]);

@@ -100,6 +100,10 @@ struct load_result {
 	int64_t warm_requests;
 	double warmup_s;
 	int64_t requests; /* responses received (any status) */
+	/* Of those, the ones that arrived inside the measured window, not
+	 * in the drain after it: requests/s counts them, as wrk2 does. */
+	int64_t window_requests;
+	double start_unix; /* when the window began, in seconds since 1970 */
 	int64_t errors[LOAD_ERR_N];
 	int64_t status[600];
 	int64_t bytes_read, bytes_written;
@@ -134,8 +138,9 @@ int64_t load_result_errors(const struct load_result *r);
 /* Requests that failed: every class but non-2xx/3xx (those got a
  * response). */
 int64_t load_result_failed(const struct load_result *r);
-/* Responses per second over the time they took: the window and the
- * drain after it. */
+/* Responses per second in the measured window: those that arrived in it
+ * over its length (wrk's and wrk2's Requests/sec); the drain's responses
+ * are counted in requests, not in the rate. */
 double load_result_rps(const struct load_result *r);
 /* The generator itself fell behind its schedule (more than 1% late). */
 int load_result_fell_behind(const struct load_result *r);

@@ -38,6 +38,7 @@ int load_result_add(struct load_result *dst, const struct load_result *src)
 		return -1;
 	dst->warm_requests += src->warm_requests;
 	dst->requests += src->requests;
+	dst->window_requests += src->window_requests;
 	for (i = 0; i < LOAD_ERR_N; i++)
 		dst->errors[i] += src->errors[i];
 	for (i = 0; i < ARRAY_SIZE(dst->status); i++)
@@ -71,9 +72,7 @@ int64_t load_result_failed(const struct load_result *r)
 
 double load_result_rps(const struct load_result *r)
 {
-	double t = r->duration_s + r->drain_s;
-
-	return t > 0 ? r->requests / t : 0;
+	return r->duration_s > 0 ? r->window_requests / r->duration_s : 0;
 }
 
 int load_result_fell_behind(const struct load_result *r)

@@ -310,7 +310,9 @@ int load_print_json(FILE *fp, const struct load_result *r,
 	json_kv_int(&w, "threads", r->threads);
 	json_kv_double(&w, "duration_s", r->duration_s);
 	json_kv_double(&w, "drain_s", r->drain_s);
+	json_kv_double(&w, "start_unix", r->start_unix);
 	json_kv_int(&w, "requests", r->requests);
+	json_kv_int(&w, "requests_in_window", r->window_requests);
 	json_kv_double(&w, "rps", load_result_rps(r));
 	json_kv_int(&w, "bytes_read", r->bytes_read);
 	json_kv_int(&w, "bytes_written", r->bytes_written);
