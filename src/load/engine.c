@@ -2,6 +2,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/strbuf.h"
+#include "load/connio.h"
 #include "load/h2.h"
 #include "load/http.h"
 #include "load/interval.h"
@@ -62,7 +63,9 @@ struct conn {
 	int head;    /* ring index of the oldest */
 	int64_t intended[PIPE_MAX], sent[PIPE_MAX];
 	uint32_t target[PIPE_MAX];
-	int64_t since; /* connect started */
+	unsigned io;	  /* what the last read and write asked (connio.h) */
+	unsigned watched; /* the events watched once open */
+	int64_t since;	  /* connect started */
 	int64_t retry_at;
 	size_t wdone;
 	struct strbuf wbuf;
@@ -222,19 +225,31 @@ static void conn_fail(struct conn *c, enum load_error cls, int64_t now)
 	}
 }
 
-/* read(2) and write(2), through TLS when the connection has it. */
-static ssize_t conn_read(struct conn *c, void *buf, size_t n)
+/* read(2) and write(2), through TLS when the connection has it; on
+ * EAGAIN, *want says what TLS waits for (TLS_WANT_READ for plain TCP's
+ * read, TLS_WANT_WRITE for its write). */
+static ssize_t conn_read(struct conn *c, void *buf, size_t n, int *want)
 {
-	int want;
-
-	return c->tls ? tls_read(c->tls, buf, n, &want) : read(c->fd, buf, n);
+	*want = TLS_WANT_READ;
+	return c->tls ? tls_read(c->tls, buf, n, want) : read(c->fd, buf, n);
 }
 
-static ssize_t conn_write(struct conn *c, const void *buf, size_t n)
+static ssize_t conn_write(struct conn *c, const void *buf, size_t n, int *want)
 {
-	int want;
+	*want = TLS_WANT_WRITE;
+	return c->tls ? tls_write(c->tls, buf, n, want) : write(c->fd, buf, n);
+}
 
-	return c->tls ? tls_write(c->tls, buf, n, &want) : write(c->fd, buf, n);
+/* An open connection's io state changed: watch what it now waits for
+ * (an epoll_ctl only when that differs). */
+static void conn_rewatch(struct conn *c)
+{
+	unsigned mask = conn_io_watch(c->io);
+
+	if (c->state == CONN_OPEN && mask != c->watched) {
+		loop_watch(&c->w->loop, c->fd, mask, c);
+		c->watched = mask;
+	}
 }
 
 static void conn_flush(struct conn *c, int64_t now)
@@ -244,15 +259,20 @@ static void conn_flush(struct conn *c, int64_t now)
 		return;
 	}
 	while (c->wdone < c->wbuf.len) {
+		int want;
 		ssize_t n = conn_write(c, c->wbuf.buf + c->wdone,
-				       c->wbuf.len - c->wdone);
+				       c->wbuf.len - c->wdone, &want);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				loop_watch(&c->w->loop, c->fd,
-					   LOOP_READ | LOOP_WRITE, c);
+				c->io |= CONN_IO_WRITE_PENDING;
+				if (want == TLS_WANT_READ)
+					c->io |= CONN_IO_WRITE_WANTS_READ;
+				else
+					c->io &= ~CONN_IO_WRITE_WANTS_READ;
+				conn_rewatch(c);
 				return;
 			}
 			conn_fail(c, LOAD_ERR_RESET, now);
@@ -263,10 +283,12 @@ static void conn_flush(struct conn *c, int64_t now)
 	}
 	if (c->wdone) {
 		/* All written: the next request starts a fresh buffer. */
-		if (c->wbuf.len > 65536)
-			loop_watch(&c->w->loop, c->fd, LOOP_READ, c);
 		strbuf_reset(&c->wbuf);
 		c->wdone = 0;
+	}
+	if (c->io & CONN_IO_WRITE_PENDING) {
+		c->io &= ~(CONN_IO_WRITE_PENDING | CONN_IO_WRITE_WANTS_READ);
+		conn_rewatch(c);
 	}
 }
 
@@ -436,6 +458,8 @@ static void conn_ready(struct conn *c, int64_t now)
 	w->connected++;
 	w->res.connections_achieved =
 	    MAX(w->res.connections_achieved, w->connected);
+	c->io = 0;
+	c->watched = LOOP_READ;
 	loop_watch(&w->loop, c->fd, LOOP_READ, c);
 	if (w->o->rate > 0) {
 		free_push(c);
@@ -580,9 +604,11 @@ static void conn_readable(struct conn *c, int64_t now)
 	struct worker *w = c->w;
 
 	for (;;) {
-		ssize_t n = conn_read(c, w->rbuf, sizeof(w->rbuf));
+		int want;
+		ssize_t n = conn_read(c, w->rbuf, sizeof(w->rbuf), &want);
 
 		if (n > 0) {
+			c->io &= ~CONN_IO_READ_WANTS_WRITE;
 			w->res.bytes_read += n;
 			if (conn_feed(c, w->rbuf, (size_t)n, now) < 0)
 				return;
@@ -603,8 +629,17 @@ static void conn_readable(struct conn *c, int64_t now)
 		}
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN)
+		if (errno != EAGAIN) {
 			conn_fail(c, LOAD_ERR_RESET, now);
+			return;
+		}
+		/* TLS may have to write to go on reading (a key update to
+		 * answer): it is retried when the socket is writable. */
+		if (want == TLS_WANT_WRITE)
+			c->io |= CONN_IO_READ_WANTS_WRITE;
+		else
+			c->io &= ~CONN_IO_READ_WANTS_WRITE;
+		conn_rewatch(c);
 		return;
 	}
 }
@@ -661,13 +696,12 @@ static void on_event(struct loop *l UNUSED, int fd UNUSED, void *data,
 	}
 	if (c->state != CONN_OPEN)
 		return;
-	if (mask & LOOP_READ)
+	if (conn_io_retry(c->io, mask) & LOOP_READ)
 		conn_readable(c, now);
-	if (c->state == CONN_OPEN && (mask & LOOP_WRITE)) {
+	/* The read may have settled what the write waited for. */
+	if (c->state == CONN_OPEN && (conn_io_retry(c->io, mask) & LOOP_WRITE))
 		conn_flush(c, now);
-		if (c->state == CONN_OPEN && c->wdone == 0)
-			loop_watch(&c->w->loop, c->fd, LOOP_READ, c);
-	}
+	conn_rewatch(c);
 }
 
 /* Open loop: hand queued requests to connections with room, opening new
