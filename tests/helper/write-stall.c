@@ -29,7 +29,8 @@ ssize_t read(int fd, void *buf, size_t n)
 	ssize_t r;
 
 	if (!real)
-		real = (ssize_t(*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+		real =
+		    (ssize_t(*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
 	r = real(fd, buf, n);
 	/* OpenSSL reads a record's 5-byte header alone (no read-ahead). */
 	if (r == 5 && fd >= 0 && fd < FDS && b[1] == 3) {
