@@ -610,6 +610,8 @@ static void conn_readable(struct conn *c, int64_t now)
 		if (n > 0) {
 			c->io &= ~CONN_IO_READ_WANTS_WRITE;
 			w->res.bytes_read += n;
+			if (now < w->t_end)
+				w->res.window_bytes_read += n;
 			if (conn_feed(c, w->rbuf, (size_t)n, now) < 0)
 				return;
 			/* TLS may hold decrypted bytes beyond a short read. */

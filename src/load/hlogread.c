@@ -11,7 +11,7 @@ static int add_summary(struct load_result *r, char *s, const char *path,
 		       size_t lineno)
 {
 	char *save = NULL, *tok;
-	int64_t requests = 0;
+	int64_t requests = 0, bytes_read = 0;
 	int window = 0;
 
 	s += strlen("#[perfops-summary:");
@@ -46,7 +46,9 @@ static int add_summary(struct load_result *r, char *s, const char *path,
 		else if (!strcmp(tok, "window_requests"))
 			r->window_requests += (int64_t)v, window = 1;
 		else if (!strcmp(tok, "bytes_read"))
-			r->bytes_read += (int64_t)v;
+			bytes_read = (int64_t)v;
+		else if (!strcmp(tok, "window_bytes_read"))
+			r->window_bytes_read += (int64_t)v;
 		else if (!strcmp(tok, "bytes_written"))
 			r->bytes_written += (int64_t)v;
 		else if (!strcmp(tok, "dropped"))
@@ -65,10 +67,13 @@ static int add_summary(struct load_result *r, char *s, const char *path,
 		 * they are left out of a merge. */
 	}
 	r->requests += requests;
-	/* A log written before the window's count was kept: its rate
-	 * counted the drain's responses too. */
-	if (!window)
+	r->bytes_read += bytes_read;
+	/* A log written before the window's counts were kept: its rates
+	 * counted the drain's responses and bytes too. */
+	if (!window) {
 		r->window_requests += requests;
+		r->window_bytes_read += bytes_read;
+	}
 	return 0;
 bad:
 	return error("%s:%zu: malformed perfops-summary entry '%s'", path,

@@ -107,9 +107,10 @@ struct load_result {
 	int64_t errors[LOAD_ERR_N];
 	int64_t status[600];
 	int64_t bytes_read, bytes_written;
-	int64_t dropped;   /* beyond the queue cap: never sent */
-	int64_t late;	   /* noticed more than 10 ms after due */
-	int64_t scheduled; /* open loop: requests due in the run */
+	int64_t window_bytes_read; /* read inside the window: Transfer/sec */
+	int64_t dropped;	   /* beyond the queue cap: never sent */
+	int64_t late;		   /* noticed more than 10 ms after due */
+	int64_t scheduled;	   /* open loop: requests due in the run */
 	int connections_asked, connections_achieved;
 	double duration_s; /* the measured window */
 	/* From the window's end to the last response (or the drain's

@@ -44,6 +44,7 @@ int load_result_add(struct load_result *dst, const struct load_result *src)
 	for (i = 0; i < ARRAY_SIZE(dst->status); i++)
 		dst->status[i] += src->status[i];
 	dst->bytes_read += src->bytes_read;
+	dst->window_bytes_read += src->window_bytes_read;
 	dst->bytes_written += src->bytes_written;
 	dst->dropped += src->dropped;
 	dst->late += src->late;

@@ -6,7 +6,7 @@
 # server's own count.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 8
+plan 10
 
 # One connection, --pipeline 8, a request every 100 ms: every 3rd request
 # the server takes is never answered, and the requests pipelined behind it
@@ -59,3 +59,23 @@ if start_nginx "$T/ng"; then
 else
 	skip "nginx not installed (scripts/install-deps --check)" 2
 fi
+
+# Transfer/sec shares the window of Requests/sec, as in wrk and wrk2: a
+# server answering each request 400 ms late with the same small response
+# leaves a fifth of a 2 s run's responses to the drain; the rate of bytes
+# is then the rate of responses times a response's size.
+start_server late --delay 400
+run "$PERFOPS" load --rate 100 -c 100 -t 1 -d 2s --json "http://127.0.0.1:$PORT/"
+stop_server
+is "$(jget "$T/out" 'o.requests + ":" + (o.bytes_read_in_window == o.requests_in_window * o.bytes_read / o.requests)')" \
+	"$(cat "$T/late.count"):true" "bytes read in the window: its responses' (of $(jget "$T/out" o.requests) answered)"
+start_server late2 --delay 400
+run "$PERFOPS" load --rate 100 -c 100 -t 1 -d 2s "http://127.0.0.1:$PORT/"
+stop_server
+# 70 bytes a response (tests/helper/load-server.c).
+want=$(echo "$out" | awk '/^Requests\/sec:/ { printf "%.2f", $2 * 70 }')
+got=$(echo "$out" | awk '/^Transfer\/sec:/ { v = $2; u = v; sub(/[0-9.]+/, "", u); v += 0;
+	printf "%.2f", u == "KB" ? v * 1024 : u == "MB" ? v * 1048576 : v }')
+is "$(echo "define abs(x) { if (x < 0) return -x; return x; }
+	abs($got - $want) <= 0.01 * $want" | bc -l)" 1 \
+	"Transfer/sec $got B/s = Requests/sec x 70 bytes ($want)"
