@@ -57,7 +57,10 @@ struct conn {
 	struct worker *w;
 	int fd;
 	enum conn_state state;
-	int retire;  /* closed loop: close after the requests in flight */
+	int retire; /* closed loop: close after the requests in flight */
+	/* A write failed: the server closed or reset the connection; what
+	 * it sent before is read, then the connection fails. */
+	int write_failed;
 	int in_free; /* on the worker's free stack */
 	int n;	     /* requests in flight */
 	int head;    /* ring index of the oldest */
@@ -91,6 +94,7 @@ struct worker {
 	int64_t t_start;  /* the warm-up begins; t0: the measured run */
 	int64_t t0, t_end, t_drain, t_done, last_scan;
 	int draining;
+	int reading; /* inside conn_readable(): rbuf is in use */
 	int64_t sample_start, sample_count;
 	struct load_result res;
 	/* This second's histograms, swapped into res (and the log) as each
@@ -112,6 +116,7 @@ static int share(int total, int index, int n)
 
 static void conn_open(struct conn *c, int64_t now);
 static void conn_fill(struct conn *c, int64_t now);
+static void conn_readable(struct conn *c, int64_t now);
 static void dispatch(struct worker *w, int64_t now);
 
 /*
@@ -254,6 +259,8 @@ static void conn_rewatch(struct conn *c)
 
 static void conn_flush(struct conn *c, int64_t now)
 {
+	if (c->write_failed)
+		return;
 	if (c->h2 && h2_output(c->h2, &c->wbuf) < 0) {
 		conn_fail(c, LOAD_ERR_PARSE, now);
 		return;
@@ -275,7 +282,14 @@ static void conn_flush(struct conn *c, int64_t now)
 				conn_rewatch(c);
 				return;
 			}
-			conn_fail(c, LOAD_ERR_RESET, now);
+			/* The responses the server sent before it closed
+			 * are in the socket, with its "Connection: close" if
+			 * it said one: they are read now (or, during another
+			 * read, when the socket's readable event comes), not
+			 * lost with the requests still in flight. */
+			c->write_failed = 1;
+			if (!c->w->reading)
+				conn_readable(c, now);
 			return;
 		}
 		c->w->res.bytes_written += n;
@@ -297,7 +311,7 @@ static void free_push(struct conn *c)
 {
 	struct worker *w = c->w;
 
-	if (!c->in_free) {
+	if (!c->in_free && !c->write_failed) {
 		c->in_free = 1;
 		w->freestack[w->nfree++] = (int)(c - w->conns);
 	}
@@ -384,7 +398,7 @@ static void conn_fill(struct conn *c, int64_t now)
 {
 	/* An HTTP/2 session that takes no more streams (GOAWAY) sent
 	 * nothing: no error, the connection is replaced when it ends. */
-	while (c->n < conn_cap(c))
+	while (c->n < conn_cap(c) && !c->write_failed)
 		if (conn_add_request(c, now, now) < 0)
 			break;
 	conn_flush(c, now);
@@ -409,6 +423,7 @@ static void conn_open(struct conn *c, int64_t now)
 
 	c->n = 0;
 	c->head = 0;
+	c->write_failed = 0;
 	http_parser_reset(&c->hp, 0);
 	fd = socket(ai->ai_family,
 		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -599,7 +614,7 @@ static int conn_feed(struct conn *c, const char *buf, size_t len, int64_t now)
 	return 0;
 }
 
-static void conn_readable(struct conn *c, int64_t now)
+static void conn_read_all(struct conn *c, int64_t now)
 {
 	struct worker *w = c->w;
 
@@ -644,6 +659,17 @@ static void conn_readable(struct conn *c, int64_t now)
 		conn_rewatch(c);
 		return;
 	}
+}
+
+/* Read what the socket holds; a connection whose write failed then fails,
+ * unless what it read closed it already. */
+static void conn_readable(struct conn *c, int64_t now)
+{
+	c->w->reading = 1;
+	conn_read_all(c, now);
+	c->w->reading = 0;
+	if (c->state == CONN_OPEN && c->write_failed)
+		conn_fail(c, LOAD_ERR_RESET, now);
 }
 
 static void conn_handshake(struct conn *c, int64_t now)
@@ -718,7 +744,8 @@ static void dispatch(struct worker *w, int64_t now)
 		if (!w->nfree)
 			break;
 		c = &w->conns[w->freestack[w->nfree - 1]];
-		if (c->state != CONN_OPEN || c->n >= conn_cap(c)) {
+		if (c->state != CONN_OPEN || c->n >= conn_cap(c) ||
+		    c->write_failed) {
 			c->in_free = 0;
 			w->nfree--;
 			continue;

@@ -6,7 +6,7 @@
 # server's own count.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 10
+plan 11
 
 # One connection, --pipeline 8, a request every 100 ms: every 3rd request
 # the server takes is never answered, and the requests pipelined behind it
@@ -79,3 +79,13 @@ got=$(echo "$out" | awk '/^Transfer\/sec:/ { v = $2; u = v; sub(/[0-9.]+/, "", u
 is "$(echo "define abs(x) { if (x < 0) return -x; return x; }
 	abs($got - $want) <= 0.01 * $want" | bc -l)" 1 \
 	"Transfer/sec $got B/s = Requests/sec x 70 bytes ($want)"
+
+# A server that answers the pipelined requests it read in one write, then
+# resets the connection (closes it with requests unread): the responses
+# are in perfops' socket before the reset, so each one counts as answered,
+# even when perfops' next write fails on the reset first.
+start_server rst --mode rst --delay 100
+run "$PERFOPS" load -c 2 -t 1 --pipeline 4 -d 1s --json "http://127.0.0.1:$PORT/"
+stop_server
+is "$(jget "$T/out" o.requests)" "$(cat "$T/rst.count")" \
+	"responses followed by a reset: all counted, as the server answered them"

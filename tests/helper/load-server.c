@@ -20,6 +20,11 @@
  *   upgrade    "101 Switching Protocols" (a WebSocket upgrade), then the
  *              connection is the other protocol's: nothing more is
  *              answered on it, it stays open until the client closes it
+ *   rst        (every request) the requests of each read are answered
+ *              with plain 200s in one write, after --delay, then the
+ *              connection is reset (closed with SO_LINGER 0, as a server
+ *              that closes with requests unread does): the responses
+ *              arrive together, followed by the reset
  *   hang       no answer: the request and those behind it on the
  *              connection wait until the client closes it; the count of
  *              such requests goes to the count file's name + ".hung"
@@ -256,6 +261,29 @@ static size_t request_len(const char *buf, size_t len)
 	return head + body <= len ? head + body : 0;
 }
 
+/* Mode rst: answer the k requests at the start of buf in one write, then
+ * reset the connection. */
+static void answer_and_reset(int fd, size_t k)
+{
+	struct linger lg = {1, 0};
+	char *out = malloc(k * (sizeof(ok_resp) - 1));
+	size_t i;
+
+	if (!out)
+		return;
+	if (delay_ms)
+		sleep_ns(delay_ms * 1000000LL);
+	for (i = 0; i < k; i++)
+		memcpy(out + i * (sizeof(ok_resp) - 1), ok_resp,
+		       sizeof(ok_resp) - 1);
+	pthread_mutex_lock(&lock);
+	count += (long long)k;
+	pthread_mutex_unlock(&lock);
+	write_all(fd, out, k * (sizeof(ok_resp) - 1));
+	free(out);
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
 static void *serve(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
@@ -269,6 +297,19 @@ static void *serve(void *arg)
 		if (n <= 0)
 			break;
 		len += (size_t)n;
+		if (!strcmp(mode, "rst")) {
+			size_t k = 0;
+
+			while ((r = request_len(buf, len))) {
+				memmove(buf, buf + r, len - r);
+				len -= r;
+				k++;
+			}
+			if (!k)
+				continue;
+			answer_and_reset(fd, k);
+			goto out;
+		}
 		while ((r = request_len(buf, len))) {
 			if (answer(fd, buf) < 0)
 				goto out;
