@@ -2,6 +2,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/strbuf.h"
+#include "load/connio.h"
 #include "load/h2.h"
 #include "load/http.h"
 #include "load/interval.h"
@@ -39,7 +40,7 @@
 static volatile sig_atomic_t stop_asked;
 
 const char *const load_error_names[LOAD_ERR_N] = {
-    "connect", "timeout", "reset", "parse", "non-2xx/3xx",
+    "connect", "timeout", "reset", "parse", "non-2xx/3xx", "aborted",
 };
 
 enum conn_state {
@@ -56,13 +57,18 @@ struct conn {
 	struct worker *w;
 	int fd;
 	enum conn_state state;
-	int retire;  /* closed loop: close after the requests in flight */
+	int retire; /* closed loop: close after the requests in flight */
+	/* A write failed: the server closed or reset the connection; what
+	 * it sent before is read, then the connection fails. */
+	int write_failed;
 	int in_free; /* on the worker's free stack */
 	int n;	     /* requests in flight */
 	int head;    /* ring index of the oldest */
 	int64_t intended[PIPE_MAX], sent[PIPE_MAX];
 	uint32_t target[PIPE_MAX];
-	int64_t since; /* connect started */
+	unsigned io;	  /* what the last read and write asked (connio.h) */
+	unsigned watched; /* the events watched once open */
+	int64_t since;	  /* connect started */
 	int64_t retry_at;
 	size_t wdone;
 	struct strbuf wbuf;
@@ -88,6 +94,7 @@ struct worker {
 	int64_t t_start;  /* the warm-up begins; t0: the measured run */
 	int64_t t0, t_end, t_drain, t_done, last_scan;
 	int draining;
+	int reading; /* inside conn_readable(): rbuf is in use */
 	int64_t sample_start, sample_count;
 	struct load_result res;
 	/* This second's histograms, swapped into res (and the log) as each
@@ -109,6 +116,7 @@ static int share(int total, int index, int n)
 
 static void conn_open(struct conn *c, int64_t now);
 static void conn_fill(struct conn *c, int64_t now);
+static void conn_readable(struct conn *c, int64_t now);
 static void dispatch(struct worker *w, int64_t now);
 
 /*
@@ -222,40 +230,66 @@ static void conn_fail(struct conn *c, enum load_error cls, int64_t now)
 	}
 }
 
-/* read(2) and write(2), through TLS when the connection has it. */
-static ssize_t conn_read(struct conn *c, void *buf, size_t n)
+/* read(2) and write(2), through TLS when the connection has it; on
+ * EAGAIN, *want says what TLS waits for (TLS_WANT_READ for plain TCP's
+ * read, TLS_WANT_WRITE for its write). */
+static ssize_t conn_read(struct conn *c, void *buf, size_t n, int *want)
 {
-	int want;
-
-	return c->tls ? tls_read(c->tls, buf, n, &want) : read(c->fd, buf, n);
+	*want = TLS_WANT_READ;
+	return c->tls ? tls_read(c->tls, buf, n, want) : read(c->fd, buf, n);
 }
 
-static ssize_t conn_write(struct conn *c, const void *buf, size_t n)
+static ssize_t conn_write(struct conn *c, const void *buf, size_t n, int *want)
 {
-	int want;
+	*want = TLS_WANT_WRITE;
+	return c->tls ? tls_write(c->tls, buf, n, want) : write(c->fd, buf, n);
+}
 
-	return c->tls ? tls_write(c->tls, buf, n, &want) : write(c->fd, buf, n);
+/* An open connection's io state changed: watch what it now waits for
+ * (an epoll_ctl only when that differs). */
+static void conn_rewatch(struct conn *c)
+{
+	unsigned mask = conn_io_watch(c->io);
+
+	if (c->state == CONN_OPEN && mask != c->watched) {
+		loop_watch(&c->w->loop, c->fd, mask, c);
+		c->watched = mask;
+	}
 }
 
 static void conn_flush(struct conn *c, int64_t now)
 {
+	if (c->write_failed)
+		return;
 	if (c->h2 && h2_output(c->h2, &c->wbuf) < 0) {
 		conn_fail(c, LOAD_ERR_PARSE, now);
 		return;
 	}
 	while (c->wdone < c->wbuf.len) {
+		int want;
 		ssize_t n = conn_write(c, c->wbuf.buf + c->wdone,
-				       c->wbuf.len - c->wdone);
+				       c->wbuf.len - c->wdone, &want);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				loop_watch(&c->w->loop, c->fd,
-					   LOOP_READ | LOOP_WRITE, c);
+				c->io |= CONN_IO_WRITE_PENDING;
+				if (want == TLS_WANT_READ)
+					c->io |= CONN_IO_WRITE_WANTS_READ;
+				else
+					c->io &= ~CONN_IO_WRITE_WANTS_READ;
+				conn_rewatch(c);
 				return;
 			}
-			conn_fail(c, LOAD_ERR_RESET, now);
+			/* The responses the server sent before it closed
+			 * are in the socket, with its "Connection: close" if
+			 * it said one: they are read now (or, during another
+			 * read, when the socket's readable event comes), not
+			 * lost with the requests still in flight. */
+			c->write_failed = 1;
+			if (!c->w->reading)
+				conn_readable(c, now);
 			return;
 		}
 		c->w->res.bytes_written += n;
@@ -263,10 +297,12 @@ static void conn_flush(struct conn *c, int64_t now)
 	}
 	if (c->wdone) {
 		/* All written: the next request starts a fresh buffer. */
-		if (c->wbuf.len > 65536)
-			loop_watch(&c->w->loop, c->fd, LOOP_READ, c);
 		strbuf_reset(&c->wbuf);
 		c->wdone = 0;
+	}
+	if (c->io & CONN_IO_WRITE_PENDING) {
+		c->io &= ~(CONN_IO_WRITE_PENDING | CONN_IO_WRITE_WANTS_READ);
+		conn_rewatch(c);
 	}
 }
 
@@ -275,10 +311,18 @@ static void free_push(struct conn *c)
 {
 	struct worker *w = c->w;
 
-	if (!c->in_free) {
+	if (!c->in_free && !c->write_failed) {
 		c->in_free = 1;
 		w->freestack[w->nfree++] = (int)(c - w->conns);
 	}
+}
+
+/* Closed loop: whether a connection sends its next request now.  Not once
+ * the window has ended, even before the loop turn that starts the drain
+ * notices it: a request sent then could only be answered in the drain. */
+static int closed_sends(const struct worker *w, int64_t now)
+{
+	return !w->draining && now < w->t_end;
 }
 
 /* A request on c ended: it takes the next (open loop), or sends it
@@ -293,7 +337,7 @@ static void conn_has_room(struct conn *c, int64_t now)
 		c->retire = 0;
 		conn_close(c);
 		w->active--;
-	} else if (!w->draining && !c->retire) {
+	} else if (closed_sends(w, now) && !c->retire) {
 		conn_fill(c, now);
 	}
 }
@@ -354,7 +398,7 @@ static void conn_fill(struct conn *c, int64_t now)
 {
 	/* An HTTP/2 session that takes no more streams (GOAWAY) sent
 	 * nothing: no error, the connection is replaced when it ends. */
-	while (c->n < conn_cap(c))
+	while (c->n < conn_cap(c) && !c->write_failed)
 		if (conn_add_request(c, now, now) < 0)
 			break;
 	conn_flush(c, now);
@@ -379,6 +423,7 @@ static void conn_open(struct conn *c, int64_t now)
 
 	c->n = 0;
 	c->head = 0;
+	c->write_failed = 0;
 	http_parser_reset(&c->hp, 0);
 	fd = socket(ai->ai_family,
 		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -428,11 +473,13 @@ static void conn_ready(struct conn *c, int64_t now)
 	w->connected++;
 	w->res.connections_achieved =
 	    MAX(w->res.connections_achieved, w->connected);
+	c->io = 0;
+	c->watched = LOOP_READ;
 	loop_watch(&w->loop, c->fd, LOOP_READ, c);
 	if (w->o->rate > 0) {
 		free_push(c);
 		dispatch(w, now);
-	} else if (!w->draining && !c->retire) {
+	} else if (closed_sends(w, now) && !c->retire) {
 		conn_fill(c, now);
 	}
 }
@@ -449,9 +496,10 @@ static void record_response(struct worker *w, int64_t intended, int64_t sent,
 	}
 	load_record_times(&w->cur, intended, sent, now);
 	w->res.requests++;
+	w->res.window_requests += now < w->t_end;
 	w->sample_count++;
 	w->res.status[status < 600 ? status : 0]++;
-	if (status < 200 || status > 399)
+	if (status > 399)
 		w->res.errors[LOAD_ERR_STATUS]++;
 }
 
@@ -475,7 +523,7 @@ static void h2_done(void *conn, int64_t intended, int64_t sent, int status,
 	w->inflight--;
 	if (w->o->rate > 0) {
 		free_push(c);
-	} else if (!w->draining && !c->retire) {
+	} else if (closed_sends(w, now) && !c->retire) {
 		/* After a GOAWAY the session takes no new stream: the
 		 * connection is replaced once its last stream ends. */
 		conn_add_request(c, now, now);
@@ -566,15 +614,19 @@ static int conn_feed(struct conn *c, const char *buf, size_t len, int64_t now)
 	return 0;
 }
 
-static void conn_readable(struct conn *c, int64_t now)
+static void conn_read_all(struct conn *c, int64_t now)
 {
 	struct worker *w = c->w;
 
 	for (;;) {
-		ssize_t n = conn_read(c, w->rbuf, sizeof(w->rbuf));
+		int want;
+		ssize_t n = conn_read(c, w->rbuf, sizeof(w->rbuf), &want);
 
 		if (n > 0) {
+			c->io &= ~CONN_IO_READ_WANTS_WRITE;
 			w->res.bytes_read += n;
+			if (now < w->t_end)
+				w->res.window_bytes_read += n;
 			if (conn_feed(c, w->rbuf, (size_t)n, now) < 0)
 				return;
 			/* TLS may hold decrypted bytes beyond a short read. */
@@ -594,10 +646,30 @@ static void conn_readable(struct conn *c, int64_t now)
 		}
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN)
+		if (errno != EAGAIN) {
 			conn_fail(c, LOAD_ERR_RESET, now);
+			return;
+		}
+		/* TLS may have to write to go on reading (a key update to
+		 * answer): it is retried when the socket is writable. */
+		if (want == TLS_WANT_WRITE)
+			c->io |= CONN_IO_READ_WANTS_WRITE;
+		else
+			c->io &= ~CONN_IO_READ_WANTS_WRITE;
+		conn_rewatch(c);
 		return;
 	}
+}
+
+/* Read what the socket holds; a connection whose write failed then fails,
+ * unless what it read closed it already. */
+static void conn_readable(struct conn *c, int64_t now)
+{
+	c->w->reading = 1;
+	conn_read_all(c, now);
+	c->w->reading = 0;
+	if (c->state == CONN_OPEN && c->write_failed)
+		conn_fail(c, LOAD_ERR_RESET, now);
 }
 
 static void conn_handshake(struct conn *c, int64_t now)
@@ -652,13 +724,12 @@ static void on_event(struct loop *l UNUSED, int fd UNUSED, void *data,
 	}
 	if (c->state != CONN_OPEN)
 		return;
-	if (mask & LOOP_READ)
+	if (conn_io_retry(c->io, mask) & LOOP_READ)
 		conn_readable(c, now);
-	if (c->state == CONN_OPEN && (mask & LOOP_WRITE)) {
+	/* The read may have settled what the write waited for. */
+	if (c->state == CONN_OPEN && (conn_io_retry(c->io, mask) & LOOP_WRITE))
 		conn_flush(c, now);
-		if (c->state == CONN_OPEN && c->wdone == 0)
-			loop_watch(&c->w->loop, c->fd, LOOP_READ, c);
-	}
+	conn_rewatch(c);
 }
 
 /* Open loop: hand queued requests to connections with room, opening new
@@ -673,7 +744,8 @@ static void dispatch(struct worker *w, int64_t now)
 		if (!w->nfree)
 			break;
 		c = &w->conns[w->freestack[w->nfree - 1]];
-		if (c->state != CONN_OPEN || c->n >= conn_cap(c)) {
+		if (c->state != CONN_OPEN || c->n >= conn_cap(c) ||
+		    c->write_failed) {
 			c->in_free = 0;
 			w->nfree--;
 			continue;
@@ -758,6 +830,35 @@ static void h2_timeout(struct conn *c, int64_t before, int64_t now)
 		conn_flush(c, now);
 }
 
+/*
+ * HTTP/1.1: the oldest request on c had no response within the timeout.
+ * Responses come in order, so none behind it can arrive first: the
+ * connection is closed.  Each request in flight that waited the timeout
+ * is a timeout, recorded at its age; the ones pipelined behind it that
+ * had waited less are aborted, counted apart and not recorded, rather
+ * than charged a timeout they never reached (wrk counts neither: it
+ * never closes a connection that stalls, and forgets the requests of one
+ * that closes).  They are not sent again: the server may have taken them.
+ */
+static void conn_timeout(struct conn *c, int64_t timeout, int64_t now)
+{
+	struct worker *w = c->w;
+	struct lost l = {w, LOAD_ERR_TIMEOUT, now};
+	int i;
+
+	for (i = 0; i < c->n; i++) {
+		int k = (c->head + i) % PIPE_MAX;
+
+		if (now - c->sent[k] >= timeout)
+			lose_one(&l, c->intended[k], c->sent[k]);
+		else
+			w->res.errors[LOAD_ERR_ABORTED]++;
+	}
+	w->inflight -= c->n;
+	c->n = 0;
+	conn_fail(c, LOAD_ERR_TIMEOUT, now);
+}
+
 /* Timeouts, retries, stage changes: every SCAN_NS. */
 static void scan(struct worker *w, int64_t now)
 {
@@ -775,11 +876,9 @@ static void scan(struct worker *w, int64_t now)
 		} else if (c->state == CONN_OPEN && c->n && c->h2 &&
 			   now - h2_oldest_sent(c->h2) >= timeout) {
 			h2_timeout(c, now - timeout, now);
-		} else if (c->state == CONN_OPEN && c->n &&
-			   now - (c->h2 ? h2_oldest_sent(c->h2)
-					: c->sent[c->head]) >=
-			       timeout) {
-			conn_fail(c, LOAD_ERR_TIMEOUT, now);
+		} else if (c->state == CONN_OPEN && c->n && !c->h2 &&
+			   now - c->sent[c->head] >= timeout) {
+			conn_timeout(c, timeout, now);
 		} else if ((c->state == CONN_CONNECTING ||
 			    c->state == CONN_HANDSHAKE) &&
 			   now - c->since >= timeout) {
@@ -1059,14 +1158,15 @@ int load_run(const struct load_opts *o, struct load_result *r)
 			goto out;
 		r->connections_asked += ws[i].nconns;
 	}
-	if (o->log) {
+	{
 		struct timespec rt;
 
 		clock_gettime(CLOCK_REALTIME, &rt);
-		load_log_start(o->log,
-			       rt.tv_sec + rt.tv_nsec / 1e9 +
-				   (double)(t0 - loop_now()) / NS,
-			       o->title ? o->title : "");
+		r->start_unix = rt.tv_sec + rt.tv_nsec / 1e9 +
+				(double)(t0 - loop_now()) / NS;
+	}
+	if (o->log) {
+		load_log_start(o->log, r->start_unix, o->title ? o->title : "");
 	}
 	for (i = 0; i < o->threads; i++) {
 		int e = pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]);

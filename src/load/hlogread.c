@@ -11,6 +11,8 @@ static int add_summary(struct load_result *r, char *s, const char *path,
 		       size_t lineno)
 {
 	char *save = NULL, *tok;
+	int64_t requests = 0, bytes_read = 0;
+	int window = 0;
 
 	s += strlen("#[perfops-summary:");
 	s[strcspn(s, "]")] = '\0';
@@ -40,9 +42,13 @@ static int add_summary(struct load_result *r, char *s, const char *path,
 		else if (!strcmp(tok, "connections_achieved"))
 			r->connections_achieved += (int)v;
 		else if (!strcmp(tok, "requests"))
-			r->requests += (int64_t)v;
+			requests = (int64_t)v;
+		else if (!strcmp(tok, "window_requests"))
+			r->window_requests += (int64_t)v, window = 1;
 		else if (!strcmp(tok, "bytes_read"))
-			r->bytes_read += (int64_t)v;
+			bytes_read = (int64_t)v;
+		else if (!strcmp(tok, "window_bytes_read"))
+			r->window_bytes_read += (int64_t)v;
 		else if (!strcmp(tok, "bytes_written"))
 			r->bytes_written += (int64_t)v;
 		else if (!strcmp(tok, "dropped"))
@@ -59,6 +65,14 @@ static int add_summary(struct load_result *r, char *s, const char *path,
 			r->status[idx] += (int64_t)v;
 		/* The per-thread req/s statistics do not add across agents:
 		 * they are left out of a merge. */
+	}
+	r->requests += requests;
+	r->bytes_read += bytes_read;
+	/* A log written before the window's counts were kept: its rates
+	 * counted the drain's responses and bytes too. */
+	if (!window) {
+		r->window_requests += requests;
+		r->window_bytes_read += bytes_read;
 	}
 	return 0;
 bad:
@@ -213,6 +227,7 @@ int load_hlog_merge(struct load_result *r, const char *const *paths, size_t n,
 			have_base = 1;
 		}
 	}
+	r->start_unix = base;
 	if (out)
 		load_log_start(out, base, title);
 	/* Second by second across all logs: each agent's intervals are

@@ -98,9 +98,15 @@ static int parse_number(const char *s, size_t n, int base, int64_t *out)
 /* The state that follows the blank line ending the headers. */
 static void start_body(struct http_parser *p)
 {
-	if (p->head || p->status < 200 || p->status == 204 ||
-	    p->status == 304) {
-		/* A 1xx is followed by the real response. */
+	if (p->status == 101) {
+		/* Switching Protocols is the last HTTP on the connection:
+		 * what follows is the other protocol's, so the response is
+		 * whole and the connection cannot carry another request. */
+		p->keep_alive = 0;
+		p->state = HTTP_DONE;
+	} else if (p->head || p->status < 200 || p->status == 204 ||
+		   p->status == 304) {
+		/* Another 1xx is followed by the real response. */
 		if (p->status < 200) {
 			int head = p->head;
 

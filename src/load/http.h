@@ -11,8 +11,9 @@
  * pipelined responses on one connection are told apart.  It understands
  * Content-Length, chunked transfer coding, bodies that end with the
  * connection, responses without a body (HEAD, 1xx, 204, 304) and
- * "Connection: close".  Bodies are counted, not kept.  The parser holds no
- * pointers; it needs no release.
+ * "Connection: close".  A 101 Switching Protocols is a whole response
+ * after which the connection is no longer HTTP (keep_alive is 0).  Bodies are
+ * counted, not kept.  The parser holds no pointers; it needs no release.
  */
 #define HTTP_LINE_MAX 8192
 

@@ -203,12 +203,13 @@ int load_log_close(struct load_log *lg, const struct load_result *r)
 		    "#[perfops-summary: duration_s=%.9g drain_s=%.9g rate=%.9g "
 		    "threads=%d connections_asked=%d "
 		    "connections_achieved=%d requests=%" PRId64
-		    " bytes_read=%" PRId64 " bytes_written=%" PRId64
+		    " window_requests=%" PRId64 " bytes_read=%" PRId64
+		    " window_bytes_read=%" PRId64 " bytes_written=%" PRId64
 		    " dropped=%" PRId64 " scheduled=%" PRId64 " late=%" PRId64,
 		    r->duration_s, r->drain_s, r->rate, r->threads,
 		    r->connections_asked, r->connections_achieved, r->requests,
-		    r->bytes_read, r->bytes_written, r->dropped, r->scheduled,
-		    r->late);
+		    r->window_requests, r->bytes_read, r->window_bytes_read,
+		    r->bytes_written, r->dropped, r->scheduled, r->late);
 		for (i = 0; i < LOAD_ERR_N; i++)
 			fprintf(fp, " err_%d=%" PRId64, (int)i, r->errors[i]);
 		for (i = 0; i < ARRAY_SIZE(r->status); i++)

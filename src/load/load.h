@@ -31,6 +31,11 @@ enum load_error {
 	/* An answer of 400 or above: 3xx (a redirect, 304 Not Modified)
 	 * is an answer, as wrk, k6 and vegeta count it. */
 	LOAD_ERR_STATUS,
+	/* Sent on HTTP/1.1 behind a request that timed out, on the
+	 * connection then closed: never answered, not waited for as long
+	 * as the timeout, not sent again (the server may have handled it).
+	 * Last, so that the interval logs' err_N indices stay. */
+	LOAD_ERR_ABORTED,
 	LOAD_ERR_N,
 };
 extern const char *const load_error_names[LOAD_ERR_N];
@@ -95,12 +100,17 @@ struct load_result {
 	int64_t warm_requests;
 	double warmup_s;
 	int64_t requests; /* responses received (any status) */
+	/* Of those, the ones that arrived inside the measured window, not
+	 * in the drain after it: requests/s counts them, as wrk2 does. */
+	int64_t window_requests;
+	double start_unix; /* when the window began, in seconds since 1970 */
 	int64_t errors[LOAD_ERR_N];
 	int64_t status[600];
 	int64_t bytes_read, bytes_written;
-	int64_t dropped;   /* beyond the queue cap: never sent */
-	int64_t late;	   /* noticed more than 10 ms after due */
-	int64_t scheduled; /* open loop: requests due in the run */
+	int64_t window_bytes_read; /* read inside the window: Transfer/sec */
+	int64_t dropped;	   /* beyond the queue cap: never sent */
+	int64_t late;		   /* noticed more than 10 ms after due */
+	int64_t scheduled;	   /* open loop: requests due in the run */
 	int connections_asked, connections_achieved;
 	double duration_s; /* the measured window */
 	/* From the window's end to the last response (or the drain's
@@ -129,8 +139,9 @@ int64_t load_result_errors(const struct load_result *r);
 /* Requests that failed: every class but non-2xx/3xx (those got a
  * response). */
 int64_t load_result_failed(const struct load_result *r);
-/* Responses per second over the time they took: the window and the
- * drain after it. */
+/* Responses per second in the measured window: those that arrived in it
+ * over its length (wrk's and wrk2's Requests/sec); the drain's responses
+ * are counted in requests, not in the rate. */
 double load_result_rps(const struct load_result *r);
 /* The generator itself fell behind its schedule (more than 1% late). */
 int load_result_fell_behind(const struct load_result *r);

@@ -38,11 +38,13 @@ int load_result_add(struct load_result *dst, const struct load_result *src)
 		return -1;
 	dst->warm_requests += src->warm_requests;
 	dst->requests += src->requests;
+	dst->window_requests += src->window_requests;
 	for (i = 0; i < LOAD_ERR_N; i++)
 		dst->errors[i] += src->errors[i];
 	for (i = 0; i < ARRAY_SIZE(dst->status); i++)
 		dst->status[i] += src->status[i];
 	dst->bytes_read += src->bytes_read;
+	dst->window_bytes_read += src->window_bytes_read;
 	dst->bytes_written += src->bytes_written;
 	dst->dropped += src->dropped;
 	dst->late += src->late;
@@ -66,14 +68,12 @@ int64_t load_result_failed(const struct load_result *r)
 {
 	return r->errors[LOAD_ERR_CONNECT] + r->errors[LOAD_ERR_TIMEOUT] +
 	       r->errors[LOAD_ERR_RESET] + r->errors[LOAD_ERR_PARSE] +
-	       r->dropped;
+	       r->errors[LOAD_ERR_ABORTED] + r->dropped;
 }
 
 double load_result_rps(const struct load_result *r)
 {
-	double t = r->duration_s + r->drain_s;
-
-	return t > 0 ? r->requests / t : 0;
+	return r->duration_s > 0 ? r->window_requests / r->duration_s : 0;
 }
 
 int load_result_fell_behind(const struct load_result *r)

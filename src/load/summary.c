@@ -259,8 +259,8 @@ int load_print_text(FILE *fp, const struct load_result *r,
 	fprintf(fp, "Requests/sec: %9.2f\n", load_result_rps(r));
 	fprintf(fp, "Transfer/sec: %9s\n",
 		fmt_bytes(a, sizeof(a),
-			  r->duration_s + r->drain_s > 0
-			      ? r->bytes_read / (r->duration_s + r->drain_s)
+			  r->duration_s > 0
+			      ? r->window_bytes_read / r->duration_s
 			      : 0));
 	return print_thresholds(fp, r, info);
 }
@@ -310,9 +310,12 @@ int load_print_json(FILE *fp, const struct load_result *r,
 	json_kv_int(&w, "threads", r->threads);
 	json_kv_double(&w, "duration_s", r->duration_s);
 	json_kv_double(&w, "drain_s", r->drain_s);
+	json_kv_double(&w, "start_unix", r->start_unix);
 	json_kv_int(&w, "requests", r->requests);
+	json_kv_int(&w, "requests_in_window", r->window_requests);
 	json_kv_double(&w, "rps", load_result_rps(r));
 	json_kv_int(&w, "bytes_read", r->bytes_read);
+	json_kv_int(&w, "bytes_read_in_window", r->window_bytes_read);
 	json_kv_int(&w, "bytes_written", r->bytes_written);
 	json_key(&w, "errors");
 	json_begin_object(&w);

@@ -4,7 +4,7 @@
 # the host, refused when it does not verify, skipped with --insecure.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/load-lib.sh"
-plan 12
+plan 14
 
 # OpenSSL is opened only when a load needs TLS: every other run starts
 # without libssl and libcrypto (glibc's loader lists what it loads).
@@ -12,7 +12,7 @@ loaded=$(LD_DEBUG=libs "$PERFOPS" --version 2>&1 >/dev/null |
 	grep -cE 'calling init:.*lib(ssl|crypto)')
 is "$loaded" 0 "a run without TLS loads neither libssl nor libcrypto"
 
-start_tls_nginx 11
+start_tls_nginx 13
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other \
 	-keyout "$T/other-key.pem" -out "$T/other.pem" 2>/dev/null
 
@@ -56,3 +56,24 @@ like "$err" "^perfops: no response from 127.0.0.1:$NGINX_PORT2: [1-9][0-9]* conn
 run "$PERFOPS" load -c 1 -d 0.3s --cacert "$D/cert.pem" "http://127.0.0.1:$NGINX_PORT/"
 like "$out" "Status codes: 400: [1-9]" \
 	"plain HTTP to the TLS port: nginx answers 400, counted"
+
+# A TLS 1.2 renegotiation (openssl s_server -www renegotiates on GET
+# /reneg, then waits for the ClientHello) met by a full send buffer: the
+# preload tests/helper/write-stall.c fails the ClientHello's write once
+# with EAGAIN, so SSL_read says WANT_WRITE.  The read is retried when the
+# socket is writable; waiting for readability instead waits for ever, as
+# the server waits for the ClientHello.
+SP=$("$LS" --free-port)
+stdbuf -oL openssl s_server -tls1_2 -www -accept "127.0.0.1:$SP" \
+	-cert "$D/cert.pem" -key "$D/key.pem" >"$T/ss.out" 2>&1 &
+_pids="$_pids $!"
+for i in $(seq 50); do
+	grep -q ACCEPT "$T/ss.out" && break
+	sleep 0.1
+done
+run env LD_PRELOAD="$BUILD/tests/helper/libwrite-stall.so" "$PERFOPS" load -c 1 -t 1 -d 0.5s \
+	--timeout 2s --cacert "$D/cert.pem" --json "https://localhost:$SP/reneg"
+is "$rc:$(jget "$T/out" o.errors.total)" "0:0" \
+	"renegotiation while the send buffer is full: exit 0, no timeout"
+is "$(jget "$T/out" o.requests)" "$(grep -c '^SSL_renegotiate -> 1' "$T/ss.out")" \
+	"every request renegotiated and answered, as the server counts them ($(jget "$T/out" o.requests))"

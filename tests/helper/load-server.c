@@ -17,6 +17,17 @@
  *   malformed  a status line that is not HTTP ("HTTP/1.1 2x0 OK")
  *   reset      half a response, then a TCP reset
  *   eof        a body that ends when the connection closes
+ *   upgrade    "101 Switching Protocols" (a WebSocket upgrade), then the
+ *              connection is the other protocol's: nothing more is
+ *              answered on it, it stays open until the client closes it
+ *   rst        (every request) the requests of each read are answered
+ *              with plain 200s in one write, after --delay, then the
+ *              connection is reset (closed with SO_LINGER 0, as a server
+ *              that closes with requests unread does): the responses
+ *              arrive together, followed by the reset
+ *   hang       no answer: the request and those behind it on the
+ *              connection wait until the client closes it; the count of
+ *              such requests goes to the count file's name + ".hung"
  * --stall MS:EVERY_S[:AT_MS] holds every response during the first MS
  * milliseconds of each EVERY_S seconds, counted from AT_MS (default 0)
  * after the start: the whole server stalls, as a GC pause or a lock would
@@ -47,7 +58,7 @@
 
 static const char *mode = "ok", *count_file;
 static long every = 1, stall_ms, stall_every_s, stall_at_ms, delay_ms;
-static long long count, seq;
+static long long count, seq, hung;
 static long path_delay_ms, burn_ms;
 static char path_prefix[256];
 static int serial;
@@ -136,6 +147,17 @@ static int slow_path(const char *req)
 	       !strncmp(sp + 1, path_prefix, strlen(path_prefix));
 }
 
+/* Read and discard until the client closes the connection. */
+static void wait_close(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
+	       (n < 0 && errno == EINTR))
+		;
+}
+
 /* Answer one request; -1 when the connection is to end. */
 static int answer(int fd, const char *req)
 {
@@ -144,8 +166,14 @@ static int answer(int fd, const char *req)
 
 	pthread_mutex_lock(&lock);
 	n = ++seq;
-	pthread_mutex_unlock(&lock);
 	special = n % every == 0;
+	if (special && !strcmp(mode, "hang")) {
+		hung++;
+		pthread_mutex_unlock(&lock);
+		wait_close(fd);
+		return -1;
+	}
+	pthread_mutex_unlock(&lock);
 	if (serial)
 		pthread_mutex_lock(&serial_lock);
 	if (delay_ms)
@@ -200,6 +228,15 @@ static int answer(int fd, const char *req)
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		return -1;
 	}
+	if (!strcmp(mode, "upgrade")) {
+		static const char r[] = "HTTP/1.1 101 Switching Protocols\r\n"
+					"Upgrade: websocket\r\n"
+					"Connection: Upgrade\r\n\r\n";
+
+		write_all(fd, r, sizeof(r) - 1);
+		wait_close(fd);
+		return -1;
+	}
 	if (!strcmp(mode, "eof")) {
 		static const char r[] = "HTTP/1.1 200 OK\r\n\r\nhello\n";
 
@@ -224,6 +261,29 @@ static size_t request_len(const char *buf, size_t len)
 	return head + body <= len ? head + body : 0;
 }
 
+/* Mode rst: answer the k requests at the start of buf in one write, then
+ * reset the connection. */
+static void answer_and_reset(int fd, size_t k)
+{
+	struct linger lg = {1, 0};
+	char *out = malloc(k * (sizeof(ok_resp) - 1));
+	size_t i;
+
+	if (!out)
+		return;
+	if (delay_ms)
+		sleep_ns(delay_ms * 1000000LL);
+	for (i = 0; i < k; i++)
+		memcpy(out + i * (sizeof(ok_resp) - 1), ok_resp,
+		       sizeof(ok_resp) - 1);
+	pthread_mutex_lock(&lock);
+	count += (long long)k;
+	pthread_mutex_unlock(&lock);
+	write_all(fd, out, k * (sizeof(ok_resp) - 1));
+	free(out);
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
 static void *serve(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
@@ -237,6 +297,19 @@ static void *serve(void *arg)
 		if (n <= 0)
 			break;
 		len += (size_t)n;
+		if (!strcmp(mode, "rst")) {
+			size_t k = 0;
+
+			while ((r = request_len(buf, len))) {
+				memmove(buf, buf + r, len - r);
+				len -= r;
+				k++;
+			}
+			if (!k)
+				continue;
+			answer_and_reset(fd, k);
+			goto out;
+		}
 		while ((r = request_len(buf, len))) {
 			if (answer(fd, buf) < 0)
 				goto out;
@@ -260,6 +333,16 @@ static void on_term(int sig)
 		if (fp) {
 			fprintf(fp, "%lld\n", count);
 			fclose(fp);
+		}
+		if (!strcmp(mode, "hang")) {
+			char name[4096];
+
+			snprintf(name, sizeof(name), "%s.hung", count_file);
+			fp = fopen(name, "w");
+			if (fp) {
+				fprintf(fp, "%lld\n", hung);
+				fclose(fp);
+			}
 		}
 	}
 	_exit(0);

@@ -123,6 +123,26 @@ Test(http, no_body_for_head_204_304_and_1xx_skipped)
 	cr_assert_eq(p.state, HTTP_DONE);
 }
 
+/* A 101 ends the HTTP on the connection: the response is whole at its
+ * blank line, and what follows (a WebSocket frame) is not parsed. */
+Test(http, switching_protocols_is_a_whole_response)
+{
+	struct http_parser p;
+	const char *r = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+			"websocket\r\nConnection: Upgrade\r\n\r\n";
+	char buf[512];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		snprintf(buf, sizeof(buf), "%s\x81\x05hello", r);
+		http_parser_reset(&p, 0);
+		cr_assert_eq(feed(&p, buf, steps[i]), strlen(r));
+		cr_assert_eq(p.state, HTTP_DONE);
+		cr_assert_eq(p.status, 101);
+		cr_assert_eq(p.keep_alive, 0);
+	}
+}
+
 Test(http, malformed_responses)
 {
 	static const char *const bad[] = {

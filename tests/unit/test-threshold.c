@@ -67,8 +67,10 @@ Test(threshold, measured_on_a_result)
 	for (i = 1; i <= 1000; i++)
 		hist_record(&r.latency, i * 1000);
 	r.requests = 990;
+	r.window_requests = 990; /* all arrived within the window */
 	r.errors[LOAD_ERR_TIMEOUT] = 10;
 	r.duration_s = 10;
+	r.drain_s = 1; /* rps is over the window, not the drain */
 	cr_assert_eq(threshold_parse(&t, "p(99)<1s"), 0);
 	cr_assert_float_eq(threshold_measure(&t, &r), 990.207, 1e-9);
 	cr_assert(threshold_ok(&t, threshold_measure(&t, &r)));
