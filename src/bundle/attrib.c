@@ -245,6 +245,7 @@ void bundle_release(struct bundle *b)
 	graph_release(&b->graph);
 	for (i = 0; i < b->pkgs.len; i++) {
 		free(b->pkgs.v[i].why);
+		free(b->pkgs.v[i].esm);
 		free(b->pkgs.v[i].name);
 		free(b->pkgs.v[i].version);
 		free(b->pkgs.v[i].root);

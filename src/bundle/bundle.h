@@ -73,6 +73,10 @@ struct bundle_pkg {
 	/* BUNDLE_IGNORED: the sources outside node_modules that a map's
 	 * ignoreList names, as one package (name and root "[ignored]"). */
 	int ignored;
+	/* Its package.json: -1 not found, 0 no ES module build, 1 one that
+	 * esm says (see bundle_package_esm()). */
+	int has_esm;
+	char *esm;
 };
 
 #define BUNDLE_IGNORED "[ignored]"
@@ -182,6 +186,15 @@ uint64_t bundle_brotli_size(const void *data, size_t len);
  */
 int bundle_package_of(const char *path, size_t *root_len, size_t *name_off,
 		      size_t *name_len, char **version);
+
+/*
+ * Whether a package.json (its text) names an ES module build, as bundlers
+ * pick one: "module", an "import" (or "module") condition in "exports" (or
+ * a .mjs target there), "type": "module".  Returns 1 with *where a new
+ * string saying which ("module": "es/index.js"), 0 when it names none,
+ * -1 when the text is no JSON object.
+ */
+int bundle_package_esm(const char *pkg_json, char **where);
 
 /* Packages, duplicates and findings from the attributed assets; dir is
  * where relative source paths are resolved to find package.json files

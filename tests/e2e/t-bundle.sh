@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 21
-need_npm 21
+plan 23
+need_npm 23
 setup_app
 cd "$T/app" || exit 1
 es() { "$BIN/esbuild" src/index.js --bundle --charset=utf8 \
@@ -55,6 +55,14 @@ is "$(js 'd.duplicates.map(x=>x.name+" "+x.versions.join("/")+" "+x.saving).join
 is "$(js '[...new Set(d.findings.map(f=>f.kind))].sort().join(" ")' "$T/min.json")" \
 	"cjs-tree-shaking duplicate full-lodash inline-data-uri moment sourcemap-shipped" \
 	"findings of the minified build"
+# Neither lodash nor moment ships an ES module build (their package.json
+# have no "module", "exports" or "type"): no advice to use one.
+is "$(js 'd.findings.filter(f=>f.kind=="cjs-tree-shaking").map(f=>f.message.replace(/^.*every export is kept; /,"")).join("\n")' "$T/min.json")" \
+	"$(printf '%s\n' 'it ships no ES module build (its package.json has no "module", no "import" condition in "exports" and no "type": "module"): use lodash-es, or import per method (lodash/debounce)' \
+		'it ships no ES module build (its package.json has no "module", no "import" condition in "exports" and no "type": "module"): use date-fns or dayjs')" \
+	"cjs-tree-shaking of lodash and moment: no ES module build, the alternative instead"
+is "$(node -p 'const p=["lodash","moment"].map(n=>require(n+"/package.json")); p.filter(j=>j.module||j.exports||j.type=="module").length')" "0" \
+	"(node agrees: neither package.json names an ES module build)"
 like "$(js 'd.findings.filter(f=>f.kind=="moment")[0].message' "$T/min.json")" \
 	'2 locales' "the moment finding counts its locales"
 is "$(js 'd.findings.filter(f=>f.kind=="inline-data-uri")[0].bytes' "$T/min.json")" \

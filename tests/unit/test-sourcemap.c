@@ -535,6 +535,46 @@ Test(package, names_and_versions_from_paths)
 	    0);
 }
 
+Test(package, es_module_builds_from_package_json)
+{
+	static const struct {
+		const char *json, *where;
+		int rc;
+	} cases[] = {
+	    {"{\"main\":\"lodash.js\"}", NULL, 0},
+	    {"{\"main\":\"m.js\",\"jsnext:main\":\"d/m.js\"}", NULL, 0},
+	    {"{\"module\":\"es/i.js\",\"type\":\"module\"}",
+	     "\"module\": \"es/i.js\"", 1},
+	    {"{\"exports\":{\".\":{\"import\":{\"types\":\"./i.d.mts\","
+	     "\"default\":\"./i.mjs\"},\"require\":\"./i.cjs\"}}}",
+	     "\"exports\" condition \"import\": \"./i.mjs\"", 1},
+	    {"{\"exports\":{\"node\":{\"module\":\"./m.js\"},"
+	     "\"default\":\"./c.js\"}}",
+	     "\"exports\" condition \"module\": \"./m.js\"", 1},
+	    {"{\"exports\":[\"./i.mjs\"]}", "\"exports\" \"./i.mjs\"", 1},
+	    {"{\"exports\":{\"require\":\"./i.mjs\",\"default\":\"./i.js\"}}",
+	     NULL, 0},
+	    {"{\"exports\":\"./i.js\",\"type\":\"module\"}",
+	     "\"type\": \"module\"", 1},
+	    {"{\"type\":\"commonjs\"}", NULL, 0},
+	    {"[1]", NULL, -1},
+	    {"{\"module\":", NULL, -1},
+	};
+	size_t i;
+	char *w;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		cr_assert_eq(bundle_package_esm(cases[i].json, &w), cases[i].rc,
+			     "%s", cases[i].json);
+		if (cases[i].where)
+			cr_assert_str_eq(w, cases[i].where, "%s",
+					 cases[i].json);
+		else
+			cr_assert_null(w, "%s", cases[i].json);
+		free(w);
+	}
+}
+
 Test(budget, limits_in_si_and_iec_units)
 {
 	static const struct {
