@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 23
-need_npm 23
+plan 25
+need_npm 25
 setup_app
 cd "$T/app" || exit 1
 es() { "$BIN/esbuild" src/index.js --bundle --charset=utf8 \
@@ -16,6 +16,13 @@ es --minify --sourcemap --outdir=min && es --sourcemap --outdir=plain &&
 	es --minify --sourcemap=inline --outdir=inline
 ok $? "esbuild builds the fixture app (minified, plain, inline map)"
 
+# A URL sourceRoot with ".." in it, a default port and upper case: sources
+# named as browsers (and source-map-explorer, through source-map 0.7's
+# WHATWG URLs) resolve them.
+es --minify --sourcemap --source-root=https://Example.COM:443/src/../lib/ --outdir=url
+is "$(cmp_sme url/index.js)" "" "a URL sourceRoot: the same names and bytes as source-map-explorer's"
+is "$(js 'Object.keys(d.assets[0].sources).filter(k=>k.includes("lodash")).join()' "$T/pf.json")" \
+	"https://example.com/node_modules/lodash/lodash.js" "a URL sourceRoot: '..' folded, host lowercased, port 443 dropped"
 for f in min/index.js plain/index.js min/index.css inline/index.js; do
 	is "$(cmp_sme "$f")" "" "bytes per source of $f equal source-map-explorer's"
 done

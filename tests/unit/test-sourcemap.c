@@ -397,17 +397,32 @@ Test(sourcemap, source_paths_from_urls)
 	     "node_modules/x/i.js"},
 	    {"webpack://app/", "./src/b.js", "src/b.js"},
 	    {NULL, "file:///home/u/app/src/c.js", "/home/u/app/src/c.js"},
-	    {NULL, "https://cdn.example/x/../y.js",
-	     "https://cdn.example/x/../y.js"},
 	    {"../lib", "d.js", "../lib/d.js"},
 	    {"/root/", "/abs.js", "/abs.js"},
+	    /* URLs resolve as browsers and source-map 0.7 (WHATWG URL) do:
+	     * dot segments folded, never above the root, "%2e" is a dot,
+	     * scheme and host of http(s) lowercased, default port dropped,
+	     * query and fragment left alone. */
+	    {"https://example.com/src/../lib/", "a.js",
+	     "https://example.com/lib/a.js"},
+	    {NULL, "https://cdn.example/x/../y.js", "https://cdn.example/y.js"},
+	    {"https://example.com/../a/./b/", "../c.js",
+	     "https://example.com/a/c.js"},
+	    {"https://example.com", "x/../y.js", "https://example.com/y.js"},
+	    {"HTTPS://Example.COM:443/a/b/", "../c.js?q=/../1#h/..",
+	     "https://example.com/a/c.js?q=/../1#h/.."},
+	    {"http://h:8080/a/", "%2e%2E/b.js", "http://h:8080/b.js"},
+	    {"https://e.com/a/b/", "..", "https://e.com/a/"},
+	    {"https://e.com/a//b/", "./c.js", "https://e.com/a//b/c.js"},
+	    {"//cdn.example/a/../", "b.js", "//cdn.example/b.js"},
+	    {"ng://App/x/../", "y.ts", "ng://App/y.ts"},
 	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		char *p = sourcemap_source_path(cases[i][0], cases[i][1]);
 
-		cr_assert_str_eq(p, cases[i][2], "%s", cases[i][1]);
+		cr_assert_str_eq(p, cases[i][2], "%s: %s", cases[i][1], p);
 		free(p);
 	}
 }
