@@ -18,6 +18,9 @@ void budgets_release(struct budgets *bs)
 		for (k = 0; k < bs->v[i].npatterns; k++)
 			free(bs->v[i].patterns[k]);
 		free(bs->v[i].patterns);
+		for (k = 0; k < bs->v[i].nignore; k++)
+			free(bs->v[i].ignore[k]);
+		free(bs->v[i].ignore);
 	}
 	VEC_RELEASE(bs);
 }
@@ -145,8 +148,95 @@ static int is_time_limit(const char *s)
 	       (n >= 1 && (s[n - 1] == 's' || s[n - 1] == 'S'));
 }
 
-/* One size-limit entry: {path, limit, name?, gzip?, brotli?}; the limit a
- * string or a number of bytes.  Returns 1 when it is left out. */
+/*
+ * size-limit's keys besides path, limit, name, gzip, brotli and ignore
+ * (its index.d.ts and get-config.js), and what perfops makes of each:
+ * none is passed over in silence.  With reject, the entry is an error;
+ * else a warning says the key changes nothing here.
+ */
+static const struct {
+	const char *key;
+	int reject;
+	const char *why;
+} other_keys[] = {
+    {"import", 1,
+     "size-limit rebuilds the path with only that import to test tree "
+     "shaking, which built files cannot tell; budget the built chunk "
+     "instead"},
+    {"entry", 1,
+     "it picks the entries of the bundle size-limit builds, perfops "
+     "measures built files as they are; budget the built chunks instead"},
+    {"config", 1,
+     "it names the webpack configuration size-limit builds with, perfops "
+     "measures built files as they are; build with it, then budget its "
+     "output"},
+    {"disableModuleConcatenation", 1,
+     "it changes the bundle size-limit builds, perfops measures built "
+     "files as they are"},
+    {"modifyWebpackConfig", 1,
+     "it changes the bundle size-limit builds, perfops measures built "
+     "files as they are"},
+    {"modifyEsbuildConfig", 1,
+     "it changes the bundle size-limit builds, perfops measures built "
+     "files as they are"},
+    {"disablePlugins", 1,
+     "it picks size-limit's own plugins, perfops measures built files "
+     "as they are"},
+    {"module", 1, "it is no size-limit key today"},
+    {"running", 0,
+     "perfops measures sizes, not running time (size-limit's time "
+     "plugin)"},
+    {"hidePassed", 0, "it only changes size-limit's own output"},
+    {"highlightLess", 0, "it only changes size-limit's own output"},
+    {"compareWith", 0, "it serves size-limit --why, not the budget"},
+    {"uiReports", 0, "it serves size-limit --why, not the budget"},
+};
+
+/* Each key of entry i that is not path, limit, name, gzip, brotli or
+ * ignore: rejected (-1, reported) or warned about. */
+static int check_keys(json_t *e, const char *file, size_t i)
+{
+	const char *key;
+	json_t *v;
+	size_t k;
+
+	json_object_foreach(e, key, v)
+	{
+		if (!strcmp(key, "path") || !strcmp(key, "limit") ||
+		    !strcmp(key, "name") || !strcmp(key, "gzip") ||
+		    !strcmp(key, "brotli") || !strcmp(key, "ignore"))
+			continue;
+		/* Measuring the files as they are is what perfops does. */
+		if (!strcmp(key, "webpack") && json_is_false(v))
+			continue;
+		if (!strcmp(key, "webpack"))
+			return error("%s: entry %zu: \"webpack\": true is not "
+				     "supported: size-limit bundles the path "
+				     "again, perfops measures built files as "
+				     "they are; set it false or leave it out",
+				     file, i);
+		if (!strcmp(key, "running") && json_is_false(v))
+			continue;
+		for (k = 0; k < ARRAY_SIZE(other_keys); k++)
+			if (!strcmp(key, other_keys[k].key))
+				break;
+		if (k == ARRAY_SIZE(other_keys))
+			return error("%s: entry %zu: unknown key \"%s\" "
+				     "(size-limit rejects it too)",
+				     file, i, key);
+		if (other_keys[k].reject)
+			return error("%s: entry %zu: \"%s\" is not supported: "
+				     "%s",
+				     file, i, key, other_keys[k].why);
+		warning("%s: entry %zu: \"%s\" is not used: %s", file, i, key,
+			other_keys[k].why);
+	}
+	return 0;
+}
+
+/* One size-limit entry: {path, limit, name?, gzip?, brotli?, ignore?};
+ * the limit a string or a number of bytes.  Returns 1 when it is left
+ * out. */
 static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
 {
 	json_t *path = json_object_get(e, "path"), *p;
@@ -157,10 +247,19 @@ static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
 	uint64_t bytes;
 	size_t k;
 
+	json_t *ign = json_object_get(e, "ignore");
+
 	if (!json_is_object(e) || (!limit && !json_is_number(lim)) ||
 	    (!json_is_string(path) && !json_is_array(path)))
 		return error("%s: entry %zu needs \"path\" and \"limit\" "
 			     "(size-limit's format)",
+			     file, i);
+	if (check_keys(e, file, i) < 0)
+		return -1;
+	json_array_foreach(ign, k, p) if (!json_is_string(p)) ign = NULL;
+	if (json_object_get(e, "ignore") && !ign)
+		return error("%s: entry %zu: \"ignore\" must be an array of "
+			     "package names (size-limit's format)",
 			     file, i);
 	if (json_is_number(lim)) {
 		if (json_number_value(lim) < 0 ||
@@ -194,6 +293,12 @@ static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
 		add_pattern(bd, json_string_value(path));
 	json_array_foreach(path, k, p) if (json_is_string(p))
 	    add_pattern(bd, json_string_value(p));
+	json_array_foreach(ign, k, p)
+	{
+		bd->ignore =
+		    xrealloc(bd->ignore, (bd->nignore + 1) * sizeof(char *));
+		bd->ignore[bd->nignore++] = xstrdup(json_string_value(p));
+	}
 	return 0;
 }
 
@@ -268,6 +373,16 @@ out:
 	json_decref(root);
 	strbuf_release(&p);
 	return ret;
+}
+
+int budgets_need_ranges(const struct budgets *bs)
+{
+	size_t i;
+
+	for (i = 0; i < bs->len; i++)
+		if (bs->v[i].nignore)
+			return 1;
+	return 0;
 }
 
 unsigned budgets_sizes(const struct budgets *bs)
@@ -372,6 +487,71 @@ static int matches(const char *pat, const char *path)
 	       (!strchr(pat, '/') && base && !fnmatch(pat, base + 1, 0));
 }
 
+/* Whether a budget's patterns take path: some pattern matches it and no
+ * '!' pattern does, as size-limit's globs. */
+static int takes(const struct budget *bd, const char *path)
+{
+	size_t k;
+	int in = 0;
+
+	for (k = 0; k < bd->npatterns; k++) {
+		const char *pat = bd->patterns[k];
+
+		if (*pat == '!' && matches(pat + 1, path))
+			return 0;
+		if (*pat != '!' && matches(pat, path))
+			in = 1;
+	}
+	return in;
+}
+
+/* The index in bd->ignore of the package of entry e, or -1. */
+static int ignored_by(const struct budget *bd, const struct bundle *b,
+		      const struct bundle_entry *e)
+{
+	size_t k;
+
+	if (e->pkg < 0)
+		return -1;
+	for (k = 0; k < bd->nignore; k++)
+		if (!strcmp(b->pkgs.v[e->pkg].name, bd->ignore[k]))
+			return (int)k;
+	return -1;
+}
+
+/*
+ * The asset's size without the bytes of the packages bd ignores (those
+ * ranges cut out, the rest compressed as it stands), as size-limit's
+ * "ignore" makes them webpack externals; hit[k] is set for each ignored
+ * package found.
+ */
+static uint64_t size_without(struct budget *bd, const struct bundle *b,
+			     const struct bundle_asset *as, char *hit)
+{
+	struct strbuf left = STRBUF_INIT;
+	uint64_t size;
+	size_t r;
+
+	for (r = 0; r < as->ranges.len; r++) {
+		const struct bundle_range *rg = &as->ranges.v[r];
+		int k = ignored_by(bd, b, &as->ent.v[rg->ent]);
+
+		if (k >= 0) {
+			hit[k] = 1;
+			bd->ignored += rg->end - rg->start;
+		} else {
+			strbuf_add(&left, as->code + rg->start,
+				   rg->end - rg->start);
+		}
+	}
+	size = bd->size == BUDGET_GZIP ? bundle_gzip_size(left.buf, left.len)
+	       : bd->size == BUDGET_BROTLI
+		   ? bundle_brotli_size(left.buf, left.len)
+		   : left.len;
+	strbuf_release(&left);
+	return size;
+}
+
 int budgets_check(struct budgets *bs, const struct bundle *b)
 {
 	size_t i, k, a;
@@ -379,17 +559,16 @@ int budgets_check(struct budgets *bs, const struct bundle *b)
 
 	for (i = 0; i < bs->len; i++) {
 		struct budget *bd = &bs->v[i];
+		char *hit = xcalloc(bd->nignore + 1, 1);
 		int nocode = 0;
 
 		bd->actual = 0;
 		bd->matched = 0;
+		bd->ignored = 0;
 		for (a = 0; a < b->assets.len; a++) {
 			const struct bundle_asset *as = &b->assets.v[a];
 
-			for (k = 0; k < bd->npatterns; k++)
-				if (matches(bd->patterns[k], as->path))
-					break;
-			if (k == bd->npatterns)
+			if (!takes(bd, as->path))
 				continue;
 			if (!as->code && bd->size != BUDGET_RAW) {
 				/* No bytes here to compress (a stats or
@@ -404,10 +583,22 @@ int budgets_check(struct budgets *bs, const struct bundle *b)
 				continue;
 			}
 			bd->matched++;
-			bd->actual += bd->size == BUDGET_GZIP	  ? as->gzip
-				      : bd->size == BUDGET_BROTLI ? as->brotli
-								  : as->bytes;
+			if (bd->nignore && as->ranges.len)
+				bd->actual += size_without(bd, b, as, hit);
+			else
+				bd->actual += bd->size == BUDGET_GZIP ? as->gzip
+					      : bd->size == BUDGET_BROTLI
+						  ? as->brotli
+						  : as->bytes;
 		}
+		for (k = 0; bd->matched && k < bd->nignore; k++)
+			if (!hit[k])
+				warning("budget '%s': its \"ignore\" names "
+					"'%s', a package none of its assets "
+					"holds (by their source maps): nothing "
+					"is left out for it",
+					bd->name, bd->ignore[k]);
+		free(hit);
 		if (!bd->matched && !nocode)
 			ret = error("budget '%s' (%s): no asset matches '%s'",
 				    bd->name, bd->origin, bd->patterns[0]);

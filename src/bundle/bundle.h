@@ -41,6 +41,12 @@ struct bundle_entry {
 	int ignored;	     /* the map's ignoreList names it: third-party */
 };
 
+/* A run of an asset's bytes credited to one entry. */
+struct bundle_range {
+	size_t start, end;
+	int32_t ent; /* index into the asset's ent */
+};
+
 struct bundle_asset {
 	char *path;
 	char *map_path; /* NULL when the asset has no map */
@@ -62,6 +68,8 @@ struct bundle_asset {
 	const char *from;  /* "source map", "esbuild metafile", ... */
 	int has_brotli;	   /* .brotli holds the exact size */
 	int failed;	   /* the map could not be (fully) read */
+	/* Filled when bundle.keep_ranges: every byte's entry, in order. */
+	VEC(struct bundle_range) ranges;
 };
 
 struct bundle_pkg {
@@ -126,6 +134,8 @@ struct bundle {
 	/* The .html files under the directories read: scanned for the class
 	 * names the CSS "never used" finding looks for. */
 	VEC(char *) pages;
+	/* Keep each asset's ranges (for budgets that leave packages out). */
+	int keep_ranges;
 };
 
 /* Sizes: all; threads: 1. */
@@ -158,14 +168,16 @@ int bundle_add_dir(struct bundle *b, const char *dir);
  * each mapping covers its column to the next mapping's column, the last
  * one to the end of the line; columns are UTF-16 units, counted here as
  * UTF-8 bytes; mappings past the end of a line are clamped.  c (may be
- * NULL) is the sourceMappingURL comment.  keep_text fills entry.text.
+ * NULL) is the sourceMappingURL comment.  keep: BUNDLE_KEEP_TEXT fills
+ * entry.text, BUNDLE_KEEP_RANGES the asset's ranges.
  * The entries take sm's sourcesContent strings (sm->contents[i] becomes
  * NULL) rather than copies.
  */
 struct sourcemap;
 struct sm_comment;
+enum bundle_keep { BUNDLE_KEEP_TEXT = 1 << 0, BUNDLE_KEEP_RANGES = 1 << 1 };
 void bundle_attribute(struct bundle_asset *a, struct sourcemap *sm,
-		      const struct sm_comment *c, int keep_text);
+		      const struct sm_comment *c, unsigned keep);
 
 /* The entry named path of a, created with 0 bytes when new. */
 struct bundle_entry *bundle_entry(struct bundle_asset *a, const char *path);

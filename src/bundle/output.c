@@ -645,6 +645,8 @@ void budgets_write_json(const struct budgets *bs, struct json_writer *w)
 		json_kv_uint(w, "limit", bd->limit);
 		json_kv_uint(w, "actual", bd->actual);
 		json_kv_bool(w, "over", bd->matched && bd->actual > bd->limit);
+		if (bd->nignore)
+			json_kv_uint(w, "ignored", bd->ignored);
 		json_end_object(w);
 	}
 	json_end_array(w);

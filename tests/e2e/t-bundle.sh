@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 25
-need_npm 25
+plan 26
+need_npm 26
 setup_app
 cd "$T/app" || exit 1
 es() { "$BIN/esbuild" src/index.js --bundle --charset=utf8 \
@@ -56,6 +56,14 @@ is "$(js 'd.packages.filter(p=>p.name=="moment").map(p=>p.version+" "+p.bytes).j
 is "$(js 'd.packages.filter(p=>p.name=="ms").map(p=>p.version+" "+p.bytes).join(",")' "$T/min.json")" \
 	"$(node -p 'require("debug/node_modules/ms/package.json").version') $(smesum ../node_modules/debug/node_modules/ms/),2.0.0 $(smesum ../node_modules/ms/)" \
 	"ms at both install paths (debug's own copy is larger)"
+# size-limit's "ignore" on the real build: moment's bytes (SME's count)
+# left out of the raw size.
+printf '[{"path": "min/index.js", "limit": "10 MB", "brotli": false, "ignore": ["moment"]}]\n' >.size-limit.json
+run "$PERFOPS" bundle --json --sizes raw min/index.js
+is "$(js 'd.budgets.map(b=>b.actual+" "+b.ignored).join()' "$T/out")" \
+	"$(($(stat -c %s min/index.js) - $(smesum ../node_modules/moment/))) $(smesum ../node_modules/moment/)" \
+	"a size-limit \"ignore\": moment's bytes (as source-map-explorer counts them) left out"
+rm .size-limit.json
 is "$(js 'd.duplicates.map(x=>x.name+" "+x.versions.join("/")+" "+x.saving).join()' "$T/min.json")" \
 	"ms $(node -p 'require("debug/node_modules/ms/package.json").version')/2.0.0 $(smesum ../node_modules/ms/)" \
 	"ms is a duplicate; the saving is the smaller copy"
