@@ -694,6 +694,51 @@ Test(stats, concatenated_modules_reasons_children_and_chains)
 	graph_release(&g);
 }
 
+Test(stats, modules_in_no_output_have_no_size)
+{
+	/* webpack 5: a concatenated module's inner modules are listed again
+	 * at the top as orphans (counted once, inside it); a module
+	 * tree-shaken away whole is an orphan in no chunk, or (webpack 4)
+	 * has "chunks": [] at the top.  Inside a concatenated module,
+	 * "chunks": [] is how webpack lists every inner module. */
+	const char *s =
+	    "{\"modules\":[{\"name\":\"./src/i.js + 1 modules\",\"size\":9,"
+	    "\"orphan\":false,\"chunks\":[792],\"modules\":[{\"name\":"
+	    "\"./src/i.js\",\"size\":4,\"orphan\":false,\"chunks\":[]},"
+	    "{\"name\":\"./src/a.js\",\"size\":5,\"chunks\":[]}]},"
+	    "{\"name\":\"./src/a.js\",\"size\":5,\"orphan\":true,"
+	    "\"chunks\":[]},"
+	    "{\"name\":\"./src/gone.js\",\"size\":84,\"orphan\":true,"
+	    "\"chunks\":[],\"reasons\":[{\"moduleName\":\"./src/i.js\"}]},"
+	    "{\"name\":\"./src/old.js\",\"size\":7,\"chunks\":[]},"
+	    "{\"name\":\"./src/kept.js\",\"size\":3,\"chunks\":[\"main\"]}]}";
+	static const struct {
+		const char *name;
+		uint64_t size;
+		int has_size;
+	} want[] = {{"src/i.js", 4, 1},
+		    {"src/a.js", 5, 1},
+		    {"src/gone.js", 0, 0},
+		    {"src/old.js", 0, 0},
+		    {"src/kept.js", 3, 1}};
+	struct bundle_graph g;
+	size_t i;
+
+	graph_init(&g);
+	cr_assert_eq(graph_parse_webpack_stats(&g, s, strlen(s), "t"), 0);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		uint32_t id =
+		    intern_find(&g.names, want[i].name, strlen(want[i].name));
+
+		cr_assert_neq(id, INTERN_NONE, "%s", want[i].name);
+		cr_assert_eq(g.mods.v[id].has_size, want[i].has_size, "%s",
+			     want[i].name);
+		cr_assert_eq(g.mods.v[id].size, want[i].size, "%s",
+			     want[i].name);
+	}
+	graph_release(&g);
+}
+
 Test(stats, truncated_stats_keep_what_was_read)
 {
 	const char *s = "{\"modules\":[{\"name\":\"./a.js\",\"size\":1},"
