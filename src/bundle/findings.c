@@ -248,9 +248,19 @@ static void data_uri_findings(struct bundle *b, const struct bundle_asset *a)
 		mlen = q - mime;
 		if (q < end && *q == ',' && mlen) {
 			const char *d = q + 1;
+			char quote = hit > a->code ? hit[-1] : 0;
 
-			while (d < end && !strchr("\"')\n `", *d))
-				d++;
+			/* Quoted, it runs to the closing quote (escapes
+			 * skipped): text that is not base64 (an SVG as
+			 * esbuild's dataurl loader writes it) holds quotes
+			 * of the other kind and spaces. */
+			if (quote == '"' || quote == '\'' || quote == '`') {
+				while (d < end && *d != quote && *d != '\n')
+					d += *d == '\\' && d + 1 < end ? 2 : 1;
+			} else {
+				while (d < end && !strchr("\"')\n `", *d))
+					d++;
+			}
 			if (d - hit >= 1024) {
 				int font = memmem(mime, mlen, "font", 4) ||
 					   memmem(mime, mlen, "woff", 4) ||

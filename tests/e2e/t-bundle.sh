@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 26
-need_npm 26
+plan 27
+need_npm 27
 setup_app
 cd "$T/app" || exit 1
 es() { "$BIN/esbuild" src/index.js --bundle --charset=utf8 \
@@ -82,6 +82,15 @@ like "$(js 'd.findings.filter(f=>f.kind=="moment")[0].message' "$T/min.json")" \
 	'2 locales' "the moment finding counts its locales"
 is "$(js 'd.findings.filter(f=>f.kind=="inline-data-uri")[0].bytes' "$T/min.json")" \
 	"$(grep -o "data:[^']*" src/strings.js | tr -d '\n' | wc -c)" "the inline data: URI's size"
+# esbuild's dataurl loader writes an SVG as text, not base64: quotes,
+# spaces and all, inside the other kind of quote.
+python3 -c 'print("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 9 9\">" + "".join("<path d=\"M%d %d h2 v2\" fill=\"#%06x\"/>" % (i, i, i * 999) for i in range(60)) + "</svg>")' >src/icon.svg
+printf 'import icon from "./icon.svg";\ndocument.body.style.background = `url(${icon})`;\n' >src/icon.js
+"$BIN/esbuild" src/icon.js --bundle --minify --sourcemap --loader:.svg=dataurl --log-level=warning --outdir=svg
+run "$PERFOPS" bundle --json --sizes raw svg
+is "$(js 'd.findings.filter(f=>f.kind=="inline-data-uri").map(f=>f.bytes).join()' "$T/out")" \
+	"$(node -e 'const s=require("fs").readFileSync("svg/icon.js","utf8"), i=s.indexOf("data:"), q=s[i-1]; let j=i; while (s[j]!=q) j+=s[j]=="\\"?2:1; console.log(j-i)')" \
+	"an SVG inlined as text (esbuild's dataurl loader): inline-data-uri with its whole size"
 run "$PERFOPS" bundle --json --sizes raw plain
 like "$(js 'd.findings.filter(f=>f.kind=="unminified").map(f=>f.message).join()' "$T/out")" \
 	'^plain/index.js \(' "the plain build is found unminified (and the minified one not)"
