@@ -132,6 +132,22 @@ static const char *exports_esm(json_t *x, int under_import, const char **cond)
 	return NULL;
 }
 
+/* The package's own entry of "exports": "." of a subpath map (an ES
+ * module build of "./extra" alone is not the package's), else all of it
+ * (conditions, or a target). */
+static json_t *main_export(json_t *x)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(x, key, v)
+	{
+		if (key[0] == '.')
+			return json_object_get(x, ".");
+	}
+	return x;
+}
+
 int bundle_package_esm(const char *pkg_json, char **where)
 {
 	json_t *j = json_loads(pkg_json, 0, NULL), *v;
@@ -146,7 +162,8 @@ int bundle_package_esm(const char *pkg_json, char **where)
 	v = json_object_get(j, "module");
 	if (json_is_string(v))
 		strbuf_addf(&sb, "\"module\": \"%s\"", json_string_value(v));
-	else if ((t = exports_esm(json_object_get(j, "exports"), 0, &cond)))
+	else if ((t = exports_esm(main_export(json_object_get(j, "exports")), 0,
+				  &cond)))
 		strbuf_addf(&sb, "\"exports\" %s%s%s\"%s\"",
 			    cond ? "condition \"" : "", cond ? cond : "",
 			    cond ? "\": " : "", t);

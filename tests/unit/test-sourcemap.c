@@ -572,6 +572,9 @@ Test(package, es_module_builds_from_package_json)
 	    {"{\"exports\":\"./i.js\",\"type\":\"module\"}",
 	     "\"type\": \"module\"", 1},
 	    {"{\"type\":\"commonjs\"}", NULL, 0},
+	    {"{\"exports\":{\".\":\"./i.js\",\"./x\":{\"import\":\"./"
+	     "x.mjs\"}}}",
+	     NULL, 0},
 	    {"[1]", NULL, -1},
 	    {"{\"module\":", NULL, -1},
 	};
