@@ -237,22 +237,24 @@ static int check_keys(json_t *e, const char *file, size_t i)
 /* One size-limit entry: {path, limit, name?, gzip?, brotli?, ignore?};
  * the limit a string or a number of bytes.  Returns 1 when it is left
  * out. */
-static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
+static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i,
+		     const char *main_path)
 {
 	json_t *path = json_object_get(e, "path"), *p;
 	json_t *lim = json_object_get(e, "limit");
 	const char *limit = json_string_value(lim);
 	const char *name = json_string_value(json_object_get(e, "name"));
+	json_t *ign = json_object_get(e, "ignore");
 	struct budget *bd;
-	uint64_t bytes;
+	uint64_t bytes = UINT64_MAX;
 	size_t k;
 
-	json_t *ign = json_object_get(e, "ignore");
-
-	if (!json_is_object(e) || (!limit && !json_is_number(lim)) ||
-	    (!json_is_string(path) && !json_is_array(path)))
-		return error("%s: entry %zu needs \"path\" and \"limit\" "
-			     "(size-limit's format)",
+	/* Both are optional in size-limit: without a limit it shows the
+	 * size, without a path it measures package.json's "main". */
+	if (!json_is_object(e) || (lim && !limit && !json_is_number(lim)) ||
+	    (path && !json_is_string(path) && !json_is_array(path)))
+		return error("%s: entry %zu: \"path\" is a path or an array "
+			     "of them, \"limit\" a size (size-limit's format)",
 			     file, i);
 	if (check_keys(e, file, i) < 0)
 		return -1;
@@ -268,6 +270,8 @@ static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
 				     "bytes, or e.g. \"10 kB\")",
 				     file, i, json_number_value(lim));
 		bytes = (uint64_t)json_number_value(lim);
+	} else if (!lim) {
+		/* No limit: measured, never over. */
 	} else if (is_time_limit(limit)) {
 		warning("%s: entry %zu: '%s' is a running-time limit "
 			"(size-limit's time plugin), which perfops does not "
@@ -279,11 +283,15 @@ static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
 			     "\"10 kB\"; kB = 1000 B, KiB = 1024 B)",
 			     file, i, limit);
 	if (!name)
-		name = json_is_string(path)
+		name = !path ? main_path
+		       : json_is_string(path)
 			   ? json_string_value(path)
 			   : json_string_value(json_array_get(path, 0));
 	bd = new_budget(bs, name ? name : "?", file);
 	bd->limit = bytes;
+	bd->no_limit = !lim;
+	if (!path)
+		add_pattern(bd, main_path);
 	/* size-limit: brotli unless gzip: true, none with brotli: false. */
 	if (json_is_true(json_object_get(e, "gzip")))
 		bd->size = BUDGET_GZIP;
@@ -302,6 +310,31 @@ static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
 	return 0;
 }
 
+/* What size-limit measures for an entry without "path": package.json's
+ * "main" ("./" cut, ".js" added as require.resolve() finds it), else
+ * index.js. */
+static char *package_main(json_t *pkg, const char *dir)
+{
+	const char *m = json_string_value(json_object_get(pkg, "main"));
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!m || !*m)
+		m = "index.js";
+	while (!strncmp(m, "./", 2))
+		m += 2;
+	strbuf_addf(&sb, "%s/%s", dir, m);
+	if (access(sb.buf, F_OK) < 0) {
+		strbuf_addstr(&sb, ".js");
+		if (access(sb.buf, F_OK) == 0) {
+			strbuf_release(&sb);
+			strbuf_addf(&sb, "%s.js", m);
+			return strbuf_detach(&sb, NULL);
+		}
+	}
+	strbuf_release(&sb);
+	return xstrdup(m);
+}
+
 int budgets_load_size_limit(struct budgets *bs, const char *dir)
 {
 	/* size-limit's (lilconfig's) search places after package.json. */
@@ -314,6 +347,7 @@ int budgets_load_size_limit(struct budgets *bs, const char *dir)
 	json_error_t jerr;
 	json_t *root, *list = NULL, *e;
 	const char *file;
+	char *main_path = NULL;
 	size_t i, k;
 	int ret = 0;
 
@@ -326,6 +360,7 @@ int budgets_load_size_limit(struct budgets *bs, const char *dir)
 		ret = error("%s: %s (line %d)", p.buf, jerr.text, jerr.line);
 		goto out;
 	}
+	main_path = package_main(root, dir);
 	list = json_object_get(root, "size-limit");
 	if (!list) {
 		json_decref(root);
@@ -360,7 +395,7 @@ int budgets_load_size_limit(struct budgets *bs, const char *dir)
 	}
 	json_array_foreach(list, i, e)
 	{
-		int r = add_entry(bs, e, file, i);
+		int r = add_entry(bs, e, file, i, main_path);
 
 		if (r < 0) {
 			ret = -1;
@@ -372,6 +407,7 @@ int budgets_load_size_limit(struct budgets *bs, const char *dir)
 out:
 	json_decref(root);
 	strbuf_release(&p);
+	free(main_path);
 	return ret;
 }
 
@@ -625,7 +661,10 @@ void budgets_write_text(const struct budgets *bs, FILE *fp)
 		struct strbuf name = STRBUF_INIT;
 
 		kb(a, sizeof(a), bd->actual);
-		kb(l, sizeof(l), bd->limit);
+		if (bd->no_limit)
+			snprintf(l, sizeof(l), "-");
+		else
+			kb(l, sizeof(l), bd->limit);
 		if (bd->actual > bd->limit)
 			kb(o, sizeof(o), bd->actual - bd->limit);
 		else

@@ -21,6 +21,7 @@ struct budget {
 	char **patterns;
 	size_t npatterns;
 	uint64_t limit;
+	int no_limit; /* size-limit entry without one: shown, never over */
 	enum budget_size size;
 	const char *origin; /* "--budget", ".size-limit.json", ... */
 	uint64_t actual;    /* after budgets_check() */

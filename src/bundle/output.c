@@ -642,7 +642,12 @@ void budgets_write_json(const struct budgets *bs, struct json_writer *w)
 		json_kv_string(w, "name", bd->name);
 		json_kv_string(w, "from", bd->origin);
 		json_kv_string(w, "size", budget_size_names[bd->size]);
-		json_kv_uint(w, "limit", bd->limit);
+		if (bd->no_limit) {
+			json_key(w, "limit");
+			json_null(w);
+		} else {
+			json_kv_uint(w, "limit", bd->limit);
+		}
 		json_kv_uint(w, "actual", bd->actual);
 		json_kv_bool(w, "over", bd->matched && bd->actual > bd->limit);
 		if (bd->nignore)

@@ -5,9 +5,9 @@
 # the sizes they check are zlib's and brotli's own.
 . "$(dirname "$0")/lib.sh"
 
-plan 27
+plan 29
 if ! command -v brotli >/dev/null || ! command -v python3 >/dev/null; then
-	skip "brotli or python3 is not installed (scripts/install-deps --check)" 27
+	skip "brotli or python3 is not installed (scripts/install-deps --check)" 29
 	exit 0
 fi
 mkdir "$T/app" "$T/app/dist"
@@ -148,6 +148,17 @@ refused '"webpack": true' "\"webpack\": true is not supported: size-limit bundle
 refused '"webpack": false, "limt": "2 kB"' "unknown key \"limt\" (size-limit rejects it too)" \
 	"an unknown key is refused"
 rm -r .size-limit.json mapped left.js
+# size-limit's "limit" and "path" are optional: no limit only shows the
+# size; no path measures package.json's "main".
+printf '{"name": "x", "main": "dist/main.js"}\n' >package.json
+printf '[{"name": "nolimit", "path": "dist/main.js", "brotli": false}, {"limit": "1 MB", "brotli": false}]\n' >.size-limit.json
+brun "$PERFOPS" bundle --json --sizes raw dist
+is "$rc/$(python3 -c 'import json,sys; print(",".join("%s %s %d %s %s" % (b["name"], b["size"], b["actual"], b["limit"], b["over"]) for b in json.load(sys.stdin)["budgets"]))' <"$T/out")" \
+	"0/nolimit raw $raw None False,dist/main.js raw $raw 1000000 False" \
+	"an entry without \"limit\" is measured, never over; one without \"path\" measures package.json's \"main\""
+brun "$PERFOPS" bundle --sizes raw dist
+like "$out" "^nolimit +raw +$(kb "$raw") kB +- +- +ok$" "the table shows no limit as -"
+rm .size-limit.json package.json
 
 brun "$PERFOPS" bundle --budget "nothing.js:1kB" dist
 is "$rc/$err" "1/perfops: budget 'nothing.js' (--budget): no asset matches 'nothing.js'" "a budget that matches nothing"
