@@ -4,9 +4,9 @@
 # chunk split out; each names its files and bytes.
 . "$(dirname "$0")/lib.sh"
 
-plan 14
+plan 15
 if ! command -v python3 >/dev/null; then
-	skip "python3 is not installed" 14
+	skip "python3 is not installed" 15
 	exit 0
 fi
 mkdir "$T/d" && cd "$T/d" || exit 1
@@ -91,3 +91,10 @@ like "$(cjs lodash)" 'it ships no ES module build .*: use lodash-es, or import p
 	"cjs-tree-shaking of lodash: lodash-es or per-method imports"
 is "$(cjs nopkgjson)" "nopkgjson (12.4 kB of CommonJS at node_modules/nopkgjson) cannot be tree-shaken: every export is kept; whether it has an ES module build is unknown (no node_modules/nopkgjson/package.json)" \
 	"cjs-tree-shaking without a package.json to read: says so"
+# The text tables stay aligned with source paths longer than the column.
+run "$PERFOPS" bundle --sizes raw app.js
+is "$(echo "$out" | python3 -c '
+import re, sys
+rows = [l for l in sys.stdin.read().split("\n") if re.match(r"  \S.* [0-9]+ +[0-9.]+%", l)]
+ends = {m.end() for m in (re.match(r"  \S.*? +[0-9]+ ", l) for l in rows)}
+print(len(rows), len(ends))')" "7 1" "the sources table keeps its columns aligned past 52-byte paths"
