@@ -234,6 +234,18 @@ static int check_keys(json_t *e, const char *file, size_t i)
 	return 0;
 }
 
+/* An array of strings, empty or not as allowed. */
+static int strings(json_t *a, int allow_empty)
+{
+	json_t *v;
+	size_t k;
+
+	if (!json_is_array(a) || (!allow_empty && !json_array_size(a)))
+		return 0;
+	json_array_foreach(a, k, v) if (!json_is_string(v)) return 0;
+	return 1;
+}
+
 /* One size-limit entry: {path, limit, name?, gzip?, brotli?, ignore?};
  * the limit a string or a number of bytes.  Returns 1 when it is left
  * out. */
@@ -252,14 +264,13 @@ static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i,
 	/* Both are optional in size-limit: without a limit it shows the
 	 * size, without a path it measures package.json's "main". */
 	if (!json_is_object(e) || (lim && !limit && !json_is_number(lim)) ||
-	    (path && !json_is_string(path) && !json_is_array(path)))
+	    (path && !json_is_string(path) && !strings(path, 0)))
 		return error("%s: entry %zu: \"path\" is a path or an array "
 			     "of them, \"limit\" a size (size-limit's format)",
 			     file, i);
 	if (check_keys(e, file, i) < 0)
 		return -1;
-	json_array_foreach(ign, k, p) if (!json_is_string(p)) ign = NULL;
-	if (json_object_get(e, "ignore") && !ign)
+	if (ign && !strings(ign, 1))
 		return error("%s: entry %zu: \"ignore\" must be an array of "
 			     "package names (size-limit's format)",
 			     file, i);
@@ -299,8 +310,7 @@ static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i,
 		bd->size = BUDGET_RAW;
 	if (json_is_string(path))
 		add_pattern(bd, json_string_value(path));
-	json_array_foreach(path, k, p) if (json_is_string(p))
-	    add_pattern(bd, json_string_value(p));
+	json_array_foreach(path, k, p) add_pattern(bd, json_string_value(p));
 	json_array_foreach(ign, k, p)
 	{
 		bd->ignore =

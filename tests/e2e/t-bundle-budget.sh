@@ -5,9 +5,9 @@
 # the sizes they check are zlib's and brotli's own.
 . "$(dirname "$0")/lib.sh"
 
-plan 29
+plan 31
 if ! command -v brotli >/dev/null || ! command -v python3 >/dev/null; then
-	skip "brotli or python3 is not installed (scripts/install-deps --check)" 29
+	skip "brotli or python3 is not installed (scripts/install-deps --check)" 31
 	exit 0
 fi
 mkdir "$T/app" "$T/app/dist"
@@ -147,6 +147,12 @@ refused '"webpack": true' "\"webpack\": true is not supported: size-limit bundle
 	"\"webpack\": true refused (false is what perfops does)"
 refused '"webpack": false, "limt": "2 kB"' "unknown key \"limt\" (size-limit rejects it too)" \
 	"an unknown key is refused"
+refused '"ignore": "react"' "\"ignore\" must be an array of package names (size-limit's format)" \
+	"an \"ignore\" that is not an array is refused, not dropped"
+printf '[{"path": [], "limit": "1 kB"}]\n' >.size-limit.json
+brun "$PERFOPS" bundle --sizes raw dist
+is "$rc/$err" "1/perfops: .size-limit.json: entry 0: \"path\" is a path or an array of them, \"limit\" a size (size-limit's format)" \
+	"an empty \"path\" array is refused (it crashed)"
 rm -r .size-limit.json mapped left.js
 # size-limit's "limit" and "path" are optional: no limit only shows the
 # size; no path measures package.json's "main".
