@@ -79,6 +79,23 @@ static char *read_version(const char *dir, const char *src, size_t root_len)
 	return v;
 }
 
+static int read_beside(const char *dir, const char *rel, struct strbuf *text);
+
+/* Whether the package's own package.json names an ES module build (for
+ * the cjs-tree-shaking finding's advice), read as its version is. */
+static void read_esm(struct bundle_pkg *p, const char *dir)
+{
+	struct strbuf rel = STRBUF_INIT, text = STRBUF_INIT;
+
+	p->has_esm = -1;
+	strbuf_addf(&rel, "%s/package.json", p->root);
+	if (!read_beside(dir, rel.buf, &text))
+		p->has_esm =
+		    bundle_package_esm(text.len ? text.buf : "", &p->esm);
+	strbuf_release(&rel);
+	strbuf_release(&text);
+}
+
 /* A package at path[0..root_len); takes version (may be replaced by the
  * one of its package.json). */
 static void add_package(struct bundle *b, const char *path, size_t root_len,
@@ -95,6 +112,7 @@ static void add_package(struct bundle *b, const char *path, size_t root_len,
 	p.name = xstrndup(path + name_off, name_len);
 	p.root = xstrndup(path, root_len);
 	p.version = version;
+	read_esm(&p, dir);
 	VEC_PUSH(&b->pkgs, p);
 }
 
@@ -253,32 +271,44 @@ static char *json_escape_text(const char *s, size_t len)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* DIR/REL's text (then REL's from the current directory, when REL is
+ * relative and DIR not empty) into text; -1 when it is no regular file
+ * there. */
+static int read_beside(const char *dir, const char *rel, struct strbuf *text)
+{
+	struct strbuf p = STRBUF_INIT;
+	int pass, fd, ret = -1;
+	struct stat st;
+
+	for (pass = 0; pass < 2 && ret < 0; pass++) {
+		if (pass == 1 && (*rel == '/' || !*dir))
+			break;
+		strbuf_reset(&p);
+		if (pass == 0 && *rel != '/')
+			strbuf_addstr(&p, dir);
+		strbuf_addstr(&p, rel);
+		fd = open(p.buf, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		strbuf_reset(text);
+		if (!fstat(fd, &st) && S_ISREG(st.st_mode) &&
+		    strbuf_read_fd(text, fd, p.buf) == 0)
+			ret = 0;
+		close(fd);
+	}
+	strbuf_release(&p);
+	return ret;
+}
+
 /* DIR/SRC (then SRC from the current directory) as a JSON string body,
  * or NULL when it is no regular file there. */
 static char *read_source(const char *dir, const char *src)
 {
-	struct strbuf p = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT;
 	char *ret = NULL;
-	int pass, fd;
-	struct stat st;
 
-	for (pass = 0; pass < 2 && !ret; pass++) {
-		if (pass == 1 && (*src == '/' || !*dir))
-			break;
-		strbuf_reset(&p);
-		if (pass == 0 && *src != '/')
-			strbuf_addstr(&p, dir);
-		strbuf_addstr(&p, src);
-		fd = open(p.buf, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		strbuf_reset(&text);
-		if (!fstat(fd, &st) && S_ISREG(st.st_mode) &&
-		    strbuf_read_fd(&text, fd, p.buf) == 0)
-			ret = json_escape_text(text.buf, text.len);
-		close(fd);
-	}
-	strbuf_release(&p);
+	if (!read_beside(dir, src, &text))
+		ret = json_escape_text(text.buf, text.len);
 	strbuf_release(&text);
 	return ret;
 }

@@ -27,7 +27,7 @@ struct attrib {
 	struct bundle_asset *a;
 	struct sourcemap *sm;
 	const struct sm_comment *c;
-	int keep_text;
+	int keep_text, keep_ranges;
 	int32_t *src_ent; /* map source -> entry index, -1 until first use */
 	int32_t nosrc_ent, unmapped_ent, url_ent, eol_ent;
 };
@@ -55,6 +55,15 @@ static void add_bytes(struct attrib *at, int32_t ent, size_t s, size_t e)
 	en->bytes += e - s;
 	if (at->keep_text)
 		strbuf_add(&en->text, at->a->code + s, e - s);
+	if (at->keep_ranges) {
+		struct bundle_range r = {s, e, ent};
+
+		if (at->a->ranges.len && VEC_LAST(&at->a->ranges).ent == ent &&
+		    VEC_LAST(&at->a->ranges).end == s)
+			VEC_LAST(&at->a->ranges).end = e;
+		else
+			VEC_PUSH(&at->a->ranges, r);
+	}
 }
 
 /* Credit code[s..e) to the mapping src (a source index, SM_NO_SOURCE or
@@ -89,9 +98,17 @@ static void credit(struct attrib *at, int32_t src, size_t s, size_t e)
 }
 
 void bundle_attribute(struct bundle_asset *a, struct sourcemap *sm,
-		      const struct sm_comment *c, int keep_text)
+		      const struct sm_comment *c, unsigned keep)
 {
-	struct attrib at = {a, sm, c, keep_text, NULL, -1, -1, -1, -1};
+	struct attrib at = {.a = a,
+			    .sm = sm,
+			    .c = c,
+			    .keep_text = !!(keep & BUNDLE_KEEP_TEXT),
+			    .keep_ranges = !!(keep & BUNDLE_KEEP_RANGES),
+			    .nosrc_ent = -1,
+			    .unmapped_ent = -1,
+			    .url_ent = -1,
+			    .eol_ent = -1};
 	const char *code = a->code;
 	size_t len = a->len, pos = 0, si = 0, i;
 	uint32_t line = 0;
@@ -233,6 +250,7 @@ void bundle_release(struct bundle *b)
 		for (j = 0; j < a->ent.len; j++)
 			release_entry(&a->ent.v[j]);
 		VEC_RELEASE(&a->ent);
+		VEC_RELEASE(&a->ranges);
 		intern_release(&a->names);
 		free(a->path);
 		free(a->map_path);
@@ -245,6 +263,7 @@ void bundle_release(struct bundle *b)
 	graph_release(&b->graph);
 	for (i = 0; i < b->pkgs.len; i++) {
 		free(b->pkgs.v[i].why);
+		free(b->pkgs.v[i].esm);
 		free(b->pkgs.v[i].name);
 		free(b->pkgs.v[i].version);
 		free(b->pkgs.v[i].root);
@@ -329,7 +348,8 @@ int bundle_add_asset(struct bundle *b, const char *path, const char *map_path)
 	}
 	a.map_path = mp;
 	bundle_attribute(&a, &sm, a.map_comment ? &c : NULL,
-			 b->sizes && !b->no_estimates);
+			 (b->sizes && !b->no_estimates ? BUNDLE_KEEP_TEXT : 0) |
+			     (b->keep_ranges ? BUNDLE_KEEP_RANGES : 0));
 	if (a.beyond) {
 		error("'%s' does not match '%s': %llu mappings are below its "
 		      "last line (%u): is it the map of another build?",

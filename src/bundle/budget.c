@@ -18,6 +18,9 @@ void budgets_release(struct budgets *bs)
 		for (k = 0; k < bs->v[i].npatterns; k++)
 			free(bs->v[i].patterns[k]);
 		free(bs->v[i].patterns);
+		for (k = 0; k < bs->v[i].nignore; k++)
+			free(bs->v[i].ignore[k]);
+		free(bs->v[i].ignore);
 	}
 	VEC_RELEASE(bs);
 }
@@ -145,22 +148,131 @@ static int is_time_limit(const char *s)
 	       (n >= 1 && (s[n - 1] == 's' || s[n - 1] == 'S'));
 }
 
-/* One size-limit entry: {path, limit, name?, gzip?, brotli?}; the limit a
- * string or a number of bytes.  Returns 1 when it is left out. */
-static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
+/*
+ * size-limit's keys besides path, limit, name, gzip, brotli and ignore
+ * (its index.d.ts and get-config.js), and what perfops makes of each:
+ * none is passed over in silence.  With reject, the entry is an error;
+ * else a warning says the key changes nothing here.
+ */
+static const struct {
+	const char *key;
+	int reject;
+	const char *why;
+} other_keys[] = {
+    {"import", 1,
+     "size-limit rebuilds the path with only that import to test tree "
+     "shaking, which built files cannot tell; budget the built chunk "
+     "instead"},
+    {"entry", 1,
+     "it picks the entries of the bundle size-limit builds, perfops "
+     "measures built files as they are; budget the built chunks instead"},
+    {"config", 1,
+     "it names the webpack configuration size-limit builds with, perfops "
+     "measures built files as they are; build with it, then budget its "
+     "output"},
+    {"disableModuleConcatenation", 1,
+     "it changes the bundle size-limit builds, perfops measures built "
+     "files as they are"},
+    {"modifyWebpackConfig", 1,
+     "it changes the bundle size-limit builds, perfops measures built "
+     "files as they are"},
+    {"modifyEsbuildConfig", 1,
+     "it changes the bundle size-limit builds, perfops measures built "
+     "files as they are"},
+    {"disablePlugins", 1,
+     "it picks size-limit's own plugins, perfops measures built files "
+     "as they are"},
+    {"module", 1, "it is no size-limit key today"},
+    {"running", 0,
+     "perfops measures sizes, not running time (size-limit's time "
+     "plugin)"},
+    {"hidePassed", 0, "it only changes size-limit's own output"},
+    {"highlightLess", 0, "it only changes size-limit's own output"},
+    {"compareWith", 0, "it serves size-limit --why, not the budget"},
+    {"uiReports", 0, "it serves size-limit --why, not the budget"},
+};
+
+/* Each key of entry i that is not path, limit, name, gzip, brotli or
+ * ignore: rejected (-1, reported) or warned about. */
+static int check_keys(json_t *e, const char *file, size_t i)
+{
+	const char *key;
+	json_t *v;
+	size_t k;
+
+	json_object_foreach(e, key, v)
+	{
+		if (!strcmp(key, "path") || !strcmp(key, "limit") ||
+		    !strcmp(key, "name") || !strcmp(key, "gzip") ||
+		    !strcmp(key, "brotli") || !strcmp(key, "ignore"))
+			continue;
+		/* Measuring the files as they are is what perfops does. */
+		if (!strcmp(key, "webpack") && json_is_false(v))
+			continue;
+		if (!strcmp(key, "webpack"))
+			return error("%s: entry %zu: \"webpack\": true is not "
+				     "supported: size-limit bundles the path "
+				     "again, perfops measures built files as "
+				     "they are; set it false or leave it out",
+				     file, i);
+		if (!strcmp(key, "running") && json_is_false(v))
+			continue;
+		for (k = 0; k < ARRAY_SIZE(other_keys); k++)
+			if (!strcmp(key, other_keys[k].key))
+				break;
+		if (k == ARRAY_SIZE(other_keys))
+			return error("%s: entry %zu: unknown key \"%s\" "
+				     "(size-limit rejects it too)",
+				     file, i, key);
+		if (other_keys[k].reject)
+			return error("%s: entry %zu: \"%s\" is not supported: "
+				     "%s",
+				     file, i, key, other_keys[k].why);
+		warning("%s: entry %zu: \"%s\" is not used: %s", file, i, key,
+			other_keys[k].why);
+	}
+	return 0;
+}
+
+/* An array of strings, empty or not as allowed. */
+static int strings(json_t *a, int allow_empty)
+{
+	json_t *v;
+	size_t k;
+
+	if (!json_is_array(a) || (!allow_empty && !json_array_size(a)))
+		return 0;
+	json_array_foreach(a, k, v) if (!json_is_string(v)) return 0;
+	return 1;
+}
+
+/* One size-limit entry: {path, limit, name?, gzip?, brotli?, ignore?};
+ * the limit a string or a number of bytes.  Returns 1 when it is left
+ * out. */
+static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i,
+		     const char *main_path)
 {
 	json_t *path = json_object_get(e, "path"), *p;
 	json_t *lim = json_object_get(e, "limit");
 	const char *limit = json_string_value(lim);
 	const char *name = json_string_value(json_object_get(e, "name"));
+	json_t *ign = json_object_get(e, "ignore");
 	struct budget *bd;
-	uint64_t bytes;
+	uint64_t bytes = UINT64_MAX;
 	size_t k;
 
-	if (!json_is_object(e) || (!limit && !json_is_number(lim)) ||
-	    (!json_is_string(path) && !json_is_array(path)))
-		return error("%s: entry %zu needs \"path\" and \"limit\" "
-			     "(size-limit's format)",
+	/* Both are optional in size-limit: without a limit it shows the
+	 * size, without a path it measures package.json's "main". */
+	if (!json_is_object(e) || (lim && !limit && !json_is_number(lim)) ||
+	    (path && !json_is_string(path) && !strings(path, 0)))
+		return error("%s: entry %zu: \"path\" is a path or an array "
+			     "of them, \"limit\" a size (size-limit's format)",
+			     file, i);
+	if (check_keys(e, file, i) < 0)
+		return -1;
+	if (ign && !strings(ign, 1))
+		return error("%s: entry %zu: \"ignore\" must be an array of "
+			     "package names (size-limit's format)",
 			     file, i);
 	if (json_is_number(lim)) {
 		if (json_number_value(lim) < 0 ||
@@ -169,6 +281,8 @@ static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
 				     "bytes, or e.g. \"10 kB\")",
 				     file, i, json_number_value(lim));
 		bytes = (uint64_t)json_number_value(lim);
+	} else if (!lim) {
+		/* No limit: measured, never over. */
 	} else if (is_time_limit(limit)) {
 		warning("%s: entry %zu: '%s' is a running-time limit "
 			"(size-limit's time plugin), which perfops does not "
@@ -180,11 +294,15 @@ static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
 			     "\"10 kB\"; kB = 1000 B, KiB = 1024 B)",
 			     file, i, limit);
 	if (!name)
-		name = json_is_string(path)
+		name = !path ? main_path
+		       : json_is_string(path)
 			   ? json_string_value(path)
 			   : json_string_value(json_array_get(path, 0));
 	bd = new_budget(bs, name ? name : "?", file);
 	bd->limit = bytes;
+	bd->no_limit = !lim;
+	if (!path)
+		add_pattern(bd, main_path);
 	/* size-limit: brotli unless gzip: true, none with brotli: false. */
 	if (json_is_true(json_object_get(e, "gzip")))
 		bd->size = BUDGET_GZIP;
@@ -192,9 +310,39 @@ static int add_entry(struct budgets *bs, json_t *e, const char *file, size_t i)
 		bd->size = BUDGET_RAW;
 	if (json_is_string(path))
 		add_pattern(bd, json_string_value(path));
-	json_array_foreach(path, k, p) if (json_is_string(p))
-	    add_pattern(bd, json_string_value(p));
+	json_array_foreach(path, k, p) add_pattern(bd, json_string_value(p));
+	json_array_foreach(ign, k, p)
+	{
+		bd->ignore =
+		    xrealloc(bd->ignore, (bd->nignore + 1) * sizeof(char *));
+		bd->ignore[bd->nignore++] = xstrdup(json_string_value(p));
+	}
 	return 0;
+}
+
+/* What size-limit measures for an entry without "path": package.json's
+ * "main" ("./" cut, ".js" added as require.resolve() finds it), else
+ * index.js. */
+static char *package_main(json_t *pkg, const char *dir)
+{
+	const char *m = json_string_value(json_object_get(pkg, "main"));
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!m || !*m)
+		m = "index.js";
+	while (!strncmp(m, "./", 2))
+		m += 2;
+	strbuf_addf(&sb, "%s/%s", dir, m);
+	if (access(sb.buf, F_OK) < 0) {
+		strbuf_addstr(&sb, ".js");
+		if (access(sb.buf, F_OK) == 0) {
+			strbuf_release(&sb);
+			strbuf_addf(&sb, "%s.js", m);
+			return strbuf_detach(&sb, NULL);
+		}
+	}
+	strbuf_release(&sb);
+	return xstrdup(m);
 }
 
 int budgets_load_size_limit(struct budgets *bs, const char *dir)
@@ -209,6 +357,7 @@ int budgets_load_size_limit(struct budgets *bs, const char *dir)
 	json_error_t jerr;
 	json_t *root, *list = NULL, *e;
 	const char *file;
+	char *main_path = NULL;
 	size_t i, k;
 	int ret = 0;
 
@@ -221,6 +370,7 @@ int budgets_load_size_limit(struct budgets *bs, const char *dir)
 		ret = error("%s: %s (line %d)", p.buf, jerr.text, jerr.line);
 		goto out;
 	}
+	main_path = package_main(root, dir);
 	list = json_object_get(root, "size-limit");
 	if (!list) {
 		json_decref(root);
@@ -255,7 +405,7 @@ int budgets_load_size_limit(struct budgets *bs, const char *dir)
 	}
 	json_array_foreach(list, i, e)
 	{
-		int r = add_entry(bs, e, file, i);
+		int r = add_entry(bs, e, file, i, main_path);
 
 		if (r < 0) {
 			ret = -1;
@@ -267,7 +417,18 @@ int budgets_load_size_limit(struct budgets *bs, const char *dir)
 out:
 	json_decref(root);
 	strbuf_release(&p);
+	free(main_path);
 	return ret;
+}
+
+int budgets_need_ranges(const struct budgets *bs)
+{
+	size_t i;
+
+	for (i = 0; i < bs->len; i++)
+		if (bs->v[i].nignore)
+			return 1;
+	return 0;
 }
 
 unsigned budgets_sizes(const struct budgets *bs)
@@ -372,6 +533,71 @@ static int matches(const char *pat, const char *path)
 	       (!strchr(pat, '/') && base && !fnmatch(pat, base + 1, 0));
 }
 
+/* Whether a budget's patterns take path: some pattern matches it and no
+ * '!' pattern does, as size-limit's globs. */
+static int takes(const struct budget *bd, const char *path)
+{
+	size_t k;
+	int in = 0;
+
+	for (k = 0; k < bd->npatterns; k++) {
+		const char *pat = bd->patterns[k];
+
+		if (*pat == '!' && matches(pat + 1, path))
+			return 0;
+		if (*pat != '!' && matches(pat, path))
+			in = 1;
+	}
+	return in;
+}
+
+/* The index in bd->ignore of the package of entry e, or -1. */
+static int ignored_by(const struct budget *bd, const struct bundle *b,
+		      const struct bundle_entry *e)
+{
+	size_t k;
+
+	if (e->pkg < 0)
+		return -1;
+	for (k = 0; k < bd->nignore; k++)
+		if (!strcmp(b->pkgs.v[e->pkg].name, bd->ignore[k]))
+			return (int)k;
+	return -1;
+}
+
+/*
+ * The asset's size without the bytes of the packages bd ignores (those
+ * ranges cut out, the rest compressed as it stands), as size-limit's
+ * "ignore" makes them webpack externals; hit[k] is set for each ignored
+ * package found.
+ */
+static uint64_t size_without(struct budget *bd, const struct bundle *b,
+			     const struct bundle_asset *as, char *hit)
+{
+	struct strbuf left = STRBUF_INIT;
+	uint64_t size;
+	size_t r;
+
+	for (r = 0; r < as->ranges.len; r++) {
+		const struct bundle_range *rg = &as->ranges.v[r];
+		int k = ignored_by(bd, b, &as->ent.v[rg->ent]);
+
+		if (k >= 0) {
+			hit[k] = 1;
+			bd->ignored += rg->end - rg->start;
+		} else {
+			strbuf_add(&left, as->code + rg->start,
+				   rg->end - rg->start);
+		}
+	}
+	size = bd->size == BUDGET_GZIP ? bundle_gzip_size(left.buf, left.len)
+	       : bd->size == BUDGET_BROTLI
+		   ? bundle_brotli_size(left.buf, left.len)
+		   : left.len;
+	strbuf_release(&left);
+	return size;
+}
+
 int budgets_check(struct budgets *bs, const struct bundle *b)
 {
 	size_t i, k, a;
@@ -379,17 +605,16 @@ int budgets_check(struct budgets *bs, const struct bundle *b)
 
 	for (i = 0; i < bs->len; i++) {
 		struct budget *bd = &bs->v[i];
+		char *hit = xcalloc(bd->nignore + 1, 1);
 		int nocode = 0;
 
 		bd->actual = 0;
 		bd->matched = 0;
+		bd->ignored = 0;
 		for (a = 0; a < b->assets.len; a++) {
 			const struct bundle_asset *as = &b->assets.v[a];
 
-			for (k = 0; k < bd->npatterns; k++)
-				if (matches(bd->patterns[k], as->path))
-					break;
-			if (k == bd->npatterns)
+			if (!takes(bd, as->path))
 				continue;
 			if (!as->code && bd->size != BUDGET_RAW) {
 				/* No bytes here to compress (a stats or
@@ -404,10 +629,22 @@ int budgets_check(struct budgets *bs, const struct bundle *b)
 				continue;
 			}
 			bd->matched++;
-			bd->actual += bd->size == BUDGET_GZIP	  ? as->gzip
-				      : bd->size == BUDGET_BROTLI ? as->brotli
-								  : as->bytes;
+			if (bd->nignore && as->ranges.len)
+				bd->actual += size_without(bd, b, as, hit);
+			else
+				bd->actual += bd->size == BUDGET_GZIP ? as->gzip
+					      : bd->size == BUDGET_BROTLI
+						  ? as->brotli
+						  : as->bytes;
 		}
+		for (k = 0; bd->matched && k < bd->nignore; k++)
+			if (!hit[k])
+				warning("budget '%s': its \"ignore\" names "
+					"'%s', a package none of its assets "
+					"holds (by their source maps): nothing "
+					"is left out for it",
+					bd->name, bd->ignore[k]);
+		free(hit);
 		if (!bd->matched && !nocode)
 			ret = error("budget '%s' (%s): no asset matches '%s'",
 				    bd->name, bd->origin, bd->patterns[0]);
@@ -434,7 +671,10 @@ void budgets_write_text(const struct budgets *bs, FILE *fp)
 		struct strbuf name = STRBUF_INIT;
 
 		kb(a, sizeof(a), bd->actual);
-		kb(l, sizeof(l), bd->limit);
+		if (bd->no_limit)
+			snprintf(l, sizeof(l), "-");
+		else
+			kb(l, sizeof(l), bd->limit);
 		if (bd->actual > bd->limit)
 			kb(o, sizeof(o), bd->actual - bd->limit);
 		else

@@ -8,7 +8,8 @@
  * Size budgets, size-limit's way: each names assets (paths or globs,
  * matched against an asset's path and its file name), a limit, and the
  * size it limits (brotli by default, gzip, or raw); the matched assets'
- * sizes are summed.  From --budget 'PATTERN:LIMIT[:raw|gzip|brotli]' and
+ * sizes are summed; a pattern starting with '!' leaves assets out.  From
+ * --budget 'PATTERN:LIMIT[:raw|gzip|brotli]' and
  * from .size-limit.json or package.json's "size-limit" key.  A budget list
  * owns its budgets and their strings; budgets_release() frees them.
  */
@@ -20,10 +21,16 @@ struct budget {
 	char **patterns;
 	size_t npatterns;
 	uint64_t limit;
+	int no_limit; /* size-limit entry without one: shown, never over */
 	enum budget_size size;
 	const char *origin; /* "--budget", ".size-limit.json", ... */
 	uint64_t actual;    /* after budgets_check() */
 	size_t matched;	    /* assets matched */
+	/* size-limit's "ignore": packages whose bytes the sizes leave out,
+	 * and the raw bytes that left out (after budgets_check()). */
+	char **ignore;
+	size_t nignore;
+	uint64_t ignored;
 };
 
 struct budgets {
@@ -51,6 +58,9 @@ int budgets_load_size_limit(struct budgets *bs, const char *dir);
 
 /* What sizes the budgets need (enum bundle_sizes bits). */
 unsigned budgets_sizes(const struct budgets *bs);
+/* Whether some budget leaves packages out: the assets' ranges are then
+ * needed (bundle.keep_ranges). */
+int budgets_need_ranges(const struct budgets *bs);
 
 /*
  * Sum each budget's assets' sizes; returns how many are over, or -1 after

@@ -41,6 +41,12 @@ struct bundle_entry {
 	int ignored;	     /* the map's ignoreList names it: third-party */
 };
 
+/* A run of an asset's bytes credited to one entry. */
+struct bundle_range {
+	size_t start, end;
+	int32_t ent; /* index into the asset's ent */
+};
+
 struct bundle_asset {
 	char *path;
 	char *map_path; /* NULL when the asset has no map */
@@ -62,6 +68,8 @@ struct bundle_asset {
 	const char *from;  /* "source map", "esbuild metafile", ... */
 	int has_brotli;	   /* .brotli holds the exact size */
 	int failed;	   /* the map could not be (fully) read */
+	/* Filled when bundle.keep_ranges: every byte's entry, in order. */
+	VEC(struct bundle_range) ranges;
 };
 
 struct bundle_pkg {
@@ -73,6 +81,10 @@ struct bundle_pkg {
 	/* BUNDLE_IGNORED: the sources outside node_modules that a map's
 	 * ignoreList names, as one package (name and root "[ignored]"). */
 	int ignored;
+	/* Its package.json: -1 not found, 0 no ES module build, 1 one that
+	 * esm says (see bundle_package_esm()). */
+	int has_esm;
+	char *esm;
 };
 
 #define BUNDLE_IGNORED "[ignored]"
@@ -122,6 +134,8 @@ struct bundle {
 	/* The .html files under the directories read: scanned for the class
 	 * names the CSS "never used" finding looks for. */
 	VEC(char *) pages;
+	/* Keep each asset's ranges (for budgets that leave packages out). */
+	int keep_ranges;
 };
 
 /* Sizes: all; threads: 1. */
@@ -154,14 +168,16 @@ int bundle_add_dir(struct bundle *b, const char *dir);
  * each mapping covers its column to the next mapping's column, the last
  * one to the end of the line; columns are UTF-16 units, counted here as
  * UTF-8 bytes; mappings past the end of a line are clamped.  c (may be
- * NULL) is the sourceMappingURL comment.  keep_text fills entry.text.
+ * NULL) is the sourceMappingURL comment.  keep: BUNDLE_KEEP_TEXT fills
+ * entry.text, BUNDLE_KEEP_RANGES the asset's ranges.
  * The entries take sm's sourcesContent strings (sm->contents[i] becomes
  * NULL) rather than copies.
  */
 struct sourcemap;
 struct sm_comment;
+enum bundle_keep { BUNDLE_KEEP_TEXT = 1 << 0, BUNDLE_KEEP_RANGES = 1 << 1 };
 void bundle_attribute(struct bundle_asset *a, struct sourcemap *sm,
-		      const struct sm_comment *c, int keep_text);
+		      const struct sm_comment *c, unsigned keep);
 
 /* The entry named path of a, created with 0 bytes when new. */
 struct bundle_entry *bundle_entry(struct bundle_asset *a, const char *path);
@@ -182,6 +198,15 @@ uint64_t bundle_brotli_size(const void *data, size_t len);
  */
 int bundle_package_of(const char *path, size_t *root_len, size_t *name_off,
 		      size_t *name_len, char **version);
+
+/*
+ * Whether a package.json (its text) names an ES module build, as bundlers
+ * pick one: "module", an "import" (or "module") condition in "exports" (or
+ * a .mjs target there), "type": "module".  Returns 1 with *where a new
+ * string saying which ("module": "es/index.js"), 0 when it names none,
+ * -1 when the text is no JSON object.
+ */
+int bundle_package_esm(const char *pkg_json, char **where);
 
 /* Packages, duplicates and findings from the attributed assets; dir is
  * where relative source paths are resolved to find package.json files

@@ -97,14 +97,43 @@ static int is_group_rule(const char *name, size_t n)
 struct walk {
 	const char *css;
 	void (*fn)(const char *css, const struct css_rule *r, void *ctx);
+	void (*group)(const char *css, const struct css_group *g, void *ctx);
 	void *ctx;
 	size_t nrules;
 };
 
-/* The rules from p up to the '}' that closes the enclosing block (or
- * end); returns past that '}'. */
 static const char *rules(struct walk *w, const char *p, const char *end,
-			 int depth)
+			 int depth, int *other);
+
+/* A group rule from start ('@') with its '{' at brace: its rules, then
+ * the group callback; returns past its '}'. */
+static const char *group(struct walk *w, const char *start, const char *brace,
+			 const char *end, int depth, int *other)
+{
+	struct css_group g = {0};
+	const char *pe = brace, *p;
+
+	while (pe > start && isspace((unsigned char)pe[-1]))
+		pe--;
+	g.first_rule = w->nrules;
+	p = rules(w, brace + 1, end, depth + 1, &g.other);
+	g.start = start - w->css;
+	g.end = p - w->css;
+	g.pre_start = g.start;
+	g.pre_end = pe - w->css;
+	g.nrules = w->nrules - g.first_rule;
+	if (g.other)
+		*other = 1;
+	if (w->group)
+		w->group(w->css, &g, w->ctx);
+	return p;
+}
+
+/* The rules from p up to the '}' that closes the enclosing block (or
+ * end); returns past that '}'.  *other is set when the block holds
+ * anything but style rules and groups of them. */
+static const char *rules(struct walk *w, const char *p, const char *end,
+			 int depth, int *other)
 {
 	while (p < end) {
 		const char *start, *q;
@@ -143,13 +172,15 @@ static const char *rules(struct walk *w, const char *p, const char *end,
 				return end;
 			if (*q == ';') {
 				p = q + 1;
+				*other = 1;
 			} else if (*q == '}') {
 				return q + 1;
 			} else if (is_group_rule(name, p - name) &&
 				   depth < CSS_MAX_DEPTH) {
-				p = rules(w, q + 1, end, depth + 1);
+				p = group(w, start, q, end, depth, other);
 			} else {
 				p = skip_block(q, end);
+				*other = 1;
 			}
 			continue;
 		}
@@ -184,12 +215,23 @@ size_t css_each_rule(const char *css, size_t len,
 				void *ctx),
 		     void *ctx)
 {
-	struct walk w = {css, fn, ctx, 0};
+	return css_each_rule_group(css, len, fn, NULL, ctx);
+}
+
+size_t css_each_rule_group(const char *css, size_t len,
+			   void (*fn)(const char *css, const struct css_rule *r,
+				      void *ctx),
+			   void (*group)(const char *css,
+					 const struct css_group *g, void *ctx),
+			   void *ctx)
+{
+	struct walk w = {css, fn, group, ctx, 0};
 	const char *p = css, *end = css + len;
+	int other = 0;
 
 	/* A stray '}' at the top level ends nothing: go on after it. */
 	while (p < end)
-		p = rules(&w, p, end, 0);
+		p = rules(&w, p, end, 0, &other);
 	return w.nrules;
 }
 

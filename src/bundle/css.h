@@ -19,12 +19,34 @@ struct css_rule {
 	size_t sel_start, sel_end; /* the selector list, trimmed */
 };
 
+/* A group rule (@media, @supports, ...): its bytes from the '@' to its
+ * '}', its prelude ("@media print", trimmed) and the style rules it holds
+ * at any depth, as indices in walk order. */
+struct css_group {
+	size_t start, end;
+	size_t pre_start, pre_end;
+	size_t first_rule, nrules;
+	/* It holds something besides style rules and groups of them (an
+	 * @font-face, @keyframes, a statement, a group too deep to walk):
+	 * removing it whole would remove more than rules. */
+	int other;
+};
+
 /* Call fn for every style rule of css[0..len), in order; returns how many
  * there were. */
 size_t css_each_rule(const char *css, size_t len,
 		     void (*fn)(const char *css, const struct css_rule *r,
 				void *ctx),
 		     void *ctx);
+
+/* The same walk, also calling group (when not NULL) after each group
+ * rule's contents, inner groups first. */
+size_t css_each_rule_group(const char *css, size_t len,
+			   void (*fn)(const char *css, const struct css_rule *r,
+				      void *ctx),
+			   void (*group)(const char *css,
+					 const struct css_group *g, void *ctx),
+			   void *ctx);
 
 /*
  * Whether a selector list can match, by the names it needs: each selector

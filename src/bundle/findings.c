@@ -57,6 +57,54 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= k && !strcmp(s + n - k, suffix);
 }
 
+/* What can replace a CommonJS package that ships no ES module build. */
+static const char *const esm_alternatives[][2] = {
+    {"lodash", "use lodash-es, or import per method (lodash/debounce)"},
+    {"moment", "use date-fns or dayjs"},
+};
+
+/*
+ * CommonJS defeats tree shaking; the fix depends on what the package's
+ * own package.json offers: an ES module build the bundler did not pick
+ * (a require() call, or its mainFields/conditions), an alternative
+ * package, or nothing at all, which is then said as a fact.
+ */
+static void cjs_finding(struct bundle *b, const struct bundle_pkg *p,
+			uint64_t cjs)
+{
+	struct strbuf fix = STRBUF_INIT;
+	char k1[32];
+	size_t i;
+
+	if (p->has_esm > 0) {
+		strbuf_addf(&fix,
+			    "it has an ES module build (package.json %s) "
+			    "that the bundler did not pick: import it with "
+			    "import rather than require(), and check the "
+			    "bundler's mainFields and conditions",
+			    p->esm);
+	} else if (p->has_esm == 0) {
+		strbuf_addstr(&fix,
+			      "it ships no ES module build (its package.json "
+			      "has no \"module\", no \"import\" condition in "
+			      "\"exports\" and no \"type\": \"module\")");
+		for (i = 0; i < ARRAY_SIZE(esm_alternatives); i++)
+			if (!strcmp(p->name, esm_alternatives[i][0]))
+				strbuf_addf(&fix, ": %s",
+					    esm_alternatives[i][1]);
+	} else {
+		strbuf_addf(&fix,
+			    "whether it has an ES module build is unknown "
+			    "(no %s/package.json)",
+			    p->root);
+	}
+	bundle_add_finding(b, FIND_CJS_TREE_SHAKING, cjs,
+			   "%s (%s of CommonJS at %s) cannot be tree-shaken: "
+			   "every export is kept; %s",
+			   p->name, bundle_kb(cjs, k1), p->root, fix.buf);
+	strbuf_release(&fix);
+}
+
 /* moment and its locales; full lodash; CommonJS packages. */
 static void package_findings(struct bundle *b)
 {
@@ -114,12 +162,7 @@ static void package_findings(struct bundle *b)
 			    "lodash-es so unused functions are dropped",
 			    bundle_kb(p->bytes, k1), p->root);
 		if (cjs >= 10000)
-			bundle_add_finding(
-			    b, FIND_CJS_TREE_SHAKING, cjs,
-			    "%s (%s of CommonJS at %s) cannot be "
-			    "tree-shaken: every export is kept; prefer its "
-			    "ES module build",
-			    p->name, bundle_kb(cjs, k1), p->root);
+			cjs_finding(b, p, cjs);
 	}
 }
 
@@ -205,9 +248,19 @@ static void data_uri_findings(struct bundle *b, const struct bundle_asset *a)
 		mlen = q - mime;
 		if (q < end && *q == ',' && mlen) {
 			const char *d = q + 1;
+			char quote = hit > a->code ? hit[-1] : 0;
 
-			while (d < end && !strchr("\"')\n `", *d))
-				d++;
+			/* Quoted, it runs to the closing quote (escapes
+			 * skipped): text that is not base64 (an SVG as
+			 * esbuild's dataurl loader writes it) holds quotes
+			 * of the other kind and spaces. */
+			if (quote == '"' || quote == '\'' || quote == '`') {
+				while (d < end && *d != quote && *d != '\n')
+					d += *d == '\\' && d + 1 < end ? 2 : 1;
+			} else {
+				while (d < end && !strchr("\"')\n `", *d))
+					d++;
+			}
 			if (d - hit >= 1024) {
 				int font = memmem(mime, mlen, "font", 4) ||
 					   memmem(mime, mlen, "woff", 4) ||

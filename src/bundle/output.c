@@ -110,6 +110,25 @@ static size_t *sorted_pkgs(const struct bundle *b)
 	return ix;
 }
 
+/* The width of a name column: at least min, or the longest of the names
+ * as printed (in bytes, as put() pads them) so that the columns after it
+ * stay aligned. */
+static int name_width(int min, const char *const *names, size_t n)
+{
+	size_t i;
+	int w = min;
+
+	for (i = 0; i < n; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		utf8_add_printable(&sb, names[i], strlen(names[i]));
+		if ((int)sb.len > w)
+			w = (int)sb.len;
+		strbuf_release(&sb);
+	}
+	return w;
+}
+
 static void put(FILE *fp, const char *s, int width)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -205,7 +224,9 @@ static void write_dirs_text(const struct bundle *b, FILE *fp)
 		struct dir_total *v;
 		size_t len, alloc;
 	} t = VEC_INIT;
+	const char *names[TOP_DIRS] = {0};
 	size_t i, j;
+	int width;
 
 	intern_init(&dirs);
 	for (i = 0; i < b->assets.len; i++) {
@@ -233,11 +254,14 @@ static void write_dirs_text(const struct bundle *b, FILE *fp)
 		t.v[i].name = dirs.keys[i].s;
 	if (t.len) /* qsort(NULL, 0, ...) is undefined */
 		qsort(t.v, t.len, sizeof(*t.v), dir_desc);
+	for (i = 0; i < t.len && i < TOP_DIRS; i++)
+		names[i] = t.v[i].name;
+	width = name_width(52, names, i);
 	if (t.len)
-		fprintf(fp, "\n%-54s %10s\n", "DIRECTORY", "BYTES");
+		fprintf(fp, "\n%-*s %10s\n", width + 2, "DIRECTORY", "BYTES");
 	for (i = 0; i < t.len && i < TOP_DIRS; i++) {
 		fputs("  ", fp);
-		put(fp, t.v[i].name, 52);
+		put(fp, t.v[i].name, width);
 		fprintf(fp, " %10llu\n", (unsigned long long)t.v[i].bytes);
 	}
 	if (t.len > TOP_DIRS)
@@ -285,14 +309,25 @@ static void write_origin_text(const struct bundle_asset *a, FILE *fp)
 void bundle_write_text(const struct bundle *b, FILE *fp)
 {
 	size_t i, j, *ix;
+	const char *names[TOP_SOURCES] = {0};
+	int width;
 
-	size_head(fp, b, "ASSET", 40);
+	{
+		const char **paths =
+		    xmalloc((b->assets.len + 1) * sizeof(*paths));
+
+		for (i = 0; i < b->assets.len; i++)
+			paths[i] = b->assets.v[i].path;
+		width = name_width(40, paths, b->assets.len);
+		free(paths);
+	}
+	size_head(fp, b, "ASSET", width);
 	fprintf(fp, " %9s %8s\n", "SLOW-3G", "4G");
 	for (i = 0; i < b->assets.len; i++) {
 		const struct bundle_asset *a = &b->assets.v[i];
 		uint64_t w = wire_bytes(b, a);
 
-		put(fp, a->path, 40);
+		put(fp, a->path, width);
 		size_cols(fp, b, a->bytes, a->gzip, a->brotli, 0);
 		fprintf(fp, " %8.2fs %7.2fs\n", download_s(w, 400),
 			download_s(w, 7000));
@@ -303,11 +338,14 @@ void bundle_write_text(const struct bundle *b, FILE *fp)
 		fprintf(fp, "\n%s: sources%s\n", a->path,
 			b->sizes ? " (~ compressed sizes are estimated)" : "");
 		ix = sorted_entries(a);
+		for (j = 0; j < a->ent.len && j < TOP_SOURCES; j++)
+			names[j] = a->ent.v[ix[j]].path;
+		width = name_width(52, names, j);
 		for (j = 0; j < a->ent.len && j < TOP_SOURCES; j++) {
 			const struct bundle_entry *e = &a->ent.v[ix[j]];
 
 			fputs("  ", fp);
-			put(fp, e->path, 52);
+			put(fp, e->path, width);
 			size_cols(fp, b, e->bytes, e->gzip, e->brotli,
 				  has_estimates(a) ? 1 : 2);
 			fprintf(fp, " %5.1f%%%s\n", pct(e->bytes, a->bytes),
@@ -642,9 +680,16 @@ void budgets_write_json(const struct budgets *bs, struct json_writer *w)
 		json_kv_string(w, "name", bd->name);
 		json_kv_string(w, "from", bd->origin);
 		json_kv_string(w, "size", budget_size_names[bd->size]);
-		json_kv_uint(w, "limit", bd->limit);
+		if (bd->no_limit) {
+			json_key(w, "limit");
+			json_null(w);
+		} else {
+			json_kv_uint(w, "limit", bd->limit);
+		}
 		json_kv_uint(w, "actual", bd->actual);
 		json_kv_bool(w, "over", bd->matched && bd->actual > bd->limit);
+		if (bd->nignore)
+			json_kv_uint(w, "ignored", bd->ignored);
 		json_end_object(w);
 	}
 	json_end_array(w);

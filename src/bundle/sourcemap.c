@@ -268,6 +268,115 @@ void sourcemap_normalize_path(char *path)
 	*out = '\0';
 }
 
+/* The length of s's "scheme" when it starts "scheme://", else 0. */
+static size_t url_scheme_len(const char *s)
+{
+	size_t n = 0;
+
+	if (!isalpha((unsigned char)*s))
+		return 0;
+	while (isalnum((unsigned char)s[n]) || s[n] == '+' || s[n] == '-' ||
+	       s[n] == '.')
+		n++;
+	return strncmp(s + n, "://", 3) ? 0 : n;
+}
+
+/* A URL path segment that is "." or "..", "%2e" standing for a dot as
+ * the URL standard says: 1 or 2, else 0. */
+static int dot_segment(const char *seg, size_t n)
+{
+	int dots = 0;
+
+	while (n) {
+		if (*seg == '.') {
+			seg++;
+			n--;
+		} else if (n >= 3 && !strncasecmp(seg, "%2e", 3)) {
+			seg += 3;
+			n -= 3;
+		} else {
+			return 0;
+		}
+		if (++dots > 2)
+			return 0;
+	}
+	return dots;
+}
+
+/*
+ * A URL as browsers resolve it (the WHATWG URL standard, which source-map
+ * 0.7 and so source-map-explorer use): "." and ".." segments of the path
+ * folded, never above the root (a trailing one leaves a trailing '/'),
+ * empty segments kept; for http(s), ws(s) and ftp the scheme and host
+ * lowercased and the default port dropped; query and fragment untouched.
+ */
+static void normalize_url(struct strbuf *sb)
+{
+	static const struct {
+		const char *scheme, *port;
+	} special[] = {{"http", "80"},
+		       {"https", "443"},
+		       {"ws", "80"},
+		       {"wss", "443"},
+		       {"ftp", "21"}};
+	struct strbuf out = STRBUF_INIT;
+	const char *s = sb->buf, *auth, *path, *p, *tail;
+	const char *port = NULL;
+	size_t n = url_scheme_len(s), i, root;
+	int is_special = 0;
+
+	for (i = 0; i < ARRAY_SIZE(special); i++)
+		if (strlen(special[i].scheme) == n &&
+		    !strncasecmp(s, special[i].scheme, n)) {
+			is_special = 1;
+			port = special[i].port;
+		}
+	for (i = 0; i < n; i++)
+		strbuf_addch(&out, tolower((unsigned char)s[i]));
+	strbuf_addstr(&out, n ? "://" : "//");
+	auth = n ? s + n + 3 : s + 2;
+	path = auth + strcspn(auth, "/?#");
+	tail = path + strcspn(path, "?#");
+	/* The host (after any user info), then ":port" unless the default. */
+	p = memchr(auth, '@', path - auth);
+	p = p ? p + 1 : auth;
+	strbuf_add(&out, auth, p - auth);
+	for (; p < path && *p != ':'; p++)
+		strbuf_addch(&out,
+			     is_special ? tolower((unsigned char)*p) : *p);
+	if (p < path && !(port && (size_t)(path - p - 1) == strlen(port) &&
+			  !strncmp(p + 1, port, strlen(port))))
+		strbuf_add(&out, p, path - p);
+	if (is_special && path == tail)
+		strbuf_addch(&out, '/');
+	root = out.len;
+	/* Each segment after a '/', folded as the standard's path state. */
+	for (p = path; p < tail;) {
+		const char *seg = ++p;
+		int dots;
+
+		while (p < tail && *p != '/')
+			p++;
+		dots = dot_segment(seg, p - seg);
+		if (dots == 2 && out.len > root) {
+			while (out.len > root && out.buf[out.len - 1] != '/')
+				out.len--;
+			out.len--;
+			out.buf[out.len] = '\0';
+		}
+		if (dots) {
+			if (p == tail)
+				strbuf_addch(&out, '/');
+			continue;
+		}
+		strbuf_addch(&out, '/');
+		strbuf_add(&out, seg, p - seg);
+	}
+	strbuf_addstr(&out, tail);
+	strbuf_release(sb);
+	*sb = out;
+}
+
 /* sources[i] as a path: sourceRoot joined, webpack://NS/ stripped. */
 char *sourcemap_source_path(const char *root, const char *src)
 {
@@ -291,8 +400,9 @@ char *sourcemap_source_path(const char *root, const char *src)
 	} else if (!strncmp(s, "file://", 7)) {
 		/* file:///abs/path is the path /abs/path. */
 		memmove(sb.buf, s + 7, strlen(s + 7) + 1);
-	} else if (strstr(s, "://")) {
-		/* Another URL (https://...): kept whole, not a path. */
+	} else if (url_scheme_len(s) || !strncmp(s, "//", 2)) {
+		/* Another URL (https://...): resolved as a URL, not a path. */
+		normalize_url(&sb);
 		return strbuf_detach(&sb, NULL);
 	}
 	sourcemap_normalize_path(sb.buf);

@@ -75,7 +75,8 @@ int sourcemap_parse_json(struct sourcemap *sm, const char *json, size_t len,
 /* A JSON-escaped string (a sourcesContent item) decoded; caller frees. */
 char *sourcemap_unescape(const char *raw);
 /* sources[i] as a path: sourceRoot joined, webpack://NS/ stripped,
- * normalized; "[no source]" for a null one.  The caller frees it. */
+ * normalized (a URL as browsers resolve it); "[no source]" for a null one.  The
+ * caller frees it. */
 char *sourcemap_source_path(const char *root, const char *src);
 
 /* The sourceMappingURL comment of a generated file. */

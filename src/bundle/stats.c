@@ -21,6 +21,7 @@ enum frame {
 	F_REASON,
 	F_CHUNKS, /* "chunks": an array of chunks, which may hold modules */
 	F_CHUNK,
+	F_MODCHUNKS, /* a module's "chunks": the ids of those it is in */
 	F_SKIP,
 };
 
@@ -31,6 +32,10 @@ struct mod_rec {
 	struct strbuf name;
 	double size;
 	int has_size, entry, has_inner;
+	/* webpack 5's "orphan": true, or "chunks": [] at the top level: the
+	 * module was built but is in no output (tree-shaken away whole, or
+	 * counted inside a concatenated module's "modules"). */
+	int orphan, has_chunks, nchunks;
 	struct strbuf importers; /* NUL-separated moduleName values */
 	struct strbuf reason_name, reason_type;
 };
@@ -75,8 +80,10 @@ static void commit_module(struct stats_ctx *c, struct mod_rec *m)
 	id = graph_module(g, m->name.buf, base_len(m->name.buf, m->name.len));
 	if (m->entry)
 		g->mods.v[id].entry = 1;
-	/* A concatenated module's size is its inner modules'. */
-	if (m->has_size &&
+	/* A concatenated module's size is its inner modules'; a module in
+	 * no output has none to count. */
+	if (m->has_size && !m->orphan &&
+	    !(c->mod_depth == 1 && m->has_chunks && !m->nchunks) &&
 	    !(m->has_inner &&
 	      base_len(m->name.buf, m->name.len) < m->name.len)) {
 		struct graph_module *gm = &g->mods.v[id];
@@ -105,6 +112,7 @@ static void reset_rec(struct mod_rec *m)
 	strbuf_reset(&m->reason_type);
 	m->size = 0;
 	m->has_size = m->entry = m->has_inner = 0;
+	m->orphan = m->has_chunks = m->nchunks = 0;
 }
 
 static struct mod_rec *cur(struct stats_ctx *c)
@@ -147,6 +155,10 @@ static enum frame child_frame(struct stats_ctx *c, int is_map)
 		if (!is_map && !strcmp(k, "modules")) {
 			cur(c)->has_inner = 1;
 			return F_MODS;
+		}
+		if (!is_map && !strcmp(k, "chunks")) {
+			cur(c)->has_chunks = 1;
+			return F_MODCHUNKS;
 		}
 		return F_SKIP;
 	case F_REASONS:
@@ -231,7 +243,9 @@ static int on_string(void *ctx, const unsigned char *s, size_t n)
 
 	if (c->skip_depth || !c->depth)
 		return 1;
-	if (top(c) == F_MOD && !strcmp(c->key, "name")) {
+	if (top(c) == F_MODCHUNKS) {
+		cur(c)->nchunks++;
+	} else if (top(c) == F_MOD && !strcmp(c->key, "name")) {
 		strbuf_reset(&cur(c)->name);
 		strbuf_add(&cur(c)->name, s, n);
 	} else if (top(c) == F_REASON && !strcmp(c->key, "moduleName")) {
@@ -250,6 +264,8 @@ static int on_number(void *ctx, const char *s, size_t n)
 {
 	struct stats_ctx *c = ctx;
 
+	if (!c->skip_depth && c->depth && top(c) == F_MODCHUNKS)
+		cur(c)->nchunks++;
 	if (!c->skip_depth && c->depth && top(c) == F_MOD &&
 	    !strcmp(c->key, "size")) {
 		char buf[64];
@@ -275,8 +291,12 @@ static int on_scalar(void *ctx)
 
 static int on_bool(void *ctx, int b)
 {
-	(void)b;
-	return on_scalar(ctx);
+	struct stats_ctx *c = ctx;
+
+	if (!c->skip_depth && c->depth && top(c) == F_MOD &&
+	    !strcmp(c->key, "orphan"))
+		cur(c)->orphan = b;
+	return 1;
 }
 
 static const yajl_callbacks callbacks = {

@@ -139,20 +139,25 @@ static int known(const char *name, size_t n, void *ctx)
 struct unused {
 	struct intern *words;
 	uint64_t bytes;
-	size_t rules, unused;
+	size_t rules, unused, groups;
 	struct strbuf shown; /* the first SHOWN selectors */
+	/* What can go: unused rules, and the groups that hold only them
+	 * (in place of those rules), in order and apart. */
 	VEC(struct bundle_css_rule) list;
+	VEC(char) used; /* per rule, in walk order */
 };
 
 static void check_rule(const char *css, const struct css_rule *r, void *ctx)
 {
 	struct unused *u = ctx;
 	size_t n = r->sel_end - r->sel_start;
+	char used =
+	    (char)css_selector_used(css + r->sel_start, n, known, u->words);
 
 	u->rules++;
-	if (css_selector_used(css + r->sel_start, n, known, u->words))
+	VEC_PUSH(&u->used, used);
+	if (used)
 		return;
-	u->bytes += r->end - r->start;
 	{
 		struct bundle_css_rule x = {xstrndup(css + r->sel_start, n),
 					    r->start, r->end - r->start};
@@ -166,6 +171,36 @@ static void check_rule(const char *css, const struct css_rule *r, void *ctx)
 		else
 			strbuf_add(&u->shown, css + r->sel_start, n);
 	}
+}
+
+/*
+ * A group (@media, @supports, ...) whose rules are all unused goes whole:
+ * its prelude and braces are bytes to remove too.  It replaces the rules
+ * and inner groups listed for it (the last entries, as it ends after
+ * them).  One that holds anything else (@font-face, @keyframes) stays.
+ */
+static void check_group(const char *css, const struct css_group *g, void *ctx)
+{
+	struct unused *u = ctx;
+	struct bundle_css_rule x;
+	size_t i;
+
+	if (!g->nrules || g->other)
+		return;
+	for (i = g->first_rule; i < g->first_rule + g->nrules; i++)
+		if (u->used.v[i])
+			return;
+	while (u->list.len && VEC_LAST(&u->list).offset >= g->start) {
+		if (VEC_LAST(&u->list).selector[0] == '@')
+			u->groups--;
+		free(VEC_LAST(&u->list).selector);
+		u->list.len--;
+	}
+	x.selector = xstrndup(css + g->pre_start, g->pre_end - g->pre_start);
+	x.offset = g->start;
+	x.bytes = g->end - g->start;
+	VEC_PUSH(&u->list, x);
+	u->groups++;
 }
 
 void bundle_find_unused_css(struct bundle *b)
@@ -184,15 +219,27 @@ void bundle_find_unused_css(struct bundle *b)
 	nscanned = scan_content(b, &words);
 	for (i = 0; nscanned && i < b->assets.len; i++) {
 		const struct bundle_asset *a = &b->assets.v[i];
-		struct unused u = {&words, 0, 0, 0, STRBUF_INIT, VEC_INIT};
+		struct unused u = {&words, 0,		0,	  0,
+				   0,	   STRBUF_INIT, VEC_INIT, VEC_INIT};
+		struct strbuf groups = STRBUF_INIT;
+		size_t k;
 
 		if (!a->code || !is_css(a->path))
 			continue;
-		css_each_rule(a->code, a->len, check_rule, &u);
+		css_each_rule_group(a->code, a->len, check_rule, check_group,
+				    &u);
+		for (k = 0; k < u.list.len; k++)
+			u.bytes += u.list.v[k].bytes;
+		if (u.groups)
+			strbuf_addf(&groups,
+				    ", %zu at-rule block%s that hold%s only "
+				    "them included",
+				    u.groups, u.groups > 1 ? "s" : "",
+				    u.groups > 1 ? "" : "s");
 		if (u.unused) {
 			bundle_add_finding(
 			    b, FIND_UNUSED_CSS, u.bytes,
-			    "%s: %zu of its %zu style rules (%s) select only "
+			    "%s: %zu of its %zu style rules (%s%s) select only "
 			    "classes or ids that none of the %zu scripts and "
 			    "pages scanned mentions (%s%s): remove them, "
 			    "let PurgeCSS drop them at build time, or split "
@@ -200,7 +247,7 @@ void bundle_find_unused_css(struct bundle *b)
 			    "built at run time ('btn-' + size) is missed, "
 			    "so check before deleting",
 			    a->path, u.unused, u.rules, bundle_kb(u.bytes, k1),
-			    nscanned, u.shown.buf,
+			    groups.buf, nscanned, u.shown.buf,
 			    u.unused > SHOWN ? ", ..." : "");
 			/* The finding takes the list. */
 			VEC_LAST(&b->findings).rules.v = u.list.v;
@@ -208,6 +255,8 @@ void bundle_find_unused_css(struct bundle *b)
 			VEC_LAST(&b->findings).rules.alloc = u.list.alloc;
 		}
 		strbuf_release(&u.shown);
+		strbuf_release(&groups);
+		VEC_RELEASE(&u.used);
 	}
 	intern_release(&words);
 }

@@ -223,7 +223,9 @@ int cmd_bundle(int argc, char **argv)
 			 "B) in SIZE: brotli (default), gzip or raw;\n"
 			 "repeatable; package.json's \"size-limit\", else\n"
 			 ".size-limit.json, in the current directory is\n"
-			 "enforced too",
+			 "enforced too (its \"ignore\" cuts those packages'\n"
+			 "bytes out; \"import\" and other keys for a\n"
+			 "rebuild are refused)",
 			 add_budget),
 	    OPT_STRING(0, "stats", &stats, "FILE",
 		       "webpack's stats.json (read as a stream, any\n"
@@ -287,6 +289,7 @@ int cmd_bundle(int argc, char **argv)
 			       : BUNDLE_BROTLI;
 	b.sizes |= budgets_sizes(&budgets);
 	b.threads = threads ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	b.keep_ranges = budgets_need_ranges(&budgets);
 	ri = add_inputs(&b, argc, argv);
 	if (ri == -3) {
 		bundle_release(&b);

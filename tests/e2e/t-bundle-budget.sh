@@ -5,9 +5,9 @@
 # the sizes they check are zlib's and brotli's own.
 . "$(dirname "$0")/lib.sh"
 
-plan 21
+plan 31
 if ! command -v brotli >/dev/null || ! command -v python3 >/dev/null; then
-	skip "brotli or python3 is not installed (scripts/install-deps --check)" 21
+	skip "brotli or python3 is not installed (scripts/install-deps --check)" 31
 	exit 0
 fi
 mkdir "$T/app" "$T/app/dist"
@@ -104,6 +104,67 @@ is "$rc/$(echo "$err" | grep -o "'[^']*' [a-z]* [0-9.]* kB >" | tr '\n' ' ')" \
 	"4/'$PWD/dist/site.css' raw 0.02 kB > 'dist/main.js' brotli $(kb "$br") kB > " \
 	"an absolute --budget path matches the asset of a relative DIR"
 rm .size-limit.json
+
+# size-limit's "ignore": the packages it leaves out of the size (as
+# webpack externals).  Here the bytes of node_modules/react, by the map,
+# taken out of the asset; the sizes of what is left computed here.
+mkdir -p mapped && python3 - <<'EOT'
+import json, random
+random.seed(3)
+line = lambda: " ".join("f%d()" % random.randrange(999) for _ in range(900))
+lines = [line(), line(), line()]
+open("mapped/app.js", "w").write("\n".join(lines) + "\n//# sourceMappingURL=app.js.map\n")
+# Line i maps column 0 to source i; react-dom is not react.
+json.dump({"version": 3, "sources": ["src/app.js", "node_modules/react/index.js", "node_modules/react-dom/index.js"],
+           "names": [], "mappings": "AAAA,CAAA;ACAA;ACAA"}, open("mapped/app.js.map", "w"))
+lines[1] = ""
+open("left.js", "w").write("\n".join(lines) + "\n//# sourceMappingURL=app.js.map\n")
+EOT
+printf '[{"name": "raw", "path": "mapped/app.js", "limit": "1 MB", "brotli": false, "ignore": ["react"]}, {"name": "br", "path": "mapped/app.js", "limit": "1 MB", "ignore": ["react"]}]\n' >.size-limit.json
+brun "$PERFOPS" bundle --json --sizes raw mapped
+is "$rc/$(python3 -c 'import json,sys; print(",".join("%s %d %d" % (b["name"], b["actual"], b["ignored"]) for b in json.load(sys.stdin)["budgets"]))' <"$T/out")" \
+	"0/raw $(stat -c %s left.js) $(($(stat -c %s mapped/app.js) - $(stat -c %s left.js))),br $(brotli -q 11 -c <left.js | wc -c) $(($(stat -c %s mapped/app.js) - $(stat -c %s left.js)))" \
+	"\"ignore\": react's bytes (not react-dom's) left out of the raw and brotli sizes"
+printf '[{"path": "mapped/app.js", "limit": "1 MB", "ignore": ["vue", "react"]}]\n' >.size-limit.json
+brun "$PERFOPS" bundle --sizes raw mapped
+is "$rc/$err" "0/perfops: warning: budget 'mapped/app.js': its \"ignore\" names 'vue', a package none of its assets holds (by their source maps): nothing is left out for it" \
+	"an \"ignore\" that names no package of the assets is said"
+# "!" in "path" leaves files out, as size-limit's globs.
+printf '[{"path": ["dist/*", "!dist/site.css"], "limit": "1 B", "brotli": false}]\n' >.size-limit.json
+brun "$PERFOPS" bundle --json --sizes raw dist
+is "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["budgets"][0]["actual"])' <"$T/out")" "$raw" \
+	"a \"!\" path pattern excludes what it matches"
+# What has no answer from built files is refused, by name, never passed
+# over: refused KEYS MESSAGE DESCRIPTION (KEYS added to a budget entry).
+refused() {
+	printf '[{"path": "dist/main.js", "limit": "1 kB", %s}]\n' "$1" >.size-limit.json
+	brun "$PERFOPS" bundle --sizes raw dist
+	is "$rc/$err" "1/perfops: .size-limit.json: entry 0: $2" "$3"
+}
+refused '"import": "{ foo }"' "\"import\" is not supported: size-limit rebuilds the path with only that import to test tree shaking, which built files cannot tell; budget the built chunk instead" \
+	"\"import\" (size-limit's partial import): refused with a one-line reason"
+refused '"webpack": true' "\"webpack\": true is not supported: size-limit bundles the path again, perfops measures built files as they are; set it false or leave it out" \
+	"\"webpack\": true refused (false is what perfops does)"
+refused '"webpack": false, "limt": "2 kB"' "unknown key \"limt\" (size-limit rejects it too)" \
+	"an unknown key is refused"
+refused '"ignore": "react"' "\"ignore\" must be an array of package names (size-limit's format)" \
+	"an \"ignore\" that is not an array is refused, not dropped"
+printf '[{"path": [], "limit": "1 kB"}]\n' >.size-limit.json
+brun "$PERFOPS" bundle --sizes raw dist
+is "$rc/$err" "1/perfops: .size-limit.json: entry 0: \"path\" is a path or an array of them, \"limit\" a size (size-limit's format)" \
+	"an empty \"path\" array is refused (it crashed)"
+rm -r .size-limit.json mapped left.js
+# size-limit's "limit" and "path" are optional: no limit only shows the
+# size; no path measures package.json's "main".
+printf '{"name": "x", "main": "dist/main.js"}\n' >package.json
+printf '[{"name": "nolimit", "path": "dist/main.js", "brotli": false}, {"limit": "1 MB", "brotli": false}]\n' >.size-limit.json
+brun "$PERFOPS" bundle --json --sizes raw dist
+is "$rc/$(python3 -c 'import json,sys; print(",".join("%s %s %d %s %s" % (b["name"], b["size"], b["actual"], b["limit"], b["over"]) for b in json.load(sys.stdin)["budgets"]))' <"$T/out")" \
+	"0/nolimit raw $raw None False,dist/main.js raw $raw 1000000 False" \
+	"an entry without \"limit\" is measured, never over; one without \"path\" measures package.json's \"main\""
+brun "$PERFOPS" bundle --sizes raw dist
+like "$out" "^nolimit +raw +$(kb "$raw") kB +- +- +ok$" "the table shows no limit as -"
+rm .size-limit.json package.json
 
 brun "$PERFOPS" bundle --budget "nothing.js:1kB" dist
 is "$rc/$err" "1/perfops: budget 'nothing.js' (--budget): no asset matches 'nothing.js'" "a budget that matches nothing"

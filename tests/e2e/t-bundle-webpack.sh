@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 11
-need_npm 11
+plan 13
+need_npm 13
 setup_app
 cd "$T/app" || exit 1
 "$BIN/webpack" --config webpack.config.js --env out=wp --env mode=production \
@@ -47,3 +47,15 @@ run "$PERFOPS" bundle --json --stats "$T/stats.json"
 is "$(js 'd.packages.filter(p=>p.name=="lodash").map(p=>p.bytes).join()' "$T/out")" \
 	"$(node -e 'const d=require(process.argv[1]); console.log(d.modules.filter(m=>m.name.startsWith("./node_modules/lodash/")).reduce((s,m)=>s+m.size,0))' "$T/stats.json")" \
 	"--stats alone: lodash's stat size"
+
+# Modules webpack built but never emitted (tree-shaken away whole;
+# "orphan" in its stats, listed in no chunk) are no part of the bundle:
+# src/utils/unused.js is one, webpack finding it free of side effects.
+is "$(node -e 'const m=require(process.argv[1]).modules.find(m=>m.name=="./src/utils/unused.js"); console.log(m && m.orphan)' "$T/stats.json")" \
+	"true" "webpack built src/utils/unused.js and emitted it nowhere (orphan)"
+run "$PERFOPS" bundle --json --sizes raw --stats "$T/stats.json"
+# Independently: the modules in some chunk, a concatenated one as the
+# modules it holds.
+is "$(js 'd.assets[0].bytes+" "+("src/utils/unused.js" in d.assets[0].sources)' "$T/out")" \
+	"$(node -e 'let s=0; for (const m of require(process.argv[1]).modules) if (!m.orphan) s+=m.modules ? m.modules.reduce((a,x)=>a+x.size,0) : m.size; console.log(s)' "$T/stats.json") false" \
+	"--stats alone: the stat sizes of what is emitted, orphans left out"

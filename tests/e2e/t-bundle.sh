@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bundle-lib.sh"
 
-plan 21
-need_npm 21
+plan 27
+need_npm 27
 setup_app
 cd "$T/app" || exit 1
 es() { "$BIN/esbuild" src/index.js --bundle --charset=utf8 \
@@ -16,6 +16,13 @@ es --minify --sourcemap --outdir=min && es --sourcemap --outdir=plain &&
 	es --minify --sourcemap=inline --outdir=inline
 ok $? "esbuild builds the fixture app (minified, plain, inline map)"
 
+# A URL sourceRoot with ".." in it, a default port and upper case: sources
+# named as browsers (and source-map-explorer, through source-map 0.7's
+# WHATWG URLs) resolve them.
+es --minify --sourcemap --source-root=https://Example.COM:443/src/../lib/ --outdir=url
+is "$(cmp_sme url/index.js)" "" "a URL sourceRoot: the same names and bytes as source-map-explorer's"
+is "$(js 'Object.keys(d.assets[0].sources).filter(k=>k.includes("lodash")).join()' "$T/pf.json")" \
+	"https://example.com/node_modules/lodash/lodash.js" "a URL sourceRoot: '..' folded, host lowercased, port 443 dropped"
 for f in min/index.js plain/index.js min/index.css inline/index.js; do
 	is "$(cmp_sme "$f")" "" "bytes per source of $f equal source-map-explorer's"
 done
@@ -49,16 +56,41 @@ is "$(js 'd.packages.filter(p=>p.name=="moment").map(p=>p.version+" "+p.bytes).j
 is "$(js 'd.packages.filter(p=>p.name=="ms").map(p=>p.version+" "+p.bytes).join(",")' "$T/min.json")" \
 	"$(node -p 'require("debug/node_modules/ms/package.json").version') $(smesum ../node_modules/debug/node_modules/ms/),2.0.0 $(smesum ../node_modules/ms/)" \
 	"ms at both install paths (debug's own copy is larger)"
+# size-limit's "ignore" on the real build: moment's bytes (SME's count)
+# left out of the raw size.
+printf '[{"path": "min/index.js", "limit": "10 MB", "brotli": false, "ignore": ["moment"]}]\n' >.size-limit.json
+run "$PERFOPS" bundle --json --sizes raw min/index.js
+is "$(js 'd.budgets.map(b=>b.actual+" "+b.ignored).join()' "$T/out")" \
+	"$(($(stat -c %s min/index.js) - $(smesum ../node_modules/moment/))) $(smesum ../node_modules/moment/)" \
+	"a size-limit \"ignore\": moment's bytes (as source-map-explorer counts them) left out"
+rm .size-limit.json
 is "$(js 'd.duplicates.map(x=>x.name+" "+x.versions.join("/")+" "+x.saving).join()' "$T/min.json")" \
 	"ms $(node -p 'require("debug/node_modules/ms/package.json").version')/2.0.0 $(smesum ../node_modules/ms/)" \
 	"ms is a duplicate; the saving is the smaller copy"
 is "$(js '[...new Set(d.findings.map(f=>f.kind))].sort().join(" ")' "$T/min.json")" \
 	"cjs-tree-shaking duplicate full-lodash inline-data-uri moment sourcemap-shipped" \
 	"findings of the minified build"
+# Neither lodash nor moment ships an ES module build (their package.json
+# have no "module", "exports" or "type"): no advice to use one.
+is "$(js 'd.findings.filter(f=>f.kind=="cjs-tree-shaking").map(f=>f.message.replace(/^.*every export is kept; /,"")).join("\n")' "$T/min.json")" \
+	"$(printf '%s\n' 'it ships no ES module build (its package.json has no "module", no "import" condition in "exports" and no "type": "module"): use lodash-es, or import per method (lodash/debounce)' \
+		'it ships no ES module build (its package.json has no "module", no "import" condition in "exports" and no "type": "module"): use date-fns or dayjs')" \
+	"cjs-tree-shaking of lodash and moment: no ES module build, the alternative instead"
+is "$(node -p 'const p=["lodash","moment"].map(n=>require(n+"/package.json")); p.filter(j=>j.module||j.exports||j.type=="module").length')" "0" \
+	"(node agrees: neither package.json names an ES module build)"
 like "$(js 'd.findings.filter(f=>f.kind=="moment")[0].message' "$T/min.json")" \
 	'2 locales' "the moment finding counts its locales"
 is "$(js 'd.findings.filter(f=>f.kind=="inline-data-uri")[0].bytes' "$T/min.json")" \
 	"$(grep -o "data:[^']*" src/strings.js | tr -d '\n' | wc -c)" "the inline data: URI's size"
+# esbuild's dataurl loader writes an SVG as text, not base64: quotes,
+# spaces and all, inside the other kind of quote.
+python3 -c 'print("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 9 9\">" + "".join("<path d=\"M%d %d h2 v2\" fill=\"#%06x\"/>" % (i, i, i * 999) for i in range(60)) + "</svg>")' >src/icon.svg
+printf 'import icon from "./icon.svg";\ndocument.body.style.background = `url(${icon})`;\n' >src/icon.js
+"$BIN/esbuild" src/icon.js --bundle --minify --sourcemap --loader:.svg=dataurl --log-level=warning --outdir=svg
+run "$PERFOPS" bundle --json --sizes raw svg
+is "$(js 'd.findings.filter(f=>f.kind=="inline-data-uri").map(f=>f.bytes).join()' "$T/out")" \
+	"$(node -e 'const s=require("fs").readFileSync("svg/icon.js","utf8"), i=s.indexOf("data:"), q=s[i-1]; let j=i; while (s[j]!=q) j+=s[j]=="\\"?2:1; console.log(j-i)')" \
+	"an SVG inlined as text (esbuild's dataurl loader): inline-data-uri with its whole size"
 run "$PERFOPS" bundle --json --sizes raw plain
 like "$(js 'd.findings.filter(f=>f.kind=="unminified").map(f=>f.message).join()' "$T/out")" \
 	'^plain/index.js \(' "the plain build is found unminified (and the minified one not)"

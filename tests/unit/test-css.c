@@ -117,3 +117,43 @@ Test(css, escapes_and_not)
 	cr_assert(used("li:nth-child(2n+1)"));
 	cr_assert(used(""));
 }
+
+/* The groups, "|"-separated: "prelude bytes first+nrules other". */
+static void record_group(const char *css, const struct css_group *g, void *ctx)
+{
+	struct strbuf *sb = ctx;
+
+	if (sb->len)
+		strbuf_addch(sb, '|');
+	strbuf_add(sb, css + g->pre_start, g->pre_end - g->pre_start);
+	strbuf_addf(sb, " %zu %zu+%zu %d", g->end - g->start, g->first_rule,
+		    g->nrules, g->other);
+	cr_assert(g->start == g->pre_start && g->pre_end <= g->end);
+}
+
+static void no_rule(const char *css, const struct css_rule *r, void *ctx)
+{
+	(void)css;
+	(void)r;
+	(void)ctx;
+}
+
+Test(css, groups_after_their_rules_with_what_else_they_hold)
+{
+	struct strbuf sb = STRBUF_INIT;
+	/* "@supports (x) { .b{} }" is 22 bytes, the @media around it 44;
+	 * "@media y{@keyframes k{}.c{}}" 28; "@media z {}" 11. */
+	const char *css = ".a{}@media print { .b{} @supports (x) { .b{} } }\n"
+			  "@media y{@keyframes k{}.c{}}@media z {}"
+			  "@layer l{@import x;.d{}}";
+
+	cr_assert_eq(
+	    css_each_rule_group(css, strlen(css), no_rule, record_group, &sb),
+	    5);
+	cr_assert_str_eq(sb.buf, "@supports (x) 22 2+1 0|"
+				 "@media print 44 1+2 0|"
+				 "@media y 28 3+1 1|"
+				 "@media z 11 4+0 0|"
+				 "@layer l 24 4+1 1");
+	strbuf_release(&sb);
+}

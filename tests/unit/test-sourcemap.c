@@ -397,17 +397,32 @@ Test(sourcemap, source_paths_from_urls)
 	     "node_modules/x/i.js"},
 	    {"webpack://app/", "./src/b.js", "src/b.js"},
 	    {NULL, "file:///home/u/app/src/c.js", "/home/u/app/src/c.js"},
-	    {NULL, "https://cdn.example/x/../y.js",
-	     "https://cdn.example/x/../y.js"},
 	    {"../lib", "d.js", "../lib/d.js"},
 	    {"/root/", "/abs.js", "/abs.js"},
+	    /* URLs resolve as browsers and source-map 0.7 (WHATWG URL) do:
+	     * dot segments folded, never above the root, "%2e" is a dot,
+	     * scheme and host of http(s) lowercased, default port dropped,
+	     * query and fragment left alone. */
+	    {"https://example.com/src/../lib/", "a.js",
+	     "https://example.com/lib/a.js"},
+	    {NULL, "https://cdn.example/x/../y.js", "https://cdn.example/y.js"},
+	    {"https://example.com/../a/./b/", "../c.js",
+	     "https://example.com/a/c.js"},
+	    {"https://example.com", "x/../y.js", "https://example.com/y.js"},
+	    {"HTTPS://Example.COM:443/a/b/", "../c.js?q=/../1#h/..",
+	     "https://example.com/a/c.js?q=/../1#h/.."},
+	    {"http://h:8080/a/", "%2e%2E/b.js", "http://h:8080/b.js"},
+	    {"https://e.com/a/b/", "..", "https://e.com/a/"},
+	    {"https://e.com/a//b/", "./c.js", "https://e.com/a//b/c.js"},
+	    {"//cdn.example/a/../", "b.js", "//cdn.example/b.js"},
+	    {"ng://App/x/../", "y.ts", "ng://App/y.ts"},
 	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		char *p = sourcemap_source_path(cases[i][0], cases[i][1]);
 
-		cr_assert_str_eq(p, cases[i][2], "%s", cases[i][1]);
+		cr_assert_str_eq(p, cases[i][2], "%s: %s", cases[i][1], p);
 		free(p);
 	}
 }
@@ -535,6 +550,49 @@ Test(package, names_and_versions_from_paths)
 	    0);
 }
 
+Test(package, es_module_builds_from_package_json)
+{
+	static const struct {
+		const char *json, *where;
+		int rc;
+	} cases[] = {
+	    {"{\"main\":\"lodash.js\"}", NULL, 0},
+	    {"{\"main\":\"m.js\",\"jsnext:main\":\"d/m.js\"}", NULL, 0},
+	    {"{\"module\":\"es/i.js\",\"type\":\"module\"}",
+	     "\"module\": \"es/i.js\"", 1},
+	    {"{\"exports\":{\".\":{\"import\":{\"types\":\"./i.d.mts\","
+	     "\"default\":\"./i.mjs\"},\"require\":\"./i.cjs\"}}}",
+	     "\"exports\" condition \"import\": \"./i.mjs\"", 1},
+	    {"{\"exports\":{\"node\":{\"module\":\"./m.js\"},"
+	     "\"default\":\"./c.js\"}}",
+	     "\"exports\" condition \"module\": \"./m.js\"", 1},
+	    {"{\"exports\":[\"./i.mjs\"]}", "\"exports\" \"./i.mjs\"", 1},
+	    {"{\"exports\":{\"require\":\"./i.mjs\",\"default\":\"./i.js\"}}",
+	     NULL, 0},
+	    {"{\"exports\":\"./i.js\",\"type\":\"module\"}",
+	     "\"type\": \"module\"", 1},
+	    {"{\"type\":\"commonjs\"}", NULL, 0},
+	    {"{\"exports\":{\".\":\"./i.js\",\"./x\":{\"import\":\"./"
+	     "x.mjs\"}}}",
+	     NULL, 0},
+	    {"[1]", NULL, -1},
+	    {"{\"module\":", NULL, -1},
+	};
+	size_t i;
+	char *w;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		cr_assert_eq(bundle_package_esm(cases[i].json, &w), cases[i].rc,
+			     "%s", cases[i].json);
+		if (cases[i].where)
+			cr_assert_str_eq(w, cases[i].where, "%s",
+					 cases[i].json);
+		else
+			cr_assert_null(w, "%s", cases[i].json);
+		free(w);
+	}
+}
+
 Test(budget, limits_in_si_and_iec_units)
 {
 	static const struct {
@@ -636,6 +694,51 @@ Test(stats, concatenated_modules_reasons_children_and_chains)
 	cr_assert_eq(graph_chain_to(&g, "node_modules/q", &chain), 0,
 		     "q is imported by nothing: no chain");
 	free(chain.v);
+	graph_release(&g);
+}
+
+Test(stats, modules_in_no_output_have_no_size)
+{
+	/* webpack 5: a concatenated module's inner modules are listed again
+	 * at the top as orphans (counted once, inside it); a module
+	 * tree-shaken away whole is an orphan in no chunk, or (webpack 4)
+	 * has "chunks": [] at the top.  Inside a concatenated module,
+	 * "chunks": [] is how webpack lists every inner module. */
+	const char *s =
+	    "{\"modules\":[{\"name\":\"./src/i.js + 1 modules\",\"size\":9,"
+	    "\"orphan\":false,\"chunks\":[792],\"modules\":[{\"name\":"
+	    "\"./src/i.js\",\"size\":4,\"orphan\":false,\"chunks\":[]},"
+	    "{\"name\":\"./src/a.js\",\"size\":5,\"chunks\":[]}]},"
+	    "{\"name\":\"./src/a.js\",\"size\":5,\"orphan\":true,"
+	    "\"chunks\":[]},"
+	    "{\"name\":\"./src/gone.js\",\"size\":84,\"orphan\":true,"
+	    "\"chunks\":[],\"reasons\":[{\"moduleName\":\"./src/i.js\"}]},"
+	    "{\"name\":\"./src/old.js\",\"size\":7,\"chunks\":[]},"
+	    "{\"name\":\"./src/kept.js\",\"size\":3,\"chunks\":[\"main\"]}]}";
+	static const struct {
+		const char *name;
+		uint64_t size;
+		int has_size;
+	} want[] = {{"src/i.js", 4, 1},
+		    {"src/a.js", 5, 1},
+		    {"src/gone.js", 0, 0},
+		    {"src/old.js", 0, 0},
+		    {"src/kept.js", 3, 1}};
+	struct bundle_graph g;
+	size_t i;
+
+	graph_init(&g);
+	cr_assert_eq(graph_parse_webpack_stats(&g, s, strlen(s), "t"), 0);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		uint32_t id =
+		    intern_find(&g.names, want[i].name, strlen(want[i].name));
+
+		cr_assert_neq(id, INTERN_NONE, "%s", want[i].name);
+		cr_assert_eq(g.mods.v[id].has_size, want[i].has_size, "%s",
+			     want[i].name);
+		cr_assert_eq(g.mods.v[id].size, want[i].size, "%s",
+			     want[i].name);
+	}
 	graph_release(&g);
 }
 
