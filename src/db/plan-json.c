@@ -290,6 +290,25 @@ static int read_node(struct plan *p, json_t *o, int parent, struct strbuf *path,
 	n->workers_planned = plan_int(dbl(o, "Workers Planned", 0));
 	n->workers_launched = plan_int(dbl(o, "Workers Launched", 0));
 
+	{
+		json_t *ws = json_object_get(o, "Workers"), *wo;
+
+		/* Only VERBOSE gives a worker its actual figures; without
+		 * it, "Workers" holds a sort's or a hash's details. */
+		json_array_foreach(ws, i, wo)
+		{
+			struct plan_worker w = {0};
+
+			if (!has(wo, "Actual Loops"))
+				continue;
+			w.num = plan_int(dbl(wo, "Worker Number", 0));
+			w.startup_ms = dbl(wo, "Actual Startup Time", 0);
+			w.total_ms = dbl(wo, "Actual Total Time", 0);
+			w.rows = dbl(wo, "Actual Rows", 0);
+			w.loops = dbl(wo, "Actual Loops", 0);
+			plan_add_worker(n, &w);
+		}
+	}
 	kids = json_object_get(o, "Plans");
 	if (kids && !json_is_array(kids))
 		return error("%s: %s.Plans is not an array", name, path->buf);

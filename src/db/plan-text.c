@@ -657,12 +657,40 @@ static const char *const cond_keys[] = {
     "Sort Key: ",   "Presorted Key: ", "Run Condition: ",   NULL,
 };
 
+/* VERBOSE's "Worker 1:  actual time=a..b rows=N loops=L" (or "actual
+ * rows=N loops=L" with TIMING OFF): 1 when s is one and was added to n,
+ * 0 when s is another line, -1 when its figures are malformed. */
+static int parse_worker(const char *s, struct plan_node *n)
+{
+	struct plan_worker w = {0};
+	double num_v;
+
+	if (expect(&s, "Worker ") || num(&s, &num_v) || expect(&s, ":"))
+		return 0;
+	s += strspn(s, " ");
+	if (expect(&s, "actual "))
+		return 0;
+	w.num = plan_int(num_v);
+	if (!expect(&s, "time=") &&
+	    (num(&s, &w.startup_ms) || expect(&s, "..") ||
+	     num(&s, &w.total_ms) || expect(&s, " ")))
+		return -1;
+	if (expect(&s, "rows=") || num(&s, &w.rows) || expect(&s, " loops=") ||
+	    num(&s, &w.loops))
+		return -1;
+	plan_add_worker(n, &w);
+	return 1;
+}
+
 /* A detail line of node n; -1 when it is no "Key: value". */
 static int parse_detail(const char *s, struct plan_node *n)
 {
 	const char *sm;
 	double v;
 	int i;
+
+	if ((i = parse_worker(s, n)) != 0)
+		return i < 0 ? -1 : 0;
 
 	for (i = 0; cond_keys[i]; i++) {
 		if (starts(s, cond_keys[i])) {

@@ -39,6 +39,34 @@ int plan_add_node(struct plan *p, int parent)
 	return (int)p->n++;
 }
 
+void plan_add_worker(struct plan_node *n, const struct plan_worker *w)
+{
+	ALLOC_GROW(n->workers, n->nworkers + 1, n->workers_alloc);
+	n->workers[n->nworkers++] = *w;
+}
+
+void plan_leader_part(const struct plan_node *n, struct plan_worker *out)
+{
+	double loops = n->loops, rows = n->rows * n->loops;
+	double ms = n->actual_total_ms * n->loops;
+	size_t i;
+
+	for (i = 0; i < n->nworkers; i++) {
+		loops -= n->workers[i].loops;
+		rows -= n->workers[i].rows * n->workers[i].loops;
+		ms -= n->workers[i].total_ms * n->workers[i].loops;
+	}
+	memset(out, 0, sizeof(*out));
+	out->num = -1;
+	/* Rows per loop are rounded as printed: what is left of them is
+	 * the leader's only to that precision. */
+	if (loops >= 0.5) {
+		out->loops = round(loops);
+		out->rows = MAX(rows, 0) / out->loops;
+		out->total_ms = MAX(ms, 0) / out->loops;
+	}
+}
+
 int plan_children(const struct plan *p, int i, int *out, int max)
 {
 	int k = 0;
@@ -102,6 +130,45 @@ static double gather_processes(const struct plan *p, const struct plan_node *g)
 		break;
 	}
 	return procs;
+}
+
+static int is_parallel_append(const struct plan_node *n)
+{
+	return n->parallel && !strcmp(n->type, "Append");
+}
+
+/*
+ * The processes that ran node n under a Gather, whose own processes (the
+ * parent's figure) are par_procs.  VERBOSE names them: each worker with a
+ * loop, and the leader when the workers leave it some.  Otherwise a child
+ * of a Parallel Append ran in as many processes as it has loops per
+ * execution of the Append: one for a non-partial subplan, which a single
+ * process runs to its end.  Anything else runs where its parent runs.
+ */
+static double node_processes(const struct plan *p, const struct plan_node *n,
+			     double par_procs)
+{
+	const struct plan_node *par = &p->nodes[n->parent];
+
+	if (n->nworkers && n->has_actual) {
+		struct plan_worker leader;
+		double procs = 0;
+		size_t i;
+
+		for (i = 0; i < n->nworkers; i++)
+			procs += n->workers[i].loops > 0;
+		plan_leader_part(n, &leader);
+		procs += leader.loops > 0;
+		if (procs >= 1)
+			return procs;
+	}
+	if (is_parallel_append(par) && n->has_actual && par->loops > 0 &&
+	    n->rel == PLAN_REL_MEMBER) {
+		double per = floor(n->loops / (par->loops / par_procs) + 0.5);
+
+		return MIN(MAX(per, 1), par_procs);
+	}
+	return par_procs;
 }
 
 static uint64_t sub0(uint64_t a, uint64_t b)
@@ -241,13 +308,12 @@ void plan_compute(struct plan *p)
 		double div = 1;
 
 		n->under_gather = par && (par->under_gather || is_gather(par));
-		if (n->under_gather) {
-			const struct plan_node *g = par;
-
-			while (!is_gather(g))
-				g = &p->nodes[g->parent];
-			div = gather_processes(p, g);
-		}
+		if (n->under_gather)
+			div = node_processes(p, n,
+					     is_gather(par)
+						 ? gather_processes(p, par)
+						 : par->procs);
+		n->procs = div;
 		n->cpu_total_ms = n->actual_total_ms * n->loops;
 		n->total_ms = n->cpu_total_ms / div;
 		n->exclusive_ms = n->total_ms;
@@ -260,7 +326,13 @@ void plan_compute(struct plan *p)
 
 		if (detached_child(p, c))
 			continue;
-		par->exclusive_ms -= c->total_ms;
+		/* Processes run a parent's children side by side (a Parallel
+		 * Append's subplans, each in its own worker): a child's time
+		 * is spread over the parent's processes.  A Gather waits for
+		 * its children: their wall-clock time is its own. */
+		par->exclusive_ms -= is_gather(par) || c->procs == par->procs
+					 ? c->total_ms
+					 : c->cpu_total_ms / par->procs;
 		par->exclusive_cost -= c->total_cost;
 		buf_sub(&par->xbuf, &c->buf);
 	}

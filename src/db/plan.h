@@ -22,6 +22,15 @@ struct plan_buffers {
 	uint64_t temp_read, temp_written;
 };
 
+/* One parallel worker's part of a node, as VERBOSE prints it ("Worker 1:
+ * actual time=a..b rows=N loops=L", or JSON's "Workers"). */
+struct plan_worker {
+	int num;
+	double startup_ms, total_ms; /* per loop, as printed */
+	double rows;		     /* per loop */
+	double loops;
+};
+
 /* How a child hangs from its parent ("Parent Relationship" in JSON). */
 enum plan_rel {
 	PLAN_REL_NONE = 0, /* the root */
@@ -72,9 +81,13 @@ struct plan_node {
 	double disk_usage_kb; /* HashAggregate Disk Usage */
 	int workers_planned, workers_launched;
 	int has_workers;
+	struct plan_worker *workers; /* VERBOSE's per-worker figures */
+	size_t nworkers, workers_alloc;
 
 	/* Derived by plan_compute(). */
 	int under_gather;    /* a Gather or Gather Merge is an ancestor */
+	double procs;	     /* the processes that ran it (1 outside a
+				Gather): total_ms = cpu_total_ms / procs */
 	double total_ms;     /* wall-clock, children included */
 	double cpu_total_ms; /* actual total x loops (all processes) */
 	double exclusive_ms; /* wall-clock, without the children's */
@@ -118,6 +131,13 @@ static inline int plan_int(double v)
 
 void plan_init(struct plan *p);
 void plan_release(struct plan *p);
+
+/* Add a worker's figures to node n. */
+void plan_add_worker(struct plan_node *n, const struct plan_worker *w);
+
+/* The leader's part of node n: what its figures leave after the workers'
+ * (0 loops when the workers ran every loop). */
+void plan_leader_part(const struct plan_node *n, struct plan_worker *out);
 
 /* Append a zeroed node under parent (-1 for the root); returns its index. */
 int plan_add_node(struct plan *p, int parent);

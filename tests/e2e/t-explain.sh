@@ -6,7 +6,7 @@
 # Debian's postgresql package in a temporary directory, on a unix socket
 # there, and is stopped when the test ends.
 . "$(dirname "$0")/lib.sh"
-N=35
+N=40
 plan $N
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 DATA=$TOP/tests/data/db
@@ -114,6 +114,52 @@ if jq -e '.. | objects | select(."Workers Launched"? > 0)' "$T/q2b.json" >/dev/n
 	is "$got" "$want" "the Gather's child: its own actual time ($want ms), not a third of its two loops"
 else
 	skip "no parallel worker could be launched here"
+fi
+
+# Parallel Append over partitions, two of which cannot be scanned in
+# parallel: each of those is a non-partial subplan that one process runs
+# to its end (loops=1), the third is shared.  With VERBOSE, the plan names
+# each worker's part ("Worker N:  actual time=... rows=... loops=...").
+psql_ >/dev/null <<'EOF2'
+CREATE TABLE ev (id int, kind int, pad text) PARTITION BY LIST (kind);
+CREATE TABLE ev1 PARTITION OF ev FOR VALUES IN (1);
+CREATE TABLE ev2 PARTITION OF ev FOR VALUES IN (2);
+CREATE TABLE ev3 PARTITION OF ev FOR VALUES IN (3);
+INSERT INTO ev SELECT i, 1 + i % 3, repeat('x', 50) FROM generate_series(1, 150000) i;
+ALTER TABLE ev1 SET (parallel_workers = 0);
+ALTER TABLE ev2 SET (parallel_workers = 0);
+ANALYZE ev;
+EOF2
+PSET="SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0"
+QPA="SELECT count(*) FROM ev WHERE pad <> 'y'"
+psql_ -c "$PSET" -c "EXPLAIN (ANALYZE, BUFFERS, VERBOSE) $QPA" >"$T/pa.txt"
+psql_ -At -c "$PSET" -c "EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) $QPA" >"$T/pa.json"
+psql_ -c "$PSET" -c "EXPLAIN (ANALYZE, BUFFERS) $QPA" >"$T/pa-plain.txt"
+if grep -q "Parallel Append" "$T/pa.txt" && grep -q "Workers Launched: 2" "$T/pa.txt"; then
+	"$PERFOPS" explain --json "$T/pa.txt" >"$T/pa.perfops.json"
+	c=$($CHECK text "$T/pa.txt" "$T/pa.perfops.json" 2>&1)
+	is "$c" "" "Parallel Append, VERBOSE text: every node's times, rows and per-worker figures are PostgreSQL's"
+	"$PERFOPS" explain --json "$T/pa.json" >"$T/pa-j.perfops.json"
+	c=$($CHECK json "$T/pa.json" "$T/pa-j.perfops.json" 2>&1)
+	is "$c" "" "Parallel Append, VERBOSE JSON: the same"
+	"$PERFOPS" explain --json "$T/pa-plain.txt" >"$T/pa-plain.perfops.json"
+	c=$($CHECK text "$T/pa-plain.txt" "$T/pa-plain.perfops.json" 2>&1)
+	is "$c" "" "Parallel Append without VERBOSE: a non-partial subplan ran in one process"
+	# A non-partial subplan's time is its own, not a third of it.
+	want=$(grep -m1 -E 'Seq Scan on (public\.)?ev1 ' "$T/pa-plain.txt" | sed -E 's/.*actual time=[0-9.]+\.\.([0-9.]+) .*/\1/')
+	got=$(jq '.nodes[] | select(.relation == "ev1") | .total_ms' "$T/pa-plain.perfops.json")
+	is "$(jq -n "$got == $want")" true "the partition one worker scanned: its own $want ms, not divided by 3 ($got)"
+	# The text report shows each worker's rows as the plan does.
+	w=$(grep -m1 -A3 -E 'Seq Scan on public\.ev1 ' "$T/pa.txt" | grep -m1 -oE 'Worker [0-9]+:  actual time=[0-9.]+\.\.[0-9.]+ rows=[0-9]+ loops=1')
+	num=$(echo "$w" | sed -E 's/Worker ([0-9]+).*/\1/')
+	rows=$(echo "$w" | sed -E 's/.* rows=([0-9]+).*/\1/')
+	ms=$(echo "$w" | sed -E 's/.*\.\.([0-9.]+) rows.*/\1/')
+	run "$PERFOPS" explain "$T/pa.txt"
+	like "$(echo "$out" | grep -m1 -A1 'Seq Scan on public.ev1 ' | tail -1)" \
+		"per process: worker $num $rows rows x 1 loop, $ms ms$" \
+		"the text report shows the worker that scanned ev1: worker $num, $rows rows, $ms ms"
+else
+	skip "no Parallel Append with 2 workers launched here" 5
 fi
 
 # 3. A sort spilled under a small work_mem, through --db.
