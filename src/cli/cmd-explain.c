@@ -61,8 +61,9 @@ static const struct cli_doc doc = {
 	"ONLY unless --analyze-writes is given.\n",
     .epilogue =
 	"Exit status: 0 ok (findings or not); 1 bad input (each problem is\n"
-	"named with its line number; what could be read is still reported)\n"
-	"or EXPLAIN failed; 2 usage error; 3 cannot connect to the server.\n"
+	"named with its line number; what could be read is still reported),\n"
+	"a plan cut short (one line: where it stops, what is missing), or\n"
+	"EXPLAIN failed; 2 usage error; 3 cannot connect to the server.\n"
 	"\n"
 	"Examples:\n"
 	"  psql -XAtc 'EXPLAIN (ANALYZE, BUFFERS) SELECT ...' > plan.txt\n"

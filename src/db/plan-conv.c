@@ -167,6 +167,34 @@ static void y_block(struct yaml *y, int ind)
 	y->depth--;
 }
 
+/* Whether a quoted scalar in JSON's escaping ends with its quote. */
+static int quote_ends(const char *v)
+{
+	size_t i;
+
+	for (i = 1; v[i]; i++) {
+		if (v[i] == '\\' && v[i + 1])
+			i++;
+		else if (v[i] == '"')
+			return !v[i + 1];
+	}
+	return 0;
+}
+
+int plan_yaml_line_cut(const char *s)
+{
+	const char *c;
+
+	s += strspn(s, " ");
+	if (s[0] == '-' && (s[1] == ' ' || !s[1]))
+		s += 1 + strspn(s + 1, " ");
+	else if (!(c = y_colon(s)))
+		return 1;
+	else
+		s = c + 1 + strspn(c + 1, " ");
+	return *s == '"' && !quote_ends(s);
+}
+
 void plan_yaml_to_json(const char *const *lines, size_t n, struct strbuf *out)
 {
 	struct yaml y = {.n = n, .out = out};
@@ -287,6 +315,10 @@ static int x_element(struct xml *x)
 	x->s++;
 	e = x->s;
 	x_space(x);
+	/* Input cut short: nothing of this element is written, not even an
+	 * empty value or the text so far. */
+	if (!*x->s)
+		return -1;
 	if (*x->s == '<' && x->s[1] != '/') {
 		/* Children: a list of Items or a known list, else an
 		 * object. */
@@ -314,6 +346,8 @@ static int x_element(struct xml *x)
 		x->s = e;
 		while (*x->s && *x->s != '<')
 			x->s++;
+		if (!*x->s)
+			return -1;
 		x_text(x, e, x->s);
 	}
 	if (strncmp(x->s, "</", 2) || strncmp(x->s + 2, name, nlen) ||
@@ -364,12 +398,19 @@ int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out)
 					break;
 				x_space(&x);
 			}
+			/* Cut short: the JSON so far, for the JSON reader to
+			 * close. */
+			if (!*x.s) {
+				ret = -2;
+				goto out;
+			}
 			if (!query)
 				strbuf_addch(out, '}');
 			strbuf_addch(out, ']');
 			ret = !strncmp(x.s, "</explain>", 10) ? 0 : -1;
 		}
 	}
+out:
 	strbuf_release(&all);
 	return ret;
 }

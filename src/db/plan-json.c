@@ -324,9 +324,82 @@ static int read_node(struct plan *p, json_t *o, int parent, struct strbuf *path,
 	return ret;
 }
 
+/*
+ * A JSON text cut short (a paste that stopped mid-way): into out, its
+ * longest prefix that ends after a whole value, or right after a '[', and
+ * the brackets that close what is open there.  Returns 0 when the text
+ * holds no such point (or is whole).  The brackets open at that point are
+ * still open at the end: any closing since is a later such point.
+ */
+static int json_close_cut(const char *s, size_t len, struct strbuf *out)
+{
+	char *stack = xmalloc(len + 1);
+	size_t i = 0, depth = 0, safe = 0, safe_depth = 0;
+	int want_key = 0;
+
+	while (i < len) {
+		char c = s[i];
+
+		if (c == '{' || c == '[') {
+			stack[depth++] = c;
+			want_key = c == '{';
+			if (c == '[')
+				safe = i + 1, safe_depth = depth;
+			i++;
+		} else if (c == '}' || c == ']') {
+			if (!depth)
+				break;
+			depth--;
+			want_key = 0;
+			if (!depth)
+				break; /* whole: not cut */
+			safe = ++i, safe_depth = depth;
+		} else if (c == '"') {
+			size_t k = i + 1;
+
+			while (k < len && s[k] != '"' && s[k] != '\n')
+				k += s[k] == '\\' ? 2 : 1;
+			if (k >= len || s[k] != '"')
+				break;
+			i = k + 1;
+			if (want_key)
+				want_key = 0; /* a key: its value is to come */
+			else if (depth)
+				safe = i, safe_depth = depth;
+		} else if (c == ',') {
+			want_key = depth && stack[depth - 1] == '{';
+			i++;
+		} else if (strchr("-0123456789tfn", c)) {
+			size_t k = i;
+
+			while (k < len &&
+			       strchr("-+.0123456789eEtruefalsn", s[k]))
+				k++;
+			/* A number at the very end may have lost digits. */
+			if (k >= len)
+				break;
+			i = k;
+			if (depth)
+				safe = i, safe_depth = depth;
+		} else {
+			i++; /* blanks, ':' */
+		}
+	}
+	if (!safe) {
+		free(stack);
+		return 0;
+	}
+	strbuf_add(out, s, safe);
+	while (safe_depth)
+		strbuf_addch(out, stack[--safe_depth] == '{' ? '}' : ']');
+	free(stack);
+	return 1;
+}
+
 int plan_parse_json(struct plan *p, const char *json, size_t len,
 		    const char *name, const size_t *lineno, size_t nlines)
 {
+	struct strbuf fixed = STRBUF_INIT;
 	struct strbuf path = STRBUF_INIT;
 	json_error_t err;
 	json_t *root, *top, *plan, *trig, *t;
@@ -335,11 +408,23 @@ int plan_parse_json(struct plan *p, const char *json, size_t len,
 
 	p->format = PLAN_FMT_JSON;
 	root = json_loadb(json, len, JSON_DISABLE_EOF_CHECK, &err);
+	/* An error on the last line is a paste cut short: what it holds is
+	 * read with its brackets closed, and plan_check_cut() names the
+	 * cut. */
+	if (!root && err.line > 0 && (size_t)err.line >= nlines &&
+	    json_close_cut(json, len, &fixed)) {
+		root = json_loadb(fixed.buf, fixed.len, JSON_DISABLE_EOF_CHECK,
+				  NULL);
+		if (root)
+			p->cut_hint = "the JSON stops before its closing "
+				      "brackets";
+	}
 	if (!root) {
 		size_t line = err.line > 0 ? (size_t)err.line : 0;
 
 		if (lineno && line >= 1 && line <= nlines)
 			line = lineno[line - 1];
+		strbuf_release(&fixed);
 		return error("%s:%zu: invalid JSON plan: %s", name, line,
 			     err.text);
 	}
@@ -373,6 +458,8 @@ int plan_parse_json(struct plan *p, const char *json, size_t len,
 	}
 	p->jit_ms = dbl(json_object_get(json_object_get(top, "JIT"), "Timing"),
 			"Total", 0);
+	p->has_triggers = has(top, "Triggers");
+	p->has_query_text = has(top, "Query Text");
 	trig = json_object_get(top, "Triggers");
 	json_array_foreach(trig, i, t) p->trigger_ms += dbl(t, "Time", 0);
 	if (!p->n) {
@@ -380,7 +467,11 @@ int plan_parse_json(struct plan *p, const char *json, size_t len,
 		goto out;
 	}
 	plan_compute(p);
+	if (!ret &&
+	    plan_check_cut(p, name, nlines ? lineno[nlines - 1] : 0) < 0)
+		ret = -1;
 out:
+	strbuf_release(&fixed);
 	strbuf_release(&path);
 	json_decref(root);
 	return ret;

@@ -107,8 +107,9 @@ static void print_header(const struct plan *p, FILE *fp)
 		fprintf(fp, "   Triggers: %.3f ms", p->trigger_ms);
 	if (p->jit_ms > 0)
 		fprintf(fp, "   JIT: %.3f ms", p->jit_ms);
-	fprintf(fp, "   (%zu node%s, %s format)\n\n", p->n,
-		p->n == 1 ? "" : "s", plan_format_name(p, 1));
+	fprintf(fp, "   (%zu node%s, %s format%s)\n\n", p->n,
+		p->n == 1 ? "" : "s", plan_format_name(p, 1),
+		p->truncated ? ", cut short" : "");
 }
 
 /* VERBOSE's per-worker figures: each worker's rows per loop, loops and
@@ -373,6 +374,7 @@ void plan_write_json(const struct plan *p, const struct plan_findings *f,
 	json_begin_object(&w);
 	json_kv_string(&w, "format", plan_format_name(p, 0));
 	json_kv_bool(&w, "analyzed", p->analyzed);
+	json_kv_bool(&w, "truncated", p->truncated);
 	json_key(&w, "execution_ms");
 	if (p->has_execution)
 		json_double(&w, p->execution_ms);

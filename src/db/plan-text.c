@@ -27,6 +27,8 @@ struct cleaned {
 	size_t ae_line, ae_more, ae_more_line;
 	double ae_ms;
 	int is_log; /* the first line is a server log's */
+	/* psql's '+' ends the last line: the cell goes on past the paste. */
+	int cut_plus;
 };
 
 static void cleaned_release(struct cleaned *c)
@@ -389,8 +391,15 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		}
 		if (expanded)
 			strip_record_label(s);
-		if (plus * 3 >= all && plus && ends_plus(s))
+		if (plus * 3 >= all && plus && ends_plus(s)) {
 			strip_plus(s);
+			/* A table's closing rule ("+----+") is no mark. */
+			out->cut_plus = !is_rule(s);
+		} else {
+			/* A blank line too: a cell that ends with a line
+			 * break has an empty last line. */
+			out->cut_plus = 0;
+		}
 		/* The rest of a line \pset format wrapped cut: marked on
 		 * both sides with a border, only on the first without (a
 		 * first part one wider than the rule). */
@@ -1026,9 +1035,14 @@ int plan_parse_text(struct plan *p, const char *data, size_t len,
 {
 	struct cleaned c = {0};
 	int is_json, ret;
-	size_t i;
+	size_t i, last_line;
 
 	clean(data, len, &c, &is_json);
+	last_line = c.n ? c.lines[c.n - 1].lineno : 0;
+	if (c.ae_line)
+		p->from_log = 1;
+	if (c.cut_plus)
+		p->cut_hint = "psql's '+' ends its last line: the plan goes on";
 	if (is_json) {
 		struct strbuf sb = STRBUF_INIT;
 		size_t *lineno = xcalloc(c.n + 1, sizeof(*lineno));
@@ -1039,9 +1053,16 @@ int plan_parse_text(struct plan *p, const char *data, size_t len,
 			lineno[i] = c.lines[i].lineno;
 		}
 		if (is_json == PLAN_FMT_YAML) {
-			plan_yaml_to_json(text, c.n, &sb);
+			size_t n = c.n;
+
+			/* A last line cut mid-way is left out. */
+			if (n && plan_yaml_line_cut(text[n - 1])) {
+				n--;
+				p->cut_hint = "its last line stops mid-way";
+			}
+			plan_yaml_to_json(text, n, &sb);
 		} else if (is_json == PLAN_FMT_XML &&
-			   plan_xml_to_json(text, c.n, &sb) < 0) {
+			   plan_xml_to_json(text, c.n, &sb) == -1) {
 			free(text);
 			free(lineno);
 			strbuf_release(&sb);
@@ -1080,5 +1101,7 @@ int plan_parse_text(struct plan *p, const char *data, size_t len,
 			     name);
 	fix_relationships(p);
 	plan_compute(p);
+	if (!ret && plan_check_cut(p, name, last_line) < 0)
+		ret = -1;
 	return ret;
 }

@@ -354,6 +354,133 @@ void plan_compute(struct plan *p)
 	}
 }
 
+/* The plain children (no InitPlan, SubPlan nor CTE) a node of this type
+ * always has: a join its outer and inner sides, a Sort or a Hash its
+ * input. */
+static int children_needed(const char *type)
+{
+	static const char *const two[] = {"Nested Loop", "Hash Join",
+					  "Merge Join",	 "Recursive Union",
+					  "BitmapAnd",	 "BitmapOr"};
+	static const char *const one[] = {
+	    "Hash",
+	    "Sort",
+	    "Incremental Sort",
+	    "Limit",
+	    "Aggregate",
+	    "Gather",
+	    "Gather Merge",
+	    "Materialize",
+	    "Memoize",
+	    "Unique",
+	    "WindowAgg",
+	    "SetOp",
+	    "LockRows",
+	    "Group",
+	    "Subquery Scan",
+	    "ProjectSet",
+	    "Bitmap Heap Scan",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(two); i++)
+		if (!strcmp(type, two[i]))
+			return 2;
+	for (i = 0; i < ARRAY_SIZE(one); i++)
+		if (!strcmp(type, one[i]))
+			return 1;
+	return 0;
+}
+
+static int plain_children(const struct plan *p, int i)
+{
+	int k = 0;
+	size_t j;
+
+	for (j = i + 1; j < p->n && p->nodes[j].depth > p->nodes[i].depth; j++)
+		if (p->nodes[j].parent == i &&
+		    (p->nodes[j].rel == PLAN_REL_OUTER ||
+		     p->nodes[j].rel == PLAN_REL_INNER ||
+		     p->nodes[j].rel == PLAN_REL_MEMBER ||
+		     p->nodes[j].rel == PLAN_REL_SUBQUERY))
+			k++;
+	return k;
+}
+
+int plan_check_cut(struct plan *p, const char *name, size_t line)
+{
+	struct strbuf what = STRBUF_INIT;
+	const struct plan_node *last;
+	int costs = 0, i;
+	size_t j;
+
+	if (!p->n)
+		return 0;
+	last = &p->nodes[p->n - 1];
+	for (j = 0; j < p->n; j++)
+		costs |= p->nodes[j].has_cost;
+	/* A paste stops at its end: only the last node can be short of its
+	 * figures, only the nodes on the way to it short of children. */
+	if (p->analyzed && !last->has_actual)
+		strbuf_addf(&what,
+			    "node %d (%s) stops before its actual figures",
+			    last->id, last->label);
+	else if (costs && !last->has_cost)
+		strbuf_addf(&what, "node %d (%s) stops before its cost",
+			    last->id, last->label);
+	for (i = (int)p->n - 1; !what.len && i >= 0; i = p->nodes[i].parent) {
+		const struct plan_node *n = &p->nodes[i];
+		int need = children_needed(n->type),
+		    have = plain_children(p, i);
+
+		if (have >= need)
+			continue;
+		if (need == 2 && have == 1)
+			strbuf_addf(&what, "node %d (%s) has no inner side",
+				    n->id, n->label);
+		else
+			strbuf_addf(&what, "node %d (%s) has no child%s", n->id,
+				    n->label, need == 1 ? "" : "ren");
+	}
+	/* EXPLAIN ANALYZE ends with its footer: in text "Execution Time"
+	 * after "Planning Time" (SUMMARY OFF drops both), in the other
+	 * formats a "Triggers" list even without triggers or SUMMARY
+	 * (auto_explain's plans, with their "Query Text", have none). */
+	if (!what.len && p->analyzed && p->format == PLAN_FMT_TEXT &&
+	    p->has_planning && !p->has_execution)
+		strbuf_addstr(&what, "Execution Time is missing after Planning "
+				     "Time");
+	else if (!what.len && p->analyzed && p->format != PLAN_FMT_TEXT &&
+		 !p->has_triggers && !p->has_query_text && !p->from_log)
+		strbuf_addstr(&what,
+			      p->has_planning
+				  ? "the footer stops before Triggers and "
+				    "Execution Time"
+				  : "the footer after the tree (Planning Time, "
+				    "Triggers, Execution Time) is missing");
+	if (!what.len && p->cut_hint)
+		strbuf_addstr(&what, p->cut_hint);
+	/* A text plan may end after its tree without a footer: SUMMARY OFF,
+	 * or auto_explain's plan copied from a log.  That it was cut there
+	 * is only likely. */
+	if (!what.len && p->analyzed && p->format == PLAN_FMT_TEXT &&
+	    !p->has_execution && !p->has_planning && !p->from_log) {
+		warning("%s:%zu: no Execution Time after the plan: it may be "
+			"cut short here (EXPLAIN ANALYZE prints one unless "
+			"SUMMARY OFF); the root's total stands for it",
+			name, line);
+		return 0;
+	}
+	if (!what.len)
+		return 0;
+	p->truncated = 1;
+	error("%s:%zu: the plan is cut short here: %s; what could be read is "
+	      "reported",
+	      name, line, what.buf);
+	strbuf_release(&what);
+	return -1;
+}
+
 /* The first auto_explain plan of a csvlog or jsonlog, and how many
  * follow. */
 struct log_plans {
@@ -472,6 +599,7 @@ static int parse_log_plan(struct plan *p, const char *data, size_t len,
 
 				t = nl ? nl + 1 : t + strlen(t);
 			}
+		p->from_log = 1;
 		*ret = plan_parse_text(p, t, strlen(t), name);
 	}
 	if (p->n && !p->has_execution) {

@@ -116,6 +116,13 @@ struct plan {
 	int has_buffers;
 	double trigger_ms; /* the sum of Trigger times */
 	double jit_ms;	   /* JIT: Timing: Total (all processes); 0 if none */
+	/* For plan_check_cut(): JSON's "Triggers" and auto_explain's "Query
+	 * Text" keys seen; what the reader saw of a cut (a static string:
+	 * "the JSON stops before its closing brackets"), or NULL. */
+	int has_triggers, has_query_text;
+	int from_log; /* auto_explain's plan, found in a server log */
+	const char *cut_hint;
+	int truncated; /* plan_check_cut() found the plan cut short */
 };
 
 /* A count read as a double (a hostile input may hold 1e300), clamped into
@@ -159,10 +166,14 @@ int plan_parse_json(struct plan *p, const char *json, size_t len,
 /*
  * EXPLAIN's YAML or XML format, n lines, as the JSON format's text appended
  * to out, one JSON line per input line.  XML returns -1 when it is not
- * explain.c's (the JSON reader names the YAML it cannot read).
+ * explain.c's (the JSON reader names the YAML it cannot read), -2 when it
+ * ends before its elements close (out then holds the JSON so far).
  */
 void plan_yaml_to_json(const char *const *lines, size_t n, struct strbuf *out);
 int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out);
+/* Whether a YAML line is cut mid-way: no "Key: value", "Key:" nor "- "
+ * item, or a quoted string that does not end. */
+int plan_yaml_line_cut(const char *s);
 
 /*
  * Derive total, CPU-total and exclusive times and exclusive buffers (spec
@@ -173,6 +184,16 @@ int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out);
  * Called by plan_parse().
  */
 void plan_compute(struct plan *p);
+
+/*
+ * Whether the plan read was cut short (a paste that stopped mid-way): the
+ * last node without the figures the others have, a node on the way to it
+ * without the children its type cannot do without, an analyzed plan
+ * without its footer where EXPLAIN always prints one, or what the reader
+ * saw (p->cut_hint).  When it was, reports one line naming line (the
+ * input's last) and what is missing, sets p->truncated and returns -1.
+ */
+int plan_check_cut(struct plan *p, const char *name, size_t line);
 
 /* The plan's execution time: Execution Time, else the root's total. */
 double plan_execution_ms(const struct plan *p);

@@ -6,7 +6,7 @@
 # Debian's postgresql package in a temporary directory, on a unix socket
 # there, and is stopped when the test ends.
 . "$(dirname "$0")/lib.sh"
-N=40
+N=41
 plan $N
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 DATA=$TOP/tests/data/db
@@ -18,8 +18,9 @@ like "$err" "malformed-node.txt:5: cannot read the numbers of this plan node" \
 	"the message names the file and line"
 like "$out" "-> Seq Scan on u" "what could be read is still reported"
 run "$PERFOPS" explain "$DATA/malformed-truncated.json"
-like "$rc:$err" "^1:.*malformed-truncated.json:26: invalid JSON plan" \
-	"a truncated JSON plan: exit 1 with the line"
+is "$rc:$err" "1:perfops: $DATA/malformed-truncated.json:26: the plan is cut short here: node 0 (HashAggregate) has no child; what could be read is reported" \
+	"a truncated JSON plan: exit 1, one line with the line and what is missing"
+like "$out" "HashAggregate" "what could be read of it is still reported"
 # A query log without auto_explain: one line that says so.
 run "$PERFOPS" explain "$TOP/tests/data/db/logs/pg15-default-prefix.log"
 is "$rc:$err" "1:perfops: $TOP/tests/data/db/logs/pg15-default-prefix.log: a PostgreSQL log without an auto_explain plan (set auto_explain.log_min_duration)" \
