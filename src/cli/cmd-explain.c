@@ -13,7 +13,7 @@
 
 static const struct cli_doc doc = {
     .name = "explain",
-    .synopsis = "[options] [PLAN-FILE | -]\n"
+    .synopsis = "[options] [--plan N] [PLAN-FILE | -]\n"
 		"   or: perfops explain --db CONNINFO [options] 'SQL'\n",
     .description =
 	"Read a PostgreSQL plan (EXPLAIN, best with ANALYZE and BUFFERS),\n"
@@ -23,8 +23,11 @@ static const struct cli_doc doc = {
 	"\\x records are removed) or in JSON format (YAML and XML too), from\n"
 	"a file or stdin.\n"
 	"A server log (stderr, csvlog or jsonlog) with auto_explain plans\n"
-	"gives its first plan, with auto_explain's duration as the\n"
-	"execution time.\n"
+	"gives its first plan (--plan N the N-th), with auto_explain's\n"
+	"duration as the execution time.\n"
+	"Several plans pasted one after the other (a psql session, JSON\n"
+	"documents, YAML or XML lists) are each reported in turn, as one\n"
+	"JSON document each with --json; --plan N reads the N-th alone.\n"
 	"Print the tree with each node's own (exclusive) time and its share\n"
 	"of the execution time, total time, loops, actual rows per loop\n"
 	"against the planner's estimate, and buffers; then\n"
@@ -103,7 +106,7 @@ static int write_html(const struct plan *p, const struct plan_findings *f,
 int cmd_explain(int argc, char **argv)
 {
 	const char *db = NULL, *svg = NULL, *html = NULL, *name;
-	int json = 0, no_analyze = 0, writes = 0;
+	int json = 0, no_analyze = 0, writes = 0, pick = 0;
 	const struct opt options[] = {
 	    OPT_BOOL(0, "json", &json,
 		     "one JSON document: execution_ms, planning_ms,\n"
@@ -114,6 +117,10 @@ int cmd_explain(int argc, char **argv)
 	    OPT_STRING(0, "html", &html, "FILE",
 		       "also write an HTML page with that flame graph,\n"
 		       "the tree and the findings to FILE"),
+	    OPT_INT(0, "plan", &pick, "N",
+		    "read only the N-th plan of the input (of\n"
+		    "several pasted, or of a log's auto_explain plans)",
+		    1, INT_MAX),
 	    OPT_GROUP("Live server"),
 	    OPT_STRING(0, "db", &db, "CONNINFO",
 		       "run EXPLAIN on this server (a libpq conninfo\n"
@@ -126,8 +133,8 @@ int cmd_explain(int argc, char **argv)
 	    OPT_END(),
 	};
 	struct strbuf in = STRBUF_INIT;
-	struct plan p;
-	struct plan_findings f = {0};
+	struct plan_list l = {0};
+	size_t i;
 	int pr, ret = EXIT_OK;
 
 	argc = parse_options(argc, argv, &doc, options, 0);
@@ -162,26 +169,43 @@ int cmd_explain(int argc, char **argv)
 			name = "<stdin>";
 	}
 
-	plan_init(&p);
-	pr = plan_parse(&p, in.buf, in.len, name);
+	pr = plan_parse_list(&l, in.buf, in.len, name, (size_t)pick);
 	strbuf_release(&in);
-	if (!p.n) {
-		plan_release(&p);
+	if (!l.n) {
+		plan_list_release(&l);
 		return EXIT_FAIL;
+	}
+	if ((svg || html) && l.n > 1) {
+		cli_usage_error(
+		    "explain",
+		    "%s holds %zu plans and --%s draws one: pick it "
+		    "with --plan N (1 to %zu)",
+		    name, l.n, svg ? "svg" : "html", l.n);
+		plan_list_release(&l);
+		return EXIT_USAGE;
 	}
 	/* What could be read is reported even after a bad line. */
 	if (pr < 0)
 		ret = EXIT_FAIL;
-	plan_find(&p, &f);
-	if (json)
-		plan_write_json(&p, &f, stdout);
-	else
-		plan_print_text(&p, &f, stdout);
-	if (svg && write_svg(&p, svg) < 0)
-		ret = EXIT_FAIL;
-	if (html && write_html(&p, &f, html) < 0)
-		ret = EXIT_FAIL;
-	plan_findings_release(&f);
-	plan_release(&p);
+	/* Each plan of a paste in turn: a report each, or a JSON document
+	 * each, one after the other. */
+	for (i = 0; i < l.n; i++) {
+		struct plan_findings f = {0};
+		const struct plan *p = &l.v[i];
+
+		plan_find(p, &f);
+		if (i && !json)
+			fputc('\n', stdout);
+		if (json)
+			plan_write_json(p, &f, stdout);
+		else
+			plan_print_text(p, &f, stdout);
+		if (svg && write_svg(p, svg) < 0)
+			ret = EXIT_FAIL;
+		if (html && write_html(p, &f, html) < 0)
+			ret = EXIT_FAIL;
+		plan_findings_release(&f);
+	}
+	plan_list_release(&l);
 	return ret;
 }

@@ -362,7 +362,7 @@ int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out)
 {
 	struct strbuf all = STRBUF_INIT;
 	struct xml x = {.out = out};
-	int ret = -1;
+	int ret = -1, first, any = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -372,44 +372,52 @@ int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out)
 	x.s = all.buf;
 	x_space(&x);
 	/* <explain xmlns="..."> holds the <Query>s: a JSON array; in
-	 * auto_explain's log it holds one query's elements directly. */
-	if (!strncmp(x.s, "<explain", 8)) {
+	 * auto_explain's log it holds one query's elements directly.  A
+	 * paste may hold several: their plans go in one array. */
+	strbuf_addch(out, '[');
+	while (!strncmp(x.s, "<explain", 8)) {
+		int query;
+
 		x.s = strchr(x.s, '>');
-		if (x.s) {
-			int query = 0, first = 1;
+		if (!x.s)
+			goto out;
+		x.s++;
+		x_space(&x);
+		query = !strncmp(x.s, "<Query>", 7);
+		if (any++)
+			strbuf_addch(out, ',');
+		if (!query)
+			strbuf_addch(out, '{');
+		first = 1;
+		while (*x.s == '<' && x.s[1] != '/') {
+			const char *cn = x.s + 1;
 
-			x.s++;
-			strbuf_addch(out, '[');
+			if (!first)
+				strbuf_addch(out, ',');
+			first = 0;
+			if (!query) {
+				x_key(&x, cn, strcspn(cn, " />"));
+				strbuf_addch(out, ':');
+			}
+			if (x_element(&x) < 0)
+				break;
 			x_space(&x);
-			query = !strncmp(x.s, "<Query>", 7);
-			if (!query)
-				strbuf_addch(out, '{');
-			while (*x.s == '<' && x.s[1] != '/') {
-				const char *cn = x.s + 1;
-
-				if (!first)
-					strbuf_addch(out, ',');
-				first = 0;
-				if (!query) {
-					x_key(&x, cn, strcspn(cn, " />"));
-					strbuf_addch(out, ':');
-				}
-				if (x_element(&x) < 0)
-					break;
-				x_space(&x);
-			}
-			/* Cut short: the JSON so far, for the JSON reader to
-			 * close. */
-			if (!*x.s) {
-				ret = -2;
-				goto out;
-			}
-			if (!query)
-				strbuf_addch(out, '}');
-			strbuf_addch(out, ']');
-			ret = !strncmp(x.s, "</explain>", 10) ? 0 : -1;
 		}
+		/* Cut short: the JSON so far, for the JSON reader to
+		 * close. */
+		if (!*x.s) {
+			ret = -2;
+			goto out;
+		}
+		if (!query)
+			strbuf_addch(out, '}');
+		if (strncmp(x.s, "</explain>", 10))
+			goto out;
+		x.s += 10;
+		x_space(&x);
 	}
+	strbuf_addch(out, ']');
+	ret = *x.s || !any ? -1 : 0;
 out:
 	strbuf_release(&all);
 	return ret;

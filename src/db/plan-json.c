@@ -396,58 +396,28 @@ static int json_close_cut(const char *s, size_t len, struct strbuf *out)
 	return 1;
 }
 
-int plan_parse_json(struct plan *p, const char *json, size_t len,
-		    const char *name, const size_t *lineno, size_t nlines)
+/* One plan's document ({"Plan": ..., "Planning Time": ...}) into p. */
+static int read_plan(struct plan *p, json_t *top, const char *name)
 {
-	struct strbuf fixed = STRBUF_INIT;
 	struct strbuf path = STRBUF_INIT;
-	json_error_t err;
-	json_t *root, *top, *plan, *trig, *t;
+	json_t *plan, *trig, *t;
 	size_t i;
 	int ret = 0;
 
 	p->format = PLAN_FMT_JSON;
-	root = json_loadb(json, len, JSON_DISABLE_EOF_CHECK, &err);
-	/* An error on the last line is a paste cut short: what it holds is
-	 * read with its brackets closed, and plan_check_cut() names the
-	 * cut. */
-	if (!root && err.line > 0 && (size_t)err.line >= nlines &&
-	    json_close_cut(json, len, &fixed)) {
-		root = json_loadb(fixed.buf, fixed.len, JSON_DISABLE_EOF_CHECK,
-				  NULL);
-		if (root)
-			p->cut_hint = "the JSON stops before its closing "
-				      "brackets";
-	}
-	if (!root) {
-		size_t line = err.line > 0 ? (size_t)err.line : 0;
-
-		if (lineno && line >= 1 && line <= nlines)
-			line = lineno[line - 1];
-		strbuf_release(&fixed);
-		return error("%s:%zu: invalid JSON plan: %s", name, line,
-			     err.text);
-	}
-	top = root;
-	if (json_is_array(top)) {
-		if (json_array_size(top) > 1)
-			warning("%s: %zu plans; only the first is read", name,
-				json_array_size(top));
-		top = json_array_get(top, 0);
-	}
 	if (json_is_object(top) && json_object_get(top, "Plan")) {
 		plan = json_object_get(top, "Plan");
 	} else if (json_is_object(top) && str(top, "Node Type")) {
 		plan = top;
 	} else {
-		ret = error("%s: no \"Plan\" in this JSON (expected the output "
-			    "of EXPLAIN (FORMAT JSON))",
-			    name);
-		goto out;
+		return error("%s: no \"Plan\" in this JSON (expected the "
+			     "output of EXPLAIN (FORMAT JSON))",
+			     name);
 	}
 	strbuf_addstr(&path, "Plan");
 	if (read_node(p, plan, -1, &path, name) < 0)
 		ret = -1;
+	strbuf_release(&path);
 	if (has(top, "Planning Time")) {
 		p->has_planning = 1;
 		p->planning_ms = dbl(top, "Planning Time", 0);
@@ -462,17 +432,99 @@ int plan_parse_json(struct plan *p, const char *json, size_t len,
 	p->has_query_text = has(top, "Query Text");
 	trig = json_object_get(top, "Triggers");
 	json_array_foreach(trig, i, t) p->trigger_ms += dbl(t, "Time", 0);
-	if (!p->n) {
-		ret = -1;
-		goto out;
-	}
+	if (!p->n)
+		return -1;
 	plan_compute(p);
-	if (!ret &&
-	    plan_check_cut(p, name, nlines ? lineno[nlines - 1] : 0) < 0)
-		ret = -1;
-out:
-	strbuf_release(&fixed);
-	strbuf_release(&path);
-	json_decref(root);
+	return ret;
+}
+
+static size_t count_lines(const char *s, size_t len)
+{
+	size_t n = 0;
+	const char *e = s + len;
+
+	while ((s = memchr(s, '\n', (size_t)(e - s)))) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+int plan_parse_json(struct plan_list *l, const char *json, size_t len,
+		    const char *name, const size_t *lineno, size_t nlines)
+{
+	size_t off = 0, base = 0, counted = 0;
+	int ret = 0;
+
+	/* Documents one after another (a paste of several), each an array
+	 * of plans (EXPLAIN's) or one plan. */
+	for (;;) {
+		struct strbuf fixed = STRBUF_INIT;
+		const char *cut = NULL;
+		json_error_t err;
+		json_t *root;
+		size_t i, k;
+
+		off += strspn(json + off, " \t\r\n");
+		/* After a plan, only another plan is read: what else a paste
+		 * holds after it is left, as it always was. */
+		if (off >= len ||
+		    (l->n && json[off] != '[' && json[off] != '{'))
+			break;
+		base += count_lines(json + counted, off - counted);
+		counted = off;
+		root = json_loadb(json + off, len - off, JSON_DISABLE_EOF_CHECK,
+				  &err);
+		/* An error on the last line is a paste cut short: what it
+		 * holds is read with its brackets closed, and
+		 * plan_check_cut() names the cut. */
+		if (!root && err.line > 0 &&
+		    base + (size_t)err.line >= nlines &&
+		    json_close_cut(json + off, len - off, &fixed)) {
+			root = json_loadb(fixed.buf, fixed.len,
+					  JSON_DISABLE_EOF_CHECK, NULL);
+			cut = "the JSON stops before its closing brackets";
+			err.position = (int)(len - off);
+		}
+		strbuf_release(&fixed);
+		if (!root) {
+			size_t line =
+			    err.line > 0 ? base + (size_t)err.line : 0;
+
+			if (lineno && line >= 1 && line <= nlines)
+				line = lineno[line - 1];
+			return error("%s:%zu: invalid JSON plan: %s", name,
+				     line, err.text);
+		}
+		k = json_is_array(root) ? json_array_size(root) : 1;
+		for (i = 0; i < k; i++) {
+			struct plan *p = plan_list_add(l);
+
+			p->first_line =
+			    lineno && base < nlines ? lineno[base] : base + 1;
+			if (cut && i == k - 1)
+				p->cut_hint = cut;
+			if (read_plan(p,
+				      json_is_array(root)
+					  ? json_array_get(root, i)
+					  : root,
+				      name) < 0) {
+				p->bad = 1;
+				ret = -1;
+			}
+			/* No plan at all: the rest is no plan either. */
+			if (!p->n) {
+				plan_release(p);
+				l->n--;
+				k = 0;
+				err.position = 0;
+			}
+		}
+		json_decref(root);
+		/* On success jansson says how far it read. */
+		if (err.position <= 0)
+			break;
+		off += (size_t)err.position;
+	}
 	return ret;
 }

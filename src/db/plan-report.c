@@ -221,6 +221,9 @@ void plan_print_text(const struct plan *p, const struct plan_findings *f,
 	for (i = 0; !timed && i < p->n; i++)
 		whole += p->nodes[i].exclusive_cost;
 
+	if (p->of > 1)
+		fprintf(fp, "Plan %zu of %zu (line %zu)\n", p->index, p->of,
+			p->first_line);
 	print_header(p, fp);
 	fprintf(fp, "%10s %6s %10s", timed ? "own ms" : "own cost", "share",
 		timed ? "total ms" : "total cost");
@@ -372,6 +375,8 @@ void plan_write_json(const struct plan *p, const struct plan_findings *f,
 
 	json_init(&w, fp, 1);
 	json_begin_object(&w);
+	json_kv_uint(&w, "plan", p->index);
+	json_kv_uint(&w, "plans", p->of);
 	json_kv_string(&w, "format", plan_format_name(p, 0));
 	json_kv_bool(&w, "analyzed", p->analyzed);
 	json_kv_bool(&w, "truncated", p->truncated);

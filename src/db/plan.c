@@ -481,13 +481,13 @@ int plan_check_cut(struct plan *p, const char *name, size_t line)
 	return -1;
 }
 
-/* The first auto_explain plan of a csvlog or jsonlog, and how many
- * follow. */
+/* The pick-th auto_explain plan of a csvlog or jsonlog, and how many
+ * there are. */
 struct log_plans {
 	struct strbuf text;
 	double ms;
 	uint64_t lineno, more_line;
-	size_t more;
+	size_t more, count, pick;
 };
 
 static int keep_first_plan(const struct pglog_stmt *st, void *data)
@@ -496,7 +496,7 @@ static int keep_first_plan(const struct pglog_stmt *st, void *data)
 
 	if (st->kind != PGLOG_PLAN)
 		return 0;
-	if (lp->lineno) {
+	if (++lp->count != lp->pick) {
 		if (!lp->more++)
 			lp->more_line = st->lineno;
 		return 0;
@@ -546,10 +546,10 @@ static int is_csv_or_json_log(const char *data, size_t len)
  * or JSON; the first is read (with its duration as the execution time),
  * the others counted.  Returns 1 when data was such a log.
  */
-static int parse_log_plan(struct plan *p, const char *data, size_t len,
-			  const char *name, int *ret)
+static int parse_log_plan(struct plan_list *l, const char *data, size_t len,
+			  const char *name, size_t pick, int *ret)
 {
-	struct log_plans lp = {.text = STRBUF_INIT};
+	struct log_plans lp = {.text = STRBUF_INIT, .pick = pick ? pick : 1};
 	struct pglog_counts c;
 	int fd;
 
@@ -578,11 +578,16 @@ static int parse_log_plan(struct plan *p, const char *data, size_t len,
 	/* pglog_read_plans_fd() closes fd. */
 	if (pglog_read_plans_fd(fd, name, keep_first_plan, &lp, &c) < 0 ||
 	    !lp.lineno) {
-		*ret = lp.lineno ? -1
-				 : error("%s: a PostgreSQL log without an "
-					 "auto_explain plan (set "
-					 "auto_explain.log_min_duration)",
-					 name);
+		*ret =
+		    lp.lineno ? -1
+		    : lp.count
+			? error("%s: the log holds %zu auto_explain plan%s: "
+				"--plan %zu is past them",
+				name, lp.count, lp.count == 1 ? "" : "s", pick)
+			: error("%s: a PostgreSQL log without an "
+				"auto_explain plan (set "
+				"auto_explain.log_min_duration)",
+				name);
 		strbuf_release(&lp.text);
 		return 1;
 	}
@@ -599,30 +604,101 @@ static int parse_log_plan(struct plan *p, const char *data, size_t len,
 
 				t = nl ? nl + 1 : t + strlen(t);
 			}
+		*ret = plan_parse_text(l, t, strlen(t), name, 0);
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		struct plan *p = &l->v[i];
+
 		p->from_log = 1;
-		*ret = plan_parse_text(p, t, strlen(t), name);
+		p->first_line = lp.lineno;
+		if (p->n && !p->has_execution) {
+			p->execution_ms = lp.ms;
+			p->has_execution = 1;
+		}
 	}
-	if (p->n && !p->has_execution) {
-		p->execution_ms = lp.ms;
-		p->has_execution = 1;
-	}
-	if (lp.more)
+	l->total = lp.count;
+	if (lp.more && lp.pick == 1)
 		warning("%s:%llu: %zu more auto_explain plan%s in the log from "
-			"here; only the first (line %llu) is read: cut the log "
-			"to the plan you want",
+			"here; only the first (line %llu) is read: --plan N "
+			"reads the N-th",
 			name, (unsigned long long)lp.more_line, lp.more,
 			lp.more == 1 ? "" : "s", (unsigned long long)lp.lineno);
 	strbuf_release(&lp.text);
 	return 1;
 }
 
-int plan_parse(struct plan *p, const char *data, size_t len, const char *name)
+struct plan *plan_list_add(struct plan_list *l)
 {
+	ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	plan_init(&l->v[l->n]);
+	return &l->v[l->n++];
+}
+
+void plan_list_release(struct plan_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		plan_release(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int plan_parse_list(struct plan_list *l, const char *data, size_t len,
+		    const char *name, size_t pick)
+{
+	size_t i;
 	int ret;
 
-	if (parse_log_plan(p, data, len, name, &ret))
-		return ret;
 	/* The text reader cleans the paste first (a JSON plan may come in
 	 * a psql frame too) and hands JSON over to the JSON reader. */
-	return plan_parse_text(p, data, len, name);
+	if (!parse_log_plan(l, data, len, name, pick, &ret))
+		ret = plan_parse_text(l, data, len, name, pick);
+	if (l->total) {
+		/* A log's: picked as it was read. */
+		for (i = 0; i < l->n; i++) {
+			l->v[i].index = pick ? pick : 1;
+			l->v[i].of = l->total;
+		}
+		return ret;
+	}
+	l->total = l->n;
+	for (i = 0; i < l->n; i++) {
+		l->v[i].index = i + 1;
+		l->v[i].of = l->n;
+	}
+	if (!pick || !l->n)
+		return ret;
+	if (pick > l->n) {
+		error("%s holds %zu plan%s: --plan %zu is past them", name,
+		      l->n, l->n == 1 ? "" : "s", pick);
+		for (i = 0; i < l->n; i++)
+			plan_release(&l->v[i]);
+		l->n = 0;
+		return -1;
+	}
+	/* Only the plan picked is kept, and only its problems count. */
+	for (i = 0; i < l->n; i++)
+		if (i != pick - 1)
+			plan_release(&l->v[i]);
+	l->v[0] = l->v[pick - 1];
+	l->n = 1;
+	return l->v[0].bad ? -1 : 0;
+}
+
+int plan_parse(struct plan *p, const char *data, size_t len, const char *name)
+{
+	struct plan_list l = {0};
+	size_t i;
+	int ret = plan_parse_list(&l, data, len, name, 0);
+
+	plan_init(p);
+	if (l.n) {
+		*p = l.v[0];
+		plan_init(&l.v[0]);
+	}
+	for (i = 0; i < l.n; i++)
+		plan_release(&l.v[i]);
+	free(l.v);
+	return ret;
 }

@@ -122,8 +122,27 @@ struct plan {
 	int has_triggers, has_query_text;
 	int from_log; /* auto_explain's plan, found in a server log */
 	const char *cut_hint;
-	int truncated; /* plan_check_cut() found the plan cut short */
+	int truncated;	   /* plan_check_cut() found the plan cut short */
+	size_t index, of;  /* its place in the input, from 1, of how many */
+	size_t first_line; /* the input line it starts on (0 if unknown) */
+	int bad;	   /* reading it reported an error */
 };
+
+/*
+ * Every plan of one input, in order: users paste several (a psql session,
+ * a before and an after).  total counts the plans the input holds, v
+ * those read (all of them, or the one picked).  The list owns its plans;
+ * plan_list_release() frees them.
+ */
+struct plan_list {
+	struct plan *v;
+	size_t n, alloc;
+	size_t total;
+};
+
+/* Append an initialized plan; returns it (valid until the next add). */
+struct plan *plan_list_add(struct plan_list *l);
+void plan_list_release(struct plan_list *l);
 
 /* A count read as a double (a hostile input may hold 1e300), clamped into
  * the range of the field it goes to. */
@@ -157,10 +176,22 @@ int plan_add_node(struct plan *p, int parent);
  * plan with no node at all is an error).
  */
 int plan_parse(struct plan *p, const char *data, size_t len, const char *name);
-int plan_parse_text(struct plan *p, const char *data, size_t len,
-		    const char *name);
-/* JSON lines are the cleaned text's; lineno maps them to the input's. */
-int plan_parse_json(struct plan *p, const char *json, size_t len,
+/*
+ * Every plan of data into l, each read as plan_parse() reads one: plans
+ * one after another in text (a psql session: the lines between them are
+ * skipped with a warning), several JSON documents or one array of them,
+ * YAML and XML lists.  A server log's auto_explain plans are many: only
+ * the first is read, and the others counted.  pick > 0 keeps only the
+ * pick-th plan (of a log too); past the last, an error names how many
+ * there are.  Returns 0, or -1 after reporting each problem.
+ */
+int plan_parse_list(struct plan_list *l, const char *data, size_t len,
+		    const char *name, size_t pick);
+int plan_parse_text(struct plan_list *l, const char *data, size_t len,
+		    const char *name, size_t pick);
+/* JSON lines are the cleaned text's; lineno maps them to the input's.
+ * Each plan found is added to l. */
+int plan_parse_json(struct plan_list *l, const char *json, size_t len,
 		    const char *name, const size_t *lineno, size_t nlines);
 
 /*

@@ -6,7 +6,7 @@
 # Debian's postgresql package in a temporary directory, on a unix socket
 # there, and is stopped when the test ends.
 . "$(dirname "$0")/lib.sh"
-N=41
+N=50
 plan $N
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 DATA=$TOP/tests/data/db
@@ -234,3 +234,47 @@ ok $? "and PostgreSQL runs it"
 run "$PERFOPS" explain --svg "$T/plan.svg" --html "$T/plan.html" "$T/q1.json"
 grep -q '#0 Seq Scan on orders' "$T/plan.svg" && grep -q '<svg' "$T/plan.html"
 ok $? "--svg and --html draw the plan's nodes"
+
+# 8. Several plans in one paste (a psql session, a before and an after):
+# each is reported, in order, and checked against PostgreSQL's own plan;
+# --plan N reads one; a flame graph draws one and says how to pick it.
+QA="SELECT * FROM orders WHERE customer_id = 42"
+QB="SELECT count(*) FROM customers WHERE country = 'FR'"
+explain_pg text "SET max_parallel_workers_per_gather = 0" "$QA" >"$T/a.txt"
+explain_pg text "SET max_parallel_workers_per_gather = 0" "$QB" >"$T/b.txt"
+{ echo "shop=# EXPLAIN (ANALYZE, BUFFERS) $QA;"; cat "$T/a.txt"; echo;
+  echo "shop=# EXPLAIN (ANALYZE, BUFFERS) $QB;"; cat "$T/b.txt"; } >"$T/two.txt"
+run "$PERFOPS" explain --json "$T/two.txt"
+is "$rc:$(echo "$out" | jq -s -c '[.[] | [.plan, .plans]]')" "0:[[1,2],[2,2]]" \
+	"two text plans in one paste: two documents, plan 1 and 2 of 2"
+echo "$out" | jq -s '.[0]' >"$T/two-1.json"
+echo "$out" | jq -s '.[1]' >"$T/two-2.json"
+c=$($CHECK text "$T/a.txt" "$T/two-1.json" 2>&1; $CHECK text "$T/b.txt" "$T/two-2.json" 2>&1)
+is "$c" "" "each plan's nodes, times and rows are PostgreSQL's"
+run "$PERFOPS" explain "$T/two.txt"
+like "$(echo "$out" | grep -E '^Plan [0-9]+ of 2' | tr '\n' '|')" \
+	"^Plan 1 of 2 \\(line 4\\)\\|Plan 2 of 2 \\(line [0-9]+\\)\\|$" "the text report heads each plan with its place and line"
+like "$(echo "$err" | head -2 | tr '\n' '|')" \
+	"^perfops: warning: $T/two.txt:1: skipped, not a plan node: 'shop=# EXPLAIN .*\\|perfops: warning: $T/two.txt:[0-9]+: skipped, not a plan line: 'shop=# EXPLAIN " \
+	"the session's lines around the plans are named as skipped"
+run "$PERFOPS" explain --json --plan 2 "$T/two.txt"
+is "$rc:$(echo "$out" | jq -c '[.plan, .plans]'):$(echo "$out" | jq -c .nodes)" "0:[2,2]:$(jq -c .nodes "$T/two-2.json")" \
+	"--plan 2 reads the second plan alone"
+run "$PERFOPS" explain --svg "$T/two.svg" "$T/two.txt"
+like "$rc:$(echo "$err" | tail -1)" "^2:.*two.txt holds 2 plans and --svg draws one: pick it with --plan N \\(1 to 2\\)" \
+	"--svg on two plans: exit 2, how to pick one"
+run "$PERFOPS" explain --plan 3 "$T/two.txt"
+like "$rc:$(echo "$err" | tail -1)" "^1:perfops: $T/two.txt holds 2 plans: --plan 3 is past them$" "--plan past the last: exit 1, how many there are"
+# The same in JSON (two documents, as psql -At prints them) and YAML.
+for fmt in json yaml; do
+	psql_ -At -c "SET max_parallel_workers_per_gather = 0" \
+		-c "EXPLAIN (ANALYZE, BUFFERS, FORMAT $fmt) $QA" >"$T/a.$fmt"
+	psql_ -At -c "SET max_parallel_workers_per_gather = 0" \
+		-c "EXPLAIN (ANALYZE, BUFFERS, FORMAT $fmt) $QB" >"$T/b.$fmt"
+	cat "$T/a.$fmt" "$T/b.$fmt" >"$T/two.$fmt"
+	run "$PERFOPS" explain --json "$T/two.$fmt"
+	got=$(echo "$out" | jq -s -c '[.[] | [.plan, .plans, .execution_ms, (.nodes | length)]]')
+	want=$(for f in a b; do "$PERFOPS" explain --json "$T/$f.$fmt" | jq -c '[.execution_ms, (.nodes | length)]'; done |
+		jq -s -c '[to_entries[] | [.key + 1, 2] + .value]')
+	is "$rc:$got" "0:$want" "two $fmt plans in one paste: each read, with its own execution time"
+done
