@@ -1106,7 +1106,7 @@ static int parse_structured(struct plan_list *l, struct cleaned *c, int is_json,
 }
 
 int plan_parse_text(struct plan_list *l, const char *data, size_t len,
-		    const char *name, size_t pick)
+		    const char *name, size_t pick, int from_log)
 {
 	struct cleaned c = {0};
 	int is_json, ret = 0;
@@ -1152,7 +1152,9 @@ int plan_parse_text(struct plan_list *l, const char *data, size_t len,
 	for (i = 0; i < l->n; i++) {
 		struct plan *p = &l->v[i];
 
-		p->from_log = c.ae_line != 0;
+		p->from_log = from_log || c.ae_line;
+		if (c.ae_line)
+			p->first_line = c.ae_line;
 		autoexplain_done(p, &c, name);
 		if (!p->bad &&
 		    plan_check_cut(p, name, plan_end_line(l, i, last_line)) < 0)

@@ -604,7 +604,7 @@ static int parse_log_plan(struct plan_list *l, const char *data, size_t len,
 
 				t = nl ? nl + 1 : t + strlen(t);
 			}
-		*ret = plan_parse_text(l, t, strlen(t), name, 0);
+		*ret = plan_parse_text(l, t, strlen(t), name, 0, 1);
 	}
 	for (size_t i = 0; i < l->n; i++) {
 		struct plan *p = &l->v[i];
@@ -653,7 +653,7 @@ int plan_parse_list(struct plan_list *l, const char *data, size_t len,
 	/* The text reader cleans the paste first (a JSON plan may come in
 	 * a psql frame too) and hands JSON over to the JSON reader. */
 	if (!parse_log_plan(l, data, len, name, pick, &ret))
-		ret = plan_parse_text(l, data, len, name, pick);
+		ret = plan_parse_text(l, data, len, name, pick, 0);
 	if (l->total) {
 		/* A log's: picked as it was read. */
 		for (i = 0; i < l->n; i++) {

@@ -187,8 +187,10 @@ int plan_parse(struct plan *p, const char *data, size_t len, const char *name);
  */
 int plan_parse_list(struct plan_list *l, const char *data, size_t len,
 		    const char *name, size_t pick);
+/* from_log: the text is auto_explain's plan, taken from a log entry
+ * (which has no Execution Time). */
 int plan_parse_text(struct plan_list *l, const char *data, size_t len,
-		    const char *name, size_t pick);
+		    const char *name, size_t pick, int from_log);
 /* JSON lines are the cleaned text's; lineno maps them to the input's.
  * Each plan found is added to l. */
 int plan_parse_json(struct plan_list *l, const char *json, size_t len,

@@ -9,7 +9,7 @@
 # plain lines do, node for node.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=44
+N=47
 plan $N
 # jsonlog exists from PostgreSQL 15 on.
 dest=stderr,csvlog
@@ -103,6 +103,12 @@ like "$c" "^execution_ms: perfops [0-9.]+, PostgreSQL None$" \
 	"auto_explain's text plan: every node's times, rows and loops are PostgreSQL's"
 d=$(grep -m1 -oE 'duration: [0-9.]+ ms  plan:' "$LOG" | grep -oE '[0-9.]+' | head -1)
 is "$(jq ".execution_ms == $d" "$T/ae1.perfops.json")" true "its execution time is auto_explain's duration ($d ms)"
+# The text report's header names the same line as the warning: the
+# auto_explain entry's.
+run "$PERFOPS" explain "$LOG"
+l=$(grep -n -m1 '  plan:$' "$LOG" | cut -d: -f1)
+like "$(echo "$out" | head -1)|$err" "^Plan 1 of [0-9]+ \(line $l\)\|.*only the first \(line $l\) is read" \
+	"the first plan is named by its auto_explain line ($l) in the report and the warning"
 # The same from the csvlog and the jsonlog (PostgreSQL 15+).
 for f in "$LOG.csv" "$LOG.json"; do
 	if [ ! -f "$f" ]; then
@@ -113,6 +119,10 @@ for f in "$LOG.csv" "$LOG.json"; do
 	is "$rc:$(echo "$out" | nodes):$(echo "$out" | jq .execution_ms)" \
 		"0:$(nodes "$T/ae1.perfops.json"):$(jq .execution_ms "$T/ae1.perfops.json")" \
 		"the same first plan from ${f##*.}log"
+	# auto_explain prints no Execution Time: no warning that the plan
+	# may be cut short, only the count of the others.
+	like "$(echo "$err" | wc -l):$err" "^1:perfops: warning: $f:[0-9]+: [0-9]+ more auto_explain plans? in the log from here; " \
+		"${f##*.}log: one warning, the other plans counted"
 done
 # The JSON one: the log from its entry on.
 from=$(grep -n '  plan:$' "$LOG" | sed -n 2p | cut -d: -f1)
