@@ -438,6 +438,29 @@ static int read_plan(struct plan *p, json_t *top, const char *name)
 	return ret;
 }
 
+/* Where the k-th element of the array that s starts with begins (its
+ * offset), for the line a plan of several starts on; len when unknown. */
+static size_t element_start(const char *s, size_t len, size_t k)
+{
+	size_t i, depth = 0, seen = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '"') {
+			for (i++; i < len && s[i] != '"'; i++)
+				i += s[i] == '\\';
+		} else if (c == '[' || c == '{') {
+			if (depth++ == 1 && seen++ == k)
+				return i;
+		} else if (c == ']' || c == '}') {
+			if (!depth || !--depth)
+				break;
+		}
+	}
+	return len;
+}
+
 static size_t count_lines(const char *s, size_t len)
 {
 	size_t n = 0;
@@ -500,8 +523,14 @@ int plan_parse_json(struct plan_list *l, const char *json, size_t len,
 		for (i = 0; i < k; i++) {
 			struct plan *p = plan_list_add(l);
 
+			size_t at =
+			    k > 1 ? element_start(json + off, len - off, i) : 0;
+			size_t ln =
+			    base +
+			    (at < len - off ? count_lines(json + off, at) : 0);
+
 			p->first_line =
-			    lineno && base < nlines ? lineno[base] : base + 1;
+			    lineno && ln < nlines ? lineno[ln] : ln + 1;
 			if (cut && i == k - 1)
 				p->cut_hint = cut;
 			if (read_plan(p,

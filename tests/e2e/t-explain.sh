@@ -6,7 +6,7 @@
 # Debian's postgresql package in a temporary directory, on a unix socket
 # there, and is stopped when the test ends.
 . "$(dirname "$0")/lib.sh"
-N=50
+N=52
 plan $N
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 DATA=$TOP/tests/data/db
@@ -277,4 +277,9 @@ for fmt in json yaml; do
 	want=$(for f in a b; do "$PERFOPS" explain --json "$T/$f.$fmt" | jq -c '[.execution_ms, (.nodes | length)]'; done |
 		jq -s -c '[to_entries[] | [.key + 1, 2] + .value]')
 	is "$rc:$got" "0:$want" "two $fmt plans in one paste: each read, with its own execution time"
+	# Each is headed by the line it starts on: its "- Plan:" item, or
+	# its JSON document.
+	want=$(grep -n -E '^- Plan:|^\[' "$T/two.$fmt" | cut -d: -f1 | tr '\n' ' ')
+	got=$("$PERFOPS" explain "$T/two.$fmt" 2>/dev/null | sed -n -E 's/^Plan [12] of 2 \(line ([0-9]+)\)$/\1/p' | tr '\n' ' ')
+	is "$got" "$want" "two $fmt plans: each headed by the line it starts on ($want)"
 done
