@@ -149,6 +149,10 @@ int cmd_explain(int argc, char **argv)
 		if (argc != 1)
 			return cli_usage_error("explain",
 					       "--db needs the SQL to explain");
+		if (pick)
+			return cli_usage_error("explain",
+					       "--plan picks a plan of a file; "
+					       "--db explains one statement");
 		r = db_explain(db, argv[0], fl, &in);
 		if (r < 0) {
 			strbuf_release(&in);

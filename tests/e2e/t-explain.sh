@@ -6,7 +6,7 @@
 # Debian's postgresql package in a temporary directory, on a unix socket
 # there, and is stopped when the test ends.
 . "$(dirname "$0")/lib.sh"
-N=52
+N=53
 plan $N
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 DATA=$TOP/tests/data/db
@@ -263,6 +263,9 @@ is "$rc:$(echo "$out" | jq -c '[.plan, .plans]'):$(echo "$out" | jq -c .nodes)" 
 run "$PERFOPS" explain --svg "$T/two.svg" "$T/two.txt"
 like "$rc:$(echo "$err" | tail -1)" "^2:.*two.txt holds 2 plans and --svg draws one: pick it with --plan N \\(1 to 2\\)" \
 	"--svg on two plans: exit 2, how to pick one"
+run "$PERFOPS" explain --db "$CONN" --plan 2 "$QA"
+is "$rc:$err" "2:perfops explain: --plan picks a plan of a file; --db explains one statement (see 'perfops help explain')" \
+	"--plan with --db: a usage error"
 run "$PERFOPS" explain --plan 3 "$T/two.txt"
 like "$rc:$(echo "$err" | tail -1)" "^1:perfops: $T/two.txt holds 2 plans: --plan 3 is past them$" "--plan past the last: exit 1, how many there are"
 # The same in JSON (two documents, as psql -At prints them) and YAML.
