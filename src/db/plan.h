@@ -173,7 +173,9 @@ int plan_add_node(struct plan *p, int parent);
  * marks, wrapped lines all removed) or JSON, whichever data holds.  name is
  * the input's name for messages.  Returns 0, or -1 after reporting each
  * problem as "NAME:LINE: ..."; what could be read is in p either way (a
- * plan with no node at all is an error).
+ * plan with no node at all is an error).  Of several plans, the first is
+ * read (and the others' problems reported too): plan_parse_list() reads
+ * them all.
  */
 int plan_parse(struct plan *p, const char *data, size_t len, const char *name);
 /*
