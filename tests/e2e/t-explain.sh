@@ -6,7 +6,7 @@
 # Debian's postgresql package in a temporary directory, on a unix socket
 # there, and is stopped when the test ends.
 . "$(dirname "$0")/lib.sh"
-N=53
+N=55
 plan $N
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 DATA=$TOP/tests/data/db
@@ -82,6 +82,10 @@ run "$PERFOPS" explain --json --db "$CONN" "$Q1"
 like "$(echo "$out" | jq -r '[.nodes[].type] | join(",")'):$(echo "$out" | jq '[.findings[] | select(.kind == "seq_scan_filter")] | length')" \
 	"Index Scan.*:0$|Bitmap Heap Scan.*:0$" \
 	"with that index the plan uses it and the finding is gone"
+# A node that reads through an index already is not told to add one.
+fixes=$(echo "$out" | jq -r '.findings[] | select(.kind == "slow_node") | .fix')
+is "$(echo "$fixes" | grep -c .):$(echo "$fixes" | grep -vc '^Reads through an index already')" "$(echo "$fixes" | grep -c .):0" \
+	"its slow_node fixes: it reads through an index already, not 'add index'"
 psql_ -c "DROP INDEX orders_customer_id_idx" -c "ANALYZE orders" >/dev/null
 
 # 2. The text format of a parallel plan, checked with regular expressions
@@ -204,6 +208,10 @@ like "$rc:$err" "^1:.*writes to the database.*--analyze-writes" \
 run "$PERFOPS" explain --json --db "$CONN" --analyze-writes "DELETE FROM orders WHERE id <= 1000"
 like "$rc:$(echo "$out" | jq -r '.nodes[0].label'):$(psql_ -At -c 'SELECT count(*) FROM orders')" \
 	"^0:Delete on orders:200000$" "with --analyze-writes it runs and is rolled back"
+# Writing is slowed by indexes: the Delete is not told to add one.
+like "$(echo "$out" | jq -r '.findings[] | select(.kind == "slow_node" and .node == 0) | .fix')" \
+	"^Writes the rows, each of the table's indexes and its triggers: another index makes it slower" \
+	"the Delete's slow_node fix is about writing, not 'add index'"
 run "$PERFOPS" explain --json --db "$CONN" --no-analyze "$Q1"
 is "$(echo "$out" | jq -r '.analyzed, .execution_ms' | tr '\n' ' ')" "false null " \
 	"--no-analyze plans without running"
