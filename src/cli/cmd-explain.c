@@ -13,7 +13,7 @@
 
 static const struct cli_doc doc = {
     .name = "explain",
-    .synopsis = "[options] [PLAN-FILE | -]\n"
+    .synopsis = "[options] [--plan N] [PLAN-FILE | -]\n"
 		"   or: perfops explain --db CONNINFO [options] 'SQL'\n",
     .description =
 	"Read a PostgreSQL plan (EXPLAIN, best with ANALYZE and BUFFERS),\n"
@@ -23,8 +23,11 @@ static const struct cli_doc doc = {
 	"\\x records are removed) or in JSON format (YAML and XML too), from\n"
 	"a file or stdin.\n"
 	"A server log (stderr, csvlog or jsonlog) with auto_explain plans\n"
-	"gives its first plan, with auto_explain's duration as the\n"
-	"execution time.\n"
+	"gives its first plan (--plan N the N-th), with auto_explain's\n"
+	"duration as the execution time.\n"
+	"Several plans pasted one after the other (a psql session, JSON\n"
+	"documents, YAML or XML lists) are each reported in turn, as one\n"
+	"JSON document each with --json; --plan N reads the N-th alone.\n"
 	"Print the tree with each node's own (exclusive) time and its share\n"
 	"of the execution time, total time, loops, actual rows per loop\n"
 	"against the planner's estimate, and buffers; then\n"
@@ -47,8 +50,11 @@ static const struct cli_doc doc = {
 	"                   hit ratio under 90%\n"
 	"A node's total time is its actual total time times its loops; under\n"
 	"a Gather it is divided by the processes (workers launched + 1; the\n"
-	"workers alone when the leader took no part) to give wall-clock time,\n"
-	"and the CPU time over all processes is shown beside it.  Own time is\n"
+	"workers alone when the leader took no part; one for a Parallel\n"
+	"Append's non-partial subplan; those VERBOSE names) to give\n"
+	"wall-clock time, and the CPU time over all processes is shown\n"
+	"beside it, with each worker's rows and time under VERBOSE.  Own time "
+	"is\n"
 	"the total minus the children's; InitPlan and CTE time is taken from\n"
 	"the nodes that use them.\n"
 	"\n"
@@ -58,8 +64,9 @@ static const struct cli_doc doc = {
 	"ONLY unless --analyze-writes is given.\n",
     .epilogue =
 	"Exit status: 0 ok (findings or not); 1 bad input (each problem is\n"
-	"named with its line number; what could be read is still reported)\n"
-	"or EXPLAIN failed; 2 usage error; 3 cannot connect to the server.\n"
+	"named with its line number; what could be read is still reported),\n"
+	"a plan cut short (one line: where it stops, what is missing), or\n"
+	"EXPLAIN failed; 2 usage error; 3 cannot connect to the server.\n"
 	"\n"
 	"Examples:\n"
 	"  psql -XAtc 'EXPLAIN (ANALYZE, BUFFERS) SELECT ...' > plan.txt\n"
@@ -99,7 +106,7 @@ static int write_html(const struct plan *p, const struct plan_findings *f,
 int cmd_explain(int argc, char **argv)
 {
 	const char *db = NULL, *svg = NULL, *html = NULL, *name;
-	int json = 0, no_analyze = 0, writes = 0;
+	int json = 0, no_analyze = 0, writes = 0, pick = 0;
 	const struct opt options[] = {
 	    OPT_BOOL(0, "json", &json,
 		     "one JSON document: execution_ms, planning_ms,\n"
@@ -110,6 +117,10 @@ int cmd_explain(int argc, char **argv)
 	    OPT_STRING(0, "html", &html, "FILE",
 		       "also write an HTML page with that flame graph,\n"
 		       "the tree and the findings to FILE"),
+	    OPT_INT(0, "plan", &pick, "N",
+		    "read only the N-th plan of the input (of\n"
+		    "several pasted, or of a log's auto_explain plans)",
+		    1, INT_MAX),
 	    OPT_GROUP("Live server"),
 	    OPT_STRING(0, "db", &db, "CONNINFO",
 		       "run EXPLAIN on this server (a libpq conninfo\n"
@@ -122,8 +133,8 @@ int cmd_explain(int argc, char **argv)
 	    OPT_END(),
 	};
 	struct strbuf in = STRBUF_INIT;
-	struct plan p;
-	struct plan_findings f = {0};
+	struct plan_list l = {0};
+	size_t i;
 	int pr, ret = EXIT_OK;
 
 	argc = parse_options(argc, argv, &doc, options, 0);
@@ -138,6 +149,10 @@ int cmd_explain(int argc, char **argv)
 		if (argc != 1)
 			return cli_usage_error("explain",
 					       "--db needs the SQL to explain");
+		if (pick)
+			return cli_usage_error("explain",
+					       "--plan picks a plan of a file; "
+					       "--db explains one statement");
 		r = db_explain(db, argv[0], fl, &in);
 		if (r < 0) {
 			strbuf_release(&in);
@@ -158,26 +173,43 @@ int cmd_explain(int argc, char **argv)
 			name = "<stdin>";
 	}
 
-	plan_init(&p);
-	pr = plan_parse(&p, in.buf, in.len, name);
+	pr = plan_parse_list(&l, in.buf, in.len, name, (size_t)pick);
 	strbuf_release(&in);
-	if (!p.n) {
-		plan_release(&p);
+	if (!l.n) {
+		plan_list_release(&l);
 		return EXIT_FAIL;
+	}
+	if ((svg || html) && l.n > 1) {
+		cli_usage_error(
+		    "explain",
+		    "%s holds %zu plans and --%s draws one: pick it "
+		    "with --plan N (1 to %zu)",
+		    name, l.n, svg ? "svg" : "html", l.n);
+		plan_list_release(&l);
+		return EXIT_USAGE;
 	}
 	/* What could be read is reported even after a bad line. */
 	if (pr < 0)
 		ret = EXIT_FAIL;
-	plan_find(&p, &f);
-	if (json)
-		plan_write_json(&p, &f, stdout);
-	else
-		plan_print_text(&p, &f, stdout);
-	if (svg && write_svg(&p, svg) < 0)
-		ret = EXIT_FAIL;
-	if (html && write_html(&p, &f, html) < 0)
-		ret = EXIT_FAIL;
-	plan_findings_release(&f);
-	plan_release(&p);
+	/* Each plan of a paste in turn: a report each, or a JSON document
+	 * each, one after the other. */
+	for (i = 0; i < l.n; i++) {
+		struct plan_findings f = {0};
+		const struct plan *p = &l.v[i];
+
+		plan_find(p, &f);
+		if (i && !json)
+			fputc('\n', stdout);
+		if (json)
+			plan_write_json(p, &f, stdout);
+		else
+			plan_print_text(p, &f, stdout);
+		if (svg && write_svg(p, svg) < 0)
+			ret = EXIT_FAIL;
+		if (html && write_html(p, &f, html) < 0)
+			ret = EXIT_FAIL;
+		plan_findings_release(&f);
+	}
+	plan_list_release(&l);
 	return ret;
 }

@@ -455,6 +455,27 @@ static void slow_node(const struct plan *p, double exec,
 			 !strcmp(n->type, "Incremental Sort"))
 			strbuf_addstr(&fix, "Check if index can provide order: "
 					    "Add index matching ORDER BY");
+		else if (!strcmp(n->type, "Index Scan") ||
+			 !strcmp(n->type, "Index Only Scan") ||
+			 !strcmp(n->type, "Bitmap Heap Scan") ||
+			 !strcmp(n->type, "Bitmap Index Scan"))
+			/* The seed's "add index" would send the user after
+			 * an index the node has. */
+			strbuf_addstr(&fix,
+				      "Reads through an index already: "
+				      "another index will not help; read "
+				      "fewer rows (a more selective "
+				      "condition, a LIMIT), or cover the "
+				      "columns it returns (INCLUDE) so that "
+				      "it skips the table");
+		else if (!strcmp(n->type, "ModifyTable"))
+			strbuf_addstr(&fix,
+				      "Writes the rows, each of the table's "
+				      "indexes and its triggers: another "
+				      "index makes it slower; write fewer "
+				      "rows per statement, drop indexes "
+				      "nothing reads, check its triggers "
+				      "and foreign keys");
 		else if (!strcmp(n->type, "Nested Loop"))
 			strbuf_addstr(&fix, "OK for small inner table, bad for "
 					    "large joins: Add index on join "

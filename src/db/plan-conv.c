@@ -167,6 +167,34 @@ static void y_block(struct yaml *y, int ind)
 	y->depth--;
 }
 
+/* Whether a quoted scalar in JSON's escaping ends with its quote. */
+static int quote_ends(const char *v)
+{
+	size_t i;
+
+	for (i = 1; v[i]; i++) {
+		if (v[i] == '\\' && v[i + 1])
+			i++;
+		else if (v[i] == '"')
+			return !v[i + 1];
+	}
+	return 0;
+}
+
+int plan_yaml_line_cut(const char *s)
+{
+	const char *c;
+
+	s += strspn(s, " ");
+	if (s[0] == '-' && (s[1] == ' ' || !s[1]))
+		s += 1 + strspn(s + 1, " ");
+	else if (!(c = y_colon(s)))
+		return 1;
+	else
+		s = c + 1 + strspn(c + 1, " ");
+	return *s == '"' && !quote_ends(s);
+}
+
 void plan_yaml_to_json(const char *const *lines, size_t n, struct strbuf *out)
 {
 	struct yaml y = {.n = n, .out = out};
@@ -287,6 +315,10 @@ static int x_element(struct xml *x)
 	x->s++;
 	e = x->s;
 	x_space(x);
+	/* Input cut short: nothing of this element is written, not even an
+	 * empty value or the text so far. */
+	if (!*x->s)
+		return -1;
 	if (*x->s == '<' && x->s[1] != '/') {
 		/* Children: a list of Items or a known list, else an
 		 * object. */
@@ -314,6 +346,8 @@ static int x_element(struct xml *x)
 		x->s = e;
 		while (*x->s && *x->s != '<')
 			x->s++;
+		if (!*x->s)
+			return -1;
 		x_text(x, e, x->s);
 	}
 	if (strncmp(x->s, "</", 2) || strncmp(x->s + 2, name, nlen) ||
@@ -328,7 +362,7 @@ int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out)
 {
 	struct strbuf all = STRBUF_INIT;
 	struct xml x = {.out = out};
-	int ret = -1;
+	int ret = -1, first, any = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -338,38 +372,53 @@ int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out)
 	x.s = all.buf;
 	x_space(&x);
 	/* <explain xmlns="..."> holds the <Query>s: a JSON array; in
-	 * auto_explain's log it holds one query's elements directly. */
-	if (!strncmp(x.s, "<explain", 8)) {
+	 * auto_explain's log it holds one query's elements directly.  A
+	 * paste may hold several: their plans go in one array. */
+	strbuf_addch(out, '[');
+	while (!strncmp(x.s, "<explain", 8)) {
+		int query;
+
 		x.s = strchr(x.s, '>');
-		if (x.s) {
-			int query = 0, first = 1;
+		if (!x.s)
+			goto out;
+		x.s++;
+		x_space(&x);
+		query = !strncmp(x.s, "<Query>", 7);
+		if (any++)
+			strbuf_addch(out, ',');
+		if (!query)
+			strbuf_addch(out, '{');
+		first = 1;
+		while (*x.s == '<' && x.s[1] != '/') {
+			const char *cn = x.s + 1;
 
-			x.s++;
-			strbuf_addch(out, '[');
-			x_space(&x);
-			query = !strncmp(x.s, "<Query>", 7);
-			if (!query)
-				strbuf_addch(out, '{');
-			while (*x.s == '<' && x.s[1] != '/') {
-				const char *cn = x.s + 1;
-
-				if (!first)
-					strbuf_addch(out, ',');
-				first = 0;
-				if (!query) {
-					x_key(&x, cn, strcspn(cn, " />"));
-					strbuf_addch(out, ':');
-				}
-				if (x_element(&x) < 0)
-					break;
-				x_space(&x);
+			if (!first)
+				strbuf_addch(out, ',');
+			first = 0;
+			if (!query) {
+				x_key(&x, cn, strcspn(cn, " />"));
+				strbuf_addch(out, ':');
 			}
-			if (!query)
-				strbuf_addch(out, '}');
-			strbuf_addch(out, ']');
-			ret = !strncmp(x.s, "</explain>", 10) ? 0 : -1;
+			if (x_element(&x) < 0)
+				break;
+			x_space(&x);
 		}
+		/* Cut short: the JSON so far, for the JSON reader to
+		 * close. */
+		if (!*x.s) {
+			ret = -2;
+			goto out;
+		}
+		if (!query)
+			strbuf_addch(out, '}');
+		if (strncmp(x.s, "</explain>", 10))
+			goto out;
+		x.s += 10;
+		x_space(&x);
 	}
+	strbuf_addch(out, ']');
+	ret = *x.s || !any ? -1 : 0;
+out:
 	strbuf_release(&all);
 	return ret;
 }

@@ -3,10 +3,10 @@
 #include "db/plan.h"
 
 /* Built instead of plan-json.c when jansson is missing. */
-int plan_parse_json(struct plan *p, const char *json, size_t len,
+int plan_parse_json(struct plan_list *l, const char *json, size_t len,
 		    const char *name, const size_t *lineno, size_t nlines)
 {
-	(void)p, (void)json, (void)len, (void)lineno, (void)nlines;
+	(void)l, (void)json, (void)len, (void)lineno, (void)nlines;
 	return error("%s: reading a JSON plan needs jansson; install "
 		     "libjansson-dev and rebuild perfops",
 		     name);

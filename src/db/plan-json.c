@@ -290,6 +290,25 @@ static int read_node(struct plan *p, json_t *o, int parent, struct strbuf *path,
 	n->workers_planned = plan_int(dbl(o, "Workers Planned", 0));
 	n->workers_launched = plan_int(dbl(o, "Workers Launched", 0));
 
+	{
+		json_t *ws = json_object_get(o, "Workers"), *wo;
+
+		/* Only VERBOSE gives a worker its actual figures; without
+		 * it, "Workers" holds a sort's or a hash's details. */
+		json_array_foreach(ws, i, wo)
+		{
+			struct plan_worker w = {0};
+
+			if (!has(wo, "Actual Loops"))
+				continue;
+			w.num = plan_int(dbl(wo, "Worker Number", 0));
+			w.startup_ms = dbl(wo, "Actual Startup Time", 0);
+			w.total_ms = dbl(wo, "Actual Total Time", 0);
+			w.rows = dbl(wo, "Actual Rows", 0);
+			w.loops = dbl(wo, "Actual Loops", 0);
+			plan_add_worker(n, &w);
+		}
+	}
 	kids = json_object_get(o, "Plans");
 	if (kids && !json_is_array(kids))
 		return error("%s: %s.Plans is not an array", name, path->buf);
@@ -305,45 +324,100 @@ static int read_node(struct plan *p, json_t *o, int parent, struct strbuf *path,
 	return ret;
 }
 
-int plan_parse_json(struct plan *p, const char *json, size_t len,
-		    const char *name, const size_t *lineno, size_t nlines)
+/*
+ * A JSON text cut short (a paste that stopped mid-way): into out, its
+ * longest prefix that ends after a whole value, or right after a '[', and
+ * the brackets that close what is open there.  Returns 0 when the text
+ * holds no such point (or is whole).  The brackets open at that point are
+ * still open at the end: any closing since is a later such point.
+ */
+static int json_close_cut(const char *s, size_t len, struct strbuf *out)
+{
+	char *stack = xmalloc(len + 1);
+	size_t i = 0, depth = 0, safe = 0, safe_depth = 0;
+	int want_key = 0;
+
+	while (i < len) {
+		char c = s[i];
+
+		if (c == '{' || c == '[') {
+			stack[depth++] = c;
+			want_key = c == '{';
+			if (c == '[')
+				safe = i + 1, safe_depth = depth;
+			i++;
+		} else if (c == '}' || c == ']') {
+			if (!depth)
+				break;
+			depth--;
+			want_key = 0;
+			if (!depth)
+				break; /* whole: not cut */
+			safe = ++i, safe_depth = depth;
+		} else if (c == '"') {
+			size_t k = i + 1;
+
+			while (k < len && s[k] != '"' && s[k] != '\n')
+				k += s[k] == '\\' ? 2 : 1;
+			if (k >= len || s[k] != '"')
+				break;
+			i = k + 1;
+			if (want_key)
+				want_key = 0; /* a key: its value is to come */
+			else if (depth)
+				safe = i, safe_depth = depth;
+		} else if (c == ',') {
+			want_key = depth && stack[depth - 1] == '{';
+			i++;
+		} else if (strchr("-0123456789tfn", c)) {
+			size_t k = i;
+
+			while (k < len &&
+			       strchr("-+.0123456789eEtruefalsn", s[k]))
+				k++;
+			/* A number at the very end may have lost digits. */
+			if (k >= len)
+				break;
+			i = k;
+			if (depth)
+				safe = i, safe_depth = depth;
+		} else {
+			i++; /* blanks, ':' */
+		}
+	}
+	if (!safe) {
+		free(stack);
+		return 0;
+	}
+	strbuf_add(out, s, safe);
+	while (safe_depth)
+		strbuf_addch(out, stack[--safe_depth] == '{' ? '}' : ']');
+	free(stack);
+	return 1;
+}
+
+/* One plan's document ({"Plan": ..., "Planning Time": ...}) into p. */
+static int read_plan(struct plan *p, json_t *top, const char *name)
 {
 	struct strbuf path = STRBUF_INIT;
-	json_error_t err;
-	json_t *root, *top, *plan, *trig, *t;
+	json_t *plan, *trig, *t;
 	size_t i;
 	int ret = 0;
 
 	p->format = PLAN_FMT_JSON;
-	root = json_loadb(json, len, JSON_DISABLE_EOF_CHECK, &err);
-	if (!root) {
-		size_t line = err.line > 0 ? (size_t)err.line : 0;
-
-		if (lineno && line >= 1 && line <= nlines)
-			line = lineno[line - 1];
-		return error("%s:%zu: invalid JSON plan: %s", name, line,
-			     err.text);
-	}
-	top = root;
-	if (json_is_array(top)) {
-		if (json_array_size(top) > 1)
-			warning("%s: %zu plans; only the first is read", name,
-				json_array_size(top));
-		top = json_array_get(top, 0);
-	}
 	if (json_is_object(top) && json_object_get(top, "Plan")) {
 		plan = json_object_get(top, "Plan");
 	} else if (json_is_object(top) && str(top, "Node Type")) {
 		plan = top;
 	} else {
-		ret = error("%s: no \"Plan\" in this JSON (expected the output "
-			    "of EXPLAIN (FORMAT JSON))",
-			    name);
-		goto out;
+		return error("%s: no \"Plan\" in this JSON (expected the "
+			     "output of EXPLAIN (FORMAT JSON))",
+			     name);
 	}
 	strbuf_addstr(&path, "Plan");
 	if (read_node(p, plan, -1, &path, name) < 0)
 		ret = -1;
+	strbuf_release(&path);
 	if (has(top, "Planning Time")) {
 		p->has_planning = 1;
 		p->planning_ms = dbl(top, "Planning Time", 0);
@@ -354,15 +428,132 @@ int plan_parse_json(struct plan *p, const char *json, size_t len,
 	}
 	p->jit_ms = dbl(json_object_get(json_object_get(top, "JIT"), "Timing"),
 			"Total", 0);
+	p->has_triggers = has(top, "Triggers");
+	p->has_query_text = has(top, "Query Text");
 	trig = json_object_get(top, "Triggers");
 	json_array_foreach(trig, i, t) p->trigger_ms += dbl(t, "Time", 0);
-	if (!p->n) {
-		ret = -1;
-		goto out;
-	}
+	if (!p->n)
+		return -1;
 	plan_compute(p);
-out:
-	strbuf_release(&path);
-	json_decref(root);
+	return ret;
+}
+
+/* Where the k-th element of the array that s starts with begins (its
+ * offset), for the line a plan of several starts on; len when unknown. */
+static size_t element_start(const char *s, size_t len, size_t k)
+{
+	size_t i, depth = 0, seen = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '"') {
+			for (i++; i < len && s[i] != '"'; i++)
+				i += s[i] == '\\';
+		} else if (c == '[' || c == '{') {
+			if (depth++ == 1 && seen++ == k)
+				return i;
+		} else if (c == ']' || c == '}') {
+			if (!depth || !--depth)
+				break;
+		}
+	}
+	return len;
+}
+
+static size_t count_lines(const char *s, size_t len)
+{
+	size_t n = 0;
+	const char *e = s + len;
+
+	while ((s = memchr(s, '\n', (size_t)(e - s)))) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+int plan_parse_json(struct plan_list *l, const char *json, size_t len,
+		    const char *name, const size_t *lineno, size_t nlines)
+{
+	size_t off = 0, base = 0, counted = 0;
+	int ret = 0;
+
+	/* Documents one after another (a paste of several), each an array
+	 * of plans (EXPLAIN's) or one plan. */
+	for (;;) {
+		struct strbuf fixed = STRBUF_INIT;
+		const char *cut = NULL;
+		json_error_t err;
+		json_t *root;
+		size_t i, k;
+
+		off += strspn(json + off, " \t\r\n");
+		/* After a plan, only another plan is read: what else a paste
+		 * holds after it is left, as it always was. */
+		if (off >= len ||
+		    (l->n && json[off] != '[' && json[off] != '{'))
+			break;
+		base += count_lines(json + counted, off - counted);
+		counted = off;
+		root = json_loadb(json + off, len - off, JSON_DISABLE_EOF_CHECK,
+				  &err);
+		/* An error on the last line is a paste cut short: what it
+		 * holds is read with its brackets closed, and
+		 * plan_check_cut() names the cut. */
+		if (!root && err.line > 0 &&
+		    base + (size_t)err.line >= nlines &&
+		    json_close_cut(json + off, len - off, &fixed)) {
+			root = json_loadb(fixed.buf, fixed.len,
+					  JSON_DISABLE_EOF_CHECK, NULL);
+			cut = "the JSON stops before its closing brackets";
+			err.position = (int)(len - off);
+		}
+		strbuf_release(&fixed);
+		if (!root) {
+			size_t line =
+			    err.line > 0 ? base + (size_t)err.line : 0;
+
+			if (lineno && line >= 1 && line <= nlines)
+				line = lineno[line - 1];
+			return error("%s:%zu: invalid JSON plan: %s", name,
+				     line, err.text);
+		}
+		k = json_is_array(root) ? json_array_size(root) : 1;
+		for (i = 0; i < k; i++) {
+			struct plan *p = plan_list_add(l);
+
+			size_t at =
+			    k > 1 ? element_start(json + off, len - off, i) : 0;
+			size_t ln =
+			    base +
+			    (at < len - off ? count_lines(json + off, at) : 0);
+
+			p->first_line =
+			    lineno && ln < nlines ? lineno[ln] : ln + 1;
+			if (cut && i == k - 1)
+				p->cut_hint = cut;
+			if (read_plan(p,
+				      json_is_array(root)
+					  ? json_array_get(root, i)
+					  : root,
+				      name) < 0) {
+				p->bad = 1;
+				ret = -1;
+			}
+			/* No plan at all: the rest is no plan either. */
+			if (!p->n) {
+				plan_release(p);
+				l->n--;
+				k = 0;
+				err.position = 0;
+			}
+		}
+		json_decref(root);
+		/* On success jansson says how far it read. */
+		if (err.position <= 0)
+			break;
+		off += (size_t)err.position;
+	}
 	return ret;
 }

@@ -76,6 +76,7 @@ void plan_node_clear(struct plan_node *n)
 	free(n->sort_key);
 	free(n->conds);
 	free(n->sort_method);
+	free(n->workers);
 	memset(n, 0, sizeof(*n));
 }
 

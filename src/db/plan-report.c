@@ -107,8 +107,39 @@ static void print_header(const struct plan *p, FILE *fp)
 		fprintf(fp, "   Triggers: %.3f ms", p->trigger_ms);
 	if (p->jit_ms > 0)
 		fprintf(fp, "   JIT: %.3f ms", p->jit_ms);
-	fprintf(fp, "   (%zu node%s, %s format)\n\n", p->n,
-		p->n == 1 ? "" : "s", plan_format_name(p, 1));
+	fprintf(fp, "   (%zu node%s, %s format%s)\n\n", p->n,
+		p->n == 1 ? "" : "s", plan_format_name(p, 1),
+		p->truncated ? ", cut short" : "");
+}
+
+/* VERBOSE's per-worker figures: each worker's rows per loop, loops and
+ * time (per loop x loops), then the leader's, which is what the node's
+ * figures leave. */
+static void workers_text(const struct plan_node *n, int timed,
+			 struct strbuf *sb)
+{
+	struct plan_worker leader;
+	size_t i;
+
+	plan_leader_part(n, &leader);
+	for (i = 0; i <= n->nworkers; i++) {
+		const struct plan_worker *w =
+		    i < n->nworkers ? &n->workers[i] : &leader;
+
+		if (i == n->nworkers && !w->loops)
+			break;
+		if (i)
+			strbuf_addstr(sb, "; ");
+		if (w->num < 0)
+			strbuf_addstr(sb, "leader ");
+		else
+			strbuf_addf(sb, "worker %d ", w->num);
+		rows_text(w->rows, sb);
+		strbuf_addf(sb, " row%s x %.0f loop%s", w->rows == 1 ? "" : "s",
+			    w->loops, w->loops == 1 ? "" : "s");
+		if (timed)
+			strbuf_addf(sb, ", %.3f ms", w->total_ms * w->loops);
+	}
 }
 
 static void print_node(const struct plan *p, const struct plan_node *n,
@@ -166,6 +197,15 @@ static void print_node(const struct plan *p, const struct plan_node *n,
 	if (sb.len)
 		fprintf(fp, "  (%s)", sb.buf);
 	fputc('\n', fp);
+	if (n->nworkers) {
+		strbuf_reset(&sb);
+		workers_text(n, timed && n->has_timing, &sb);
+		fprintf(fp, "%*s", p->analyzed ? 46 : 29, "");
+		for (d = 0; d < n->depth; d++)
+			fputs("   ", fp);
+		fprintf(fp, "%s   per process: %s\n", n->depth ? "  " : "",
+			sb.buf);
+	}
 	strbuf_release(&sb);
 }
 
@@ -181,6 +221,9 @@ void plan_print_text(const struct plan *p, const struct plan_findings *f,
 	for (i = 0; !timed && i < p->n; i++)
 		whole += p->nodes[i].exclusive_cost;
 
+	if (p->of > 1)
+		fprintf(fp, "Plan %zu of %zu (line %zu)\n", p->index, p->of,
+			p->first_line);
 	print_header(p, fp);
 	fprintf(fp, "%10s %6s %10s", timed ? "own ms" : "own cost", "share",
 		timed ? "total ms" : "total cost");
@@ -282,6 +325,37 @@ static void json_node(struct json_writer *w, const struct plan *p,
 		json_kv_int(w, "workers_planned", n->workers_planned);
 		json_kv_int(w, "workers_launched", n->workers_launched);
 	}
+	if (n->nworkers) {
+		struct plan_worker leader;
+		size_t i;
+
+		plan_leader_part(n, &leader);
+		json_kv_double(w, "processes", n->procs);
+		json_key(w, "workers");
+		json_begin_array(w);
+		for (i = 0; i <= n->nworkers; i++) {
+			const struct plan_worker *x =
+			    i < n->nworkers ? &n->workers[i] : &leader;
+
+			if (i == n->nworkers && !x->loops)
+				break;
+			json_begin_object(w);
+			json_key(w, "worker");
+			if (x->num < 0)
+				json_string(w, "leader");
+			else
+				json_int(w, x->num);
+			json_kv_double(w, "loops", x->loops);
+			json_kv_double(w, "rows", x->rows);
+			json_key(w, "total_ms");
+			if (timed)
+				json_double(w, ms3(x->total_ms * x->loops));
+			else
+				json_null(w);
+			json_end_object(w);
+		}
+		json_end_array(w);
+	}
 	json_kv_double(w, "rows_removed_by_filter", n->removed_filter);
 	json_kv_string(w, "filter", n->filter);
 	if (n->has_buffers) {
@@ -301,8 +375,11 @@ void plan_write_json(const struct plan *p, const struct plan_findings *f,
 
 	json_init(&w, fp, 1);
 	json_begin_object(&w);
+	json_kv_uint(&w, "plan", p->index);
+	json_kv_uint(&w, "plans", p->of);
 	json_kv_string(&w, "format", plan_format_name(p, 0));
 	json_kv_bool(&w, "analyzed", p->analyzed);
+	json_kv_bool(&w, "truncated", p->truncated);
 	json_key(&w, "execution_ms");
 	if (p->has_execution)
 		json_double(&w, p->execution_ms);

@@ -22,11 +22,14 @@ struct clean_line {
 struct cleaned {
 	struct clean_line *lines;
 	size_t n, alloc;
-	/* A server log with auto_explain plans: the first plan's line and
-	 * duration, and how many more the log holds from which line. */
-	size_t ae_line, ae_more, ae_more_line;
+	/* A server log with auto_explain plans: the one read (ae_pick-th,
+	 * from 1), its line and duration; how many the log holds, and where
+	 * the first of the others is. */
+	size_t ae_pick, ae_count, ae_line, ae_more, ae_more_line;
 	double ae_ms;
 	int is_log; /* the first line is a server log's */
+	/* psql's '+' ends the last line: the cell goes on past the paste. */
+	int cut_plus;
 };
 
 static void cleaned_release(struct cleaned *c)
@@ -190,8 +193,11 @@ static void strip_record_label(char *s)
 	/* The next lines of a multi-line value (a JSON plan) have the
 	 * label's width in spaces instead. */
 	if (t - s >= 10 &&
-	    (!strncmp(t, "| ", 2) || !strncmp(t, "\xe2\x94\x82 ", 4))) {
-		t += *t == '|' ? 2 : 4;
+	    (!strncmp(t, "| ", 2) || !strncmp(t, "\xe2\x94\x82 ", 4) ||
+	     !strcmp(t, "|") || !strcmp(t, "\xe2\x94\x82"))) {
+		/* An empty line (a value's last line break) has only the
+		 * bar. */
+		t += *t == '|' ? (t[1] ? 2 : 1) : (t[3] ? 4 : 3);
 		memmove(s, t, strlen(t) + 1);
 		return;
 	}
@@ -352,7 +358,7 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 			 * its TAB-led lines, without the TAB and the query. */
 			double ms = autoexplain_header(s, l);
 
-			if (ms >= 0 && !out->ae_line) {
+			if (ms >= 0 && ++out->ae_count == out->ae_pick) {
 				out->ae_line = lineno;
 				out->ae_ms = ms;
 				ae_in = ae_query = 1;
@@ -389,8 +395,15 @@ static void clean(const char *data, size_t len, struct cleaned *out,
 		}
 		if (expanded)
 			strip_record_label(s);
-		if (plus * 3 >= all && plus && ends_plus(s))
+		if (plus * 3 >= all && plus && ends_plus(s)) {
 			strip_plus(s);
+			/* A table's closing rule ("+----+") is no mark. */
+			out->cut_plus = !is_rule(s);
+		} else {
+			/* A blank line too: a cell that ends with a line
+			 * break has an empty last line. */
+			out->cut_plus = 0;
+		}
 		/* The rest of a line \pset format wrapped cut: marked on
 		 * both sides with a border, only on the first without (a
 		 * first part one wider than the rule). */
@@ -657,12 +670,40 @@ static const char *const cond_keys[] = {
     "Sort Key: ",   "Presorted Key: ", "Run Condition: ",   NULL,
 };
 
+/* VERBOSE's "Worker 1:  actual time=a..b rows=N loops=L" (or "actual
+ * rows=N loops=L" with TIMING OFF): 1 when s is one and was added to n,
+ * 0 when s is another line, -1 when its figures are malformed. */
+static int parse_worker(const char *s, struct plan_node *n)
+{
+	struct plan_worker w = {0};
+	double num_v;
+
+	if (expect(&s, "Worker ") || num(&s, &num_v) || expect(&s, ":"))
+		return 0;
+	s += strspn(s, " ");
+	if (expect(&s, "actual "))
+		return 0;
+	w.num = plan_int(num_v);
+	if (!expect(&s, "time=") &&
+	    (num(&s, &w.startup_ms) || expect(&s, "..") ||
+	     num(&s, &w.total_ms) || expect(&s, " ")))
+		return -1;
+	if (expect(&s, "rows=") || num(&s, &w.rows) || expect(&s, " loops=") ||
+	    num(&s, &w.loops))
+		return -1;
+	plan_add_worker(n, &w);
+	return 1;
+}
+
 /* A detail line of node n; -1 when it is no "Key: value". */
 static int parse_detail(const char *s, struct plan_node *n)
 {
 	const char *sm;
 	double v;
 	int i;
+
+	if ((i = parse_worker(s, n)) != 0)
+		return i < 0 ? -1 : 0;
 
 	for (i = 0; cond_keys[i]; i++) {
 		if (starts(s, cond_keys[i])) {
@@ -786,16 +827,19 @@ struct level {
 	int plain; /* children so far that are no InitPlan, SubPlan, CTE */
 };
 
-static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
+/* Read the plan that starts at line *at of c into p; *at is left where
+ * the next plan starts (c->n when none does). */
+static int parse_lines(struct plan *p, struct cleaned *c, const char *name,
+		       size_t *at)
 {
 	struct level *stack = NULL;
 	size_t nst = 0, alloc = 0, i, root_col = 0;
-	size_t worker_col = 0, skipped = 0;
+	size_t worker_col = 0, skipped = 0, nbad = 0, bad[3];
 	int cur = -1, in_footer = 0, in_jit = 0, ret = 0;
 	/* A log with no plan: one error says so, not a warning a line. */
 	int quiet = c->is_log && !c->ae_line;
 
-	for (i = 0; i < c->n; i++) {
+	for (i = *at; i < c->n; i++) {
 		const char *line = c->lines[i].text;
 		size_t col = strspn(line, " ");
 		const char *s = line + col;
@@ -815,19 +859,13 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 		if (p->n && !arrow && col <= root_col) {
 			in_footer = 1;
 			in_jit = !strcmp(s, "JIT:");
-			if (strstr(s, "(cost=") || strstr(s, "(actual ")) {
-				error("%s:%zu: a second plan starts here; only "
-				      "the first is read",
-				      name, c->lines[i].lineno);
-				ret = -1;
-				break;
-			}
-			if (parse_footer(p, s) < 0) {
-				error("%s:%zu: not an EXPLAIN footer line: "
-				      "'%.60s'",
-				      name, c->lines[i].lineno, s);
-				ret = -1;
-			}
+			if (strstr(s, "(cost=") || strstr(s, "(actual ") ||
+			    strstr(s, "(never executed)"))
+				break; /* the next plan */
+			/* Lines that are no footer may be a session's text
+			 * before the next plan: named once it is known. */
+			if (parse_footer(p, s) < 0 && nbad++ < 3)
+				bad[nbad - 1] = i;
 			continue;
 		}
 		if (in_footer) {
@@ -849,13 +887,8 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 				label = stack[--nst].label;
 			if (nst)
 				parent = stack[nst - 1].node;
-			if (p->n && parent < 0) {
-				error("%s:%zu: a second plan tree starts here; "
-				      "only the first is read",
-				      name, c->lines[i].lineno);
-				ret = -1;
-				break;
-			}
+			if (p->n && parent < 0)
+				break; /* the next plan */
 			r = parse_node_line(s, &tmp);
 			if (r < 0 && !p->n) {
 				/* psql's "SET", an echoed query: not yet
@@ -950,6 +983,26 @@ static int parse_lines(struct plan *p, struct cleaned *c, const char *name)
 	if (skipped > 3 && !quiet)
 		warning("%s: %zu more lines before the plan skipped", name,
 			skipped - 3);
+	for (size_t k = 0; k < MIN(nbad, 3); k++) {
+		const char *s = c->lines[bad[k]].text;
+
+		s += strspn(s, " ");
+		if (i < c->n)
+			warning("%s:%zu: skipped, not a plan line: '%.60s'",
+				name, c->lines[bad[k]].lineno, s);
+		else
+			error("%s:%zu: not an EXPLAIN footer line: '%.60s'",
+			      name, c->lines[bad[k]].lineno, s);
+	}
+	if (nbad > 3 && i < c->n)
+		warning("%s: %zu more lines after the plan skipped", name,
+			nbad - 3);
+	else if (nbad > 3)
+		error("%s: %zu more lines after the plan that are no footer",
+		      name, nbad - 3);
+	if (nbad && i >= c->n)
+		ret = -1;
+	*at = i;
 	free(stack);
 	return ret;
 }
@@ -985,72 +1038,138 @@ static void autoexplain_done(struct plan *p, const struct cleaned *c,
 		p->execution_ms = c->ae_ms;
 		p->has_execution = 1;
 	}
-	if (c->ae_more)
+	if (c->ae_more && c->ae_pick == 1)
 		warning("%s:%zu: %zu more auto_explain plan%s in the log from "
-			"here; only the first (line %zu) is read: cut the log "
-			"to the plan you want",
+			"here; only the first (line %zu) is read: --plan N "
+			"reads the N-th",
 			name, c->ae_more_line, c->ae_more,
 			c->ae_more == 1 ? "" : "s", c->ae_line);
 }
 
-int plan_parse_text(struct plan *p, const char *data, size_t len,
-		    const char *name)
+/* Past the last line of plan i of l: where it ends in the input. */
+static size_t plan_end_line(const struct plan_list *l, size_t i,
+			    size_t last_line)
 {
-	struct cleaned c = {0};
-	int is_json, ret;
+	if (i + 1 < l->n && l->v[i + 1].first_line > l->v[i].first_line)
+		return l->v[i + 1].first_line - 1;
+	return last_line;
+}
+
+/* The plans a YAML, XML or JSON text holds, into l from its plan first. */
+static int parse_structured(struct plan_list *l, struct cleaned *c, int is_json,
+			    const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t *lineno = xcalloc(c->n + 1, sizeof(*lineno));
+	const char **text = xcalloc(c->n + 1, sizeof(*text));
+	const char *hint = NULL;
 	size_t i;
+	int ret;
 
-	clean(data, len, &c, &is_json);
-	if (is_json) {
-		struct strbuf sb = STRBUF_INIT;
-		size_t *lineno = xcalloc(c.n + 1, sizeof(*lineno));
-		const char **text = xcalloc(c.n + 1, sizeof(*text));
+	for (i = 0; i < c->n; i++) {
+		text[i] = c->lines[i].text;
+		lineno[i] = c->lines[i].lineno;
+	}
+	if (is_json == PLAN_FMT_YAML) {
+		size_t n = c->n;
 
-		for (i = 0; i < c.n; i++) {
-			text[i] = c.lines[i].text;
-			lineno[i] = c.lines[i].lineno;
+		/* A last line cut mid-way is left out. */
+		if (n && plan_yaml_line_cut(text[n - 1])) {
+			n--;
+			hint = "its last line stops mid-way";
 		}
-		if (is_json == PLAN_FMT_YAML) {
-			plan_yaml_to_json(text, c.n, &sb);
-		} else if (is_json == PLAN_FMT_XML &&
-			   plan_xml_to_json(text, c.n, &sb) < 0) {
-			free(text);
-			free(lineno);
-			strbuf_release(&sb);
-			cleaned_release(&c);
-			return error("%s: not EXPLAIN's XML format (an element "
-				     "is not closed, or text outside "
-				     "<explain>); FORMAT JSON reads best",
-				     name);
-		} else if (is_json == PLAN_FMT_JSON) {
-			for (i = 0; i < c.n; i++) {
-				strbuf_addstr(&sb, c.lines[i].text);
-				strbuf_addch(&sb, '\n');
-			}
-		}
+		plan_yaml_to_json(text, n, &sb);
+	} else if (is_json == PLAN_FMT_XML &&
+		   plan_xml_to_json(text, c->n, &sb) == -1) {
 		free(text);
-		ret = plan_parse_json(p, sb.buf, sb.len, name, lineno, c.n);
-		if (p->n)
-			p->format = (enum plan_format)is_json;
 		free(lineno);
 		strbuf_release(&sb);
-		autoexplain_done(p, &c, name);
-		cleaned_release(&c);
-		return ret;
+		return error("%s: not EXPLAIN's XML format (an element is not "
+			     "closed, or text outside <explain>); FORMAT JSON "
+			     "reads best",
+			     name);
+	} else if (is_json == PLAN_FMT_JSON) {
+		for (i = 0; i < c->n; i++) {
+			strbuf_addstr(&sb, c->lines[i].text);
+			strbuf_addch(&sb, '\n');
+		}
 	}
-	p->format = PLAN_FMT_TEXT;
-	ret = parse_lines(p, &c, name);
-	autoexplain_done(p, &c, name);
+	free(text);
+	ret = plan_parse_json(l, sb.buf, sb.len, name, lineno, c->n);
+	free(lineno);
+	strbuf_release(&sb);
+	if (l->n && !l->v[l->n - 1].cut_hint)
+		l->v[l->n - 1].cut_hint = hint;
+	for (i = 0; i < l->n; i++)
+		l->v[i].format = (enum plan_format)is_json;
+	return ret;
+}
+
+int plan_parse_text(struct plan_list *l, const char *data, size_t len,
+		    const char *name, size_t pick, int from_log)
+{
+	struct cleaned c = {0};
+	int is_json, ret = 0;
+	size_t i, last_line, at = 0;
+
+	c.ae_pick = pick ? pick : 1;
+	clean(data, len, &c, &is_json);
+	last_line = c.n ? c.lines[c.n - 1].lineno : 0;
+	if (c.ae_count && !c.ae_line) {
+		cleaned_release(&c);
+		return error(
+		    "%s: the log holds %zu auto_explain plan%s: --plan "
+		    "%zu is past them",
+		    name, c.ae_count, c.ae_count == 1 ? "" : "s", pick);
+	}
+	if (is_json) {
+		ret = parse_structured(l, &c, is_json, name);
+	} else {
+		while (at < c.n) {
+			struct plan *p = plan_list_add(l);
+			size_t from = at;
+
+			p->format = PLAN_FMT_TEXT;
+			if (parse_lines(p, &c, name, &at) < 0) {
+				p->bad = 1;
+				ret = -1;
+			}
+			if (!p->n) {
+				plan_release(p);
+				l->n--;
+				continue;
+			}
+			p->first_line = (size_t)p->nodes[0].first_line;
+			fix_relationships(p);
+			plan_compute(p);
+			if (at == from)
+				break; /* cannot happen: a node was read */
+		}
+	}
+	if (l->n && c.cut_plus && !l->v[l->n - 1].cut_hint)
+		l->v[l->n - 1].cut_hint =
+		    "psql's '+' ends its last line: the plan goes on";
+	for (i = 0; i < l->n; i++) {
+		struct plan *p = &l->v[i];
+
+		p->from_log = from_log || c.ae_line;
+		if (c.ae_line)
+			p->first_line = c.ae_line;
+		autoexplain_done(p, &c, name);
+		if (!p->bad &&
+		    plan_check_cut(p, name, plan_end_line(l, i, last_line)) < 0)
+			p->bad = 1, ret = -1;
+	}
+	if (c.ae_line)
+		l->total = c.ae_count;
 	cleaned_release(&c);
-	if (!p->n && c.is_log && !c.ae_line)
+	if (!l->n && c.is_log && !c.ae_line)
 		return error("%s: a PostgreSQL log without an auto_explain "
 			     "plan (set auto_explain.log_min_duration)",
 			     name);
-	if (!p->n)
+	if (!l->n && !(is_json && ret < 0))
 		return error("%s: no plan found (expected the output of "
 			     "EXPLAIN in text, JSON, YAML or XML format)",
 			     name);
-	fix_relationships(p);
-	plan_compute(p);
-	return ret;
+	return l->n ? ret : -1;
 }

@@ -39,6 +39,34 @@ int plan_add_node(struct plan *p, int parent)
 	return (int)p->n++;
 }
 
+void plan_add_worker(struct plan_node *n, const struct plan_worker *w)
+{
+	ALLOC_GROW(n->workers, n->nworkers + 1, n->workers_alloc);
+	n->workers[n->nworkers++] = *w;
+}
+
+void plan_leader_part(const struct plan_node *n, struct plan_worker *out)
+{
+	double loops = n->loops, rows = n->rows * n->loops;
+	double ms = n->actual_total_ms * n->loops;
+	size_t i;
+
+	for (i = 0; i < n->nworkers; i++) {
+		loops -= n->workers[i].loops;
+		rows -= n->workers[i].rows * n->workers[i].loops;
+		ms -= n->workers[i].total_ms * n->workers[i].loops;
+	}
+	memset(out, 0, sizeof(*out));
+	out->num = -1;
+	/* Rows per loop are rounded as printed: what is left of them is
+	 * the leader's only to that precision. */
+	if (loops >= 0.5) {
+		out->loops = round(loops);
+		out->rows = MAX(rows, 0) / out->loops;
+		out->total_ms = MAX(ms, 0) / out->loops;
+	}
+}
+
 int plan_children(const struct plan *p, int i, int *out, int max)
 {
 	int k = 0;
@@ -102,6 +130,45 @@ static double gather_processes(const struct plan *p, const struct plan_node *g)
 		break;
 	}
 	return procs;
+}
+
+static int is_parallel_append(const struct plan_node *n)
+{
+	return n->parallel && !strcmp(n->type, "Append");
+}
+
+/*
+ * The processes that ran node n under a Gather, whose own processes (the
+ * parent's figure) are par_procs.  VERBOSE names them: each worker with a
+ * loop, and the leader when the workers leave it some.  Otherwise a child
+ * of a Parallel Append ran in as many processes as it has loops per
+ * execution of the Append: one for a non-partial subplan, which a single
+ * process runs to its end.  Anything else runs where its parent runs.
+ */
+static double node_processes(const struct plan *p, const struct plan_node *n,
+			     double par_procs)
+{
+	const struct plan_node *par = &p->nodes[n->parent];
+
+	if (n->nworkers && n->has_actual) {
+		struct plan_worker leader;
+		double procs = 0;
+		size_t i;
+
+		for (i = 0; i < n->nworkers; i++)
+			procs += n->workers[i].loops > 0;
+		plan_leader_part(n, &leader);
+		procs += leader.loops > 0;
+		if (procs >= 1)
+			return procs;
+	}
+	if (is_parallel_append(par) && n->has_actual && par->loops > 0 &&
+	    n->rel == PLAN_REL_MEMBER) {
+		double per = floor(n->loops / (par->loops / par_procs) + 0.5);
+
+		return MIN(MAX(per, 1), par_procs);
+	}
+	return par_procs;
 }
 
 static uint64_t sub0(uint64_t a, uint64_t b)
@@ -241,13 +308,12 @@ void plan_compute(struct plan *p)
 		double div = 1;
 
 		n->under_gather = par && (par->under_gather || is_gather(par));
-		if (n->under_gather) {
-			const struct plan_node *g = par;
-
-			while (!is_gather(g))
-				g = &p->nodes[g->parent];
-			div = gather_processes(p, g);
-		}
+		if (n->under_gather)
+			div = node_processes(p, n,
+					     is_gather(par)
+						 ? gather_processes(p, par)
+						 : par->procs);
+		n->procs = div;
 		n->cpu_total_ms = n->actual_total_ms * n->loops;
 		n->total_ms = n->cpu_total_ms / div;
 		n->exclusive_ms = n->total_ms;
@@ -260,7 +326,13 @@ void plan_compute(struct plan *p)
 
 		if (detached_child(p, c))
 			continue;
-		par->exclusive_ms -= c->total_ms;
+		/* Processes run a parent's children side by side (a Parallel
+		 * Append's subplans, each in its own worker): a child's time
+		 * is spread over the parent's processes.  A Gather waits for
+		 * its children: their wall-clock time is its own. */
+		par->exclusive_ms -= is_gather(par) || c->procs == par->procs
+					 ? c->total_ms
+					 : c->cpu_total_ms / par->procs;
 		par->exclusive_cost -= c->total_cost;
 		buf_sub(&par->xbuf, &c->buf);
 	}
@@ -282,13 +354,140 @@ void plan_compute(struct plan *p)
 	}
 }
 
-/* The first auto_explain plan of a csvlog or jsonlog, and how many
- * follow. */
+/* The plain children (no InitPlan, SubPlan nor CTE) a node of this type
+ * always has: a join its outer and inner sides, a Sort or a Hash its
+ * input. */
+static int children_needed(const char *type)
+{
+	static const char *const two[] = {"Nested Loop", "Hash Join",
+					  "Merge Join",	 "Recursive Union",
+					  "BitmapAnd",	 "BitmapOr"};
+	static const char *const one[] = {
+	    "Hash",
+	    "Sort",
+	    "Incremental Sort",
+	    "Limit",
+	    "Aggregate",
+	    "Gather",
+	    "Gather Merge",
+	    "Materialize",
+	    "Memoize",
+	    "Unique",
+	    "WindowAgg",
+	    "SetOp",
+	    "LockRows",
+	    "Group",
+	    "Subquery Scan",
+	    "ProjectSet",
+	    "Bitmap Heap Scan",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(two); i++)
+		if (!strcmp(type, two[i]))
+			return 2;
+	for (i = 0; i < ARRAY_SIZE(one); i++)
+		if (!strcmp(type, one[i]))
+			return 1;
+	return 0;
+}
+
+static int plain_children(const struct plan *p, int i)
+{
+	int k = 0;
+	size_t j;
+
+	for (j = i + 1; j < p->n && p->nodes[j].depth > p->nodes[i].depth; j++)
+		if (p->nodes[j].parent == i &&
+		    (p->nodes[j].rel == PLAN_REL_OUTER ||
+		     p->nodes[j].rel == PLAN_REL_INNER ||
+		     p->nodes[j].rel == PLAN_REL_MEMBER ||
+		     p->nodes[j].rel == PLAN_REL_SUBQUERY))
+			k++;
+	return k;
+}
+
+int plan_check_cut(struct plan *p, const char *name, size_t line)
+{
+	struct strbuf what = STRBUF_INIT;
+	const struct plan_node *last;
+	int costs = 0, i;
+	size_t j;
+
+	if (!p->n)
+		return 0;
+	last = &p->nodes[p->n - 1];
+	for (j = 0; j < p->n; j++)
+		costs |= p->nodes[j].has_cost;
+	/* A paste stops at its end: only the last node can be short of its
+	 * figures, only the nodes on the way to it short of children. */
+	if (p->analyzed && !last->has_actual)
+		strbuf_addf(&what,
+			    "node %d (%s) stops before its actual figures",
+			    last->id, last->label);
+	else if (costs && !last->has_cost)
+		strbuf_addf(&what, "node %d (%s) stops before its cost",
+			    last->id, last->label);
+	for (i = (int)p->n - 1; !what.len && i >= 0; i = p->nodes[i].parent) {
+		const struct plan_node *n = &p->nodes[i];
+		int need = children_needed(n->type),
+		    have = plain_children(p, i);
+
+		if (have >= need)
+			continue;
+		if (need == 2 && have == 1)
+			strbuf_addf(&what, "node %d (%s) has no inner side",
+				    n->id, n->label);
+		else
+			strbuf_addf(&what, "node %d (%s) has no child%s", n->id,
+				    n->label, need == 1 ? "" : "ren");
+	}
+	/* EXPLAIN ANALYZE ends with its footer: in text "Execution Time"
+	 * after "Planning Time" (SUMMARY OFF drops both), in the other
+	 * formats a "Triggers" list even without triggers or SUMMARY
+	 * (auto_explain's plans, with their "Query Text", have none). */
+	if (!what.len && p->analyzed && p->format == PLAN_FMT_TEXT &&
+	    p->has_planning && !p->has_execution)
+		strbuf_addstr(&what, "Execution Time is missing after Planning "
+				     "Time");
+	else if (!what.len && p->analyzed && p->format != PLAN_FMT_TEXT &&
+		 !p->has_triggers && !p->has_query_text && !p->from_log)
+		strbuf_addstr(&what,
+			      p->has_planning
+				  ? "the footer stops before Triggers and "
+				    "Execution Time"
+				  : "the footer after the tree (Planning Time, "
+				    "Triggers, Execution Time) is missing");
+	if (!what.len && p->cut_hint)
+		strbuf_addstr(&what, p->cut_hint);
+	/* A text plan may end after its tree without a footer: SUMMARY OFF,
+	 * or auto_explain's plan copied from a log.  That it was cut there
+	 * is only likely. */
+	if (!what.len && p->analyzed && p->format == PLAN_FMT_TEXT &&
+	    !p->has_execution && !p->has_planning && !p->from_log) {
+		warning("%s:%zu: no Execution Time after the plan: it may be "
+			"cut short here (EXPLAIN ANALYZE prints one unless "
+			"SUMMARY OFF); the root's total stands for it",
+			name, line);
+		return 0;
+	}
+	if (!what.len)
+		return 0;
+	p->truncated = 1;
+	error("%s:%zu: the plan is cut short here: %s; what could be read is "
+	      "reported",
+	      name, line, what.buf);
+	strbuf_release(&what);
+	return -1;
+}
+
+/* The pick-th auto_explain plan of a csvlog or jsonlog, and how many
+ * there are. */
 struct log_plans {
 	struct strbuf text;
 	double ms;
 	uint64_t lineno, more_line;
-	size_t more;
+	size_t more, count, pick;
 };
 
 static int keep_first_plan(const struct pglog_stmt *st, void *data)
@@ -297,7 +496,7 @@ static int keep_first_plan(const struct pglog_stmt *st, void *data)
 
 	if (st->kind != PGLOG_PLAN)
 		return 0;
-	if (lp->lineno) {
+	if (++lp->count != lp->pick) {
 		if (!lp->more++)
 			lp->more_line = st->lineno;
 		return 0;
@@ -347,10 +546,10 @@ static int is_csv_or_json_log(const char *data, size_t len)
  * or JSON; the first is read (with its duration as the execution time),
  * the others counted.  Returns 1 when data was such a log.
  */
-static int parse_log_plan(struct plan *p, const char *data, size_t len,
-			  const char *name, int *ret)
+static int parse_log_plan(struct plan_list *l, const char *data, size_t len,
+			  const char *name, size_t pick, int *ret)
 {
-	struct log_plans lp = {.text = STRBUF_INIT};
+	struct log_plans lp = {.text = STRBUF_INIT, .pick = pick ? pick : 1};
 	struct pglog_counts c;
 	int fd;
 
@@ -379,11 +578,16 @@ static int parse_log_plan(struct plan *p, const char *data, size_t len,
 	/* pglog_read_plans_fd() closes fd. */
 	if (pglog_read_plans_fd(fd, name, keep_first_plan, &lp, &c) < 0 ||
 	    !lp.lineno) {
-		*ret = lp.lineno ? -1
-				 : error("%s: a PostgreSQL log without an "
-					 "auto_explain plan (set "
-					 "auto_explain.log_min_duration)",
-					 name);
+		*ret =
+		    lp.lineno ? -1
+		    : lp.count
+			? error("%s: the log holds %zu auto_explain plan%s: "
+				"--plan %zu is past them",
+				name, lp.count, lp.count == 1 ? "" : "s", pick)
+			: error("%s: a PostgreSQL log without an "
+				"auto_explain plan (set "
+				"auto_explain.log_min_duration)",
+				name);
 		strbuf_release(&lp.text);
 		return 1;
 	}
@@ -400,29 +604,101 @@ static int parse_log_plan(struct plan *p, const char *data, size_t len,
 
 				t = nl ? nl + 1 : t + strlen(t);
 			}
-		*ret = plan_parse_text(p, t, strlen(t), name);
+		*ret = plan_parse_text(l, t, strlen(t), name, 0, 1);
 	}
-	if (p->n && !p->has_execution) {
-		p->execution_ms = lp.ms;
-		p->has_execution = 1;
+	for (size_t i = 0; i < l->n; i++) {
+		struct plan *p = &l->v[i];
+
+		p->from_log = 1;
+		p->first_line = lp.lineno;
+		if (p->n && !p->has_execution) {
+			p->execution_ms = lp.ms;
+			p->has_execution = 1;
+		}
 	}
-	if (lp.more)
+	l->total = lp.count;
+	if (lp.more && lp.pick == 1)
 		warning("%s:%llu: %zu more auto_explain plan%s in the log from "
-			"here; only the first (line %llu) is read: cut the log "
-			"to the plan you want",
+			"here; only the first (line %llu) is read: --plan N "
+			"reads the N-th",
 			name, (unsigned long long)lp.more_line, lp.more,
 			lp.more == 1 ? "" : "s", (unsigned long long)lp.lineno);
 	strbuf_release(&lp.text);
 	return 1;
 }
 
-int plan_parse(struct plan *p, const char *data, size_t len, const char *name)
+struct plan *plan_list_add(struct plan_list *l)
 {
+	ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	plan_init(&l->v[l->n]);
+	return &l->v[l->n++];
+}
+
+void plan_list_release(struct plan_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		plan_release(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int plan_parse_list(struct plan_list *l, const char *data, size_t len,
+		    const char *name, size_t pick)
+{
+	size_t i;
 	int ret;
 
-	if (parse_log_plan(p, data, len, name, &ret))
-		return ret;
 	/* The text reader cleans the paste first (a JSON plan may come in
 	 * a psql frame too) and hands JSON over to the JSON reader. */
-	return plan_parse_text(p, data, len, name);
+	if (!parse_log_plan(l, data, len, name, pick, &ret))
+		ret = plan_parse_text(l, data, len, name, pick, 0);
+	if (l->total) {
+		/* A log's: picked as it was read. */
+		for (i = 0; i < l->n; i++) {
+			l->v[i].index = pick ? pick : 1;
+			l->v[i].of = l->total;
+		}
+		return ret;
+	}
+	l->total = l->n;
+	for (i = 0; i < l->n; i++) {
+		l->v[i].index = i + 1;
+		l->v[i].of = l->n;
+	}
+	if (!pick || !l->n)
+		return ret;
+	if (pick > l->n) {
+		error("%s holds %zu plan%s: --plan %zu is past them", name,
+		      l->n, l->n == 1 ? "" : "s", pick);
+		for (i = 0; i < l->n; i++)
+			plan_release(&l->v[i]);
+		l->n = 0;
+		return -1;
+	}
+	/* Only the plan picked is kept, and only its problems count. */
+	for (i = 0; i < l->n; i++)
+		if (i != pick - 1)
+			plan_release(&l->v[i]);
+	l->v[0] = l->v[pick - 1];
+	l->n = 1;
+	return l->v[0].bad ? -1 : 0;
+}
+
+int plan_parse(struct plan *p, const char *data, size_t len, const char *name)
+{
+	struct plan_list l = {0};
+	size_t i;
+	int ret = plan_parse_list(&l, data, len, name, 0);
+
+	plan_init(p);
+	if (l.n) {
+		*p = l.v[0];
+		plan_init(&l.v[0]);
+	}
+	for (i = 0; i < l.n; i++)
+		plan_release(&l.v[i]);
+	free(l.v);
+	return ret;
 }

@@ -22,6 +22,15 @@ struct plan_buffers {
 	uint64_t temp_read, temp_written;
 };
 
+/* One parallel worker's part of a node, as VERBOSE prints it ("Worker 1:
+ * actual time=a..b rows=N loops=L", or JSON's "Workers"). */
+struct plan_worker {
+	int num;
+	double startup_ms, total_ms; /* per loop, as printed */
+	double rows;		     /* per loop */
+	double loops;
+};
+
 /* How a child hangs from its parent ("Parent Relationship" in JSON). */
 enum plan_rel {
 	PLAN_REL_NONE = 0, /* the root */
@@ -72,9 +81,13 @@ struct plan_node {
 	double disk_usage_kb; /* HashAggregate Disk Usage */
 	int workers_planned, workers_launched;
 	int has_workers;
+	struct plan_worker *workers; /* VERBOSE's per-worker figures */
+	size_t nworkers, workers_alloc;
 
 	/* Derived by plan_compute(). */
 	int under_gather;    /* a Gather or Gather Merge is an ancestor */
+	double procs;	     /* the processes that ran it (1 outside a
+				Gather): total_ms = cpu_total_ms / procs */
 	double total_ms;     /* wall-clock, children included */
 	double cpu_total_ms; /* actual total x loops (all processes) */
 	double exclusive_ms; /* wall-clock, without the children's */
@@ -103,7 +116,33 @@ struct plan {
 	int has_buffers;
 	double trigger_ms; /* the sum of Trigger times */
 	double jit_ms;	   /* JIT: Timing: Total (all processes); 0 if none */
+	/* For plan_check_cut(): JSON's "Triggers" and auto_explain's "Query
+	 * Text" keys seen; what the reader saw of a cut (a static string:
+	 * "the JSON stops before its closing brackets"), or NULL. */
+	int has_triggers, has_query_text;
+	int from_log; /* auto_explain's plan, found in a server log */
+	const char *cut_hint;
+	int truncated;	   /* plan_check_cut() found the plan cut short */
+	size_t index, of;  /* its place in the input, from 1, of how many */
+	size_t first_line; /* the input line it starts on (0 if unknown) */
+	int bad;	   /* reading it reported an error */
 };
+
+/*
+ * Every plan of one input, in order: users paste several (a psql session,
+ * a before and an after).  total counts the plans the input holds, v
+ * those read (all of them, or the one picked).  The list owns its plans;
+ * plan_list_release() frees them.
+ */
+struct plan_list {
+	struct plan *v;
+	size_t n, alloc;
+	size_t total;
+};
+
+/* Append an initialized plan; returns it (valid until the next add). */
+struct plan *plan_list_add(struct plan_list *l);
+void plan_list_release(struct plan_list *l);
 
 /* A count read as a double (a hostile input may hold 1e300), clamped into
  * the range of the field it goes to. */
@@ -119,6 +158,13 @@ static inline int plan_int(double v)
 void plan_init(struct plan *p);
 void plan_release(struct plan *p);
 
+/* Add a worker's figures to node n. */
+void plan_add_worker(struct plan_node *n, const struct plan_worker *w);
+
+/* The leader's part of node n: what its figures leave after the workers'
+ * (0 loops when the workers ran every loop). */
+void plan_leader_part(const struct plan_node *n, struct plan_worker *out);
+
 /* Append a zeroed node under parent (-1 for the root); returns its index. */
 int plan_add_node(struct plan *p, int parent);
 
@@ -127,22 +173,42 @@ int plan_add_node(struct plan *p, int parent);
  * marks, wrapped lines all removed) or JSON, whichever data holds.  name is
  * the input's name for messages.  Returns 0, or -1 after reporting each
  * problem as "NAME:LINE: ..."; what could be read is in p either way (a
- * plan with no node at all is an error).
+ * plan with no node at all is an error).  Of several plans, the first is
+ * read (and the others' problems reported too): plan_parse_list() reads
+ * them all.
  */
 int plan_parse(struct plan *p, const char *data, size_t len, const char *name);
-int plan_parse_text(struct plan *p, const char *data, size_t len,
-		    const char *name);
-/* JSON lines are the cleaned text's; lineno maps them to the input's. */
-int plan_parse_json(struct plan *p, const char *json, size_t len,
+/*
+ * Every plan of data into l, each read as plan_parse() reads one: plans
+ * one after another in text (a psql session: the lines between them are
+ * skipped with a warning), several JSON documents or one array of them,
+ * YAML and XML lists.  A server log's auto_explain plans are many: only
+ * the first is read, and the others counted.  pick > 0 keeps only the
+ * pick-th plan (of a log too); past the last, an error names how many
+ * there are.  Returns 0, or -1 after reporting each problem.
+ */
+int plan_parse_list(struct plan_list *l, const char *data, size_t len,
+		    const char *name, size_t pick);
+/* from_log: the text is auto_explain's plan, taken from a log entry
+ * (which has no Execution Time). */
+int plan_parse_text(struct plan_list *l, const char *data, size_t len,
+		    const char *name, size_t pick, int from_log);
+/* JSON lines are the cleaned text's; lineno maps them to the input's.
+ * Each plan found is added to l. */
+int plan_parse_json(struct plan_list *l, const char *json, size_t len,
 		    const char *name, const size_t *lineno, size_t nlines);
 
 /*
  * EXPLAIN's YAML or XML format, n lines, as the JSON format's text appended
  * to out, one JSON line per input line.  XML returns -1 when it is not
- * explain.c's (the JSON reader names the YAML it cannot read).
+ * explain.c's (the JSON reader names the YAML it cannot read), -2 when it
+ * ends before its elements close (out then holds the JSON so far).
  */
 void plan_yaml_to_json(const char *const *lines, size_t n, struct strbuf *out);
 int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out);
+/* Whether a YAML line is cut mid-way: no "Key: value", "Key:" nor "- "
+ * item, or a quoted string that does not end. */
+int plan_yaml_line_cut(const char *s);
 
 /*
  * Derive total, CPU-total and exclusive times and exclusive buffers (spec
@@ -153,6 +219,16 @@ int plan_xml_to_json(const char *const *lines, size_t n, struct strbuf *out);
  * Called by plan_parse().
  */
 void plan_compute(struct plan *p);
+
+/*
+ * Whether the plan read was cut short (a paste that stopped mid-way): the
+ * last node without the figures the others have, a node on the way to it
+ * without the children its type cannot do without, an analyzed plan
+ * without its footer where EXPLAIN always prints one, or what the reader
+ * saw (p->cut_hint).  When it was, reports one line naming line (the
+ * input's last) and what is missing, sets p->truncated and returns -1.
+ */
+int plan_check_cut(struct plan *p, const char *name, size_t line);
 
 /* The plan's execution time: Execution Time, else the root's total. */
 double plan_execution_ms(const struct plan *p);

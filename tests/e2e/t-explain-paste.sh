@@ -9,7 +9,7 @@
 # plain lines do, node for node.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=36
+N=47
 plan $N
 # jsonlog exists from PostgreSQL 15 on.
 dest=stderr,csvlog
@@ -103,6 +103,12 @@ like "$c" "^execution_ms: perfops [0-9.]+, PostgreSQL None$" \
 	"auto_explain's text plan: every node's times, rows and loops are PostgreSQL's"
 d=$(grep -m1 -oE 'duration: [0-9.]+ ms  plan:' "$LOG" | grep -oE '[0-9.]+' | head -1)
 is "$(jq ".execution_ms == $d" "$T/ae1.perfops.json")" true "its execution time is auto_explain's duration ($d ms)"
+# The text report's header names the same line as the warning: the
+# auto_explain entry's.
+run "$PERFOPS" explain "$LOG"
+l=$(grep -n -m1 '  plan:$' "$LOG" | cut -d: -f1)
+like "$(echo "$out" | head -1)|$err" "^Plan 1 of [0-9]+ \(line $l\)\|.*only the first \(line $l\) is read" \
+	"the first plan is named by its auto_explain line ($l) in the report and the warning"
 # The same from the csvlog and the jsonlog (PostgreSQL 15+).
 for f in "$LOG.csv" "$LOG.json"; do
 	if [ ! -f "$f" ]; then
@@ -113,6 +119,10 @@ for f in "$LOG.csv" "$LOG.json"; do
 	is "$rc:$(echo "$out" | nodes):$(echo "$out" | jq .execution_ms)" \
 		"0:$(nodes "$T/ae1.perfops.json"):$(jq .execution_ms "$T/ae1.perfops.json")" \
 		"the same first plan from ${f##*.}log"
+	# auto_explain prints no Execution Time: no warning that the plan
+	# may be cut short, only the count of the others.
+	like "$(echo "$err" | wc -l):$err" "^1:perfops: warning: $f:[0-9]+: [0-9]+ more auto_explain plans? in the log from here; " \
+		"${f##*.}log: one warning, the other plans counted"
 done
 # The JSON one: the log from its entry on.
 from=$(grep -n '  plan:$' "$LOG" | sed -n 2p | cut -d: -f1)
@@ -142,6 +152,47 @@ for fmt in yaml xml; do
 	fi
 	c=$($CHECK json "$T/$fmt.json" "$T/$fmt.perfops.json" 2>&1)
 	is "$c" "" "FORMAT $fmt: every node's times, rows and loops are PostgreSQL's"
+done
+
+# A plan cut short (a paste that stopped mid-way), in each format: one
+# line names the input's last line and what is missing, exit 1, and the
+# nodes before the cut are reported as the whole plan has them.  In YAML,
+# JSON and XML every cut is found: EXPLAIN ANALYZE ends them with a
+# footer ("Triggers" even without triggers).  A text plan cut after its
+# tree, before "Planning Time", may have been run with SUMMARY OFF: a
+# warning says it may be cut there.
+psql_ -c "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) $Q" >"$T/plan.pjson"
+cp "$T/plan.txt" "$T/plan.text"
+for fmt in yaml pjson xml text; do
+	f=$T/plan.$fmt
+	last=$(grep -n -vE '^$|^\([0-9]+ rows?\)$' "$f" | tail -1 | cut -d: -f1)
+	missed=
+	from=$(grep -n -m1 -E 'Node Type|Node-Type|cost=' "$f" | cut -d: -f1)
+	for cut in $(seq "$((from + 1))" "$((last - 1))"); do
+		head -n "$cut" "$f" >"$T/cut"
+		"$PERFOPS" explain --json "$T/cut" >"$T/cut.json" 2>"$T/cut.err"
+		st=$?
+		if [ $st -ne 1 ] || [ "$(wc -l <"$T/cut.err")" -ne 1 ] ||
+			! grep -qE "^perfops: $T/cut:$cut: the plan is cut short here: .+; what could be read is reported$" "$T/cut.err" ||
+			[ "$(jq .truncated "$T/cut.json")" != true ]; then
+			if [ "$fmt" = text ] && [ "$cut" -ge "$(grep -n -- '->' "$f" | tail -1 | cut -d: -f1)" ] &&
+				! sed -n "1,${cut}p" "$f" | grep -q '^Planning Time' && [ $st -eq 0 ] &&
+				[ "$(cat "$T/cut.err")" = "perfops: warning: $T/cut:$cut: no Execution Time after the plan: it may be cut short here (EXPLAIN ANALYZE prints one unless SUMMARY OFF); the root's total stands for it" ]; then
+				continue
+			fi
+			missed="$missed $cut($st: $(head -c 200 "$T/cut.err"))"
+		fi
+	done
+	is "$missed" "" "FORMAT $fmt cut at any line from $((from + 1)) to $((last - 1)): exit 1, one line naming it"
+	full=$("$PERFOPS" explain --json "$f" | jq -c '.nodes')
+	cut=$((last * 2 / 3))
+	head -n "$cut" "$f" >"$T/cut"
+	got=$("$PERFOPS" explain --json "$T/cut" 2>/dev/null | jq -c '.nodes')
+	same=$(jq -n --argjson a "$full" --argjson b "$got" \
+		'($b | length) as $k | $k >= 2 and
+		 ([$b[] | [.label, .parent]] == [$a[:$k][] | [.label, .parent]]) and
+		 ([$b[:$k - 1][] | [.loops, .rows, .total_ms]] == [$a[:$k - 1][] | [.loops, .rows, .total_ms]])')
+	is "$same" true "FORMAT $fmt cut at line $cut of $last: the nodes before the cut are the whole plan's"
 done
 
 # auto_explain's YAML and XML in the log: no "- " list, no <Query>.

@@ -5,7 +5,7 @@
 # and with pgBadger's counts on the same log.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg-lib.sh"
-N=34
+N=36
 plan $N
 
 printf 'no severity here\n' >"$T/junk.log"
@@ -18,6 +18,15 @@ run "$PERFOPS" queries --json "$T/cut.log.gz"
 like "$rc:$err" "^1:.*cut.log.gz:[0-9]+: the gzip data ends early \\(a truncated file\\?\\)" \
 	"a truncated gzip'd log: exit 1, named"
 is "$(echo "$out" | jq .statements)" "$want" "the $want statements before the cut are still reported"
+# A gate names the figure as the report prints it: an average of three
+# durations (4/3 ms) to the microsecond.
+for d in 1.000 1.000 2.000; do
+	echo "2026-12-02 10:00:00.000 UTC [7] LOG:  duration: $d ms  statement: SELECT 1"
+done >"$T/avg.log"
+avg=$("$PERFOPS" queries "$T/avg.log" 2>/dev/null | awk '$1 == 1 { print $5; exit }')
+run "$PERFOPS" queries --fail-if 'avg>1ms' "$T/avg.log"
+is "$avg|$rc:$err" "1.333|4:perfops: --fail-if 'avg>1ms' tripped: 1.333 ms for SELECT \$1" \
+	"--fail-if names the average as the report prints it"
 # A rotated series of log_statement + log_duration logs, cut between a
 # statement and its duration: read in order, the pair is whole.
 L=$TOP/tests/data/db/logs/log-statement-duration.log
@@ -128,6 +137,8 @@ is "$rc" 0 "--fail-if 'p95>...' above every fingerprint's p95 passes"
 # The JSON rounds to the microsecond: a microsecond under it still trips.
 run "$PERFOPS" queries --fail-if "p95>=$(echo "$p95 - 0.001" | bc)ms" "$LOG"
 like "$rc:$err" "^4:.*tripped: [0-9.]+ ms for " "--fail-if 'p95>=' just under the largest p95 trips and names the query"
+run "$PERFOPS" queries --fail-if "p95>=$(echo "$p95 - 0.001" | bc)ms" "$LOG"
+like "$err" "tripped: $(printf '%.3f' "$p95") ms for " "--fail-if names the p95 as the report prints it"
 
 # The stderr prefix here has no %c: sessions are pids there, ids in the others.
 digest_of() { jq -c '{statements, q: [.queries[] | [.fingerprint, .count, .total_ms, .example]], l: [.lock_waits[] | del(.session)]}' "$1"; }

@@ -11,21 +11,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct plan p;
-	struct plan_findings f;
-	struct profile prof;
+	struct plan_list l = {0};
 	FILE *null = fopen("/dev/null", "w");
+	size_t i;
 
 	error_set_quiet(1);
-	plan_init(&p);
-	plan_parse(&p, (const char *)data, size, "fuzz");
-	plan_find(&p, &f);
-	plan_print_text(&p, &f, null);
-	plan_write_json(&p, &f, null);
-	plan_to_profile(&p, &prof);
-	profile_release(&prof);
-	plan_findings_release(&f);
-	plan_release(&p);
+	/* Every plan of the input: a paste may hold several. */
+	plan_parse_list(&l, (const char *)data, size, "fuzz", 0);
+	for (i = 0; i < l.n; i++) {
+		struct plan_findings f;
+		struct profile prof;
+
+		plan_find(&l.v[i], &f);
+		plan_print_text(&l.v[i], &f, null);
+		plan_write_json(&l.v[i], &f, null);
+		plan_to_profile(&l.v[i], &prof);
+		profile_release(&prof);
+		plan_findings_release(&f);
+	}
+	plan_list_release(&l);
 	fclose(null);
 	return 0;
 }

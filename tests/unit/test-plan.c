@@ -358,8 +358,11 @@ Test(plan, malformed_json_and_junk)
 {
 	struct plan p;
 
+	/* Cut short: an error, and the node it holds is read. */
 	cr_assert_eq(load(&p, "malformed-truncated.json"), -1);
-	cr_assert_eq(p.n, 0);
+	cr_assert_eq(p.n, 1);
+	cr_assert_eq(p.truncated, 1);
+	cr_assert_str_eq(p.nodes[0].type, "Aggregate");
 	plan_release(&p);
 	cr_assert_eq(parse_str(&p, "hello\nworld\n"), -1);
 	cr_assert_eq(p.n, 0);
@@ -486,12 +489,50 @@ Test(plan, verbose_worker_details)
 		      "        Worker 1:  actual time=0.010..6.000 rows=3 "
 		      "loops=1\n"
 		      "          Buffers: shared hit=90\n"
-		      "Execution Time: 10.5 ms\n"
-		      "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n"),
-	    -1);
+		      "Execution Time: 10.5 ms\n"),
+	    0);
 	cr_assert_eq(p.n, 2);
 	cr_assert_eq(p.nodes[1].buf.shared_hit, 300);
 	cr_assert_float_eq(p.nodes[1].total_ms, 6.0, 1e-9);
 	cr_assert_float_eq(p.execution_ms, 10.5, 1e-9);
 	plan_release(&p);
+}
+
+/* Two plans pasted one after the other, with a session's text between
+ * them: each is read; --plan picks one. */
+Test(plan, several_plans)
+{
+	static const char two[] =
+	    "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4) (actual "
+	    "time=0.010..0.020 rows=1 loops=1)\n"
+	    "Planning Time: 0.1 ms\n"
+	    "Execution Time: 0.5 ms\n"
+	    "shop=# EXPLAIN ANALYZE SELECT * FROM u\n"
+	    "Limit  (cost=0.00..1.00 rows=1 width=4) (actual "
+	    "time=0.010..0.030 rows=1 loops=1)\n"
+	    "  ->  Seq Scan on u  (cost=0.00..1.00 rows=1 width=4) (actual "
+	    "time=0.010..0.020 rows=1 loops=1)\n"
+	    "Planning Time: 0.2 ms\n"
+	    "Execution Time: 0.7 ms\n";
+	struct plan_list l = {0};
+
+	cr_assert_eq(plan_parse_list(&l, two, strlen(two), "t", 0), 0);
+	cr_assert_eq(l.n, 2);
+	cr_assert_eq(l.total, 2);
+	cr_assert_str_eq(l.v[0].nodes[0].relation, "t");
+	cr_assert_float_eq(l.v[0].execution_ms, 0.5, 1e-9);
+	cr_assert_eq(l.v[1].n, 2);
+	cr_assert_eq(l.v[1].index, 2);
+	cr_assert_eq(l.v[1].first_line, 5);
+	cr_assert_float_eq(l.v[1].execution_ms, 0.7, 1e-9);
+	plan_list_release(&l);
+	cr_assert_eq(plan_parse_list(&l, two, strlen(two), "t", 2), 0);
+	cr_assert_eq(l.n, 1);
+	cr_assert_eq(l.total, 2);
+	cr_assert_eq(l.v[0].index, 2);
+	cr_assert_str_eq(l.v[0].nodes[1].relation, "u");
+	plan_list_release(&l);
+	cr_assert_eq(plan_parse_list(&l, two, strlen(two), "t", 3), -1);
+	cr_assert_eq(l.n, 0);
+	plan_list_release(&l);
 }
