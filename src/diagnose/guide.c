@@ -116,7 +116,9 @@ const struct guide_entry guide_entries[] = {
      "queue full.",
      "Open files reach 80% of the soft limit, or pressure stall "
      "information shows every task stalled on memory or I/O at least "
-     "10% of the time while the process feels it.",
+     "10% of the time while the process feels it (for I/O, the stall "
+     "shared with other tasks blocked on I/O: a process alone waiting "
+     "for the disk is io_bound).",
      "perfops diagnose -p PID --duration 60s (then ls -l /proc/PID/fd)",
      "Close what is opened on every path; raise the limit only when the "
      "count is legitimate (ulimit -n, LimitNOFILE=); for memory "

@@ -630,6 +630,37 @@ static int rule_saturated(const struct diag_series *s,
 	return 1;
 }
 
+/*
+ * The part of the full I/O stall (PSI) that is the machine's rather than
+ * the watched process's own.  PSI counts a CPU stalled when every task on
+ * it waits for I/O; on a quiet machine a process that alone waits for the
+ * disk (an fsync loop) stalls its CPU "fully" for as long as it waits,
+ * which io_bound already says.  Each interval's stall is shared among the
+ * tasks blocked on I/O (procs_blocked, the tasks PSI counts) in proportion:
+ * the process's own are those seen in D or as many as its time blocked in
+ * D amounts to (rounded up: a thread blocked at all may be the one counted),
+ * the others' part is the machine's.  *others gets their mean number.
+ */
+static double io_stall_shared(const struct diag_series *s, double *others)
+{
+	double shared = 0, sum = 0;
+	size_t i, n = 0;
+
+	for (i = 1; i < s->n; i++) {
+		const struct diag_sample *d = &s->s[i];
+		int own = MAX(d->st_disk, (int)ceil(d->t_disk - 1e-9));
+		int other = d->procs_blocked > own ? d->procs_blocked - own : 0;
+
+		/* Nothing of its own blocked: the stall is all the others'. */
+		shared += d->psi_io_full *
+			  (own ? (double)other / (double)(other + own) : 1.0);
+		sum += other;
+		n++;
+	}
+	*others = n ? sum / (double)n : 0;
+	return n ? shared / (double)n : 0;
+}
+
 static int rule_exhaustion(const struct diag_series *s,
 			   const struct diag_thresholds *th,
 			   struct diag_finding *f)
@@ -674,13 +705,26 @@ static int rule_exhaustion(const struct diag_series *s,
 	}
 	for (i = 0; i < s->n; i++)
 		disk |= s->s[i].st_disk > 0 || s->s[i].t_disk > 0;
-	if (io_full >= th->psi_full && (s->system || disk)) {
+	if (s->system && io_full >= th->psi_full) {
 		c = MAX(c, diag_conf(0.5, io_full, th->psi_full, 50));
 		len += (size_t)snprintf(f->evidence + len,
 					sizeof(f->evidence) - len,
 					"%sall tasks stalled on I/O %.0f%% of "
 					"the time (PSI)",
 					len ? "; " : "", io_full);
+	} else if (!s->system && disk && io_full >= th->psi_full) {
+		double others, shared = io_stall_shared(s, &others);
+
+		if (shared >= th->psi_full) {
+			c = MAX(c, diag_conf(0.5, shared, th->psi_full, 50));
+			len += (size_t)snprintf(
+			    f->evidence + len, sizeof(f->evidence) - len,
+			    "%sall tasks stalled on I/O %.0f%% of the time "
+			    "(PSI), %.1f other tasks blocked on I/O beside "
+			    "its own on average (their part of the stall "
+			    "%.0f%%)",
+			    len ? "; " : "", io_full, others, shared);
+		}
 	}
 	if (!len || len >= sizeof(f->evidence))
 		return len != 0;

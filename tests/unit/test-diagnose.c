@@ -472,6 +472,47 @@ Test(rules, resource_exhaustion_from_fds_and_pressure)
 	cr_assert(holds(DIAG_RESOURCE_EXHAUSTION, &f));
 }
 
+/*
+ * On a quiet machine an fsync loop is the only task that waits for the
+ * disk, and PSI counts "all tasks stalled on I/O" on the CPU where it waits
+ * for as long as it waits (46% of the time here): that is the process's own
+ * io_bound, not a machine short of I/O.  Only the stall shared with other
+ * tasks blocked on I/O (procs_blocked beyond its own) is the machine's.
+ */
+Test(rules, io_pressure_of_the_process_alone_is_not_exhaustion)
+{
+	struct diag_sample *s = mk(20, 2);
+	struct diag_finding f;
+	size_t i;
+
+	series.timed_states = 1;
+	for (i = 1; i < 20; i++) {
+		s[i].st_disk = 1;
+		s[i].st_sleep = 0;
+		s[i].t_disk = 0.46;
+		s[i].cpu = 0.04;
+		s[i].procs_blocked = s[i].st_disk;
+		s[i].psi_io = 46;
+		s[i].psi_io_full = 46;
+	}
+	cr_assert(holds(DIAG_IO_BOUND, &f), "its own fsyncs");
+	cr_assert(!holds(DIAG_RESOURCE_EXHAUSTION, &f),
+		  "its own stall is no exhaustion: %s", f.evidence);
+	/* Three other tasks blocked on I/O beside it: the disk is short for
+	 * the machine, and the process feels it. */
+	for (i = 1; i < 20; i++)
+		s[i].procs_blocked = s[i].st_disk + 3;
+	cr_assert(holds(DIAG_RESOURCE_EXHAUSTION, &f));
+	cr_assert(strstr(f.evidence, "all tasks stalled on I/O 46% of the "
+				     "time (PSI), 3.0 other tasks blocked on "
+				     "I/O beside its own on average"),
+		  "%s", f.evidence);
+	series.system = 1;
+	for (i = 1; i < 20; i++)
+		s[i].procs_blocked = s[i].st_disk = 1;
+	cr_assert(holds(DIAG_RESOURCE_EXHAUSTION, &f), "the machine itself");
+}
+
 Test(rules, healthy_and_ranked)
 {
 	struct diag_sample *s = mk(30, 2);
