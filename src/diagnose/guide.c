@@ -50,7 +50,8 @@ const struct guide_entry guide_entries[] = {
      "every request and never removed.",
      "RSS rises steadily over the watch: a least-squares line fits it "
      "with R^2 >= 0.8, it gains at least 8 MiB and 5%, and it never "
-     "falls back by more than a tenth of the gain.",
+     "falls back by more than a tenth of the gain for good (a fall "
+     "passed again later is a table copied to a larger one).",
      "perfops heap -- CMD (planned; today: heaptrack CMD)",
      "Compare what is alive at two moments and look at what grew. Give "
      "every cache a size limit and an eviction policy, close what you "

@@ -337,6 +337,8 @@ struct mem_shape {
 	double jump;	     /* largest rise within the sudden window */
 	double jump_at;	     /* when it ended, seconds */
 	double drop;	     /* largest fall from an earlier peak */
+	double kept;	     /* largest fall never regained: no later
+			      * sample passes the peak it fell from */
 	double window;	     /* the sudden window used, seconds */
 	struct diag_fit fit; /* bytes over seconds */
 	size_t n;
@@ -346,7 +348,7 @@ static void mem_shape(const struct diag_series *s, double window,
 		      struct mem_shape *m)
 {
 	double *x = xmalloc((s->n + 1) * sizeof(*x));
-	double *y = xmalloc((s->n + 1) * sizeof(*y)), peak = 0;
+	double *y = xmalloc((s->n + 1) * sizeof(*y)), peak = 0, later;
 	size_t i, j;
 
 	memset(m, 0, sizeof(*m));
@@ -375,6 +377,17 @@ static void mem_shape(const struct diag_series *s, double window,
 		m->first = y[0];
 		m->last = y[s->n - 1];
 	}
+	/* From the end: the highest later sample tells whether the fall
+	 * from the peak before it was regained. */
+	for (i = 0, peak = 0; i < s->n; i++)
+		x[i] = peak = MAX(peak, y[i]); /* the peak up to i */
+	for (i = s->n, later = -1; i-- > 0;) {
+		if (later < x[i])
+			m->kept = MAX(m->kept, x[i] - y[i]);
+		later = MAX(later, y[i]);
+	}
+	for (i = 0; i < s->n; i++)
+		x[i] = s->s[i].t;
 	diag_fit_line(x, y, s->n, &m->fit);
 	free(x);
 	free(y);
@@ -408,15 +421,23 @@ static int rule_growing(const struct diag_series *s,
 	span = s->s[s->n - 1].t - s->s[0].t;
 	if (is_sudden(&m, th) || growth < (double)th->grow_min ||
 	    growth < 0.05 * m.first || isnan(m.fit.r2) ||
-	    m.fit.r2 < th->grow_r2 || m.drop > 0.1 * growth)
+	    m.fit.r2 < th->grow_r2 || m.kept > 0.1 * growth)
 		return 0;
+	/* A fall that is regained and passed is memory moved, not given
+	 * back: a table copied to a larger one and the old one freed (a
+	 * dict, a vector doubling), or a collection that frees less than
+	 * what keeps piling up. */
 	f->confidence = diag_conf(0.6, m.fit.r2, th->grow_r2, 0.99);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "%s grew from %.1f MiB to %.1f MiB in %.1f s, %.2f MiB/s by "
-		 "a least-squares fit (R^2 %.3f), and never fell back (largest "
-		 "fall %.1f MiB): it grows without being freed",
+		 "a least-squares fit (R^2 %.3f), and %s (largest fall %.1f "
+		 "MiB%s): it grows without being freed",
 		 mem_word(s), m.first / MIB, m.last / MIB, span, m.fit.b / MIB,
-		 m.fit.r2, m.drop / MIB);
+		 m.fit.r2,
+		 m.drop > 0.1 * growth ? "every large fall was regained"
+				       : "never fell back",
+		 m.drop / MIB,
+		 m.drop > 0.1 * growth ? ", its peak passed again later" : "");
 	return 1;
 }
 
