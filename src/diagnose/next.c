@@ -43,7 +43,9 @@ static void add_word(char ***argv, size_t *n, char *buf, size_t size,
 
 #define W(w) add_word(argv_out, &n, buf, size, (w))
 
-/* The target of a record: -p PID, -a, or -- CMD. */
+/* The target of a record: -p PID, -a, or -- CMD when diagnose started the
+ * command (a process watched by -p is attached to, never started again:
+ * its command line would start a second server on the same port). */
 static void add_target(const struct diag_target *t, char ***argv_out,
 		       size_t *np, char *buf, size_t size, int cmd_ok)
 {
@@ -52,7 +54,7 @@ static void add_target(const struct diag_target *t, char ***argv_out,
 
 	if (!t->pid) {
 		W("-a");
-	} else if (t->argv && cmd_ok) {
+	} else if (t->argv && cmd_ok && t->started) {
 		char *const *a;
 
 		W("--");

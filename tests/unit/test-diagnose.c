@@ -584,6 +584,22 @@ Test(diagnose, next_is_a_filled_in_command)
 	f.id = DIAG_RESOURCE_EXHAUSTION;
 	diag_next(&f, &t, buf, sizeof(buf), NULL);
 	cr_assert_str_eq(buf, "perfops guide resource_exhaustion");
+	/* Watched by -p, its command line known: a record attaches to the
+	 * process (starting it again would start a second postmaster, a
+	 * second nginx, on the same port and files). */
+	f.id = DIAG_CPU_ALL_CORES;
+	diag_next(&f, &t, buf, sizeof(buf), NULL);
+	cr_assert_str_eq(buf, "perfops record --per-thread --duration 10 -o "
+			      "perfops-cpu.svg -p 1234");
+	f.id = DIAG_IO_BOUND;
+	diag_next(&f, &t, buf, sizeof(buf), NULL);
+	cr_assert_str_eq(buf, "perfops record --off-cpu --duration 10 -o "
+			      "perfops-offcpu.svg -p 1234");
+	/* Started by diagnose (-- CMD): it is started again. */
+	t.started = 1;
+	diag_next(&f, &t, buf, sizeof(buf), NULL);
+	cr_assert_str_eq(buf, "perfops record --off-cpu --duration 10 -o "
+			      "perfops-offcpu.svg -- ./app 'it'\\''s' 'a b'");
 }
 
 Test(diagnose, ids_round_trip)
