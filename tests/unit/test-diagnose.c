@@ -692,7 +692,34 @@ RECORDED(fsync_busy, "io_bound", "system_cpu_saturated", NULL)
 RECORDED(fsync_cpuload, "io_bound", "system_cpu_saturated", NULL)
 RECORDED(fsync_ioload, "io_bound", "resource_exhaustion", NULL)
 RECORDED(fds, "resource_exhaustion", NULL)
+RECORDED(postgres, "cpu_all_cores", "memory_growing", "system_cpu_saturated",
+	 NULL)
 RECORDED(idle, NULL)
+
+/* The postmaster under pgbench -c 8, watched by -p: 14 processes that all
+ * map shared_buffers.  Their RSS summed went from 267 to 620 MiB, each
+ * shared page counted once per backend that touched it; their PSS, the
+ * memory they hold, from 66 to 102 MiB.  The memory rules read the PSS. */
+Test(recorded, postgres_tree_memory_is_its_pss)
+{
+	char path[4096];
+	struct diag_series s;
+	struct diag_thresholds th;
+	struct diag_finding f;
+
+	snprintf(path, sizeof(path), "%s/tests/data/diagnose/postgres.tsv",
+		 PERFOPS_SRCDIR);
+	cr_assert_eq(diag_series_read(path, &s), 0);
+	diag_thresholds_init(&th);
+	cr_assert(diag_rule(DIAG_MEMORY_GROWING, &s, &th, &f));
+	cr_assert(strstr(f.evidence, "PSS of its processes (shared pages "
+				     "shared out) grew from 66.0 MiB to 101.9 "
+				     "MiB in 7.0 s"),
+		  "%s", f.evidence);
+	cr_assert(!diag_rule(DIAG_MEMORY_SUDDEN, &s, &th, &f), "%s",
+		  f.evidence);
+	diag_series_release(&s);
+}
 
 Test(recorded, the_process_before_the_machine)
 {
