@@ -634,17 +634,24 @@ Test(diagnose, psi_lines)
  * tests/helper/diag-workload.c on a busy 2-CPU machine (load 7-10): the
  * whole set of findings of each, the machine's saturation included. */
 
-static void expect_recorded(const char *name, const char *const *want)
+/* tests/data/diagnose/NAME.tsv into s. */
+static void read_recorded(const char *name, struct diag_series *s)
 {
 	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/tests/data/diagnose/%s.tsv",
+		 PERFOPS_SRCDIR, name);
+	cr_assert_eq(diag_series_read(path, s), 0, "%s", path);
+}
+
+static void expect_recorded(const char *name, const char *const *want)
+{
 	struct diag_series s;
 	struct diag_thresholds th;
 	struct diag_result r;
 	size_t i, n = 0;
 
-	snprintf(path, sizeof(path), "%s/tests/data/diagnose/%s.tsv",
-		 PERFOPS_SRCDIR, name);
-	cr_assert_eq(diag_series_read(path, &s), 0, "%s", path);
+	read_recorded(name, &s);
 	cr_assert(s.n > 10 && s.ncpus == 2, "%s: %zu samples", name, s.n);
 	diag_thresholds_init(&th);
 	diag_classify(&s, &th, &r);
@@ -702,14 +709,11 @@ RECORDED(idle, NULL)
  * memory they hold, from 66 to 102 MiB.  The memory rules read the PSS. */
 Test(recorded, postgres_tree_memory_is_its_pss)
 {
-	char path[4096];
 	struct diag_series s;
 	struct diag_thresholds th;
 	struct diag_finding f;
 
-	snprintf(path, sizeof(path), "%s/tests/data/diagnose/postgres.tsv",
-		 PERFOPS_SRCDIR);
-	cr_assert_eq(diag_series_read(path, &s), 0);
+	read_recorded("postgres", &s);
 	diag_thresholds_init(&th);
 	cr_assert(diag_rule(DIAG_MEMORY_GROWING, &s, &th, &f));
 	cr_assert(strstr(f.evidence, "PSS of its processes (shared pages "
