@@ -119,7 +119,11 @@ size_t diag_next(const struct diag_finding *f, const struct diag_target *t,
 	case DIAG_MEMORY_GROWING:
 	case DIAG_MEMORY_SUDDEN:
 	case DIAG_MEMORY_STABLE_HIGH:
-		if (t->pid && t->argv) {
+		/* The heap is traced from the start: of a command diagnose
+		 * started, started again.  A process watched by -p is not
+		 * restarted behind its owner's back (a second server on the
+		 * same port): the guide says how. */
+		if (t->pid && t->argv && t->started) {
 			char *const *a;
 
 			W("perfops");
@@ -129,7 +133,7 @@ size_t diag_next(const struct diag_finding *f, const struct diag_target *t,
 				W(*a);
 			break;
 		}
-		/* The whole machine has no heap to trace. */
+		/* Nor has the whole machine a heap to trace. */
 		W("perfops");
 		W("guide");
 		W(diag_id_name(f->id));

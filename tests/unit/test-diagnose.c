@@ -573,6 +573,10 @@ Test(diagnose, next_is_a_filled_in_command)
 			      "perfops-offcpu.svg -p 1234");
 	t.argv = argv;
 	f.id = DIAG_MEMORY_GROWING;
+	diag_next(&f, &t, buf, sizeof(buf), NULL);
+	cr_assert_str_eq(buf, "perfops guide memory_growing",
+			 "-p: the process is not started again under heap");
+	t.started = 1;
 	n = diag_next(&f, &t, buf, sizeof(buf), &words);
 	cr_assert_str_eq(buf, "perfops heap -- ./app 'it'\\''s' 'a b'");
 	cr_assert_eq(n, 6);
@@ -584,6 +588,7 @@ Test(diagnose, next_is_a_filled_in_command)
 	f.id = DIAG_RESOURCE_EXHAUSTION;
 	diag_next(&f, &t, buf, sizeof(buf), NULL);
 	cr_assert_str_eq(buf, "perfops guide resource_exhaustion");
+	t.started = 0;
 	/* Watched by -p, its command line known: a record attaches to the
 	 * process (starting it again would start a second postmaster, a
 	 * second nginx, on the same port and files). */
