@@ -140,8 +140,8 @@ static void live_line(const struct diag_series *s, double elapsed,
 		cpu[n] = s->s[i].cpu + s->s[i].wait;
 		rss[n++] = (double)s->s[i].rss;
 	}
-	diag_sparkline(cpu, n, 30, a, sizeof(a));
-	diag_sparkline(rss, n, 30, b, sizeof(b));
+	diag_sparkline(cpu, n, 30, 1, a, sizeof(a));
+	diag_sparkline(rss, n, 30, 0, b, sizeof(b));
 	fprintf(stderr,
 		"\r\033[Kdiagnose %.1f/%.0f s  cpu %.2f %s  rss %.1f MiB %s",
 		elapsed, duration, last->cpu, a,

@@ -607,6 +607,27 @@ Test(diagnose, next_is_a_filled_in_command)
 			      "perfops-offcpu.svg -- ./app 'it'\\''s' 'a b'");
 }
 
+/* A CPU line starts at zero: a process (or the machine) busy all along
+ * is a full bar, not the bottom one that reads as idle. */
+Test(diagnose, sparkline_of_cpu_from_zero)
+{
+	double busy[] = {2, 2, 2}, ramp[] = {0, 1, 2}, near[] = {0.98, 1, 0.98};
+	double flat[] = {5, 5};
+	char buf[64];
+
+	diag_sparkline(busy, 3, 40, 1, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "███");
+	diag_sparkline(ramp, 3, 40, 1, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "▁▄█");
+	diag_sparkline(near, 3, 40, 1, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "███", "2%% of noise is no swing");
+	/* RSS: its own range, the shape of the growth. */
+	diag_sparkline(ramp, 3, 2, 0, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "▁█");
+	diag_sparkline(flat, 2, 40, 0, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "▁▁");
+}
+
 Test(diagnose, ids_round_trip)
 {
 	int i;
