@@ -287,6 +287,7 @@ int cmd_diagnose(int argc, char **argv)
 				       "--url needs -p PID or -- CMD (the "
 				       "server to watch)");
 	memset(&target, 0, sizeof(target));
+	target.exit_status = target.signal = -1;
 	if (urls.v.len) {
 		drive =
 		    diag_drive_new(urls.v.v, urls.v.len, conns, rate, duration);
@@ -390,7 +391,12 @@ int cmd_diagnose(int argc, char **argv)
 				 target.argv[0]);
 	}
 	if (child) {
-		spawn_stop_group(child, 1.0, &target.command_cpu);
+		int st = spawn_stop_group(child, 1.0, &target.command_cpu);
+
+		if (target.exited && WIFEXITED(st))
+			target.exit_status = WEXITSTATUS(st);
+		else if (target.exited && WIFSIGNALED(st))
+			target.signal = WTERMSIG(st);
 		child = 0;
 	}
 classify:

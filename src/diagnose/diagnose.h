@@ -273,6 +273,10 @@ struct diag_target {
 	 * -1 unknown */
 	double command_cpu;
 	int started; /* diagnose started the command (-- CMD) */
+	/* A command that ended by itself during the watch: its exit status,
+	 * or the signal that ended it; -1 when not known (or still running
+	 * when the watch ended: diagnose stopped it). */
+	int exit_status, signal;
 	const struct diag_load *load; /* --url: what the load measured */
 };
 

@@ -5,7 +5,7 @@
 # shared and busy: the assertions are on the process's own evidence and
 # on the commands suggested, never on system-wide figures or timings.
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 13
 
 watch() {
 	run "$PERFOPS" diagnose --json --series "$T/series.tsv" "$@"
@@ -81,3 +81,16 @@ is "$rc" 0 "sleep: exit 0"
 is "$(echo $ids)" "" "a sleeping program has no finding"
 like "$(printf '%s' "$out" | jq -r '.summary.cpu_seconds')" '^0(\.0[0-9]*)?$' \
 	"and used no CPU to speak of"
+
+# A command that fails at once says so: xz refusing an option, a shell
+# killed by SIGSEGV.  The watch itself ran: exit 0.
+run "$PERFOPS" diagnose --duration 2s -- xz --no-such-option
+like "$out" "^Watched PID [0-9]+ \(xz\) for [0-9.]+ s \(until it exited with status 1\)" \
+	"xz's exit status 1 is in the summary"
+is "$rc" 0 "the watch ran: exit 0"
+watch --duration 2s -- sh -c 'kill -SEGV $$'
+is "$(printf '%s' "$out" | jq -c '[.target.exited, .target.exit_status, .target.signal]')" '[true,null,11]' \
+	"a command killed by a signal: the JSON names the signal"
+watch --duration 2s -- sh -c 'exit 3'
+is "$(printf '%s' "$out" | jq -c '[.target.exit_status, .target.signal]')" '[3,null]' \
+	"and its exit status otherwise"
