@@ -140,7 +140,7 @@ static void live_line(const struct diag_series *s, double elapsed,
 		cpu[n] = s->s[i].cpu + s->s[i].wait;
 		rss[n++] = (double)s->s[i].rss;
 	}
-	diag_sparkline(cpu, n, 30, 1, a, sizeof(a));
+	diag_sparkline(cpu, n, 30, s->system ? s->ncpus : 1, a, sizeof(a));
 	diag_sparkline(rss, n, 30, 0, b, sizeof(b));
 	fprintf(stderr,
 		"\r\033[Kdiagnose %.1f/%.0f s  cpu %.2f %s  rss %.1f MiB %s",

@@ -292,10 +292,11 @@ void diag_print_text(FILE *fp, const struct diag_series *s,
 void diag_print_json(FILE *fp, const struct diag_series *s,
 		     const struct diag_result *r, const struct diag_target *t);
 
-/* "▁▂▃..." of the last width values of v (UTF-8) into buf, scaled from
- * zero (from_zero: CPUs, where a constant is not the bottom) or from
- * their smallest value. */
-void diag_sparkline(const double *v, size_t n, size_t width, int from_zero,
+/* "▁▂▃..." of the last width values of v (UTF-8) into buf: from their
+ * smallest to their largest value (full 0), or from zero to full at
+ * least (CPUs: one for a process, all of them for the machine), where a
+ * constant is not the bottom bar nor a trickle a full one. */
+void diag_sparkline(const double *v, size_t n, size_t width, double full,
 		    char *buf, size_t size);
 
 #endif

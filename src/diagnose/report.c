@@ -87,7 +87,7 @@ static void sparks(const struct diag_series *s, char *cpu, char *rss,
 		a[n] = s->s[i].cpu + s->s[i].wait;
 		b[n++] = (double)s->s[i].rss;
 	}
-	diag_sparkline(a, n, 40, 1, cpu, size);
+	diag_sparkline(a, n, 40, s->system ? s->ncpus : 1, cpu, size);
 	diag_sparkline(b, n, 40, 0, rss, size);
 	free(a);
 	free(b);

@@ -607,20 +607,23 @@ Test(diagnose, next_is_a_filled_in_command)
 			      "perfops-offcpu.svg -- ./app 'it'\\''s' 'a b'");
 }
 
-/* A CPU line starts at zero: a process (or the machine) busy all along
- * is a full bar, not the bottom one that reads as idle. */
+/* A CPU line goes from zero to one CPU at least (all of them for the
+ * machine): a process or machine busy all along is a full bar, not the
+ * bottom one that reads as idle, and a steady trickle is no full bar. */
 Test(diagnose, sparkline_of_cpu_from_zero)
 {
 	double busy[] = {2, 2, 2}, ramp[] = {0, 1, 2}, near[] = {0.98, 1, 0.98};
-	double flat[] = {5, 5};
+	double trickle[] = {0.05, 0.05}, flat[] = {5, 5};
 	char buf[64];
 
-	diag_sparkline(busy, 3, 40, 1, buf, sizeof(buf));
+	diag_sparkline(busy, 3, 40, 2, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "███");
-	diag_sparkline(ramp, 3, 40, 1, buf, sizeof(buf));
+	diag_sparkline(ramp, 3, 40, 2, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "▁▄█");
 	diag_sparkline(near, 3, 40, 1, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "███", "2%% of noise is no swing");
+	diag_sparkline(trickle, 2, 40, 1, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "▁▁", "5%% of a CPU is near the bottom");
 	/* RSS: its own range, the shape of the growth. */
 	diag_sparkline(ramp, 3, 2, 0, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "▁█");
