@@ -593,11 +593,12 @@ static int rule_io(const struct diag_series *s,
 		snprintf(f->evidence, sizeof(f->evidence),
 			 "threads were in D state (waiting for I/O%s%s) "
 			 "%.0f%% of the time they were computing or waiting "
-			 "for I/O, %.2f threads on average; storage reads "
+			 "for I/O, %.2f threads on average (%.2f over the time "
+			 "not queued for a CPU); storage reads "
 			 "%.1f MiB/s, "
 			 "writes %.1f MiB/s, %.0f read/write calls/s, %.0f "
 			 "major faults/s; CPU %.2f of %d",
-			 *wchan ? " in " : "", wchan, 100 * share, mean_d,
+			 *wchan ? " in " : "", wchan, 100 * share, mean_d, own,
 			 MEAN(s, read_bps) / MIB, MEAN(s, write_bps) / MIB,
 			 MEAN(s, syscalls), MEAN(s, majflt), MEDIAN(s, cpu),
 			 s->ncpus);

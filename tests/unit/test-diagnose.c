@@ -754,6 +754,24 @@ Test(recorded, postgres_tree_memory_is_its_pss)
 	diag_series_release(&s);
 }
 
+/* The fsync writer queued for a CPU 85% of the time: blocked in D 0.07 of
+ * the wall time, which the 0.2 floor is not over; the evidence names the
+ * figure that passed it, over the time it was not queued. */
+Test(recorded, io_bound_names_the_figure_its_floor_is_over)
+{
+	struct diag_series s;
+	struct diag_thresholds th;
+	struct diag_finding f;
+
+	read_recorded("fsync_cpuload", &s);
+	diag_thresholds_init(&th);
+	cr_assert(diag_rule(DIAG_IO_BOUND, &s, &th, &f));
+	cr_assert(strstr(f.evidence, "0.07 threads on average (0.47 over the "
+				     "time not queued for a CPU)"),
+		  "%s", f.evidence);
+	diag_series_release(&s);
+}
+
 Test(recorded, the_process_before_the_machine)
 {
 	char path[4096];
