@@ -736,22 +736,32 @@ RECORDED(idle, NULL)
  * map shared_buffers.  Their RSS summed went from 267 to 620 MiB, each
  * shared page counted once per backend that touched it; their PSS, the
  * memory they hold, from 66 to 102 MiB.  The memory rules read the PSS. */
-Test(recorded, postgres_tree_memory_is_its_pss)
+/* One rule on a recorded series: 1 and f filled when it holds. */
+static int recorded_rule(const char *name, enum diag_id id,
+			 struct diag_finding *f)
 {
 	struct diag_series s;
 	struct diag_thresholds th;
+	int r;
+
+	read_recorded(name, &s);
+	diag_thresholds_init(&th);
+	r = diag_rule(id, &s, &th, f);
+	diag_series_release(&s);
+	return r;
+}
+
+Test(recorded, postgres_tree_memory_is_its_pss)
+{
 	struct diag_finding f;
 
-	read_recorded("postgres", &s);
-	diag_thresholds_init(&th);
-	cr_assert(diag_rule(DIAG_MEMORY_GROWING, &s, &th, &f));
+	cr_assert(recorded_rule("postgres", DIAG_MEMORY_GROWING, &f));
 	cr_assert(strstr(f.evidence, "PSS of its processes (shared pages "
 				     "shared out) grew from 66.0 MiB to 101.9 "
 				     "MiB in 7.0 s"),
 		  "%s", f.evidence);
-	cr_assert(!diag_rule(DIAG_MEMORY_SUDDEN, &s, &th, &f), "%s",
+	cr_assert(!recorded_rule("postgres", DIAG_MEMORY_SUDDEN, &f), "%s",
 		  f.evidence);
-	diag_series_release(&s);
 }
 
 /* The fsync writer queued for a CPU 85% of the time: blocked in D 0.07 of
@@ -759,17 +769,12 @@ Test(recorded, postgres_tree_memory_is_its_pss)
  * figure that passed it, over the time it was not queued. */
 Test(recorded, io_bound_names_the_figure_its_floor_is_over)
 {
-	struct diag_series s;
-	struct diag_thresholds th;
 	struct diag_finding f;
 
-	read_recorded("fsync_cpuload", &s);
-	diag_thresholds_init(&th);
-	cr_assert(diag_rule(DIAG_IO_BOUND, &s, &th, &f));
+	cr_assert(recorded_rule("fsync_cpuload", DIAG_IO_BOUND, &f));
 	cr_assert(strstr(f.evidence, "0.07 threads on average (0.47 over the "
 				     "time not queued for a CPU)"),
 		  "%s", f.evidence);
-	diag_series_release(&s);
 }
 
 Test(recorded, the_process_before_the_machine)
