@@ -48,7 +48,8 @@ const struct guide_entry guide_entries[] = {
      "A leak: resources opened and never closed, a cache without a "
      "bound or an eviction policy, listeners or callbacks registered on "
      "every request and never removed.",
-     "RSS rises steadily over the watch: a least-squares line fits it "
+     "RSS (PSS for several processes) rises steadily over the watch: a "
+     "least-squares line fits it "
      "with R^2 >= 0.8, it gains at least 8 MiB and 5%, and it never "
      "falls back by more than a tenth of the gain for good (a fall "
      "passed again later is a table copied to a larger one).",
@@ -60,7 +61,8 @@ const struct guide_entry guide_entries[] = {
     {"memory_sudden", "High memory", "Sudden large allocation",
      "One operation allocates a lot at once: an unbounded buffer, a "
      "whole dataset or file read into memory, a query without a limit.",
-     "RSS jumps by at least 32 MiB within a second, and that jump "
+     "RSS (PSS for several processes) jumps by at least 32 MiB within a "
+     "second, and that jump "
      "is most of the rise seen.",
      "perfops heap -- CMD",
      "Find the allocation by size, then stream instead of loading: read "
@@ -70,7 +72,8 @@ const struct guide_entry guide_entries[] = {
      "Often fine: an in-memory cache, preloaded data, memory-mapped "
      "files. It is a problem only if it is more than the working set "
      "needs, or leaves too little for the rest of the machine.",
-     "RSS stays above 256 MiB (or a tenth of RAM if that is less) and "
+     "RSS (PSS for several processes) stays above 256 MiB (or a tenth of RAM "
+     "if that is less) and "
      "within 5% of its peak for the whole watch.",
      "perfops heap -- CMD",
      "Work out the expected working set and compare. If the cache is "
