@@ -43,16 +43,20 @@ static const struct cli_doc doc = {
 	"                      and has threads seen runnable to match\n"
 	"  cpu_periodic        its CPU demand repeats: autocorrelation >= 0.4\n"
 	"                      at the period, swing (p90 - p10) >= 0.3 CPUs\n"
-	"  memory_growing      RSS grows >= 8 MiB and >= 5% over the watch,\n"
+	"  memory_growing      RSS grows >= 8 MiB and >= 5% over the watch\n"
+	"                      (PSS for several processes: shared pages\n"
+	"                      once),\n"
 	"                      least-squares R^2 >= 0.8, never falls back by\n"
-	"                      more than 10% of the growth\n"
+	"                      more than 10% of the growth for good (a fall\n"
+	"                      passed again later is memory moved)\n"
 	"  memory_sudden       RSS rises >= 32 MiB within 1 s, at least\n"
 	"                      half of its whole rise\n"
 	"  memory_stable_high  RSS stays above min(256 MiB, 10% of RAM)\n"
 	"                      and within 5%\n"
-	"  io_bound            threads in D state in >= 30% of the samples\n"
-	"                      where they compute or wait for I/O, >= 0.2\n"
-	"                      on average\n"
+	"  io_bound            threads in D state >= 30% of the time they\n"
+	"                      compute or wait for I/O (measured, schedstat),\n"
+	"                      >= 0.2 on average over the time not queued\n"
+	"                      for a CPU\n"
 	"  lock_contention     >= 30% of the threads not idle elsewhere are\n"
 	"                      on a futex, >= 100 voluntary context\n"
 	"                      switches/s and >= 0.5 CPU demand (median)\n"
@@ -61,7 +65,8 @@ static const struct cli_doc doc = {
 	"                      time it is runnable\n"
 	"  resource_exhaustion open files >= 80% of the limit, or full\n"
 	"                      memory/I/O pressure stalls >= 10% that the\n"
-	"                      process feels (major faults, D state)\n"
+	"                      process feels (major faults, D state;\n"
+	"                      for I/O, the stall shared with other tasks)\n"
 	"With --system the same tree runs on the machine: CPUs busy, memory\n"
 	"in use, iowait and pressure.\n"
 	"\n"
@@ -136,8 +141,8 @@ static void live_line(const struct diag_series *s, double elapsed,
 		cpu[n] = s->s[i].cpu + s->s[i].wait;
 		rss[n++] = (double)s->s[i].rss;
 	}
-	diag_sparkline(cpu, n, 30, a, sizeof(a));
-	diag_sparkline(rss, n, 30, b, sizeof(b));
+	diag_sparkline(cpu, n, 30, s->system ? s->ncpus : 1, a, sizeof(a));
+	diag_sparkline(rss, n, 30, 0, b, sizeof(b));
 	fprintf(stderr,
 		"\r\033[Kdiagnose %.1f/%.0f s  cpu %.2f %s  rss %.1f MiB %s",
 		elapsed, duration, last->cpu, a,
@@ -283,6 +288,7 @@ int cmd_diagnose(int argc, char **argv)
 				       "--url needs -p PID or -- CMD (the "
 				       "server to watch)");
 	memset(&target, 0, sizeof(target));
+	target.exit_status = target.signal = -1;
 	if (urls.v.len) {
 		drive =
 		    diag_drive_new(urls.v.v, urls.v.len, conns, rate, duration);
@@ -386,7 +392,12 @@ int cmd_diagnose(int argc, char **argv)
 				 target.argv[0]);
 	}
 	if (child) {
-		spawn_stop_group(child, 1.0, &target.command_cpu);
+		int st = spawn_stop_group(child, 1.0, &target.command_cpu);
+
+		if (target.exited && WIFEXITED(st))
+			target.exit_status = WEXITSTATUS(st);
+		else if (target.exited && WIFSIGNALED(st))
+			target.signal = WTERMSIG(st);
 		child = 0;
 	}
 classify:

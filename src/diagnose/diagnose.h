@@ -273,6 +273,10 @@ struct diag_target {
 	 * -1 unknown */
 	double command_cpu;
 	int started; /* diagnose started the command (-- CMD) */
+	/* A command that ended by itself during the watch: its exit status,
+	 * or the signal that ended it; -1 when not known (or still running
+	 * when the watch ended: diagnose stopped it). */
+	int exit_status, signal;
 	const struct diag_load *load; /* --url: what the load measured */
 };
 
@@ -288,8 +292,11 @@ void diag_print_text(FILE *fp, const struct diag_series *s,
 void diag_print_json(FILE *fp, const struct diag_series *s,
 		     const struct diag_result *r, const struct diag_target *t);
 
-/* "▁▂▃..." of the last width values of v (UTF-8) into buf. */
-void diag_sparkline(const double *v, size_t n, size_t width, char *buf,
-		    size_t size);
+/* "▁▂▃..." of the last width values of v (UTF-8) into buf: from their
+ * smallest to their largest value (full 0), or from zero to full at
+ * least (CPUs: one for a process, all of them for the machine), where a
+ * constant is not the bottom bar nor a trickle a full one. */
+void diag_sparkline(const double *v, size_t n, size_t width, double full,
+		    char *buf, size_t size);
 
 #endif

@@ -4,8 +4,8 @@
 /*
  * The text follows the seed's decision tree (symptom, usual cause, next
  * tool) in our own words, with the perfops command in place of the
- * per-language tools.  Commands marked "(planned)" are on the roadmap in
- * DESIGN.md but not in this build; the entry then names what to use today.
+ * per-language tools.  Each command named is one of this build's: the
+ * guide must not send a user elsewhere for what perfops does.
  */
 const struct guide_entry guide_entries[] = {
     {"cpu_one_core", "High CPU", "Sustained 100% on one core",
@@ -48,10 +48,12 @@ const struct guide_entry guide_entries[] = {
      "A leak: resources opened and never closed, a cache without a "
      "bound or an eviction policy, listeners or callbacks registered on "
      "every request and never removed.",
-     "RSS rises steadily over the watch: a least-squares line fits it "
+     "RSS (PSS for several processes) rises steadily over the watch: a "
+     "least-squares line fits it "
      "with R^2 >= 0.8, it gains at least 8 MiB and 5%, and it never "
-     "falls back by more than a tenth of the gain.",
-     "perfops heap -- CMD (planned; today: heaptrack CMD)",
+     "falls back by more than a tenth of the gain for good (a fall "
+     "passed again later is a table copied to a larger one).",
+     "perfops heap -- CMD",
      "Compare what is alive at two moments and look at what grew. Give "
      "every cache a size limit and an eviction policy, close what you "
      "open on every path (errors included), unregister what you "
@@ -59,9 +61,10 @@ const struct guide_entry guide_entries[] = {
     {"memory_sudden", "High memory", "Sudden large allocation",
      "One operation allocates a lot at once: an unbounded buffer, a "
      "whole dataset or file read into memory, a query without a limit.",
-     "RSS jumps by at least 32 MiB within a second, and that jump "
+     "RSS (PSS for several processes) jumps by at least 32 MiB within a "
+     "second, and that jump "
      "is most of the rise seen.",
-     "perfops heap -- CMD (planned; today: heaptrack CMD)",
+     "perfops heap -- CMD",
      "Find the allocation by size, then stream instead of loading: read "
      "in chunks, paginate queries, process records as they arrive, cap "
      "buffer sizes."},
@@ -69,9 +72,10 @@ const struct guide_entry guide_entries[] = {
      "Often fine: an in-memory cache, preloaded data, memory-mapped "
      "files. It is a problem only if it is more than the working set "
      "needs, or leaves too little for the rest of the machine.",
-     "RSS stays above 256 MiB (or a tenth of RAM if that is less) and "
+     "RSS (PSS for several processes) stays above 256 MiB (or a tenth of RAM "
+     "if that is less) and "
      "within 5% of its peak for the whole watch.",
-     "perfops heap -- CMD (planned; today: heaptrack CMD)",
+     "perfops heap -- CMD",
      "Work out the expected working set and compare. If the cache is "
      "the reason, size it explicitly; PSS in the summary tells memory "
      "shared with other processes from memory of its own."},
@@ -116,7 +120,9 @@ const struct guide_entry guide_entries[] = {
      "queue full.",
      "Open files reach 80% of the soft limit, or pressure stall "
      "information shows every task stalled on memory or I/O at least "
-     "10% of the time while the process feels it.",
+     "10% of the time while the process feels it (for I/O, the stall "
+     "shared with other tasks blocked on I/O: a process alone waiting "
+     "for the disk is io_bound).",
      "perfops diagnose -p PID --duration 60s (then ls -l /proc/PID/fd)",
      "Close what is opened on every path; raise the limit only when the "
      "count is legitimate (ulimit -n, LimitNOFILE=); for memory "
@@ -180,39 +186,38 @@ const struct guide_entry guide_entries[] = {
     {"bundle_too_large", "Large bundle (front end)", "Main bundle too large",
      "Everything ships in one file: no code splitting, tree shaking "
      "defeated, barrel files importing whole modules.",
-     "(not measured by perfops diagnose)",
-     "perfops bundle (planned; today: source-map-explorer)",
+     "(not measured by perfops diagnose)", "perfops bundle DIST_DIR",
      "Split by route, import heavy modules dynamically, import the "
      "function rather than the package index."},
     {"bundle_duplicates", "Large bundle (front end)", "Duplicate dependencies",
      "Several versions of one library are bundled.",
-     "(not measured by perfops diagnose)",
-     "perfops bundle (planned; today: source-map-explorer)",
+     "(not measured by perfops diagnose)", "perfops bundle DIST_DIR",
      "Deduplicate the lock file, align peer dependencies, pin with "
      "resolutions or overrides."},
     {"bundle_assets", "Large bundle (front end)", "Large assets",
      "Unoptimized images, whole fonts embedded, data URIs inlined.",
-     "(not measured by perfops diagnose)",
-     "perfops bundle (planned; today: source-map-explorer)",
+     "(not measured by perfops diagnose)", "perfops bundle DIST_DIR",
      "Compress and resize images (WebP/AVIF), subset fonts, serve "
      "assets as separate files."},
     {"db_slow_query", "Slow database", "A single slow query",
      "A missing index, a bad join order, a full table scan.",
      "(not measured by perfops diagnose)",
-     "perfops explain (planned; today: EXPLAIN (ANALYZE, BUFFERS))",
+     "perfops explain --db CONNINFO 'SQL'",
      "Read the plan: a sequential scan on a big table with a selective "
      "filter wants an index on the filter columns; a sort wants an index "
      "in ORDER BY order."},
     {"db_n_plus_one", "Slow database", "Many small queries (N+1)",
      "An ORM loads related rows lazily, one query per row in a loop.",
      "(not measured by perfops diagnose)",
-     "perfops queries (planned; today: the slow query log)",
+     "perfops queries LOG (every statement logged: "
+     "log_min_duration_statement = 0)",
      "Load eagerly (JOIN, prefetch), batch with WHERE id IN (...), or "
      "use a per-request batching loader."},
     {"db_locks", "Slow database", "Lock contention",
      "Long transactions holding row or table locks.",
      "(not measured by perfops diagnose)",
-     "perfops explain (planned; today: pg_locks, pg_stat_activity)",
+     "perfops queries --db CONNINFO (blocked sessions, their blockers, "
+     "long transactions)",
      "Keep transactions short, take locks in a consistent order, check "
      "the isolation level, consider advisory locks."},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL},

@@ -43,7 +43,9 @@ static void add_word(char ***argv, size_t *n, char *buf, size_t size,
 
 #define W(w) add_word(argv_out, &n, buf, size, (w))
 
-/* The target of a record: -p PID, -a, or -- CMD. */
+/* The target of a record: -p PID, -a, or -- CMD when diagnose started the
+ * command (a process watched by -p is attached to, never started again:
+ * its command line would start a second server on the same port). */
 static void add_target(const struct diag_target *t, char ***argv_out,
 		       size_t *np, char *buf, size_t size, int cmd_ok)
 {
@@ -52,7 +54,7 @@ static void add_target(const struct diag_target *t, char ***argv_out,
 
 	if (!t->pid) {
 		W("-a");
-	} else if (t->argv && cmd_ok) {
+	} else if (t->argv && cmd_ok && t->started) {
 		char *const *a;
 
 		W("--");
@@ -117,7 +119,11 @@ size_t diag_next(const struct diag_finding *f, const struct diag_target *t,
 	case DIAG_MEMORY_GROWING:
 	case DIAG_MEMORY_SUDDEN:
 	case DIAG_MEMORY_STABLE_HIGH:
-		if (t->pid && t->argv) {
+		/* The heap is traced from the start: of a command diagnose
+		 * started, started again.  A process watched by -p is not
+		 * restarted behind its owner's back (a second server on the
+		 * same port): the guide says how. */
+		if (t->pid && t->argv && t->started) {
 			char *const *a;
 
 			W("perfops");
@@ -127,7 +133,7 @@ size_t diag_next(const struct diag_finding *f, const struct diag_target *t,
 				W(*a);
 			break;
 		}
-		/* The whole machine has no heap to trace. */
+		/* Nor has the whole machine a heap to trace. */
 		W("perfops");
 		W("guide");
 		W(diag_id_name(f->id));

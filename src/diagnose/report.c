@@ -87,8 +87,8 @@ static void sparks(const struct diag_series *s, char *cpu, char *rss,
 		a[n] = s->s[i].cpu + s->s[i].wait;
 		b[n++] = (double)s->s[i].rss;
 	}
-	diag_sparkline(a, n, 40, cpu, size);
-	diag_sparkline(b, n, 40, rss, size);
+	diag_sparkline(a, n, 40, s->system ? s->ncpus : 1, cpu, size);
+	diag_sparkline(b, n, 40, 0, rss, size);
 	free(a);
 	free(b);
 }
@@ -102,11 +102,24 @@ void diag_print_text(FILE *fp, const struct diag_series *s,
 
 	summarize(s, &m);
 	sparks(s, cpu, rss, sizeof(cpu));
-	if (t->pid)
+	if (t->pid) {
+		char how[80] = "";
+
+		/* A command that fails at once is seen here, not in its
+		 * figures (a sample or none). */
+		if (t->exited && t->signal > 0)
+			snprintf(how, sizeof(how),
+				 " (until signal %d, %s, ended it)", t->signal,
+				 strsignal(t->signal));
+		else if (t->exited && t->exit_status > 0)
+			snprintf(how, sizeof(how),
+				 " (until it exited with status %d)",
+				 t->exit_status);
+		else if (t->exited)
+			snprintf(how, sizeof(how), " (until it exited)");
 		fprintf(fp, "Watched PID %d (%s) for %.1f s%s: %zu samples.\n",
-			t->pid, t->comm, t->duration,
-			t->exited ? " (until it exited)" : "", s->n);
-	else
+			t->pid, t->comm, t->duration, how, s->n);
+	} else
 		fprintf(fp, "Watched the machine for %.1f s: %zu samples.\n",
 			t->duration, s->n);
 	if (t->pid) {
@@ -227,6 +240,10 @@ void diag_print_json(FILE *fp, const struct diag_series *s,
 	}
 	kv_round(&w, "duration", t->duration, 3);
 	json_kv_bool(&w, "exited", t->exited);
+	if (t->exited && t->exit_status >= 0)
+		kv_round(&w, "exit_status", t->exit_status, 0);
+	if (t->exited && t->signal > 0)
+		kv_round(&w, "signal", t->signal, 0);
 	if (t->started && t->command_cpu >= 0)
 		kv_round(&w, "command_cpu_seconds", t->command_cpu, 3);
 	kv_round(&w, "samples", (double)s->n, 0);

@@ -337,16 +337,41 @@ struct mem_shape {
 	double jump;	     /* largest rise within the sudden window */
 	double jump_at;	     /* when it ended, seconds */
 	double drop;	     /* largest fall from an earlier peak */
+	double kept;	     /* largest fall never regained: no later
+			      * sample passes the peak it fell from */
 	double window;	     /* the sudden window used, seconds */
 	struct diag_fit fit; /* bytes over seconds */
 	size_t n;
 };
 
+/*
+ * The memory of a tree of several processes is their PSS: their RSS
+ * counts each shared page once per process that touched it (PostgreSQL's
+ * backends each map shared_buffers: 14 of them "grew" from 267 to 620 MiB
+ * while PSS went from 66 to 102 MiB).  PSS is read once a second; one
+ * process (or a series without PSS, or the machine) keeps its RSS.
+ */
+static int mem_is_pss(const struct diag_series *s)
+{
+	int procs = 0;
+	size_t i;
+
+	if (s->system)
+		return 0;
+	for (i = 0; i < s->n; i++) {
+		if (!s->s[i].pss)
+			return 0;
+		procs = MAX(procs, s->s[i].nprocs);
+	}
+	return procs > 1;
+}
+
 static void mem_shape(const struct diag_series *s, double window,
 		      struct mem_shape *m)
 {
 	double *x = xmalloc((s->n + 1) * sizeof(*x));
-	double *y = xmalloc((s->n + 1) * sizeof(*y)), peak = 0;
+	double *y = xmalloc((s->n + 1) * sizeof(*y)), peak = 0, later;
+	int pss = mem_is_pss(s);
 	size_t i, j;
 
 	memset(m, 0, sizeof(*m));
@@ -357,7 +382,7 @@ static void mem_shape(const struct diag_series *s, double window,
 	m->window = window;
 	for (i = 0; i < s->n; i++) {
 		x[i] = s->s[i].t;
-		y[i] = (double)s->s[i].rss;
+		y[i] = (double)(pss ? s->s[i].pss : s->s[i].rss);
 		m->lo = MIN(m->lo, y[i]);
 		m->hi = MAX(m->hi, y[i]);
 		peak = MAX(peak, y[i]);
@@ -375,6 +400,17 @@ static void mem_shape(const struct diag_series *s, double window,
 		m->first = y[0];
 		m->last = y[s->n - 1];
 	}
+	/* From the end: the highest later sample tells whether the fall
+	 * from the peak before it was regained. */
+	for (i = 0, peak = 0; i < s->n; i++)
+		x[i] = peak = MAX(peak, y[i]); /* the peak up to i */
+	for (i = s->n, later = -1; i-- > 0;) {
+		if (later < x[i])
+			m->kept = MAX(m->kept, x[i] - y[i]);
+		later = MAX(later, y[i]);
+	}
+	for (i = 0; i < s->n; i++)
+		x[i] = s->s[i].t;
 	diag_fit_line(x, y, s->n, &m->fit);
 	free(x);
 	free(y);
@@ -382,7 +418,10 @@ static void mem_shape(const struct diag_series *s, double window,
 
 static const char *mem_word(const struct diag_series *s)
 {
-	return s->system ? "memory in use" : "RSS";
+	if (s->system)
+		return "memory in use";
+	return mem_is_pss(s) ? "PSS of its processes (shared pages shared out)"
+			     : "RSS";
 }
 
 static int is_sudden(const struct mem_shape *m,
@@ -408,15 +447,23 @@ static int rule_growing(const struct diag_series *s,
 	span = s->s[s->n - 1].t - s->s[0].t;
 	if (is_sudden(&m, th) || growth < (double)th->grow_min ||
 	    growth < 0.05 * m.first || isnan(m.fit.r2) ||
-	    m.fit.r2 < th->grow_r2 || m.drop > 0.1 * growth)
+	    m.fit.r2 < th->grow_r2 || m.kept > 0.1 * growth)
 		return 0;
+	/* A fall that is regained and passed is memory moved, not given
+	 * back: a table copied to a larger one and the old one freed (a
+	 * dict, a vector doubling), or a collection that frees less than
+	 * what keeps piling up. */
 	f->confidence = diag_conf(0.6, m.fit.r2, th->grow_r2, 0.99);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "%s grew from %.1f MiB to %.1f MiB in %.1f s, %.2f MiB/s by "
-		 "a least-squares fit (R^2 %.3f), and never fell back (largest "
-		 "fall %.1f MiB): it grows without being freed",
+		 "a least-squares fit (R^2 %.3f), and %s (largest fall %.1f "
+		 "MiB%s): it grows without being freed",
 		 mem_word(s), m.first / MIB, m.last / MIB, span, m.fit.b / MIB,
-		 m.fit.r2, m.drop / MIB);
+		 m.fit.r2,
+		 m.drop > 0.1 * growth ? "every large fall was regained"
+				       : "never fell back",
+		 m.drop / MIB,
+		 m.drop > 0.1 * growth ? ", its peak passed again later" : "");
 	return 1;
 }
 
@@ -546,11 +593,12 @@ static int rule_io(const struct diag_series *s,
 		snprintf(f->evidence, sizeof(f->evidence),
 			 "threads were in D state (waiting for I/O%s%s) "
 			 "%.0f%% of the time they were computing or waiting "
-			 "for I/O, %.2f threads on average; storage reads "
+			 "for I/O, %.2f threads on average (%.2f over the time "
+			 "not queued for a CPU); storage reads "
 			 "%.1f MiB/s, "
 			 "writes %.1f MiB/s, %.0f read/write calls/s, %.0f "
 			 "major faults/s; CPU %.2f of %d",
-			 *wchan ? " in " : "", wchan, 100 * share, mean_d,
+			 *wchan ? " in " : "", wchan, 100 * share, mean_d, own,
 			 MEAN(s, read_bps) / MIB, MEAN(s, write_bps) / MIB,
 			 MEAN(s, syscalls), MEAN(s, majflt), MEDIAN(s, cpu),
 			 s->ncpus);
@@ -630,6 +678,37 @@ static int rule_saturated(const struct diag_series *s,
 	return 1;
 }
 
+/*
+ * The part of the full I/O stall (PSI) that is the machine's rather than
+ * the watched process's own.  PSI counts a CPU stalled when every task on
+ * it waits for I/O; on a quiet machine a process that alone waits for the
+ * disk (an fsync loop) stalls its CPU "fully" for as long as it waits,
+ * which io_bound already says.  Each interval's stall is shared among the
+ * tasks blocked on I/O (procs_blocked, the tasks PSI counts) in proportion:
+ * the process's own are those seen in D or as many as its time blocked in
+ * D amounts to (rounded up: a thread blocked at all may be the one counted),
+ * the others' part is the machine's.  *others gets their mean number.
+ */
+static double io_stall_shared(const struct diag_series *s, double *others)
+{
+	double shared = 0, sum = 0;
+	size_t i, n = 0;
+
+	for (i = 1; i < s->n; i++) {
+		const struct diag_sample *d = &s->s[i];
+		int own = MAX(d->st_disk, (int)ceil(d->t_disk - 1e-9));
+		int other = d->procs_blocked > own ? d->procs_blocked - own : 0;
+
+		/* Nothing of its own blocked: the stall is all the others'. */
+		shared += d->psi_io_full *
+			  (own ? (double)other / (double)(other + own) : 1.0);
+		sum += other;
+		n++;
+	}
+	*others = n ? sum / (double)n : 0;
+	return n ? shared / (double)n : 0;
+}
+
 static int rule_exhaustion(const struct diag_series *s,
 			   const struct diag_thresholds *th,
 			   struct diag_finding *f)
@@ -674,13 +753,26 @@ static int rule_exhaustion(const struct diag_series *s,
 	}
 	for (i = 0; i < s->n; i++)
 		disk |= s->s[i].st_disk > 0 || s->s[i].t_disk > 0;
-	if (io_full >= th->psi_full && (s->system || disk)) {
+	if (s->system && io_full >= th->psi_full) {
 		c = MAX(c, diag_conf(0.5, io_full, th->psi_full, 50));
 		len += (size_t)snprintf(f->evidence + len,
 					sizeof(f->evidence) - len,
 					"%sall tasks stalled on I/O %.0f%% of "
 					"the time (PSI)",
 					len ? "; " : "", io_full);
+	} else if (!s->system && disk && io_full >= th->psi_full) {
+		double others, shared = io_stall_shared(s, &others);
+
+		if (shared >= th->psi_full) {
+			c = MAX(c, diag_conf(0.5, shared, th->psi_full, 50));
+			len += (size_t)snprintf(
+			    f->evidence + len, sizeof(f->evidence) - len,
+			    "%sall tasks stalled on I/O %.0f%% of the time "
+			    "(PSI), %.1f other tasks blocked on I/O beside "
+			    "its own on average (their part of the stall "
+			    "%.0f%%)",
+			    len ? "; " : "", io_full, others, shared);
+		}
 	}
 	if (!len || len >= sizeof(f->evidence))
 		return len != 0;

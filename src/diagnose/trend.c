@@ -101,8 +101,8 @@ double diag_period(const double *y, size_t n, double *acf)
 	return period;
 }
 
-void diag_sparkline(const double *v, size_t n, size_t width, char *buf,
-		    size_t size)
+void diag_sparkline(const double *v, size_t n, size_t width, double full,
+		    char *buf, size_t size)
 {
 	static const char *const bars[] = {"▁", "▂", "▃", "▄",
 					   "▅", "▆", "▇", "█"};
@@ -113,6 +113,10 @@ void diag_sparkline(const double *v, size_t n, size_t width, char *buf,
 	for (i = from; i < n; i++) {
 		lo = MIN(lo, v[i]);
 		hi = MAX(hi, v[i]);
+	}
+	if (full > 0) {
+		lo = MIN(lo, 0);
+		hi = MAX(hi, full);
 	}
 	for (i = from; i < n && len + 4 < size; i++) {
 		int b = hi > lo ? (int)((v[i] - lo) / (hi - lo) * 7.999) : 0;

@@ -2,7 +2,7 @@
 # perfops guide: the tree, one entry per finding id of perfops diagnose,
 # search by word, patterns and gotchas, and the error for no match.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 15
 
 run "$PERFOPS" guide
 is "$rc" 0 "guide: exit 0"
@@ -28,6 +28,21 @@ for id in $found; do
 	"$PERFOPS" guide "$id" >/dev/null 2>&1 || bad="${bad:-} $id"
 done
 is "${bad:-}" "" "each finding of 'perfops help diagnose' has a guide entry"
+
+# Each entry's "Look next" names a command of this build that runs, never
+# "planned" (heap, bundle, explain, queries exist).
+run "$PERFOPS" guide
+all=$(printf '%s\n' "$out" | sed -n 's/^  \([a-z_0-9]*\)  .*/\1/p')
+planned= broken=
+for id in $all; do
+	look=$("$PERFOPS" guide "$id" 2>/dev/null | sed -n '/^Look next/,/^$/p')
+	case "$look" in *planned* | *today:*) planned="${planned:-} $id" ;; esac
+	for c in $(printf '%s\n' "$look" | grep -oE 'perfops [a-z]+' | cut -d' ' -f2); do
+		"$PERFOPS" "$c" --help >/dev/null 2>&1 || broken="${broken:-} $id:$c"
+	done
+done
+is "${planned:-}" "" "no entry sends the user to a tool perfops has replaced"
+is "${broken:-}" "" "every command an entry names runs (--help)"
 
 run "$PERFOPS" guide memory
 like "$out" "^3 entries match 'memory':" "a word lists the matching entries"

@@ -281,6 +281,19 @@ Test(rules, memory_growing_and_not_a_sawtooth)
 		s[i].rss = (uint64_t)((10 + 50 * s[i].t) * MIB);
 	cr_assert(holds(DIAG_MEMORY_GROWING, &f));
 	cr_assert(!holds(DIAG_MEMORY_SUDDEN, &f));
+	/* A table copied to a larger one, the old one freed: each fall is
+	 * regained and passed; it still grows without being freed. */
+	for (i = 0; i < 26; i++)
+		s[i].rss =
+		    (uint64_t)((10 + 20 * s[i].t - (i % 8 == 7 ? 10 : 0)) *
+			       MIB);
+	cr_assert(holds(DIAG_MEMORY_GROWING, &f));
+	cr_assert(strstr(f.evidence, "every large fall was regained "
+				     "(largest fall 8.0 MiB"),
+		  "%s", f.evidence);
+	/* A fall at the end that is not regained is memory given back. */
+	s[25].rss = s[24].rss - (uint64_t)(12 * MIB);
+	cr_assert(!holds(DIAG_MEMORY_GROWING, &f));
 	/* Grows and is freed back: a working buffer, not a leak. */
 	for (i = 0; i < 26; i++)
 		s[i].rss = (uint64_t)((10 + 4 * (double)(i % 8)) * MIB);
@@ -472,6 +485,47 @@ Test(rules, resource_exhaustion_from_fds_and_pressure)
 	cr_assert(holds(DIAG_RESOURCE_EXHAUSTION, &f));
 }
 
+/*
+ * On a quiet machine an fsync loop is the only task that waits for the
+ * disk, and PSI counts "all tasks stalled on I/O" on the CPU where it waits
+ * for as long as it waits (46% of the time here): that is the process's own
+ * io_bound, not a machine short of I/O.  Only the stall shared with other
+ * tasks blocked on I/O (procs_blocked beyond its own) is the machine's.
+ */
+Test(rules, io_pressure_of_the_process_alone_is_not_exhaustion)
+{
+	struct diag_sample *s = mk(20, 2);
+	struct diag_finding f;
+	size_t i;
+
+	series.timed_states = 1;
+	for (i = 1; i < 20; i++) {
+		s[i].st_disk = 1;
+		s[i].st_sleep = 0;
+		s[i].t_disk = 0.46;
+		s[i].cpu = 0.04;
+		s[i].procs_blocked = s[i].st_disk;
+		s[i].psi_io = 46;
+		s[i].psi_io_full = 46;
+	}
+	cr_assert(holds(DIAG_IO_BOUND, &f), "its own fsyncs");
+	cr_assert(!holds(DIAG_RESOURCE_EXHAUSTION, &f),
+		  "its own stall is no exhaustion: %s", f.evidence);
+	/* Three other tasks blocked on I/O beside it: the disk is short for
+	 * the machine, and the process feels it. */
+	for (i = 1; i < 20; i++)
+		s[i].procs_blocked = s[i].st_disk + 3;
+	cr_assert(holds(DIAG_RESOURCE_EXHAUSTION, &f));
+	cr_assert(strstr(f.evidence, "all tasks stalled on I/O 46% of the "
+				     "time (PSI), 3.0 other tasks blocked on "
+				     "I/O beside its own on average"),
+		  "%s", f.evidence);
+	series.system = 1;
+	for (i = 1; i < 20; i++)
+		s[i].procs_blocked = s[i].st_disk = 1;
+	cr_assert(holds(DIAG_RESOURCE_EXHAUSTION, &f), "the machine itself");
+}
+
 Test(rules, healthy_and_ranked)
 {
 	struct diag_sample *s = mk(30, 2);
@@ -519,6 +573,10 @@ Test(diagnose, next_is_a_filled_in_command)
 			      "perfops-offcpu.svg -p 1234");
 	t.argv = argv;
 	f.id = DIAG_MEMORY_GROWING;
+	diag_next(&f, &t, buf, sizeof(buf), NULL);
+	cr_assert_str_eq(buf, "perfops guide memory_growing",
+			 "-p: the process is not started again under heap");
+	t.started = 1;
 	n = diag_next(&f, &t, buf, sizeof(buf), &words);
 	cr_assert_str_eq(buf, "perfops heap -- ./app 'it'\\''s' 'a b'");
 	cr_assert_eq(n, 6);
@@ -530,6 +588,47 @@ Test(diagnose, next_is_a_filled_in_command)
 	f.id = DIAG_RESOURCE_EXHAUSTION;
 	diag_next(&f, &t, buf, sizeof(buf), NULL);
 	cr_assert_str_eq(buf, "perfops guide resource_exhaustion");
+	t.started = 0;
+	/* Watched by -p, its command line known: a record attaches to the
+	 * process (starting it again would start a second postmaster, a
+	 * second nginx, on the same port and files). */
+	f.id = DIAG_CPU_ALL_CORES;
+	diag_next(&f, &t, buf, sizeof(buf), NULL);
+	cr_assert_str_eq(buf, "perfops record --per-thread --duration 10 -o "
+			      "perfops-cpu.svg -p 1234");
+	f.id = DIAG_IO_BOUND;
+	diag_next(&f, &t, buf, sizeof(buf), NULL);
+	cr_assert_str_eq(buf, "perfops record --off-cpu --duration 10 -o "
+			      "perfops-offcpu.svg -p 1234");
+	/* Started by diagnose (-- CMD): it is started again. */
+	t.started = 1;
+	diag_next(&f, &t, buf, sizeof(buf), NULL);
+	cr_assert_str_eq(buf, "perfops record --off-cpu --duration 10 -o "
+			      "perfops-offcpu.svg -- ./app 'it'\\''s' 'a b'");
+}
+
+/* A CPU line goes from zero to one CPU at least (all of them for the
+ * machine): a process or machine busy all along is a full bar, not the
+ * bottom one that reads as idle, and a steady trickle is no full bar. */
+Test(diagnose, sparkline_of_cpu_from_zero)
+{
+	double busy[] = {2, 2, 2}, ramp[] = {0, 1, 2}, near[] = {0.98, 1, 0.98};
+	double trickle[] = {0.05, 0.05}, flat[] = {5, 5};
+	char buf[64];
+
+	diag_sparkline(busy, 3, 40, 2, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "███");
+	diag_sparkline(ramp, 3, 40, 2, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "▁▄█");
+	diag_sparkline(near, 3, 40, 1, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "███", "2%% of noise is no swing");
+	diag_sparkline(trickle, 2, 40, 1, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "▁▁", "5%% of a CPU is near the bottom");
+	/* RSS: its own range, the shape of the growth. */
+	diag_sparkline(ramp, 3, 2, 0, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "▁█");
+	diag_sparkline(flat, 2, 40, 0, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "▁▁");
 }
 
 Test(diagnose, ids_round_trip)
@@ -564,17 +663,24 @@ Test(diagnose, psi_lines)
  * tests/helper/diag-workload.c on a busy 2-CPU machine (load 7-10): the
  * whole set of findings of each, the machine's saturation included. */
 
-static void expect_recorded(const char *name, const char *const *want)
+/* tests/data/diagnose/NAME.tsv into s. */
+static void read_recorded(const char *name, struct diag_series *s)
 {
 	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/tests/data/diagnose/%s.tsv",
+		 PERFOPS_SRCDIR, name);
+	cr_assert_eq(diag_series_read(path, s), 0, "%s", path);
+}
+
+static void expect_recorded(const char *name, const char *const *want)
+{
 	struct diag_series s;
 	struct diag_thresholds th;
 	struct diag_result r;
 	size_t i, n = 0;
 
-	snprintf(path, sizeof(path), "%s/tests/data/diagnose/%s.tsv",
-		 PERFOPS_SRCDIR, name);
-	cr_assert_eq(diag_series_read(path, &s), 0, "%s", path);
+	read_recorded(name, &s);
 	cr_assert(s.n > 10 && s.ncpus == 2, "%s: %zu samples", name, s.n);
 	diag_thresholds_init(&th);
 	diag_classify(&s, &th, &r);
@@ -604,6 +710,10 @@ RECORDED(spin1, "cpu_one_core", "system_cpu_saturated", NULL)
 RECORDED(spinall, "cpu_all_cores", "system_cpu_saturated", NULL)
 RECORDED(periodic, "cpu_periodic", "system_cpu_saturated", NULL)
 RECORDED(leak, "memory_growing", NULL)
+/* python3 growing a dict forever: 2 MiB to 2.1 GiB in 6 s, falling back by
+ * up to 298 MiB each time the table is copied to a larger one and the old
+ * one freed, and past its peak again a moment later. */
+RECORDED(dict, "cpu_one_core", "memory_growing", "system_cpu_saturated", NULL)
 RECORDED(sudden, "memory_sudden", NULL)
 RECORDED(cache, "memory_stable_high", NULL)
 RECORDED(fsync, "io_bound", "system_cpu_saturated", NULL)
@@ -618,7 +728,54 @@ RECORDED(fsync_busy, "io_bound", "system_cpu_saturated", NULL)
 RECORDED(fsync_cpuload, "io_bound", "system_cpu_saturated", NULL)
 RECORDED(fsync_ioload, "io_bound", "resource_exhaustion", NULL)
 RECORDED(fds, "resource_exhaustion", NULL)
+RECORDED(postgres, "cpu_all_cores", "memory_growing", "system_cpu_saturated",
+	 NULL)
 RECORDED(idle, NULL)
+
+/* The postmaster under pgbench -c 8, watched by -p: 14 processes that all
+ * map shared_buffers.  Their RSS summed went from 267 to 620 MiB, each
+ * shared page counted once per backend that touched it; their PSS, the
+ * memory they hold, from 66 to 102 MiB.  The memory rules read the PSS. */
+/* One rule on a recorded series: 1 and f filled when it holds. */
+static int recorded_rule(const char *name, enum diag_id id,
+			 struct diag_finding *f)
+{
+	struct diag_series s;
+	struct diag_thresholds th;
+	int r;
+
+	read_recorded(name, &s);
+	diag_thresholds_init(&th);
+	r = diag_rule(id, &s, &th, f);
+	diag_series_release(&s);
+	return r;
+}
+
+Test(recorded, postgres_tree_memory_is_its_pss)
+{
+	struct diag_finding f;
+
+	cr_assert(recorded_rule("postgres", DIAG_MEMORY_GROWING, &f));
+	cr_assert(strstr(f.evidence, "PSS of its processes (shared pages "
+				     "shared out) grew from 66.0 MiB to 101.9 "
+				     "MiB in 7.0 s"),
+		  "%s", f.evidence);
+	cr_assert(!recorded_rule("postgres", DIAG_MEMORY_SUDDEN, &f), "%s",
+		  f.evidence);
+}
+
+/* The fsync writer queued for a CPU 85% of the time: blocked in D 0.07 of
+ * the wall time, which the 0.2 floor is not over; the evidence names the
+ * figure that passed it, over the time it was not queued. */
+Test(recorded, io_bound_names_the_figure_its_floor_is_over)
+{
+	struct diag_finding f;
+
+	cr_assert(recorded_rule("fsync_cpuload", DIAG_IO_BOUND, &f));
+	cr_assert(strstr(f.evidence, "0.07 threads on average (0.47 over the "
+				     "time not queued for a CPU)"),
+		  "%s", f.evidence);
+}
 
 Test(recorded, the_process_before_the_machine)
 {
