@@ -84,3 +84,18 @@ need_record() {
 weight() {
 	grep -E -- "$1" "$2" | awk '{ t += $NF } END { print t + 0 }'
 }
+# wait_for SECS WHAT CMD...: run CMD every 0.1 s until it succeeds, for
+# SECS seconds at most (generous: a loaded CI machine is slow to start
+# things, and a wait that gives up early fails the test for nothing).
+# Returns 1 after a diagnostic naming WHAT and how long it waited.
+wait_for() {
+	local secs=$1 what=$2 i
+	shift 2
+	for i in $(seq $((secs * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@" && return 0
+	diag "gave up after $secs s waiting for $what"
+	return 1
+}
