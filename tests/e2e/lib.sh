@@ -96,6 +96,6 @@ wait_for() {
 		sleep 0.1
 	done
 	"$@" && return 0
-	diag "gave up after $secs s waiting for $what"
+	echo "# gave up after $secs s waiting for $what"
 	return 1
 }
