@@ -1,6 +1,8 @@
 /*
  * diag-workload MODE SECONDS [ARG]: one performance symptom each, for the
  * `perfops diagnose` tests.  Every mode ends by itself after SECONDS.
+ * Rates and periods follow the clock, not the speed the machine lets the
+ * helper run at.
  * When DIAG_READY names a file, it is created once the setup is done (the
  * cache is filled, the server listens), so a test can attach with -p.
  *
@@ -141,18 +143,29 @@ static int spinall(void)
 	return 0;
 }
 
+/*
+ * periodic and leak keep to a timetable of their own clock: burst k starts
+ * at k * 0.6 s, mebibyte k is added at k * 50 ms.  Sleeping a fixed time
+ * after the work instead would stretch the period and slow the growth by
+ * however late a loaded machine runs them.
+ */
 static int periodic(void)
 {
+	double next = now();
+
 	ready();
 	while (now() < deadline) {
-		spin_until(now() + 0.2);
-		sleep_s(0.4);
+		spin_until(next + 0.2);
+		next += 0.6;
+		sleep_s(next - now());
 	}
 	return 0;
 }
 
 static int leak(void)
 {
+	double next = now();
+
 	ready();
 	while (now() < deadline) {
 		char *p = malloc(1 << 20);
@@ -160,7 +173,8 @@ static int leak(void)
 		if (!p)
 			return 1;
 		touch(p, 1 << 20);
-		sleep_s(0.05);
+		next += 0.05;
+		sleep_s(next - now());
 	}
 	return 0;
 }
