@@ -36,6 +36,13 @@ started() {
 	return 1
 }
 
+# nginx_logged FILE N: wait until nginx's access log FILE has N lines at
+# least.  nginx logs a request once it has sent the answer, which perfops
+# may have read (and exited) before a busy nginx got to log it; a log
+# that stays short is left to the test's own check after 30 s.
+nginx_logged() { wait_for 30 "$2 lines in $1" lines_at_least "$1" "$2"; }
+lines_at_least() { [ "$(wc -l <"$1")" -ge "$2" ]; }
+
 # start_tls_nginx N: nginx-tls.conf in $T/ng ($D) with a certificate for
 # localhost and 127.0.0.1 made by openssl ($D/cert.pem); when nginx or
 # openssl is missing, skip the N planned tests and end the file.
