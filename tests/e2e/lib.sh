@@ -80,6 +80,24 @@ need_record() {
 		exit 0
 	fi
 }
+# recording PID: perfops record -p (PID) records: its perf events are
+# open and its worker thread runs, which starts after /proc/kallsyms is
+# read, just before the events are enabled.
+recording() {
+	local n
+	n=$(awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+	[ "${n:-0}" -ge 2 ] && ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'perf_event'
+}
+# runs_workload PID: PID's child runs the workload $W (it has exec'd it).
+# perfops record lets its command exec once it records, its SIGINT
+# handler set: the evidence that a Ctrl-C now ends a recording.
+runs_workload() {
+	local c
+	c=$(pgrep -P "$1" | head -1)
+	[ -n "$c" ] && [ "$(readlink "/proc/$c/exe")" = "$(readlink -f "$W")" ]
+}
+# cpu_ticks PID: the CPU time PID has used, in clock ticks (0 if gone).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # weight REGEX FILE: the folded weight of the stacks matching REGEX.
 weight() {
 	grep -E -- "$1" "$2" | awk '{ t += $NF } END { print t + 0 }'

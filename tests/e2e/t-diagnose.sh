@@ -46,8 +46,6 @@ start_ready() {
 	hpid=$!
 	wait_for 120 "$D $1 to be ready" test -e "$T/ready"
 }
-# cpu_ticks PID: the CPU time PID has used, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 watch --duration 2.5s -- "$D" spin1 10
 is "$rc" 0 "spin1: exit 0"

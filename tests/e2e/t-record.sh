@@ -74,19 +74,33 @@ is "$rc" 0 "record -p PID exits 0"
 a=$(share hot_a "$T/pid.folded")
 within "$a" 60 8; ok $? "attached recording sees hot_a at about 60% (got $a%)"
 kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null
-# the target exits during the recording: what was recorded is kept.
-"$W" cpu 0.5 >/dev/null &
+# the target exits during the recording: what was recorded is kept.  It
+# ends once perfops has attached and it has run 0.2 CPU-second more (a
+# target that lived a fixed 0.5 s could end before a slow start attached).
+"$W" cpu 60 >/dev/null &
 wpid=$!
-sleep 0.1
-run "$PERFOPS" record -p "$wpid" --duration 5 -o "$T/exit.folded"
+"$PERFOPS" record -p "$wpid" --duration 60 -o "$T/exit.folded" >/dev/null 2>"$T/exit.err" &
+rpid=$!
+wait_for 120 "perfops record -p to record" recording "$rpid"
+t0=$(cpu_ticks "$wpid")
+wait_for 120 "the target to run 0.2 CPU-s" eval '[ "$(cpu_ticks "$wpid")" -ge $((t0 + $(getconf CLK_TCK) / 5)) ]'
+kill "$wpid"
+wait "$rpid"
+rc=$?
 wait "$wpid" 2>/dev/null
+err=$(cat "$T/exit.err")
 [ "$rc" -eq 0 ] && [ -s "$T/exit.folded" ] && echo "$err" | grep -q 'ended during the recording'
 ok $? "a target ending during the recording keeps the samples"
 
 # 20-21: SIGINT ends cleanly and writes everything.
 "$PERFOPS" record -o "$T/int.folded" -- "$W" cpu 10 >"$T/int.out" 2>&1 &
 rpid=$!
-sleep 1
+# Once it records and the command has run 0.2 CPU-second (samples to
+# write), not after a second of a start that a loaded machine may slow
+# (a SIGINT while perfops reads /proc/kallsyms ends it with 130).
+wait_for 120 "perfops record to run the workload" runs_workload "$rpid"
+t0=$(cpu_ticks "$(pgrep -P "$rpid" | head -1)")
+wait_for 120 "the workload to run 0.2 CPU-s" eval '[ "$(cpu_ticks "$(pgrep -P "$rpid" | head -1)")" -ge $((t0 + $(getconf CLK_TCK) / 5)) ]'
 kill -INT "$rpid"
 wait "$rpid"
 is "$?" 0 "SIGINT ends the recording with exit 0"
