@@ -65,15 +65,20 @@ awk -v s="$slept" -v l="$life" 'BEGIN { exit !(l >= 2 && s <= l + 0.05 && s >= 0
 ok $? "the sleeping thread's blocked stack has its lifetime (got $slept s, it lived $life s)"
 like "$err" 'off-cpu: [0-9]+ blocked intervals' "summary reports off-CPU time"
 
-# 17-19: attach to a running process.
-"$W" cpu 4 >/dev/null &
+# 17-19: attach to a running process.  It does 10 whole rounds once
+# perfops records, and perfops ends with it: a fixed window over rounds
+# that a loaded machine stretches would cut them anywhere.
+WL_START_FILE=$T/go "$W" cpu 0 10 >/dev/null &
 wpid=$!
-sleep 0.3
-run "$PERFOPS" record -p "$wpid" --duration 1 -o "$T/pid.folded"
-is "$rc" 0 "record -p PID exits 0"
+"$PERFOPS" record -p "$wpid" --duration 300 -o "$T/pid.folded" >/dev/null 2>"$T/pid.err" &
+rpid=$!
+wait_for 120 "perfops record -p to record" recording "$rpid"
+touch "$T/go"
+wait "$rpid"
+is "$?" 0 "record -p PID exits 0"
+wait "$wpid" 2>/dev/null
 a=$(share hot_a "$T/pid.folded")
 within "$a" 60 8; ok $? "attached recording sees hot_a at about 60% (got $a%)"
-kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null
 # the target exits during the recording: what was recorded is kept.  It
 # ends once perfops has attached and it has run 0.2 CPU-second more (a
 # target that lived a fixed 0.5 s could end before a slow start attached).

@@ -6,7 +6,9 @@
  *   perfops-workload [cpu|qsort|threads|all] [SECONDS] [ROUNDS]
  *
  * With ROUNDS the main loop does exactly that many rounds (a fixed amount
- * of work, for overhead benchmarks) instead of running SECONDS.
+ * of work, for overhead benchmarks) instead of running SECONDS.  With
+ * WL_START_FILE set, the main loop waits until that file exists (a test
+ * attaches first, then lets it run).
  *
  * cpu:     hot_a, hot_b and hot_c take 60%, 30% and 10% of the CPU.
  * qsort:   main -> sort_loop -> qsort (libc, no frame pointers) ->
@@ -178,6 +180,11 @@ NOINLINE void child_spin(double until)
 
 static void run(const char *mode, double seconds, long rounds)
 {
+	const char *gate = getenv("WL_START_FILE");
+
+	/* Until a profiler has attached, with nothing to sample. */
+	while (gate && access(gate, F_OK) < 0)
+		usleep(10000);
 	double until = now() + seconds;
 	int use_cpu = !strcmp(mode, "cpu") || !strcmp(mode, "threads") ||
 		      !strcmp(mode, "all");
