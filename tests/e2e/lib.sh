@@ -80,7 +80,40 @@ need_record() {
 		exit 0
 	fi
 }
+# recording PID: perfops record -p (PID) records: its perf events are
+# open and its worker thread runs, which starts after /proc/kallsyms is
+# read, just before the events are enabled.
+recording() {
+	local n
+	n=$(awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+	[ "${n:-0}" -ge 2 ] && ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'perf_event'
+}
+# runs_workload PID: PID's child runs the workload $W (it has exec'd it).
+# perfops record lets its command exec once it records, its SIGINT
+# handler set: the evidence that a Ctrl-C now ends a recording.
+runs_workload() {
+	local c
+	c=$(pgrep -P "$1" | head -1)
+	[ -n "$c" ] && [ "$(readlink "/proc/$c/exe")" = "$(readlink -f "$W")" ]
+}
+# cpu_ticks PID: the CPU time PID has used, in clock ticks (0 if gone).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # weight REGEX FILE: the folded weight of the stacks matching REGEX.
 weight() {
 	grep -E -- "$1" "$2" | awk '{ t += $NF } END { print t + 0 }'
+}
+# wait_for SECS WHAT CMD...: run CMD every 0.1 s until it succeeds, for
+# SECS seconds at most (generous: a loaded CI machine is slow to start
+# things, and a wait that gives up early fails the test for nothing).
+# Returns 1 after a diagnostic naming WHAT and how long it waited.
+wait_for() {
+	local secs=$1 what=$2 i
+	shift 2
+	for i in $(seq $((secs * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@" && return 0
+	echo "# gave up after $secs s waiting for $what"
+	return 1
 }

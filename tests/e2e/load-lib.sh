@@ -12,7 +12,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 # $NGINX_PORT2 for a config with a second server).  Returns 1
 # when nginx is not installed or does not start.
 start_nginx() {
-	local d=$1 conf=${2:-nginx.conf} i
+	local d=$1 conf=${2:-nginx.conf} pid
 	[ -x "$NGINX" ] || return 1
 	mkdir -p "$d/www" "$d/tmp"
 	NGINX_PORT=$("$LS" --free-port)
@@ -20,13 +20,28 @@ start_nginx() {
 	sed "s#@PORT@#$NGINX_PORT#; s#@PORT2@#$NGINX_PORT2#; s#@ROOT@#$d#g" \
 		"$TOP/tests/data/load/$conf" >"$d/nginx.conf"
 	"$NGINX" -p "$d" -c "$d/nginx.conf" -e "$d/error.log" &
-	_pids="$_pids $!"
-	for i in $(seq 50); do
-		[ -s "$d/nginx.pid" ] && return 0
-		sleep 0.1
-	done
+	pid=$!
+	_pids="$_pids $pid"
+	# nginx writes its pid file once it listens.  A loaded machine may
+	# take long; a nginx that exits (a port taken) is not waited for.
+	wait_for 120 "nginx's pid file $d/nginx.pid" started "$pid" "$d/nginx.pid"
+	[ -s "$d/nginx.pid" ] && return 0
+	echo "# nginx did not start: $(tail -3 "$d/error.log" 2>/dev/null)"
 	return 1
 }
+# started PID FILE: FILE is written, or PID is gone (then wait no more).
+started() {
+	[ -s "$2" ] && return 0
+	kill -0 "$1" 2>/dev/null || { [ -s "$2" ] || echo "# process $1 exited"; return 0; }
+	return 1
+}
+
+# nginx_logged FILE N: wait until nginx's access log FILE has N lines at
+# least.  nginx logs a request once it has sent the answer, which perfops
+# may have read (and exited) before a busy nginx got to log it; a log
+# that stays short is left to the test's own check after 30 s.
+nginx_logged() { wait_for 30 "$2 lines in $1" lines_at_least "$1" "$2"; }
+lines_at_least() { [ "$(wc -l <"$1")" -ge "$2" ]; }
 
 # start_tls_nginx N: nginx-tls.conf in $T/ng ($D) with a certificate for
 # localhost and 127.0.0.1 made by openssl ($D/cert.pem); when nginx or
@@ -48,16 +63,19 @@ start_tls_nginx() {
 # start_server NAME ARGS...: the test server; sets $PORT and remembers its
 # pid in $SERVER_PID; its request count lands in $T/NAME.count on stop.
 start_server() {
-	local name=$1 i
+	local name=$1
 	shift
 	rm -f "$T/$name.port"
 	"$LS" --port-file "$T/$name.port" --count-file "$T/$name.count" "$@" &
 	SERVER_PID=$!
 	_pids="$_pids $SERVER_PID"
-	for i in $(seq 50); do
-		[ -s "$T/$name.port" ] && break
-		sleep 0.05
-	done
+	# Its port file is written once it listens (a loaded machine may
+	# take long): without it every test after would fail for nothing.
+	wait_for 120 "load-server $name's port file" started "$SERVER_PID" "$T/$name.port"
+	if [ ! -s "$T/$name.port" ]; then
+		echo "Bail out! load-server $name $* did not start (no port in $T/$name.port)"
+		exit 1
+	fi
 	PORT=$(cat "$T/$name.port")
 }
 # stop_server: stop the last test server; its count is then written.

@@ -20,8 +20,10 @@ pg_start() {
 	[ -n "$asuser" ] && chown postgres "$PGD"
 	PORT=$((50000 + $$ % 10000))
 	trap pg_stop EXIT
-	$asuser "$bindir/initdb" -D "$PGD/data" -A trust -U postgres >"$PGD/initdb.log" 2>&1 &&
-		$asuser "$bindir/pg_ctl" -D "$PGD/data" -l "$PGD/log" -w \
+	# A throw-away cluster: initdb need not wait for the disk (--no-sync),
+	# and pg_ctl waits 300 s, not its default 60, for a loaded machine.
+	$asuser "$bindir/initdb" --no-sync -D "$PGD/data" -A trust -U postgres >"$PGD/initdb.log" 2>&1 &&
+		$asuser "$bindir/pg_ctl" -D "$PGD/data" -l "$PGD/log" -w -t 300 \
 			-o "-k $PGD -p $PORT -c listen_addresses='' $*" \
 			start >"$PGD/start.log" 2>&1
 	local st=$?
@@ -52,3 +54,31 @@ pg_up() {
 	fi
 }
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h "$PGD" -p "$PORT" -U postgres "$@"; }
+# psql_quiet: psql_ for the tests' own polls and marks, whose statements
+# stay out of the log the tests read (log_min_duration_statement=-1).
+psql_quiet() { PGOPTIONS="-c log_min_duration_statement=-1" psql_ "$@"; }
+# pg_reloaded NAME VALUE: after pg_reload_conf(), which only signals the
+# server, wait until a new session has the new VALUE of setting NAME.
+pg_reloaded() {
+	wait_for 120 "$1 = '$2' after pg_reload_conf()" pg_setting_is "$1" "$2"
+}
+pg_setting_is() { [ "$(psql_quiet -At -c "SHOW $1" 2>/dev/null)" = "$2" ]; }
+# pg_log_sync LOG...: wait until the logging collector has written every
+# message sent so far to each LOG file (a mark logged now, after them,
+# is in the file).
+_pg_mark=0
+pg_log_sync() {
+	local m f
+	_pg_mark=$((_pg_mark + 1))
+	m="perfops-test log mark $_pg_mark"
+	psql_quiet -c "DO \$\$BEGIN RAISE LOG '$m'; END\$\$" >/dev/null
+	for f in "$@"; do
+		wait_for 120 "'$m' in $f" grep -qF "$m" "$f"
+	done
+}
+# pg_true SQL: the query's one value is true.
+pg_true() { [ "$(psql_quiet -At -c "$1" 2>/dev/null)" = t ]; }
+# pg_active QUERY: another session is running exactly QUERY.
+pg_active() {
+	pg_true "SELECT count(*) > 0 FROM pg_stat_activity WHERE state = 'active' AND query = '$1' AND pid <> pg_backend_pid()"
+}

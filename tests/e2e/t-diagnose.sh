@@ -36,16 +36,15 @@ agree() {
 	awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && d <= 0.15 * b + 0.05) }'
 	ok $? "$1 (sampled $a CPU-s, wait4 $b)"
 }
-# start_ready MODE SECS ARGS: start a helper, wait until it is set up.
+# start_ready MODE SECS ARGS: start a helper, wait until it is set up
+# (120 s at most: a loaded machine takes its time).  The helpers watched
+# with -p are given 300 s, and killed when done: a fixed 10 s ran out
+# under load while they were still watched.
 start_ready() {
 	rm -f "$T/ready"
 	DIAG_READY=$T/ready "$D" "$@" &
 	hpid=$!
-	for _ in $(seq 100); do
-		[ -e "$T/ready" ] && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for 120 "$D $1 to be ready" test -e "$T/ready"
 }
 
 watch --duration 2.5s -- "$D" spin1 10
@@ -77,7 +76,9 @@ like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="memory_growing") 
 like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="memory_growing") | .next')" \
 	"^perfops heap -- $D leak 10$" "a leak's next step traces the heap"
 
-watch --duration 2.5s -- "$D" sudden 3
+# Watched until it exits (it holds the memory 1 s at least): the whole
+# rise is seen however late a loaded machine runs the helper.
+watch --duration 60s -- "$D" sudden 3
 has memory_sudden && lacks memory_growing
 classified $? "160 MiB at once is memory_sudden (got: $(echo $ids))"
 like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="memory_sudden") | .evidence')" \
@@ -85,7 +86,7 @@ like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="memory_sudden") |
 	"the rise is the helper's 160 MiB"
 
 # A running server with its cache filled, watched with -p.
-start_ready cache 10 300
+start_ready cache 300 300
 ok $? "the cache helper is ready"
 watch --duration 1.5s -p "$hpid"
 rss_kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$hpid/status")
@@ -108,7 +109,7 @@ like "$(printf '%s' "$out" | jq -r '.findings[] | select(.id=="lock_contention")
 	"^perfops record --off-cpu --duration 5 -o perfops-offcpu.svg -- $D mutex 10$" \
 	"contention's next step is an off-CPU profile"
 
-start_ready idle 10
+start_ready idle 300
 ok $? "the idle server is ready"
 watch --duration 2s -p "$hpid"
 is "$rc" 0 "idle: exit 0"
@@ -121,9 +122,10 @@ like "$out" "No finding: the process looks healthy\." "the text says healthy"
 kill "$hpid"; wait "$hpid" 2>/dev/null
 
 # Close to the descriptor limit.
-(ulimit -n 64 && exec "$D" idle 10 56) &
+rm -f "$T/ready"
+(ulimit -n 64 && DIAG_READY=$T/ready exec "$D" idle 300 56) &
 hpid=$!
-sleep 0.5
+wait_for 120 "the helper to open its 56 files" test -e "$T/ready"
 watch --duration 1.5s -p "$hpid"
 kill "$hpid"; wait "$hpid" 2>/dev/null
 has resource_exhaustion
@@ -151,7 +153,11 @@ agree "the CPU time of 50 ms children is all counted"
 # Ctrl-C ends the watch early and still reports; the command is stopped.
 "$PERFOPS" diagnose --duration 60s -- "$D" spin1 60 >"$T/int.out" 2>"$T/int.err" &
 dpid=$!
-sleep 1.2
+# Interrupted once the spinning child has had half a CPU-second (at
+# least half a second of samples), not after a time a loaded machine
+# may spend starting perfops.
+spun() { [ "$(cpu_ticks "$(pgrep -P "$dpid" | head -1)")" -ge $(($(getconf CLK_TCK) / 2)) ]; }
+wait_for 120 "spin1 to use half a CPU-second under diagnose" spun
 kill -INT "$dpid"
 wait "$dpid"
 is "$?" 0 "SIGINT: exit 0"

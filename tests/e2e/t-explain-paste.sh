@@ -89,7 +89,9 @@ $Q;
 SET auto_explain.log_format = json;
 SELECT count(*) FROM orders WHERE customer_id = 7;
 EOF
-sleep 0.5
+logs=$LOG.csv
+[ "${dest%jsonlog}" != "$dest" ] && logs="$logs $LOG.json"
+pg_log_sync "$LOG" $logs
 CHECK="python3 $TOP/tests/e2e/explain-check.py"
 # PostgreSQL's own text of the first plan, from the log.
 awk '/  plan:$/ { n++; next } n == 1 && /^\t/ { sub(/^\t/, ""); print; next } n == 1 { exit }' "$LOG" |
@@ -204,7 +206,7 @@ SET auto_explain.log_analyze = on;
 SET auto_explain.log_format = $fmt;
 SELECT count(*) FROM orders WHERE customer_id < 100;
 EOF
-	sleep 0.5
+	pg_log_sync "$LOG"
 	from=$(grep -n '  plan:$' "$LOG" | tail -1 | cut -d: -f1)
 	tail -n +"$from" "$LOG" | awk 'NR == 1 || /^\t/ { print; next } { exit }' >"$T/ae-$fmt.log"
 	d=$(head -1 "$T/ae-$fmt.log" | grep -oE 'duration: [0-9.]+' | grep -oE '[0-9.]+')

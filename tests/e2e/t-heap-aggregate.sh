@@ -3,9 +3,7 @@
 # size follows the allocation sites, not the run's length, and every
 # report from it is the report of the event stream (--raw) it came from.
 . "$(dirname "$0")/lib.sh"
-H=$BUILD/tests/helper/heap-workload
-# jf FILE KEY: a top-level number of a --json report.
-jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
+. "$(dirname "$0")/heap-lib.sh"
 plan 31
 
 # The same churn program, 20 times longer: the raw stream grows 20x, the
@@ -131,12 +129,8 @@ is "$rc:$err" "1:perfops: $T/new.heap: heap profile of version 1, which this per
 # which heap report reads.
 "$PERFOPS" heap -o "$T/k.heap" -- "$H" sleep 40 500 >/dev/null 2>&1 &
 pp=$!
-# Until the 40 blocks are flushed (every 100 ms), 10 s at most.
-for _ in $(seq 100); do
-	grep -q . "$T/k.heap.partial" 2>/dev/null && [ "$(stat -c %s "$T/k.heap.partial")" -gt 400 ] && break
-	sleep 0.1
-done
-sleep 0.3
+# Until the 40 blocks are flushed (every 100 ms once the program runs).
+wait_for 120 "the 40 blocks in k.heap.partial" leaked_in "$T/k.heap.partial" 40
 child=$(pgrep -P $pp | head -1)
 kill -KILL $pp
 sleep 1

@@ -3,7 +3,7 @@
 # (tests/helper/heap-workload.c): exact counts, peak, leaks, temporaries,
 # fork, exec, threads, SIGKILL, every allocation function, the outputs.
 . "$(dirname "$0")/lib.sh"
-H=$BUILD/tests/helper/heap-workload
+. "$(dirname "$0")/heap-lib.sh"
 plan 71
 
 # hrun ARGS...: perfops heap ARGS, a run whose report (which goes to
@@ -15,9 +15,6 @@ hrun() {
 	if [ -f "$T/rep" ]; then cp "$T/rep" "$T/out"; else : >"$T/out"; fi
 	out=$(cat "$T/out")
 }
-
-# jf FILE KEY: a top-level number of a --json report.
-jf() { sed -n "s/^  \"$2\": \\([0-9-]*\\),*\$/\\1/p" "$1" | head -1; }
 
 hrun --json -o "$T/leak.heap" -- "$H" leak 100 1000
 is "$rc" 0 "heap runs the program: $(echo "$err" | head -1)"
@@ -161,7 +158,9 @@ is "$(jf "$T/out" leaked_blocks):$(jf "$T/out" mmap_bytes)" "0:3145728" "all: no
 # SIGKILL: the file has everything up to the last periodic flush.
 "$PERFOPS" heap --json --report-file "$T/kill.json" -o "$T/kill.heap" -- "$H" sleep 40 500 >/dev/null 2>"$T/kill.err" &
 pp=$!
-sleep 1.5
+# Killed once its 40 blocks are flushed: a periodic flush every 100 ms
+# once the program runs, which a loaded machine may take long to start.
+wait_for 120 "the 40 blocks in kill.heap.partial" leaked_in "$T/kill.heap.partial" 40
 kill -KILL "$(pgrep -P $pp)"
 wait $pp
 is "$?" 137 "SIGKILL: perfops reports the killed program and exits 128 + 9, as a shell would"
@@ -174,9 +173,9 @@ is "$(jf "$T/kill.json" leaked_blocks):$(jf "$T/kill.json" leaked_bytes)" "40:20
 
 # Ctrl-C (SIGINT) ends the program, not perfops, which still reports.
 # (A background job starts with SIGINT ignored: perl restores it.)
-timeout 20 perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV' "$PERFOPS" heap --json --report-file "$T/int.json" -o "$T/int.heap" -- "$H" sleep 3 100 >/dev/null 2>"$T/int.err" &
+timeout 300 perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV' "$PERFOPS" heap --json --report-file "$T/int.json" -o "$T/int.heap" -- "$H" sleep 3 100 >/dev/null 2>"$T/int.err" &
 pp=$!
-sleep 1.5
+wait_for 120 "the 3 blocks in int.heap.partial" leaked_in "$T/int.heap.partial" 3
 perf_pid=$(pgrep -P $pp | head -1)
 kill -INT "$(pgrep -P "$perf_pid" | head -1)" 2>/dev/null
 wait $pp

@@ -13,6 +13,7 @@ run "$PERFOPS" load --h2 -c 4 -t 2 -d 0.5s --cacert "$D/cert.pem" --json \
 	"https://localhost:$NGINX_PORT/index.html"
 is "$rc" 0 "HTTP/2 over TLS: exit 0"
 n=$(jget "$T/out" o.requests)
+nginx_logged "$D/access.log" "$n"
 is "$(grep -cE '^GET /index.html 200 "localhost" TLSv1\.[23] HTTP/2.0 ' "$D/access.log")" "$n" \
 	"every request over HTTP/2, negotiated by ALPN, in nginx's log ($n)"
 is "$(jget "$T/out" 'o.errors.total + ":" + o.connections.achieved + ":" + o.status["200"]')" \
@@ -21,11 +22,13 @@ is "$(jget "$T/out" 'o.errors.total + ":" + o.connections.achieved + ":" + o.sta
 : >"$D/access.log"
 run "$PERFOPS" load --h2 --streams 16 -c 2 -t 1 -d 0.5s --json "http://127.0.0.1:$NGINX_PORT2/index.html"
 n=$(jget "$T/out" o.requests)
+nginx_logged "$D/access.log" "$n"
 is "$rc:$(grep -c '^GET /index.html 200 "-" - HTTP/2.0 ' "$D/access.log")" "0:$n" \
 	"h2c with 16 streams a connection: every request in the log ($n)"
 
 : >"$D/access.log"
 run "$PERFOPS" load --h2 --streams 4 --rate 400 -c 8 -d 1s --json "http://127.0.0.1:$NGINX_PORT2/index.html"
+nginx_logged "$D/access.log" 400
 is "$(jget "$T/out" o.requests):$(wc -l <"$D/access.log")" "400:400" \
 	"open loop over h2c: 400 requests at 400/s, 400 in the log"
 is "$(jget "$T/out" 'o.connections.achieved <= 8 && o.errors.total == 0')" true \
@@ -35,6 +38,7 @@ is "$(jget "$T/out" 'o.connections.achieved <= 8 && o.errors.total == 0')" true 
 printf 'a=1&b=2' >"$T/body"
 run "$PERFOPS" load --h2 -c 1 -d 0.2s -m POST --body @"$T/body" -H 'X-One: first' \
 	-H 'Connection: keep-alive' "http://127.0.0.1:$NGINX_PORT2/index.html"
+nginx_logged "$D/access.log" 1
 is "$(sort -u "$D/access.log")" 'POST /index.html 405 "-" - HTTP/2.0 7 "first"' \
 	"POST with a body and a header over HTTP/2 (connection headers left out)"
 

@@ -20,6 +20,7 @@ U2=http://127.0.0.1:$NGINX_PORT2/index.html
 check() {
 	local n
 	n=$(jget "$T/out" o.requests)
+	nginx_logged "$T/ng/access.log" "$n"
 	is "$rc:$(jget "$T/out" o.errors.total)" "0:0" "$1: exit 0, no errors"
 	is "$(wc -l <"$T/ng/access.log")" "$n" "$1: requests = nginx's log ($n)"
 	: >"$T/ng/access.log"

@@ -29,6 +29,7 @@ EOF_T
 counts() { sort "$T/ng/access.log" | uniq -c | sed 's/^ *//'; }
 
 run "$PERFOPS" load --targets "$T/targets.http" --rate 300 -c 10 -d 1s --json
+nginx_logged "$T/ng/access.log" 300
 is "$rc:$(jget "$T/out" 'o.requests + ":" + o.errors.total')" "0:300:0" \
 	"http format: 300 requests at 300/s, no errors (HEAD has no body)"
 is "$(counts)" '100 GET /index.html 200 - "a" "-"
@@ -43,6 +44,7 @@ cat >"$T/targets.jsonl" <<EOF_T
 EOF_T
 : >"$T/ng/access.log"
 run "$PERFOPS" load --targets "$T/targets.jsonl" --rate 300 -c 10 -d 1s -H 'X-Two: all'
+nginx_logged "$T/ng/access.log" 300
 is "$rc" 0 "JSON lines: exit 0"
 is "$(counts)" '100 GET /index.html 200 - "a" "all"
 100 HEAD /index.html 200 - "-" "all"
@@ -56,11 +58,13 @@ for i in 1 2 3; do
 	eval "p$i=\$!"
 done
 wait $p1 $p2 $p3
+nginx_logged "$T/ng/access.log" 300
 is "$(counts | cut -d' ' -f1-2 | tr '\n' ' ')" "100 GET 100 HEAD 100 POST " \
 	"3 shards: the targets in the turn of one process, 100 each"
 
 : >"$T/ng/access.log"
 run "$PERFOPS" load --targets "$T/targets.http" --random-targets --rate 300 -c 10 -d 1s --json
+nginx_logged "$T/ng/access.log" 300
 is "$(jget "$T/out" o.requests):$(wc -l <"$T/ng/access.log")" "300:300" "--random-targets: 300 sent"
 is "$(counts | awk '$1 > 50 && $1 < 150' | wc -l)" 3 "--random-targets: each target about a third ($(counts | cut -d' ' -f1-2 | tr '\n' ' '))"
 

@@ -20,12 +20,14 @@ run "$PERFOPS" load -c 4 -t 2 -d 0.5s --cacert "$D/cert.pem" --json \
 	"https://localhost:$NGINX_PORT/index.html"
 is "$rc" 0 "https with the issuer trusted: exit 0"
 n=$(jget "$T/out" o.requests)
+nginx_logged "$D/access.log" "$n"
 is "$(grep -cE '^GET /index.html 200 "localhost" TLSv1\.[23] HTTP/1.1 - "-"$' "$D/access.log")" "$n" \
 	"every request over TLS with SNI 'localhost' in nginx's log ($n)"
 is "$(jget "$T/out" 'o.errors.total + ":" + o.connections.achieved')" "0:4" "no errors, 4 connections"
 
 : >"$D/access.log"
 run "$PERFOPS" load -c 2 -d 0.3s --cacert "$D/cert.pem" "https://127.0.0.1:$NGINX_PORT/index.html"
+nginx_logged "$D/access.log" 1
 is "$rc:$(sed 's/TLSv1\.[23]/TLS/' "$D/access.log" | sort -u)" '0:GET /index.html 200 "-" TLS HTTP/1.1 - "-"' \
 	"an IP address is verified against the certificate, without SNI"
 
@@ -44,6 +46,7 @@ is "$rc:$(jget "$T/out" o.errors.total)" "0:0" "--insecure skips the check"
 run "$PERFOPS" load -c 2 -t 1 -d 0.5s --cacert "$D/cert.pem" -H 'Connection: close' --json \
 	"https://localhost:$NGINX_PORT/index.html"
 n=$(jget "$T/out" o.requests)
+nginx_logged "$D/reuse.log" "$n"
 full=$(grep -c '^\.$' "$D/reuse.log")
 is "$rc:$(grep -c '^r$' "$D/reuse.log"):$((full >= 1 && full <= 2))" "0:$((n - full)):1" \
 	"Connection: close over TLS: $n requests, all but the first $full connections resumed"

@@ -47,10 +47,13 @@ pg_up $((N - 4)) $((N - 5)) -c log_min_duration_statement=0 -c logging_collector
 psql_ -c "ALTER SYSTEM SET log_line_prefix = '%m [%p] %q%u@%d '" \
 	-c "ALTER SYSTEM SET log_lock_waits = on" -c "ALTER SYSTEM SET deadlock_timeout = '100ms'" \
 	-c "SELECT pg_reload_conf()" >/dev/null
-sleep 1
+pg_reloaded log_line_prefix '%m [%p] %q%u@%d '
+# hold_until_waited(S): hold on until a session has waited S seconds
+# for a lock (120 s at most), whenever the load lets it start waiting.
 psql_ >/dev/null <<'EOF'
 CREATE TABLE orders (id int PRIMARY KEY, customer_id int, amount numeric);
 INSERT INTO orders SELECT i, 1 + i % 500, i % 1000 FROM generate_series(1, 20000) i;
+CREATE FUNCTION hold_until_waited(s float8) RETURNS void LANGUAGE plpgsql AS $$ BEGIN LOOP PERFORM pg_stat_clear_snapshot(); EXIT WHEN EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND clock_timestamp() - query_start > make_interval(secs => s)) OR clock_timestamp() - statement_timestamp() > interval '120 s'; PERFORM pg_sleep(0.02); END LOOP; END $$;
 EOF
 {
 	for i in $(seq 1 40); do echo "SELECT * FROM orders WHERE id = $i;"; done
@@ -74,18 +77,21 @@ psql_ -f "$T/loop.sql" >/dev/null
 printf '\\set cid random(1, 500)\nSELECT * FROM orders WHERE customer_id = :cid;\n' >"$T/bench.sql"
 pgbench -h "$PGD" -p "$PORT" -U postgres -n -c 1 -t 20 -M extended \
 	-f "$T/bench.sql" postgres >/dev/null 2>&1
-# Lock contention: a transaction holds a row for a second while another
-# session updates it.
+# Lock contention: a transaction holds a row while another session
+# updates it, until that one has waited half a second (well past the
+# deadlock_timeout of 100 ms that logs the wait), however late it starts.
 psql_ -c "BEGIN" -c "UPDATE orders SET amount = amount WHERE id = 1" \
-	-c "SELECT pg_sleep(1) AS holder" -c "COMMIT" >/dev/null &
-sleep 0.3
+	-c "SELECT hold_until_waited(0.5) AS holder" -c "COMMIT" >/dev/null &
+wait_for 120 "the holder to hold the row" pg_active "SELECT hold_until_waited(0.5) AS holder"
 psql_ -c "UPDATE orders SET amount = amount + 0 WHERE id = 1" >/dev/null
 wait
 psql_ -c "ALTER SYSTEM SET log_line_prefix = '%t:%r:%u@%d:[%p]:'" -c "SELECT pg_reload_conf()" >/dev/null
-sleep 1
+pg_reloaded log_line_prefix '%t:%r:%u@%d:[%p]:'
 psql_ -c "SELECT 'after the prefix changed' AS marker_after" >/dev/null
-psql_ -c "SELECT pg_sleep(0)" >/dev/null
 LOG=$PGD/logs/pg
+logs=$LOG.csv
+[ "${dest%jsonlog}" != "$dest" ] && logs="$logs $LOG.json"
+pg_log_sync "$LOG" $logs
 
 run "$PERFOPS" queries --json --top 0 "$LOG"
 echo "$out" >"$T/q.json"
@@ -121,7 +127,7 @@ is "$(jq '[.n_plus_one[] | select(.child | startswith("SELECT amount FROM orders
 	"four lookups in a row are no N+1 run"
 
 lw=$(jq -c '.lock_waits[] | select(.statement == "UPDATE orders SET amount = amount + 0 WHERE id = 1")' "$T/q.json")
-holder=$(grep -E 'statement: SELECT pg_sleep\(1\) AS holder' "$LOG" | sed -E 's/.*\[([0-9]+)\].*/\1/')
+holder=$(grep -E 'statement: SELECT hold_until_waited\(0.5\) AS holder' "$LOG" | sed -E 's/.*\[([0-9]+)\].*/\1/')
 is "$(echo "$lw" | jq -r '"\(.blocker) \(.acquired) \(.lock)"')" "$holder true $(grep -oE 'acquired [A-Za-z]+ on transaction [0-9]+' "$LOG" | head -1 | cut -d' ' -f2-)" \
 	"lock wait: the holding session's pid, acquired, the lock"
 # Compared as numbers: the log writes "1000.120", jq prints 1000.12.
@@ -174,12 +180,15 @@ else
 fi
 
 # Live: pg_stat_statements, a blocked session and a long transaction.
+# The holder holds until it is cancelled, after the checks; they start
+# once the other session is blocked and the transaction is 0.5 s old.
 psql_ -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 psql_ -c "BEGIN" -c "UPDATE orders SET amount = amount WHERE id = 2" \
-	-c "SELECT pg_sleep(3) AS live_holder" -c "COMMIT" >/dev/null &
-sleep 0.5
+	-c "SELECT pg_sleep(300) AS live_holder" -c "COMMIT" >/dev/null 2>&1 &
+wait_for 120 "the live holder to hold the row" pg_active "SELECT pg_sleep(300) AS live_holder"
 psql_ -c "UPDATE orders SET amount = amount + 0 WHERE id = 2" >/dev/null &
-sleep 0.7
+wait_for 120 "a session blocked by a transaction 0.5 s old" pg_true \
+	"SELECT count(*) > 0 FROM pg_stat_activity a WHERE cardinality(pg_blocking_pids(a.pid)) > 0 AND EXISTS (SELECT 1 FROM pg_stat_activity h WHERE h.pid = ANY (pg_blocking_pids(a.pid)) AND now() - h.xact_start > interval '0.5 s')"
 run "$PERFOPS" queries --json --db "$CONN" -n 0 --long-txn 0.3s
 echo "$out" >"$T/live.json"
 want=$(psql_ -At -c "SELECT pid, pg_blocking_pids(pid)::text FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0")
@@ -191,6 +200,7 @@ like "$(jq -r '.long_transactions[].pid' "$T/live.json" | tr '\n' ' ')" "(^| )$h
 calls=$(psql_ -At -c "SELECT sum(calls) FROM pg_stat_statements WHERE query = 'SELECT * FROM orders WHERE id = \$1'")
 is "$(jq '[.pg_stat_statements[] | select(.query == "SELECT * FROM orders WHERE id = $1") | .calls] | add' "$T/live.json")" "$calls" \
 	"--db: pg_stat_statements' calls of the lookups ($calls)"
+psql_ -c "SELECT pg_cancel_backend($holder)" >/dev/null
 wait
 run "$PERFOPS" queries --db "host=$PGD port=$((PORT + 1)) user=postgres"
 like "$rc:$err" "^3:perfops: cannot connect to PostgreSQL" "--db: no server, exit 3"

@@ -35,8 +35,13 @@ if [ "$(uname -m)" = x86_64 ] && command -v unshare >/dev/null &&
 	unshare --pid --fork --mount-proc true 2>/dev/null; then
 	unshare --pid --fork --mount-proc "$W" jit 3 >/dev/null &
 	ns=$!
-	sleep 0.5
-	pid=$(pgrep -P "$ns" | head -1)
+	# Until unshare's child runs the workload and it has written its map.
+	jit_in_ns() {
+		pid=$(pgrep -P "$ns" | head -1)
+		[ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$W")" ] &&
+			[ -s "/proc/$pid/root/tmp/perf-1.map" ]
+	}
+	wait_for 120 "the workload in its namespace and its perf map" jit_in_ns
 	nspid=$(awk '/^NSpid:/ { print $NF }' "/proc/${pid:-0}/status" 2>/dev/null)
 	run "$PERFOPS" record -p "${pid:-0}" --duration 1 -o "$T/ns.folded"
 	kill "$ns" "${pid:-0}" 2>/dev/null
@@ -54,7 +59,8 @@ fi
 cp "$W" "$T/wl-deleted"
 "$T/wl-deleted" cpu 4 >/dev/null &
 pid=$!
-sleep 0.5
+# Deleted once it runs (exec'd), however long the machine takes.
+wait_for 120 "wl-deleted to start" eval '[ "$(readlink /proc/$pid/exe)" = "$T/wl-deleted" ]'
 rm -f "$T/wl-deleted"
 run "$PERFOPS" record -p "$pid" --duration 1 -o "$T/del.folded"
 kill "$pid" 2>/dev/null

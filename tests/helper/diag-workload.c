@@ -1,6 +1,8 @@
 /*
  * diag-workload MODE SECONDS [ARG]: one performance symptom each, for the
  * `perfops diagnose` tests.  Every mode ends by itself after SECONDS.
+ * Rates and periods follow the clock, not the speed the machine lets the
+ * helper run at.
  * When DIAG_READY names a file, it is created once the setup is done (the
  * cache is filled, the server listens), so a test can attach with -p.
  *
@@ -8,8 +10,8 @@
  *   spinall   one spinning thread per online CPU
  *   periodic  0.2 s of spinning every 0.6 s, idle in between
  *   leak      1 MiB more every 50 ms, written and never freed
- *   sudden    idle, then 160 MiB allocated and written at once at a third
- *             of SECONDS, then idle
+ *   sudden    idle, then 160 MiB mapped and populated at once at a third
+ *             of SECONDS, then idle (1 s at least)
  *   cache MB  MB mebibytes filled at start, then only read now and then
  *   fsync DIR small writes to DIR/diag-fsync.dat, each followed by fsync
  *   mutex     eight threads taking turns on one mutex with work inside
@@ -23,6 +25,7 @@
 #include "core/compat.h"
 #include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -141,18 +144,29 @@ static int spinall(void)
 	return 0;
 }
 
+/*
+ * periodic and leak keep to a timetable of their own clock: burst k starts
+ * at k * 0.6 s, mebibyte k is added at k * 50 ms.  Sleeping a fixed time
+ * after the work instead would stretch the period and slow the growth by
+ * however late a loaded machine runs them.
+ */
 static int periodic(void)
 {
+	double next = now();
+
 	ready();
 	while (now() < deadline) {
-		spin_until(now() + 0.2);
-		sleep_s(0.4);
+		spin_until(next + 0.2);
+		next += 0.6;
+		sleep_s(next - now());
 	}
 	return 0;
 }
 
 static int leak(void)
 {
+	double next = now();
+
 	ready();
 	while (now() < deadline) {
 		char *p = malloc(1 << 20);
@@ -160,7 +174,8 @@ static int leak(void)
 		if (!p)
 			return 1;
 		touch(p, 1 << 20);
-		sleep_s(0.05);
+		next += 0.05;
+		sleep_s(next - now());
 	}
 	return 0;
 }
@@ -171,11 +186,16 @@ static int sudden(double secs)
 
 	ready();
 	sleep_s(secs / 3);
-	p = malloc((size_t)160 << 20);
-	if (!p)
+	/* One call that brings in every page: the rise is as sudden as the
+	 * kernel makes it, not spread over a page-fault loop that a loaded
+	 * machine runs slowly. */
+	p = mmap(NULL, (size_t)160 << 20, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
 		return 1;
-	touch(p, (size_t)160 << 20);
-	sleep_s(deadline - now());
+	/* Held to the end, and 1 s at least: a watch that ends with the
+	 * helper sees the whole rise. */
+	sleep_s(MAX(deadline - now(), 1.0));
 	return p[4096] == 7;
 }
 

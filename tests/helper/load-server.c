@@ -30,8 +30,10 @@
  *              such requests goes to the count file's name + ".hung"
  * --stall MS:EVERY_S[:AT_MS] holds every response during the first MS
  * milliseconds of each EVERY_S seconds, counted from AT_MS (default 0)
- * after the start: the whole server stalls, as a GC pause or a lock would
- * stall it.
+ * after the first connection: the whole server stalls, as a GC pause or a
+ * lock would stall it.  (Counted from the server's own start, the stall
+ * moved within the test's run by however long a loaded machine took to
+ * start the client.)
  * --delay MS answers each request MS milliseconds late.
  * --path-delay PREFIX:MS: requests whose path starts with PREFIX are MS
  * milliseconds later still (one slow endpoint).
@@ -415,7 +417,6 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_term);
 	signal(SIGPIPE, SIG_IGN);
 	lfd = listen_any(&port);
-	t_start = now_ns();
 	fp = fopen(port_file, "w");
 	if (!fp)
 		return 1;
@@ -427,6 +428,9 @@ int main(int argc, char **argv)
 
 		if (fd < 0)
 			continue;
+		/* Before the thread that reads it is created. */
+		if (!t_start)
+			t_start = now_ns();
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (pthread_create(&t, NULL, serve, (void *)(intptr_t)fd)) {
 			close(fd);

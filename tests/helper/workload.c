@@ -6,14 +6,19 @@
  *   perfops-workload [cpu|qsort|threads|all] [SECONDS] [ROUNDS]
  *
  * With ROUNDS the main loop does exactly that many rounds (a fixed amount
- * of work, for overhead benchmarks) instead of running SECONDS.
+ * of work, for overhead benchmarks) instead of running SECONDS.  With
+ * WL_START_FILE set, the main loop waits until that file exists (a test
+ * attaches first, then lets it run).
  *
  * cpu:     hot_a, hot_b and hot_c take 60%, 30% and 10% of the CPU.
  * qsort:   main -> sort_loop -> qsort (libc, no frame pointers) ->
  *          compare_ints, the path only a DWARF unwind gets right.
  * threads: the cpu loop, plus a thread "wl-sleeper" blocked on a futex
  *          (futex_sleep) and a forked child "wl-child" spinning in
- *          child_spin.
+ *          child_spin.  With WL_SLEEPER_FILE set, the sleeper's lifetime
+ *          in seconds (its own clock, from its start to its end) is
+ *          written there: on a busy machine the last cpu round and the
+ *          child run late, and the sleeper lives that much longer.
  * all:     cpu and qsort alternating, with the sleeper and the child.
  * late:    sleeps 1 s, then starts a thread "wl-late" spinning in late_spin:
  *          a thread born after `perfops record -p` attached.
@@ -142,13 +147,29 @@ NOINLINE void futex_sleep(void)
 	syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
 }
 
+static double sleeper_life;
+
 static void *sleeper(void *arg)
 {
+	double born = now();
+
 	(void)arg;
 	prctl(PR_SET_NAME, "wl-sleeper");
 	while (!stop)
 		futex_sleep();
+	sleeper_life = now() - born;
 	return NULL;
+}
+
+static void write_sleeper_life(void)
+{
+	const char *path = getenv("WL_SLEEPER_FILE");
+	FILE *f;
+
+	if (!path || !(f = fopen(path, "w")))
+		return;
+	fprintf(f, "%.6f\n", sleeper_life);
+	fclose(f);
 }
 
 NOINLINE void child_spin(double until)
@@ -159,6 +180,11 @@ NOINLINE void child_spin(double until)
 
 static void run(const char *mode, double seconds, long rounds)
 {
+	const char *gate = getenv("WL_START_FILE");
+
+	/* Until a profiler has attached, with nothing to sample. */
+	while (gate && access(gate, F_OK) < 0)
+		usleep(10000);
 	double until = now() + seconds;
 	int use_cpu = !strcmp(mode, "cpu") || !strcmp(mode, "threads") ||
 		      !strcmp(mode, "all");
@@ -390,6 +416,7 @@ int main(int argc, char **argv)
 	if (extras) {
 		stop = 1;
 		pthread_join(th, NULL);
+		write_sleeper_life();
 		if (child > 0)
 			waitpid(child, NULL, 0);
 	}
