@@ -125,7 +125,7 @@ struct diag_thresholds {
 	uint64_t high_mem;  /* stable_high: bytes (0: from mem_total) */
 	double io_share;    /* D among R+D thread samples */
 	double lock_futex;  /* futex sleepers among busy-ish threads */
-	double lock_vcsw;   /* voluntary switches per second */
+	double lock_vcsw;   /* voluntary switches per CPU-second used */
 	double lock_demand; /* CPUs the process wants, at least */
 	double sat_busy;    /* machine busy share */
 	double sat_wait;    /* the target's wait / (cpu + wait) */

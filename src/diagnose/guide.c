@@ -97,8 +97,8 @@ const struct guide_entry guide_entries[] = {
      "counter every thread writes.",
      "At least 30% of the threads that are not idle elsewhere are on a "
      "futex (asleep or just handed the lock), with at least 100 "
-     "voluntary context switches per second, while the process wants at "
-     "least half a CPU.",
+     "voluntary context switches per CPU-second it used, while the "
+     "process wants at least half a CPU.",
      "perfops record --off-cpu -p PID --duration 20 -o offcpu.svg",
      "The off-CPU flame graph shows where threads block on the lock. "
      "Shrink the critical section (compute outside, publish inside), "
