@@ -708,9 +708,19 @@ Test(sym, locate_keeps_the_process_address)
 Test(sym, demangle_cxx_and_both_rust_schemes)
 {
 	static const char *const cases[][2] = {
-	    {"_ZN3geo5Shape4spinEi", "geo::Shape::spin(int)"},
-	    {"_ZN3geo5Shape4spinEi@plt", "geo::Shape::spin(int)@plt"},
-	    {"_Z5twiceIiET_S0_.cold", "int twice<int>(int) [clone .cold]"},
+	    /* As perf names them: no parameters, return type or clone. */
+	    {"_ZN3geo5Shape4spinEi", "geo::Shape::spin"},
+	    {"_ZN3geo5Shape4spinEi@plt", "geo::Shape::spin@plt"},
+	    {"_Z5twiceIiET_S0_.cold", "twice<int>"},
+	    /* Parameters inside template arguments stay, as in perf. */
+	    {"_ZSt13__adjust_heapIN9__gnu_cxx17__normal_iteratorIPlSt6vectorIl"
+	     "SaIlEEEEllNS0_5__ops15_Iter_comp_iterIZN3app6Worker3runEiEUlllE_"
+	     "EEEvT_T0_SE_T1_T2_.isra.0",
+	     "std::__adjust_heap<__gnu_cxx::__normal_iterator<long*, "
+	     "std::vector<long, std::allocator<long> > >, long, long, "
+	     "__gnu_cxx::__ops::_Iter_comp_iter<app::Worker::run(int)::"
+	     "{lambda(long, long)#1}> >"},
+	    {"_ZN12_GLOBAL__N_13fooEv", "(anonymous namespace)::foo"},
 	    /* Rust legacy: the hash goes, as perf and rustfilt do. */
 	    {"_ZN5names8spin_hot17h562f4b2c1873e9e5E", "names::spin_hot"},
 	    /* Rust v0. */
