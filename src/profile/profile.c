@@ -628,3 +628,36 @@ int profile_is_thread_root(const struct profile *p, uint32_t stack)
 	strbuf_release(&sb);
 	return ret;
 }
+
+int profile_is_root_frame(const char *name)
+{
+	static const char *const roots[] = {
+	    "_start",
+	    "__libc_start_main",
+	    "__libc_start_call_main",
+	    "clone",
+	    "clone3",
+	    "__clone",
+	    "__clone3",
+	    "start_thread",
+	    "__GI___clone",
+	    "__GI___clone3",
+	    "_dl_start_user",
+	    /*
+	     * Go: a goroutine's stack starts at goexit, a thread's own
+	     * (g0) stack at mstart, the first one at rt0_go.
+	     */
+	    "runtime.goexit",
+	    "runtime.goexit.abi0",
+	    "runtime.mstart",
+	    "runtime.mstart.abi0",
+	    "runtime.rt0_go",
+	    "runtime.rt0_go.abi0",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(roots); i++)
+		if (!strcmp(name, roots[i]))
+			return 1;
+	return 0;
+}

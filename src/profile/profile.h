@@ -213,4 +213,12 @@ struct strbuf;
 void profile_stack_text(const struct profile *p, uint32_t stack,
 			struct strbuf *sb);
 
+/*
+ * Whether a frame name is one a complete user stack starts from: a
+ * program's or thread's entry (_start, __libc_start_call_main,
+ * start_thread, clone3, Go's runtime.goexit...).  perfops record ends
+ * each stack at the first one from the leaf.
+ */
+int profile_is_root_frame(const char *name);
+
 #endif
