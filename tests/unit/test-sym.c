@@ -545,7 +545,11 @@ Test(sym, deleted_file_is_named_without_the_kernels_note)
 	dso_free(d);
 }
 
-/* Every C++ function is named as nm -C names it. */
+/*
+ * Every C++ function is named as nm -C names it, less the return type and
+ * the parameter list, as perf names it: nm's "int twice<int>(int)" is
+ * our "twice<int>".
+ */
 Test(sym, cxx_names_are_demangled_like_nm)
 {
 	struct dso *d = open_helper(HELPER("perfops-symtest-cxx"));
@@ -562,7 +566,7 @@ Test(sym, cxx_names_are_demangled_like_nm)
 	for (i = 0; i < nr; i++) {
 		unsigned long long a, b;
 		char type, mangled[512];
-		const char *want, *got;
+		const char *want, *got, *at;
 		size_t j;
 		int alias = 0;
 
@@ -577,13 +581,16 @@ Test(sym, cxx_names_are_demangled_like_nm)
 			continue;
 		want = dem[i] + 19; /* "ADDRESS T " */
 		got = name_at(d, a);
-		cr_assert(got && !strcmp(got, want), "%s: got %s, nm -C %s",
-			  mangled, got ? got : "(none)", want);
-		spin |= !strcmp(got, "geo::Shape::spin(int)");
+		cr_assert(got, "%s: no name (nm -C %s)", mangled, want);
+		at = strstr(want, got);
+		cr_assert(at && (at == want || at[-1] == ' ') &&
+			      at[strlen(got)] == '(',
+			  "%s: got %s, nm -C %s", mangled, got, want);
+		spin |= !strcmp(got, "geo::Shape::spin");
 		checked++;
 	}
 	cr_assert_geq(checked, 4);
-	cr_assert(spin, "geo::Shape::spin(int) is among them");
+	cr_assert(spin, "geo::Shape::spin is among them");
 	free_lines(raw, nr);
 	free_lines(dem, nrc);
 	dso_free(d);
