@@ -102,16 +102,22 @@ uint32_t profile_mapping(struct profile *p, uint64_t start, uint64_t limit,
 uint32_t profile_thread(struct profile *p, int pid, int tid, const char *comm)
 {
 	struct profile_thread *t;
+	uint32_t c = intern_add(&p->strings, comm, strlen(comm), NULL);
 	size_t i;
 
+	/*
+	 * The name is part of the key: a thread that renames itself or
+	 * execs is another thread from then on, as its root frame is.
+	 */
 	for (i = 1; i < p->nthreads; i++)
-		if (p->threads[i].pid == pid && p->threads[i].tid == tid)
+		if (p->threads[i].pid == pid && p->threads[i].tid == tid &&
+		    p->threads[i].comm == c)
 			return (uint32_t)i;
 	ALLOC_GROW(p->threads, p->nthreads + 1, p->threads_alloc);
 	t = &p->threads[p->nthreads];
 	t->pid = pid;
 	t->tid = tid;
-	t->comm = intern_add(&p->strings, comm, strlen(comm), NULL);
+	t->comm = c;
 	return (uint32_t)p->nthreads++;
 }
 

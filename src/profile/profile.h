@@ -127,7 +127,10 @@ uint32_t profile_mapping(struct profile *p, uint64_t start, uint64_t limit,
 			 uint64_t offset, const char *file,
 			 const char *build_id);
 
-/* Register a thread; returns its index (>= 1). */
+/*
+ * Register a thread, keyed by pid, tid and name (a thread that renames
+ * itself or execs is another one from then on); returns its index (>= 1).
+ */
 uint32_t profile_thread(struct profile *p, int pid, int tid, const char *comm);
 
 /*

@@ -6,7 +6,7 @@
 # binary first), checked with binutils, perf and an independent pprof
 # reader (tests/e2e/pprof-dump.py).
 . "$(dirname "$0")/lib.sh"
-plan 19
+plan 21
 
 need_record 17
 H=$BUILD/tests/helper
@@ -211,3 +211,12 @@ if command -v perf >/dev/null && [ -x "$H/perfops-symtest-cxx" ] &&
 else
 	skip "perf is absent or cannot record here" 2
 fi
+
+# 20-21: a process that execs keeps its thread id under a new name: the
+# pprof's thread (report --per-thread) is named as the folded root
+# frame is, by the name the thread had when each sample was taken.
+run "$PERFOPS" record -o "$T/ex.pb.gz" -o "$T/ex.folded" -- sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; exec "$1" cpu 0.3' sh "$W"
+roots=$(awk '{ split($0, f, ";"); w[f[1]] += $NF } END { for (k in w) if (w[k] >= 20000000) print k }' "$T/ex.folded" | sort | tr '\n' ' ')
+is "$roots" "perfops-workloa sh " "the folded roots: the shell, then the program it exec'd"
+tables=$("$PERFOPS" report --per-thread -n 1 "$T/ex.pb.gz" 2>/dev/null | awk '/ of all\)/ { sub(/-[0-9]+\/[0-9]+$/, "", $1); print $1 }' | sort -u | tr '\n' ' ')
+is "$tables" "perfops-workloa sh " "report --per-thread names the same two threads"
