@@ -6,7 +6,7 @@
 # binary first), checked with binutils, perf and an independent pprof
 # reader (tests/e2e/pprof-dump.py).
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 23
 
 need_record 17
 H=$BUILD/tests/helper
@@ -220,3 +220,21 @@ roots=$(awk '{ split($0, f, ";"); w[f[1]] += $NF } END { for (k in w) if (w[k] >
 is "$roots" "perfops-workloa sh " "the folded roots: the shell, then the program it exec'd"
 tables=$("$PERFOPS" report --per-thread -n 1 "$T/ex.pb.gz" 2>/dev/null | awk '/ of all\)/ { sub(/-[0-9]+\/[0-9]+$/, "", $1); print $1 }' | sort -u | tr '\n' ' ')
 is "$tables" "perfops-workloa sh " "report --per-thread names the same two threads"
+
+# 22-23: a debug file found through .gnu_debuglink that belongs to another
+# build is not used, and the warning says so, not "install the -dbg
+# package" (which is already there, for another build).
+if command -v objcopy >/dev/null && command -v strip >/dev/null; then
+	mkdir -p "$T/dl"
+	cp "$H/perfops-symtest" "$T/dl/prog"
+	objcopy --only-keep-debug "$H/perfops-symtest-cxx" "$T/dl/prog.debug" 2>/dev/null ||
+		objcopy --only-keep-debug "$W" "$T/dl/prog.debug"
+	strip --strip-all "$T/dl/prog"
+	objcopy --add-gnu-debuglink="$T/dl/prog.debug" "$T/dl/prog"
+	run "$PERFOPS" record -o "$T/dl.folded" -- "$T/dl/prog" spin 1
+	is "$rc" 0 "record a stripped program whose debug link names a stale file"
+	like "$err" "perfops: warning: ignoring '$T/dl/prog.debug': the debug file of another build \(build-id [0-9a-f]+, not [0-9a-f]+ as '$T/dl/prog'\)" \
+		"the stale debug file is named, with both build-ids"
+else
+	skip "objcopy/strip (binutils) are absent" 2
+fi
