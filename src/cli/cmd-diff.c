@@ -39,6 +39,14 @@ int cmd_diff(int argc, char **argv)
 		    "replace hex numbers in names by 0x... (so the\n"
 		    "same function at another address matches)",
 		    DIFF_STRIP_HEX),
+	    OPT_BIT('e', "from-entry", &flags,
+		    "start each stack at its entry frame nearest\n"
+		    "the leaf (__libc_start_call_main,\n"
+		    "start_thread, runtime.goexit, ...), as\n"
+		    "perfops record does, so that a perf\n"
+		    "recording (whose DWARF stacks go on to\n"
+		    "_start) pairs with a perfops one",
+		    DIFF_FROM_ENTRY),
 	    OPT_STRING(0, "svg", &svg, "FILE",
 		       "draw the differential flame graph to FILE"),
 	    OPT_STRING('o', "output", &out, "FILE",

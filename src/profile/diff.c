@@ -22,6 +22,25 @@ static void strip_hex(struct strbuf *dst, const char *s, size_t len)
 	}
 }
 
+/*
+ * The index of the first frame of stack f[0..depth) to keep after its
+ * root (f[0], the thread) with DIFF_FROM_ENTRY: the first entry frame
+ * from the leaf, as perfops record ends its stacks, so that perf's DWARF
+ * stacks ("_start;__libc_start_main_impl;__libc_start_call_main;main")
+ * pair with record's ("__libc_start_call_main;main").  Returns 1 (keep
+ * all) when the stack has no entry frame.
+ */
+static size_t entry_index(const struct profile *in, const uint32_t *f,
+			  size_t depth)
+{
+	size_t i;
+
+	for (i = depth; i > 1; i--)
+		if (profile_is_root_frame(profile_frame_name(in, f[i - 1])))
+			return i - 1;
+	return 1;
+}
+
 /* With t1 > 0 and t2 >= 0, scale before's values by t2 / t1. */
 static void add_side(struct profile *out, const struct profile *in, int side,
 		     int64_t t1, int64_t t2, unsigned flags)
@@ -35,10 +54,17 @@ static void add_side(struct profile *out, const struct profile *in, int side,
 		const uint32_t *f = profile_stack(in, (uint32_t)s, &depth);
 		int64_t v[2] = {0, 0};
 
+		size_t from =
+		    flags & DIFF_FROM_ENTRY ? entry_index(in, f, depth) : 1;
+
 		frames.len = 0;
 		for (i = 0; i < depth; i++) {
 			const char *nm = profile_frame_name(in, f[i]);
 			size_t nl = profile_frame_len(in, f[i]);
+
+			/* Keep the thread and record's [off-cpu] marker. */
+			if (i && i < from && strcmp(nm, "[off-cpu]"))
+				continue;
 
 			if (flags & DIFF_STRIP_HEX) {
 				strip_hex(&name, nm, nl);

@@ -14,6 +14,11 @@ enum diff_flags {
 	/* Replace hex numbers in frame names by "0x..." (-s), so that the
 	 * same function at another address matches. */
 	DIFF_STRIP_HEX = 1 << 1,
+	/* Start each stack, after its thread, at the first entry frame
+	 * from the leaf (profile_is_root_frame()), as perfops record does,
+	 * so that stacks which differ only above the program's entry pair
+	 * (perf's DWARF unwind goes on to _start). */
+	DIFF_FROM_ENTRY = 1 << 2,
 };
 
 /*

@@ -102,16 +102,22 @@ uint32_t profile_mapping(struct profile *p, uint64_t start, uint64_t limit,
 uint32_t profile_thread(struct profile *p, int pid, int tid, const char *comm)
 {
 	struct profile_thread *t;
+	uint32_t c = intern_add(&p->strings, comm, strlen(comm), NULL);
 	size_t i;
 
+	/*
+	 * The name is part of the key: a thread that renames itself or
+	 * execs is another thread from then on, as its root frame is.
+	 */
 	for (i = 1; i < p->nthreads; i++)
-		if (p->threads[i].pid == pid && p->threads[i].tid == tid)
+		if (p->threads[i].pid == pid && p->threads[i].tid == tid &&
+		    p->threads[i].comm == c)
 			return (uint32_t)i;
 	ALLOC_GROW(p->threads, p->nthreads + 1, p->threads_alloc);
 	t = &p->threads[p->nthreads];
 	t->pid = pid;
 	t->tid = tid;
-	t->comm = intern_add(&p->strings, comm, strlen(comm), NULL);
+	t->comm = c;
 	return (uint32_t)p->nthreads++;
 }
 
@@ -627,4 +633,37 @@ int profile_is_thread_root(const struct profile *p, uint32_t stack)
 	}
 	strbuf_release(&sb);
 	return ret;
+}
+
+int profile_is_root_frame(const char *name)
+{
+	static const char *const roots[] = {
+	    "_start",
+	    "__libc_start_main",
+	    "__libc_start_call_main",
+	    "clone",
+	    "clone3",
+	    "__clone",
+	    "__clone3",
+	    "start_thread",
+	    "__GI___clone",
+	    "__GI___clone3",
+	    "_dl_start_user",
+	    /*
+	     * Go: a goroutine's stack starts at goexit, a thread's own
+	     * (g0) stack at mstart, the first one at rt0_go.
+	     */
+	    "runtime.goexit",
+	    "runtime.goexit.abi0",
+	    "runtime.mstart",
+	    "runtime.mstart.abi0",
+	    "runtime.rt0_go",
+	    "runtime.rt0_go.abi0",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(roots); i++)
+		if (!strcmp(name, roots[i]))
+			return 1;
+	return 0;
 }

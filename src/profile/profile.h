@@ -127,7 +127,10 @@ uint32_t profile_mapping(struct profile *p, uint64_t start, uint64_t limit,
 			 uint64_t offset, const char *file,
 			 const char *build_id);
 
-/* Register a thread; returns its index (>= 1). */
+/*
+ * Register a thread, keyed by pid, tid and name (a thread that renames
+ * itself or execs is another one from then on); returns its index (>= 1).
+ */
 uint32_t profile_thread(struct profile *p, int pid, int tid, const char *comm);
 
 /*
@@ -212,5 +215,13 @@ int profile_cmp_frame_ids(const void *a, const void *b, void *profile);
 struct strbuf;
 void profile_stack_text(const struct profile *p, uint32_t stack,
 			struct strbuf *sb);
+
+/*
+ * Whether a frame name is one a complete user stack starts from: a
+ * program's or thread's entry (_start, __libc_start_call_main,
+ * start_thread, clone3, Go's runtime.goexit...).  perfops record ends
+ * each stack at the first one from the leaf.
+ */
+int profile_is_root_frame(const char *name);
 
 #endif

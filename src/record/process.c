@@ -292,39 +292,6 @@ static void kernel_frame(struct rec_session *s, uint64_t ip, size_t *n)
 	push_frame(s, n, f);
 }
 
-int record_is_root_frame(const char *name)
-{
-	static const char *const roots[] = {
-	    "_start",
-	    "__libc_start_main",
-	    "__libc_start_call_main",
-	    "clone",
-	    "clone3",
-	    "__clone",
-	    "__clone3",
-	    "start_thread",
-	    "__GI___clone",
-	    "__GI___clone3",
-	    "_dl_start_user",
-	    /*
-	     * Go: a goroutine's stack starts at goexit, a thread's own
-	     * (g0) stack at mstart, the first one at rt0_go.
-	     */
-	    "runtime.goexit",
-	    "runtime.goexit.abi0",
-	    "runtime.mstart",
-	    "runtime.mstart.abi0",
-	    "runtime.rt0_go",
-	    "runtime.rt0_go.abi0",
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(roots); i++)
-		if (!strcmp(name, roots[i]))
-			return 1;
-	return 0;
-}
-
 /* Whether frame f is a root frame, remembered per frame id. */
 static int is_root(struct rec_session *s, uint32_t f)
 {
@@ -336,7 +303,7 @@ static int is_root(struct rec_session *s, uint32_t f)
 	}
 	if (!s->root_known[f])
 		s->root_known[f] =
-		    record_is_root_frame(profile_frame_name(s->p, f)) ? 2 : 1;
+		    profile_is_root_frame(profile_frame_name(s->p, f)) ? 2 : 1;
 	return s->root_known[f] == 2;
 }
 

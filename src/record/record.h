@@ -67,7 +67,4 @@ struct record_stats {
 int record_run(const struct record_opts *o, struct profile *p,
 	       struct record_stats *st);
 
-/* Whether a frame name is one a complete user stack starts from. */
-int record_is_root_frame(const char *name);
-
 #endif

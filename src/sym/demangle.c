@@ -15,8 +15,13 @@ char *sym_demangle(const char *name)
 	/*
 	 * The automatic style tries Rust first (legacy Rust names are also
 	 * valid C++ names, whose demangling would keep the hash), then C++.
+	 * No DMGL_PARAMS: perf (and pprof) name a function without its
+	 * parameters, return type and clone suffix ("geo::Shape::spin", not
+	 * "geo::Shape::spin(int)"), and a profile recorded here must name
+	 * each function as 'perf script' of the same program does, or diff
+	 * and a user's search never pair them.
 	 */
-	out = cplus_demangle(base, DMGL_PARAMS | DMGL_ANSI);
+	out = cplus_demangle(base, DMGL_NO_OPTS);
 	free(base);
 	if (!out || !at)
 		return out;

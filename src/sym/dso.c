@@ -1,5 +1,6 @@
 #include "core/compat.h"
 #include "sym/dso.h"
+#include "core/error.h"
 #include "core/strbuf.h"
 #include "sym/cuindex.h"
 #include "sym/demangle.h"
@@ -242,6 +243,24 @@ static const char *debuglink_of(Elf *elf)
 	return NULL;
 }
 
+/*
+ * A path as the traced process sees it: without the "/proc/PID/root"
+ * prefix through which its files are opened.
+ */
+static const char *process_path(const char *path)
+{
+	const char *p = path;
+
+	if (strncmp(p, "/proc/", 6))
+		return path;
+	p += 6;
+	if (!isdigit((unsigned char)*p))
+		return path;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return !strncmp(p, "/root/", 6) ? p + 5 : path;
+}
+
 /* Load .symtab from a separate debug file; 0 when it had one. */
 static int load_debug_file(struct dso *d, const char *path)
 {
@@ -252,11 +271,21 @@ static int load_debug_file(struct dso *d, const char *path)
 	if (fd < 0)
 		return -1;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	/* A debug file of another build would give wrong names. */
-	if (elf &&
-	    (!d->build_id[0] ||
-	     (!build_id_of(elf, bid) && !strcmp(bid, d->build_id))) &&
-	    has_section(elf, SHT_SYMTAB) && add_symbols(d, elf, SHT_SYMTAB)) {
+	/*
+	 * A debug file of another build would give wrong names.  Say which
+	 * file was refused: "stripped, install the -dbg package" alone
+	 * would send the user to install what is there already.
+	 */
+	if (elf && d->build_id[0] && !build_id_of(elf, bid) &&
+	    strcmp(bid, d->build_id)) {
+		warning("ignoring '%s': the debug file of another build "
+			"(build-id %s, not %s as '%s')",
+			process_path(path), bid, d->build_id, d->name);
+	} else if (elf &&
+		   (!d->build_id[0] ||
+		    (!build_id_of(elf, bid) && !strcmp(bid, d->build_id))) &&
+		   has_section(elf, SHT_SYMTAB) &&
+		   add_symbols(d, elf, SHT_SYMTAB)) {
 		d->debug_path = xstrdup(path);
 		ret = 0;
 	}

@@ -1,7 +1,7 @@
 #!/bin/bash
 # perfops diff: difffolded.pl's two-count output and the differential SVG.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 17
 
 printf 'main;parse 60\nmain;render 40\n' >"$T/before.folded"
 printf 'main;parse 30\nmain;render;layout 90\n' >"$T/after.folded"
@@ -52,3 +52,31 @@ run "$PERFOPS" diff "$T/before.folded" "$T/missing"
 like "$rc:$err" "^1:.*cannot open" "a missing input: exit 1"
 run "$PERFOPS" diff - - <"$T/before.folded"
 is "$rc" 2 "stdin twice is a usage error"
+
+# --from-entry: stacks start at the program's entry frame from the leaf,
+# as perfops record cuts them, so perf's DWARF stacks (_start;
+# __libc_start_main_impl;__libc_start_call_main;main...) pair with ours.
+printf 'app;_start;__libc_start_main_impl;__libc_start_call_main;main;f 10\napp;clone3;start_thread;worker 4\napp;[unknown];g 3\napp;[off-cpu];clone3;start_thread;worker 2\n' >"$T/perf.folded"
+printf 'app;__libc_start_call_main;main;f 20\napp;start_thread;worker 6\napp;[unknown];g 1\napp;[off-cpu];start_thread;worker 5\n' >"$T/ours.folded"
+run "$PERFOPS" diff --from-entry "$T/perf.folded" "$T/ours.folded"
+is "$out" "app;[off-cpu];start_thread;worker 2 5
+app;[unknown];g 3 1
+app;__libc_start_call_main;main;f 10 20
+app;start_thread;worker 4 6" "--from-entry pairs stacks that differ above the entry frame (record's [off-cpu] kept)"
+run "$PERFOPS" diff "$T/perf.folded" "$T/ours.folded"
+like "$out" "^app;_start;__libc_start_main_impl;__libc_start_call_main;main;f 10 0\$" "without it, the stacks are compared whole (difffolded.pl)"
+
+# The same program recorded by perf (DWARF) and by perfops record: with
+# --from-entry, the stacks of its hot function are found on both sides.
+if command -v perf >/dev/null && [ -x "$W" ] &&
+	perf record -q -e cpu-clock -F 999 --call-graph dwarf -o "$T/w.data" -- "$W" cpu 0.5 >/dev/null 2>&1 &&
+	"$PERFOPS" record -F 999 -o "$T/w.folded" -- "$W" cpu 0.5 >/dev/null 2>&1; then
+	perf script -i "$T/w.data" 2>/dev/null >"$T/w.perf"
+	run "$PERFOPS" diff --from-entry -n "$T/w.perf" "$T/w.folded"
+	# Of the AFTER time in stacks through main, the share whose stack
+	# perf's recording also has.
+	awk '/;main;/ { a += $NF; if ($(NF-1) > 0) b += $NF } END { exit !(a > 0 && b >= 0.8 * a) }' "$T/out"
+	ok $? "a perf recording and a perfops one of the same program pair their stacks through main"
+else
+	skip "perf is absent or cannot record here" 1
+fi

@@ -6,18 +6,20 @@
 # binary first), checked with binutils, perf and an independent pprof
 # reader (tests/e2e/pprof-dump.py).
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 23
 
 need_record 17
 H=$BUILD/tests/helper
 DUMP="python3 $TOP/tests/e2e/pprof-dump.py"
 
-# 1-3: C++ (g++) names as nm -C prints them.
+# 1-3: C++ (g++) names as perf prints them: demangled, without the
+# parameters and the return type (the same function then has the same
+# name in 'perf script | perfops collapse', so that diff matches them).
 if command -v g++ >/dev/null 2>&1 && [ -x "$H/perfops-symtest-cxx" ]; then
 	run "$PERFOPS" record -g dwarf -o "$T/cxx.folded" -- "$H/perfops-symtest-cxx" 400
 	is "$rc" 0 "record a C++ program"
-	like "$(cat "$T/cxx.folded")" ';main;int twice<int>\(int\);geo::Shape::spin\(int\) [0-9]+$' \
-		"C++ frames are demangled with their parameters"
+	like "$(cat "$T/cxx.folded")" ';main;twice<int>;geo::Shape::spin [0-9]+$' \
+		"C++ frames are demangled as perf names them (no parameters or return type)"
 	! grep -qE '(^|;)_Z' "$T/cxx.folded"
 	ok $? "no mangled C++ name is left"
 else
@@ -187,4 +189,52 @@ PY
 	ok $? "a JIT location is inside its anonymous mapping, at file offset 0"
 else
 	skip "the JIT workload is x86-64 only" 1
+fi
+
+# 18: perf names the same C++ functions the same way: the frames that
+# carry 5% of the time or more, in 'perf script | perfops collapse' of a
+# perf recording of the same program and in ours, are one set (else diff
+# of a perf recording against ours would pair none of them).
+# hot_cxx FOLDED: those frames with a C++ name, sorted.
+hot_cxx() {
+	awk '{ c = $NF; sub(/ [0-9]+$/, ""); n = split($0, f, ";"); t += c
+		delete seen
+		for (i = 2; i <= n; i++) if (!(f[i] in seen)) { seen[f[i]] = 1; w[f[i]] += c } }
+		END { for (k in w) if (w[k] >= 0.05 * t && k ~ /[:<]/) print k }' "$1" | sort | tr '\n' ' '
+}
+if command -v perf >/dev/null && [ -x "$H/perfops-symtest-cxx" ] &&
+	perf record -q -e cpu-clock -F 999 --call-graph dwarf -o "$T/cxx.data" -- "$H/perfops-symtest-cxx" 400 >/dev/null 2>&1; then
+	perf script -i "$T/cxx.data" 2>/dev/null | "$PERFOPS" collapse >"$T/cxx-perf.folded"
+	theirs=$(hot_cxx "$T/cxx-perf.folded")
+	like "$theirs" 'geo::Shape::spin' "perf's recording has the hot C++ frames ($theirs)"
+	is "$(hot_cxx "$T/cxx.folded")" "$theirs" "perf names the hot C++ frames as perfops record does"
+else
+	skip "perf is absent or cannot record here" 2
+fi
+
+# 20-21: a process that execs keeps its thread id under a new name: the
+# pprof's thread (report --per-thread) is named as the folded root
+# frame is, by the name the thread had when each sample was taken.
+run "$PERFOPS" record -o "$T/ex.pb.gz" -o "$T/ex.folded" -- sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; exec "$1" cpu 0.3' sh "$W"
+roots=$(awk '{ split($0, f, ";"); w[f[1]] += $NF } END { for (k in w) if (w[k] >= 20000000) print k }' "$T/ex.folded" | sort | tr '\n' ' ')
+is "$roots" "perfops-workloa sh " "the folded roots: the shell, then the program it exec'd"
+tables=$("$PERFOPS" report --per-thread -n 1 "$T/ex.pb.gz" 2>/dev/null | awk '/ of all\)/ { sub(/-[0-9]+\/[0-9]+$/, "", $1); print $1 }' | sort -u | tr '\n' ' ')
+is "$tables" "perfops-workloa sh " "report --per-thread names the same two threads"
+
+# 22-23: a debug file found through .gnu_debuglink that belongs to another
+# build is not used, and the warning says so, not "install the -dbg
+# package" (which is already there, for another build).
+if command -v objcopy >/dev/null && command -v strip >/dev/null; then
+	mkdir -p "$T/dl"
+	cp "$H/perfops-symtest" "$T/dl/prog"
+	objcopy --only-keep-debug "$H/perfops-symtest-cxx" "$T/dl/prog.debug" 2>/dev/null ||
+		objcopy --only-keep-debug "$W" "$T/dl/prog.debug"
+	strip --strip-all "$T/dl/prog"
+	objcopy --add-gnu-debuglink="$T/dl/prog.debug" "$T/dl/prog"
+	run "$PERFOPS" record -o "$T/dl.folded" -- "$T/dl/prog" spin 1
+	is "$rc" 0 "record a stripped program whose debug link names a stale file"
+	like "$err" "perfops: warning: ignoring '$T/dl/prog.debug': the debug file of another build \(build-id [0-9a-f]+, not [0-9a-f]+ as '$T/dl/prog'\)" \
+		"the stale debug file is named, with both build-ids"
+else
+	skip "objcopy/strip (binutils) are absent" 2
 fi

@@ -1,6 +1,6 @@
 #include "core/compat.h"
 #include "sys/perf_event.h"
-#include "record/record.h"
+#include "profile/profile.h"
 #include <criterion/criterion.h>
 
 Test(perf_event, callchain_context_markers)
@@ -53,12 +53,12 @@ Test(perf_event, sample_parse)
 
 Test(perf_event, root_frames)
 {
-	cr_assert(record_is_root_frame("_start"));
-	cr_assert(record_is_root_frame("start_thread"));
-	cr_assert(record_is_root_frame("clone3"));
-	cr_assert(record_is_root_frame("__libc_start_main"));
-	cr_assert(record_is_root_frame("runtime.goexit.abi0"));
-	cr_assert(record_is_root_frame("runtime.mstart"));
-	cr_assert_not(record_is_root_frame("main"));
-	cr_assert_not(record_is_root_frame("qsort"));
+	cr_assert(profile_is_root_frame("_start"));
+	cr_assert(profile_is_root_frame("start_thread"));
+	cr_assert(profile_is_root_frame("clone3"));
+	cr_assert(profile_is_root_frame("__libc_start_main"));
+	cr_assert(profile_is_root_frame("runtime.goexit.abi0"));
+	cr_assert(profile_is_root_frame("runtime.mstart"));
+	cr_assert_not(profile_is_root_frame("main"));
+	cr_assert_not(profile_is_root_frame("qsort"));
 }

@@ -186,6 +186,29 @@ Test(profile, threads_keep_stacks_apart)
 	profile_release(&p);
 }
 
+/*
+ * A thread that renames itself (prctl, pthread_setname_np) or execs is a
+ * new profile thread under its new name, as its folded root frame and
+ * perf report --sort comm tell the two apart.
+ */
+Test(profile, a_renamed_thread_is_a_new_thread)
+{
+	struct profile p;
+	struct strbuf sb = STRBUF_INIT;
+	uint32_t t1, t2;
+
+	profile_init(&p, 1);
+	t1 = profile_thread(&p, 10, 11, "boss");
+	t2 = profile_thread(&p, 10, 11, "worker-2");
+	cr_assert_neq(t1, t2);
+	cr_assert_eq(profile_thread(&p, 10, 11, "boss"), t1);
+	cr_assert_eq(profile_thread(&p, 10, 11, "worker-2"), t2);
+	profile_thread_name(&p, t2, &sb);
+	cr_assert_str_eq(sb.buf, "worker-2-10/11");
+	strbuf_release(&sb);
+	profile_release(&p);
+}
+
 /* Values are exact int64_t; a sum that leaves the range saturates and
  * says so. */
 Test(profile, values_are_exact_and_overflow_is_flagged)
