@@ -505,18 +505,31 @@ static void print_done(const struct bench *b, size_t i, void *data)
 }
 
 /*
+ * A stop signal this soon after the first is the same request delivered
+ * twice: timeout(1) and service managers signal perfops and then its
+ * whole process group.
+ */
+#define STOP_REPEAT_NS 1000000000ull
+
+/*
  * The first SIGINT/SIGTERM/SIGHUP stops the benchmark: the launcher kills
  * the run in progress, and what was measured so far is summarised and
- * exported.  A second one ends perfops at once, as before.
+ * exported.  A second one, a second or more later, ends perfops at once.
  */
 static void on_stop_signal(int sig)
 {
+	static uint64_t first_ns;
+	uint64_t now = sys_now_ns();
+
 	if (bench_stop_requested()) {
+		if (now - first_ns < STOP_REPEAT_NS)
+			return;
 		atomic_cleanup_signal_safe();
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
 	}
+	first_ns = now;
 	bench_request_stop(sig);
 }
 
