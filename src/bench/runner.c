@@ -399,39 +399,54 @@ static int start_command(struct runner *r, size_t ci)
 	return 0;
 }
 
+/* One command's setup, warmup and runs, in the sequential order. */
+static int run_command_runs(struct runner *r, size_t i)
+{
+	struct bench_cmd *c = &r->b->cmds[i];
+	int ret;
+
+	if ((ret = run_aux(r, "--setup", c->setup, NULL)))
+		return ret;
+	if ((ret = start_command(r, i)))
+		return ret;
+	r->prog.total = c->target;
+	r->done = 1;
+	while (c->runs.len < c->target) {
+		show_progress(r, i, c->runs.len + 1, c->target);
+		if ((ret = measure(r, c, 1, NULL)))
+			return ret;
+		r->done++;
+	}
+	return 0;
+}
+
 static int run_sequential(struct runner *r)
 {
 	struct bench *b = r->b;
 	size_t i;
 
 	for (i = 0; i < b->nr_cmds; i++) {
-		struct bench_cmd *c = &b->cmds[i];
-		int ret;
+		int ret, all_runs;
 
 		if (b->start_cb)
 			b->start_cb(b, i, b->cb_data);
 		if (!b->opts.quiet)
 			progress_start(&r->prog, "Benchmark", 0);
-		if ((ret = run_aux(r, "--setup", c->setup, NULL)))
-			goto done;
-		if ((ret = start_command(r, i)))
-			goto done;
-		r->prog.total = c->target;
-		r->done = 1;
-		while (c->runs.len < c->target) {
-			show_progress(r, i, c->runs.len + 1, c->target);
-			if ((ret = measure(r, c, 1, NULL)))
-				goto done;
-			r->done++;
-		}
-		ret = run_aux(r, "--cleanup", c->cleanup, NULL);
-	done:
+		ret = run_command_runs(r, i);
+		all_runs = !ret;
+		if (!ret)
+			ret = run_aux(r, "--cleanup", b->cmds[i].cleanup, NULL);
 		progress_stop(&r->prog);
+		/* A --cleanup that fails comes after every run: the
+		 * command's results are shown and kept (hyperfine shows
+		 * them before its error). */
+		if (all_runs && ret != STOPPED) {
+			bench_summarize_cmd(b, i);
+			if (b->done_cb)
+				b->done_cb(b, i, b->cb_data);
+		}
 		if (ret)
 			return ret;
-		bench_summarize_cmd(b, i);
-		if (b->done_cb)
-			b->done_cb(b, i, b->cb_data);
 	}
 	return 0;
 }

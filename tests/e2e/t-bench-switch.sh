@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 38
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -95,3 +95,13 @@ run "$PERFOPS" bench -N -r 1 -i=1 false
 is "$rc" 0 "-i=1 ignores exit code 1"
 run "$PERFOPS" bench -N -r 1 -i=2 false
 is "$rc" 1 "-i=2 does not"
+
+# A --cleanup that fails comes after every run of its command: hyperfine
+# prints that command's results before its error; they are kept here
+# too (shown, and in the exports), and perfops exits 1.
+run "$PERFOPS" bench -N -r 3 --cleanup "sh -c 'exit 3'" true --export-json "$T/c.json"
+is "$rc" 1 "a failing --cleanup exits 1"
+like "$err" "the --cleanup command 'sh -c 'exit 3'' failed with exit code 3" "and names it"
+like "$out" "Range \(min … max\):.* 3 runs" "the command's results are shown before the error"
+is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; my $r = decode_json(<$f>)->{results}; print join ",", map { $_->{command} . ":" . scalar @{$_->{times}} } @$r' "$T/c.json")" \
+	"true:3" "and exported"
