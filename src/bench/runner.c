@@ -16,6 +16,7 @@ extern char **environ;
 struct runner {
 	struct bench *b;
 	int in_fd, out_fd, err_fd, drain_fd, null_fd;
+	int out_regular; /* --output FILE is a regular file */
 	char **envp;
 	size_t pad_slot;
 	char *pad;
@@ -49,6 +50,7 @@ int bench_exit_ignored(const struct bench_opts *o, int code)
 
 static int runner_open(struct runner *r, struct bench *b)
 {
+	struct stat st;
 	size_t n = 0, i;
 
 	memset(r, 0, sizeof(*r));
@@ -81,6 +83,7 @@ static int runner_open(struct runner *r, struct bench *b)
 		if (r->out_fd < 0)
 			return error_errno("cannot open output file '%s'",
 					   b->opts.output_file);
+		r->out_regular = !fstat(r->out_fd, &st) && S_ISREG(st.st_mode);
 		r->err_fd = r->null_fd;
 		break;
 	case BO_PIPE: {
@@ -263,6 +266,12 @@ static int measure(struct runner *r, struct bench_cmd *c, int keep,
 	if ((e = run_aux(r, "--prepare", c->prepare, aux_time)))
 		return e;
 	opts_for(r, &so, c->argv, 1);
+	/* --output FILE holds one run's output, as hyperfine's: every run
+	 * writes it from empty, the same file-system work each time. */
+	if (r->out_regular &&
+	    (ftruncate(r->out_fd, 0) < 0 || lseek(r->out_fd, 0, SEEK_SET) < 0))
+		return error_errno("cannot empty output file '%s'",
+				   b->opts.output_file);
 	if (r->pad) {
 		pad_len = strlen(PAD_VAR) + next_rand(r) % (PAD_MAX + 1);
 		r->pad[pad_len] = '\0';

@@ -382,7 +382,7 @@ static int parse_args(struct bench_cli *cl, int argc, char **argv)
 			 input_cb),
 	    OPT_CALLBACK(0, "output", cl, "WHERE",
 			 "where their output goes: null (default), pipe,\n"
-			 "inherit, or a FILE",
+			 "inherit, or a FILE (emptied before each run)",
 			 output_cb),
 	    OPT_CALLBACK_F(0, "show-output", cl, NULL,
 			   "same as --output=inherit", OPTF_NOARG, output_cb),

@@ -1,7 +1,7 @@
 #!/bin/bash
 # perfops bench: timing, -N quoting, failures, timeouts, scans, I/O options.
 . "$(dirname "$0")/lib.sh"
-plan 33
+plan 34
 
 # jget FILE EXPR: evaluate a Perl expression over the decoded JSON ($j).
 jget() {
@@ -70,9 +70,14 @@ is "$(jget "$T/l.json" 'join ",", map { $_->{command} } @{$j->{results}}')" \
 
 # --input, --cpu and the environment padding reach the child.
 printf 'hello input\n' >"$T/in"
-run "$PERFOPS" bench -N --runs 3 --input "$T/in" --output "$T/cat" cat
+run "$PERFOPS" bench -N --runs 3 --input "$T/in" "sh -c 'cat >>$T/cat'"
 is "$(cat "$T/cat")" "$(printf 'hello input\nhello input\nhello input')" "--input feeds stdin, all of it to every run"
+# --output FILE holds the output of one run, as hyperfine's: each run
+# writes it from empty (the same file-system work every time, and a file
+# that does not grow with the number of runs).
+run "$PERFOPS" bench -N --runs 4 --output "$T/one" "sh -c 'cat /proc/sys/kernel/random/uuid'"
+is "$(wc -l <"$T/one" | tr -d ' ')" 1 "--output FILE holds one run's output, not every run's"
 run "$PERFOPS" bench -N --runs 1 --cpu 0 --output "$T/aff" 'grep Cpus_allowed_list /proc/self/status'
 like "$(cat "$T/aff")" 'Cpus_allowed_list:\s+0$' "--cpu 0 pins the child"
-run "$PERFOPS" bench -N --runs 5 --output "$T/env" 'printenv PERFOPS_RANDOMIZED_ENVIRONMENT_OFFSET'
+run "$PERFOPS" bench -N --runs 5 "sh -c 'printenv PERFOPS_RANDOMIZED_ENVIRONMENT_OFFSET >>$T/env'"
 is "$(sort -u "$T/env" | wc -l | tr -d ' ')" 5 "each run gets a different environment padding"
