@@ -757,6 +757,13 @@ int cmd_bench(int argc, char **argv)
 		ret = cli_usage_error(CMD, "no command to benchmark");
 		goto out;
 	}
+	/* One of them would be ignored; hyperfine refuses them together. */
+	if (cl.runs >= 0 && (cl.min_runs >= 0 || cl.max_runs >= 0)) {
+		ret = cli_usage_error(CMD, "--runs cannot be combined with %s",
+				      cl.min_runs >= 0 ? "--min-runs"
+						       : "--max-runs");
+		goto out;
+	}
 	if (cl.b.opts.max_runs && cl.b.opts.min_runs > cl.b.opts.max_runs) {
 		ret = cli_usage_error(CMD,
 				      "--min-runs %ld is above --max-runs "
