@@ -492,8 +492,10 @@ static int run_interleaved(struct runner *r)
 		for (n = 0, i = 0; i < b->nr_cmds; i++)
 			if (b->cmds[i].runs.len < b->cmds[i].target)
 				order[n++] = i;
-		if (!n)
+		if (!n) {
+			b->runs_complete = 1;
 			break;
+		}
 		for (i = n; i > 1; i--) {
 			size_t j = next_rand(r) % i, t = order[i - 1];
 

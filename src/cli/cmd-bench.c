@@ -601,14 +601,14 @@ static int close_exports(struct bench_cli *cl, int ok)
 /*
  * A command failed and ended the benchmark.  hyperfine rewrites its exports
  * after each benchmark, so they hold the commands finished before the
- * failure: do the same (nothing when none finished, or with --interleave,
- * where none is finished before the last round).
+ * failure: do the same (nothing when none finished; with --interleave,
+ * none is finished before the last round).  They are the ones shown.
  */
 static void export_finished(struct bench_cli *cl)
 {
 	size_t nr = cl->b.nr_cmds;
 
-	if (!cl->shown || cl->b.opts.interleave)
+	if (!cl->shown)
 		return;
 	cl->b.nr_cmds = cl->shown;
 	close_exports(cl, 1);
@@ -808,6 +808,13 @@ int cmd_bench(int argc, char **argv)
 	cl.b.cb_data = &cl;
 	catch_stop_signals();
 	if (bench_run(&cl.b)) {
+		/* A --cleanup failed after all the interleaved runs: they
+		 * are shown and exported, as in the sequential order. */
+		if (cl.b.runs_complete) {
+			bench_summarize(&cl.b);
+			for (i = 0; i < cl.b.nr_cmds; i++)
+				print_done(&cl.b, i, &cl);
+		}
 		export_finished(&cl);
 		goto out;
 	}

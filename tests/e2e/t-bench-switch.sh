@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 38
+plan 41
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -105,3 +105,9 @@ like "$err" "the --cleanup command 'sh -c 'exit 3'' failed with exit code 3" "an
 like "$out" "Range \(min … max\):.* 3 runs" "the command's results are shown before the error"
 is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; my $r = decode_json(<$f>)->{results}; print join ",", map { $_->{command} . ":" . scalar @{$_->{times}} } @$r' "$T/c.json")" \
 	"true:3" "and exported"
+# With --interleave every cleanup comes after every run of every command.
+run "$PERFOPS" bench --interleave -N -r 3 --cleanup "sh -c 'exit 3'" true 'sleep 0' --export-json "$T/ci.json"
+is "$rc" 1 "--interleave: a failing --cleanup exits 1"
+is "$(echo "$out" | grep -cE 'Range \(min … max\):.* 3 runs')" 2 "--interleave: the results of both commands are shown"
+is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; my $r = decode_json(<$f>)->{results}; print join ",", map { $_->{command} . ":" . scalar @{$_->{times}} } @$r' "$T/ci.json")" \
+	"true:3,sleep 0:3" "--interleave: and exported"
