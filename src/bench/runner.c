@@ -62,14 +62,9 @@ static int runner_open(struct runner *r, struct bench *b)
 	r->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (r->null_fd < 0)
 		return error_errno("cannot open /dev/null");
-	if (b->opts.input) {
-		r->in_fd = open(b->opts.input, O_RDONLY | O_CLOEXEC);
-		if (r->in_fd < 0)
-			return error_errno("cannot open input file '%s'",
-					   b->opts.input);
-	} else {
-		r->in_fd = r->null_fd;
-	}
+	/* --input is opened for each run of a command (measure()); the
+	 * other commands read nothing. */
+	r->in_fd = r->null_fd;
 	switch (b->opts.output) {
 	case BO_NULL:
 		r->out_fd = r->err_fd = r->null_fd;
@@ -119,8 +114,6 @@ static int runner_open(struct runner *r, struct bench *b)
 
 static void runner_close(struct runner *r)
 {
-	if (r->in_fd >= 0 && r->in_fd != r->null_fd)
-		close(r->in_fd);
 	if (r->out_fd >= 0 && r->out_fd != r->null_fd)
 		close(r->out_fd);
 	if (r->drain_fd >= 0)
@@ -163,10 +156,6 @@ static int run_child(struct runner *r, struct spawn_opts *so,
 
 	if (bench_stop_requested())
 		goto stop;
-	/* Every run reads --input from its start, as hyperfine's (which
-	 * opens it per run); the open file's offset is shared otherwise. */
-	if (b->opts.input)
-		lseek(r->in_fd, 0, SEEK_SET);
 	if (b->launcher)
 		e = bench_launcher_run(b->launcher, so, res, &stopped);
 	else
@@ -261,7 +250,7 @@ static int measure(struct runner *r, struct bench_cmd *c, int keep,
 	struct spawn_result res;
 	struct bench_run run;
 	size_t pad_len = 0;
-	int e;
+	int e, in_fd = -1;
 
 	if ((e = run_aux(r, "--prepare", c->prepare, aux_time)))
 		return e;
@@ -272,6 +261,16 @@ static int measure(struct runner *r, struct bench_cmd *c, int keep,
 	    (ftruncate(r->out_fd, 0) < 0 || lseek(r->out_fd, 0, SEEK_SET) < 0))
 		return error_errno("cannot empty output file '%s'",
 				   b->opts.output_file);
+	/* Opened for every run, as hyperfine does: each run reads all of
+	 * it, and the file that a --setup created or a --prepare replaced
+	 * (a new file renamed over it) is the one read. */
+	if (b->opts.input) {
+		in_fd = open(b->opts.input, O_RDONLY | O_CLOEXEC);
+		if (in_fd < 0)
+			return error_errno("cannot open input file '%s'",
+					   b->opts.input);
+		so.stdin_fd = in_fd;
+	}
 	if (r->pad) {
 		pad_len = strlen(PAD_VAR) + next_rand(r) % (PAD_MAX + 1);
 		r->pad[pad_len] = '\0';
@@ -281,6 +280,8 @@ static int measure(struct runner *r, struct bench_cmd *c, int keep,
 		so.counters = &r->pc;
 	}
 	e = run_child(r, &so, &res);
+	if (in_fd >= 0)
+		close(in_fd);
 	if (r->pad)
 		r->pad[pad_len] = 'X';
 	if (e == STOPPED)
