@@ -1,7 +1,7 @@
 #!/bin/bash
 # perfops bench: timing, -N quoting, failures, timeouts, scans, I/O options.
 . "$(dirname "$0")/lib.sh"
-plan 37
+plan 39
 
 # jget FILE EXPR: evaluate a Perl expression over the decoded JSON ($j).
 jget() {
@@ -83,6 +83,13 @@ run "$PERFOPS" bench -N --runs 3 --input "$T/ren" \
 is "$rc:$(cat "$T/ren.out" 2>/dev/null | tr '\n' ' ')" "0:v1 v2 v3 " "--input replaced by --prepare: each run reads the new file"
 run "$PERFOPS" bench -N --runs 1 --input "$T/nonexistent" cat
 is "$rc:$(echo "$err" | grep -v 'machine is busy')" "1:perfops: cannot open input file '$T/nonexistent': No such file or directory" "a missing --input is an error naming it"
+# The commands get the descriptors their parent has, and none of
+# perfops' own (the launcher's socket, pipes): as a child of this shell.
+ls /proc/self/fd >"$T/fd.shell"
+for o in null pipe; do
+	run "$PERFOPS" bench -N --runs 1 --output $o "sh -c 'ls /proc/self/fd >$T/fd.$o'"
+	is "$(cat "$T/fd.$o" | tr '\n' ' ')" "$(cat "$T/fd.shell" | tr '\n' ' ')" "--output $o: no descriptor of perfops leaks into the command"
+done
 # --output FILE holds the output of one run, as hyperfine's: each run
 # writes it from empty (the same file-system work every time, and a file
 # that does not grow with the number of runs).
