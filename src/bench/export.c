@@ -78,10 +78,9 @@ static void export_run_array(struct json_writer *w, const char *key,
 			json_uint(w, r->rss);
 			break;
 		case 4:
-			if (r->exit_code < 0)
-				json_null(w);
-			else
-				json_int(w, r->exit_code);
+			/* A signal is 128 + signal, as hyperfine writes it. */
+			json_int(w, r->exit_code < 0 ? 128 + r->signal
+						     : r->exit_code);
 			break;
 		case 5:
 			json_double(w, r->wall);

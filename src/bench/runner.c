@@ -220,8 +220,12 @@ static int run_aux(struct runner *r, const char *what, const char *cmd,
 static int check_exit(struct runner *r, const struct bench_cmd *c,
 		      const struct spawn_result *res)
 {
+	/* A signal is exit code 128 + signal to -i=CODES, as in hyperfine
+	 * and the shell. */
 	if (res->timed_out || !res->exit_code ||
-	    bench_exit_ignored(&r->b->opts, res->exit_code))
+	    bench_exit_ignored(&r->b->opts, res->exit_code < 0
+						? 128 + res->signal
+						: res->exit_code))
 		return 0;
 	if (res->exit_code < 0)
 		return error("command '%s' was killed by signal %d. Use the "

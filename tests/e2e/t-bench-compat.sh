@@ -3,7 +3,7 @@
 # is checked against hyperfine itself when it is installed, and against
 # what hyperfine 1.15 does otherwise.
 . "$(dirname "$0")/lib.sh"
-plan 32
+plan 34
 
 jget() {
 	perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0] or die;
@@ -95,6 +95,13 @@ is "$(headers | tail -1)" "Benchmark 2: false" "a failing command gets its Bench
 # parameter columns of the others (empty for it).
 run "$PERFOPS" bench -N -r 1 --reference true -L x a,b 'echo {x}' --export-csv "$T/ref.csv"
 is "$(cut -d, -f1,9 "$T/ref.csv" | paste -sd' ' -)" "command,parameter_x true, echo a,a echo b,b" "CSV with --reference and -L: the parameter column is there"
+
+# A run ended by a signal has hyperfine's exit code 128 + signal, in the
+# JSON export and for --ignore-failure=CODES.
+run "$PERFOPS" bench -N -i -r 2 "sh -c 'kill -TERM \$\$'" --export-json "$T/sig.json"
+is "$(jget "$T/sig.json" 'join ",", @{$j->{results}[0]{exit_codes}}')" "143,143" "JSON: a run killed by SIGTERM has exit code 143"
+run "$PERFOPS" bench -N -i=143 -r 2 "sh -c 'kill -TERM \$\$'"
+is "$rc" 0 "--ignore-failure=143 ignores runs killed by SIGTERM"
 
 # Side by side with hyperfine in the same run, on the same commands: what
 # does not depend on the machine's speed must agree.
