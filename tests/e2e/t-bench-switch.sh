@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 41
+plan 43
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -111,3 +111,14 @@ is "$rc" 1 "--interleave: a failing --cleanup exits 1"
 is "$(echo "$out" | grep -cE 'Range \(min … max\):.* 3 runs')" 2 "--interleave: the results of both commands are shown"
 is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; my $r = decode_json(<$f>)->{results}; print join ",", map { $_->{command} . ":" . scalar @{$_->{times}} } @$r' "$T/ci.json")" \
 	"true:3,sleep 0:3" "--interleave: and exported"
+
+# A command that sets the terminal's modes (stty, editors, pagers) from
+# its own process group, in the background of the terminal: hyperfine
+# runs it; perfops left it stopped by SIGTTOU, hanging for ever.
+if command -v script >/dev/null 2>&1; then
+	timeout 30 script -qec "$PERFOPS bench -N -r 2 --export-json $T/tty.json 'stty echo -F /dev/tty'" /dev/null >"$T/tty.out" 2>&1
+	is "$?" 0 "a command that sets the terminal's modes runs to the end"
+	is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0] or exit; print scalar @{decode_json(<$f>)->{results}[0]{times}}' "$T/tty.json")" 2 "and its runs are measured"
+else
+	skip "script (util-linux) is not installed" 2
+fi
