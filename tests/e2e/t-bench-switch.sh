@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 43
+plan 45
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -121,4 +121,15 @@ if command -v script >/dev/null 2>&1; then
 	is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0] or exit; print scalar @{decode_json(<$f>)->{results}[0]{times}}' "$T/tty.json")" 2 "and its runs are measured"
 else
 	skip "script (util-linux) is not installed" 2
+fi
+
+# On a terminal (stdout and stderr together) the warnings sit between
+# single blank lines, as hyperfine's: not two blank lines before them and
+# none before the next benchmark.
+around() { "$@" 2>&1 | grep -B1 -A1 'Warning: Ignoring' | sed 's/^ $/_/; s/.*Warning.*/W/; s/^[^_W].*/x/' | paste -sd' ' -; }
+is "$(around "$PERFOPS" bench -N -r 2 -i --style basic false true)" "_ W _" "one blank line before and after the warnings"
+if command -v hyperfine >/dev/null 2>&1; then
+	is "$(around "$PERFOPS" bench -N -r 2 -i --style basic false true)" "$(around hyperfine -N -r 2 -i --style basic false true)" "as hyperfine lays them out"
+else
+	skip "hyperfine is not installed"
 fi
