@@ -122,6 +122,9 @@ struct bench {
 	struct bench_launcher *launcher;
 	/* The signal (SIGINT, SIGTERM, SIGHUP) that stopped the runs, 0. */
 	int stopped;
+	/* --interleave: every run of every command finished, even if a
+	 * --cleanup then failed. */
+	int runs_complete;
 	struct bench_cmd *cmds;
 	size_t nr_cmds, alloc_cmds;
 	/* Mean start-up cost of the shell, subtracted from every run. */

@@ -78,10 +78,9 @@ static void export_run_array(struct json_writer *w, const char *key,
 			json_uint(w, r->rss);
 			break;
 		case 4:
-			if (r->exit_code < 0)
-				json_null(w);
-			else
-				json_int(w, r->exit_code);
+			/* A signal is 128 + signal, as hyperfine writes it. */
+			json_int(w, r->exit_code < 0 ? 128 + r->signal
+						     : r->exit_code);
 			break;
 		case 5:
 			json_double(w, r->wall);
@@ -248,16 +247,51 @@ static void csv_num(FILE *fp, double v)
 		fprintf(fp, ",%.17g", v);
 }
 
+/*
+ * The parameters of the scans, sorted by name as hyperfine's CSV has them
+ * (a sorted map there), taken from a command that has them: a --reference
+ * command has none.  The caller frees the array; *nr gets its length.
+ */
+static const struct bench_param **csv_params(const struct bench *b, size_t *nr)
+{
+	const struct bench_cmd *c = &b->cmds[0];
+	const struct bench_param **p;
+	size_t i, j;
+
+	for (i = 1; i < b->nr_cmds && !c->nr_params; i++)
+		c = &b->cmds[i];
+	p = xcalloc(c->nr_params + 1, sizeof(*p));
+	for (i = 0; i < c->nr_params; i++) {
+		for (j = i;
+		     j > 0 && strcmp(p[j - 1]->name, c->params[i].name) > 0;
+		     j--)
+			p[j] = p[j - 1];
+		p[j] = &c->params[i];
+	}
+	*nr = c->nr_params;
+	return p;
+}
+
+static const char *param_value(const struct bench_cmd *c, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < c->nr_params; k++)
+		if (!strcmp(c->params[k].name, name))
+			return c->params[k].value;
+	return "";
+}
+
 static void export_csv(const struct bench *b, FILE *fp)
 {
-	size_t i, k;
-	const struct bench_cmd *c0 = &b->cmds[0];
+	size_t i, k, nr_params;
+	const struct bench_param **params = csv_params(b, &nr_params);
 
 	fputs("command,mean,stddev,median,user,system,min,max", fp);
-	for (k = 0; k < c0->nr_params; k++) {
+	for (k = 0; k < nr_params; k++) {
 		fputs(",", fp);
 		fputs("parameter_", fp);
-		csv_field(fp, c0->params[k].name);
+		csv_field(fp, params[k]->name);
 	}
 	fputs(",p5,p25,p75,p95,p99,median_ci_low,median_ci_high,"
 	      "peak_rss_max,runs,timed_out\n",
@@ -275,10 +309,9 @@ static void export_csv(const struct bench *b, FILE *fp)
 		csv_num(fp, s->n ? s->sys_mean : nan);
 		csv_num(fp, s->n ? s->min : nan);
 		csv_num(fp, s->n ? s->max : nan);
-		for (k = 0; k < c0->nr_params; k++) {
+		for (k = 0; k < nr_params; k++) {
 			fputc(',', fp);
-			csv_field(fp,
-				  k < c->nr_params ? c->params[k].value : "");
+			csv_field(fp, param_value(c, params[k]->name));
 		}
 		csv_num(fp, s->n ? s->p5 : nan);
 		csv_num(fp, s->n ? s->p25 : nan);
@@ -290,6 +323,7 @@ static void export_csv(const struct bench *b, FILE *fp)
 		csv_num(fp, s->n ? s->rss_max : nan);
 		fprintf(fp, ",%zu,%zu\n", s->n, s->timed_out);
 	}
+	free(params);
 }
 
 /* One table for Markdown, AsciiDoc and Org, the way hyperfine lays it out. */

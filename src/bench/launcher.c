@@ -270,6 +270,9 @@ int bench_launcher_serve(int sock)
 	struct sigaction sa;
 	sigset_t orig, blocked;
 
+	/* The socket came through exec without close-on-exec: the runs
+	 * started from here must not inherit it. */
+	fcntl(sock, F_SETFD, FD_CLOEXEC);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_launcher_signal;
 	sigemptyset(&sa.sa_mask);
@@ -319,7 +322,6 @@ int bench_launcher_start(struct bench_launcher *l)
 		/* The socket must survive the exec. */
 		fcntl(sv[1], F_SETFD, 0);
 		exec_launcher(sv[1]);
-		fcntl(sv[1], F_SETFD, FD_CLOEXEC);
 		_exit(bench_launcher_serve(sv[1]));
 	}
 	close(sv[1]);

@@ -16,6 +16,7 @@ extern char **environ;
 struct runner {
 	struct bench *b;
 	int in_fd, out_fd, err_fd, drain_fd, null_fd;
+	int out_regular; /* --output FILE is a regular file */
 	char **envp;
 	size_t pad_slot;
 	char *pad;
@@ -49,6 +50,7 @@ int bench_exit_ignored(const struct bench_opts *o, int code)
 
 static int runner_open(struct runner *r, struct bench *b)
 {
+	struct stat st;
 	size_t n = 0, i;
 
 	memset(r, 0, sizeof(*r));
@@ -60,14 +62,9 @@ static int runner_open(struct runner *r, struct bench *b)
 	r->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (r->null_fd < 0)
 		return error_errno("cannot open /dev/null");
-	if (b->opts.input) {
-		r->in_fd = open(b->opts.input, O_RDONLY | O_CLOEXEC);
-		if (r->in_fd < 0)
-			return error_errno("cannot open input file '%s'",
-					   b->opts.input);
-	} else {
-		r->in_fd = r->null_fd;
-	}
+	/* --input is opened for each run of a command (measure()); the
+	 * other commands read nothing. */
+	r->in_fd = r->null_fd;
 	switch (b->opts.output) {
 	case BO_NULL:
 		r->out_fd = r->err_fd = r->null_fd;
@@ -81,6 +78,7 @@ static int runner_open(struct runner *r, struct bench *b)
 		if (r->out_fd < 0)
 			return error_errno("cannot open output file '%s'",
 					   b->opts.output_file);
+		r->out_regular = !fstat(r->out_fd, &st) && S_ISREG(st.st_mode);
 		r->err_fd = r->null_fd;
 		break;
 	case BO_PIPE: {
@@ -116,8 +114,6 @@ static int runner_open(struct runner *r, struct bench *b)
 
 static void runner_close(struct runner *r)
 {
-	if (r->in_fd >= 0 && r->in_fd != r->null_fd)
-		close(r->in_fd);
 	if (r->out_fd >= 0 && r->out_fd != r->null_fd)
 		close(r->out_fd);
 	if (r->drain_fd >= 0)
@@ -160,10 +156,6 @@ static int run_child(struct runner *r, struct spawn_opts *so,
 
 	if (bench_stop_requested())
 		goto stop;
-	/* Every run reads --input from its start, as hyperfine's (which
-	 * opens it per run); the open file's offset is shared otherwise. */
-	if (b->opts.input)
-		lseek(r->in_fd, 0, SEEK_SET);
 	if (b->launcher)
 		e = bench_launcher_run(b->launcher, so, res, &stopped);
 	else
@@ -228,8 +220,12 @@ static int run_aux(struct runner *r, const char *what, const char *cmd,
 static int check_exit(struct runner *r, const struct bench_cmd *c,
 		      const struct spawn_result *res)
 {
+	/* A signal is exit code 128 + signal to -i=CODES, as in hyperfine
+	 * and the shell. */
 	if (res->timed_out || !res->exit_code ||
-	    bench_exit_ignored(&r->b->opts, res->exit_code))
+	    bench_exit_ignored(&r->b->opts, res->exit_code < 0
+						? 128 + res->signal
+						: res->exit_code))
 		return 0;
 	if (res->exit_code < 0)
 		return error("command '%s' was killed by signal %d. Use the "
@@ -258,11 +254,27 @@ static int measure(struct runner *r, struct bench_cmd *c, int keep,
 	struct spawn_result res;
 	struct bench_run run;
 	size_t pad_len = 0;
-	int e;
+	int e, in_fd = -1;
 
 	if ((e = run_aux(r, "--prepare", c->prepare, aux_time)))
 		return e;
 	opts_for(r, &so, c->argv, 1);
+	/* --output FILE holds one run's output, as hyperfine's: every run
+	 * writes it from empty, the same file-system work each time. */
+	if (r->out_regular &&
+	    (ftruncate(r->out_fd, 0) < 0 || lseek(r->out_fd, 0, SEEK_SET) < 0))
+		return error_errno("cannot empty output file '%s'",
+				   b->opts.output_file);
+	/* Opened for every run, as hyperfine does: each run reads all of
+	 * it, and the file that a --setup created or a --prepare replaced
+	 * (a new file renamed over it) is the one read. */
+	if (b->opts.input) {
+		in_fd = open(b->opts.input, O_RDONLY | O_CLOEXEC);
+		if (in_fd < 0)
+			return error_errno("cannot open input file '%s'",
+					   b->opts.input);
+		so.stdin_fd = in_fd;
+	}
 	if (r->pad) {
 		pad_len = strlen(PAD_VAR) + next_rand(r) % (PAD_MAX + 1);
 		r->pad[pad_len] = '\0';
@@ -272,6 +284,8 @@ static int measure(struct runner *r, struct bench_cmd *c, int keep,
 		so.counters = &r->pc;
 	}
 	e = run_child(r, &so, &res);
+	if (in_fd >= 0)
+		close(in_fd);
 	if (r->pad)
 		r->pad[pad_len] = 'X';
 	if (e == STOPPED)
@@ -399,39 +413,54 @@ static int start_command(struct runner *r, size_t ci)
 	return 0;
 }
 
+/* One command's setup, warmup and runs, in the sequential order. */
+static int run_command_runs(struct runner *r, size_t i)
+{
+	struct bench_cmd *c = &r->b->cmds[i];
+	int ret;
+
+	if ((ret = run_aux(r, "--setup", c->setup, NULL)))
+		return ret;
+	if ((ret = start_command(r, i)))
+		return ret;
+	r->prog.total = c->target;
+	r->done = 1;
+	while (c->runs.len < c->target) {
+		show_progress(r, i, c->runs.len + 1, c->target);
+		if ((ret = measure(r, c, 1, NULL)))
+			return ret;
+		r->done++;
+	}
+	return 0;
+}
+
 static int run_sequential(struct runner *r)
 {
 	struct bench *b = r->b;
 	size_t i;
 
 	for (i = 0; i < b->nr_cmds; i++) {
-		struct bench_cmd *c = &b->cmds[i];
-		int ret;
+		int ret, all_runs;
 
 		if (b->start_cb)
 			b->start_cb(b, i, b->cb_data);
 		if (!b->opts.quiet)
 			progress_start(&r->prog, "Benchmark", 0);
-		if ((ret = run_aux(r, "--setup", c->setup, NULL)))
-			goto done;
-		if ((ret = start_command(r, i)))
-			goto done;
-		r->prog.total = c->target;
-		r->done = 1;
-		while (c->runs.len < c->target) {
-			show_progress(r, i, c->runs.len + 1, c->target);
-			if ((ret = measure(r, c, 1, NULL)))
-				goto done;
-			r->done++;
-		}
-		ret = run_aux(r, "--cleanup", c->cleanup, NULL);
-	done:
+		ret = run_command_runs(r, i);
+		all_runs = !ret;
+		if (!ret)
+			ret = run_aux(r, "--cleanup", b->cmds[i].cleanup, NULL);
 		progress_stop(&r->prog);
+		/* A --cleanup that fails comes after every run: the
+		 * command's results are shown and kept (hyperfine shows
+		 * them before its error). */
+		if (all_runs && ret != STOPPED) {
+			bench_summarize_cmd(b, i);
+			if (b->done_cb)
+				b->done_cb(b, i, b->cb_data);
+		}
 		if (ret)
 			return ret;
-		bench_summarize_cmd(b, i);
-		if (b->done_cb)
-			b->done_cb(b, i, b->cb_data);
 	}
 	return 0;
 }
@@ -468,8 +497,10 @@ static int run_interleaved(struct runner *r)
 		for (n = 0, i = 0; i < b->nr_cmds; i++)
 			if (b->cmds[i].runs.len < b->cmds[i].target)
 				order[n++] = i;
-		if (!n)
+		if (!n) {
+			b->runs_complete = 1;
 			break;
+		}
 		for (i = n; i > 1; i--) {
 			size_t j = next_rand(r) % i, t = order[i - 1];
 

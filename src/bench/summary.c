@@ -370,8 +370,7 @@ void bench_print_warnings(const struct bench *b, size_t i,
 		if (c->runs.v[k].exit_code && !c->runs.v[k].timed_out)
 			ignored++;
 	if (ignored) {
-		if (!any_warning++)
-			fputs(" \n", fp);
+		any_warning = 1;
 		snprintf(msg, sizeof(msg),
 			 "Ignoring non-zero exit code "
 			 "(%zu of %zu runs).",
@@ -381,8 +380,7 @@ void bench_print_warnings(const struct bench *b, size_t i,
 	if (!s->n)
 		return;
 	if (b->opts.shell && m == BM_WALL && s->mean < 0.005) {
-		if (!any_warning++)
-			fputs(" \n", fp);
+		any_warning = 1;
 		print_warning(po, fp, "Warning",
 			      "Command took less than 5 ms to complete. Note "
 			      "that the results might be inaccurate because "
@@ -392,8 +390,7 @@ void bench_print_warnings(const struct bench *b, size_t i,
 			      "disable the shell completely.");
 	}
 	if (s->slow_first) {
-		if (!any_warning++)
-			fputs(" \n", fp);
+		any_warning = 1;
 		snprintf(
 		    msg, sizeof(msg),
 		    "The first benchmarking run for this command was "
@@ -406,8 +403,7 @@ void bench_print_warnings(const struct bench *b, size_t i,
 		    bench_format_value(v1, 64, s->values[0], m, u));
 		print_warning(po, fp, "Warning", msg);
 	} else if (s->outliers) {
-		if (!any_warning++)
-			fputs(" \n", fp);
+		any_warning = 1;
 		snprintf(msg, sizeof(msg),
 			 "Statistical outliers were detected (%zu of %zu runs "
 			 "with a modified z-score above %.2f). Consider "
@@ -419,8 +415,7 @@ void bench_print_warnings(const struct bench *b, size_t i,
 	}
 	if (s->wall_mean >= 0.005 &&
 	    s->wall_mean > 10 * (s->user_mean + s->sys_mean)) {
-		if (!any_warning++)
-			fputs(" \n", fp);
+		any_warning = 1;
 		snprintf(
 		    msg, sizeof(msg),
 		    "the wall time is %.0f× the CPU time (user + system): "
@@ -429,4 +424,8 @@ void bench_print_warnings(const struct bench *b, size_t i,
 		    s->wall_mean / MAX(s->user_mean + s->sys_mean, 1e-6));
 		print_warning(po, fp, "Note", msg);
 	}
+	/* The body ends with a blank line: one after the warnings too, as
+	 * hyperfine lays them out. */
+	if (any_warning)
+		fputs(" \n", fp);
 }

@@ -382,7 +382,7 @@ static int parse_args(struct bench_cli *cl, int argc, char **argv)
 			 input_cb),
 	    OPT_CALLBACK(0, "output", cl, "WHERE",
 			 "where their output goes: null (default), pipe,\n"
-			 "inherit, or a FILE",
+			 "inherit, or a FILE (emptied before each run)",
 			 output_cb),
 	    OPT_CALLBACK_F(0, "show-output", cl, NULL,
 			   "same as --output=inherit", OPTF_NOARG, output_cb),
@@ -505,18 +505,31 @@ static void print_done(const struct bench *b, size_t i, void *data)
 }
 
 /*
+ * A stop signal this soon after the first is the same request delivered
+ * twice: timeout(1) and service managers signal perfops and then its
+ * whole process group.
+ */
+#define STOP_REPEAT_NS 1000000000ull
+
+/*
  * The first SIGINT/SIGTERM/SIGHUP stops the benchmark: the launcher kills
  * the run in progress, and what was measured so far is summarised and
- * exported.  A second one ends perfops at once, as before.
+ * exported.  A second one, a second or more later, ends perfops at once.
  */
 static void on_stop_signal(int sig)
 {
+	static uint64_t first_ns;
+	uint64_t now = sys_now_ns();
+
 	if (bench_stop_requested()) {
+		if (now - first_ns < STOP_REPEAT_NS)
+			return;
 		atomic_cleanup_signal_safe();
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
 	}
+	first_ns = now;
 	bench_request_stop(sig);
 }
 
@@ -588,14 +601,14 @@ static int close_exports(struct bench_cli *cl, int ok)
 /*
  * A command failed and ended the benchmark.  hyperfine rewrites its exports
  * after each benchmark, so they hold the commands finished before the
- * failure: do the same (nothing when none finished, or with --interleave,
- * where none is finished before the last round).
+ * failure: do the same (nothing when none finished; with --interleave,
+ * none is finished before the last round).  They are the ones shown.
  */
 static void export_finished(struct bench_cli *cl)
 {
 	size_t nr = cl->b.nr_cmds;
 
-	if (!cl->shown || cl->b.opts.interleave)
+	if (!cl->shown)
 		return;
 	cl->b.nr_cmds = cl->shown;
 	close_exports(cl, 1);
@@ -744,6 +757,13 @@ int cmd_bench(int argc, char **argv)
 		ret = cli_usage_error(CMD, "no command to benchmark");
 		goto out;
 	}
+	/* One of them would be ignored; hyperfine refuses them together. */
+	if (cl.runs >= 0 && (cl.min_runs >= 0 || cl.max_runs >= 0)) {
+		ret = cli_usage_error(CMD, "--runs cannot be combined with %s",
+				      cl.min_runs >= 0 ? "--min-runs"
+						       : "--max-runs");
+		goto out;
+	}
 	if (cl.b.opts.max_runs && cl.b.opts.min_runs > cl.b.opts.max_runs) {
 		ret = cli_usage_error(CMD,
 				      "--min-runs %ld is above --max-runs "
@@ -788,6 +808,13 @@ int cmd_bench(int argc, char **argv)
 	cl.b.cb_data = &cl;
 	catch_stop_signals();
 	if (bench_run(&cl.b)) {
+		/* A --cleanup failed after all the interleaved runs: they
+		 * are shown and exported, as in the sequential order. */
+		if (cl.b.runs_complete) {
+			bench_summarize(&cl.b);
+			for (i = 0; i < cl.b.nr_cmds; i++)
+				print_done(&cl.b, i, &cl);
+		}
 		export_finished(&cl);
 		goto out;
 	}

@@ -45,8 +45,16 @@ child_exec(const struct spawn_opts *o, int go_fd, int err_fd,
 		if (read(go_fd, &c, 1) != 1)
 			_exit(127);
 	}
-	if (o->timeout > 0 || o->own_group)
+	if (o->timeout > 0 || o->own_group) {
 		setpgid(0, 0);
+		/* A group of its own is in the background of the terminal,
+		 * where setting the terminal's modes (stty, editors, pagers)
+		 * stops the process with SIGTTOU, and reading it with
+		 * SIGTTIN, for ever.  Ignored, they go through (reads fail
+		 * with EIO), as in the foreground where hyperfine runs them. */
+		signal(SIGTTOU, SIG_IGN);
+		signal(SIGTTIN, SIG_IGN);
+	}
 	if (o->stdin_fd >= 0 && dup2(o->stdin_fd, 0) < 0)
 		goto fail;
 	if (o->stdout_fd >= 0 && dup2(o->stdout_fd, 1) < 0)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # perfops bench: timing, -N quoting, failures, timeouts, scans, I/O options.
 . "$(dirname "$0")/lib.sh"
-plan 33
+plan 39
 
 # jget FILE EXPR: evaluate a Perl expression over the decoded JSON ($j).
 jget() {
@@ -70,9 +70,32 @@ is "$(jget "$T/l.json" 'join ",", map { $_->{command} } @{$j->{results}}')" \
 
 # --input, --cpu and the environment padding reach the child.
 printf 'hello input\n' >"$T/in"
-run "$PERFOPS" bench -N --runs 3 --input "$T/in" --output "$T/cat" cat
+run "$PERFOPS" bench -N --runs 3 --input "$T/in" "sh -c 'cat >>$T/cat'"
 is "$(cat "$T/cat")" "$(printf 'hello input\nhello input\nhello input')" "--input feeds stdin, all of it to every run"
+# The input is opened for every run, as hyperfine does: a --setup may
+# create it, a --prepare may replace it (a new file renamed over it).
+run "$PERFOPS" bench -N --runs 2 --setup "sh -c 'seq 7 >$T/gen'" --input "$T/gen" "sh -c 'wc -l >>$T/gen.out'"
+is "$rc:$(cat "$T/gen.out" 2>/dev/null | tr -d ' ' | tr '\n' ' ')" "0:7 7 " "--input created by --setup is read"
+echo 0 >"$T/n"
+run "$PERFOPS" bench -N --runs 3 --input "$T/ren" \
+	--prepare "sh -c 'n=\$((\$(cat $T/n) + 1)); echo \$n >$T/n; echo v\$n >$T/ren.new; mv $T/ren.new $T/ren'" \
+	"sh -c 'cat >>$T/ren.out'"
+is "$rc:$(cat "$T/ren.out" 2>/dev/null | tr '\n' ' ')" "0:v1 v2 v3 " "--input replaced by --prepare: each run reads the new file"
+run "$PERFOPS" bench -N --runs 1 --input "$T/nonexistent" cat
+is "$rc:$(echo "$err" | grep -v 'machine is busy')" "1:perfops: cannot open input file '$T/nonexistent': No such file or directory" "a missing --input is an error naming it"
+# The commands get the descriptors their parent has, and none of
+# perfops' own (the launcher's socket, pipes): as a child of this shell.
+ls /proc/self/fd >"$T/fd.shell"
+for o in null pipe; do
+	run "$PERFOPS" bench -N --runs 1 --output $o "sh -c 'ls /proc/self/fd >$T/fd.$o'"
+	is "$(cat "$T/fd.$o" | tr '\n' ' ')" "$(cat "$T/fd.shell" | tr '\n' ' ')" "--output $o: no descriptor of perfops leaks into the command"
+done
+# --output FILE holds the output of one run, as hyperfine's: each run
+# writes it from empty (the same file-system work every time, and a file
+# that does not grow with the number of runs).
+run "$PERFOPS" bench -N --runs 4 --output "$T/one" "sh -c 'cat /proc/sys/kernel/random/uuid'"
+is "$(wc -l <"$T/one" | tr -d ' ')" 1 "--output FILE holds one run's output, not every run's"
 run "$PERFOPS" bench -N --runs 1 --cpu 0 --output "$T/aff" 'grep Cpus_allowed_list /proc/self/status'
 like "$(cat "$T/aff")" 'Cpus_allowed_list:\s+0$' "--cpu 0 pins the child"
-run "$PERFOPS" bench -N --runs 5 --output "$T/env" 'printenv PERFOPS_RANDOMIZED_ENVIRONMENT_OFFSET'
+run "$PERFOPS" bench -N --runs 5 "sh -c 'printenv PERFOPS_RANDOMIZED_ENVIRONMENT_OFFSET >>$T/env'"
 is "$(sort -u "$T/env" | wc -l | tr -d ' ')" 5 "each run gets a different environment padding"

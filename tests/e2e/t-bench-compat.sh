@@ -3,7 +3,7 @@
 # is checked against hyperfine itself when it is installed, and against
 # what hyperfine 1.15 does otherwise.
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 34
 
 jget() {
 	perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0] or die;
@@ -90,3 +90,34 @@ same "$(headers)" -N -r 1 -P x 0 1 -D 0.25 'echo {x}' "-P decimals"
 # The header comes before the runs, so a failing command has one.
 run "$PERFOPS" bench -N -r 2 true false
 is "$(headers | tail -1)" "Benchmark 2: false" "a failing command gets its Benchmark header"
+
+# A --reference runs first and has no parameters: the CSV still has the
+# parameter columns of the others (empty for it).
+run "$PERFOPS" bench -N -r 1 --reference true -L x a,b 'echo {x}' --export-csv "$T/ref.csv"
+is "$(cut -d, -f1,9 "$T/ref.csv" | paste -sd' ' -)" "command,parameter_x true, echo a,a echo b,b" "CSV with --reference and -L: the parameter column is there"
+
+# A run ended by a signal has hyperfine's exit code 128 + signal, in the
+# JSON export and for --ignore-failure=CODES.
+run "$PERFOPS" bench -N -i -r 2 "sh -c 'kill -TERM \$\$'" --export-json "$T/sig.json"
+is "$(jget "$T/sig.json" 'join ",", @{$j->{results}[0]{exit_codes}}')" "143,143" "JSON: a run killed by SIGTERM has exit code 143"
+run "$PERFOPS" bench -N -i=143 -r 2 "sh -c 'kill -TERM \$\$'"
+is "$rc" 0 "--ignore-failure=143 ignores runs killed by SIGTERM"
+
+# Side by side with hyperfine in the same run, on the same commands: what
+# does not depend on the machine's speed must agree.
+if [ $have_hf = 1 ]; then
+	args=(-N -r 4 -i -L s 0.01,0.1 -L n 1,2 "sh -c 'sleep {s}; exit {n}'")
+	hyperfine "${args[@]}" --export-json "$T/hf.json" --export-csv "$T/hf.csv" >"$T/hf.out" 2>&1
+	run "$PERFOPS" bench "${args[@]}" --export-json "$T/po.json" --export-csv "$T/po.csv"
+	# the fields of hyperfine's results that perfops' lack
+	missing=$(perl -MJSON::PP -e 'local $/; my @r = map { open my $f, "<", $_ or die; decode_json(<$f>)->{results}[0] } @ARGV;
+		print join ",", grep { !exists $r[0]{$_} } sort keys %{$r[1]}' "$T/po.json" "$T/hf.json")
+	is "$missing" "" "JSON: every field hyperfine writes is there"
+	runs='join " ", map { my $r = $_; scalar @{$r->{times}} . ":" . join("", @{$r->{exit_codes}}) . ":" . join("", map { "$_=$r->{parameters}{$_}" } sort keys %{$r->{parameters}}) } @{$j->{results}}'
+	is "$(jget "$T/po.json" "$runs")" "$(jget "$T/hf.json" "$runs")" "JSON: the same run counts, exit codes and parameters"
+	is "$(head -1 "$T/po.csv" | cut -d, -f1-10)" "$(head -1 "$T/hf.csv")" "CSV: hyperfine's columns first, in its order"
+	fastest() { grep -A1 '^Summary' "$1" | tail -1 | grep -oE 'sleep [0-9.]+'; }
+	is "$(fastest "$T/out")" "$(fastest "$T/hf.out")" "the same command is the fastest (sleep 0.01 against 0.1)"
+else
+	skip "hyperfine is not installed" 4
+fi

@@ -1,7 +1,7 @@
 #!/bin/bash
 # perfops bench: exports, plots, counters, usage errors, help.
 . "$(dirname "$0")/lib.sh"
-plan 39
+plan 41
 
 run "$PERFOPS" bench -N --runs 3 -n '<a&b>' -n two 'sleep 0.001' 'sleep 0.002' \
 	--export-csv "$T/r.csv" --export-markdown "$T/r.md" \
@@ -66,6 +66,12 @@ is "$rc:$(echo "$err" | head -1)" "2:perfops bench: --parameter-scan needs 3 val
 run "$PERFOPS" bench -r 0 true
 is "$rc" 2 "--runs 0 exits 2"
 like "$err" "runs" "naming the option"
+# --runs with --min-runs or --max-runs: one of them would be ignored
+# (hyperfine refuses them together too).
+run "$PERFOPS" bench -N -r 3 -m 5 true
+is "$rc:$(echo "$err" | head -1)" "2:perfops bench: --runs cannot be combined with --min-runs (see 'perfops help bench')" "--runs with --min-runs is a usage error"
+run "$PERFOPS" bench -N --max-runs 5 --runs 2 true
+is "$rc:$(echo "$err" | head -1)" "2:perfops bench: --runs cannot be combined with --max-runs (see 'perfops help bench')" "--runs with --max-runs is a usage error"
 run "$PERFOPS" bench --style fancy true
 is "$rc:$(echo "$err" | grep -c 'auto.*none')" "2:1" "--style lists its values"
 run "$PERFOPS" bench -N --time-budget 200ms --export-json "$T/tb.json" true

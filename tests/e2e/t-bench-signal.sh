@@ -2,7 +2,7 @@
 # perfops bench: SIGINT / SIGTERM stop the benchmark, kill the running
 # command (and its process group), and keep what was measured.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 22
 
 jget() {
 	perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0] or die;
@@ -91,3 +91,38 @@ n=$(wc -l <"$T/starts")
 sleep 0.3
 is "$(wc -l <"$T/starts")" "$n" "no run starts after the signal"
 like "$(cat "$T/err")" "interrupted by SIGINT: [0-9]+ runs finished" "and the finished runs are reported"
+
+# timeout(1), like service managers, sends its signal to perfops and then
+# to perfops' whole process group: the same request arrives twice at
+# once.  It is one stop, not the "second Ctrl-C" that ends perfops at
+# once: the finished runs are still summarised and exported.  SIGALRM to
+# timeout is its own timer firing now.
+rm -f "$T/starts" "$T/d.json"
+marker="sleep 1000.$$4"
+timeout -s INT 1000 "$PERFOPS" bench -N --runs 10 --export-json "$T/d.json" \
+	"sh -c 'echo x >>$T/starts; n=\$(wc -l <$T/starts); [ \$n -le 3 ] || exec $marker'" \
+	>"$T/out" 2>"$T/err" &
+pid=$!
+wait_lines "$T/starts" 4
+kill -ALRM $pid
+wait $pid
+ok $(gone "$marker"; echo $?) "timeout -s INT: the running command was killed"
+like "$(cat "$T/err")" "interrupted by SIGINT: 3 runs finished" "timeout -s INT: one stop, reported"
+is "$(jget "$T/d.json" 'scalar @{$j->{results}[0]{times}}')" 3 "timeout -s INT: the JSON export holds the three finished runs"
+
+# The same, made certain: perfops is stopped while two stop signals
+# arrive, so both are delivered back to back when it continues.
+rm -f "$T/starts" "$T/e.json"
+marker="sleep 1000.$$5"
+run_bg "$PERFOPS" bench -N --runs 10 --export-json "$T/e.json" \
+	"sh -c 'echo x >>$T/starts; n=\$(wc -l <$T/starts); [ \$n -le 3 ] || exec $marker'"
+wait_lines "$T/starts" 4
+kill -STOP $pid
+kill -INT $pid
+kill -TERM $pid
+kill -CONT $pid
+wait $pid
+rc=$?
+is "$rc" 130 "two stop signals at once: exit 130, not killed by the second"
+ok $(gone "$marker"; echo $?) "two stop signals at once: the running command was killed"
+is "$(jget "$T/e.json" 'scalar @{$j->{results}[0]{times}}')" 3 "two stop signals at once: the export holds the three finished runs"

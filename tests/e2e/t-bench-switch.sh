@@ -2,7 +2,7 @@
 # perfops bench as a hyperfine user switching tools finds it: what differed
 # from hyperfine, or from what the manual promises, in scripts run unchanged.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 45
 
 # Only one command has times (every run of the other timed out): no
 # "Summary" heading with nothing under it.
@@ -95,3 +95,41 @@ run "$PERFOPS" bench -N -r 1 -i=1 false
 is "$rc" 0 "-i=1 ignores exit code 1"
 run "$PERFOPS" bench -N -r 1 -i=2 false
 is "$rc" 1 "-i=2 does not"
+
+# A --cleanup that fails comes after every run of its command: hyperfine
+# prints that command's results before its error; they are kept here
+# too (shown, and in the exports), and perfops exits 1.
+run "$PERFOPS" bench -N -r 3 --cleanup "sh -c 'exit 3'" true --export-json "$T/c.json"
+is "$rc" 1 "a failing --cleanup exits 1"
+like "$err" "the --cleanup command 'sh -c 'exit 3'' failed with exit code 3" "and names it"
+like "$out" "Range \(min … max\):.* 3 runs" "the command's results are shown before the error"
+is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; my $r = decode_json(<$f>)->{results}; print join ",", map { $_->{command} . ":" . scalar @{$_->{times}} } @$r' "$T/c.json")" \
+	"true:3" "and exported"
+# With --interleave every cleanup comes after every run of every command.
+run "$PERFOPS" bench --interleave -N -r 3 --cleanup "sh -c 'exit 3'" true 'sleep 0' --export-json "$T/ci.json"
+is "$rc" 1 "--interleave: a failing --cleanup exits 1"
+is "$(echo "$out" | grep -cE 'Range \(min … max\):.* 3 runs')" 2 "--interleave: the results of both commands are shown"
+is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; my $r = decode_json(<$f>)->{results}; print join ",", map { $_->{command} . ":" . scalar @{$_->{times}} } @$r' "$T/ci.json")" \
+	"true:3,sleep 0:3" "--interleave: and exported"
+
+# A command that sets the terminal's modes (stty, editors, pagers) from
+# its own process group, in the background of the terminal: hyperfine
+# runs it; perfops left it stopped by SIGTTOU, hanging for ever.
+if command -v script >/dev/null 2>&1; then
+	timeout 30 script -qec "$PERFOPS bench -N -r 2 --export-json $T/tty.json 'stty echo -F /dev/tty'" /dev/null >"$T/tty.out" 2>&1
+	is "$?" 0 "a command that sets the terminal's modes runs to the end"
+	is "$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0] or exit; print scalar @{decode_json(<$f>)->{results}[0]{times}}' "$T/tty.json")" 2 "and its runs are measured"
+else
+	skip "script (util-linux) is not installed" 2
+fi
+
+# On a terminal (stdout and stderr together) the warnings sit between
+# single blank lines, as hyperfine's: not two blank lines before them and
+# none before the next benchmark.
+around() { "$@" 2>&1 | grep -B1 -A1 'Warning: Ignoring' | sed 's/^ $/_/; s/.*Warning.*/W/; s/^[^_W].*/x/' | paste -sd' ' -; }
+is "$(around "$PERFOPS" bench -N -r 2 -i --style basic false true)" "_ W _" "one blank line before and after the warnings"
+if command -v hyperfine >/dev/null 2>&1; then
+	is "$(around "$PERFOPS" bench -N -r 2 -i --style basic false true)" "$(around hyperfine -N -r 2 -i --style basic false true)" "as hyperfine lays them out"
+else
+	skip "hyperfine is not installed"
+fi
