@@ -773,8 +773,13 @@ static int pfh_status_ids(const char *buf, long n, const char *key, long ids[3])
  */
 static int pfh_creds_changed(void)
 {
+	static const struct {
+		long nr;
+		const char *key;
+	} ids[] = {{SYS_getresuid, "Uid:"}, {SYS_getresgid, "Gid:"}};
 	char buf[2048];
 	long own[3], proc[3], fd, n;
+	unsigned i;
 
 	fd = pfh_sys(SYS_open, (long)"/proc/self/status", O_RDONLY | O_CLOEXEC,
 		     0, 0);
@@ -784,20 +789,17 @@ static int pfh_creds_changed(void)
 	pfh_sys(SYS_close, fd, 0, 0, 0);
 	if (n <= 0)
 		return 0;
-	pfh_sys(SYS_getresuid, (long)&own[0], (long)&own[1], (long)&own[2], 0);
-	/* getresuid writes uid_t (32 bits): widen them. */
-	own[0] = (uint32_t)own[0];
-	own[1] = (uint32_t)own[1];
-	own[2] = (uint32_t)own[2];
-	if (pfh_status_ids(buf, n, "Uid:", proc) == 0 &&
-	    (proc[0] != own[0] || proc[1] != own[1] || proc[2] != own[2]))
-		return 1;
-	pfh_sys(SYS_getresgid, (long)&own[0], (long)&own[1], (long)&own[2], 0);
-	own[0] = (uint32_t)own[0];
-	own[1] = (uint32_t)own[1];
-	own[2] = (uint32_t)own[2];
-	return pfh_status_ids(buf, n, "Gid:", proc) == 0 &&
-	       (proc[0] != own[0] || proc[1] != own[1] || proc[2] != own[2]);
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		/* getresuid writes uid_t (32 bits): widen them. */
+		pfh_sys(ids[i].nr, (long)&own[0], (long)&own[1], (long)&own[2],
+			0);
+		if (pfh_status_ids(buf, n, ids[i].key, proc) == 0 &&
+		    (proc[0] != (uint32_t)own[0] ||
+		     proc[1] != (uint32_t)own[1] ||
+		     proc[2] != (uint32_t)own[2]))
+			return 1;
+	}
+	return 0;
 }
 
 /*
